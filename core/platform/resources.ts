@@ -1,0 +1,343 @@
+/**
+ * The one description of the platform's AWS resources, as plain typed data.
+ *
+ * Read by both runtimes:
+ *  - modules/ (CDKTF) turns it into Terraform: physical names get the stage prefix, references become ARNs;
+ *  - local/ (the local cloud) turns it into local tables, queues, rules, the state machine and function bindings.
+ * `core/platform/resources.test.ts` and the CDKTF tests prove both read the same thing.
+ *
+ * Names here are logical (kebab-case). `physicalName(prefix, name)` is the only place a physical name is made.
+ * Nothing in this file imports an SDK, cdktf or the local cloud.
+ */
+
+/** A value an environment variable takes from another resource, resolved by each runtime. */
+export type ResourceRef =
+  | { readonly table: TableName }
+  | { readonly bucket: BucketName }
+  | { readonly bus: BusName }
+  | { readonly queueUrl: string }
+  | { readonly stateMachineArn: string }
+  | { readonly secretArn: SecretName }
+  | { readonly literal: string };
+
+export interface FunctionSpec {
+  readonly name: string;
+  readonly description: string;
+  /** Source file, relative to the repository root, exporting `handler`. Bundled per function by scripts/. */
+  readonly entry: string;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  /** Extra environment beyond the common one (POWERTOOLS_SERVICE_NAME, TABLE_NAME, EVENT_BUS_NAME). */
+  readonly environment?: Readonly<Record<string, ResourceRef>>;
+  /** What the function may do, by resource; the CDKTF module derives least-privilege IAM from this. */
+  readonly access?: FunctionAccess;
+}
+
+export interface FunctionAccess {
+  readonly tables?: readonly TableName[];
+  readonly buses?: readonly BusName[];
+  readonly buckets?: readonly BucketName[];
+  readonly queues?: readonly string[];
+  readonly stateMachines?: readonly string[];
+  readonly secrets?: readonly SecretName[];
+  readonly sendEmail?: boolean;
+}
+
+export interface QueueSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly visibilityTimeoutSeconds: number;
+  readonly messageRetentionSeconds: number;
+  readonly delaySeconds: number;
+  /** Every processing queue has a dead-letter queue; its name is `${name}-dlq`. */
+  readonly deadLetter: { readonly maxReceiveCount: number; readonly messageRetentionSeconds: number };
+  /** The Lambda that consumes the queue through an SQS event source mapping. */
+  readonly consumer?: {
+    readonly function: FunctionName;
+    readonly batchSize: number;
+    readonly maximumBatchingWindowSeconds: number;
+    /** Always true for our processors: they answer `batchItemFailures`. */
+    readonly reportBatchItemFailures: true;
+  };
+}
+
+export type EventPattern = Readonly<Record<string, unknown>>;
+
+export type RuleTarget =
+  | { readonly id: string; readonly kind: 'stepfunctions'; readonly stateMachine: StateMachineName; readonly inputPath?: string }
+  | { readonly id: string; readonly kind: 'sqs'; readonly queue: QueueName; readonly inputPath?: string }
+  | { readonly id: string; readonly kind: 'lambda'; readonly function: FunctionName; readonly inputPath?: string };
+
+export interface RuleSpec {
+  readonly name: string;
+  readonly description: string;
+  /** Event-pattern rules live on the platform bus; AWS runs schedule rules only on the `default` bus. */
+  readonly bus: BusName | 'default';
+  /** An EventBridge event pattern, or a schedule such as `rate(1 minute)`. Exactly one is set. */
+  readonly eventPattern?: EventPattern;
+  readonly schedule?: string;
+  /** Locally a schedule runs this often instead (seconds), so demos and tests need not wait a minute. */
+  readonly localScheduleSeconds?: number;
+  readonly targets: readonly RuleTarget[];
+}
+
+export interface StateMachineSpec {
+  readonly name: string;
+  readonly description: string;
+  /** The ASL file, relative to the repository root, deployed and executed as is. */
+  readonly definitionFile: string;
+  /** `${Placeholder}` in the ASL -> the function whose ARN replaces it. */
+  readonly functionArns: Readonly<Record<string, FunctionName>>;
+  readonly timeoutSeconds: number;
+}
+
+export interface TableSpec {
+  readonly name: string;
+  readonly partitionKey: string;
+  readonly sortKey: string;
+  readonly globalSecondaryIndexes: readonly { readonly name: string; readonly partitionKey: string; readonly sortKey: string }[];
+  readonly ttlAttribute: string;
+  readonly stream?: 'NEW_IMAGE' | 'NEW_AND_OLD_IMAGES';
+}
+
+export interface BucketSpec {
+  readonly name: string;
+  readonly description: string;
+  /** Objects expire after this many days. */
+  readonly expireAfterDays: number;
+}
+
+export interface BusSpec {
+  readonly name: string;
+  readonly archiveRetentionDays: number;
+}
+
+export interface SecretSpec {
+  readonly name: string;
+  readonly description: string;
+}
+
+const minute = 60;
+const day = 24 * 60 * minute;
+
+export const tables = [
+  {
+    name: 'orders',
+    partitionKey: 'PK',
+    sortKey: 'SK',
+    globalSecondaryIndexes: [
+      { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
+      { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+    ],
+    ttlAttribute: 'expiresAt',
+  },
+] as const satisfies readonly TableSpec[];
+
+export const buses = [{ name: 'orders', archiveRetentionDays: 30 }] as const satisfies readonly BusSpec[];
+
+export const buckets = [
+  { name: 'receipts', description: 'PDF receipts at receipts/{orderId}.pdf', expireAfterDays: 365 },
+] as const satisfies readonly BucketSpec[];
+
+export const secrets = [
+  { name: 'partner-secrets', description: 'Partner ingest signing secrets (whsec_), a JSON map partnerId -> secret' },
+] as const satisfies readonly SecretSpec[];
+
+type TableName = (typeof tables)[number]['name'];
+type BusName = (typeof buses)[number]['name'];
+type BucketName = (typeof buckets)[number]['name'];
+type SecretName = (typeof secrets)[number]['name'];
+
+const sagaStep = (name: string, description: string, entry: string, access: FunctionAccess = { tables: ['orders'] }): FunctionSpec => ({
+  name,
+  description,
+  entry,
+  timeoutSeconds: 10,
+  memoryMb: 256,
+  access,
+});
+
+export const functions = [
+  {
+    name: 'start-saga',
+    description: 'Starts one saga execution per order, named after the order id, so a duplicate order.created starts nothing',
+    entry: 'lambdas/saga/start-saga.ts',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    environment: { STATE_MACHINE_ARN: { stateMachineArn: 'order-saga' } },
+    access: { stateMachines: ['order-saga'] },
+  },
+  sagaStep('validate-order', 'Saga: validate the order against the catalog', 'lambdas/saga/validate-order.ts'),
+  sagaStep('reserve-inventory', 'Saga: reserve stock for every line, all or nothing', 'lambdas/saga/reserve-inventory.ts'),
+  sagaStep('charge-payment', 'Saga: authorise and capture the payment', 'lambdas/saga/charge-payment.ts'),
+  sagaStep('confirm-order', 'Saga: mark the order confirmed and publish order.confirmed', 'lambdas/saga/confirm-order.ts', { tables: ['orders'], buses: ['orders'] }),
+  sagaStep('refund-payment', 'Compensation: refund a captured payment', 'lambdas/saga/refund-payment.ts'),
+  sagaStep('release-inventory', 'Compensation: release reserved stock', 'lambdas/saga/release-inventory.ts'),
+  sagaStep('mark-order-failed', 'Compensation: mark the order failed with its reason and publish order.failed', 'lambdas/saga/mark-order-failed.ts', { tables: ['orders'], buses: ['orders'] }),
+  sagaStep('park-order', 'Compensation failed: park the order for an operator and publish order.compensation_failed', 'lambdas/saga/park-order.ts', { tables: ['orders'], buses: ['orders'] }),
+  {
+    name: 'send-email',
+    description: 'Processor: confirmation and failure emails through SES v2',
+    entry: 'lambdas/processors/send-email.ts',
+    timeoutSeconds: 20,
+    memoryMb: 256,
+    environment: { EMAIL_FROM: { literal: 'orders@example.com' } },
+    access: { tables: ['orders'], sendEmail: true },
+  },
+  {
+    name: 'generate-receipt',
+    description: 'Processor: PDF receipt to S3',
+    entry: 'lambdas/processors/generate-receipt.ts',
+    timeoutSeconds: 30,
+    memoryMb: 512,
+    environment: { RECEIPTS_BUCKET: { bucket: 'receipts' } },
+    access: { tables: ['orders'], buckets: ['receipts'] },
+  },
+  {
+    name: 'fan-out-webhooks',
+    description: 'Processor: one delivery message per subscribed endpoint of the owning customer',
+    entry: 'lambdas/processors/fan-out-webhooks.ts',
+    timeoutSeconds: 20,
+    memoryMb: 256,
+    environment: { WEBHOOK_DELIVERIES_QUEUE_URL: { queueUrl: 'webhook-deliveries' } },
+    access: { tables: ['orders'], queues: ['webhook-deliveries'] },
+  },
+  {
+    name: 'deliver-webhook',
+    description: 'Processor: signed Standard Webhooks delivery to one endpoint',
+    entry: 'lambdas/processors/deliver-webhook.ts',
+    timeoutSeconds: 20,
+    memoryMb: 256,
+    access: { tables: ['orders'] },
+  },
+  {
+    name: 'ingest-partner-event',
+    description: 'Partner ingestion: verify the signature, stamp partner.<id>, publish',
+    entry: 'lambdas/ingest/ingest-partner-event.ts',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    environment: { PARTNER_SECRETS_ARN: { secretArn: 'partner-secrets' } },
+    access: { buses: ['orders'], secrets: ['partner-secrets'] },
+  },
+  {
+    name: 'outbox-relay',
+    description: 'Republishes outbox records still pending after the API tried to publish them',
+    entry: 'lambdas/outbox/outbox-relay.ts',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    access: { tables: ['orders'], buses: ['orders'] },
+  },
+  {
+    name: 'record-event',
+    description: 'Records every event that crosses the bus, for GET /api/events',
+    entry: 'lambdas/events/record-event.ts',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    access: { tables: ['orders'] },
+  },
+] as const satisfies readonly FunctionSpec[];
+
+type FunctionName = (typeof functions)[number]['name'];
+
+const processingQueue = (name: string, description: string, consumer: FunctionName, maxReceiveCount: number, visibilityTimeoutSeconds: number): QueueSpec => ({
+  name,
+  description,
+  visibilityTimeoutSeconds,
+  messageRetentionSeconds: 4 * day,
+  delaySeconds: 0,
+  deadLetter: { maxReceiveCount, messageRetentionSeconds: 14 * day },
+  consumer: { function: consumer, batchSize: 10, maximumBatchingWindowSeconds: 0, reportBatchItemFailures: true },
+});
+
+export const queues = [
+  processingQueue('saga-starts', 'order.created -> start-saga (EventBridge cannot name a Step Functions execution)', 'start-saga', 5, 30),
+  processingQueue('email', 'order.confirmed / order.failed -> confirmation and failure emails', 'send-email', 3, 30),
+  processingQueue('receipts', 'order.confirmed -> PDF receipt', 'generate-receipt', 3, 60),
+  processingQueue('webhooks', 'order events -> one delivery message per subscribed endpoint', 'fan-out-webhooks', 3, 30),
+  processingQueue('webhook-deliveries', 'one message per (endpoint, event); retries through the visibility timeout', 'deliver-webhook', 5, 5),
+  processingQueue('events-log', 'every event on the bus -> the events log', 'record-event', 5, 30),
+] as const satisfies readonly QueueSpec[];
+
+type QueueName = (typeof queues)[number]['name'];
+
+export const stateMachines = [
+  {
+    name: 'order-saga',
+    description: 'ValidateOrder -> ReserveInventory -> ChargePayment -> ConfirmOrder, compensating in reverse',
+    definitionFile: 'lambdas/saga/order-saga.asl.json',
+    functionArns: {
+      ValidateOrderArn: 'validate-order',
+      ReserveInventoryArn: 'reserve-inventory',
+      ChargePaymentArn: 'charge-payment',
+      ConfirmOrderArn: 'confirm-order',
+      RefundPaymentArn: 'refund-payment',
+      ReleaseInventoryArn: 'release-inventory',
+      MarkOrderFailedArn: 'mark-order-failed',
+      ParkOrderArn: 'park-order',
+    },
+    timeoutSeconds: 5 * minute,
+  },
+] as const satisfies readonly StateMachineSpec[];
+
+type StateMachineName = (typeof stateMachines)[number]['name'];
+
+/** The `source` of every event the platform itself publishes. Partners publish as `partner.<id>`. */
+export const ORDER_EVENT_SOURCE = 'orders.platform';
+
+export const rules = [
+  {
+    name: 'order-created-starts-saga',
+    description: 'order.created -> saga-starts queue -> start-saga, one execution per order',
+    bus: 'orders',
+    eventPattern: { source: [ORDER_EVENT_SOURCE], 'detail-type': ['order.created'] },
+    targets: [{ id: 'saga-starts', kind: 'sqs', queue: 'saga-starts' }],
+  },
+  {
+    name: 'order-outcome-to-email',
+    description: 'order.confirmed and order.failed -> email queue',
+    bus: 'orders',
+    eventPattern: { source: [ORDER_EVENT_SOURCE], 'detail-type': ['order.confirmed', 'order.failed'] },
+    targets: [{ id: 'email', kind: 'sqs', queue: 'email' }],
+  },
+  {
+    name: 'order-confirmed-to-receipts',
+    description: 'order.confirmed -> receipts queue',
+    bus: 'orders',
+    eventPattern: { source: [ORDER_EVENT_SOURCE], 'detail-type': ['order.confirmed'] },
+    targets: [{ id: 'receipts', kind: 'sqs', queue: 'receipts' }],
+  },
+  {
+    name: 'order-events-to-webhooks',
+    description: 'every order.* event -> webhook fan-out',
+    bus: 'orders',
+    eventPattern: { source: [ORDER_EVENT_SOURCE], 'detail-type': [{ prefix: 'order.' }] },
+    targets: [{ id: 'webhooks', kind: 'sqs', queue: 'webhooks' }],
+  },
+  {
+    name: 'all-events-to-log',
+    description: 'catch-all: every event on the bus, partners included, is recorded',
+    bus: 'orders',
+    eventPattern: { source: [{ prefix: '' }] },
+    targets: [{ id: 'events-log', kind: 'sqs', queue: 'events-log' }],
+  },
+  {
+    name: 'outbox-relay-schedule',
+    description: 'republish pending outbox records',
+    bus: 'default',
+    schedule: 'rate(1 minute)',
+    localScheduleSeconds: 2,
+    targets: [{ id: 'relay', kind: 'lambda', function: 'outbox-relay' }],
+  },
+] as const satisfies readonly RuleSpec[];
+
+/** The whole description, for code that walks every resource. */
+export const platform = { tables, buses, buckets, secrets, functions, queues, stateMachines, rules } as const;
+
+export type Platform = typeof platform;
+export type { BucketName, BusName, FunctionName, QueueName, SecretName, StateMachineName, TableName };
+
+/** The dead-letter queue of a processing queue. */
+export const deadLetterQueueName = (queue: string): string => `${queue}-dlq`;
+
+/** The one place a physical name is made: `${prefix}-${name}`, e.g. `orders-dev-email`; locally the prefix is `local`. */
+export const physicalName = (prefix: string, name: string): string => `${prefix}-${name}`;

@@ -1,0 +1,16 @@
+/**
+ * One jest configuration for everything except the Vue components (vitest, in ui/).
+ * ts-jest runs transpile-only (isolatedModules); `npm run typecheck` is the type gate.
+ */
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>'],
+  testMatch: ['**/*.test.ts'],
+  testPathIgnorePatterns: ['/node_modules/', '/ui/', '/cdktf.out/', '/dist/'],
+  transform: {
+    '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true, module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true } }],
+  },
+  maxWorkers: 2,
+  testTimeout: 30000,
+};
