@@ -1,0 +1,140 @@
+/**
+ * The edge: one HTTP endpoint that answers every AWS API the platform uses, so that `AWS_ENDPOINT_URL` alone points
+ * unmodified SDK v3 clients at the local cloud. It finds the service from the SigV4 credential scope (or, for
+ * unsigned calls such as Cognito's InitiateAuth, from `X-Amz-Target`) and hands the request to its emulation.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { AwsServiceError, jsonErrorResponse, type EdgeRequest, type EdgeResponse, type ServiceEmulator } from './types';
+
+/** `X-Amz-Target` prefixes of the JSON-protocol services, for requests that carry no signature. */
+const TARGET_PREFIX_TO_SERVICE: Readonly<Record<string, string>> = {
+  DynamoDB_20120810: 'dynamodb',
+  DynamoDBStreams_20120810: 'dynamodb',
+  AWSEvents: 'events',
+  AmazonSQS: 'sqs',
+  AWSStepFunctions: 'states',
+  secretsmanager: 'secretsmanager',
+  AWSCognitoIdentityProviderService: 'cognito-idp',
+};
+
+/** A handler for non-AWS paths on the edge (the /_local control plane). Answers undefined to pass. */
+export type ExtraRoute = (request: EdgeRequest) => Promise<EdgeResponse | undefined>;
+
+export interface EdgeOptions {
+  readonly services: readonly ServiceEmulator[];
+  readonly extraRoutes?: readonly ExtraRoute[];
+  /** Called with every unexpected error (a bug in an emulation), which is answered as a 500 InternalFailure. */
+  readonly onInternalError?: (error: unknown, request: EdgeRequest) => void;
+}
+
+export interface RunningEdge {
+  readonly server: Server;
+  readonly url: string;
+  readonly port: number;
+  close(): Promise<void>;
+}
+
+const credentialScopeService = (credential: string | null | undefined): string | undefined => {
+  if (!credential) return undefined;
+  // AKID/20260101/us-east-1/<service>/aws4_request
+  const parts = credential.split('/');
+  return parts.length >= 5 ? parts[parts.length - 2] : undefined;
+};
+
+/** The SigV4 signing name of a request, or undefined when it is unsigned and has no known target. */
+export const serviceOf = (headers: IncomingMessage['headers'], query: URLSearchParams): string | undefined => {
+  const authorization = headers.authorization;
+  if (typeof authorization === 'string') {
+    const match = /Credential=([^,\s]+)/.exec(authorization);
+    const service = credentialScopeService(match?.[1]);
+    if (service) return service;
+  }
+  const presigned = credentialScopeService(query.get('X-Amz-Credential'));
+  if (presigned) return presigned;
+  const target = headers['x-amz-target'];
+  if (typeof target === 'string') return TARGET_PREFIX_TO_SERVICE[target.split('.')[0] ?? ''];
+  return undefined;
+};
+
+const readBody = (request: IncomingMessage): Promise<Buffer> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => resolve(Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+
+const toEdgeRequest = async (request: IncomingMessage): Promise<EdgeRequest> => {
+  const url = new URL(request.url ?? '/', 'http://edge.local');
+  const target = request.headers['x-amz-target'];
+  return {
+    method: request.method ?? 'GET',
+    path: url.pathname,
+    query: url.searchParams,
+    headers: request.headers,
+    body: await readBody(request),
+    service: serviceOf(request.headers, url.searchParams),
+    action: typeof target === 'string' ? target.split('.').slice(1).join('.') || undefined : undefined,
+  };
+};
+
+const send = (response: ServerResponse, answer: EdgeResponse): void => {
+  const body = answer.body ?? '';
+  response.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(body).toString() });
+  response.end(body);
+};
+
+/** Starts the edge on 127.0.0.1:`port` (0 for a free port). */
+export const startEdge = async (options: EdgeOptions, port = 0): Promise<RunningEdge> => {
+  const byService = new Map<string, ServiceEmulator>();
+  for (const service of options.services) for (const name of service.signingNames) byService.set(name, service);
+
+  const handle = async (edgeRequest: EdgeRequest): Promise<EdgeResponse> => {
+    for (const route of options.extraRoutes ?? []) {
+      const answer = await route(edgeRequest);
+      if (answer) return answer;
+    }
+    const emulator = edgeRequest.service ? byService.get(edgeRequest.service) : undefined;
+    if (!emulator) {
+      throw new AwsServiceError(
+        'UnknownOperationException',
+        `The local cloud does not serve ${edgeRequest.service ? `the service '${edgeRequest.service}'` : 'unsigned requests to this path'} (${edgeRequest.method} ${edgeRequest.path})`,
+      );
+    }
+    return emulator.handle(edgeRequest);
+  };
+
+  const server = createServer((request, response) => {
+    void (async () => {
+      let edgeRequest: EdgeRequest | undefined;
+      try {
+        edgeRequest = await toEdgeRequest(request);
+        send(response, await handle(edgeRequest));
+      } catch (error) {
+        if (error instanceof AwsServiceError) {
+          send(response, jsonErrorResponse(error));
+          return;
+        }
+        if (edgeRequest) options.onInternalError?.(error, edgeRequest);
+        send(response, jsonErrorResponse(new AwsServiceError('InternalFailure', 'The local cloud failed to handle the request', 500)));
+      }
+    })();
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  const actualPort = (server.address() as AddressInfo).port;
+  return {
+    server,
+    port: actualPort,
+    url: `http://127.0.0.1:${actualPort}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};
