@@ -260,6 +260,26 @@ export const queues = [
 
 type QueueName = (typeof queues)[number]['name'];
 
+/** A dead-letter queue that belongs to no processing queue. */
+export interface FailureQueueSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly messageRetentionSeconds: number;
+}
+
+/**
+ * Where deliveries land that failed after all their retries outside a processing queue: EventBridge rule targets
+ * (their dead-letter config) and asynchronous Lambda invocations such as schedules (their on-failure destination).
+ * Names end in `-dlq`, like every dead-letter queue; each has an alarm in AWS.
+ */
+export const failureQueues = [
+  {
+    name: 'event-delivery-dlq',
+    description: 'EventBridge target deliveries and asynchronous Lambda invocations that failed after their retries',
+    messageRetentionSeconds: 14 * day,
+  },
+] as const satisfies readonly FailureQueueSpec[];
+
 export const stateMachines = [
   {
     name: 'order-saga',
@@ -331,7 +351,7 @@ export const rules = [
 ] as const satisfies readonly RuleSpec[];
 
 /** The whole description, for code that walks every resource. */
-export const platform = { tables, buses, buckets, secrets, functions, queues, stateMachines, rules } as const;
+export const platform = { tables, buses, buckets, secrets, functions, queues, failureQueues, stateMachines, rules } as const;
 
 export type Platform = typeof platform;
 export type { BucketName, BusName, FunctionName, QueueName, SecretName, StateMachineName, TableName };
