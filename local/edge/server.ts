@@ -90,6 +90,14 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
   const byService = new Map<string, ServiceEmulator>();
   for (const service of options.services) for (const name of service.signingNames) byService.set(name, service);
 
+  const proxyFor = (request: IncomingMessage): ServiceEmulator['proxy'] => {
+    const url = new URL(request.url ?? '/', 'http://edge.local');
+    if (url.pathname.startsWith('/_local')) return undefined;
+    const service = serviceOf(request.headers, url.searchParams);
+    const emulator = service ? byService.get(service) : undefined;
+    return emulator?.proxy?.bind(emulator);
+  };
+
   const handle = async (edgeRequest: EdgeRequest): Promise<EdgeResponse> => {
     for (const route of options.extraRoutes ?? []) {
       const answer = await route(edgeRequest);
@@ -109,6 +117,11 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
     void (async () => {
       let edgeRequest: EdgeRequest | undefined;
       try {
+        const proxy = proxyFor(request);
+        if (proxy) {
+          await proxy(request, response);
+          return;
+        }
         edgeRequest = await toEdgeRequest(request);
         send(response, await handle(edgeRequest));
       } catch (error) {
@@ -117,6 +130,10 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
           return;
         }
         if (edgeRequest) options.onInternalError?.(error, edgeRequest);
+        if (response.headersSent) {
+          response.destroy();
+          return;
+        }
         send(response, jsonErrorResponse(new AwsServiceError('InternalFailure', 'The local cloud failed to handle the request', 500)));
       }
     })();

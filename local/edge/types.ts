@@ -6,7 +6,7 @@
  * JSON-protocol services (DynamoDB, EventBridge, SQS, Step Functions, Secrets Manager, Cognito) also carry
  * `X-Amz-Target: <Prefix>.<Action>`.
  */
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 
 export interface EdgeRequest {
   readonly method: string;
@@ -32,6 +32,12 @@ export interface ServiceEmulator {
   /** SigV4 signing names this emulation answers to. */
   readonly signingNames: readonly string[];
   handle(request: EdgeRequest): Promise<EdgeResponse>;
+  /**
+   * When present, the edge hands signed requests for this service over unread: the emulation streams the request
+   * body on and writes the answer itself (a proxy to a real engine such as DynamoDB Local). `handle` still serves
+   * in-process callers.
+   */
+  proxy?(request: IncomingMessage, response: ServerResponse): Promise<void>;
 }
 
 /** An error answered in the AWS JSON protocol shape: `{"__type": code, "message": ...}` with `x-amzn-errortype`. */
