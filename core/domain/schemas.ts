@@ -1,0 +1,115 @@
+/**
+ * The zod schemas that validate requests; the OpenAPI document is generated from these same schemas.
+ */
+import { z } from 'zod';
+import { CURRENCY_PATTERN } from './money';
+import { FAILURE_REASONS, ORDER_STATUSES } from './order-status';
+import { PRODUCT_ID_PATTERN } from './product';
+
+export const MAX_ORDER_LINES = 50;
+export const MAX_LINE_QUANTITY = 100;
+
+export const ProductIdSchema = z.string().regex(PRODUCT_ID_PATTERN, 'letters, digits, - and _, at most 64 characters');
+
+export const MoneySchema = z
+  .object({
+    amount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe('integer minor units'),
+    currency: z.string().regex(CURRENCY_PATTERN, 'an ISO 4217 code'),
+  })
+  .meta({ id: 'Money' });
+
+export const OrderItemSchema = z.strictObject({
+  productId: ProductIdSchema,
+  quantity: z.number().int().min(1).max(MAX_LINE_QUANTITY),
+});
+
+/** POST /api/orders. Strict: a client that sends a price (or anything else unknown) is told so. */
+export const CreateOrderRequestSchema = z
+  .strictObject({
+    items: z.array(OrderItemSchema).min(1).max(MAX_ORDER_LINES),
+    paymentToken: z.string().min(1).max(200),
+  })
+  .superRefine((value, ctx) => {
+    const seen = new Set<string>();
+    value.items.forEach((item, index) => {
+      if (seen.has(item.productId)) ctx.addIssue({ code: 'custom', path: ['items', index, 'productId'], message: 'each product may appear in one line only' });
+      seen.add(item.productId);
+    });
+  })
+  .meta({ id: 'CreateOrderRequest' });
+
+export type CreateOrderRequest = z.infer<typeof CreateOrderRequestSchema>;
+
+/** PUT /api/products/:id (admin). */
+export const PutProductRequestSchema = z
+  .strictObject({
+    name: z.string().trim().min(1).max(200),
+    price: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe('unit price in integer minor units'),
+    currency: z.string().regex(CURRENCY_PATTERN, 'an ISO 4217 code'),
+    stock: z.number().int().min(0).max(1_000_000_000),
+  })
+  .meta({ id: 'PutProductRequest' });
+
+export type PutProductRequest = z.infer<typeof PutProductRequestSchema>;
+
+export const OrderStatusSchema = z.enum(ORDER_STATUSES);
+export const FailureReasonSchema = z.enum(FAILURE_REASONS);
+
+export const OrderResponseSchema = z
+  .object({
+    orderId: z.string(),
+    customerId: z.string(),
+    status: OrderStatusSchema,
+    failureReason: FailureReasonSchema.optional(),
+    lines: z.array(
+      z.object({
+        productId: z.string(),
+        name: z.string(),
+        quantity: z.number().int(),
+        unitPrice: MoneySchema,
+        lineTotal: MoneySchema,
+      }),
+    ),
+    total: MoneySchema,
+    timeline: z.array(
+      z.object({ status: OrderStatusSchema, at: z.string(), reason: FailureReasonSchema.optional(), note: z.string().optional() }),
+    ),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .meta({ id: 'Order' });
+
+export const ProductResponseSchema = z
+  .object({ productId: z.string(), name: z.string(), price: MoneySchema, stock: z.number().int(), updatedAt: z.string() })
+  .meta({ id: 'Product' });
+
+export const EventRecordSchema = z
+  .object({
+    eventId: z.string(),
+    source: z.string(),
+    detailType: z.string(),
+    time: z.string(),
+    detail: z.record(z.string(), z.unknown()),
+    receivedAt: z.string(),
+  })
+  .meta({ id: 'EventRecord' });
+
+export const ErrorResponseSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .meta({ id: 'Error' });
+
+/** Query of the list endpoints. */
+export const PageQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(100).optional(),
+  cursor: z.string().min(1).max(2048).optional(),
+});
+
+/** zod issues as API violations: `items.0.quantity: Too big`. */
+export const toViolations = (error: z.ZodError): { path: string; message: string }[] =>
+  error.issues.map((issue) => ({ path: issue.path.map(String).join('.') || '(body)', message: issue.message }));

@@ -1,0 +1,89 @@
+/**
+ * The narrow ports the order use cases need. Adapters: core/store (DynamoDB), core/events/eventbridge-publisher.
+ * Tests pass fakes of these, or the real adapters against DynamoDB Local.
+ */
+import type { PlatformEvent } from '../events/order-events';
+import type { Order } from '../domain/order';
+import type { FailureReason, OrderStatus } from '../domain/order-status';
+import type { Product } from '../domain/product';
+
+export interface PageRequest {
+  readonly limit?: number;
+  /** Opaque, from a previous page's `nextCursor`. */
+  readonly cursor?: string;
+}
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly nextCursor?: string;
+}
+
+/** One POST /api/orders remembered under (customer, Idempotency-Key). */
+export interface IdempotencyRecord {
+  readonly customerId: string;
+  readonly key: string;
+  /** sha256 of the canonical request: the same key with another body is a conflict. */
+  readonly requestHash: string;
+  readonly orderId: string;
+  readonly createdAt: string;
+  /** Epoch seconds; DynamoDB TTL removes the record after this, and reads ignore it from then on. */
+  readonly expiresAt: number;
+}
+
+export type OutboxStatus = 'PENDING' | 'SENT';
+
+/** An event written in the same transaction as the state change it announces. */
+export interface OutboxRecord {
+  readonly orderId: string;
+  readonly eventId: string;
+  readonly event: PlatformEvent<object>;
+  readonly status: OutboxStatus;
+  readonly createdAt: string;
+  readonly sentAt?: string;
+}
+
+export interface TransitionRequest {
+  readonly orderId: string;
+  readonly to: OrderStatus;
+  readonly at: string;
+  /** Recorded on the timeline; the order's failureReason keeps the first reason it was given. */
+  readonly reason?: FailureReason;
+  readonly note?: string;
+  /** Written to the outbox in the same transaction, so the announcement cannot be lost. */
+  readonly outboxEventId?: string;
+}
+
+export interface OrderStore {
+  getProducts(productIds: readonly string[]): Promise<Map<string, Product>>;
+  getIdempotencyRecord(customerId: string, key: string, nowEpochSeconds: number): Promise<IdempotencyRecord | undefined>;
+  /** Order, idempotency record and outbox record in one transaction; IdempotencyKeyTakenError when the key is in use. */
+  createOrder(order: Order, idempotency: IdempotencyRecord, outbox: OutboxRecord): Promise<void>;
+  getOrder(orderId: string): Promise<Order | undefined>;
+  transitionOrder(request: TransitionRequest): Promise<Order>;
+  listPendingOutbox(createdBefore: string, limit: number): Promise<OutboxRecord[]>;
+  markOutboxSent(orderId: string, eventId: string, sentAt: string): Promise<void>;
+}
+
+/** Publishes to the platform bus. Throws EventPublishFailedError naming the entries that failed. */
+export interface EventPublisher {
+  publish(events: readonly PlatformEvent<object>[]): Promise<void>;
+}
+
+/** The few log calls the use cases make; Powertools Logger satisfies it. */
+export interface LogPort {
+  info(message: string, ...extra: object[]): void;
+  warn(message: string, ...extra: object[]): void;
+  error(message: string, ...extra: object[]): void;
+}
+
+export class EventPublishFailedError extends Error {
+  constructor(
+    message: string,
+    /** Indexes into the published array that failed; empty when the whole call failed. */
+    readonly failedIndexes: readonly number[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EventPublishFailedError';
+  }
+}
