@@ -52,7 +52,7 @@ describe('the order status transition table', () => {
       fc.property(fc.array(fc.nat(), { maxLength: 12 }), (choices) => {
         let current: OrderStatus = 'PENDING';
         for (const choice of choices) {
-          const next = ORDER_TRANSITIONS[current];
+          const next: readonly OrderStatus[] = ORDER_TRANSITIONS[current];
           if (next.length === 0) break;
           current = next[choice % next.length];
         }

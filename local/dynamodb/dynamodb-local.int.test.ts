@@ -1,0 +1,40 @@
+import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import { spawnSync } from 'node:child_process';
+import { DynamoDbLocalJavaMissingError, startDynamoDbLocal } from './dynamodb-local';
+import { startLocalTable } from './test-harness';
+import type { LocalTable } from './test-harness';
+
+describe('DynamoDB Local', () => {
+  let local: LocalTable;
+  beforeAll(async () => {
+    local = await startLocalTable();
+  });
+  afterAll(async () => {
+    await local.stop();
+  });
+
+  it('listens on 127.0.0.1 with the orders table, both GSIs and TTL on expiresAt', async () => {
+    const table = await local.client.send(new DescribeTableCommand({ TableName: local.tableName }));
+    const ttl = await local.client.send(new DescribeTimeToLiveCommand({ TableName: local.tableName }));
+    expect(local.dynamo.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(table.Table?.GlobalSecondaryIndexes?.map((gsi) => gsi.IndexName).sort()).toEqual(['GSI1', 'GSI2']);
+    expect(ttl.TimeToLiveDescription?.AttributeName).toBe('expiresAt');
+  });
+
+  it('names how to install Java 17 when java is missing', async () => {
+    expect.assertions(2);
+    try {
+      await startDynamoDbLocal({ javaCommand: 'java-not-installed-here' });
+    } catch (error) {
+      expect(error).toBeInstanceOf(DynamoDbLocalJavaMissingError);
+      expect((error as Error).message).toMatch(/Java 17.*openjdk-17-jre-headless/);
+    }
+  });
+
+  it('stops the JVM by its pid', async () => {
+    const other = await startDynamoDbLocal();
+    await other.stop();
+    const alive = spawnSync('kill', ['-0', String(other.pid)]).status === 0;
+    expect(alive).toBe(false);
+  });
+});
