@@ -1,0 +1,132 @@
+/**
+ * The one typed client of the platform API. Every page goes through it, so the transport, the identity
+ * headers and the error shape are decided here once.
+ */
+import type {
+  ApiErrorBody, AuthConfig, BusEvent, DeadLetterQueue, FaultInput, LocalFunction, LocalQueue, NewOrder, Order, Page,
+  Product, ProductInput, Receipt, Trace, Webhook, WebhookCreated, WebhookDelivery, WebhookInput,
+} from './types';
+
+/** The API answered with an error status. `unavailable` marks an endpoint that does not exist (yet). */
+export class ApiRequestError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+    readonly code: string,
+    readonly details?: unknown,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ApiRequestError';
+  }
+
+  get unavailable(): boolean {
+    return this.status === 404 || this.status === 405 || this.status === 501;
+  }
+}
+
+/** The API could not be reached at all. */
+export class ApiNetworkError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ApiNetworkError';
+  }
+}
+
+/** Supplies the identity headers of the signed-in caller (the auth store). */
+export type HeaderProvider = () => Record<string, string>;
+
+export interface ApiClientOptions {
+  baseUrl?: string;
+  headers?: HeaderProvider;
+  fetch?: typeof fetch;
+}
+
+const isErrorBody = (body: unknown): body is ApiErrorBody =>
+  typeof body === 'object' && body !== null && 'error' in body &&
+  typeof (body as { error: unknown }).error === 'object' && (body as { error: unknown }).error !== null;
+
+const query = (params: Record<string, string | undefined>): string => {
+  const search = new URLSearchParams();
+  for (const [key, value] of Object.entries(params)) if (value) search.set(key, value);
+  const text = search.toString();
+  return text ? `?${text}` : '';
+};
+
+/** Builds the client. Pages use the shared instance from `useApi()` (composables/use-api.ts). */
+export const createApiClient = (options: ApiClientOptions = {}) => {
+  const baseUrl = options.baseUrl ?? '';
+  const headerProvider: HeaderProvider = options.headers ?? (() => ({}));
+  const doFetch = (...args: Parameters<typeof fetch>) => (options.fetch ?? globalThis.fetch)(...args);
+
+  const request = async <T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> => {
+    const headers: Record<string, string> = { accept: 'application/json', ...headerProvider(), ...extraHeaders };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    let response: Response;
+    try {
+      response = await doFetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (cause) {
+      throw new ApiNetworkError(`${method} ${path} could not reach the API`, { cause });
+    }
+    const text = await response.text();
+    let parsed: unknown = undefined;
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch (cause) {
+        if (response.ok) throw new ApiRequestError(`${method} ${path} answered a body that is not JSON`, response.status, 'INVALID_RESPONSE', undefined, { cause });
+      }
+    }
+    if (!response.ok) {
+      if (isErrorBody(parsed)) {
+        throw new ApiRequestError(parsed.error.message, response.status, parsed.error.code, parsed.error.details);
+      }
+      throw new ApiRequestError(`${method} ${path} answered ${response.status}`, response.status, `HTTP_${response.status}`);
+    }
+    return parsed as T;
+  };
+
+  const enc = encodeURIComponent;
+  return {
+    request,
+    config: () => request<AuthConfig>('GET', '/config.json'),
+    listProducts: () => request<Page<Product>>('GET', '/api/products'),
+    putProduct: (id: string, input: ProductInput) => request<Product>('PUT', `/api/products/${enc(id)}`, input),
+    createOrder: (order: NewOrder, idempotencyKey: string) =>
+      request<Order>('POST', '/api/orders', order, { 'idempotency-key': idempotencyKey }),
+    listOrders: (cursor?: string) => request<Page<Order>>('GET', `/api/orders${query({ cursor })}`),
+    getOrder: (id: string) => request<Order>('GET', `/api/orders/${enc(id)}`),
+    getReceipt: (id: string) => request<Receipt>('GET', `/api/orders/${enc(id)}/receipt`),
+    getTrace: (id: string) => request<Trace>('GET', `/api/orders/${enc(id)}/trace`),
+    listEvents: (cursor?: string) => request<Page<BusEvent>>('GET', `/api/events${query({ cursor })}`),
+    createWebhook: (input: WebhookInput) => request<WebhookCreated>('POST', '/api/webhooks', input),
+    listWebhooks: () => request<Page<Webhook>>('GET', '/api/webhooks'),
+    getWebhook: (id: string) => request<Webhook>('GET', `/api/webhooks/${enc(id)}`),
+    deleteWebhook: (id: string) => request<void>('DELETE', `/api/webhooks/${enc(id)}`),
+    listDeliveries: (id: string) => request<Page<WebhookDelivery>>('GET', `/api/webhooks/${enc(id)}/deliveries`),
+    listDlqs: () => request<Page<DeadLetterQueue>>('GET', '/api/admin/dlqs'),
+    redrive: (name: string) => request<unknown>('POST', `/api/admin/dlqs/${enc(name)}/redrive`),
+    localQueues: () => request<Page<LocalQueue> | LocalQueue[]>('GET', '/_local/queues'),
+    localFunctions: () => request<Page<LocalFunction> | LocalFunction[]>('GET', '/_local/functions'),
+    setFault: (fault: FaultInput) => request<unknown>('POST', '/_local/faults', fault),
+    clearFault: (fn: string) => request<unknown>('DELETE', '/_local/faults', { function: fn }),
+  };
+};
+
+export type ApiClient = ReturnType<typeof createApiClient>;
+
+/** Lists from /_local may be bare arrays or {items}; the pages read both. */
+export const itemsOf = <T>(value: Page<T> | T[] | undefined | null): T[] =>
+  Array.isArray(value) ? value : (value?.items ?? []);
+
+/** Formats integer minor units for people: 1999 USD -> "$19.99". */
+export const formatMoney = (minor: number, currency: string): string => {
+  try {
+    return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(minor / 100);
+  } catch {
+    return `${(minor / 100).toFixed(2)} ${currency}`;
+  }
+};
+
+/** A fresh Idempotency-Key per submitted form (a retry of the same submission reuses it). */
+export const newIdempotencyKey = (): string => crypto.randomUUID();
