@@ -2,7 +2,7 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vite';
 import vue from '@vitejs/plugin-vue';
-import { devMock } from './dev-mock/plugin';
+import { devMock } from './dev-mock/plugin.ts';
 
 const root = fileURLToPath(new URL('.', import.meta.url));
 
