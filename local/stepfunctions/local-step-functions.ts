@@ -1,0 +1,558 @@
+/**
+ * Step Functions on the edge (signing name `states`, JSON target `AWSStepFunctions`), executing the ASL with
+ * aws-local-stepfunctions. Task states whose resource is a Lambda function (its ARN, or `arn:aws:states:::lambda:invoke`
+ * with `FunctionName`) call an injected invoker (the local Lambda runtime) in-process; a function error surfaces to
+ * `Retry`/`Catch` with `Error` = the function's `errorType`, as in AWS.
+ */
+import { randomUUID } from 'node:crypto';
+import { AwsServiceError, jsonResponse, type EdgeRequest, type EdgeResponse, type ServiceEmulator } from '../edge/types';
+import * as asl from 'aws-local-stepfunctions';
+import { polyfillPromiseWithResolvers } from './promise-with-resolvers';
+
+// The library calls Promise.withResolvers only while running, so installing it at load time is early enough.
+polyfillPromiseWithResolvers();
+
+/** What a local function invocation answers: its result, or the error it threw. */
+export type InvokeOutcome = { readonly result?: unknown; readonly error?: { readonly errorType: string; readonly errorMessage: string } };
+
+/** Invokes a local function by ARN (the Lambda runtime's `LocalLambda.invoke`). */
+export type LambdaInvoker = (functionArn: string, payload: unknown) => Promise<InvokeOutcome>;
+
+export interface LocalStepFunctionsOptions {
+  readonly invoke: LambdaInvoker;
+  readonly region?: string;
+  readonly accountId?: string;
+  /**
+   * Multiplies every Retry interval (with its backoff, MaxDelaySeconds and jitter) and every Wait state's `Seconds`,
+   * so tests need not wait out real delays while the ASL stays unchanged. 1 (the default) keeps AWS's timing.
+   */
+  readonly timeScale?: number;
+}
+
+export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
+
+export interface HistoryEvent {
+  readonly id: number;
+  readonly previousEventId: number;
+  readonly timestamp: number;
+  readonly type: string;
+  readonly [details: string]: unknown;
+}
+
+interface StateMachineRecord {
+  readonly arn: string;
+  readonly name: string;
+  definition: string;
+  roleArn: string;
+  readonly type: string;
+  readonly creationDate: number;
+  updateDate?: number;
+}
+
+interface ExecutionRecord {
+  readonly arn: string;
+  readonly name: string;
+  readonly stateMachineArn: string;
+  readonly input: string;
+  readonly startDate: number;
+  status: ExecutionStatus;
+  stopDate?: number;
+  output?: string;
+  error?: string;
+  cause?: string;
+  stopRequest?: { readonly error?: string; readonly cause?: string };
+  readonly history: HistoryEvent[];
+  abort?: () => void;
+  /** Settles when the execution and its history are complete. */
+  done: Promise<void>;
+}
+
+export class StepFunctionsLocalResourceError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'States.Runtime';
+  }
+  // Read by aws-local-stepfunctions: an unsupported resource is a definition problem, not something to retry.
+  get isRetryable(): boolean {
+    return false;
+  }
+  get isCatchable(): boolean {
+    return false;
+  }
+}
+
+/** A function error as aws-local-stepfunctions matches it: `name` is the ASL error, `message` AWS's Cause JSON. */
+class TaskFunctionError extends Error {
+  constructor(errorType: string, errorMessage: string) {
+    super(JSON.stringify({ errorType, errorMessage, trace: [] }));
+    this.name = errorType;
+  }
+}
+
+const NAME_PATTERN = /^[A-Za-z0-9_-]{1,80}$/;
+const LAMBDA_INVOKE = /^arn:aws:states:::lambda:invoke(\.waitForTaskToken)?$/;
+const LAMBDA_ARN = /^arn:aws:lambda:[^:]+:\d{12}:function:[^:]+(:[^:]+)?$/;
+
+type AslState = Record<string, unknown> & { Type: string };
+type AslMachine = { States: Record<string, AslState>; StartAt: string };
+
+/** Every state of a definition, nested Parallel branches and Map processors included. */
+const allStates = (machine: AslMachine): [string, AslState][] => {
+  const found: [string, AslState][] = [];
+  for (const [name, state] of Object.entries(machine.States ?? {})) {
+    found.push([name, state]);
+    const branches = (state.Branches as AslMachine[] | undefined) ?? [];
+    const processor = (state.ItemProcessor ?? state.Iterator) as AslMachine | undefined;
+    for (const nested of processor ? [...branches, processor] : branches) found.push(...allStates(nested));
+  }
+  return found;
+};
+
+const seconds = (ms: number): number => ms / 1000;
+
+const field = (body: Record<string, unknown>, name: string): string => {
+  const value = body[name];
+  if (typeof value !== 'string' || value.length === 0) throw new AwsServiceError('ValidationException', `1 validation error detected: Value at '${name}' failed to satisfy constraint: Member must not be null`);
+  return value;
+};
+
+const page = <T>(items: readonly T[], body: Record<string, unknown>): { items: T[]; nextToken?: string } => {
+  const start = typeof body.nextToken === 'string' ? Number.parseInt(body.nextToken, 10) : 0;
+  if (!Number.isInteger(start) || start < 0) throw new AwsServiceError('InvalidToken', `Invalid token: ${String(body.nextToken)}`);
+  const size = typeof body.maxResults === 'number' && body.maxResults > 0 ? Math.min(body.maxResults, 1000) : 1000;
+  const slice = items.slice(start, start + size);
+  return start + size < items.length ? { items: slice, nextToken: String(start + size) } : { items: slice };
+};
+
+const STATE_EVENT_PREFIX: Readonly<Record<string, string>> = {
+  Task: 'Task',
+  Pass: 'Pass',
+  Choice: 'Choice',
+  Wait: 'Wait',
+  Succeed: 'Succeed',
+  Fail: 'Fail',
+  Parallel: 'Parallel',
+  Map: 'Map',
+};
+
+export class LocalStepFunctions implements ServiceEmulator {
+  readonly signingNames = ['states'] as const;
+  private readonly region: string;
+  private readonly accountId: string;
+  private readonly timeScale: number;
+  private readonly machines = new Map<string, StateMachineRecord>();
+  private readonly executions = new Map<string, ExecutionRecord>();
+
+  constructor(private readonly options: LocalStepFunctionsOptions) {
+    this.region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+    this.accountId = options.accountId ?? '000000000000';
+    this.timeScale = options.timeScale ?? 1;
+    if (!(this.timeScale > 0)) throw new RangeError(`timeScale must be a positive number, got ${this.timeScale}`);
+  }
+
+  stateMachineArn(name: string): string {
+    return `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${name}`;
+  }
+
+  async handle(request: EdgeRequest): Promise<EdgeResponse> {
+    let body: Record<string, unknown>;
+    try {
+      body = request.body.length > 0 ? (JSON.parse(request.body.toString('utf8')) as Record<string, unknown>) : {};
+    } catch (error) {
+      throw new AwsServiceError('SerializationException', `The request body is not JSON: ${(error as Error).message}`);
+    }
+    const answer = await this.dispatch(request.action, body);
+    return jsonResponse(answer, 'application/x-amz-json-1.0');
+  }
+
+  private async dispatch(action: string | undefined, body: Record<string, unknown>): Promise<unknown> {
+    switch (action) {
+      case 'CreateStateMachine':
+        return this.createStateMachine({ name: field(body, 'name'), definition: field(body, 'definition'), roleArn: typeof body.roleArn === 'string' ? body.roleArn : undefined, type: typeof body.type === 'string' ? body.type : undefined });
+      case 'DescribeStateMachine':
+        return this.describeStateMachine(field(body, 'stateMachineArn'));
+      case 'ListStateMachines': {
+        const { items, nextToken } = page([...this.machines.values()], body);
+        return { stateMachines: items.map((m) => ({ stateMachineArn: m.arn, name: m.name, type: m.type, creationDate: seconds(m.creationDate) })), nextToken };
+      }
+      case 'UpdateStateMachine':
+        return this.updateStateMachine(field(body, 'stateMachineArn'), body);
+      case 'DeleteStateMachine':
+        this.machine(field(body, 'stateMachineArn'));
+        this.machines.delete(field(body, 'stateMachineArn'));
+        return {};
+      case 'StartExecution': {
+        const started = this.startExecution(field(body, 'stateMachineArn'), body.input === undefined ? '{}' : body.input, body.name);
+        return { executionArn: started.executionArn, startDate: seconds(started.startDate) };
+      }
+      case 'DescribeExecution':
+        return this.describeExecution(field(body, 'executionArn'));
+      case 'GetExecutionHistory': {
+        const execution = this.execution(field(body, 'executionArn'));
+        const events = body.reverseOrder === true ? [...execution.history].reverse() : execution.history;
+        const { items, nextToken } = page(events, body);
+        return { events: items.map((event) => ({ ...event, timestamp: seconds(event.timestamp) })), nextToken };
+      }
+      case 'ListExecutions': {
+        const stateMachineArn = field(body, 'stateMachineArn');
+        this.machine(stateMachineArn);
+        const status = body.statusFilter;
+        const matching = [...this.executions.values()].filter((e) => e.stateMachineArn === stateMachineArn && (status === undefined || e.status === status)).reverse();
+        const { items, nextToken } = page(matching, body);
+        return {
+          executions: items.map((e) => ({ executionArn: e.arn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: seconds(e.startDate), stopDate: e.stopDate === undefined ? undefined : seconds(e.stopDate) })),
+          nextToken,
+        };
+      }
+      case 'StopExecution': {
+        const stopDate = await this.stopExecution(field(body, 'executionArn'), typeof body.error === 'string' ? body.error : undefined, typeof body.cause === 'string' ? body.cause : undefined);
+        return { stopDate: seconds(stopDate) };
+      }
+      default:
+        throw new AwsServiceError('UnknownOperationException', `The local Step Functions does not support the action '${action ?? '(none)'}'`);
+    }
+  }
+
+  /** Creates a state machine; the same name with the same definition answers the existing one (idempotent). */
+  createStateMachine(spec: { name: string; definition: string; roleArn?: string; type?: string }): { stateMachineArn: string; creationDate: number } {
+    if (!NAME_PATTERN.test(spec.name)) throw new AwsServiceError('InvalidName', `Invalid Name: '${spec.name}'`);
+    if (spec.type !== undefined && spec.type !== 'STANDARD') throw new AwsServiceError('ValidationException', `The local Step Functions runs STANDARD state machines only, not ${spec.type}`);
+    const arn = this.stateMachineArn(spec.name);
+    const existing = this.machines.get(arn);
+    if (existing) {
+      if (existing.definition === spec.definition && (spec.roleArn === undefined || spec.roleArn === existing.roleArn)) return { stateMachineArn: arn, creationDate: seconds(existing.creationDate) };
+      throw new AwsServiceError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
+    }
+    this.compile(spec.definition);
+    const record: StateMachineRecord = { arn, name: spec.name, definition: spec.definition, roleArn: spec.roleArn ?? `arn:aws:iam::${this.accountId}:role/local-step-functions`, type: 'STANDARD', creationDate: Date.now() };
+    this.machines.set(arn, record);
+    return { stateMachineArn: arn, creationDate: seconds(record.creationDate) };
+  }
+
+  private updateStateMachine(arn: string, body: Record<string, unknown>): { updateDate: number } {
+    const machine = this.machine(arn);
+    if (body.definition === undefined && body.roleArn === undefined) throw new AwsServiceError('MissingRequiredParameter', 'Either the definition or the roleArn must be specified');
+    if (body.definition !== undefined) {
+      if (typeof body.definition !== 'string') throw new AwsServiceError('InvalidDefinition', 'The definition must be a string');
+      this.compile(body.definition);
+      machine.definition = body.definition;
+    }
+    if (typeof body.roleArn === 'string') machine.roleArn = body.roleArn;
+    machine.updateDate = Date.now();
+    return { updateDate: seconds(machine.updateDate) };
+  }
+
+  private describeStateMachine(arn: string): Record<string, unknown> {
+    const m = this.machine(arn);
+    return { stateMachineArn: m.arn, name: m.name, status: 'ACTIVE', definition: m.definition, roleArn: m.roleArn, type: m.type, creationDate: seconds(m.creationDate) };
+  }
+
+  private describeExecution(arn: string): Record<string, unknown> {
+    const e = this.execution(arn);
+    return {
+      executionArn: e.arn,
+      stateMachineArn: e.stateMachineArn,
+      name: e.name,
+      status: e.status,
+      startDate: seconds(e.startDate),
+      stopDate: e.stopDate === undefined ? undefined : seconds(e.stopDate),
+      input: e.input,
+      inputDetails: { included: true },
+      output: e.output,
+      outputDetails: e.output === undefined ? undefined : { included: true },
+      error: e.error,
+      cause: e.cause,
+    };
+  }
+
+  private machine(arn: string): StateMachineRecord {
+    const machine = this.machines.get(arn);
+    if (!machine) throw new AwsServiceError('StateMachineDoesNotExist', `State Machine Does Not Exist: '${arn}'`);
+    return machine;
+  }
+
+  private execution(arn: string): ExecutionRecord {
+    const execution = this.executions.get(arn);
+    if (!execution) throw new AwsServiceError('ExecutionDoesNotExist', `Execution Does Not Exist: '${arn}'`);
+    return execution;
+  }
+
+  private compile(definition: string): InstanceType<typeof asl.StateMachine> {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(definition);
+    } catch (error) {
+      throw new AwsServiceError('InvalidDefinition', `Invalid State Machine Definition: the definition is not JSON (${(error as Error).message})`);
+    }
+    try {
+      return new asl.StateMachine(parsed as ConstructorParameters<typeof asl.StateMachine>[0], { validationOptions: { checkPaths: true, checkArn: false } });
+    } catch (error) {
+      throw new AwsServiceError('InvalidDefinition', `Invalid State Machine Definition: ${(error as Error).message}`);
+    }
+  }
+
+  /**
+   * Starts an execution (also the in-process API for EventBridge targets). A running execution with the same name and
+   * input is answered again, as AWS does; a different input, or a closed execution, is ExecutionAlreadyExists.
+   */
+  startExecution(stateMachineArn: string, input: unknown, name?: unknown): { executionArn: string; startDate: number } {
+    const machine = this.machine(stateMachineArn);
+    if (typeof input !== 'string') throw new AwsServiceError('InvalidExecutionInput', 'The execution input must be a JSON string');
+    let parsedInput: unknown;
+    try {
+      parsedInput = JSON.parse(input);
+    } catch (error) {
+      throw new AwsServiceError('InvalidExecutionInput', `Invalid State Machine Execution Input: ${(error as Error).message}`);
+    }
+    if (name !== undefined && (typeof name !== 'string' || !NAME_PATTERN.test(name))) throw new AwsServiceError('InvalidName', `Invalid Name: '${String(name)}'`);
+    const executionName = (name as string | undefined) ?? randomUUID();
+    const arn = `arn:aws:states:${this.region}:${this.accountId}:execution:${machine.name}:${executionName}`;
+    const existing = this.executions.get(arn);
+    if (existing) {
+      if (existing.status === 'RUNNING' && existing.input === input) return { executionArn: arn, startDate: existing.startDate };
+      throw new AwsServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
+    }
+    const record: ExecutionRecord = { arn, name: executionName, stateMachineArn, input, startDate: Date.now(), status: 'RUNNING', history: [], done: Promise.resolve() };
+    this.executions.set(arn, record);
+    record.done = this.run(machine, record, parsedInput);
+    return { executionArn: arn, startDate: record.startDate };
+  }
+
+  /** Stops a running execution (ABORTED); a closed one is left as it is. */
+  async stopExecution(arn: string, error?: string, cause?: string): Promise<number> {
+    const execution = this.execution(arn);
+    if (execution.status === 'RUNNING') {
+      execution.stopRequest = { error, cause };
+      execution.abort?.();
+      await execution.done;
+    }
+    return execution.stopDate ?? Date.now();
+  }
+
+  /** Settles when the execution has finished and its history is complete (for tests and shutdown). */
+  async waitForExecution(arn: string): Promise<ExecutionStatus> {
+    const execution = this.execution(arn);
+    await execution.done;
+    return execution.status;
+  }
+
+  /** Aborts every running execution; used when the local cloud stops. */
+  async shutdown(): Promise<void> {
+    const running = [...this.executions.values()].filter((e) => e.status === 'RUNNING');
+    await Promise.all(running.map((e) => this.stopExecution(e.arn, 'States.Aborted', 'The local cloud stopped')));
+  }
+
+  /** Forgets every state machine and execution (the control plane's reset). */
+  async reset(): Promise<void> {
+    await this.shutdown();
+    this.executions.clear();
+  }
+
+  private async run(machine: StateMachineRecord, record: ExecutionRecord, input: unknown): Promise<void> {
+    const definition = JSON.parse(machine.definition) as AslMachine;
+    const stateMachine = this.compile(machine.definition);
+    const history = new HistoryRecorder(record.history);
+    const failures = new Map<string, number>();
+    const handlers: Record<string, (taskInput: unknown) => Promise<unknown>> = {};
+    const retryOverrides: Record<string, number[]> = {};
+    const waitOverrides: Record<string, number> = {};
+
+    for (const [stateName, state] of allStates(definition)) {
+      if (state.Type === 'Task') handlers[stateName] = (taskInput) => this.runTask(stateName, state, taskInput, history, failures);
+      if (state.Type === 'Wait' && typeof state.Seconds === 'number' && this.timeScale !== 1) waitOverrides[stateName] = state.Seconds * 1000 * this.timeScale;
+      const retriers = state.Retry as { IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[] | undefined;
+      if (retriers && this.timeScale !== 1) {
+        Object.defineProperty(retryOverrides, stateName, {
+          enumerable: true,
+          get: () => {
+            const attempt = Math.max(0, (failures.get(stateName) ?? 1) - 1);
+            return retriers.map((retrier) => {
+              const interval = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** attempt;
+              const capped = retrier.MaxDelaySeconds === undefined ? interval : Math.min(interval, retrier.MaxDelaySeconds);
+              const jittered = retrier.JitterStrategy === 'FULL' ? Math.random() * capped : capped;
+              return jittered * 1000 * this.timeScale;
+            });
+          },
+        });
+      }
+    }
+
+    const startTime = new Date(record.startDate).toISOString();
+    const execution = stateMachine.run(input as Parameters<typeof stateMachine.run>[0], {
+      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryOverrides, waitTimeOverrides: waitOverrides },
+      noThrowOnAbort: true,
+      context: {
+        Execution: { Id: record.arn, Input: input as never, Name: record.name, RoleArn: machine.roleArn, StartTime: startTime },
+        StateMachine: { Id: machine.arn, Name: machine.name },
+      },
+    });
+    record.abort = execution.abort;
+
+    const recording = (async () => {
+      for await (const event of execution.eventLogs) history.fromLibrary(event as unknown as LibraryEvent);
+    })();
+    const outcome = await Promise.allSettled([execution.result]);
+    await recording.catch(() => undefined);
+    record.abort = undefined;
+    record.stopDate = Date.now();
+    const [settled] = outcome;
+    if (record.stopRequest) {
+      record.status = 'ABORTED';
+      record.error = record.stopRequest.error;
+      record.cause = record.stopRequest.cause;
+      history.add('ExecutionAborted', { executionAbortedEventDetails: { error: record.error, cause: record.cause } });
+    } else if (settled.status === 'fulfilled') {
+      record.status = 'SUCCEEDED';
+      record.output = JSON.stringify(settled.value);
+      history.add('ExecutionSucceeded', { executionSucceededEventDetails: { output: record.output, outputDetails: { truncated: false } } });
+    } else {
+      const reason = settled.reason as Error;
+      if (reason?.name === 'ExecutionTimeoutError') {
+        record.status = 'TIMED_OUT';
+        record.error = 'States.Timeout';
+        history.add('ExecutionTimedOut', { executionTimedOutEventDetails: { error: record.error } });
+      } else {
+        const failure = reason?.cause instanceof Error ? reason.cause : reason;
+        record.status = 'FAILED';
+        record.error = failure?.name ?? 'States.Runtime';
+        record.cause = failure?.message;
+        history.add('ExecutionFailed', { executionFailedEventDetails: { error: record.error, cause: record.cause } });
+      }
+    }
+  }
+
+  private async runTask(stateName: string, state: AslState, taskInput: unknown, history: HistoryRecorder, failures: Map<string, number>): Promise<unknown> {
+    const resource = String(state.Resource);
+    const timeoutInSeconds = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined;
+    const attempt = history.beginTask(stateName);
+    let functionArn: string;
+    let payload: unknown;
+    let integrated: boolean;
+    if (LAMBDA_INVOKE.test(resource)) {
+      const parameters = (taskInput ?? {}) as { FunctionName?: unknown; Payload?: unknown };
+      if (typeof parameters.FunctionName !== 'string') throw new TaskFunctionError('States.Runtime', `The Task state '${stateName}' calls lambda:invoke without a FunctionName in its Parameters`);
+      functionArn = parameters.FunctionName;
+      payload = parameters.Payload ?? {};
+      integrated = true;
+      attempt.record('TaskScheduled', { taskScheduledEventDetails: { resourceType: 'lambda', resource: 'invoke', region: this.region, parameters: JSON.stringify(taskInput), timeoutInSeconds } });
+      attempt.record('TaskStarted', { taskStartedEventDetails: { resourceType: 'lambda', resource: 'invoke' } });
+    } else if (LAMBDA_ARN.test(resource)) {
+      functionArn = resource;
+      payload = taskInput;
+      integrated = false;
+      attempt.record('LambdaFunctionScheduled', { lambdaFunctionScheduledEventDetails: { resource, input: JSON.stringify(taskInput), timeoutInSeconds } });
+      attempt.record('LambdaFunctionStarted', {});
+    } else {
+      throw new StepFunctionsLocalResourceError(`The local Step Functions cannot run the Task resource '${resource}' of state '${stateName}': only Lambda functions are supported`);
+    }
+
+    let outcome: InvokeOutcome;
+    try {
+      outcome = await this.options.invoke(functionArn, payload);
+    } catch (error) {
+      outcome = { error: { errorType: 'Lambda.ServiceException', errorMessage: error instanceof Error ? error.message : String(error) } };
+    }
+    if (outcome.error) {
+      failures.set(stateName, (failures.get(stateName) ?? 0) + 1);
+      const failure = new TaskFunctionError(outcome.error.errorType, outcome.error.errorMessage);
+      if (integrated) attempt.record('TaskFailed', { taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: failure.name, cause: failure.message } });
+      else attempt.record('LambdaFunctionFailed', { lambdaFunctionFailedEventDetails: { error: failure.name, cause: failure.message } });
+      throw failure;
+    }
+    failures.delete(stateName);
+    const result = outcome.result === undefined ? null : outcome.result;
+    if (integrated) {
+      const wrapped = { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 };
+      attempt.record('TaskSucceeded', { taskSucceededEventDetails: { resourceType: 'lambda', resource: 'invoke', output: JSON.stringify(wrapped) } });
+      return wrapped;
+    }
+    attempt.record('LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: { output: JSON.stringify(result) } });
+    return result;
+  }
+}
+
+type LibraryEvent = {
+  type: string;
+  timestamp: number;
+  input?: unknown;
+  output?: unknown;
+  Error?: string;
+  Cause?: unknown;
+  index?: number;
+  state?: { name: string; type: string; input: unknown; output?: unknown };
+  parentState?: { name: string; type: string };
+};
+
+/**
+ * Turns the library's event stream and the task invocations into AWS's history event names. Task events are held per
+ * state until the library reports the state exited or failed, so they land between TaskStateEntered and what follows
+ * whatever order the two streams arrive in.
+ */
+class HistoryRecorder {
+  private readonly pending = new Map<string, { type: string; details: Record<string, unknown>; timestamp: number }[]>();
+  private readonly open = new Map<string, { closed: boolean }>();
+
+  constructor(private readonly events: HistoryEvent[]) {}
+
+  add(type: string, details: Record<string, unknown>, timestamp = Date.now()): void {
+    const id = this.events.length + 1;
+    this.events.push({ id, previousEventId: id - 1, timestamp, type, ...details });
+  }
+
+  /** One invocation attempt of a Task state; events recorded after the library gave up on it (timeout) are dropped. */
+  beginTask(stateName: string): { record(type: string, details: Record<string, unknown>): void } {
+    const token = { closed: false };
+    this.open.set(stateName, token);
+    return {
+      record: (type, details) => {
+        if (token.closed) return;
+        const list = this.pending.get(stateName) ?? [];
+        list.push({ type, details, timestamp: Date.now() });
+        this.pending.set(stateName, list);
+      },
+    };
+  }
+
+  private flush(stateName: string, failure?: { Error?: string; Cause?: unknown }): void {
+    const token = this.open.get(stateName);
+    const list = this.pending.get(stateName) ?? [];
+    const finished = list.some((event) => /(Succeeded|Failed)$/.test(event.type));
+    for (const event of list) this.add(event.type, event.details, event.timestamp);
+    if (failure?.Error === 'States.Timeout' && list.length > 0 && !finished) {
+      const integrated = list[0]?.type === 'TaskScheduled';
+      this.add(integrated ? 'TaskTimedOut' : 'LambdaFunctionTimedOut', integrated ? { taskTimedOutEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'States.Timeout' } } : { lambdaFunctionTimedOutEventDetails: { error: 'States.Timeout' } });
+    }
+    if (token) token.closed = true;
+    this.pending.delete(stateName);
+  }
+
+  fromLibrary(event: LibraryEvent): void {
+    const state = event.state;
+    const prefix = state ? (STATE_EVENT_PREFIX[state.type] ?? state.type) : '';
+    switch (event.type) {
+      case 'ExecutionStarted':
+        this.add('ExecutionStarted', { executionStartedEventDetails: { input: JSON.stringify(event.input), inputDetails: { truncated: false } } }, event.timestamp);
+        return;
+      case 'StateEntered':
+        if (state) this.add(`${prefix}StateEntered`, { stateEnteredEventDetails: { name: state.name, input: JSON.stringify(state.input), inputDetails: { truncated: false } } }, event.timestamp);
+        return;
+      case 'StateExited':
+        if (!state) return;
+        this.flush(state.name);
+        this.add(`${prefix}StateExited`, { stateExitedEventDetails: { name: state.name, output: JSON.stringify(state.output ?? null), outputDetails: { truncated: false } } }, event.timestamp);
+        return;
+      case 'StateFailed':
+        if (state) this.flush(state.name, event);
+        return;
+      case 'MapIterationStarted':
+      case 'MapIterationSucceeded':
+      case 'MapIterationFailed':
+        if (event.parentState) this.add(event.type, { [`${event.type.charAt(0).toLowerCase()}${event.type.slice(1)}EventDetails`]: { name: event.parentState.name, index: event.index } }, event.timestamp);
+        return;
+      default:
+        // Execution outcomes are recorded from the result (with the stop request's error and cause); the library's
+        // StateRetried/StateCaught and Parallel branch events have no AWS history counterpart.
+        return;
+    }
+  }
+}
