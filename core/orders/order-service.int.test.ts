@@ -1,0 +1,72 @@
+import fc from 'fast-check';
+import { ulid } from 'ulid';
+import { startLocalTable } from '../../local/dynamodb/test-harness';
+import type { LocalTable } from '../../local/dynamodb/test-harness';
+import { money } from '../domain/money';
+import { DynamoOrderStore } from '../store/dynamo-order-store';
+import { IdempotencyKeyConflictError } from './errors';
+import { FakePublisher } from './fake-publisher';
+import { OrderService } from './order-service';
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+describe('OrderService against DynamoDB Local', () => {
+  let local: LocalTable;
+  let store: DynamoOrderStore;
+  beforeAll(async () => {
+    local = await startLocalTable();
+    store = new DynamoOrderStore(local.documentClient, local.tableName);
+    await store.putProduct({ productId: 'tea', name: 'Tea', price: money(450, 'EUR'), stock: 100, updatedAt: '2026-01-01T00:00:00Z' });
+    await store.putProduct({ productId: 'cup', name: 'Cup', price: money(1200, 'EUR'), stock: 100, updatedAt: '2026-01-01T00:00:00Z' });
+  });
+  afterAll(async () => {
+    await local.stop();
+  });
+
+  const request = fc.record({
+    items: fc.uniqueArray(fc.record({ productId: fc.constantFrom('tea', 'cup'), quantity: fc.integer({ min: 1, max: 100 }) }), { minLength: 1, maxLength: 2, selector: (item) => item.productId }),
+    paymentToken: fc.constantFrom('tok_a', 'tok_b'),
+  });
+
+  it('creates one order per key however often it is replayed, though every call makes fresh ids', async () => {
+    await fc.assert(
+      fc.asyncProperty(request, fc.integer({ min: 2, max: 4 }), fc.boolean(), async (body, calls, concurrent) => {
+        const customerId = `c${ulid()}`;
+        const service = new OrderService({ store, publisher: new FakePublisher(), log: silent, newId: ulid });
+        const run = () => service.createOrder(customerId, 'k', body);
+        const results = concurrent ? await Promise.all(Array.from({ length: calls }, run)) : await Array.from({ length: calls }).reduce<Promise<Awaited<ReturnType<typeof run>>[]>>(async (acc) => [...(await acc), await run()], Promise.resolve([]));
+        const stored = await store.listCustomerOrders(customerId);
+        expect(new Set(results.map((result) => result.order.orderId)).size).toBe(1);
+        expect(results.filter((result) => !result.replayed)).toHaveLength(1);
+        expect(stored.items).toHaveLength(1);
+      }),
+      { numRuns: 12 },
+    );
+  });
+
+  it('answers a conflict for the same key with a different body and creates nothing more', async () => {
+    expect.assertions(2);
+    const service = new OrderService({ store, publisher: new FakePublisher(), log: silent, newId: ulid });
+    await service.createOrder('ivy', 'k', { items: [{ productId: 'tea', quantity: 1 }], paymentToken: 't' });
+    await expect(service.createOrder('ivy', 'k', { items: [{ productId: 'tea', quantity: 2 }], paymentToken: 't' })).rejects.toThrow(IdempotencyKeyConflictError);
+    expect((await store.listCustomerOrders('ivy')).items).toHaveLength(1);
+  });
+
+  it('still publishes order.created through the relay when PutEvents failed at create time', async () => {
+    const publisher = new FakePublisher();
+    publisher.failing = true;
+    let now = new Date('2026-02-01T00:00:00Z');
+    const service = new OrderService({ store, publisher, log: silent, newId: ulid, now: () => now });
+    const { order } = await service.createOrder('jack', 'k', { items: [{ productId: 'cup', quantity: 2 }], paymentToken: 't' });
+    const publishedAtCreate = publisher.published.length;
+    publisher.failing = false;
+    now = new Date('2026-02-01T00:01:00Z');
+    await service.relayPendingOutbox({ minAgeMs: 5000 });
+    const second = await service.relayPendingOutbox({ minAgeMs: 5000 });
+    const mine = publisher.published.filter((event) => (event.detail as { orderId?: string }).orderId === order.orderId);
+    expect(publishedAtCreate).toBe(0);
+    expect(mine.map((event) => event.detailType)).toEqual(['order.created']);
+    expect(mine[0].detail).toMatchObject({ orderId: order.orderId, customerId: 'jack', status: 'PENDING', total: { amount: 2400, currency: 'EUR' } });
+    expect(second.published).toBe(0);
+  });
+});

@@ -1,0 +1,42 @@
+/**
+ * Every key of the single `orders` table. The access patterns are listed in ./README.md; this file is the only
+ * place keys are spelled. Ids never contain '#': customer ids and product ids are validated at the edge, order
+ * and event ids are ULIDs.
+ */
+
+export const keys = {
+  /** The order item. GSI1: the customer's orders newest first. GSI2: orders by status. */
+  order: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'ORDER' }),
+  orderByCustomer: (customerId: string, orderId: string) => ({ GSI1PK: `CUSTOMER#${customerId}`, GSI1SK: `ORDER#${orderId}` }),
+  orderByStatus: (status: string, createdAt: string, orderId: string) => ({ GSI2PK: `STATUS#${status}`, GSI2SK: `${createdAt}#${orderId}` }),
+  customerOrdersPartition: (customerId: string) => `CUSTOMER#${customerId}`,
+  statusPartition: (status: string) => `STATUS#${status}`,
+
+  /** An outbox record lives in the order's partition; GSI2 holds it only while it is pending (sparse). */
+  outbox: (orderId: string, eventId: string) => ({ PK: `ORDER#${orderId}`, SK: `OUTBOX#${eventId}` }),
+  outboxPending: (createdAt: string, eventId: string) => ({ GSI2PK: OUTBOX_PENDING, GSI2SK: `${createdAt}#${eventId}` }),
+
+  /** A product; GSI1 lists the catalog. `stock` is a plain number attribute the saga decrements conditionally. */
+  product: (productId: string) => ({ PK: `PRODUCT#${productId}`, SK: 'PRODUCT' }),
+  productInCatalog: (productId: string) => ({ GSI1PK: CATALOG, GSI1SK: `PRODUCT#${productId}` }),
+
+  /** POST /api/orders idempotency, scoped per customer; expires through TTL (`expiresAt`). */
+  idempotency: (customerId: string, key: string) => ({ PK: `IDEMPOTENCY#${customerId}#${key}`, SK: 'IDEMPOTENCY' }),
+
+  /** A webhook registration of a customer; the processors issue owns the rest of its shape. */
+  webhook: (customerId: string, webhookId: string) => ({ PK: `CUSTOMER#${customerId}`, SK: `WEBHOOK#${webhookId}` }),
+  webhooksOfCustomer: (customerId: string) => ({ PK: `CUSTOMER#${customerId}`, SKPrefix: 'WEBHOOK#' }),
+
+  /** An event that crossed the bus; GSI1 lists all of them newest first. */
+  event: (eventId: string) => ({ PK: `EVENT#${eventId}`, SK: 'EVENT' }),
+  eventInLog: (time: string, eventId: string) => ({ GSI1PK: EVENT_LOG, GSI1SK: `${time}#${eventId}` }),
+} as const;
+
+export const OUTBOX_PENDING = 'OUTBOX#PENDING';
+export const CATALOG = 'CATALOG';
+export const EVENT_LOG = 'EVENTS';
+
+/** Attribute names of the table, from core/platform/resources.ts. */
+export const GSI1 = 'GSI1';
+export const GSI2 = 'GSI2';
+export const TTL_ATTRIBUTE = 'expiresAt';
