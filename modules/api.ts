@@ -1,0 +1,253 @@
+/**
+ * API layer: the Koa API on ECS Fargate behind an ALB. ECR repository for its image (built from api/Dockerfile),
+ * a cluster, a service of 1..N tasks scaling on CPU, circuit-breaker deployments with rollback, container and
+ * target-group health checks, an X-Ray daemon sidecar, a task role with only what the API needs, log retention.
+ * The ALB listens on HTTPS and redirects HTTP when the stage has a certificate; otherwise on HTTP only.
+ */
+import { Fn } from 'cdktf';
+import { Construct } from 'constructs';
+import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
+import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
+import { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
+import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { EcrLifecyclePolicy } from '@cdktf/provider-aws/lib/ecr-lifecycle-policy';
+import { EcrPullThroughCacheRule } from '@cdktf/provider-aws/lib/ecr-pull-through-cache-rule';
+import { EcrRepository } from '@cdktf/provider-aws/lib/ecr-repository';
+import { EcsCluster } from '@cdktf/provider-aws/lib/ecs-cluster';
+import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
+import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
+import { Lb } from '@cdktf/provider-aws/lib/lb';
+import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
+import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { logWriteGrant, ServiceRole, xrayWriteGrant } from './base/iam';
+import { NetworkLayer } from './network';
+import { StageConfig } from './stage-config';
+
+/** The X-Ray daemon image on ECR Public, pulled through the stage's pull-through cache (no internet needed). */
+export const xrayDaemonImage = { repository: 'xray/aws-xray-daemon', tag: '3.3.14' } as const;
+
+export interface ApiLayerProps {
+  readonly prefix: string;
+  readonly config: StageConfig;
+  readonly network: NetworkLayer;
+  readonly table: DynamodbTable;
+  readonly bus: CloudwatchEventBus;
+  readonly receiptsBucket: S3Bucket;
+  readonly stateMachine: SfnStateMachine;
+  /** Dead-letter queues the operator view reads and redrives. */
+  readonly deadLetterQueues: readonly SqsQueue[];
+  readonly userPool: CognitoUserPool;
+  readonly userPoolClient: CognitoUserPoolClient;
+}
+
+export class ApiLayer extends Construct {
+  readonly loadBalancer: Lb;
+  readonly targetGroup: LbTargetGroup;
+  readonly repository: EcrRepository;
+  readonly service: EcsService;
+
+  constructor(scope: Construct, id: string, props: ApiLayerProps) {
+    super(scope, id);
+    const { config, prefix, network } = props;
+    const api = config.api;
+    const repositoryName = `${prefix}-api`;
+    this.repository = new EcrRepository(this, 'repository', {
+      name: repositoryName,
+      imageTagMutability: 'IMMUTABLE',
+      imageScanningConfiguration: { scanOnPush: true },
+      encryptionConfiguration: [{ encryptionType: 'AES256' }],
+      forceDelete: !config.deletionProtection,
+    });
+    new EcrLifecyclePolicy(this, 'repository-lifecycle', {
+      repository: this.repository.name,
+      policy: JSON.stringify({
+        rules: [{ rulePriority: 1, description: 'keep the last 20 images', selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 20 }, action: { type: 'expire' } }],
+      }),
+    });
+    const cachePrefix = `${prefix}-ecr-public`;
+    new EcrPullThroughCacheRule(this, 'ecr-public-cache', { ecrRepositoryPrefix: cachePrefix, upstreamRegistryUrl: 'public.ecr.aws' });
+    const registry = Fn.element(Fn.split('/', this.repository.repositoryUrl), 0);
+    const repositoryArnBase = Fn.replace(this.repository.arn, `/${repositoryName}`, '');
+
+    const cluster = new EcsCluster(this, 'cluster', { name: prefix, setting: [{ name: 'containerInsights', value: 'enabled' }] });
+    const logGroup = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${prefix}-api`, retentionInDays: config.logRetentionDays });
+
+    const executionRole = new ServiceRole(this, 'execution-role', {
+      roleName: `${prefix}-api-execution`,
+      servicePrincipal: 'ecs-tasks.amazonaws.com',
+      grants: [
+        { sid: 'RegistryToken', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] },
+        {
+          sid: 'PullImages',
+          actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
+          resources: [this.repository.arn, `${repositoryArnBase}/${cachePrefix}/*`],
+        },
+        { sid: 'PullThroughCache', actions: ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'], resources: [`${repositoryArnBase}/${cachePrefix}/*`] },
+        logWriteGrant(logGroup.arn),
+      ],
+    });
+    const executionsArn = `${Fn.replace(props.stateMachine.arn, ':stateMachine:', ':execution:')}:*`;
+    const taskRole = new ServiceRole(this, 'task-role', {
+      roleName: `${prefix}-api-task`,
+      servicePrincipal: 'ecs-tasks.amazonaws.com',
+      grants: [
+        {
+          sid: 'Orders',
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
+          resources: [props.table.arn, `${props.table.arn}/index/*`],
+        },
+        { sid: 'PublishEvents', actions: ['events:PutEvents'], resources: [props.bus.arn] },
+        { sid: 'Receipts', actions: ['s3:GetObject'], resources: [`${props.receiptsBucket.arn}/*`] },
+        { sid: 'SagaExecutions', actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executionsArn] },
+        {
+          sid: 'DeadLetterQueues',
+          actions: ['sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks'],
+          resources: props.deadLetterQueues.map((q) => q.arn),
+        },
+        xrayWriteGrant,
+        { sid: 'XRaySampling', actions: ['xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'], resources: ['*'] },
+      ],
+    });
+
+    const logConfiguration = (streamPrefix: string) => ({
+      logDriver: 'awslogs',
+      options: { 'awslogs-group': logGroup.name, 'awslogs-region': config.region, 'awslogs-stream-prefix': streamPrefix },
+    });
+    const healthUrl = `http://127.0.0.1:${api.containerPort}${api.healthCheckPath}`;
+    const taskDefinition = new EcsTaskDefinition(this, 'task', {
+      family: `${prefix}-api`,
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: String(api.cpu),
+      memory: String(api.memoryMb),
+      runtimePlatform: { cpuArchitecture: 'ARM64', operatingSystemFamily: 'LINUX' },
+      executionRoleArn: executionRole.role.arn,
+      taskRoleArn: taskRole.role.arn,
+      // JSON.stringify, not Fn.jsonencode: cdktf does not escape quotes inside literal strings of an HCL expression.
+      containerDefinitions: JSON.stringify([
+        {
+          name: 'api',
+          image: `${this.repository.repositoryUrl}:${api.imageTag}`,
+          essential: true,
+          readonlyRootFilesystem: true,
+          portMappings: [{ containerPort: api.containerPort, protocol: 'tcp' }],
+          environment: Object.entries({
+            PORT: String(api.containerPort),
+            AWS_REGION: config.region,
+            TABLE_NAME: props.table.name,
+            EVENT_BUS_NAME: props.bus.name,
+            RECEIPTS_BUCKET: props.receiptsBucket.bucket,
+            STATE_MACHINE_ARN: props.stateMachine.arn,
+            USER_POOL_ID: props.userPool.id,
+            USER_POOL_CLIENT_ID: props.userPoolClient.id,
+            POWERTOOLS_SERVICE_NAME: 'api',
+            AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
+          }).map(([name, value]) => ({ name, value })),
+          healthCheck: {
+            command: ['CMD', 'node', '-e', `fetch('${healthUrl}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+            interval: 15,
+            timeout: 5,
+            retries: 3,
+            startPeriod: 20,
+          },
+          logConfiguration: logConfiguration('api'),
+        },
+        {
+          name: 'xray-daemon',
+          image: `${registry}/${cachePrefix}/${xrayDaemonImage.repository}:${xrayDaemonImage.tag}`,
+          essential: false,
+          cpu: 32,
+          memoryReservation: 64,
+          portMappings: [{ containerPort: 2000, protocol: 'udp' }],
+          environment: [{ name: 'AWS_REGION', value: config.region }],
+          logConfiguration: logConfiguration('xray'),
+        },
+      ]),
+    });
+
+    this.loadBalancer = new Lb(this, 'alb', {
+      name: `${prefix}-api`,
+      loadBalancerType: 'application',
+      internal: false,
+      subnets: network.publicSubnets.map((s) => s.id),
+      securityGroups: [network.albSecurityGroup.id],
+      dropInvalidHeaderFields: true,
+      enableDeletionProtection: config.deletionProtection,
+    });
+    this.targetGroup = new LbTargetGroup(this, 'targets', {
+      name: `${prefix}-api`,
+      targetType: 'ip',
+      port: api.containerPort,
+      protocol: 'HTTP',
+      vpcId: network.vpc.id,
+      deregistrationDelay: '30',
+      healthCheck: { path: api.healthCheckPath, matcher: '200', interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+    });
+    const forward = [{ type: 'forward', targetGroupArn: this.targetGroup.arn }];
+    const listeners: LbListener[] = [];
+    if (config.certificateArn === undefined) {
+      listeners.push(new LbListener(this, 'http', { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: 'HTTP', defaultAction: forward }));
+    } else {
+      listeners.push(
+        new LbListener(this, 'https', {
+          loadBalancerArn: this.loadBalancer.arn,
+          port: 443,
+          protocol: 'HTTPS',
+          sslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06',
+          certificateArn: config.certificateArn,
+          defaultAction: forward,
+        }),
+        new LbListener(this, 'http-redirect', {
+          loadBalancerArn: this.loadBalancer.arn,
+          port: 80,
+          protocol: 'HTTP',
+          defaultAction: [{ type: 'redirect', redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } }],
+        }),
+      );
+    }
+
+    this.service = new EcsService(this, 'service', {
+      name: `${prefix}-api`,
+      cluster: cluster.arn,
+      taskDefinition: taskDefinition.arn,
+      launchType: 'FARGATE',
+      platformVersion: 'LATEST',
+      desiredCount: api.minTasks,
+      deploymentMinimumHealthyPercent: 100,
+      deploymentMaximumPercent: 200,
+      deploymentCircuitBreaker: { enable: true, rollback: true },
+      healthCheckGracePeriodSeconds: 30,
+      propagateTags: 'SERVICE',
+      networkConfiguration: { subnets: network.privateSubnets.map((s) => s.id), securityGroups: [network.tasksSecurityGroup.id], assignPublicIp: false },
+      loadBalancer: [{ targetGroupArn: this.targetGroup.arn, containerName: 'api', containerPort: api.containerPort }],
+      lifecycle: { ignoreChanges: ['desired_count'] },
+      dependsOn: listeners,
+    });
+    const scaling = new AppautoscalingTarget(this, 'scaling', {
+      serviceNamespace: 'ecs',
+      resourceId: `service/${cluster.name}/${this.service.name}`,
+      scalableDimension: 'ecs:service:DesiredCount',
+      minCapacity: api.minTasks,
+      maxCapacity: api.maxTasks,
+    });
+    new AppautoscalingPolicy(this, 'cpu-target', {
+      name: `${prefix}-api-cpu`,
+      policyType: 'TargetTrackingScaling',
+      serviceNamespace: scaling.serviceNamespace,
+      resourceId: scaling.resourceId,
+      scalableDimension: scaling.scalableDimension,
+      targetTrackingScalingPolicyConfiguration: {
+        targetValue: api.cpuTargetPercent,
+        predefinedMetricSpecification: { predefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+        scaleInCooldown: 120,
+        scaleOutCooldown: 60,
+      },
+    });
+  }
+}

@@ -1,0 +1,192 @@
+/**
+ * Functions layer: every Lambda of the description, bundled per function by scripts/bundle.ts into
+ * `<bundleDir>/<name>.zip` (synth never needs the bundle; plan and apply do, through filebase64sha256).
+ * nodejs22.x on arm64, tracing Active, Powertools environment, a log group with retention, least-privilege IAM
+ * derived from each function's `access`, SQS event source mappings for queue consumers, and an on-failure
+ * destination for functions EventBridge invokes asynchronously.
+ */
+import { Fn, Lazy } from 'cdktf';
+import { Construct } from 'constructs';
+import { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
+import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { Sesv2EmailIdentity } from '@cdktf/provider-aws/lib/sesv2-email-identity';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { FunctionSpec, physicalName, QueueSpec, ResourceRef, RuleSpec } from '../core/platform/resources';
+import { Grant, logWriteGrant, ServiceRole, xrayWriteGrant } from './base/iam';
+
+export interface FunctionsLayerProps {
+  readonly prefix: string;
+  readonly functions: readonly FunctionSpec[];
+  readonly queues: readonly QueueSpec[];
+  readonly rules: readonly RuleSpec[];
+  /** Directory of the zips as Terraform sees it, e.g. `${path.module}/../../../dist/functions`. */
+  readonly bundleDir: string;
+  readonly logRetentionDays: number;
+  readonly emailSender: string;
+  readonly tables: ReadonlyMap<string, DynamodbTable>;
+  readonly buckets: ReadonlyMap<string, S3Bucket>;
+  readonly buses: ReadonlyMap<string, CloudwatchEventBus>;
+  readonly queueResources: ReadonlyMap<string, SqsQueue>;
+  readonly secrets: ReadonlyMap<string, SecretsmanagerSecret>;
+  /** State machine ARNs, read lazily at synth time (the workflow layer is built after the functions). */
+  readonly stateMachineArn: (name: string) => string | undefined;
+  readonly asyncFailureQueue: SqsQueue;
+}
+
+/** Path of one function's bundle inside a bundle directory. */
+export const bundleFileName = (functionName: string): string => `${functionName}.zip`;
+
+export class FunctionsLayer extends Construct {
+  readonly functions = new Map<string, LambdaFunction>();
+  private emailIdentity?: Sesv2EmailIdentity;
+
+  constructor(scope: Construct, id: string, private readonly props: FunctionsLayerProps) {
+    super(scope, id);
+    const asyncFunctions = new Set(props.rules.flatMap((rule) => rule.targets.flatMap((t) => (t.kind === 'lambda' ? [t.function] : []))));
+    for (const spec of props.functions) {
+      const consumed = props.queues.filter((q) => q.consumer?.function === spec.name);
+      const fn = this.function(spec, consumed, asyncFunctions.has(spec.name));
+      this.functions.set(spec.name, fn);
+      for (const queueSpec of consumed) {
+        const consumer = queueSpec.consumer;
+        if (consumer === undefined) continue;
+        new LambdaEventSourceMapping(this, `esm-${queueSpec.name}`, {
+          eventSourceArn: this.need(props.queueResources, queueSpec.name, 'queue').arn,
+          functionName: fn.arn,
+          batchSize: consumer.batchSize,
+          maximumBatchingWindowInSeconds: consumer.maximumBatchingWindowSeconds,
+          functionResponseTypes: ['ReportBatchItemFailures'],
+        });
+      }
+      if (asyncFunctions.has(spec.name)) {
+        new LambdaFunctionEventInvokeConfig(this, `async-${spec.name}`, {
+          functionName: fn.functionName,
+          maximumRetryAttempts: 2,
+          maximumEventAgeInSeconds: 60 * 60,
+          destinationConfig: { onFailure: { destination: props.asyncFailureQueue.arn } },
+        });
+      }
+    }
+  }
+
+  private function(spec: FunctionSpec, consumed: readonly QueueSpec[], isAsync: boolean): LambdaFunction {
+    const { props } = this;
+    const name = physicalName(props.prefix, spec.name);
+    const logGroup = new CloudwatchLogGroup(this, `logs-${spec.name}`, { name: `/aws/lambda/${name}`, retentionInDays: props.logRetentionDays });
+    const grants: Grant[] = [logWriteGrant(logGroup.arn), xrayWriteGrant, ...this.accessGrants(spec)];
+    if (consumed.length > 0) {
+      grants.push({
+        sid: 'ConsumeQueues',
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+        resources: consumed.map((q) => this.need(props.queueResources, q.name, 'queue').arn),
+      });
+    }
+    if (isAsync) grants.push({ sid: 'OnFailureDestination', actions: ['sqs:SendMessage'], resources: [props.asyncFailureQueue.arn] });
+    const role = new ServiceRole(this, `role-${spec.name}`, { roleName: `${name}-fn`.slice(0, 64), servicePrincipal: 'lambda.amazonaws.com', grants });
+    const filename = `${props.bundleDir}/${bundleFileName(spec.name)}`;
+    return new LambdaFunction(this, `fn-${spec.name}`, {
+      functionName: name,
+      description: spec.description,
+      role: role.role.arn,
+      runtime: 'nodejs22.x',
+      architectures: ['arm64'],
+      handler: 'index.handler',
+      filename,
+      sourceCodeHash: Fn.filebase64sha256(filename),
+      timeout: spec.timeoutSeconds,
+      memorySize: spec.memoryMb,
+      tracingConfig: { mode: 'Active' },
+      loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name, applicationLogLevel: 'INFO', systemLogLevel: 'WARN' },
+      environment: { variables: this.environment(spec) },
+      dependsOn: [logGroup],
+    });
+  }
+
+  private environment(spec: FunctionSpec): Record<string, string> {
+    const { props } = this;
+    const firstTable = [...props.tables.values()][0];
+    const firstBus = [...props.buses.values()][0];
+    const variables: Record<string, string> = {
+      POWERTOOLS_SERVICE_NAME: spec.name,
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
+      NODE_OPTIONS: '--enable-source-maps',
+      ...(firstTable === undefined ? {} : { TABLE_NAME: firstTable.name }),
+      ...(firstBus === undefined ? {} : { EVENT_BUS_NAME: firstBus.name }),
+    };
+    for (const [key, ref] of Object.entries(spec.environment ?? {})) variables[key] = this.resolve(ref);
+    return variables;
+  }
+
+  private resolve(ref: ResourceRef): string {
+    const { props } = this;
+    if ('table' in ref) return this.need(props.tables, ref.table, 'table').name;
+    if ('bucket' in ref) return this.need(props.buckets, ref.bucket, 'bucket').bucket;
+    if ('bus' in ref) return this.need(props.buses, ref.bus, 'bus').name;
+    if ('queueUrl' in ref) return this.need(props.queueResources, ref.queueUrl, 'queue').url;
+    if ('secretArn' in ref) return this.need(props.secrets, ref.secretArn, 'secret').arn;
+    if ('stateMachineArn' in ref) return this.stateMachineArn(ref.stateMachineArn);
+    return ref.literal;
+  }
+
+  private stateMachineArn(name: string): string {
+    return Lazy.stringValue({
+      produce: () => {
+        const arn = this.props.stateMachineArn(name);
+        if (arn === undefined) throw new FunctionReferenceUnknownError(`no state machine "${name}" in the workflow layer`);
+        return arn;
+      },
+    });
+  }
+
+  private accessGrants(spec: FunctionSpec): Grant[] {
+    const { props } = this;
+    const access = spec.access ?? {};
+    const grants: Grant[] = [];
+    const tables = (access.tables ?? []).map((t) => this.need(props.tables, t, 'table').arn);
+    if (tables.length > 0) {
+      grants.push({
+        sid: 'Tables',
+        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
+        resources: tables.flatMap((arn) => [arn, `${arn}/index/*`]),
+      });
+    }
+    const buses = (access.buses ?? []).map((b) => this.need(props.buses, b, 'bus').arn);
+    if (buses.length > 0) grants.push({ sid: 'PutEvents', actions: ['events:PutEvents'], resources: buses });
+    const buckets = (access.buckets ?? []).map((b) => this.need(props.buckets, b, 'bucket').arn);
+    if (buckets.length > 0) grants.push({ sid: 'Objects', actions: ['s3:GetObject', 's3:PutObject'], resources: buckets.map((arn) => `${arn}/*`) });
+    const queues = (access.queues ?? []).map((q) => this.need(props.queueResources, q, 'queue').arn);
+    if (queues.length > 0) grants.push({ sid: 'SendMessages', actions: ['sqs:SendMessage'], resources: queues });
+    const machines = (access.stateMachines ?? []).map((m) => this.stateMachineArn(m));
+    if (machines.length > 0) grants.push({ sid: 'StartExecutions', actions: ['states:StartExecution'], resources: machines });
+    const secrets = (access.secrets ?? []).map((s) => this.need(props.secrets, s, 'secret').arn);
+    if (secrets.length > 0) grants.push({ sid: 'ReadSecrets', actions: ['secretsmanager:GetSecretValue'], resources: secrets });
+    if (access.sendEmail === true) grants.push({ sid: 'SendEmail', actions: ['ses:SendEmail'], resources: [this.sesIdentity().arn] });
+    return grants;
+  }
+
+  private sesIdentity(): Sesv2EmailIdentity {
+    this.emailIdentity ??= new Sesv2EmailIdentity(this, 'email-identity', { emailIdentity: this.props.emailSender });
+    return this.emailIdentity;
+  }
+
+  private need<V>(map: ReadonlyMap<string, V>, name: string, what: string): V {
+    const value = map.get(name);
+    if (value === undefined) throw new FunctionReferenceUnknownError(`a function references unknown ${what} "${name}"`);
+    return value;
+  }
+}
+
+/** A function's environment or access names a resource the description does not define. */
+export class FunctionReferenceUnknownError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FunctionReferenceUnknownError';
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * Observability layer: an SNS topic (email to the stage's alarm address) and alarms on every dead-letter queue's
+ * depth, every state machine's ExecutionsFailed, the API's 5xx and p99 latency; one CloudWatch dashboard.
+ */
+import { Construct } from 'constructs';
+import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { Lb } from '@cdktf/provider-aws/lib/lb';
+import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
+import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
+import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { physicalName } from '../core/platform/resources';
+
+export interface ObservabilityLayerProps {
+  readonly prefix: string;
+  readonly region: string;
+  readonly alarmEmail: string;
+  /** Logical names of every dead-letter queue (physical names are derived, so alarms match them literally). */
+  readonly deadLetterQueueNames: readonly string[];
+  readonly stateMachines: ReadonlyMap<string, SfnStateMachine>;
+  readonly loadBalancer: Lb;
+  /** p99 target response time above which the API alarms. */
+  readonly p99LatencySeconds: number;
+}
+
+export class ObservabilityLayer extends Construct {
+  readonly topic: SnsTopic;
+
+  constructor(scope: Construct, id: string, props: ObservabilityLayerProps) {
+    super(scope, id);
+    const { prefix } = props;
+    this.topic = new SnsTopic(this, 'alarms', { name: `${prefix}-alarms`, kmsMasterKeyId: 'alias/aws/sns' });
+    new SnsTopicSubscription(this, 'alarms-email', { topicArn: this.topic.arn, protocol: 'email', endpoint: props.alarmEmail });
+    const actions = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
+
+    for (const name of props.deadLetterQueueNames) {
+      const queueName = physicalName(prefix, name);
+      new CloudwatchMetricAlarm(this, `alarm-${name}`, {
+        alarmName: `${queueName}-not-empty`,
+        alarmDescription: `Messages are waiting in ${queueName}: inspect and redrive`,
+        namespace: 'AWS/SQS',
+        metricName: 'ApproximateNumberOfMessagesVisible',
+        dimensions: { QueueName: queueName },
+        statistic: 'Maximum',
+        period: 60,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+        ...actions,
+      });
+    }
+    for (const [name, machine] of props.stateMachines) {
+      new CloudwatchMetricAlarm(this, `alarm-${name}-failed`, {
+        alarmName: `${physicalName(prefix, name)}-executions-failed`,
+        alarmDescription: `Executions of ${name} failed (compensation exhausted or unexpected error)`,
+        namespace: 'AWS/States',
+        metricName: 'ExecutionsFailed',
+        dimensions: { StateMachineArn: machine.arn },
+        statistic: 'Sum',
+        period: 60,
+        evaluationPeriods: 1,
+        threshold: 0,
+        comparisonOperator: 'GreaterThanThreshold',
+        treatMissingData: 'notBreaching',
+        ...actions,
+      });
+    }
+    const albDimensions = { LoadBalancer: props.loadBalancer.arnSuffix };
+    new CloudwatchMetricAlarm(this, 'alarm-api-5xx', {
+      alarmName: `${prefix}-api-5xx`,
+      alarmDescription: 'The API answers 5xx',
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'HTTPCode_Target_5XX_Count',
+      dimensions: albDimensions,
+      statistic: 'Sum',
+      period: 60,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      threshold: 5,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+      ...actions,
+    });
+    new CloudwatchMetricAlarm(this, 'alarm-api-p99', {
+      alarmName: `${prefix}-api-p99-latency`,
+      alarmDescription: `API p99 latency above ${props.p99LatencySeconds}s`,
+      namespace: 'AWS/ApplicationELB',
+      metricName: 'TargetResponseTime',
+      dimensions: albDimensions,
+      extendedStatistic: 'p99',
+      period: 60,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      threshold: props.p99LatencySeconds,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+      ...actions,
+    });
+
+    const widget = (title: string, metrics: unknown[][], stat: string, y: number, x: number) => ({
+      type: 'metric',
+      x,
+      y,
+      width: 12,
+      height: 6,
+      properties: { title, region: props.region, stat, period: 60, metrics },
+    });
+    new CloudwatchDashboard(this, 'dashboard', {
+      dashboardName: prefix,
+      dashboardBody: JSON.stringify({
+        widgets: [
+          widget('API requests and 5xx', [['AWS/ApplicationELB', 'RequestCount', 'LoadBalancer', props.loadBalancer.arnSuffix], ['AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', 'LoadBalancer', props.loadBalancer.arnSuffix]], 'Sum', 0, 0),
+          widget('API latency p99', [['AWS/ApplicationELB', 'TargetResponseTime', 'LoadBalancer', props.loadBalancer.arnSuffix]], 'p99', 0, 12),
+          widget(
+            'Saga executions',
+            [...props.stateMachines.values()].flatMap((m) => ['ExecutionsSucceeded', 'ExecutionsFailed'].map((metric) => ['AWS/States', metric, 'StateMachineArn', m.arn])),
+            'Sum',
+            6,
+            0,
+          ),
+          widget('Dead-letter queues', props.deadLetterQueueNames.map((n) => ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', physicalName(prefix, n)]), 'Maximum', 6, 12),
+        ],
+      }),
+    });
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * Workflow layer: each state machine of the description from its ASL file, deployed as is except for the
+ * `${XxxArn}` placeholders, which become the ARNs of the functions the description maps them to.
+ * Logging (ALL, with execution data) to a log group with retention, and X-Ray tracing.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Construct } from 'constructs';
+import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
+import { physicalName, StateMachineSpec } from '../core/platform/resources';
+import { ServiceRole, xrayWriteGrant } from './base/iam';
+
+export interface WorkflowLayerProps {
+  readonly prefix: string;
+  readonly stateMachines: readonly StateMachineSpec[];
+  readonly functions: ReadonlyMap<string, LambdaFunction>;
+  readonly logRetentionDays: number;
+  /** Repository root the definition files are relative to. */
+  readonly rootDir: string;
+  /** ASL text by state machine name, used instead of the file (tests, previews). */
+  readonly definitions?: Readonly<Record<string, string>>;
+}
+
+const placeholder = /\$\{([A-Za-z0-9_]+)\}/g;
+
+/**
+ * The ASL text with every `${Name}` replaced through `arnOf`. Throws when the text is not JSON, when a
+ * placeholder has no mapping, or when a mapping is never used (a renamed state would otherwise go unnoticed).
+ */
+export const substituteArns = (asl: string, mapping: Readonly<Record<string, string>>, source: string): string => {
+  try {
+    JSON.parse(asl);
+  } catch (cause) {
+    throw new WorkflowDefinitionInvalidError(`${source} is not valid JSON`, { cause });
+  }
+  const used = new Set<string>();
+  const text = asl.replace(placeholder, (_match, name: string) => {
+    const arn = mapping[name];
+    if (arn === undefined) throw new WorkflowDefinitionInvalidError(`${source} uses \${${name}}, which the description does not map to a function`);
+    used.add(name);
+    return arn;
+  });
+  const unused = Object.keys(mapping).filter((name) => !used.has(name));
+  if (unused.length > 0) throw new WorkflowDefinitionInvalidError(`${source} never uses ${unused.map((n) => `\${${n}}`).join(', ')}`);
+  return text;
+};
+
+export class WorkflowLayer extends Construct {
+  readonly stateMachines = new Map<string, SfnStateMachine>();
+
+  constructor(scope: Construct, id: string, props: WorkflowLayerProps) {
+    super(scope, id);
+    for (const spec of props.stateMachines) {
+      const name = physicalName(props.prefix, spec.name);
+      const asl = props.definitions?.[spec.name] ?? readDefinition(props.rootDir, spec);
+      const functionArns = Object.fromEntries(
+        Object.entries(spec.functionArns).map(([key, fnName]) => {
+          const fn = props.functions.get(fnName);
+          if (fn === undefined) throw new WorkflowDefinitionInvalidError(`state machine ${spec.name} maps \${${key}} to unknown function "${fnName}"`);
+          return [key, fn.arn];
+        }),
+      );
+      const logGroup = new CloudwatchLogGroup(this, `logs-${spec.name}`, {
+        name: `/aws/vendedlogs/states/${name}`,
+        retentionInDays: props.logRetentionDays,
+      });
+      const role = new ServiceRole(this, `role-${spec.name}`, {
+        roleName: `${name}-sfn`.slice(0, 64),
+        servicePrincipal: 'states.amazonaws.com',
+        grants: [
+          { sid: 'InvokeSteps', actions: ['lambda:InvokeFunction'], resources: Object.values(functionArns).flatMap((arn) => [arn, `${arn}:*`]) },
+          xrayWriteGrant,
+          { sid: 'XRaySampling', actions: ['xray:GetSamplingRules', 'xray:GetSamplingTargets'], resources: ['*'] },
+          {
+            sid: 'LogDelivery',
+            actions: ['logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'],
+            resources: ['*'],
+          },
+        ],
+      });
+      this.stateMachines.set(
+        spec.name,
+        new SfnStateMachine(this, `sm-${spec.name}`, {
+          name,
+          type: 'STANDARD',
+          roleArn: role.role.arn,
+          definition: substituteArns(withTimeout(asl, spec.timeoutSeconds), functionArns, spec.definitionFile),
+          loggingConfiguration: { level: 'ALL', includeExecutionData: true, logDestination: `${logGroup.arn}:*` },
+          tracingConfiguration: { enabled: true },
+        }),
+      );
+    }
+  }
+}
+
+/** Sets the machine's TimeoutSeconds from the description when the ASL has none. */
+const withTimeout = (asl: string, timeoutSeconds: number): string => {
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = JSON.parse(asl) as Record<string, unknown>;
+  } catch (cause) {
+    throw new WorkflowDefinitionInvalidError('state machine definition is not valid JSON', { cause });
+  }
+  return 'TimeoutSeconds' in parsed ? asl : JSON.stringify({ ...parsed, TimeoutSeconds: timeoutSeconds }, null, 2);
+};
+
+const readDefinition = (rootDir: string, spec: StateMachineSpec): string => {
+  const file = join(rootDir, spec.definitionFile);
+  if (!existsSync(file)) {
+    throw new WorkflowDefinitionMissingError(
+      `state machine ${spec.name}: definition file ${spec.definitionFile} does not exist yet; synth needs it (tests pass a definition through WorkflowLayerProps.definitions)`,
+    );
+  }
+  return readFileSync(file, 'utf8');
+};
+
+export class WorkflowDefinitionMissingError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WorkflowDefinitionMissingError';
+  }
+}
+
+export class WorkflowDefinitionInvalidError extends Error {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = 'WorkflowDefinitionInvalidError';
+  }
+}
