@@ -81,7 +81,9 @@ const toEdgeRequest = async (request: IncomingMessage): Promise<EdgeRequest> => 
 
 const send = (response: ServerResponse, answer: EdgeResponse): void => {
   const body = answer.body ?? '';
-  response.writeHead(answer.status, { ...answer.headers, 'content-length': Buffer.byteLength(body).toString() });
+  // A HEAD answer has no body but announces the length a GET would send.
+  const length = Buffer.byteLength(body) === 0 && answer.headers?.['content-length'] !== undefined ? answer.headers['content-length'] : Buffer.byteLength(body).toString();
+  response.writeHead(answer.status, { ...answer.headers, 'content-length': length });
   response.end(body);
 };
 
