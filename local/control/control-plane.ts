@@ -1,0 +1,124 @@
+/**
+ * The local cloud's control plane under /_local on the edge, for tests and demos (documented in local/README.md):
+ *
+ *   GET    /_local/functions  -> { functions: [{ name, arn }] }
+ *   POST   /_local/faults     {function, failNext?, probability?, latencyMs?} -> { function, faults }
+ *   DELETE /_local/faults     [?function=name] -> { cleared }
+ *   GET    /_local/queues     -> { queues: [{ name, url, depth, inFlight, delayed, isDlq }] }
+ *   GET    /_local/emails     -> { emails: [{ to, subject, text, html, ... }] }
+ *   POST   /_local/reset      -> { reset: true } (empty queues, mails and objects, tables re-created and re-seeded)
+ *
+ * Answers are JSON; bad input is a 400 with { error, message } and changes nothing.
+ */
+import type { ExtraRoute } from '../edge/server';
+import type { EdgeRequest, EdgeResponse } from '../edge/types';
+
+export interface FaultSettings {
+  readonly failNext?: number;
+  readonly probability?: number;
+  readonly latencyMs?: number;
+}
+
+/** What the control plane needs from the rest of the local cloud, as narrow ports. */
+export interface ControlPlanePorts {
+  readonly functions: {
+    listFunctions(): readonly { readonly name: string; readonly arn: string }[];
+    injectFault(functionName: string, faults: FaultSettings): void;
+    clearFaults(functionName?: string): void;
+  };
+  readonly queues: {
+    listQueues(): readonly { readonly name: string; readonly url: string; readonly visible: number; readonly inFlight: number; readonly delayed: number; readonly isDlq: boolean }[];
+  };
+  readonly emails: { emails(): readonly { readonly to: readonly string[]; readonly subject: string; readonly text?: string; readonly html?: string }[] };
+  readonly reset: () => Promise<void>;
+}
+
+export class ControlPlaneRequestError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ControlPlaneRequestError';
+  }
+}
+
+const json = (status: number, body: unknown): EdgeResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+
+const parseBody = (request: EdgeRequest): Record<string, unknown> => {
+  if (request.body.length === 0) return {};
+  let body: unknown;
+  try {
+    body = JSON.parse(request.body.toString('utf8'));
+  } catch {
+    throw new ControlPlaneRequestError(400, 'InvalidJson', 'The body is not JSON');
+  }
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ControlPlaneRequestError(400, 'InvalidBody', 'The body must be a JSON object');
+  return body as Record<string, unknown>;
+};
+
+const FAULT_KEYS = new Set(['function', 'failNext', 'probability', 'latencyMs']);
+
+/** Validates a fault request completely before anything changes. */
+export const parseFaultRequest = (body: Record<string, unknown>): { functionName: string; faults: FaultSettings } => {
+  const unknown = Object.keys(body).filter((key) => !FAULT_KEYS.has(key));
+  if (unknown.length > 0) throw new ControlPlaneRequestError(400, 'InvalidBody', `Unknown fields: ${unknown.join(', ')}`);
+  const { function: functionName, failNext, probability, latencyMs } = body;
+  if (typeof functionName !== 'string' || functionName.length === 0) throw new ControlPlaneRequestError(400, 'InvalidBody', '"function" (a function name) is required');
+  if (failNext !== undefined && (typeof failNext !== 'number' || !Number.isInteger(failNext) || failNext < 0)) throw new ControlPlaneRequestError(400, 'InvalidBody', '"failNext" must be a non-negative integer');
+  if (probability !== undefined && (typeof probability !== 'number' || !(probability >= 0 && probability <= 1))) throw new ControlPlaneRequestError(400, 'InvalidBody', '"probability" must be a number from 0 to 1');
+  if (latencyMs !== undefined && (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0)) throw new ControlPlaneRequestError(400, 'InvalidBody', '"latencyMs" must be a non-negative number');
+  if (failNext === undefined && probability === undefined && latencyMs === undefined) throw new ControlPlaneRequestError(400, 'InvalidBody', 'Give at least one of "failNext", "probability", "latencyMs"');
+  return { functionName, faults: { failNext: failNext as number | undefined, probability: probability as number | undefined, latencyMs: latencyMs as number | undefined } };
+};
+
+const fromPortError = (error: unknown): ControlPlaneRequestError => {
+  const name = error instanceof Error ? error.name : '';
+  const message = error instanceof Error ? error.message : String(error);
+  return /NotFound/.test(name) ? new ControlPlaneRequestError(404, 'FunctionNotFound', message) : new ControlPlaneRequestError(400, name || 'InvalidRequest', message);
+};
+
+/** The /_local route for the edge. */
+export const controlPlaneRoute =
+  (ports: ControlPlanePorts): ExtraRoute =>
+  async (request) => {
+    if (request.path !== '/_local' && !request.path.startsWith('/_local/')) return undefined;
+    const route = `${request.method} ${request.path.replace(/\/+$/, '')}`;
+    try {
+      switch (route) {
+        case 'GET /_local/functions':
+          return json(200, { functions: ports.functions.listFunctions().map(({ name, arn }) => ({ name, arn })) });
+        case 'POST /_local/faults': {
+          const { functionName, faults } = parseFaultRequest(parseBody(request));
+          try {
+            ports.functions.injectFault(functionName, faults);
+          } catch (error) {
+            throw fromPortError(error);
+          }
+          return json(200, { function: functionName, faults });
+        }
+        case 'DELETE /_local/faults': {
+          const functionName = request.query.get('function') ?? undefined;
+          try {
+            ports.functions.clearFaults(functionName);
+          } catch (error) {
+            throw fromPortError(error);
+          }
+          return json(200, { cleared: functionName ?? 'all' });
+        }
+        case 'GET /_local/queues':
+          return json(200, { queues: ports.queues.listQueues().map((q) => ({ name: q.name, url: q.url, depth: q.visible, inFlight: q.inFlight, delayed: q.delayed, isDlq: q.isDlq })) });
+        case 'GET /_local/emails':
+          return json(200, { emails: ports.emails.emails() });
+        case 'POST /_local/reset':
+          await ports.reset();
+          return json(200, { reset: true });
+        default:
+          return json(404, { error: 'NotFound', message: `No control-plane route ${route}; see local/README.md` });
+      }
+    } catch (error) {
+      if (error instanceof ControlPlaneRequestError) return json(error.status, { error: error.code, message: error.message });
+      throw error;
+    }
+  };
