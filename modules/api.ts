@@ -146,7 +146,8 @@ export class ApiLayer extends Construct {
             STATE_MACHINE_ARN: props.stateMachine.arn,
             USER_POOL_ID: props.userPool.id,
             USER_POOL_CLIENT_ID: props.userPoolClient.id,
-            POWERTOOLS_SERVICE_NAME: 'api',
+            POWERTOOLS_SERVICE_NAME: 'orders-api',
+            LOG_LEVEL: 'INFO',
             AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
           }).map(([name, value]) => ({ name, value })),
           healthCheck: {

@@ -21,3 +21,14 @@ export const fixtureAsl = (placeholders: readonly string[] = Object.keys(stateMa
 /** Definitions for every state machine of the description. */
 export const fixtureDefinitions = (): Record<string, string> =>
   Object.fromEntries(stateMachines.map((sm) => [sm.name, fixtureAsl(Object.keys(sm.functionArns))]));
+
+/** A parsed synthesized stack: `resource.<type>.<id>` -> properties. */
+export interface SynthesizedStack {
+  readonly resource: Record<string, Record<string, Record<string, unknown>>>;
+  readonly data?: Record<string, Record<string, Record<string, unknown>>>;
+  readonly terraform: Record<string, unknown>;
+  readonly provider: Record<string, unknown[]>;
+}
+
+/** All resources of one Terraform type in a synthesized stack. */
+export const resourcesOf = (stack: SynthesizedStack, type: string): Record<string, unknown>[] => Object.values(stack.resource[type] ?? {});

@@ -1,0 +1,283 @@
+import 'cdktf/lib/testing/adapters/jest';
+import { App, Testing } from 'cdktf';
+import { CloudwatchEventArchive } from '@cdktf/provider-aws/lib/cloudwatch-event-archive';
+import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
+import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
+import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
+import { CloudfrontDistribution } from '@cdktf/provider-aws/lib/cloudfront-distribution';
+import { CognitoUserGroup } from '@cdktf/provider-aws/lib/cognito-user-group';
+import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
+import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
+import { Apigatewayv2Route } from '@cdktf/provider-aws/lib/apigatewayv2-route';
+import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
+import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
+import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
+import { NatGateway } from '@cdktf/provider-aws/lib/nat-gateway';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
+import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { Subnet } from '@cdktf/provider-aws/lib/subnet';
+import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
+import { buckets, deadLetterQueueName, failureQueues, functions, physicalName, queues, rules, secrets, stateMachines, tables } from '../core/platform/resources';
+import { gatewayEndpointServices, interfaceEndpointServices } from './network';
+import { PlatformStack } from './platform-stack';
+import { policyViolations } from './policies';
+import { StageConfig, stages } from './stage-config';
+import { fixtureDefinitions, resourcesOf, SynthesizedStack } from './test-fixtures';
+import { substituteArns, WorkflowDefinitionInvalidError, WorkflowDefinitionMissingError } from './workflow';
+
+Testing.setupJest();
+
+const synthStage = (config: StageConfig, extra: Partial<ConstructorParameters<typeof PlatformStack>[2]> = {}) => {
+  const app = Testing.app();
+  const stack = new PlatformStack(app, `order-platform-${config.stage}`, {
+    config,
+    backend: { kind: 'local', path: 'test.tfstate' },
+    rootDir: __dirname,
+    definitions: fixtureDefinitions(),
+    ...extra,
+  });
+  const synth = Testing.synth(stack);
+  return { stack, synth, parsed: JSON.parse(synth) as SynthesizedStack };
+};
+
+const dev = synthStage(stages.dev);
+const prefix = 'orders-dev';
+
+describe('the dev stack', () => {
+  it('has no policy violations', () => {
+    expect(policyViolations(dev.stack)).toEqual([]);
+  });
+});
+
+describe('network layer', () => {
+  it('spreads public and private subnets over the two configured AZs, with no AZ data source', () => {
+    for (const az of stages.dev.availabilityZones) {
+      expect(dev.synth).toHaveResourceWithProperties(Subnet, { availability_zone: az, map_public_ip_on_launch: false });
+    }
+    expect(resourcesOf(dev.parsed, 'aws_subnet')).toHaveLength(4);
+    expect(dev.parsed.data?.aws_availability_zones).toBeUndefined();
+  });
+
+  it('reaches AWS through gateway and interface endpoints and has no NAT gateway in dev', () => {
+    for (const service of gatewayEndpointServices) {
+      expect(dev.synth).toHaveResourceWithProperties(VpcEndpoint, { service_name: `com.amazonaws.eu-west-1.${service}`, vpc_endpoint_type: 'Gateway' });
+    }
+    for (const service of interfaceEndpointServices) {
+      expect(dev.synth).toHaveResourceWithProperties(VpcEndpoint, { service_name: `com.amazonaws.eu-west-1.${service}`, vpc_endpoint_type: 'Interface', private_dns_enabled: true });
+    }
+    expect(dev.synth).not.toHaveResource(NatGateway);
+  });
+
+  it('opens the internet only to the ALB', () => {
+    const open = resourcesOf(dev.parsed, 'aws_vpc_security_group_ingress_rule').filter((r) => r.cidr_ipv4 === '0.0.0.0/0');
+    expect(open.map((r) => String(r.security_group_id))).toEqual(open.map(() => expect.stringContaining('network_sg-alb')));
+    expect(open.map((r) => r.from_port)).toEqual([80]);
+  });
+});
+
+describe('data layer', () => {
+  it('creates each table with PITR, SSE, TTL and its GSIs', () => {
+    for (const table of tables) {
+      expect(dev.synth).toHaveResourceWithProperties(DynamodbTable, {
+        name: physicalName(prefix, table.name),
+        point_in_time_recovery: { enabled: true },
+        server_side_encryption: { enabled: true },
+        ttl: { attribute_name: table.ttlAttribute, enabled: true },
+        global_secondary_index: table.globalSecondaryIndexes.map((gsi) => expect.objectContaining({ name: gsi.name, hash_key: gsi.partitionKey, range_key: gsi.sortKey })),
+      });
+    }
+  });
+
+  it('blocks public access on every bucket', () => {
+    expect(resourcesOf(dev.parsed, 'aws_s3_bucket_public_access_block')).toHaveLength(resourcesOf(dev.parsed, 'aws_s3_bucket').length);
+    expect(dev.synth).toHaveResourceWithProperties(S3BucketPublicAccessBlock, { block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+  });
+});
+
+describe('messaging layer', () => {
+  it('gives every processing queue SSE and a redrive policy to its DLQ', () => {
+    for (const queue of queues) {
+      expect(dev.synth).toHaveResourceWithProperties(SqsQueue, {
+        name: physicalName(prefix, queue.name),
+        sqs_managed_sse_enabled: true,
+        visibility_timeout_seconds: queue.visibilityTimeoutSeconds,
+        redrive_policy: expect.stringMatching(new RegExp(`queue-${queue.name}-dlq_.*"maxReceiveCount" = ${queue.deadLetter.maxReceiveCount}`)),
+      });
+    }
+  });
+
+  it('archives the bus and gives every rule target a retry policy and a DLQ', () => {
+    expect(dev.synth).toHaveResourceWithProperties(CloudwatchEventArchive, { retention_days: 30 });
+    const targets = resourcesOf(dev.parsed, 'aws_cloudwatch_event_target');
+    expect(targets).toHaveLength(rules.flatMap((r) => r.targets).length);
+    for (const target of targets) {
+      expect(target).toMatchObject({ retry_policy: { maximum_retry_attempts: expect.any(Number) }, dead_letter_config: { arn: expect.stringContaining('event-delivery-dlq') } });
+    }
+  });
+
+  it('puts schedule rules on the default bus and pattern rules on the platform bus', () => {
+    expect(dev.synth).toHaveResourceWithProperties(CloudwatchEventRule, { name: `${prefix}-outbox-relay-schedule`, schedule_expression: 'rate(1 minute)' });
+    const schedule = resourcesOf(dev.parsed, 'aws_cloudwatch_event_rule').find((r) => r.name === `${prefix}-outbox-relay-schedule`);
+    expect(schedule).not.toHaveProperty('event_bus_name');
+    expect(dev.synth).toHaveResourceWithProperties(CloudwatchEventRule, { name: `${prefix}-order-created-starts-saga`, event_bus_name: expect.stringContaining('aws_cloudwatch_event_bus') });
+    expect(dev.synth).toHaveResourceWithProperties(CloudwatchEventTarget, { target_id: 'relay', arn: expect.stringContaining('aws_lambda_function') });
+  });
+});
+
+describe('functions layer', () => {
+  it('deploys every function on nodejs22.x arm64 with tracing, JSON logs and Powertools environment', () => {
+    for (const fn of functions) {
+      expect(dev.synth).toHaveResourceWithProperties(LambdaFunction, {
+        function_name: physicalName(prefix, fn.name),
+        runtime: 'nodejs22.x',
+        architectures: ['arm64'],
+        handler: 'index.handler',
+        filename: `\${path.module}/../../../dist/functions/${fn.name}.zip`,
+        tracing_config: { mode: 'Active' },
+        logging_config: expect.objectContaining({ log_format: 'JSON' }),
+        environment: { variables: expect.objectContaining({ POWERTOOLS_SERVICE_NAME: fn.name }) },
+      });
+    }
+  });
+
+  it('maps every consumed queue to its function with partial batch responses', () => {
+    for (const queue of queues) {
+      expect(dev.synth).toHaveResourceWithProperties(LambdaEventSourceMapping, {
+        event_source_arn: expect.stringContaining(`queue-${queue.name}_`),
+        batch_size: queue.consumer.batchSize,
+        function_response_types: ['ReportBatchItemFailures'],
+      });
+    }
+  });
+
+  it('gives functions invoked asynchronously an on-failure destination', () => {
+    expect(dev.synth).toHaveResourceWithProperties(LambdaFunctionEventInvokeConfig, {
+      function_name: expect.stringContaining('fn-outbox-relay'),
+      destination_config: { on_failure: { destination: expect.stringContaining('event-delivery-dlq') } },
+    });
+  });
+
+  it('hands secrets to functions by ARN and resolves the state machine ARN lazily', () => {
+    const byName = Object.fromEntries(resourcesOf(dev.parsed, 'aws_lambda_function').map((f) => [f.function_name, f]));
+    const env = (name: string) => (byName[physicalName(prefix, name)].environment as { variables: Record<string, string> }).variables;
+    expect(env('ingest-partner-event').PARTNER_SECRETS_ARN).toMatch(/^\$\{aws_secretsmanager_secret\..+\.arn\}$/);
+    expect(env('start-saga').STATE_MACHINE_ARN).toMatch(/^\$\{aws_sfn_state_machine\..+\.arn\}$/);
+  });
+});
+
+describe('workflow layer', () => {
+  it('substitutes every ASL placeholder with a function ARN and logs and traces executions', () => {
+    const machine = resourcesOf(dev.parsed, 'aws_sfn_state_machine')[0];
+    expect(machine.definition).not.toMatch(/\$\{[A-Za-z]+Arn\}/);
+    expect(machine.definition).toContain('aws_lambda_function.functions_fn-validate-order');
+    expect(dev.synth).toHaveResourceWithProperties(SfnStateMachine, {
+      logging_configuration: expect.objectContaining({ level: 'ALL', include_execution_data: true }),
+      tracing_configuration: { enabled: true },
+    });
+  });
+
+  it('fails synth with a clear error while the ASL file does not exist', () => {
+    expect.assertions(1);
+    expect(() => synthStage(stages.dev, { definitions: {}, rootDir: '/nonexistent' })).toThrow(WorkflowDefinitionMissingError);
+  });
+
+  it('rejects a placeholder the description does not map, and a mapping the ASL never uses', () => {
+    expect(() => substituteArns('{"a":"${Unknown}"}', {}, 'x.asl.json')).toThrow(WorkflowDefinitionInvalidError);
+    expect(() => substituteArns('{"a":"b"}', { ValidateOrderArn: 'arn' }, 'x.asl.json')).toThrow(/never uses \$\{ValidateOrderArn\}/);
+    expect(() => substituteArns('not json', {}, 'x.asl.json')).toThrow(/not valid JSON/);
+  });
+});
+
+describe('api layer', () => {
+  it('runs 1..N Fargate tasks with circuit-breaker deployments and CPU target tracking', () => {
+    expect(dev.synth).toHaveResourceWithProperties(EcsService, {
+      launch_type: 'FARGATE',
+      deployment_circuit_breaker: { enable: true, rollback: true },
+      network_configuration: expect.objectContaining({ assign_public_ip: false }),
+    });
+    expect(dev.synth).toHaveResourceWithProperties(AppautoscalingTarget, { min_capacity: stages.dev.api.minTasks, max_capacity: stages.dev.api.maxTasks });
+  });
+
+  it('runs an X-Ray daemon sidecar next to the API container', () => {
+    const task = resourcesOf(dev.parsed, 'aws_ecs_task_definition')[0];
+    const containers = JSON.parse(String(task.container_definitions).replace(/\$\{[^}]*\}/g, 'x')) as { name: string }[];
+    expect(containers.map((c) => c.name)).toEqual(['api', 'xray-daemon']);
+  });
+
+  it('listens on HTTP only without a certificate, on HTTPS with an HTTP redirect with one', () => {
+    expect(resourcesOf(dev.parsed, 'aws_lb_listener').map((l) => l.protocol)).toEqual(['HTTP']);
+    const withCert = synthStage({ ...stages.dev, certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' });
+    expect(withCert.synth).toHaveResourceWithProperties(LbListener, { protocol: 'HTTPS', port: 443 });
+    expect(withCert.synth).toHaveResourceWithProperties(LbListener, { protocol: 'HTTP', default_action: [expect.objectContaining({ type: 'redirect' })] });
+  });
+});
+
+describe('auth, edge, secrets and observability layers', () => {
+  it('has the admin group, the ingest route and the dashboard distribution', () => {
+    expect(dev.synth).toHaveResourceWithProperties(CognitoUserGroup, { name: 'admin' });
+    expect(dev.synth).toHaveResourceWithProperties(Apigatewayv2Route, { route_key: 'POST /webhooks/ingest' });
+    expect(dev.synth).toHaveResourceWithProperties(CloudfrontDistribution, { origin: [expect.objectContaining({ origin_access_control_id: expect.any(String) })] });
+    for (const secret of secrets) expect(dev.synth).toHaveResourceWithProperties(SecretsmanagerSecret, { name: physicalName(prefix, secret.name) });
+  });
+
+  it('alarms on every DLQ, failed saga executions, API 5xx and p99 latency', () => {
+    for (const name of [...queues.map((q) => deadLetterQueueName(q.name)), ...failureQueues.map((q) => q.name)]) {
+      expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, { namespace: 'AWS/SQS', dimensions: { QueueName: physicalName(prefix, name) } });
+    }
+    expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, { metric_name: 'ExecutionsFailed' });
+    expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, { metric_name: 'HTTPCode_Target_5XX_Count' });
+    expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, { metric_name: 'TargetResponseTime', extended_statistic: 'p99' });
+  });
+});
+
+describe('agreement with core/platform/resources.ts', () => {
+  const names = (type: string, field: string) => resourcesOf(dev.parsed, type).map((r) => String(r[field])).sort();
+  const physical = (list: readonly string[]) => list.map((n) => physicalName(prefix, n)).sort();
+
+  it('has exactly one queue per described queue, DLQ and failure queue', () => {
+    expect(names('aws_sqs_queue', 'name')).toEqual(physical([...queues.flatMap((q) => [q.name, deadLetterQueueName(q.name)]), ...failureQueues.map((q) => q.name)]));
+  });
+
+  it('has exactly one Lambda per described function', () => {
+    expect(names('aws_lambda_function', 'function_name')).toEqual(physical(functions.map((f) => f.name)));
+  });
+
+  it('has exactly one rule per described rule, and one target per described target', () => {
+    expect(names('aws_cloudwatch_event_rule', 'name')).toEqual(physical(rules.map((r) => r.name)));
+    expect(names('aws_cloudwatch_event_target', 'target_id')).toEqual(rules.flatMap((r) => r.targets.map((t) => t.id)).sort());
+  });
+
+  it('has exactly the described tables, state machines and secrets, and one event source mapping per consumed queue', () => {
+    expect(names('aws_dynamodb_table', 'name')).toEqual(physical(tables.map((t) => t.name)));
+    expect(names('aws_sfn_state_machine', 'name')).toEqual(physical(stateMachines.map((s) => s.name)));
+    expect(names('aws_secretsmanager_secret', 'name')).toEqual(physical(secrets.map((s) => s.name)));
+    expect(resourcesOf(dev.parsed, 'aws_lambda_event_source_mapping')).toHaveLength(queues.filter((q) => q.consumer !== undefined).length);
+    expect(names('aws_s3_bucket', 'bucket')).toEqual(physical([...buckets.map((b) => b.name), 'dashboard']));
+  });
+});
+
+describe('the prod stage', () => {
+  it('synthesises with its own prefix, deletion protection and a NAT gateway, without policy violations', () => {
+    const prod = synthStage(stages.prod);
+    expect(policyViolations(prod.stack)).toEqual([]);
+    expect(prod.synth).toHaveResourceWithProperties(DynamodbTable, { name: 'orders-prod-orders', deletion_protection_enabled: true });
+    expect(prod.synth).toHaveResource(NatGateway);
+  });
+
+  it('tags every resource through the provider default tags', () => {
+    expect(dev.parsed.provider.aws[0]).toMatchObject({ default_tags: [{ tags: stages.dev.tags }] });
+  });
+});
+
+describe('main.ts composition', () => {
+  it('synthesises one stack per stage into an App outdir', () => {
+    const app = new App({ outdir: Testing.app().outdir });
+    const stack = new PlatformStack(app, 'order-platform-dev', { config: stages.dev, backend: { kind: 'local', path: 'x' }, rootDir: __dirname, definitions: fixtureDefinitions() });
+    expect(() => app.synth()).not.toThrow();
+    expect(policyViolations(stack)).toEqual([]);
+  });
+});
