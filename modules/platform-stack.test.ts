@@ -21,7 +21,7 @@ import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
-import { buckets, deadLetterQueueName, failureQueues, functions, physicalName, queues, rules, secrets, stateMachines, tables } from '../core/platform/resources';
+import { buckets, deadLetterQueueName, failureQueues, functions, physicalName, queues, RuleTarget, rules, secrets, stateMachines, tables } from '../core/platform/resources';
 import { gatewayEndpointServices, interfaceEndpointServices } from './network';
 import { PlatformStack } from './platform-stack';
 import { policyViolations } from './policies';
@@ -113,7 +113,7 @@ describe('messaging layer', () => {
   it('archives the bus and gives every rule target a retry policy and a DLQ', () => {
     expect(dev.synth).toHaveResourceWithProperties(CloudwatchEventArchive, { retention_days: 30 });
     const targets = resourcesOf(dev.parsed, 'aws_cloudwatch_event_target');
-    expect(targets).toHaveLength(rules.flatMap((r) => r.targets).length);
+    expect(targets).toHaveLength(rules.flatMap((r): readonly RuleTarget[] => r.targets).length);
     for (const target of targets) {
       expect(target).toMatchObject({ retry_policy: { maximum_retry_attempts: expect.any(Number) }, dead_letter_config: { arn: expect.stringContaining('event-delivery-dlq') } });
     }
@@ -148,7 +148,7 @@ describe('functions layer', () => {
     for (const queue of queues) {
       expect(dev.synth).toHaveResourceWithProperties(LambdaEventSourceMapping, {
         event_source_arn: expect.stringContaining(`queue-${queue.name}_`),
-        batch_size: queue.consumer.batchSize,
+        batch_size: queue.consumer?.batchSize,
         function_response_types: ['ReportBatchItemFailures'],
       });
     }
