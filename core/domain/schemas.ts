@@ -15,8 +15,7 @@ export const MoneySchema = z
   .object({
     amount: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe('integer minor units'),
     currency: z.string().regex(CURRENCY_PATTERN, 'an ISO 4217 code'),
-  })
-  .meta({ id: 'Money' });
+  });
 
 export const OrderItemSchema = z.strictObject({
   productId: ProductIdSchema,
@@ -35,8 +34,7 @@ export const CreateOrderRequestSchema = z
       if (seen.has(item.productId)) ctx.addIssue({ code: 'custom', path: ['items', index, 'productId'], message: 'each product may appear in one line only' });
       seen.add(item.productId);
     });
-  })
-  .meta({ id: 'CreateOrderRequest' });
+  });
 
 export type CreateOrderRequest = z.infer<typeof CreateOrderRequestSchema>;
 
@@ -47,8 +45,7 @@ export const PutProductRequestSchema = z
     price: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).describe('unit price in integer minor units'),
     currency: z.string().regex(CURRENCY_PATTERN, 'an ISO 4217 code'),
     stock: z.number().int().min(0).max(1_000_000_000),
-  })
-  .meta({ id: 'PutProductRequest' });
+  });
 
 export type PutProductRequest = z.infer<typeof PutProductRequestSchema>;
 
@@ -76,12 +73,10 @@ export const OrderResponseSchema = z
     ),
     createdAt: z.string(),
     updatedAt: z.string(),
-  })
-  .meta({ id: 'Order' });
+  });
 
 export const ProductResponseSchema = z
-  .object({ productId: z.string(), name: z.string(), price: MoneySchema, stock: z.number().int(), updatedAt: z.string() })
-  .meta({ id: 'Product' });
+  .object({ productId: z.string(), name: z.string(), price: MoneySchema, stock: z.number().int(), updatedAt: z.string() });
 
 export const EventRecordSchema = z
   .object({
@@ -91,8 +86,7 @@ export const EventRecordSchema = z
     time: z.string(),
     detail: z.record(z.string(), z.unknown()),
     receivedAt: z.string(),
-  })
-  .meta({ id: 'EventRecord' });
+  });
 
 export const ErrorResponseSchema = z
   .object({
@@ -101,8 +95,7 @@ export const ErrorResponseSchema = z
       message: z.string(),
       details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
     }),
-  })
-  .meta({ id: 'Error' });
+  });
 
 /** Query of the list endpoints. */
 export const PageQuerySchema = z.strictObject({

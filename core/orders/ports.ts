@@ -71,9 +71,9 @@ export interface EventPublisher {
 
 /** The few log calls the use cases make; Powertools Logger satisfies it. */
 export interface LogPort {
-  info(message: string, ...extra: object[]): void;
-  warn(message: string, ...extra: object[]): void;
-  error(message: string, ...extra: object[]): void;
+  info(message: string, extra: { [key: string]: unknown }): void;
+  warn(message: string, extra: { [key: string]: unknown }): void;
+  error(message: string, extra: { [key: string]: unknown }): void;
 }
 
 export class EventPublishFailedError extends Error {

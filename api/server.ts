@@ -1,0 +1,63 @@
+/**
+ * The API's entry: configuration once, SDK clients from the environment, the app, a listening server.
+ * `startApiServer` is exported for scripts/start.ts and the benchmark; run directly it starts on PORT.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { Server } from 'node:http';
+import { EventBridgePublisher } from '../core/adapters/eventbridge-publisher';
+import { DynamoOrderStore } from '../core/store/dynamo-order-store';
+import { createApp } from './app';
+import { createAwsClients } from './aws-clients';
+import { loadConfig } from './config';
+import type { ApiConfig } from './config';
+
+export interface RunningApi {
+  readonly url: string;
+  readonly port: number;
+  readonly logger: Logger;
+  stop(): Promise<void>;
+}
+
+export const startApiServer = async (config: Readonly<ApiConfig> = loadConfig(), host = '127.0.0.1'): Promise<RunningApi> => {
+  const logger = new Logger({ serviceName: config.serviceName, logLevel: config.logLevel });
+  const clients = createAwsClients();
+  const store = new DynamoOrderStore(clients.documentClient, config.tableName);
+  const publisher = new EventBridgePublisher(clients.eventBridge, config.eventBusName);
+  const app = createApp({ store, publisher, logger, idempotencyTtlSeconds: config.idempotencyTtlSeconds });
+  const server: Server = app.listen(config.port, host);
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('listening', resolveListen);
+    server.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : config.port;
+  return {
+    url: `http://${host}:${port}`,
+    port,
+    logger,
+    stop: () =>
+      new Promise<void>((resolveClose) => {
+        server.closeAllConnections();
+        server.close(() => {
+          clients.destroy();
+          resolveClose();
+        });
+      }),
+  };
+};
+
+if (require.main === module) {
+  const host = process.env.HOST?.trim() || '127.0.0.1';
+  startApiServer(loadConfig(), host).then(
+    (api) => {
+      api.logger.info('orders API listening', { url: api.url });
+      const shutdown = () => void api.stop().then(() => process.exit(0));
+      process.once('SIGTERM', shutdown);
+      process.once('SIGINT', shutdown);
+    },
+    (error: unknown) => {
+      new Logger({ serviceName: 'orders-api' }).error('the API could not start', error as Error);
+      process.exit(1);
+    },
+  );
+}

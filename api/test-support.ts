@@ -1,0 +1,62 @@
+/**
+ * Test harness for the API: DynamoDB Local with the table, the EventBridge stub, and the app on a free port.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Server } from 'node:http';
+import { EventBridgePublisher } from '../core/adapters/eventbridge-publisher';
+import { money } from '../core/domain/money';
+import { DynamoOrderStore } from '../core/store/dynamo-order-store';
+import { localCredentials, startLocalTable } from '../local/dynamodb/test-harness';
+import type { LocalTable } from '../local/dynamodb/test-harness';
+import { createApp } from './app';
+import { startEventBusStub } from './dev/event-bus-stub';
+import type { EventBusStub } from './dev/event-bus-stub';
+
+export interface ApiHarness {
+  readonly url: string;
+  readonly local: LocalTable;
+  readonly store: DynamoOrderStore;
+  readonly bus: EventBusStub;
+  readonly publisher: EventBridgePublisher;
+  stop(): Promise<void>;
+}
+
+export const DEMO_CATALOG = [
+  { productId: 'espresso-beans', name: 'Espresso beans 1 kg', amount: 2490, stock: 50 },
+  { productId: 'grinder', name: 'Hand grinder', amount: 8900, stock: 10 },
+  { productId: 'mug', name: 'Stoneware mug', amount: 1250, stock: 200 },
+];
+
+export const startApiHarness = async (): Promise<ApiHarness> => {
+  const local = await startLocalTable();
+  const store = new DynamoOrderStore(local.documentClient, local.tableName);
+  for (const item of DEMO_CATALOG) {
+    await store.putProduct({ productId: item.productId, name: item.name, price: money(item.amount, 'EUR'), stock: item.stock, updatedAt: new Date().toISOString() });
+  }
+  const bus = await startEventBusStub(async (envelope) => {
+    await store.recordEvent(envelope, new Date().toISOString());
+  });
+  const eventBridge = new EventBridgeClient({ endpoint: bus.endpoint, region: 'us-east-1', credentials: localCredentials, maxAttempts: 1 });
+  const publisher = new EventBridgePublisher(eventBridge, 'local-orders');
+  const app = createApp({ store, publisher, logger: new Logger({ serviceName: 'orders-api-test', logLevel: 'SILENT' }) });
+  const server: Server = await new Promise((resolveListen) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolveListen(listening));
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    local,
+    store,
+    bus,
+    publisher,
+    stop: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
+      eventBridge.destroy();
+      await bus.stop();
+      await local.stop();
+    },
+  };
+};

@@ -1,0 +1,13 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+
+/** Who is calling. Set by the one caller middleware (api/middleware/caller.ts). */
+export interface Caller {
+  readonly customerId: string;
+  readonly isAdmin: boolean;
+}
+
+export interface AppState {
+  requestId: string;
+  logger: Logger;
+  caller?: Caller;
+}
