@@ -81,6 +81,35 @@ describe('LocalSqs in-process API with a manual clock', () => {
     expect(sqs.listQueues().map((queue) => [queue.name, queue.isDlq])).toEqual([['work', false], ['work-dlq', true]]);
   });
 
+  it('wakes a long poll when the manual clock moves past a visibility timeout', async () => {
+    sqs.createQueue('q', { VisibilityTimeout: '30' });
+    await sqs.sendMessage('q', 'hello');
+    await sqs.receive('q');
+
+    const started = Date.now();
+    const polling = sqs.receive('q', { waitTimeSeconds: 20 });
+    clock.advance(30_000);
+    const [again] = await polling;
+
+    expect(again?.body).toBe('hello');
+    expect(Date.now() - started).toBeLessThan(1_000);
+  });
+
+  it('counts retention in the DLQ from when the message was first sent, as AWS does for standard queues', async () => {
+    sqs.createQueue('work-dlq', { MessageRetentionPeriod: '120' });
+    sqs.createQueue('work', { VisibilityTimeout: '0', RedrivePolicy: redrive(sqs, 'work-dlq', 1) });
+    await sqs.sendMessage('work', 'poison');
+    await sqs.receive('work');
+    clock.advance(100_000);
+    await sqs.receive('work');
+    const inDlq = sqs.depths('work-dlq').visible;
+
+    clock.advance(20_000);
+
+    expect(inDlq).toBe(1);
+    expect(sqs.depths('work-dlq').visible).toBe(0);
+  });
+
   it('ignores a delete with a stale receipt handle, as AWS documents, and deletes with the latest one', async () => {
     sqs.createQueue('q', { VisibilityTimeout: '0' });
     await sqs.sendMessage('q', 'hello');
