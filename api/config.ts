@@ -3,6 +3,8 @@
  * AWS endpoints and the region are NOT here: the SDK reads AWS_REGION, AWS_ENDPOINT_URL and
  * AWS_ENDPOINT_URL_<SERVICE> itself, so the same build runs against AWS and the local cloud.
  */
+import { ConfigKeyMissingError, requiredEnv } from '../core/config/env';
+import type { Env } from '../core/config/env';
 
 export interface ApiConfig {
   /** Physical name of the `orders` table. */
@@ -15,12 +17,7 @@ export interface ApiConfig {
   readonly idempotencyTtlSeconds: number;
 }
 
-export class ConfigKeyMissingError extends Error {
-  constructor(readonly key: string) {
-    super(`missing required environment variable ${key}`);
-    this.name = 'ConfigKeyMissingError';
-  }
-}
+export { ConfigKeyMissingError };
 
 export class ConfigValueInvalidError extends Error {
   constructor(
@@ -32,13 +29,7 @@ export class ConfigValueInvalidError extends Error {
   }
 }
 
-type Env = Readonly<Record<string, string | undefined>>;
-
-const required = (env: Env, key: string): string => {
-  const value = env[key]?.trim();
-  if (value === undefined || value === '') throw new ConfigKeyMissingError(key);
-  return value;
-};
+const required = requiredEnv;
 
 const integer = (env: Env, key: string, fallback: number, min: number, max: number): number => {
   const raw = env[key]?.trim();

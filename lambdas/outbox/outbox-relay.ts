@@ -1,0 +1,56 @@
+/**
+ * Scheduled (rule `outbox-relay-schedule`): republishes outbox records the API could not publish, oldest first,
+ * and marks them sent. At-least-once: consumers deduplicate on `detail.eventId`.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
+import { requiredEnv } from '../../core/config/env';
+import type { Env } from '../../core/config/env';
+import { OrderService } from '../../core/orders/order-service';
+import type { EventPublisher, OrderStore } from '../../core/orders/ports';
+import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+
+export interface RelayResult {
+  readonly published: number;
+  readonly failed: number;
+}
+
+export interface RelayDeps {
+  readonly store: OrderStore;
+  readonly publisher: EventPublisher;
+  readonly logger: Logger;
+  /** Records younger than this are left to the API's own publish attempt. */
+  readonly minAgeMs: number;
+}
+
+export const createRelayHandler = (deps: RelayDeps) => {
+  const service = new OrderService({ store: deps.store, publisher: deps.publisher, log: deps.logger, newId: ulid });
+  return async (): Promise<RelayResult> => {
+    const result = await service.relayPendingOutbox({ minAgeMs: deps.minAgeMs });
+    if (result.published > 0 || result.failed > 0) deps.logger.info('outbox relay pass', { ...result });
+    return result;
+  };
+};
+
+const fromEnvironment = (env: Env) => {
+  const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'outbox-relay' });
+  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  return createRelayHandler({
+    store: new DynamoOrderStore(documentClient, requiredEnv(env, 'TABLE_NAME')),
+    publisher: new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(env, 'EVENT_BUS_NAME')),
+    logger,
+    minAgeMs: Number(env.OUTBOX_MIN_AGE_MS ?? 5000),
+  });
+};
+
+let configured: (() => Promise<RelayResult>) | undefined;
+
+/** The Lambda entry; configured from the environment on the first invocation, then reused. */
+export const handler = async (): Promise<RelayResult> => {
+  configured ??= fromEnvironment(process.env);
+  return configured();
+};
