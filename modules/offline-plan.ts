@@ -42,7 +42,7 @@ export const findProviderMirror = (env: NodeJS.ProcessEnv = process.env): string
 /** The terraform binary's version, or undefined when terraform is not on PATH. */
 export const terraformVersion = (): string | undefined => {
   try {
-    return (JSON.parse(execFileSync('terraform', ['version', '-json'], { encoding: 'utf8', env: { ...process.env, CHECKPOINT_DISABLE: '1' } })) as { terraform_version: string }).terraform_version;
+    return (JSON.parse(execFileSync('terraform', ['version', '-json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, CHECKPOINT_DISABLE: '1' } })) as { terraform_version: string }).terraform_version;
   } catch {
     return undefined;
   }

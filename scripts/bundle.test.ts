@@ -2,28 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { inflateRawSync } from 'node:zlib';
 import fc from 'fast-check';
 import { FunctionSpec } from '../core/platform/resources';
-import { bundleFunctions, BundleBuildFailedError, zipFiles } from './bundle';
-
-/** Reads a zip written by zipFiles back through its central directory. */
-const readZip = (zip: Buffer): { name: string; data: Buffer }[] => {
-  const end = zip.length - 22;
-  const count = zip.readUInt16LE(end + 10);
-  let at = zip.readUInt32LE(end + 16);
-  const entries: { name: string; data: Buffer }[] = [];
-  for (let i = 0; i < count; i++) {
-    const compressedSize = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const localOffset = zip.readUInt32LE(at + 42);
-    const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
-    const dataStart = localOffset + 30 + zip.readUInt16LE(localOffset + 26);
-    entries.push({ name, data: inflateRawSync(zip.subarray(dataStart, dataStart + compressedSize)) });
-    at += 46 + nameLength;
-  }
-  return entries;
-};
+import { bundleFunctions, BundleBuildFailedError, unzipFiles, zipFiles } from './bundle';
 
 const spec = (name: string, entry: string): FunctionSpec => ({ name, description: name, entry, timeoutSeconds: 3, memoryMb: 128 });
 
@@ -36,7 +17,7 @@ describe('zipFiles', () => {
   it('round-trips any set of files', () => {
     fc.assert(
       fc.property(entriesArb, (entries) => {
-        const read = readZip(zipFiles(entries));
+        const read = unzipFiles(zipFiles(entries));
         const expected = [...entries].sort((a, b) => a.name.localeCompare(b.name));
         return read.length === expected.length && read.every((r, i) => r.name === expected[i].name && Buffer.compare(r.data, Buffer.from(expected[i].data)) === 0);
       }),
@@ -67,7 +48,7 @@ describe('bundleFunctions', () => {
     execFileSync('unzip', ['-q', '-o', report.built[0].zipPath, '-d', join(outDir, 'unpacked')]);
     const bundled = require(join(outDir, 'unpacked', 'index.js')) as { handler: (e: { name: string }) => Promise<{ message: string }> };
     await expect(bundled.handler({ name: 'ada' })).resolves.toEqual({ message: 'hello ada' });
-    expect(readZip(readFileSync(report.built[0].zipPath)).map((e) => e.name)).toEqual(['index.js', 'index.js.map']);
+    expect(unzipFiles(readFileSync(report.built[0].zipPath)).map((e) => e.name)).toEqual(['index.js', 'index.js.map']);
   });
 
   it('produces the same zip twice (stable source_code_hash)', async () => {

@@ -9,7 +9,7 @@
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { crc32, deflateRawSync } from 'node:zlib';
+import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
 import { FunctionSpec, functions as describedFunctions } from '../core/platform/resources';
 
@@ -92,6 +92,30 @@ export const zipFiles = (entries: readonly ZipEntry[]): Buffer => {
   return Buffer.concat([...locals, centralDirectory, end]);
 };
 
+/** The files of a zip written by `zipFiles` (deflate or stored entries), read through its central directory. */
+export const unzipFiles = (zip: Buffer): { name: string; data: Buffer }[] => {
+  const signature = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
+  const end = zip.length >= 22 && zip.subarray(zip.length - 22, zip.length - 18).equals(signature) ? zip.length - 22 : zip.lastIndexOf(signature);
+  if (end < 0) throw new BundleZipInvalidError('no end of central directory record');
+  const count = zip.readUInt16LE(end + 10);
+  let at = zip.readUInt32LE(end + 16);
+  const files: { name: string; data: Buffer }[] = [];
+  for (let i = 0; i < count; i++) {
+    const method = zip.readUInt16LE(at + 10);
+    const compressedSize = zip.readUInt32LE(at + 20);
+    const nameLength = zip.readUInt16LE(at + 28);
+    const extraLength = zip.readUInt16LE(at + 30);
+    const commentLength = zip.readUInt16LE(at + 32);
+    const localOffset = zip.readUInt32LE(at + 42);
+    const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
+    const dataStart = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
+    const raw = zip.subarray(dataStart, dataStart + compressedSize);
+    files.push({ name, data: method === 8 ? inflateRawSync(raw) : Buffer.from(raw) });
+    at += 46 + nameLength + extraLength + commentLength;
+  }
+  return files;
+};
+
 /** Bundles one function; throws BundleBuildFailedError with esbuild's messages as the cause. */
 export const bundleFunction = async (spec: FunctionSpec, options: BundleOptions): Promise<BuiltBundle> => {
   const entry = join(options.rootDir, spec.entry);
@@ -131,6 +155,13 @@ export const bundleFunctions = async (options: BundleOptions): Promise<BundleRep
   for (const spec of present) built.push(await bundleFunction(spec, options));
   return { built, missing };
 };
+
+export class BundleZipInvalidError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BundleZipInvalidError';
+  }
+}
 
 export class BundleBuildFailedError extends Error {
   constructor(message: string, options?: ErrorOptions) {
