@@ -1,17 +1,17 @@
 import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, TransactWriteItemsCommand, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { startEdge, type RunningEdge } from '../edge/server';
 import { DynamoDbProxy } from './dynamodb-proxy';
-import { launchDynamoDbLocal, type RunningDynamoDbLocal } from './launch-dynamodb-local';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../dynamodb/dynamodb-local';
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
 describe('DynamoDB through the edge', () => {
-  let dynamo: RunningDynamoDbLocal;
+  let dynamo: DynamoDbLocal;
   let edge: RunningEdge;
   let client: DynamoDBClient;
 
   beforeAll(async () => {
-    dynamo = await launchDynamoDbLocal();
+    dynamo = await startDynamoDbLocal();
     edge = await startEdge({ services: [new DynamoDbProxy(dynamo.endpoint)] });
     client = new DynamoDBClient({ endpoint: edge.url, region: 'us-east-1', credentials });
     await client.send(

@@ -26,11 +26,18 @@ const unavailable = (target: URL, cause: unknown): AwsServiceError =>
 
 export class DynamoDbProxy implements ServiceEmulator {
   readonly signingNames = ['dynamodb'] as const;
-  private readonly target: URL;
+  private readonly endpointOf: () => string;
 
-  /** @param endpoint DynamoDB Local's URL, e.g. http://127.0.0.1:8000 */
-  constructor(endpoint: string) {
-    this.target = new URL(endpoint);
+  /**
+   * @param endpoint DynamoDB Local's URL (e.g. http://127.0.0.1:8000), or a function answering it, so the edge can
+   * start while DynamoDB Local is still starting.
+   */
+  constructor(endpoint: string | (() => string)) {
+    this.endpointOf = typeof endpoint === 'string' ? () => endpoint : endpoint;
+  }
+
+  private get target(): URL {
+    return new URL(this.endpointOf());
   }
 
   get endpoint(): string {
@@ -39,15 +46,16 @@ export class DynamoDbProxy implements ServiceEmulator {
 
   /** Streams the incoming request to DynamoDB Local and its answer back. */
   proxy(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const target = this.target;
     return new Promise<void>((resolve) => {
       const upstream = httpRequest(
         {
-          protocol: this.target.protocol,
-          hostname: this.target.hostname,
-          port: this.target.port,
+          protocol: target.protocol,
+          hostname: target.hostname,
+          port: target.port,
           method: request.method,
           path: request.url,
-          headers: forwardable(request.headers, this.target),
+          headers: forwardable(request.headers, target),
         },
         (answer) => {
           const headers: IncomingHttpHeaders = {};
@@ -76,15 +84,16 @@ export class DynamoDbProxy implements ServiceEmulator {
 
   /** The buffered form, for in-process callers: forwards one request and answers what DynamoDB Local answered. */
   handle(request: EdgeRequest): Promise<EdgeResponse> {
+    const target = this.target;
     return new Promise<EdgeResponse>((resolve, reject) => {
       const upstream = httpRequest(
         {
-          protocol: this.target.protocol,
-          hostname: this.target.hostname,
-          port: this.target.port,
+          protocol: target.protocol,
+          hostname: target.hostname,
+          port: target.port,
           method: request.method,
           path: `${request.path}${request.query.size > 0 ? `?${request.query.toString()}` : ''}`,
-          headers: { ...forwardable(request.headers, this.target), 'content-length': request.body.length.toString() },
+          headers: { ...forwardable(request.headers, target), 'content-length': request.body.length.toString() },
         },
         (answer) => {
           const chunks: Buffer[] = [];
