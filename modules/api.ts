@@ -139,6 +139,7 @@ export class ApiLayer extends Construct {
           portMappings: [{ containerPort: api.containerPort, protocol: 'tcp' }],
           environment: Object.entries({
             PORT: String(api.containerPort),
+            HOST: '0.0.0.0',
             AWS_REGION: config.region,
             TABLE_NAME: props.table.name,
             EVENT_BUS_NAME: props.bus.name,
