@@ -5,8 +5,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Server } from 'node:http';
 import { EventBridgePublisher } from '../core/adapters/eventbridge-publisher';
-import { money } from '../core/domain/money';
 import { DynamoOrderStore } from '../core/store/dynamo-order-store';
+import { demoCatalog } from '../local/dynamodb/demo-catalog';
 import { localCredentials, startLocalTable } from '../local/dynamodb/test-harness';
 import type { LocalTable } from '../local/dynamodb/test-harness';
 import { createApp } from './app';
@@ -22,18 +22,10 @@ export interface ApiHarness {
   stop(): Promise<void>;
 }
 
-export const DEMO_CATALOG = [
-  { productId: 'espresso-beans', name: 'Espresso beans 1 kg', amount: 2490, stock: 50 },
-  { productId: 'grinder', name: 'Hand grinder', amount: 8900, stock: 10 },
-  { productId: 'mug', name: 'Stoneware mug', amount: 1250, stock: 200 },
-];
-
 export const startApiHarness = async (): Promise<ApiHarness> => {
   const local = await startLocalTable();
   const store = new DynamoOrderStore(local.documentClient, local.tableName);
-  for (const item of DEMO_CATALOG) {
-    await store.putProduct({ productId: item.productId, name: item.name, price: money(item.amount, 'EUR'), stock: item.stock, updatedAt: new Date().toISOString() });
-  }
+  for (const product of demoCatalog(new Date().toISOString())) await store.putProduct(product);
   const bus = await startEventBusStub(async (envelope) => {
     await store.recordEvent(envelope, new Date().toISOString());
   });
