@@ -26,6 +26,9 @@ export const keys = {
   /** A webhook registration of a customer; the processors issue owns the rest of its shape. */
   webhook: (customerId: string, webhookId: string) => ({ PK: `CUSTOMER#${customerId}`, SK: `WEBHOOK#${webhookId}` }),
   webhooksOfCustomer: (customerId: string) => ({ PK: `CUSTOMER#${customerId}`, SKPrefix: 'WEBHOOK#' }),
+  /** One delivery attempt to a webhook endpoint (core/store/webhook-store.ts); newest first by `at`. */
+  webhookDelivery: (webhookId: string, at: string, deliveryId: string, attempt: number) => ({ PK: `WEBHOOK#${webhookId}`, SK: `DELIVERY#${at}#${deliveryId}#${attempt}` }),
+  webhookDeliveries: (webhookId: string) => ({ PK: `WEBHOOK#${webhookId}`, SKPrefix: 'DELIVERY#' }),
 
   /** An event that crossed the bus; GSI1 lists all of them newest first. */
   event: (eventId: string) => ({ PK: `EVENT#${eventId}`, SK: 'EVENT' }),

@@ -1,0 +1,91 @@
+/**
+ * Standard Webhooks signing (https://www.standardwebhooks.com): the headers webhook-id, webhook-timestamp and
+ * webhook-signature `v1,<base64 HMAC-SHA256 of "id.timestamp.body">`, keyed with the base64 part of a `whsec_`
+ * secret. Used for our outbound deliveries and to verify partners' inbound events. Pure node:crypto; the tests
+ * check it against the `standardwebhooks` library and the specification's test vector.
+ */
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+
+export const SECRET_PREFIX = 'whsec_';
+
+export class WebhookSecretInvalidError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookSecretInvalidError';
+  }
+}
+
+export class WebhookSignatureInvalidError extends Error {
+  constructor(
+    message: string,
+    /** `signature` for a missing or wrong signature, `timestamp` for one outside the tolerance window. */
+    readonly reason: 'headers' | 'signature' | 'timestamp',
+  ) {
+    super(message);
+    this.name = 'WebhookSignatureInvalidError';
+  }
+}
+
+export interface SignedHeaders {
+  readonly 'webhook-id': string;
+  readonly 'webhook-timestamp': string;
+  readonly 'webhook-signature': string;
+}
+
+/** A new `whsec_` secret: 32 random bytes, base64. */
+export const generateWebhookSecret = (): string => `${SECRET_PREFIX}${randomBytes(32).toString('base64')}`;
+
+const secretKey = (secret: string): Buffer => {
+  if (!secret.startsWith(SECRET_PREFIX)) throw new WebhookSecretInvalidError(`a signing secret starts with ${SECRET_PREFIX}`);
+  const encoded = secret.slice(SECRET_PREFIX.length);
+  const key = Buffer.from(encoded, 'base64');
+  if (key.length < 16 || key.toString('base64').replace(/=+$/, '') !== encoded.replace(/=+$/, '')) throw new WebhookSecretInvalidError('a signing secret is whsec_ followed by at least 16 base64 bytes');
+  return key;
+};
+
+const hmac = (key: Buffer, id: string, timestamp: string, body: string): Buffer => createHmac('sha256', key).update(`${id}.${timestamp}.${body}`, 'utf8').digest();
+
+/** The `v1,<base64>` signature of `id.timestamp.body`. */
+export const signPayload = (secret: string, id: string, timestampSeconds: number, body: string): string =>
+  `v1,${hmac(secretKey(secret), id, String(timestampSeconds), body).toString('base64')}`;
+
+/** The three headers of a signed delivery. */
+export const signedHeaders = (secret: string, id: string, timestampSeconds: number, body: string): SignedHeaders => ({
+  'webhook-id': id,
+  'webhook-timestamp': String(timestampSeconds),
+  'webhook-signature': signPayload(secret, id, timestampSeconds, body),
+});
+
+export interface VerifyOptions {
+  readonly nowSeconds: number;
+  /** How far the timestamp may lie from now, either way; the specification suggests 5 minutes. */
+  readonly toleranceSeconds: number;
+}
+
+/**
+ * Verifies a signed request: the timestamp within the tolerance window, then any of the space-separated `v1,`
+ * signatures equal to ours, compared in constant time. Throws WebhookSignatureInvalidError otherwise.
+ */
+export const verifySignedRequest = (secret: string, headers: Readonly<Record<string, string | undefined>>, body: string, options: VerifyOptions): { id: string; timestamp: number } => {
+  const id = headers['webhook-id'];
+  const timestampText = headers['webhook-timestamp'];
+  const signatures = headers['webhook-signature'];
+  if (!id || !timestampText || !signatures) throw new WebhookSignatureInvalidError('webhook-id, webhook-timestamp and webhook-signature are required', 'headers');
+  if (!/^\d{1,12}$/.test(timestampText)) throw new WebhookSignatureInvalidError('webhook-timestamp must be integer seconds since the epoch', 'timestamp');
+  const timestamp = Number(timestampText);
+  if (Math.abs(options.nowSeconds - timestamp) > options.toleranceSeconds) throw new WebhookSignatureInvalidError('webhook-timestamp is outside the tolerance window', 'timestamp');
+  const expected = hmac(secretKey(secret), id, timestampText, body);
+  for (const candidate of signatures.split(' ')) {
+    const [version, encoded] = candidate.split(',', 2);
+    if (version !== 'v1' || encoded === undefined) continue;
+    const given = Buffer.from(encoded, 'base64');
+    if (given.length === expected.length && timingSafeEqual(given, expected)) return { id, timestamp };
+  }
+  throw new WebhookSignatureInvalidError('no signature matches', 'signature');
+};
+
+/**
+ * The webhook-id of a delivery: the same for every retry and redrive of one (event, endpoint), so receivers can
+ * deduplicate, and different for every other pair.
+ */
+export const deliveryId = (eventId: string, endpointId: string): string => `msg_${eventId}_${endpointId}`;
