@@ -1,0 +1,85 @@
+/**
+ * Inventory: real available-stock counters per product and one reservation per order.
+ *
+ * Reserving takes every line of an order at once or nothing (the adapter does it in one DynamoDB transaction);
+ * releasing gives back exactly what the order's reservation took, once. The reservation record of an order is the
+ * only source of truth for "is stock held for this order", so both operations are idempotent by themselves.
+ */
+
+/** One product's quantity in a reservation. */
+export interface StockLine {
+  readonly productId: string;
+  readonly quantity: number;
+}
+
+export type ReservationStatus = 'RESERVED' | 'RELEASED';
+
+export interface Reservation {
+  readonly orderId: string;
+  readonly lines: readonly StockLine[];
+  readonly status: ReservationStatus;
+}
+
+/** `reserved`: this call took the stock; `already-reserved`: an earlier call did (a retry). */
+export type ReserveOutcome = 'reserved' | 'already-reserved';
+
+/** `released`: this call returned the stock; `already-released`: an earlier call did; `nothing-reserved`: nothing was held. */
+export type ReleaseOutcome = 'released' | 'already-released' | 'nothing-reserved';
+
+/** The port the saga steps use; `DynamoInventoryStore` (core/store) implements it. */
+export interface InventoryPort {
+  /** Throws OutOfStockError (nothing reserved) when any product lacks stock; InventoryReservationReleasedError after a release. */
+  reserve(orderId: string, lines: readonly StockLine[]): Promise<ReserveOutcome>;
+  /** Returns the order's reserved stock; afterwards a late reserve of the same order is refused. */
+  release(orderId: string): Promise<ReleaseOutcome>;
+  getReservation(orderId: string): Promise<Reservation | undefined>;
+  getStock(productId: string): Promise<number | undefined>;
+}
+
+/** A business outcome, not retried: at least one product has less stock than the order asks for. Nothing was reserved. */
+export class OutOfStockError extends Error {
+  constructor(
+    readonly productIds: readonly string[],
+    options?: { cause?: unknown },
+  ) {
+    super(`Out of stock: ${productIds.join(', ')}`, options);
+    this.name = 'OutOfStockError';
+  }
+}
+
+/** A reserve arrived after the order's reservation was released (or released pre-emptively): it must not take stock. */
+export class InventoryReservationReleasedError extends Error {
+  constructor(readonly orderId: string) {
+    super(`The reservation of order ${orderId} was released; it cannot be reserved again`);
+    this.name = 'InventoryReservationReleasedError';
+  }
+}
+
+/** Lines that cannot be reserved: empty, a bad product id or a quantity that is not a positive integer. */
+export class InventoryLinesInvalidError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InventoryLinesInvalidError';
+  }
+}
+
+/** At most this many distinct products per order: one transaction holds the reservation record plus one update per product. */
+export const MAX_PRODUCTS_PER_RESERVATION = 99;
+
+/**
+ * One line per product with the summed quantity, sorted by product id. A transaction may touch an item only once,
+ * so two lines of the same product must become one decrement.
+ */
+export const aggregateLines = (lines: readonly StockLine[]): StockLine[] => {
+  if (lines.length === 0) throw new InventoryLinesInvalidError('a reservation needs at least one line');
+  const totals = new Map<string, number>();
+  for (const line of lines) {
+    if (typeof line.productId !== 'string' || line.productId.length === 0) throw new InventoryLinesInvalidError(`invalid product id ${JSON.stringify(line.productId)}`);
+    if (!Number.isSafeInteger(line.quantity) || line.quantity <= 0) throw new InventoryLinesInvalidError(`quantity of ${line.productId} must be a positive integer, got ${line.quantity}`);
+    const total = (totals.get(line.productId) ?? 0) + line.quantity;
+    if (!Number.isSafeInteger(total)) throw new InventoryLinesInvalidError(`quantity of ${line.productId} overflows`);
+    totals.set(line.productId, total);
+  }
+  if (totals.size > MAX_PRODUCTS_PER_RESERVATION) throw new InventoryLinesInvalidError(`at most ${MAX_PRODUCTS_PER_RESERVATION} distinct products per order, got ${totals.size}`);
+  return [...totals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([productId, quantity]) => ({ productId, quantity }));
+};

@@ -1,0 +1,49 @@
+/**
+ * The errors of the saga steps. Their `name` is the contract with the ASL's Retry/Catch `ErrorEquals`
+ * (lambdas/saga/order-saga.asl.json): business errors are caught and compensated, never retried;
+ * TransientDependencyError is retried with backoff.
+ */
+import type { Violation } from '../domain/order';
+import type { OrderStatus } from '../domain/order-status';
+
+export { OutOfStockError } from '../inventory/inventory';
+export { PaymentDeclinedError } from '../payments/payment-provider';
+
+/** A business outcome, not retried: the order does not match the catalog. */
+export class ValidationFailedError extends Error {
+  constructor(
+    readonly orderId: string,
+    readonly violations: readonly Violation[],
+  ) {
+    super(`Order ${orderId} failed validation: ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`);
+    this.name = 'ValidationFailedError';
+  }
+}
+
+/** A dependency failed in a way worth retrying (throttling, a network fault, a lost transaction race). */
+export class TransientDependencyError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'TransientDependencyError';
+  }
+}
+
+/** The order is in a status this step cannot act on (for example a compensation of a CONFIRMED order). */
+export class SagaOrderStateError extends Error {
+  constructor(
+    readonly orderId: string,
+    readonly status: OrderStatus | 'MISSING',
+    readonly step: string,
+  ) {
+    super(`${step} cannot act on order ${orderId} in status ${status}`);
+    this.name = 'SagaOrderStateError';
+  }
+}
+
+/** The Task input is not what the ASL passes ({orderId, step, executionId[, error, compensationError]}). */
+export class SagaStepInputInvalidError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'SagaStepInputInvalidError';
+  }
+}

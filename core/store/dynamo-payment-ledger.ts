@@ -1,0 +1,153 @@
+/**
+ * The DynamoDB adapter of the simulated provider's PaymentLedger, so the charge and refund functions share the
+ * provider's state. Every write is one transaction of the transaction item and the idempotency record (see ./README.md):
+ *  - transaction `PK=PAYMENT#<transactionId>`, `SK=PAYMENT`; GSI1 `GSI1PK=ORDER_PAYMENTS#<orderId>` lists an order's payments;
+ *  - provider idempotency record `PK=PAYMENT_IDEMPOTENCY#<key>`, `SK=PAYMENT_IDEMPOTENCY`.
+ */
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PaymentTransaction, PaymentTransactionStatus } from '../payments/payment-provider';
+import type { IdempotencyRecord, PaymentLedger, TransitionOutcome } from '../payments/simulated-provider';
+import { GSI1, keys } from './keys';
+
+export const paymentKeys = {
+  transaction: (transactionId: string) => ({ PK: `PAYMENT#${transactionId}`, SK: 'PAYMENT' }),
+  ofOrder: (orderId: string, transactionId: string) => ({ GSI1PK: `ORDER_PAYMENTS#${orderId}`, GSI1SK: `PAYMENT#${transactionId}` }),
+  idempotency: (key: string) => ({ PK: `PAYMENT_IDEMPOTENCY#${key}`, SK: 'PAYMENT_IDEMPOTENCY' }),
+};
+
+type Item = Record<string, unknown>;
+
+const toTransaction = (item: Item): PaymentTransaction => ({
+  transactionId: item.transactionId as string,
+  orderId: item.orderId as string,
+  amount: item.amount as PaymentTransaction['amount'],
+  status: item.paymentStatus as PaymentTransactionStatus,
+  createdAt: item.createdAt as string,
+  updatedAt: item.updatedAt as string,
+});
+
+export class DynamoPaymentLedger implements PaymentLedger {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async findIdempotencyRecord(idempotencyKey: string): Promise<IdempotencyRecord | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: paymentKeys.idempotency(idempotencyKey), ConsistentRead: true }));
+    return Item === undefined ? undefined : { idempotencyKey, fingerprint: Item.fingerprint as string, transactionId: Item.transactionId as string };
+  }
+
+  async get(transactionId: string): Promise<PaymentTransaction | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: paymentKeys.transaction(transactionId), ConsistentRead: true }));
+    return Item === undefined ? undefined : toTransaction(Item);
+  }
+
+  async create(transaction: PaymentTransaction, record: IdempotencyRecord): Promise<boolean> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: this.recordItem(record, transaction.createdAt), ConditionExpression: 'attribute_not_exists(PK)' } },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...paymentKeys.transaction(transaction.transactionId),
+                  ...paymentKeys.ofOrder(transaction.orderId, transaction.transactionId),
+                  type: 'PAYMENT',
+                  transactionId: transaction.transactionId,
+                  orderId: transaction.orderId,
+                  amount: transaction.amount,
+                  paymentStatus: transaction.status,
+                  createdAt: transaction.createdAt,
+                  updatedAt: transaction.updatedAt,
+                },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+          ],
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      throw error;
+    }
+  }
+
+  async transition(transactionId: string, from: readonly PaymentTransactionStatus[], to: PaymentTransactionStatus, at: string, record: IdempotencyRecord): Promise<TransitionOutcome> {
+    const values: Item = { ':to': to, ':at': at };
+    from.forEach((status, index) => {
+      values[`:f${index}`] = status;
+    });
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Put: { TableName: this.tableName, Item: this.recordItem(record, at), ConditionExpression: 'attribute_not_exists(PK)' } },
+            {
+              Update: {
+                TableName: this.tableName,
+                Key: paymentKeys.transaction(transactionId),
+                UpdateExpression: 'SET paymentStatus = :to, updatedAt = :at',
+                ConditionExpression: `attribute_exists(PK) AND paymentStatus IN (${from.map((_, index) => `:f${index}`).join(', ')})`,
+                ExpressionAttributeValues: values,
+              },
+            },
+          ],
+        }),
+      );
+      return 'done';
+    } catch (error) {
+      if (!(error instanceof TransactionCanceledException)) throw error;
+      const reasons = error.CancellationReasons ?? [];
+      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'key-exists';
+      if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'wrong-status';
+      throw error;
+    }
+  }
+
+  /** Every payment transaction of an order (GSI1), for tests, reconciliation and the API. */
+  async paymentsOfOrder(orderId: string): Promise<PaymentTransaction[]> {
+    const response = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        IndexName: GSI1,
+        KeyConditionExpression: 'GSI1PK = :pk',
+        ExpressionAttributeValues: { ':pk': `ORDER_PAYMENTS#${orderId}` },
+      }),
+    );
+    return (response.Items ?? []).map(toTransaction);
+  }
+
+  private recordItem(record: IdempotencyRecord, at: string): Item {
+    return { ...paymentKeys.idempotency(record.idempotencyKey), type: 'PAYMENT_IDEMPOTENCY', fingerprint: record.fingerprint, transactionId: record.transactionId, createdAt: at };
+  }
+}
+
+/** Stores the provider's transaction id on the order item (`paymentTransactionId`), once. */
+export class DynamoOrderPayments {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async recordPaymentTransaction(orderId: string, transactionId: string): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.order(orderId),
+        UpdateExpression: 'SET paymentTransactionId = if_not_exists(paymentTransactionId, :id)',
+        ConditionExpression: 'attribute_exists(PK)',
+        ExpressionAttributeValues: { ':id': transactionId },
+      }),
+    );
+  }
+
+  async getPaymentTransactionId(orderId: string): Promise<string | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.order(orderId), ConsistentRead: true, ProjectionExpression: 'paymentTransactionId' }));
+    return Item?.paymentTransactionId as string | undefined;
+  }
+}
