@@ -5,7 +5,7 @@
  * derived from each function's `access`, SQS event source mappings for queue consumers, and an on-failure
  * destination for functions EventBridge invokes asynchronously.
  */
-import { Fn, Lazy } from 'cdktf';
+import { Annotations, Fn, Lazy } from 'cdktf';
 import { Construct } from 'constructs';
 import { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
@@ -56,6 +56,12 @@ export class FunctionsLayer extends Construct {
       for (const queueSpec of consumed) {
         const consumer = queueSpec.consumer;
         if (consumer === undefined) continue;
+        if (queueSpec.visibilityTimeoutSeconds < spec.timeoutSeconds) {
+          // AWS rejects this event source mapping at apply time; plan cannot see it, so synth says it.
+          Annotations.of(this).addWarning(
+            `queue ${queueSpec.name}: visibility timeout ${queueSpec.visibilityTimeoutSeconds}s is below the timeout of its consumer ${spec.name} (${spec.timeoutSeconds}s); AWS refuses the event source mapping`,
+          );
+        }
         new LambdaEventSourceMapping(this, `esm-${queueSpec.name}`, {
           eventSourceArn: this.need(props.queueResources, queueSpec.name, 'queue').arn,
           functionName: fn.arn,

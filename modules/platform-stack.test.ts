@@ -1,5 +1,5 @@
 import 'cdktf/lib/testing/adapters/jest';
-import { App, Testing } from 'cdktf';
+import { AnnotationMetadataEntryType, App, Testing } from 'cdktf';
 import { CloudwatchEventArchive } from '@cdktf/provider-aws/lib/cloudwatch-event-archive';
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
@@ -21,10 +21,10 @@ import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
-import { buckets, deadLetterQueueName, failureQueues, functions, physicalName, queues, RuleTarget, rules, secrets, stateMachines, tables } from '../core/platform/resources';
+import { buckets, deadLetterQueueName, failureQueues, functions, physicalName, platform, queues, RuleTarget, rules, secrets, stateMachines, tables } from '../core/platform/resources';
 import { gatewayEndpointServices, interfaceEndpointServices } from './network';
 import { PlatformStack } from './platform-stack';
-import { policyViolations } from './policies';
+import { annotationsOf, policyViolations } from './policies';
 import { StageConfig, stages } from './stage-config';
 import { fixtureDefinitions, resourcesOf, SynthesizedStack } from './test-fixtures';
 import { substituteArns, WorkflowDefinitionInvalidError, WorkflowDefinitionMissingError } from './workflow';
@@ -152,6 +152,13 @@ describe('functions layer', () => {
         function_response_types: ['ReportBatchItemFailures'],
       });
     }
+  });
+
+  it('warns when a queue hides messages for less time than its consumer may run', () => {
+    const description = { ...platform, queues: platform.queues.map((q) => (q.name === 'email' ? { ...q, visibilityTimeoutSeconds: 1 } : q)) };
+    const { stack } = synthStage(stages.dev, { platform: description });
+    const warnings = annotationsOf(stack, AnnotationMetadataEntryType.WARN);
+    expect(warnings).toContainEqual(expect.stringContaining('queue email: visibility timeout 1s is below the timeout of its consumer send-email'));
   });
 
   it('gives functions invoked asynchronously an on-failure destination', () => {

@@ -5,7 +5,7 @@
 import { TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { Platform, platform as defaultPlatform } from '../core/platform/resources';
+import { BucketSpec, BusSpec, FailureQueueSpec, FunctionSpec, platform as defaultPlatform, QueueSpec, RuleSpec, SecretSpec, StateMachineSpec, TableSpec } from '../core/platform/resources';
 import { ApiLayer } from './api';
 import { AuthLayer } from './auth';
 import { addBackend, BackendChoice } from './backend';
@@ -33,12 +33,25 @@ export interface PlatformStackProps {
   /** ASL text by state machine name, instead of the files (tests). */
   readonly definitions?: Readonly<Record<string, string>>;
   /** The description to build; defaults to core/platform/resources.ts (tests pass altered copies). */
-  readonly platform?: Platform;
+  readonly platform?: PlatformDescription;
   /**
    * Let `terraform plan` run with no AWS account: skip credential validation, the account-id lookup and the
    * metadata API. For the offline plan test only; never for a deploy.
    */
   readonly planWithoutAws?: boolean;
+}
+
+/** The shape of core/platform/resources.ts `platform`, widened so tests can pass altered copies. */
+export interface PlatformDescription {
+  readonly tables: readonly TableSpec[];
+  readonly buses: readonly BusSpec[];
+  readonly buckets: readonly BucketSpec[];
+  readonly secrets: readonly SecretSpec[];
+  readonly functions: readonly FunctionSpec[];
+  readonly queues: readonly QueueSpec[];
+  readonly failureQueues: readonly FailureQueueSpec[];
+  readonly stateMachines: readonly StateMachineSpec[];
+  readonly rules: readonly RuleSpec[];
 }
 
 export const stackName = (config: StageConfig): string => `order-platform-${config.stage}`;
@@ -54,7 +67,7 @@ export class PlatformStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     super(scope, id);
     const { config } = props;
-    const description = props.platform ?? defaultPlatform;
+    const description: PlatformDescription = props.platform ?? defaultPlatform;
     const prefix = stagePrefix(config);
 
     new AwsProvider(this, 'aws', {
@@ -69,7 +82,8 @@ export class PlatformStack extends TerraformStack {
     this.data = new DataLayer(this, 'data', { prefix, tables: description.tables, buckets: description.buckets, deletionProtection: config.deletionProtection });
     const secrets = new SecretsLayer(this, 'secrets', { prefix, secrets: description.secrets, recoveryWindowDays: config.deletionProtection ? 30 : 7 });
     this.messaging = new MessagingLayer(this, 'messaging', { prefix, buses: description.buses, queues: description.queues, failureQueues: description.failureQueues });
-    const failureQueue = this.messaging.deadLetterQueues.get(description.failureQueues[0].name);
+    const failureQueueName = description.failureQueues.at(0)?.name;
+    const failureQueue = failureQueueName === undefined ? undefined : this.messaging.deadLetterQueues.get(failureQueueName);
     if (failureQueue === undefined) throw new PlatformDescriptionIncompleteError('the description has no failure queue for EventBridge targets and async invocations');
 
     this.functions = new FunctionsLayer(this, 'functions', {

@@ -176,8 +176,11 @@ export const addPolicies = (stack: TerraformStack): void => {
   aspects.add(new LambdasHaveTracingAspect());
 };
 
-/** The error annotations (policy violations among them) on a stack after synth, as `path: message`. */
-export const policyViolations = (stack: TerraformStack): string[] =>
+/** The annotations of one level on a stack after synth, as `path: message`. */
+export const annotationsOf = (stack: TerraformStack, level: AnnotationMetadataEntryType): string[] =>
   stack.node
     .findAll()
-    .flatMap((c) => c.node.metadata.filter((m) => m.type === AnnotationMetadataEntryType.ERROR).map((m) => `${c.node.path}: ${String(m.data)}`));
+    .flatMap((c) => c.node.metadata.filter((m) => m.type === level).map((m) => `${c.node.path}: ${String(m.data)}`));
+
+/** The error annotations (policy violations among them) on a stack after synth. */
+export const policyViolations = (stack: TerraformStack): string[] => annotationsOf(stack, AnnotationMetadataEntryType.ERROR);
