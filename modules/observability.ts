@@ -29,7 +29,9 @@ export class ObservabilityLayer extends Construct {
   constructor(scope: Construct, id: string, props: ObservabilityLayerProps) {
     super(scope, id);
     const { prefix } = props;
-    this.topic = new SnsTopic(this, 'alarms', { name: `${prefix}-alarms`, kmsMasterKeyId: 'alias/aws/sns' });
+    // No SSE with the AWS-managed key: CloudWatch alarms cannot publish to a topic encrypted with alias/aws/sns,
+    // and alarm notifications carry no customer data.
+    this.topic = new SnsTopic(this, 'alarms', { name: `${prefix}-alarms` });
     new SnsTopicSubscription(this, 'alarms-email', { topicArn: this.topic.arn, protocol: 'email', endpoint: props.alarmEmail });
     const actions = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
 

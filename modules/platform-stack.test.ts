@@ -53,6 +53,12 @@ describe('the dev stack', () => {
   });
 });
 
+describe('plan without AWS', () => {
+  it('uses no data source that calls AWS: policy documents are rendered locally, nothing else is read', () => {
+    expect(Object.keys(dev.parsed.data ?? {})).toEqual(['aws_iam_policy_document']);
+  });
+});
+
 describe('network layer', () => {
   it('spreads public and private subnets over the two configured AZs, with no AZ data source', () => {
     for (const az of stages.dev.availabilityZones) {
