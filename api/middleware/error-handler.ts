@@ -1,6 +1,7 @@
 /**
  * The one error middleware, first in the chain: every failure becomes `{"error":{"code","message","details"}}`.
- * Domain errors map to 4xx; anything unknown is a 500 whose message is not exposed.
+ * Domain errors map to 4xx; anything unknown is a 500 whose message is not exposed. It also writes the access log
+ * line, since only here is the final status known.
  */
 import type { Middleware } from 'koa';
 import { OrderValidationError } from '../../core/domain/order';
@@ -21,6 +22,7 @@ const toApiError = (error: unknown): ApiError | undefined => {
 };
 
 export const errorHandler = (): Middleware<AppState> => async (ctx, next) => {
+  const started = performance.now();
   try {
     await next();
     if (ctx.body === undefined || ctx.body === null) {
@@ -34,5 +36,7 @@ export const errorHandler = (): Middleware<AppState> => async (ctx, next) => {
     if (known === undefined) ctx.state.logger?.error('request failed', error as Error);
     ctx.status = apiError.status;
     ctx.body = { error: { code: apiError.code, message: apiError.message, ...(apiError.details === undefined ? {} : { details: apiError.details }) } };
+  } finally {
+    ctx.state.logger?.info('request', { method: ctx.method, path: ctx.path, status: ctx.status, durationMs: Math.round((performance.now() - started) * 10) / 10 });
   }
 };

@@ -1,4 +1,7 @@
-/** A request id (the client's X-Request-Id when sane, else a new UUID), a child logger carrying it, one access log line. */
+/**
+ * A request id (the client's X-Request-Id when sane, else a new UUID) and a child logger carrying it. The access
+ * log line is written by the error handler, the one place that knows the final status.
+ */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Middleware } from 'koa';
 import { randomUUID } from 'node:crypto';
@@ -12,10 +15,5 @@ export const requestContext = (logger: Logger): Middleware<AppState> => async (c
   ctx.state.requestId = requestId;
   ctx.state.logger = logger.createChild({ persistentKeys: { requestId } });
   ctx.set('X-Request-Id', requestId);
-  const started = performance.now();
-  try {
-    await next();
-  } finally {
-    ctx.state.logger.info('request', { method: ctx.method, path: ctx.path, status: ctx.status, durationMs: Math.round((performance.now() - started) * 10) / 10 });
-  }
+  await next();
 };
