@@ -25,4 +25,13 @@ describeWhenTerraform(`offline terraform plan of the dev stage${unavailable === 
     expect(plan.runs[2].output).toMatch(/Plan: \d+ to add, 0 to change, 0 to destroy/);
     expect(plan.toAdd).toBe(prepared.resourceCount);
   }, 300_000);
+
+  it('plans the prod stage with a certificate (HTTPS listener, HTTP redirect, NAT gateway) just as cleanly', async () => {
+    const config = { ...stages.prod, certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/00000000-0000-0000-0000-000000000000' };
+    const prepared = await prepareStage(resolve(__dirname, '..'), join(workDir, 'prod'), config);
+    const plan = planOffline(prepared.stackDir, findProviderMirror() as string);
+    expect(plan.runs.find((r) => !r.ok)?.output ?? '').toBe('');
+    expect(plan.runs[2].output).toContain('aws_lb_listener.api_https_');
+    expect(plan.toAdd).toBe(prepared.resourceCount);
+  }, 300_000);
 });

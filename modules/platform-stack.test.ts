@@ -125,6 +125,14 @@ describe('messaging layer', () => {
     }
   });
 
+  it('starts a state machine from a rule through a role that may start only that machine', () => {
+    const rule = { name: 'replay-starts-saga', description: 'test', bus: 'orders', eventPattern: { source: ['test'] }, targets: [{ id: 'saga', kind: 'stepfunctions', stateMachine: 'order-saga' }] } as const;
+    const { synth, parsed } = synthStage(stages.dev, { platform: { ...platform, rules: [...platform.rules, rule] } });
+    expect(synth).toHaveResourceWithProperties(CloudwatchEventTarget, { target_id: 'saga', arn: expect.stringContaining('aws_sfn_state_machine'), role_arn: expect.stringContaining('aws_iam_role') });
+    const startGrants = Object.values(parsed.data?.aws_iam_policy_document ?? {}).filter((d) => JSON.stringify(d).includes('states:StartExecution'));
+    expect(startGrants.length).toBeGreaterThanOrEqual(2);
+  });
+
   it('puts schedule rules on the default bus and pattern rules on the platform bus', () => {
     expect(dev.synth).toHaveResourceWithProperties(CloudwatchEventRule, { name: `${prefix}-outbox-relay-schedule`, schedule_expression: 'rate(1 minute)' });
     const schedule = resourcesOf(dev.parsed, 'aws_cloudwatch_event_rule').find((r) => r.name === `${prefix}-outbox-relay-schedule`);
