@@ -1,5 +1,6 @@
 /**
- * The Koa application: error handler first, then request context (request id, logger), the caller, the routes.
+ * The Koa application: error handler first, then request context (request id, logger), /config.json, the caller
+ * (a verified Cognito token on every /api path), the routes.
  * Dependencies come in from the composition root (api/server.ts) or a test.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -8,7 +9,8 @@ import { ulid } from 'ulid';
 import type { EventPublisher } from '../core/orders/ports';
 import { OrderService } from '../core/orders/order-service';
 import type { DynamoOrderStore } from '../core/store/dynamo-order-store';
-import { callerFromHeader } from './middleware/caller';
+import { authenticate, clientConfigRoute, createTokenVerifier } from './middleware/auth';
+import type { AuthSettings, TokenVerifier } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { apiRouter } from './routes/api-router';
@@ -18,6 +20,10 @@ export interface AppDeps {
   readonly store: DynamoOrderStore;
   readonly publisher: EventPublisher;
   readonly logger: Logger;
+  /** The user pool whose tokens are accepted (api/middleware/auth.ts `loadAuthSettings`). */
+  readonly auth: AuthSettings;
+  /** Replaces the verifier the settings call for (tests of the AWS configuration without network). */
+  readonly tokenVerifier?: TokenVerifier;
   readonly now?: () => Date;
   readonly newId?: () => string;
   readonly idempotencyTtlSeconds?: number;
@@ -38,7 +44,8 @@ export const createApp = (deps: AppDeps): Koa<AppState> => {
   const router = apiRouter({ service, store: deps.store, now });
   app.use(errorHandler());
   app.use(requestContext(deps.logger));
-  app.use(callerFromHeader());
+  app.use(clientConfigRoute(deps.auth));
+  app.use(authenticate(deps.tokenVerifier ?? createTokenVerifier(deps.auth)));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

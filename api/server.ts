@@ -10,6 +10,8 @@ import { createApp } from './app';
 import { createAwsClients } from './aws-clients';
 import { loadConfig } from './config';
 import type { ApiConfig } from './config';
+import { loadAuthSettings } from './middleware/auth';
+import type { AuthSettings } from './middleware/auth';
 
 export interface RunningApi {
   readonly url: string;
@@ -18,12 +20,13 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
-export const startApiServer = async (config: Readonly<ApiConfig> = loadConfig(), host = '127.0.0.1'): Promise<RunningApi> => {
+/** `auth` defaults to the user pool named by the environment (USER_POOL_ID, USER_POOL_CLIENT_ID, the SDK's Cognito endpoint). */
+export const startApiServer = async (config: Readonly<ApiConfig> = loadConfig(), host = '127.0.0.1', auth: Readonly<AuthSettings> = loadAuthSettings()): Promise<RunningApi> => {
   const logger = new Logger({ serviceName: config.serviceName, logLevel: config.logLevel });
   const clients = createAwsClients();
   const store = new DynamoOrderStore(clients.documentClient, config.tableName);
   const publisher = new EventBridgePublisher(clients.eventBridge, config.eventBusName);
-  const app = createApp({ store, publisher, logger, idempotencyTtlSeconds: config.idempotencyTtlSeconds });
+  const app = createApp({ store, publisher, logger, auth, idempotencyTtlSeconds: config.idempotencyTtlSeconds });
   const server: Server = app.listen(config.port, host);
   await new Promise<void>((resolveListen, reject) => {
     server.once('listening', resolveListen);

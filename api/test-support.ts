@@ -1,5 +1,6 @@
 /**
- * Test harness for the API: DynamoDB Local with the table, the EventBridge stub, and the app on a free port.
+ * Test harness for the API: DynamoDB Local with the table, the EventBridge stub, the local Cognito (real tokens:
+ * `await api.tokenFor('alice')`, `admin` is in the group admin), and the app on a free port.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -7,6 +8,8 @@ import type { Server } from 'node:http';
 import { EventBridgePublisher } from '../core/adapters/eventbridge-publisher';
 import { DynamoOrderStore } from '../core/store/dynamo-order-store';
 import { demoCatalog } from '../local/dynamodb/demo-catalog';
+import { startTestCognito } from '../local/cognito/test-tokens';
+import type { TestCognito } from '../local/cognito/test-tokens';
 import { localCredentials, startLocalTable } from '../local/dynamodb/test-harness';
 import type { LocalTable } from '../local/dynamodb/test-harness';
 import { createApp } from './app';
@@ -19,6 +22,11 @@ export interface ApiHarness {
   readonly store: DynamoOrderStore;
   readonly bus: EventBusStub;
   readonly publisher: EventBridgePublisher;
+  readonly identity: TestCognito;
+  /** A real ID token of `username` from the local Cognito; an unknown username becomes a new customer. */
+  tokenFor(username: string): Promise<string>;
+  /** `{ authorization: 'Bearer <token>' }` for `username`. */
+  authHeader(username: string): Promise<Record<string, string>>;
   stop(): Promise<void>;
 }
 
@@ -31,7 +39,9 @@ export const startApiHarness = async (): Promise<ApiHarness> => {
   });
   const eventBridge = new EventBridgeClient({ endpoint: bus.endpoint, region: 'us-east-1', credentials: localCredentials, maxAttempts: 1 });
   const publisher = new EventBridgePublisher(eventBridge, 'local-orders');
-  const app = createApp({ store, publisher, logger: new Logger({ serviceName: 'orders-api-test', logLevel: 'SILENT' }) });
+  const identity = await startTestCognito();
+  const auth = { userPoolId: identity.userPoolId, userPoolClientId: identity.userPoolClientId, cognitoEndpoint: identity.endpoint, tokenUse: 'id' as const };
+  const app = createApp({ store, publisher, auth, logger: new Logger({ serviceName: 'orders-api-test', logLevel: 'SILENT' }) });
   const server: Server = await new Promise((resolveListen) => {
     const listening = app.listen(0, '127.0.0.1', () => resolveListen(listening));
   });
@@ -43,11 +53,15 @@ export const startApiHarness = async (): Promise<ApiHarness> => {
     store,
     bus,
     publisher,
+    identity,
+    tokenFor: (username) => identity.tokenFor(username),
+    authHeader: async (username) => ({ authorization: `Bearer ${await identity.tokenFor(username)}` }),
     stop: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
       eventBridge.destroy();
       await bus.stop();
+      await identity.stop();
       await local.stop();
     },
   };

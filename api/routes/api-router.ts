@@ -8,7 +8,7 @@ import { CreateOrderRequestSchema, OrderStatusSchema, PageQuerySchema, ProductId
 import type { OrderService } from '../../core/orders/order-service';
 import type { DynamoOrderStore } from '../../core/store/dynamo-order-store';
 import { ApiError } from '../errors';
-import { requireAdmin, requireCaller } from '../middleware/caller';
+import { requireAdmin, requireCaller } from '../middleware/auth';
 import { readJsonBody } from '../middleware/json-body';
 import type { AppState } from '../types';
 import { buildOpenApiDocument } from './openapi';

@@ -1,0 +1,233 @@
+/**
+ * Authentication and authorisation: the ONE place the caller is established.
+ *
+ * Every request under /api carries a Cognito token (`Authorization: Bearer <token>`), verified with aws-jwt-verify:
+ * RS256 signature against the user pool's JWKS (fetched once and cached), issuer, token use, client id, expiry.
+ * The customer is the token's `sub`; the Cognito group `admin` is the admin. Nothing in a request body or another
+ * header names the caller.
+ *
+ * Which Cognito is trusted follows the SDK's own endpoint configuration, read once by `loadAuthSettings`:
+ *  - no endpoint override (AWS): `CognitoJwtVerifier` for the real user pool, issuer
+ *    `https://cognito-idp.<region>.amazonaws.com/<pool>` and AWS's JWKS, so a token signed by a local key never passes;
+ *  - `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER` or `AWS_ENDPOINT_URL` set (the local cloud): issuer
+ *    `<endpoint>/<pool>` and the JWKS the edge serves, with the same Cognito claim checks.
+ */
+import { CognitoJwtVerifier, JwtVerifier } from 'aws-jwt-verify';
+import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
+import { FetchError, JwtBaseError, JwtExpiredError, NonRetryableFetchError } from 'aws-jwt-verify/error';
+import type { Fetcher } from 'aws-jwt-verify/https';
+import { SimpleJwksCache, type JwksCache } from 'aws-jwt-verify/jwk';
+import type { Middleware, ParameterizedContext } from 'koa';
+import { ApiError } from '../errors';
+import type { AppState, Caller } from '../types';
+
+export const ADMIN_GROUP = 'admin';
+/** A `sub` the table's keys can hold: never contains '#', their separator. Cognito's subs are UUIDs. */
+export const CUSTOMER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const USER_POOL_ID = /^(?<region>(?:eusc-[a-z]{2}|[a-z]{2})-(?:gov-)?[a-z]+-\d)_[a-zA-Z0-9]+$/;
+/** Paths outside /api that stay public: liveness, the API description and what the dashboard needs to sign in. */
+const PUBLIC_PATHS = new Set(['/health', '/openapi.json', '/config.json']);
+
+export type TokenUse = 'id' | 'access';
+
+export interface AuthSettings {
+  readonly userPoolId: string;
+  readonly userPoolClientId: string;
+  /** The Cognito API endpoint without a trailing slash; the issuer is `<cognitoEndpoint>/<userPoolId>`. */
+  readonly cognitoEndpoint: string;
+  /** The dashboard sends ID tokens; `access` for clients that send access tokens. */
+  readonly tokenUse: TokenUse;
+}
+
+/** What GET /config.json tells the dashboard. */
+export interface ClientAuthConfig {
+  readonly region: string;
+  readonly userPoolId: string;
+  readonly userPoolClientId: string;
+  readonly cognitoEndpoint: string;
+}
+
+export class AuthConfigInvalidError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`environment variable ${key}: ${message}`);
+    this.name = 'AuthConfigInvalidError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The region of a user pool, from its id (`eu-west-1_AbC123` -> `eu-west-1`). */
+export const userPoolRegion = (userPoolId: string): string => {
+  const region = USER_POOL_ID.exec(userPoolId)?.groups?.region;
+  if (region === undefined) throw new AuthConfigInvalidError('USER_POOL_ID', `${JSON.stringify(userPoolId)} is not a user pool id (<region>_<id>)`);
+  return region;
+};
+
+/** Cognito's public endpoint in a region: what the SDK uses when no endpoint is configured. */
+export const awsCognitoEndpoint = (region: string): string => `https://cognito-idp.${region}.amazonaws.com`;
+
+const endpointFrom = (env: Env, key: string): string | undefined => {
+  const raw = env[key]?.trim();
+  if (raw === undefined || raw === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new AuthConfigInvalidError(key, `${JSON.stringify(raw)} is not a URL`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AuthConfigInvalidError(key, 'expected an http or https URL');
+  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
+};
+
+/** Reads USER_POOL_ID, USER_POOL_CLIENT_ID, AUTH_TOKEN_USE and the SDK's Cognito endpoint settings; throws naming the key. */
+export const loadAuthSettings = (env: Env = process.env): Readonly<AuthSettings> => {
+  const required = (key: string): string => {
+    const value = env[key]?.trim();
+    if (value === undefined || value === '') throw new AuthConfigInvalidError(key, 'missing; the API verifies Cognito tokens of this user pool');
+    return value;
+  };
+  const userPoolId = required('USER_POOL_ID');
+  const region = userPoolRegion(userPoolId);
+  const tokenUse = env.AUTH_TOKEN_USE?.trim() || 'id';
+  if (tokenUse !== 'id' && tokenUse !== 'access') throw new AuthConfigInvalidError('AUTH_TOKEN_USE', 'expected id or access');
+  const cognitoEndpoint = endpointFrom(env, 'AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER') ?? endpointFrom(env, 'AWS_ENDPOINT_URL') ?? awsCognitoEndpoint(region);
+  return Object.freeze({ userPoolId, userPoolClientId: required('USER_POOL_CLIENT_ID'), cognitoEndpoint, tokenUse });
+};
+
+export const clientAuthConfig = (settings: AuthSettings): ClientAuthConfig => ({
+  region: userPoolRegion(settings.userPoolId),
+  userPoolId: settings.userPoolId,
+  userPoolClientId: settings.userPoolClientId,
+  cognitoEndpoint: `${settings.cognitoEndpoint}/`,
+});
+
+/** Verifies a token; resolves to its claims or rejects with an aws-jwt-verify error. */
+export interface TokenVerifier {
+  verify(token: string): Promise<Readonly<Record<string, unknown>>>;
+}
+
+/** JWKS over plain fetch, http or https (aws-jwt-verify's default fetcher speaks https only). */
+export class FetchJwksFetcher implements Fetcher {
+  constructor(private readonly timeoutMs = 3000) {}
+
+  fetch = async (uri: string): Promise<ArrayBuffer> => {
+    let response: Response;
+    try {
+      response = await fetch(uri, { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      throw new FetchError(uri, (error as Error).message);
+    }
+    if (response.status !== 200) throw new NonRetryableFetchError(uri, `Status code is ${response.status}, expected 200`);
+    return response.arrayBuffer();
+  };
+}
+
+/**
+ * The verifier the settings call for: AWS's user pool through CognitoJwtVerifier when the endpoint is AWS's own,
+ * otherwise the configured endpoint's issuer and JWKS with the same Cognito claim checks. `jwksCache` is for tests.
+ */
+export const createTokenVerifier = (settings: AuthSettings, options: { jwksCache?: JwksCache } = {}): TokenVerifier => {
+  const checks = { tokenUse: settings.tokenUse, clientId: settings.userPoolClientId };
+  if (settings.cognitoEndpoint === awsCognitoEndpoint(userPoolRegion(settings.userPoolId))) {
+    const verifier = CognitoJwtVerifier.create({ userPoolId: settings.userPoolId, ...checks }, options.jwksCache === undefined ? undefined : { jwksCache: options.jwksCache });
+    return { verify: async (token) => verifier.verify(token) };
+  }
+  const issuer = `${settings.cognitoEndpoint}/${settings.userPoolId}`;
+  const verifier = JwtVerifier.create(
+    {
+      issuer,
+      jwksUri: `${issuer}/.well-known/jwks.json`,
+      audience: null,
+      customJwtCheck: ({ payload }) => validateCognitoJwtFields(payload, { ...checks, groups: null }),
+    },
+    { jwksCache: options.jwksCache ?? new SimpleJwksCache({ fetcher: new FetchJwksFetcher() }) },
+  );
+  return { verify: async (token) => verifier.verify(token) };
+};
+
+const isProtected = (path: string): boolean => {
+  // The router matches case-insensitively and ignores a trailing slash, so the check must too.
+  const normalised = path.toLowerCase().replace(/\/+$/, '') || '/';
+  if (PUBLIC_PATHS.has(normalised)) return false;
+  return normalised === '/api' || normalised.startsWith('/api/');
+};
+
+const unauthorised = (ctx: ParameterizedContext<AppState>, code: string, message: string, cause?: unknown): ApiError => {
+  ctx.set('WWW-Authenticate', code === 'UNAUTHENTICATED' ? 'Bearer' : `Bearer error="invalid_token", error_description="${message}"`);
+  return new ApiError(401, code, message, undefined, { cause });
+};
+
+/** The bearer token, or for an EventSource (which cannot set headers) the `access_token` query parameter of a GET. */
+const tokenOf = (ctx: ParameterizedContext<AppState>): string | undefined => {
+  const header = ctx.get('authorization');
+  if (header !== '') {
+    const match = /^Bearer +([A-Za-z0-9._~+/=-]+)$/i.exec(header.trim());
+    if (!match) throw unauthorised(ctx, 'UNAUTHENTICATED', 'the Authorization header must be "Bearer <Cognito token>"');
+    return match[1];
+  }
+  const queryToken = ctx.query.access_token;
+  if (ctx.method === 'GET' && typeof queryToken === 'string' && queryToken !== '' && ctx.get('accept').includes('text/event-stream')) return queryToken;
+  return undefined;
+};
+
+/** The caller a verified token names. */
+export const callerFromClaims = (claims: Readonly<Record<string, unknown>>): Caller | undefined => {
+  const sub = claims.sub;
+  if (typeof sub !== 'string' || !CUSTOMER_ID.test(sub)) return undefined;
+  const groups = claims['cognito:groups'];
+  return { customerId: sub, isAdmin: Array.isArray(groups) && groups.includes(ADMIN_GROUP) };
+};
+
+/** Requires a verified Cognito token on every /api path and sets `ctx.state.caller`; 401 otherwise. */
+export const authenticate =
+  (verifier: TokenVerifier): Middleware<AppState> =>
+  async (ctx, next) => {
+    if (!isProtected(ctx.path)) {
+      await next();
+      return;
+    }
+    const token = tokenOf(ctx);
+    if (token === undefined) throw unauthorised(ctx, 'UNAUTHENTICATED', 'sign in: send a Cognito token as "Authorization: Bearer <token>"');
+    let claims: Readonly<Record<string, unknown>>;
+    try {
+      claims = await verifier.verify(token);
+    } catch (error) {
+      if (error instanceof FetchError) {
+        ctx.state.logger?.error('the user pool keys (JWKS) could not be fetched', error);
+        throw new ApiError(503, 'AUTH_UNAVAILABLE', 'tokens cannot be verified right now; try again shortly', undefined, { cause: error });
+      }
+      if (error instanceof JwtExpiredError) throw unauthorised(ctx, 'TOKEN_EXPIRED', 'the token has expired; sign in again', error);
+      if (error instanceof JwtBaseError) throw unauthorised(ctx, 'INVALID_TOKEN', 'the token is not valid for this API', error);
+      throw error;
+    }
+    const caller = callerFromClaims(claims);
+    if (caller === undefined) throw unauthorised(ctx, 'INVALID_TOKEN', 'the token is not valid for this API');
+    ctx.state.caller = caller;
+    await next();
+  };
+
+/** GET /config.json: what the dashboard needs to sign in through the same Cognito API. */
+export const clientConfigRoute =
+  (settings: AuthSettings): Middleware<AppState> =>
+  async (ctx, next) => {
+    if (ctx.method !== 'GET' || ctx.path !== '/config.json') {
+      await next();
+      return;
+    }
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.body = clientAuthConfig(settings);
+  };
+
+export const requireCaller = (ctx: ParameterizedContext<AppState>): Caller => {
+  if (ctx.state.caller === undefined) throw unauthorised(ctx, 'UNAUTHENTICATED', 'sign in: send a Cognito token as "Authorization: Bearer <token>"');
+  return ctx.state.caller;
+};
+
+export const requireAdmin = (ctx: ParameterizedContext<AppState>): Caller => {
+  const caller = requireCaller(ctx);
+  if (!caller.isAdmin) throw new ApiError(403, 'FORBIDDEN', 'this needs a member of the admin group');
+  return caller;
+};
