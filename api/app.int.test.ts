@@ -15,13 +15,13 @@ describe('orders API over HTTP against DynamoDB Local', () => {
   });
 
   const body = { items: [{ productId: 'espresso-beans', quantity: 2 }, { productId: 'mug', quantity: 1 }], paymentToken: 'tok_visa' };
-  const post = (customer: string, key: string | undefined, payload: unknown = body, headers: Record<string, string> = {}) =>
+  const post = async (customer: string, key: string | undefined, payload: unknown = body, headers: Record<string, string> = {}) =>
     fetch(`${api.url}/api/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-customer-id': customer, ...(key === undefined ? {} : { 'idempotency-key': key }), ...headers },
+      headers: { 'content-type': 'application/json', ...(await api.authHeader(customer)), ...(key === undefined ? {} : { 'idempotency-key': key }), ...headers },
       body: typeof payload === 'string' ? payload : JSON.stringify(payload),
     });
-  const get = (path: string, customer?: string) => fetch(`${api.url}${path}`, { headers: customer === undefined ? {} : { 'x-customer-id': customer } });
+  const get = async (path: string, customer?: string) => fetch(`${api.url}${path}`, { headers: customer === undefined ? {} : await api.authHeader(customer) });
   const itemCount = async () => (await api.local.documentClient.send(new ScanCommand({ TableName: api.local.tableName, Select: 'COUNT' }))).Count;
 
   it('creates an order with the total computed from the catalog and reads it back', async () => {
@@ -110,15 +110,15 @@ describe('orders API over HTTP against DynamoDB Local', () => {
   });
 
   it('lets only the admin put products', async () => {
-    const put = (customer: string) =>
+    const put = async (customer: string) =>
       fetch(`${api.url}/api/products/teapot`, {
         method: 'PUT',
-        headers: { 'content-type': 'application/json', 'x-customer-id': customer },
+        headers: { 'content-type': 'application/json', ...(await api.authHeader(customer)) },
         body: JSON.stringify({ name: 'Teapot', price: 3900, currency: 'EUR', stock: 5 }),
       });
     const denied = await put('kate');
     const allowed = await put('admin');
-    const catalog = (await (await get('/api/products?limit=100')).json()) as { items: { productId: string; price: unknown }[] };
+    const catalog = (await (await get('/api/products?limit=100', 'kate')).json()) as { items: { productId: string; price: unknown }[] };
     expect([denied.status, allowed.status]).toEqual([403, 200]);
     expect(catalog.items.find((product) => product.productId === 'teapot')?.price).toEqual({ amount: 3900, currency: 'EUR' });
   });
