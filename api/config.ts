@@ -3,7 +3,7 @@
  * AWS endpoints and the region are NOT here: the SDK reads AWS_REGION, AWS_ENDPOINT_URL and
  * AWS_ENDPOINT_URL_<SERVICE> itself, so the same build runs against AWS and the local cloud.
  */
-import { ConfigKeyMissingError, requiredEnv } from '../core/config/env';
+import { ConfigKeyMissingError, ConfigValueInvalidError, requiredEnv } from '../core/config/env';
 import type { Env } from '../core/config/env';
 
 export interface ApiConfig {
@@ -17,17 +17,8 @@ export interface ApiConfig {
   readonly idempotencyTtlSeconds: number;
 }
 
-export { ConfigKeyMissingError };
+export { ConfigKeyMissingError, ConfigValueInvalidError };
 
-export class ConfigValueInvalidError extends Error {
-  constructor(
-    readonly key: string,
-    message: string,
-  ) {
-    super(`environment variable ${key}: ${message}`);
-    this.name = 'ConfigValueInvalidError';
-  }
-}
 
 const required = requiredEnv;
 

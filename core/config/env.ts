@@ -15,3 +15,13 @@ export const requiredEnv = (env: Env, key: string): string => {
   if (value === undefined || value === '') throw new ConfigKeyMissingError(key);
   return value;
 };
+
+export class ConfigValueInvalidError extends Error {
+  constructor(
+    readonly key: string,
+    message: string,
+  ) {
+    super(`environment variable ${key}: ${message}`);
+    this.name = 'ConfigValueInvalidError';
+  }
+}

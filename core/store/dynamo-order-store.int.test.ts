@@ -108,6 +108,18 @@ describe('DynamoOrderStore against DynamoDB Local', () => {
     expect(history?.events.map((event) => event.event.detailType)).toEqual(['order.created', 'order.compensating']);
   });
 
+  it('lets exactly one of two concurrent identical status changes through the conditional write', async () => {
+    const order = await place('race');
+    const results = await Promise.allSettled([1, 2, 3].map(() => store.transitionOrder({ orderId: order.orderId, to: 'VALIDATED', at })));
+    const stored = await store.getOrder(order.orderId);
+    expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((result) => result.status === 'rejected').map((result) => (result as PromiseRejectedResult).reason)).toEqual([
+      expect.any(OrderTransitionRejectedError),
+      expect.any(OrderTransitionRejectedError),
+    ]);
+    expect(stored?.timeline.map((entry) => entry.status)).toEqual(['PENDING', 'VALIDATED']);
+  });
+
   it('answers OrderNotFoundError for a status change of an unknown order', async () => {
     await expect(store.transitionOrder({ orderId: ulid(), to: 'VALIDATED', at })).rejects.toThrow(OrderNotFoundError);
   });

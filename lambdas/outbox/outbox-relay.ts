@@ -8,7 +8,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
-import { requiredEnv } from '../../core/config/env';
+import { ConfigValueInvalidError, requiredEnv } from '../../core/config/env';
 import type { Env } from '../../core/config/env';
 import { OrderService } from '../../core/orders/order-service';
 import type { EventPublisher, OrderStore } from '../../core/orders/ports';
@@ -43,8 +43,16 @@ const fromEnvironment = (env: Env) => {
     store: new DynamoOrderStore(documentClient, requiredEnv(env, 'TABLE_NAME')),
     publisher: new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(env, 'EVENT_BUS_NAME')),
     logger,
-    minAgeMs: Number(env.OUTBOX_MIN_AGE_MS ?? 5000),
+    minAgeMs: minAgeFrom(env),
   });
+};
+
+const minAgeFrom = (env: Env): number => {
+  const raw = env.OUTBOX_MIN_AGE_MS?.trim();
+  if (raw === undefined || raw === '') return 5000;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) throw new ConfigValueInvalidError('OUTBOX_MIN_AGE_MS', `expected a non-negative integer, got ${JSON.stringify(raw)}`);
+  return value;
 };
 
 let configured: (() => Promise<RelayResult>) | undefined;
