@@ -1,0 +1,83 @@
+import fc from 'fast-check';
+import type { PlatformEvent } from '../events/order-events';
+import type { EventPublisher } from '../orders/ports';
+import { generateWebhookSecret, signedHeaders } from '../webhooks/signing';
+import { ingestPartnerEvent } from './ingest';
+
+const NOW = 1_790_000_000;
+const secret = generateWebhookSecret();
+
+const setup = () => {
+  const published: PlatformEvent<object>[] = [];
+  const publisher: EventPublisher = { publish: async (events) => void published.push(...events) };
+  const deps = { secrets: { secretOf: async (id: string) => (id === 'acme' ? secret : undefined) }, publisher, nowSeconds: () => NOW };
+  return { published, deps };
+};
+
+const signed = (body: string, timestamp = NOW, key = secret) => ({ partnerId: 'acme', headers: { ...signedHeaders(key, 'msg_1', timestamp, body) }, body });
+
+describe('partner ingestion', () => {
+  it('publishes a signed event under partner.<id> and answers 202', async () => {
+    // prepare
+    const { published, deps } = setup();
+    const body = JSON.stringify({ type: 'shipment.dispatched', data: { orderId: 'o1' } });
+    // act
+    const response = await ingestPartnerEvent(signed(body), deps);
+    // assess
+    expect(response.status).toBe(202);
+    expect(published).toEqual([{ source: 'partner.acme', detailType: 'shipment.dispatched', detail: { partnerId: 'acme', webhookId: 'msg_1', data: { orderId: 'o1' } } }]);
+  });
+
+  it('never lets a partner choose the source', async () => {
+    // prepare
+    const { published, deps } = setup();
+    const body = JSON.stringify({ type: 'order.confirmed', data: { source: 'orders.platform' } });
+    // act
+    await ingestPartnerEvent(signed(body), deps);
+    // assess
+    expect(published[0].source).toBe('partner.acme');
+  });
+
+  it.each([
+    ['a bad signature', () => ({ ...signed('{"type":"a","data":{}}'), body: '{"type":"b","data":{}}' }), 'INVALID_SIGNATURE'],
+    ['another secret', () => signed('{"type":"a","data":{}}', NOW, generateWebhookSecret()), 'INVALID_SIGNATURE'],
+    ['a stale timestamp', () => signed('{"type":"a","data":{}}', NOW - 301), 'STALE_TIMESTAMP'],
+    ['no signature headers', () => ({ partnerId: 'acme', headers: {}, body: '{"type":"a","data":{}}' }), 'INVALID_SIGNATURE'],
+    ['an unknown partner', () => ({ ...signed('{"type":"a","data":{}}'), partnerId: 'evil' }), 'INVALID_SIGNATURE'],
+  ])('answers 401 for %s and publishes nothing', async (_name, request, code) => {
+    // prepare
+    const { published, deps } = setup();
+    // act
+    const response = await ingestPartnerEvent(request(), deps);
+    // assess
+    expect(response.status).toBe(401);
+    expect(response.body).toMatchObject({ error: { code } });
+    expect(published).toHaveLength(0);
+  });
+
+  it('answers 400 for any signed body that is not {type, data}, and publishes nothing', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.oneof(fc.string(), fc.json(), fc.constant('{"type":"a"}'), fc.constant('{"type":"a b","data":{}}'), fc.constant('{"type":"a","data":{},"source":"x"}')),
+        async (body) => {
+          // prepare
+          const { published, deps } = setup();
+          fc.pre(!/^\{"type":"[A-Za-z][A-Za-z0-9_.-]*","data":\{.*\}\}$/.test(body));
+          // act
+          const response = await ingestPartnerEvent(signed(body), deps);
+          // assess
+          expect(response.status === 400 || response.status === 202).toBe(true);
+          if (response.status === 400) expect(published).toHaveLength(0);
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+
+  it('answers 400 for a signed payload without data', async () => {
+    const { published, deps } = setup();
+    const response = await ingestPartnerEvent(signed('{"type":"a"}'), deps);
+    expect(response.status).toBe(400);
+    expect(published).toHaveLength(0);
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * API Gateway HTTP API (payload 2.0) -> POST /webhooks/ingest/{partnerId}: the same core function the local API
+ * serves (core/partners/ingest.ts). Partner secrets from Secrets Manager (PARTNER_SECRETS_ARN).
+ */
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
+import { requiredEnv } from '../../core/config/env';
+import { ingestPartnerEvent } from '../../core/partners/ingest';
+import type { IngestDeps } from '../../core/partners/ingest';
+import { SecretsManagerPartnerSecrets } from '../../core/partners/secrets-manager-partner-secrets';
+import { captured, invocationLogger } from '../shared/powertools';
+import type { LambdaContext } from '../shared/lambda-context';
+
+/** The part of an HTTP API payload 2.0 event this handler reads. */
+export interface HttpApiEvent {
+  readonly pathParameters?: Readonly<Record<string, string | undefined>>;
+  readonly headers?: Readonly<Record<string, string | undefined>>;
+  readonly body?: string;
+  readonly isBase64Encoded?: boolean;
+}
+
+export interface HttpApiResult {
+  readonly statusCode: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: string;
+}
+
+export const createIngestHandler = (deps: IngestDeps) => async (event: HttpApiEvent, context?: LambdaContext): Promise<HttpApiResult> => {
+  const partnerId = event.pathParameters?.partnerId ?? '';
+  const log = invocationLogger({ partnerId }, context);
+  const headers: Record<string, string | undefined> = {};
+  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+  const body = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  const response = await ingestPartnerEvent({ partnerId, headers, body }, deps);
+  if (response.status === 202) log.info('partner event accepted', { ...response.body });
+  else log.warn('partner event refused', { status: response.status, ...response.body });
+  return { statusCode: response.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(response.body) };
+};
+
+let configured: ReturnType<typeof createIngestHandler> | undefined;
+
+/** The Lambda entry; configured from the environment on the first invocation, then reused. */
+export const handler = async (event: HttpApiEvent, context: LambdaContext): Promise<HttpApiResult> => {
+  configured ??= createIngestHandler({
+    secrets: new SecretsManagerPartnerSecrets(captured(new SecretsManagerClient({})), requiredEnv(process.env, 'PARTNER_SECRETS_ARN')),
+    publisher: new EventBridgePublisher(captured(new EventBridgeClient({})), requiredEnv(process.env, 'EVENT_BUS_NAME')),
+    nowSeconds: () => Math.floor(Date.now() / 1000),
+  });
+  return configured(event, context);
+};

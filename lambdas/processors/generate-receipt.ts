@@ -1,0 +1,72 @@
+/**
+ * Queue `receipts` (rule order-confirmed-to-receipts): order.confirmed -> a PDF receipt (pdf-lib) at
+ * receipts/{orderId}.pdf in the receipts bucket. Idempotent per event; writing the same key again would only
+ * replace the receipt with an identical one.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { requiredEnv } from '../../core/config/env';
+import { receiptKey, renderReceiptPdf } from '../../core/receipts/receipt-pdf';
+import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import { captured, idempotencyPersistence } from '../shared/powertools';
+import type { LambdaContext } from '../shared/lambda-context';
+import { orderEventProcessor } from './order-event-processor';
+import type { BatchResponse, OrderEvent, SqsEvent, SqsHandler } from './order-event-processor';
+
+export class ReceiptOrderNotConfirmedError extends Error {
+  constructor(
+    readonly orderId: string,
+    readonly status: string | undefined,
+  ) {
+    super(`order ${orderId} is ${status ?? 'missing'}, not CONFIRMED; no receipt (retried until the table catches up)`);
+    this.name = 'ReceiptOrderNotConfirmedError';
+  }
+}
+
+export interface GenerateReceiptDeps {
+  readonly store: Pick<DynamoOrderStore, 'getOrder'>;
+  readonly s3: S3Client;
+  readonly bucket: string;
+  readonly persistence: Parameters<typeof orderEventProcessor>[0]['persistence'];
+  readonly now?: () => Date;
+}
+
+/** S3 client for path-style addressing, which AWS and S3-compatible local servers both serve. */
+export const receiptsS3Client = (): S3Client => new S3Client({ forcePathStyle: true });
+
+export const createGenerateReceiptHandler = (deps: GenerateReceiptDeps): SqsHandler => {
+  const now = deps.now ?? (() => new Date());
+  return orderEventProcessor({
+    name: 'generate-receipt',
+    persistence: deps.persistence,
+    accepts: ['order.confirmed'],
+    work: async (event: OrderEvent, log: Logger) => {
+      const order = await deps.store.getOrder(event.detail.orderId);
+      if (order === undefined || order.status !== 'CONFIRMED') throw new ReceiptOrderNotConfirmedError(event.detail.orderId, order?.status);
+      const pdf = await renderReceiptPdf(order, now().toISOString());
+      const key = receiptKey(order.orderId);
+      await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: pdf, ContentType: 'application/pdf', Metadata: { orderid: order.orderId, eventid: event.eventId } }));
+      log.debug('receipt stored', { bucket: deps.bucket, key, bytes: pdf.length });
+      return { key, bytes: pdf.length };
+    },
+  });
+};
+
+let configured: SqsHandler | undefined;
+
+/** The Lambda entry; configured from the environment on the first invocation, then reused. */
+export const handler = async (event: SqsEvent, context: LambdaContext): Promise<BatchResponse> => {
+  if (configured === undefined) {
+    const dynamo = captured(new DynamoDBClient({}));
+    const tableName = requiredEnv(process.env, 'TABLE_NAME');
+    configured = createGenerateReceiptHandler({
+      store: new DynamoOrderStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName),
+      s3: captured(receiptsS3Client()),
+      bucket: requiredEnv(process.env, 'RECEIPTS_BUCKET'),
+      persistence: idempotencyPersistence(dynamo, tableName),
+    });
+  }
+  return configured(event, context);
+};

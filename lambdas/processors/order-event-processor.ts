@@ -1,0 +1,103 @@
+/**
+ * The skeleton every order-event processor shares: an SQS batch (Powertools BatchProcessor, partial batch
+ * failures, never a whole-batch failure), each body parsed as the EventBridge envelope with a zod schema for the
+ * order event detail, and the work made idempotent with Powertools Idempotency keyed on
+ * `<processor>#<event deduplication id>`: a re-delivered message does nothing a second time.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { z } from 'zod';
+import { deduplicationId, EventEnvelopeInvalidError, ORDER_EVENT_TYPES, parseEventBridgeEnvelope } from '../../core/events/order-events';
+import type { EventBridgeEnvelope } from '../../core/events/order-events';
+import { idempotent, invocationLogger } from '../shared/powertools';
+import type { LambdaContext } from '../shared/lambda-context';
+
+const MoneySchema = z.object({ amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) });
+
+/** The detail of an order event (core/events/order-events.ts `OrderEventDetail`). */
+export const OrderEventDetailSchema = z.object({
+  eventId: z.string().min(1),
+  orderId: z.string().min(1),
+  customerId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
+  status: z.string().min(1),
+  total: MoneySchema,
+  failureReason: z.string().optional(),
+  lines: z.array(z.object({ productId: z.string(), quantity: z.number().int().positive() })),
+  occurredAt: z.string().min(1),
+});
+
+export type OrderEventDetail = z.infer<typeof OrderEventDetailSchema>;
+
+export interface OrderEvent {
+  readonly envelope: EventBridgeEnvelope;
+  readonly type: (typeof ORDER_EVENT_TYPES)[number];
+  readonly detail: OrderEventDetail;
+  /** The id the processors deduplicate on (our detail.eventId, stable across republishing). */
+  readonly eventId: string;
+}
+
+/** Parses one SQS body: the EventBridge envelope around an order event. */
+export const parseOrderEvent = (body: string): OrderEvent => {
+  const envelope = parseEventBridgeEnvelope(body);
+  const type = z.enum(ORDER_EVENT_TYPES).safeParse(envelope['detail-type']);
+  if (!type.success) throw new EventEnvelopeInvalidError(`not an order event: ${envelope['detail-type']}`);
+  const detail = OrderEventDetailSchema.safeParse(envelope.detail);
+  if (!detail.success) throw new EventEnvelopeInvalidError(`invalid ${type.data} detail: ${detail.error.message}`, { cause: detail.error });
+  return { envelope, type: type.data, detail: detail.data, eventId: deduplicationId(envelope) };
+};
+
+/** The part of an SQS record (as Lambda delivers it) the processors read. */
+export interface SqsRecord {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+  readonly attributes: Readonly<Record<string, string | undefined>>;
+  readonly eventSourceARN: string;
+}
+
+export interface SqsEvent {
+  readonly Records: SqsRecord[];
+}
+
+export interface BatchResponse {
+  batchItemFailures: { itemIdentifier: string }[];
+}
+
+export type SqsHandler = (event: SqsEvent, context: LambdaContext) => Promise<BatchResponse>;
+
+/** Answers partial batch failures for `recordHandler`; a failing record fails alone. */
+export const processBatch = async (event: SqsEvent, context: LambdaContext, recordHandler: (record: SqsRecord) => Promise<void>): Promise<BatchResponse> =>
+  processPartialResponse(event as never, (record: SqsRecord) => recordHandler(record), new BatchProcessor(EventType.SQS), { context: context as never, throwOnFullBatchFailure: false });
+
+export interface OrderEventProcessorOptions {
+  /** The processor's name: the idempotency key prefix and the log's `processor` key. */
+  readonly name: string;
+  readonly persistence: DynamoDBPersistenceLayer;
+  /** Which event types this processor acts on; others are acknowledged and skipped. */
+  readonly accepts: readonly string[];
+  readonly work: (event: OrderEvent, log: Logger) => Promise<Record<string, unknown>>;
+}
+
+/** A Lambda handler for an SQS queue fed by an EventBridge rule with order events. */
+export const orderEventProcessor = (options: OrderEventProcessorOptions): SqsHandler => {
+  const once = idempotent(
+    async (input: { eventId: string; body: string; messageId: string }, context: LambdaContext) => {
+      const event = parseOrderEvent(input.body);
+      const log = invocationLogger({ processor: options.name, eventId: event.eventId, orderId: event.detail.orderId, eventType: event.type, messageId: input.messageId }, context);
+      const result = await options.work(event, log);
+      log.info('processed', result);
+      return result;
+    },
+    { persistence: options.persistence, eventKeyJmesPath: 'eventId', keyPrefix: options.name },
+  );
+  return (sqsEvent, context) =>
+    processBatch(sqsEvent, context, async (record) => {
+      const event = parseOrderEvent(record.body);
+      if (!options.accepts.includes(event.type)) {
+        invocationLogger({ processor: options.name, eventId: event.eventId, eventType: event.type }).debug('event type not handled here; acknowledged');
+        return;
+      }
+      await once({ eventId: event.eventId, body: record.body, messageId: record.messageId }, context);
+    });
+};

@@ -1,0 +1,90 @@
+/**
+ * Queue `email` (rule order-outcome-to-email): order.confirmed and order.failed -> one SES v2 email to the
+ * customer, text and HTML from the templates in core/notifications. The address comes from the customer
+ * directory (the identity), never from the order request. Idempotent per event: a re-delivered message sends no
+ * second email.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { requiredEnv } from '../../core/config/env';
+import { demoCustomerDirectory } from '../../core/notifications/customer-directory';
+import type { CustomerDirectory } from '../../core/notifications/customer-directory';
+import { renderEmail } from '../../core/notifications/templates';
+import { formatMoney } from '../../core/receipts/format-money';
+import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import { captured, idempotencyPersistence } from '../shared/powertools';
+import type { LambdaContext } from '../shared/lambda-context';
+import { orderEventProcessor } from './order-event-processor';
+import type { OrderEvent, SqsEvent, SqsHandler, BatchResponse } from './order-event-processor';
+
+export class EmailOrderMissingError extends Error {
+  constructor(readonly orderId: string) {
+    super(`order ${orderId} is not in the table (yet); the message is retried`);
+    this.name = 'EmailOrderMissingError';
+  }
+}
+
+export interface SendEmailDeps {
+  readonly store: Pick<DynamoOrderStore, 'getOrder'>;
+  readonly ses: SESv2Client;
+  readonly directory: CustomerDirectory;
+  readonly from: string;
+  readonly persistence: Parameters<typeof orderEventProcessor>[0]['persistence'];
+}
+
+export const createSendEmailHandler = (deps: SendEmailDeps): SqsHandler =>
+  orderEventProcessor({
+    name: 'send-email',
+    persistence: deps.persistence,
+    accepts: ['order.confirmed', 'order.failed'],
+    work: async (event: OrderEvent, log: Logger) => {
+      const contact = await deps.directory.contactOf(event.detail.customerId);
+      if (contact === undefined) {
+        log.warn('no address for the customer; no email sent', { customerId: event.detail.customerId });
+        return { sent: false };
+      }
+      const order = await deps.store.getOrder(event.detail.orderId);
+      if (order === undefined) throw new EmailOrderMissingError(event.detail.orderId);
+      const email =
+        event.type === 'order.confirmed'
+          ? renderEmail('order-confirmed', {
+              customerName: contact.name,
+              orderId: order.orderId,
+              total: formatMoney(order.total),
+              lines: order.lines.map((line) => ({ name: line.name, quantity: line.quantity, lineTotal: formatMoney(line.lineTotal) })),
+            })
+          : renderEmail('order-failed', { customerName: contact.name, orderId: order.orderId, reason: order.failureReason ?? event.detail.failureReason ?? 'UNKNOWN' });
+      const response = await deps.ses.send(
+        new SendEmailCommand({
+          FromEmailAddress: deps.from,
+          Destination: { ToAddresses: [contact.email] },
+          Content: { Simple: { Subject: { Data: email.subject, Charset: 'UTF-8' }, Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } } } },
+          EmailTags: [
+            { Name: 'orderId', Value: order.orderId },
+            { Name: 'eventType', Value: event.type.replace('.', '_') },
+          ],
+        }),
+      );
+      return { sent: true, messageId: response.MessageId };
+    },
+  });
+
+let configured: SqsHandler | undefined;
+
+/** The Lambda entry; configured from the environment on the first invocation, then reused. */
+export const handler = async (event: SqsEvent, context: LambdaContext): Promise<BatchResponse> => {
+  if (configured === undefined) {
+    const dynamo = captured(new DynamoDBClient({}));
+    const tableName = requiredEnv(process.env, 'TABLE_NAME');
+    configured = createSendEmailHandler({
+      store: new DynamoOrderStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName),
+      ses: captured(new SESv2Client({})),
+      directory: demoCustomerDirectory,
+      from: requiredEnv(process.env, 'EMAIL_FROM'),
+      persistence: idempotencyPersistence(dynamo, tableName),
+    });
+  }
+  return configured(event, context);
+};
