@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 
-/** Who is calling. Set by the one caller middleware (api/middleware/caller.ts). */
+/** Who is calling. Set by the one authentication middleware (api/middleware/auth.ts). */
 export interface Caller {
   readonly customerId: string;
   readonly isAdmin: boolean;
