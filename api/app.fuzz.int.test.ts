@@ -39,8 +39,15 @@ const path = fc.oneof(
   fc.string({ minLength: 1 }).map((value) => `/api/orders/${encodeURIComponent(value)}`),
 );
 
-const headers = fc.record(
+const headers = (tokens: { customer: string; admin: string }) =>
+  fc.record(
   {
+    authorization: fc.oneof(
+      fc.constant(`Bearer ${tokens.customer}`),
+      fc.constant(`Bearer ${tokens.admin}`),
+      fc.constant(`Bearer ${tokens.customer.slice(0, -4)}AAAA`),
+      fc.string({ maxLength: 100 }).filter((value) => /^[\x20-\x7e]*$/.test(value)),
+    ),
     'content-type': fc.constantFrom('application/json', 'text/plain', 'application/json; charset=latin1', 'application/merge-patch+json', 'multipart/form-data', ''),
     'x-customer-id': fc.oneof(fc.constantFrom('fuzzer', 'admin', '', 'a#b', 'x'.repeat(65)), fc.stringMatching(/^[A-Za-z0-9_-]{1,8}$/)),
     'idempotency-key': fc.oneof(fc.string({ maxLength: 300 }).filter((value) => /^[\x20-\x7e]*$/.test(value)), fc.uuid()),
@@ -48,12 +55,14 @@ const headers = fc.record(
     'x-request-id': fc.string({ maxLength: 200 }).filter((value) => /^[\x20-\x7e]*$/.test(value)),
   },
   { requiredKeys: [] },
-);
+  );
 
 describe('API fuzz', () => {
   let api: ApiHarness;
+  let tokens: { customer: string; admin: string };
   beforeAll(async () => {
     api = await startApiHarness();
+    tokens = { customer: await api.tokenFor('fuzzer'), admin: await api.tokenFor('admin') };
   });
   afterAll(async () => {
     await api.stop();
@@ -63,7 +72,7 @@ describe('API fuzz', () => {
 
   it('never answers 500 to random requests, answers errors in the error shape, and writes nothing when it refuses', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'), path, headers, body, async (method, target, sentHeaders, payload) => {
+      fc.asyncProperty(fc.constantFrom('GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS', 'HEAD'), path, headers(tokens), body, async (method, target, sentHeaders, payload) => {
         const before = await itemCount();
         const response = await send(api.url, method, target, sentHeaders, payload);
         const after = await itemCount();

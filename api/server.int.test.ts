@@ -5,6 +5,8 @@ import type { RunningApi } from './server';
 import { loadConfig } from './config';
 import { DynamoOrderStore } from '../core/store/dynamo-order-store';
 import { demoCatalog } from '../local/dynamodb/demo-catalog';
+import { startTestCognito } from '../local/cognito/test-tokens';
+import type { TestCognito } from '../local/cognito/test-tokens';
 import { startLocalTable } from '../local/dynamodb/test-harness';
 import type { LocalTable } from '../local/dynamodb/test-harness';
 
@@ -12,10 +14,12 @@ describe('api/server.ts configured only from the standard environment', () => {
   let local: LocalTable;
   let bus: EventBusStub;
   let api: RunningApi;
+  let identity: TestCognito;
   const saved = { ...process.env };
   beforeAll(async () => {
     local = await startLocalTable();
     bus = await startEventBusStub();
+    identity = await startTestCognito();
     const store = new DynamoOrderStore(local.documentClient, local.tableName);
     for (const product of demoCatalog('2026-01-01T00:00:00Z')) await store.putProduct(product);
     Object.assign(process.env, {
@@ -28,17 +32,22 @@ describe('api/server.ts configured only from the standard environment', () => {
       EVENT_BUS_NAME: 'local-orders',
       PORT: '0',
       LOG_LEVEL: 'INFO',
+      USER_POOL_ID: identity.userPoolId,
+      USER_POOL_CLIENT_ID: identity.userPoolClientId,
+      AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: identity.endpoint,
     });
     api = await startApiServer(loadConfig());
   });
   afterAll(async () => {
     await api.stop();
     await bus.stop();
+    await identity.stop();
     await local.stop();
     process.env = saved;
   });
 
-  it('stores the order through AWS_ENDPOINT_URL_DYNAMODB, publishes through AWS_ENDPOINT_URL_EVENTBRIDGE, and logs JSON with the request id', async () => {
+  it('stores the order through AWS_ENDPOINT_URL_DYNAMODB, publishes through AWS_ENDPOINT_URL_EVENTBRIDGE, verifies tokens of USER_POOL_ID at the SDK Cognito endpoint, and logs JSON with the request id', async () => {
+    const token = await identity.tokenFor('olga');
     const lines: string[] = [];
     const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
       lines.push(String(chunk));
@@ -46,7 +55,7 @@ describe('api/server.ts configured only from the standard environment', () => {
     });
     const response = await fetch(`${api.url}/api/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-customer-id': 'olga', 'idempotency-key': 'env-test', 'x-request-id': 'req-123' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': 'env-test', 'x-request-id': 'req-123' },
       body: JSON.stringify({ items: [{ productId: 'kettle', quantity: 1 }], paymentToken: 't' }),
     });
     const order = (await response.json()) as { orderId: string };
