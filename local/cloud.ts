@@ -40,6 +40,11 @@ import { LocalSecretsManager } from './secrets/local-secrets';
 import { LocalSes } from './ses/local-ses';
 import { LocalSqs } from './sqs/local-sqs';
 import { LocalStepFunctions } from './stepfunctions/local-step-functions';
+import { startDaemonCollector, type RunningDaemonCollector } from './xray/daemon-collector';
+import { createLambdaTracing } from './xray/lambda-tracing';
+import { TraceStore } from './xray/trace-store';
+import { LocalXRay } from './xray/xray-api';
+import { runWithEnvironment } from './lambda/function-environment';
 
 export const LOCAL_PREFIX = 'local';
 const ACCOUNT = '000000000000';
@@ -83,6 +88,8 @@ export interface RunningLocalCloud extends LocalCloudContext {
     readonly secrets: LocalSecretsManager;
     readonly dynamoDbEndpoint: string;
     readonly dynamoDbPid: number;
+    /** The X-Ray collector: its traces, and the daemon address (AWS_XRAY_DAEMON_ADDRESS) it listens on. */
+    readonly xray: { readonly store: TraceStore; readonly daemonAddress: string };
   };
   /** Empties queues, mails and objects, re-creates the tables and seeds again (what POST /_local/reset does). */
   reset(): Promise<void>;
@@ -149,14 +156,26 @@ export const startLocalCloud = async (options: LocalCloudOptions = {}): Promise<
   const names = (logical: string): string => physicalName(LOCAL_PREFIX, logical);
 
   let dynamoEndpoint = '';
+  const traceStore = new TraceStore();
+  let collector: RunningDaemonCollector;
+  try {
+    collector = await startDaemonCollector(traceStore, { logger: log });
+  } catch (error) {
+    throw new LocalCloudStartError(`The X-Ray collector could not listen on a UDP port of 127.0.0.1: ${(error as Error).message}`, error);
+  }
+  const emitSegment = (document: Readonly<Record<string, unknown>>): void => {
+    const outcome = traceStore.add([document]);
+    if (outcome.rejected.length > 0) log.warn('a local trace segment was rejected', { rejected: outcome.rejected });
+  };
   const sqs = new LocalSqs({ region });
-  const lambda = new LocalLambda({ region, baseEnvironment: hostEnvironment() });
+  const lambda = new LocalLambda({ region, baseEnvironment: hostEnvironment(), tracing: createLambdaTracing({ emit: emitSegment, daemonAddress: collector.address }) });
   const stepFunctions = new LocalStepFunctions({
     region,
     timeScale: options.timeScale,
-    invoke: async (arn, payload) => {
+    emitSegment,
+    invoke: async (arn, payload, invokeOptions) => {
       try {
-        return await lambda.invoke(arn, payload);
+        return await lambda.invoke(arn, payload, invokeOptions);
       } catch (error) {
         if (error instanceof LambdaFunctionNotFoundError) return { error: { errorType: 'Lambda.ResourceNotFoundException', errorMessage: error.message } };
         throw error;
@@ -172,16 +191,21 @@ export const startLocalCloud = async (options: LocalCloudOptions = {}): Promise<
         return;
       }
       if (service === 'lambda') {
-        lambda.invokeAsync(arn, JSON.parse(input), (outcome) => {
+        lambda.invokeAsync(
+          arn,
+          JSON.parse(input),
+          (outcome) => {
           if (!outcome.error) return;
           log.warn('asynchronous invocation failed; recorded in the failure queue', { function: arn, error: outcome.error });
           const record = { version: '1.0', timestamp: new Date().toISOString(), requestContext: { functionArn: arn, condition: 'RetriesExhausted' }, requestPayload: JSON.parse(input), responsePayload: outcome.error };
           void sqs.sendMessage(failureQueue, JSON.stringify(record)).catch((error: unknown) => log.error('could not record a failed invocation', error));
-        });
+          },
+          traceHeader === undefined ? {} : { traceHeader },
+        );
         return;
       }
       if (service === 'states' && kind?.startsWith('stateMachine')) {
-        stepFunctions.startExecution(arn, input);
+        stepFunctions.startExecution(arn, input, undefined, traceHeader);
         return;
       }
       throw new LocalCloudStartError(`The local EventBridge cannot deliver to ${arn}: no local service for it`);
@@ -204,6 +228,7 @@ export const startLocalCloud = async (options: LocalCloudOptions = {}): Promise<
     for (const queue of sqs.listQueues()) sqs.purgeQueue(queue.name);
     ses.clear();
     s3.clear();
+    traceStore.clear();
     lambda.clearFaults();
     await stepFunctions.reset();
     const client = new DynamoDBClient({ endpoint: dynamoEndpoint, region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
@@ -224,7 +249,7 @@ export const startLocalCloud = async (options: LocalCloudOptions = {}): Promise<
     () =>
       startEdge(
         {
-          services: [new DynamoDbProxy(() => dynamoEndpoint), sqs, lambda, eventBridge, stepFunctions, s3, ses, secretsManager],
+          services: [new DynamoDbProxy(() => dynamoEndpoint), sqs, lambda, eventBridge, stepFunctions, s3, ses, secretsManager, new LocalXRay(traceStore)],
           extraRoutes: [
             controlPlaneRoute({
               functions: {
@@ -247,6 +272,7 @@ export const startLocalCloud = async (options: LocalCloudOptions = {}): Promise<
   if (edgeOutcome.status === 'rejected' || dynamoOutcome.status === 'rejected') {
     if (edgeOutcome.status === 'fulfilled') await edgeOutcome.value.close();
     if (dynamoOutcome.status === 'fulfilled') await dynamoOutcome.value.stop();
+    await collector.close();
     throw edgeOutcome.status === 'rejected' ? edgeOutcome.reason : (dynamoOutcome as PromiseRejectedResult).reason;
   }
   const edge = edgeOutcome.value;
@@ -262,10 +288,11 @@ export const startLocalCloud = async (options: LocalCloudOptions = {}): Promise<
     sqs.stop();
     await edge.close();
     await dynamo.stop();
+    await collector.close();
   };
 
   try {
-    const built = await build({ edgeUrl: edge.url, region, names, baseDir, dynamoEndpoint, sqs, lambda, eventBridge, stepFunctions, s3, secretsManager, log });
+    const built = await build({ edgeUrl: edge.url, region, names, baseDir, dynamoEndpoint, sqs, lambda, eventBridge, stepFunctions, s3, secretsManager, log, daemonAddress: collector.address });
     context = { edgeUrl: edge.url, env: built.apiEnvironment, names };
     if (options.seed) await options.seed(context);
     eventBridge.startSchedules();
@@ -275,7 +302,7 @@ export const startLocalCloud = async (options: LocalCloudOptions = {}): Promise<
       ...context,
       readyMs,
       missingFunctions: built.missingFunctions,
-      services: { sqs, lambda, eventBridge, stepFunctions, s3, ses, secrets: secretsManager, dynamoDbEndpoint: dynamo.endpoint, dynamoDbPid: dynamo.pid },
+      services: { sqs, lambda, eventBridge, stepFunctions, s3, ses, secrets: secretsManager, dynamoDbEndpoint: dynamo.endpoint, dynamoDbPid: dynamo.pid, xray: { store: traceStore, daemonAddress: collector.address } },
       reset,
       stop,
     };
@@ -304,6 +331,7 @@ interface BuildInput {
   readonly s3: LocalS3;
   readonly secretsManager: LocalSecretsManager;
   readonly log: LocalLogger;
+  readonly daemonAddress: string;
 }
 
 /** Creates every resource of the description and registers the functions whose entry exists. */
@@ -345,6 +373,9 @@ const build = async (input: BuildInput): Promise<{ apiEnvironment: Record<string
     ...sdkEnvironment(input.edgeUrl, region),
     TABLE_NAME: names(tables[0].name),
     EVENT_BUS_NAME: names(buses[0].name),
+    // What Lambda's active tracing and the ECS X-Ray sidecar give a process: the daemon, and no crash without a segment.
+    AWS_XRAY_DAEMON_ADDRESS: input.daemonAddress,
+    AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
   };
 
   const missingFunctions: string[] = [];
@@ -355,13 +386,14 @@ const build = async (input: BuildInput): Promise<{ apiEnvironment: Record<string
       continue;
     }
     let handler: LambdaHandler;
+    const environment: Record<string, string> = { ...common, POWERTOOLS_SERVICE_NAME: spec.name, POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO', POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false' };
+    for (const [key, ref] of Object.entries(spec.environment ?? {})) environment[key] = resolveRef(ref);
     try {
-      handler = loadHandler(entry);
+      // Lambda's init phase: module-level code (a Powertools Tracer deciding it runs in Lambda) sees the function's environment.
+      handler = runWithEnvironment({ ...hostEnvironment(), ...environment, ...initEnvironment(names(spec.name)) }, () => loadHandler(entry));
     } catch (error) {
       throw new LocalCloudStartError(`The function ${spec.name} could not be loaded from ${spec.entry}: ${(error as Error).message}`, error);
     }
-    const environment: Record<string, string> = { ...common, POWERTOOLS_SERVICE_NAME: spec.name, POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO', POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false' };
-    for (const [key, ref] of Object.entries(spec.environment ?? {})) environment[key] = resolveRef(ref);
     lambda.register({ name: names(spec.name), handler, environment, timeoutSeconds: spec.timeoutSeconds, memoryMb: spec.memoryMb, description: spec.description });
   }
   if (missingFunctions.length > 0) log.warn('functions without an entry file were not registered', { missingFunctions });
@@ -425,6 +457,14 @@ const build = async (input: BuildInput): Promise<{ apiEnvironment: Record<string
   };
   return { apiEnvironment, missingFunctions };
 };
+
+/** The runtime variables Lambda sets during a function's init phase. */
+const initEnvironment = (functionName: string): Record<string, string> => ({
+  AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+  AWS_LAMBDA_FUNCTION_NAME: functionName,
+  AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+  LAMBDA_TASK_ROOT: process.cwd(),
+});
 
 /** Loads a handler module in-process (tsx or ts-jest compile TypeScript entries). */
 const loadHandler = (entry: string): LambdaHandler => {

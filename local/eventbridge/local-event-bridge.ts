@@ -127,6 +127,9 @@ const isJsonObject = (text: string): boolean => {
 };
 
 /** Size of an entry as EventBridge counts it: Time 14 bytes, then Source, DetailType, Detail and Resources in UTF-8. */
+/** One header's value (Node joins repeated headers into an array). */
+const headerValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+
 export const entrySize = (entry: PutEventsEntry): number =>
   14 +
   Buffer.byteLength(entry.Source ?? '') +
@@ -294,19 +297,22 @@ export class LocalEventBridge implements ServiceEmulator {
 
   // ---- events
 
-  /** Validates and accepts up to 10 entries; matching rules' targets are called in the background. */
-  putEvents(entries: readonly PutEventsEntry[]): PutEventsResult {
+  /**
+   * Validates and accepts up to 10 entries; matching rules' targets are called in the background. An entry without
+   * its own TraceHeader continues `requestTraceHeader` (the request's X-Amzn-Trace-Id), as AWS does.
+   */
+  putEvents(entries: readonly PutEventsEntry[], requestTraceHeader?: string): PutEventsResult {
     if (!Array.isArray(entries) || entries.length < 1 || entries.length > MAX_ENTRIES) {
       invalid(`1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES}`);
     }
     if (entries.reduce((sum, entry) => sum + entrySize(entry), 0) > MAX_REQUEST_BYTES) {
       invalid('Total size of the entries in the request is over the limit.');
     }
-    const results = entries.map((entry) => this.acceptEntry(entry));
+    const results = entries.map((entry) => this.acceptEntry(entry, requestTraceHeader));
     return { FailedEntryCount: results.filter((result) => 'ErrorCode' in result).length, Entries: results };
   }
 
-  private acceptEntry(entry: PutEventsEntry): PutEventsResult['Entries'][number] {
+  private acceptEntry(entry: PutEventsEntry, requestTraceHeader?: string): PutEventsResult['Entries'][number] {
     const argument = (name: string): { ErrorCode: string; ErrorMessage: string } => ({
       ErrorCode: 'InvalidArgument',
       ErrorMessage: `Parameter ${name} is not valid. Reason: ${name} is a required argument.`,
@@ -331,7 +337,7 @@ export class LocalEventBridge implements ServiceEmulator {
       detail: JSON.parse(entry.Detail) as unknown,
     };
     this.archive(bus, event, entrySize(entry));
-    this.route(bus, event, entry.TraceHeader);
+    this.route(bus, event, entry.TraceHeader ?? requestTraceHeader);
     return { EventId: event.id as string };
   }
 
@@ -538,17 +544,17 @@ export class LocalEventBridge implements ServiceEmulator {
 
   async handle(request: EdgeRequest): Promise<EdgeResponse> {
     try {
-      return jsonResponse(this.perform(request.action ?? '', parseBody(request.body)));
+      return jsonResponse(this.perform(request.action ?? '', parseBody(request.body), headerValue(request.headers['x-amzn-trace-id'])));
     } catch (error) {
       if (error instanceof AwsServiceError) return jsonErrorResponse(error);
       throw error;
     }
   }
 
-  private perform(action: string, body: Record<string, any>): unknown {
+  private perform(action: string, body: Record<string, any>, requestTraceHeader?: string): unknown {
     switch (action) {
       case 'PutEvents':
-        return this.putEvents(body.Entries as PutEventsEntry[]);
+        return this.putEvents(body.Entries as PutEventsEntry[], requestTraceHeader);
       case 'CreateEventBus':
         return { EventBusArn: this.createEventBus(body.Name as string, body.Description as string | undefined) };
       case 'DescribeEventBus': {

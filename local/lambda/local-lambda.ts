@@ -92,7 +92,29 @@ export interface RegisteredFunction {
   readonly lastModified: string;
 }
 
+/**
+ * What the runtime does for X-Ray when tracing is active (local/xray/lambda-tracing.ts implements it): for each
+ * invocation, the trace header the handler sees in _X_AMZN_TRACE_ID (its Parent is the invocation's function
+ * segment), a wrapper giving the handler its own X-Ray context, and the function segment once it ends.
+ */
+export interface LambdaTracing {
+  begin(invocation: { readonly functionName: string; readonly functionArn: string; readonly requestId: string; readonly traceHeader?: string }): TracedInvocation;
+}
+
+export interface TracedInvocation {
+  readonly traceHeader: string;
+  run<T>(work: () => Promise<T>): Promise<T>;
+  end(outcome: { readonly error?: InvocationError }): void;
+}
+
+export interface InvokeOptions {
+  /** The caller's trace header (SQS AWSTraceHeader, a Step Functions task's); a new trace starts without one. */
+  readonly traceHeader?: string;
+}
+
 export interface LocalLambdaOptions {
+  /** Active tracing for every function; without it _X_AMZN_TRACE_ID is an unsampled id, as with tracing off. */
+  readonly tracing?: LambdaTracing;
   /** Defaults to AWS_REGION, then us-east-1. */
   readonly region?: string;
   /** The variables every function inherits beneath its own (AWS_ENDPOINT_URL, credentials); default the host's. */
@@ -137,11 +159,13 @@ export class LocalLambda implements ServiceEmulator {
   private readonly stopHooks = new Set<() => Promise<void>>();
   private readonly baseEnvironment?: Readonly<Record<string, string>>;
   private readonly random: () => number;
+  private readonly tracing?: LambdaTracing;
 
   constructor(options: LocalLambdaOptions = {}) {
     this.region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
     this.baseEnvironment = options.baseEnvironment;
     this.random = options.random ?? Math.random;
+    this.tracing = options.tracing;
     installEnvironmentIsolation();
   }
 
@@ -209,9 +233,10 @@ export class LocalLambda implements ServiceEmulator {
    * Invokes a function and waits for it: `{result}` or `{error: {errorType, errorMessage}}`, never a rejection for a
    * failing handler. Throws LambdaFunctionNotFoundError for an unknown function.
    */
-  async invoke(reference: string, payload: unknown): Promise<InvocationResult> {
+  async invoke(reference: string, payload: unknown, options: InvokeOptions = {}): Promise<InvocationResult> {
     const target = this.resolve(reference);
     const requestId = randomUUID();
+    const traced = this.tracing?.begin({ functionName: target.name, functionArn: target.arn, requestId, ...(options.traceHeader === undefined ? {} : { traceHeader: options.traceHeader }) });
     const event = jsonCopy(payload);
     const deadline = Date.now() + target.timeoutSeconds * 1000;
     const now = new Date();
@@ -242,7 +267,7 @@ export class LocalLambda implements ServiceEmulator {
       _HANDLER: 'index.handler',
       POWERTOOLS_SERVICE_NAME: target.name,
       ...target.environment,
-      _X_AMZN_TRACE_ID: traceId(),
+      _X_AMZN_TRACE_ID: traced?.traceHeader ?? traceId(),
     };
 
     let timer: NodeJS.Timeout | undefined;
@@ -257,7 +282,7 @@ export class LocalLambda implements ServiceEmulator {
       timer.unref();
       this.timers.add(timer);
     });
-    const run = runWithEnvironment(environment, async (): Promise<InvocationResult> => {
+    const work = async (): Promise<InvocationResult> => {
       try {
         await this.applyFaults(target.name);
         const result = await target.handler(event, context);
@@ -265,9 +290,12 @@ export class LocalLambda implements ServiceEmulator {
       } catch (error) {
         return { requestId, error: toInvocationError(error) };
       }
-    });
+    };
+    const run = runWithEnvironment(environment, () => (traced ? traced.run(work) : work()));
     try {
-      return await Promise.race([run, timedOut]);
+      const outcome = await Promise.race([run, timedOut]);
+      traced?.end(outcome);
+      return outcome;
     } finally {
       clearTimeout(timer);
       this.timers.delete(timer as NodeJS.Timeout);
@@ -275,9 +303,9 @@ export class LocalLambda implements ServiceEmulator {
   }
 
   /** Invocation type Event: starts the invocation and answers at once; the outcome goes to `onOutcome`. */
-  invokeAsync(reference: string, payload: unknown, onOutcome?: (outcome: InvocationResult) => void): void {
+  invokeAsync(reference: string, payload: unknown, onOutcome?: (outcome: InvocationResult) => void, options: InvokeOptions = {}): void {
     this.resolve(reference);
-    void this.invoke(reference, payload).then(onOutcome, () => undefined);
+    void this.invoke(reference, payload, options).then(onOutcome, () => undefined);
   }
 
   private async applyFaults(name: string): Promise<void> {

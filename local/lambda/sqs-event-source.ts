@@ -184,7 +184,9 @@ export class SqsEventSourceMapping {
     try {
       const eventSourceARN = this.sqs.queueArn(this.sqs.queue(this.spec.queue).name);
       const event = { Records: batch.map((message) => toRecord(message, eventSourceARN, this.sqs.region)) };
-      const outcome = await this.lambda.invoke(this.spec.functionName, event);
+      // As in AWS, the invocation continues the trace of the batch's first message that carries one.
+      const traceHeader = batch.map((message) => message.attributes.AWSTraceHeader).find((header) => header !== undefined);
+      const outcome = await this.lambda.invoke(this.spec.functionName, event, traceHeader === undefined ? {} : { traceHeader });
       if (outcome.error) throw new SqsEventSourceBatchFailedError(this.spec.functionName, outcome.error);
       keep = this.spec.reportBatchItemFailures ? failedIds(this.spec.functionName, outcome.result, batch) : new Set();
     } catch (error) {

@@ -139,7 +139,13 @@ const runBatch = async (entries: readonly BatchEntry[], each: (entry: BatchEntry
   return { Successful, Failed };
 };
 
-const sendOne = (sqs: LocalSqs, queueUrl: string, entry: Input): Record<string, unknown> => {
+/** The X-Amzn-Trace-Id header the X-Ray SDK adds: SQS keeps it as AWSTraceHeader when the message does not set one. */
+const requestTraceHeader = (request: EdgeRequest): string | undefined => {
+  const value = request.headers['x-amzn-trace-id'];
+  return Array.isArray(value) ? value[0] : value;
+};
+
+const sendOne = (sqs: LocalSqs, queueUrl: string, entry: Input, fallbackTraceHeader?: string): Record<string, unknown> => {
   const body = entry.MessageBody;
   if (body === undefined || body === null || body === '') throw missing('MessageBody');
   if (typeof body !== 'string') throw invalidParameter('Value for parameter MessageBody is invalid. Reason: must be a string.');
@@ -148,7 +154,7 @@ const sendOne = (sqs: LocalSqs, queueUrl: string, entry: Input): Record<string, 
     attributes: messageAttributesFrom(entry.MessageAttributes),
     delaySeconds: optionalInteger(entry, 'DelaySeconds'),
     messageGroupId: typeof entry.MessageGroupId === 'string' ? entry.MessageGroupId : undefined,
-    traceHeader: system?.AWSTraceHeader?.StringValue,
+    traceHeader: system?.AWSTraceHeader?.StringValue ?? fallbackTraceHeader,
   });
   return {
     MessageId: result.messageId,
@@ -209,14 +215,14 @@ const ACTIONS: Readonly<Record<string, Action>> = {
   ListDeadLetterSourceQueues: (sqs, input, request) => ({
     queueUrls: sqs.deadLetterSourceQueues(queueUrlOf(input)).map((name) => sqs.queueUrl(name, baseUrlOf(request))),
   }),
-  SendMessage: (sqs, input) => sendOne(sqs, queueUrlOf(input), input),
-  SendMessageBatch: (sqs, input) => {
+  SendMessage: (sqs, input, request) => sendOne(sqs, queueUrlOf(input), input, requestTraceHeader(request)),
+  SendMessageBatch: (sqs, input, request) => {
     const queueUrl = queueUrlOf(input);
     sqs.queue(queueUrl);
     const entries = batchEntries(input);
     const total = entries.reduce((size, entry) => size + Buffer.byteLength(String(entry.MessageBody ?? '')), 0);
     if (total > 1048576) throw new SqsError('BatchRequestTooLong', 'Batch requests cannot be longer than 1048576 bytes.');
-    return runBatch(entries, async (entry) => sendOne(sqs, queueUrl, entry));
+    return runBatch(entries, async (entry) => sendOne(sqs, queueUrl, entry, requestTraceHeader(request)));
   },
   ReceiveMessage: async (sqs, input) => {
     const systemNames = [...(stringList(input, 'AttributeNames') ?? []), ...(stringList(input, 'MessageSystemAttributeNames') ?? [])];

@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { AwsServiceError, jsonResponse, type EdgeRequest, type EdgeResponse, type ServiceEmulator } from '../edge/types';
 import * as asl from 'aws-local-stepfunctions';
+import { continueOrStart, formatTraceHeader, newSegmentId, type TraceContext } from '../xray/trace-header';
 import { polyfillPromiseWithResolvers } from './promise-with-resolvers';
 
 // The library calls Promise.withResolvers only while running, so installing it at load time is early enough.
@@ -15,8 +16,8 @@ polyfillPromiseWithResolvers();
 /** What a local function invocation answers: its result, or the error it threw. */
 export type InvokeOutcome = { readonly result?: unknown; readonly error?: { readonly errorType: string; readonly errorMessage: string } };
 
-/** Invokes a local function by ARN (the Lambda runtime's `LocalLambda.invoke`). */
-export type LambdaInvoker = (functionArn: string, payload: unknown) => Promise<InvokeOutcome>;
+/** Invokes a local function by ARN (the Lambda runtime's `LocalLambda.invoke`), with the trace header it continues. */
+export type LambdaInvoker = (functionArn: string, payload: unknown, options?: { readonly traceHeader?: string }) => Promise<InvokeOutcome>;
 
 export interface LocalStepFunctionsOptions {
   readonly invoke: LambdaInvoker;
@@ -27,6 +28,12 @@ export interface LocalStepFunctionsOptions {
    * so tests need not wait out real delays while the ASL stays unchanged. 1 (the default) keeps AWS's timing.
    */
   readonly timeScale?: number;
+  /**
+   * When set, executions are traced as with X-Ray tracing enabled in AWS: one segment per execution (continuing the
+   * StartExecution traceHeader, else the request's X-Amzn-Trace-Id, else a new trace), one subsegment per task
+   * attempt, and each Lambda task invoked with a trace header whose parent is its attempt's subsegment.
+   */
+  readonly emitSegment?: (document: Readonly<Record<string, unknown>>) => void;
 }
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
@@ -65,6 +72,8 @@ interface ExecutionRecord {
   abort?: () => void;
   /** Settles when the execution and its history are complete. */
   done: Promise<void>;
+  /** The execution's segment, when tracing. */
+  trace?: TraceContext & { readonly segmentId: string };
 }
 
 export class StepFunctionsLocalResourceError extends Error {
@@ -161,11 +170,12 @@ export class LocalStepFunctions implements ServiceEmulator {
     } catch (error) {
       throw new AwsServiceError('SerializationException', `The request body is not JSON: ${(error as Error).message}`);
     }
-    const answer = await this.dispatch(request.action, body);
+    const traceHeader = request.headers['x-amzn-trace-id'];
+    const answer = await this.dispatch(request.action, body, Array.isArray(traceHeader) ? traceHeader[0] : traceHeader);
     return jsonResponse(answer, 'application/x-amz-json-1.0');
   }
 
-  private async dispatch(action: string | undefined, body: Record<string, unknown>): Promise<unknown> {
+  private async dispatch(action: string | undefined, body: Record<string, unknown>, requestTraceHeader?: string): Promise<unknown> {
     switch (action) {
       case 'CreateStateMachine':
         return this.createStateMachine({ name: field(body, 'name'), definition: field(body, 'definition'), roleArn: typeof body.roleArn === 'string' ? body.roleArn : undefined, type: typeof body.type === 'string' ? body.type : undefined });
@@ -182,7 +192,11 @@ export class LocalStepFunctions implements ServiceEmulator {
         this.machines.delete(field(body, 'stateMachineArn'));
         return {};
       case 'StartExecution': {
-        const started = this.startExecution(field(body, 'stateMachineArn'), body.input === undefined ? '{}' : body.input, body.name);
+        if (body.traceHeader !== undefined && (typeof body.traceHeader !== 'string' || body.traceHeader.length > 256)) {
+          throw new AwsServiceError('ValidationException', "1 validation error detected: Value at 'traceHeader' failed to satisfy constraint: Member must have length less than or equal to 256");
+        }
+        const traceHeader = (body.traceHeader as string | undefined) ?? requestTraceHeader;
+        const started = this.startExecution(field(body, 'stateMachineArn'), body.input === undefined ? '{}' : body.input, body.name, traceHeader);
         return { executionArn: started.executionArn, startDate: seconds(started.startDate) };
       }
       case 'DescribeExecution':
@@ -295,7 +309,7 @@ export class LocalStepFunctions implements ServiceEmulator {
    * Starts an execution (also the in-process API for EventBridge targets). A running execution with the same name and
    * input is answered again, as AWS does; a different input, or a closed execution, is ExecutionAlreadyExists.
    */
-  startExecution(stateMachineArn: string, input: unknown, name?: unknown): { executionArn: string; startDate: number } {
+  startExecution(stateMachineArn: string, input: unknown, name?: unknown, traceHeader?: string): { executionArn: string; startDate: number } {
     const machine = this.machine(stateMachineArn);
     if (typeof input !== 'string') throw new AwsServiceError('InvalidExecutionInput', 'The execution input must be a JSON string');
     let parsedInput: unknown;
@@ -312,7 +326,9 @@ export class LocalStepFunctions implements ServiceEmulator {
       if (existing.status === 'RUNNING' && existing.input === input) return { executionArn: arn, startDate: existing.startDate };
       throw new AwsServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
-    const record: ExecutionRecord = { arn, name: executionName, stateMachineArn, input, startDate: Date.now(), status: 'RUNNING', history: [], done: Promise.resolve() };
+    const startDate = Date.now();
+    const trace = this.options.emitSegment ? { ...continueOrStart(traceHeader, startDate), segmentId: newSegmentId() } : undefined;
+    const record: ExecutionRecord = { arn, name: executionName, stateMachineArn, input, startDate, status: 'RUNNING', history: [], done: Promise.resolve(), ...(trace ? { trace } : {}) };
     this.executions.set(arn, record);
     record.done = this.run(machine, record, parsedInput);
     return { executionArn: arn, startDate: record.startDate };
@@ -358,7 +374,7 @@ export class LocalStepFunctions implements ServiceEmulator {
     const waitOverrides: Record<string, number> = {};
 
     for (const [stateName, state] of allStates(definition)) {
-      if (state.Type === 'Task') handlers[stateName] = (taskInput) => this.runTask(stateName, state, taskInput, history, failures);
+      if (state.Type === 'Task') handlers[stateName] = (taskInput) => this.runTask(stateName, state, taskInput, history, failures, record);
       if (state.Type === 'Wait' && typeof state.Seconds === 'number' && this.timeScale !== 1) waitOverrides[stateName] = state.Seconds * 1000 * this.timeScale;
       const retriers = state.Retry as { IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[] | undefined;
       if (retriers && this.timeScale !== 1) {
@@ -419,9 +435,26 @@ export class LocalStepFunctions implements ServiceEmulator {
         history.add('ExecutionFailed', { executionFailedEventDetails: { error: record.error, cause: record.cause } });
       }
     }
+    this.emitExecutionSegment(machine, record);
   }
 
-  private async runTask(stateName: string, state: AslState, taskInput: unknown, history: HistoryRecorder, failures: Map<string, number>): Promise<unknown> {
+  private emitExecutionSegment(machine: StateMachineRecord, record: ExecutionRecord): void {
+    if (!record.trace || !this.options.emitSegment) return;
+    const failed = record.status !== 'SUCCEEDED';
+    this.options.emitSegment({
+      name: machine.name,
+      id: record.trace.segmentId,
+      trace_id: record.trace.traceId,
+      ...(record.trace.parentId === undefined ? {} : { parent_id: record.trace.parentId }),
+      start_time: record.startDate / 1000,
+      end_time: (record.stopDate ?? Date.now()) / 1000,
+      origin: 'AWS::StepFunctions::StateMachine',
+      aws: { execution_arn: record.arn, execution_status: record.status },
+      ...(failed ? { fault: true, cause: { exceptions: [{ id: newSegmentId(), type: record.error ?? record.status, message: record.cause ?? record.status }] } } : {}),
+    });
+  }
+
+  private async runTask(stateName: string, state: AslState, taskInput: unknown, history: HistoryRecorder, failures: Map<string, number>, record: ExecutionRecord): Promise<unknown> {
     const resource = String(state.Resource);
     const timeoutInSeconds = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined;
     const attempt = history.beginTask(stateName);
@@ -447,10 +480,26 @@ export class LocalStepFunctions implements ServiceEmulator {
     }
 
     let outcome: InvokeOutcome;
+    const subsegmentId = record.trace ? newSegmentId() : undefined;
+    const taskStarted = Date.now();
     try {
-      outcome = await this.options.invoke(functionArn, payload);
+      outcome = await this.options.invoke(functionArn, payload, record.trace ? { traceHeader: formatTraceHeader({ traceId: record.trace.traceId, parentId: subsegmentId, sampled: record.trace.sampled }) } : {});
     } catch (error) {
       outcome = { error: { errorType: 'Lambda.ServiceException', errorMessage: error instanceof Error ? error.message : String(error) } };
+    }
+    if (record.trace && subsegmentId !== undefined) {
+      this.options.emitSegment?.({
+        type: 'subsegment',
+        name: stateName,
+        id: subsegmentId,
+        trace_id: record.trace.traceId,
+        parent_id: record.trace.segmentId,
+        start_time: taskStarted / 1000,
+        end_time: Date.now() / 1000,
+        namespace: 'aws',
+        aws: { function_arn: functionArn, state_type: 'Task' },
+        ...(outcome.error ? { fault: true, cause: { exceptions: [{ id: newSegmentId(), type: outcome.error.errorType, message: outcome.error.errorMessage }] } } : {}),
+      });
     }
     if (outcome.error) {
       failures.set(stateName, (failures.get(stateName) ?? 0) + 1);
