@@ -206,7 +206,7 @@ export const functions = [
     name: 'deliver-webhook',
     description: 'Processor: signed Standard Webhooks delivery to one endpoint',
     entry: 'lambdas/processors/deliver-webhook.ts',
-    timeoutSeconds: 20,
+    timeoutSeconds: 10,
     memoryMb: 256,
     access: { tables: ['orders'] },
   },
@@ -254,7 +254,9 @@ export const queues = [
   processingQueue('email', 'order.confirmed / order.failed -> confirmation and failure emails', 'send-email', 3, 30),
   processingQueue('receipts', 'order.confirmed -> PDF receipt', 'generate-receipt', 3, 60),
   processingQueue('webhooks', 'order events -> one delivery message per subscribed endpoint', 'fan-out-webhooks', 3, 30),
-  processingQueue('webhook-deliveries', 'one message per (endpoint, event); retries through the visibility timeout', 'deliver-webhook', 5, 5),
+  // Visibility 30 s >= the consumer's 10 s timeout (AWS refuses a mapping otherwise); the deliverer shortens the
+  // visibility of a failed message with ChangeMessageVisibility to back off, so attempts still end within 30 s.
+  processingQueue('webhook-deliveries', 'one message per (endpoint, event); retries through the visibility timeout', 'deliver-webhook', 5, 30),
   processingQueue('events-log', 'every event on the bus -> the events log', 'record-event', 5, 30),
 ] as const satisfies readonly QueueSpec[];
 
