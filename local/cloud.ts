@@ -26,6 +26,8 @@ import {
   type ResourceRef,
   type RuleTarget,
 } from '../core/platform/resources';
+import { demoUsersRoute, seedDemoIdentity, type DemoIdentity } from './cognito/demo-users';
+import { LocalCognito } from './cognito/local-cognito';
 import { controlPlaneRoute } from './control/control-plane';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb/dynamodb-local';
 import { createPlatformTables } from './dynamodb/create-tables';
@@ -86,6 +88,9 @@ export interface RunningLocalCloud extends LocalCloudContext {
     readonly s3: LocalS3;
     readonly ses: LocalSes;
     readonly secrets: LocalSecretsManager;
+    /** The user pool emulation and the demo users (alice, bob, admin) with their passwords. */
+    readonly cognito: LocalCognito;
+    readonly identity: DemoIdentity;
     readonly dynamoDbEndpoint: string;
     readonly dynamoDbPid: number;
     /** The X-Ray collector: its traces, and the daemon address (AWS_XRAY_DAEMON_ADDRESS) it listens on. */
@@ -222,6 +227,8 @@ export const startLocalCloud = async (options: LocalCloudOptions = {}): Promise<
   const s3 = new LocalS3();
   const ses = new LocalSes();
   const secretsManager = new LocalSecretsManager(region, ACCOUNT);
+  const cognito = new LocalCognito({ region });
+  let demoIdentity: DemoIdentity | undefined;
 
   let context: LocalCloudContext | undefined;
   const reset = async (): Promise<void> => {
@@ -249,8 +256,10 @@ export const startLocalCloud = async (options: LocalCloudOptions = {}): Promise<
     () =>
       startEdge(
         {
-          services: [new DynamoDbProxy(() => dynamoEndpoint), sqs, lambda, eventBridge, stepFunctions, s3, ses, secretsManager, new LocalXRay(traceStore)],
+          services: [new DynamoDbProxy(() => dynamoEndpoint), sqs, lambda, eventBridge, stepFunctions, s3, ses, secretsManager, new LocalXRay(traceStore), cognito],
           extraRoutes: [
+            cognito.route,
+            demoUsersRoute(() => demoIdentity),
             controlPlaneRoute({
               functions: {
                 listFunctions: () => lambda.listFunctions(),
@@ -279,6 +288,10 @@ export const startLocalCloud = async (options: LocalCloudOptions = {}): Promise<
   const dynamo: DynamoDbLocal = dynamoOutcome.value;
   dynamoEndpoint = dynamo.endpoint;
   sqs.setBaseUrl(edge.url);
+  cognito.setBaseUrl(edge.url);
+  const identity = seedDemoIdentity(cognito);
+  demoIdentity = identity;
+  log.info('demo users created (also listed by GET /_local/users)', { userPoolId: identity.userPoolId, users: identity.users.map(({ username, password, groups }) => ({ username, password, groups })) });
 
   const stop = async (): Promise<void> => {
     eventBridge.stop();
@@ -293,7 +306,7 @@ export const startLocalCloud = async (options: LocalCloudOptions = {}): Promise<
 
   try {
     const built = await build({ edgeUrl: edge.url, region, names, baseDir, dynamoEndpoint, sqs, lambda, eventBridge, stepFunctions, s3, secretsManager, log, daemonAddress: collector.address });
-    context = { edgeUrl: edge.url, env: built.apiEnvironment, names };
+    context = { edgeUrl: edge.url, env: { ...built.apiEnvironment, USER_POOL_ID: identity.userPoolId, USER_POOL_CLIENT_ID: identity.userPoolClientId }, names };
     if (options.seed) await options.seed(context);
     eventBridge.startSchedules();
     const readyMs = Date.now() - started;
@@ -302,7 +315,7 @@ export const startLocalCloud = async (options: LocalCloudOptions = {}): Promise<
       ...context,
       readyMs,
       missingFunctions: built.missingFunctions,
-      services: { sqs, lambda, eventBridge, stepFunctions, s3, ses, secrets: secretsManager, dynamoDbEndpoint: dynamo.endpoint, dynamoDbPid: dynamo.pid, xray: { store: traceStore, daemonAddress: collector.address } },
+      services: { sqs, lambda, eventBridge, stepFunctions, s3, ses, secrets: secretsManager, cognito, identity, dynamoDbEndpoint: dynamo.endpoint, dynamoDbPid: dynamo.pid, xray: { store: traceStore, daemonAddress: collector.address } },
       reset,
       stop,
     };
