@@ -14,6 +14,8 @@ import type { AuthSettings, TokenVerifier } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { apiRouter } from './routes/api-router';
+import { registerPostOrderRoutes } from './routes/post-order';
+import type { PostOrderDeps } from './routes/post-order';
 import type { AppState } from './types';
 
 export interface AppDeps {
@@ -27,6 +29,8 @@ export interface AppDeps {
   readonly now?: () => Date;
   readonly newId?: () => string;
   readonly idempotencyTtlSeconds?: number;
+  /** Webhooks, receipts, DLQ admin and partner ingestion (api/routes/post-order.ts); absent in tests of the orders API alone. */
+  readonly postOrder?: PostOrderDeps;
 }
 
 export const createApp = (deps: AppDeps): Koa<AppState> => {
@@ -42,6 +46,7 @@ export const createApp = (deps: AppDeps): Koa<AppState> => {
   const app = new Koa<AppState>({ proxy: false });
   app.silent = true;
   const router = apiRouter({ service, store: deps.store, now });
+  if (deps.postOrder !== undefined) registerPostOrderRoutes(router, deps.postOrder);
   app.use(errorHandler());
   app.use(requestContext(deps.logger));
   app.use(clientConfigRoute(deps.auth));

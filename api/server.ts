@@ -9,6 +9,7 @@ import { DynamoOrderStore } from '../core/store/dynamo-order-store';
 import { createApp } from './app';
 import { createAwsClients } from './aws-clients';
 import { loadConfig } from './config';
+import { postOrderDepsFromEnv } from './routes/post-order';
 import type { ApiConfig } from './config';
 import { loadAuthSettings } from './middleware/auth';
 import type { AuthSettings } from './middleware/auth';
@@ -26,7 +27,9 @@ export const startApiServer = async (config: Readonly<ApiConfig> = loadConfig(),
   const clients = createAwsClients();
   const store = new DynamoOrderStore(clients.documentClient, config.tableName);
   const publisher = new EventBridgePublisher(clients.eventBridge, config.eventBusName);
-  const app = createApp({ store, publisher, logger, auth, idempotencyTtlSeconds: config.idempotencyTtlSeconds });
+  const postOrder = postOrderDepsFromEnv(process.env, { store, documentClient: clients.documentClient, publisher, tableName: config.tableName });
+  if (postOrder.missingKeys.length > 0) logger.warn('settings missing: the routes that need them answer 503', { missingKeys: postOrder.missingKeys });
+  const app = createApp({ store, publisher, logger, auth, idempotencyTtlSeconds: config.idempotencyTtlSeconds, postOrder: postOrder.deps });
   const server: Server = app.listen(config.port, host);
   await new Promise<void>((resolveListen, reject) => {
     server.once('listening', resolveListen);
@@ -43,6 +46,7 @@ export const startApiServer = async (config: Readonly<ApiConfig> = loadConfig(),
         server.closeAllConnections();
         server.close(() => {
           clients.destroy();
+          postOrder.deps.destroy();
           resolveClose();
         });
       }),

@@ -11,6 +11,8 @@ import {
   ProductResponseSchema,
   PutProductRequestSchema,
 } from '../../core/domain/schemas';
+import { RegisterWebhookRequestSchema } from '../../core/webhooks/registration';
+import { postOrderOpenApiPaths } from './post-order';
 
 const schema = (zodSchema: z.ZodType, io: 'input' | 'output') => {
   const json = z.toJSONSchema(zodSchema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
@@ -88,6 +90,7 @@ export const buildOpenApiDocument = () => ({
         responses: { '200': { description: 'a page', ...json(page('EventRecord')) }, '403': error('not the admin') },
       },
     },
+    ...postOrderOpenApiPaths(schema(RegisterWebhookRequestSchema, 'input')),
     '/health': { get: { summary: 'Liveness', responses: { '200': { description: 'ok' } } } },
     '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
   },

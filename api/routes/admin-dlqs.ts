@@ -1,0 +1,92 @@
+/**
+ * Dead-letter queues for the admin: GET /api/admin/dlqs (depth, in flight, a few sample messages per DLQ) and
+ * POST /api/admin/dlqs/:name/redrive (StartMessageMoveTask back to each message's source queue). Only the
+ * platform's own DLQs, by their logical name from core/platform/resources.ts (`webhook-deliveries-dlq`).
+ */
+import { GetQueueAttributesCommand, GetQueueUrlCommand, QueueDoesNotExist, ReceiveMessageCommand, SQSClient, SQSServiceException, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
+import type Router from '@koa/router';
+import { deadLetterQueueName, failureQueues, physicalName, queues } from '../../core/platform/resources';
+import { ApiError } from '../errors';
+import { requireAdmin } from '../middleware/auth';
+import type { AppState } from '../types';
+
+/** Every dead-letter queue of the platform, by logical name. */
+export const DEAD_LETTER_QUEUES: readonly string[] = [...queues.map((queue) => deadLetterQueueName(queue.name)), ...failureQueues.map((queue) => queue.name)];
+
+export interface DlqRoutesDeps {
+  readonly sqs: SQSClient;
+  /** The stage prefix of physical names (`local`, `orders-dev`): physicalName(prefix, logical). */
+  readonly resourcePrefix: string;
+  /** Sample messages shown per queue. */
+  readonly sampleSize?: number;
+}
+
+export interface DlqSummary {
+  readonly name: string;
+  readonly queueName: string;
+  readonly depth: number;
+  readonly inFlight: number;
+  readonly samples: readonly { readonly messageId: string; readonly body: string; readonly receiveCount?: number; readonly sentAt?: string; readonly sourceArn?: string }[];
+}
+
+/** The stage prefix from the table's physical name (`<prefix>-orders`), so the API needs no extra setting. */
+export const resourcePrefixFromTableName = (tableName: string): string => tableName.replace(/-orders$/, '');
+
+export const registerDlqRoutes = (router: Router<AppState>, deps: DlqRoutesDeps): void => {
+  const locate = async (logical: string): Promise<{ url: string; arn: string; queueName: string }> => {
+    if (!DEAD_LETTER_QUEUES.includes(logical)) throw new ApiError(404, 'NOT_FOUND', `no dead-letter queue ${logical}; known: ${DEAD_LETTER_QUEUES.join(', ')}`);
+    const queueName = physicalName(deps.resourcePrefix, logical);
+    try {
+      const url = (await deps.sqs.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl ?? '';
+      const attributes = (await deps.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes ?? {};
+      return { url, arn: attributes.QueueArn ?? '', queueName };
+    } catch (error) {
+      if (error instanceof QueueDoesNotExist) throw new ApiError(404, 'NOT_FOUND', `the queue ${queueName} does not exist`, undefined, { cause: error });
+      throw error;
+    }
+  };
+
+  const summary = async (logical: string): Promise<DlqSummary> => {
+    const { url, queueName } = await locate(logical);
+    const attributes = (await deps.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes ?? {};
+    const depth = Number(attributes.ApproximateNumberOfMessages ?? 0);
+    // A peek: visibility 0 leaves the messages available; a DLQ has no redrive policy, so receiving them moves nothing.
+    const received =
+      depth === 0
+        ? []
+        : ((await deps.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: Math.min(10, deps.sampleSize ?? 3), VisibilityTimeout: 0, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }))).Messages ?? []);
+    return {
+      name: logical,
+      queueName,
+      depth,
+      inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
+      samples: received.map((message) => ({
+        messageId: message.MessageId ?? '',
+        body: (message.Body ?? '').slice(0, 4096),
+        ...(message.Attributes?.ApproximateReceiveCount === undefined ? {} : { receiveCount: Number(message.Attributes.ApproximateReceiveCount) }),
+        ...(message.Attributes?.SentTimestamp === undefined ? {} : { sentAt: new Date(Number(message.Attributes.SentTimestamp)).toISOString() }),
+        ...(message.Attributes?.DeadLetterQueueSourceArn === undefined ? {} : { sourceArn: message.Attributes.DeadLetterQueueSourceArn }),
+      })),
+    };
+  };
+
+  router.get('/api/admin/dlqs', async (ctx) => {
+    requireAdmin(ctx);
+    ctx.body = { items: await Promise.all(DEAD_LETTER_QUEUES.map(summary)) };
+  });
+
+  router.post('/api/admin/dlqs/:name/redrive', async (ctx) => {
+    requireAdmin(ctx);
+    const { arn, queueName } = await locate(ctx.params.name);
+    try {
+      const response = await deps.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: arn }));
+      ctx.status = 202;
+      ctx.body = { name: ctx.params.name, queueName, taskHandle: response.TaskHandle };
+    } catch (error) {
+      if (error instanceof SQSServiceException && (error.name === 'UnsupportedOperation' || error.name === 'InvalidParameterValue')) {
+        throw new ApiError(409, 'REDRIVE_REFUSED', `SQS refused the redrive: ${error.message}`, undefined, { cause: error });
+      }
+      throw error;
+    }
+  });
+};
