@@ -25,7 +25,6 @@ const json = (body: Record<string, unknown>) => ({ content: { 'application/json'
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const page = (item: string) => ({ type: 'object', properties: { items: { type: 'array', items: ref(item) }, nextCursor: { type: ['string', 'null'] } }, required: ['items', 'nextCursor'] });
 const error = (description: string) => ({ description, ...json(ref('Error')) });
-const caller = { name: 'X-Customer-Id', in: 'header', required: true, schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' }, description: 'The caller; `admin` is the admin (until Cognito tokens replace it)' };
 const pageParams = [
   { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 1, maximum: 100 } },
   { name: 'cursor', in: 'query', schema: { type: 'string' } },
@@ -43,12 +42,16 @@ export const buildOpenApiDocument = () => ({
       EventRecord: schema(EventRecordSchema, 'output'),
       Error: schema(ErrorResponseSchema, 'output'),
     },
+    securitySchemes: {
+      cognito: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Cognito ID token of the user pool in /config.json; the customer is its sub, the group admin is the admin. 401 without or with an invalid token.' },
+    },
   },
+  security: [{ cognito: [] }],
   paths: {
     '/api/orders': {
       post: {
         summary: 'Place an order (idempotent per caller and Idempotency-Key)',
-        parameters: [caller, { name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 255 } }],
+        parameters: [{ name: 'Idempotency-Key', in: 'header', required: true, schema: { type: 'string', minLength: 1, maxLength: 255 } }],
         requestBody: { required: true, ...json(ref('CreateOrderRequest')) },
         responses: {
           '201': { description: 'created', ...json(ref('Order')) },
@@ -61,14 +64,14 @@ export const buildOpenApiDocument = () => ({
       },
       get: {
         summary: "The caller's orders, newest first (the admin may filter by status)",
-        parameters: [caller, ...pageParams, { name: 'status', in: 'query', schema: { type: 'string' } }],
+        parameters: [...pageParams, { name: 'status', in: 'query', schema: { type: 'string' } }],
         responses: { '200': { description: 'a page', ...json(page('Order')) }, '400': error('invalid query') },
       },
     },
     '/api/orders/{id}': {
       get: {
         summary: 'One order of the caller',
-        parameters: [caller, { name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
         responses: { '200': { description: 'the order', ...json(ref('Order')) }, '404': error('no such order for this caller') },
       },
     },
@@ -78,7 +81,7 @@ export const buildOpenApiDocument = () => ({
     '/api/products/{id}': {
       put: {
         summary: 'Create or replace a product (admin)',
-        parameters: [caller, { name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+        parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
         requestBody: { required: true, ...json(ref('PutProductRequest')) },
         responses: { '200': { description: 'the product', ...json(ref('Product')) }, '400': error('invalid input'), '403': error('not the admin') },
       },
@@ -86,12 +89,13 @@ export const buildOpenApiDocument = () => ({
     '/api/events': {
       get: {
         summary: 'Events that crossed the bus, newest first (admin)',
-        parameters: [caller, ...pageParams],
+        parameters: [...pageParams],
         responses: { '200': { description: 'a page', ...json(page('EventRecord')) }, '403': error('not the admin') },
       },
     },
     ...postOrderOpenApiPaths(schema(RegisterWebhookRequestSchema, 'input')),
-    '/health': { get: { summary: 'Liveness', responses: { '200': { description: 'ok' } } } },
-    '/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1' } } } },
+    '/health': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'ok' } } } },
+    '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
+    '/config.json': { get: { summary: 'Where the dashboard signs in: {region, userPoolId, userPoolClientId, cognitoEndpoint}', security: [], responses: { '200': { description: 'the Cognito settings' } } } },
   },
 });
