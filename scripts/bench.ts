@@ -15,6 +15,7 @@ import { newOrder } from '../core/domain/order';
 import { orderEvent } from '../core/events/order-events';
 import { DynamoOrderStore } from '../core/store/dynamo-order-store';
 import { startEventBusStub } from '../api/dev/event-bus-stub';
+import { startTestCognito } from '../local/cognito/test-tokens';
 import { demoCatalog } from '../local/dynamodb/demo-catalog';
 import { freePort } from '../local/dynamodb/dynamodb-local';
 import { startLocalTable } from '../local/dynamodb/test-harness';
@@ -52,6 +53,8 @@ const waitForHealth = async (url: string) => {
 const main = async () => {
   const local = await startLocalTable();
   const bus = await startEventBusStub();
+  const identity = await startTestCognito();
+  const token = await identity.tokenFor('bench');
   const store = new DynamoOrderStore(local.documentClient, local.tableName);
   for (const product of demoCatalog(new Date().toISOString())) await store.putProduct(product);
   const port = await freePort();
@@ -67,6 +70,9 @@ const main = async () => {
       AWS_SECRET_ACCESS_KEY: 'local',
       AWS_ENDPOINT_URL_DYNAMODB: local.dynamo.endpoint,
       AWS_ENDPOINT_URL_EVENTBRIDGE: bus.endpoint,
+      AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: identity.endpoint,
+      USER_POOL_ID: identity.userPoolId,
+      USER_POOL_CLIENT_ID: identity.userPoolClientId,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -75,7 +81,7 @@ const main = async () => {
     await waitForHealth(url);
     say(`bench: ${seconds} s, ${connections} connections, DynamoDB Local ${local.dynamo.endpoint}, API ${url} (pid ${api.pid})`);
 
-    await autocannon({ url: `${url}/api/products`, connections: 4, duration: 1 });
+    await autocannon({ url: `${url}/api/products`, connections: 4, duration: 1, headers: { authorization: `Bearer ${token}` } });
     const http = await autocannon({
       url,
       connections,
@@ -84,7 +90,7 @@ const main = async () => {
         {
           method: 'POST',
           path: '/api/orders',
-          headers: { 'content-type': 'application/json', 'x-customer-id': 'bench' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
           body,
           setupRequest: (request: { headers: Record<string, string> }) => ({ ...request, headers: { ...request.headers, 'idempotency-key': ulid() } }),
         },
@@ -121,6 +127,7 @@ const main = async () => {
   } finally {
     api.kill('SIGTERM');
     await bus.stop();
+    await identity.stop();
     await local.stop();
   }
 };

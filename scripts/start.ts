@@ -1,7 +1,8 @@
 /**
  * `npm start` (interim, until the local cloud is wired in): DynamoDB Local with the `orders` table and a demo
- * catalog, a stand-in EventBridge PutEvents endpoint feeding the events log (unless AWS_ENDPOINT_URL_EVENTBRIDGE
- * or AWS_ENDPOINT_URL names a real one), the outbox relay on its local schedule, and the API on PORT (default 3000).
+ * catalog, the local Cognito with the demo users (passwords printed), a stand-in EventBridge PutEvents endpoint
+ * feeding the events log (unless AWS_ENDPOINT_URL_EVENTBRIDGE or AWS_ENDPOINT_URL names a real one), the outbox
+ * relay on its local schedule, and the API on PORT (default 3000).
  * Ctrl-C or SIGTERM stops every child.
  *
  * DYNAMODB_DATA_DIR=.data/dynamodb keeps the tables on disk between runs; by default they live in memory.
@@ -17,6 +18,7 @@ import type { EventBusStub } from '../api/dev/event-bus-stub';
 import { startApiServer } from '../api/server';
 import type { RunningApi } from '../api/server';
 import { createRelayHandler } from '../lambdas/outbox/outbox-relay';
+import { startTestCognito } from '../local/cognito/test-tokens';
 import { demoCatalog } from '../local/dynamodb/demo-catalog';
 import { startLocalTable } from '../local/dynamodb/test-harness';
 import type { LocalTable } from '../local/dynamodb/test-harness';
@@ -62,6 +64,12 @@ const main = async () => {
       process.env.AWS_ENDPOINT_URL_EVENTBRIDGE = bus.endpoint;
     }
 
+    const identity = await startTestCognito({ region: process.env.AWS_REGION });
+    stops.push(() => identity.stop());
+    process.env.USER_POOL_ID = identity.userPoolId;
+    process.env.USER_POOL_CLIENT_ID = identity.userPoolClientId;
+    process.env.AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER = identity.endpoint;
+
     const api: RunningApi = await startApiServer(loadConfig(), process.env.HOST?.trim() || '127.0.0.1');
     stops.push(() => api.stop());
 
@@ -77,7 +85,11 @@ const main = async () => {
 
     say(`DynamoDB Local  ${local.dynamo.endpoint} (table ${local.tableName}, pid ${local.dynamo.pid})`);
     say(`EventBridge     ${bus === undefined ? process.env.AWS_ENDPOINT_URL_EVENTBRIDGE ?? process.env.AWS_ENDPOINT_URL : `${bus.endpoint} (interim PutEvents stand-in feeding GET /api/events)`}`);
+    say(`Cognito (local) ${identity.endpoint} (user pool ${identity.userPoolId}, client ${identity.userPoolClientId})`);
+    for (const user of identity.identity.users) say(`  user ${user.username.padEnd(6)} password ${user.password}${user.groups.length > 0 ? `  groups ${user.groups.join(',')}` : ''}`);
     say(`orders API      ${api.url}   (try: curl ${api.url}/api/products)`);
+    const alicePassword = identity.identity.users.find((user) => user.username === 'alice')?.password ?? '';
+    say(`sign in: TOKEN=$(curl -s ${identity.endpoint}/ -H 'content-type: application/x-amz-json-1.1' -H 'x-amz-target: AWSCognitoIdentityProviderService.InitiateAuth' -d '{"AuthFlow":"USER_PASSWORD_AUTH","ClientId":"${identity.userPoolClientId}","AuthParameters":{"USERNAME":"alice","PASSWORD":"${alicePassword}"}}' | node -pe 'JSON.parse(require("fs").readFileSync(0)).AuthenticationResult.IdToken')`);
     say('Ctrl-C stops everything.');
   } catch (error) {
     logger.error('npm start failed', error as Error);
