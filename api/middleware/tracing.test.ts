@@ -1,0 +1,96 @@
+import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import Router from '@koa/router';
+import Koa from 'koa';
+import type { AddressInfo } from 'node:net';
+import { startDaemonCollector, type RunningDaemonCollector } from '../../local/xray/daemon-collector';
+import { TraceStore } from '../../local/xray/trace-store';
+import type { AppState } from '../types';
+import { traceAwsClients, tracing } from './tracing';
+
+const ORDER = '01J00000000000000000000000';
+
+describe('tracing middleware', () => {
+  let collector: RunningDaemonCollector;
+  let store: TraceStore;
+  let server: ReturnType<Koa['listen']>;
+  let url: string;
+  const sentEntries: unknown[] = [];
+
+  beforeAll(async () => {
+    store = new TraceStore();
+    collector = await startDaemonCollector(store);
+    const AWSXRay = (await import('aws-xray-sdk-core')).default;
+    AWSXRay.setDaemonAddress(collector.address);
+    AWSXRay.setContextMissingStrategy('IGNORE_ERROR');
+    const events = new EventBridgeClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    traceAwsClients(events);
+    // Answers PutEvents without a network, after every other middleware has run.
+    events.middlewareStack.add(
+      () => async (args: { input: unknown; request?: unknown }) => {
+        sentEntries.push((args.input as { Entries?: unknown[] }).Entries);
+        return { output: { FailedEntryCount: 0, Entries: [{ EventId: '1' }], $metadata: {} }, response: {} };
+      },
+      { step: 'finalizeRequest', name: 'answerLocally', priority: 'low' },
+    );
+    const router = new Router<AppState>();
+    router.post('/api/orders', async (ctx) => {
+      await events.send(new PutEventsCommand({ Entries: [{ Source: 'orders.platform', DetailType: 'order.created', Detail: '{}' }] }));
+      ctx.status = 201;
+      ctx.body = { orderId: ORDER };
+    });
+    router.get('/api/orders/:id', (ctx) => {
+      ctx.throw(404, 'no such order');
+    });
+    const app = new Koa<AppState>();
+    app.silent = true;
+    app.use(async (ctx, next) => {
+      try {
+        await next();
+      } catch (error) {
+        ctx.status = (error as { status?: number }).status ?? 500;
+      }
+    });
+    app.use(tracing('orders-api'));
+    app.use(router.routes());
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => server.close(resolve));
+    await collector.close();
+  });
+
+  const traceOf = async (response: Response): Promise<Record<string, unknown>> => {
+    const traceId = /Root=([^;]+)/.exec(response.headers.get('x-amzn-trace-id') ?? '')?.[1] ?? '';
+    for (let i = 0; i < 100 && !store.has(traceId); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    return JSON.parse(store.getTrace(traceId)?.Segments[0]?.Document ?? '{}') as Record<string, unknown>;
+  };
+
+  it('sends one segment per request, annotated with the order id, with the PutEvents call as a subsegment', async () => {
+    const response = await fetch(`${url}/api/orders`, { method: 'POST' });
+
+    const segment = await traceOf(response);
+
+    expect(segment).toMatchObject({ name: 'orders-api', annotations: { orderId: ORDER }, http: { request: { method: 'POST' }, response: { status: 201 } } });
+    expect(segment.subsegments).toEqual([expect.objectContaining({ name: 'EventBridge', aws: expect.objectContaining({ operation: 'PutEvents' }) })]);
+  });
+
+  it('puts the trace header into every PutEvents entry so the trace continues through EventBridge', async () => {
+    const response = await fetch(`${url}/api/orders`, { method: 'POST' });
+
+    const segment = await traceOf(response);
+
+    expect(sentEntries.at(-1)).toEqual([expect.objectContaining({ TraceHeader: `Root=${String(segment.trace_id)};Parent=${String(segment.id)};Sampled=1` })]);
+  });
+
+  it('continues an incoming trace header and flags a 4xx as an error', async () => {
+    const response = await fetch(`${url}/api/orders/${ORDER}`, { headers: { 'X-Amzn-Trace-Id': 'Root=1-65f00000-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1' } });
+
+    const segment = await traceOf(response);
+
+    expect(response.status).toBe(404);
+    expect(segment).toMatchObject({ trace_id: '1-65f00000-0123456789abcdef01234567', parent_id: '53995c3f42cd8ad8', error: true, annotations: { orderId: ORDER } });
+    expect(segment.fault).toBeUndefined();
+  });
+});

@@ -1,0 +1,78 @@
+/**
+ * X-Ray tracing for the API (aws-xray-sdk-core, as on Fargate with the X-Ray daemon sidecar): one segment per
+ * request, continuing an incoming X-Amzn-Trace-Id, with the HTTP request and status, error (4xx), throttle (429) and
+ * fault (5xx) flags and the `orderId` annotation; AWS SDK calls become subsegments (`traceAwsClients`), and PutEvents
+ * entries carry the trace header so the trace continues through EventBridge, SQS, Step Functions and the Lambdas.
+ * The daemon is AWS_XRAY_DAEMON_ADDRESS (default 127.0.0.1:2000); AWS_XRAY_CONTEXT_MISSING is honoured by the SDK.
+ */
+import AWSXRay from 'aws-xray-sdk-core';
+import type { Middleware } from 'koa';
+import type { AppState } from '../types';
+
+/** The trace header of the current (sub)segment, for a hop the SDK does not propagate itself; undefined outside a trace. */
+export const currentTraceHeader = (): string | undefined => {
+  const current = AWSXRay.getSegment();
+  if (current === undefined) return undefined;
+  const traceId = 'segment' in current && current.segment ? current.segment.trace_id : (current as AWSXRay.Segment).trace_id;
+  return `Root=${traceId};Parent=${current.id};Sampled=${(current as { notTraced?: boolean }).notTraced ? 0 : 1}`;
+};
+
+interface TraceableClient {
+  readonly middlewareStack: { add(middleware: unknown, options: { step: 'initialize'; name: string }): void };
+}
+
+/** Captures SDK v3 clients (one subsegment per call) and makes PutEvents carry the trace header in every entry. */
+export const traceAwsClients = (...clients: TraceableClient[]): void => {
+  for (const client of clients) {
+    AWSXRay.captureAWSv3Client(client as never);
+    client.middlewareStack.add(
+      (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: unknown }) => {
+        const input = args.input as { Entries?: { TraceHeader?: string }[] };
+        const header = context.commandName === 'PutEventsCommand' ? currentTraceHeader() : undefined;
+        if (header === undefined || !Array.isArray(input.Entries)) return next(args);
+        return next({ ...args, input: { ...input, Entries: input.Entries.map((entry) => ({ TraceHeader: header, ...entry })) } });
+      },
+      { step: 'initialize', name: 'xrayPutEventsTraceHeader' },
+    );
+  }
+};
+
+const ORDER_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+
+const orderIdOf = (params: Record<string, string> | undefined, body: unknown): string | undefined => {
+  const fromPath = params?.id;
+  if (fromPath !== undefined && ORDER_ID.test(fromPath)) return fromPath;
+  const fromBody = body !== null && typeof body === 'object' ? (body as { orderId?: unknown }).orderId : undefined;
+  return typeof fromBody === 'string' && ORDER_ID.test(fromBody) ? fromBody : undefined;
+};
+
+/** The tracing middleware; put it right after the error handler so it sees every error before it is answered. */
+export const tracing = (serviceName: string): Middleware<AppState> => async (ctx, next) => {
+  const incoming = AWSXRay.utils.processTraceData(ctx.get('x-amzn-trace-id'));
+  const segment = new AWSXRay.Segment(serviceName, incoming.root, incoming.parent);
+  if (incoming.sampled === '0') (segment as unknown as { notTraced: boolean }).notTraced = true;
+  segment.addIncomingRequestData(new AWSXRay.middleware.IncomingRequestData(ctx.req));
+  ctx.set('X-Amzn-Trace-Id', `Root=${segment.trace_id}`);
+  const namespace = AWSXRay.getNamespace();
+  await namespace.runPromise(async () => {
+    AWSXRay.setSegment(segment);
+    let status = 500;
+    try {
+      await next();
+      status = ctx.status;
+    } catch (error) {
+      const exposed = error as { status?: unknown; statusCode?: unknown };
+      status = typeof exposed.status === 'number' ? exposed.status : typeof exposed.statusCode === 'number' ? exposed.statusCode : 500;
+      if (status >= 500) segment.addError(error instanceof Error ? error : String(error));
+      throw error;
+    } finally {
+      if (status === 429) segment.addThrottleFlag();
+      if (status >= 400 && status < 500) segment.addErrorFlag();
+      if (status >= 500) segment.addFaultFlag();
+      const orderId = orderIdOf(ctx.params as Record<string, string> | undefined, ctx.body);
+      if (orderId !== undefined) segment.addAnnotation('orderId', orderId);
+      (segment as unknown as { http?: { close(response: { statusCode: number }): void } }).http?.close({ statusCode: status });
+      segment.close();
+    }
+  });
+};

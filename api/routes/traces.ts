@@ -1,0 +1,199 @@
+/**
+ * Traces, read from X-Ray through @aws-sdk/client-xray (the local cloud answers the same API):
+ *
+ *   GET /api/orders/:id/trace   the order's owner or the admin: every segment of the traces annotated with the
+ *                               order id, flat, ready for a waterfall
+ *   GET /api/traces             admin: trace summaries filtered by annotation (`annotation=orderId:01J...`, repeatable,
+ *                               ANDed), `fault`/`error`/`throttle`=true|false, `since`/`until` (ISO; default the last 6 h)
+ */
+import { BatchGetTracesCommand, GetTraceSummariesCommand, type TraceSummary, type XRayClient } from '@aws-sdk/client-xray';
+import type Router from '@koa/router';
+import { z } from 'zod';
+import type { Order } from '../../core/domain/order';
+import { ApiError } from '../errors';
+import { requireAdmin, requireCaller } from '../middleware/auth';
+import type { AppState } from '../types';
+
+export interface TraceRoutesDeps {
+  readonly xray: XRayClient;
+  readonly store: { getOrder(orderId: string): Promise<Pick<Order, 'customerId' | 'createdAt'> | undefined> };
+  readonly now: () => Date;
+}
+
+/** One (sub)segment of a trace, as the dashboard's waterfall draws it. Times are epoch milliseconds. */
+export interface TraceSegmentView {
+  readonly traceId: string;
+  readonly id: string;
+  readonly parentId: string | null;
+  /** The service or step: `orders-api`, `local-charge-payment`, `ChargePayment`, `EventBridge`, ... */
+  readonly name: string;
+  /** AWS::ECS::Container, AWS::Lambda::Function, AWS::StepFunctions::StateMachine; null for subsegments. */
+  readonly origin: string | null;
+  /** `PutEvents`, `GET /api/orders/...`; null when the segment names no operation. */
+  readonly operation: string | null;
+  readonly kind: 'segment' | 'subsegment';
+  readonly start: number;
+  readonly end: number | null;
+  readonly durationMs: number | null;
+  readonly inProgress: boolean;
+  readonly error: boolean;
+  readonly fault: boolean;
+  readonly throttle: boolean;
+  readonly httpStatus: number | null;
+  readonly annotations: Readonly<Record<string, string | number | boolean>>;
+  readonly cause: { readonly type: string; readonly message: string } | null;
+}
+
+const OrderIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+const ANNOTATION = /^([A-Za-z0-9_]{1,100}):([^"\\]{1,200})$/;
+const HOUR = 3600_000;
+
+type RawDocument = {
+  id: string;
+  name: string;
+  trace_id?: string;
+  parent_id?: string;
+  type?: string;
+  origin?: string;
+  start_time: number;
+  end_time?: number;
+  in_progress?: boolean;
+  error?: boolean;
+  fault?: boolean;
+  throttle?: boolean;
+  annotations?: Record<string, string | number | boolean>;
+  aws?: { operation?: string };
+  http?: { request?: { method?: string; url?: string }; response?: { status?: number } };
+  cause?: { exceptions?: { type?: string; message?: string }[] };
+  subsegments?: RawDocument[];
+};
+
+const operationOf = (doc: RawDocument): string | null => {
+  if (typeof doc.aws?.operation === 'string') return doc.aws.operation;
+  const request = doc.http?.request;
+  if (request?.method && request.url) {
+    let path = request.url;
+    try {
+      path = new URL(request.url).pathname;
+    } catch {
+      // a relative URL is already a path
+    }
+    return `${request.method} ${path}`;
+  }
+  return null;
+};
+
+/** Flattens BatchGetTraces documents (segments with nested subsegments) into waterfall rows, in start order. */
+export const flattenTrace = (traceId: string, documents: readonly string[]): TraceSegmentView[] => {
+  const rows: TraceSegmentView[] = [];
+  const visit = (doc: RawDocument, parentId: string | null, kind: 'segment' | 'subsegment'): void => {
+    const exception = doc.cause?.exceptions?.[0];
+    rows.push({
+      traceId,
+      id: doc.id,
+      parentId: doc.parent_id ?? parentId,
+      name: doc.name,
+      origin: doc.origin ?? null,
+      operation: operationOf(doc),
+      kind,
+      start: Math.round(doc.start_time * 1000),
+      end: doc.end_time === undefined ? null : Math.round(doc.end_time * 1000),
+      durationMs: doc.end_time === undefined ? null : Math.round((doc.end_time - doc.start_time) * 1000),
+      inProgress: doc.in_progress === true,
+      error: doc.error === true,
+      fault: doc.fault === true,
+      throttle: doc.throttle === true,
+      httpStatus: typeof doc.http?.response?.status === 'number' ? doc.http.response.status : null,
+      annotations: doc.annotations ?? {},
+      cause: exception ? { type: exception.type ?? 'Error', message: exception.message ?? '' } : null,
+    });
+    for (const child of doc.subsegments ?? []) visit(child, doc.id, 'subsegment');
+  };
+  for (const document of documents) {
+    const doc = JSON.parse(document) as RawDocument;
+    visit(doc, null, doc.type === 'subsegment' ? 'subsegment' : 'segment');
+  }
+  return rows.sort((a, b) => a.start - b.start);
+};
+
+const summaries = async (xray: XRayClient, start: Date, end: Date, filter: string): Promise<TraceSummary[]> => {
+  const found: TraceSummary[] = [];
+  let token: string | undefined;
+  do {
+    const page = await xray.send(new GetTraceSummariesCommand({ StartTime: start, EndTime: end, FilterExpression: filter, ...(token ? { NextToken: token } : {}) }));
+    found.push(...(page.TraceSummaries ?? []));
+    token = page.NextToken;
+  } while (token !== undefined && found.length < 500);
+  return found;
+};
+
+const parseTime = (value: unknown, name: string, fallback: Date): Date => {
+  if (value === undefined) return fallback;
+  const date = typeof value === 'string' ? new Date(value) : new Date(Number.NaN);
+  if (Number.isNaN(date.getTime())) throw new ApiError(400, 'INVALID_QUERY', `${name} must be an ISO 8601 date-time`);
+  return date;
+};
+
+const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+
+/** Builds the filter expression of GET /api/traces; bad input is a 400 that queries nothing. */
+export const tracesFilter = (query: Record<string, string | string[] | undefined>): string => {
+  const terms: string[] = [];
+  for (const annotation of list(query.annotation)) {
+    const match = ANNOTATION.exec(annotation);
+    if (!match) throw new ApiError(400, 'INVALID_QUERY', 'annotation must be key:value (key letters, digits or _; value without quotes or backslashes)');
+    terms.push(`annotation.${match[1]} = "${match[2]}"`);
+  }
+  for (const flag of ['fault', 'error', 'throttle'] as const) {
+    const [value, ...more] = list(query[flag]);
+    if (value === undefined) continue;
+    if (more.length > 0 || (value !== 'true' && value !== 'false')) throw new ApiError(400, 'INVALID_QUERY', `${flag} must be true or false`);
+    terms.push(`${flag} = ${value}`);
+  }
+  return terms.join(' AND ');
+};
+
+export const registerTraceRoutes = (router: Router<AppState>, deps: TraceRoutesDeps): void => {
+  router.get('/api/orders/:id/trace', async (ctx) => {
+    const caller = requireCaller(ctx);
+    const orderId = OrderIdSchema.safeParse(ctx.params.id);
+    const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
+    if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin)) throw new ApiError(404, 'NOT_FOUND', 'no such order');
+    const created = new Date(order.createdAt).getTime();
+    const start = new Date(created - HOUR);
+    const end = new Date(Math.max(deps.now().getTime(), created + HOUR));
+    const traceIds = (await summaries(deps.xray, start, end, `annotation.orderId = "${orderId.data}"`)).flatMap((summary) => (summary.Id ? [summary.Id] : []));
+    const segments: TraceSegmentView[] = [];
+    for (let index = 0; index < traceIds.length; index += 5) {
+      const answer = await deps.xray.send(new BatchGetTracesCommand({ TraceIds: traceIds.slice(index, index + 5) }));
+      for (const trace of answer.Traces ?? []) segments.push(...flattenTrace(trace.Id ?? '', (trace.Segments ?? []).flatMap((segment) => (segment.Document ? [segment.Document] : []))));
+    }
+    ctx.body = { orderId: orderId.data, traceIds, segments: segments.sort((a, b) => a.start - b.start) };
+  });
+
+  router.get('/api/traces', async (ctx) => {
+    requireAdmin(ctx);
+    const query = ctx.query as Record<string, string | string[] | undefined>;
+    const filter = tracesFilter(query);
+    const until = parseTime(query.until, 'until', deps.now());
+    const since = parseTime(query.since, 'since', new Date(until.getTime() - 6 * HOUR));
+    if (since > until) throw new ApiError(400, 'INVALID_QUERY', 'since must not be after until');
+    const found = await summaries(deps.xray, since, until, filter);
+    ctx.body = {
+      items: found.map((summary) => ({
+        traceId: summary.Id,
+        start: summary.StartTime ? summary.StartTime.getTime() : null,
+        durationMs: summary.Duration === undefined ? null : Math.round(summary.Duration * 1000),
+        responseTimeMs: summary.ResponseTime === undefined ? null : Math.round(summary.ResponseTime * 1000),
+        fault: summary.HasFault === true,
+        error: summary.HasError === true,
+        throttle: summary.HasThrottle === true,
+        partial: summary.IsPartial === true,
+        services: (summary.ServiceIds ?? []).flatMap((service) => (service.Name ? [service.Name] : [])),
+        annotations: Object.fromEntries(
+          Object.entries(summary.Annotations ?? {}).map(([key, values]) => [key, values.map((v) => v.AnnotationValue?.StringValue ?? v.AnnotationValue?.NumberValue ?? v.AnnotationValue?.BooleanValue ?? null)]),
+        ),
+      })),
+    };
+  });
+};
