@@ -30,7 +30,8 @@ export class AuthLayer extends Construct {
       name: `${props.prefix}-dashboard`,
       userPoolId: this.userPool.id,
       generateSecret: false,
-      explicitAuthFlows: ['ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      // The dashboard signs in with USER_PASSWORD_AUTH over HTTPS (the same call the local Cognito serves); SRP stays allowed.
+      explicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_USER_SRP_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       preventUserExistenceErrors: 'ENABLED',
       accessTokenValidity: 1,
       idTokenValidity: 1,

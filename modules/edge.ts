@@ -1,5 +1,5 @@
 /**
- * Edge layer: the API Gateway HTTP API that exposes POST /webhooks/ingest to partners (the ingest function
+ * Edge layer: the API Gateway HTTP API that exposes POST /webhooks/ingest/{partnerId} to partners (the ingest function
  * verifies signatures), and the dashboard as static files in a private S3 bucket behind CloudFront with
  * origin access control.
  */
@@ -42,7 +42,7 @@ export class EdgeLayer extends Construct {
       payloadFormatVersion: '2.0',
       timeoutMilliseconds: 10000,
     });
-    new Apigatewayv2Route(this, 'ingest-route', { apiId: this.httpApi.id, routeKey: 'POST /webhooks/ingest', target: `integrations/${integration.id}` });
+    new Apigatewayv2Route(this, 'ingest-route', { apiId: this.httpApi.id, routeKey: 'POST /webhooks/ingest/{partnerId}', target: `integrations/${integration.id}` });
     const accessLogs = new CloudwatchLogGroup(this, 'ingest-access-logs', { name: `/aws/apigateway/${prefix}-ingest`, retentionInDays: props.logRetentionDays });
     new Apigatewayv2Stage(this, 'ingest-stage', {
       apiId: this.httpApi.id,
@@ -59,7 +59,7 @@ export class EdgeLayer extends Construct {
       action: 'lambda:InvokeFunction',
       functionName: props.ingestFunction.functionName,
       principal: 'apigateway.amazonaws.com',
-      sourceArn: `${this.httpApi.executionArn}/*/*/webhooks/ingest`,
+      sourceArn: `${this.httpApi.executionArn}/*/*/webhooks/ingest/*`,
     });
 
     const site = new PrivateBucket(this, 'dashboard', { bucketName: `${prefix}-dashboard`, forceDestroy: props.forceDestroy });

@@ -6,6 +6,7 @@ import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
 import { CloudfrontDistribution } from '@cdktf/provider-aws/lib/cloudfront-distribution';
 import { CognitoUserGroup } from '@cdktf/provider-aws/lib/cognito-user-group';
+import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
@@ -240,7 +241,8 @@ describe('api layer', () => {
 describe('auth, edge, secrets and observability layers', () => {
   it('has the admin group, the ingest route and the dashboard distribution', () => {
     expect(dev.synth).toHaveResourceWithProperties(CognitoUserGroup, { name: 'admin' });
-    expect(dev.synth).toHaveResourceWithProperties(Apigatewayv2Route, { route_key: 'POST /webhooks/ingest' });
+    expect(dev.synth).toHaveResourceWithProperties(Apigatewayv2Route, { route_key: 'POST /webhooks/ingest/{partnerId}' });
+    expect(dev.synth).toHaveResourceWithProperties(CognitoUserPoolClient, { explicit_auth_flows: expect.arrayContaining(['ALLOW_USER_PASSWORD_AUTH']), generate_secret: false });
     expect(dev.synth).toHaveResourceWithProperties(CloudfrontDistribution, { origin: [expect.objectContaining({ origin_access_control_id: expect.any(String) })] });
     for (const secret of secrets) expect(dev.synth).toHaveResourceWithProperties(SecretsmanagerSecret, { name: physicalName(prefix, secret.name) });
   });

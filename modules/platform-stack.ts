@@ -152,7 +152,7 @@ export class PlatformStack extends TerraformStack {
     });
 
     new TerraformOutput(this, 'api_url', { value: `${config.certificateArn === undefined ? 'http' : 'https'}://${this.api.loadBalancer.dnsName}` });
-    new TerraformOutput(this, 'ingest_url', { value: `${edge.httpApi.apiEndpoint}/webhooks/ingest` });
+    new TerraformOutput(this, 'ingest_url', { value: `${edge.httpApi.apiEndpoint}/webhooks/ingest/{partnerId}` });
     new TerraformOutput(this, 'dashboard_url', { value: `https://${edge.distribution.domainName}` });
     new TerraformOutput(this, 'ecr_repository_url', { value: this.api.repository.repositoryUrl });
     new TerraformOutput(this, 'user_pool_id', { value: auth.userPool.id });
