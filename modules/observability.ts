@@ -1,6 +1,7 @@
 /**
  * Observability layer: an SNS topic (email to the stage's alarm address) and alarms on every dead-letter queue's
- * depth, every state machine's ExecutionsFailed, the API's 5xx and p99 latency; one CloudWatch dashboard.
+ * depth, every state machine's ExecutionsFailed, the API's 5xx and p99 latency; one CloudWatch dashboard; the X-Ray
+ * group and sampling rule of the platform's traces.
  */
 import { Construct } from 'constructs';
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
@@ -9,6 +10,8 @@ import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
+import { XrayGroup } from '@cdktf/provider-aws/lib/xray-group';
+import { XraySamplingRule } from '@cdktf/provider-aws/lib/xray-sampling-rule';
 import { physicalName } from '../core/platform/resources';
 
 export interface ObservabilityLayerProps {
@@ -34,6 +37,28 @@ export class ObservabilityLayer extends Construct {
     this.topic = new SnsTopic(this, 'alarms', { name: `${prefix}-alarms` });
     new SnsTopicSubscription(this, 'alarms-email', { topicArn: this.topic.arn, protocol: 'email', endpoint: props.alarmEmail });
     const actions = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
+
+    // Every order's path (API -> EventBridge -> Step Functions -> Lambda -> SQS -> processors) starts at the API
+    // (segment name orders-api, POWERTOOLS_SERVICE_NAME of the task); the group collects those traces and the rule
+    // samples the API's requests that start them.
+    new XrayGroup(this, 'traces', {
+      groupName: `${prefix}-orders`,
+      filterExpression: 'service("orders-api")',
+      insightsConfiguration: { insightsEnabled: true, notificationsEnabled: false },
+    });
+    new XraySamplingRule(this, 'api-sampling', {
+      ruleName: `${prefix}-api`.slice(0, 32),
+      priority: 100,
+      version: 1,
+      reservoirSize: 5,
+      fixedRate: 1,
+      serviceName: 'orders-api',
+      serviceType: '*',
+      host: '*',
+      httpMethod: '*',
+      urlPath: '/api/*',
+      resourceArn: '*',
+    });
 
     for (const name of props.deadLetterQueueNames) {
       const queueName = physicalName(prefix, name);

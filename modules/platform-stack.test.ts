@@ -7,6 +7,8 @@ import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric
 import { CloudfrontDistribution } from '@cdktf/provider-aws/lib/cloudfront-distribution';
 import { CognitoUserGroup } from '@cdktf/provider-aws/lib/cognito-user-group';
 import { CognitoUserPoolClient } from '@cdktf/provider-aws/lib/cognito-user-pool-client';
+import { XrayGroup } from '@cdktf/provider-aws/lib/xray-group';
+import { XraySamplingRule } from '@cdktf/provider-aws/lib/xray-sampling-rule';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { EcsService } from '@cdktf/provider-aws/lib/ecs-service';
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
@@ -245,6 +247,11 @@ describe('auth, edge, secrets and observability layers', () => {
     expect(dev.synth).toHaveResourceWithProperties(CognitoUserPoolClient, { explicit_auth_flows: expect.arrayContaining(['ALLOW_USER_PASSWORD_AUTH']), generate_secret: false });
     expect(dev.synth).toHaveResourceWithProperties(CloudfrontDistribution, { origin: [expect.objectContaining({ origin_access_control_id: expect.any(String) })] });
     for (const secret of secrets) expect(dev.synth).toHaveResourceWithProperties(SecretsmanagerSecret, { name: physicalName(prefix, secret.name) });
+  });
+
+  it('has the X-Ray group and a sampling rule for the API that starts every order trace', () => {
+    expect(dev.synth).toHaveResourceWithProperties(XrayGroup, { filter_expression: 'service("orders-api")' });
+    expect(dev.synth).toHaveResourceWithProperties(XraySamplingRule, { service_name: 'orders-api', url_path: '/api/*', fixed_rate: 1 });
   });
 
   it('alarms on every DLQ, failed saga executions, API 5xx and p99 latency', () => {
