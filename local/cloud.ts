@@ -29,6 +29,7 @@ import {
 import { demoUsersRoute, seedDemoIdentity, type DemoIdentity } from './cognito/demo-users';
 import { LocalCognito } from './cognito/local-cognito';
 import { controlPlaneRoute } from './control/control-plane';
+import { demoPartnerSecretValue, partnersRoute } from './control/partners-route';
 import { startDynamoDbLocal, type DynamoDbLocal } from './dynamodb/dynamodb-local';
 import { createPlatformTables } from './dynamodb/create-tables';
 import { DynamoDbProxy } from './dynamodb-proxy/dynamodb-proxy';
@@ -260,6 +261,13 @@ export const startLocalCloud = async (options: LocalCloudOptions = {}): Promise<
           extraRoutes: [
             cognito.route,
             demoUsersRoute(() => demoIdentity),
+            partnersRoute(() => {
+              try {
+                return secretsManager.find(names('partner-secrets')).value;
+              } catch {
+                return undefined;
+              }
+            }),
             controlPlaneRoute({
               functions: {
                 listFunctions: () => lambda.listFunctions(),
@@ -305,7 +313,7 @@ export const startLocalCloud = async (options: LocalCloudOptions = {}): Promise<
   };
 
   try {
-    const built = await build({ edgeUrl: edge.url, region, names, baseDir, dynamoEndpoint, sqs, lambda, eventBridge, stepFunctions, s3, secretsManager, log, daemonAddress: collector.address });
+    const built = await build({ edgeUrl: edge.url, region, names, baseDir, dynamoEndpoint, sqs, lambda, eventBridge, stepFunctions, s3, secretsManager, log, daemonAddress: collector.address, userPoolId: identity.userPoolId });
     context = { edgeUrl: edge.url, env: { ...built.apiEnvironment, USER_POOL_ID: identity.userPoolId, USER_POOL_CLIENT_ID: identity.userPoolClientId }, names };
     if (options.seed) await options.seed(context);
     eventBridge.startSchedules();
@@ -345,6 +353,7 @@ interface BuildInput {
   readonly secretsManager: LocalSecretsManager;
   readonly log: LocalLogger;
   readonly daemonAddress: string;
+  readonly userPoolId: string;
 }
 
 /** Creates every resource of the description and registers the functions whose entry exists. */
@@ -359,7 +368,8 @@ const build = async (input: BuildInput): Promise<{ apiEnvironment: Record<string
 
   for (const bucket of buckets) s3.createBucket(names(bucket.name));
   const secretArns = new Map<string, string>();
-  for (const secret of secrets) secretArns.set(secret.name, secretsManager.createSecret(names(secret.name), '{}', secret.description).arn);
+  // partner-secrets starts with the demo partner acme (issue 5); GET /_local/partners lists it.
+  for (const secret of secrets) secretArns.set(secret.name, secretsManager.createSecret(names(secret.name), secret.name === 'partner-secrets' ? demoPartnerSecretValue() : '{}', secret.description).arn);
 
   for (const queue of failureQueues) sqs.createQueue(names(queue.name), { MessageRetentionPeriod: String(queue.messageRetentionSeconds) });
   for (const queue of queues) {
@@ -386,6 +396,10 @@ const build = async (input: BuildInput): Promise<{ apiEnvironment: Record<string
     ...sdkEnvironment(input.edgeUrl, region),
     TABLE_NAME: names(tables[0].name),
     EVENT_BUS_NAME: names(buses[0].name),
+    // Webhook deliveries may go to http and loopback receivers here only (core/webhooks/url-safety.ts); never set in AWS.
+    WEBHOOK_ALLOW_LOOPBACK: 'true',
+    // Where send-email looks up the customer's address (the identity); the demo pool's id.
+    USER_POOL_ID: input.userPoolId,
     // What Lambda's active tracing and the ECS X-Ray sidecar give a process: the daemon, and no crash without a segment.
     AWS_XRAY_DAEMON_ADDRESS: input.daemonAddress,
     AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',

@@ -1,5 +1,4 @@
 import { renderEmail, renderTemplate, TemplateValueMissingError } from './templates';
-import { demoCustomerDirectory } from './customer-directory';
 
 const confirmed = {
   customerName: 'Alice <3',
@@ -47,13 +46,5 @@ describe('email templates', () => {
 
   it('repeats a section once per row and leaves other text alone', () => {
     expect(renderTemplate('a{{#rows}}[{{v}}]{{/rows}}b', 't', { rows: [{ v: 1 }, { v: 2 }] })).toBe('a[1][2]b');
-  });
-});
-
-describe('demo customer directory', () => {
-  it('answers the demo users and a .test address for others, nothing for a malformed id', async () => {
-    expect(await demoCustomerDirectory.contactOf('alice')).toEqual({ email: 'alice@example.com', name: 'Alice' });
-    expect((await demoCustomerDirectory.contactOf('Cust-9'))?.email).toBe('cust-9@customers.example.test');
-    expect(await demoCustomerDirectory.contactOf('a#b')).toBeUndefined();
   });
 });

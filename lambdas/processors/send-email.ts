@@ -1,21 +1,22 @@
 /**
  * Queue `email` (rule order-outcome-to-email): order.confirmed and order.failed -> one SES v2 email to the
- * customer, text and HTML from the templates in core/notifications. The address comes from the customer
- * directory (the identity), never from the order request. Idempotent per event: a re-delivered message sends no
+ * customer, text and HTML from the templates in core/notifications. The address comes from the identity (the
+ * Cognito user whose sub is the customer id; USER_POOL_ID), never from the order request. Idempotent per event: a re-delivered message sends no
  * second email.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { requiredEnv } from '../../core/config/env';
-import { demoCustomerDirectory } from '../../core/notifications/customer-directory';
 import type { CustomerDirectory } from '../../core/notifications/customer-directory';
 import { renderEmail } from '../../core/notifications/templates';
 import { formatMoney } from '../../core/receipts/format-money';
 import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
 import { captured, idempotencyPersistence } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
+import { CognitoCustomerDirectory } from './cognito-customer-directory';
 import { orderEventProcessor } from './order-event-processor';
 import type { OrderEvent, SqsEvent, SqsHandler, BatchResponse } from './order-event-processor';
 
@@ -81,7 +82,7 @@ export const handler = async (event: SqsEvent, context: LambdaContext): Promise<
     configured = createSendEmailHandler({
       store: new DynamoOrderStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName),
       ses: captured(new SESv2Client({})),
-      directory: demoCustomerDirectory,
+      directory: new CognitoCustomerDirectory(captured(new CognitoIdentityProviderClient({})), requiredEnv(process.env, 'USER_POOL_ID')),
       from: requiredEnv(process.env, 'EMAIL_FROM'),
       persistence: idempotencyPersistence(dynamo, tableName),
     });
