@@ -104,7 +104,7 @@ const startOnce = async (options: DynamoDbLocalOptions, port: number): Promise<D
   if (options.dataDir !== undefined && !existsSync(options.dataDir)) mkdirSync(options.dataDir, { recursive: true });
   const child = spawn(
     options.javaCommand ?? 'java',
-    [`-Xmx${options.maxHeap ?? '512m'}`, '-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', ...storage, '-sharedDb', '-port', String(port)],
+    [`-Xmx${options.maxHeap ?? '512m'}`, '-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', ...storage, '-sharedDb', '-disableTelemetry', '-port', String(port)],
     { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
