@@ -32,16 +32,54 @@ export interface DlqSummary {
 /** The stage prefix from the table's physical name (`<prefix>-orders`), so the API needs no extra setting. */
 export const resourcePrefixFromTableName = (tableName: string): string => tableName.replace(/-orders$/, '');
 
+export class DeadLetterQueueUnknownError extends Error {
+  constructor(
+    readonly queue: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'DeadLetterQueueUnknownError';
+  }
+}
+
+export class RedriveRefusedError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'RedriveRefusedError';
+  }
+}
+
+/** A DLQ by logical name (`webhook-deliveries-dlq`; the source queue's name `webhook-deliveries` is accepted too). */
+export const locateDeadLetterQueue = async (sqs: SQSClient, resourcePrefix: string, name: string): Promise<{ name: string; url: string; arn: string; queueName: string }> => {
+  const logical = DEAD_LETTER_QUEUES.includes(name) ? name : deadLetterQueueName(name);
+  if (!DEAD_LETTER_QUEUES.includes(logical)) throw new DeadLetterQueueUnknownError(name, `no dead-letter queue ${name}; known: ${DEAD_LETTER_QUEUES.join(', ')}`);
+  const queueName = physicalName(resourcePrefix, logical);
+  try {
+    const url = (await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl ?? '';
+    const attributes = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes ?? {};
+    return { name: logical, url, arn: attributes.QueueArn ?? '', queueName };
+  } catch (error) {
+    if (error instanceof QueueDoesNotExist) throw new DeadLetterQueueUnknownError(name, `the queue ${queueName} does not exist`);
+    throw error;
+  }
+};
+
+/** StartMessageMoveTask from the DLQ back to each message's source queue; answers the task handle. */
+export const startRedrive = async (sqs: SQSClient, dlqArn: string): Promise<string> => {
+  try {
+    return (await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn }))).TaskHandle ?? '';
+  } catch (error) {
+    if (error instanceof SQSServiceException && (error.name === 'UnsupportedOperation' || error.name === 'InvalidParameterValue')) throw new RedriveRefusedError(`SQS refused the redrive: ${error.message}`, { cause: error });
+    throw error;
+  }
+};
+
 export const registerDlqRoutes = (router: Router<AppState>, deps: DlqRoutesDeps): void => {
-  const locate = async (logical: string): Promise<{ url: string; arn: string; queueName: string }> => {
-    if (!DEAD_LETTER_QUEUES.includes(logical)) throw new ApiError(404, 'NOT_FOUND', `no dead-letter queue ${logical}; known: ${DEAD_LETTER_QUEUES.join(', ')}`);
-    const queueName = physicalName(deps.resourcePrefix, logical);
+  const locate = async (name: string) => {
     try {
-      const url = (await deps.sqs.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl ?? '';
-      const attributes = (await deps.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes ?? {};
-      return { url, arn: attributes.QueueArn ?? '', queueName };
+      return await locateDeadLetterQueue(deps.sqs, deps.resourcePrefix, name);
     } catch (error) {
-      if (error instanceof QueueDoesNotExist) throw new ApiError(404, 'NOT_FOUND', `the queue ${queueName} does not exist`, undefined, { cause: error });
+      if (error instanceof DeadLetterQueueUnknownError) throw new ApiError(404, 'NOT_FOUND', error.message, undefined, { cause: error });
       throw error;
     }
   };
@@ -77,15 +115,13 @@ export const registerDlqRoutes = (router: Router<AppState>, deps: DlqRoutesDeps)
 
   router.post('/api/admin/dlqs/:name/redrive', async (ctx) => {
     requireAdmin(ctx);
-    const { arn, queueName } = await locate(ctx.params.name);
+    const { arn, queueName, name } = await locate(ctx.params.name);
     try {
-      const response = await deps.sqs.send(new StartMessageMoveTaskCommand({ SourceArn: arn }));
+      const taskHandle = await startRedrive(deps.sqs, arn);
       ctx.status = 202;
-      ctx.body = { name: ctx.params.name, queueName, taskHandle: response.TaskHandle };
+      ctx.body = { name, queueName, taskHandle };
     } catch (error) {
-      if (error instanceof SQSServiceException && (error.name === 'UnsupportedOperation' || error.name === 'InvalidParameterValue')) {
-        throw new ApiError(409, 'REDRIVE_REFUSED', `SQS refused the redrive: ${error.message}`, undefined, { cause: error });
-      }
+      if (error instanceof RedriveRefusedError) throw new ApiError(409, 'REDRIVE_REFUSED', error.message, undefined, { cause: error });
       throw error;
     }
   });
