@@ -229,6 +229,27 @@ describe('after the order, against the local cloud', () => {
     expect((await emails()).filter((email) => email.subject.includes(order.orderId))).toHaveLength(1);
   });
 
+  it('webhook registration refuses bad input and changes nothing; deletion removes the endpoint; the routes are in /openapi.json', async () => {
+    // prepare
+    const before = (await call('GET', '/api/webhooks', 'bob')).body.items.length;
+    // act
+    const badType = await call('POST', '/api/webhooks', 'bob', { url: `${receiverUrl}/x`, eventTypes: ['order.shipped'] });
+    const badUrl = await call('POST', '/api/webhooks', 'bob', { url: 'http://10.0.0.8/hook', eventTypes: ['order.confirmed'] });
+    const extra = await call('POST', '/api/webhooks', 'bob', { url: `${receiverUrl}/x`, eventTypes: ['order.confirmed'], source: 'orders.platform' });
+    const anonymous = await call('POST', '/api/webhooks', undefined, { url: `${receiverUrl}/x`, eventTypes: ['order.confirmed'] });
+    // assess
+    expect([badType.status, badUrl.status, extra.status, anonymous.status]).toEqual([400, 400, 400, 401]);
+    expect(badUrl.body.error.details[0].message).toContain('10.0.0.8');
+    expect((await call('GET', '/api/webhooks', 'bob')).body.items).toHaveLength(before);
+    const created = await call('POST', '/api/webhooks', 'bob', { url: `${receiverUrl}/gone`, eventTypes: ['order.failed'] });
+    expect((await call('DELETE', `/api/webhooks/${created.body.id}`, 'alice')).status).toBe(404);
+    expect((await call('DELETE', `/api/webhooks/${created.body.id}`, 'bob')).status).toBe(204);
+    expect((await call('GET', `/api/webhooks/${created.body.id}`, 'bob')).status).toBe(404);
+    expect((await call('GET', '/api/admin/dlqs', 'bob')).status).toBe(403);
+    const paths = Object.keys((await call('GET', '/openapi.json')).body.paths);
+    expect(paths).toEqual(expect.arrayContaining(['/api/webhooks', '/api/webhooks/{id}/deliveries', '/api/orders/{id}/receipt', '/api/admin/dlqs', '/webhooks/ingest/{partnerId}']));
+  });
+
   it('ingestion refuses a bad signature and a stale timestamp, and publishes a good event under partner.acme', async () => {
     // prepare
     const partners = (await (await fetch(`${cloud.edgeUrl}/_local/partners`)).json()) as { partners: { partnerId: string; secret: string }[] };
