@@ -47,6 +47,9 @@ export const createLambdaTracing = (options: LambdaTracingOptions): LambdaTracin
     // As the SDK does in Lambda: every closed subsegment is sent at once, since the facade itself is never sent.
     AWSXRay.setStreamingThreshold(0);
   };
+  // At once, not on the first invocation: a handler module's Tracer patches http globally when it loads, and the
+  // local cloud's own SDK calls (table creation, seeding) outside any invocation must not log missing contexts.
+  configure();
   return {
     begin: ({ functionName, functionArn, requestId, traceHeader }): TracedInvocation => {
       configure();
