@@ -21,7 +21,7 @@ import { signedHeaders } from '../../core/webhooks/signing';
 import type { UrlPolicy } from '../../core/webhooks/url-safety';
 import { captured, idempotencyPersistence, idempotent, invocationLogger } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
-import { processBatch } from './order-event-processor';
+import { processBatch, traced } from './order-event-processor';
 import type { BatchResponse, SqsEvent, SqsRecord } from './order-event-processor';
 
 const MAX_RECEIVES = queues.find((queue) => queue.name === 'webhook-deliveries')?.deadLetter.maxReceiveCount ?? 5;
@@ -139,7 +139,7 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
       const message = parseMessage(record.body);
       const attempt = Number(record.attributes.ApproximateReceiveCount ?? '1');
       try {
-        await deliver({ deliveryId: message.deliveryId, body: record.body, attempt }, context);
+        await traced('## deliver-webhook', { processor: 'deliver-webhook', webhookId: message.webhookId, eventId: message.eventId }, () => deliver({ deliveryId: message.deliveryId, body: record.body, attempt }, context));
       } catch (error) {
         const delay = backoffSeconds(attempt);
         await deps.sqs

@@ -10,7 +10,7 @@ import type { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotenc
 import { z } from 'zod';
 import { deduplicationId, EventEnvelopeInvalidError, ORDER_EVENT_TYPES, parseEventBridgeEnvelope } from '../../core/events/order-events';
 import type { EventBridgeEnvelope } from '../../core/events/order-events';
-import { idempotent, invocationLogger } from '../shared/powertools';
+import { idempotent, invocationLogger, tracer } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
 
 const MoneySchema = z.object({ amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) });
@@ -70,6 +70,28 @@ export type SqsHandler = (event: SqsEvent, context: LambdaContext) => Promise<Ba
 export const processBatch = async (event: SqsEvent, context: LambdaContext, recordHandler: (record: SqsRecord) => Promise<void>): Promise<BatchResponse> =>
   processPartialResponse(event as never, (record: SqsRecord) => recordHandler(record), new BatchProcessor(EventType.SQS), { context: context as never, throwOnFullBatchFailure: false });
 
+/**
+ * Runs `work` in its own X-Ray subsegment with `annotations` (Lambda's own segment cannot be annotated), the
+ * pattern of lambdas/shared/saga-step.ts for processors; a no-op wrapper when tracing is off.
+ */
+export const traced = async <T>(name: string, annotations: Readonly<Record<string, string>>, work: () => Promise<T>): Promise<T> => {
+  if (!tracer.isTracingEnabled()) return work();
+  const parent = tracer.getSegment();
+  const segment = parent?.addNewSubsegment(name);
+  if (segment === undefined) return work();
+  tracer.setSegment(segment);
+  try {
+    for (const [key, value] of Object.entries(annotations)) tracer.putAnnotation(key, value);
+    return await work();
+  } catch (error) {
+    segment.addError(error as Error);
+    throw error;
+  } finally {
+    segment.close();
+    if (parent !== undefined) tracer.setSegment(parent);
+  }
+};
+
 export interface OrderEventProcessorOptions {
   /** The processor's name: the idempotency key prefix and the log's `processor` key. */
   readonly name: string;
@@ -85,7 +107,7 @@ export const orderEventProcessor = (options: OrderEventProcessorOptions): SqsHan
     async (input: { eventId: string; body: string; messageId: string }, context: LambdaContext) => {
       const event = parseOrderEvent(input.body);
       const log = invocationLogger({ processor: options.name, eventId: event.eventId, orderId: event.detail.orderId, eventType: event.type, messageId: input.messageId }, context);
-      const result = await options.work(event, log);
+      const result = await traced(`## ${options.name}`, { orderId: event.detail.orderId, processor: options.name }, () => options.work(event, log));
       log.info('processed', result);
       return result;
     },
