@@ -9,6 +9,7 @@ import { ulid } from 'ulid';
 import type { EventPublisher } from '../core/orders/ports';
 import { OrderService } from '../core/orders/order-service';
 import type { DynamoOrderStore } from '../core/store/dynamo-order-store';
+import { serveDashboard } from './middleware/dashboard';
 import { authenticate, clientConfigRoute, createTokenVerifier } from './middleware/auth';
 import type { AuthSettings, TokenVerifier } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
@@ -29,6 +30,8 @@ export interface AppDeps {
   readonly now?: () => Date;
   readonly newId?: () => string;
   readonly idempotencyTtlSeconds?: number;
+  /** The built dashboard served at / (`npm start`); absent in AWS. */
+  readonly dashboardDir?: string;
   /** Webhooks, receipts, DLQ admin and partner ingestion (api/routes/post-order.ts); absent in tests of the orders API alone. */
   readonly postOrder?: PostOrderDeps;
 }
@@ -50,6 +53,7 @@ export const createApp = (deps: AppDeps): Koa<AppState> => {
   app.use(errorHandler());
   app.use(requestContext(deps.logger));
   app.use(clientConfigRoute(deps.auth));
+  if (deps.dashboardDir !== undefined) app.use(serveDashboard(deps.dashboardDir));
   app.use(authenticate(deps.tokenVerifier ?? createTokenVerifier(deps.auth)));
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -15,6 +15,8 @@ export interface ApiConfig {
   readonly logLevel: 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'SILENT';
   readonly serviceName: string;
   readonly idempotencyTtlSeconds: number;
+  /** The built dashboard to serve at / (DASHBOARD_DIR); absent in AWS, where CloudFront serves it from S3. */
+  readonly dashboardDir?: string;
 }
 
 export { ConfigKeyMissingError, ConfigValueInvalidError };
@@ -42,5 +44,6 @@ export const loadConfig = (env: Env = process.env): Readonly<ApiConfig> => {
     logLevel: logLevel as ApiConfig['logLevel'],
     serviceName: env.POWERTOOLS_SERVICE_NAME?.trim() || 'orders-api',
     idempotencyTtlSeconds: integer(env, 'IDEMPOTENCY_TTL_SECONDS', 24 * 60 * 60, 60, 30 * 24 * 60 * 60),
+    ...(env.DASHBOARD_DIR?.trim() ? { dashboardDir: env.DASHBOARD_DIR.trim() } : {}),
   });
 };

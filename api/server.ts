@@ -29,7 +29,7 @@ export const startApiServer = async (config: Readonly<ApiConfig> = loadConfig(),
   const publisher = new EventBridgePublisher(clients.eventBridge, config.eventBusName);
   const postOrder = postOrderDepsFromEnv(process.env, { store, documentClient: clients.documentClient, publisher, tableName: config.tableName });
   if (postOrder.missingKeys.length > 0) logger.warn('settings missing: the routes that need them answer 503', { missingKeys: postOrder.missingKeys });
-  const app = createApp({ store, publisher, logger, auth, idempotencyTtlSeconds: config.idempotencyTtlSeconds, postOrder: postOrder.deps });
+  const app = createApp({ store, publisher, logger, auth, idempotencyTtlSeconds: config.idempotencyTtlSeconds, ...(config.dashboardDir === undefined ? {} : { dashboardDir: config.dashboardDir }), postOrder: postOrder.deps });
   const server: Server = app.listen(config.port, host);
   await new Promise<void>((resolveListen, reject) => {
     server.once('listening', resolveListen);
