@@ -204,6 +204,8 @@ describe('after the order, against the local cloud', () => {
     expect(flakyAttempts).toHaveLength(5);
     expect(new Set(flakyAttempts.map((request) => request.headers['webhook-id'])).size).toBe(1);
     const log = await call('GET', `/api/webhooks/${aliceFlaky.id}/deliveries`, 'alice');
+    const times = (log.body.items as { at: string }[]).map((item) => Date.parse(item.at));
+    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(30_000);
     expect((log.body.items as { attempt: number; statusCode: number }[]).map((item) => [item.attempt, item.statusCode]).sort()).toEqual([
       [1, 500],
       [2, 500],
