@@ -1,0 +1,4 @@
+/** Saga step ChargePayment (see README.md). */
+import { sagaStep } from '../shared/saga-step';
+
+export const handler = sagaStep('ChargePayment', (input, { steps }) => steps.charge(input.orderId));

@@ -1,0 +1,289 @@
+/**
+ * The saga end to end on the local cloud: the order service's create (what POST /api/orders runs) -> order.created -> rule -> saga-starts queue
+ * -> start-saga -> the ASL file as is on the local Step Functions -> these handlers in the local Lambda runtime ->
+ * DynamoDB Local. Retry waits are scaled down with the emulation's timeScale, never by editing the ASL.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import fc from 'fast-check';
+import { ulid } from 'ulid';
+import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
+import { money } from '../../core/domain/money';
+import type { Order } from '../../core/domain/order';
+import { orderEvent } from '../../core/events/order-events';
+import { FakePublisher } from '../../core/orders/fake-publisher';
+import { OrderService } from '../../core/orders/order-service';
+import { SimulatedPaymentProvider } from '../../core/payments/simulated-provider';
+import { SagaSteps } from '../../core/saga/saga-steps';
+import { DynamoInventoryStore } from '../../core/store/dynamo-inventory-store';
+import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import { DynamoOrderPayments, DynamoPaymentLedger } from '../../core/store/dynamo-payment-ledger';
+import { startLocalCloud } from '../../local/cloud';
+import type { RunningLocalCloud } from '../../local/cloud';
+
+jest.setTimeout(120000);
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+const TERMINAL = new Set(['CONFIRMED', 'FAILED', 'NEEDS_ATTENTION']);
+
+let cloud: RunningLocalCloud;
+let service: OrderService;
+let store: DynamoOrderStore;
+let inventory: DynamoInventoryStore;
+let ledger: DynamoPaymentLedger;
+let orderPayments: DynamoOrderPayments;
+let publisher: EventBridgePublisher;
+
+beforeAll(async () => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
+  process.env.LOCAL_CLOUD_LOG_LEVEL = 'silent';
+  cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.001 });
+  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }), { marshallOptions: { removeUndefinedValues: true } });
+  const tableName = cloud.names('orders');
+  store = new DynamoOrderStore(documentClient, tableName);
+  inventory = new DynamoInventoryStore(documentClient, tableName);
+  ledger = new DynamoPaymentLedger(documentClient, tableName);
+  orderPayments = new DynamoOrderPayments(documentClient, tableName);
+  publisher = new EventBridgePublisher(new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials }), cloud.names('orders'));
+  service = new OrderService({ store, publisher, log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+}, 120000);
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+afterEach(() => {
+  cloud?.services.lambda.clearFaults();
+});
+
+const sfn = (): SFNClient => new SFNClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials });
+
+const product = async (stock: number): Promise<string> => {
+  const productId = `p-${ulid()}`;
+  await store.putProduct({ productId, name: productId, price: money(500, 'EUR'), stock, updatedAt: new Date().toISOString() });
+  return productId;
+};
+
+const placeOrder = async (items: { productId: string; quantity: number }[], paymentToken = 'tok_visa'): Promise<string> => {
+  const { order } = await service.createOrder('saga-test', ulid(), { items, paymentToken });
+  return order.orderId;
+};
+
+const executionArn = (orderId: string): string => `${cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga'))}`.replace(':stateMachine:', ':execution:') + `:${orderId}`;
+
+/** Waits for the saga of the order to finish; answers the execution status and the order. */
+const settle = async (orderId: string): Promise<{ execution: string; order: Order }> => {
+  const deadline = Date.now() + 60000;
+  for (;;) {
+    try {
+      const execution = await cloud.services.stepFunctions.waitForExecution(executionArn(orderId));
+      const order = (await store.getOrder(orderId)) as Order;
+      return { execution, order };
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+};
+
+const statuses = (order: Order): string[] => order.timeline.map((entry) => entry.status);
+const eventTypes = async (orderId: string): Promise<string[]> => ((await store.getOrderWithEvents(orderId))?.events ?? []).map((record) => record.event.detailType);
+
+describe('the order saga on the local cloud', () => {
+  it('a tok_visa order reaches CONFIRMED, decrements the stock and leaves exactly one charge', async () => {
+    const productId = await product(5);
+
+    const orderId = await placeOrder([{ productId, quantity: 2 }]);
+    const { execution, order } = await settle(orderId);
+
+    expect(execution).toBe('SUCCEEDED');
+    expect(statuses(order)).toEqual(['PENDING', 'VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'CONFIRMED']);
+    expect(await inventory.getStock(productId)).toBe(3);
+    const payments = await ledger.paymentsOfOrder(orderId);
+    expect(payments).toEqual([expect.objectContaining({ status: 'CAPTURED', amount: { amount: 1000, currency: 'EUR' } })]);
+    expect(await orderPayments.getPaymentTransactionId(orderId)).toBe(payments[0].transactionId);
+    expect(await eventTypes(orderId)).toEqual(['order.created', 'order.validated', 'order.inventory_reserved', 'order.payment_captured', 'order.confirmed']);
+  });
+
+  it('a tok_chargeDeclined order reaches FAILED with PAYMENT_DECLINED, the decline code on its timeline, stock restored, no charge', async () => {
+    const productId = await product(5);
+
+    const orderId = await placeOrder([{ productId, quantity: 2 }], 'tok_chargeDeclined');
+    const { execution, order } = await settle(orderId);
+
+    expect(execution).toBe('SUCCEEDED');
+    expect(order).toMatchObject({ status: 'FAILED', failureReason: 'PAYMENT_DECLINED' });
+    expect(order.timeline.map((entry) => entry.note ?? '').join(' ')).toContain('generic_decline');
+    expect(await inventory.getStock(productId)).toBe(5);
+    expect((await ledger.paymentsOfOrder(orderId)).filter((payment) => payment.status === 'CAPTURED' || payment.status === 'AUTHORIZED')).toEqual([]);
+    expect(await eventTypes(orderId)).toEqual(expect.arrayContaining(['order.compensating', 'order.failed']));
+  });
+
+  it('an order for more than the stock reaches FAILED with OUT_OF_STOCK and changes no product stock', async () => {
+    const [plenty, scarce] = [await product(10), await product(1)];
+
+    const orderId = await placeOrder([{ productId: plenty, quantity: 3 }, { productId: scarce, quantity: 2 }]);
+    const { order } = await settle(orderId);
+
+    expect(order).toMatchObject({ status: 'FAILED', failureReason: 'OUT_OF_STOCK' });
+    expect(order.timeline.at(-1)?.note).toContain(scarce);
+    expect([await inventory.getStock(plenty), await inventory.getStock(scarce)]).toEqual([10, 1]);
+  });
+
+  it('a fault in ConfirmOrder refunds the payment, restores the stock and fails the order with CONFIRMATION_FAILED', async () => {
+    const productId = await product(5);
+    cloud.services.lambda.injectFault(cloud.names('confirm-order'), { probability: 1 });
+
+    const orderId = await placeOrder([{ productId, quantity: 1 }]);
+    const { execution, order } = await settle(orderId);
+
+    expect(execution).toBe('SUCCEEDED');
+    expect(order).toMatchObject({ status: 'FAILED', failureReason: 'CONFIRMATION_FAILED' });
+    expect(await inventory.getStock(productId)).toBe(5);
+    expect(await ledger.paymentsOfOrder(orderId)).toEqual([expect.objectContaining({ status: 'REFUNDED' })]);
+  });
+
+  it('a compensation that keeps failing parks the order (NEEDS_ATTENTION, order.compensation_failed) and fails the execution', async () => {
+    const productId = await product(5);
+    cloud.services.lambda.injectFault(cloud.names('release-inventory'), { probability: 1 });
+
+    const orderId = await placeOrder([{ productId, quantity: 1 }], 'tok_chargeDeclined');
+    const { execution, order } = await settle(orderId);
+
+    expect(execution).toBe('FAILED');
+    expect((await sfn().send(new DescribeExecutionCommand({ executionArn: executionArn(orderId) }))).error).toBe('CompensationFailed');
+    expect(order).toMatchObject({ status: 'NEEDS_ATTENTION', failureReason: 'PAYMENT_DECLINED' });
+    expect(await eventTypes(orderId)).toContain('order.compensation_failed');
+  });
+
+  it('40 concurrent one-unit orders for a product with stock 10: exactly 10 CONFIRMED, 30 FAILED OUT_OF_STOCK, stock 0', async () => {
+    const productId = await product(10);
+
+    const orderIds = await Promise.all(Array.from({ length: 40 }, () => placeOrder([{ productId, quantity: 1 }])));
+    const orders = await Promise.all(orderIds.map(async (orderId) => (await settle(orderId)).order));
+
+    expect(orders.filter((order) => order.status === 'CONFIRMED')).toHaveLength(10);
+    expect(orders.filter((order) => order.status === 'FAILED' && order.failureReason === 'OUT_OF_STOCK')).toHaveLength(30);
+    expect(await inventory.getStock(productId)).toBe(0);
+  });
+
+  it('a duplicate order.created starts no second execution and changes nothing', async () => {
+    const productId = await product(5);
+    const orderId = await placeOrder([{ productId, quantity: 1 }]);
+    const { order } = await settle(orderId);
+
+    await publisher.publish([orderEvent({ ...order, status: 'PENDING' }, ulid(), new Date().toISOString(), 'order.created')]);
+    const result = await cloud.services.lambda.invoke(cloud.names('start-saga'), {
+      Records: [{ messageId: 'dup-1', body: JSON.stringify({ id: ulid(), 'detail-type': 'order.created', source: 'orders.platform', time: new Date().toISOString(), detail: { orderId } }) }],
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+
+    expect(result.result).toEqual({ batchItemFailures: [] });
+    const listed = await sfn().send(new ListExecutionsCommand({ stateMachineArn: cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')) }));
+    expect((listed.executions ?? []).filter((execution) => execution.name === orderId)).toHaveLength(1);
+    expect(await inventory.getStock(productId)).toBe(4);
+    expect(await ledger.paymentsOfOrder(orderId)).toHaveLength(1);
+  });
+});
+
+describe('each step invoked twice with the same input has the effect of one invocation', () => {
+  /** An order stored without publishing order.created, so no saga runs for it and the test drives the steps. */
+  const quietOrder = async (productId: string, quantity: number, paymentToken = 'tok_visa'): Promise<string> => {
+    const quiet = new OrderService({ store, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+    return (await quiet.createOrder('saga-test', ulid(), { items: [{ productId, quantity }], paymentToken })).order.orderId;
+  };
+  const invokeTwice = async (fn: string, input: Record<string, unknown>): Promise<unknown[]> => {
+    const outcomes = [];
+    for (const executionId of ['first-attempt', 'second-attempt']) {
+      const outcome = await cloud.services.lambda.invoke(cloud.names(fn), { ...input, executionId });
+      if (outcome.error) throw new Error(`${fn} failed: ${outcome.error.errorType}: ${outcome.error.errorMessage}`);
+      outcomes.push(outcome.result);
+    }
+    return outcomes;
+  };
+
+  it('forward steps twice each: one reservation, one charge, one status change per step', async () => {
+    const productId = await product(5);
+    const orderId = await quietOrder(productId, 2);
+
+    for (const [fn, step] of [['validate-order', 'ValidateOrder'], ['reserve-inventory', 'ReserveInventory'], ['charge-payment', 'ChargePayment'], ['confirm-order', 'ConfirmOrder']]) {
+      const [first, second] = await invokeTwice(fn, { orderId, step });
+      expect(second).toEqual(first);
+    }
+
+    const order = (await store.getOrder(orderId)) as Order;
+    expect(statuses(order)).toEqual(['PENDING', 'VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'CONFIRMED']);
+    expect(await inventory.getStock(productId)).toBe(3);
+    expect(await ledger.paymentsOfOrder(orderId)).toEqual([expect.objectContaining({ status: 'CAPTURED' })]);
+  });
+
+  it('compensations twice each: one refund, stock returned once, FAILED once', async () => {
+    const productId = await product(5);
+    const orderId = await quietOrder(productId, 2);
+    const error = { Error: 'InjectedFaultError', Cause: JSON.stringify({ errorType: 'InjectedFaultError', errorMessage: 'boom' }) };
+    for (const [fn, step] of [['validate-order', 'ValidateOrder'], ['reserve-inventory', 'ReserveInventory'], ['charge-payment', 'ChargePayment']]) await invokeTwice(fn, { orderId, step });
+
+    for (const [fn, step] of [['refund-payment', 'RefundPayment'], ['release-inventory', 'ReleaseInventory'], ['mark-order-failed', 'MarkOrderFailed']]) await invokeTwice(fn, { orderId, step, error });
+
+    const order = (await store.getOrder(orderId)) as Order;
+    expect(statuses(order)).toEqual(['PENDING', 'VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'COMPENSATING', 'FAILED']);
+    expect(order.failureReason).toBe('CONFIRMATION_FAILED');
+    expect(await inventory.getStock(productId)).toBe(5);
+    expect(await ledger.paymentsOfOrder(orderId)).toEqual([expect.objectContaining({ status: 'REFUNDED' })]);
+  });
+
+  it('beneath Powertools, the step logic itself is idempotent: a repeated reserve and release take and return stock once', async () => {
+    const productId = await product(5);
+    const orderId = await quietOrder(productId, 2);
+    const steps = new SagaSteps({ orders: store, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentLookup: ledger, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+
+    await steps.validate(orderId);
+    const reserves = [await steps.reserve(orderId), await steps.reserve(orderId)];
+    const afterReserve = await inventory.getStock(productId);
+    await steps.release(orderId, { Error: 'OutOfStockError' });
+    await steps.release(orderId, { Error: 'OutOfStockError' });
+
+    expect(reserves.map((r) => r.outcome)).toEqual(['reserved', 'already-done']);
+    expect(afterReserve).toBe(3);
+    expect(await inventory.getStock(productId)).toBe(5);
+  });
+});
+
+describe('property: stock is conserved under random stocks, quantities and injected failures', () => {
+  it('stock + confirmed quantities = initial stock; failed orders hold no stock and no charge', async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.integer({ min: 0, max: 4 }),
+        fc.array(fc.integer({ min: 1, max: 3 }), { minLength: 1, maxLength: 4 }),
+        fc.constantFrom(0, 0.5, 1),
+        fc.integer({ min: 0, max: 2 }),
+        async (initial, quantities, confirmFaultProbability, chargeFailures) => {
+          const productId = await product(initial);
+          cloud.services.lambda.injectFault(cloud.names('confirm-order'), { probability: confirmFaultProbability });
+          cloud.services.lambda.injectFault(cloud.names('charge-payment'), { failNext: chargeFailures });
+          try {
+            const orderIds = await Promise.all(quantities.map((quantity) => placeOrder([{ productId, quantity }])));
+            const orders = await Promise.all(orderIds.map(async (orderId) => (await settle(orderId)).order));
+            const stock = (await inventory.getStock(productId)) as number;
+            const confirmed = orders.filter((order) => order.status === 'CONFIRMED').reduce((sum, order) => sum + order.lines[0].quantity, 0);
+
+            expect(stock).toBeGreaterThanOrEqual(0);
+            expect(stock + confirmed).toBe(initial);
+            for (const order of orders) {
+              expect(['CONFIRMED', 'FAILED']).toContain(order.status);
+              if (order.status !== 'FAILED') continue;
+              expect((await inventory.getReservation(order.orderId))?.status).not.toBe('RESERVED');
+              expect((await ledger.paymentsOfOrder(order.orderId)).filter((p) => p.status === 'CAPTURED' || p.status === 'AUTHORIZED')).toEqual([]);
+            }
+          } finally {
+            cloud.services.lambda.clearFaults();
+          }
+        },
+      ),
+      { numRuns: 5 },
+    );
+  });
+});

@@ -1,0 +1,4 @@
+/** Saga compensation RefundPayment (see README.md). */
+import { sagaStep } from '../shared/saga-step';
+
+export const handler = sagaStep('RefundPayment', (input, { steps }) => steps.refund(input.orderId, input.error));

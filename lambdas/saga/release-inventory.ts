@@ -1,0 +1,4 @@
+/** Saga compensation ReleaseInventory (see README.md). */
+import { sagaStep } from '../shared/saga-step';
+
+export const handler = sagaStep('ReleaseInventory', (input, { steps }) => steps.release(input.orderId, input.error));

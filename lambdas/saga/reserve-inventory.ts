@@ -1,0 +1,4 @@
+/** Saga step ReserveInventory (see README.md). */
+import { sagaStep } from '../shared/saga-step';
+
+export const handler = sagaStep('ReserveInventory', (input, { steps }) => steps.reserve(input.orderId));

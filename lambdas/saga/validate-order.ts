@@ -1,0 +1,4 @@
+/** Saga step ValidateOrder (see README.md). */
+import { sagaStep } from '../shared/saga-step';
+
+export const handler = sagaStep('ValidateOrder', (input, { steps }) => steps.validate(input.orderId));

@@ -1,0 +1,67 @@
+/**
+ * Powertools for AWS Lambda, set up once and imported by every handler: Logger, Tracer and the Idempotency
+ * persistence on the single table.
+ *
+ * Handlers run one invocation per process in AWS, but several at once in one Node process under the local cloud.
+ * So nothing per-invocation is kept on the shared instances: each invocation logs through its own child logger
+ * (`invocationLogger`), whose service name is read from POWERTOOLS_SERVICE_NAME at that moment.
+ *
+ * Tracer: enabled only inside a Lambda execution environment (Powertools' own rule), so tests and the local cloud,
+ * which load the handlers outside an invocation, neither crash nor try to reach an X-Ray daemon.
+ */
+import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { LambdaContext } from './lambda-context';
+
+export const logger = new Logger();
+export const tracer = new Tracer();
+
+/** A logger for one invocation: the function's service name, the Lambda context and `keys` on every line. */
+export const invocationLogger = (keys: LogAttributes, context?: LambdaContext): Logger => {
+  const serviceName = process.env.POWERTOOLS_SERVICE_NAME;
+  const child = logger.createChild({ ...(serviceName === undefined ? {} : { serviceName }), persistentKeys: keys });
+  if (context !== undefined) child.addContext(context as never);
+  return child;
+};
+
+/** Captures an SDK v3 client for X-Ray when tracing is on; the client itself otherwise. */
+export const captured = <T>(client: T): T => tracer.captureAWSv3Client(client);
+
+/**
+ * Idempotency records on the single table, under one static partition with the hashed key as sort key:
+ * `PK=IDEMPOTENCY#FUNCTIONS`, `SK=<keyPrefix>#<md5 of the key>` (core/store/README.md); `expiresAt` is the table's TTL.
+ */
+export const idempotencyPersistence = (client: DynamoDBClient, tableName: string): DynamoDBPersistenceLayer =>
+  new DynamoDBPersistenceLayer({
+    tableName,
+    awsSdkV3Client: client,
+    keyAttr: 'PK',
+    sortKeyAttr: 'SK',
+    staticPkValue: 'IDEMPOTENCY#FUNCTIONS',
+    expiryAttr: 'expiresAt',
+    inProgressExpiryAttr: 'inProgressExpiresAt',
+    statusAttr: 'idempotencyStatus',
+    dataAttr: 'idempotencyData',
+    validationKeyAttr: 'idempotencyValidation',
+  });
+
+export interface IdempotentOptions {
+  readonly persistence: DynamoDBPersistenceLayer;
+  /** JMESPath over the event that selects what makes two invocations "the same". */
+  readonly eventKeyJmesPath: string;
+  /** Distinguishes functions that share the persistence (e.g. `saga.ReserveInventory`). */
+  readonly keyPrefix: string;
+  readonly expiresAfterSeconds?: number;
+}
+
+/** Wraps `fn(event, context)` so a repeated event (by key) answers the first result without running again. */
+export const idempotent = <E, R>(fn: (event: E, context: LambdaContext) => Promise<R>, options: IdempotentOptions): ((event: E, context: LambdaContext) => Promise<R>) =>
+  makeIdempotent(fn, {
+    persistenceStore: options.persistence,
+    keyPrefix: options.keyPrefix,
+    config: new IdempotencyConfig({ eventKeyJmesPath: options.eventKeyJmesPath, throwOnNoIdempotencyKey: true, expiresAfterSeconds: options.expiresAfterSeconds ?? 24 * 60 * 60 }),
+  }) as (event: E, context: LambdaContext) => Promise<R>;

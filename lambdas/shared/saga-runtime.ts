@@ -1,0 +1,69 @@
+/**
+ * The saga steps' dependencies, built from the environment on the first invocation and reused: SDK clients
+ * (captured by Tracer), the single-table adapters, the simulated payment provider over the DynamoDB ledger and the
+ * EventBridge publisher. The SDK takes endpoints and region from its standard configuration (AWS_ENDPOINT_URL...).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
+import { requiredEnv } from '../../core/config/env';
+import type { Env } from '../../core/config/env';
+import { SimulatedPaymentProvider } from '../../core/payments/simulated-provider';
+import type { SagaDeps } from '../../core/saga/saga-steps';
+import { DynamoInventoryStore } from '../../core/store/dynamo-inventory-store';
+import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import { DynamoOrderPayments, DynamoPaymentLedger } from '../../core/store/dynamo-payment-ledger';
+import { captured, idempotencyPersistence } from './powertools';
+import type { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+
+export interface SagaConfig {
+  readonly tableName: string;
+  readonly eventBusName: string;
+}
+
+export const readSagaConfig = (env: Env): SagaConfig => Object.freeze({ tableName: requiredEnv(env, 'TABLE_NAME'), eventBusName: requiredEnv(env, 'EVENT_BUS_NAME') });
+
+/** Everything a step needs except the per-invocation logger. */
+export interface SagaRuntime {
+  readonly config: SagaConfig;
+  readonly deps: Omit<SagaDeps, 'log'>;
+  readonly persistence: DynamoDBPersistenceLayer;
+}
+
+const runtimes = new Map<string, SagaRuntime>();
+
+const build = (config: SagaConfig): SagaRuntime => {
+  const dynamo = captured(new DynamoDBClient({}));
+  const documentClient = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const ledger = new DynamoPaymentLedger(documentClient, config.tableName);
+  return {
+    config,
+    persistence: idempotencyPersistence(dynamo, config.tableName),
+    deps: {
+      orders: new DynamoOrderStore(documentClient, config.tableName),
+      orderPayments: new DynamoOrderPayments(documentClient, config.tableName),
+      inventory: new DynamoInventoryStore(documentClient, config.tableName),
+      payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }),
+      paymentLookup: ledger,
+      publisher: new EventBridgePublisher(captured(new EventBridgeClient({})), config.eventBusName),
+      newId: ulid,
+    },
+  };
+};
+
+/**
+ * The runtime for the current environment. One per configuration: in AWS that is one per container; in the local
+ * cloud all functions share the process and the same table and bus, so they share one runtime too.
+ */
+export const sagaRuntime = (env: Env = process.env): SagaRuntime => {
+  const config = readSagaConfig(env);
+  const key = `${config.tableName}|${config.eventBusName}|${env.AWS_ENDPOINT_URL ?? ''}|${env.AWS_ENDPOINT_URL_DYNAMODB ?? ''}`;
+  let runtime = runtimes.get(key);
+  if (runtime === undefined) {
+    runtime = build(config);
+    runtimes.set(key, runtime);
+  }
+  return runtime;
+};

@@ -1,0 +1,97 @@
+/**
+ * The one wrapper every saga step handler uses:
+ *
+ *   export const handler = sagaStep('ReserveInventory', (input, { steps }) => steps.reserve(input.orderId));
+ *
+ * It validates the Task input the ASL passes, logs through a child logger with orderId, executionId and step on
+ * every line, annotates the trace, makes the step idempotent on [orderId, step] (Powertools Idempotency on the
+ * single table) and maps dependency failures to TransientDependencyError so the ASL retries exactly those.
+ */
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { z } from 'zod';
+import { SagaStepInputInvalidError } from '../../core/saga/errors';
+import { SagaSteps, SAGA_STEPS } from '../../core/saga/saga-steps';
+import type { SagaStepInput, SagaStepName, StepResult } from '../../core/saga/saga-steps';
+import type { LambdaContext } from './lambda-context';
+import { idempotent, invocationLogger, tracer } from './powertools';
+import { sagaRuntime } from './saga-runtime';
+import type { SagaRuntime } from './saga-runtime';
+import { classifyStepError, isBusinessOutcome } from './transient';
+
+const CaughtErrorSchema = z.object({ Error: z.string().min(1), Cause: z.string().optional() });
+
+export const SagaStepInputSchema = z.object({
+  orderId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'an order id: letters, digits, dash, underscore'),
+  step: z.enum(SAGA_STEPS),
+  executionId: z.string().min(1),
+  error: CaughtErrorSchema.optional(),
+  compensationError: CaughtErrorSchema.optional(),
+});
+
+export interface StepContext {
+  readonly steps: SagaSteps;
+  readonly logger: Logger;
+  readonly runtime: SagaRuntime;
+}
+
+export type StepBody = (input: SagaStepInput, context: StepContext) => Promise<StepResult>;
+
+/** Parses the Task input; SagaStepInputInvalidError (not retried) names what is wrong. */
+export const parseStepInput = (event: unknown, step: SagaStepName): SagaStepInput => {
+  const parsed = SagaStepInputSchema.safeParse(event);
+  if (!parsed.success) throw new SagaStepInputInvalidError(`invalid input to ${step}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, { cause: parsed.error });
+  if (parsed.data.step !== step) throw new SagaStepInputInvalidError(`the ${step} function was invoked with the input of ${parsed.data.step}`);
+  return parsed.data;
+};
+
+const traced = async <T>(step: SagaStepName, orderId: string, work: () => Promise<T>): Promise<T> => {
+  if (!tracer.isTracingEnabled()) return work();
+  const parent = tracer.getSegment();
+  const segment = parent?.addNewSubsegment(`## ${step}`);
+  if (segment !== undefined) tracer.setSegment(segment);
+  try {
+    tracer.putAnnotation('orderId', orderId);
+    tracer.putAnnotation('step', step);
+    return await work();
+  } catch (error) {
+    segment?.addError(error as Error);
+    throw error;
+  } finally {
+    segment?.close();
+    if (parent !== undefined) tracer.setSegment(parent);
+  }
+};
+
+/** Builds a step handler. `body` runs at most once per [orderId, step] (a repeat answers the first result). */
+export const sagaStep = (step: SagaStepName, body: StepBody) => {
+  const idempotentBodies = new WeakMap<SagaRuntime, (input: SagaStepInput, context: LambdaContext) => Promise<StepResult>>();
+  // Invocations may run concurrently in one process (the local cloud): each input object carries its own logger.
+  const loggers = new WeakMap<SagaStepInput, Logger>();
+  return async (event: unknown, context: LambdaContext): Promise<StepResult> => {
+    const input = parseStepInput(event, step);
+    const logger = invocationLogger({ orderId: input.orderId, executionId: input.executionId, step }, context);
+    try {
+      const runtime = sagaRuntime();
+      let run = idempotentBodies.get(runtime);
+      if (run === undefined) {
+        run = idempotent(
+          (parsed: SagaStepInput) => {
+            const log = loggers.get(parsed) ?? invocationLogger({ orderId: parsed.orderId, executionId: parsed.executionId, step });
+            return body(parsed, { steps: new SagaSteps({ ...runtime.deps, log }), logger: log, runtime });
+          },
+          { persistence: runtime.persistence, eventKeyJmesPath: '[orderId, step]', keyPrefix: `saga.${step}` },
+        );
+        idempotentBodies.set(runtime, run);
+      }
+      loggers.set(input, logger);
+      const result = await traced(step, input.orderId, () => (run as NonNullable<typeof run>)(input, context));
+      logger.info('step done', { outcome: result.outcome, status: result.status });
+      return result;
+    } catch (error) {
+      const thrown = classifyStepError(error);
+      if (isBusinessOutcome(thrown)) logger.info('step ended with a business outcome', { error: thrown });
+      else logger.error('step failed', thrown as Error);
+      throw thrown;
+    }
+  };
+};
