@@ -75,7 +75,7 @@ describe('after the order, against the local cloud', () => {
   const emails = async (): Promise<{ to: string[]; subject: string; text?: string; html?: string }[]> => ((await (await fetch(`${cloud.edgeUrl}/_local/emails`)).json()) as { emails: { to: string[]; subject: string }[] }).emails;
 
   /** A CONFIRMED order of `username` in the table, its order.created outbox record already marked sent (no saga). */
-  const confirmedOrder = async (username: string): Promise<Order> => {
+  const confirmedOrder = async (username: string, status: 'CONFIRMED' | 'FAILED' = 'CONFIRMED'): Promise<Order> => {
     const sub = cloud.services.identity.users.find((user) => user.username === username)?.sub ?? '';
     const now = new Date().toISOString();
     const order: Order = {
@@ -86,8 +86,9 @@ describe('after the order, against the local cloud', () => {
         { productId: 'mug', name: 'Stoneware mug', quantity: 1, unitPrice: money(1250, 'EUR'), lineTotal: money(1250, 'EUR') },
       ],
       total: money(6230, 'EUR'),
-      status: 'CONFIRMED',
-      timeline: [{ status: 'CONFIRMED', at: now }],
+      status,
+      ...(status === 'FAILED' ? { failureReason: 'PAYMENT_DECLINED' as const } : {}),
+      timeline: [{ status, at: now }],
       paymentToken: 'tok_visa',
       createdAt: now,
       updatedAt: now,
@@ -99,7 +100,7 @@ describe('after the order, against the local cloud', () => {
   };
 
   const publish = async (order: Order, eventId: string) => {
-    const event = orderEvent(order, eventId, new Date().toISOString(), 'order.confirmed');
+    const event = orderEvent(order, eventId, new Date().toISOString(), order.status === 'FAILED' ? 'order.failed' : 'order.confirmed');
     const response = await eventBridge.send(new PutEventsCommand({ Entries: [{ EventBusName: cloud.names('orders'), Source: event.source, DetailType: event.detailType, Detail: JSON.stringify(event.detail) }] }));
     expect(response.FailedEntryCount).toBe(0);
   };
@@ -229,6 +230,27 @@ describe('after the order, against the local cloud', () => {
     expect(received.filter((request) => request.path === '/alice-ok')).toHaveLength(1);
     expect(received.filter((request) => request.path === '/bob' || request.path === '/alice-failed-only')).toHaveLength(0);
     expect((await emails()).filter((email) => email.subject.includes(order.orderId))).toHaveLength(1);
+  });
+
+  it('a failed order yields one failure email and deliveries only to the endpoints subscribed to order.failed, and no receipt', async () => {
+    // prepare
+    const order = await confirmedOrder('alice', 'FAILED');
+    const before = (path: string) => received.filter((request) => request.path === path).length;
+    const counts = { ok: before('/alice-ok'), failedOnly: before('/alice-failed-only'), bob: before('/bob') };
+    // act
+    await publish(order, ulid());
+    // assess
+    const mail = await waitFor('the failure email', async () => (await emails()).find((email) => email.subject.includes(order.orderId)));
+    expect(mail.to).toEqual(['alice@example.com']);
+    expect(mail.subject).toContain('could not be completed');
+    expect(mail.text).toContain('PAYMENT_DECLINED');
+    const delivery = await waitFor('the order.failed delivery', async () => received.find((request) => request.path === '/alice-failed-only' && request.body.includes(order.orderId)));
+    expect(JSON.parse(delivery.body).type).toBe('order.failed');
+    await sleep(2000);
+    expect(before('/alice-failed-only')).toBe(counts.failedOnly + 1);
+    expect(before('/alice-ok')).toBe(counts.ok);
+    expect(before('/bob')).toBe(counts.bob);
+    expect((await call('GET', `/api/orders/${order.orderId}/receipt`, 'alice')).status).toBe(404);
   });
 
   it('webhook registration refuses bad input and changes nothing; deletion removes the endpoint; the routes are in /openapi.json', async () => {

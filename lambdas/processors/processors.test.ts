@@ -37,15 +37,15 @@ describe('parseOrderEvent', () => {
 });
 
 describe('webhook retries', () => {
-  it('backs off 1, 2, 4, 8 s and releases the last attempt at once to the DLQ', () => {
-    expect([1, 2, 3, 4, 5].map((count) => backoffSeconds(count, 5))).toEqual([1, 2, 4, 8, 0]);
+  it('backs off 1, 2, 4, 4 s and releases the last attempt at once to the DLQ', () => {
+    expect([1, 2, 3, 4, 5].map((count) => backoffSeconds(count, 5))).toEqual([1, 2, 4, 4, 0]);
   });
 
   it('exhausts all attempts of one endpoint within 30 s, for any receive limit up to 5', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 5 }), (maxReceives) => {
         const total = Array.from({ length: maxReceives }, (_, index) => backoffSeconds(index + 1, maxReceives)).reduce((sum, delay) => sum + delay, 0);
-        expect(total).toBeLessThanOrEqual(30);
+        expect(total).toBeLessThanOrEqual(15);
         expect(backoffSeconds(maxReceives, maxReceives)).toBe(0);
       }),
     );
