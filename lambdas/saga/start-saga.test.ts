@@ -1,0 +1,24 @@
+import { EventEnvelopeInvalidError } from '../../core/events/order-events';
+import { orderIdOf, SagaStartMessageInvalidError } from './start-saga';
+
+const envelope = (overrides: Record<string, unknown> = {}): string =>
+  JSON.stringify({ version: '0', id: 'e-1', 'detail-type': 'order.created', source: 'orders.platform', time: '2026-01-01T00:00:00Z', detail: { orderId: '01J0ORDER', status: 'PENDING' }, ...overrides });
+
+describe('orderIdOf', () => {
+  it('reads the order id from the EventBridge envelope in the SQS body', () => {
+    expect(orderIdOf(envelope())).toBe('01J0ORDER');
+  });
+
+  it('refuses a body that is the order itself rather than the envelope', () => {
+    expect(() => orderIdOf(JSON.stringify({ orderId: '01J0ORDER' }))).toThrow(EventEnvelopeInvalidError);
+  });
+
+  it.each([
+    [{ 'detail-type': 'order.confirmed' }],
+    [{ source: 'partner.acme' }],
+    [{ detail: { orderId: 'has spaces' } }],
+    [{ detail: {} }],
+  ])('refuses %j', (overrides) => {
+    expect(() => orderIdOf(envelope(overrides))).toThrow(SagaStartMessageInvalidError);
+  });
+});
