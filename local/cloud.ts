@@ -390,6 +390,7 @@ const build = async (input: BuildInput): Promise<{ apiEnvironment: Record<string
     if ('queueUrl' in ref) return sqs.queueUrl(names(ref.queueUrl), input.edgeUrl);
     if ('secretArn' in ref) return secretArns.get(ref.secretArn) ?? '';
     if ('stateMachineArn' in ref) return stateMachineArn(ref.stateMachineArn);
+    if ('userPoolId' in ref) return input.userPoolId;
     return ref.literal;
   };
   const common = {

@@ -17,6 +17,7 @@ import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { Sesv2EmailIdentity } from '@cdktf/provider-aws/lib/sesv2-email-identity';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import type { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
 import { FunctionSpec, physicalName, QueueSpec, ResourceRef, RuleSpec } from '../core/platform/resources';
 import { Grant, logWriteGrant, ServiceRole, xrayWriteGrant } from './base/iam';
 
@@ -37,6 +38,8 @@ export interface FunctionsLayerProps {
   /** State machine ARNs, read lazily at synth time (the workflow layer is built after the functions). */
   readonly stateMachineArn: (name: string) => string | undefined;
   readonly asyncFailureQueue: SqsQueue;
+  /** The customers' user pool, for `{ userPoolId }` environment values and `readUsers` access. */
+  readonly userPool: CognitoUserPool;
 }
 
 /** Path of one function's bundle inside a bundle directory. */
@@ -138,6 +141,7 @@ export class FunctionsLayer extends Construct {
     if ('queueUrl' in ref) return this.need(props.queueResources, ref.queueUrl, 'queue').url;
     if ('secretArn' in ref) return this.need(props.secrets, ref.secretArn, 'secret').arn;
     if ('stateMachineArn' in ref) return this.stateMachineArn(ref.stateMachineArn);
+    if ('userPoolId' in ref) return props.userPool.id;
     return ref.literal;
   }
 
@@ -173,6 +177,7 @@ export class FunctionsLayer extends Construct {
     if (machines.length > 0) grants.push({ sid: 'StartExecutions', actions: ['states:StartExecution'], resources: machines });
     const secrets = (access.secrets ?? []).map((s) => this.need(props.secrets, s, 'secret').arn);
     if (secrets.length > 0) grants.push({ sid: 'ReadSecrets', actions: ['secretsmanager:GetSecretValue'], resources: secrets });
+    if (access.readUsers === true) grants.push({ sid: 'ReadUsers', actions: ['cognito-idp:ListUsers'], resources: [props.userPool.arn] });
     if (access.sendEmail === true) grants.push({ sid: 'SendEmail', actions: ['ses:SendEmail'], resources: [this.sesIdentity().arn] });
     return grants;
   }

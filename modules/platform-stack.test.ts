@@ -161,6 +161,16 @@ describe('functions layer', () => {
     }
   });
 
+  it('gives the email function the user pool id and leave to list only that pool\'s users', () => {
+    expect(dev.synth).toHaveResourceWithProperties(LambdaFunction, {
+      function_name: physicalName(prefix, 'send-email'),
+      environment: { variables: expect.objectContaining({ USER_POOL_ID: expect.stringContaining('aws_cognito_user_pool') }) },
+    });
+    const grants = Object.values(dev.parsed.data?.aws_iam_policy_document ?? {}).map((d) => JSON.stringify(d)).filter((d) => d.includes('cognito-idp:ListUsers'));
+    expect(grants).toHaveLength(1);
+    expect(grants[0]).toContain('aws_cognito_user_pool');
+  });
+
   it('maps every consumed queue to its function with partial batch responses', () => {
     for (const queue of queues) {
       expect(dev.synth).toHaveResourceWithProperties(LambdaEventSourceMapping, {

@@ -86,8 +86,10 @@ export class PlatformStack extends TerraformStack {
     const failureQueue = failureQueueName === undefined ? undefined : this.messaging.deadLetterQueues.get(failureQueueName);
     if (failureQueue === undefined) throw new PlatformDescriptionIncompleteError('the description has no failure queue for EventBridge targets and async invocations');
 
+    const auth = new AuthLayer(this, 'auth', { prefix, deletionProtection: config.deletionProtection });
     this.functions = new FunctionsLayer(this, 'functions', {
       prefix,
+      userPool: auth.userPool,
       functions: description.functions,
       queues: description.queues,
       rules: description.rules,
@@ -120,7 +122,6 @@ export class PlatformStack extends TerraformStack {
       targetDeadLetterQueue: failureQueue,
     });
 
-    const auth = new AuthLayer(this, 'auth', { prefix, deletionProtection: config.deletionProtection });
     const first = <V>(map: ReadonlyMap<string, V>, what: string): V => {
       const value = map.values().next().value;
       if (value === undefined) throw new PlatformDescriptionIncompleteError(`the API needs a ${what}; the description has none`);

@@ -51,6 +51,20 @@ describe('bundleFunctions', () => {
     expect(unzipFiles(readFileSync(report.built[0].zipPath)).map((e) => e.name)).toEqual(['index.js', 'index.js.map']);
   });
 
+  it('copies a function\'s bundleAssets beside index.js, where the code finds them through __dirname', async () => {
+    mkdirSync(join(root, 'lambdas', 'templates', 'mail'), { recursive: true });
+    writeFileSync(join(root, 'lambdas', 'templates', 'mail', 'hello.txt'), 'hello {{name}}');
+    writeFileSync(join(root, 'lambdas', 'read.ts'), "import { readFileSync } from 'node:fs';\nimport { join } from 'node:path';\nexport const handler = async () => readFileSync(join(__dirname, 'templates', 'mail', 'hello.txt'), 'utf8');\n");
+    const outDir = join(root, 'dist');
+
+    const report = await bundleFunctions({ rootDir: root, outDir, functions: [{ ...spec('reader', 'lambdas/read.ts'), bundleAssets: [{ from: 'lambdas/templates', to: 'templates' }] }] });
+    execFileSync('unzip', ['-q', '-o', report.built[0].zipPath, '-d', join(outDir, 'unpacked-assets')]);
+    const bundled = require(join(outDir, 'unpacked-assets', 'index.js')) as { handler: () => Promise<string> };
+
+    expect(unzipFiles(readFileSync(report.built[0].zipPath)).map((e) => e.name)).toContain('templates/mail/hello.txt');
+    await expect(bundled.handler()).resolves.toBe('hello {{name}}');
+  });
+
   it('produces the same zip twice (stable source_code_hash)', async () => {
     const functions = [spec('hello', 'lambdas/hello.ts')];
     const first = readFileSync((await bundleFunctions({ rootDir: root, outDir: join(root, 'a'), functions })).built[0].zipPath);

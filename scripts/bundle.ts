@@ -7,10 +7,10 @@
  *   npm run bundle                     # all functions into dist/functions, report on stdout (JSON)
  *   npm run bundle -- --strict         # exit 1 when an entry is missing
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
-import { crc32, deflateRawSync, inflateRawSync } from 'node:zlib';
 import { build } from 'esbuild';
+import { unzipSync, zipSync } from 'fflate';
 import { FunctionSpec, functions as describedFunctions } from '../core/platform/resources';
 
 export interface BuiltBundle {
@@ -39,82 +39,25 @@ export interface ZipEntry {
   readonly data: Uint8Array;
 }
 
-/** DOS date 1980-01-01 00:00: a fixed timestamp, so the same code gives the same zip and the same source hash. */
-const fixedDosTime = 0;
-const fixedDosDate = (0 << 9) | (1 << 5) | 1;
+/** A fixed timestamp (zip's DOS dates start in 1980), so the same code gives the same zip and the same source hash. */
+const FIXED_MTIME = new Date(1980, 0, 2);
 
-/** A deflated zip archive of the entries, sorted by name, with fixed timestamps (byte-for-byte reproducible). */
+/** A deflated zip of the entries, sorted by name, with fixed timestamps: byte-for-byte reproducible (fflate). */
 export const zipFiles = (entries: readonly ZipEntry[]): Buffer => {
-  const locals: Buffer[] = [];
-  const centrals: Buffer[] = [];
-  let offset = 0;
-  for (const entry of [...entries].sort((a, b) => a.name.localeCompare(b.name))) {
-    const name = Buffer.from(entry.name, 'utf8');
-    const compressed = deflateRawSync(entry.data, { level: 9 });
-    const crc = crc32(entry.data);
-    const local = Buffer.alloc(30);
-    local.writeUInt32LE(0x04034b50, 0);
-    local.writeUInt16LE(20, 4);
-    local.writeUInt16LE(0x0800, 6);
-    local.writeUInt16LE(8, 8);
-    local.writeUInt16LE(fixedDosTime, 10);
-    local.writeUInt16LE(fixedDosDate, 12);
-    local.writeUInt32LE(crc, 14);
-    local.writeUInt32LE(compressed.length, 18);
-    local.writeUInt32LE(entry.data.length, 22);
-    local.writeUInt16LE(name.length, 26);
-    local.writeUInt16LE(0, 28);
-    const central = Buffer.alloc(46);
-    central.writeUInt32LE(0x02014b50, 0);
-    central.writeUInt16LE((3 << 8) | 20, 4);
-    central.writeUInt16LE(20, 6);
-    central.writeUInt16LE(0x0800, 8);
-    central.writeUInt16LE(8, 10);
-    central.writeUInt16LE(fixedDosTime, 12);
-    central.writeUInt16LE(fixedDosDate, 14);
-    central.writeUInt32LE(crc, 16);
-    central.writeUInt32LE(compressed.length, 20);
-    central.writeUInt32LE(entry.data.length, 24);
-    central.writeUInt16LE(name.length, 28);
-    central.writeUInt32LE(((0o100644 << 16) >>> 0), 38);
-    central.writeUInt32LE(offset, 42);
-    locals.push(local, name, compressed);
-    centrals.push(central, name);
-    offset += local.length + name.length + compressed.length;
-  }
-  const centralDirectory = Buffer.concat(centrals);
-  const end = Buffer.alloc(22);
-  end.writeUInt32LE(0x06054b50, 0);
-  end.writeUInt16LE(entries.length, 8);
-  end.writeUInt16LE(entries.length, 10);
-  end.writeUInt32LE(centralDirectory.length, 12);
-  end.writeUInt32LE(offset, 16);
-  return Buffer.concat([...locals, centralDirectory, end]);
+  const files: Record<string, [Uint8Array, { level: 9; mtime: Date }]> = {};
+  for (const entry of [...entries].sort((a, b) => a.name.localeCompare(b.name))) files[entry.name] = [entry.data, { level: 9, mtime: FIXED_MTIME }];
+  return Buffer.from(zipSync(files));
 };
 
-/** The files of a zip written by `zipFiles` (deflate or stored entries), read through its central directory. */
-export const unzipFiles = (zip: Buffer): { name: string; data: Buffer }[] => {
-  const signature = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
-  const end = zip.length >= 22 && zip.subarray(zip.length - 22, zip.length - 18).equals(signature) ? zip.length - 22 : zip.lastIndexOf(signature);
-  if (end < 0) throw new BundleZipInvalidError('no end of central directory record');
-  const count = zip.readUInt16LE(end + 10);
-  let at = zip.readUInt32LE(end + 16);
-  const files: { name: string; data: Buffer }[] = [];
-  for (let i = 0; i < count; i++) {
-    const method = zip.readUInt16LE(at + 10);
-    const compressedSize = zip.readUInt32LE(at + 20);
-    const nameLength = zip.readUInt16LE(at + 28);
-    const extraLength = zip.readUInt16LE(at + 30);
-    const commentLength = zip.readUInt16LE(at + 32);
-    const localOffset = zip.readUInt32LE(at + 42);
-    const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
-    const dataStart = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
-    const raw = zip.subarray(dataStart, dataStart + compressedSize);
-    files.push({ name, data: method === 8 ? inflateRawSync(raw) : Buffer.from(raw) });
-    at += 46 + nameLength + extraLength + commentLength;
-  }
-  return files;
-};
+/** The files of a zip, in archive order. */
+export const unzipFiles = (zip: Uint8Array): { name: string; data: Buffer }[] =>
+  Object.entries(unzipSync(zip)).map(([name, data]) => ({ name, data: Buffer.from(data) }));
+
+/** Every file below `dir`, named relative to `prefix`, for a function's bundleAssets. */
+const assetFiles = (dir: string, prefix: string): ZipEntry[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
+    entry.isDirectory() ? assetFiles(join(dir, entry.name), `${prefix}/${entry.name}`) : [{ name: `${prefix}/${entry.name}`, data: readFileSync(join(dir, entry.name)) }],
+  );
 
 /** Bundles one function; throws BundleBuildFailedError with esbuild's messages as the cause. */
 export const bundleFunction = async (spec: FunctionSpec, options: BundleOptions): Promise<BuiltBundle> => {
@@ -137,7 +80,10 @@ export const bundleFunction = async (spec: FunctionSpec, options: BundleOptions)
   } catch (cause) {
     throw new BundleBuildFailedError(`esbuild failed for ${spec.name} (${spec.entry})`, { cause });
   }
-  const files = result.outputFiles.map((file) => ({ name: basename(file.path), data: file.contents }));
+  const files = [
+    ...result.outputFiles.map((file) => ({ name: basename(file.path), data: file.contents })),
+    ...(spec.bundleAssets ?? []).flatMap((asset) => assetFiles(join(options.rootDir, asset.from), asset.to)),
+  ];
   const zip = zipFiles(files);
   const zipPath = join(options.outDir, `${spec.name}.zip`);
   writeFileSync(zipPath, zip);
@@ -155,13 +101,6 @@ export const bundleFunctions = async (options: BundleOptions): Promise<BundleRep
   for (const spec of present) built.push(await bundleFunction(spec, options));
   return { built, missing };
 };
-
-export class BundleZipInvalidError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BundleZipInvalidError';
-  }
-}
 
 export class BundleBuildFailedError extends Error {
   constructor(message: string, options?: ErrorOptions) {

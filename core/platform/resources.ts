@@ -18,6 +18,8 @@ export type ResourceRef =
   | { readonly queueUrl: string }
   | { readonly stateMachineArn: string }
   | { readonly secretArn: SecretName }
+  /** The id of the platform's Cognito user pool (the only one: `customers`). */
+  | { readonly userPoolId: 'customers' }
   | { readonly literal: string };
 
 export interface FunctionSpec {
@@ -31,6 +33,8 @@ export interface FunctionSpec {
   readonly environment?: Readonly<Record<string, ResourceRef>>;
   /** What the function may do, by resource; the CDKTF module derives least-privilege IAM from this. */
   readonly access?: FunctionAccess;
+  /** Folders the code reads at run time, copied into the bundle at `to` (beside index.js). */
+  readonly bundleAssets?: readonly { readonly from: string; readonly to: string }[];
 }
 
 export interface FunctionAccess {
@@ -41,6 +45,8 @@ export interface FunctionAccess {
   readonly stateMachines?: readonly string[];
   readonly secrets?: readonly SecretName[];
   readonly sendEmail?: boolean;
+  /** Look customers up in the user pool (their email address): cognito-idp:ListUsers on the pool. */
+  readonly readUsers?: boolean;
 }
 
 export interface QueueSpec {
@@ -181,8 +187,9 @@ export const functions = [
     entry: 'lambdas/processors/send-email.ts',
     timeoutSeconds: 20,
     memoryMb: 256,
-    environment: { EMAIL_FROM: { literal: 'orders@example.com' } },
-    access: { tables: ['orders'], sendEmail: true },
+    environment: { EMAIL_FROM: { literal: 'orders@example.com' }, USER_POOL_ID: { userPoolId: 'customers' } },
+    access: { tables: ['orders'], sendEmail: true, readUsers: true },
+    bundleAssets: [{ from: 'core/notifications/templates', to: 'templates' }],
   },
   {
     name: 'generate-receipt',
