@@ -6,8 +6,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { ulid } from 'ulid';
 import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
@@ -36,12 +36,13 @@ let inventory: DynamoInventoryStore;
 let ledger: DynamoPaymentLedger;
 let orderPayments: DynamoOrderPayments;
 let publisher: EventBridgePublisher;
+let documentClient: DynamoDBDocumentClient;
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
   process.env.LOCAL_CLOUD_LOG_LEVEL = 'silent';
   cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.001 });
-  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }), { marshallOptions: { removeUndefinedValues: true } });
+  documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }), { marshallOptions: { removeUndefinedValues: true } });
   const tableName = cloud.names('orders');
   store = new DynamoOrderStore(documentClient, tableName);
   inventory = new DynamoInventoryStore(documentClient, tableName);
@@ -131,6 +132,21 @@ describe('the order saga on the local cloud', () => {
     expect(order).toMatchObject({ status: 'FAILED', failureReason: 'OUT_OF_STOCK' });
     expect(order.timeline.at(-1)?.note).toContain(scarce);
     expect([await inventory.getStock(plenty), await inventory.getStock(scarce)]).toEqual([10, 1]);
+  });
+
+  it('an order that no longer matches the catalog reaches FAILED with VALIDATION_FAILED and touches no stock', async () => {
+    const [kept, withdrawn] = [await product(5), await product(5)];
+    const quiet = new OrderService({ store, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+    const { order: placed } = await quiet.createOrder('saga-test', ulid(), { items: [{ productId: kept, quantity: 1 }, { productId: withdrawn, quantity: 1 }], paymentToken: 'tok_visa' });
+    await documentClient.send(new DeleteCommand({ TableName: cloud.names('orders'), Key: { PK: `PRODUCT#${withdrawn}`, SK: 'PRODUCT' } }));
+
+    await sfn().send(new StartExecutionCommand({ stateMachineArn: cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')), name: placed.orderId, input: JSON.stringify({ orderId: placed.orderId }) }));
+    const { execution, order } = await settle(placed.orderId);
+
+    expect(execution).toBe('SUCCEEDED');
+    expect(order).toMatchObject({ status: 'FAILED', failureReason: 'VALIDATION_FAILED' });
+    expect(order.timeline.at(-1)?.note).toContain(`unknown product ${withdrawn}`);
+    expect(await inventory.getStock(kept)).toBe(5);
   });
 
   it('a fault in ConfirmOrder refunds the payment, restores the stock and fails the order with CONFIRMATION_FAILED', async () => {
