@@ -154,7 +154,8 @@ type BusName = (typeof buses)[number]['name'];
 type BucketName = (typeof buckets)[number]['name'];
 type SecretName = (typeof secrets)[number]['name'];
 
-const sagaStep = (name: string, description: string, entry: string, access: FunctionAccess = { tables: ['orders'] }): FunctionSpec => ({
+// Every saga step changes the order's status and publishes the event at once (the outbox relay is only the fallback).
+const sagaStep = (name: string, description: string, entry: string, access: FunctionAccess = { tables: ['orders'], buses: ['orders'] }): FunctionSpec => ({
   name,
   description,
   entry,
