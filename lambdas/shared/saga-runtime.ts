@@ -29,7 +29,11 @@ export const readSagaConfig = (env: Env): SagaConfig => Object.freeze({ tableNam
 export interface SagaRuntime {
   readonly config: SagaConfig;
   readonly deps: Omit<SagaDeps, 'log'>;
-  readonly persistence: DynamoDBPersistenceLayer;
+  /**
+   * A new Idempotency persistence layer on the table. Take one per function: Powertools sets the key prefix on the
+   * layer at every invocation, so functions running concurrently in one process must not share one.
+   */
+  newPersistence(): DynamoDBPersistenceLayer;
 }
 
 const runtimes = new Map<string, SagaRuntime>();
@@ -40,7 +44,7 @@ const build = (config: SagaConfig): SagaRuntime => {
   const ledger = new DynamoPaymentLedger(documentClient, config.tableName);
   return {
     config,
-    persistence: idempotencyPersistence(dynamo, config.tableName),
+    newPersistence: () => idempotencyPersistence(dynamo, config.tableName),
     deps: {
       orders: new DynamoOrderStore(documentClient, config.tableName),
       orderPayments: new DynamoOrderPayments(documentClient, config.tableName),

@@ -79,7 +79,7 @@ export const sagaStep = (step: SagaStepName, body: StepBody) => {
             const log = loggers.get(parsed) ?? invocationLogger({ orderId: parsed.orderId, executionId: parsed.executionId, step });
             return body(parsed, { steps: new SagaSteps({ ...runtime.deps, log }), logger: log, runtime });
           },
-          { persistence: runtime.persistence, eventKeyJmesPath: '[orderId, step]', keyPrefix: `saga.${step}` },
+          { persistence: runtime.newPersistence(), eventKeyJmesPath: '[orderId, step]', keyPrefix: `saga.${step}` },
         );
         idempotentBodies.set(runtime, run);
       }
