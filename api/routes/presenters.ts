@@ -6,6 +6,7 @@ export const presentOrder = (order: Order) => ({
   customerId: order.customerId,
   status: order.status,
   ...(order.failureReason === undefined ? {} : { failureReason: order.failureReason }),
+  ...(order.paymentTransactionId === undefined ? {} : { paymentTransactionId: order.paymentTransactionId }),
   lines: order.lines,
   total: order.total,
   timeline: order.timeline,

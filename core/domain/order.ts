@@ -30,6 +30,8 @@ export interface Order {
   readonly timeline: readonly TimelineEntry[];
   /** Opaque token from the payment provider, used by the saga's charge step; never a card number. */
   readonly paymentToken: string;
+  /** The payment provider's transaction id, once ChargePayment has authorised the payment. */
+  readonly paymentTransactionId?: string;
   readonly createdAt: string;
   readonly updatedAt: string;
 }

@@ -58,6 +58,7 @@ export const OrderResponseSchema = z
     customerId: z.string(),
     status: OrderStatusSchema,
     failureReason: FailureReasonSchema.optional(),
+    paymentTransactionId: z.string().optional().describe("The payment provider's transaction id, once the payment is authorised"),
     lines: z.array(
       z.object({
         productId: z.string(),

@@ -61,6 +61,7 @@ const toOrder = (item: Item): Order => ({
   ...(item.failureReason === undefined ? {} : { failureReason: item.failureReason as Order['failureReason'] }),
   timeline: item.timeline as Order['timeline'],
   paymentToken: item.paymentToken as string,
+  ...(item.paymentTransactionId === undefined ? {} : { paymentTransactionId: item.paymentTransactionId as string }),
   createdAt: item.createdAt as string,
   updatedAt: item.updatedAt as string,
 });

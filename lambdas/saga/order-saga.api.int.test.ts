@@ -80,6 +80,7 @@ describe('the order saga from POST /api/orders', () => {
     expect(order.status).toBe('CONFIRMED');
     expect((order.timeline as { status: string }[]).map((entry) => entry.status)).toEqual(['PENDING', 'VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'CONFIRMED']);
     expect(await stockOf(productId)).toBe(1);
+    expect(order.paymentTransactionId).toEqual(expect.stringMatching(/^pi_/));
     const deadline = Date.now() + 15000;
     let types: string[] = [];
     while (Date.now() < deadline && !types.includes('order.confirmed')) {
