@@ -1,9 +1,10 @@
 /**
- * The Koa application: error handler first, then request context (request id, logger), /config.json, the caller
+ * The Koa application: error handler first, then the X-Ray segment of the request (when traced), request context (request id, logger), /config.json, the caller
  * (a verified Cognito token on every /api path), the routes.
  * Dependencies come in from the composition root (api/server.ts) or a test.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { XRayClient } from '@aws-sdk/client-xray';
 import Koa from 'koa';
 import { ulid } from 'ulid';
 import type { EventPublisher } from '../core/orders/ports';
@@ -14,9 +15,11 @@ import { authenticate, clientConfigRoute, createTokenVerifier } from './middlewa
 import type { AuthSettings, TokenVerifier } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
+import { tracing } from './middleware/tracing';
 import { apiRouter } from './routes/api-router';
 import { registerPostOrderRoutes } from './routes/post-order';
 import type { PostOrderDeps } from './routes/post-order';
+import { registerTraceRoutes } from './routes/traces';
 import type { AppState } from './types';
 
 export interface AppDeps {
@@ -34,6 +37,8 @@ export interface AppDeps {
   readonly dashboardDir?: string;
   /** Webhooks, receipts, DLQ admin and partner ingestion (api/routes/post-order.ts); absent in tests of the orders API alone. */
   readonly postOrder?: PostOrderDeps;
+  /** X-Ray: a segment per request named `serviceName` (api/middleware/tracing.ts) and the trace routes read through `xray`. */
+  readonly tracing?: { readonly serviceName: string; readonly xray: XRayClient };
 }
 
 export const createApp = (deps: AppDeps): Koa<AppState> => {
@@ -50,7 +55,9 @@ export const createApp = (deps: AppDeps): Koa<AppState> => {
   app.silent = true;
   const router = apiRouter({ service, store: deps.store, now });
   if (deps.postOrder !== undefined) registerPostOrderRoutes(router, deps.postOrder);
+  if (deps.tracing !== undefined) registerTraceRoutes(router, { xray: deps.tracing.xray, store: deps.store, now });
   app.use(errorHandler());
+  if (deps.tracing !== undefined) app.use(tracing(deps.tracing.serviceName));
   app.use(requestContext(deps.logger));
   app.use(clientConfigRoute(deps.auth));
   if (deps.dashboardDir !== undefined) app.use(serveDashboard(deps.dashboardDir));

@@ -3,6 +3,7 @@
  * `startApiServer` is exported for scripts/start.ts and the benchmark; run directly it starts on PORT.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
+import { XRayClient } from '@aws-sdk/client-xray';
 import type { Server } from 'node:http';
 import { EventBridgePublisher } from '../core/adapters/eventbridge-publisher';
 import { DynamoOrderStore } from '../core/store/dynamo-order-store';
@@ -13,6 +14,7 @@ import { postOrderDepsFromEnv } from './routes/post-order';
 import type { ApiConfig } from './config';
 import { loadAuthSettings } from './middleware/auth';
 import type { AuthSettings } from './middleware/auth';
+import { traceAwsClients } from './middleware/tracing';
 
 export interface RunningApi {
   readonly url: string;
@@ -25,11 +27,14 @@ export interface RunningApi {
 export const startApiServer = async (config: Readonly<ApiConfig> = loadConfig(), host = '127.0.0.1', auth: Readonly<AuthSettings> = loadAuthSettings()): Promise<RunningApi> => {
   const logger = new Logger({ serviceName: config.serviceName, logLevel: config.logLevel });
   const clients = createAwsClients();
+  // X-Ray as on Fargate with the daemon sidecar: SDK calls are subsegments, PutEvents entries carry the trace header.
+  traceAwsClients(clients.eventBridge, clients.documentClient);
+  const xray = new XRayClient({});
   const store = new DynamoOrderStore(clients.documentClient, config.tableName);
   const publisher = new EventBridgePublisher(clients.eventBridge, config.eventBusName);
   const postOrder = postOrderDepsFromEnv(process.env, { store, documentClient: clients.documentClient, publisher, tableName: config.tableName });
   if (postOrder.missingKeys.length > 0) logger.warn('settings missing: the routes that need them answer 503', { missingKeys: postOrder.missingKeys });
-  const app = createApp({ store, publisher, logger, auth, idempotencyTtlSeconds: config.idempotencyTtlSeconds, ...(config.dashboardDir === undefined ? {} : { dashboardDir: config.dashboardDir }), postOrder: postOrder.deps });
+  const app = createApp({ store, publisher, logger, auth, idempotencyTtlSeconds: config.idempotencyTtlSeconds, ...(config.dashboardDir === undefined ? {} : { dashboardDir: config.dashboardDir }), postOrder: postOrder.deps, tracing: { serviceName: config.serviceName, xray } });
   const server: Server = app.listen(config.port, host);
   await new Promise<void>((resolveListen, reject) => {
     server.once('listening', resolveListen);
@@ -46,6 +51,7 @@ export const startApiServer = async (config: Readonly<ApiConfig> = loadConfig(),
         server.closeAllConnections();
         server.close(() => {
           clients.destroy();
+          xray.destroy();
           postOrder.deps.destroy();
           resolveClose();
         });

@@ -90,7 +90,34 @@ describe('tracing middleware', () => {
     const segment = await traceOf(response);
 
     expect(response.status).toBe(404);
-    expect(segment).toMatchObject({ trace_id: '1-65f00000-0123456789abcdef01234567', parent_id: '53995c3f42cd8ad8', error: true, annotations: { orderId: ORDER } });
+    expect(segment).toMatchObject({ trace_id: '1-65f00000-0123456789abcdef01234567', parent_id: '53995c3f42cd8ad8', error: true });
     expect(segment.fault).toBeUndefined();
+  });
+
+  it('does not annotate a read of an order, so the order id finds only the path of the order itself', async () => {
+    const response = await fetch(`${url}/api/orders/${ORDER}`);
+
+    const segment = await traceOf(response);
+
+    expect(segment).toMatchObject({ name: 'orders-api', http: { request: { method: 'GET' } } });
+    expect(segment.annotations).toBeUndefined();
+  });
+
+  it('starts a new trace, without a parent, when the incoming header has no valid Root', async () => {
+    const response = await fetch(`${url}/api/orders`, { method: 'POST', headers: { 'X-Amzn-Trace-Id': 'Root=undefined;Parent=53995c3f42cd8ad8;Sampled=1' } });
+
+    const segment = await traceOf(response);
+
+    expect(segment.trace_id).toMatch(/^1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+    expect(segment.parent_id).toBeUndefined();
+  });
+
+  it('keeps concurrent requests in separate X-Ray contexts: each PutEvents entry names the segment of its own request', async () => {
+    const responses = await Promise.all(Array.from({ length: 8 }, () => fetch(`${url}/api/orders`, { method: 'POST' })));
+
+    const segments = await Promise.all(responses.map(traceOf));
+
+    const headers = sentEntries.slice(-8).map((entries) => (entries as { TraceHeader: string }[])[0]?.TraceHeader);
+    expect(new Set(headers)).toEqual(new Set(segments.map((segment) => `Root=${String(segment.trace_id)};Parent=${String(segment.id)};Sampled=1`)));
   });
 });

@@ -1,7 +1,8 @@
 /**
  * X-Ray tracing for the API (aws-xray-sdk-core, as on Fargate with the X-Ray daemon sidecar): one segment per
  * request, continuing an incoming X-Amzn-Trace-Id, with the HTTP request and status, error (4xx), throttle (429) and
- * fault (5xx) flags and the `orderId` annotation; AWS SDK calls become subsegments (`traceAwsClients`), and PutEvents
+ * fault (5xx) flags and the `orderId` annotation on requests that act on an order (not on reads, which would
+ * otherwise each be one more trace found by the order's annotation); AWS SDK calls become subsegments (`traceAwsClients`), and PutEvents
  * entries carry the trace header so the trace continues through EventBridge, SQS, Step Functions and the Lambdas.
  * The daemon is AWS_XRAY_DAEMON_ADDRESS (default 127.0.0.1:2000); AWS_XRAY_CONTEXT_MISSING is honoured by the SDK.
  */
@@ -46,16 +47,39 @@ const orderIdOf = (params: Record<string, string> | undefined, body: unknown): s
   return typeof fromBody === 'string' && ORDER_ID.test(fromBody) ? fromBody : undefined;
 };
 
+const TRACE_ID = /^1-[0-9a-f]{8}-[0-9a-f]{24}$/;
+const SEGMENT_ID = /^[0-9a-f]{16}$/;
+
+/** The trace an incoming X-Amzn-Trace-Id continues; a header without a valid Root starts a new trace, as in AWS. */
+const incomingTrace = (header: string): { root?: string; parent?: string; sampled?: string } => {
+  const data = AWSXRay.utils.processTraceData(header);
+  if (data.root === undefined || !TRACE_ID.test(data.root)) return {};
+  return { root: data.root, ...(data.parent !== undefined && SEGMENT_ID.test(data.parent) ? { parent: data.parent } : {}), ...(data.sampled === undefined ? {} : { sampled: data.sampled }) };
+};
+
+/**
+ * Runs `work` in a new X-Ray context holding `segment`. Not the namespace's runPromise: it leaves the context entered
+ * until the work settles, so another request handled meanwhile would see this request's segment.
+ */
+const inSegment = <T>(segment: AWSXRay.Segment, work: () => Promise<T>): Promise<T> =>
+  new Promise<T>((resolveWork, rejectWork) => {
+    AWSXRay.getNamespace().run(() => {
+      AWSXRay.setSegment(segment);
+      work().then(resolveWork, rejectWork);
+    });
+  });
+
+/** Methods that act on an order; reads of an order are traced but not annotated, so its annotation finds its own path. */
+const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
 /** The tracing middleware; put it right after the error handler so it sees every error before it is answered. */
 export const tracing = (serviceName: string): Middleware<AppState> => async (ctx, next) => {
-  const incoming = AWSXRay.utils.processTraceData(ctx.get('x-amzn-trace-id'));
+  const incoming = incomingTrace(ctx.get('x-amzn-trace-id'));
   const segment = new AWSXRay.Segment(serviceName, incoming.root, incoming.parent);
   if (incoming.sampled === '0') (segment as unknown as { notTraced: boolean }).notTraced = true;
   segment.addIncomingRequestData(new AWSXRay.middleware.IncomingRequestData(ctx.req));
   ctx.set('X-Amzn-Trace-Id', `Root=${segment.trace_id}`);
-  const namespace = AWSXRay.getNamespace();
-  await namespace.runPromise(async () => {
-    AWSXRay.setSegment(segment);
+  await inSegment(segment, async () => {
     let status = 500;
     try {
       await next();
@@ -69,7 +93,7 @@ export const tracing = (serviceName: string): Middleware<AppState> => async (ctx
       if (status === 429) segment.addThrottleFlag();
       if (status >= 400 && status < 500) segment.addErrorFlag();
       if (status >= 500) segment.addFaultFlag();
-      const orderId = orderIdOf(ctx.params as Record<string, string> | undefined, ctx.body);
+      const orderId = READS.has(ctx.method) ? undefined : orderIdOf(ctx.params as Record<string, string> | undefined, ctx.body);
       if (orderId !== undefined) segment.addAnnotation('orderId', orderId);
       (segment as unknown as { http?: { close(response: { statusCode: number }): void } }).http?.close({ statusCode: status });
       segment.close();

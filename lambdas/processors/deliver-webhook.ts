@@ -103,6 +103,16 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
     return url;
   };
 
+  // The order's trace is found by its orderId annotation (issue 7); the payload is `{type, timestamp, data: {orderId, ...}}`.
+  const orderAnnotation = (payload: string): { orderId?: string } => {
+    try {
+      const orderId = (JSON.parse(payload) as { data?: { orderId?: unknown } }).data?.orderId;
+      return typeof orderId === 'string' ? { orderId } : {};
+    } catch {
+      return {};
+    }
+  };
+
   const deliver = idempotent(
     async (input: { deliveryId: string; body: string; attempt: number }, context: LambdaContext) => {
       const message = parseMessage(input.body);
@@ -140,7 +150,7 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
       const message = parseMessage(record.body);
       const attempt = Number(record.attributes.ApproximateReceiveCount ?? '1');
       try {
-        await traced('## deliver-webhook', { processor: 'deliver-webhook', webhookId: message.webhookId, eventId: message.eventId }, () => deliver({ deliveryId: message.deliveryId, body: record.body, attempt }, context));
+        await traced('## deliver-webhook', { processor: 'deliver-webhook', webhookId: message.webhookId, eventId: message.eventId, ...orderAnnotation(message.payload) }, () => deliver({ deliveryId: message.deliveryId, body: record.body, attempt }, context));
       } catch (error) {
         const delay = backoffSeconds(attempt);
         await deps.sqs

@@ -58,13 +58,16 @@ export const createLambdaTracing = (options: LambdaTracingOptions): LambdaTracin
       const segmentId = newSegmentId();
       return {
         traceHeader: formatTraceHeader({ traceId: caller.traceId, parentId: segmentId, sampled: caller.sampled }),
-        run: <T>(work: () => Promise<T>): Promise<T> => {
-          const namespace = AWSXRay.getNamespace();
-          return namespace.runPromise(() => {
-            AWSXRay.setSegment(facadeSegment(caller.traceId, segmentId, caller.sampled));
-            return work();
-          });
-        },
+        run: <T>(work: () => Promise<T>): Promise<T> =>
+          // Not runPromise: it leaves the context entered until the work settles, so whatever else runs meanwhile
+          // (another invocation's poller, the API, a test) would see this invocation's segment. run() enters and leaves
+          // synchronously; the work's own promises carry the context on.
+          new Promise<T>((resolveWork, rejectWork) => {
+            AWSXRay.getNamespace().run(() => {
+              AWSXRay.setSegment(facadeSegment(caller.traceId, segmentId, caller.sampled));
+              work().then(resolveWork, rejectWork);
+            });
+          }),
         end: ({ error }) => {
           if (!caller.sampled) return;
           options.emit({
