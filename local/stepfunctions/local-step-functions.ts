@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { AwsServiceError, jsonResponse, type EdgeRequest, type EdgeResponse, type ServiceEmulator } from '../edge/types';
 import * as asl from 'aws-local-stepfunctions';
-import { continueOrStart, formatTraceHeader, newSegmentId, type TraceContext } from '../xray/trace-header';
+import { continueOrStart, formatTraceHeader, newSegmentId, parseTraceHeader, type TraceContext } from '../xray/trace-header';
 import { polyfillPromiseWithResolvers } from './promise-with-resolvers';
 
 // The library calls Promise.withResolvers only while running, so installing it at load time is early enough.
@@ -30,7 +30,7 @@ export interface LocalStepFunctionsOptions {
   readonly timeScale?: number;
   /**
    * When set, executions are traced as with X-Ray tracing enabled in AWS: one segment per execution (continuing the
-   * StartExecution traceHeader, else the request's X-Amzn-Trace-Id, else a new trace), one subsegment per task
+   * request's X-Amzn-Trace-Id, else the StartExecution traceHeader, else a new trace), one subsegment per task
    * attempt, and each Lambda task invoked with a trace header whose parent is its attempt's subsegment.
    */
   readonly emitSegment?: (document: Readonly<Record<string, unknown>>) => void;
@@ -196,7 +196,8 @@ export class LocalStepFunctions implements ServiceEmulator {
         if (body.traceHeader !== undefined && (typeof body.traceHeader !== 'string' || body.traceHeader.length > 256)) {
           throw new AwsServiceError('ValidationException', "1 validation error detected: Value at 'traceHeader' failed to satisfy constraint: Member must have length less than or equal to 256");
         }
-        const traceHeader = (body.traceHeader as string | undefined) ?? requestTraceHeader;
+        // As AWS documents it: the request's X-Amzn-Trace-Id (a captured SDK client's) wins over the body's traceHeader.
+        const traceHeader = parseTraceHeader(requestTraceHeader) !== undefined ? requestTraceHeader : (body.traceHeader as string | undefined);
         const started = this.startExecution(field(body, 'stateMachineArn'), body.input === undefined ? '{}' : body.input, body.name, traceHeader);
         return { executionArn: started.executionArn, startDate: seconds(started.startDate) };
       }

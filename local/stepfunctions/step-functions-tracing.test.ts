@@ -1,0 +1,163 @@
+import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { startEdge, type RunningEdge } from '../edge/server';
+import { parseTraceHeader } from '../xray/trace-header';
+import { LocalStepFunctions, type InvokeOutcome } from './local-step-functions';
+
+const fn = (name: string): string => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
+const CALLER_TRACE = '1-65f00000-0123456789abcdef01234567';
+const CALLER = `Root=${CALLER_TRACE};Parent=53995c3f42cd8ad8;Sampled=1`;
+
+const sagaLike = JSON.stringify({
+  StartAt: 'ChargePayment',
+  States: {
+    ChargePayment: {
+      Type: 'Task',
+      Resource: fn('charge'),
+      Retry: [{ ErrorEquals: ['TransientDependencyError'], IntervalSeconds: 1, MaxAttempts: 2 }],
+      Catch: [{ ErrorEquals: ['PaymentDeclinedError'], ResultPath: '$.error', Next: 'ReleaseInventory' }],
+      Next: 'Done',
+    },
+    ReleaseInventory: { Type: 'Task', Resource: fn('release'), Next: 'Failed' },
+    Failed: { Type: 'Fail', Error: 'OrderFailed', Cause: 'payment declined' },
+    Done: { Type: 'Succeed' },
+  },
+});
+
+type Emitted = Record<string, unknown> & { id: string; name: string; trace_id: string; parent_id?: string };
+
+describe('X-Ray tracing of local Step Functions executions', () => {
+  let emitted: Emitted[];
+  let invocations: { arn: string; traceHeader: string | undefined }[];
+  let scripts: Map<string, InvokeOutcome[]>;
+  let sfn: LocalStepFunctions;
+  let machineArn: string;
+
+  beforeEach(() => {
+    emitted = [];
+    invocations = [];
+    scripts = new Map();
+    sfn = new LocalStepFunctions({
+      region: 'us-east-1',
+      timeScale: 0.001,
+      emitSegment: (document) => emitted.push(document as Emitted),
+      invoke: async (arn, _payload, options) => {
+        invocations.push({ arn, traceHeader: options?.traceHeader });
+        return scripts.get(arn)?.shift() ?? { result: { ok: true } };
+      },
+    });
+    machineArn = sfn.createStateMachine({ name: 'saga', definition: sagaLike }).stateMachineArn;
+  });
+  afterEach(() => sfn.shutdown());
+
+  it('makes one execution segment under the caller, one subsegment per task attempt, faulted where the attempt failed', async () => {
+    scripts.set(fn('charge'), [
+      { error: { errorType: 'TransientDependencyError', errorMessage: 'ledger busy' } },
+      { error: { errorType: 'PaymentDeclinedError', errorMessage: 'insufficient_funds' } },
+    ]);
+
+    const { executionArn } = sfn.startExecution(machineArn, '{"orderId":"o-1"}', 'o-1', CALLER);
+    await sfn.waitForExecution(executionArn);
+
+    const execution = emitted.find((document) => document.origin === 'AWS::StepFunctions::StateMachine');
+    const attempts = emitted.filter((document) => document.type === 'subsegment');
+    expect(execution).toMatchObject({ name: 'saga', trace_id: CALLER_TRACE, parent_id: '53995c3f42cd8ad8', fault: true, aws: { execution_arn: executionArn, execution_status: 'FAILED' } });
+    expect(attempts.map((attempt) => [attempt.name, attempt.fault === true])).toEqual([
+      ['ChargePayment', true],
+      ['ChargePayment', true],
+      ['ReleaseInventory', false],
+    ]);
+    expect(attempts[1]).toMatchObject({ cause: { exceptions: [expect.objectContaining({ type: 'PaymentDeclinedError', message: 'insufficient_funds' })] } });
+    for (const attempt of attempts) expect(attempt).toMatchObject({ trace_id: CALLER_TRACE, parent_id: execution?.id });
+  });
+
+  it('invokes each task attempt with a trace header parented on that attempt subsegment', async () => {
+    scripts.set(fn('charge'), [{ error: { errorType: 'TransientDependencyError', errorMessage: 'ledger busy' } }]);
+
+    const { executionArn } = sfn.startExecution(machineArn, '{}', undefined, CALLER);
+    await sfn.waitForExecution(executionArn);
+
+    const attempts = emitted.filter((document) => document.type === 'subsegment');
+    expect(invocations.map((invocation) => parseTraceHeader(invocation.traceHeader))).toEqual(attempts.map((attempt) => ({ traceId: CALLER_TRACE, parentId: attempt.id, sampled: true })));
+    expect(attempts).toHaveLength(2);
+  });
+
+  it('starts a new trace for an execution started without a trace header, and marks a success as no fault', async () => {
+    const { executionArn } = sfn.startExecution(machineArn, '{}');
+    await sfn.waitForExecution(executionArn);
+
+    const execution = emitted.find((document) => document.origin === 'AWS::StepFunctions::StateMachine');
+    expect(execution?.trace_id).toMatch(/^1-[0-9a-f]{8}-[0-9a-f]{24}$/);
+    expect(execution?.parent_id).toBeUndefined();
+    expect(execution?.fault).toBeUndefined();
+    expect(emitted.filter((document) => document.type === 'subsegment').map((attempt) => attempt.name)).toEqual(['ChargePayment']);
+  });
+
+  it('invokes tasks without a trace header and emits nothing when tracing is off', async () => {
+    const untraced = new LocalStepFunctions({
+      region: 'us-east-1',
+      invoke: async (arn, _payload, options) => {
+        invocations.push({ arn, traceHeader: options?.traceHeader });
+        return { result: {} };
+      },
+    });
+    const arn = untraced.createStateMachine({ name: 'saga', definition: sagaLike }).stateMachineArn;
+
+    const { executionArn } = untraced.startExecution(arn, '{}', undefined, CALLER);
+    await untraced.waitForExecution(executionArn);
+    await untraced.shutdown();
+
+    expect(invocations).toEqual([{ arn: fn('charge'), traceHeader: undefined }]);
+    expect(emitted).toEqual([]);
+  });
+
+  describe('through the SFN API on the edge', () => {
+    let edge: RunningEdge;
+    let client: SFNClient;
+    const OTHER_TRACE = '1-65f00001-0123456789abcdef01234567';
+
+    beforeEach(async () => {
+      edge = await startEdge({ services: [sfn] });
+      client = new SFNClient({ endpoint: edge.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    });
+    afterEach(async () => {
+      client.destroy();
+      await edge.close();
+    });
+
+    const withRequestHeader = (header: string): void => {
+      client.middlewareStack.add(
+        (next) => async (args) => {
+          (args.request as { headers: Record<string, string> }).headers['X-Amzn-Trace-Id'] = header;
+          return next(args);
+        },
+        { step: 'build', name: 'traceHeaderForTest' },
+      );
+    };
+
+    it('prefers the request X-Amzn-Trace-Id (a captured client) over the traceHeader parameter, as AWS does', async () => {
+      withRequestHeader(CALLER);
+
+      const started = await client.send(new StartExecutionCommand({ stateMachineArn: machineArn, input: '{}', traceHeader: `Root=${OTHER_TRACE};Parent=1111111111111111;Sampled=1` }));
+      await sfn.waitForExecution(started.executionArn ?? '');
+
+      expect(emitted.find((document) => document.origin === 'AWS::StepFunctions::StateMachine')).toMatchObject({ trace_id: CALLER_TRACE, parent_id: '53995c3f42cd8ad8' });
+    });
+
+    it('continues the traceHeader parameter when the request carries no header', async () => {
+      const started = await client.send(new StartExecutionCommand({ stateMachineArn: machineArn, input: '{}', traceHeader: `Root=${OTHER_TRACE};Parent=1111111111111111;Sampled=1` }));
+      await sfn.waitForExecution(started.executionArn ?? '');
+
+      expect(emitted.find((document) => document.origin === 'AWS::StepFunctions::StateMachine')).toMatchObject({ trace_id: OTHER_TRACE, parent_id: '1111111111111111' });
+    });
+
+    it('refuses a traceHeader over 256 characters and starts nothing', async () => {
+      expect.assertions(2);
+      try {
+        await client.send(new StartExecutionCommand({ stateMachineArn: machineArn, input: '{}', traceHeader: 'x'.repeat(257) }));
+      } catch (error) {
+        expect((error as Error).name).toBe('ValidationException');
+      }
+      expect(invocations).toEqual([]);
+    });
+  });
+});
