@@ -13,6 +13,7 @@ import {
 } from '../../core/domain/schemas';
 import { RegisterWebhookRequestSchema } from '../../core/webhooks/registration';
 import { postOrderOpenApiPaths } from './post-order';
+import { traceOpenApiPaths } from './traces';
 
 const schema = (zodSchema: z.ZodType, io: 'input' | 'output') => {
   const json = z.toJSONSchema(zodSchema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
@@ -94,6 +95,7 @@ export const buildOpenApiDocument = () => ({
       },
     },
     ...postOrderOpenApiPaths(schema(RegisterWebhookRequestSchema, 'input')),
+    ...traceOpenApiPaths(),
     '/health': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'ok' } } } },
     '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
     '/config.json': { get: { summary: 'Where the dashboard signs in: {region, userPoolId, userPoolClientId, cognitoEndpoint}', security: [], responses: { '200': { description: 'the Cognito settings' } } } },

@@ -6,6 +6,7 @@ import { startEdge, type RunningEdge } from '../../local/edge/server';
 import { TraceStore } from '../../local/xray/trace-store';
 import { LocalXRay } from '../../local/xray/xray-api';
 import type { AppState } from '../types';
+import { buildOpenApiDocument } from './openapi';
 import { registerTraceRoutes, tracesFilter } from './traces';
 
 const ORDER = '01J00000000000000000000000';
@@ -83,5 +84,14 @@ describe('trace routes', () => {
 
     expect(customer.status).toBe(403);
     expect(() => tracesFilter({ annotation: 'orderId:"x" OR fault' })).toThrow('annotation must be key:value');
+  });
+
+  it('documents both routes in /openapi.json, with every waterfall row field the dashboard reads', () => {
+    const paths = buildOpenApiDocument().paths as Record<string, { get: { responses: Record<string, { content?: Record<string, { schema: { properties: { segments?: { items: { required: string[] } } } } }> }> } }>;
+
+    const rows = paths['/api/orders/{id}/trace']?.get.responses['200']?.content?.['application/json']?.schema.properties.segments?.items.required;
+
+    expect(Object.keys(paths)).toEqual(expect.arrayContaining(['/api/orders/{id}/trace', '/api/traces']));
+    expect(rows).toEqual(['traceId', 'id', 'parentId', 'name', 'origin', 'operation', 'kind', 'start', 'end', 'durationMs', 'inProgress', 'error', 'fault', 'throttle', 'httpStatus', 'annotations', 'cause']);
   });
 });

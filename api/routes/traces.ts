@@ -197,3 +197,88 @@ export const registerTraceRoutes = (router: Router<AppState>, deps: TraceRoutesD
     };
   });
 };
+
+const json = (schema: Record<string, unknown>) => ({ content: { 'application/json': { schema } } });
+const error = (description: string) => ({ description, ...json({ $ref: '#/components/schemas/Error' }) });
+const nullable = (type: string) => ({ type: [type, 'null'] });
+const segmentSchema = {
+  type: 'object',
+  properties: {
+    traceId: { type: 'string' },
+    id: { type: 'string' },
+    parentId: nullable('string'),
+    name: { type: 'string' },
+    origin: nullable('string'),
+    operation: nullable('string'),
+    kind: { type: 'string', enum: ['segment', 'subsegment'] },
+    start: { type: 'integer', description: 'epoch milliseconds' },
+    end: nullable('integer'),
+    durationMs: nullable('integer'),
+    inProgress: { type: 'boolean' },
+    error: { type: 'boolean' },
+    fault: { type: 'boolean' },
+    throttle: { type: 'boolean' },
+    httpStatus: nullable('integer'),
+    annotations: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    cause: { type: ['object', 'null'], properties: { type: { type: 'string' }, message: { type: 'string' } } },
+  },
+  required: ['traceId', 'id', 'parentId', 'name', 'origin', 'operation', 'kind', 'start', 'end', 'durationMs', 'inProgress', 'error', 'fault', 'throttle', 'httpStatus', 'annotations', 'cause'],
+};
+const flag = (name: string) => ({ name, in: 'query', schema: { type: 'string', enum: ['true', 'false'] } });
+
+/** The OpenAPI paths of these routes (merged into /openapi.json by api/routes/openapi.ts). */
+export const traceOpenApiPaths = () => ({
+  '/api/orders/{id}/trace': {
+    get: {
+      summary: "The order's trace as waterfall rows, in start order (owner or admin)",
+      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
+      responses: {
+        '200': { description: 'the trace', ...json({ type: 'object', properties: { orderId: { type: 'string' }, traceIds: { type: 'array', items: { type: 'string' } }, segments: { type: 'array', items: segmentSchema } }, required: ['orderId', 'traceIds', 'segments'] }) },
+        '404': error('no such order'),
+      },
+    },
+  },
+  '/api/traces': {
+    get: {
+      summary: 'Trace summaries, newest first, filtered by annotation (key:value, repeatable, ANDed) and flags (admin)',
+      parameters: [
+        { name: 'annotation', in: 'query', schema: { type: 'array', items: { type: 'string', pattern: ANNOTATION.source } }, style: 'form', explode: true },
+        flag('fault'),
+        flag('error'),
+        flag('throttle'),
+        { name: 'since', in: 'query', schema: { type: 'string', format: 'date-time' } },
+        { name: 'until', in: 'query', schema: { type: 'string', format: 'date-time' } },
+      ],
+      responses: {
+        '200': {
+          description: 'summaries',
+          ...json({
+            type: 'object',
+            properties: {
+              items: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  properties: {
+                    traceId: { type: 'string' },
+                    start: nullable('integer'),
+                    durationMs: nullable('integer'),
+                    responseTimeMs: nullable('integer'),
+                    fault: { type: 'boolean' },
+                    error: { type: 'boolean' },
+                    throttle: { type: 'boolean' },
+                    partial: { type: 'boolean' },
+                    services: { type: 'array', items: { type: 'string' } },
+                    annotations: { type: 'object', additionalProperties: { type: 'array' } },
+                  },
+                },
+              },
+            },
+          }),
+        },
+        '400': error('a malformed filter or time'),
+        '403': error('not the admin'),
+      },
+    },
+  },
+});
