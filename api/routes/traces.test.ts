@@ -87,7 +87,7 @@ describe('trace routes', () => {
   });
 
   it('documents both routes in /openapi.json, with every waterfall row field the dashboard reads', () => {
-    const paths = buildOpenApiDocument().paths as Record<string, { get: { responses: Record<string, { content?: Record<string, { schema: { properties: { segments?: { items: { required: string[] } } } } }> }> } }>;
+    const paths = buildOpenApiDocument().paths as unknown as Record<string, { get: { responses: Record<string, { content?: Record<string, { schema: { properties: { segments?: { items: { required: string[] } } } } }> }> } }>;
 
     const rows = paths['/api/orders/{id}/trace']?.get.responses['200']?.content?.['application/json']?.schema.properties.segments?.items.required;
 
