@@ -6,6 +6,7 @@
  */
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
+import type { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { AppautoscalingPolicy } from '@cdktf/provider-aws/lib/appautoscaling-policy';
 import { AppautoscalingTarget } from '@cdktf/provider-aws/lib/appautoscaling-target';
 import { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus';
@@ -44,6 +45,8 @@ export interface ApiLayerProps {
   readonly deadLetterQueues: readonly SqsQueue[];
   readonly userPool: CognitoUserPool;
   readonly userPoolClient: CognitoUserPoolClient;
+  /** Partner ingest secrets: the API also serves POST /webhooks/ingest/:partnerId. */
+  readonly partnerSecrets: SecretsmanagerSecret;
 }
 
 export class ApiLayer extends Construct {
@@ -99,7 +102,7 @@ export class ApiLayer extends Construct {
       grants: [
         {
           sid: 'Orders',
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
+          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
           resources: [props.table.arn, `${props.table.arn}/index/*`],
         },
         { sid: 'PublishEvents', actions: ['events:PutEvents'], resources: [props.bus.arn] },
@@ -107,11 +110,14 @@ export class ApiLayer extends Construct {
         { sid: 'SagaExecutions', actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executionsArn] },
         {
           sid: 'DeadLetterQueues',
-          actions: ['sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks'],
+          actions: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks'],
           resources: props.deadLetterQueues.map((q) => q.arn),
         },
         xrayWriteGrant,
         { sid: 'XRaySampling', actions: ['xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'], resources: ['*'] },
+        // GET /api/orders/:id/trace and GET /api/traces read the platform's traces.
+        { sid: 'XRayReadTraces', actions: ['xray:GetTraceSummaries', 'xray:BatchGetTraces'], resources: ['*'] },
+        { sid: 'PartnerSecrets', actions: ['secretsmanager:GetSecretValue'], resources: [props.partnerSecrets.arn] },
       ],
     });
 
@@ -147,6 +153,8 @@ export class ApiLayer extends Construct {
             STATE_MACHINE_ARN: props.stateMachine.arn,
             USER_POOL_ID: props.userPool.id,
             USER_POOL_CLIENT_ID: props.userPoolClient.id,
+            PARTNER_SECRETS_ARN: props.partnerSecrets.arn,
+            AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
             POWERTOOLS_SERVICE_NAME: 'orders-api',
             LOG_LEVEL: 'INFO',
             AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',

@@ -227,6 +227,19 @@ describe('workflow layer', () => {
 });
 
 describe('api layer', () => {
+  it('lets the API task read traces and the partner secret and delete webhook registrations, "*" only where X-Ray needs it', () => {
+    type Statement = { sid: string; actions: string[]; resources: string[] };
+    const documents = Object.values(dev.parsed.data?.aws_iam_policy_document ?? {}) as { statement: Statement[] }[];
+    const api = documents.filter((d) => d.statement.some((st) => st.sid === 'XRayReadTraces'));
+    expect(api).toHaveLength(1);
+    const bySid = new Map(api[0].statement.map((st) => [st.sid, st]));
+
+    expect(bySid.get('XRayReadTraces')?.actions).toEqual(['xray:GetTraceSummaries', 'xray:BatchGetTraces']);
+    expect(bySid.get('Orders')?.actions).toContain('dynamodb:DeleteItem');
+    expect(bySid.get('PartnerSecrets')?.resources).toEqual([expect.stringContaining('aws_secretsmanager_secret.')]);
+    for (const st of api[0].statement.filter((st) => st.resources.includes('*'))) expect(st.actions.every((action) => action.startsWith('xray:'))).toBe(true);
+  });
+
   it('runs 1..N Fargate tasks with circuit-breaker deployments and CPU target tracking', () => {
     expect(dev.synth).toHaveResourceWithProperties(EcsService, {
       launch_type: 'FARGATE',

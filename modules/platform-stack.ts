@@ -138,6 +138,7 @@ export class PlatformStack extends TerraformStack {
       deadLetterQueues: [...this.messaging.deadLetterQueues.values()],
       userPool: auth.userPool,
       userPoolClient: auth.client,
+      partnerSecrets: first(secrets.secrets, 'secret'),
     });
     const ingest = this.functions.functions.get('ingest-partner-event');
     if (ingest === undefined) throw new PlatformDescriptionIncompleteError('the edge needs the function ingest-partner-event');

@@ -27,6 +27,8 @@ export const actionsWithoutResourceScope: ReadonlySet<string> = new Set([
   'xray:GetSamplingRules',
   'xray:GetSamplingTargets',
   'xray:GetSamplingStatisticSummaries',
+  'xray:GetTraceSummaries',
+  'xray:BatchGetTraces',
   'ecr:GetAuthorizationToken',
   'logs:CreateLogDelivery',
   'logs:GetLogDelivery',
