@@ -82,6 +82,10 @@ describe('orders API over HTTP against DynamoDB Local', () => {
     ['malformed JSON', '{"items": [', {}, 400, 'MALFORMED_JSON'],
     ['a non-JSON body', 'items=1', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
     ['a body over 256 KB', JSON.stringify({ ...body, paymentToken: 'x'.repeat(300 * 1024) }), {}, 413, 'PAYLOAD_TOO_LARGE'],
+    ['an empty body', '', {}, 400, 'MALFORMED_JSON'],
+    ['a JSON string instead of an object', '"tok_visa"', {}, 400, 'MALFORMED_JSON'],
+    ['a __proto__ key (prototype poisoning)', '{"items":[],"__proto__":{"isAdmin":true}}', {}, 400, 'MALFORMED_JSON'],
+    ['a gzip-encoded body', JSON.stringify(body), { 'content-encoding': 'gzip' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
   ])('answers %s with the error shape', async (_, payload, headers, status, code) => {
     const response = await post('frank', ulid(), payload, headers);
     expect(response.status).toBe(status);
