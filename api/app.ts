@@ -17,6 +17,9 @@ import { errorHandler } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { tracing } from './middleware/tracing';
 import { apiRouter } from './routes/api-router';
+import { withLocalControlPlane } from './routes/client-config';
+import { registerDashboardRoutes } from './routes/dashboard';
+import type { DashboardDeps } from './routes/dashboard';
 import { registerPostOrderRoutes } from './routes/post-order';
 import type { PostOrderDeps } from './routes/post-order';
 import { registerTraceRoutes } from './routes/traces';
@@ -39,6 +42,10 @@ export interface AppDeps {
   readonly postOrder?: PostOrderDeps;
   /** X-Ray: a segment per request named `serviceName` (api/middleware/tracing.ts) and the trace routes read through `xray`. */
   readonly tracing?: { readonly serviceName: string; readonly xray: XRayClient };
+  /** The live feed, order activity and admin stats (api/routes/dashboard.ts). */
+  readonly dashboard?: DashboardDeps;
+  /** The local cloud's /_local base URL, added to /config.json (api/routes/client-config.ts); absent in AWS. */
+  readonly localControlPlane?: string;
 }
 
 export const createApp = (deps: AppDeps): Koa<AppState> => {
@@ -56,9 +63,11 @@ export const createApp = (deps: AppDeps): Koa<AppState> => {
   const router = apiRouter({ service, store: deps.store, now });
   if (deps.postOrder !== undefined) registerPostOrderRoutes(router, deps.postOrder);
   if (deps.tracing !== undefined) registerTraceRoutes(router, { xray: deps.tracing.xray, store: deps.store, now });
+  if (deps.dashboard !== undefined) registerDashboardRoutes(router, deps.dashboard, { store: deps.store, now });
   app.use(errorHandler());
   if (deps.tracing !== undefined) app.use(tracing(deps.tracing.serviceName));
   app.use(requestContext(deps.logger));
+  if (deps.localControlPlane !== undefined) app.use(withLocalControlPlane(deps.localControlPlane));
   app.use(clientConfigRoute(deps.auth));
   if (deps.dashboardDir !== undefined) app.use(serveDashboard(deps.dashboardDir));
   app.use(authenticate(deps.tokenVerifier ?? createTokenVerifier(deps.auth)));

@@ -11,6 +11,8 @@ import { createApp } from './app';
 import { createAwsClients } from './aws-clients';
 import { loadConfig } from './config';
 import { postOrderDepsFromEnv } from './routes/post-order';
+import { localControlPlaneFromEnv } from './routes/client-config';
+import { dashboardDeps } from './routes/dashboard';
 import type { ApiConfig } from './config';
 import { loadAuthSettings } from './middleware/auth';
 import type { AuthSettings } from './middleware/auth';
@@ -34,7 +36,9 @@ export const startApiServer = async (config: Readonly<ApiConfig> = loadConfig(),
   const publisher = new EventBridgePublisher(clients.eventBridge, config.eventBusName);
   const postOrder = postOrderDepsFromEnv(process.env, { store, documentClient: clients.documentClient, publisher, tableName: config.tableName });
   if (postOrder.missingKeys.length > 0) logger.warn('settings missing: the routes that need them answer 503', { missingKeys: postOrder.missingKeys });
-  const app = createApp({ store, publisher, logger, auth, idempotencyTtlSeconds: config.idempotencyTtlSeconds, ...(config.dashboardDir === undefined ? {} : { dashboardDir: config.dashboardDir }), postOrder: postOrder.deps, tracing: { serviceName: config.serviceName, xray } });
+  const dashboard = dashboardDeps(clients.documentClient, config.tableName, store, logger);
+  const localControlPlane = localControlPlaneFromEnv(process.env);
+  const app = createApp({ store, publisher, logger, auth, dashboard, ...(localControlPlane === undefined ? {} : { localControlPlane }), idempotencyTtlSeconds: config.idempotencyTtlSeconds, ...(config.dashboardDir === undefined ? {} : { dashboardDir: config.dashboardDir }), postOrder: postOrder.deps, tracing: { serviceName: config.serviceName, xray } });
   const server: Server = app.listen(config.port, host);
   await new Promise<void>((resolveListen, reject) => {
     server.once('listening', resolveListen);
@@ -48,6 +52,7 @@ export const startApiServer = async (config: Readonly<ApiConfig> = loadConfig(),
     logger,
     stop: () =>
       new Promise<void>((resolveClose) => {
+        dashboard.feed.close();
         server.closeAllConnections();
         server.close(() => {
           clients.destroy();

@@ -13,6 +13,8 @@ import type { TestCognito } from '../local/cognito/test-tokens';
 import { localCredentials, startLocalTable } from '../local/dynamodb/test-harness';
 import type { LocalTable } from '../local/dynamodb/test-harness';
 import { createApp } from './app';
+import { dashboardDeps } from './routes/dashboard';
+import type { DashboardDeps } from './routes/dashboard';
 import { startEventBusStub } from './dev/event-bus-stub';
 import type { EventBusStub } from './dev/event-bus-stub';
 
@@ -23,6 +25,8 @@ export interface ApiHarness {
   readonly bus: EventBusStub;
   readonly publisher: EventBridgePublisher;
   readonly identity: TestCognito;
+  /** The live feed, activity store and stats queries behind the dashboard routes. */
+  readonly dashboard: DashboardDeps;
   /** A real ID token of `username` from the local Cognito; an unknown username becomes a new customer. */
   tokenFor(username: string): Promise<string>;
   /** `{ authorization: 'Bearer <token>' }` for `username`. */
@@ -41,7 +45,9 @@ export const startApiHarness = async (): Promise<ApiHarness> => {
   const publisher = new EventBridgePublisher(eventBridge, 'local-orders');
   const identity = await startTestCognito();
   const auth = { userPoolId: identity.userPoolId, userPoolClientId: identity.userPoolClientId, cognitoEndpoint: identity.endpoint, tokenUse: 'id' as const };
-  const app = createApp({ store, publisher, auth, logger: new Logger({ serviceName: 'orders-api-test', logLevel: 'SILENT' }) });
+  const logger = new Logger({ serviceName: 'orders-api-test', logLevel: 'SILENT' });
+  const dashboard = dashboardDeps(local.documentClient, local.tableName, store, logger, { pollMs: 200 });
+  const app = createApp({ store, publisher, auth, logger, dashboard });
   const server: Server = await new Promise((resolveListen) => {
     const listening = app.listen(0, '127.0.0.1', () => resolveListen(listening));
   });
@@ -54,9 +60,11 @@ export const startApiHarness = async (): Promise<ApiHarness> => {
     bus,
     publisher,
     identity,
+    dashboard,
     tokenFor: (username) => identity.tokenFor(username),
     authHeader: async (username) => ({ authorization: `Bearer ${await identity.tokenFor(username)}` }),
     stop: async () => {
+      dashboard.feed.close();
       server.closeAllConnections();
       await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
       eventBridge.destroy();

@@ -91,7 +91,7 @@ const main = async (): Promise<void> => {
     const apiUrl = `http://127.0.0.1:${port}`;
     api = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'api/server.ts')], {
       cwd: ROOT,
-      env: { ...process.env, ...cloud.env, PORT: String(port), HOST: '127.0.0.1', DASHBOARD_DIR: process.env.DASHBOARD_DIR ?? resolve(ROOT, 'ui/dist') },
+      env: { ...process.env, ...cloud.env, PORT: String(port), HOST: '127.0.0.1', LOCAL_CONTROL_PLANE_URL: `${cloud.edgeUrl}/_local`, DASHBOARD_DIR: process.env.DASHBOARD_DIR ?? resolve(ROOT, 'ui/dist') },
       stdio: ['ignore', 'inherit', 'inherit'],
     });
     const child = api;

@@ -12,6 +12,7 @@ import {
   PutProductRequestSchema,
 } from '../../core/domain/schemas';
 import { RegisterWebhookRequestSchema } from '../../core/webhooks/registration';
+import { dashboardOpenApiPaths } from './dashboard';
 import { postOrderOpenApiPaths } from './post-order';
 import { traceOpenApiPaths } from './traces';
 
@@ -96,6 +97,7 @@ export const buildOpenApiDocument = () => ({
     },
     ...postOrderOpenApiPaths(schema(RegisterWebhookRequestSchema, 'input')),
     ...traceOpenApiPaths(),
+    ...dashboardOpenApiPaths(),
     '/health': { get: { summary: 'Liveness', security: [], responses: { '200': { description: 'ok' } } } },
     '/openapi.json': { get: { summary: 'This document', security: [], responses: { '200': { description: 'OpenAPI 3.1' } } } },
     '/config.json': { get: { summary: 'Where the dashboard signs in: {region, userPoolId, userPoolClientId, cognitoEndpoint}', security: [], responses: { '200': { description: 'the Cognito settings' } } } },

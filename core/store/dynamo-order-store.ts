@@ -52,7 +52,8 @@ const decodeCursor = (cursor: string | undefined, partitionAttribute: string, pa
   return decoded as Item;
 };
 
-const toOrder = (item: Item): Order => ({
+/** An order item as the domain's Order (also read by core/store/dashboard-queries.ts). */
+export const toOrder = (item: Item): Order => ({
   orderId: item.orderId as string,
   customerId: item.customerId as string,
   lines: item.lines as Order['lines'],
@@ -83,7 +84,8 @@ const toOutbox = (item: Item): OutboxRecord => ({
   ...(item.sentAt === undefined ? {} : { sentAt: item.sentAt as string }),
 });
 
-const toEventRecord = (item: Item): EventRecord => ({
+/** An events-log item as GET /api/events answers it (also read by core/store/dashboard-queries.ts). */
+export const toEventRecord = (item: Item): EventRecord => ({
   eventId: item.eventId as string,
   source: item.source as string,
   detailType: item.detailType as string,

@@ -30,6 +30,11 @@ export const keys = {
   webhookDelivery: (webhookId: string, at: string, deliveryId: string, attempt: number) => ({ PK: `WEBHOOK#${webhookId}`, SK: `DELIVERY#${at}#${deliveryId}#${attempt}` }),
   webhookDeliveries: (webhookId: string) => ({ PK: `WEBHOOK#${webhookId}`, SKPrefix: 'DELIVERY#' }),
 
+  /** What an order caused, in the order's partition (core/store/order-activity-store.ts): one item per sent email (keyed by the event, so a repeat is the same item) and one per webhook delivery attempt. */
+  orderEmail: (orderId: string, eventId: string) => ({ PK: `ORDER#${orderId}`, SK: `ACTIVITY#EMAIL#${eventId}` }),
+  orderDeliveryAttempt: (orderId: string, at: string, deliveryId: string, attempt: number) => ({ PK: `ORDER#${orderId}`, SK: `ACTIVITY#DELIVERY#${at}#${deliveryId}#${attempt}` }),
+  orderActivity: (orderId: string) => ({ PK: `ORDER#${orderId}`, SKPrefix: 'ACTIVITY#' }),
+
   /** An event that crossed the bus; GSI1 lists all of them newest first. */
   event: (eventId: string) => ({ PK: `EVENT#${eventId}`, SK: 'EVENT' }),
   eventInLog: (time: string, eventId: string) => ({ GSI1PK: EVENT_LOG, GSI1SK: `${time}#${eventId}` }),

@@ -12,6 +12,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { requiredEnv } from '../../core/config/env';
 import type { Env } from '../../core/config/env';
 import { queues } from '../../core/platform/resources';
+import { DynamoOrderActivityStore } from '../../core/store/order-activity-store';
 import { DynamoWebhookStore } from '../../core/store/webhook-store';
 import { postWebhook } from '../../core/webhooks/http-delivery';
 import type { Resolver } from '../../core/webhooks/http-delivery';
@@ -75,6 +76,8 @@ export interface DeliverWebhookDeps {
   readonly timeoutMs?: number;
   readonly resolver?: Resolver;
   readonly now?: () => Date;
+  /** Where each attempt is also recorded under its order for the order page (GET /api/orders/:id/activity). */
+  readonly activity?: Pick<DynamoOrderActivityStore, 'recordDeliveryAttempt'>;
 }
 
 const parseMessage = (body: string): DeliveryMessage => {
@@ -138,6 +141,12 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
         durationMs: outcome.durationMs,
         at: at.toISOString(),
       });
+      const { orderId } = orderAnnotation(message.payload);
+      if (deps.activity !== undefined && orderId !== undefined) {
+        const recorded = { webhookId: message.webhookId, deliveryId: message.deliveryId, url: endpoint.url, eventType: message.eventType, attempt: input.attempt, ...(outcome.statusCode === undefined ? {} : { statusCode: outcome.statusCode }), at: at.toISOString(), outcome: ok ? ('DELIVERED' as const) : ('FAILED' as const) };
+        // The endpoint's own delivery log above is the record of truth; a failure here must not re-send a delivered event.
+        await deps.activity.recordDeliveryAttempt(orderId, recorded).catch((error: unknown) => log.warn('the attempt could not be recorded under the order', error as Error));
+      }
       if (!ok) throw new WebhookDeliveryFailedError(message.deliveryId, input.attempt, outcome.statusCode, outcome.error);
       log.info('delivered', { statusCode: outcome.statusCode, durationMs: outcome.durationMs });
       return { delivered: true, statusCode: outcome.statusCode };
@@ -170,6 +179,7 @@ export const handler = async (event: SqsEvent, context: LambdaContext): Promise<
     const tableName = requiredEnv(process.env, 'TABLE_NAME');
     configured = createDeliverWebhookHandler({
       store: new DynamoWebhookStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName),
+      activity: new DynamoOrderActivityStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName),
       sqs: captured(new SQSClient({})),
       persistence: idempotencyPersistence(dynamo, tableName),
       policy: urlPolicyFromEnv(process.env),

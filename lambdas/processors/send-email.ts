@@ -14,6 +14,7 @@ import type { CustomerDirectory } from '../../core/notifications/customer-direct
 import { renderEmail } from '../../core/notifications/templates';
 import { formatMoney } from '../../core/receipts/format-money';
 import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import { DynamoOrderActivityStore } from '../../core/store/order-activity-store';
 import { captured, idempotencyPersistence } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
 import { CognitoCustomerDirectory } from './cognito-customer-directory';
@@ -33,6 +34,9 @@ export interface SendEmailDeps {
   readonly directory: CustomerDirectory;
   readonly from: string;
   readonly persistence: Parameters<typeof orderEventProcessor>[0]['persistence'];
+  /** Where a sent email is recorded under its order for the order page (GET /api/orders/:id/activity). */
+  readonly activity?: Pick<DynamoOrderActivityStore, 'recordEmail'>;
+  readonly now?: () => Date;
 }
 
 export const createSendEmailHandler = (deps: SendEmailDeps): SqsHandler =>
@@ -68,6 +72,11 @@ export const createSendEmailHandler = (deps: SendEmailDeps): SqsHandler =>
           ],
         }),
       );
+      if (deps.activity !== undefined) {
+        const sent = { to: contact.email, subject: email.subject, kind: event.type, sentAt: (deps.now?.() ?? new Date()).toISOString(), messageId: response.MessageId ?? '' };
+        // The email is out: a failed record must not fail the message, or the retry would send it again.
+        await deps.activity.recordEmail(order.orderId, event.eventId, sent).catch((error: unknown) => log.warn('the sent email could not be recorded under the order', error as Error));
+      }
       return { sent: true, messageId: response.MessageId };
     },
   });
@@ -81,6 +90,7 @@ export const handler = async (event: SqsEvent, context: LambdaContext): Promise<
     const tableName = requiredEnv(process.env, 'TABLE_NAME');
     configured = createSendEmailHandler({
       store: new DynamoOrderStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName),
+      activity: new DynamoOrderActivityStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName),
       ses: captured(new SESv2Client({})),
       directory: new CognitoCustomerDirectory(captured(new CognitoIdentityProviderClient({})), requiredEnv(process.env, 'USER_POOL_ID')),
       from: requiredEnv(process.env, 'EMAIL_FROM'),

@@ -1,0 +1,57 @@
+/**
+ * GET /api/orders/:id/activity (owner or admin, else 404): the emails and webhook delivery attempts the order
+ * caused, as the processors recorded them (core/store/order-activity-store.ts), oldest first.
+ */
+import type Router from '@koa/router';
+import { z } from 'zod';
+import type { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import type { DynamoOrderActivityStore } from '../../core/store/order-activity-store';
+import { ApiError } from '../errors';
+import { requireCaller } from '../middleware/auth';
+import type { AppState } from '../types';
+
+const OrderIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+
+export const OrderActivityResponseSchema = z.object({
+  emails: z.array(z.object({ to: z.string(), subject: z.string(), kind: z.string(), sentAt: z.string(), messageId: z.string() })),
+  deliveries: z.array(
+    z.object({
+      webhookId: z.string(),
+      url: z.string(),
+      eventType: z.string(),
+      attempt: z.number().int(),
+      statusCode: z.number().int().nullable(),
+      at: z.string(),
+      outcome: z.enum(['DELIVERED', 'FAILED']),
+    }),
+  ),
+});
+export type OrderActivityResponse = z.infer<typeof OrderActivityResponseSchema>;
+
+export interface ActivityRoutesDeps {
+  readonly store: Pick<DynamoOrderStore, 'getOrder'>;
+  readonly activity: Pick<DynamoOrderActivityStore, 'getActivity'>;
+}
+
+export const registerActivityRoutes = (router: Router<AppState>, deps: ActivityRoutesDeps): void => {
+  router.get('/api/orders/:id/activity', async (ctx) => {
+    const caller = requireCaller(ctx);
+    const orderId = OrderIdSchema.safeParse(ctx.params.id);
+    const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
+    if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin)) throw new ApiError(404, 'NOT_FOUND', 'no such order');
+    const activity = await deps.activity.getActivity(order.orderId);
+    const body: OrderActivityResponse = {
+      emails: activity.emails.map(({ to, subject, kind, sentAt, messageId }) => ({ to, subject, kind, sentAt, messageId })),
+      deliveries: activity.deliveries.map((attempt) => ({
+        webhookId: attempt.webhookId,
+        url: attempt.url,
+        eventType: attempt.eventType,
+        attempt: attempt.attempt,
+        statusCode: attempt.statusCode ?? null,
+        at: attempt.at,
+        outcome: attempt.outcome,
+      })),
+    };
+    ctx.body = body;
+  });
+};
