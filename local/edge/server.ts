@@ -5,6 +5,7 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { localCorsPreflight, withLocalCors } from './local-cors';
 import { AwsServiceError, jsonErrorResponse, type EdgeRequest, type EdgeResponse, type ServiceEmulator } from './types';
 
 /** `X-Amz-Target` prefixes of the JSON-protocol services, for requests that carry no signature. */
@@ -101,6 +102,9 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
   };
 
   const handle = async (edgeRequest: EdgeRequest): Promise<EdgeResponse> => {
+    // The dashboard drives /_local from the browser (local-cors.ts).
+    const preflight = localCorsPreflight(edgeRequest);
+    if (preflight) return preflight;
     for (const route of options.extraRoutes ?? []) {
       const answer = await route(edgeRequest);
       if (answer) return answer;
@@ -125,7 +129,7 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
           return;
         }
         edgeRequest = await toEdgeRequest(request);
-        send(response, await handle(edgeRequest));
+        send(response, withLocalCors(edgeRequest, await handle(edgeRequest)));
       } catch (error) {
         if (error instanceof AwsServiceError) {
           send(response, jsonErrorResponse(error));
