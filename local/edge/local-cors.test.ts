@@ -62,6 +62,7 @@ describe('CORS on the edge for /_local', () => {
     expect(response.headers.get('access-control-allow-origin')).toBe('http://127.0.0.1:3000');
     expect(response.headers.get('access-control-allow-methods')).toContain('DELETE');
     expect(response.headers.get('access-control-allow-headers')).toContain('content-type');
+    expect(response.headers.get('access-control-allow-headers')).toContain('authorization');
     expect(response.headers.get('vary')).toBe('origin');
   });
 

@@ -10,7 +10,8 @@ const ALLOWED_HOSTS = new Set(['127.0.0.1', 'localhost']);
 
 const CORS_PREFLIGHT_HEADERS: Readonly<Record<string, string>> = {
   'access-control-allow-methods': 'GET, POST, DELETE, OPTIONS',
-  'access-control-allow-headers': 'content-type, accept',
+  // The dashboard's API client sends its identity headers on every call, /_local included; the control plane ignores them.
+  'access-control-allow-headers': 'content-type, accept, authorization, x-customer-id',
   'access-control-max-age': '600',
 };
 
