@@ -162,8 +162,10 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
         await traced('## deliver-webhook', { processor: 'deliver-webhook', webhookId: message.webhookId, eventId: message.eventId, ...orderAnnotation(message.payload) }, () => deliver({ deliveryId: message.deliveryId, body: record.body, attempt }, context));
       } catch (error) {
         const delay = backoffSeconds(attempt);
-        await deps.sqs
-          .send(new ChangeMessageVisibilityCommand({ QueueUrl: await queueUrlOf(record.eventSourceARN), ReceiptHandle: record.receiptHandle, VisibilityTimeout: delay }))
+        // Backoff is best effort: whatever fails here (the queue URL lookup included), the delivery's own error is
+        // what fails the record, and the queue's visibility timeout then spaces the retry.
+        await queueUrlOf(record.eventSourceARN)
+          .then((queueUrl) => deps.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: delay })))
           .catch((visibilityError: unknown) => invocationLogger({ processor: 'deliver-webhook', deliveryId: message.deliveryId }).warn('could not set the backoff; the queue visibility timeout applies', visibilityError as Error));
         throw error;
       }
