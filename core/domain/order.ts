@@ -13,11 +13,31 @@ export interface OrderLine {
   readonly lineTotal: Money;
 }
 
+/**
+ * One line of an order's timeline: what a step did and when. `step` and `outcome` are machine-readable (the
+ * dashboard draws from them); `note` is human text. Entries written before steps were recorded have neither.
+ */
 export interface TimelineEntry {
+  /** The order's status after the entry (unchanged for a compensation that moves no status). */
   readonly status: OrderStatus;
   readonly at: string;
+  /** PlaceOrder or a saga step: ValidateOrder, ReserveInventory, ChargePayment, ConfirmOrder, RefundPayment, ReleaseInventory, MarkOrderFailed, ParkOrder. */
+  readonly step?: string;
+  /** Short and machine-readable: placed, validated, reserved, captured, confirmed, invalid, out-of-stock, declined, error, timed-out, refunded, voided, nothing-to-refund, released, nothing-to-release, failed, parked. */
+  readonly outcome?: string;
   readonly reason?: FailureReason;
   readonly note?: string;
+}
+
+/** The timeline step of the order's creation (the API's POST /api/orders). */
+export const PLACE_ORDER_STEP = 'PlaceOrder';
+
+/** A timeline append that would write nothing sensible (an empty or oversized step key, an entry without status or time). */
+export class TimelineEntryInvalidError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TimelineEntryInvalidError';
+  }
 }
 
 export interface Order {
@@ -94,7 +114,7 @@ export const newOrder = (input: {
   lines: input.lines,
   total: input.total,
   status: 'PENDING',
-  timeline: [{ status: 'PENDING', at: input.at }],
+  timeline: [{ status: 'PENDING', at: input.at, step: PLACE_ORDER_STEP, outcome: 'placed' }],
   paymentToken: input.paymentToken,
   createdAt: input.at,
   updatedAt: input.at,

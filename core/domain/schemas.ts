@@ -69,9 +69,26 @@ export const OrderResponseSchema = z
       }),
     ),
     total: MoneySchema,
-    timeline: z.array(
-      z.object({ status: OrderStatusSchema, at: z.string(), reason: FailureReasonSchema.optional(), note: z.string().optional() }),
-    ),
+    timeline: z
+      .array(
+        z.object({
+          status: OrderStatusSchema.describe("The order's status after this entry (unchanged by RefundPayment and ReleaseInventory while COMPENSATING)"),
+          at: z.string().describe('ISO-8601 time the entry was written'),
+          step: z
+            .string()
+            .optional()
+            .describe('PlaceOrder, ValidateOrder, ReserveInventory, ChargePayment, ConfirmOrder, RefundPayment, ReleaseInventory, MarkOrderFailed or ParkOrder; the COMPENSATING entry names the forward step that failed'),
+          outcome: z
+            .string()
+            .optional()
+            .describe(
+              'Machine-readable result of the step: placed, validated, reserved, captured, confirmed; for the failed step invalid, out-of-stock, declined, timed-out or error; refunded, voided, nothing-to-refund, released, nothing-to-release, failed, parked',
+            ),
+          reason: FailureReasonSchema.optional(),
+          note: z.string().optional().describe('Human text: what was done, or the error message'),
+        }),
+      )
+      .describe('Oldest first; one entry per step effect. Entries older than step recording carry no step or outcome'),
     createdAt: z.string(),
     updatedAt: z.string(),
   });

@@ -3,7 +3,7 @@
  * Tests pass fakes of these, or the real adapters against DynamoDB Local.
  */
 import type { PlatformEvent } from '../events/order-events';
-import type { Order } from '../domain/order';
+import type { Order, TimelineEntry } from '../domain/order';
 import type { FailureReason, OrderStatus } from '../domain/order-status';
 import type { Product } from '../domain/product';
 
@@ -49,6 +49,9 @@ export interface TransitionRequest {
   /** Recorded on the timeline; the order's failureReason keeps the first reason it was given. */
   readonly reason?: FailureReason;
   readonly note?: string;
+  /** The timeline entry's step and machine-readable outcome (see TimelineEntry). */
+  readonly step?: string;
+  readonly outcome?: string;
   /** Written to the outbox in the same transaction, so the announcement cannot be lost. */
   readonly outboxEventId?: string;
 }
@@ -60,6 +63,12 @@ export interface OrderStore {
   createOrder(order: Order, idempotency: IdempotencyRecord, outbox: OutboxRecord): Promise<void>;
   getOrder(orderId: string): Promise<Order | undefined>;
   transitionOrder(request: TransitionRequest): Promise<Order>;
+  /**
+   * Appends an entry without changing the status, at most once per `stepKey` per order (a retried or re-delivered
+   * step appends nothing). True when appended, false when the key was recorded already; OrderNotFoundError when
+   * there is no such order; TimelineEntryInvalidError for an empty key or an entry without status or time.
+   */
+  appendTimeline(orderId: string, entry: TimelineEntry, stepKey: string): Promise<boolean>;
   listPendingOutbox(createdBefore: string, limit: number): Promise<OutboxRecord[]>;
   markOutboxSent(orderId: string, eventId: string, sentAt: string): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { ORDER_STATUSES } from '../domain/order-status';
-import { describeCaughtError, failureReasonFor } from './saga-error';
+import { ORDER_STATUSES, ORDER_TRANSITIONS } from '../domain/order-status';
+import { describeCaughtError, failedForwardStep, failedStepOutcome, failureReasonFor } from './saga-error';
 
 describe('failureReasonFor', () => {
   it.each([
@@ -38,5 +38,37 @@ describe('describeCaughtError', () => {
 
   it('bounds the message so a huge Cause cannot bloat the timeline', () => {
     expect(describeCaughtError({ Error: 'X', Cause: 'y'.repeat(5000) }).message.length).toBe(500);
+  });
+});
+
+describe('failedForwardStep', () => {
+  it.each([
+    ['PENDING', 'ValidateOrder'],
+    ['VALIDATED', 'ReserveInventory'],
+    ['INVENTORY_RESERVED', 'ChargePayment'],
+    ['PAYMENT_CAPTURED', 'ConfirmOrder'],
+  ] as const)('an order still %s failed in %s', (status, step) => {
+    expect(failedForwardStep(status)).toBe(step);
+  });
+
+  it('property: a failed step is named exactly for the statuses compensation can begin from', () => {
+    fc.assert(
+      fc.property(fc.constantFrom(...ORDER_STATUSES), (status) => {
+        expect(failedForwardStep(status) !== undefined).toBe(ORDER_TRANSITIONS[status].includes('COMPENSATING'));
+      }),
+    );
+  });
+});
+
+describe('failedStepOutcome', () => {
+  it.each([
+    ['ValidationFailedError', 'invalid'],
+    ['OutOfStockError', 'out-of-stock'],
+    ['PaymentDeclinedError', 'declined'],
+    ['States.Timeout', 'timed-out'],
+    ['Sandbox.Timedout', 'timed-out'],
+    ['InjectedFaultError', 'error'],
+  ])('%s -> %s', (name, outcome) => {
+    expect(failedStepOutcome(name)).toBe(outcome);
   });
 });

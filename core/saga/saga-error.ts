@@ -43,3 +43,45 @@ export const failureReasonFor = (errorName: string, statusAtFailure: OrderStatus
       return 'INTERNAL_ERROR';
   }
 };
+
+/** The forward steps, in saga order. */
+export type ForwardStepName = 'ValidateOrder' | 'ReserveInventory' | 'ChargePayment' | 'ConfirmOrder';
+
+/**
+ * The forward step that failed, derived from the order's status when compensation begins, not from the caught
+ * error: each forward step moves the status as its last act, so the status names the last step that finished and
+ * the failed one is the next (PENDING -> ValidateOrder, VALIDATED -> ReserveInventory, INVENTORY_RESERVED ->
+ * ChargePayment, PAYMENT_CAPTURED -> ConfirmOrder). The caught error (`{Error, Cause}`) does not name the state it
+ * came from. Undefined for a status no forward step fails from.
+ */
+export const failedForwardStep = (statusAtFailure: OrderStatus): ForwardStepName | undefined => {
+  switch (statusAtFailure) {
+    case 'PENDING':
+      return 'ValidateOrder';
+    case 'VALIDATED':
+      return 'ReserveInventory';
+    case 'INVENTORY_RESERVED':
+      return 'ChargePayment';
+    case 'PAYMENT_CAPTURED':
+      return 'ConfirmOrder';
+    default:
+      return undefined;
+  }
+};
+
+/** The timeline outcome of a failed forward step, from the caught error's name. */
+export const failedStepOutcome = (errorName: string): string => {
+  switch (errorName) {
+    case 'ValidationFailedError':
+      return 'invalid';
+    case 'OutOfStockError':
+      return 'out-of-stock';
+    case 'PaymentDeclinedError':
+      return 'declined';
+    case 'States.Timeout':
+    case 'Sandbox.Timedout':
+      return 'timed-out';
+    default:
+      return 'error';
+  }
+};

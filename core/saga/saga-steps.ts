@@ -5,10 +5,15 @@
  * again, inventory and payment effects are keyed by the order. Every status change goes through the store's
  * conditional transition with an outbox record in the same transaction, then is published at once (best effort:
  * a failed publish stays PENDING in the outbox for the relay).
+ *
+ * The timeline gets one entry per effect, with the step and a machine-readable outcome: a status change writes its
+ * entry in the same conditional update (so it is written once); an effect that moves no status (RefundPayment,
+ * ReleaseInventory while COMPENSATING, the failed step of an order that fails without compensating) is appended
+ * with a per-order step key, so a retried or re-delivered step appends nothing the second time.
  */
-import type { Order, Violation } from '../domain/order';
+import type { Order, TimelineEntry, Violation } from '../domain/order';
 import { multiplyMoney, sumMoney, equalMoney } from '../domain/money';
-import type { FailureReason, OrderStatus } from '../domain/order-status';
+import type { OrderStatus } from '../domain/order-status';
 import { orderEvent } from '../events/order-events';
 import type { InventoryPort, ReleaseOutcome, ReserveOutcome } from '../inventory/inventory';
 import { OrderTransitionRejectedError } from '../orders/errors';
@@ -17,7 +22,7 @@ import type { EventPublisher, LogPort, OrderStore, OutboxRecord } from '../order
 import { paymentIdempotencyKey } from '../payments/payment-provider';
 import type { PaymentProvider } from '../payments/payment-provider';
 import { SagaOrderStateError, ValidationFailedError } from './errors';
-import { describeCaughtError, failureReasonFor } from './saga-error';
+import { describeCaughtError, failedForwardStep, failedStepOutcome, failureReasonFor } from './saga-error';
 import type { CaughtError } from './saga-error';
 
 export const SAGA_STEPS = ['ValidateOrder', 'ReserveInventory', 'ChargePayment', 'ConfirmOrder', 'RefundPayment', 'ReleaseInventory', 'MarkOrderFailed', 'ParkOrder'] as const;
@@ -66,6 +71,9 @@ const FORWARD_ORDER: readonly OrderStatus[] = ['PENDING', 'VALIDATED', 'INVENTOR
 const reached = (status: OrderStatus, target: OrderStatus): boolean => FORWARD_ORDER.includes(status) && FORWARD_ORDER.indexOf(status) >= FORWARD_ORDER.indexOf(target);
 /** Statuses in which a forward step has (possibly) taken effect that must be undone by compensation. */
 const COMPENSABLE: readonly OrderStatus[] = ['PENDING', 'VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED'];
+
+/** What a step writes on the timeline besides the status and the time. */
+type StepEntry = Required<Pick<TimelineEntry, 'step' | 'outcome' | 'note'>> & Pick<TimelineEntry, 'reason'>;
 
 /** Checks the stored order against the catalog: known products, positive quantities, line totals and total. */
 export const catalogViolations = (order: Order, catalog: ReadonlyMap<string, { readonly price: { amount: number; currency: string } }>): Violation[] => {
@@ -127,7 +135,7 @@ export class SagaSteps {
     const catalog = await this.deps.orders.getProducts(order.lines.map((line) => line.productId));
     const violations = catalogViolations(order, catalog);
     if (violations.length > 0) throw new ValidationFailedError(orderId, violations);
-    return this.result(await this.move(order, 'VALIDATED', step, 'validated against the catalog'), step, 'validated');
+    return this.result(await this.move(order, 'VALIDATED', step, { step, outcome: 'validated', note: 'validated against the catalog' }), step, 'validated');
   }
 
   async reserve(orderId: string): Promise<StepResult> {
@@ -137,7 +145,7 @@ export class SagaSteps {
     if (order.status !== 'VALIDATED') throw new SagaOrderStateError(orderId, order.status, step);
     const outcome: ReserveOutcome = await this.deps.inventory.reserve(orderId, order.lines);
     const units = order.lines.reduce((sum, line) => sum + line.quantity, 0);
-    const moved = await this.move(order, 'INVENTORY_RESERVED', step, `reserved ${units} units of ${new Set(order.lines.map((l) => l.productId)).size} products`);
+    const moved = await this.move(order, 'INVENTORY_RESERVED', step, { step, outcome: 'reserved', note: `reserved ${units} units of ${new Set(order.lines.map((l) => l.productId)).size} products` });
     return this.result(moved, step, outcome);
   }
 
@@ -149,7 +157,7 @@ export class SagaSteps {
     const held = await this.deps.payments.authorize({ orderId, amount: order.total, paymentToken: order.paymentToken, idempotencyKey: paymentIdempotencyKey(orderId, 'authorize') });
     const captured = await this.deps.payments.capture({ transactionId: held.transactionId, idempotencyKey: paymentIdempotencyKey(orderId, 'capture') });
     await this.deps.orderPayments.recordPaymentTransaction(orderId, captured.transactionId);
-    const moved = await this.move(order, 'PAYMENT_CAPTURED', step, `captured ${captured.amount.amount} ${captured.amount.currency} as ${captured.transactionId}`);
+    const moved = await this.move(order, 'PAYMENT_CAPTURED', step, { step, outcome: 'captured', note: `captured ${captured.amount.amount} ${captured.amount.currency} as ${captured.transactionId}` });
     return { ...this.result(moved, step, 'captured'), transactionId: captured.transactionId };
   }
 
@@ -158,7 +166,7 @@ export class SagaSteps {
     const order = await this.require(orderId, step);
     if (order.status === 'CONFIRMED') return this.result(order, step, 'already-done');
     if (order.status !== 'PAYMENT_CAPTURED') throw new SagaOrderStateError(orderId, order.status, step);
-    return this.result(await this.move(order, 'CONFIRMED', step, 'confirmed'), step, 'confirmed');
+    return this.result(await this.move(order, 'CONFIRMED', step, { step, outcome: 'confirmed', note: 'confirmed' }), step, 'confirmed');
   }
 
   /** Refunds a capture or voids a hold made for the order; a no-op when the order was never authorised. */
@@ -166,10 +174,16 @@ export class SagaSteps {
     const step = 'RefundPayment';
     const order = await this.beginCompensation(orderId, error, step);
     const authorization = await this.deps.paymentLookup.findIdempotencyRecord(paymentIdempotencyKey(orderId, 'authorize'));
-    if (authorization === undefined) return this.result(order, step, 'nothing-charged');
+    if (authorization === undefined) {
+      await this.record(order, { step, outcome: 'nothing-to-refund', note: 'no payment was authorised for the order' }, step);
+      return this.result(order, step, 'nothing-to-refund');
+    }
     const refunded = await this.deps.payments.refund({ transactionId: authorization.transactionId, idempotencyKey: paymentIdempotencyKey(orderId, 'refund') });
     this.deps.log.info('payment returned', { orderId, transactionId: refunded.transactionId, paymentStatus: refunded.status });
-    return { ...this.result(order, step, refunded.status === 'VOIDED' ? 'voided' : 'refunded'), transactionId: refunded.transactionId };
+    const outcome = refunded.status === 'VOIDED' ? 'voided' : 'refunded';
+    const what = outcome === 'voided' ? 'voided the hold of' : 'refunded';
+    await this.record(order, { step, outcome, note: `${what} ${refunded.amount.amount} ${refunded.amount.currency} (${refunded.transactionId})` }, step);
+    return { ...this.result(order, step, outcome), transactionId: refunded.transactionId };
   }
 
   async release(orderId: string, error: CaughtError | undefined): Promise<StepResult> {
@@ -177,6 +191,12 @@ export class SagaSteps {
     const order = await this.beginCompensation(orderId, error, step);
     const outcome: ReleaseOutcome = await this.deps.inventory.release(orderId);
     this.deps.log.info('inventory released', { orderId, outcome });
+    // 'already-released' means an earlier attempt of this step returned the stock and stopped before recording it.
+    const entry: StepEntry =
+      outcome === 'nothing-reserved'
+        ? { step, outcome: 'nothing-to-release', note: 'no stock was reserved for the order' }
+        : { step, outcome: 'released', note: outcome === 'released' ? 'returned the reserved stock' : 'the reserved stock was returned by an earlier attempt' };
+    await this.record(order, entry, step);
     return this.result(order, step, outcome);
   }
 
@@ -189,7 +209,11 @@ export class SagaSteps {
     if (order.status === 'INVENTORY_RESERVED' || order.status === 'PAYMENT_CAPTURED') order = await this.beginCompensation(orderId, error, step);
     if (order.status !== 'PENDING' && order.status !== 'VALIDATED' && order.status !== 'COMPENSATING') throw new SagaOrderStateError(orderId, order.status, step);
     const { name, message } = describeCaughtError(error);
-    return this.result(await this.move(order, 'FAILED', step, `${name}: ${message}`, order.failureReason ?? reason), step, 'failed');
+    // Nothing to undo (ValidateOrder failed, or ReserveInventory found no stock): no COMPENSATING entry names the
+    // failed step, so it gets its own entry, in the status the order still has.
+    const failed = failedForwardStep(order.status);
+    if (failed !== undefined) await this.record(order, { step: failed, outcome: failedStepOutcome(name), note: message, reason }, `${failed}:failed`);
+    return this.result(await this.move(order, 'FAILED', step, { step, outcome: 'failed', note: `${name}: ${message}`, reason: order.failureReason ?? reason }), step, 'failed');
   }
 
   /** A compensation failed after its retries: NEEDS_ATTENTION and order.compensation_failed for an operator. */
@@ -204,16 +228,21 @@ export class SagaSteps {
     if (COMPENSABLE.includes(order.status)) order = await this.beginCompensation(orderId, error, step);
     if (order.status !== 'COMPENSATING') throw new SagaOrderStateError(orderId, order.status, step);
     const { name, message } = describeCaughtError(compensationError);
-    return this.result(await this.move(order, 'NEEDS_ATTENTION', step, `compensation failed, ${name}: ${message}`, 'COMPENSATION_FAILED'), step, 'parked');
+    return this.result(await this.move(order, 'NEEDS_ATTENTION', step, { step, outcome: 'parked', note: `compensation failed, ${name}: ${message}`, reason: 'COMPENSATION_FAILED' }), step, 'parked');
   }
 
-  /** Enters COMPENSATING (once) with the reason derived from the caught error; answers the order as it is now. */
+  /**
+   * Enters COMPENSATING (once) with the reason derived from the caught error; answers the order as it is now. Its
+   * timeline entry is the failed forward step's (step, outcome from the error, reason), the step derived from the
+   * status as failedForwardStep documents; the compensation that began it is in the note.
+   */
   private async beginCompensation(orderId: string, error: CaughtError | undefined, step: SagaStepName): Promise<Order> {
     const order = await this.require(orderId, step);
     if (order.status === 'COMPENSATING' || order.status === 'FAILED' || order.status === 'NEEDS_ATTENTION') return order;
     if (!COMPENSABLE.includes(order.status)) throw new SagaOrderStateError(orderId, order.status, step);
     const { name, message } = describeCaughtError(error);
-    return this.move(order, 'COMPENSATING', step, `compensating after ${name}: ${message}`, failureReasonFor(name, order.status));
+    const failed = failedForwardStep(order.status) ?? step;
+    return this.move(order, 'COMPENSATING', step, { step: failed, outcome: failedStepOutcome(name), note: `${name}: ${message}; ${step} begins compensation`, reason: failureReasonFor(name, order.status) });
   }
 
   private async require(orderId: string, step: SagaStepName): Promise<Order> {
@@ -226,13 +255,13 @@ export class SagaSteps {
    * One status change: conditional write + outbox record in one transaction, then an immediate publish. A
    * concurrent duplicate that already made the same change is not an error.
    */
-  private async move(order: Order, to: OrderStatus, step: SagaStepName, outcome: string, reason?: FailureReason): Promise<Order> {
+  private async move(order: Order, to: OrderStatus, step: SagaStepName, entry: StepEntry): Promise<Order> {
     if (order.status === to) return order;
     const at = this.now().toISOString();
     const eventId = this.deps.newId();
     let moved: Order;
     try {
-      moved = await this.deps.orders.transitionOrder({ orderId: order.orderId, to, at, note: `${step}: ${outcome}`, outboxEventId: eventId, ...(reason === undefined ? {} : { reason }) });
+      moved = await this.deps.orders.transitionOrder({ orderId: order.orderId, to, at, step: entry.step, outcome: entry.outcome, note: entry.note, outboxEventId: eventId, ...(entry.reason === undefined ? {} : { reason: entry.reason }) });
     } catch (error) {
       if (!(error instanceof OrderTransitionRejectedError) || error.from !== to) throw error;
       const current = await this.deps.orders.getOrder(order.orderId);
@@ -241,8 +270,14 @@ export class SagaSteps {
     }
     const record: OutboxRecord = { orderId: order.orderId, eventId, event: orderEvent(moved, eventId, at), status: 'PENDING', createdAt: at };
     await this.outbox.publishOutbox([record]);
-    this.deps.log.info('order status changed', { orderId: order.orderId, step, from: order.status, to, outcome });
+    this.deps.log.info('order status changed', { orderId: order.orderId, step, from: order.status, to, entryStep: entry.step, outcome: entry.outcome });
     return moved;
+  }
+
+  /** Appends an entry that moves no status, once per `stepKey` for the order (a repeat appends nothing). */
+  private async record(order: Order, entry: StepEntry, stepKey: string): Promise<void> {
+    const appended = await this.deps.orders.appendTimeline(order.orderId, { status: order.status, at: this.now().toISOString(), ...entry }, stepKey);
+    this.deps.log.info(appended ? 'timeline entry recorded' : 'timeline entry already recorded', { orderId: order.orderId, step: entry.step, outcome: entry.outcome, stepKey });
   }
 
   private result(order: Order, step: SagaStepName, outcome: string): StepResult {

@@ -5,7 +5,8 @@
 import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { BatchGetCommand, GetCommand, PutCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { BatchGetCommandOutput, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { Order } from '../domain/order';
+import { TimelineEntryInvalidError } from '../domain/order';
+import type { Order, TimelineEntry } from '../domain/order';
 import { allowedPreviousStatuses, isOrderStatus } from '../domain/order-status';
 import type { OrderStatus } from '../domain/order-status';
 import type { Product } from '../domain/product';
@@ -26,6 +27,8 @@ export interface EventRecord {
 }
 
 const DEFAULT_PAGE = 20;
+/** Step keys are short names such as `RefundPayment` or `ChargePayment:failed`. */
+const MAX_STEP_KEY = 200;
 const EVENT_LOG_TTL_SECONDS = 30 * 24 * 60 * 60;
 
 type Item = Record<string, unknown>;
@@ -250,7 +253,14 @@ export class DynamoOrderStore implements OrderStore {
     const current = await this.getOrder(request.orderId);
     if (current === undefined) throw new OrderNotFoundError(request.orderId);
     if (!previous.includes(current.status)) throw new OrderTransitionRejectedError(request.orderId, current.status, request.to);
-    const entry = { status: request.to, at: request.at, ...(request.reason === undefined ? {} : { reason: request.reason }), ...(request.note === undefined ? {} : { note: request.note }) };
+    const entry: TimelineEntry = {
+      status: request.to,
+      at: request.at,
+      ...(request.step === undefined ? {} : { step: request.step }),
+      ...(request.outcome === undefined ? {} : { outcome: request.outcome }),
+      ...(request.reason === undefined ? {} : { reason: request.reason }),
+      ...(request.note === undefined ? {} : { note: request.note }),
+    };
     const values: Item = {
       ':to': request.to,
       ':at': request.at,
@@ -299,6 +309,33 @@ export class DynamoOrderStore implements OrderStore {
       if (found === undefined) throw new OrderNotFoundError(request.orderId);
       if (!isOrderStatus(found.status)) throw error;
       throw new OrderTransitionRejectedError(request.orderId, found.status, request.to, { cause: error });
+    }
+  }
+
+  /**
+   * Appends one entry to the timeline without touching the status, once per `stepKey`: the key joins the string set
+   * `timelineStepKeys` in the same UpdateItem whose condition is that the set does not hold it yet, so a retried or
+   * re-delivered step (or two racing copies) appends exactly once. A failed condition on an existing order means
+   * "already recorded" and answers false.
+   */
+  async appendTimeline(orderId: string, entry: TimelineEntry, stepKey: string): Promise<boolean> {
+    if (stepKey.trim().length === 0 || stepKey.length > MAX_STEP_KEY) throw new TimelineEntryInvalidError(`the step key must be 1 to ${MAX_STEP_KEY} characters, got ${JSON.stringify(stepKey.slice(0, 40))}`);
+    if (!isOrderStatus(entry.status) || Number.isNaN(Date.parse(entry.at))) throw new TimelineEntryInvalidError(`a timeline entry needs a known status and an ISO time, got ${JSON.stringify({ status: entry.status, at: entry.at })}`);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.order(orderId),
+          UpdateExpression: 'SET timeline = list_append(timeline, :entry), updatedAt = :at ADD timelineStepKeys :keys',
+          ConditionExpression: 'attribute_exists(PK) AND NOT contains(timelineStepKeys, :key)',
+          ExpressionAttributeValues: { ':entry': [entry], ':at': entry.at, ':keys': new Set([stepKey]), ':key': stepKey },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if ((await this.getOrder(orderId)) === undefined) throw new OrderNotFoundError(orderId);
+      return false;
     }
   }
 
