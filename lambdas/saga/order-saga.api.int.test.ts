@@ -100,6 +100,14 @@ describe('the order saga from POST /api/orders', () => {
 
     expect(order).toMatchObject({ status: 'FAILED', failureReason: 'PAYMENT_DECLINED' });
     expect(JSON.stringify(order.timeline)).toContain('insufficient_funds');
+    expect((order.timeline as { step?: string; outcome?: string; status: string; reason?: string }[]).map(({ step, outcome, status, reason }) => ({ step, outcome, status, reason }))).toEqual([
+      { step: 'PlaceOrder', outcome: 'placed', status: 'PENDING', reason: undefined },
+      { step: 'ValidateOrder', outcome: 'validated', status: 'VALIDATED', reason: undefined },
+      { step: 'ReserveInventory', outcome: 'reserved', status: 'INVENTORY_RESERVED', reason: undefined },
+      { step: 'ChargePayment', outcome: 'declined', status: 'COMPENSATING', reason: 'PAYMENT_DECLINED' },
+      { step: 'ReleaseInventory', outcome: 'released', status: 'COMPENSATING', reason: undefined },
+      { step: 'MarkOrderFailed', outcome: 'failed', status: 'FAILED', reason: 'PAYMENT_DECLINED' },
+    ]);
     expect(await stockOf(productId)).toBe(2);
   });
 });

@@ -90,7 +90,9 @@ const settle = async (orderId: string): Promise<{ execution: string; order: Orde
   }
 };
 
-const statuses = (order: Order): string[] => order.timeline.map((entry) => entry.status);
+/** The timeline as `step outcome STATUS [REASON]`, one line per entry, in stored order. */
+const timeline = (order: Order): string[] => order.timeline.map((entry) => [entry.step, entry.outcome, entry.status, entry.reason].filter((part) => part !== undefined).join(' '));
+const FORWARD = ['PlaceOrder placed PENDING', 'ValidateOrder validated VALIDATED', 'ReserveInventory reserved INVENTORY_RESERVED', 'ChargePayment captured PAYMENT_CAPTURED'];
 const eventTypes = async (orderId: string): Promise<string[]> => ((await store.getOrderWithEvents(orderId))?.events ?? []).map((record) => record.event.detailType);
 
 describe('the order saga on the local cloud', () => {
@@ -101,7 +103,7 @@ describe('the order saga on the local cloud', () => {
     const { execution, order } = await settle(orderId);
 
     expect(execution).toBe('SUCCEEDED');
-    expect(statuses(order)).toEqual(['PENDING', 'VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'CONFIRMED']);
+    expect(timeline(order)).toEqual([...FORWARD, 'ConfirmOrder confirmed CONFIRMED']);
     expect(await inventory.getStock(productId)).toBe(3);
     const payments = await ledger.paymentsOfOrder(orderId);
     expect(payments).toEqual([expect.objectContaining({ status: 'CAPTURED', amount: { amount: 1000, currency: 'EUR' } })]);
@@ -109,7 +111,7 @@ describe('the order saga on the local cloud', () => {
     expect(await eventTypes(orderId)).toEqual(['order.created', 'order.validated', 'order.inventory_reserved', 'order.payment_captured', 'order.confirmed']);
   });
 
-  it('a tok_chargeDeclined order reaches FAILED with PAYMENT_DECLINED, the decline code on its timeline, stock restored, no charge', async () => {
+  it('a tok_chargeDeclined order reaches FAILED with PAYMENT_DECLINED, its timeline step by step with the decline code, stock restored, no charge', async () => {
     const productId = await product(5);
 
     const orderId = await placeOrder([{ productId, quantity: 2 }], 'tok_chargeDeclined');
@@ -117,7 +119,16 @@ describe('the order saga on the local cloud', () => {
 
     expect(execution).toBe('SUCCEEDED');
     expect(order).toMatchObject({ status: 'FAILED', failureReason: 'PAYMENT_DECLINED' });
-    expect(order.timeline.map((entry) => entry.note ?? '').join(' ')).toContain('generic_decline');
+    expect(timeline(order)).toEqual([
+      'PlaceOrder placed PENDING',
+      'ValidateOrder validated VALIDATED',
+      'ReserveInventory reserved INVENTORY_RESERVED',
+      'ChargePayment declined COMPENSATING PAYMENT_DECLINED',
+      'ReleaseInventory released COMPENSATING',
+      'MarkOrderFailed failed FAILED PAYMENT_DECLINED',
+    ]);
+    expect(order.timeline[3].note).toContain('generic_decline');
+    expect(order.timeline.map((entry) => Date.parse(entry.at))).toEqual([...order.timeline.map((entry) => Date.parse(entry.at))].sort((a, b) => a - b));
     expect(await inventory.getStock(productId)).toBe(5);
     expect((await ledger.paymentsOfOrder(orderId)).filter((payment) => payment.status === 'CAPTURED' || payment.status === 'AUTHORIZED')).toEqual([]);
     expect(await eventTypes(orderId)).toEqual(expect.arrayContaining(['order.compensating', 'order.failed']));
@@ -131,6 +142,7 @@ describe('the order saga on the local cloud', () => {
 
     expect(order).toMatchObject({ status: 'FAILED', failureReason: 'OUT_OF_STOCK' });
     expect(order.timeline.at(-1)?.note).toContain(scarce);
+    expect(timeline(order)).toEqual(['PlaceOrder placed PENDING', 'ValidateOrder validated VALIDATED', 'ReserveInventory out-of-stock VALIDATED OUT_OF_STOCK', 'MarkOrderFailed failed FAILED OUT_OF_STOCK']);
     expect([await inventory.getStock(plenty), await inventory.getStock(scarce)]).toEqual([10, 1]);
   });
 
@@ -158,6 +170,13 @@ describe('the order saga on the local cloud', () => {
 
     expect(execution).toBe('SUCCEEDED');
     expect(order).toMatchObject({ status: 'FAILED', failureReason: 'CONFIRMATION_FAILED' });
+    expect(timeline(order)).toEqual([
+      ...FORWARD,
+      'ConfirmOrder error COMPENSATING CONFIRMATION_FAILED',
+      'RefundPayment refunded COMPENSATING',
+      'ReleaseInventory released COMPENSATING',
+      'MarkOrderFailed failed FAILED CONFIRMATION_FAILED',
+    ]);
     expect(await inventory.getStock(productId)).toBe(5);
     expect(await ledger.paymentsOfOrder(orderId)).toEqual([expect.objectContaining({ status: 'REFUNDED' })]);
   });
@@ -172,6 +191,7 @@ describe('the order saga on the local cloud', () => {
     expect(execution).toBe('FAILED');
     expect((await sfn().send(new DescribeExecutionCommand({ executionArn: executionArn(orderId) }))).error).toBe('CompensationFailed');
     expect(order).toMatchObject({ status: 'NEEDS_ATTENTION', failureReason: 'PAYMENT_DECLINED' });
+    expect(timeline(order).slice(-2)).toEqual(['ChargePayment declined COMPENSATING PAYMENT_DECLINED', 'ParkOrder parked NEEDS_ATTENTION COMPENSATION_FAILED']);
     expect(await eventTypes(orderId)).toContain('order.compensation_failed');
   });
 
@@ -231,7 +251,7 @@ describe('each step invoked twice with the same input has the effect of one invo
     }
 
     const order = (await store.getOrder(orderId)) as Order;
-    expect(statuses(order)).toEqual(['PENDING', 'VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'CONFIRMED']);
+    expect(timeline(order)).toEqual([...FORWARD, 'ConfirmOrder confirmed CONFIRMED']);
     expect(await inventory.getStock(productId)).toBe(3);
     expect(await ledger.paymentsOfOrder(orderId)).toEqual([expect.objectContaining({ status: 'CAPTURED' })]);
   });
@@ -245,7 +265,13 @@ describe('each step invoked twice with the same input has the effect of one invo
     for (const [fn, step] of [['refund-payment', 'RefundPayment'], ['release-inventory', 'ReleaseInventory'], ['mark-order-failed', 'MarkOrderFailed']]) await invokeTwice(fn, { orderId, step, error });
 
     const order = (await store.getOrder(orderId)) as Order;
-    expect(statuses(order)).toEqual(['PENDING', 'VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'COMPENSATING', 'FAILED']);
+    expect(timeline(order)).toEqual([
+      ...FORWARD,
+      'ConfirmOrder error COMPENSATING CONFIRMATION_FAILED',
+      'RefundPayment refunded COMPENSATING',
+      'ReleaseInventory released COMPENSATING',
+      'MarkOrderFailed failed FAILED CONFIRMATION_FAILED',
+    ]);
     expect(order.failureReason).toBe('CONFIRMATION_FAILED');
     expect(await inventory.getStock(productId)).toBe(5);
     expect(await ledger.paymentsOfOrder(orderId)).toEqual([expect.objectContaining({ status: 'REFUNDED' })]);
@@ -265,6 +291,46 @@ describe('each step invoked twice with the same input has the effect of one invo
     expect(reserves.map((r) => r.outcome)).toEqual(['reserved', 'already-done']);
     expect(afterReserve).toBe(3);
     expect(await inventory.getStock(productId)).toBe(5);
+  });
+
+  it('beneath Powertools, each compensation run twice appends its timeline entry once, no-ops included', async () => {
+    const productId = await product(5);
+    const orderId = await quietOrder(productId, 1, 'tok_chargeDeclined');
+    const steps = new SagaSteps({ orders: store, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentLookup: ledger, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+    const declined = { Error: 'PaymentDeclinedError', Cause: JSON.stringify({ errorType: 'PaymentDeclinedError', errorMessage: 'The card was declined (generic_decline)' }) };
+    await steps.validate(orderId);
+    await steps.reserve(orderId);
+
+    for (const run of [() => steps.refund(orderId, declined), () => steps.release(orderId, declined), () => steps.markFailed(orderId, declined)]) {
+      await run();
+      await run();
+    }
+
+    const order = (await store.getOrder(orderId)) as Order;
+    expect(timeline(order)).toEqual([
+      'PlaceOrder placed PENDING',
+      'ValidateOrder validated VALIDATED',
+      'ReserveInventory reserved INVENTORY_RESERVED',
+      'ChargePayment declined COMPENSATING PAYMENT_DECLINED',
+      'RefundPayment nothing-to-refund COMPENSATING',
+      'ReleaseInventory released COMPENSATING',
+      'MarkOrderFailed failed FAILED PAYMENT_DECLINED',
+    ]);
+  });
+
+  it('beneath Powertools, an order that fails without compensation records its failed step once', async () => {
+    const productId = await product(1);
+    const orderId = await quietOrder(productId, 1);
+    const steps = new SagaSteps({ orders: store, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentLookup: ledger, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+    const outOfStock = { Error: 'OutOfStockError', Cause: JSON.stringify({ errorType: 'OutOfStockError', errorMessage: `Out of stock: ${productId}` }) };
+    await steps.validate(orderId);
+
+    await steps.markFailed(orderId, outOfStock);
+    await steps.markFailed(orderId, outOfStock);
+
+    const order = (await store.getOrder(orderId)) as Order;
+    expect(timeline(order)).toEqual(['PlaceOrder placed PENDING', 'ValidateOrder validated VALIDATED', 'ReserveInventory out-of-stock VALIDATED OUT_OF_STOCK', 'MarkOrderFailed failed FAILED OUT_OF_STOCK']);
+    expect(order.timeline[2].note).toContain(productId);
   });
 });
 
