@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { DescribeTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { EventBridgeClient, PutEventsCommand, PutRuleCommand, PutTargetsCommand, RemoveTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
@@ -112,6 +112,27 @@ describe('the local cloud, end to end through unmodified SDK clients', () => {
     expect(put.FailedEntryCount).toBe(0);
     expect(JSON.parse(sagaStart?.Body ?? '{}')).toMatchObject({ source: 'orders.platform', 'detail-type': 'order.created', detail: { orderId: 'o-e2e' } });
     expect(JSON.parse(logged?.Body ?? '{}')).toMatchObject({ 'detail-type': 'order.created' });
+    events.destroy();
+  });
+
+  it('sends an event its target cannot take, after the retries, to the failure queue with the rule, target and error', async () => {
+    const events = new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials });
+    const missingMachine = 'arn:aws:states:us-east-1:000000000000:stateMachine:local-no-such-machine';
+    await events.send(new PutRuleCommand({ Name: 'local-undeliverable', EventBusName: 'local-orders', EventPattern: JSON.stringify({ source: ['test.undeliverable'] }) }));
+    await events.send(new PutTargetsCommand({ Rule: 'local-undeliverable', EventBusName: 'local-orders', Targets: [{ Id: 'missing', Arn: missingMachine }] }));
+
+    await events.send(new PutEventsCommand({ Entries: [{ EventBusName: 'local-orders', Source: 'test.undeliverable', DetailType: 'lost?', Detail: JSON.stringify({ n: 1 }) }] }));
+    const deadline = Date.now() + 10000;
+    let received: { Body?: string; MessageAttributes?: Record<string, { StringValue?: string }> } | undefined;
+    while (received === undefined && Date.now() < deadline) {
+      received = (await sqs.send(new ReceiveMessageCommand({ QueueUrl: queueUrl('event-delivery-dlq'), WaitTimeSeconds: 1, MessageAttributeNames: ['All'] }))).Messages?.[0];
+    }
+
+    expect(JSON.parse(received?.Body ?? '{}')).toMatchObject({ source: 'test.undeliverable', detail: { n: 1 } });
+    expect(received?.MessageAttributes?.TARGET_ARN?.StringValue).toBe(missingMachine);
+    expect(received?.MessageAttributes?.RULE_ARN?.StringValue).toContain('local-undeliverable');
+    expect(received?.MessageAttributes?.ERROR_CODE?.StringValue).toEqual(expect.any(String));
+    await events.send(new RemoveTargetsCommand({ Rule: 'local-undeliverable', EventBusName: 'local-orders', Ids: ['missing'] }));
     events.destroy();
   });
 

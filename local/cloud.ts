@@ -223,7 +223,22 @@ export const startLocalCloud = async (options: LocalCloudOptions = {}): Promise<
     sink,
     region,
     scheduleOverrides,
-    onDeliveryError: (failure) => log.error('event delivery failed after its retries', { ruleArn: failure.ruleArn, targetId: failure.targetId, targetArn: failure.targetArn, attempts: failure.attempts, error: String(failure.error) }),
+    // As a target's DeadLetterConfig does in AWS: the undeliverable event goes to the failure queue with attributes
+    // naming the rule, the target and the error, so nothing is lost silently.
+    onDeliveryError: (failure) => {
+      log.error('event delivery failed after its retries; sent to the failure queue', { ruleArn: failure.ruleArn, targetId: failure.targetId, targetArn: failure.targetArn, attempts: failure.attempts, error: String(failure.error) });
+      const attribute = (value: string) => ({ DataType: 'String', StringValue: value.slice(0, 1024) || '-' });
+      void sqs
+        .sendMessage(failureQueue, failure.input, {
+          attributes: {
+            RULE_ARN: attribute(failure.ruleArn),
+            TARGET_ARN: attribute(failure.targetArn),
+            ERROR_CODE: attribute(failure.error instanceof Error ? failure.error.name : 'Error'),
+            ERROR_MESSAGE: attribute(failure.error instanceof Error ? failure.error.message : String(failure.error)),
+          },
+        })
+        .catch((error: unknown) => log.error('could not record an undeliverable event', error));
+    },
   });
   const s3 = new LocalS3();
   const ses = new LocalSes();

@@ -21,6 +21,8 @@ export interface DeliveryFailure {
   readonly targetArn: string;
   readonly attempts: number;
   readonly error: unknown;
+  /** What the target was to receive (after InputPath/InputTransformer), for its dead-letter queue. */
+  readonly input: string;
 }
 
 export interface LocalEventBridgeOptions {
@@ -379,7 +381,7 @@ export class LocalEventBridge implements ServiceEmulator {
         return;
       } catch (error) {
         if (attempt >= attempts) {
-          this.options.onDeliveryError?.({ ruleArn: rule.arn, targetId: target.Id, targetArn: target.Arn, attempts: attempt, error });
+          this.options.onDeliveryError?.({ ruleArn: rule.arn, targetId: target.Id, targetArn: target.Arn, attempts: attempt, error, input });
           return;
         }
         await delay(wait);
