@@ -2,16 +2,23 @@ import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { provideApi } from '../composables/use-api';
+import type { TraceSegment } from '../services/types';
 import { clientFor } from '../test/fakes';
 import TraceWaterfall from './TraceWaterfall.vue';
+
+const segment = (over: Partial<TraceSegment>): TraceSegment => ({
+  traceId: '1-abc', id: 's', parentId: null, name: 'orders-api', origin: 'AWS::ECS::Container', operation: null, kind: 'segment',
+  start: 1_000, end: 3_000, durationMs: 2_000, inProgress: false, error: false, fault: false, throttle: false, httpStatus: 201,
+  annotations: {}, cause: null, ...over,
+});
 
 describe('TraceWaterfall', () => {
   beforeEach(() => setActivePinia(createPinia()));
   afterEach(() => provideApi(undefined));
 
-  it('shows a clear no-trace-yet state while the trace endpoint answers 404', async () => {
+  it('shows a clear no-trace-yet state while the trace has no segments', async () => {
     // prepare
-    const { api, calls } = clientFor({});
+    const { api, calls } = clientFor({ 'GET /api/orders/o-1/trace': [200, { orderId: 'o-1', traceIds: [], segments: [] }] });
     provideApi(api);
     // act
     const wrapper = mount(TraceWaterfall, { props: { orderId: 'o-1' } });
@@ -21,20 +28,41 @@ describe('TraceWaterfall', () => {
     expect(wrapper.find('[data-testid="no-trace"]').text()).toContain('No trace yet');
   });
 
-  it('draws one bar per segment, positioned on the shared time axis', async () => {
+  it('draws service, operation and duration per segment on a shared axis, highlighting faults and errors', async () => {
     // prepare
-    provideApi(clientFor({ 'GET /api/orders/o-1/trace': [200, { segments: [
-      { name: 'api', startTime: 100, endTime: 102 },
-      { name: 'charge-payment', startTime: 101, endTime: 101.5, error: true },
+    provideApi(clientFor({ 'GET /api/orders/o-1/trace': [200, { orderId: 'o-1', traceIds: ['1-abc'], segments: [
+      segment({ id: 'a' }),
+      segment({ id: 'b', parentId: 'a', name: 'local-charge-payment', origin: 'AWS::Lambda::Function', kind: 'subsegment', operation: 'Invoke', start: 2_000, end: 2_500, durationMs: 500, fault: true, httpStatus: 500, cause: { type: 'PaymentDeclinedError', message: 'declined' } }),
+      segment({ id: 'c', parentId: 'a', name: 'DynamoDB', operation: 'GetItem', kind: 'subsegment', start: 2_500, end: 2_600, durationMs: 100, error: true, httpStatus: 400 }),
     ] }] }).api);
     // act
     const wrapper = mount(TraceWaterfall, { props: { orderId: 'o-1' } });
     await flushPromises();
     // assess
+    const rows = wrapper.findAll('.waterfall__row');
+    expect(rows).toHaveLength(3);
+    expect(rows.map((r) => r.attributes('data-problem'))).toEqual([undefined, 'fault', 'error']);
+    expect(rows[1]!.text()).toContain('local-charge-payment');
+    expect(rows[1]!.text()).toContain('Invoke');
+    expect(rows[1]!.text()).toContain('500 ms');
     const bars = wrapper.findAll('.waterfall__bar');
-    expect(bars).toHaveLength(2);
     expect(bars[1]!.attributes('style')).toContain('left: 50%');
     expect(bars[1]!.classes()).toContain('waterfall__bar--error');
-    expect(wrapper.text()).toContain('500 ms');
+    expect(bars[2]!.classes()).toContain('waterfall__bar--warn');
+    expect(bars[0]!.classes()).not.toContain('waterfall__bar--error');
+  });
+
+  it('draws a segment still in progress to the end of the trace', async () => {
+    // prepare
+    provideApi(clientFor({ 'GET /api/orders/o-1/trace': [200, { orderId: 'o-1', traceIds: ['1-abc'], segments: [
+      segment({ id: 'a' }),
+      segment({ id: 'b', parentId: 'a', start: 2_000, end: null, durationMs: null, inProgress: true }),
+    ] }] }).api);
+    // act
+    const wrapper = mount(TraceWaterfall, { props: { orderId: 'o-1' } });
+    await flushPromises();
+    // assess
+    expect(wrapper.findAll('.waterfall__bar')[1]!.attributes('style')).toContain('width: 50%');
+    expect(wrapper.text()).toContain('in progress');
   });
 });

@@ -25,14 +25,14 @@ export const setEventSourceFactory = (factory: EventSourceFactory | undefined): 
 const CLOSED = 2;
 
 /**
- * Subscribes to the API's server-sent events (GET /api/stream). `handlers` maps SSE event names (`order`,
+ * Subscribes to the API's server-sent events (GET /api/stream?access_token=...; no URL without a session). `handlers` maps SSE event names (`order`,
  * `event`) to a callback that receives the parsed JSON. A stream the API does not offer yet ends in `unavailable`
  * without retry storms or console noise; a dropped live stream reconnects (EventSource does this itself).
  */
-export const useEventStream = (url: string, handlers: Record<string, (payload: unknown) => void>): { state: Ref<StreamState>; close: () => void } => {
+export const useEventStream = (url: string | undefined, handlers: Record<string, (payload: unknown) => void>): { state: Ref<StreamState>; close: () => void } => {
   const state = ref<StreamState>('connecting');
   const factory = factoryOverride ?? defaultFactory;
-  if (!factory) {
+  if (!factory || !url) {
     state.value = 'unavailable';
     return { state, close: () => undefined };
   }

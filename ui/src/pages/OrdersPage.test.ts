@@ -5,15 +5,14 @@ import { createMemoryHistory } from 'vue-router';
 import { provideApi } from '../composables/use-api';
 import { setEventSourceFactory } from '../composables/use-event-stream';
 import { createAppRouter } from '../router';
-import { signInWithHeader } from '../services/auth';
 import { useAuthStore } from '../stores/auth';
-import { clientFor, FakeEventSource, order, product } from '../test/fakes';
+import { clientFor, FakeEventSource, order, product, session } from '../test/fakes';
 import OrdersPage from './OrdersPage.vue';
 
 const mountPage = async (table: Parameters<typeof clientFor>[0]) => {
   const pinia = createPinia();
   setActivePinia(pinia);
-  useAuthStore().session = signInWithHeader('alice');
+  useAuthStore().session = session();
   provideApi(clientFor(table).api);
   const router = createAppRouter(createMemoryHistory());
   await router.push('/orders');
@@ -44,7 +43,7 @@ describe('OrdersPage', () => {
     // assess
     expect(wrapper.find('tr[data-order-id="o-1"] [data-status]').attributes('data-status')).toBe('CONFIRMED');
     expect(wrapper.find('.live').text()).toBe('Live');
-    expect(stream.url).toBe('/api/stream?customerId=alice');
+    expect(stream.url).toBe('/api/stream?access_token=id.token.alice');
   });
 
   it('adds an order it has not seen and ignores a stale update', async () => {

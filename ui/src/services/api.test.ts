@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { clientFor } from '../test/fakes';
-import { ApiNetworkError, ApiRequestError, createApiClient, formatMoney, itemsOf } from './api';
+import { ApiNetworkError, ApiRequestError, createApiClient, createLocalClient, formatMoney } from './api';
+import { tableFetch } from '../test/fakes';
 
 describe('api client', () => {
   it('sends the caller identity and answers typed JSON', async () => {
@@ -10,7 +11,8 @@ describe('api client', () => {
     const page = await api.listOrders('abc');
     // assess
     expect(page).toEqual({ items: [], nextCursor: null });
-    expect(calls[0]!.headers['x-customer-id']).toBe('alice');
+    expect(calls[0]!.headers.authorization).toBe('Bearer test-token');
+    expect(calls[0]!.headers['x-customer-id']).toBeUndefined();
   });
 
   it('turns the API error shape into an ApiRequestError with code and details', async () => {
@@ -58,10 +60,40 @@ describe('api client', () => {
     expect(calls[0]!.url).toBe('/api/orders/a%2Fb');
   });
 
-  it('formats minor units and reads both list shapes', () => {
-    expect(formatMoney(1999, 'USD')).toBe('$19.99');
-    expect(itemsOf([{ a: 1 }])).toEqual([{ a: 1 }]);
-    expect(itemsOf({ items: [{ a: 2 }] })).toEqual([{ a: 2 }]);
-    expect(itemsOf(undefined)).toEqual([]);
+  it('formats Money objects', () => {
+    expect(formatMoney({ amount: 1999, currency: 'USD' })).toBe('$19.99');
+    expect(formatMoney({ amount: 500, currency: 'EUR' })).toBe('€5.00');
+    expect(formatMoney(undefined)).toBe('');
+  });
+
+  it('drives the local control plane at its own base URL: faults set, cleared for one function or all', async () => {
+    // prepare
+    const { fetch, calls } = tableFetch({
+      'POST http://127.0.0.1:4566/_local/faults': [200, { function: 'local-send-email' }],
+      'DELETE http://127.0.0.1:4566/_local/faults?function=local-send-email': [200, { cleared: 'local-send-email' }],
+      'DELETE http://127.0.0.1:4566/_local/faults': [200, { cleared: 'all' }],
+    });
+    const local = createLocalClient('http://127.0.0.1:4566/_local/', { fetch });
+    // act
+    await local.setFault({ function: 'local-send-email', failNext: 2 });
+    await local.clearFaults('local-send-email');
+    await local.clearFaults();
+    // assess
+    expect(calls.map((c) => `${c.method} ${c.url}`)).toEqual([
+      'POST http://127.0.0.1:4566/_local/faults',
+      'DELETE http://127.0.0.1:4566/_local/faults?function=local-send-email',
+      'DELETE http://127.0.0.1:4566/_local/faults',
+    ]);
+    expect(JSON.parse(calls[0]!.body!)).toEqual({ function: 'local-send-email', failNext: 2 });
+    expect(calls[0]!.headers.authorization).toBeUndefined();
+  });
+
+  it('reads the control plane error shape {error, message}', async () => {
+    // prepare
+    const { fetch } = tableFetch({ 'POST http://x/_local/faults': [404, { error: 'FunctionNotFound', message: 'no function nope' }] });
+    // act
+    const failure = await createLocalClient('http://x/_local', { fetch }).setFault({ function: 'nope', failNext: 1 }).catch((e: unknown) => e);
+    // assess
+    expect(failure).toMatchObject({ name: 'ApiRequestError', status: 404, code: 'FunctionNotFound', message: 'no function nope' });
   });
 });

@@ -3,8 +3,9 @@
  * headers and the error shape are decided here once.
  */
 import type {
-  ApiErrorBody, AuthConfig, BusEvent, DeadLetterQueue, FaultInput, LocalFunction, LocalQueue, NewOrder, Order, Page,
-  Product, ProductInput, Receipt, Trace, Webhook, WebhookCreated, WebhookDelivery, WebhookInput,
+  AdminStats, ApiErrorBody, ClientConfig, DeadLetterQueue, DeliveryLog, EventsPage, FaultInput, LocalFunction, LocalQueue,
+  Money, NewOrder, Order, OrderActivity, OrdersPage, Product, ProductInput, ProductsPage, Receipt, Trace, Webhook, WebhookCreated,
+  WebhookInput, WebhookList,
 } from './types';
 
 /** The API answered with an error status. `unavailable` marks an endpoint that does not exist (yet). */
@@ -81,6 +82,10 @@ export const createApiClient = (options: ApiClientOptions = {}) => {
       if (isErrorBody(parsed)) {
         throw new ApiRequestError(parsed.error.message, response.status, parsed.error.code, parsed.error.details);
       }
+      const flat = parsed as { error?: unknown; message?: unknown } | undefined;
+      if (typeof flat?.error === 'string' && typeof flat.message === 'string') {
+        throw new ApiRequestError(flat.message, response.status, flat.error);
+      }
       throw new ApiRequestError(`${method} ${path} answered ${response.status}`, response.status, `HTTP_${response.status}`);
     }
     return parsed as T;
@@ -89,42 +94,53 @@ export const createApiClient = (options: ApiClientOptions = {}) => {
   const enc = encodeURIComponent;
   return {
     request,
-    config: () => request<AuthConfig>('GET', '/config.json'),
-    listProducts: () => request<Page<Product>>('GET', '/api/products'),
+    config: () => request<ClientConfig>('GET', '/config.json'),
+    listProducts: () => request<ProductsPage>('GET', '/api/products?limit=100'),
     putProduct: (id: string, input: ProductInput) => request<Product>('PUT', `/api/products/${enc(id)}`, input),
     createOrder: (order: NewOrder, idempotencyKey: string) =>
       request<Order>('POST', '/api/orders', order, { 'idempotency-key': idempotencyKey }),
-    listOrders: (cursor?: string) => request<Page<Order>>('GET', `/api/orders${query({ cursor })}`),
+    listOrders: (cursor?: string) => request<OrdersPage>('GET', `/api/orders${query({ cursor })}`),
     getOrder: (id: string) => request<Order>('GET', `/api/orders/${enc(id)}`),
     getReceipt: (id: string) => request<Receipt>('GET', `/api/orders/${enc(id)}/receipt`),
     getTrace: (id: string) => request<Trace>('GET', `/api/orders/${enc(id)}/trace`),
-    listEvents: (cursor?: string) => request<Page<BusEvent>>('GET', `/api/events${query({ cursor })}`),
+    getActivity: (id: string) => request<OrderActivity>('GET', `/api/orders/${enc(id)}/activity`),
+    listEvents: (cursor?: string) => request<EventsPage>('GET', `/api/events${query({ cursor })}`),
+    stats: (minutes = 60) => request<AdminStats>('GET', `/api/admin/stats?minutes=${minutes}`),
     createWebhook: (input: WebhookInput) => request<WebhookCreated>('POST', '/api/webhooks', input),
-    listWebhooks: () => request<Page<Webhook>>('GET', '/api/webhooks'),
+    listWebhooks: () => request<WebhookList>('GET', '/api/webhooks'),
     getWebhook: (id: string) => request<Webhook>('GET', `/api/webhooks/${enc(id)}`),
     deleteWebhook: (id: string) => request<void>('DELETE', `/api/webhooks/${enc(id)}`),
-    listDeliveries: (id: string) => request<Page<WebhookDelivery>>('GET', `/api/webhooks/${enc(id)}/deliveries`),
-    listDlqs: () => request<Page<DeadLetterQueue>>('GET', '/api/admin/dlqs'),
-    redrive: (name: string) => request<unknown>('POST', `/api/admin/dlqs/${enc(name)}/redrive`),
-    localQueues: () => request<Page<LocalQueue> | LocalQueue[]>('GET', '/_local/queues'),
-    localFunctions: () => request<Page<LocalFunction> | LocalFunction[]>('GET', '/_local/functions'),
-    setFault: (fault: FaultInput) => request<unknown>('POST', '/_local/faults', fault),
-    clearFault: (fn: string) => request<unknown>('DELETE', '/_local/faults', { function: fn }),
+    listDeliveries: (id: string) => request<DeliveryLog>('GET', `/api/webhooks/${enc(id)}/deliveries`),
+    listDlqs: () => request<{ items: DeadLetterQueue[] }>('GET', '/api/admin/dlqs'),
+    redrive: (name: string) => request<{ name: string; queueName: string; taskHandle: string }>('POST', `/api/admin/dlqs/${enc(name)}/redrive`),
   };
 };
 
+/**
+ * The local cloud's control plane (`localControlPlane` of /config.json, only in local mode). It is another origin
+ * (the edge), which answers CORS for http://127.0.0.1:* pages; it needs no identity.
+ */
+export const createLocalClient = (base: string, options: Pick<ApiClientOptions, 'fetch'> = {}) => {
+  const { request } = createApiClient({ baseUrl: base.replace(/\/+$/, ''), fetch: options.fetch });
+  return {
+    functions: () => request<{ functions: LocalFunction[] }>('GET', '/functions'),
+    queues: () => request<{ queues: LocalQueue[] }>('GET', '/queues'),
+    setFault: (fault: FaultInput) => request<{ function: string }>('POST', '/faults', fault),
+    clearFaults: (fn?: string) => request<{ cleared: string }>('DELETE', `/faults${query({ function: fn })}`),
+  };
+};
+
+export type LocalClient = ReturnType<typeof createLocalClient>;
+
 export type ApiClient = ReturnType<typeof createApiClient>;
 
-/** Lists from /_local may be bare arrays or {items}; the pages read both. */
-export const itemsOf = <T>(value: Page<T> | T[] | undefined | null): T[] =>
-  Array.isArray(value) ? value : (value?.items ?? []);
-
-/** Formats integer minor units for people: 1999 USD -> "$19.99". */
-export const formatMoney = (minor: number, currency: string): string => {
+/** Formats Money (integer minor units) for people: {amount: 1999, currency: 'USD'} -> "$19.99". */
+export const formatMoney = (money: Money | undefined | null): string => {
+  if (!money) return '';
   try {
-    return new Intl.NumberFormat('en-US', { style: 'currency', currency }).format(minor / 100);
+    return new Intl.NumberFormat('en-US', { style: 'currency', currency: money.currency }).format(money.amount / 100);
   } catch {
-    return `${(minor / 100).toFixed(2)} ${currency}`;
+    return `${(money.amount / 100).toFixed(2)} ${money.currency}`;
   }
 };
 

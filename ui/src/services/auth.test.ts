@@ -1,21 +1,32 @@
 import { describe, expect, it } from 'vitest';
 import { tableFetch } from '../test/fakes';
-import { AuthSignInError, authHeaders, loadAuthConfig, signInWithCognito, signInWithHeader, streamQuery } from './auth';
+import { AuthConfigInvalidError, AuthSignInError, authHeaders, loadClientConfig, signInWithCognito, streamUrl } from './auth';
 
 const config = { region: 'us-east-1', userPoolId: 'us-east-1_abc', userPoolClientId: 'client-1', cognitoEndpoint: 'http://127.0.0.1:4566/' };
 const jwt = (claims: Record<string, unknown>): string => `h.${btoa(JSON.stringify(claims)).replace(/=+$/, '')}.s`;
 
 describe('auth', () => {
-  it('falls back to the header identity when /config.json is absent', async () => {
+  it('refuses to run without the Cognito settings of /config.json (no fallback identity)', async () => {
     // prepare
-    const { fetch } = tableFetch({});
+    const { fetch } = tableFetch({ 'GET /config.json': [200, { region: 'us-east-1' }] });
     // act
-    const found = await loadAuthConfig(fetch);
+    const failure = await loadClientConfig(fetch).catch((e: unknown) => e);
     // assess
-    expect(found).toBeNull();
+    expect(failure).toBeInstanceOf(AuthConfigInvalidError);
   });
 
-  it('signs in with USER_PASSWORD_AUTH InitiateAuth and carries the IdToken as a Bearer token', async () => {
+  it('reads localControlPlane from /config.json only when it is there', async () => {
+    // prepare
+    const local = tableFetch({ 'GET /config.json': [200, { ...config, localControlPlane: 'http://127.0.0.1:4566/_local' }] });
+    const aws = tableFetch({ 'GET /config.json': [200, config] });
+    // act
+    const [inLocal, inAws] = await Promise.all([loadClientConfig(local.fetch), loadClientConfig(aws.fetch)]);
+    // assess
+    expect(inLocal.localControlPlane).toBe('http://127.0.0.1:4566/_local');
+    expect(inAws).toEqual(config);
+  });
+
+  it('signs in with USER_PASSWORD_AUTH InitiateAuth and carries the IdToken as a Bearer token and ?access_token=', async () => {
     // prepare
     const idToken = jwt({ 'cognito:username': 'admin', 'cognito:groups': ['admin'] });
     const { fetch, calls } = tableFetch({ 'POST http://127.0.0.1:4566/': [200, { AuthenticationResult: { IdToken: idToken, AccessToken: 'a', ExpiresIn: 3600 } }] });
@@ -24,9 +35,19 @@ describe('auth', () => {
     // assess
     expect(calls[0]!.headers['x-amz-target']).toBe('AWSCognitoIdentityProviderService.InitiateAuth');
     expect(JSON.parse(calls[0]!.body!)).toEqual({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: 'client-1', AuthParameters: { USERNAME: 'admin', PASSWORD: 'secret' } });
-    expect(session).toMatchObject({ mode: 'cognito', username: 'admin', isAdmin: true });
+    expect(session).toMatchObject({ username: 'admin', isAdmin: true });
     expect(authHeaders(session)).toEqual({ authorization: `Bearer ${idToken}` });
-    expect(streamQuery(session)).toBe(`?access_token=${idToken}`);
+    expect(streamUrl(session)).toBe(`/api/stream?access_token=${encodeURIComponent(idToken)}`);
+  });
+
+  it('decides admin from cognito:groups, never from the username', async () => {
+    // prepare
+    const idToken = jwt({ 'cognito:username': 'admin', 'cognito:groups': ['customers'] });
+    const { fetch } = tableFetch({ 'POST http://127.0.0.1:4566/': [200, { AuthenticationResult: { IdToken: idToken } }] });
+    // act
+    const session = await signInWithCognito(config, 'admin', 'secret', fetch);
+    // assess
+    expect(session.isAdmin).toBe(false);
   });
 
   it('answers a wrong password with a readable AuthSignInError', async () => {
@@ -39,10 +60,8 @@ describe('auth', () => {
     expect(failure).toMatchObject({ code: 'NotAuthorizedException', message: 'Incorrect username or password.' });
   });
 
-  it('names the caller by X-Customer-Id in the fallback and refuses odd usernames', () => {
-    expect(authHeaders(signInWithHeader('alice'))).toEqual({ 'x-customer-id': 'alice' });
-    expect(signInWithHeader('admin').isAdmin).toBe(true);
-    expect(() => signInWithHeader('a b')).toThrow(AuthSignInError);
-    expect(() => signInWithHeader('')).toThrow(AuthSignInError);
+  it('sends no identity without a session', () => {
+    expect(authHeaders(null)).toEqual({});
+    expect(streamUrl(null)).toBeUndefined();
   });
 });

@@ -1,22 +1,16 @@
 /**
- * Sign-in, in one place. Two modes, chosen by whether the API serves /config.json:
- *  - `cognito`: USER_PASSWORD_AUTH InitiateAuth against the configured endpoint (AWS or the local Cognito);
- *    requests then carry `Authorization: Bearer <IdToken>`;
- *  - `header`: the interim identity of the API, `X-Customer-Id: <username>` (admin is `admin`).
- * Swapping identity providers changes this file and nothing else.
+ * Sign-in, in one place: USER_PASSWORD_AUTH InitiateAuth against the Cognito endpoint of /config.json (AWS, or
+ * the local cloud's Cognito); requests then carry `Authorization: Bearer <IdToken>`. Admin rights come from the
+ * token's `cognito:groups` containing `admin`, never from the username.
  */
-import type { AuthConfig } from './types';
-
-export type AuthMode = 'cognito' | 'header';
+import type { ClientConfig } from './types';
 
 export interface Session {
-  mode: AuthMode;
   username: string;
-  /** The Cognito IdToken in `cognito` mode. */
-  idToken?: string;
+  idToken: string;
   accessToken?: string;
   /** Epoch milliseconds when the token expires. */
-  expiresAt?: number;
+  expiresAt: number;
   isAdmin: boolean;
 }
 
@@ -34,26 +28,30 @@ export class AuthConfigInvalidError extends Error {
   }
 }
 
-const ADMIN = 'admin';
+const ADMIN_GROUP = 'admin';
 
-/** Reads /config.json; `null` when the API does not serve it yet (the header fallback applies). */
-export const loadAuthConfig = async (fetcher: typeof fetch = globalThis.fetch): Promise<AuthConfig | null> => {
-  let response: Response;
-  try {
-    response = await fetcher('/config.json', { headers: { accept: 'application/json' } });
-  } catch {
-    return null;
-  }
-  if (!response.ok) return null;
+/** Reads /config.json; throws AuthConfigInvalidError when it is missing or lacks the Cognito settings. */
+export const loadClientConfig = async (fetcher: typeof fetch = globalThis.fetch): Promise<ClientConfig> => {
   let body: unknown;
   try {
+    const response = await fetcher('/config.json', { headers: { accept: 'application/json' } });
+    if (!response.ok) throw new AuthConfigInvalidError(`/config.json answered ${response.status}`);
     body = await response.json();
-  } catch {
-    return null;
+  } catch (cause) {
+    if (cause instanceof AuthConfigInvalidError) throw cause;
+    throw new AuthConfigInvalidError('The sign-in settings (/config.json) could not be read.', { cause });
   }
-  const config = body as Partial<AuthConfig>;
-  if (!config.userPoolClientId || !config.cognitoEndpoint) return null;
-  return { region: config.region ?? '', userPoolId: config.userPoolId ?? '', userPoolClientId: config.userPoolClientId, cognitoEndpoint: config.cognitoEndpoint };
+  const config = (body ?? {}) as Partial<ClientConfig>;
+  if (!config.userPoolClientId || !config.cognitoEndpoint) {
+    throw new AuthConfigInvalidError('/config.json names no Cognito user pool client and endpoint.');
+  }
+  return {
+    region: config.region ?? '',
+    userPoolId: config.userPoolId ?? '',
+    userPoolClientId: config.userPoolClientId,
+    cognitoEndpoint: config.cognitoEndpoint,
+    ...(config.localControlPlane ? { localControlPlane: config.localControlPlane } : {}),
+  };
 };
 
 /** Decodes a JWT payload without verifying it (the API verifies; the UI only reads its own claims). */
@@ -68,14 +66,15 @@ export const decodeJwtPayload = (token: string): Record<string, unknown> => {
   }
 };
 
-const isAdminClaims = (username: string, claims: Record<string, unknown>): boolean => {
+/** True when the token's cognito:groups holds the admin group. */
+export const isAdminToken = (claims: Record<string, unknown>): boolean => {
   const groups = claims['cognito:groups'];
-  return username === ADMIN || (Array.isArray(groups) && groups.includes(ADMIN));
+  return Array.isArray(groups) && groups.includes(ADMIN_GROUP);
 };
 
 /** USER_PASSWORD_AUTH InitiateAuth over plain fetch (the AWS JSON protocol; no SDK in the browser bundle). */
 export const signInWithCognito = async (
-  config: AuthConfig,
+  config: ClientConfig,
   username: string,
   password: string,
   fetcher: typeof fetch = globalThis.fetch,
@@ -103,7 +102,9 @@ export const signInWithCognito = async (
   };
   if (!response.ok) {
     const code = (body.__type ?? 'SignInFailed').split('#').pop() ?? 'SignInFailed';
-    const message = code === 'NotAuthorizedException' ? 'Incorrect username or password.' : (body.message ?? `Sign-in failed (${response.status}).`);
+    const message = code === 'NotAuthorizedException' || code === 'UserNotFoundException'
+      ? 'Incorrect username or password.'
+      : (body.message ?? `Sign-in failed (${response.status}).`);
     throw new AuthSignInError(message, code);
   }
   if (body.ChallengeName) {
@@ -112,42 +113,20 @@ export const signInWithCognito = async (
   const result = body.AuthenticationResult;
   if (!result?.IdToken) throw new AuthSignInError('The sign-in service answered without a token.', 'NoToken');
   const claims = decodeJwtPayload(result.IdToken);
-  const name = typeof claims['cognito:username'] === 'string' ? (claims['cognito:username'] as string) : username;
+  const name = typeof claims['cognito:username'] === 'string' ? claims['cognito:username'] : username;
   return {
-    mode: 'cognito',
     username: name,
     idToken: result.IdToken,
     accessToken: result.AccessToken,
     expiresAt: Date.now() + (result.ExpiresIn ?? 3600) * 1000,
-    isAdmin: isAdminClaims(name, claims),
+    isAdmin: isAdminToken(claims),
   };
 };
 
-const USERNAME = /^[A-Za-z0-9._@+-]{1,64}$/;
-
-/** The interim identity: the username becomes X-Customer-Id. */
-export const signInWithHeader = (username: string): Session => {
-  if (!USERNAME.test(username)) {
-    throw new AuthSignInError('Use 1 to 64 letters, digits or . _ @ + -', 'InvalidUsername');
-  }
-  return { mode: 'header', username, isAdmin: username === ADMIN };
-};
-
 /** The headers every API request of this session carries. */
-export const authHeaders = (session: Session | null): Record<string, string> => {
-  if (!session) return {};
-  if (session.mode === 'cognito' && session.idToken) return { authorization: `Bearer ${session.idToken}` };
-  return { 'x-customer-id': session.username };
-};
+export const authHeaders = (session: Session | null): Record<string, string> =>
+  session ? { authorization: `Bearer ${session.idToken}` } : {};
 
-/**
- * Query parameters for the SSE stream: EventSource cannot send headers, so the identity travels in the URL
- * (`customerId` in header mode, `access_token` with Cognito).
- */
-export const streamQuery = (session: Session | null): string => {
-  if (!session) return '';
-  const params = new URLSearchParams();
-  if (session.mode === 'cognito' && session.idToken) params.set('access_token', session.idToken);
-  else params.set('customerId', session.username);
-  return `?${params.toString()}`;
-};
+/** The live feed's URL: EventSource cannot send headers, so the token travels as ?access_token=. */
+export const streamUrl = (session: Session | null): string | undefined =>
+  session ? `/api/stream?${new URLSearchParams({ access_token: session.idToken }).toString()}` : undefined;

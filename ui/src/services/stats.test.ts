@@ -1,37 +1,38 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { order } from '../test/fakes';
-import { completionTimes, ordersPerMinute, percentile } from './stats';
+import { bucketsOf, totalsOf } from './stats';
+import type { AdminStats } from './types';
+
+const statsOf = (rows: AdminStats['perMinute']): AdminStats => ({
+  window: { from: '2026-01-01T10:00:00.000Z', to: '2026-01-01T10:59:59.000Z' },
+  perMinute: rows,
+  completion: { count: 0, p50Ms: null, p99Ms: null },
+});
 
 describe('stats', () => {
-  it('percentile is one of the values, monotone in p, and p50 <= p99', () => {
-    fc.assert(fc.property(fc.array(fc.integer({ min: 0, max: 1e6 }), { minLength: 1 }), fc.integer({ min: 0, max: 100 }), fc.integer({ min: 0, max: 100 }), (values, a, b) => {
-      const [lo, hi] = a <= b ? [a, b] : [b, a];
-      expect(values).toContain(percentile(values, lo));
-      expect(percentile(values, lo)!).toBeLessThanOrEqual(percentile(values, hi)!);
+  it('keeps every minute of the API, oldest first, and the per-outcome totals equal the sums of the minutes', () => {
+    const row = fc.record({
+      offset: fc.integer({ min: 0, max: 59 }),
+      CONFIRMED: fc.nat(50), FAILED: fc.nat(50), NEEDS_ATTENTION: fc.nat(50),
+    });
+    fc.assert(fc.property(fc.uniqueArray(row, { selector: (r) => r.offset }), (rows) => {
+      // prepare
+      const base = Date.parse('2026-01-01T10:00:00.000Z');
+      const stats = statsOf(rows.map(({ offset, ...counts }) => ({ minute: new Date(base + offset * 60_000).toISOString(), ...counts })));
+      // act
+      const buckets = bucketsOf(stats);
+      const totals = totalsOf(buckets);
+      // assess
+      expect(buckets).toHaveLength(rows.length);
+      expect(buckets.every((b, i) => i === 0 || buckets[i - 1]!.minute < b.minute)).toBe(true);
+      expect(totals.CONFIRMED).toBe(rows.reduce((s, r) => s + r.CONFIRMED, 0));
+      expect(totals.FAILED).toBe(rows.reduce((s, r) => s + r.FAILED, 0));
+      expect(totals.NEEDS_ATTENTION).toBe(rows.reduce((s, r) => s + r.NEEDS_ATTENTION, 0));
     }));
-    expect(percentile([], 50)).toBeUndefined();
-    expect(percentile([5, 1, 3, 2, 4], 50)).toBe(3);
   });
 
-  it('counts only terminal orders for completion time', () => {
-    const times = completionTimes([
-      order({ status: 'CONFIRMED', createdAt: '2026-01-01T10:00:00Z', updatedAt: '2026-01-01T10:00:02Z' }),
-      order({ status: 'PAYMENT_CAPTURED', createdAt: '2026-01-01T10:00:00Z', updatedAt: '2026-01-01T10:00:09Z' }),
-    ]);
-    expect(times).toEqual([2000]);
-  });
-
-  it('puts every order of the window into exactly one minute bucket by outcome', () => {
-    fc.assert(fc.property(fc.array(fc.record({ offset: fc.integer({ min: 0, max: 15 * 60_000 - 1 }), status: fc.constantFrom('CONFIRMED', 'FAILED', 'PENDING' as const) })), (specs) => {
-      const now = Date.parse('2026-01-01T10:15:00Z') - 1;
-      const start = Date.parse('2026-01-01T10:00:00Z');
-      const orders = specs.map((s) => order({ status: s.status, createdAt: new Date(start + s.offset).toISOString() }));
-      const buckets = ordersPerMinute(orders, now);
-      const total = buckets.reduce((sum, b) => sum + b.counts.CONFIRMED + b.counts.FAILED + b.counts.IN_FLIGHT, 0);
-      expect(buckets).toHaveLength(15);
-      expect(total).toBe(specs.length);
-      expect(buckets.reduce((s, b) => s + b.counts.CONFIRMED, 0)).toBe(specs.filter((s) => s.status === 'CONFIRMED').length);
-    }));
+  it('reads nothing from no statistics and drops a minute it cannot parse', () => {
+    expect(bucketsOf(undefined)).toEqual([]);
+    expect(bucketsOf(statsOf([{ minute: 'soon', CONFIRMED: 1, FAILED: 0, NEEDS_ATTENTION: 0 }]))).toEqual([]);
   });
 });

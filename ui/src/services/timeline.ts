@@ -1,64 +1,89 @@
 import type { TimelineEntry } from './types';
 
+/** forward: a saga step that moved the order on; failure: the forward step whose failure started compensation
+ * (or ended the order); compensation: an undo step; status: an entry without a step (older data). */
 export type StepKind = 'forward' | 'compensation' | 'failure' | 'status';
 export type StepOutcome = 'ok' | 'failed' | 'info';
 
 export interface TimelineStep {
+  /** The saga step, or the status for an entry without one. */
   step: string;
   label: string;
   kind: StepKind;
   outcome: StepOutcome;
+  /** The machine-readable outcome (declined, released, ...), when recorded. */
+  result?: string;
+  status: string;
   at: string;
   /** Milliseconds since the previous entry (the time this step took); undefined for the first. */
   durationMs?: number;
-  detail?: string;
+  reason?: string;
+  note?: string;
 }
 
-const COMPENSATIONS = new Set(['RefundPayment', 'ReleaseInventory', 'MarkOrderFailed', 'COMPENSATING', 'Compensate']);
-const FAILED = /fail|error|declin|timeout|reject|out_of_stock/i;
-const OK = /succe|ok|done|complete|confirm|captur|reserv|validat|creat|accept|releas|refund/i;
+export const FORWARD_STEPS = ['PlaceOrder', 'ValidateOrder', 'ReserveInventory', 'ChargePayment', 'ConfirmOrder'] as const;
+export const COMPENSATION_STEPS = ['RefundPayment', 'ReleaseInventory', 'MarkOrderFailed', 'ParkOrder'] as const;
 
-/** "ReserveInventory" / "INVENTORY_RESERVED" -> "Reserve inventory" / "Inventory reserved". */
+const COMPENSATIONS: ReadonlySet<string> = new Set(COMPENSATION_STEPS);
+const FORWARD: ReadonlySet<string> = new Set(FORWARD_STEPS);
+/** Outcomes of a step that did not do its job. */
+const FAILED_OUTCOMES: ReadonlySet<string> = new Set(['invalid', 'out-of-stock', 'declined', 'timed-out', 'error', 'parked']);
+/** Outcomes where a compensation found nothing to undo. */
+const NOTHING_OUTCOMES: ReadonlySet<string> = new Set(['nothing-to-refund', 'nothing-to-release']);
+
+const LABELS: Record<string, string> = {
+  PlaceOrder: 'Order placed',
+  ValidateOrder: 'Validate order',
+  ReserveInventory: 'Reserve inventory',
+  ChargePayment: 'Charge payment',
+  ConfirmOrder: 'Confirm order',
+  RefundPayment: 'Refund payment',
+  ReleaseInventory: 'Release inventory',
+  MarkOrderFailed: 'Mark order failed',
+  ParkOrder: 'Park order for an operator',
+};
+
+/** "ReserveInventory" / "INVENTORY_RESERVED" / "out-of-stock" -> "Reserve inventory" / "Inventory reserved" / "Out of stock". */
 export const humanize = (name: string): string => {
-  const words = name.replace(/_/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').trim().toLowerCase();
+  const words = name.replace(/[_-]/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').trim().toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 };
 
-const describe = (detail: unknown): string | undefined => {
-  if (detail === undefined || detail === null || detail === '') return undefined;
-  if (typeof detail === 'string') return detail;
-  if (typeof detail === 'object') {
-    const record = detail as Record<string, unknown>;
-    for (const key of ['reason', 'failureReason', 'error', 'message']) {
-      if (typeof record[key] === 'string') return record[key] as string;
-    }
+const classify = (entry: TimelineEntry): { kind: StepKind; outcome: StepOutcome } => {
+  const step = entry.step;
+  if (!step) return { kind: 'status', outcome: entry.status === 'FAILED' ? 'failed' : entry.status === 'CONFIRMED' ? 'ok' : 'info' };
+  if (COMPENSATIONS.has(step)) {
+    if (entry.outcome && FAILED_OUTCOMES.has(entry.outcome)) return { kind: 'compensation', outcome: 'failed' };
+    return { kind: 'compensation', outcome: entry.outcome && NOTHING_OUTCOMES.has(entry.outcome) ? 'info' : 'ok' };
   }
-  return JSON.stringify(detail);
+  const failedForward =
+    (FORWARD.has(step) && entry.status === 'COMPENSATING') || (entry.outcome !== undefined && FAILED_OUTCOMES.has(entry.outcome));
+  if (failedForward) return { kind: 'failure', outcome: 'failed' };
+  return { kind: 'forward', outcome: 'ok' };
 };
 
-const kindOf = (entry: TimelineEntry, outcome: StepOutcome): StepKind => {
-  if (COMPENSATIONS.has(entry.step) || /compensat|refund|release/i.test(entry.step) || /compensat/i.test(entry.outcome)) return 'compensation';
-  if (outcome === 'failed') return 'failure';
-  if (/^[A-Z_]+$/.test(entry.step)) return 'status';
-  return 'forward';
-};
-
-/** Orders the saga timeline by time and classifies each entry as a forward step, a compensation or a failure. */
+/** Orders the saga timeline by time (stable for equal times) and classifies each entry. */
 export const buildTimeline = (entries: readonly TimelineEntry[]): TimelineStep[] => {
-  const sorted = [...entries].sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+  const sorted = entries.map((entry, index) => ({ entry, index }))
+    .sort((a, b) => Date.parse(a.entry.at) - Date.parse(b.entry.at) || a.index - b.index)
+    .map(({ entry }) => entry);
   return sorted.map((entry, index) => {
-    const outcome: StepOutcome = FAILED.test(entry.outcome) ? 'failed' : OK.test(entry.outcome) ? 'ok' : 'info';
     const previous = index > 0 ? Date.parse(sorted[index - 1]!.at) : NaN;
     const current = Date.parse(entry.at);
     const durationMs = Number.isFinite(previous) && Number.isFinite(current) ? Math.max(0, current - previous) : undefined;
+    const { kind, outcome } = classify(entry);
+    const name = entry.step ?? entry.status;
     return {
-      step: entry.step,
-      label: humanize(entry.step),
-      kind: kindOf(entry, outcome),
+      step: name,
+      label: entry.step ? (LABELS[entry.step] ?? humanize(entry.step)) : humanize(entry.status),
+      kind,
       outcome,
+      ...(entry.outcome ? { result: entry.outcome } : {}),
+      status: entry.status,
       at: entry.at,
       durationMs,
-      detail: describe(entry.detail),
+      ...(entry.reason ? { reason: entry.reason } : {}),
+      ...(entry.note ? { note: entry.note } : {}),
     };
   });
 };

@@ -1,7 +1,7 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { authHeaders, loadAuthConfig, signInWithCognito, signInWithHeader, type AuthMode, type Session } from '../services/auth';
-import type { AuthConfig } from '../services/types';
+import { authHeaders, loadClientConfig, signInWithCognito, streamUrl, type Session } from '../services/auth';
+import type { ClientConfig } from '../services/types';
 
 const STORAGE_KEY = 'order-platform.session';
 
@@ -9,31 +9,32 @@ const readStored = (): Session | null => {
   try {
     const raw = sessionStorage.getItem(STORAGE_KEY);
     if (!raw) return null;
-    const session = JSON.parse(raw) as Session;
-    if (session.expiresAt && session.expiresAt < Date.now()) return null;
-    return session;
+    const session = JSON.parse(raw) as Partial<Session>;
+    if (typeof session.idToken !== 'string' || typeof session.expiresAt !== 'number' || session.expiresAt < Date.now()) return null;
+    return session as Session;
   } catch {
     return null;
   }
 };
 
-/** The signed-in caller. The API client reads `headers()` on every request. */
+/** The signed-in caller and the client settings of /config.json. The API client reads `headers()` on every request. */
 export const useAuthStore = defineStore('auth', () => {
   const session = ref<Session | null>(readStored());
-  const config = ref<AuthConfig | null | undefined>(undefined);
+  const config = ref<ClientConfig | undefined>(undefined);
 
   const signedIn = computed(() => session.value !== null);
   const isAdmin = computed(() => session.value?.isAdmin ?? false);
-  const mode = computed<AuthMode>(() => (config.value ? 'cognito' : 'header'));
+  /** The local cloud's control plane, only in local mode. */
+  const localControlPlane = computed(() => config.value?.localControlPlane);
+  const stream = computed(() => streamUrl(session.value));
 
-  const resolveConfig = async (): Promise<AuthConfig | null> => {
-    if (config.value === undefined) config.value = await loadAuthConfig();
+  const resolveConfig = async (): Promise<ClientConfig> => {
+    if (config.value === undefined) config.value = await loadClientConfig();
     return config.value;
   };
 
   const signIn = async (username: string, password: string): Promise<void> => {
-    const found = await resolveConfig();
-    const next = found ? await signInWithCognito(found, username, password) : signInWithHeader(username.trim());
+    const next = await signInWithCognito(await resolveConfig(), username, password);
     session.value = next;
     sessionStorage.setItem(STORAGE_KEY, JSON.stringify(next));
   };
@@ -45,5 +46,5 @@ export const useAuthStore = defineStore('auth', () => {
 
   const headers = (): Record<string, string> => authHeaders(session.value);
 
-  return { session, config, signedIn, isAdmin, mode, resolveConfig, signIn, signOut, headers };
+  return { session, config, signedIn, isAdmin, localControlPlane, stream, resolveConfig, signIn, signOut, headers };
 });

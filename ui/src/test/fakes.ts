@@ -1,6 +1,7 @@
 import { vi } from 'vitest';
 import type { EventSourceLike } from '../composables/use-event-stream';
 import { createApiClient, type ApiClient } from '../services/api';
+import type { Session } from '../services/auth';
 import type { Order, Product } from '../services/types';
 
 /** A fetch that answers from a table of `METHOD path` -> [status, body] and records every call. */
@@ -19,7 +20,7 @@ export const tableFetch = (table: Record<string, [number, unknown]>) => {
 
 export const clientFor = (table: Record<string, [number, unknown]>): { api: ApiClient; calls: ReturnType<typeof tableFetch>['calls'] } => {
   const { fetch, calls } = tableFetch(table);
-  return { api: createApiClient({ fetch, headers: () => ({ 'x-customer-id': 'alice' }) }), calls };
+  return { api: createApiClient({ fetch, headers: () => ({ authorization: 'Bearer test-token' }) }), calls };
 };
 
 /** An EventSource the test drives by hand. */
@@ -60,12 +61,17 @@ export class FakeEventSource implements EventSourceLike {
 }
 
 export const product = (over: Partial<Product> = {}): Product => ({
-  productId: 'p-1', name: 'Espresso beans', price: 2490, currency: 'USD', stock: 5, ...over,
+  productId: 'p-1', name: 'Espresso beans', price: { amount: 2490, currency: 'USD' }, stock: 5, updatedAt: '2026-01-01T09:00:00.000Z', ...over,
 });
 
 export const order = (over: Partial<Order> = {}): Order => ({
   orderId: 'o-1', customerId: 'alice', status: 'PENDING',
-  lines: [{ productId: 'p-1', name: 'Espresso beans', quantity: 2, unitPrice: 2490, lineTotal: 4980 }],
+  lines: [{ productId: 'p-1', name: 'Espresso beans', quantity: 2, unitPrice: { amount: 2490, currency: 'USD' }, lineTotal: { amount: 4980, currency: 'USD' } }],
   total: { amount: 4980, currency: 'USD' }, timeline: [],
   createdAt: '2026-01-01T10:00:00.000Z', updatedAt: '2026-01-01T10:00:00.000Z', ...over,
+});
+
+/** A session as signInWithCognito makes it (the token is opaque to the components). */
+export const session = (over: Partial<Session> = {}): Session => ({
+  username: 'alice', idToken: 'id.token.alice', expiresAt: Date.now() + 3_600_000, isAdmin: false, ...over,
 });

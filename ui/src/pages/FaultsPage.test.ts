@@ -1,0 +1,68 @@
+import { flushPromises, mount } from '@vue/test-utils';
+import { createPinia, setActivePinia } from 'pinia';
+import { afterEach, describe, expect, it } from 'vitest';
+import { provideApi } from '../composables/use-api';
+import { useAuthStore } from '../stores/auth';
+import { clientFor, session, tableFetch } from '../test/fakes';
+import { createLocalClient } from '../services/api';
+import FaultsPage from './FaultsPage.vue';
+
+const CONFIG = { region: 'us-east-1', userPoolId: 'p', userPoolClientId: 'c', cognitoEndpoint: 'http://127.0.0.1:4566/' };
+
+const mountWith = async (localControlPlane: string | undefined, local?: ReturnType<typeof createLocalClient>) => {
+  const pinia = createPinia();
+  setActivePinia(pinia);
+  const auth = useAuthStore();
+  auth.session = session({ username: 'admin', isAdmin: true });
+  auth.config = localControlPlane ? { ...CONFIG, localControlPlane } : CONFIG;
+  provideApi(clientFor({}).api, local);
+  const wrapper = mount(FaultsPage, { global: { plugins: [pinia] } });
+  await flushPromises();
+  return wrapper;
+};
+
+describe('FaultsPage', () => {
+  afterEach(() => provideApi(undefined));
+
+  it('hides the faults panel when /config.json has no localControlPlane', async () => {
+    // act
+    const wrapper = await mountWith(undefined);
+    // assess
+    expect(wrapper.find('[data-testid="faults-panel"]').exists()).toBe(false);
+    expect(wrapper.find('form').exists()).toBe(false);
+    expect(wrapper.find('[data-testid="faults-unavailable"]').text()).toContain('only when the platform runs in local mode');
+  });
+
+  it('in local mode lists the functions and injects a fault through the control plane', async () => {
+    // prepare
+    const { fetch, calls } = tableFetch({
+      'GET http://edge/_local/functions': [200, { functions: [{ name: 'local-send-email', arn: 'arn:1' }] }],
+      'POST http://edge/_local/faults': [200, { function: 'local-send-email', faults: { failNext: 2 } }],
+    });
+    const wrapper = await mountWith('http://edge/_local', createLocalClient('http://edge/_local', { fetch }));
+    await wrapper.find('#fault-fn').setValue('local-send-email');
+    await wrapper.find('#fault-next').setValue('2');
+    // act
+    await wrapper.find('form').trigger('submit');
+    await flushPromises();
+    // assess
+    expect(wrapper.find('[data-testid="faults-panel"]').exists()).toBe(true);
+    expect(calls.at(-1)).toMatchObject({ method: 'POST', url: 'http://edge/_local/faults' });
+    expect(JSON.parse(calls.at(-1)!.body!)).toEqual({ function: 'local-send-email', failNext: 2 });
+    expect(wrapper.text()).toContain('fail next 2');
+  });
+
+  it('refuses a probability above 1 and sends nothing', async () => {
+    // prepare
+    const { fetch, calls } = tableFetch({ 'GET http://edge/_local/functions': [200, { functions: [{ name: 'local-send-email', arn: 'arn:1' }] }] });
+    const wrapper = await mountWith('http://edge/_local', createLocalClient('http://edge/_local', { fetch }));
+    await wrapper.find('#fault-fn').setValue('local-send-email');
+    await wrapper.find('#fault-prob').setValue('1.5');
+    // act
+    await wrapper.find('form').trigger('submit');
+    await flushPromises();
+    // assess
+    expect(wrapper.find('[role="alert"]').text()).toBe('Probability is a number from 0 to 1.');
+    expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0);
+  });
+});
