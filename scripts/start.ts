@@ -9,9 +9,10 @@
  *
  * DATA_DIR keeps DynamoDB's data across restarts (everything else is in memory). Ctrl-C or SIGTERM stops both.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { createConnection } from 'node:net';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoOrderStore } from '../core/store/dynamo-order-store';
@@ -55,6 +56,30 @@ const waitForHealth = async (url: string, api: ChildProcess, timeoutMs: number):
   throw new Error(`the API did not answer ${url}/health within ${timeoutMs / 1000} s`);
 };
 
+/** The newest modification time (ms) of a file under `path` (or of the file itself); 0 when it does not exist. */
+const newestMtime = (path: string): number => {
+  let stat;
+  try {
+    stat = statSync(path);
+  } catch {
+    return 0;
+  }
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  return readdirSync(path).reduce((newest, entry) => Math.max(newest, newestMtime(join(path, entry))), stat.mtimeMs);
+};
+
+/** Builds ui/dist when its index.html is missing or older than the newest file of ui/src or ui/index.html. */
+const buildDashboardIfStale = (): void => {
+  const built = newestMtime(resolve(ROOT, 'ui/dist/index.html'));
+  const sources = Math.max(newestMtime(resolve(ROOT, 'ui/src')), newestMtime(resolve(ROOT, 'ui/index.html')));
+  if (built > 0 && built >= sources) return;
+  say('building the dashboard ...');
+  const began = Date.now();
+  const result = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', resolve(ROOT, 'ui/vite.config.ts'), '--logLevel', 'warn'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
+  if (result.status !== 0) throw new Error(`the dashboard build failed (exit code ${result.status ?? result.signal})`);
+  say(`dashboard built in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+};
+
 const main = async (): Promise<void> => {
   const started = Date.now();
   // These machines run Node 20; the SDK's notice about its Node 22 requirement from 2027 would repeat on every
@@ -86,6 +111,7 @@ const main = async (): Promise<void> => {
   process.once('SIGTERM', () => void stop(0));
 
   try {
+    if (process.env.DASHBOARD_DIR === undefined) buildDashboardIfStale();
     say('starting the local cloud (DynamoDB Local, edge, functions, rules, state machine) ...');
     cloud = await startLocalCloud({ seed: seedCatalog });
     const apiUrl = `http://127.0.0.1:${port}`;

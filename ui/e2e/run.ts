@@ -1,0 +1,310 @@
+/**
+ * `npm run test:e2e`: the dashboard end to end in Debian's headless chromium against the real platform.
+ *
+ * Starts `npm start` on free ports (PORT, EDGE_PORT), waits for its ready banner, reads the demo passwords from
+ * the edge's /_local/users, runs the specs in order, saves screenshots to test-artifacts/e2e/ and stops the
+ * platform (its whole process group, by PID) whatever happens. A spec fails on any console.error or uncaught page
+ * error. The closing line is `N passed, N failed`; the exit code is 1 when anything failed.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { launch, watchProblems, type PageProblems } from './browser.ts';
+
+class E2ePlatformStartError extends Error {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'E2ePlatformStartError';
+  }
+}
+
+class E2eAssertionError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'E2eAssertionError';
+  }
+}
+
+const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+const OUT = fileURLToPath(new URL('../../test-artifacts/e2e/', import.meta.url));
+const say = (line: string): void => void process.stdout.write(`${line}\n`);
+
+const freePort = (): Promise<number> =>
+  new Promise((answer, fail) => {
+    const server = createServer();
+    server.once('error', fail);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => answer(port));
+    });
+  });
+
+interface Platform {
+  process: ChildProcess;
+  apiUrl: string;
+  edgeUrl: string;
+  log: string[];
+}
+
+const startPlatform = async (): Promise<Platform> => {
+  const [port, edgePort] = [await freePort(), await freePort()];
+  const log: string[] = [];
+  // detached: its own process group, so the runner can stop npm, tsx, the API and DynamoDB Local together.
+  const child = spawn('npm', ['start'], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, PORT: String(port), EDGE_PORT: String(edgePort) },
+  });
+  const platform = { process: child, apiUrl: `http://127.0.0.1:${port}`, edgeUrl: `http://127.0.0.1:${edgePort}`, log };
+  await new Promise<void>((ready, fail) => {
+    const timer = setTimeout(() => fail(new E2ePlatformStartError(`npm start printed no ready banner within 150 s:\n${log.slice(-20).join('\n')}`)), 150_000);
+    const read = (chunk: Buffer): void => {
+      for (const line of chunk.toString().split('\n')) {
+        if (line.trim() === '') continue;
+        log.push(line);
+        if (line.startsWith('building the dashboard') || line.startsWith('dashboard built') || line.startsWith('platform ready')) say(`   ${line}`);
+        if (line.startsWith('platform ready')) {
+          clearTimeout(timer);
+          ready();
+        }
+      }
+    };
+    child.stdout?.on('data', read);
+    child.stderr?.on('data', read);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new E2ePlatformStartError(`npm start exited with code ${code} before it was ready:\n${log.slice(-20).join('\n')}`));
+    });
+  });
+  return platform;
+};
+
+const stopPlatform = async (platform: Platform): Promise<void> => {
+  const pid = platform.process.pid;
+  if (pid === undefined || platform.process.exitCode !== null) return;
+  const exited = new Promise((done) => platform.process.once('exit', done));
+  try {
+    process.kill(-pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const timedOut = await Promise.race([exited.then(() => false), new Promise((done) => setTimeout(() => done(true), 10_000))]);
+  if (timedOut) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+};
+
+const check = (condition: boolean, message: string): void => {
+  if (!condition) throw new E2eAssertionError(message);
+};
+
+interface Context {
+  browser: Browser;
+  base: string;
+  passwords: Record<string, string>;
+  /** The orders the specs placed, shared between specs. */
+  orders: Record<string, string>;
+  pages: Record<string, { page: Page; problems: PageProblems; context: BrowserContext }>;
+}
+
+const shot = async (page: Page, name: string): Promise<void> => {
+  await page.screenshot({ path: `${OUT}${name}.png`, fullPage: true });
+};
+
+const signIn = async (ctx: Context, user: string, viewport = { width: 1366, height: 900 }): Promise<Page> => {
+  const context = await ctx.browser.newContext({ viewport });
+  const page = await context.newPage();
+  const problems = watchProblems(page);
+  ctx.pages[user] = { page, problems, context };
+  await page.goto(`${ctx.base}/sign-in`);
+  await page.getByLabel('Username').fill(user);
+  await page.getByLabel('Password').fill(ctx.passwords[user] ?? '');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { name: 'Orders', exact: true }).waitFor({ timeout: 15_000 });
+  return page;
+};
+
+const placeOrder = async (page: Page, token: string): Promise<string> => {
+  const product = page.getByLabel('Product');
+  const firstInStock = await product.locator('option:not([disabled])').first().getAttribute('value');
+  check(Boolean(firstInStock), 'the product picker offers no product in stock');
+  await product.selectOption(firstInStock!);
+  await page.getByLabel('Quantity').fill('1');
+  await page.getByLabel('Payment token').selectOption(token);
+  await page.getByRole('button', { name: 'Place order' }).click();
+  const link = page.getByTestId('placed').getByRole('link');
+  await link.waitFor({ timeout: 15_000 });
+  const orderId = (await link.textContent())?.trim() ?? '';
+  check(/^[0-9A-Z]{26}$/.test(orderId), `the placed order has no order id: ${orderId}`);
+  return orderId;
+};
+
+const rowStatus = (page: Page, orderId: string, status: string) => page.locator(`tr[data-order-id="${orderId}"] [data-status="${status}"]`);
+
+const stepsOf = async (page: Page): Promise<{ step: string; kind: string; outcome: string }[]> =>
+  page.locator('li.timeline__step').evaluateAll((items) =>
+    items.map((item) => ({ step: item.getAttribute('data-step') ?? '', kind: item.getAttribute('data-kind') ?? '', outcome: item.getAttribute('data-outcome') ?? '' })));
+
+const specs: [string, (ctx: Context) => Promise<void>][] = [
+  ['alice signs in with Cognito', async (ctx) => {
+    const page = await signIn(ctx, 'alice');
+    const who = await page.getByTestId('signed-in-as').textContent();
+    check(who?.trim() === 'alice', `signed in as ${who}`);
+    check((await page.getByRole('link', { name: 'Operations' }).count()) === 0, 'alice sees the admin Operations link');
+    await shot(page, 'desktop-orders-signed-in');
+  }],
+  ['a tok_visa order reaches CONFIRMED in the orders table live, without a reload', async (ctx) => {
+    const { page } = ctx.pages.alice!;
+    await page.evaluate(() => ((window as unknown as { e2eMarker: number }).e2eMarker = 1));
+    const orderId = await placeOrder(page, 'tok_visa');
+    ctx.orders.visa = orderId;
+    await rowStatus(page, orderId, 'CONFIRMED').waitFor({ timeout: 30_000 });
+    const marker = await page.evaluate(() => (window as unknown as { e2eMarker?: number }).e2eMarker);
+    check(marker === 1, 'the page was reloaded while waiting for CONFIRMED');
+    await shot(page, 'desktop-orders-confirmed-live');
+  }],
+  ['the confirmed order page draws its saga timeline step by step', async (ctx) => {
+    const { page } = ctx.pages.alice!;
+    await page.getByTestId('placed').getByRole('link').click();
+    await page.getByRole('heading', { name: 'Saga timeline' }).waitFor();
+    await page.locator('li.timeline__step[data-step="ConfirmOrder"]').waitFor({ timeout: 15_000 });
+    const steps = await stepsOf(page);
+    const names = steps.map((s) => s.step);
+    check(JSON.stringify(names) === JSON.stringify(['PlaceOrder', 'ValidateOrder', 'ReserveInventory', 'ChargePayment', 'ConfirmOrder']), `timeline steps ${names.join(', ')}`);
+    check(steps.every((s) => s.kind === 'forward'), `a confirmed order shows non-forward steps: ${JSON.stringify(steps)}`);
+    check((await page.getByTestId('order-status').textContent()) === 'CONFIRMED', 'the summary does not say CONFIRMED');
+  }],
+  ['the receipt link opens a PDF', async (ctx) => {
+    const { page, context } = ctx.pages.alice!;
+    const link = page.getByTestId('receipt-link');
+    await link.waitFor({ timeout: 20_000 });
+    const href = await link.getAttribute('href');
+    check(Boolean(href), 'the receipt link has no href');
+    const [popup] = await Promise.all([context.waitForEvent('page'), link.click()]);
+    await popup.close();
+    const answer = await context.request.get(href!);
+    const body = await answer.body();
+    check(answer.ok(), `the receipt answered ${answer.status()}`);
+    check((answer.headers()['content-type'] ?? '').startsWith('application/pdf'), `the receipt is ${answer.headers()['content-type']}`);
+    check(body.subarray(0, 4).toString('latin1') === '%PDF', 'the receipt does not start with %PDF');
+    await page.locator('.activity').first().waitFor({ timeout: 15_000 }).catch(() => undefined);
+    await page.locator('.waterfall__row').first().waitFor({ timeout: 5_000 }).catch(() => undefined);
+    await shot(page, 'desktop-order-confirmed');
+  }],
+  ['a tok_chargeDeclined order fails with PAYMENT_DECLINED and shows the compensation path', async (ctx) => {
+    const { page } = ctx.pages.alice!;
+    await page.getByRole('link', { name: 'Orders', exact: true }).click();
+    await page.getByRole('heading', { name: 'Orders', exact: true }).waitFor();
+    const orderId = await placeOrder(page, 'tok_chargeDeclined');
+    ctx.orders.declined = orderId;
+    await rowStatus(page, orderId, 'FAILED').waitFor({ timeout: 30_000 });
+    await shot(page, 'desktop-orders-with-failed');
+    await page.getByTestId('placed').getByRole('link').click();
+    await page.locator('li.timeline__step[data-step="MarkOrderFailed"]').waitFor({ timeout: 15_000 });
+    check((await page.getByTestId('failure-reason').textContent()) === 'PAYMENT_DECLINED', 'the failure reason is not PAYMENT_DECLINED');
+    const steps = await stepsOf(page);
+    const charge = steps.find((s) => s.step === 'ChargePayment');
+    check(charge?.kind === 'failure' && charge.outcome === 'declined', `ChargePayment is ${JSON.stringify(charge)}`);
+    const after = steps.slice(steps.indexOf(charge!) + 1);
+    check(after.some((s) => s.step === 'ReleaseInventory' && s.kind === 'compensation'), `no ReleaseInventory compensation after the charge: ${JSON.stringify(after)}`);
+    check(after.at(-1)?.step === 'MarkOrderFailed' && after.at(-1)?.kind === 'compensation', `the path does not end with MarkOrderFailed: ${JSON.stringify(after)}`);
+    await page.locator('.waterfall__row').first().waitFor({ timeout: 5_000 }).catch(() => undefined);
+    await shot(page, 'desktop-order-declined');
+  }],
+  ['the dashboard is usable on a phone: the menu opens the navigation', async (ctx) => {
+    const page = await signIn(ctx, 'bob', { width: 390, height: 844 });
+    await shot(page, 'mobile-orders');
+    const menu = page.getByRole('button', { name: 'Menu' });
+    check(await menu.isVisible(), 'no Menu button on a phone');
+    await menu.click();
+    await page.getByRole('link', { name: 'Products' }).click();
+    await page.getByRole('heading', { name: 'Products and stock' }).waitFor();
+    await shot(page, 'mobile-products');
+  }],
+  ['the admin sees operations: queues, DLQs, events and the orders-per-minute chart', async (ctx) => {
+    const page = await signIn(ctx, 'admin');
+    check(!(await page.getByRole('button', { name: 'Menu' }).isVisible()), 'the Menu button shows on a desktop');
+    await page.getByRole('link', { name: 'Operations' }).click();
+    await page.getByRole('heading', { name: 'Operations' }).waitFor();
+    await page.locator('[data-dlq]').first().waitFor({ timeout: 15_000 });
+    await page.locator('tr[data-queue]').first().waitFor({ timeout: 15_000 });
+    await page.locator('.events__item').first().waitFor({ timeout: 15_000 });
+    await page.locator('.chart canvas').waitFor();
+    const finished = Number(await page.getByTestId('finished').textContent());
+    check(finished >= 2, `the stats count ${finished} finished orders, expected at least the 2 placed`);
+    check((await page.getByTestId('p50').textContent()) !== '–', 'no p50 completion time');
+    await shot(page, 'desktop-operations');
+  }],
+  ['in local mode the admin has the faults panel', async (ctx) => {
+    const { page } = ctx.pages.admin!;
+    await page.getByRole('link', { name: 'Faults' }).click();
+    await page.getByTestId('faults-panel').waitFor({ timeout: 15_000 });
+    await page.getByLabel('Function', { exact: true }).selectOption('local-send-email');
+    await page.getByLabel('Fail next (calls)').fill('1');
+    await page.getByRole('button', { name: 'Inject fault' }).click();
+    await page.getByText('Fault set on local-send-email').waitFor();
+    await page.getByRole('button', { name: 'Clear all faults' }).click();
+    await page.getByText('All faults cleared.').waitFor();
+    await shot(page, 'desktop-faults');
+    await page.getByRole('link', { name: 'Products' }).click();
+    await page.getByRole('button', { name: /^Edit / }).first().waitFor();
+    await shot(page, 'desktop-products-admin');
+  }],
+];
+
+const main = async (): Promise<number> => {
+  mkdirSync(OUT, { recursive: true });
+  const began = Date.now();
+  let passed = 0;
+  let failed = 0;
+  say('== e2e: starting the platform (npm start) ...');
+  let platform: Platform | undefined;
+  let browser: Browser | undefined;
+  try {
+    platform = await startPlatform();
+    const users = (await (await fetch(`${platform.edgeUrl}/_local/users`)).json()) as { users: { username: string; password: string }[] };
+    const ctx: Context = {
+      browser: (browser = await launch()),
+      base: platform.apiUrl,
+      passwords: Object.fromEntries(users.users.map((u) => [u.username, u.password])),
+      orders: {},
+      pages: {},
+    };
+    for (const [name, run] of specs) {
+      const startedAt = Date.now();
+      try {
+        await run(ctx);
+        const problems = Object.entries(ctx.pages).flatMap(([user, { problems: p }]) =>
+          [...p.pageErrors.splice(0), ...p.consoleErrors.splice(0)].map((text) => `${user}: ${text}`));
+        check(problems.length === 0, `console errors: ${problems.join(' | ')}`);
+        passed += 1;
+        say(`  ✓ ${name} (${((Date.now() - startedAt) / 1000).toFixed(1)} s)`);
+      } catch (error) {
+        failed += 1;
+        say(`  ✗ ${name}\n      ${error instanceof Error ? error.message.split('\n').join('\n      ') : String(error)}`);
+        for (const [user, { page }] of Object.entries(ctx.pages)) {
+          await page.screenshot({ path: `${OUT}failed-${user}-${name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60)}.png`, fullPage: true }).catch(() => undefined);
+        }
+      }
+    }
+    failed += specs.length - passed - failed;
+  } catch (error) {
+    say(`  ✗ the run could not start: ${error instanceof Error ? error.message : String(error)}`);
+    failed += specs.length - passed - failed;
+  } finally {
+    await browser?.close().catch(() => undefined);
+    if (platform) await stopPlatform(platform);
+  }
+  say(`   screenshots in ${OUT}; ${((Date.now() - began) / 1000).toFixed(0)} s`);
+  say(`${passed} passed, ${failed} failed`);
+  return failed === 0 ? 0 : 1;
+};
+
+process.exitCode = await main();
