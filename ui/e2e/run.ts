@@ -7,7 +7,7 @@
  * error. The closing line is `N passed, N failed`; the exit code is 1 when anything failed.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -261,6 +261,7 @@ const specs: [string, (ctx: Context) => Promise<void>][] = [
 
 const main = async (): Promise<number> => {
   mkdirSync(OUT, { recursive: true });
+  for (const file of readdirSync(OUT)) if (file.endsWith('.png')) rmSync(`${OUT}${file}`);
   const began = Date.now();
   let passed = 0;
   let failed = 0;
