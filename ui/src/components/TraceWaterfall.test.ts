@@ -65,4 +65,22 @@ describe('TraceWaterfall', () => {
     expect(wrapper.findAll('.waterfall__bar')[1]!.attributes('style')).toContain('width: 50%');
     expect(wrapper.text()).toContain('in progress');
   });
+
+  it('shows the service segments and faulted calls by default and every call on request', async () => {
+    // prepare
+    provideApi(clientFor({ 'GET /api/orders/o-1/trace': [200, { orderId: 'o-1', traceIds: ['1-abc'], segments: [
+      segment({ id: 'a' }),
+      segment({ id: 'b', parentId: 'a', name: 'DynamoDB', operation: 'PutItem', kind: 'subsegment', start: 1_100, end: 1_200, durationMs: 100 }),
+      segment({ id: 'c', parentId: 'a', name: 'EventBridge', operation: 'PutEvents', kind: 'subsegment', start: 1_200, end: 1_300, durationMs: 100, fault: true }),
+    ] }] }).api);
+    const wrapper = mount(TraceWaterfall, { props: { orderId: 'o-1' } });
+    await flushPromises();
+    const names = () => wrapper.findAll('.waterfall__service').map((n) => n.text());
+    expect(names()).toEqual(['orders-api', 'EventBridge']);
+    // act
+    await wrapper.find('button[aria-controls="trace-rows"]').trigger('click');
+    // assess
+    expect(names()).toEqual(['orders-api', 'DynamoDB', 'EventBridge']);
+    expect(wrapper.find('button[aria-controls="trace-rows"]').attributes('aria-expanded')).toBe('true');
+  });
 });
