@@ -103,6 +103,18 @@ describe('tracing middleware', () => {
     expect(segment.annotations).toBeUndefined();
   });
 
+  it('does not write the access_token of the query string into the segment', async () => {
+    const response = await fetch(`${url}/api/orders/${ORDER}?access_token=eyJ.secret-token.sig&after=1`);
+
+    const segment = await traceOf(response);
+
+    const requestUrl = (segment as { http?: { request?: { url?: string } } }).http?.request?.url ?? '';
+    expect(requestUrl).toMatch(new RegExp(`/api/orders/${ORDER}\\?`));
+    expect(requestUrl).toContain('access_token=REDACTED');
+    expect(requestUrl).toContain('after=1');
+    expect(requestUrl).not.toContain('secret-token');
+  });
+
   it('starts a new trace, without a parent, when the incoming header has no valid Root', async () => {
     const response = await fetch(`${url}/api/orders`, { method: 'POST', headers: { 'X-Amzn-Trace-Id': 'Root=undefined;Parent=53995c3f42cd8ad8;Sampled=1' } });
 

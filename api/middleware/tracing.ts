@@ -69,6 +69,23 @@ const inSegment = <T>(segment: AWSXRay.Segment, work: () => Promise<T>): Promise
     });
   });
 
+/** Query parameters that carry a credential (the live feed's `access_token`): never written into a segment. */
+const CREDENTIAL_PARAMETERS = ['access_token'];
+
+/** The request URL for the segment, with credential parameters redacted; the whole query dropped if it will not parse. */
+const redactedUrl = (raw: string): string => {
+  const queryAt = raw.indexOf('?');
+  if (queryAt === -1) return raw;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return raw.slice(0, queryAt);
+  }
+  for (const name of CREDENTIAL_PARAMETERS) if (url.searchParams.has(name)) url.searchParams.set(name, 'REDACTED');
+  return url.toString();
+};
+
 /** Methods that act on an order; reads of an order are traced but not annotated, so its annotation finds its own path. */
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
@@ -77,7 +94,9 @@ export const tracing = (serviceName: string): Middleware<AppState> => async (ctx
   const incoming = incomingTrace(ctx.get('x-amzn-trace-id'));
   const segment = new AWSXRay.Segment(serviceName, incoming.root, incoming.parent);
   if (incoming.sampled === '0') (segment as unknown as { notTraced: boolean }).notTraced = true;
-  segment.addIncomingRequestData(new AWSXRay.middleware.IncomingRequestData(ctx.req));
+  const requestData = new AWSXRay.middleware.IncomingRequestData(ctx.req);
+  requestData.request.url = redactedUrl(requestData.request.url);
+  segment.addIncomingRequestData(requestData);
   ctx.set('X-Amzn-Trace-Id', `Root=${segment.trace_id}`);
   await inSegment(segment, async () => {
     let status = 500;
