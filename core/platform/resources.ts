@@ -4,7 +4,8 @@
  * Read by both runtimes:
  *  - modules/ (CDKTF) turns it into Terraform: physical names get the stage prefix, references become ARNs;
  *  - local/ (the local cloud) turns it into local tables, queues, rules, the state machine and function bindings.
- * `core/platform/resources.test.ts` and the CDKTF tests prove both read the same thing.
+ * modules/platform-stack.test.ts ("agreement with core/platform/resources.ts") and local/cloud.int.test.ts check each
+ * runtime against this file.
  *
  * Names here are logical (kebab-case). `physicalName(prefix, name)` is the only place a physical name is made.
  * Nothing in this file imports an SDK, cdktf or the local cloud.
