@@ -12,7 +12,7 @@ import { ConfigKeyMissingError } from '../../core/config/env';
 import type { Env } from '../../core/config/env';
 import type { EventPublisher } from '../../core/orders/ports';
 import type { PartnerSecrets } from '../../core/partners/ingest';
-import { SecretsManagerPartnerSecrets } from '../../core/partners/secrets-manager-partner-secrets';
+import { SecretsManagerPartnerSecrets } from '../../core/adapters/secrets-manager-partner-secrets';
 import type { DynamoOrderStore } from '../../core/store/dynamo-order-store';
 import { DynamoWebhookStore } from '../../core/store/webhook-store';
 import { ApiError } from '../errors';

@@ -8,7 +8,7 @@ import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher'
 import { requiredEnv } from '../../core/config/env';
 import { ingestPartnerEvent } from '../../core/partners/ingest';
 import type { IngestDeps } from '../../core/partners/ingest';
-import { SecretsManagerPartnerSecrets } from '../../core/partners/secrets-manager-partner-secrets';
+import { SecretsManagerPartnerSecrets } from '../../core/adapters/secrets-manager-partner-secrets';
 import { captured, invocationLogger } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
 

@@ -5,7 +5,7 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import type { PartnerSecrets } from './ingest';
+import type { PartnerSecrets } from '../partners/ingest';
 
 export class PartnerSecretsInvalidError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
