@@ -3,28 +3,14 @@
  * GET /api/events. Each message body is an EventBridge envelope. Idempotent on the event's deduplication id;
  * a bad message fails alone (batchItemFailures) and reaches the DLQ after its retries.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { requiredEnv } from '../../core/config/env';
 import { parseEventBridgeEnvelope } from '../../core/events/order-events';
 import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
-
-/** The part of an SQS record this handler reads. */
-export interface SqsRecord {
-  readonly messageId: string;
-  readonly body: string;
-  readonly [key: string]: unknown;
-}
-
-export interface SqsEvent {
-  readonly Records: SqsRecord[];
-}
-
-export interface BatchResponse {
-  batchItemFailures: { itemIdentifier: string }[];
-}
+import { processSqsBatch } from '../shared/sqs-batch';
+import type { BatchResponse, SqsEvent, SqsMessage } from '../shared/sqs-batch';
 
 export interface RecordEventDeps {
   readonly store: Pick<DynamoOrderStore, 'recordEvent'>;
@@ -34,21 +20,18 @@ export interface RecordEventDeps {
 
 export const createRecordEventHandler = (deps: RecordEventDeps) => {
   const now = deps.now ?? (() => new Date());
-  const recordHandler = async (record: SqsRecord): Promise<void> => {
+  const recordHandler = async (record: SqsMessage): Promise<void> => {
     const envelope = parseEventBridgeEnvelope(record.body);
     const recorded = await deps.store.recordEvent(envelope, now().toISOString());
     deps.logger.debug(recorded ? 'event recorded' : 'event already recorded', { eventId: envelope.id, source: envelope.source, detailType: envelope['detail-type'] });
   };
-  return async (event: SqsEvent): Promise<BatchResponse> => {
-    const processor = new BatchProcessor(EventType.SQS);
-    return processPartialResponse(event, recordHandler, processor);
-  };
+  return async (event: SqsEvent<SqsMessage>): Promise<BatchResponse> => processSqsBatch(event, recordHandler);
 };
 
-let configured: ((event: SqsEvent) => Promise<BatchResponse>) | undefined;
+let configured: ((event: SqsEvent<SqsMessage>) => Promise<BatchResponse>) | undefined;
 
 /** The Lambda entry; configured from the environment on the first invocation, then reused. */
-export const handler = async (event: SqsEvent): Promise<BatchResponse> => {
+export const handler = async (event: SqsEvent<SqsMessage>): Promise<BatchResponse> => {
   if (configured === undefined) {
     const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
     configured = createRecordEventHandler({

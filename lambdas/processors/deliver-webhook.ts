@@ -22,8 +22,9 @@ import { signedHeaders } from '../../core/webhooks/signing';
 import type { UrlPolicy } from '../../core/webhooks/url-safety';
 import { captured, idempotencyPersistence, idempotent, invocationLogger } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
-import { processBatch, traced } from './order-event-processor';
-import type { BatchResponse, SqsEvent, SqsRecord } from './order-event-processor';
+import { processSqsBatch } from '../shared/sqs-batch';
+import type { BatchResponse, SqsEvent, SqsRecord } from '../shared/sqs-batch';
+import { traced } from './order-event-processor';
 
 const MAX_RECEIVES = queues.find((queue) => queue.name === 'webhook-deliveries')?.deadLetter.maxReceiveCount ?? 5;
 
@@ -155,7 +156,7 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
   );
 
   return async (event: SqsEvent, context: LambdaContext): Promise<BatchResponse> =>
-    processBatch(event, context, async (record: SqsRecord) => {
+    processSqsBatch(event, async (record: SqsRecord) => {
       const message = parseMessage(record.body);
       const attempt = Number(record.attributes.ApproximateReceiveCount ?? '1');
       try {
@@ -169,7 +170,7 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
           .catch((visibilityError: unknown) => invocationLogger({ processor: 'deliver-webhook', deliveryId: message.deliveryId }).warn('could not set the backoff; the queue visibility timeout applies', visibilityError as Error));
         throw error;
       }
-    });
+    }, { throwOnFullBatchFailure: false });
 };
 
 let configured: ((event: SqsEvent, context: LambdaContext) => Promise<BatchResponse>) | undefined;

@@ -15,8 +15,9 @@ import type { DeliveryMessage } from '../../core/webhooks/registration';
 import { deliveryId } from '../../core/webhooks/signing';
 import { captured, idempotencyPersistence } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
+import type { BatchResponse, SqsEvent } from '../shared/sqs-batch';
 import { orderEventProcessor } from './order-event-processor';
-import type { BatchResponse, OrderEvent, SqsEvent, SqsHandler } from './order-event-processor';
+import type { OrderEvent, SqsHandler } from './order-event-processor';
 
 export class WebhookFanOutFailedError extends Error {
   constructor(

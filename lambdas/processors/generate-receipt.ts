@@ -12,8 +12,9 @@ import { receiptKey, renderReceiptPdf } from '../../core/receipts/receipt-pdf';
 import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
 import { captured, idempotencyPersistence } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
+import type { BatchResponse, SqsEvent } from '../shared/sqs-batch';
 import { orderEventProcessor } from './order-event-processor';
-import type { BatchResponse, OrderEvent, SqsEvent, SqsHandler } from './order-event-processor';
+import type { OrderEvent, SqsHandler } from './order-event-processor';
 
 export class ReceiptOrderNotConfirmedError extends Error {
   constructor(

@@ -4,7 +4,6 @@
  * order event detail, and the work made idempotent with Powertools Idempotency keyed on
  * `<processor>#<event deduplication id>`: a re-delivered message does nothing a second time.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { z } from 'zod';
@@ -12,6 +11,8 @@ import { deduplicationId, EventEnvelopeInvalidError, ORDER_EVENT_TYPES, parseEve
 import type { EventBridgeEnvelope } from '../../core/events/order-events';
 import { idempotent, invocationLogger, tracer } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
+import { processSqsBatch } from '../shared/sqs-batch';
+import type { BatchResponse, SqsEvent } from '../shared/sqs-batch';
 
 const MoneySchema = z.object({ amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) });
 
@@ -47,28 +48,7 @@ export const parseOrderEvent = (body: string): OrderEvent => {
   return { envelope, type: type.data, detail: detail.data, eventId: deduplicationId(envelope) };
 };
 
-/** The part of an SQS record (as Lambda delivers it) the processors read. */
-export interface SqsRecord {
-  readonly messageId: string;
-  readonly receiptHandle: string;
-  readonly body: string;
-  readonly attributes: Readonly<Record<string, string | undefined>>;
-  readonly eventSourceARN: string;
-}
-
-export interface SqsEvent {
-  readonly Records: SqsRecord[];
-}
-
-export interface BatchResponse {
-  batchItemFailures: { itemIdentifier: string }[];
-}
-
 export type SqsHandler = (event: SqsEvent, context: LambdaContext) => Promise<BatchResponse>;
-
-/** Answers partial batch failures for `recordHandler`; a failing record fails alone. */
-export const processBatch = async (event: SqsEvent, context: LambdaContext, recordHandler: (record: SqsRecord) => Promise<void>): Promise<BatchResponse> =>
-  processPartialResponse(event as never, (record: SqsRecord) => recordHandler(record), new BatchProcessor(EventType.SQS), { context: context as never, throwOnFullBatchFailure: false });
 
 /**
  * Runs `work` in its own X-Ray subsegment with `annotations` (Lambda's own segment cannot be annotated), the
@@ -114,12 +94,12 @@ export const orderEventProcessor = (options: OrderEventProcessorOptions): SqsHan
     { persistence: options.persistence, eventKeyJmesPath: 'eventId', keyPrefix: options.name },
   );
   return (sqsEvent, context) =>
-    processBatch(sqsEvent, context, async (record) => {
+    processSqsBatch(sqsEvent, async (record) => {
       const event = parseOrderEvent(record.body);
       if (!options.accepts.includes(event.type)) {
         invocationLogger({ processor: options.name, eventId: event.eventId, eventType: event.type }).debug('event type not handled here; acknowledged');
         return;
       }
       await once({ eventId: event.eventId, body: record.body, messageId: record.messageId }, context);
-    });
+    }, { throwOnFullBatchFailure: false });
 };

@@ -17,9 +17,10 @@ import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
 import { DynamoOrderActivityStore } from '../../core/store/order-activity-store';
 import { captured, idempotencyPersistence } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
+import type { BatchResponse, SqsEvent } from '../shared/sqs-batch';
 import { CognitoCustomerDirectory } from './cognito-customer-directory';
 import { orderEventProcessor } from './order-event-processor';
-import type { OrderEvent, SqsEvent, SqsHandler, BatchResponse } from './order-event-processor';
+import type { OrderEvent, SqsHandler } from './order-event-processor';
 
 export class EmailOrderMissingError extends Error {
   constructor(readonly orderId: string) {

@@ -4,7 +4,6 @@
  * execution (ExecutionAlreadyExists) and starts nothing. Each SQS body is the EventBridge envelope, parsed with a
  * schema; failures are reported per message (batchItemFailures), never for the whole batch.
  */
-import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
@@ -12,22 +11,9 @@ import { requiredEnv } from '../../core/config/env';
 import { ORDER_EVENT_SOURCE, parseEventBridgeEnvelope } from '../../core/events/order-events';
 import type { LambdaContext } from '../shared/lambda-context';
 import { captured, invocationLogger } from '../shared/powertools';
+import { processSqsBatch } from '../shared/sqs-batch';
+import type { BatchResponse, SqsEvent, SqsMessage } from '../shared/sqs-batch';
 import { classifyStepError } from '../shared/transient';
-
-/** The part of an SQS record this handler reads. */
-export interface SqsRecord {
-  readonly messageId: string;
-  readonly body: string;
-  readonly [key: string]: unknown;
-}
-
-export interface SqsEvent {
-  readonly Records: SqsRecord[];
-}
-
-export interface BatchResponse {
-  batchItemFailures: { itemIdentifier: string }[];
-}
 
 const OrderCreatedDetailSchema = z.object({ orderId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/) });
 
@@ -65,13 +51,12 @@ export const startSagaFor = async (client: Pick<SFNClient, 'send'>, stateMachine
 
 let client: SFNClient | undefined;
 
-export const handler = async (event: SqsEvent, context: LambdaContext): Promise<BatchResponse> => {
+export const handler = async (event: SqsEvent<SqsMessage>, context: LambdaContext): Promise<BatchResponse> => {
   const stateMachineArn = requiredEnv(process.env, 'STATE_MACHINE_ARN');
   client ??= captured(new SFNClient({}));
   const sfn = client;
   const logger: Logger = invocationLogger({}, context);
-  const processor = new BatchProcessor(EventType.SQS);
-  const record = async (message: SqsRecord): Promise<StartOutcome> => {
+  const record = async (message: SqsMessage): Promise<StartOutcome> => {
     let orderId: string | undefined;
     try {
       orderId = orderIdOf(message.body);
@@ -83,5 +68,5 @@ export const handler = async (event: SqsEvent, context: LambdaContext): Promise<
       throw error;
     }
   };
-  return processPartialResponse(event as never, record as never, processor, { context: context as never });
+  return processSqsBatch(event, record);
 };

@@ -1,0 +1,40 @@
+/**
+ * The SQS side of every queue-fed handler: the record and event shapes Lambda delivers and one typed call of
+ * Powertools' partial batch processing, so a failing record fails alone (batchItemFailures) and the handlers need
+ * no casts. @types/aws-lambda is not installed (Powertools' own SQSRecord and Context types resolve to nothing
+ * here), so the record is declared with the fields our handlers read.
+ */
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import type { PartialItemFailureResponse } from '@aws-lambda-powertools/batch/types';
+
+/** The part of an SQS record (as Lambda delivers it) our handlers read. */
+export interface SqsRecord {
+  readonly messageId: string;
+  readonly receiptHandle: string;
+  readonly body: string;
+  readonly attributes: Readonly<Record<string, string | undefined>>;
+  readonly eventSourceARN: string;
+}
+
+/** What a handler that reads only the message id and body needs of a record. */
+export type SqsMessage = Pick<SqsRecord, 'messageId' | 'body'>;
+
+export interface SqsEvent<R extends SqsMessage = SqsRecord> {
+  readonly Records: R[];
+}
+
+/** The partial batch response: the message ids that failed, for SQS to deliver again. */
+export type BatchResponse = PartialItemFailureResponse;
+
+export interface SqsBatchOptions {
+  /** Powertools' default (true) throws when every record failed; false answers every id as failed instead. */
+  readonly throwOnFullBatchFailure?: boolean;
+}
+
+/**
+ * Runs `recordHandler` on each record with Powertools' BatchProcessor; a failing record fails alone. No Lambda
+ * context is passed: Powertools would only hand it to the record handler as a second argument, and ours take the
+ * record alone.
+ */
+export const processSqsBatch = <R extends SqsMessage>(event: SqsEvent<R>, recordHandler: (record: R) => Promise<unknown>, options?: SqsBatchOptions): Promise<BatchResponse> =>
+  processPartialResponse(event, (record: R) => recordHandler(record), new BatchProcessor(EventType.SQS), options);
