@@ -24,7 +24,7 @@ import { captured, idempotencyPersistence, idempotent, invocationLogger } from '
 import type { LambdaContext } from '../shared/lambda-context';
 import { processSqsBatch } from '../shared/sqs-batch';
 import type { BatchResponse, SqsEvent, SqsRecord } from '../shared/sqs-batch';
-import { traced } from './order-event-processor';
+import { traced } from '../shared/traced';
 
 const MAX_RECEIVES = queues.find((queue) => queue.name === 'webhook-deliveries')?.deadLetter.maxReceiveCount ?? 5;
 

@@ -9,10 +9,11 @@ import type { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotenc
 import { z } from 'zod';
 import { deduplicationId, EventEnvelopeInvalidError, ORDER_EVENT_TYPES, parseEventBridgeEnvelope } from '../../core/events/order-events';
 import type { EventBridgeEnvelope } from '../../core/events/order-events';
-import { idempotent, invocationLogger, tracer } from '../shared/powertools';
+import { idempotent, invocationLogger } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
 import { processSqsBatch } from '../shared/sqs-batch';
 import type { BatchResponse, SqsEvent } from '../shared/sqs-batch';
+import { traced } from '../shared/traced';
 
 const MoneySchema = z.object({ amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) });
 
@@ -49,28 +50,6 @@ export const parseOrderEvent = (body: string): OrderEvent => {
 };
 
 export type SqsHandler = (event: SqsEvent, context: LambdaContext) => Promise<BatchResponse>;
-
-/**
- * Runs `work` in its own X-Ray subsegment with `annotations` (Lambda's own segment cannot be annotated), the
- * pattern of lambdas/shared/saga-step.ts for processors; a no-op wrapper when tracing is off.
- */
-export const traced = async <T>(name: string, annotations: Readonly<Record<string, string>>, work: () => Promise<T>): Promise<T> => {
-  if (!tracer.isTracingEnabled()) return work();
-  const parent = tracer.getSegment();
-  const segment = parent?.addNewSubsegment(name);
-  if (segment === undefined) return work();
-  tracer.setSegment(segment);
-  try {
-    for (const [key, value] of Object.entries(annotations)) tracer.putAnnotation(key, value);
-    return await work();
-  } catch (error) {
-    segment.addError(error as Error);
-    throw error;
-  } finally {
-    segment.close();
-    if (parent !== undefined) tracer.setSegment(parent);
-  }
-};
 
 export interface OrderEventProcessorOptions {
   /** The processor's name: the idempotency key prefix and the log's `processor` key. */

@@ -13,9 +13,10 @@ import { SagaStepInputInvalidError } from '../../core/saga/errors';
 import { SagaSteps, SAGA_STEPS } from '../../core/saga/saga-steps';
 import type { SagaStepInput, SagaStepName, StepResult } from '../../core/saga/saga-steps';
 import type { LambdaContext } from './lambda-context';
-import { idempotent, invocationLogger, tracer } from './powertools';
+import { idempotent, invocationLogger } from './powertools';
 import { sagaRuntime } from './saga-runtime';
 import type { SagaRuntime } from './saga-runtime';
+import { traced } from './traced';
 import { classifyStepError, isBusinessOutcome } from './transient';
 
 const CaughtErrorSchema = z.object({ Error: z.string().min(1), Cause: z.string().optional() });
@@ -44,24 +45,6 @@ export const parseStepInput = (event: unknown, step: SagaStepName): SagaStepInpu
   return parsed.data;
 };
 
-const traced = async <T>(step: SagaStepName, orderId: string, work: () => Promise<T>): Promise<T> => {
-  if (!tracer.isTracingEnabled()) return work();
-  const parent = tracer.getSegment();
-  const segment = parent?.addNewSubsegment(`## ${step}`);
-  if (segment !== undefined) tracer.setSegment(segment);
-  try {
-    tracer.putAnnotation('orderId', orderId);
-    tracer.putAnnotation('step', step);
-    return await work();
-  } catch (error) {
-    segment?.addError(error as Error);
-    throw error;
-  } finally {
-    segment?.close();
-    if (parent !== undefined) tracer.setSegment(parent);
-  }
-};
-
 /** Builds a step handler. `body` runs at most once per [orderId, step] (a repeat answers the first result). */
 export const sagaStep = (step: SagaStepName, body: StepBody) => {
   const idempotentBodies = new WeakMap<SagaRuntime, (input: SagaStepInput, context: LambdaContext) => Promise<StepResult>>();
@@ -84,7 +67,7 @@ export const sagaStep = (step: SagaStepName, body: StepBody) => {
         idempotentBodies.set(runtime, run);
       }
       loggers.set(input, logger);
-      const result = await traced(step, input.orderId, () => (run as NonNullable<typeof run>)(input, context));
+      const result = await traced(`## ${step}`, { orderId: input.orderId, step }, () => (run as NonNullable<typeof run>)(input, context));
       logger.info('step done', { outcome: result.outcome, status: result.status });
       return result;
     } catch (error) {
