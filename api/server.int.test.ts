@@ -1,5 +1,5 @@
-import { startEventBusStub } from './dev/event-bus-stub';
-import type { EventBusStub } from './dev/event-bus-stub';
+import { startEventBusStub } from './event-bus-stub.test-support';
+import type { EventBusStub } from './event-bus-stub.test-support';
 import { startApiServer } from './server';
 import type { RunningApi } from './server';
 import { loadConfig } from './config';

@@ -15,8 +15,8 @@ import type { LocalTable } from '../local/dynamodb/test-harness';
 import { createApp } from './app';
 import { dashboardDeps } from './routes/dashboard';
 import type { DashboardDeps } from './routes/dashboard';
-import { startEventBusStub } from './dev/event-bus-stub';
-import type { EventBusStub } from './dev/event-bus-stub';
+import { startEventBusStub } from './event-bus-stub.test-support';
+import type { EventBusStub } from './event-bus-stub.test-support';
 
 export interface ApiHarness {
   readonly url: string;
