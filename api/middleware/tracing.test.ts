@@ -1,7 +1,7 @@
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
 import Router from '@koa/router';
 import Koa from 'koa';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { startDaemonCollector, type RunningDaemonCollector } from '../../local/xray/daemon-collector';
 import { TraceStore } from '../../local/xray/trace-store';
 import type { AppState } from '../types';
@@ -61,7 +61,30 @@ describe('tracing middleware', () => {
     await collector.close();
   });
 
-  const traceOf = async (response: Response): Promise<Record<string, unknown>> => {
+  /**
+   * A request over a bare socket, for the tests about the incoming trace header: in a jest worker that earlier ran
+   * Lambda handlers, Powertools' Tracer has instrumented fetch and http for the whole process and may rewrite the
+   * X-Amzn-Trace-Id header a test sends. A client in another process, as in production, never does.
+   */
+  const rawRequest = (method: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: Headers }> =>
+    new Promise((resolve, reject) => {
+      const { port } = server.address() as AddressInfo;
+      const socket = connect(port, '127.0.0.1');
+      let received = '';
+      socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+      socket.on('error', reject);
+      socket.on('end', () => {
+        const [head = ''] = received.split('\r\n\r\n');
+        const [statusLine = '', ...lines] = head.split('\r\n');
+        const parsed = new Headers();
+        for (const line of lines) parsed.append(line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim());
+        resolve({ status: Number(statusLine.split(' ')[1]), headers: parsed });
+      });
+      const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+      socket.end(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${extra}Connection: close\r\n\r\n`);
+    });
+
+  const traceOf = async (response: { headers: Headers }): Promise<Record<string, unknown>> => {
     const traceId = /Root=([^;]+)/.exec(response.headers.get('x-amzn-trace-id') ?? '')?.[1] ?? '';
     for (let i = 0; i < 100 && !store.has(traceId); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
     return JSON.parse(store.getTrace(traceId)?.Segments[0]?.Document ?? '{}') as Record<string, unknown>;
@@ -85,7 +108,7 @@ describe('tracing middleware', () => {
   });
 
   it('continues an incoming trace header and flags a 4xx as an error', async () => {
-    const response = await fetch(`${url}/api/orders/${ORDER}`, { headers: { 'X-Amzn-Trace-Id': 'Root=1-65f00000-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1' } });
+    const response = await rawRequest('GET', `/api/orders/${ORDER}`, { 'X-Amzn-Trace-Id': 'Root=1-65f00000-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1' });
 
     const segment = await traceOf(response);
 
@@ -116,7 +139,7 @@ describe('tracing middleware', () => {
   });
 
   it('starts a new trace, without a parent, when the incoming header has no valid Root', async () => {
-    const response = await fetch(`${url}/api/orders`, { method: 'POST', headers: { 'X-Amzn-Trace-Id': 'Root=undefined;Parent=53995c3f42cd8ad8;Sampled=1' } });
+    const response = await rawRequest('POST', '/api/orders', { 'X-Amzn-Trace-Id': 'Root=undefined;Parent=53995c3f42cd8ad8;Sampled=1', 'Content-Length': '0' });
 
     const segment = await traceOf(response);
 
