@@ -1,12 +1,17 @@
 /**
  * The Lambda REST API (signing name `lambda`) over a LocalLambda: Invoke (RequestResponse, Event, DryRun),
- * ListFunctions, GetFunction and GetFunctionConfiguration. Errors are REST-JSON: `x-amzn-errortype` and
- * `{"Type": "User", "message": ...}`.
+ * ListFunctions, GetFunction, GetFunctionConfiguration, and for the running mappings ListEventSourceMappings
+ * (filters FunctionName and EventSourceArn; Marker and MaxItems page) and GetEventSourceMapping. Errors are
+ * REST-JSON: `x-amzn-errortype` and `{"Type": "User", "message": ...}`.
  */
 import type { EdgeRequest, EdgeResponse } from '../edge/types';
+import { EventSourceMappingNotFoundError, type EventSourceMappingRecord } from './event-source-mappings';
 import { LambdaFunctionNotFoundError, type LocalLambda, type RegisteredFunction } from './local-lambda';
 
 const API_PREFIX = '/2015-03-31/functions';
+const MAPPINGS_PREFIX = '/2015-03-31/event-source-mappings';
+/** AWS's MaxItems range for ListEventSourceMappings; also the page size when MaxItems is absent. */
+const MAX_ITEMS = 10000;
 
 const restError = (status: number, code: string, message: string): EdgeResponse => ({
   status,
@@ -38,6 +43,54 @@ const configuration = (fn: RegisteredFunction): Record<string, unknown> => ({
   Environment: { Variables: fn.environment },
 });
 
+/** A mapping as AWS's EventSourceMappingConfiguration (LastModified in epoch seconds, as REST-JSON timestamps are). */
+const mappingConfiguration = (mapping: EventSourceMappingRecord): Record<string, unknown> => ({
+  UUID: mapping.uuid,
+  EventSourceArn: mapping.eventSourceArn,
+  FunctionArn: mapping.functionArn,
+  BatchSize: mapping.batchSize,
+  MaximumBatchingWindowInSeconds: mapping.maximumBatchingWindowSeconds,
+  ...(mapping.reportBatchItemFailures ? { FunctionResponseTypes: ['ReportBatchItemFailures'] } : {}),
+  State: 'Enabled',
+  LastModified: mapping.lastModified.getTime() / 1000,
+  StateTransitionReason: 'USER_INITIATED',
+});
+
+/** ListEventSourceMappings: the Marker is the position of the next mapping in the UUID-ordered listing. */
+const listMappings = (lambda: LocalLambda, query: URLSearchParams): EdgeResponse => {
+  const functionName = query.get('FunctionName');
+  const eventSourceArn = query.get('EventSourceArn');
+  const maxItemsText = query.get('MaxItems');
+  const markerText = query.get('Marker');
+  const maxItems = maxItemsText === null ? MAX_ITEMS : Number(maxItemsText);
+  if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > MAX_ITEMS) {
+    return restError(400, 'InvalidParameterValueException', `MaxItems must be an integer from 1 to ${MAX_ITEMS}, not ${String(maxItemsText)}`);
+  }
+  const start = markerText === null ? 0 : Number(markerText);
+  if (!/^\d+$/.test(markerText ?? '0') || !Number.isSafeInteger(start)) return restError(400, 'InvalidParameterValueException', `Invalid Marker: ${String(markerText)}`);
+  const matching = lambda.eventSourceMappings.list({
+    ...(functionName === null || functionName === '' ? {} : { functionArn: lambda.functionArnOf(functionName) }),
+    ...(eventSourceArn === null || eventSourceArn === '' ? {} : { eventSourceArn }),
+  });
+  const page = matching.slice(start, start + maxItems);
+  const next = start + page.length;
+  return json(200, { EventSourceMappings: page.map(mappingConfiguration), ...(next < matching.length ? { NextMarker: String(next) } : {}) });
+};
+
+/** Answers ListEventSourceMappings and GetEventSourceMapping. */
+const handleMappingRequest = (lambda: LocalLambda, request: EdgeRequest): EdgeResponse | undefined => {
+  const rest = request.path.slice(MAPPINGS_PREFIX.length).split('/').filter((part) => part.length > 0).map(decodeURIComponent);
+  if (request.method !== 'GET' || rest.length > 1) return undefined;
+  const [uuid] = rest;
+  if (uuid === undefined) return listMappings(lambda, request.query);
+  try {
+    return json(200, mappingConfiguration(lambda.eventSourceMappings.get(uuid)));
+  } catch (error) {
+    if (error instanceof EventSourceMappingNotFoundError) return restError(404, 'ResourceNotFoundException', error.message);
+    throw error;
+  }
+};
+
 const parsePayload = (body: Buffer): { ok: true; value: unknown } | { ok: false } => {
   if (body.length === 0) return { ok: true, value: {} };
   try {
@@ -68,6 +121,10 @@ const invoke = async (lambda: LocalLambda, reference: string, request: EdgeReque
 
 /** Answers one Lambda REST request. */
 export const handleLambdaRequest = async (lambda: LocalLambda, request: EdgeRequest): Promise<EdgeResponse> => {
+  if (request.path === MAPPINGS_PREFIX || request.path.startsWith(`${MAPPINGS_PREFIX}/`)) {
+    const answer = handleMappingRequest(lambda, request);
+    if (answer) return answer;
+  }
   if (!request.path.startsWith(API_PREFIX)) {
     return restError(400, 'UnknownOperationException', `The local Lambda does not serve ${request.method} ${request.path}`);
   }

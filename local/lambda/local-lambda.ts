@@ -5,6 +5,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { EdgeRequest, EdgeResponse, ServiceEmulator } from '../edge/types';
+import { EventSourceMappingRegistry } from './event-source-mappings';
 import { hostEnvironment, installEnvironmentIsolation, runWithEnvironment } from './function-environment';
 import { handleLambdaRequest } from './lambda-api';
 
@@ -149,10 +150,12 @@ const validateFaults = (faults: FaultSpec): void => {
   }
 };
 
-/** The in-process Lambda service. `stop()` ends its event source mappings and pending timers. */
+/** The in-process Lambda service. `stop()` ends its event source mappings (and empties their registry) and pending timers. */
 export class LocalLambda implements ServiceEmulator {
   readonly signingNames = ['lambda'] as const;
   readonly region: string;
+  /** The running event source mappings, served by ListEventSourceMappings and GetEventSourceMapping. */
+  readonly eventSourceMappings = new EventSourceMappingRegistry();
   private readonly functions = new Map<string, RegisteredFunction>();
   private readonly faults = new Map<string, { failNext: number; probability: number; latencyMs: number }>();
   private readonly timers = new Set<NodeJS.Timeout>();
@@ -198,6 +201,19 @@ export class LocalLambda implements ServiceEmulator {
     };
     this.functions.set(spec.name, registered);
     return registered;
+  }
+
+  /**
+   * The unqualified ARN a function name, partial ARN (`function:name`, `account:function:name`) or ARN stands for,
+   * whether or not the function is registered (a qualifier `:alias` is dropped).
+   */
+  functionArnOf(reference: string): string {
+    const parts = reference.split(':');
+    const functionIndex = parts.indexOf('function');
+    if (functionIndex < 0) return this.functionArn(reference);
+    const name = parts[functionIndex + 1] ?? '';
+    if (reference.startsWith('arn:')) return parts.slice(0, functionIndex + 2).join(':');
+    return this.functionArn(name);
   }
 
   /** The function a name, full ARN, partial ARN (`function:name`) or qualified ARN names. */
@@ -338,6 +354,7 @@ export class LocalLambda implements ServiceEmulator {
   async stop(): Promise<void> {
     await Promise.all([...this.stopHooks].map((hook) => hook()));
     this.stopHooks.clear();
+    this.eventSourceMappings.clear();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
   }

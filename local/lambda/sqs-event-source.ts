@@ -9,7 +9,7 @@ import { randomUUID } from 'node:crypto';
 import type { MessageAttributeValue } from '../sqs/checksums';
 import { md5OfMessageAttributes } from '../sqs/checksums';
 import type { LocalSqs, ReceivedMessage } from '../sqs/local-sqs';
-import type { InvocationResult, LocalLambda } from './local-lambda';
+import { LambdaFunctionNotFoundError, type InvocationResult, type LocalLambda } from './local-lambda';
 
 export interface SqsEventSourceMappingSpec {
   /** Queue name, URL or ARN. */
@@ -112,8 +112,9 @@ const failedIds = (functionName: string, result: unknown, batch: readonly Receiv
 /** One running SQS -> Lambda mapping. */
 export class SqsEventSourceMapping {
   readonly uuid = randomUUID();
-  private readonly batchSize: number;
-  private readonly windowSeconds: number;
+  /** The settings in force, defaults applied. */
+  readonly batchSize: number;
+  readonly windowSeconds: number;
   private readonly abort = new AbortController();
   private loop?: Promise<void>;
 
@@ -140,6 +141,12 @@ export class SqsEventSourceMapping {
   async stop(): Promise<void> {
     this.abort.abort();
     await this.loop;
+  }
+
+  /** Calls `listener` once when `stop()` is first called. */
+  onStop(listener: () => void): void {
+    if (this.stopped) listener();
+    else this.abort.signal.addEventListener('abort', listener, { once: true });
   }
 
   private get stopped(): boolean {
@@ -213,14 +220,49 @@ export class SqsEventSourceMapping {
   }
 }
 
-/** Starts a mapping and ties it to the Lambda service, so `lambda.stop()` stops it too (stopping twice is harmless). */
+/** The ARN a queue name, URL or ARN stands for, whether or not the queue exists yet. */
+const queueArnOf = (sqs: LocalSqs, reference: string): string => {
+  if (reference.startsWith('arn:')) return reference;
+  try {
+    return sqs.queue(reference).arn;
+  } catch {
+    return sqs.queueArn(reference.split('/').at(-1) ?? reference);
+  }
+};
+
+/** The ARN of the function a mapping invokes; an unregistered one (the poller survives it) by its name. */
+const functionArnOf = (lambda: LocalLambda, reference: string): string => {
+  try {
+    return lambda.resolve(reference).arn;
+  } catch (error) {
+    if (error instanceof LambdaFunctionNotFoundError) return lambda.functionArnOf(reference);
+    throw error;
+  }
+};
+
+/**
+ * Starts a mapping and ties it to the Lambda service: it is listed in `lambda.eventSourceMappings` (so the Lambda
+ * API's ListEventSourceMappings shows it) until it stops, and `lambda.stop()` stops it too (stopping twice is
+ * harmless).
+ */
 export const startSqsEventSource = (
   sqs: LocalSqs,
   lambda: LocalLambda,
   spec: SqsEventSourceMappingSpec,
   options?: SqsEventSourceOptions,
 ): SqsEventSourceMapping => {
-  const mapping = new SqsEventSourceMapping(sqs, lambda, spec, options).start();
+  const mapping = new SqsEventSourceMapping(sqs, lambda, spec, options);
+  const unregister = lambda.eventSourceMappings.add({
+    uuid: mapping.uuid,
+    eventSourceArn: queueArnOf(sqs, spec.queue),
+    functionArn: functionArnOf(lambda, spec.functionName),
+    batchSize: mapping.batchSize,
+    maximumBatchingWindowSeconds: mapping.windowSeconds,
+    reportBatchItemFailures: spec.reportBatchItemFailures ?? false,
+    lastModified: new Date(),
+  });
+  mapping.onStop(unregister);
+  mapping.start();
   lambda.onStop(() => mapping.stop());
   return mapping;
 };
