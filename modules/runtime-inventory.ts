@@ -8,7 +8,7 @@
  */
 import { DescribeTableCommand, DescribeTimeToLiveCommand, DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DescribeRuleCommand, EventBridgeClient, ListRulesCommand, ListTargetsByRuleCommand } from '@aws-sdk/client-eventbridge';
-import { LambdaClient, ListFunctionsCommand } from '@aws-sdk/client-lambda';
+import { LambdaClient, ListFunctionsCommand, paginateListEventSourceMappings } from '@aws-sdk/client-lambda';
 import { DescribeStateMachineCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { StateMachineSpec } from '../core/platform/resources';
@@ -190,11 +190,8 @@ export interface LocalEdge {
 
 const lastSegment = (arn: string): string => arn.split(/[:/]/).at(-1) ?? arn;
 
-/**
- * The local side, read only through unmodified SDK v3 clients against the edge. Event source mappings are not
- * served by the local Lambda API (no ListEventSourceMappings), so the caller passes what it observed; see the test.
- */
-export const localInventory = async (edge: LocalEdge, stateMachineSpecs: readonly StateMachineSpec[], mappings: readonly MappingRecord[]): Promise<RuntimeInventory> => {
+/** The local side, read only through unmodified SDK v3 clients against the edge. */
+export const localInventory = async (edge: LocalEdge, stateMachineSpecs: readonly StateMachineSpec[]): Promise<RuntimeInventory> => {
   const config = { endpoint: edge.edgeUrl, region: edge.region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
   const sqs = new SQSClient(config);
   const events = new EventBridgeClient(config);
@@ -249,6 +246,19 @@ export const localInventory = async (edge: LocalEdge, stateMachineSpecs: readonl
     const functions = listedFunctions.map((fn): FunctionRecord => ({ name: logical(String(fn.FunctionName)), timeoutSeconds: Number(fn.Timeout), memoryMb: Number(fn.MemorySize) }));
     const functionArns = new Map(listedFunctions.map((fn) => [logical(String(fn.FunctionName)), String(fn.FunctionArn)]));
 
+    const mappings: MappingRecord[] = [];
+    for await (const page of paginateListEventSourceMappings({ client: lambda }, {})) {
+      for (const m of page.EventSourceMappings ?? []) {
+        mappings.push({
+          queue: logical(lastSegment(String(m.EventSourceArn))),
+          function: logical(lastSegment(String(m.FunctionArn))),
+          batchSize: Number(m.BatchSize),
+          maximumBatchingWindowSeconds: Number(m.MaximumBatchingWindowInSeconds ?? 0),
+          reportBatchItemFailures: m.FunctionResponseTypes?.includes('ReportBatchItemFailures') ?? false,
+        });
+      }
+    }
+
     const machines = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines ?? [];
     const stateMachines = await Promise.all(
       machines.map(async (summary): Promise<StateMachineRecord> => {
@@ -281,7 +291,7 @@ export const localInventory = async (edge: LocalEdge, stateMachineSpecs: readonl
       queues: queues.sort(byName),
       rules: rules.sort(byName),
       functions: functions.sort(byName),
-      mappings: [...mappings].sort(byKey((m) => m.queue)),
+      mappings: mappings.sort(byKey((m) => m.queue)),
       stateMachines: stateMachines.sort(byName),
       tables: tables.sort(byName),
     };

@@ -2,16 +2,13 @@
  * The two runtimes agree: the synthesised Terraform of the dev stack and the running local cloud have the same
  * queues, rules, functions, event source mappings, state machine and table, after mapping physical names back to
  * logical ones (`orders-dev-` in Terraform, `local-` locally). The local cloud is read only through unmodified SDK
- * v3 clients against its edge, except its SQS event source mappings: the local Lambda API serves no
- * ListEventSourceMappings and the cloud's `services` handle does not list them, so the test records the mappings
- * the cloud starts by spying (pass-through) on `startSqsEventSource`.
+ * v3 clients against its edge (its SQS event source mappings through ListEventSourceMappings).
  */
 import { Testing } from 'cdktf';
 import { platform, type StateMachineSpec } from '../core/platform/resources';
 import { LOCAL_PREFIX, startLocalCloud, type RunningLocalCloud } from '../local/cloud';
-import * as sqsEventSource from '../local/lambda/sqs-event-source';
 import { PlatformStack, type PlatformDescription } from './platform-stack';
-import { localInventory, logicalName, terraformInventory, type MappingRecord, type RuntimeInventory } from './runtime-inventory';
+import { localInventory, terraformInventory, type RuntimeInventory } from './runtime-inventory';
 import { stages } from './stage-config';
 import type { SynthesizedStack } from './test-fixtures';
 
@@ -45,18 +42,9 @@ describe('the synthesised Terraform and the local cloud', () => {
   let local: RuntimeInventory;
 
   beforeAll(async () => {
-    const started = jest.spyOn(sqsEventSource, 'startSqsEventSource');
     cloud = await startLocalCloud({ edgePort: 0 });
-    const localMappings = started.mock.calls.map(([, , spec]): MappingRecord => ({
-      queue: logicalName(LOCAL_PREFIX, spec.queue),
-      function: logicalName(LOCAL_PREFIX, spec.functionName),
-      batchSize: spec.batchSize ?? 10,
-      maximumBatchingWindowSeconds: spec.maximumBatchingWindowSeconds ?? 0,
-      reportBatchItemFailures: spec.reportBatchItemFailures ?? false,
-    }));
-    started.mockRestore();
     terraform = synthDev();
-    local = await localInventory({ edgeUrl: cloud.edgeUrl, region: 'us-east-1', prefix: LOCAL_PREFIX, buses: platform.buses.map((b) => b.name) }, stateMachineSpecs, localMappings);
+    local = await localInventory({ edgeUrl: cloud.edgeUrl, region: 'us-east-1', prefix: LOCAL_PREFIX, buses: platform.buses.map((b) => b.name) }, stateMachineSpecs);
   }, 180_000);
 
   afterAll(async () => {
