@@ -209,6 +209,8 @@ describe('the local cloud, end to end through unmodified SDK clients', () => {
 
     expect(before.queues.find((q) => q.name === 'local-email')?.depth).toBe(1);
     expect(before.queues.find((q) => q.name === 'local-email-dlq')?.isDlq).toBe(true);
+    expect(before.queues.find((q) => q.name === 'local-event-delivery-dlq')?.isDlq).toBe(true);
+    expect(before.queues.find((q) => q.name === 'local-email')?.isDlq).toBe(false);
     expect(reset.status).toBe(200);
     expect(await depth('email')).toBe(0);
     expect(seeded).toHaveLength(2);

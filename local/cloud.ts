@@ -386,7 +386,10 @@ const build = async (input: BuildInput): Promise<{ apiEnvironment: Record<string
   // partner-secrets starts with the demo partner acme (issue 5); GET /_local/partners lists it.
   for (const secret of secrets) secretArns.set(secret.name, secretsManager.createSecret(names(secret.name), secret.name === 'partner-secrets' ? demoPartnerSecretValue() : '{}', secret.description).arn);
 
-  for (const queue of failureQueues) sqs.createQueue(names(queue.name), { MessageRetentionPeriod: String(queue.messageRetentionSeconds) });
+  for (const queue of failureQueues) {
+    sqs.createQueue(names(queue.name), { MessageRetentionPeriod: String(queue.messageRetentionSeconds) });
+    sqs.markDeadLetter(names(queue.name));
+  }
   for (const queue of queues) {
     const dlq = sqs.createQueue(names(deadLetterQueueName(queue.name)), { MessageRetentionPeriod: String(queue.deadLetter.messageRetentionSeconds) });
     sqs.createQueue(names(queue.name), {

@@ -81,6 +81,16 @@ describe('LocalSqs in-process API with a manual clock', () => {
     expect(sqs.listQueues().map((queue) => [queue.name, queue.isDlq])).toEqual([['work', false], ['work-dlq', true]]);
   });
 
+  it('lists a queue declared a dead-letter queue by purpose as a DLQ, and refuses to declare an unknown one', () => {
+    sqs.createQueue('event-failures');
+    sqs.createQueue('plain');
+
+    sqs.markDeadLetter('event-failures');
+
+    expect(sqs.listQueues().map((queue) => [queue.name, queue.isDlq])).toEqual([['event-failures', true], ['plain', false]]);
+    expect(() => sqs.markDeadLetter('missing')).toThrow();
+  });
+
   it('wakes a long poll when the manual clock moves past a visibility timeout', async () => {
     sqs.createQueue('q', { VisibilityTimeout: '30' });
     await sqs.sendMessage('q', 'hello');

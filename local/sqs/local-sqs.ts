@@ -71,7 +71,7 @@ export interface QueueSummary extends QueueDepths {
   readonly name: string;
   readonly url: string;
   readonly arn: string;
-  /** True when another queue's RedrivePolicy names this queue as its dead-letter queue. */
+  /** True when another queue's RedrivePolicy names this queue, or it was declared a dead-letter queue (markDeadLetter). */
   readonly isDlq: boolean;
 }
 
@@ -173,6 +173,8 @@ export class LocalSqs implements ServiceEmulator {
   private readonly clock: Clock;
   private baseUrl: string;
   private readonly queues = new Map<string, Queue>();
+  /** Queues that are dead-letter queues by purpose though no RedrivePolicy names them (EventBridge target DLQs). */
+  private readonly declaredDeadLetter = new Set<string>();
   private readonly moveTasks: MoveTask[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly unsubscribeClock: () => void;
@@ -320,12 +322,18 @@ export class LocalSqs implements ServiceEmulator {
     return queue.attributes.RedrivePolicy ? parseRedrivePolicy(queue.attributes.RedrivePolicy) : undefined;
   }
 
+  /** Declares a queue a dead-letter queue by purpose (an EventBridge target DLQ, a Lambda on-failure destination). */
+  markDeadLetter(name: string): void {
+    this.require(name);
+    this.declaredDeadLetter.add(name);
+  }
+
   /** Every queue with its depths and whether it is a dead-letter queue, for the control plane. */
   listQueues(): QueueSummary[] {
     const dlqArns = new Set([...this.queues.values()].map((queue) => this.redrivePolicyOf(queue)?.deadLetterTargetArn).filter((arn): arn is string => arn !== undefined));
     return this.queueNames().map((name) => {
       const queue = this.require(name);
-      return { name, url: this.queueUrl(name), arn: queue.arn, isDlq: dlqArns.has(queue.arn), ...this.depthsOf(queue) };
+      return { name, url: this.queueUrl(name), arn: queue.arn, isDlq: dlqArns.has(queue.arn) || this.declaredDeadLetter.has(name), ...this.depthsOf(queue) };
     });
   }
 
@@ -357,6 +365,7 @@ export class LocalSqs implements ServiceEmulator {
     this.moveTasks.length = 0;
     const queues = [...this.queues.values()];
     this.queues.clear();
+    this.declaredDeadLetter.clear();
     for (const queue of queues) this.wake(queue);
   }
 
