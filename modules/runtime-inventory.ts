@@ -74,6 +74,16 @@ export interface RuntimeInventory {
   readonly tables: readonly TableRecord[];
 }
 
+/** Both runtimes' inventories in one order, so a comparison shows only real differences. */
+const sortedInventory = (inventory: { [K in keyof RuntimeInventory]: RuntimeInventory[K][number][] }): RuntimeInventory => ({
+  queues: inventory.queues.sort(byName),
+  rules: inventory.rules.sort(byName),
+  functions: inventory.functions.sort(byName),
+  mappings: inventory.mappings.sort(byKey((m) => m.queue)),
+  stateMachines: inventory.stateMachines.sort(byName),
+  tables: inventory.tables.sort(byName),
+});
+
 /** What AWS gives a queue for an attribute the Terraform resource leaves unset. */
 const SQS_DEFAULTS = { visibilityTimeoutSeconds: 30, messageRetentionSeconds: 345600, delaySeconds: 0 } as const;
 
@@ -170,14 +180,7 @@ export const terraformInventory = (parsed: SynthesizedStack, prefix: string, sta
     };
   });
 
-  return {
-    queues: queues.sort(byName),
-    rules: rules.sort(byName),
-    functions: functions.sort(byName),
-    mappings: mappings.sort(byKey((m) => m.queue)),
-    stateMachines: stateMachines.sort(byName),
-    tables: tables.sort(byName),
-  };
+  return sortedInventory({ queues, rules, functions, mappings, stateMachines, tables });
 };
 
 export interface LocalEdge {
@@ -287,14 +290,7 @@ export const localInventory = async (edge: LocalEdge, stateMachineSpecs: readonl
       }),
     );
 
-    return {
-      queues: queues.sort(byName),
-      rules: rules.sort(byName),
-      functions: functions.sort(byName),
-      mappings: mappings.sort(byKey((m) => m.queue)),
-      stateMachines: stateMachines.sort(byName),
-      tables: tables.sort(byName),
-    };
+    return sortedInventory({ queues, rules, functions, mappings, stateMachines, tables });
   } finally {
     for (const client of [sqs, events, lambda, sfn, dynamodb]) client.destroy();
   }
