@@ -9,7 +9,7 @@ import Koa from 'koa';
 import { ulid } from 'ulid';
 import type { EventPublisher } from '../core/orders/ports';
 import { OrderService } from '../core/orders/order-service';
-import type { DynamoOrderStore } from '../core/store/dynamo-order-store';
+import type { DynamoStores } from '../core/store/dynamo-stores';
 import { serveDashboard } from './middleware/dashboard';
 import { authenticate, clientConfigRoute, createTokenVerifier } from './middleware/auth';
 import type { AuthSettings, TokenVerifier } from './middleware/auth';
@@ -26,7 +26,7 @@ import { registerTraceRoutes } from './routes/traces';
 import type { AppState } from './types';
 
 export interface AppDeps {
-  readonly store: DynamoOrderStore;
+  readonly stores: Pick<DynamoStores, 'products' | 'orders' | 'outbox' | 'events'>;
   readonly publisher: EventPublisher;
   readonly logger: Logger;
   /** The user pool whose tokens are accepted (api/middleware/auth.ts `loadAuthSettings`). */
@@ -51,7 +51,9 @@ export interface AppDeps {
 export const createApp = (deps: AppDeps): Koa<AppState> => {
   const now = deps.now ?? (() => new Date());
   const service = new OrderService({
-    store: deps.store,
+    orders: deps.stores.orders,
+    products: deps.stores.products,
+    outbox: deps.stores.outbox,
     publisher: deps.publisher,
     log: deps.logger,
     now,
@@ -60,10 +62,10 @@ export const createApp = (deps: AppDeps): Koa<AppState> => {
   });
   const app = new Koa<AppState>({ proxy: false });
   app.silent = true;
-  const router = apiRouter({ service, store: deps.store, now });
+  const router = apiRouter({ service, stores: deps.stores, now });
   if (deps.postOrder !== undefined) registerPostOrderRoutes(router, deps.postOrder);
-  if (deps.tracing !== undefined) registerTraceRoutes(router, { xray: deps.tracing.xray, store: deps.store, now });
-  if (deps.dashboard !== undefined) registerDashboardRoutes(router, deps.dashboard, { store: deps.store, now });
+  if (deps.tracing !== undefined) registerTraceRoutes(router, { xray: deps.tracing.xray, store: deps.stores.orders, now });
+  if (deps.dashboard !== undefined) registerDashboardRoutes(router, deps.dashboard, { store: deps.stores.orders, now });
   app.use(errorHandler());
   if (deps.tracing !== undefined) app.use(tracing(deps.tracing.serviceName));
   app.use(requestContext(deps.logger));

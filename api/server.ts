@@ -6,7 +6,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { XRayClient } from '@aws-sdk/client-xray';
 import type { Server } from 'node:http';
 import { EventBridgePublisher } from '../core/adapters/eventbridge-publisher';
-import { DynamoOrderStore } from '../core/store/dynamo-order-store';
+import { createDynamoStores } from '../core/store/dynamo-stores';
 import { createApp } from './app';
 import { createAwsClients } from './aws-clients';
 import { loadConfig } from './config';
@@ -32,13 +32,13 @@ export const startApiServer = async (config: Readonly<ApiConfig> = loadConfig(),
   // X-Ray as on Fargate with the daemon sidecar: SDK calls are subsegments, PutEvents entries carry the trace header.
   traceAwsClients(clients.eventBridge, clients.documentClient);
   const xray = new XRayClient({});
-  const store = new DynamoOrderStore(clients.documentClient, config.tableName);
+  const stores = createDynamoStores(clients.documentClient, config.tableName);
   const publisher = new EventBridgePublisher(clients.eventBridge, config.eventBusName);
-  const postOrder = postOrderDepsFromEnv(process.env, { store, documentClient: clients.documentClient, publisher, tableName: config.tableName });
+  const postOrder = postOrderDepsFromEnv(process.env, { store: stores.orders, documentClient: clients.documentClient, publisher, tableName: config.tableName });
   if (postOrder.missingKeys.length > 0) logger.warn('settings missing: the routes that need them answer 503', { missingKeys: postOrder.missingKeys });
-  const dashboard = dashboardDeps(clients.documentClient, config.tableName, store, logger);
+  const dashboard = dashboardDeps(clients.documentClient, config.tableName, stores.orders, logger);
   const localControlPlane = localControlPlaneFromEnv(process.env);
-  const app = createApp({ store, publisher, logger, auth, dashboard, ...(localControlPlane === undefined ? {} : { localControlPlane }), idempotencyTtlSeconds: config.idempotencyTtlSeconds, ...(config.dashboardDir === undefined ? {} : { dashboardDir: config.dashboardDir }), postOrder: postOrder.deps, tracing: { serviceName: config.serviceName, xray } });
+  const app = createApp({ stores, publisher, logger, auth, dashboard, ...(localControlPlane === undefined ? {} : { localControlPlane }), idempotencyTtlSeconds: config.idempotencyTtlSeconds, ...(config.dashboardDir === undefined ? {} : { dashboardDir: config.dashboardDir }), postOrder: postOrder.deps, tracing: { serviceName: config.serviceName, xray } });
   const server: Server = app.listen(config.port, host);
   await new Promise<void>((resolveListen, reject) => {
     server.once('listening', resolveListen);

@@ -6,7 +6,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { Server } from 'node:http';
 import { EventBridgePublisher } from '../core/adapters/eventbridge-publisher';
-import { DynamoOrderStore } from '../core/store/dynamo-order-store';
+import { createDynamoStores } from '../core/store/dynamo-stores';
+import type { DynamoStores } from '../core/store/dynamo-stores';
 import { demoCatalog } from '../local/dynamodb/demo-catalog';
 import { startTestCognito } from '../local/cognito/test-tokens';
 import type { TestCognito } from '../local/cognito/test-tokens';
@@ -21,7 +22,7 @@ import type { EventBusStub } from './event-bus-stub.test-support';
 export interface ApiHarness {
   readonly url: string;
   readonly local: LocalTable;
-  readonly store: DynamoOrderStore;
+  readonly stores: DynamoStores;
   readonly bus: EventBusStub;
   readonly publisher: EventBridgePublisher;
   readonly identity: TestCognito;
@@ -36,18 +37,18 @@ export interface ApiHarness {
 
 export const startApiHarness = async (): Promise<ApiHarness> => {
   const local = await startLocalTable();
-  const store = new DynamoOrderStore(local.documentClient, local.tableName);
-  for (const product of demoCatalog(new Date().toISOString())) await store.putProduct(product);
+  const stores = createDynamoStores(local.documentClient, local.tableName);
+  for (const product of demoCatalog(new Date().toISOString())) await stores.products.putProduct(product);
   const bus = await startEventBusStub(async (envelope) => {
-    await store.recordEvent(envelope, new Date().toISOString());
+    await stores.events.recordEvent(envelope, new Date().toISOString());
   });
   const eventBridge = new EventBridgeClient({ endpoint: bus.endpoint, region: 'us-east-1', credentials: localCredentials, maxAttempts: 1 });
   const publisher = new EventBridgePublisher(eventBridge, 'local-orders');
   const identity = await startTestCognito();
   const auth = { userPoolId: identity.userPoolId, userPoolClientId: identity.userPoolClientId, cognitoEndpoint: identity.endpoint, tokenUse: 'id' as const };
   const logger = new Logger({ serviceName: 'orders-api-test', logLevel: 'SILENT' });
-  const dashboard = dashboardDeps(local.documentClient, local.tableName, store, logger, { pollMs: 200 });
-  const app = createApp({ store, publisher, auth, logger, dashboard });
+  const dashboard = dashboardDeps(local.documentClient, local.tableName, stores.orders, logger, { pollMs: 200 });
+  const app = createApp({ stores, publisher, auth, logger, dashboard });
   const server: Server = await new Promise((resolveListen) => {
     const listening = app.listen(0, '127.0.0.1', () => resolveListen(listening));
   });
@@ -56,7 +57,7 @@ export const startApiHarness = async (): Promise<ApiHarness> => {
   return {
     url: `http://127.0.0.1:${port}`,
     local,
-    store,
+    stores,
     bus,
     publisher,
     identity,

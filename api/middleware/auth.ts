@@ -18,12 +18,13 @@ import { FetchError, JwtBaseError, JwtExpiredError, NonRetryableFetchError } fro
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache, type JwksCache } from 'aws-jwt-verify/jwk';
 import type { Middleware, ParameterizedContext } from 'koa';
+import { CUSTOMER_ID_PATTERN } from '../../core/domain/ids';
 import { ApiError } from '../errors';
 import type { AppState, Caller } from '../types';
 
 export const ADMIN_GROUP = 'admin';
 /** A `sub` the table's keys can hold: never contains '#', their separator. Cognito's subs are UUIDs. */
-export const CUSTOMER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const CUSTOMER_ID = CUSTOMER_ID_PATTERN;
 const USER_POOL_ID = /^(?<region>(?:eusc-[a-z]{2}|[a-z]{2})-(?:gov-)?[a-z]+-\d)_[a-zA-Z0-9]+$/;
 /** Paths outside /api that stay public: liveness, the API description and what the dashboard needs to sign in. */
 const PUBLIC_PATHS = new Set(['/health', '/openapi.json', '/config.json']);

@@ -4,13 +4,13 @@
  */
 import type Router from '@koa/router';
 import { z } from 'zod';
-import type { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import { OrderIdSchema } from '../../core/domain/ids';
+import type { OrderRepository } from '../../core/orders/ports';
 import type { DynamoOrderActivityStore } from '../../core/store/order-activity-store';
 import { ApiError } from '../errors';
 import { requireCaller } from '../middleware/auth';
 import type { AppState } from '../types';
 
-const OrderIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/);
 
 export const OrderActivityResponseSchema = z.object({
   emails: z.array(z.object({ to: z.string(), subject: z.string(), kind: z.string(), sentAt: z.string(), messageId: z.string() })),
@@ -29,7 +29,7 @@ export const OrderActivityResponseSchema = z.object({
 export type OrderActivityResponse = z.infer<typeof OrderActivityResponseSchema>;
 
 export interface ActivityRoutesDeps {
-  readonly store: Pick<DynamoOrderStore, 'getOrder'>;
+  readonly store: Pick<OrderRepository, 'getOrder'>;
   readonly activity: Pick<DynamoOrderActivityStore, 'getActivity'>;
 }
 

@@ -2,11 +2,11 @@
  * Every route of the API. Handlers are thin: parse with the shared zod schemas, call the use case, present.
  */
 import Router from '@koa/router';
-import { z } from 'zod';
+import { OrderIdSchema } from '../../core/domain/ids';
 import { money } from '../../core/domain/money';
 import { CreateOrderRequestSchema, OrderStatusSchema, PageQuerySchema, ProductIdSchema, PutProductRequestSchema } from '../../core/domain/schemas';
 import type { OrderService } from '../../core/orders/order-service';
-import type { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import type { DynamoStores } from '../../core/store/dynamo-stores';
 import { ApiError } from '../errors';
 import { requireAdmin, requireCaller } from '../middleware/auth';
 import { readJsonBody } from '../middleware/json-body';
@@ -17,7 +17,7 @@ import { parseOr400 } from './validation';
 
 export interface RouterDeps {
   readonly service: OrderService;
-  readonly store: DynamoOrderStore;
+  readonly stores: Pick<DynamoStores, 'products' | 'orders' | 'events'>;
   readonly now: () => Date;
 }
 
@@ -25,7 +25,6 @@ export interface RouterDeps {
 export const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,255}$/;
 
 const OrdersQuerySchema = PageQuerySchema.extend({ status: OrderStatusSchema.optional() });
-const OrderIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/);
 
 export const apiRouter = (deps: RouterDeps): Router<AppState> => {
   const router = new Router<AppState>();
@@ -57,21 +56,21 @@ export const apiRouter = (deps: RouterDeps): Router<AppState> => {
     const query = parseOr400(OrdersQuerySchema, ctx.query, 'query');
     if (query.status !== undefined && !caller.isAdmin) throw new ApiError(403, 'FORBIDDEN', 'only the admin lists orders by status');
     const page =
-      query.status === undefined ? await deps.store.listCustomerOrders(caller.customerId, query) : await deps.store.listOrdersByStatus(query.status, query);
+      query.status === undefined ? await deps.stores.orders.listCustomerOrders(caller.customerId, query) : await deps.stores.orders.listOrdersByStatus(query.status, query);
     ctx.body = { items: page.items.map(presentOrder), nextCursor: page.nextCursor ?? null };
   });
 
   router.get('/api/orders/:id', async (ctx) => {
     const caller = requireCaller(ctx);
     const orderId = OrderIdSchema.safeParse(ctx.params.id);
-    const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
+    const order = orderId.success ? await deps.stores.orders.getOrder(orderId.data) : undefined;
     if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin)) throw new ApiError(404, 'NOT_FOUND', 'no such order');
     ctx.body = presentOrder(order);
   });
 
   router.get('/api/products', async (ctx) => {
     const query = parseOr400(PageQuerySchema, ctx.query, 'query');
-    const page = await deps.store.listProducts(query);
+    const page = await deps.stores.products.listProducts(query);
     ctx.body = { items: page.items, nextCursor: page.nextCursor ?? null };
   });
 
@@ -79,14 +78,14 @@ export const apiRouter = (deps: RouterDeps): Router<AppState> => {
     requireAdmin(ctx);
     const productId = parseOr400(ProductIdSchema, ctx.params.id, 'product id');
     const body = parseOr400(PutProductRequestSchema, await readJsonBody(ctx), 'product');
-    const product = await deps.store.putProduct({ productId, name: body.name, price: money(body.price, body.currency), stock: body.stock, updatedAt: deps.now().toISOString() });
+    const product = await deps.stores.products.putProduct({ productId, name: body.name, price: money(body.price, body.currency), stock: body.stock, updatedAt: deps.now().toISOString() });
     ctx.body = product;
   });
 
   router.get('/api/events', async (ctx) => {
     requireAdmin(ctx);
     const query = parseOr400(PageQuerySchema, ctx.query, 'query');
-    const page = await deps.store.listEvents(query);
+    const page = await deps.stores.events.listEvents(query);
     ctx.body = { items: page.items, nextCursor: page.nextCursor ?? null };
   });
 

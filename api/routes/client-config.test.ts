@@ -9,7 +9,7 @@ const auth = { userPoolId: 'us-east-1_localdemo', userPoolClientId: 'client', co
 
 /** The app with only what /config.json reads; the store and publisher are never reached on this path. */
 const serve = async (extra: Partial<AppDeps>): Promise<{ url: string; close: () => Promise<void> }> => {
-  const app = createApp({ store: {} as AppDeps['store'], publisher: { publish: async () => undefined }, logger: new Logger({ logLevel: 'SILENT' }), auth, tokenVerifier: { verify: async () => ({}) }, ...extra });
+  const app = createApp({ stores: {} as AppDeps['stores'], publisher: { publish: async () => undefined }, logger: new Logger({ logLevel: 'SILENT' }), auth, tokenVerifier: { verify: async () => ({}) }, ...extra });
   const server: Server = await new Promise((resolveListen) => {
     const listening = app.listen(0, '127.0.0.1', () => resolveListen(listening));
   });

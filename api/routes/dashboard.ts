@@ -7,8 +7,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type Router from '@koa/router';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import type { OrderRepository } from '../../core/orders/ports';
 import { DynamoDashboardQueries } from '../../core/store/dashboard-queries';
-import type { DynamoOrderStore } from '../../core/store/dynamo-order-store';
 import { DynamoOrderActivityStore } from '../../core/store/order-activity-store';
 import type { AppState } from '../types';
 import { OrderActivityResponseSchema, registerActivityRoutes } from './activity';
@@ -26,7 +26,7 @@ export interface DashboardDeps {
 export const dashboardDeps = (
   documentClient: DynamoDBDocumentClient,
   tableName: string,
-  store: DynamoOrderStore,
+  store: Pick<OrderRepository, 'getOrder'>,
   logger: Logger,
   feed: Partial<Omit<OrderFeedOptions, 'queries' | 'store' | 'logger'>> = {},
 ): DashboardDeps => {
@@ -34,7 +34,7 @@ export const dashboardDeps = (
   return { queries, activity: new DynamoOrderActivityStore(documentClient, tableName), feed: new OrderFeed({ ...feed, queries, store, logger }) };
 };
 
-export const registerDashboardRoutes = (router: Router<AppState>, deps: DashboardDeps, shared: { store: DynamoOrderStore; now: () => Date }): void => {
+export const registerDashboardRoutes = (router: Router<AppState>, deps: DashboardDeps, shared: { store: Pick<OrderRepository, 'getOrder'>; now: () => Date }): void => {
   registerStreamRoutes(router, { feed: deps.feed });
   registerActivityRoutes(router, { store: shared.store, activity: deps.activity });
   registerStatsRoutes(router, { queries: deps.queries, now: shared.now });

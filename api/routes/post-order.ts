@@ -10,10 +10,9 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { ConfigKeyMissingError } from '../../core/config/env';
 import type { Env } from '../../core/config/env';
-import type { EventPublisher } from '../../core/orders/ports';
+import type { EventPublisher, OrderRepository } from '../../core/orders/ports';
 import type { PartnerSecrets } from '../../core/partners/ingest';
 import { SecretsManagerPartnerSecrets } from '../../core/adapters/secrets-manager-partner-secrets';
-import type { DynamoOrderStore } from '../../core/store/dynamo-order-store';
 import { DynamoWebhookStore } from '../../core/store/webhook-store';
 import { ApiError } from '../errors';
 import type { AppState } from '../types';
@@ -49,7 +48,7 @@ const missing = (key: string) => (): never => {
  * Dependencies from the environment: RECEIPTS_BUCKET, PARTNER_SECRETS_ARN, TABLE_NAME (the stage prefix of the
  * DLQ names), WEBHOOK_ALLOW_LOOPBACK (local cloud only). Returns the keys it missed so the caller can log them.
  */
-export const postOrderDepsFromEnv = (env: Env, shared: { store: DynamoOrderStore; documentClient: DynamoDBDocumentClient; publisher: EventPublisher; tableName: string }): { deps: PostOrderDeps; missingKeys: string[] } => {
+export const postOrderDepsFromEnv = (env: Env, shared: { store: Pick<OrderRepository, 'getOrder'>; documentClient: DynamoDBDocumentClient; publisher: EventPublisher; tableName: string }): { deps: PostOrderDeps; missingKeys: string[] } => {
   const missingKeys: string[] = [];
   const bucket = env.RECEIPTS_BUCKET?.trim() || undefined;
   const partnerSecretsArn = env.PARTNER_SECRETS_ARN?.trim() || undefined;

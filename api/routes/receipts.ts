@@ -2,15 +2,15 @@
 import { GetObjectCommand, HeadObjectCommand, NotFound, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type Router from '@koa/router';
-import { z } from 'zod';
+import { OrderIdSchema } from '../../core/domain/ids';
 import { receiptKey } from '../../core/receipts/receipt-pdf';
-import type { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import type { OrderRepository } from '../../core/orders/ports';
 import { ApiError } from '../errors';
 import { requireCaller } from '../middleware/auth';
 import type { AppState } from '../types';
 
 export interface ReceiptRoutesDeps {
-  readonly store: Pick<DynamoOrderStore, 'getOrder'>;
+  readonly store: Pick<OrderRepository, 'getOrder'>;
   readonly s3: S3Client;
   readonly bucket: string;
   readonly now: () => Date;
@@ -18,7 +18,6 @@ export interface ReceiptRoutesDeps {
   readonly urlTtlSeconds?: number;
 }
 
-const OrderIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/);
 
 const exists = async (s3: S3Client, bucket: string, key: string): Promise<boolean> => {
   try {

@@ -8,7 +8,7 @@
  */
 import { BatchGetTracesCommand, GetTraceSummariesCommand, type TraceSummary, type XRayClient } from '@aws-sdk/client-xray';
 import type Router from '@koa/router';
-import { z } from 'zod';
+import { OrderIdSchema } from '../../core/domain/ids';
 import type { Order } from '../../core/domain/order';
 import { ApiError } from '../errors';
 import { requireAdmin, requireCaller } from '../middleware/auth';
@@ -44,7 +44,6 @@ export interface TraceSegmentView {
   readonly cause: { readonly type: string; readonly message: string } | null;
 }
 
-const OrderIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/);
 const ANNOTATION = /^([A-Za-z0-9_]{1,100}):([^"\\]{1,200})$/;
 const HOUR = 3600_000;
 

@@ -7,9 +7,10 @@
  */
 import { z } from 'zod';
 import { ORDER_EVENT_SOURCE } from '../platform/resources';
-import type { Money } from '../domain/money';
+import { CustomerIdSchema, OrderIdSchema } from '../domain/ids';
 import type { Order } from '../domain/order';
-import type { FailureReason, OrderStatus } from '../domain/order-status';
+import type { OrderStatus } from '../domain/order-status';
+import { FailureReasonSchema, MoneySchema, OrderStatusSchema } from '../domain/schemas';
 
 export { ORDER_EVENT_SOURCE };
 
@@ -26,17 +27,25 @@ export const ORDER_EVENT_TYPES = [
 
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 
-export interface OrderEventDetail {
-  /** Our id of the event, stable across republishing: consumers deduplicate on it. */
-  readonly eventId: string;
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly status: OrderStatus;
-  readonly total: Money;
-  readonly failureReason?: FailureReason;
-  readonly lines: readonly { readonly productId: string; readonly quantity: number }[];
-  readonly occurredAt: string;
-}
+/**
+ * The detail of every order event: the one contract between the publisher (`orderEvent` below, through the
+ * outbox) and the consumers (lambdas/processors parse it with this schema); the type is inferred from it.
+ */
+export const OrderEventDetailSchema = z
+  .object({
+    /** Our id of the event, stable across republishing: consumers deduplicate on it. */
+    eventId: z.string().min(1),
+    orderId: OrderIdSchema,
+    customerId: CustomerIdSchema,
+    status: OrderStatusSchema,
+    total: MoneySchema,
+    failureReason: FailureReasonSchema.optional(),
+    lines: z.array(z.object({ productId: z.string(), quantity: z.number().int().positive() }).readonly()).readonly(),
+    occurredAt: z.string().min(1),
+  })
+  .readonly();
+
+export type OrderEventDetail = z.infer<typeof OrderEventDetailSchema>;
 
 /** An event as the platform publishes it (one PutEvents entry). */
 export interface PlatformEvent<D extends object = OrderEventDetail> {

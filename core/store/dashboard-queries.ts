@@ -8,8 +8,8 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Order } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
-import { toEventRecord, toOrder } from './dynamo-order-store';
-import type { EventRecord } from './dynamo-order-store';
+import type { EventRecord } from '../events/ports';
+import { toEventRecord, toOrder } from './items';
 import { EVENT_LOG, GSI1, GSI2, keys } from './keys';
 
 type Item = Record<string, unknown>;
