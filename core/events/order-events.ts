@@ -3,7 +3,8 @@
  *
  * Publishing: `{ source: ORDER_EVENT_SOURCE, detailType: 'order.created', detail: {...} }` becomes one
  * PutEvents entry. Consuming (SQS fed by a rule): the message body is the whole EventBridge envelope, never the
- * order itself; parse it with `parseEventBridgeEnvelope`.
+ * order itself; the Lambdas parse it with Powertools' EventBridge schema (lambdas/shared/event-envelope.ts) and the
+ * detail with `OrderEventDetailSchema`.
  */
 import { z } from 'zod';
 import { ORDER_EVENT_SOURCE } from '../platform/resources';
@@ -82,20 +83,21 @@ export const orderEvent = (order: Order, eventId: string, occurredAt: string, de
   },
 });
 
-/** The EventBridge envelope as a rule delivers it to SQS (and Lambda). */
-export const EventBridgeEnvelopeSchema = z.object({
-  version: z.string().optional(),
-  id: z.string().min(1),
-  'detail-type': z.string().min(1),
-  source: z.string().min(1),
-  account: z.string().optional(),
-  time: z.string().min(1),
-  region: z.string().optional(),
-  resources: z.array(z.string()).optional(),
-  detail: z.record(z.string(), z.unknown()),
-});
-
-export type EventBridgeEnvelope = z.infer<typeof EventBridgeEnvelopeSchema>;
+/**
+ * The EventBridge envelope as a rule delivers it to SQS (and Lambda), as far as the domain reads it. Parsing is
+ * the Lambdas' job (lambdas/shared/event-envelope.ts, with Powertools' schema), so core imports no Powertools.
+ */
+export interface EventBridgeEnvelope {
+  readonly version?: string;
+  readonly id: string;
+  readonly 'detail-type': string;
+  readonly source: string;
+  readonly account?: string;
+  readonly time: string;
+  readonly region?: string;
+  readonly resources?: readonly string[];
+  readonly detail: Record<string, unknown>;
+}
 
 export class EventEnvelopeInvalidError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
@@ -103,19 +105,6 @@ export class EventEnvelopeInvalidError extends Error {
     this.name = 'EventEnvelopeInvalidError';
   }
 }
-
-/** Parses an SQS message body holding an EventBridge envelope. */
-export const parseEventBridgeEnvelope = (body: string): EventBridgeEnvelope => {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body);
-  } catch (cause) {
-    throw new EventEnvelopeInvalidError('the message body is not JSON', { cause });
-  }
-  const parsed = EventBridgeEnvelopeSchema.safeParse(raw);
-  if (!parsed.success) throw new EventEnvelopeInvalidError(`not an EventBridge envelope: ${parsed.error.message}`, { cause: parsed.error });
-  return parsed.data;
-};
 
 /**
  * The id consumers deduplicate on: our own `detail.eventId` for the platform's events (stable when the outbox

@@ -7,9 +7,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { requiredEnv } from '../../core/config/env';
-import { parseEventBridgeEnvelope } from '../../core/events/order-events';
 import type { EventLog } from '../../core/events/ports';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
+import { parseEventBridgeEnvelope } from '../shared/event-envelope';
 import { processSqsBatch } from '../shared/sqs-batch';
 import type { BatchResponse, SqsEvent, SqsMessage } from '../shared/sqs-batch';
 

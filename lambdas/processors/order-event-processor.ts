@@ -7,8 +7,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { z } from 'zod';
-import { deduplicationId, EventEnvelopeInvalidError, ORDER_EVENT_TYPES, OrderEventDetailSchema, parseEventBridgeEnvelope } from '../../core/events/order-events';
+import { deduplicationId, EventEnvelopeInvalidError, ORDER_EVENT_TYPES, OrderEventDetailSchema } from '../../core/events/order-events';
 import type { EventBridgeEnvelope, OrderEventDetail } from '../../core/events/order-events';
+import { parseEventBridgeEnvelope } from '../shared/event-envelope';
 import { idempotent, invocationLogger } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
 import { processSqsBatch } from '../shared/sqs-batch';
