@@ -215,7 +215,7 @@ describe('the order saga on the local cloud', () => {
 
     await publisher.publish([orderEvent({ ...order, status: 'PENDING' }, ulid(), new Date().toISOString(), 'order.created')]);
     const result = await cloud.services.lambda.invoke(cloud.names('start-saga'), {
-      Records: [{ messageId: 'dup-1', body: JSON.stringify({ id: ulid(), 'detail-type': 'order.created', source: 'orders.platform', time: new Date().toISOString(), detail: { orderId } }) }],
+      Records: [{ messageId: 'dup-1', body: JSON.stringify({ version: '0', id: ulid(), 'detail-type': 'order.created', source: 'orders.platform', account: '000000000000', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: { orderId } }) }],
     });
     await new Promise((resolve) => setTimeout(resolve, 1000));
 
