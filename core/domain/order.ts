@@ -1,3 +1,4 @@
+import { OrderError } from '../orders/errors';
 import type { Money } from './money';
 import { multiplyMoney, sumMoney } from './money';
 import type { FailureReason, OrderStatus } from './order-status';
@@ -61,9 +62,9 @@ export interface Violation {
   readonly message: string;
 }
 
-export class OrderValidationError extends Error {
+export class OrderValidationError extends OrderError {
   constructor(readonly violations: readonly Violation[]) {
-    super(`invalid order: ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`);
+    super(`invalid order: ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`, { code: 'VALIDATION_FAILED', httpStatus: 400, details: violations, publicMessage: 'the order is invalid' });
     this.name = 'OrderValidationError';
   }
 }
