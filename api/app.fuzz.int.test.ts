@@ -1,8 +1,8 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { request } from 'node:http';
-import { startApiHarness } from './test-support';
-import type { ApiHarness } from './test-support';
+import { startApiHarness } from './test-support/api-harness';
+import type { ApiHarness } from './test-support/api-harness';
 
 /** Raw HTTP, so the fuzz can send what fetch would refuse (odd methods, bad encodings, lying Content-Length). */
 const send = (url: string, method: string, path: string, headers: Record<string, string>, body: string | undefined) =>

@@ -1,6 +1,6 @@
 import { ulid } from 'ulid';
-import { startApiHarness } from './test-support';
-import type { ApiHarness } from './test-support';
+import { startApiHarness } from './test-support/api-harness';
+import type { ApiHarness } from './test-support/api-harness';
 
 describe('authorisation with real Cognito tokens: customers isolated, admin powers for the admin group only', () => {
   let api: ApiHarness;
