@@ -6,6 +6,7 @@
  * routes (api/routes/index.ts mounts them all).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type Router from '@koa/router';
 import Koa from 'koa';
 import { ulid } from 'ulid';
 import { EventBridgePublisher } from '../core/adapters/eventbridge-publisher';
@@ -46,6 +47,8 @@ export interface AppDeps {
 
 export interface ComposedApp {
   readonly app: Koa<AppState>;
+  /** Every mounted route (api/routes/index.ts), for the test that holds it against /openapi.json. */
+  readonly router: Router<AppState>;
   readonly store: DynamoOrderStore;
   readonly publisher: EventPublisher;
   /** The one live feed of this process; `close` stops it. */
@@ -89,5 +92,5 @@ export const createApp = (deps: AppDeps): ComposedApp => {
   app.use(authenticate(deps.tokenVerifier ?? createTokenVerifier(config.auth)));
   app.use(router.routes());
   app.use(router.allowedMethods());
-  return { app, store, publisher, feed, close: () => feed.close() };
+  return { app, router, store, publisher, feed, close: () => feed.close() };
 };

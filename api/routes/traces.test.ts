@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { startEdge, type RunningEdge } from '../../local/edge/server';
 import { TraceStore } from '../../local/xray/trace-store';
 import { LocalXRay } from '../../local/xray/xray-api';
+import { answerOf } from '../middleware/error-handler';
 import type { AppState } from '../types';
 import { ROUTE_DOCS } from '.';
 import { buildOpenApiDocument } from './openapi';
@@ -37,7 +38,7 @@ describe('trace routes', () => {
       try {
         await next();
       } catch (error) {
-        ctx.status = (error as { status?: number }).status ?? 500;
+        ctx.status = answerOf(error)?.status ?? 500;
         ctx.body = { code: (error as { code?: string }).code };
       }
     });
