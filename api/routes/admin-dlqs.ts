@@ -75,12 +75,14 @@ export const DLQS_ROUTES = {
     method: 'get',
     path: '/api/admin/dlqs',
     summary: 'Dead-letter queues: depth, in flight, sample messages (admin)',
+    admin: true,
     responses: { 200: { description: 'the DLQs', body: z.object({ items: z.array(DlqSummarySchema) }) }, 403: errorAnswer('not the admin') },
   },
   redrive: {
     method: 'post',
     path: '/api/admin/dlqs/:name/redrive',
     summary: "Move a DLQ's messages back to their source queue (StartMessageMoveTask; admin)",
+    admin: true,
     params: z.object({ name: z.string() }),
     responses: {
       202: { description: 'move task started', body: z.object({ name: z.string(), queueName: z.string(), taskHandle: z.string() }) },

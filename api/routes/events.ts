@@ -17,6 +17,7 @@ export const EVENTS_ROUTES = {
     method: 'get',
     path: '/api/events',
     summary: 'Events that crossed the bus, newest first (admin)',
+    admin: true,
     query: PageQuerySchema,
     responses: { 200: { description: 'a page', body: pageOf(EventRecordSchema) }, 400: errorAnswer('invalid query'), 403: errorAnswer('not the admin') },
   },

@@ -28,6 +28,7 @@ export const PRODUCTS_ROUTES = {
     method: 'put',
     path: '/api/products/:id',
     summary: 'Create or replace a product (admin)',
+    admin: true,
     params: z.object({ id: ProductIdSchema }),
     body: PutProductRequestSchema,
     responses: { 200: { description: 'the product', body: ProductResponseSchema }, 400: errorAnswer('invalid input'), 403: errorAnswer('not the admin') },

@@ -26,6 +26,8 @@ export interface RouteDoc {
   readonly summary: string;
   /** True when no Cognito token is needed (/health, /openapi.json, /config.json, partner ingestion). */
   readonly public?: boolean;
+  /** True when only the admin group may call it (a customer gets 403); api/authorisation.int.test.ts holds every such route to it. */
+  readonly admin?: boolean;
   readonly params?: z.ZodObject;
   readonly query?: z.ZodObject;
   readonly headers?: z.ZodObject;

@@ -103,6 +103,7 @@ export const STATS_ROUTES = {
     method: 'get',
     path: '/api/admin/stats',
     summary: 'Orders per minute by outcome (the minute each finished) and p50/p99 completion time (createdAt -> terminal timeline entry) over the last `minutes` (admin)',
+    admin: true,
     query: StatsQuerySchema,
     responses: {
       200: { description: 'the statistics', body: StatsResponseSchema },

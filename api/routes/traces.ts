@@ -203,6 +203,7 @@ export const TRACES_ROUTES = {
     method: 'get',
     path: '/api/traces',
     summary: 'Trace summaries, newest first, filtered by annotation (key:value, repeatable, ANDed) and flags (admin)',
+    admin: true,
     query: z.object({
       annotation: z.array(z.string().regex(ANNOTATION)).optional(),
       fault: flag,
