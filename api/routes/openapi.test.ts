@@ -18,7 +18,7 @@ const mountedRoutes = (): string[] => {
     clients,
     logger: new Logger({ logLevel: 'SILENT' }),
   });
-  const routes = composed.router.stack.flatMap((layer) => layer.methods.filter((method) => method !== 'HEAD').map((method) => `${method} ${openApiPath(layer.path)}`));
+  const routes = composed.router.stack.flatMap((layer) => layer.methods.filter((method) => method !== 'HEAD').map((method) => `${method} ${openApiPath(String(layer.path))}`));
   composed.close();
   clients.destroy();
   return routes.sort();

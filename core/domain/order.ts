@@ -34,9 +34,9 @@ export interface TimelineEntry {
 export const PLACE_ORDER_STEP = 'PlaceOrder';
 
 /** A timeline append that would write nothing sensible (an empty or oversized step key, an entry without status or time). */
-export class TimelineEntryInvalidError extends Error {
+export class TimelineEntryInvalidError extends OrderError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'TIMELINE_ENTRY_INVALID' });
     this.name = 'TimelineEntryInvalidError';
   }
 }
