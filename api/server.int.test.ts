@@ -1,5 +1,5 @@
-import { startEventBusStub } from './event-bus-stub.test-support';
-import type { EventBusStub } from './event-bus-stub.test-support';
+import { startEventBusStub } from './test-support/event-bus-stub';
+import type { EventBusStub } from './test-support/event-bus-stub';
 import { startApiServer } from './server';
 import type { RunningApi } from './server';
 import { loadConfig } from './config';

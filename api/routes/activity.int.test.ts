@@ -21,8 +21,8 @@ import { startEdge } from '../../local/edge/server';
 import type { RunningEdge } from '../../local/edge/server';
 import { LocalSes } from '../../local/ses/local-ses';
 import { localCredentials } from '../../local/dynamodb/test-harness';
-import { startApiHarness } from '../test-support';
-import type { ApiHarness } from '../test-support';
+import { startApiHarness } from '../test-support/api-harness';
+import type { ApiHarness } from '../test-support/api-harness';
 
 jest.setTimeout(60_000);
 

@@ -2,15 +2,16 @@
  * GET /api/orders/:id/activity (owner or admin, else 404): the emails and webhook delivery attempts the order
  * caused, as the processors recorded them (core/store/order-activity-store.ts), oldest first.
  */
-import type Router from '@koa/router';
+import Router from '@koa/router';
 import { z } from 'zod';
 import type { DynamoOrderStore } from '../../core/store/dynamo-order-store';
 import type { DynamoOrderActivityStore } from '../../core/store/order-activity-store';
 import { ApiError } from '../errors';
 import { requireCaller } from '../middleware/auth';
 import type { AppState } from '../types';
+import { errorAnswer, IdParams, on, UlidSchema } from './route-doc';
+import type { RouteDoc } from './route-doc';
 
-const OrderIdSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/);
 
 export const OrderActivityResponseSchema = z.object({
   emails: z.array(z.object({ to: z.string(), subject: z.string(), kind: z.string(), sentAt: z.string(), messageId: z.string() })),
@@ -28,15 +29,26 @@ export const OrderActivityResponseSchema = z.object({
 });
 export type OrderActivityResponse = z.infer<typeof OrderActivityResponseSchema>;
 
-export interface ActivityRoutesDeps {
+export const ACTIVITY_ROUTES = {
+  get: {
+    method: 'get',
+    path: '/api/orders/:id/activity',
+    summary: 'The emails and webhook delivery attempts the order caused, oldest first (owner or admin)',
+    params: IdParams,
+    responses: { 200: { description: 'the activity', body: OrderActivityResponseSchema }, 404: errorAnswer('no such order for this caller') },
+  },
+} as const satisfies Record<string, RouteDoc>;
+
+export interface ActivityRouterDeps {
   readonly store: Pick<DynamoOrderStore, 'getOrder'>;
   readonly activity: Pick<DynamoOrderActivityStore, 'getActivity'>;
 }
 
-export const registerActivityRoutes = (router: Router<AppState>, deps: ActivityRoutesDeps): void => {
-  router.get('/api/orders/:id/activity', async (ctx) => {
+export const activityRouter = (deps: ActivityRouterDeps): Router<AppState> => {
+  const router = new Router<AppState>();
+  on(router, ACTIVITY_ROUTES.get, async (ctx) => {
     const caller = requireCaller(ctx);
-    const orderId = OrderIdSchema.safeParse(ctx.params.id);
+    const orderId = UlidSchema.safeParse(ctx.params.id);
     const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
     if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin)) throw new ApiError(404, 'NOT_FOUND', 'no such order');
     const activity = await deps.activity.getActivity(order.orderId);
@@ -54,4 +66,5 @@ export const registerActivityRoutes = (router: Router<AppState>, deps: ActivityR
     };
     ctx.body = body;
   });
+  return router;
 };

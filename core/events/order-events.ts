@@ -6,6 +6,8 @@
  * order itself; parse it with `parseEventBridgeEnvelope`.
  */
 import { z } from 'zod';
+import { PlatformError } from '../errors';
+import type { PlatformErrorOptions } from '../errors';
 import { ORDER_EVENT_SOURCE } from '../platform/resources';
 import type { Money } from '../domain/money';
 import type { Order } from '../domain/order';
@@ -88,9 +90,16 @@ export const EventBridgeEnvelopeSchema = z.object({
 
 export type EventBridgeEnvelope = z.infer<typeof EventBridgeEnvelopeSchema>;
 
-export class EventEnvelopeInvalidError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+/** The base of the events area. */
+export abstract class EventError extends PlatformError {
+  protected constructor(message: string, options: PlatformErrorOptions) {
     super(message, options);
+  }
+}
+
+export class EventEnvelopeInvalidError extends EventError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { code: 'EVENT_ENVELOPE_INVALID', cause: options?.cause });
     this.name = 'EventEnvelopeInvalidError';
   }
 }

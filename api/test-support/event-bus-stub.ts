@@ -1,12 +1,12 @@
 /**
- * A tiny HTTP stand-in for the EventBridge PutEvents API, for the API tests only (api/test-support.ts,
+ * A tiny HTTP stand-in for the EventBridge PutEvents API, for the API tests only (api/test-support/api-harness.ts,
  * api/server.int.test.ts); `npm start` and the bench use the local cloud's real EventBridge. It answers the AWS JSON 1.1 protocol, can be told to fail entries, and hands every
  * accepted event to `onEvent` as the envelope a rule would deliver (so the events log can be fed).
  */
 import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
-import type { EventBridgeEnvelope } from '../core/events/order-events';
+import type { EventBridgeEnvelope } from '../../core/events/order-events';
 
 export interface EventBusStub {
   readonly endpoint: string;
