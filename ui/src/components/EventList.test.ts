@@ -1,4 +1,5 @@
 import { mount } from '@vue/test-utils';
+import { createPinia, setActivePinia } from 'pinia';
 import { describe, expect, it } from 'vitest';
 import { createMemoryHistory } from 'vue-router';
 import { createAppRouter } from '../router';
@@ -14,7 +15,11 @@ const events = [
   event({ eventId: 'e-2', detailType: 'order.failed', source: 'orders.saga', detail: { orderId: '01JBBBBBBBBBBBBBBBBBBBBBBB', reason: 'PAYMENT_DECLINED' } }),
   event({ eventId: 'e-3', detailType: 'partner.shipment', source: 'partner.acme', detail: { parcel: 'x' } }),
 ];
-const mountList = () => mount(EventList, { props: { events }, global: { plugins: [createAppRouter(createMemoryHistory())] } });
+const mountList = () => {
+  const pinia = createPinia();
+  setActivePinia(pinia);
+  return mount(EventList, { props: { events }, global: { plugins: [pinia, createAppRouter(createMemoryHistory())] } });
+};
 
 describe('EventList', () => {
   it('shows a row per event with its type, source and the order linked to its page, not the raw JSON', () => {

@@ -16,7 +16,7 @@ const declined: TimelineEntry[] = [
 describe('SagaTimeline', () => {
   it('draws a declined order step by step: forward steps, the declined charge, then the compensations', () => {
     // act
-    const wrapper = mount(SagaTimeline, { props: { entries: declined, failureReason: 'PAYMENT_DECLINED' } });
+    const wrapper = mount(SagaTimeline, { props: { entries: declined, failureReason: 'PAYMENT_DECLINED', admin: true } });
     // assess
     const steps = wrapper.findAll('li.timeline__step');
     expect(steps.map((s) => s.attributes('data-step'))).toEqual(['PlaceOrder', 'ValidateOrder', 'ReserveInventory', 'ChargePayment', 'ReleaseInventory', 'MarkOrderFailed']);
