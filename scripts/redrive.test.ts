@@ -12,8 +12,8 @@ describe('redrive arguments', () => {
   });
 
   it('derives the prefix from TABLE_NAME when neither --prefix nor RESOURCE_PREFIX is given', () => {
-    expect(parseRedriveArgs(['email'], { TABLE_NAME: 'local-orders' }).prefix).toBe('local');
-    expect(parseRedriveArgs(['email'], { TABLE_NAME: 'local-orders', RESOURCE_PREFIX: 'orders-prod' }).prefix).toBe('orders-prod');
+    expect(parseRedriveArgs(['email'], { TABLE_NAME: 'orders-dev-orders' })).toMatchObject({ prefix: 'orders-dev' });
+    expect(parseRedriveArgs(['email'], { TABLE_NAME: 'local-orders', RESOURCE_PREFIX: 'orders-prod' })).toMatchObject({ prefix: 'orders-prod' });
   });
 
   it.each([[[]], [['a', 'b']], [['email', '--bogus']], [['email', '--prefix']]])('refuses %j with the usage', (argv) => {
