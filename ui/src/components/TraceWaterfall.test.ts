@@ -68,7 +68,8 @@ describe('TraceWaterfall', () => {
     expect(rows.map((r) => r.find('.waterfall__service').text())).toEqual(['local-order-saga', 'ChargePayment', 'local-charge-payment']);
     expect(rows.map((r) => r.attributes('data-problem'))).toEqual([undefined, 'business', 'business']);
     expect(wrapper.findAll('.waterfall__bar--error')).toHaveLength(0);
-    expect(rows[2]!.text()).toContain('PaymentDeclinedError: card declined');
+    expect(rows[1]!.text()).toContain('PaymentDeclinedError: card declined');
+    expect(wrapper.findAll('.waterfall__cause')).toHaveLength(1);
   });
 
   it('shows the order path first and hides event-log and webhook runs and SDK calls behind "show all"', async () => {

@@ -32,6 +32,8 @@ export interface TraceRow {
   problem?: Problem;
   /** Person-readable cause: "PaymentDeclinedError: card declined". */
   cause?: string;
+  /** The cause is news on this row (its parent row does not already say the same). */
+  causeIsNew: boolean;
   inProgress: boolean;
   start: number;
   end: number | null;
@@ -98,6 +100,8 @@ export const buildTraceRows = (segments: readonly TraceSegment[]): TraceRow[] =>
       const problem = problemOf(s, folded);
       const cause = causeText(s) ?? (folded ? causeText(folded) : undefined);
       const side = underSideRun(s);
+      const parent = effectiveParent(s);
+      const parentCause = parent ? (causeText(parent) ?? (handlerOf.get(parent.id) ? causeText(handlerOf.get(parent.id)!) : undefined)) : undefined;
       return {
         id: s.id,
         service: s.name,
@@ -107,6 +111,7 @@ export const buildTraceRows = (segments: readonly TraceSegment[]): TraceRow[] =>
         side,
         ...(problem ? { problem } : {}),
         ...(cause ? { cause } : {}),
+        causeIsNew: cause !== undefined && cause !== parentCause,
         inProgress: s.inProgress,
         start: s.start,
         end: s.end,
