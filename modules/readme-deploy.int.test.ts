@@ -111,4 +111,19 @@ describeWhenTerraform(`the README deploy steps, verbatim, up to terraform plan${
     expect(Object.keys(deployed.States)).toEqual(Object.keys(asl.States));
     process.stdout.write(`README deploy steps: order-platform-${stage}: Plan: ${resources} to add (${Object.keys(synthesized.resource).length} resource types, ${providerOverrideFile} with the skip flags only)\n`);
   }, 600_000);
+
+  it('plans the same stack through the one deploy command, npm run deploy -- --stage dev --plan', () => {
+    // prepare: the provider override is still beside the dev stack (synth rewrites cdk.tf.json only)
+    const stackDir = join(checkout, 'cdktf.out', 'stacks', 'order-platform-dev');
+    writeProviderOverride(stackDir);
+    const resources = Object.values((JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as SynthesizedStack).resource).reduce((sum, byId) => sum + Object.keys(byId).length, 0);
+
+    // act
+    const run = runStep('npm run deploy -- --stage dev --plan', checkout, env);
+
+    // assess
+    expect(failed(run)).toBe('');
+    expect(planCounts(run.output)).toEqual({ add: resources, change: 0, destroy: 0 });
+    expect(run.output).toMatch(/^deploy --plan dev: planned order-platform-dev in \d+ s; nothing was changed in AWS$/m);
+  }, 600_000);
 });

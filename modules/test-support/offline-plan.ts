@@ -121,7 +121,8 @@ export interface StepRun {
 /** Runs one README line with bash in `cwd`, as a user pastes it. */
 export const runStep = (command: string, cwd: string, env: NodeJS.ProcessEnv): StepRun => {
   const result = spawnSync('bash', ['-c', command], { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  return { command, cwd, status: result.status, output: `${result.stdout}${result.stderr}` };
+  // terraform colours its output even without a terminal; the README's commands have no -no-color, so strip it here.
+  return { command, cwd, status: result.status, output: `${result.stdout}${result.stderr}`.replace(/\u001b\[[0-9;]*m/g, '') };
 };
 
 /** The sh code of the README block that follows `marker` (an HTML comment), one command per line. */
