@@ -24,6 +24,8 @@ export interface ObservabilityLayerProps {
   readonly loadBalancer: Lb;
   /** p99 target response time above which the API alarms. */
   readonly p99LatencySeconds: number;
+  /** Whether to create the CloudWatch dashboard (it bills per month). */
+  readonly dashboard: boolean;
 }
 
 export class ObservabilityLayer extends Construct {
@@ -141,6 +143,7 @@ export class ObservabilityLayer extends Construct {
       height: 6,
       properties: { title, region: props.region, stat, period: 60, metrics },
     });
+    if (!props.dashboard) return;
     new CloudwatchDashboard(this, 'dashboard', {
       dashboardName: prefix,
       dashboardBody: JSON.stringify({

@@ -171,6 +171,7 @@ export class PlatformStack extends TerraformStack {
       stateMachines: this.workflow.stateMachines,
       loadBalancer: this.api.loadBalancer,
       p99LatencySeconds: 1,
+      dashboard: config.cloudwatchDashboard,
     });
 
     new TerraformOutput(this, 'api_url', {

@@ -56,6 +56,8 @@ export interface StageConfig {
   readonly logRetentionDays: number;
   /** ECS Container Insights on the cluster (billed per metric: about $6/month for one service; prod only). */
   readonly containerInsights: boolean;
+  /** The CloudWatch dashboard of the stage ($3/month beyond an account's first three; prod only). */
+  readonly cloudwatchDashboard: boolean;
   /** Protect the table and keep the receipts bucket on destroy. */
   readonly deletionProtection: boolean;
   readonly api: ApiServiceConfig;
@@ -78,6 +80,7 @@ const dev: StageConfig = {
   emailSender: 'orders@example.com',
   logRetentionDays: 14,
   containerInsights: false,
+  cloudwatchDashboard: false,
   deletionProtection: false,
   api: { cpu: 256, memoryMb: 512, minTasks: 1, maxTasks: 2, cpuTargetPercent: 60, containerPort: 3000, healthCheckPath: '/health' },
   tags: { ...commonTags, Stage: 'dev' },
@@ -95,6 +98,7 @@ const prod: StageConfig = {
   emailSender: 'orders@example.com',
   logRetentionDays: 90,
   containerInsights: true,
+  cloudwatchDashboard: true,
   deletionProtection: true,
   api: { cpu: 512, memoryMb: 1024, minTasks: 1, maxTasks: 4, cpuTargetPercent: 50, containerPort: 3000, healthCheckPath: '/health' },
   tags: { ...commonTags, Stage: 'prod' },
