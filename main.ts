@@ -11,7 +11,7 @@ import { functions } from './core/platform/resources';
 import { chooseBackend } from './modules/backend';
 import { defaultBundleDir, PlatformStack, stackName } from './modules/platform-stack';
 import { annotationsOf } from './modules/policies';
-import { deployableStageConfig, StageConfigInvalidError } from './modules/stage-config';
+import { deployableStageConfig, StageConfig, StageConfigInvalidError } from './modules/stage-config';
 
 const say = (line: string): void => {
   process.stderr.write(`${line}\n`);
@@ -20,7 +20,18 @@ const say = (line: string): void => {
 const main = (): void => {
   const started = performance.now();
   const app = new App();
-  const configs = (process.env.STAGES ?? 'dev,prod').split(',').map((stage) => deployableStageConfig(stage.trim(), process.env));
+  // Every stage's problems at once, so one run tells the user everything to set.
+  const configs: StageConfig[] = [];
+  const problems: string[] = [];
+  for (const stage of (process.env.STAGES ?? 'dev,prod').split(',')) {
+    try {
+      configs.push(deployableStageConfig(stage.trim(), process.env));
+    } catch (error) {
+      if (!(error instanceof StageConfigInvalidError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new StageConfigInvalidError(problems);
   const stacks = configs.map((config) => {
     say(`synth: ${stackName(config)} (${config.region}, backend ${chooseBackend(config, process.env).kind})`);
     return new PlatformStack(app, stackName(config), { config, backend: chooseBackend(config, process.env), rootDir: __dirname });
@@ -33,7 +44,8 @@ const main = (): void => {
   const missing = functions.filter((fn) => !existsSync(join(bundleDir, `${fn.name}.zip`))).map((fn) => fn.name);
   if (missing.length > 0) say(`warning: ${missing.length} of ${functions.length} function bundles are missing in ${relative(process.cwd(), bundleDir) || '.'} (${missing.join(', ')}); run \`npm run bundle\` before terraform plan`);
   const outDirs = stacks.map((stack) => relative(process.cwd(), join(app.outdir, 'stacks', stack.node.id)));
-  say(`synth done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${outDirs.join(', ')}${warnings.length + (missing.length > 0 ? 1 : 0) > 0 ? ` (${warnings.length + (missing.length > 0 ? 1 : 0)} warnings)` : ''}`);
+  const warned = warnings.length + (missing.length > 0 ? 1 : 0);
+  say(`synth done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${outDirs.join(', ')}${warned === 0 ? '' : ` (${warned} warning${warned === 1 ? '' : 's'})`}`);
 };
 
 try {
