@@ -189,6 +189,8 @@ export const functions = [
     entry: 'lambdas/processors/send-email.ts',
     timeoutSeconds: 20,
     memoryMb: 256,
+    // EMAIL_FROM here is the local cloud's sender; in AWS it is the stage's emailSender, the SES identity the
+    // function's sendEmail grant names (modules/functions.ts).
     environment: { EMAIL_FROM: { literal: 'orders@example.com' }, USER_POOL_ID: { userPoolId: 'customers' } },
     access: { tables: ['orders'], sendEmail: true, readUsers: true },
     bundleAssets: [{ from: 'core/notifications/templates', to: 'templates' }],

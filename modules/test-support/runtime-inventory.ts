@@ -11,7 +11,7 @@ import { DescribeRuleCommand, EventBridgeClient, ListRulesCommand, ListTargetsBy
 import { LambdaClient, ListFunctionsCommand, paginateListEventSourceMappings } from '@aws-sdk/client-lambda';
 import { DescribeStateMachineCommand, ListStateMachinesCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { GetQueueAttributesCommand, ListQueuesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import type { StateMachineSpec } from '../core/platform/resources';
+import type { StateMachineSpec } from '../../core/platform/resources';
 import { resourcesOf, type SynthesizedStack } from './test-fixtures';
 
 export interface QueueRecord {

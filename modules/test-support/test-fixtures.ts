@@ -2,7 +2,7 @@
  * Test-only inputs for the CDKTF tests: a small valid ASL that uses every placeholder of the description's saga
  * (the real file, lambdas/saga/order-saga.asl.json, is owned by the saga and may not exist yet).
  */
-import { stateMachines } from '../core/platform/resources';
+import { stateMachines } from '../../core/platform/resources';
 
 const task = (placeholder: string, next?: string): Record<string, unknown> => ({
   Type: 'Task',
