@@ -1,8 +1,8 @@
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DeadLetterQueueUnknownError } from '../api/routes/admin-dlqs';
-import { startEdge } from '../local/edge/server';
-import type { RunningEdge } from '../local/edge/server';
-import { LocalSqs } from '../local/sqs/local-sqs';
+import { startEdge } from '@order-platform/local-cloud/edge';
+import type { RunningEdge } from '@order-platform/local-cloud/edge';
+import { LocalSqs } from '@order-platform/local-cloud/sqs';
 import { parseRedriveArgs, redrive, RedriveUsageError } from './redrive';
 
 describe('redrive arguments', () => {
