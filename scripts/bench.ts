@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: one run, three phases, on the local cloud as `npm start` runs it (local/cloud.ts: DynamoDB Local,
+ * `npm run bench`: one run, three phases, on the local cloud as `npm start` runs it (scripts/local-platform/cloud.ts: DynamoDB Local,
  * the EventBridge, SQS, Step Functions and Lambda emulations with the saga's handlers and ASL; the API in its own
  * process configured from `cloud.env`; a customer's ID token from the local Cognito):
  *

@@ -12,7 +12,6 @@ import {
   DEFAULT_BUS,
   delay,
   entrySize,
-  epochSeconds,
   invalid,
   isJsonObject,
   isJsonObjectOrValue,
@@ -347,21 +346,6 @@ export class EventBridgeEngine {
     return this.archives.get(name) ?? notFound(`Archive ${name} does not exist.`);
   }
 
-  describeArchive(archive: Archive): Record<string, unknown> {
-    return {
-      ArchiveArn: archive.arn,
-      ArchiveName: archive.name,
-      EventSourceArn: this.busArn(archive.sourceBus),
-      EventPattern: archive.eventPattern,
-      Description: archive.description,
-      State: 'ENABLED',
-      RetentionDays: archive.retentionDays,
-      SizeBytes: archive.events.reduce((sum, item) => sum + item.size, 0),
-      EventCount: archive.events.length,
-      CreationTime: epochSeconds(archive.created),
-    };
-  }
-
   /** Replays the archived events in [start, end) to the destination bus's rules (or only the FilterArns rules). */
   startReplay(input: { ReplayName?: string; EventSourceArn?: string; EventStartTime?: number; EventEndTime?: number; Destination?: { Arn?: string; FilterArns?: string[] } }): Replay {
     const name = input.ReplayName ?? invalid('Parameter ReplayName is required.');
@@ -397,17 +381,4 @@ export class EventBridgeEngine {
     return replay;
   }
 
-  describeReplay(replay: Replay): Record<string, unknown> {
-    return {
-      ReplayName: replay.name,
-      ReplayArn: replay.arn,
-      State: replay.state,
-      EventSourceArn: replay.archive.arn,
-      Destination: replay.destination,
-      EventStartTime: epochSeconds(replay.start),
-      EventEndTime: epochSeconds(replay.end),
-      ReplayStartTime: epochSeconds(replay.startedAt),
-      ReplayEndTime: replay.endedAt ? epochSeconds(replay.endedAt) : undefined,
-    };
-  }
 }

@@ -5,7 +5,36 @@
 import { AwsServiceError, jsonErrorResponse, jsonResponse, type EdgeRequest, type EdgeResponse } from '../edge/types';
 import type { EventBridgeEngine } from './engine';
 import { matchesCompiledPattern } from './pattern';
-import { epochSeconds, headerValue, invalid, isJsonObject, notFound, type PutEventsEntry, type Rule, type RuleInput, type Target } from './model';
+import { epochSeconds, headerValue, invalid, isJsonObject, notFound, type Archive, type PutEventsEntry, type Replay, type Rule, type RuleInput, type Target } from './model';
+
+const describeArchive = (engine: EventBridgeEngine, archive: Archive): Record<string, unknown> => {
+  return {
+    ArchiveArn: archive.arn,
+    ArchiveName: archive.name,
+    EventSourceArn: engine.busArn(archive.sourceBus),
+    EventPattern: archive.eventPattern,
+    Description: archive.description,
+    State: 'ENABLED',
+    RetentionDays: archive.retentionDays,
+    SizeBytes: archive.events.reduce((sum, item) => sum + item.size, 0),
+    EventCount: archive.events.length,
+    CreationTime: epochSeconds(archive.created),
+  };
+};
+
+const describeReplay = (replay: Replay): Record<string, unknown> => {
+  return {
+    ReplayName: replay.name,
+    ReplayArn: replay.arn,
+    State: replay.state,
+    EventSourceArn: replay.archive.arn,
+    Destination: replay.destination,
+    EventStartTime: epochSeconds(replay.start),
+    EventEndTime: epochSeconds(replay.end),
+    ReplayStartTime: epochSeconds(replay.startedAt),
+    ReplayEndTime: replay.endedAt ? epochSeconds(replay.endedAt) : undefined,
+  };
+};
 
 const describeRule = (rule: Rule): Record<string, unknown> => {
   return {
@@ -85,16 +114,16 @@ const perform = (engine: EventBridgeEngine, action: string, body: Record<string,
       return { ArchiveArn: archive.arn, State: 'ENABLED', CreationTime: epochSeconds(archive.created) };
     }
     case 'DescribeArchive':
-      return engine.describeArchive(engine.requireArchive(body.ArchiveName));
+      return describeArchive(engine, engine.requireArchive(body.ArchiveName));
     case 'ListArchives':
-      return { Archives: [...engine.archives.values()].filter((archive) => archive.name.startsWith(body.NamePrefix ?? '')).map((archive) => engine.describeArchive(archive)) };
+      return { Archives: [...engine.archives.values()].filter((archive) => archive.name.startsWith(body.NamePrefix ?? '')).map((archive) => describeArchive(engine, archive)) };
     case 'StartReplay': {
       const replay = engine.startReplay(body);
       return { ReplayArn: replay.arn, State: replay.state, ReplayStartTime: epochSeconds(replay.startedAt) };
     }
     case 'DescribeReplay': {
       const replay = engine.replays.get(body.ReplayName) ?? notFound(`Replay ${String(body.ReplayName)} does not exist.`);
-      return engine.describeReplay(replay);
+      return describeReplay(replay);
     }
     default:
       throw new AwsServiceError('UnknownOperationException', `The local EventBridge does not support the action '${action}'.`);
