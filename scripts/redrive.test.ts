@@ -1,9 +1,9 @@
 import { execFile } from 'node:child_process';
 import { ReceiveMessageCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DeadLetterQueueUnknownError } from '../api/routes/admin-dlqs';
-import { startEdge } from '../local/edge/server';
-import type { RunningEdge } from '../local/edge/server';
-import { LocalSqs } from '../local/sqs/local-sqs';
+import { startEdge } from '@order-platform/local-cloud/edge';
+import type { RunningEdge } from '@order-platform/local-cloud/edge';
+import { LocalSqs } from '@order-platform/local-cloud/sqs';
 import { main, parseRedriveArgs, redrive, REDRIVE_USAGE, RedriveUsageError, sqsConfigFor } from './redrive';
 
 describe('redrive arguments', () => {

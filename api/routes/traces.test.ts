@@ -1,9 +1,9 @@
 import { XRayClient } from '@aws-sdk/client-xray';
 import Koa from 'koa';
 import type { AddressInfo } from 'node:net';
-import { startEdge, type RunningEdge } from '../../local/edge/server';
-import { TraceStore } from '../../local/xray/trace-store';
-import { LocalXRay } from '../../local/xray/xray-api';
+import { startEdge, type RunningEdge } from '@order-platform/local-cloud/edge';
+import { TraceStore } from '@order-platform/local-cloud/xray';
+import { LocalXRay } from '@order-platform/local-cloud/xray';
 import { answerOf } from '../middleware/error-handler';
 import type { AppState } from '../types';
 import { ROUTE_DOCS } from '.';

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
-import { startLocalTable } from '../../local/dynamodb/test-harness';
-import type { LocalTable } from '../../local/dynamodb/test-harness';
+import { startLocalTable } from '../../scripts/local-platform/local-table';
+import type { LocalTable } from '../../scripts/local-platform/local-table';
 import { createRecordEventHandler } from './record-event';
 
 describe('record-event', () => {

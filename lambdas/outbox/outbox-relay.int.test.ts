@@ -4,8 +4,8 @@ import { money } from '../../core/domain/money';
 import { FakePublisher } from '../../core/orders/fake-publisher';
 import { OrderService } from '../../core/orders/order-service';
 import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
-import { startLocalTable } from '../../local/dynamodb/test-harness';
-import type { LocalTable } from '../../local/dynamodb/test-harness';
+import { startLocalTable } from '../../scripts/local-platform/local-table';
+import type { LocalTable } from '../../scripts/local-platform/local-table';
 import { createRelayHandler } from './outbox-relay';
 
 describe('outbox-relay', () => {

@@ -25,8 +25,8 @@ import type { Order } from '../../core/domain/order';
 import { orderEvent } from '../../core/events/order-events';
 import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
 import { signedHeaders } from '../../core/webhooks/signing';
-import { startLocalCloud } from '../../local/cloud';
-import type { RunningLocalCloud } from '../../local/cloud';
+import { startLocalCloud } from '../../scripts/local-platform/cloud';
+import type { RunningLocalCloud } from '../../scripts/local-platform/cloud';
 
 jest.setTimeout(180_000);
 

@@ -11,7 +11,7 @@ import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
 import { loadConfig } from '../../api/config';
 import { loadAuthSettings } from '../../api/middleware/auth';
 import { startApiServer, type RunningApi } from '../../api/server';
-import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
+import { startLocalCloud, type RunningLocalCloud } from '../../scripts/local-platform/cloud';
 
 jest.setTimeout(120000);
 

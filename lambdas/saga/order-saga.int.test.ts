@@ -21,8 +21,8 @@ import { SagaSteps } from '../../core/saga/saga-steps';
 import { DynamoInventoryStore } from '../../core/store/dynamo-inventory-store';
 import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
 import { DynamoOrderPayments, DynamoPaymentLedger } from '../../core/store/dynamo-payment-ledger';
-import { startLocalCloud } from '../../local/cloud';
-import type { RunningLocalCloud } from '../../local/cloud';
+import { startLocalCloud } from '../../scripts/local-platform/cloud';
+import type { RunningLocalCloud } from '../../scripts/local-platform/cloud';
 
 jest.setTimeout(120000);
 

@@ -4,8 +4,7 @@
  * sign events for POST /webhooks/ingest/:partnerId. Only the local cloud serves this; AWS has no such route.
  */
 import { generateWebhookSecret } from '../../core/webhooks/signing';
-import type { ExtraRoute } from '../edge/server';
-import type { EdgeResponse } from '../edge/types';
+import type { EdgeResponse, ExtraRoute } from '@order-platform/local-cloud/edge';
 
 export const DEMO_PARTNERS = ['acme'] as const;
 

@@ -15,7 +15,7 @@ import { resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ulid } from 'ulid';
 import type { TraceSegmentView } from '../../api/routes/traces';
-import { startLocalCloud, type RunningLocalCloud } from '../cloud';
+import { startLocalCloud, type RunningLocalCloud } from './cloud';
 
 jest.setTimeout(180_000);
 

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadConfig } from '../../api/config';
 import { loadAuthSettings } from '../../api/middleware/auth';
 import { startApiServer, type RunningApi } from '../../api/server';
-import { startLocalCloud, type RunningLocalCloud } from '../cloud';
+import { startLocalCloud, type RunningLocalCloud } from './cloud';
 
 /** The local cloud as `npm start` runs it: the API configured from the cloud's environment alone signs users in. */
 describe('identity in the local cloud', () => {
