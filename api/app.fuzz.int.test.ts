@@ -1,8 +1,8 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { request } from 'node:http';
-import { startApiHarness } from './test-support';
-import type { ApiHarness } from './test-support';
+import { startApiHarness } from './test-support/api-harness';
+import type { ApiHarness } from './test-support/api-harness';
 
 /** Raw HTTP, so the fuzz can send what fetch would refuse (odd methods, bad encodings, lying Content-Length). */
 const send = (url: string, method: string, path: string, headers: Record<string, string>, body: string | undefined) =>
@@ -34,6 +34,8 @@ const body = fc.oneof(
 
 const path = fc.oneof(
   fc.constantFrom('/api/orders', '/api/orders/', '/api/products', '/api/events', '/health', '/openapi.json', '/api/products/mug', '/api/orders/01JAAAAAAAAAAAAAAAAAAAAAAA'),
+  // The routes beyond orders whose dependencies the harness runs (DynamoDB Local): webhooks, activity, stats.
+  fc.constantFrom('/api/webhooks', '/api/webhooks/01JAAAAAAAAAAAAAAAAAAAAAAA', '/api/webhooks/nope/deliveries', '/api/orders/01JAAAAAAAAAAAAAAAAAAAAAAA/activity', '/api/admin/stats?minutes=5', '/api/admin/stats?minutes=0'),
   fc.constantFrom('/api/orders/%E0%A4%A', '/api/products/%ZZ', '/api/orders?limit=abc', '/api/orders?cursor=!!', '/api/orders?limit=0', '/api/events?cursor=eyJ4IjoxfQ', '/api/orders?status=NOPE'),
   fc.webPath(),
   fc.string({ minLength: 1 }).map((value) => `/api/orders/${encodeURIComponent(value)}`),

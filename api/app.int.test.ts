@@ -2,8 +2,8 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ulid } from 'ulid';
 import { OrderService } from '../core/orders/order-service';
-import { startApiHarness } from './test-support';
-import type { ApiHarness } from './test-support';
+import { startApiHarness } from './test-support/api-harness';
+import type { ApiHarness } from './test-support/api-harness';
 
 describe('orders API over HTTP against DynamoDB Local', () => {
   let api: ApiHarness;

@@ -1,79 +1,106 @@
 /**
- * The Koa application: error handler first, then the X-Ray segment of the request (when traced), request context (request id, logger), /config.json, the caller
- * (a verified Cognito token on every /api path), the routes.
- * Dependencies come in from the composition root (api/server.ts) or a test.
+ * The API's composition, the one used by the server (api/server.ts) and by every API test
+ * (api/test-support/api-harness.ts): settings and SDK clients in, the Koa app with every route out.
+ * Middleware order: error handler first, the X-Ray segment of the request, request context (request id, logger),
+ * the dashboard's files (when DASHBOARD_DIR is set), the caller (a verified Cognito token on every /api path), the
+ * routes (api/routes/index.ts mounts them all).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import type { XRayClient } from '@aws-sdk/client-xray';
+import type Router from '@koa/router';
 import Koa from 'koa';
 import { ulid } from 'ulid';
-import type { EventPublisher } from '../core/orders/ports';
+import { EventBridgePublisher } from '../core/adapters/eventbridge-publisher';
+import { SecretsManagerPartnerSecrets } from '../core/adapters/secrets-manager-partner-secrets';
 import { OrderService } from '../core/orders/order-service';
+import type { EventPublisher } from '../core/orders/ports';
+import { DynamoDashboardQueries } from '../core/store/dashboard-queries';
+import { createDynamoStores } from '../core/store/dynamo-stores';
 import type { DynamoStores } from '../core/store/dynamo-stores';
+import { DynamoOrderActivityStore } from '../core/store/order-activity-store';
+import { DynamoWebhookStore } from '../core/store/webhook-store';
+import type { AwsClients } from './aws-clients';
+import type { ApiConfig } from './config';
 import { serveDashboard } from './middleware/dashboard';
-import { authenticate, clientConfigRoute, createTokenVerifier } from './middleware/auth';
-import type { AuthSettings, TokenVerifier } from './middleware/auth';
+import { authenticate, createTokenVerifier } from './middleware/auth';
+import type { TokenVerifier } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { tracing } from './middleware/tracing';
-import { apiRouter } from './routes/api-router';
-import { withLocalControlPlane } from './routes/client-config';
-import { registerDashboardRoutes } from './routes/dashboard';
-import type { DashboardDeps } from './routes/dashboard';
-import { registerPostOrderRoutes } from './routes/post-order';
-import type { PostOrderDeps } from './routes/post-order';
-import { registerTraceRoutes } from './routes/traces';
+import { resourcePrefixFromTableName } from './routes/admin-dlqs';
+import { mountRoutes } from './routes';
+import { OrderFeed } from './routes/stream';
+import type { OrderFeedOptions } from './routes/stream';
 import type { AppState } from './types';
 
 export interface AppDeps {
-  readonly stores: Pick<DynamoStores, 'products' | 'orders' | 'outbox' | 'events'>;
-  readonly publisher: EventPublisher;
+  readonly config: Readonly<ApiConfig>;
+  readonly clients: AwsClients;
   readonly logger: Logger;
-  /** The user pool whose tokens are accepted (api/middleware/auth.ts `loadAuthSettings`). */
-  readonly auth: AuthSettings;
   /** Replaces the verifier the settings call for (tests of the AWS configuration without network). */
   readonly tokenVerifier?: TokenVerifier;
+  /** Replaces the EventBridge publisher over `clients.eventBridge` (tests that count what is published). */
+  readonly publisher?: EventPublisher;
   readonly now?: () => Date;
   readonly newId?: () => string;
-  readonly idempotencyTtlSeconds?: number;
-  /** The built dashboard served at / (`npm start`); absent in AWS. */
-  readonly dashboardDir?: string;
-  /** Webhooks, receipts, DLQ admin and partner ingestion (api/routes/post-order.ts); absent in tests of the orders API alone. */
-  readonly postOrder?: PostOrderDeps;
-  /** X-Ray: a segment per request named `serviceName` (api/middleware/tracing.ts) and the trace routes read through `xray`. */
-  readonly tracing?: { readonly serviceName: string; readonly xray: XRayClient };
-  /** The live feed, order activity and admin stats (api/routes/dashboard.ts). */
-  readonly dashboard?: DashboardDeps;
-  /** The local cloud's /_local base URL, added to /config.json (api/routes/client-config.ts); absent in AWS. */
-  readonly localControlPlane?: string;
+  /** Tunes the live feed (tests shorten its poll interval). */
+  readonly feed?: Partial<Omit<OrderFeedOptions, 'queries' | 'store' | 'logger'>>;
 }
 
-export const createApp = (deps: AppDeps): Koa<AppState> => {
+export interface ComposedApp {
+  readonly app: Koa<AppState>;
+  /** Every mounted route (api/routes/index.ts), for the test that holds it against /openapi.json. */
+  readonly router: Router<AppState>;
+  readonly stores: DynamoStores;
+  readonly publisher: EventPublisher;
+  /** The one live feed of this process; `close` stops it. */
+  readonly feed: OrderFeed;
+  close(): void;
+}
+
+export const createApp = (deps: AppDeps): ComposedApp => {
+  const { config, clients, logger } = deps;
   const now = deps.now ?? (() => new Date());
+  const newId = deps.newId ?? (() => ulid());
+  const stores = createDynamoStores(clients.documentClient, config.tableName);
+  const publisher = deps.publisher ?? new EventBridgePublisher(clients.eventBridge, config.eventBusName);
   const service = new OrderService({
-    orders: deps.stores.orders,
-    products: deps.stores.products,
-    outbox: deps.stores.outbox,
-    publisher: deps.publisher,
-    log: deps.logger,
+    orders: stores.orders,
+    products: stores.products,
+    outbox: stores.outbox,
+    publisher,
+    log: logger,
     now,
-    newId: deps.newId ?? (() => ulid()),
-    ...(deps.idempotencyTtlSeconds === undefined ? {} : { idempotencyTtlSeconds: deps.idempotencyTtlSeconds }),
+    newId,
+    idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+  });
+  const queries = new DynamoDashboardQueries(clients.documentClient, config.tableName);
+  const feed = new OrderFeed({ ...deps.feed, queries, store: stores.orders, logger });
+  const router = mountRoutes({
+    clientConfig: { auth: config.auth, ...(config.localControlPlane === undefined ? {} : { localControlPlane: config.localControlPlane }) },
+    orders: { service, store: stores.orders },
+    products: { store: stores.products, now },
+    events: { store: stores.events },
+    receipts: { store: stores.orders, s3: clients.s3, bucket: config.receiptsBucket, now },
+    activity: { store: stores.orders, activity: new DynamoOrderActivityStore(clients.documentClient, config.tableName) },
+    traces: { xray: clients.xray, store: stores.orders, now },
+    webhooks: { webhooks: new DynamoWebhookStore(clients.documentClient, config.tableName), urlPolicy: { allowLoopback: config.webhookAllowLoopback }, now, newId },
+    dlqs: { sqs: clients.sqs, resourcePrefix: resourcePrefixFromTableName(config.tableName) },
+    stats: { queries, now },
+    stream: { feed },
+    ingest: {
+      secrets: config.partnerSecretsArn === undefined ? undefined : new SecretsManagerPartnerSecrets(clients.secretsManager, config.partnerSecretsArn),
+      publisher,
+      nowSeconds: () => Math.floor(now().getTime() / 1000),
+    },
   });
   const app = new Koa<AppState>({ proxy: false });
   app.silent = true;
-  const router = apiRouter({ service, stores: deps.stores, now });
-  if (deps.postOrder !== undefined) registerPostOrderRoutes(router, deps.postOrder);
-  if (deps.tracing !== undefined) registerTraceRoutes(router, { xray: deps.tracing.xray, store: deps.stores.orders, now });
-  if (deps.dashboard !== undefined) registerDashboardRoutes(router, deps.dashboard, { store: deps.stores.orders, now });
   app.use(errorHandler());
-  if (deps.tracing !== undefined) app.use(tracing(deps.tracing.serviceName));
-  app.use(requestContext(deps.logger));
-  if (deps.localControlPlane !== undefined) app.use(withLocalControlPlane(deps.localControlPlane));
-  app.use(clientConfigRoute(deps.auth));
-  if (deps.dashboardDir !== undefined) app.use(serveDashboard(deps.dashboardDir));
-  app.use(authenticate(deps.tokenVerifier ?? createTokenVerifier(deps.auth)));
+  app.use(tracing(config.serviceName));
+  app.use(requestContext(logger));
+  if (config.dashboardDir !== undefined) app.use(serveDashboard(config.dashboardDir));
+  app.use(authenticate(deps.tokenVerifier ?? createTokenVerifier(config.auth)));
   app.use(router.routes());
   app.use(router.allowedMethods());
-  return app;
+  return { app, router, stores, publisher, feed, close: () => feed.close() };
 };

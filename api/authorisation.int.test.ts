@@ -1,6 +1,10 @@
 import { ulid } from 'ulid';
-import { startApiHarness } from './test-support';
-import type { ApiHarness } from './test-support';
+import { ROUTE_DOCS } from './routes';
+import type { RouteDoc } from './routes/route-doc';
+import { startApiHarness } from './test-support/api-harness';
+import type { ApiHarness } from './test-support/api-harness';
+
+jest.setTimeout(90_000);
 
 describe('authorisation with real Cognito tokens: customers isolated, admin powers for the admin group only', () => {
   let api: ApiHarness;
@@ -102,5 +106,49 @@ describe('authorisation with real Cognito tokens: customers isolated, admin powe
     const response = await fetch(`${api.url}/api/orders`, { headers: { 'x-customer-id': 'admin' } });
     // assess
     expect(response.status).toBe(401);
+  });
+
+  /** A concrete path of the route: every `:param` filled with a well-formed id. */
+  const concrete = (doc: RouteDoc): string => doc.path.replace(/:partnerId/, 'acme').replace(/:name/, 'webhook-deliveries-dlq').replace(/:[A-Za-z]+/g, ulid());
+  const label = (doc: RouteDoc): string => `${doc.method.toUpperCase()} ${doc.path}`;
+
+  it('refuses every route of /openapi.json that is not public without a token, and with a forged one', async () => {
+    const guarded = ROUTE_DOCS.filter((doc) => doc.public !== true);
+    const answers: string[] = [];
+    for (const doc of guarded) {
+      // act
+      const anonymous = await fetch(`${api.url}${concrete(doc)}`, { method: doc.method.toUpperCase() });
+      const forged = await fetch(`${api.url}${concrete(doc)}`, { method: doc.method.toUpperCase(), headers: { authorization: `Bearer ${(await api.tokenFor('bob')).slice(0, -4)}AAAA` } });
+      answers.push(`${label(doc)} ${anonymous.status} ${forged.status}`);
+    }
+    // assess
+    expect(guarded.length).toBeGreaterThan(15);
+    expect(answers).toEqual(guarded.map((doc) => `${label(doc)} 401 401`));
+  });
+
+  it('answers 403 to a customer on every admin route of /openapi.json', async () => {
+    const adminOnly = ROUTE_DOCS.filter((doc) => doc.admin === true);
+    const answers: string[] = [];
+    for (const doc of adminOnly) {
+      // act
+      const response = await call(doc.method.toUpperCase(), concrete(doc), 'bob', doc.body === undefined ? undefined : {});
+      answers.push(`${label(doc)} ${response.status}`);
+    }
+    // assess
+    expect(adminOnly.map(label).sort()).toEqual(['GET /api/admin/dlqs', 'GET /api/admin/stats', 'GET /api/events', 'GET /api/traces', 'POST /api/admin/dlqs/:name/redrive', 'PUT /api/products/:id']);
+    expect(answers).toEqual(adminOnly.map((doc) => `${label(doc)} 403`));
+  });
+
+  it('serves the public routes of /openapi.json without asking for a token', async () => {
+    const open = ROUTE_DOCS.filter((doc) => doc.public === true);
+    const challenged: string[] = [];
+    for (const doc of open) {
+      // act
+      const response = await fetch(`${api.url}${concrete(doc)}`, { method: doc.method.toUpperCase(), ...(doc.method === 'post' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}) });
+      if (response.status === 401 && response.headers.get('www-authenticate') !== null) challenged.push(label(doc));
+    }
+    // assess
+    expect(open.map(label).sort()).toEqual(['GET /config.json', 'GET /health', 'GET /openapi.json', 'POST /webhooks/ingest/:partnerId']);
+    expect(challenged).toEqual([]);
   });
 });

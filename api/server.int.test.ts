@@ -1,14 +1,14 @@
-import { startEventBusStub } from './event-bus-stub.test-support';
-import type { EventBusStub } from './event-bus-stub.test-support';
+import { startEventBusStub } from './test-support/event-bus-stub';
+import type { EventBusStub } from './test-support/event-bus-stub';
 import { startApiServer } from './server';
 import type { RunningApi } from './server';
 import { loadConfig } from './config';
 import { createDynamoStores } from '../core/store/dynamo-stores';
-import { demoCatalog } from '../local/dynamodb/demo-catalog';
-import { startTestCognito } from '../local/cognito/test-tokens';
-import type { TestCognito } from '../local/cognito/test-tokens';
-import { startLocalTable } from '../local/dynamodb/test-harness';
-import type { LocalTable } from '../local/dynamodb/test-harness';
+import { demoCatalog } from '../scripts/local-platform/demo-catalog';
+import { startTestCognito } from '../scripts/local-platform/test-cognito';
+import type { TestCognito } from '../scripts/local-platform/test-cognito';
+import { startLocalTable } from '../scripts/local-platform/local-table';
+import type { LocalTable } from '../scripts/local-platform/local-table';
 
 describe('api/server.ts configured only from the standard environment', () => {
   let local: LocalTable;

@@ -30,12 +30,16 @@ import { logWriteGrant, ServiceRole, xrayWriteGrant } from './base/iam';
 import { NetworkLayer } from './network';
 import { StageConfig } from './stage-config';
 
-/** The X-Ray daemon image on ECR Public, pulled through the stage's pull-through cache (no internet needed). */
+/** The X-Ray daemon image on ECR Public, pulled through the stage's pull-through cache (a copy in the stage's registry). */
 export const xrayDaemonImage = { repository: 'xray/aws-xray-daemon', tag: '3.3.14' } as const;
 
 export interface ApiLayerProps {
   readonly prefix: string;
   readonly config: StageConfig;
+  /** The API image's tag in the stage's repository (content-derived unless the stage pins one). */
+  readonly imageTag: string;
+  /** The stage's account id (a Terraform expression), for trust conditions. */
+  readonly accountId: string;
   readonly network: NetworkLayer;
   readonly table: DynamodbTable;
   readonly bus: CloudwatchEventBus;
@@ -43,6 +47,8 @@ export interface ApiLayerProps {
   readonly stateMachine: SfnStateMachine;
   /** Dead-letter queues the operator view reads and redrives. */
   readonly deadLetterQueues: readonly SqsQueue[];
+  /** The queues whose dead-letter queues those are: where a redrive sends messages back. */
+  readonly redriveDestinations: readonly SqsQueue[];
   readonly userPool: CognitoUserPool;
   readonly userPoolClient: CognitoUserPoolClient;
   /** Partner ingest secrets: the API also serves POST /webhooks/ingest/:partnerId. */
@@ -78,12 +84,13 @@ export class ApiLayer extends Construct {
     const registry = Fn.element(Fn.split('/', this.repository.repositoryUrl), 0);
     const repositoryArnBase = Fn.replace(this.repository.arn, `/${repositoryName}`, '');
 
-    const cluster = new EcsCluster(this, 'cluster', { name: prefix, setting: [{ name: 'containerInsights', value: 'enabled' }] });
+    const cluster = new EcsCluster(this, 'cluster', { name: prefix, setting: [{ name: 'containerInsights', value: config.containerInsights ? 'enabled' : 'disabled' }] });
     const logGroup = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${prefix}-api`, retentionInDays: config.logRetentionDays });
 
     const executionRole = new ServiceRole(this, 'execution-role', {
       roleName: `${prefix}-api-execution`,
       servicePrincipal: 'ecs-tasks.amazonaws.com',
+      trust: { unsupported: 'the ECS guide documents aws:SourceAccount/aws:SourceArn for task roles, not for the task execution role the agent assumes' },
       grants: [
         { sid: 'RegistryToken', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] },
         {
@@ -99,6 +106,7 @@ export class ApiLayer extends Construct {
     const taskRole = new ServiceRole(this, 'task-role', {
       roleName: `${prefix}-api-task`,
       servicePrincipal: 'ecs-tasks.amazonaws.com',
+      trust: { sourceAccount: props.accountId, sourceArnLike: `arn:aws:ecs:${config.region}:${props.accountId}:*` },
       grants: [
         {
           sid: 'Orders',
@@ -107,12 +115,18 @@ export class ApiLayer extends Construct {
         },
         { sid: 'PublishEvents', actions: ['events:PutEvents'], resources: [props.bus.arn] },
         { sid: 'Receipts', actions: ['s3:GetObject'], resources: [`${props.receiptsBucket.arn}/*`] },
+        // HeadObject on a receipt not written yet answers 404 only with ListBucket; without it S3 answers 403 and the
+        // dashboard's polling of GET /api/orders/:id/receipt would see 500 instead of RECEIPT_NOT_READY.
+        { sid: 'ReceiptsExist', actions: ['s3:ListBucket'], resources: [props.receiptsBucket.arn] },
         { sid: 'SagaExecutions', actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executionsArn] },
         {
           sid: 'DeadLetterQueues',
           actions: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks'],
           resources: props.deadLetterQueues.map((q) => q.arn),
         },
+        // StartMessageMoveTask without a destination moves each message back to its source queue as the caller:
+        // SQS checks SendMessage on every source queue.
+        { sid: 'RedriveToSourceQueues', actions: ['sqs:SendMessage'], resources: props.redriveDestinations.map((q) => q.arn) },
         xrayWriteGrant,
         { sid: 'XRaySampling', actions: ['xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'], resources: ['*'] },
         // GET /api/orders/:id/trace and GET /api/traces read the platform's traces.
@@ -139,7 +153,7 @@ export class ApiLayer extends Construct {
       containerDefinitions: JSON.stringify([
         {
           name: 'api',
-          image: `${this.repository.repositoryUrl}:${api.imageTag}`,
+          image: `${this.repository.repositoryUrl}:${props.imageTag}`,
           essential: true,
           readonlyRootFilesystem: true,
           portMappings: [{ containerPort: api.containerPort, protocol: 'tcp' }],
@@ -234,7 +248,7 @@ export class ApiLayer extends Construct {
       deploymentCircuitBreaker: { enable: true, rollback: true },
       healthCheckGracePeriodSeconds: 30,
       propagateTags: 'SERVICE',
-      networkConfiguration: { subnets: network.privateSubnets.map((s) => s.id), securityGroups: [network.tasksSecurityGroup.id], assignPublicIp: false },
+      networkConfiguration: { subnets: network.taskSubnets.map((s) => s.id), securityGroups: [network.tasksSecurityGroup.id], assignPublicIp: network.tasksNeedPublicIp },
       loadBalancer: [{ targetGroupArn: this.targetGroup.arn, containerName: 'api', containerPort: api.containerPort }],
       lifecycle: { ignoreChanges: ['desired_count'] },
       dependsOn: listeners,

@@ -21,7 +21,7 @@ export class DataLayer extends Construct {
     for (const spec of props.tables) this.tables.set(spec.name, this.table(spec, props));
     for (const spec of props.buckets) {
       const bucket = new PrivateBucket(this, `bucket-${spec.name}`, {
-        bucketName: physicalName(props.prefix, spec.name),
+        bucketPrefix: physicalName(props.prefix, spec.name),
         expireAfterDays: spec.expireAfterDays,
         forceDestroy: !props.deletionProtection,
       });

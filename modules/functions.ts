@@ -26,7 +26,7 @@ export interface FunctionsLayerProps {
   readonly functions: readonly FunctionSpec[];
   readonly queues: readonly QueueSpec[];
   readonly rules: readonly RuleSpec[];
-  /** Directory of the zips as Terraform sees it, e.g. `${path.module}/../../../dist/functions`. */
+  /** Directory of the zips as Terraform sees it, relative to where terraform runs, e.g. `../../../dist/functions`. */
   readonly bundleDir: string;
   readonly logRetentionDays: number;
   readonly emailSender: string;
@@ -97,7 +97,12 @@ export class FunctionsLayer extends Construct {
       });
     }
     if (isAsync) grants.push({ sid: 'OnFailureDestination', actions: ['sqs:SendMessage'], resources: [props.asyncFailureQueue.arn] });
-    const role = new ServiceRole(this, `role-${spec.name}`, { roleName: `${name}-fn`.slice(0, 64), servicePrincipal: 'lambda.amazonaws.com', grants });
+    const role = new ServiceRole(this, `role-${spec.name}`, {
+      roleName: `${name}-fn`.slice(0, 64),
+      servicePrincipal: 'lambda.amazonaws.com',
+      grants,
+      trust: { unsupported: 'Lambda documents no aws:SourceAccount/aws:SourceArn context when it assumes an execution role' },
+    });
     const filename = `${props.bundleDir}/${bundleFileName(spec.name)}`;
     return new LambdaFunction(this, `fn-${spec.name}`, {
       functionName: name,
@@ -130,6 +135,9 @@ export class FunctionsLayer extends Construct {
       ...(firstBus === undefined ? {} : { EVENT_BUS_NAME: firstBus.name }),
     };
     for (const [key, ref] of Object.entries(spec.environment ?? {})) variables[key] = this.resolve(ref);
+    // A function that sends email sends from the stage's SES identity, the one its IAM grant names; the
+    // description's EMAIL_FROM literal is the local cloud's sender only.
+    if (spec.access?.sendEmail === true) variables.EMAIL_FROM = this.sesIdentity().emailIdentity;
     return variables;
   }
 

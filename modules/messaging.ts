@@ -83,6 +83,8 @@ export interface EventRulesProps {
   readonly stateMachines: ReadonlyMap<string, SfnStateMachine>;
   /** Where a target's events go after EventBridge gave up retrying. */
   readonly targetDeadLetterQueue: SqsQueue;
+  /** The stage's account id (a Terraform expression), for trust conditions. */
+  readonly accountId: string;
 }
 
 /** EventBridge retries a failed delivery for up to a day, then the event goes to the target's DLQ. */
@@ -140,6 +142,7 @@ export class EventRules extends Construct {
             roleName: physicalName(props.prefix, `${spec.name}-${target.id}-events`).slice(0, 64),
             servicePrincipal: 'events.amazonaws.com',
             grants: [{ actions: ['states:StartExecution'], resources: [machine.arn] }],
+            trust: { sourceAccount: props.accountId, sourceArnLike: rule.arn },
           });
           new CloudwatchEventTarget(this, targetId, { ...common, arn: machine.arn, roleArn: role.role.arn });
         }

@@ -1,8 +1,11 @@
 /**
- * Network layer: a VPC over the two AZs the stage names, public subnets for the ALB, private subnets for the
- * API tasks, gateway endpoints (DynamoDB, S3) and interface endpoints (ECR, logs, events, states, sqs,
- * secretsmanager, xray) so the private subnets reach AWS without a NAT gateway, and least-open security groups:
- * the internet reaches only the ALB, the ALB only the tasks' port, the tasks only the endpoints on 443.
+ * Network layer: a VPC over the two AZs the stage names, public subnets for the ALB, free gateway endpoints
+ * (DynamoDB, S3), and egress for the API tasks, which call AWS APIs, Cognito's JWKS and ECR public (X-Ray image):
+ *  - with a NAT gateway (prod): tasks in private subnets, HTTPS out through the NAT;
+ *  - without (dev): tasks in the public subnets with a public IP, reachable only from the ALB (security group),
+ *    HTTPS out to the internet. No interface endpoints: 8 of them in 2 AZs cost $117/month idle, more than the
+ *    whole dev stage should (docs/costs.md), and the JWKS fetch needs the internet anyway.
+ * Least-open security groups: the internet reaches only the ALB, the ALB only the tasks' port.
  */
 import { Construct } from 'constructs';
 import { Eip } from '@cdktf/provider-aws/lib/eip';
@@ -19,8 +22,6 @@ import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
 import { StageConfig } from './stage-config';
 
-/** Services the API tasks reach through interface endpoints (the X-Ray daemon sidecar included). */
-export const interfaceEndpointServices = ['ecr.api', 'ecr.dkr', 'logs', 'events', 'states', 'sqs', 'secretsmanager', 'xray'] as const;
 export const gatewayEndpointServices = ['dynamodb', 's3'] as const;
 
 export interface NetworkLayerProps {
@@ -32,9 +33,11 @@ export class NetworkLayer extends Construct {
   readonly vpc: Vpc;
   readonly publicSubnets: Subnet[];
   readonly privateSubnets: Subnet[];
+  /** Where the API tasks run, and whether they need a public IP for egress. */
+  readonly taskSubnets: Subnet[];
+  readonly tasksNeedPublicIp: boolean;
   readonly albSecurityGroup: SecurityGroup;
   readonly tasksSecurityGroup: SecurityGroup;
-  readonly endpointsSecurityGroup: SecurityGroup;
 
   constructor(scope: Construct, id: string, props: NetworkLayerProps) {
     super(scope, id);
@@ -77,7 +80,8 @@ export class NetworkLayer extends Construct {
       new SecurityGroup(this, `sg-${name}`, { name: `${prefix}-${name}`, description, vpcId: this.vpc.id, tags: { Name: `${prefix}-${name}` } });
     this.albSecurityGroup = group('alb', 'Internet-facing load balancer of the API');
     this.tasksSecurityGroup = group('api-tasks', 'API tasks: traffic from the ALB only');
-    this.endpointsSecurityGroup = group('endpoints', 'Interface VPC endpoints: HTTPS from the API tasks only');
+    this.tasksNeedPublicIp = !config.natGateway;
+    this.taskSubnets = config.natGateway ? this.privateSubnets : this.publicSubnets;
 
     const port = config.api.containerPort;
     const listenerPorts = config.certificateArn === undefined ? [80] : [80, 443];
@@ -92,39 +96,22 @@ export class NetworkLayer extends Construct {
     new VpcSecurityGroupIngressRule(this, 'tasks-in-alb', {
       securityGroupId: this.tasksSecurityGroup.id, ipProtocol: 'tcp', fromPort: port, toPort: port, referencedSecurityGroupId: this.albSecurityGroup.id, description: 'ALB',
     });
-    new VpcSecurityGroupEgressRule(this, 'tasks-out-endpoints', {
-      securityGroupId: this.tasksSecurityGroup.id, ipProtocol: 'tcp', fromPort: 443, toPort: 443, referencedSecurityGroupId: this.endpointsSecurityGroup.id, description: 'Interface endpoints',
+    // AWS APIs, Cognito's JWKS and ECR public: HTTPS only, through the NAT or the task's public IP.
+    new VpcSecurityGroupEgressRule(this, 'tasks-out-internet', {
+      securityGroupId: this.tasksSecurityGroup.id, ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0',
+      description: config.natGateway ? 'HTTPS through the NAT gateway' : 'HTTPS through the task public IP',
     });
-    new VpcSecurityGroupIngressRule(this, 'endpoints-in-tasks', {
-      securityGroupId: this.endpointsSecurityGroup.id, ipProtocol: 'tcp', fromPort: 443, toPort: 443, referencedSecurityGroupId: this.tasksSecurityGroup.id, description: 'API tasks',
-    });
-    if (config.natGateway) {
-      new VpcSecurityGroupEgressRule(this, 'tasks-out-internet', {
-        securityGroupId: this.tasksSecurityGroup.id, ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0', description: 'HTTPS through the NAT gateway',
-      });
-    }
 
     for (const service of gatewayEndpointServices) {
       const endpoint = new VpcEndpoint(this, `endpoint-${service}`, {
         vpcId: this.vpc.id,
         serviceName: `com.amazonaws.${config.region}.${service}`,
         vpcEndpointType: 'Gateway',
-        routeTableIds: [privateRoutes.id],
+        routeTableIds: [privateRoutes.id, publicRoutes.id],
         tags: { Name: `${prefix}-${service}` },
       });
       new VpcSecurityGroupEgressRule(this, `tasks-out-${service}`, {
         securityGroupId: this.tasksSecurityGroup.id, ipProtocol: 'tcp', fromPort: 443, toPort: 443, prefixListId: endpoint.prefixListId, description: `${service} gateway endpoint`,
-      });
-    }
-    for (const service of interfaceEndpointServices) {
-      new VpcEndpoint(this, `endpoint-${service.replace('.', '-')}`, {
-        vpcId: this.vpc.id,
-        serviceName: `com.amazonaws.${config.region}.${service}`,
-        vpcEndpointType: 'Interface',
-        privateDnsEnabled: true,
-        subnetIds: this.privateSubnets.map((s) => s.id),
-        securityGroupIds: [this.endpointsSecurityGroup.id],
-        tags: { Name: `${prefix}-${service}` },
       });
     }
   }

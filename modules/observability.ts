@@ -1,6 +1,6 @@
 /**
  * Observability layer: an SNS topic (email to the stage's alarm address) and alarms on every dead-letter queue's
- * depth, every state machine's ExecutionsFailed, the API's 5xx and p99 latency; one CloudWatch dashboard; the X-Ray
+ * depth, every state machine's failed, timed-out and aborted executions, the API's 5xx and p99 latency; one CloudWatch dashboard; the X-Ray
  * group and sampling rule of the platform's traces.
  */
 import { Construct } from 'constructs';
@@ -24,6 +24,8 @@ export interface ObservabilityLayerProps {
   readonly loadBalancer: Lb;
   /** p99 target response time above which the API alarms. */
   readonly p99LatencySeconds: number;
+  /** Whether to create the CloudWatch dashboard (it bills per month). */
+  readonly dashboard: boolean;
 }
 
 export class ObservabilityLayer extends Construct {
@@ -77,21 +79,29 @@ export class ObservabilityLayer extends Construct {
         ...actions,
       });
     }
+    // An execution that times out or is aborted ends without its compensation running, just like a failed one.
+    const executionEnds = [
+      { metric: 'ExecutionsFailed', id: 'failed', why: 'failed (compensation exhausted or unexpected error)' },
+      { metric: 'ExecutionsTimedOut', id: 'timed-out', why: 'timed out (a step hung past the machine timeout)' },
+      { metric: 'ExecutionsAborted', id: 'aborted', why: 'were aborted (stopped by hand or by a redeploy)' },
+    ] as const;
     for (const [name, machine] of props.stateMachines) {
-      new CloudwatchMetricAlarm(this, `alarm-${name}-failed`, {
-        alarmName: `${physicalName(prefix, name)}-executions-failed`,
-        alarmDescription: `Executions of ${name} failed (compensation exhausted or unexpected error)`,
-        namespace: 'AWS/States',
-        metricName: 'ExecutionsFailed',
-        dimensions: { StateMachineArn: machine.arn },
-        statistic: 'Sum',
-        period: 60,
-        evaluationPeriods: 1,
-        threshold: 0,
-        comparisonOperator: 'GreaterThanThreshold',
-        treatMissingData: 'notBreaching',
-        ...actions,
-      });
+      for (const end of executionEnds) {
+        new CloudwatchMetricAlarm(this, `alarm-${name}-${end.id}`, {
+          alarmName: `${physicalName(prefix, name)}-executions-${end.id}`,
+          alarmDescription: `Executions of ${name} ${end.why}`,
+          namespace: 'AWS/States',
+          metricName: end.metric,
+          dimensions: { StateMachineArn: machine.arn },
+          statistic: 'Sum',
+          period: 60,
+          evaluationPeriods: 1,
+          threshold: 0,
+          comparisonOperator: 'GreaterThanThreshold',
+          treatMissingData: 'notBreaching',
+          ...actions,
+        });
+      }
     }
     const albDimensions = { LoadBalancer: props.loadBalancer.arnSuffix };
     new CloudwatchMetricAlarm(this, 'alarm-api-5xx', {
@@ -133,6 +143,7 @@ export class ObservabilityLayer extends Construct {
       height: 6,
       properties: { title, region: props.region, stat, period: 60, metrics },
     });
+    if (!props.dashboard) return;
     new CloudwatchDashboard(this, 'dashboard', {
       dashboardName: prefix,
       dashboardBody: JSON.stringify({

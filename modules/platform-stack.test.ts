@@ -25,11 +25,11 @@ import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { buckets, deadLetterQueueName, failureQueues, functions, physicalName, platform, queues, RuleTarget, rules, secrets, stateMachines, tables } from '../core/platform/resources';
-import { gatewayEndpointServices, interfaceEndpointServices } from './network';
+import { gatewayEndpointServices } from './network';
 import { PlatformStack } from './platform-stack';
 import { annotationsOf, policyViolations } from './policies';
 import { StageConfig, stages } from './stage-config';
-import { fixtureDefinitions, resourcesOf, SynthesizedStack } from './test-fixtures';
+import { fixtureDefinitions, resourcesOf, SynthesizedStack } from './test-support/test-fixtures';
 import { substituteArns, WorkflowDefinitionInvalidError, WorkflowDefinitionMissingError } from './workflow';
 
 Testing.setupJest();
@@ -49,6 +49,19 @@ const synthStage = (config: StageConfig, extra: Partial<ConstructorParameters<ty
 
 const dev = synthStage(stages.dev);
 const prefix = 'orders-dev';
+const certificateArn = 'arn:aws:acm:eu-west-1:210987654321:certificate/3f1c2a4e-8b7d-4c6e-9a5f-1e2d3c4b5a69';
+let prodSynth: ReturnType<typeof synthStage> | undefined;
+/** The prod stack as a deployable config makes it: with its certificate. */
+const prod = () => (prodSynth ??= synthStage({ ...stages.prod, certificateArn, apiDomainName: 'api.shop.acme.test' }));
+
+type PolicyStatement = { sid: string; actions: string[]; resources: string[]; condition?: { test: string; variable: string; values: string[] }[]; principals?: { identifiers: string[] }[] };
+const policyDocuments = (parsed: SynthesizedStack) => Object.entries(parsed.data?.aws_iam_policy_document ?? {}) as [string, { statement: PolicyStatement[] }][];
+/** The API task role's statements by sid. */
+const apiTaskStatements = (): Map<string, PolicyStatement> => {
+  const documents = policyDocuments(dev.parsed).filter(([id]) => id.startsWith('api_task-role_policy'));
+  expect(documents).toHaveLength(1);
+  return new Map(documents[0][1].statement.map((st) => [st.sid, st]));
+};
 
 describe('the dev stack', () => {
   it('has no policy violations', () => {
@@ -71,14 +84,26 @@ describe('network layer', () => {
     expect(dev.parsed.data?.aws_availability_zones).toBeUndefined();
   });
 
-  it('reaches AWS through gateway and interface endpoints and has no NAT gateway in dev', () => {
+  it('has only the free gateway endpoints and no NAT gateway in dev (no $117/month of interface endpoints)', () => {
     for (const service of gatewayEndpointServices) {
       expect(dev.synth).toHaveResourceWithProperties(VpcEndpoint, { service_name: `com.amazonaws.eu-west-1.${service}`, vpc_endpoint_type: 'Gateway' });
     }
-    for (const service of interfaceEndpointServices) {
-      expect(dev.synth).toHaveResourceWithProperties(VpcEndpoint, { service_name: `com.amazonaws.eu-west-1.${service}`, vpc_endpoint_type: 'Interface', private_dns_enabled: true });
-    }
+    expect(resourcesOf(dev.parsed, 'aws_vpc_endpoint').filter((e) => e.vpc_endpoint_type === 'Interface')).toEqual([]);
     expect(dev.synth).not.toHaveResource(NatGateway);
+  });
+
+  it('gives dev API tasks egress for the JWKS fetch and image pulls: public subnets, a public IP, HTTPS out only', () => {
+    const service = resourcesOf(dev.parsed, 'aws_ecs_service')[0] as { network_configuration: { subnets: string[]; assign_public_ip: boolean } };
+    expect(service.network_configuration.assign_public_ip).toBe(true);
+    expect(service.network_configuration.subnets).toEqual([expect.stringContaining('network_public-0'), expect.stringContaining('network_public-1')]);
+    const egress = resourcesOf(dev.parsed, 'aws_vpc_security_group_egress_rule').filter((r) => String(r.security_group_id).includes('sg-api-tasks') && r.cidr_ipv4 === '0.0.0.0/0');
+    expect(egress.map((r) => [r.from_port, r.to_port])).toEqual([[443, 443]]);
+  });
+
+  it('keeps prod API tasks in private subnets behind the NAT gateway', () => {
+    const service = resourcesOf(prod().parsed, 'aws_ecs_service')[0] as { network_configuration: { subnets: string[]; assign_public_ip: boolean } };
+    expect(service.network_configuration.assign_public_ip).toBe(false);
+    expect(service.network_configuration.subnets).toEqual([expect.stringContaining('network_private-0'), expect.stringContaining('network_private-1')]);
   });
 
   it('opens the internet only to the ALB', () => {
@@ -153,12 +178,27 @@ describe('functions layer', () => {
         runtime: 'nodejs22.x',
         architectures: ['arm64'],
         handler: 'index.handler',
-        filename: `\${path.module}/../../../dist/functions/${fn.name}.zip`,
+        filename: `../../../dist/functions/${fn.name}.zip`,
         tracing_config: { mode: 'Active' },
         logging_config: expect.objectContaining({ log_format: 'JSON' }),
         environment: { variables: expect.objectContaining({ POWERTOOLS_SERVICE_NAME: fn.name }) },
       });
     }
+  });
+
+  it('hashes each bundle at the path terraform reads it from, with no escaped ${ that would make it literal', () => {
+    for (const fn of resourcesOf(dev.parsed, 'aws_lambda_function')) {
+      expect(fn.source_code_hash).toBe(`\${filebase64sha256("${String(fn.filename)}")}`);
+      expect(JSON.stringify(fn)).not.toContain('$${');
+    }
+  });
+
+  it('sends email from the stage\'s SES identity, the one its IAM grant names', () => {
+    const { parsed } = synthStage({ ...stages.dev, emailSender: 'orders@shop.acme.test' });
+    const identity = resourcesOf(parsed, 'aws_sesv2_email_identity');
+    expect(identity.map((i) => i.email_identity)).toEqual(['orders@shop.acme.test']);
+    const sendEmail = resourcesOf(parsed, 'aws_lambda_function').find((f) => f.function_name === physicalName(prefix, 'send-email')) as { environment: { variables: Record<string, string> } };
+    expect(sendEmail.environment.variables.EMAIL_FROM).toMatch(/^\$\{aws_sesv2_email_identity\..+\.email_identity\}$/);
   });
 
   it('gives the email function the user pool id and leave to list only that pool\'s users', () => {
@@ -226,6 +266,16 @@ describe('workflow layer', () => {
   });
 });
 
+describe('trust policies', () => {
+  it('limit Step Functions and the API task role to the stage\'s own account', () => {
+    const trusts = policyDocuments(dev.parsed).filter(([id]) => /^(workflow_role-[a-z-]+|api_task-role)_trust/.test(id));
+    expect(trusts.length).toBe(2);
+    for (const [, document] of trusts) {
+      expect(document.statement[0].condition).toContainEqual({ test: 'StringEquals', variable: 'aws:SourceAccount', values: [expect.stringMatching(/element\(split\(":", aws_cloudwatch_event_bus\..+\.arn\), 4\)/)] });
+    }
+  });
+});
+
 describe('api layer', () => {
   it('lets the API task read traces and the partner secret and delete webhook registrations, "*" only where X-Ray needs it', () => {
     type Statement = { sid: string; actions: string[]; resources: string[] };
@@ -244,7 +294,6 @@ describe('api layer', () => {
     expect(dev.synth).toHaveResourceWithProperties(EcsService, {
       launch_type: 'FARGATE',
       deployment_circuit_breaker: { enable: true, rollback: true },
-      network_configuration: expect.objectContaining({ assign_public_ip: false }),
     });
     expect(dev.synth).toHaveResourceWithProperties(AppautoscalingTarget, { min_capacity: stages.dev.api.minTasks, max_capacity: stages.dev.api.maxTasks });
   });
@@ -253,6 +302,24 @@ describe('api layer', () => {
     const task = resourcesOf(dev.parsed, 'aws_ecs_task_definition')[0];
     const containers = JSON.parse(String(task.container_definitions).replace(/\$\{[^}]*\}/g, 'x')) as { name: string }[];
     expect(containers.map((c) => c.name)).toEqual(['api', 'xray-daemon']);
+  });
+
+  it('may HEAD a receipt that does not exist yet and get 404, not 403: ListBucket on the receipts bucket', () => {
+    const statement = apiTaskStatements().get('ReceiptsExist');
+    expect(statement?.actions).toEqual(['s3:ListBucket']);
+    expect(statement?.resources).toEqual([expect.stringMatching(/^\$\{aws_s3_bucket\.data_bucket-receipts_bucket_[A-F0-9]+\.arn\}$/)]);
+  });
+
+  it('may redrive a DLQ to its source queue: SendMessage on every processing queue', () => {
+    const statement = apiTaskStatements().get('RedriveToSourceQueues');
+    expect(statement?.actions).toEqual(['sqs:SendMessage']);
+    expect(statement?.resources.map((r) => /queue-([a-z-]+)_/.exec(r)?.[1]).sort()).toEqual(queues.map((q) => q.name).sort());
+  });
+
+  it('runs the image of the content-derived tag, never latest', () => {
+    const task = resourcesOf(dev.parsed, 'aws_ecs_task_definition')[0];
+    expect(String(task.container_definitions)).toMatch(/repository_url\}:src-[0-9a-f]{16}"/);
+    expect(String(task.container_definitions)).not.toContain(':latest');
   });
 
   it('listens on HTTP only without a certificate, on HTTPS with an HTTP redirect with one', () => {
@@ -268,8 +335,26 @@ describe('auth, edge, secrets and observability layers', () => {
     expect(dev.synth).toHaveResourceWithProperties(CognitoUserGroup, { name: 'admin' });
     expect(dev.synth).toHaveResourceWithProperties(Apigatewayv2Route, { route_key: 'POST /webhooks/ingest/{partnerId}' });
     expect(dev.synth).toHaveResourceWithProperties(CognitoUserPoolClient, { explicit_auth_flows: expect.arrayContaining(['ALLOW_USER_PASSWORD_AUTH']), generate_secret: false });
-    expect(dev.synth).toHaveResourceWithProperties(CloudfrontDistribution, { origin: [expect.objectContaining({ origin_access_control_id: expect.any(String) })] });
+    expect(dev.synth).toHaveResourceWithProperties(CloudfrontDistribution, { origin: expect.arrayContaining([expect.objectContaining({ origin_access_control_id: expect.any(String) })]) });
     for (const secret of secrets) expect(dev.synth).toHaveResourceWithProperties(SecretsmanagerSecret, { name: physicalName(prefix, secret.name) });
+  });
+
+  it('serves the dashboard and routes /api/* and /config.json to the API on the same HTTPS origin, never rewriting API errors to HTML', () => {
+    type Distribution = { origin: { origin_id: string; domain_name: string; custom_origin_config?: { origin_protocol_policy: string } }[]; ordered_cache_behavior: { path_pattern: string; target_origin_id: string; viewer_protocol_policy: string; cache_policy_id: string }[]; custom_error_response?: unknown; default_cache_behavior: { function_association?: unknown[] } };
+    const distribution = resourcesOf(dev.parsed, 'aws_cloudfront_distribution')[0] as Distribution;
+    const api = distribution.origin.find((o) => o.origin_id === 'api');
+    expect(api?.domain_name).toMatch(/^\$\{aws_lb\..+\.dns_name\}$/);
+    expect(distribution.ordered_cache_behavior.map((b) => [b.path_pattern, b.target_origin_id, b.viewer_protocol_policy])).toEqual([
+      ['/api/*', 'api', 'https-only'],
+      ['/config.json', 'api', 'https-only'],
+    ]);
+    expect(distribution.custom_error_response).toBeUndefined();
+    expect(distribution.default_cache_behavior.function_association).toHaveLength(1);
+  });
+
+  it('reaches the prod API over HTTPS by the name its certificate covers', () => {
+    const distribution = resourcesOf(prod().parsed, 'aws_cloudfront_distribution')[0] as { origin: { origin_id: string; domain_name: string; custom_origin_config?: { origin_protocol_policy: string } }[] };
+    expect(distribution.origin.find((o) => o.origin_id === 'api')).toMatchObject({ domain_name: 'api.shop.acme.test', custom_origin_config: { origin_protocol_policy: 'https-only' } });
   });
 
   it('has the X-Ray group and a sampling rule for the API that starts every order trace', () => {
@@ -281,7 +366,9 @@ describe('auth, edge, secrets and observability layers', () => {
     for (const name of [...queues.map((q) => deadLetterQueueName(q.name)), ...failureQueues.map((q) => q.name)]) {
       expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, { namespace: 'AWS/SQS', dimensions: { QueueName: physicalName(prefix, name) } });
     }
-    expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, { metric_name: 'ExecutionsFailed' });
+    for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
+      expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, { namespace: 'AWS/States', metric_name: metric, threshold: 0 });
+    }
     expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, { metric_name: 'HTTPCode_Target_5XX_Count' });
     expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, { metric_name: 'TargetResponseTime', extended_statistic: 'p99' });
   });
@@ -309,16 +396,20 @@ describe('agreement with core/platform/resources.ts', () => {
     expect(names('aws_sfn_state_machine', 'name')).toEqual(physical(stateMachines.map((s) => s.name)));
     expect(names('aws_secretsmanager_secret', 'name')).toEqual(physical(secrets.map((s) => s.name)));
     expect(resourcesOf(dev.parsed, 'aws_lambda_event_source_mapping')).toHaveLength(queues.filter((q) => q.consumer !== undefined).length);
-    expect(names('aws_s3_bucket', 'bucket')).toEqual(physical([...buckets.map((b) => b.name), 'dashboard']));
+    expect(names('aws_s3_bucket', 'bucket_prefix')).toEqual(physical([...buckets.map((b) => b.name), 'dashboard']).map((n) => `${n}-`));
   });
 });
 
 describe('the prod stage', () => {
   it('synthesises with its own prefix, deletion protection and a NAT gateway, without policy violations', () => {
-    const prod = synthStage(stages.prod);
-    expect(policyViolations(prod.stack)).toEqual([]);
-    expect(prod.synth).toHaveResourceWithProperties(DynamodbTable, { name: 'orders-prod-orders', deletion_protection_enabled: true });
-    expect(prod.synth).toHaveResource(NatGateway);
+    expect(policyViolations(prod().stack)).toEqual([]);
+    expect(prod().synth).toHaveResourceWithProperties(DynamodbTable, { name: 'orders-prod-orders', deletion_protection_enabled: true });
+    expect(prod().synth).toHaveResource(NatGateway);
+  });
+
+  it('fails synth without a certificate: no plain-HTTP listener in prod', () => {
+    const { stack } = synthStage(stages.prod);
+    expect(policyViolations(stack)).toEqual([expect.stringMatching(/api\/http: listener on port 80 serves plain HTTP/)]);
   });
 
   it('tags every resource through the provider default tags', () => {

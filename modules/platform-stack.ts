@@ -9,9 +9,11 @@ import { BucketSpec, BusSpec, FailureQueueSpec, FunctionSpec, platform as defaul
 import { ApiLayer } from './api';
 import { AuthLayer } from './auth';
 import { addBackend, BackendChoice } from './backend';
+import { accountIdOf } from './base/iam';
 import { DataLayer } from './data';
 import { EdgeLayer } from './edge';
 import { FunctionsLayer } from './functions';
+import { apiImageTag } from './image-tag';
 import { EventRules, MessagingLayer } from './messaging';
 import { NetworkLayer } from './network';
 import { ObservabilityLayer } from './observability';
@@ -20,13 +22,17 @@ import { SecretsLayer } from './secrets';
 import { StageConfig, stagePrefix } from './stage-config';
 import { WorkflowLayer } from './workflow';
 
-/** Bundles as Terraform sees them from cdktf.out/stacks/<stack>/: the repository's dist/functions. */
-export const defaultBundleDir = '${path.module}/../../../dist/functions';
+/**
+ * Bundles as Terraform sees them: relative to the directory terraform runs in, cdktf.out/stacks/<stack>/ (cdktf
+ * deploy, plain terraform and a Terraform Cloud workspace with that working directory alike). A plain relative path,
+ * not `${path.module}/...`: inside a function call cdktf escapes `${` to `$${`, which made the path literal.
+ */
+export const defaultBundleDir = '../../../dist/functions';
 
 export interface PlatformStackProps {
   readonly config: StageConfig;
   readonly backend: BackendChoice;
-  /** Repository root (for the ASL files). */
+  /** Repository root (for the ASL files and the API image's content tag). */
   readonly rootDir: string;
   /** Directory of the function zips as Terraform sees it; defaults to `defaultBundleDir`. */
   readonly bundleDir?: string;
@@ -34,11 +40,6 @@ export interface PlatformStackProps {
   readonly definitions?: Readonly<Record<string, string>>;
   /** The description to build; defaults to core/platform/resources.ts (tests pass altered copies). */
   readonly platform?: PlatformDescription;
-  /**
-   * Let `terraform plan` run with no AWS account: skip credential validation, the account-id lookup and the
-   * metadata API. For the offline plan test only; never for a deploy.
-   */
-  readonly planWithoutAws?: boolean;
 }
 
 /** The shape of core/platform/resources.ts `platform`, widened so tests can pass altered copies. */
@@ -70,13 +71,9 @@ export class PlatformStack extends TerraformStack {
     const description: PlatformDescription = props.platform ?? defaultPlatform;
     const prefix = stagePrefix(config);
 
-    new AwsProvider(this, 'aws', {
-      region: config.region,
-      defaultTags: [{ tags: { ...config.tags } }],
-      ...(props.planWithoutAws === true ? { skipCredentialsValidation: true, skipRequestingAccountId: true, skipMetadataApiCheck: 'true' } : {}),
-    });
+    new AwsProvider(this, 'aws', { region: config.region, defaultTags: [{ tags: { ...config.tags } }] });
     addBackend(this, props.backend);
-    addPolicies(this);
+    addPolicies(this, { httpsOnly: config.stage === 'prod' });
 
     const network = new NetworkLayer(this, 'network', { prefix, config });
     this.data = new DataLayer(this, 'data', { prefix, tables: description.tables, buckets: description.buckets, deletionProtection: config.deletionProtection });
@@ -85,6 +82,12 @@ export class PlatformStack extends TerraformStack {
     const failureQueueName = description.failureQueues.at(0)?.name;
     const failureQueue = failureQueueName === undefined ? undefined : this.messaging.deadLetterQueues.get(failureQueueName);
     if (failureQueue === undefined) throw new PlatformDescriptionIncompleteError('the description has no failure queue for EventBridge targets and async invocations');
+
+    // The account id from an ARN of this stack (the bus depends on nothing): no caller-identity data source, so a
+    // plan needs no AWS call, and trust policies still name the real account at apply.
+    const firstBus = this.messaging.buses.values().next().value;
+    if (firstBus === undefined) throw new PlatformDescriptionIncompleteError('the description has no event bus');
+    const accountId = accountIdOf(firstBus.arn);
 
     const auth = new AuthLayer(this, 'auth', { prefix, deletionProtection: config.deletionProtection });
     this.functions = new FunctionsLayer(this, 'functions', {
@@ -109,6 +112,8 @@ export class PlatformStack extends TerraformStack {
       stateMachines: description.stateMachines,
       functions: this.functions.functions,
       logRetentionDays: config.logRetentionDays,
+      region: config.region,
+      accountId,
       rootDir: props.rootDir,
       ...(props.definitions === undefined ? {} : { definitions: props.definitions }),
     });
@@ -120,6 +125,7 @@ export class PlatformStack extends TerraformStack {
       functions: this.functions.functions,
       stateMachines: this.workflow.stateMachines,
       targetDeadLetterQueue: failureQueue,
+      accountId,
     });
 
     const first = <V>(map: ReadonlyMap<string, V>, what: string): V => {
@@ -130,19 +136,33 @@ export class PlatformStack extends TerraformStack {
     this.api = new ApiLayer(this, 'api', {
       prefix,
       config,
+      imageTag: config.api.imageTag ?? apiImageTag(props.rootDir),
+      accountId,
       network,
       table: first(this.data.tables, 'table'),
       bus: first(this.messaging.buses, 'bus'),
       receiptsBucket: first(this.data.buckets, 'bucket'),
       stateMachine: first(this.workflow.stateMachines, 'state machine'),
       deadLetterQueues: [...this.messaging.deadLetterQueues.values()],
+      redriveDestinations: [...this.messaging.queues.values()],
       userPool: auth.userPool,
       userPoolClient: auth.client,
       partnerSecrets: first(secrets.secrets, 'secret'),
     });
     const ingest = this.functions.functions.get('ingest-partner-event');
     if (ingest === undefined) throw new PlatformDescriptionIncompleteError('the edge needs the function ingest-partner-event');
-    const edge = new EdgeLayer(this, 'edge', { prefix, ingestFunction: ingest, logRetentionDays: config.logRetentionDays, forceDestroy: !config.deletionProtection });
+    const edge = new EdgeLayer(this, 'edge', {
+      prefix,
+      ingestFunction: ingest,
+      logRetentionDays: config.logRetentionDays,
+      forceDestroy: !config.deletionProtection,
+      // With a certificate CloudFront must reach the ALB by the name the certificate covers; without one (dev) it
+      // reaches the ALB's DNS name over HTTP, and viewers still get HTTPS from CloudFront.
+      apiOrigin:
+        config.certificateArn !== undefined && config.apiDomainName !== undefined
+          ? { domainName: config.apiDomainName, protocol: 'https-only' }
+          : { domainName: this.api.loadBalancer.dnsName, protocol: 'http-only' },
+    });
     new ObservabilityLayer(this, 'observability', {
       prefix,
       region: config.region,
@@ -151,11 +171,17 @@ export class PlatformStack extends TerraformStack {
       stateMachines: this.workflow.stateMachines,
       loadBalancer: this.api.loadBalancer,
       p99LatencySeconds: 1,
+      dashboard: config.cloudwatchDashboard,
     });
 
-    new TerraformOutput(this, 'api_url', { value: `${config.certificateArn === undefined ? 'http' : 'https'}://${this.api.loadBalancer.dnsName}` });
+    new TerraformOutput(this, 'api_url', {
+      value: config.certificateArn !== undefined && config.apiDomainName !== undefined ? `https://${config.apiDomainName}` : `https://${edge.distribution.domainName}/api`,
+    });
     new TerraformOutput(this, 'ingest_url', { value: `${edge.httpApi.apiEndpoint}/webhooks/ingest/{partnerId}` });
     new TerraformOutput(this, 'dashboard_url', { value: `https://${edge.distribution.domainName}` });
+    // scripts/deploy.ts uploads ui/dist here and invalidates the distribution.
+    new TerraformOutput(this, 'dashboard_bucket', { value: edge.siteBucket.bucket });
+    new TerraformOutput(this, 'dashboard_distribution_id', { value: edge.distribution.id });
     new TerraformOutput(this, 'ecr_repository_url', { value: this.api.repository.repositoryUrl });
     new TerraformOutput(this, 'user_pool_id', { value: auth.userPool.id });
     new TerraformOutput(this, 'user_pool_client_id', { value: auth.client.id });

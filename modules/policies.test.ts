@@ -10,13 +10,16 @@ import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { PrivateBucket } from './base/private-bucket';
-import { actionsWithoutResourceScope, addPolicies, policyViolations, wildcardProblem } from './policies';
+import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
+import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
+import { ServiceRole } from './base/iam';
+import { actionsWithoutResourceScope, addPolicies, PolicyOptions, policyViolations, wildcardProblem } from './policies';
 
 /** A stack with the policies and whatever `build` adds, synthesised; returns its violations. */
-const violationsOf = (build: (stack: TerraformStack) => void): string[] => {
+const violationsOf = (build: (stack: TerraformStack) => void, options?: PolicyOptions): string[] => {
   const stack = new TerraformStack(Testing.app(), 'policy-test');
   new AwsProvider(stack, 'aws', { region: 'eu-west-1' });
-  addPolicies(stack);
+  addPolicies(stack, options);
   build(stack);
   Testing.synth(stack);
   return policyViolations(stack);
@@ -69,8 +72,39 @@ describe('policy Aspects', () => {
   });
 
   it('reject a bucket without a public access block, and accept the PrivateBucket construct', () => {
-    expect(violationsOf((s) => new S3Bucket(s, 'b', { bucket: 'open' }))).toEqual([expect.stringContaining('does not block public access')]);
-    expect(violationsOf((s) => new PrivateBucket(s, 'b', { bucketName: 'closed', forceDestroy: false }))).toEqual([]);
+    expect(violationsOf((s) => new S3Bucket(s, 'b', { bucketPrefix: 'open-' }))).toEqual([expect.stringContaining('does not block public access')]);
+    expect(violationsOf((s) => new PrivateBucket(s, 'b', { bucketPrefix: 'closed', forceDestroy: false }))).toEqual([]);
+  });
+
+  it('reject a bucket with a fixed name: names are global across AWS accounts', () => {
+    const stackWithName = violationsOf((s) => {
+      new S3Bucket(s, 'named', { bucket: 'orders-dev-receipts' });
+      new S3BucketPublicAccessBlock(s, 'block', { bucket: '${aws_s3_bucket.named.id}', blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
+    });
+    expect(stackWithName).toContainEqual(expect.stringContaining('bucket "orders-dev-receipts" has a fixed name'));
+  });
+
+  it('reject s3:* and s3:Get* like any other wildcard action', () => {
+    for (const action of ['s3:*', 's3:Get*']) {
+      expect(violationsOf((s) => new DataAwsIamPolicyDocument(s, 'doc', { statement: [{ actions: [action], resources: ['arn:aws:s3:::b/*'] }] }))).toEqual([expect.stringContaining('wildcard action')]);
+    }
+  });
+
+  it('reject a service trust policy without aws:SourceAccount or aws:SourceArn, unless the role says why AWS has none', () => {
+    const trust = (s: TerraformStack, condition?: { test: string; variable: string; values: string[] }[]) =>
+      new DataAwsIamPolicyDocument(s, 'trust', { statement: [{ actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: ['states.amazonaws.com'] }], ...(condition === undefined ? {} : { condition }) }] });
+    expect(violationsOf((s) => trust(s))).toEqual([expect.stringContaining('states.amazonaws.com assume the role for any account')]);
+    expect(violationsOf((s) => trust(s, [{ test: 'StringEquals', variable: 'aws:SourceAccount', values: ['210987654321'] }]))).toEqual([]);
+    expect(violationsOf((s) => new ServiceRole(s, 'fn', { roleName: 'f', servicePrincipal: 'lambda.amazonaws.com', grants: [], trust: { unsupported: 'no source context' } }))).toEqual([]);
+    expect(violationsOf((s) => new ServiceRole(s, 'sfn', { roleName: 's', servicePrincipal: 'states.amazonaws.com', grants: [], trust: { sourceAccount: '210987654321' } }))).toEqual([]);
+  });
+
+  it('reject a plain-HTTP listener where HTTPS is required, and accept HTTPS with an HTTP redirect', () => {
+    const listener = (s: TerraformStack, id: string, protocol: string, type: string) =>
+      new LbListener(s, id, { loadBalancerArn: 'arn', port: protocol === 'HTTP' ? 80 : 443, protocol, defaultAction: [type === 'redirect' ? { type, redirect: { protocol: 'HTTPS', port: '443', statusCode: 'HTTP_301' } } : { type, targetGroupArn: 'tg' }] });
+    expect(violationsOf((s) => listener(s, 'http', 'HTTP', 'forward'), { httpsOnly: true })).toEqual([expect.stringContaining('serves plain HTTP')]);
+    expect(violationsOf((s) => { listener(s, 'https', 'HTTPS', 'forward'); listener(s, 'http', 'HTTP', 'redirect'); }, { httpsOnly: true })).toEqual([]);
+    expect(violationsOf((s) => listener(s, 'http', 'HTTP', 'forward'))).toEqual([]);
   });
 
   it('reject a table without point-in-time recovery', () => {

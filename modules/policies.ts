@@ -12,9 +12,11 @@ import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import { LbListener, LbListenerDefaultAction } from '@cdktf/provider-aws/lib/lb-listener';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import { ServiceRole } from './base/iam';
 
 /**
  * Actions AWS documents as supporting no resource-level permission, so `Resource: "*"` is their only form:
@@ -49,7 +51,8 @@ const asList = (value: string | readonly string[] | undefined): readonly string[
 export const wildcardProblem = (statement: { actions?: readonly string[]; resources?: readonly string[]; notActions?: readonly string[]; notResources?: readonly string[] }): string | undefined => {
   const actions = statement.actions ?? [];
   const resources = statement.resources ?? [];
-  if (actions.some((action) => action === '*' || action.endsWith(':*'))) return `IAM statement grants a wildcard action (${actions.join(', ')})`;
+  // Any `*` in an action is a wildcard: `s3:*` and `s3:Get*` alike grant actions nobody reviewed (s3:GetBucketPolicy...).
+  if (actions.some((action) => action.includes('*'))) return `IAM statement grants a wildcard action (${actions.join(', ')})`;
   if ((statement.notActions ?? []).length > 0 || (statement.notResources ?? []).length > 0) return 'IAM statement uses NotAction/NotResource';
   if (resources.includes('*') && !actions.every((action) => actionsWithoutResourceScope.has(action))) {
     return `IAM statement grants Resource "*" to actions that support resource scoping (${actions.filter((a) => !actionsWithoutResourceScope.has(a)).join(', ')})`;
@@ -166,9 +169,57 @@ export class LambdasHaveTracingAspect implements IAspect {
   }
 }
 
+/** Bucket names are global across AWS: every bucket takes a prefix and S3 makes the name unique. */
+export class BucketsHaveUniqueNamesAspect implements IAspect {
+  visit(node: IConstruct): void {
+    if (node instanceof S3Bucket && node.bucketInput !== undefined) {
+      Annotations.of(node).addError(`bucket "${node.bucketInput}" has a fixed name; names are global across AWS accounts, use bucket_prefix`);
+    }
+  }
+}
+
+/** In a stage that carries real users' tokens, a load balancer listens on HTTPS; plain HTTP only redirects. */
+export class ListenersUseHttpsAspect implements IAspect {
+  visit(node: IConstruct): void {
+    if (!(node instanceof LbListener) || node.protocolInput !== 'HTTP') return;
+    const actions = node.defaultActionInput;
+    const redirectsOnly = Array.isArray(actions) && actions.length > 0 && actions.every((a: LbListenerDefaultAction) => a.type === 'redirect' && a.redirect?.protocol === 'HTTPS');
+    if (!redirectsOnly) Annotations.of(node).addError(`listener on port ${String(node.portInput)} serves plain HTTP; this stage needs HTTPS (certificateArn) with HTTP redirecting`);
+  }
+}
+
+/** Trust statements of service roles limit the caller's account (aws:SourceAccount / aws:SourceArn). */
+export class TrustPoliciesHaveConditionsAspect implements IAspect {
+  visit(node: IConstruct): void {
+    if (!(node instanceof DataAwsIamPolicyDocument)) return;
+    const parent = node.node.scope;
+    // A ServiceRole states why its service has no documented source context; such a role is accepted as it is.
+    if (parent instanceof ServiceRole && 'unsupported' in parent.trustConditions) return;
+    const statements = node.statementInput;
+    if (statements === undefined || Token.isUnresolved(statements) || !Array.isArray(statements)) return;
+    for (const statement of statements as DataAwsIamPolicyDocumentStatement[]) {
+      const assumes = (statement.actions ?? []).some((a) => a === 'sts:AssumeRole');
+      const services = Array.isArray(statement.principals) ? statement.principals.filter((p) => p.type === 'Service').flatMap((p) => p.identifiers) : [];
+      if (!assumes || services.length === 0) continue;
+      const conditions = Array.isArray(statement.condition) ? statement.condition : [];
+      if (!conditions.some((c) => ['aws:sourceaccount', 'aws:sourcearn'].includes(c.variable.toLowerCase()))) {
+        Annotations.of(node).addError(`trust policy lets ${services.join(', ')} assume the role for any account (no aws:SourceAccount or aws:SourceArn condition)`);
+      }
+    }
+  }
+}
+
+export interface PolicyOptions {
+  /** Require HTTPS listeners (prod). */
+  readonly httpsOnly: boolean;
+}
+
 /** Adds every platform policy to one stack (an Aspect on the App would be ignored). */
-export const addPolicies = (stack: TerraformStack): void => {
+export const addPolicies = (stack: TerraformStack, options: PolicyOptions = { httpsOnly: false }): void => {
   const aspects = Aspects.of(stack);
+  aspects.add(new BucketsHaveUniqueNamesAspect());
+  aspects.add(new TrustPoliciesHaveConditionsAspect());
+  if (options.httpsOnly) aspects.add(new ListenersUseHttpsAspect());
   aspects.add(new NoIamWildcardsAspect());
   aspects.add(new QueuesHaveRedriveAspect());
   aspects.add(new DeadLetterQueuesHaveAlarmsAspect());

@@ -6,11 +6,11 @@
  */
 import { Testing } from 'cdktf';
 import { platform, type StateMachineSpec } from '../core/platform/resources';
-import { LOCAL_PREFIX, startLocalCloud, type RunningLocalCloud } from '../local/cloud';
+import { LOCAL_PREFIX, startLocalCloud, type RunningLocalCloud } from '../scripts/local-platform/cloud';
 import { PlatformStack, type PlatformDescription } from './platform-stack';
-import { localInventory, terraformInventory, type RuntimeInventory } from './runtime-inventory';
+import { localInventory, terraformInventory, type RuntimeInventory } from './test-support/runtime-inventory';
 import { stages } from './stage-config';
-import type { SynthesizedStack } from './test-fixtures';
+import type { SynthesizedStack } from './test-support/test-fixtures';
 
 const TERRAFORM_PREFIX = 'orders-dev';
 const stateMachineSpecs: readonly StateMachineSpec[] = platform.stateMachines;

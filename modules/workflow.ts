@@ -17,6 +17,9 @@ export interface WorkflowLayerProps {
   readonly stateMachines: readonly StateMachineSpec[];
   readonly functions: ReadonlyMap<string, LambdaFunction>;
   readonly logRetentionDays: number;
+  readonly region: string;
+  /** The stage's account id (a Terraform expression), for the role's trust condition. */
+  readonly accountId: string;
   /** Repository root the definition files are relative to. */
   readonly rootDir: string;
   /** ASL text by state machine name, used instead of the file (tests, previews). */
@@ -69,6 +72,7 @@ export class WorkflowLayer extends Construct {
       const role = new ServiceRole(this, `role-${spec.name}`, {
         roleName: `${name}-sfn`.slice(0, 64),
         servicePrincipal: 'states.amazonaws.com',
+        trust: { sourceAccount: props.accountId, sourceArnLike: `arn:aws:states:${props.region}:${props.accountId}:stateMachine:${name}` },
         grants: [
           { sid: 'InvokeSteps', actions: ['lambda:InvokeFunction'], resources: Object.values(functionArns).flatMap((arn) => [arn, `${arn}:*`]) },
           xrayWriteGrant,

@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: one run, three phases, on the local cloud as `npm start` runs it (local/cloud.ts: DynamoDB Local,
+ * `npm run bench`: one run, three phases, on the local cloud as `npm start` runs it (scripts/local-platform/cloud.ts: DynamoDB Local,
  * the EventBridge, SQS, Step Functions and Lambda emulations with the saga's handlers and ASL; the API in its own
  * process configured from `cloud.env`; a customer's ID token from the local Cognito):
  *
@@ -29,9 +29,9 @@ import { orderEvent } from '../core/events/order-events';
 import { requestHash } from '../core/orders/order-service';
 import { tables } from '../core/platform/resources';
 import { createDynamoStores } from '../core/store/dynamo-stores';
-import { startLocalCloud, type RunningLocalCloud } from '../local/cloud';
-import { createTable } from '../local/dynamodb/create-tables';
-import { freePort } from '../local/dynamodb/dynamodb-local';
+import { startLocalCloud, type RunningLocalCloud } from './local-platform/cloud';
+import { createTable, freePort } from '@order-platform/local-cloud/dynamodb';
+import { byName, PLATFORM } from './local-platform/description';
 import { formatNumber, formatTable, positiveIntegerSetting, runAutocannon, startApiProcess, summarize, type ApiProcess, type LatencySummary } from './bench-support';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -72,7 +72,7 @@ const measureCeiling = async (settings: BenchSettings, cloud: RunningLocalCloud,
   const client = new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: cloud.env.AWS_REGION, credentials: sdkCredentials });
   try {
     const tableName = `bench-ceiling-${ulid()}`.toLowerCase();
-    await createTable(client, tables[0], tableName);
+    await createTable(client, byName(tables, PLATFORM.table, 'table'), tableName);
     const stores = createDynamoStores(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName);
     const catalog = new Map<string, Product>([[productId, { productId, name: product.name, price: money(product.price, product.currency), stock: product.stock, updatedAt: new Date().toISOString() }]]);
     const hash = requestHash(orderRequest);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { FunctionSpec } from '../core/platform/resources';
-import { bundleFunctions, BundleBuildFailedError, unzipFiles, zipFiles } from './bundle';
+import { bundleFunctions, BundleBuildFailedError, unpackZip, unzipFiles, zipFiles } from './bundle';
 
 const spec = (name: string, entry: string): FunctionSpec => ({ name, description: name, entry, timeoutSeconds: 3, memoryMb: 128 });
 
@@ -75,5 +75,20 @@ describe('bundleFunctions', () => {
   it('fails with BundleBuildFailedError naming the function when esbuild cannot build it', async () => {
     expect.assertions(1);
     await expect(bundleFunctions({ rootDir: root, outDir: join(root, 'dist'), functions: [spec('broken', 'lambdas/broken.ts')] })).rejects.toThrow(BundleBuildFailedError);
+  });
+});
+
+describe('unpackZip', () => {
+  it('writes files of sub-folders (a bundle with templates), creating the folders', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'unpack-test-'));
+    try {
+      const zip = zipFiles([{ name: 'index.js', data: Buffer.from('x') }, { name: 'templates/mail/confirmed.html', data: Buffer.from('<p>hi</p>') }]);
+
+      unpackZip(zip, dir);
+
+      expect(readFileSync(join(dir, 'templates', 'mail', 'confirmed.html'), 'utf8')).toBe('<p>hi</p>');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -4,11 +4,12 @@
  * deterministically into `<outDir>/<name>.zip` with `index.js` (+ source map) at the root: handler `index.handler`.
  * Functions whose entry file does not exist yet are reported as missing, never faked.
  *
- *   npm run bundle                     # all functions into dist/functions, report on stdout (JSON)
+ *   npm run bundle                     # all functions into dist/functions: one line per function, then a summary
  *   npm run bundle -- --strict         # exit 1 when an entry is missing
+ *   npm run bundle -- --json           # the report as JSON on stdout instead
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { unzipSync, zipSync } from 'fflate';
 import { FunctionSpec, functions as describedFunctions } from '../core/platform/resources';
@@ -31,6 +32,8 @@ export interface BundleOptions {
   readonly rootDir: string;
   readonly outDir: string;
   readonly functions?: readonly FunctionSpec[];
+  /** Called after each function is bundled (progress for the command line). */
+  readonly onBuilt?: (bundle: BuiltBundle, index: number, total: number) => void;
 }
 
 /** A file for `zipFiles`. */
@@ -52,6 +55,15 @@ export const zipFiles = (entries: readonly ZipEntry[]): Buffer => {
 /** The files of a zip, in archive order. */
 export const unzipFiles = (zip: Uint8Array): { name: string; data: Buffer }[] =>
   Object.entries(unzipSync(zip)).map(([name, data]) => ({ name, data: Buffer.from(data) }));
+
+/** Writes a zip's files below `dir`, creating the sub-folders its names contain (templates/mail/...). */
+export const unpackZip = (zip: Uint8Array, dir: string): string[] =>
+  unzipFiles(zip).map((file) => {
+    const target = join(dir, file.name);
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, file.data);
+    return target;
+  });
 
 /** Every file below `dir`, named relative to `prefix`, for a function's bundleAssets. */
 const assetFiles = (dir: string, prefix: string): ZipEntry[] =>
@@ -98,7 +110,11 @@ export const bundleFunctions = async (options: BundleOptions): Promise<BundleRep
   const present = specs.filter((spec) => existsSync(join(options.rootDir, spec.entry)));
   const missing = specs.filter((spec) => !present.includes(spec)).map((spec) => ({ name: spec.name, entry: spec.entry }));
   const built: BuiltBundle[] = [];
-  for (const spec of present) built.push(await bundleFunction(spec, options));
+  for (const spec of present) {
+    const bundle = await bundleFunction(spec, options);
+    options.onBuilt?.(bundle, built.length + 1, present.length);
+    built.push(bundle);
+  }
   return { built, missing };
 };
 
@@ -109,10 +125,23 @@ export class BundleBuildFailedError extends Error {
   }
 }
 
+const kib = (bytes: number): string => `${(bytes / 1024).toFixed(0)} KiB`;
+
 const main = async (): Promise<void> => {
   const rootDir = resolve(__dirname, '..');
-  const report = await bundleFunctions({ rootDir, outDir: join(rootDir, 'dist', 'functions') });
-  process.stdout.write(`${JSON.stringify({ built: report.built.map(({ name, zipBytes, codeBytes }) => ({ name, zipBytes, codeBytes })), missing: report.missing }, null, 2)}\n`);
+  const outDir = join(rootDir, 'dist', 'functions');
+  const json = process.argv.includes('--json');
+  const say = (line: string) => process.stderr.write(`${line}\n`);
+  const started = performance.now();
+  const report = await bundleFunctions({
+    rootDir,
+    outDir,
+    onBuilt: json ? undefined : (bundle, index, total) => say(`bundle ${String(index).padStart(2)}/${total} ${bundle.name.padEnd(22)} ${kib(bundle.zipBytes).padStart(8)} zip`),
+  });
+  if (json) process.stdout.write(`${JSON.stringify({ built: report.built.map(({ name, zipBytes, codeBytes }) => ({ name, zipBytes, codeBytes })), missing: report.missing }, null, 2)}\n`);
+  for (const missing of report.missing) say(`warning: ${missing.name}: entry ${missing.entry} does not exist; no bundle (terraform plan will fail on its zip)`);
+  const total = report.built.reduce((sum, b) => sum + b.zipBytes, 0);
+  say(`bundle done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${report.built.length} functions, ${kib(total)} in ${relative(process.cwd(), outDir) || '.'}${report.missing.length > 0 ? `, ${report.missing.length} missing` : ''}`);
   if (process.argv.includes('--strict') && report.missing.length > 0) process.exitCode = 1;
 };
 

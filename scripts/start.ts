@@ -1,7 +1,7 @@
 /**
  * `npm start`: the whole platform on this machine.
  *
- * 1. The local cloud (local/cloud.ts): DynamoDB Local, the edge on EDGE_PORT (default 4566) serving DynamoDB,
+ * 1. The local cloud (the package in local/, given the platform by scripts/local-platform/): DynamoDB Local, the edge on EDGE_PORT (default 4566) serving DynamoDB,
  *    EventBridge, SQS, Step Functions, Lambda, S3, SES v2, Secrets Manager, Cognito and X-Ray, every resource of
  *    core/platform/resources.ts, the handlers, the ASL and the rules; seeded with the demo catalog.
  * 2. The orders API (api/server.ts) as its own process on PORT (default 3000), configured only through the
@@ -16,8 +16,8 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoStores } from '../core/store/dynamo-stores';
-import { startLocalCloud, type LocalCloudContext, type RunningLocalCloud } from '../local/cloud';
-import { demoCatalog } from '../local/dynamodb/demo-catalog';
+import { startLocalCloud, type LocalCloudContext, type RunningLocalCloud } from './local-platform/cloud';
+import { demoCatalog } from './local-platform/demo-catalog';
 
 const ROOT = resolve(__dirname, '..');
 const say = (line = '') => process.stdout.write(`${line}\n`);

@@ -11,7 +11,7 @@ import { createDynamoStores } from '../../core/store/dynamo-stores';
 import { loadConfig } from '../config';
 import { loadAuthSettings } from '../middleware/auth';
 import { startApiServer, type RunningApi } from '../server';
-import { startLocalCloud, type RunningLocalCloud } from '../../local/cloud';
+import { startLocalCloud, type RunningLocalCloud } from '../../scripts/local-platform/cloud';
 
 jest.setTimeout(120000);
 

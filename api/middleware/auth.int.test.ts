@@ -4,10 +4,12 @@ import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
 import fc from 'fast-check';
 import Koa from 'koa';
 import type { Server } from 'node:http';
-import { decodeJwt, generateSigningKey, signJwt } from '../../local/cognito/jwt';
-import { startTestCognito, type TestCognito } from '../../local/cognito/test-tokens';
+import { decodeJwt, generateSigningKey, signJwt } from '@order-platform/local-cloud/cognito';
+import { startTestCognito, type TestCognito } from '../../scripts/local-platform/test-cognito';
+import { AuthConfigInvalidError, loadAuthSettings, type AuthSettings } from '../config';
+import { clientConfigRouter } from '../routes/client-config';
 import type { AppState } from '../types';
-import { authenticate, AuthConfigInvalidError, clientConfigRoute, createTokenVerifier, loadAuthSettings, requireCaller, type AuthSettings } from './auth';
+import { authenticate, createTokenVerifier, requireCaller } from './auth';
 import { errorHandler } from './error-handler';
 import { requestContext } from './request-context';
 
@@ -17,8 +19,8 @@ const startEchoApp = async (settings: AuthSettings): Promise<{ url: string; stop
   app.silent = true;
   app.use(errorHandler());
   app.use(requestContext(new Logger({ logLevel: 'SILENT' })));
-  app.use(clientConfigRoute(settings));
   app.use(authenticate(createTokenVerifier(settings)));
+  app.use(clientConfigRouter({ auth: settings }).routes());
   app.use(async (ctx) => {
     if (ctx.path.toLowerCase().startsWith('/api/')) ctx.body = requireCaller(ctx);
     else if (ctx.path === '/health') ctx.body = { status: 'ok' };

@@ -6,7 +6,7 @@
  * The customer is the token's `sub`; the Cognito group `admin` is the admin. Nothing in a request body or another
  * header names the caller.
  *
- * Which Cognito is trusted follows the SDK's own endpoint configuration, read once by `loadAuthSettings`:
+ * Which Cognito is trusted follows the SDK's own endpoint configuration, read once by `loadAuthSettings` (api/config.ts):
  *  - no endpoint override (AWS): `CognitoJwtVerifier` for the real user pool, issuer
  *    `https://cognito-idp.<region>.amazonaws.com/<pool>` and AWS's JWKS, so a token signed by a local key never passes;
  *  - `AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER` or `AWS_ENDPOINT_URL` set (the local cloud): issuer
@@ -19,26 +19,16 @@ import type { Fetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache, type JwksCache } from 'aws-jwt-verify/jwk';
 import type { Middleware, ParameterizedContext } from 'koa';
 import { CUSTOMER_ID_PATTERN } from '../../core/domain/ids';
+import { awsCognitoEndpoint, userPoolRegion } from '../config';
+import type { AuthSettings } from '../config';
 import { ApiError } from '../errors';
 import type { AppState, Caller } from '../types';
 
 export const ADMIN_GROUP = 'admin';
 /** A `sub` the table's keys can hold: never contains '#', their separator. Cognito's subs are UUIDs. */
 export const CUSTOMER_ID = CUSTOMER_ID_PATTERN;
-const USER_POOL_ID = /^(?<region>(?:eusc-[a-z]{2}|[a-z]{2})-(?:gov-)?[a-z]+-\d)_[a-zA-Z0-9]+$/;
 /** Paths outside /api that stay public: liveness, the API description and what the dashboard needs to sign in. */
 const PUBLIC_PATHS = new Set(['/health', '/openapi.json', '/config.json']);
-
-export type TokenUse = 'id' | 'access';
-
-export interface AuthSettings {
-  readonly userPoolId: string;
-  readonly userPoolClientId: string;
-  /** The Cognito API endpoint without a trailing slash; the issuer is `<cognitoEndpoint>/<userPoolId>`. */
-  readonly cognitoEndpoint: string;
-  /** The dashboard sends ID tokens; `access` for clients that send access tokens. */
-  readonly tokenUse: TokenUse;
-}
 
 /** What GET /config.json tells the dashboard. */
 export interface ClientAuthConfig {
@@ -47,56 +37,6 @@ export interface ClientAuthConfig {
   readonly userPoolClientId: string;
   readonly cognitoEndpoint: string;
 }
-
-export class AuthConfigInvalidError extends Error {
-  constructor(
-    readonly key: string,
-    message: string,
-  ) {
-    super(`environment variable ${key}: ${message}`);
-    this.name = 'AuthConfigInvalidError';
-  }
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-/** The region of a user pool, from its id (`eu-west-1_AbC123` -> `eu-west-1`). */
-export const userPoolRegion = (userPoolId: string): string => {
-  const region = USER_POOL_ID.exec(userPoolId)?.groups?.region;
-  if (region === undefined) throw new AuthConfigInvalidError('USER_POOL_ID', `${JSON.stringify(userPoolId)} is not a user pool id (<region>_<id>)`);
-  return region;
-};
-
-/** Cognito's public endpoint in a region: what the SDK uses when no endpoint is configured. */
-export const awsCognitoEndpoint = (region: string): string => `https://cognito-idp.${region}.amazonaws.com`;
-
-const endpointFrom = (env: Env, key: string): string | undefined => {
-  const raw = env[key]?.trim();
-  if (raw === undefined || raw === '') return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new AuthConfigInvalidError(key, `${JSON.stringify(raw)} is not a URL`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new AuthConfigInvalidError(key, 'expected an http or https URL');
-  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
-};
-
-/** Reads USER_POOL_ID, USER_POOL_CLIENT_ID, AUTH_TOKEN_USE and the SDK's Cognito endpoint settings; throws naming the key. */
-export const loadAuthSettings = (env: Env = process.env): Readonly<AuthSettings> => {
-  const required = (key: string): string => {
-    const value = env[key]?.trim();
-    if (value === undefined || value === '') throw new AuthConfigInvalidError(key, 'missing; the API verifies Cognito tokens of this user pool');
-    return value;
-  };
-  const userPoolId = required('USER_POOL_ID');
-  const region = userPoolRegion(userPoolId);
-  const tokenUse = env.AUTH_TOKEN_USE?.trim() || 'id';
-  if (tokenUse !== 'id' && tokenUse !== 'access') throw new AuthConfigInvalidError('AUTH_TOKEN_USE', 'expected id or access');
-  const cognitoEndpoint = endpointFrom(env, 'AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER') ?? endpointFrom(env, 'AWS_ENDPOINT_URL') ?? awsCognitoEndpoint(region);
-  return Object.freeze({ userPoolId, userPoolClientId: required('USER_POOL_CLIENT_ID'), cognitoEndpoint, tokenUse });
-};
 
 export const clientAuthConfig = (settings: AuthSettings): ClientAuthConfig => ({
   region: userPoolRegion(settings.userPoolId),
@@ -210,18 +150,6 @@ export const authenticate =
     await next();
   };
 
-/** GET /config.json: what the dashboard needs to sign in through the same Cognito API. */
-export const clientConfigRoute =
-  (settings: AuthSettings): Middleware<AppState> =>
-  async (ctx, next) => {
-    if (ctx.method !== 'GET' || ctx.path !== '/config.json') {
-      await next();
-      return;
-    }
-    ctx.set('Cache-Control', 'no-cache');
-    ctx.body = clientAuthConfig(settings);
-  };
-
 export const requireCaller = (ctx: ParameterizedContext<AppState>): Caller => {
   if (ctx.state.caller === undefined) throw unauthorised(ctx, 'UNAUTHENTICATED', 'sign in: send a Cognito token as "Authorization: Bearer <token>"');
   return ctx.state.caller;
@@ -232,3 +160,8 @@ export const requireAdmin = (ctx: ParameterizedContext<AppState>): Caller => {
   if (!caller.isAdmin) throw new ApiError(403, 'FORBIDDEN', 'this needs a member of the admin group');
   return caller;
 };
+
+// The settings live in api/config.ts, the API's one reader of its environment; re-exported for the callers that
+// import them from here (end-to-end tests outside api/).
+export { loadAuthSettings } from '../config';
+export type { AuthSettings } from '../config';

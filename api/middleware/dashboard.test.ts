@@ -34,6 +34,24 @@ describe('serveDashboard', () => {
     }
   });
 
+  it('answers the index for the dashboard page /webhooks, reloaded or deep-linked, though partner ingestion lives under /webhooks/ingest', async () => {
+    for (const path of ['/webhooks', '/webhooks/', '/Webhooks']) {
+      // act
+      const answer = await fetch(`${base}${path}`);
+      // assess
+      expect([path, answer.status, await answer.text()]).toEqual([path, 200, '<html>dashboard</html>']);
+    }
+  });
+
+  it('leaves every path under /webhooks/ingest to the API', async () => {
+    for (const path of ['/webhooks/ingest', '/webhooks/ingest/', '/webhooks/ingest/acme', '/WEBHOOKS/INGEST/acme']) {
+      // act
+      const answer = await fetch(`${base}${path}`);
+      // assess
+      expect([path, answer.status, await answer.text()]).toEqual([path, 404, expect.stringContaining('NOT_FOUND')]);
+    }
+  });
+
   it('serves built assets with a long cache lifetime', async () => {
     const answer = await fetch(`${base}/assets/app.js`);
 

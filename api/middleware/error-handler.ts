@@ -1,23 +1,34 @@
 /**
  * The one error middleware, first in the chain: every failure becomes `{"error":{"code","message","details"}}`.
- * Domain errors map to 4xx; anything unknown is a 500 whose message is not exposed. It also writes the access log
- * line, since only here is the final status known.
+ * It maps by class, not by a list: any PlatformError (core/errors.ts) with an HTTP status answers that status, its
+ * code, its public message and details; one without a status, or anything unknown, is a 500 whose message is not
+ * exposed. It also writes the access log line, since only here is the final status known.
  */
 import type { Middleware } from 'koa';
-import { OrderValidationError } from '../../core/domain/order';
-import { IdempotencyKeyConflictError, OrderNotFoundError, PaginationCursorInvalidError } from '../../core/orders/errors';
+import { PlatformError } from '../../core/errors';
+import type { ErrorDetail } from '../../core/errors';
 import { ApiError } from '../errors';
 import type { AppState } from '../types';
 
-const toApiError = (error: unknown): ApiError | undefined => {
-  if (error instanceof ApiError) return error;
-  if (error instanceof OrderValidationError) return new ApiError(400, 'VALIDATION_FAILED', 'the order is invalid', error.violations);
-  if (error instanceof IdempotencyKeyConflictError) return new ApiError(422, 'IDEMPOTENCY_KEY_REUSED', error.message);
-  if (error instanceof PaginationCursorInvalidError) return new ApiError(400, 'INVALID_CURSOR', error.message);
-  if (error instanceof OrderNotFoundError) return new ApiError(404, 'NOT_FOUND', error.message);
-  if (error instanceof URIError) return new ApiError(400, 'MALFORMED_URL', 'the URL is not validly percent-encoded');
+interface Answer {
+  readonly status: number;
+  readonly code: string;
+  readonly message: string;
+  readonly details?: readonly ErrorDetail[];
+}
+
+const INTERNAL: Answer = { status: 500, code: 'INTERNAL', message: 'internal error' };
+
+/** The answer an error carries, or undefined when it carries none (then it is a 500 and logged). */
+export const answerOf = (error: unknown): Answer | undefined => {
+  if (error instanceof PlatformError) {
+    if (error.httpStatus === undefined) return undefined;
+    return { status: error.httpStatus, code: error.code, message: error.publicMessage, ...(error.details === undefined ? {} : { details: error.details }) };
+  }
+  // Errors of Node and Koa, which are not ours to subclass: a bad percent-encoding and koa's 4xx HttpErrors.
+  if (error instanceof URIError) return { status: 400, code: 'MALFORMED_URL', message: 'the URL is not validly percent-encoded' };
   const status = (error as { status?: unknown } | null)?.status;
-  if (typeof status === 'number' && status >= 400 && status < 500) return new ApiError(status, 'BAD_REQUEST', (error as Error).message);
+  if (typeof status === 'number' && status >= 400 && status < 500) return { status, code: 'BAD_REQUEST', message: (error as Error).message };
   return undefined;
 };
 
@@ -31,11 +42,11 @@ export const errorHandler = (): Middleware<AppState> => async (ctx, next) => {
       if (ctx.status === 501) throw new ApiError(501, 'NOT_IMPLEMENTED', `${ctx.method} is not implemented`);
     }
   } catch (error) {
-    const known = toApiError(error);
-    const apiError = known ?? new ApiError(500, 'INTERNAL', 'internal error', undefined, { cause: error });
+    const known = answerOf(error);
     if (known === undefined) ctx.state.logger?.error('request failed', error as Error);
-    ctx.status = apiError.status;
-    ctx.body = { error: { code: apiError.code, message: apiError.message, ...(apiError.details === undefined ? {} : { details: apiError.details }) } };
+    const answer = known ?? INTERNAL;
+    ctx.status = answer.status;
+    ctx.body = { error: { code: answer.code, message: answer.message, ...(answer.details === undefined ? {} : { details: answer.details }) } };
   } finally {
     ctx.state.logger?.info('request', { method: ctx.method, path: ctx.path, status: ctx.status, durationMs: Math.round((performance.now() - started) * 10) / 10 });
   }

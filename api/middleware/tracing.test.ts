@@ -2,8 +2,8 @@ import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge
 import Router from '@koa/router';
 import Koa from 'koa';
 import { connect, type AddressInfo } from 'node:net';
-import { startDaemonCollector, type RunningDaemonCollector } from '../../local/xray/daemon-collector';
-import { TraceStore } from '../../local/xray/trace-store';
+import { startDaemonCollector, type RunningDaemonCollector } from '@order-platform/local-cloud/xray';
+import { TraceStore } from '@order-platform/local-cloud/xray';
 import type { AppState } from '../types';
 import { traceAwsClients, tracing } from './tracing';
 

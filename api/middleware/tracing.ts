@@ -9,6 +9,7 @@
 import AWSXRay from 'aws-xray-sdk-core';
 import type { Middleware } from 'koa';
 import { ORDER_ID_PATTERN } from '../../core/domain/ids';
+import { answerOf } from './error-handler';
 import type { AppState } from '../types';
 
 /** The trace header of the current (sub)segment, for a hop the SDK does not propagate itself; undefined outside a trace. */
@@ -105,8 +106,8 @@ export const tracing = (serviceName: string): Middleware<AppState> => async (ctx
       await next();
       status = ctx.status;
     } catch (error) {
-      const exposed = error as { status?: unknown; statusCode?: unknown };
-      status = typeof exposed.status === 'number' ? exposed.status : typeof exposed.statusCode === 'number' ? exposed.statusCode : 500;
+      // The status the error middleware will answer: the same mapping, by the error's class.
+      status = answerOf(error)?.status ?? 500;
       if (status >= 500) segment.addError(error instanceof Error ? error : String(error));
       throw error;
     } finally {

@@ -17,12 +17,12 @@ import { createDeliverWebhookHandler } from '../../lambdas/processors/deliver-we
 import { createSendEmailHandler } from '../../lambdas/processors/send-email';
 import { idempotencyPersistence } from '../../lambdas/shared/powertools';
 import type { LambdaContext } from '../../lambdas/shared/lambda-context';
-import { startEdge } from '../../local/edge/server';
-import type { RunningEdge } from '../../local/edge/server';
-import { LocalSes } from '../../local/ses/local-ses';
-import { localCredentials } from '../../local/dynamodb/test-harness';
-import { startApiHarness } from '../test-support';
-import type { ApiHarness } from '../test-support';
+import { startEdge } from '@order-platform/local-cloud/edge';
+import type { RunningEdge } from '@order-platform/local-cloud/edge';
+import { LocalSes } from '@order-platform/local-cloud/ses';
+import { localCredentials } from '@order-platform/local-cloud/dynamodb';
+import { startApiHarness } from '../test-support/api-harness';
+import type { ApiHarness } from '../test-support/api-harness';
 
 jest.setTimeout(60_000);
 

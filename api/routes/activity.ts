@@ -2,7 +2,7 @@
  * GET /api/orders/:id/activity (owner or admin, else 404): the emails and webhook delivery attempts the order
  * caused, as the processors recorded them (core/store/order-activity-store.ts), oldest first.
  */
-import type Router from '@koa/router';
+import Router from '@koa/router';
 import { z } from 'zod';
 import { OrderIdSchema } from '../../core/domain/ids';
 import type { OrderRepository } from '../../core/orders/ports';
@@ -10,6 +10,8 @@ import type { DynamoOrderActivityStore } from '../../core/store/order-activity-s
 import { ApiError } from '../errors';
 import { requireCaller } from '../middleware/auth';
 import type { AppState } from '../types';
+import { errorAnswer, IdParams, on } from './route-doc';
+import type { RouteDoc } from './route-doc';
 
 
 export const OrderActivityResponseSchema = z.object({
@@ -28,13 +30,24 @@ export const OrderActivityResponseSchema = z.object({
 });
 export type OrderActivityResponse = z.infer<typeof OrderActivityResponseSchema>;
 
-export interface ActivityRoutesDeps {
+export const ACTIVITY_ROUTES = {
+  get: {
+    method: 'get',
+    path: '/api/orders/:id/activity',
+    summary: 'The emails and webhook delivery attempts the order caused, oldest first (owner or admin)',
+    params: IdParams,
+    responses: { 200: { description: 'the activity', body: OrderActivityResponseSchema }, 404: errorAnswer('no such order for this caller') },
+  },
+} as const satisfies Record<string, RouteDoc>;
+
+export interface ActivityRouterDeps {
   readonly store: Pick<OrderRepository, 'getOrder'>;
   readonly activity: Pick<DynamoOrderActivityStore, 'getActivity'>;
 }
 
-export const registerActivityRoutes = (router: Router<AppState>, deps: ActivityRoutesDeps): void => {
-  router.get('/api/orders/:id/activity', async (ctx) => {
+export const activityRouter = (deps: ActivityRouterDeps): Router<AppState> => {
+  const router = new Router<AppState>();
+  on(router, ACTIVITY_ROUTES.get, async (ctx) => {
     const caller = requireCaller(ctx);
     const orderId = OrderIdSchema.safeParse(ctx.params.id);
     const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
@@ -54,4 +67,5 @@ export const registerActivityRoutes = (router: Router<AppState>, deps: ActivityR
     };
     ctx.body = body;
   });
+  return router;
 };

@@ -1,19 +1,24 @@
 /**
- * Dead-letter queues for the admin: GET /api/admin/dlqs (depth, in flight, a few sample messages per DLQ) and
+ * /api/admin/dlqs: dead-letter queues for the admin: GET /api/admin/dlqs (depth, in flight, a few sample messages per DLQ) and
  * POST /api/admin/dlqs/:name/redrive (StartMessageMoveTask back to each message's source queue). Only the
  * platform's own DLQs, by their logical name from core/platform/resources.ts (`webhook-deliveries-dlq`).
  */
-import { GetQueueAttributesCommand, GetQueueUrlCommand, QueueDoesNotExist, ReceiveMessageCommand, SQSClient, SQSServiceException, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
-import type Router from '@koa/router';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, QueueDoesNotExist, ReceiveMessageCommand, SQSServiceException, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import Router from '@koa/router';
+import { z } from 'zod';
+import { PlatformError } from '../../core/errors';
+import type { PlatformErrorOptions } from '../../core/errors';
 import { deadLetterQueueName, failureQueues, physicalName, queues } from '../../core/platform/resources';
-import { ApiError } from '../errors';
 import { requireAdmin } from '../middleware/auth';
 import type { AppState } from '../types';
+import { errorAnswer, on } from './route-doc';
+import type { RouteDoc } from './route-doc';
 
 /** Every dead-letter queue of the platform, by logical name. */
 export const DEAD_LETTER_QUEUES: readonly string[] = [...queues.map((queue) => deadLetterQueueName(queue.name)), ...failureQueues.map((queue) => queue.name)];
 
-export interface DlqRoutesDeps {
+export interface DlqsRouterDeps {
   readonly sqs: SQSClient;
   /** The stage prefix of physical names (`local`, `orders-dev`): physicalName(prefix, logical). */
   readonly resourcePrefix: string;
@@ -32,22 +37,61 @@ export interface DlqSummary {
 /** The stage prefix from the table's physical name (`<prefix>-orders`), so the API needs no extra setting. */
 export const resourcePrefixFromTableName = (tableName: string): string => tableName.replace(/-orders$/, '');
 
-export class DeadLetterQueueUnknownError extends Error {
+/** The base of the dead-letter-queue area (the admin routes and scripts/redrive.ts). */
+export abstract class DeadLetterQueueError extends PlatformError {
+  protected constructor(message: string, options: PlatformErrorOptions) {
+    super(message, options);
+  }
+}
+
+export class DeadLetterQueueUnknownError extends DeadLetterQueueError {
   constructor(
     readonly queue: string,
     message: string,
   ) {
-    super(message);
+    super(message, { code: 'NOT_FOUND', httpStatus: 404 });
     this.name = 'DeadLetterQueueUnknownError';
   }
 }
 
-export class RedriveRefusedError extends Error {
+/** SQS refused the message move (one already running, or the queue is not a DLQ). */
+export class RedriveRefusedError extends DeadLetterQueueError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, { code: 'REDRIVE_REFUSED', httpStatus: 409, cause: options?.cause });
     this.name = 'RedriveRefusedError';
   }
 }
+
+const DlqSummarySchema = z.object({
+  name: z.string(),
+  queueName: z.string(),
+  depth: z.number().int(),
+  inFlight: z.number().int(),
+  samples: z.array(z.object({ messageId: z.string(), body: z.string(), receiveCount: z.number().int().optional(), sentAt: z.string().optional(), sourceArn: z.string().optional() })),
+});
+
+export const DLQS_ROUTES = {
+  list: {
+    method: 'get',
+    path: '/api/admin/dlqs',
+    summary: 'Dead-letter queues: depth, in flight, sample messages (admin)',
+    admin: true,
+    responses: { 200: { description: 'the DLQs', body: z.object({ items: z.array(DlqSummarySchema) }) }, 403: errorAnswer('not the admin') },
+  },
+  redrive: {
+    method: 'post',
+    path: '/api/admin/dlqs/:name/redrive',
+    summary: "Move a DLQ's messages back to their source queue (StartMessageMoveTask; admin)",
+    admin: true,
+    params: z.object({ name: z.string() }),
+    responses: {
+      202: { description: 'move task started', body: z.object({ name: z.string(), queueName: z.string(), taskHandle: z.string() }) },
+      403: errorAnswer('not the admin'),
+      404: errorAnswer('no such DLQ'),
+      409: errorAnswer('a move task is already running'),
+    },
+  },
+} as const satisfies Record<string, RouteDoc>;
 
 /** A DLQ by logical name (`webhook-deliveries-dlq`; the source queue's name `webhook-deliveries` is accepted too). */
 export const locateDeadLetterQueue = async (sqs: SQSClient, resourcePrefix: string, name: string): Promise<{ name: string; url: string; arn: string; queueName: string }> => {
@@ -74,15 +118,9 @@ export const startRedrive = async (sqs: SQSClient, dlqArn: string): Promise<stri
   }
 };
 
-export const registerDlqRoutes = (router: Router<AppState>, deps: DlqRoutesDeps): void => {
-  const locate = async (name: string) => {
-    try {
-      return await locateDeadLetterQueue(deps.sqs, deps.resourcePrefix, name);
-    } catch (error) {
-      if (error instanceof DeadLetterQueueUnknownError) throw new ApiError(404, 'NOT_FOUND', error.message, undefined, { cause: error });
-      throw error;
-    }
-  };
+export const dlqsRouter = (deps: DlqsRouterDeps): Router<AppState> => {
+  const router = new Router<AppState>();
+  const locate = (name: string) => locateDeadLetterQueue(deps.sqs, deps.resourcePrefix, name);
 
   const summary = async (logical: string): Promise<DlqSummary> => {
     const { url, queueName } = await locate(logical);
@@ -108,21 +146,18 @@ export const registerDlqRoutes = (router: Router<AppState>, deps: DlqRoutesDeps)
     };
   };
 
-  router.get('/api/admin/dlqs', async (ctx) => {
+  on(router, DLQS_ROUTES.list, async (ctx) => {
     requireAdmin(ctx);
     ctx.body = { items: await Promise.all(DEAD_LETTER_QUEUES.map(summary)) };
   });
 
-  router.post('/api/admin/dlqs/:name/redrive', async (ctx) => {
+  on(router, DLQS_ROUTES.redrive, async (ctx) => {
     requireAdmin(ctx);
     const { arn, queueName, name } = await locate(ctx.params.name);
-    try {
-      const taskHandle = await startRedrive(deps.sqs, arn);
-      ctx.status = 202;
-      ctx.body = { name, queueName, taskHandle };
-    } catch (error) {
-      if (error instanceof RedriveRefusedError) throw new ApiError(409, 'REDRIVE_REFUSED', error.message, undefined, { cause: error });
-      throw error;
-    }
+    const taskHandle = await startRedrive(deps.sqs, arn);
+    ctx.status = 202;
+    ctx.body = { name, queueName, taskHandle };
   });
+
+  return router;
 };

@@ -2,27 +2,38 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createApp } from '../app';
-import type { AppDeps } from '../app';
-import { LocalControlPlaneUrlInvalidError, localControlPlaneFromEnv } from './client-config';
+import { createAwsClients } from '../aws-clients';
+import { loadConfig, LocalControlPlaneUrlInvalidError, localControlPlaneFromEnv } from '../config';
 
-const auth = { userPoolId: 'us-east-1_localdemo', userPoolClientId: 'client', cognitoEndpoint: 'http://127.0.0.1:4566', tokenUse: 'id' as const };
+const env = { TABLE_NAME: 'local-orders', EVENT_BUS_NAME: 'local-orders', USER_POOL_ID: 'us-east-1_localdemo', USER_POOL_CLIENT_ID: 'client', AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' };
 
-/** The app with only what /config.json reads; the store and publisher are never reached on this path. */
-const serve = async (extra: Partial<AppDeps>): Promise<{ url: string; close: () => Promise<void> }> => {
-  const app = createApp({ stores: {} as AppDeps['stores'], publisher: { publish: async () => undefined }, logger: new Logger({ logLevel: 'SILENT' }), auth, tokenVerifier: { verify: async () => ({}) }, ...extra });
+/** The whole app, as the server composes it; /config.json reaches no AWS client. */
+const serve = async (extra: Record<string, string>): Promise<{ url: string; close: () => Promise<void> }> => {
+  const clients = createAwsClients({ dynamodb: { region: 'us-east-1' } });
+  const composed = createApp({ config: loadConfig({ ...env, ...extra }), clients, logger: new Logger({ logLevel: 'SILENT' }), tokenVerifier: { verify: async () => ({}) } });
   const server: Server = await new Promise((resolveListen) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolveListen(listening));
+    const listening = composed.app.listen(0, '127.0.0.1', () => resolveListen(listening));
   });
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => new Promise((resolveClose) => server.close(() => resolveClose())) };
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: () =>
+      new Promise((resolveClose) =>
+        server.close(() => {
+          composed.close();
+          clients.destroy();
+          resolveClose();
+        }),
+      ),
+  };
 };
 
 describe('localControlPlane in GET /config.json', () => {
   it('is present when the API was given the control plane URL', async () => {
-    const api = await serve({ localControlPlane: 'http://127.0.0.1:4566/_local' });
+    const api = await serve({ LOCAL_CONTROL_PLANE_URL: 'http://127.0.0.1:4566/_local/' });
     try {
       const body = await (await fetch(`${api.url}/config.json`)).json();
 
-      expect(body).toEqual({ region: 'us-east-1', userPoolId: auth.userPoolId, userPoolClientId: 'client', cognitoEndpoint: 'http://127.0.0.1:4566/', localControlPlane: 'http://127.0.0.1:4566/_local' });
+      expect(body).toEqual({ region: 'us-east-1', userPoolId: 'us-east-1_localdemo', userPoolClientId: 'client', cognitoEndpoint: 'http://127.0.0.1:4566/', localControlPlane: 'http://127.0.0.1:4566/_local' });
     } finally {
       await api.close();
     }

@@ -1,39 +1,57 @@
 /**
- * `localControlPlane` in GET /config.json: the local cloud's /_local base URL, so the dashboard can show its faults
- * panel. Only when the API's environment names it (LOCAL_CONTROL_PLANE_URL, set by scripts/start.ts); in AWS the
- * key is absent and the dashboard hides the panel.
+ * GET /config.json, built in one place: where the dashboard signs in (the same Cognito API the API trusts) and, when
+ * the API runs on the local cloud, `localControlPlane` (its /_local base URL) so the dashboard can show its faults
+ * panel. In AWS the key is absent and the dashboard hides the panel. Public.
  */
-import type { Middleware } from 'koa';
-import type { Env } from '../../core/config/env';
+import Router from '@koa/router';
+import { z } from 'zod';
+import { userPoolRegion } from '../config';
+import type { AuthSettings } from '../config';
 import type { AppState } from '../types';
+import { on } from './route-doc';
+import type { RouteDoc } from './route-doc';
 
-export class LocalControlPlaneUrlInvalidError extends Error {
-  constructor(value: string, options?: { cause?: unknown }) {
-    super(`environment variable LOCAL_CONTROL_PLANE_URL: ${JSON.stringify(value)} is not an http(s) URL`, options);
-    this.name = 'LocalControlPlaneUrlInvalidError';
-  }
+export const ClientConfigSchema = z.object({
+  region: z.string(),
+  userPoolId: z.string(),
+  userPoolClientId: z.string(),
+  /** With a trailing slash, as the Cognito client libraries expect an endpoint. */
+  cognitoEndpoint: z.string(),
+  localControlPlane: z.string().optional(),
+});
+export type ClientConfig = z.infer<typeof ClientConfigSchema>;
+
+export interface ClientConfigRouterDeps {
+  readonly auth: AuthSettings;
+  /** The local cloud's /_local base URL (LOCAL_CONTROL_PLANE_URL); absent in AWS. */
+  readonly localControlPlane?: string;
 }
 
-/** LOCAL_CONTROL_PLANE_URL without a trailing slash, or undefined when unset or empty; throws when it is not an http(s) URL. */
-export const localControlPlaneFromEnv = (env: Env): string | undefined => {
-  const raw = env.LOCAL_CONTROL_PLANE_URL?.trim();
-  if (raw === undefined || raw === '') return undefined;
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch (cause) {
-    throw new LocalControlPlaneUrlInvalidError(raw, { cause });
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new LocalControlPlaneUrlInvalidError(raw);
-  return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
-};
+export const CLIENT_CONFIG_ROUTES = {
+  get: {
+    method: 'get',
+    path: '/config.json',
+    summary: 'Where the dashboard signs in: {region, userPoolId, userPoolClientId, cognitoEndpoint}, and localControlPlane on the local cloud',
+    public: true,
+    responses: { 200: { description: 'the Cognito settings', body: ClientConfigSchema } },
+  },
+} as const satisfies Record<string, RouteDoc>;
 
-/** Adds `localControlPlane` to the /config.json answer of the middleware after it; passes everything else through. */
-export const withLocalControlPlane =
-  (localControlPlane: string): Middleware<AppState> =>
-  async (ctx, next) => {
-    await next();
-    if (ctx.method !== 'GET' || ctx.path !== '/config.json' || ctx.status !== 200) return;
-    const body: unknown = ctx.body;
-    if (typeof body === 'object' && body !== null && !Array.isArray(body)) ctx.body = { ...body, localControlPlane };
-  };
+/** What /config.json answers for these settings. */
+export const clientConfig = (deps: ClientConfigRouterDeps): ClientConfig => ({
+  region: userPoolRegion(deps.auth.userPoolId),
+  userPoolId: deps.auth.userPoolId,
+  userPoolClientId: deps.auth.userPoolClientId,
+  cognitoEndpoint: `${deps.auth.cognitoEndpoint}/`,
+  ...(deps.localControlPlane === undefined ? {} : { localControlPlane: deps.localControlPlane }),
+});
+
+export const clientConfigRouter = (deps: ClientConfigRouterDeps): Router<AppState> => {
+  const router = new Router<AppState>();
+  const body = clientConfig(deps);
+  on(router, CLIENT_CONFIG_ROUTES.get, (ctx) => {
+    ctx.set('Cache-Control', 'no-cache');
+    ctx.body = body;
+  });
+  return router;
+};

@@ -1,23 +1,41 @@
-/** GET /api/orders/:id/receipt -> {url, expiresAt}: a short-lived presigned GET of receipts/{orderId}.pdf. */
-import { GetObjectCommand, HeadObjectCommand, NotFound, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
+/** GET /api/orders/:id/receipt -> {url, expiresAt}: a short-lived presigned GET of receipts/{orderId}.pdf (owner or admin). */
+import { GetObjectCommand, HeadObjectCommand, NotFound, S3ServiceException } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type Router from '@koa/router';
+import Router from '@koa/router';
+import { z } from 'zod';
 import { OrderIdSchema } from '../../core/domain/ids';
-import { receiptKey } from '../../core/receipts/receipt-pdf';
 import type { OrderRepository } from '../../core/orders/ports';
-import { ApiError } from '../errors';
+import { receiptKey } from '../../core/receipts/receipt-pdf';
+import { ApiError, ApiNotConfiguredError } from '../errors';
 import { requireCaller } from '../middleware/auth';
 import type { AppState } from '../types';
+import { errorAnswer, IdParams, on } from './route-doc';
+import type { RouteDoc } from './route-doc';
 
-export interface ReceiptRoutesDeps {
+export interface ReceiptsRouterDeps {
   readonly store: Pick<OrderRepository, 'getOrder'>;
   readonly s3: S3Client;
-  readonly bucket: string;
+  /** RECEIPTS_BUCKET; undefined when the API was started without it (the route answers 503). */
+  readonly bucket: string | undefined;
   readonly now: () => Date;
   /** Lifetime of the presigned URL. */
   readonly urlTtlSeconds?: number;
 }
 
+export const RECEIPTS_ROUTES = {
+  get: {
+    method: 'get',
+    path: '/api/orders/:id/receipt',
+    summary: 'A short-lived presigned URL of the PDF receipt (owner or admin)',
+    params: IdParams,
+    responses: {
+      200: { description: 'the URL', body: z.object({ url: z.string(), expiresAt: z.string() }) },
+      404: errorAnswer('no such order, or no receipt yet'),
+      503: errorAnswer('the API was started without RECEIPTS_BUCKET'),
+    },
+  },
+} as const satisfies Record<string, RouteDoc>;
 
 const exists = async (s3: S3Client, bucket: string, key: string): Promise<boolean> => {
   try {
@@ -29,18 +47,22 @@ const exists = async (s3: S3Client, bucket: string, key: string): Promise<boolea
   }
 };
 
-export const registerReceiptRoutes = (router: Router<AppState>, deps: ReceiptRoutesDeps): void => {
+export const receiptsRouter = (deps: ReceiptsRouterDeps): Router<AppState> => {
+  const router = new Router<AppState>();
   const ttl = deps.urlTtlSeconds ?? 300;
-  router.get('/api/orders/:id/receipt', async (ctx) => {
+  on(router, RECEIPTS_ROUTES.get, async (ctx) => {
     const caller = requireCaller(ctx);
+    const bucket = deps.bucket;
+    if (bucket === undefined) throw new ApiNotConfiguredError('RECEIPTS_BUCKET');
     const orderId = OrderIdSchema.safeParse(ctx.params.id);
     const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
     if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin)) throw new ApiError(404, 'NOT_FOUND', 'no such order');
     const key = receiptKey(order.orderId);
-    if (!(await exists(deps.s3, deps.bucket, key))) throw new ApiError(404, 'RECEIPT_NOT_READY', 'the receipt does not exist (yet): it is made once the order is confirmed');
+    if (!(await exists(deps.s3, bucket, key))) throw new ApiError(404, 'RECEIPT_NOT_READY', 'the receipt does not exist (yet): it is made once the order is confirmed');
     const signedAt = deps.now();
-    const url = await getSignedUrl(deps.s3, new GetObjectCommand({ Bucket: deps.bucket, Key: key, ResponseContentType: 'application/pdf' }), { expiresIn: ttl, signingDate: signedAt });
+    const url = await getSignedUrl(deps.s3, new GetObjectCommand({ Bucket: bucket, Key: key, ResponseContentType: 'application/pdf' }), { expiresIn: ttl, signingDate: signedAt });
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { url, expiresAt: new Date(signedAt.getTime() + ttl * 1000).toISOString() };
   });
+  return router;
 };

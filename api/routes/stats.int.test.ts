@@ -4,8 +4,8 @@
  */
 import { ulid } from 'ulid';
 import type { OrderStatus } from '../../core/domain/order-status';
-import { startApiHarness } from '../test-support';
-import type { ApiHarness } from '../test-support';
+import { startApiHarness } from '../test-support/api-harness';
+import type { ApiHarness } from '../test-support/api-harness';
 
 jest.setTimeout(60_000);
 

@@ -7,15 +7,15 @@
  * GSI2 by creation time, from `COMPLETION_LOOKBACK_MS` before the window: an order that took longer than that to
  * finish is not counted (the saga's own timeout is far shorter).
  */
-import type Router from '@koa/router';
+import Router from '@koa/router';
 import { z } from 'zod';
 import type { Order } from '../../core/domain/order';
 import type { OrderStatus } from '../../core/domain/order-status';
-import { DashboardQueryLimitError } from '../../core/store/dashboard-queries';
 import type { DynamoDashboardQueries } from '../../core/store/dashboard-queries';
-import { ApiError } from '../errors';
 import { requireAdmin } from '../middleware/auth';
 import type { AppState } from '../types';
+import { errorAnswer, on } from './route-doc';
+import type { RouteDoc } from './route-doc';
 import { parseOr400 } from './validation';
 
 export const OUTCOMES = ['CONFIRMED', 'FAILED', 'NEEDS_ATTENTION'] as const satisfies readonly OrderStatus[];
@@ -93,26 +93,38 @@ export const computeStats = (completions: readonly Completion[], now: Date, minu
   };
 };
 
-export interface StatsRoutesDeps {
+export interface StatsRouterDeps {
   readonly queries: Pick<DynamoDashboardQueries, 'ordersInStatusCreatedBetween'>;
   readonly now: () => Date;
 }
 
-export const registerStatsRoutes = (router: Router<AppState>, deps: StatsRoutesDeps): void => {
-  router.get('/api/admin/stats', async (ctx) => {
+export const STATS_ROUTES = {
+  get: {
+    method: 'get',
+    path: '/api/admin/stats',
+    summary: 'Orders per minute by outcome (the minute each finished) and p50/p99 completion time (createdAt -> terminal timeline entry) over the last `minutes` (admin)',
+    admin: true,
+    query: StatsQuerySchema,
+    responses: {
+      200: { description: 'the statistics', body: StatsResponseSchema },
+      400: errorAnswer('invalid minutes'),
+      403: errorAnswer('not the admin'),
+      422: errorAnswer('too many orders in the window'),
+    },
+  },
+} as const satisfies Record<string, RouteDoc>;
+
+export const statsRouter = (deps: StatsRouterDeps): Router<AppState> => {
+  const router = new Router<AppState>();
+  on(router, STATS_ROUTES.get, async (ctx) => {
     requireAdmin(ctx);
     const { minutes } = parseOr400(StatsQuerySchema, ctx.query, 'query');
     const now = deps.now();
     const { fromMs } = statsWindow(now, minutes);
     const from = new Date(fromMs - COMPLETION_LOOKBACK_MS).toISOString();
     const to = now.toISOString();
-    let orders: Order[];
-    try {
-      orders = (await Promise.all(OUTCOMES.map((status) => deps.queries.ordersInStatusCreatedBetween(status, from, to, MAX_ORDERS_PER_OUTCOME)))).flat();
-    } catch (error) {
-      if (error instanceof DashboardQueryLimitError) throw new ApiError(422, 'WINDOW_TOO_LARGE', `${error.message}: ask for fewer minutes`, undefined, { cause: error });
-      throw error;
-    }
+    // DashboardQueryLimitError answers 422 WINDOW_TOO_LARGE by its class.
+    const orders: Order[] = (await Promise.all(OUTCOMES.map((status) => deps.queries.ordersInStatusCreatedBetween(status, from, to, MAX_ORDERS_PER_OUTCOME)))).flat();
     ctx.set('Cache-Control', 'no-store');
     ctx.body = computeStats(
       orders.map(completionOf).filter((completion): completion is Completion => completion !== undefined),
@@ -120,4 +132,5 @@ export const registerStatsRoutes = (router: Router<AppState>, deps: StatsRoutesD
       minutes,
     );
   });
+  return router;
 };

@@ -10,7 +10,8 @@
  * (GSI1, newest first) every `pollMs` for events recorded in the last `lookbackMs`, keeps the ids it has seen so a
  * late-recorded event is sent once, and fans out in memory. With no subscriber its interval is stopped.
  */
-import type Router from '@koa/router';
+import Router from '@koa/router';
+import { z } from 'zod';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { PassThrough } from 'node:stream';
 import type { Order } from '../../core/domain/order';
@@ -20,6 +21,8 @@ import type { OrderRepository } from '../../core/orders/ports';
 import { requireCaller } from '../middleware/auth';
 import type { AppState, Caller } from '../types';
 import { presentOrder } from './presenters';
+import { errorAnswer, on } from './route-doc';
+import type { RouteDoc } from './route-doc';
 
 export interface OrderFeedOptions {
   readonly queries: Pick<DynamoDashboardQueries, 'eventsAfter'>;
@@ -157,14 +160,26 @@ export class OrderFeed {
   }
 }
 
-export interface StreamRoutesDeps {
+export const STREAM_ROUTES = {
+  get: {
+    method: 'get',
+    path: '/api/stream',
+    summary:
+      "Server-sent events: `event: order` (an order as GET /api/orders/{id} answers it) when one of the caller's orders changes, `event: event` (an EventRecord) for the caller's bus events; the admin gets all. Heartbeat comments every 15 s. EventSource may pass the token as ?access_token= with Accept: text/event-stream.",
+    query: z.object({ access_token: z.string().optional() }),
+    responses: { 200: { description: 'the stream', contentType: 'text/event-stream', body: z.string() }, 401: errorAnswer('no or an invalid token') },
+  },
+} as const satisfies Record<string, RouteDoc>;
+
+export interface StreamRouterDeps {
   readonly feed: OrderFeed;
   /** The reconnection delay EventSource is told to use. */
   readonly retryMs?: number;
 }
 
-export const registerStreamRoutes = (router: Router<AppState>, deps: StreamRoutesDeps): void => {
-  router.get('/api/stream', (ctx) => {
+export const streamRouter = (deps: StreamRouterDeps): Router<AppState> => {
+  const router = new Router<AppState>();
+  on(router, STREAM_ROUTES.get, (ctx) => {
     const caller = requireCaller(ctx);
     const stream = new PassThrough();
     ctx.req.socket.setTimeout(0);
@@ -192,4 +207,5 @@ export const registerStreamRoutes = (router: Router<AppState>, deps: StreamRoute
     ctx.res.once('close', done);
     stream.once('error', done);
   });
+  return router;
 };

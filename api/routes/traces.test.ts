@@ -1,13 +1,14 @@
 import { XRayClient } from '@aws-sdk/client-xray';
-import Router from '@koa/router';
 import Koa from 'koa';
 import type { AddressInfo } from 'node:net';
-import { startEdge, type RunningEdge } from '../../local/edge/server';
-import { TraceStore } from '../../local/xray/trace-store';
-import { LocalXRay } from '../../local/xray/xray-api';
+import { startEdge, type RunningEdge } from '@order-platform/local-cloud/edge';
+import { TraceStore } from '@order-platform/local-cloud/xray';
+import { LocalXRay } from '@order-platform/local-cloud/xray';
+import { answerOf } from '../middleware/error-handler';
 import type { AppState } from '../types';
+import { ROUTE_DOCS } from '.';
 import { buildOpenApiDocument } from './openapi';
-import { registerTraceRoutes, tracesFilter } from './traces';
+import { tracesFilter, tracesRouter } from './traces';
 
 const ORDER = '01J00000000000000000000000';
 const TRACE = '1-65f00000-0123456789abcdef01234567';
@@ -28,8 +29,7 @@ describe('trace routes', () => {
     ]);
     edge = await startEdge({ services: [new LocalXRay(store)] });
     xray = new XRayClient({ endpoint: edge.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    const router = new Router<AppState>();
-    registerTraceRoutes(router, { xray, now: () => now, store: { getOrder: async (id) => (id === ORDER ? { customerId: 'alice', createdAt: new Date(at * 1000).toISOString() } : undefined) } });
+    const router = tracesRouter({ xray, now: () => now, store: { getOrder: async (id: string) => (id === ORDER ? { customerId: 'alice', createdAt: new Date(at * 1000).toISOString() } : undefined) } });
     const app = new Koa<AppState>();
     app.silent = true;
     app.use(async (ctx, next) => {
@@ -38,7 +38,7 @@ describe('trace routes', () => {
       try {
         await next();
       } catch (error) {
-        ctx.status = (error as { status?: number }).status ?? 500;
+        ctx.status = answerOf(error)?.status ?? 500;
         ctx.body = { code: (error as { code?: string }).code };
       }
     });
@@ -87,7 +87,7 @@ describe('trace routes', () => {
   });
 
   it('documents both routes in /openapi.json, with every waterfall row field the dashboard reads', () => {
-    const paths = buildOpenApiDocument().paths as unknown as Record<string, { get: { responses: Record<string, { content?: Record<string, { schema: { properties: { segments?: { items: { required: string[] } } } } }> }> } }>;
+    const paths = buildOpenApiDocument(ROUTE_DOCS).paths as unknown as Record<string, { get: { responses: Record<string, { content?: Record<string, { schema: { properties: { segments?: { items: { required: string[] } } } } }> }> } }>;
 
     const rows = paths['/api/orders/{id}/trace']?.get.responses['200']?.content?.['application/json']?.schema.properties.segments?.items.required;
 

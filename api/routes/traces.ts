@@ -7,14 +7,17 @@
  *                               ANDed), `fault`/`error`/`throttle`=true|false, `since`/`until` (ISO; default the last 6 h)
  */
 import { BatchGetTracesCommand, GetTraceSummariesCommand, type TraceSummary, type XRayClient } from '@aws-sdk/client-xray';
-import type Router from '@koa/router';
+import Router from '@koa/router';
+import { z } from 'zod';
 import { OrderIdSchema } from '../../core/domain/ids';
 import type { Order } from '../../core/domain/order';
 import { ApiError } from '../errors';
 import { requireAdmin, requireCaller } from '../middleware/auth';
 import type { AppState } from '../types';
+import { errorAnswer, IdParams, on } from './route-doc';
+import type { RouteDoc } from './route-doc';
 
-export interface TraceRoutesDeps {
+export interface TracesRouterDeps {
   readonly xray: XRayClient;
   readonly store: { getOrder(orderId: string): Promise<Pick<Order, 'customerId' | 'createdAt'> | undefined> };
   readonly now: () => Date;
@@ -152,8 +155,71 @@ export const tracesFilter = (query: Record<string, string | string[] | undefined
   return terms.join(' AND ');
 };
 
-export const registerTraceRoutes = (router: Router<AppState>, deps: TraceRoutesDeps): void => {
-  router.get('/api/orders/:id/trace', async (ctx) => {
+const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
+const TraceSegmentSchema = z.object({
+  traceId: z.string(),
+  id: z.string(),
+  parentId: nullable(z.string()),
+  name: z.string(),
+  origin: nullable(z.string()),
+  operation: nullable(z.string()),
+  kind: z.enum(['segment', 'subsegment']),
+  start: z.number().int().describe('epoch milliseconds'),
+  end: nullable(z.number().int()),
+  durationMs: nullable(z.number().int()),
+  inProgress: z.boolean(),
+  error: z.boolean(),
+  fault: z.boolean(),
+  throttle: z.boolean(),
+  httpStatus: nullable(z.number().int()),
+  annotations: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  cause: nullable(z.object({ type: z.string(), message: z.string() })),
+});
+const TraceSummarySchema = z.object({
+  traceId: z.string(),
+  start: nullable(z.number().int()),
+  durationMs: nullable(z.number().int()),
+  responseTimeMs: nullable(z.number().int()),
+  fault: z.boolean(),
+  error: z.boolean(),
+  throttle: z.boolean(),
+  partial: z.boolean(),
+  services: z.array(z.string()),
+  annotations: z.record(z.string(), z.array(z.union([z.string(), z.number(), z.boolean(), z.null()]))),
+});
+const flag = z.enum(['true', 'false']).optional();
+
+export const TRACES_ROUTES = {
+  order: {
+    method: 'get',
+    path: '/api/orders/:id/trace',
+    summary: "The order's trace as waterfall rows, in start order (owner or admin)",
+    params: IdParams,
+    responses: {
+      200: { description: 'the trace', body: z.object({ orderId: z.string(), traceIds: z.array(z.string()), segments: z.array(TraceSegmentSchema) }) },
+      404: errorAnswer('no such order'),
+    },
+  },
+  list: {
+    method: 'get',
+    path: '/api/traces',
+    summary: 'Trace summaries, newest first, filtered by annotation (key:value, repeatable, ANDed) and flags (admin)',
+    admin: true,
+    query: z.object({
+      annotation: z.array(z.string().regex(ANNOTATION)).optional(),
+      fault: flag,
+      error: flag,
+      throttle: flag,
+      since: z.iso.datetime().optional(),
+      until: z.iso.datetime().optional(),
+    }),
+    responses: { 200: { description: 'summaries', body: z.object({ items: z.array(TraceSummarySchema) }) }, 400: errorAnswer('a malformed filter or time'), 403: errorAnswer('not the admin') },
+  },
+} as const satisfies Record<string, RouteDoc>;
+
+export const tracesRouter = (deps: TracesRouterDeps): Router<AppState> => {
+  const router = new Router<AppState>();
+  on(router, TRACES_ROUTES.order, async (ctx) => {
     const caller = requireCaller(ctx);
     const orderId = OrderIdSchema.safeParse(ctx.params.id);
     const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
@@ -170,7 +236,7 @@ export const registerTraceRoutes = (router: Router<AppState>, deps: TraceRoutesD
     ctx.body = { orderId: orderId.data, traceIds, segments: segments.sort((a, b) => a.start - b.start) };
   });
 
-  router.get('/api/traces', async (ctx) => {
+  on(router, TRACES_ROUTES.list, async (ctx) => {
     requireAdmin(ctx);
     const query = ctx.query as Record<string, string | string[] | undefined>;
     const filter = tracesFilter(query);
@@ -195,89 +261,5 @@ export const registerTraceRoutes = (router: Router<AppState>, deps: TraceRoutesD
       })),
     };
   });
+  return router;
 };
-
-const json = (schema: Record<string, unknown>) => ({ content: { 'application/json': { schema } } });
-const error = (description: string) => ({ description, ...json({ $ref: '#/components/schemas/Error' }) });
-const nullable = (type: string) => ({ type: [type, 'null'] });
-const segmentSchema = {
-  type: 'object',
-  properties: {
-    traceId: { type: 'string' },
-    id: { type: 'string' },
-    parentId: nullable('string'),
-    name: { type: 'string' },
-    origin: nullable('string'),
-    operation: nullable('string'),
-    kind: { type: 'string', enum: ['segment', 'subsegment'] },
-    start: { type: 'integer', description: 'epoch milliseconds' },
-    end: nullable('integer'),
-    durationMs: nullable('integer'),
-    inProgress: { type: 'boolean' },
-    error: { type: 'boolean' },
-    fault: { type: 'boolean' },
-    throttle: { type: 'boolean' },
-    httpStatus: nullable('integer'),
-    annotations: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
-    cause: { type: ['object', 'null'], properties: { type: { type: 'string' }, message: { type: 'string' } } },
-  },
-  required: ['traceId', 'id', 'parentId', 'name', 'origin', 'operation', 'kind', 'start', 'end', 'durationMs', 'inProgress', 'error', 'fault', 'throttle', 'httpStatus', 'annotations', 'cause'],
-};
-const flag = (name: string) => ({ name, in: 'query', schema: { type: 'string', enum: ['true', 'false'] } });
-
-/** The OpenAPI paths of these routes (merged into /openapi.json by api/routes/openapi.ts). */
-export const traceOpenApiPaths = () => ({
-  '/api/orders/{id}/trace': {
-    get: {
-      summary: "The order's trace as waterfall rows, in start order (owner or admin)",
-      parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }],
-      responses: {
-        '200': { description: 'the trace', ...json({ type: 'object', properties: { orderId: { type: 'string' }, traceIds: { type: 'array', items: { type: 'string' } }, segments: { type: 'array', items: segmentSchema } }, required: ['orderId', 'traceIds', 'segments'] }) },
-        '404': error('no such order'),
-      },
-    },
-  },
-  '/api/traces': {
-    get: {
-      summary: 'Trace summaries, newest first, filtered by annotation (key:value, repeatable, ANDed) and flags (admin)',
-      parameters: [
-        { name: 'annotation', in: 'query', schema: { type: 'array', items: { type: 'string', pattern: ANNOTATION.source } }, style: 'form', explode: true },
-        flag('fault'),
-        flag('error'),
-        flag('throttle'),
-        { name: 'since', in: 'query', schema: { type: 'string', format: 'date-time' } },
-        { name: 'until', in: 'query', schema: { type: 'string', format: 'date-time' } },
-      ],
-      responses: {
-        '200': {
-          description: 'summaries',
-          ...json({
-            type: 'object',
-            properties: {
-              items: {
-                type: 'array',
-                items: {
-                  type: 'object',
-                  properties: {
-                    traceId: { type: 'string' },
-                    start: nullable('integer'),
-                    durationMs: nullable('integer'),
-                    responseTimeMs: nullable('integer'),
-                    fault: { type: 'boolean' },
-                    error: { type: 'boolean' },
-                    throttle: { type: 'boolean' },
-                    partial: { type: 'boolean' },
-                    services: { type: 'array', items: { type: 'string' } },
-                    annotations: { type: 'object', additionalProperties: { type: 'array' } },
-                  },
-                },
-              },
-            },
-          }),
-        },
-        '400': error('a malformed filter or time'),
-        '403': error('not the admin'),
-      },
-    },
-  },
-});

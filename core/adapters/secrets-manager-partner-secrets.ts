@@ -5,14 +5,8 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
+import { PartnerSecretsInvalidError } from '../partners/errors';
 import type { PartnerSecrets } from '../partners/ingest';
-
-export class PartnerSecretsInvalidError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'PartnerSecretsInvalidError';
-  }
-}
 
 const SecretMapSchema = z.record(z.string(), z.string().startsWith('whsec_'));
 

@@ -1,8 +1,21 @@
 /** Reading deployables' settings from an environment map (passed in, so the domain never reads process.env). */
+import { PlatformError } from '../errors';
+import type { PlatformErrorOptions } from '../errors';
 
-export class ConfigKeyMissingError extends Error {
-  constructor(readonly key: string) {
-    super(`missing required environment variable ${key}`);
+/** The base of the configuration area: a deployable cannot start. No HTTP status, it is never a request's fault. */
+export abstract class ConfigError extends PlatformError {
+  protected constructor(
+    readonly key: string,
+    message: string,
+    options: PlatformErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
+export class ConfigKeyMissingError extends ConfigError {
+  constructor(key: string) {
+    super(key, `missing required environment variable ${key}`, { code: 'CONFIG_KEY_MISSING' });
     this.name = 'ConfigKeyMissingError';
   }
 }
@@ -16,12 +29,15 @@ export const requiredEnv = (env: Env, key: string): string => {
   return value;
 };
 
-export class ConfigValueInvalidError extends Error {
-  constructor(
-    readonly key: string,
-    message: string,
-  ) {
-    super(`environment variable ${key}: ${message}`);
+/** The trimmed value of `key`, or undefined when it is unset or blank. */
+export const optionalEnv = (env: Env, key: string): string | undefined => {
+  const value = env[key]?.trim();
+  return value === undefined || value === '' ? undefined : value;
+};
+
+export class ConfigValueInvalidError extends ConfigError {
+  constructor(key: string, message: string, options?: { cause?: unknown }) {
+    super(key, `environment variable ${key}: ${message}`, { code: 'CONFIG_VALUE_INVALID', cause: options?.cause });
     this.name = 'ConfigValueInvalidError';
   }
 }

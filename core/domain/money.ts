@@ -2,6 +2,8 @@
  * Money in integer minor units (cents for EUR/USD) with an ISO 4217 currency code.
  * Floating point never touches an amount: every operation checks that the result is a safe integer.
  */
+import { PlatformError } from '../errors';
+import type { PlatformErrorOptions } from '../errors';
 
 export interface Money {
   /** Integer minor units, never negative. */
@@ -12,26 +14,33 @@ export interface Money {
 
 export const CURRENCY_PATTERN = /^[A-Z]{3}$/;
 
-export class MoneyInvalidError extends Error {
+/** The base of the money area: arithmetic refused. No HTTP status: requests are validated before money is made. */
+export abstract class MoneyError extends PlatformError {
+  protected constructor(message: string, options: PlatformErrorOptions) {
+    super(message, options);
+  }
+}
+
+export class MoneyInvalidError extends MoneyError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'MONEY_INVALID' });
     this.name = 'MoneyInvalidError';
   }
 }
 
-export class MoneyCurrencyMismatchError extends Error {
+export class MoneyCurrencyMismatchError extends MoneyError {
   constructor(
     readonly left: string,
     readonly right: string,
   ) {
-    super(`cannot combine ${left} with ${right}`);
+    super(`cannot combine ${left} with ${right}`, { code: 'MONEY_CURRENCY_MISMATCH' });
     this.name = 'MoneyCurrencyMismatchError';
   }
 }
 
-export class MoneyOverflowError extends Error {
+export class MoneyOverflowError extends MoneyError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'MONEY_OVERFLOW' });
     this.name = 'MoneyOverflowError';
   }
 }

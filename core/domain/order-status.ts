@@ -7,6 +7,7 @@
  * (all undone) or NEEDS_ATTENTION (a compensation failed; an operator later moves it to FAILED).
  * The store turns `allowedPreviousStatuses(to)` into the condition of its conditional write.
  */
+import { OrderError } from '../orders/errors';
 
 export const ORDER_STATUSES = [
   'PENDING',
@@ -44,12 +45,12 @@ export const FAILURE_REASONS = [
 
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
-export class OrderTransitionInvalidError extends Error {
+export class OrderTransitionInvalidError extends OrderError {
   constructor(
     readonly from: OrderStatus,
     readonly to: OrderStatus,
   ) {
-    super(`an order cannot move from ${from} to ${to}`);
+    super(`an order cannot move from ${from} to ${to}`, { code: 'ORDER_TRANSITION_INVALID' });
     this.name = 'OrderTransitionInvalidError';
   }
 }

@@ -1,3 +1,4 @@
+import { OrderError } from '../orders/errors';
 import type { Money } from './money';
 import { multiplyMoney, sumMoney } from './money';
 import type { FailureReason, OrderStatus } from './order-status';
@@ -33,9 +34,9 @@ export interface TimelineEntry {
 export const PLACE_ORDER_STEP = 'PlaceOrder';
 
 /** A timeline append that would write nothing sensible (an empty or oversized step key, an entry without status or time). */
-export class TimelineEntryInvalidError extends Error {
+export class TimelineEntryInvalidError extends OrderError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'TIMELINE_ENTRY_INVALID' });
     this.name = 'TimelineEntryInvalidError';
   }
 }
@@ -61,9 +62,9 @@ export interface Violation {
   readonly message: string;
 }
 
-export class OrderValidationError extends Error {
+export class OrderValidationError extends OrderError {
   constructor(readonly violations: readonly Violation[]) {
-    super(`invalid order: ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`);
+    super(`invalid order: ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`, { code: 'VALIDATION_FAILED', httpStatus: 400, details: violations, publicMessage: 'the order is invalid' });
     this.name = 'OrderValidationError';
   }
 }

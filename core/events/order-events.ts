@@ -7,6 +7,8 @@
  * detail with `OrderEventDetailSchema`.
  */
 import { z } from 'zod';
+import { PlatformError } from '../errors';
+import type { PlatformErrorOptions } from '../errors';
 import { ORDER_EVENT_SOURCE } from '../platform/resources';
 import { CustomerIdSchema, OrderIdSchema } from '../domain/ids';
 import type { Order } from '../domain/order';
@@ -99,9 +101,16 @@ export interface EventBridgeEnvelope {
   readonly detail: Record<string, unknown>;
 }
 
-export class EventEnvelopeInvalidError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+/** The base of the events area. */
+export abstract class EventError extends PlatformError {
+  protected constructor(message: string, options: PlatformErrorOptions) {
     super(message, options);
+  }
+}
+
+export class EventEnvelopeInvalidError extends EventError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { code: 'EVENT_ENVELOPE_INVALID', cause: options?.cause });
     this.name = 'EventEnvelopeInvalidError';
   }
 }

@@ -5,6 +5,8 @@
  * releasing gives back exactly what the order's reservation took, once. The reservation record of an order is the
  * only source of truth for "is stock held for this order", so both operations are idempotent by themselves.
  */
+import { PlatformError } from '../errors';
+import type { PlatformErrorOptions } from '../errors';
 
 /** One product's quantity in a reservation. */
 export interface StockLine {
@@ -36,29 +38,36 @@ export interface InventoryPort {
   getStock(productId: string): Promise<number | undefined>;
 }
 
+/** The base of the inventory area. */
+export abstract class InventoryError extends PlatformError {
+  protected constructor(message: string, options: PlatformErrorOptions) {
+    super(message, options);
+  }
+}
+
 /** A business outcome, not retried: at least one product has less stock than the order asks for. Nothing was reserved. */
-export class OutOfStockError extends Error {
+export class OutOfStockError extends InventoryError {
   constructor(
     readonly productIds: readonly string[],
     options?: { cause?: unknown },
   ) {
-    super(`Out of stock: ${productIds.join(', ')}`, options);
+    super(`Out of stock: ${productIds.join(', ')}`, { code: 'OUT_OF_STOCK', cause: options?.cause });
     this.name = 'OutOfStockError';
   }
 }
 
 /** A reserve arrived after the order's reservation was released (or released pre-emptively): it must not take stock. */
-export class InventoryReservationReleasedError extends Error {
+export class InventoryReservationReleasedError extends InventoryError {
   constructor(readonly orderId: string) {
-    super(`The reservation of order ${orderId} was released; it cannot be reserved again`);
+    super(`The reservation of order ${orderId} was released; it cannot be reserved again`, { code: 'RESERVATION_RELEASED' });
     this.name = 'InventoryReservationReleasedError';
   }
 }
 
 /** Lines that cannot be reserved: empty, a bad product id or a quantity that is not a positive integer. */
-export class InventoryLinesInvalidError extends Error {
+export class InventoryLinesInvalidError extends InventoryError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'INVENTORY_LINES_INVALID' });
     this.name = 'InventoryLinesInvalidError';
   }
 }

@@ -6,6 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PlatformError } from '../errors';
+import type { PlatformErrorOptions } from '../errors';
 
 export type TemplateName = 'order-confirmed' | 'order-failed';
 
@@ -19,12 +21,19 @@ export interface RenderedEmail {
   readonly html: string;
 }
 
-export class TemplateValueMissingError extends Error {
+/** The base of the notifications area. */
+export abstract class NotificationError extends PlatformError {
+  protected constructor(message: string, options: PlatformErrorOptions) {
+    super(message, options);
+  }
+}
+
+export class TemplateValueMissingError extends NotificationError {
   constructor(
     readonly template: string,
     readonly key: string,
   ) {
-    super(`template ${template} uses {{${key}}}, which the model does not provide`);
+    super(`template ${template} uses {{${key}}}, which the model does not provide`, { code: 'TEMPLATE_VALUE_MISSING' });
     this.name = 'TemplateValueMissingError';
   }
 }

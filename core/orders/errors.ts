@@ -1,50 +1,60 @@
+/** The errors of placing and reading orders, under one base (OrderError) with a code and, where it has one, an HTTP status. */
 import type { OrderStatus } from '../domain/order-status';
+import { PlatformError } from '../errors';
+import type { PlatformErrorOptions } from '../errors';
 
-export class IdempotencyKeyConflictError extends Error {
+/** The base of the orders area: catch it to catch every order error. */
+export abstract class OrderError extends PlatformError {
+  protected constructor(message: string, options: PlatformErrorOptions) {
+    super(message, options);
+  }
+}
+
+export class IdempotencyKeyConflictError extends OrderError {
   constructor(readonly key: string) {
-    super(`Idempotency-Key ${JSON.stringify(key)} was already used with a different request body`);
+    super(`Idempotency-Key ${JSON.stringify(key)} was already used with a different request body`, { code: 'IDEMPOTENCY_KEY_REUSED', httpStatus: 422 });
     this.name = 'IdempotencyKeyConflictError';
   }
 }
 
 /** The store found the (customer, key) pair taken by a concurrent request. */
-export class IdempotencyKeyTakenError extends Error {
+export class IdempotencyKeyTakenError extends OrderError {
   constructor(readonly key: string, options?: { cause?: unknown }) {
-    super(`Idempotency-Key ${JSON.stringify(key)} is already taken`, options);
+    super(`Idempotency-Key ${JSON.stringify(key)} is already taken`, { code: 'IDEMPOTENCY_KEY_TAKEN', cause: options?.cause });
     this.name = 'IdempotencyKeyTakenError';
   }
 }
 
-export class OrderNotFoundError extends Error {
+export class OrderNotFoundError extends OrderError {
   constructor(readonly orderId: string) {
-    super(`order ${orderId} does not exist`);
+    super(`order ${orderId} does not exist`, { code: 'NOT_FOUND', httpStatus: 404 });
     this.name = 'OrderNotFoundError';
   }
 }
 
 /** A conditional status change found the order in a status the transition table does not allow it from. */
-export class OrderTransitionRejectedError extends Error {
+export class OrderTransitionRejectedError extends OrderError {
   constructor(
     readonly orderId: string,
     readonly from: OrderStatus,
     readonly to: OrderStatus,
     options?: { cause?: unknown },
   ) {
-    super(`order ${orderId} is ${from} and cannot move to ${to}`, options);
+    super(`order ${orderId} is ${from} and cannot move to ${to}`, { code: 'ORDER_TRANSITION_REJECTED', cause: options?.cause });
     this.name = 'OrderTransitionRejectedError';
   }
 }
 
-export class OrderAlreadyExistsError extends Error {
+export class OrderAlreadyExistsError extends OrderError {
   constructor(readonly orderId: string, options?: { cause?: unknown }) {
-    super(`order ${orderId} already exists`, options);
+    super(`order ${orderId} already exists`, { code: 'ORDER_ALREADY_EXISTS', cause: options?.cause });
     this.name = 'OrderAlreadyExistsError';
   }
 }
 
-export class PaginationCursorInvalidError extends Error {
+export class PaginationCursorInvalidError extends OrderError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, { code: 'INVALID_CURSOR', httpStatus: 400, cause: options?.cause });
     this.name = 'PaginationCursorInvalidError';
   }
 }

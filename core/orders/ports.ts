@@ -5,6 +5,7 @@
  * real adapters against DynamoDB Local.
  */
 import type { PlatformEvent } from '../events/order-events';
+import { OrderError } from './errors';
 import type { Order, TimelineEntry } from '../domain/order';
 import type { FailureReason, OrderStatus } from '../domain/order-status';
 import type { Page, PageRequest } from '../domain/page';
@@ -97,14 +98,14 @@ export interface LogPort {
   error(message: string, extra: { [key: string]: unknown }): void;
 }
 
-export class EventPublishFailedError extends Error {
+export class EventPublishFailedError extends OrderError {
   constructor(
     message: string,
     /** Indexes into the published array that failed; empty when the whole call failed. */
     readonly failedIndexes: readonly number[],
     options?: { cause?: unknown },
   ) {
-    super(message, options);
+    super(message, { code: 'EVENT_PUBLISH_FAILED', cause: options?.cause });
     this.name = 'EventPublishFailedError';
   }
 }

@@ -1,14 +1,17 @@
 /**
  * Partner ingestion, one function for both runtimes (the API's POST /webhooks/ingest/:partnerId locally, the
  * ingest-partner-event Lambda behind API Gateway in AWS). Order of checks: the partner is known and the request is
- * signed with its whsec_ secret within the tolerance window (constant-time compare) -> 401 otherwise, without
- * reading the payload; then the payload is `{type, data}` -> 400 otherwise; then the event is published with the
- * fixed source `partner.<id>`, so a partner can never publish as the platform -> 202.
+ * signed with its whsec_ secret within the tolerance window (constant-time compare), refused otherwise without
+ * reading the payload; then the payload is `{type, data}`, refused otherwise; then the event is published with the
+ * fixed source `partner.<id>`, so a partner can never publish as the platform. It answers a domain outcome; each
+ * runtime turns a refusal into its HTTP answer from the refusal's code and status (./errors.ts).
  */
 import { z } from 'zod';
 import type { PlatformEvent } from '../events/order-events';
 import type { EventPublisher } from '../orders/ports';
 import { verifySignedRequest, WebhookSecretInvalidError, WebhookSignatureInvalidError } from '../webhooks/signing';
+import { PartnerEventInvalidError, PartnerEventMalformedError, PartnerEventTooLargeError, PartnerSignatureInvalidError, PartnerTimestampStaleError } from './errors';
+import type { PartnerEventRefusedError } from './errors';
 
 export const PARTNER_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 export const MAX_INGEST_BYTES = 256 * 1024;
@@ -33,10 +36,10 @@ export interface IngestRequest {
   readonly body: string;
 }
 
-export interface IngestResponse {
-  readonly status: 202 | 400 | 401 | 413;
-  readonly body: { readonly accepted: true; readonly source: string; readonly type: string; readonly webhookId: string } | { readonly error: { readonly code: string; readonly message: string; readonly details?: readonly { path: string; message: string }[] } };
-}
+/** What became of an event: published, or refused with the reason (a PartnerEventRefusedError, whose code and status the caller answers with). */
+export type IngestOutcome =
+  | { readonly accepted: true; readonly source: string; readonly type: string; readonly webhookId: string }
+  | { readonly accepted: false; readonly refusal: PartnerEventRefusedError };
 
 export interface IngestDeps {
   readonly secrets: PartnerSecrets;
@@ -45,39 +48,36 @@ export interface IngestDeps {
   readonly toleranceSeconds?: number;
 }
 
-const refuse = (status: 400 | 401 | 413, code: string, message: string, details?: { path: string; message: string }[]): IngestResponse => ({
-  status,
-  body: { error: { code, message, ...(details === undefined ? {} : { details }) } },
-});
+const refuse = (refusal: PartnerEventRefusedError): IngestOutcome => ({ accepted: false, refusal });
 
 export const partnerSource = (partnerId: string): string => `partner.${partnerId}`;
 
 /** Verifies, validates and publishes one partner event; never throws for bad input, only for a failed publish. */
-export const ingestPartnerEvent = async (request: IngestRequest, deps: IngestDeps): Promise<IngestResponse> => {
-  if (Buffer.byteLength(request.body) > MAX_INGEST_BYTES) return refuse(413, 'PAYLOAD_TOO_LARGE', `the body may be at most ${MAX_INGEST_BYTES} bytes`);
+export const ingestPartnerEvent = async (request: IngestRequest, deps: IngestDeps): Promise<IngestOutcome> => {
+  if (Buffer.byteLength(request.body) > MAX_INGEST_BYTES) return refuse(new PartnerEventTooLargeError(MAX_INGEST_BYTES));
   const secret = PARTNER_ID.test(request.partnerId) ? await deps.secrets.secretOf(request.partnerId) : undefined;
   // An unknown partner gets the same answer as a bad signature: the endpoint does not reveal who is registered.
-  if (secret === undefined) return refuse(401, 'INVALID_SIGNATURE', 'the request is not signed by a registered partner');
+  if (secret === undefined) return refuse(new PartnerSignatureInvalidError());
   let webhookId: string;
   try {
     webhookId = verifySignedRequest(secret, request.headers, request.body, { nowSeconds: deps.nowSeconds(), toleranceSeconds: deps.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS }).id;
   } catch (error) {
-    if (error instanceof WebhookSignatureInvalidError && error.reason === 'timestamp') return refuse(401, 'STALE_TIMESTAMP', 'webhook-timestamp is missing or outside the tolerance window');
-    if (error instanceof WebhookSignatureInvalidError || error instanceof WebhookSecretInvalidError) return refuse(401, 'INVALID_SIGNATURE', 'the request is not signed by a registered partner');
+    if (error instanceof WebhookSignatureInvalidError && error.reason === 'timestamp') return refuse(new PartnerTimestampStaleError({ cause: error }));
+    if (error instanceof WebhookSignatureInvalidError || error instanceof WebhookSecretInvalidError) return refuse(new PartnerSignatureInvalidError({ cause: error }));
     throw error;
   }
   let raw: unknown;
   try {
     raw = JSON.parse(request.body);
-  } catch {
-    return refuse(400, 'MALFORMED_JSON', 'the body is not valid JSON');
+  } catch (cause) {
+    return refuse(new PartnerEventMalformedError({ cause }));
   }
   const parsed = PartnerEventSchema.safeParse(raw);
   if (!parsed.success) {
-    return refuse(400, 'VALIDATION_FAILED', 'the event must be {type, data}', parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })));
+    return refuse(new PartnerEventInvalidError(parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }))));
   }
   const source = partnerSource(request.partnerId);
   const event: PlatformEvent<object> = { source, detailType: parsed.data.type, detail: { partnerId: request.partnerId, webhookId, data: parsed.data.data } };
   await deps.publisher.publish([event]);
-  return { status: 202, body: { accepted: true, source, type: parsed.data.type, webhookId } };
+  return { accepted: true, source, type: parsed.data.type, webhookId };
 };

@@ -3,6 +3,8 @@
  * providers (Stripe, Adyen) expose them. The saga talks only to this port; `SimulatedPaymentProvider` implements it
  * today and a real provider can be added behind it later.
  */
+import { PlatformError } from '../errors';
+import type { PlatformErrorOptions } from '../errors';
 
 /** An amount in integer minor units (cents) of an ISO 4217 currency. */
 export interface PaymentAmount {
@@ -54,40 +56,47 @@ export interface PaymentProvider {
 /** The decline codes the simulated provider answers with, named as Stripe's `decline_code`. */
 export type DeclineCode = 'generic_decline' | 'insufficient_funds' | 'invalid_token';
 
+/** The base of the payments area. */
+export abstract class PaymentError extends PlatformError {
+  protected constructor(message: string, options: PlatformErrorOptions) {
+    super(message, options);
+  }
+}
+
 /** A business outcome, not retried: the card was declined. The ASL catches it by this name. */
-export class PaymentDeclinedError extends Error {
+export class PaymentDeclinedError extends PaymentError {
   constructor(
     readonly declineCode: DeclineCode,
     message = `The card was declined (${declineCode})`,
   ) {
-    super(message);
+    super(message, { code: 'PAYMENT_DECLINED' });
     this.name = 'PaymentDeclinedError';
   }
 }
 
 /** The same idempotency key was used with different parameters, which a provider refuses (Stripe answers 400). */
-export class PaymentIdempotencyMismatchError extends Error {
+export class PaymentIdempotencyMismatchError extends PaymentError {
   constructor(readonly idempotencyKey: string) {
-    super(`Idempotency key ${idempotencyKey} was already used with different parameters`);
+    super(`Idempotency key ${idempotencyKey} was already used with different parameters`, { code: 'PAYMENT_IDEMPOTENCY_MISMATCH' });
     this.name = 'PaymentIdempotencyMismatchError';
   }
 }
 
-export class PaymentTransactionNotFoundError extends Error {
+export class PaymentTransactionNotFoundError extends PaymentError {
   constructor(readonly transactionId: string) {
-    super(`No payment transaction ${transactionId}`);
+    super(`No payment transaction ${transactionId}`, { code: 'PAYMENT_TRANSACTION_NOT_FOUND' });
     this.name = 'PaymentTransactionNotFoundError';
   }
 }
 
 /** A capture of a transaction that is not an open authorisation (voided or refunded first). */
-export class PaymentInvalidStateError extends Error {
+export class PaymentInvalidStateError extends PaymentError {
   constructor(
     readonly transactionId: string,
     readonly status: PaymentTransactionStatus,
     operation: string,
   ) {
-    super(`Cannot ${operation} transaction ${transactionId} in status ${status}`);
+    super(`Cannot ${operation} transaction ${transactionId} in status ${status}`, { code: 'PAYMENT_INVALID_STATE' });
     this.name = 'PaymentInvalidStateError';
   }
 }

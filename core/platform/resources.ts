@@ -3,8 +3,9 @@
  *
  * Read by both runtimes:
  *  - modules/ (CDKTF) turns it into Terraform: physical names get the stage prefix, references become ARNs;
- *  - local/ (the local cloud) turns it into local tables, queues, rules, the state machine and function bindings.
- * modules/platform-stack.test.ts ("agreement with core/platform/resources.ts") and local/cloud.int.test.ts check each
+ *  - the local cloud's glue (scripts/local-platform/) turns it into local tables, queues, rules, the state machine
+ *    and function bindings for the local cloud package (local/).
+ * modules/platform-stack.test.ts ("agreement with core/platform/resources.ts") and scripts/local-platform/cloud.int.test.ts check each
  * runtime against this file.
  *
  * Names here are logical (kebab-case). `physicalName(prefix, name)` is the only place a physical name is made.
@@ -189,6 +190,8 @@ export const functions = [
     entry: 'lambdas/processors/send-email.ts',
     timeoutSeconds: 20,
     memoryMb: 256,
+    // EMAIL_FROM here is the local cloud's sender; in AWS it is the stage's emailSender, the SES identity the
+    // function's sendEmail grant names (modules/functions.ts).
     environment: { EMAIL_FROM: { literal: 'orders@example.com' }, USER_POOL_ID: { userPoolId: 'customers' } },
     access: { tables: ['orders'], sendEmail: true, readUsers: true },
     bundleAssets: [{ from: 'core/notifications/templates', to: 'templates' }],

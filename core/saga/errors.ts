@@ -5,45 +5,54 @@
  */
 import type { Violation } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
+import { PlatformError } from '../errors';
+import type { PlatformErrorOptions } from '../errors';
 
 export { OutOfStockError } from '../inventory/inventory';
 export { PaymentDeclinedError } from '../payments/payment-provider';
 
+/** The base of the saga area. No HTTP status: a saga error ends in the order's FAILED status, not in an answer. */
+export abstract class SagaError extends PlatformError {
+  protected constructor(message: string, options: PlatformErrorOptions) {
+    super(message, options);
+  }
+}
+
 /** A business outcome, not retried: the order does not match the catalog. */
-export class ValidationFailedError extends Error {
+export class ValidationFailedError extends SagaError {
   constructor(
     readonly orderId: string,
     readonly violations: readonly Violation[],
   ) {
-    super(`Order ${orderId} failed validation: ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`);
+    super(`Order ${orderId} failed validation: ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`, { code: 'VALIDATION_FAILED', details: violations });
     this.name = 'ValidationFailedError';
   }
 }
 
 /** A dependency failed in a way worth retrying (throttling, a network fault, a lost transaction race). */
-export class TransientDependencyError extends Error {
+export class TransientDependencyError extends SagaError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, { code: 'DEPENDENCY_UNAVAILABLE', cause: options?.cause });
     this.name = 'TransientDependencyError';
   }
 }
 
 /** The order is in a status this step cannot act on (for example a compensation of a CONFIRMED order). */
-export class SagaOrderStateError extends Error {
+export class SagaOrderStateError extends SagaError {
   constructor(
     readonly orderId: string,
     readonly status: OrderStatus | 'MISSING',
     readonly step: string,
   ) {
-    super(`${step} cannot act on order ${orderId} in status ${status}`);
+    super(`${step} cannot act on order ${orderId} in status ${status}`, { code: 'SAGA_ORDER_STATE' });
     this.name = 'SagaOrderStateError';
   }
 }
 
 /** The Task input is not what the ASL passes ({orderId, step, executionId[, error, compensationError]}). */
-export class SagaStepInputInvalidError extends Error {
+export class SagaStepInputInvalidError extends SagaError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, { code: 'SAGA_STEP_INPUT_INVALID', cause: options?.cause });
     this.name = 'SagaStepInputInvalidError';
   }
 }

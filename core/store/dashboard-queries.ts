@@ -8,18 +8,21 @@ import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Order } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
+import { PlatformError } from '../errors';
 import type { EventRecord } from '../events/ports';
 import { toEventRecord, toOrder } from './items';
 import { EVENT_LOG, GSI1, GSI2, keys } from './keys';
 
 type Item = Record<string, unknown>;
 
-export class DashboardQueryLimitError extends Error {
+/** Too many orders in the asked window to answer without truncating: the caller asks for fewer minutes (422). */
+export class DashboardQueryLimitError extends PlatformError {
   constructor(
     readonly status: string,
     readonly limit: number,
   ) {
-    super(`more than ${limit} ${status} orders in the range; narrow the window`);
+    const message = `more than ${limit} ${status} orders in the range; narrow the window`;
+    super(message, { code: 'WINDOW_TOO_LARGE', httpStatus: 422, publicMessage: `${message}: ask for fewer minutes` });
     this.name = 'DashboardQueryLimitError';
   }
 }

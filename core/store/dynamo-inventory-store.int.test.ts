@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { startLocalTable } from '../../local/dynamodb/test-harness';
-import type { LocalTable } from '../../local/dynamodb/test-harness';
+import { startLocalTable } from '../../scripts/local-platform/local-table';
+import type { LocalTable } from '../../scripts/local-platform/local-table';
 import { money } from '../domain/money';
 import { InventoryReservationReleasedError, OutOfStockError } from '../inventory/inventory';
 import { DynamoInventoryStore } from './dynamo-inventory-store';

@@ -12,14 +12,15 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { aggregateLines, InventoryReservationReleasedError, OutOfStockError } from '../inventory/inventory';
+import { aggregateLines, InventoryError, InventoryReservationReleasedError, OutOfStockError } from '../inventory/inventory';
 import type { InventoryPort, ReleaseOutcome, Reservation, ReserveOutcome, StockLine } from '../inventory/inventory';
 import { keys } from './keys';
 
 /** Transactions kept losing to concurrent ones on the same items after every attempt. */
-export class InventoryContentionError extends Error {
+/** A lost transaction race after every retry; the saga retries it by name (lambdas/shared/transient.ts). */
+export class InventoryContentionError extends InventoryError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
+    super(message, { code: 'INVENTORY_CONTENTION', cause: options?.cause });
     this.name = 'InventoryContentionError';
   }
 }

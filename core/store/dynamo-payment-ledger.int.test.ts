@@ -1,5 +1,5 @@
-import { startLocalTable } from '../../local/dynamodb/test-harness';
-import type { LocalTable } from '../../local/dynamodb/test-harness';
+import { startLocalTable } from '../../scripts/local-platform/local-table';
+import type { LocalTable } from '../../scripts/local-platform/local-table';
 import { PaymentDeclinedError, paymentIdempotencyKey } from '../payments/payment-provider';
 import { SimulatedPaymentProvider } from '../payments/simulated-provider';
 import { DynamoPaymentLedger } from './dynamo-payment-ledger';

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { ulid } from 'ulid';
-import { startLocalTable } from '../../local/dynamodb/test-harness';
-import type { LocalTable } from '../../local/dynamodb/test-harness';
+import { startLocalTable } from '../../scripts/local-platform/local-table';
+import type { LocalTable } from '../../scripts/local-platform/local-table';
 import { money } from '../domain/money';
 import { newOrder } from '../domain/order';
 import { ORDER_STATUSES, ORDER_TRANSITIONS } from '../domain/order-status';

@@ -1,5 +1,5 @@
-import { startLocalTable } from '../../local/dynamodb/test-harness';
-import type { LocalTable } from '../../local/dynamodb/test-harness';
+import { startLocalTable } from '../../scripts/local-platform/local-table';
+import type { LocalTable } from '../../scripts/local-platform/local-table';
 import type { WebhookEndpoint } from '../webhooks/registration';
 import { DynamoWebhookStore, MAX_ENDPOINTS_PER_CUSTOMER, WebhookEndpointLimitError } from './webhook-store';
 

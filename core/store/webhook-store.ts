@@ -6,6 +6,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { WebhookError } from '../webhooks/errors';
 import type { DeliveryAttempt, WebhookEndpoint } from '../webhooks/registration';
 import { keys } from './keys';
 
@@ -13,9 +14,9 @@ const DELIVERY_LOG_TTL_SECONDS = 30 * 24 * 60 * 60;
 /** A customer may register at most this many endpoints (fan-out reads them all per event). */
 export const MAX_ENDPOINTS_PER_CUSTOMER = 20;
 
-export class WebhookEndpointLimitError extends Error {
+export class WebhookEndpointLimitError extends WebhookError {
   constructor(readonly limit: number) {
-    super(`a customer may register at most ${limit} webhook endpoints`);
+    super(`a customer may register at most ${limit} webhook endpoints`, { code: 'WEBHOOK_LIMIT', httpStatus: 409 });
     this.name = 'WebhookEndpointLimitError';
   }
 }

@@ -7,23 +7,24 @@
  */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { Webhook } from 'standardwebhooks';
+import { WebhookError } from './errors';
 
 export const SECRET_PREFIX = 'whsec_';
 
-export class WebhookSecretInvalidError extends Error {
+export class WebhookSecretInvalidError extends WebhookError {
   constructor(message: string) {
-    super(message);
+    super(message, { code: 'WEBHOOK_SECRET_INVALID' });
     this.name = 'WebhookSecretInvalidError';
   }
 }
 
-export class WebhookSignatureInvalidError extends Error {
+export class WebhookSignatureInvalidError extends WebhookError {
   constructor(
     message: string,
     /** `signature` for a missing or wrong signature, `timestamp` for one outside the tolerance window. */
     readonly reason: 'headers' | 'signature' | 'timestamp',
   ) {
-    super(message);
+    super(message, { code: 'WEBHOOK_SIGNATURE_INVALID' });
     this.name = 'WebhookSignatureInvalidError';
   }
 }

@@ -7,18 +7,20 @@
  * cloud) also allows http and loopback addresses, nothing else.
  */
 import { BlockList, isIP } from 'node:net';
+import { WebhookError } from './errors';
 
 export interface UrlPolicy {
   /** Allows http:// and loopback addresses (127.0.0.0/8, ::1): the local cloud only. */
   readonly allowLoopback: boolean;
 }
 
-export class WebhookUrlRejectedError extends Error {
+/** At registration the API answers it as a 400 on the field `url`; at delivery time it fails the attempt. */
+export class WebhookUrlRejectedError extends WebhookError {
   constructor(
     message: string,
     readonly url: string,
   ) {
-    super(message);
+    super(message, { code: 'VALIDATION_FAILED', httpStatus: 400, details: [{ path: 'url', message }], publicMessage: 'the webhook is invalid' });
     this.name = 'WebhookUrlRejectedError';
   }
 }

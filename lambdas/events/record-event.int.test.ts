@@ -1,8 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
 import type { DynamoStores } from '../../core/store/dynamo-stores';
-import { startLocalTable } from '../../local/dynamodb/test-harness';
-import type { LocalTable } from '../../local/dynamodb/test-harness';
+import { startLocalTable } from '../../scripts/local-platform/local-table';
+import type { LocalTable } from '../../scripts/local-platform/local-table';
 import { createRecordEventHandler } from './record-event';
 
 describe('record-event', () => {

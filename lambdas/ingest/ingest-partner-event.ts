@@ -25,10 +25,15 @@ export const createIngestHandler = (deps: IngestDeps) => async (event: HttpApiEv
   const headers: Record<string, string | undefined> = {};
   for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
   const body = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  const response = await ingestPartnerEvent({ partnerId, headers, body }, deps);
-  if (response.status === 202) log.info('partner event accepted', { ...response.body });
-  else log.warn('partner event refused', { status: response.status, ...response.body });
-  return { statusCode: response.status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(response.body) };
+  const outcome = await ingestPartnerEvent({ partnerId, headers, body }, deps);
+  if (outcome.accepted) {
+    log.info('partner event accepted', { ...outcome });
+    return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: JSON.stringify(outcome) };
+  }
+  const { refusal } = outcome;
+  const answer = { error: { code: refusal.code, message: refusal.publicMessage, ...(refusal.details === undefined ? {} : { details: refusal.details }) } };
+  log.warn('partner event refused', { status: refusal.httpStatus, ...answer });
+  return { statusCode: refusal.httpStatus ?? 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer) };
 };
 
 let configured: ReturnType<typeof createIngestHandler> | undefined;

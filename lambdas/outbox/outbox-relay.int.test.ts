@@ -5,8 +5,8 @@ import { FakePublisher } from '../../core/test-support/fake-publisher';
 import { OrderService } from '../../core/orders/order-service';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
 import type { DynamoStores } from '../../core/store/dynamo-stores';
-import { startLocalTable } from '../../local/dynamodb/test-harness';
-import type { LocalTable } from '../../local/dynamodb/test-harness';
+import { startLocalTable } from '../../scripts/local-platform/local-table';
+import type { LocalTable } from '../../scripts/local-platform/local-table';
 import { createRelayHandler } from './outbox-relay';
 
 describe('outbox-relay', () => {

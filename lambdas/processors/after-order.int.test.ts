@@ -26,8 +26,8 @@ import { orderEvent } from '../../core/events/order-events';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
 import type { DynamoStores } from '../../core/store/dynamo-stores';
 import { signedHeaders } from '../../core/webhooks/signing';
-import { startLocalCloud } from '../../local/cloud';
-import type { RunningLocalCloud } from '../../local/cloud';
+import { startLocalCloud } from '../../scripts/local-platform/cloud';
+import type { RunningLocalCloud } from '../../scripts/local-platform/cloud';
 
 jest.setTimeout(180_000);
 

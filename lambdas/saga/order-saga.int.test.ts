@@ -23,8 +23,8 @@ import { createDynamoStores } from '../../core/store/dynamo-stores';
 import type { DynamoStores } from '../../core/store/dynamo-stores';
 import { keys } from '../../core/store/keys';
 import { FakePublisher } from '../../core/test-support/fake-publisher';
-import { startLocalCloud } from '../../local/cloud';
-import type { RunningLocalCloud } from '../../local/cloud';
+import { startLocalCloud } from '../../scripts/local-platform/cloud';
+import type { RunningLocalCloud } from '../../scripts/local-platform/cloud';
 
 jest.setTimeout(120000);
 

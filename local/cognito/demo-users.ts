@@ -1,16 +1,22 @@
 /**
- * The local user pool and its demo users: alice and bob (customers) and admin (group `admin`), created when the
- * local cloud starts, with fresh passwords that are printed at start and listed by `GET /_local/users` on the edge.
- * The pool and client ids are fixed, and `sub` is derived from pool and username, so orders persisted in DATA_DIR
- * keep their owners across restarts.
+ * A user pool seeded at start: the pool, its app client, its groups and its users, each with a fresh password that is
+ * printed at start and listed by `GET /_local/users` on the edge. The pool and client ids are fixed by the
+ * description, and `sub` is derived from pool and username, so data kept across restarts keeps its owners.
+ * Which users and groups exist is the caller's (the platform's glue); this file only creates them.
  */
 import { randomBytes } from 'node:crypto';
 import type { ExtraRoute } from '../edge/server';
 import type { EdgeResponse } from '../edge/types';
 import type { LocalCognito } from './local-cognito';
 
-export const ADMIN_GROUP = 'admin';
-export const DEMO_CLIENT_ID = 'localordersdashboardclient';
+export interface UserPoolDescription {
+  readonly name: string;
+  /** The pool id is `${region}_${idSuffix}`. */
+  readonly idSuffix: string;
+  readonly client: { readonly name: string; readonly id: string };
+  readonly groups: readonly { readonly name: string; readonly description?: string }[];
+  readonly users: readonly { readonly username: string; readonly groups?: readonly string[] }[];
+}
 
 export interface DemoUser {
   readonly username: string;
@@ -27,27 +33,19 @@ export interface DemoIdentity {
   readonly users: readonly DemoUser[];
 }
 
-const DEMO_USERS = [
-  { username: 'alice', groups: [] },
-  { username: 'bob', groups: [] },
-  { username: 'admin', groups: [ADMIN_GROUP] },
-] as const;
-
 /** A password Cognito's default policy accepts: upper, lower, digit and symbol, 20 characters. */
 export const demoPassword = (): string => `Demo-${randomBytes(9).toString('base64url').replace(/[-_]/g, 'x')}-7a`;
 
-export const demoUserPoolId = (region: string): string => `${region}_localdemo`;
-
 /**
- * Creates the demo pool, its app client, the `admin` group and any further users with the given groups.
+ * Creates the pool, its app client, its groups, its users and any further users with the given groups.
  * Every user gets a permanent password (CONFIRMED), as if it had signed in once already.
  */
-export const seedDemoIdentity = (cognito: LocalCognito, extraUsers: readonly { username: string; groups?: readonly string[] }[] = []): DemoIdentity => {
-  const userPoolId = demoUserPoolId(cognito.region);
-  cognito.createUserPool('orders-local', userPoolId);
-  const { clientId } = cognito.createUserPoolClient(userPoolId, 'orders-dashboard', DEMO_CLIENT_ID);
-  cognito.createGroup(userPoolId, ADMIN_GROUP, 'Operators: all orders, products, DLQs and redrive');
-  const users = [...DEMO_USERS, ...extraUsers].map(({ username, groups = [] }) => addUser(cognito, userPoolId, username, groups));
+export const seedUserPool = (cognito: LocalCognito, pool: UserPoolDescription, extraUsers: readonly { username: string; groups?: readonly string[] }[] = []): DemoIdentity => {
+  const userPoolId = `${cognito.region}_${pool.idSuffix}`;
+  cognito.createUserPool(pool.name, userPoolId);
+  const { clientId } = cognito.createUserPoolClient(userPoolId, pool.client.name, pool.client.id);
+  for (const group of pool.groups) cognito.createGroup(userPoolId, group.name, group.description);
+  const users = [...pool.users, ...extraUsers].map(({ username, groups = [] }) => addUser(cognito, userPoolId, username, groups));
   return { userPoolId, userPoolClientId: clientId, issuer: cognito.issuer(userPoolId), users };
 };
 
@@ -62,7 +60,7 @@ export const addUser = (cognito: LocalCognito, userPoolId: string, username: str
   return { username, password, email, sub, groups: [...groups] };
 };
 
-/** `GET /_local/users` on the edge: the demo users with their passwords, for people and browser tests. */
+/** `GET /_local/users` on the edge: the pool's users with their passwords, for people and browser tests. */
 export const demoUsersRoute =
   (identity: () => DemoIdentity | undefined): ExtraRoute =>
   async (request): Promise<EdgeResponse | undefined> => {

@@ -14,9 +14,17 @@ import {
 import fc from 'fast-check';
 import { createPublicKey, createVerify } from 'node:crypto';
 import { startEdge, type RunningEdge } from '../edge/server';
-import { demoPassword, demoUsersRoute, seedDemoIdentity, type DemoIdentity } from './demo-users';
+import { demoPassword, demoUsersRoute, seedUserPool, type DemoIdentity, type UserPoolDescription } from './demo-users';
 import { decodeJwt } from './jwt';
 import { LocalCognito, passwordPolicyViolations, stableSub } from './local-cognito';
+
+const pool: UserPoolDescription = {
+  name: 'orders-local',
+  idSuffix: 'localdemo',
+  client: { name: 'orders-dashboard', id: 'localordersdashboardclient' },
+  groups: [{ name: 'admin' }],
+  users: [{ username: 'alice' }, { username: 'bob' }, { username: 'admin', groups: ['admin'] }],
+};
 
 describe('local Cognito through the unmodified SDK', () => {
   let edge: RunningEdge;
@@ -29,7 +37,7 @@ describe('local Cognito through the unmodified SDK', () => {
     cognito = new LocalCognito({ region: 'eu-west-1', now: () => clock });
     edge = await startEdge({ services: [cognito], extraRoutes: [cognito.route, demoUsersRoute(() => identity)] });
     cognito.setBaseUrl(edge.url);
-    identity = seedDemoIdentity(cognito);
+    identity = seedUserPool(cognito, pool);
     client = new CognitoIdentityProviderClient({ endpoint: edge.url, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
   });
   afterAll(async () => {

@@ -1,16 +1,16 @@
 /**
- * Real Cognito tokens for tests: starts the local Cognito alone on an edge (free port), with the demo pool and
+ * Real Cognito tokens for tests: starts the local Cognito alone on an edge (free port), with the given pool and
  * users, and signs users in through InitiateAuth over HTTP, as the dashboard does.
  *
- *   const identity = await startTestCognito();
+ *   const identity = await startTestCognito({ pool });
  *   fetch(url, { headers: { authorization: `Bearer ${await identity.tokenFor('alice')}` } });
  *   await identity.stop();
  *
  * `tokenFor` creates an unknown username on first use as a customer (no groups), so tests can keep one customer
- * per test; `admin` is in the group `admin`.
+ * per test; the pool's own users keep their groups.
  */
 import { startEdge } from '../edge/server';
-import { addUser, seedDemoIdentity, type DemoIdentity, type DemoUser } from './demo-users';
+import { addUser, seedUserPool, type DemoIdentity, type DemoUser, type UserPoolDescription } from './demo-users';
 import { LocalCognito, type AuthenticationResult } from './local-cognito';
 
 export interface TestCognito {
@@ -38,12 +38,12 @@ export class TestCognitoSignInError extends Error {
   }
 }
 
-export const startTestCognito = async (options: { region?: string; now?: () => number } = {}): Promise<TestCognito> => {
+export const startTestCognito = async (options: { pool: UserPoolDescription; region?: string; now?: () => number }): Promise<TestCognito> => {
   const region = options.region ?? 'us-east-1';
   const cognito = new LocalCognito({ region, ...(options.now === undefined ? {} : { now: options.now }) });
   const edge = await startEdge({ services: [cognito], extraRoutes: [cognito.route] });
   cognito.setBaseUrl(edge.url);
-  const identity = seedDemoIdentity(cognito);
+  const identity = seedUserPool(cognito, options.pool);
   const users = new Map<string, DemoUser>(identity.users.map((user) => [user.username, user]));
   const tokens = new Map<string, Promise<string>>();
 

@@ -1,14 +1,13 @@
 /**
- * Creates the tables described in core/platform/resources.ts (keys, GSIs projecting everything, TTL) on any
- * DynamoDB endpoint, typically DynamoDB Local.
+ * Creates a table from its description (string keys, GSIs projecting everything, TTL) on any DynamoDB endpoint,
+ * typically DynamoDB Local, and waits until it is ACTIVE.
  */
 import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { tables } from '../../core/platform/resources';
-import type { TableSpec } from '../../core/platform/resources';
+import type { TableDescription } from '../cloud/description';
 
 /** Creates one table from its spec under `physicalName`; an existing table is left as is. */
-export const createTable = async (client: DynamoDBClient, spec: TableSpec, physicalName: string): Promise<void> => {
+export const createTable = async (client: DynamoDBClient, spec: TableDescription, physicalName: string): Promise<void> => {
   const keyNames = new Set([spec.partitionKey, spec.sortKey, ...spec.globalSecondaryIndexes.flatMap((gsi) => [gsi.partitionKey, gsi.sortKey])]);
   try {
     await client.send(
@@ -39,16 +38,6 @@ export const createTable = async (client: DynamoDBClient, spec: TableSpec, physi
     if (described.Table?.TableStatus === 'ACTIVE') break;
     await new Promise((resolveWait) => setTimeout(resolveWait, 100));
   }
+  if (spec.ttlAttribute === undefined) return;
   await client.send(new UpdateTimeToLiveCommand({ TableName: physicalName, TimeToLiveSpecification: { AttributeName: spec.ttlAttribute, Enabled: true } }));
-};
-
-/** Creates every table of the platform; `nameOf` maps a logical name to the physical one. Returns the physical names. */
-export const createPlatformTables = async (client: DynamoDBClient, nameOf: (logical: string) => string): Promise<string[]> => {
-  const names: string[] = [];
-  for (const spec of tables) {
-    const physical = nameOf(spec.name);
-    await createTable(client, spec, physical);
-    names.push(physical);
-  }
-  return names;
 };

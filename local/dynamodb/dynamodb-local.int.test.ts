@@ -1,21 +1,34 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { spawnSync } from 'node:child_process';
 import { DynamoDbLocalJavaMissingError, startDynamoDbLocal } from './dynamodb-local';
-import { startLocalTable } from './test-harness';
-import type { LocalTable } from './test-harness';
+import { startLocalTables } from './test-harness';
+import type { LocalTables } from './test-harness';
+
+const orders = {
+  name: 'orders',
+  partitionKey: 'PK',
+  sortKey: 'SK',
+  globalSecondaryIndexes: [
+    { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
+    { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+  ],
+  ttlAttribute: 'expiresAt',
+};
 
 describe('DynamoDB Local', () => {
-  let local: LocalTable;
+  let local: LocalTables;
+  let tableName: string;
   beforeAll(async () => {
-    local = await startLocalTable();
+    local = await startLocalTables([orders], { names: (logical) => `local-${logical}` });
+    [tableName] = local.tableNames;
   });
   afterAll(async () => {
     await local.stop();
   });
 
-  it('listens on 127.0.0.1 with the orders table, both GSIs and TTL on expiresAt', async () => {
-    const table = await local.client.send(new DescribeTableCommand({ TableName: local.tableName }));
-    const ttl = await local.client.send(new DescribeTimeToLiveCommand({ TableName: local.tableName }));
+  it('listens on 127.0.0.1 with the described table, both GSIs and TTL on expiresAt', async () => {
+    const table = await local.client.send(new DescribeTableCommand({ TableName: tableName }));
+    const ttl = await local.client.send(new DescribeTimeToLiveCommand({ TableName: tableName }));
     expect(local.dynamo.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(table.Table?.GlobalSecondaryIndexes?.map((gsi) => gsi.IndexName).sort()).toEqual(['GSI1', 'GSI2']);
     expect(ttl.TimeToLiveDescription?.AttributeName).toBe('expiresAt');

@@ -1,19 +1,17 @@
 /**
- * For tests and scripts: one DynamoDB Local with the platform's tables and SDK clients pointed at it.
+ * For tests and scripts: one DynamoDB Local with the given tables and an SDK client pointed at it.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { physicalName } from '../../core/platform/resources';
-import { createPlatformTables } from './create-tables';
+import type { TableDescription } from '../cloud/description';
+import { createTable } from './create-tables';
 import { startDynamoDbLocal } from './dynamodb-local';
 import type { DynamoDbLocal, DynamoDbLocalOptions } from './dynamodb-local';
 
-export interface LocalTable {
+export interface LocalTables {
   readonly dynamo: DynamoDbLocal;
   readonly client: DynamoDBClient;
-  readonly documentClient: DynamoDBDocumentClient;
-  /** The physical name of the `orders` table. */
-  readonly tableName: string;
+  /** The physical names of the tables, in the order given. */
+  readonly tableNames: readonly string[];
   stop(): Promise<void>;
 }
 
@@ -22,17 +20,21 @@ export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local'
 
 export const clientFor = (endpoint: string): DynamoDBClient => new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials });
 
-export const startLocalTable = async (options: DynamoDbLocalOptions & { prefix?: string } = {}): Promise<LocalTable> => {
+/** Starts DynamoDB Local and creates the tables; `names` maps a logical name to the physical one (identity by default). */
+export const startLocalTables = async (tables: readonly TableDescription[], options: DynamoDbLocalOptions & { names?: (logical: string) => string } = {}): Promise<LocalTables> => {
   const dynamo = await startDynamoDbLocal(options);
   const client = clientFor(dynamo.endpoint);
+  const names = options.names ?? ((logical: string) => logical);
   try {
-    const [tableName] = await createPlatformTables(client, (name) => physicalName(options.prefix ?? 'local', name));
-    const documentClient = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    const tableNames: string[] = [];
+    for (const table of tables) {
+      await createTable(client, table, names(table.name));
+      tableNames.push(names(table.name));
+    }
     return {
       dynamo,
       client,
-      documentClient,
-      tableName,
+      tableNames,
       stop: async () => {
         client.destroy();
         await dynamo.stop();

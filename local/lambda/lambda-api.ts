@@ -1,12 +1,13 @@
 /**
- * The Lambda REST API (signing name `lambda`) over a LocalLambda: Invoke (RequestResponse, Event, DryRun),
+ * The Lambda REST API (signing name `lambda`) over a LambdaEngine: Invoke (RequestResponse, Event, DryRun),
  * ListFunctions, GetFunction, GetFunctionConfiguration, and for the running mappings ListEventSourceMappings
  * (filters FunctionName and EventSourceArn; Marker and MaxItems page) and GetEventSourceMapping. Errors are
  * REST-JSON: `x-amzn-errortype` and `{"Type": "User", "message": ...}`.
  */
 import type { EdgeRequest, EdgeResponse } from '../edge/types';
 import { EventSourceMappingNotFoundError, type EventSourceMappingRecord } from './event-source-mappings';
-import { LambdaFunctionNotFoundError, type LocalLambda, type RegisteredFunction } from './local-lambda';
+import type { LambdaEngine } from './engine';
+import { LambdaFunctionNotFoundError, type RegisteredFunction } from './types';
 
 const API_PREFIX = '/2015-03-31/functions';
 const MAPPINGS_PREFIX = '/2015-03-31/event-source-mappings';
@@ -57,7 +58,7 @@ const mappingConfiguration = (mapping: EventSourceMappingRecord): Record<string,
 });
 
 /** ListEventSourceMappings: the Marker is the position of the next mapping in the UUID-ordered listing. */
-const listMappings = (lambda: LocalLambda, query: URLSearchParams): EdgeResponse => {
+const listMappings = (lambda: LambdaEngine, query: URLSearchParams): EdgeResponse => {
   const functionName = query.get('FunctionName');
   const eventSourceArn = query.get('EventSourceArn');
   const maxItemsText = query.get('MaxItems');
@@ -78,7 +79,7 @@ const listMappings = (lambda: LocalLambda, query: URLSearchParams): EdgeResponse
 };
 
 /** Answers ListEventSourceMappings and GetEventSourceMapping. */
-const handleMappingRequest = (lambda: LocalLambda, request: EdgeRequest): EdgeResponse | undefined => {
+const handleMappingRequest = (lambda: LambdaEngine, request: EdgeRequest): EdgeResponse | undefined => {
   const rest = request.path.slice(MAPPINGS_PREFIX.length).split('/').filter((part) => part.length > 0).map(decodeURIComponent);
   if (request.method !== 'GET' || rest.length > 1) return undefined;
   const [uuid] = rest;
@@ -100,7 +101,7 @@ const parsePayload = (body: Buffer): { ok: true; value: unknown } | { ok: false 
   }
 };
 
-const invoke = async (lambda: LocalLambda, reference: string, request: EdgeRequest): Promise<EdgeResponse> => {
+const invoke = async (lambda: LambdaEngine, reference: string, request: EdgeRequest): Promise<EdgeResponse> => {
   const invocationType = String(request.headers['x-amz-invocation-type'] ?? 'RequestResponse');
   if (!['RequestResponse', 'Event', 'DryRun'].includes(invocationType)) {
     return restError(400, 'InvalidParameterValueException', `Unsupported invocation type ${invocationType}`);
@@ -120,7 +121,7 @@ const invoke = async (lambda: LocalLambda, reference: string, request: EdgeReque
 };
 
 /** Answers one Lambda REST request. */
-export const handleLambdaRequest = async (lambda: LocalLambda, request: EdgeRequest): Promise<EdgeResponse> => {
+export const handleLambdaRequest = async (lambda: LambdaEngine, request: EdgeRequest): Promise<EdgeResponse> => {
   if (request.path === MAPPINGS_PREFIX || request.path.startsWith(`${MAPPINGS_PREFIX}/`)) {
     const answer = handleMappingRequest(lambda, request);
     if (answer) return answer;

@@ -1,14 +1,15 @@
 /**
- * The SQS JSON protocol (X-Amz-Target `AmazonSQS.<Action>`, application/x-amz-json-1.0) over a LocalSqs.
+ * The SQS JSON protocol (X-Amz-Target `AmazonSQS.<Action>`, application/x-amz-json-1.0) over an SqsEngine.
  * Each action validates its input fully before changing anything.
  */
 import { AwsServiceError, jsonResponse, type EdgeRequest, type EdgeResponse } from '../edge/types';
 import { md5OfMessageAttributes, type MessageAttributeValue } from './checksums';
 import { invalidParameter, SqsError, sqsErrorResponse } from './errors';
-import type { LocalSqs, ReceivedMessage } from './local-sqs';
+import type { SqsEngine } from './engine';
+import type { ReceivedMessage } from './messages';
 
 type Input = Record<string, unknown>;
-type Action = (sqs: LocalSqs, input: Input, request: EdgeRequest) => Promise<unknown> | unknown;
+type Action = (sqs: SqsEngine, input: Input, request: EdgeRequest) => Promise<unknown> | unknown;
 
 const CONTENT_TYPE = 'application/x-amz-json-1.0';
 const BATCH_ENTRY_ID = /^[A-Za-z0-9_-]{1,80}$/;
@@ -145,7 +146,7 @@ const requestTraceHeader = (request: EdgeRequest): string | undefined => {
   return Array.isArray(value) ? value[0] : value;
 };
 
-const sendOne = (sqs: LocalSqs, queueUrl: string, entry: Input, fallbackTraceHeader?: string): Record<string, unknown> => {
+const sendOne = (sqs: SqsEngine, queueUrl: string, entry: Input, fallbackTraceHeader?: string): Record<string, unknown> => {
   const body = entry.MessageBody;
   if (body === undefined || body === null || body === '') throw missing('MessageBody');
   if (typeof body !== 'string') throw invalidParameter('Value for parameter MessageBody is invalid. Reason: must be a string.');
@@ -163,7 +164,7 @@ const sendOne = (sqs: LocalSqs, queueUrl: string, entry: Input, fallbackTraceHea
   };
 };
 
-const moveTaskToWire = (task: ReturnType<LocalSqs['listMessageMoveTasks']>[number]): Record<string, unknown> => ({
+const moveTaskToWire = (task: ReturnType<SqsEngine['listMessageMoveTasks']>[number]): Record<string, unknown> => ({
   TaskHandle: task.status === 'RUNNING' ? task.taskHandle : undefined,
   Status: task.status,
   SourceArn: task.sourceArn,
@@ -278,7 +279,7 @@ const ACTIONS: Readonly<Record<string, Action>> = {
 };
 
 /** Answers one SQS JSON-protocol request. */
-export const handleSqsRequest = async (sqs: LocalSqs, request: EdgeRequest): Promise<EdgeResponse> => {
+export const handleSqsRequest = async (sqs: SqsEngine, request: EdgeRequest): Promise<EdgeResponse> => {
   const action = request.action;
   const run = action === undefined ? undefined : ACTIONS[action];
   if (!run) {

@@ -1,5 +1,7 @@
+/** Least-privilege service roles: explicit grants, and a trust policy limited to the platform's own account. */
+import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement, DataAwsIamPolicyDocumentStatementCondition } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 
@@ -20,11 +22,24 @@ export const logWriteGrant = (logGroupArn: string): Grant => ({
   resources: [`${logGroupArn}:*`],
 });
 
+/**
+ * Who may make the service assume the role (confused-deputy protection): the account the calling resource lives
+ * in, and optionally an ARN pattern it must match. `unsupported` says why a role has none: only where AWS documents
+ * no source context for that service's assumption (the policy Aspect accepts a role with one or the other).
+ */
+export type TrustConditions =
+  | { readonly sourceAccount: string; readonly sourceArnLike?: string }
+  | { readonly unsupported: string };
+
+/** The account id inside an ARN, as a Terraform expression (no caller-identity data source, so plan stays offline). */
+export const accountIdOf = (arn: string): string => Fn.element(Fn.split(':', arn), 4);
+
 export interface ServiceRoleProps {
   readonly roleName: string;
   /** The service principal allowed to assume the role, e.g. lambda.amazonaws.com. */
   readonly servicePrincipal: string;
   readonly grants: readonly Grant[];
+  readonly trust: TrustConditions;
 }
 
 /**
@@ -33,11 +48,22 @@ export interface ServiceRoleProps {
  */
 export class ServiceRole extends Construct {
   readonly role: IamRole;
+  readonly trustConditions: TrustConditions;
 
   constructor(scope: Construct, id: string, props: ServiceRoleProps) {
     super(scope, id);
+    this.trustConditions = props.trust;
+    const conditions: DataAwsIamPolicyDocumentStatementCondition[] =
+      'unsupported' in props.trust
+        ? []
+        : [
+            { test: 'StringEquals', variable: 'aws:SourceAccount', values: [props.trust.sourceAccount] },
+            ...(props.trust.sourceArnLike === undefined ? [] : [{ test: 'ArnLike', variable: 'aws:SourceArn', values: [props.trust.sourceArnLike] }]),
+          ];
     const trust = new DataAwsIamPolicyDocument(this, 'trust', {
-      statement: [{ actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: [props.servicePrincipal] }] }],
+      statement: [
+        { actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: [props.servicePrincipal] }], ...(conditions.length === 0 ? {} : { condition: conditions }) },
+      ],
     });
     this.role = new IamRole(this, 'role', { name: props.roleName, assumeRolePolicy: trust.json });
     if (props.grants.length > 0) {

@@ -1,3 +1,4 @@
+/** The one way this platform makes a bucket: private, encrypted, owner-enforced, uniquely named. */
 import { Construct } from 'constructs';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketLifecycleConfiguration } from '@cdktf/provider-aws/lib/s3-bucket-lifecycle-configuration';
@@ -6,7 +7,11 @@ import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-pub
 import { S3BucketServerSideEncryptionConfigurationA } from '@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration';
 
 export interface PrivateBucketProps {
-  readonly bucketName: string;
+  /**
+   * The start of the bucket's name; S3 appends a unique suffix. Bucket names are global across all AWS accounts,
+   * so a fixed `orders-dev-receipts` would collide with anyone else's deploy of this repository.
+   */
+  readonly bucketPrefix: string;
   /** Objects expire after this many days; absent means they are kept. */
   readonly expireAfterDays?: number;
   readonly forceDestroy: boolean;
@@ -18,7 +23,7 @@ export class PrivateBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
-    this.bucket = new S3Bucket(this, 'bucket', { bucket: props.bucketName, forceDestroy: props.forceDestroy });
+    this.bucket = new S3Bucket(this, 'bucket', { bucketPrefix: `${props.bucketPrefix}-`, forceDestroy: props.forceDestroy });
     new S3BucketPublicAccessBlock(this, 'public-access', {
       bucket: this.bucket.id,
       blockPublicAcls: true,

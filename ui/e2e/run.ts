@@ -124,6 +124,7 @@ const signIn = async (ctx: Context, user: string, viewport = { width: 1366, heig
   const problems = watchProblems(page);
   ctx.pages[user] = { page, problems, context };
   await page.goto(`${ctx.base}/sign-in`);
+  await page.getByTestId('local-users-hint').waitFor({ timeout: 10_000 });
   await page.getByLabel('Username').fill(user);
   await page.getByLabel('Password').fill(ctx.passwords[user] ?? '');
   await page.getByRole('button', { name: 'Sign in' }).click();
@@ -208,14 +209,20 @@ const specs: [string, (ctx: Context) => Promise<void>][] = [
     await shot(page, 'desktop-orders-with-failed');
     await page.getByTestId('placed').getByRole('link').click();
     await page.locator('li.timeline__step[data-step="MarkOrderFailed"]').waitFor({ timeout: 15_000 });
-    check((await page.getByTestId('failure-reason').textContent()) === 'PAYMENT_DECLINED', 'the failure reason is not PAYMENT_DECLINED');
+    const reason = await page.getByTestId('failure-reason').textContent();
+    check(reason === 'The card was declined. No money was taken.', `the failure reason reads ${reason}`);
     const steps = await stepsOf(page);
     const charge = steps.find((s) => s.step === 'ChargePayment');
     check(charge?.kind === 'failure' && charge.outcome === 'declined', `ChargePayment is ${JSON.stringify(charge)}`);
     const after = steps.slice(steps.indexOf(charge!) + 1);
     check(after.some((s) => s.step === 'ReleaseInventory' && s.kind === 'compensation'), `no ReleaseInventory compensation after the charge: ${JSON.stringify(after)}`);
     check(after.at(-1)?.step === 'MarkOrderFailed' && after.at(-1)?.kind === 'compensation', `the path does not end with MarkOrderFailed: ${JSON.stringify(after)}`);
-    await page.locator('.waterfall__row').first().waitFor({ timeout: 5_000 }).catch(() => undefined);
+    await page.getByRole('button', { name: 'Refresh trace' }).click();
+    await page.locator('.waterfall__row[data-problem="business"]').first().waitFor({ timeout: 15_000 });
+    const faults = await page.locator('.waterfall__row[data-problem="fault"]').count();
+    check(faults === 0, `the declined card shows ${faults} fault rows in the trace`);
+    const handlerRows = await page.locator('.waterfall__service', { hasText: '## ' }).count();
+    check(handlerRows === 0, 'a raw ## handler subsegment has a row of its own');
     await shot(page, 'desktop-order-declined');
   }],
   ['the dashboard is usable on a phone: the menu opens the navigation', async (ctx) => {
@@ -228,6 +235,25 @@ const specs: [string, (ctx: Context) => Promise<void>][] = [
     await page.getByRole('heading', { name: 'Products and stock' }).waitFor();
     await shot(page, 'mobile-products');
   }],
+  ['on a phone the orders list and the order page fit the 390 px screen', async (ctx) => {
+    const { page } = ctx.pages.bob!;
+    await page.getByRole('button', { name: 'Menu' }).click();
+    await page.getByRole('link', { name: 'Orders', exact: true }).click();
+    await page.getByRole('heading', { name: 'Orders', exact: true }).waitFor();
+    const orderId = await placeOrder(page, 'tok_visa');
+    await rowStatus(page, orderId, 'CONFIRMED').waitFor({ timeout: 30_000 });
+    const listWidth = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(listWidth <= 390, `the orders page is ${listWidth} px wide on a 390 px phone`);
+    const tableScrolls = await page.locator('.table-wrap').first().evaluate((el) => el.scrollWidth > el.clientWidth);
+    check(!tableScrolls, 'the orders table scrolls sideways on a phone');
+    await shot(page, 'mobile-orders-list');
+    await page.getByTestId('placed').getByRole('link').click();
+    await page.locator('li.timeline__step[data-step="ConfirmOrder"]').waitFor({ timeout: 15_000 });
+    await page.getByTestId('payment-transaction').waitFor();
+    const width = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(width <= 390, `the order page is ${width} px wide on a 390 px phone`);
+    await shot(page, 'mobile-order-390x844');
+  }],
   ['the admin sees operations: queues, DLQs, events and the orders-per-minute chart', async (ctx) => {
     const page = await signIn(ctx, 'admin');
     check(!(await page.getByRole('button', { name: 'Menu' }).isVisible()), 'the Menu button shows on a desktop');
@@ -236,6 +262,12 @@ const specs: [string, (ctx: Context) => Promise<void>][] = [
     await page.locator('[data-dlq]').first().waitFor({ timeout: 15_000 });
     await page.locator('tr[data-queue]').first().waitFor({ timeout: 15_000 });
     await page.locator('.events__item').first().waitFor({ timeout: 15_000 });
+    await page.locator('.events__item a').first().waitFor({ timeout: 15_000 });
+    await page.getByLabel('Filter by event type or order id').fill(ctx.orders.declined ?? 'order.failed');
+    const shown = await page.locator('.events__item').count();
+    const linked = await page.locator(`.events__item a[href="/orders/${ctx.orders.declined}"]`).count();
+    check(shown > 0 && shown === linked, `the filter by order id shows ${shown} events, ${linked} of them for the order`);
+    await page.getByLabel('Filter by event type or order id').fill('');
     await page.locator('.chart canvas').waitFor();
     const finished = Number(await page.getByTestId('finished').textContent());
     check(finished >= 2, `the stats count ${finished} finished orders, expected at least the 2 placed`);

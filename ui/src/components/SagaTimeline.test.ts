@@ -16,7 +16,7 @@ const declined: TimelineEntry[] = [
 describe('SagaTimeline', () => {
   it('draws a declined order step by step: forward steps, the declined charge, then the compensations', () => {
     // act
-    const wrapper = mount(SagaTimeline, { props: { entries: declined, failureReason: 'PAYMENT_DECLINED' } });
+    const wrapper = mount(SagaTimeline, { props: { entries: declined, failureReason: 'PAYMENT_DECLINED', admin: true } });
     // assess
     const steps = wrapper.findAll('li.timeline__step');
     expect(steps.map((s) => s.attributes('data-step'))).toEqual(['PlaceOrder', 'ValidateOrder', 'ReserveInventory', 'ChargePayment', 'ReleaseInventory', 'MarkOrderFailed']);
@@ -25,7 +25,7 @@ describe('SagaTimeline', () => {
     expect(steps[3]!.text()).toContain('card declined');
     expect(steps[3]!.classes()).toContain('timeline__step--failed');
     expect(steps[4]!.text()).toContain('Released');
-    expect(wrapper.find('[data-testid="failure-reason"]').text()).toBe('PAYMENT_DECLINED');
+    expect(wrapper.find('[data-testid="failure-reason"]').text()).toBe('The card was declined. No money was taken.');
   });
 
   it('shows how long each step took: the difference to the previous entry', () => {
@@ -73,5 +73,32 @@ describe('SagaTimeline', () => {
     const wrapper = mount(SagaTimeline, { props: { entries: [] } });
     // assess
     expect(wrapper.find('[role="status"]').text()).toBe('No steps recorded yet.');
+  });
+
+  it('never shows a customer the internal error text or the reason code of a failed step', () => {
+    // prepare
+    const entries = [
+      { status: 'PENDING', at: '2026-01-01T10:00:00.000Z', step: 'PlaceOrder', outcome: 'placed' },
+      { status: 'COMPENSATING', at: '2026-01-01T10:00:01.000Z', step: 'ConfirmOrder', outcome: 'error', reason: 'CONFIRMATION_FAILED', note: 'InjectedFaultError: injected fault in local-confirm-order' },
+      { status: 'FAILED', at: '2026-01-01T10:00:02.000Z', step: 'MarkOrderFailed', outcome: 'failed', reason: 'CONFIRMATION_FAILED', note: 'InjectedFaultError: injected fault in local-confirm-order' },
+    ] as TimelineEntry[];
+    // act
+    const wrapper = mount(SagaTimeline, { props: { entries, failureReason: 'CONFIRMATION_FAILED' } });
+    // assess
+    expect(wrapper.text()).not.toContain('InjectedFaultError');
+    expect(wrapper.text()).not.toContain('CONFIRMATION_FAILED');
+    expect(wrapper.find('[data-testid="failure-reason"]').text()).toBe('The order could not be completed because of a problem on our side. Any payment was refunded.');
+  });
+
+  it('lets an admin expand the error text and see the reason code', () => {
+    // prepare
+    const entries = [
+      { status: 'COMPENSATING', at: '2026-01-01T10:00:01.000Z', step: 'ConfirmOrder', outcome: 'error', reason: 'CONFIRMATION_FAILED', note: 'InjectedFaultError: injected fault' },
+    ] as TimelineEntry[];
+    // act
+    const wrapper = mount(SagaTimeline, { props: { entries, failureReason: 'CONFIRMATION_FAILED', admin: true } });
+    // assess
+    expect(wrapper.find('details[data-testid="step-error"]').text()).toContain('InjectedFaultError: injected fault');
+    expect(wrapper.find('[data-testid="failure-code"]').text()).toBe('CONFIRMATION_FAILED');
   });
 });

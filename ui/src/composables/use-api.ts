@@ -9,7 +9,7 @@ let localOverride: LocalClient | undefined;
 export const useApi = (): ApiClient => {
   if (!shared) {
     const auth = useAuthStore();
-    shared = createApiClient({ headers: () => auth.headers() });
+    shared = createApiClient({ headers: () => auth.headers(), onSessionRejected: () => auth.recover() });
   }
   return shared;
 };

@@ -75,4 +75,17 @@ describe('OrdersPage', () => {
     expect(wrapper.find('.live').text()).toBe('Live updates unavailable');
     expect(wrapper.find('table').exists()).toBe(false);
   });
+
+  it('opens the live stream again with the new token when the session is renewed', async () => {
+    // prepare
+    await mountPage({ 'GET /api/products': [200, { items: [product()] }], 'GET /api/orders': [200, { items: [], nextCursor: null }] });
+    const old = FakeEventSource.last!;
+    old.fail();
+    // act
+    useAuthStore().session = session({ idToken: 'id.token.renewed' });
+    await flushPromises();
+    // assess
+    expect(old.closed).toBe(true);
+    expect(FakeEventSource.last!.url).toBe('/api/stream?access_token=id.token.renewed');
+  });
 });

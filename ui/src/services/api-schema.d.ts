@@ -17,7 +17,7 @@ export interface paths {
                 query?: {
                     limit?: number;
                     cursor?: string;
-                    status?: string;
+                    status?: "PENDING" | "VALIDATED" | "INVENTORY_RESERVED" | "PAYMENT_CAPTURED" | "CONFIRMED" | "COMPENSATING" | "FAILED" | "NEEDS_ATTENTION";
                 };
                 header?: never;
                 path?: never;
@@ -39,6 +39,15 @@ export interface paths {
                 };
                 /** @description invalid query */
                 400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description a status filter by a customer */
+                403: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -174,6 +183,282 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/orders/{id}/receipt": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A short-lived presigned URL of the PDF receipt (owner or admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the URL */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            url: string;
+                            expiresAt: string;
+                        };
+                    };
+                };
+                /** @description no such order, or no receipt yet */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description the API was started without RECEIPTS_BUCKET */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/activity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The emails and webhook delivery attempts the order caused, oldest first (owner or admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the activity */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            emails: {
+                                to: string;
+                                subject: string;
+                                kind: string;
+                                sentAt: string;
+                                messageId: string;
+                            }[];
+                            deliveries: {
+                                webhookId: string;
+                                url: string;
+                                eventType: string;
+                                attempt: number;
+                                statusCode: number | null;
+                                at: string;
+                                /** @enum {string} */
+                                outcome: "DELIVERED" | "FAILED";
+                            }[];
+                        };
+                    };
+                };
+                /** @description no such order for this caller */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/orders/{id}/trace": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The order's trace as waterfall rows, in start order (owner or admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the trace */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            orderId: string;
+                            traceIds: string[];
+                            segments: {
+                                traceId: string;
+                                id: string;
+                                parentId: string | null;
+                                name: string;
+                                origin: string | null;
+                                operation: string | null;
+                                /** @enum {string} */
+                                kind: "segment" | "subsegment";
+                                /** @description epoch milliseconds */
+                                start: number;
+                                end: number | null;
+                                durationMs: number | null;
+                                inProgress: boolean;
+                                error: boolean;
+                                fault: boolean;
+                                throttle: boolean;
+                                httpStatus: number | null;
+                                annotations: {
+                                    [key: string]: string | number | boolean;
+                                };
+                                cause: {
+                                    type: string;
+                                    message: string;
+                                } | null;
+                            }[];
+                        };
+                    };
+                };
+                /** @description no such order */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/traces": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Trace summaries, newest first, filtered by annotation (key:value, repeatable, ANDed) and flags (admin) */
+        get: {
+            parameters: {
+                query?: {
+                    annotation?: string[];
+                    fault?: "true" | "false";
+                    error?: "true" | "false";
+                    throttle?: "true" | "false";
+                    since?: string;
+                    until?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description summaries */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                traceId: string;
+                                start: number | null;
+                                durationMs: number | null;
+                                responseTimeMs: number | null;
+                                fault: boolean;
+                                error: boolean;
+                                throttle: boolean;
+                                partial: boolean;
+                                services: string[];
+                                annotations: {
+                                    [key: string]: (string | number | boolean | null)[];
+                                };
+                            }[];
+                        };
+                    };
+                };
+                /** @description a malformed filter or time */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not the admin */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/products": {
         parameters: {
             query?: never;
@@ -204,6 +489,15 @@ export interface paths {
                             items: components["schemas"]["Product"][];
                             nextCursor: string | null;
                         };
+                    };
+                };
+                /** @description invalid query */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
                     };
                 };
             };
@@ -308,6 +602,15 @@ export interface paths {
                         };
                     };
                 };
+                /** @description invalid query */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
                 /** @description not the admin */
                 403: {
                     headers: {
@@ -351,10 +654,10 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: {
+                            items: {
                                 id: string;
-                                webhookId?: string;
-                                customerId?: string;
+                                webhookId: string;
+                                customerId: string;
                                 url: string;
                                 eventTypes: string[];
                                 createdAt: string;
@@ -390,8 +693,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            webhookId?: string;
-                            customerId?: string;
+                            webhookId: string;
+                            customerId: string;
                             url: string;
                             eventTypes: string[];
                             createdAt: string;
@@ -452,8 +755,8 @@ export interface paths {
                     content: {
                         "application/json": {
                             id: string;
-                            webhookId?: string;
-                            customerId?: string;
+                            webhookId: string;
+                            customerId: string;
                             url: string;
                             eventTypes: string[];
                             createdAt: string;
@@ -534,71 +837,22 @@ export interface paths {
                     };
                     content: {
                         "application/json": {
-                            items?: {
-                                deliveryId?: string;
-                                eventId?: string;
-                                eventType?: string;
-                                attempt?: number;
+                            items: {
+                                webhookId: string;
+                                deliveryId: string;
+                                eventId: string;
+                                eventType: string;
+                                attempt: number;
                                 statusCode?: number;
-                                ok?: boolean;
+                                ok: boolean;
                                 error?: string;
-                                durationMs?: number;
-                                at?: string;
+                                durationMs: number;
+                                at: string;
                             }[];
                         };
                     };
                 };
                 /** @description no such endpoint */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/orders/{id}/receipt": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** A short-lived presigned URL of the PDF receipt (owner or admin) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the URL */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            url: string;
-                            expiresAt: string;
-                        };
-                    };
-                };
-                /** @description no such order, or no receipt yet */
                 404: {
                     headers: {
                         [name: string]: unknown;
@@ -639,7 +893,23 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            items: {
+                                name: string;
+                                queueName: string;
+                                depth: number;
+                                inFlight: number;
+                                samples: {
+                                    messageId: string;
+                                    body: string;
+                                    receiveCount?: number;
+                                    sentAt?: string;
+                                    sourceArn?: string;
+                                }[];
+                            }[];
+                        };
+                    };
                 };
                 /** @description not the admin */
                 403: {
@@ -686,7 +956,13 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            name: string;
+                            queueName: string;
+                            taskHandle: string;
+                        };
+                    };
                 };
                 /** @description not the admin */
                 403: {
@@ -717,344 +993,6 @@ export interface paths {
                 };
             };
         };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/webhooks/ingest/{partnerId}": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        get?: never;
-        put?: never;
-        /** Partner events {type, data}, signed the Standard Webhooks way with the partner secret; published under partner.<id> */
-        post: {
-            parameters: {
-                query?: never;
-                header: {
-                    "webhook-id": string;
-                    "webhook-timestamp": string;
-                    "webhook-signature": string;
-                };
-                path: {
-                    partnerId: string;
-                };
-                cookie?: never;
-            };
-            requestBody: {
-                content: {
-                    "application/json": {
-                        type: string;
-                        data: Record<string, never>;
-                    };
-                };
-            };
-            responses: {
-                /** @description published */
-                202: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content?: never;
-                };
-                /** @description not {type, data} */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description bad signature or stale timestamp */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description body over 256 KB */
-                413: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/orders/{id}/trace": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The order's trace as waterfall rows, in start order (owner or admin) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the trace */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            orderId: string;
-                            traceIds: string[];
-                            segments: {
-                                traceId: string;
-                                id: string;
-                                parentId: string | null;
-                                name: string;
-                                origin: string | null;
-                                operation: string | null;
-                                /** @enum {string} */
-                                kind: "segment" | "subsegment";
-                                /** @description epoch milliseconds */
-                                start: number;
-                                end: number | null;
-                                durationMs: number | null;
-                                inProgress: boolean;
-                                error: boolean;
-                                fault: boolean;
-                                throttle: boolean;
-                                httpStatus: number | null;
-                                annotations: {
-                                    [key: string]: string | number | boolean;
-                                };
-                                cause: {
-                                    type?: string;
-                                    message?: string;
-                                } | null;
-                            }[];
-                        };
-                    };
-                };
-                /** @description no such order */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/traces": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Trace summaries, newest first, filtered by annotation (key:value, repeatable, ANDed) and flags (admin) */
-        get: {
-            parameters: {
-                query?: {
-                    annotation?: string[];
-                    fault?: "true" | "false";
-                    error?: "true" | "false";
-                    throttle?: "true" | "false";
-                    since?: string;
-                    until?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description summaries */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            items?: {
-                                traceId?: string;
-                                start?: number | null;
-                                durationMs?: number | null;
-                                responseTimeMs?: number | null;
-                                fault?: boolean;
-                                error?: boolean;
-                                throttle?: boolean;
-                                partial?: boolean;
-                                services?: string[];
-                                annotations?: {
-                                    [key: string]: unknown[];
-                                };
-                            }[];
-                        };
-                    };
-                };
-                /** @description a malformed filter or time */
-                400: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-                /** @description not the admin */
-                403: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/stream": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** Server-sent events: `event: order` (an order as GET /api/orders/{id} answers it) when one of the caller's orders changes, `event: event` (an EventRecord) for the caller's bus events; the admin gets all. Heartbeat comments every 15 s. EventSource may pass the token as ?access_token= with Accept: text/event-stream. */
-        get: {
-            parameters: {
-                query?: {
-                    access_token?: string;
-                };
-                header?: never;
-                path?: never;
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the stream */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "text/event-stream": string;
-                    };
-                };
-                /** @description no or an invalid token */
-                401: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
-        delete?: never;
-        options?: never;
-        head?: never;
-        patch?: never;
-        trace?: never;
-    };
-    "/api/orders/{id}/activity": {
-        parameters: {
-            query?: never;
-            header?: never;
-            path?: never;
-            cookie?: never;
-        };
-        /** The emails and webhook delivery attempts the order caused, oldest first (owner or admin) */
-        get: {
-            parameters: {
-                query?: never;
-                header?: never;
-                path: {
-                    id: string;
-                };
-                cookie?: never;
-            };
-            requestBody?: never;
-            responses: {
-                /** @description the activity */
-                200: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": {
-                            emails: {
-                                to: string;
-                                subject: string;
-                                kind: string;
-                                sentAt: string;
-                                messageId: string;
-                            }[];
-                            deliveries: {
-                                webhookId: string;
-                                url: string;
-                                eventType: string;
-                                attempt: number;
-                                statusCode: number | null;
-                                at: string;
-                                /** @enum {string} */
-                                outcome: "DELIVERED" | "FAILED";
-                            }[];
-                        };
-                    };
-                };
-                /** @description no such order for this caller */
-                404: {
-                    headers: {
-                        [name: string]: unknown;
-                    };
-                    content: {
-                        "application/json": components["schemas"]["Error"];
-                    };
-                };
-            };
-        };
-        put?: never;
-        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -1142,6 +1080,146 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/stream": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Server-sent events: `event: order` (an order as GET /api/orders/{id} answers it) when one of the caller's orders changes, `event: event` (an EventRecord) for the caller's bus events; the admin gets all. Heartbeat comments every 15 s. EventSource may pass the token as ?access_token= with Accept: text/event-stream. */
+        get: {
+            parameters: {
+                query?: {
+                    access_token?: string;
+                };
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the stream */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "text/event-stream": string;
+                    };
+                };
+                /** @description no or an invalid token */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/webhooks/ingest/{partnerId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Partner events {type, data}, signed the Standard Webhooks way with the partner secret; published under partner.<id> */
+        post: {
+            parameters: {
+                query?: never;
+                header: {
+                    "webhook-id": string;
+                    "webhook-timestamp": string;
+                    "webhook-signature": string;
+                };
+                path: {
+                    partnerId: string;
+                };
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        type: string;
+                        data: {
+                            [key: string]: unknown;
+                        };
+                    };
+                };
+            };
+            responses: {
+                /** @description published */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            accepted: true;
+                            source: string;
+                            type: string;
+                            webhookId: string;
+                        };
+                    };
+                };
+                /** @description not {type, data} */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description bad signature or stale timestamp */
+                401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description body over 256 KB */
+                413: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description the API was started without PARTNER_SECRETS_ARN */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health": {
         parameters: {
             query?: never;
@@ -1164,7 +1242,12 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            status: "ok";
+                        };
+                    };
                 };
             };
         };
@@ -1217,7 +1300,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Where the dashboard signs in: {region, userPoolId, userPoolClientId, cognitoEndpoint} */
+        /** Where the dashboard signs in: {region, userPoolId, userPoolClientId, cognitoEndpoint}, and localControlPlane on the local cloud */
         get: {
             parameters: {
                 query?: never;
@@ -1232,7 +1315,15 @@ export interface paths {
                     headers: {
                         [name: string]: unknown;
                     };
-                    content?: never;
+                    content: {
+                        "application/json": {
+                            region: string;
+                            userPoolId: string;
+                            userPoolClientId: string;
+                            cognitoEndpoint: string;
+                            localControlPlane?: string;
+                        };
+                    };
                 };
             };
         };

@@ -96,4 +96,47 @@ describe('api client', () => {
     // assess
     expect(failure).toMatchObject({ name: 'ApiRequestError', status: 404, code: 'FunctionNotFound', message: 'no function nope' });
   });
+
+  it('renews a refused session once and repeats the request with the new token', async () => {
+    // prepare: the first call is refused (the platform restarted), the handler renews the token
+    let token = 'old';
+    let calls = 0;
+    const fetcher = (async (_url: RequestInfo | URL, init?: RequestInit) => {
+      calls += 1;
+      const auth = (init?.headers as Record<string, string>).authorization;
+      return auth === 'Bearer new'
+        ? new Response(JSON.stringify({ items: [], nextCursor: null }), { status: 200 })
+        : new Response(JSON.stringify({ error: { code: 'INVALID_TOKEN', message: 'the token is not valid for this API' } }), { status: 401 });
+    }) as typeof fetch;
+    const api = createApiClient({ fetch: fetcher, headers: () => ({ authorization: `Bearer ${token}` }), onSessionRejected: async () => { token = 'new'; return true; } });
+    // act
+    const page = await api.listOrders();
+    // assess
+    expect(page).toEqual({ items: [], nextCursor: null });
+    expect(calls).toBe(2);
+  });
+
+  it('answers the 401 when the session cannot be renewed, without repeating the request', async () => {
+    // prepare
+    const { fetch, calls } = tableFetch({ 'GET /api/orders': [401, { error: { code: 'TOKEN_EXPIRED', message: 'the token has expired; sign in again' } }] });
+    let asked = 0;
+    const api = createApiClient({ fetch, onSessionRejected: async () => { asked += 1; return false; } });
+    // act
+    const failure = await api.listOrders().catch((e: unknown) => e);
+    // assess
+    expect(failure).toMatchObject({ status: 401, code: 'TOKEN_EXPIRED' });
+    expect(asked).toBe(1);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('does not try to renew on a 401 that is not about the token (no token sent)', async () => {
+    // prepare
+    const { fetch } = tableFetch({ 'GET /api/orders': [401, { error: { code: 'UNAUTHENTICATED', message: 'sign in' } }] });
+    let asked = 0;
+    const api = createApiClient({ fetch, onSessionRejected: async () => { asked += 1; return true; } });
+    // act
+    await api.listOrders().catch(() => undefined);
+    // assess
+    expect(asked).toBe(0);
+  });
 });

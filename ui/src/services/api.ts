@@ -37,10 +37,21 @@ export class ApiNetworkError extends Error {
 /** Supplies the identity headers of the signed-in caller (the auth store). */
 export type HeaderProvider = () => Record<string, string>;
 
+/**
+ * Called when the API refuses the session's token (401 INVALID_TOKEN or TOKEN_EXPIRED: it expired, or the
+ * identity provider restarted). Answers true when it renewed the session, so the request is sent once more with
+ * the new headers; false when the caller must sign in again.
+ */
+export type SessionRejectedHandler = () => Promise<boolean>;
+
+/** The 401 codes that mean "this token is no good any more", as opposed to "no token sent". */
+export const SESSION_REJECTED_CODES: readonly string[] = ['INVALID_TOKEN', 'TOKEN_EXPIRED'];
+
 export interface ApiClientOptions {
   baseUrl?: string;
   headers?: HeaderProvider;
   fetch?: typeof fetch;
+  onSessionRejected?: SessionRejectedHandler;
 }
 
 const isErrorBody = (body: unknown): body is ApiErrorBody =>
@@ -61,6 +72,16 @@ export const createApiClient = (options: ApiClientOptions = {}) => {
   const doFetch = (...args: Parameters<typeof fetch>) => (options.fetch ?? globalThis.fetch)(...args);
 
   const request = async <T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> => {
+    try {
+      return await send<T>(method, path, body, extraHeaders);
+    } catch (error) {
+      const rejected = error instanceof ApiRequestError && error.status === 401 && SESSION_REJECTED_CODES.includes(error.code);
+      if (!rejected || !options.onSessionRejected || !(await options.onSessionRejected())) throw error;
+      return send<T>(method, path, body, extraHeaders);
+    }
+  };
+
+  const send = async <T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> => {
     const headers: Record<string, string> = { accept: 'application/json', ...headerProvider(), ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;

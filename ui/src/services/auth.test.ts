@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { tableFetch } from '../test/fakes';
-import { AuthConfigInvalidError, AuthSignInError, authHeaders, loadClientConfig, signInWithCognito, streamUrl } from './auth';
+import { AuthConfigInvalidError, AuthSignInError, authHeaders, loadClientConfig, refreshCognitoSession, signInWithCognito, streamUrl } from './auth';
 
 const config = { region: 'us-east-1', userPoolId: 'us-east-1_abc', userPoolClientId: 'client-1', cognitoEndpoint: 'http://127.0.0.1:4566/' };
 const jwt = (claims: Record<string, unknown>): string => `h.${btoa(JSON.stringify(claims)).replace(/=+$/, '')}.s`;
@@ -63,5 +63,29 @@ describe('auth', () => {
   it('sends no identity without a session', () => {
     expect(authHeaders(null)).toEqual({});
     expect(streamUrl(null)).toBeUndefined();
+  });
+
+  it('keeps the refresh token of the sign-in and renews the IdToken with REFRESH_TOKEN_AUTH', async () => {
+    // prepare
+    const first = jwt({ 'cognito:username': 'alice' });
+    const second = jwt({ 'cognito:username': 'alice', n: 2 });
+    const signIn = tableFetch({ 'POST http://127.0.0.1:4566/': [200, { AuthenticationResult: { IdToken: first, RefreshToken: 'r-1', ExpiresIn: 3600 } }] });
+    const session = await signInWithCognito(config, 'alice', 'secret', signIn.fetch);
+    const refresh = tableFetch({ 'POST http://127.0.0.1:4566/': [200, { AuthenticationResult: { IdToken: second, ExpiresIn: 3600 } }] });
+    // act
+    const renewed = await refreshCognitoSession(config, session, refresh.fetch);
+    // assess
+    expect(JSON.parse(refresh.calls[0]!.body!)).toEqual({ AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: 'client-1', AuthParameters: { REFRESH_TOKEN: 'r-1' } });
+    expect(renewed).toMatchObject({ username: 'alice', idToken: second, refreshToken: 'r-1' });
+  });
+
+  it('refuses to renew when Cognito refuses the refresh token', async () => {
+    // prepare
+    const { fetch } = tableFetch({ 'POST http://127.0.0.1:4566/': [400, { __type: 'NotAuthorizedException', message: 'Invalid Refresh Token' }] });
+    // act
+    const failure = await refreshCognitoSession(config, { username: 'alice', idToken: 'x', refreshToken: 'r-1', expiresAt: 0, isAdmin: false }, fetch).catch((e: unknown) => e);
+    // assess
+    expect(failure).toBeInstanceOf(AuthSignInError);
+    expect(failure).toMatchObject({ code: 'NotAuthorizedException' });
   });
 });

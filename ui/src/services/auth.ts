@@ -9,6 +9,8 @@ export interface Session {
   username: string;
   idToken: string;
   accessToken?: string;
+  /** Cognito's refresh token: a new IdToken without the password (REFRESH_TOKEN_AUTH). */
+  refreshToken?: string;
   /** Epoch milliseconds when the token expires. */
   expiresAt: number;
   isAdmin: boolean;
@@ -72,13 +74,18 @@ export const isAdminToken = (claims: Record<string, unknown>): boolean => {
   return Array.isArray(groups) && groups.includes(ADMIN_GROUP);
 };
 
-/** USER_PASSWORD_AUTH InitiateAuth over plain fetch (the AWS JSON protocol; no SDK in the browser bundle). */
-export const signInWithCognito = async (
+type InitiateAuthBody = {
+  __type?: string; message?: string; ChallengeName?: string;
+  AuthenticationResult?: { IdToken?: string; AccessToken?: string; RefreshToken?: string; ExpiresIn?: number };
+};
+
+/** InitiateAuth over plain fetch (the AWS JSON protocol; no SDK in the browser bundle). */
+const initiateAuth = async (
   config: ClientConfig,
-  username: string,
-  password: string,
-  fetcher: typeof fetch = globalThis.fetch,
-): Promise<Session> => {
+  authFlow: 'USER_PASSWORD_AUTH' | 'REFRESH_TOKEN_AUTH',
+  parameters: Record<string, string>,
+  fetcher: typeof fetch,
+): Promise<{ response: Response; body: InitiateAuthBody }> => {
   let response: Response;
   try {
     response = await fetcher(config.cognitoEndpoint, {
@@ -87,19 +94,36 @@ export const signInWithCognito = async (
         'content-type': 'application/x-amz-json-1.1',
         'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
       },
-      body: JSON.stringify({
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        ClientId: config.userPoolClientId,
-        AuthParameters: { USERNAME: username, PASSWORD: password },
-      }),
+      body: JSON.stringify({ AuthFlow: authFlow, ClientId: config.userPoolClientId, AuthParameters: parameters }),
     });
   } catch (cause) {
     throw new AuthSignInError('The sign-in service could not be reached.', 'NetworkError', { cause });
   }
-  const body = (await response.json().catch(() => ({}))) as {
-    __type?: string; message?: string; ChallengeName?: string;
-    AuthenticationResult?: { IdToken?: string; AccessToken?: string; ExpiresIn?: number };
+  const body = (await response.json().catch(() => ({}))) as InitiateAuthBody;
+  return { response, body };
+};
+
+const sessionFrom = (result: NonNullable<InitiateAuthBody['AuthenticationResult']> & { IdToken: string }, username: string, refreshToken: string | undefined): Session => {
+  const claims = decodeJwtPayload(result.IdToken);
+  const name = typeof claims['cognito:username'] === 'string' ? claims['cognito:username'] : username;
+  return {
+    username: name,
+    idToken: result.IdToken,
+    accessToken: result.AccessToken,
+    ...(refreshToken ? { refreshToken } : {}),
+    expiresAt: Date.now() + (result.ExpiresIn ?? 3600) * 1000,
+    isAdmin: isAdminToken(claims),
   };
+};
+
+/** USER_PASSWORD_AUTH InitiateAuth. */
+export const signInWithCognito = async (
+  config: ClientConfig,
+  username: string,
+  password: string,
+  fetcher: typeof fetch = globalThis.fetch,
+): Promise<Session> => {
+  const { response, body } = await initiateAuth(config, 'USER_PASSWORD_AUTH', { USERNAME: username, PASSWORD: password }, fetcher);
   if (!response.ok) {
     const code = (body.__type ?? 'SignInFailed').split('#').pop() ?? 'SignInFailed';
     const message = code === 'NotAuthorizedException' || code === 'UserNotFoundException'
@@ -112,15 +136,27 @@ export const signInWithCognito = async (
   }
   const result = body.AuthenticationResult;
   if (!result?.IdToken) throw new AuthSignInError('The sign-in service answered without a token.', 'NoToken');
-  const claims = decodeJwtPayload(result.IdToken);
-  const name = typeof claims['cognito:username'] === 'string' ? claims['cognito:username'] : username;
-  return {
-    username: name,
-    idToken: result.IdToken,
-    accessToken: result.AccessToken,
-    expiresAt: Date.now() + (result.ExpiresIn ?? 3600) * 1000,
-    isAdmin: isAdminToken(claims),
-  };
+  return sessionFrom({ ...result, IdToken: result.IdToken }, username, result.RefreshToken);
+};
+
+/**
+ * REFRESH_TOKEN_AUTH InitiateAuth: a fresh IdToken for a session whose token expired or was issued by a Cognito
+ * that has since restarted. Cognito answers no new refresh token for this flow, so the old one is kept.
+ * Throws AuthSignInError when the refresh token is refused too (the caller then signs in again).
+ */
+export const refreshCognitoSession = async (
+  config: ClientConfig,
+  session: Session,
+  fetcher: typeof fetch = globalThis.fetch,
+): Promise<Session> => {
+  if (!session.refreshToken) throw new AuthSignInError('This session has no refresh token.', 'NoRefreshToken');
+  const { response, body } = await initiateAuth(config, 'REFRESH_TOKEN_AUTH', { REFRESH_TOKEN: session.refreshToken }, fetcher);
+  const result = body.AuthenticationResult;
+  if (!response.ok || !result?.IdToken) {
+    const code = (body.__type ?? 'RefreshFailed').split('#').pop() ?? 'RefreshFailed';
+    throw new AuthSignInError(body.message ?? `The session could not be refreshed (${response.status}).`, code);
+  }
+  return sessionFrom({ ...result, IdToken: result.IdToken }, session.username, result.RefreshToken ?? session.refreshToken);
 };
 
 /** The headers every API request of this session carries. */

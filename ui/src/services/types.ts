@@ -58,6 +58,12 @@ export interface DeadLetterQueue {
   depth: number;
   inFlight: number;
   samples: { messageId: string; body: string; receiveCount?: number; sentAt?: string; sourceArn?: string }[];
+  /**
+   * The redrive settings of the queue that feeds this DLQ, so the page can say how long a failing message takes to
+   * arrive (maxReceiveCount x visibility timeout). Not answered by the API yet; absent for the EventBridge failure
+   * queue, which no queue feeds.
+   */
+  source?: { queueName: string; maxReceiveCount: number; visibilityTimeoutSeconds: number };
 }
 
 /** GET /config.json (api/routes/client-config.ts; /openapi.json gives no schema for it). */

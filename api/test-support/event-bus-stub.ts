@@ -1,0 +1,88 @@
+/**
+ * A tiny HTTP stand-in for the EventBridge PutEvents API, for the API tests only (api/test-support/api-harness.ts,
+ * api/server.int.test.ts); `npm start` and the bench use the local cloud's real EventBridge. It answers the AWS JSON 1.1 protocol, can be told to fail entries, and hands every
+ * accepted event to `onEvent` as the envelope a rule would deliver (so the events log can be fed).
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { EventBridgeEnvelope } from '../../core/events/order-events';
+
+export interface EventBusStub {
+  readonly endpoint: string;
+  readonly received: EventBridgeEnvelope[];
+  /** While set, every entry fails with this error code (FailedEntryCount > 0, HTTP 200, as AWS does). */
+  failEntriesWith: string | undefined;
+  stop(): Promise<void>;
+}
+
+interface PutEventsEntry {
+  Source?: string;
+  DetailType?: string;
+  Detail?: string;
+  EventBusName?: string;
+}
+
+export const startEventBusStub = async (onEvent: (envelope: EventBridgeEnvelope) => Promise<void> = async () => undefined): Promise<EventBusStub> => {
+  const received: EventBridgeEnvelope[] = [];
+  const state: { failEntriesWith: string | undefined } = { failEntriesWith: undefined };
+  const server: Server = createServer((request, response) => {
+    const chunks: Buffer[] = [];
+    request.on('data', (chunk: Buffer) => chunks.push(chunk));
+    request.on('end', () => {
+      const reply = (status: number, body: unknown) => {
+        response.writeHead(status, { 'content-type': 'application/x-amz-json-1.1' });
+        response.end(JSON.stringify(body));
+      };
+      const target = String(request.headers['x-amz-target'] ?? '');
+      if (target !== 'AWSEvents.PutEvents') return reply(400, { __type: 'UnknownOperationException', message: target });
+      let entries: PutEventsEntry[];
+      try {
+        entries = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Entries?: PutEventsEntry[] }).Entries ?? [];
+      } catch {
+        return reply(400, { __type: 'SerializationException', message: 'bad JSON' });
+      }
+      if (state.failEntriesWith !== undefined) {
+        const code = state.failEntriesWith;
+        return reply(200, { FailedEntryCount: entries.length, Entries: entries.map(() => ({ ErrorCode: code, ErrorMessage: 'stub told to fail' })) });
+      }
+      const accepted = entries.map((entry) => {
+        const envelope: EventBridgeEnvelope = {
+          version: '0',
+          id: randomUUID(),
+          'detail-type': entry.DetailType ?? '',
+          source: entry.Source ?? '',
+          account: '000000000000',
+          time: new Date().toISOString(),
+          region: 'us-east-1',
+          resources: [],
+          detail: JSON.parse(entry.Detail ?? '{}') as Record<string, unknown>,
+        };
+        received.push(envelope);
+        return envelope;
+      });
+      Promise.all(accepted.map(onEvent)).then(
+        () => reply(200, { FailedEntryCount: 0, Entries: accepted.map((envelope) => ({ EventId: envelope.id })) }),
+        () => reply(500, { __type: 'InternalException', message: 'onEvent failed' }),
+      );
+    });
+  });
+  await new Promise<void>((resolveListen) => server.listen(0, '127.0.0.1', resolveListen));
+  const address = server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    received,
+    get failEntriesWith() {
+      return state.failEntriesWith;
+    },
+    set failEntriesWith(value: string | undefined) {
+      state.failEntriesWith = value;
+    },
+    stop: () =>
+      new Promise<void>((resolveClose) => {
+        server.closeAllConnections();
+        server.close(() => resolveClose());
+      }),
+  };
+};

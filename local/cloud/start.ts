@@ -1,0 +1,271 @@
+/**
+ * The local cloud: one edge endpoint serving every AWS API of the package, with DynamoDB Local behind it and the
+ * other services emulated in-process, built from a LocalCloudDescription. It knows no product: the platform's glue
+ * (scripts/local-platform/) describes the resources.
+ *
+ *   const cloud = await startCloud(description, { edgePort: 4566, seed });
+ *   // run the application with { ...process.env, ...cloud.env }
+ *   await cloud.stop();
+ */
+import { seedUserPool, demoUsersRoute, type DemoIdentity } from '../cognito/demo-users';
+import { LocalCognito } from '../cognito/local-cognito';
+import { controlPlaneRoute } from '../control/control-plane';
+import { startDynamoDbLocal, type DynamoDbLocal } from '../dynamodb/dynamodb-local';
+import { DynamoDbProxy } from '../dynamodb-proxy/dynamodb-proxy';
+import { createLocalLogger, type LocalLogger } from '../edge/logger';
+import { startEdge, type RunningEdge } from '../edge/server';
+import { LocalEventBridge } from '../eventbridge/local-event-bridge';
+import { LambdaFunctionNotFoundError, LocalLambda } from '../lambda/local-lambda';
+import { LocalS3 } from '../s3/local-s3';
+import { LocalSecretsManager } from '../secrets/local-secrets';
+import { LocalSes } from '../ses/local-ses';
+import { LocalSqs } from '../sqs/local-sqs';
+import { LocalStepFunctions } from '../stepfunctions/local-step-functions';
+import { startDaemonCollector, type RunningDaemonCollector } from '../xray/daemon-collector';
+import { createLambdaTracing } from '../xray/lambda-tracing';
+import { TraceStore } from '../xray/trace-store';
+import { LocalXRay } from '../xray/xray-api';
+import { buildResources, createTables, recreateTables } from './build';
+import { LocalCloudStartError, recordDeliveryFailure, targetSink } from './delivery';
+import type { LocalCloudDescription } from './description';
+
+export { LocalCloudStartError } from './delivery';
+
+const ACCOUNT = '000000000000';
+
+export interface LocalCloudContext {
+  readonly edgeUrl: string;
+  readonly env: Readonly<Record<string, string>>;
+  /** Physical names by logical name (tables, buses, buckets, queues, functions, state machines). */
+  readonly names: (logical: string) => string;
+}
+
+export interface LocalCloudOptions {
+  /** The edge's port; default EDGE_PORT, then 4566. 0 picks a free port (tests). */
+  readonly edgePort?: number;
+  /** Keeps DynamoDB's data in this directory across restarts; in memory when absent (default DATA_DIR). */
+  readonly dataDir?: string;
+  /** Logical to physical names (e.g. a stage prefix); identity when absent. */
+  readonly names?: (logical: string) => string;
+  /** Fills the cloud with data: called once started and after every POST /_local/reset. */
+  readonly seed?: (cloud: LocalCloudContext) => Promise<void>;
+  /** Scales Step Functions Retry and Wait delays (1 = AWS timing); tests use e.g. 0.01. */
+  readonly timeScale?: number;
+  readonly region?: string;
+  readonly logger?: LocalLogger;
+}
+
+export interface RunningLocalCloud extends LocalCloudContext {
+  /** Milliseconds from the call to ready. */
+  readonly readyMs: number;
+  /** Functions whose entry file does not exist (yet), so they were not registered. */
+  readonly missingFunctions: readonly string[];
+  /** The emulations, for tests and the start script. */
+  readonly services: {
+    readonly sqs: LocalSqs;
+    readonly lambda: LocalLambda;
+    readonly eventBridge: LocalEventBridge;
+    readonly stepFunctions: LocalStepFunctions;
+    readonly s3: LocalS3;
+    readonly ses: LocalSes;
+    readonly secrets: LocalSecretsManager;
+    /** The user pool emulation and the described users with their passwords. */
+    readonly cognito: LocalCognito;
+    readonly identity: DemoIdentity;
+    readonly dynamoDbEndpoint: string;
+    readonly dynamoDbPid: number;
+    /** The X-Ray collector: its traces, and the daemon address (AWS_XRAY_DAEMON_ADDRESS) it listens on. */
+    readonly xray: { readonly store: TraceStore; readonly daemonAddress: string };
+  };
+  /** Empties queues, mails and objects, re-creates the tables and seeds again (what POST /_local/reset does). */
+  reset(): Promise<void>;
+  /** Stops every poller, timer, server and child process this cloud started. */
+  stop(): Promise<void>;
+}
+
+export class LocalCloudPortInUseError extends Error {
+  constructor(
+    readonly port: number,
+    cause?: unknown,
+  ) {
+    super(`Port ${port} is already in use, so the local cloud's edge cannot listen on it. Stop what uses it or choose another port with EDGE_PORT.`, { cause });
+    this.name = 'LocalCloudPortInUseError';
+  }
+}
+
+const credentials = { AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test' };
+
+/** The SDK settings every process talking to the local cloud needs. */
+const sdkEnvironment = (edgeUrl: string, region: string): Record<string, string> => ({
+  AWS_ENDPOINT_URL: edgeUrl,
+  AWS_REGION: region,
+  AWS_DEFAULT_REGION: region,
+  ...credentials,
+  // Local S3 implementations want plain bodies; the SDK's default would send aws-chunked with trailing checksums.
+  AWS_REQUEST_CHECKSUM_CALCULATION: 'WHEN_REQUIRED',
+  AWS_RESPONSE_CHECKSUM_VALIDATION: 'WHEN_REQUIRED',
+});
+
+const hostEnvironment = (): Record<string, string> => {
+  const environment: Record<string, string> = {};
+  for (const [key, value] of Object.entries(process.env)) if (value !== undefined) environment[key] = value;
+  // In AWS the variable does not exist; a developer's shell must not switch idempotency off inside the handlers.
+  delete environment.POWERTOOLS_IDEMPOTENCY_DISABLED;
+  delete environment.AWS_PROFILE;
+  delete environment.AWS_SESSION_TOKEN;
+  return environment;
+};
+
+const listen = async (start: () => Promise<RunningEdge>, port: number): Promise<RunningEdge> => {
+  try {
+    return await start();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new LocalCloudPortInUseError(port, error);
+    throw new LocalCloudStartError(`The edge could not listen on 127.0.0.1:${port}: ${(error as Error).message}`, error);
+  }
+};
+
+/** A function by its physical name, or by its logical name in the description (`send-email`). */
+const resolveFunction = (lambda: LocalLambda, names: (logical: string) => string, name: string): string => {
+  const physical = names(name);
+  return lambda.listFunctions().some((f) => f.name === name || f.arn === name) || !lambda.listFunctions().some((f) => f.name === physical) ? name : physical;
+};
+
+/** Starts the whole local cloud and answers once every resource of the description exists. */
+export const startCloud = async (description: LocalCloudDescription, options: LocalCloudOptions = {}): Promise<RunningLocalCloud> => {
+  const started = Date.now();
+  const log = options.logger ?? createLocalLogger('cloud');
+  const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+  const edgePort = options.edgePort ?? Number(process.env.EDGE_PORT ?? 4566);
+  const names = options.names ?? ((logical: string): string => logical);
+
+  let dynamoEndpoint = '';
+  const traceStore = new TraceStore();
+  let collector: RunningDaemonCollector;
+  try {
+    collector = await startDaemonCollector(traceStore, { logger: log });
+  } catch (error) {
+    throw new LocalCloudStartError(`The X-Ray collector could not listen on a UDP port of 127.0.0.1: ${(error as Error).message}`, error);
+  }
+  const emitSegment = (document: Readonly<Record<string, unknown>>): void => {
+    const outcome = traceStore.add([document]);
+    if (outcome.rejected.length > 0) log.warn('a local trace segment was rejected', { rejected: outcome.rejected });
+  };
+  const sqs = new LocalSqs({ region });
+  const lambda = new LocalLambda({ region, baseEnvironment: hostEnvironment(), tracing: createLambdaTracing({ emit: emitSegment, daemonAddress: collector.address }) });
+  const stepFunctions = new LocalStepFunctions({
+    region,
+    timeScale: options.timeScale,
+    emitSegment,
+    invoke: async (arn, payload, invokeOptions) => {
+      try {
+        return await lambda.invoke(arn, payload, invokeOptions);
+      } catch (error) {
+        if (error instanceof LambdaFunctionNotFoundError) return { error: { errorType: 'Lambda.ResourceNotFoundException', errorMessage: error.message } };
+        throw error;
+      }
+    },
+  });
+  const delivery = { sqs, lambda, stepFunctions, log, ...(description.failureQueue === undefined ? {} : { failureQueue: names(description.failureQueue) }) };
+  const scheduleOverrides: Record<string, number> = {};
+  for (const rule of description.rules ?? []) if (rule.localScheduleSeconds !== undefined) scheduleOverrides[names(rule.name)] = rule.localScheduleSeconds;
+  const eventBridge = new LocalEventBridge({ sink: targetSink(delivery), region, scheduleOverrides, onDeliveryError: recordDeliveryFailure(delivery) });
+  const s3 = new LocalS3();
+  const ses = new LocalSes();
+  const secretsManager = new LocalSecretsManager(region, ACCOUNT);
+  const cognito = new LocalCognito({ region });
+  let demoIdentity: DemoIdentity | undefined;
+
+  let context: LocalCloudContext | undefined;
+  const reset = async (): Promise<void> => {
+    for (const queue of sqs.listQueues()) sqs.purgeQueue(queue.name);
+    ses.clear();
+    s3.clear();
+    traceStore.clear();
+    lambda.clearFaults();
+    await stepFunctions.reset();
+    await recreateTables(description, dynamoEndpoint, region, names);
+    if (options.seed && context) await options.seed(context);
+  };
+
+  const edgeStart = listen(
+    () =>
+      startEdge(
+        {
+          services: [new DynamoDbProxy(() => dynamoEndpoint), sqs, lambda, eventBridge, stepFunctions, s3, ses, secretsManager, new LocalXRay(traceStore), cognito],
+          extraRoutes: [
+            cognito.route,
+            demoUsersRoute(() => demoIdentity),
+            ...(description.extraRoutes?.({ secrets: secretsManager, names }) ?? []),
+            controlPlaneRoute({
+              functions: {
+                listFunctions: () => lambda.listFunctions(),
+                injectFault: (name, faults) => lambda.injectFault(resolveFunction(lambda, names, name), faults),
+                clearFaults: (name) => lambda.clearFaults(name === undefined ? undefined : resolveFunction(lambda, names, name)),
+              },
+              queues: sqs,
+              emails: ses,
+              reset,
+            }),
+          ],
+          onInternalError: (error, request) => log.error('an emulation failed', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error), service: request.service, action: request.action, path: request.path }),
+        },
+        edgePort,
+      ),
+    edgePort,
+  );
+  const [edgeOutcome, dynamoOutcome] = await Promise.allSettled([edgeStart, startDynamoDbLocal({ dataDir: options.dataDir ?? process.env.DATA_DIR })]);
+  if (edgeOutcome.status === 'rejected' || dynamoOutcome.status === 'rejected') {
+    if (edgeOutcome.status === 'fulfilled') await edgeOutcome.value.close();
+    if (dynamoOutcome.status === 'fulfilled') await dynamoOutcome.value.stop();
+    await collector.close();
+    throw edgeOutcome.status === 'rejected' ? edgeOutcome.reason : (dynamoOutcome as PromiseRejectedResult).reason;
+  }
+  const edge = edgeOutcome.value;
+  const dynamo: DynamoDbLocal = dynamoOutcome.value;
+  dynamoEndpoint = dynamo.endpoint;
+  sqs.setBaseUrl(edge.url);
+  cognito.setBaseUrl(edge.url);
+  const identity = seedUserPool(cognito, description.userPool);
+  demoIdentity = identity;
+  log.info('demo users created (also listed by GET /_local/users)', { userPoolId: identity.userPoolId, users: identity.users.map(({ username, password, groups }) => ({ username, password, groups })) });
+
+  const stop = async (): Promise<void> => {
+    eventBridge.stop();
+    await lambda.stop();
+    await stepFunctions.shutdown();
+    await eventBridge.drain();
+    sqs.stop();
+    await edge.close();
+    await dynamo.stop();
+    await collector.close();
+  };
+
+  try {
+    await createTables(description, dynamoEndpoint, region, names);
+    const runtimeEnvironment = {
+      ...sdkEnvironment(edge.url, region),
+      // What Lambda's active tracing and the ECS X-Ray sidecar give a process: the daemon, and no crash without a segment.
+      AWS_XRAY_DAEMON_ADDRESS: collector.address,
+      AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    };
+    const userPool = { id: identity.userPoolId, clientId: identity.userPoolClientId };
+    const built = buildResources({ description, edgeUrl: edge.url, region, names, sqs, lambda, eventBridge, stepFunctions, s3, secretsManager, log, userPool, runtimeEnvironment, hostEnvironment });
+    context = { edgeUrl: edge.url, env: { ...runtimeEnvironment, ...(description.applicationEnvironment?.(built.resources) ?? {}) }, names };
+    if (options.seed) await options.seed(context);
+    eventBridge.startSchedules();
+    const readyMs = Date.now() - started;
+    log.info('local cloud ready', { edgeUrl: edge.url, readyMs, dynamoDb: dynamo.endpoint, functions: lambda.listFunctions().length, missingFunctions: built.missingFunctions });
+    return {
+      ...context,
+      readyMs,
+      missingFunctions: built.missingFunctions,
+      services: { sqs, lambda, eventBridge, stepFunctions, s3, ses, secrets: secretsManager, cognito, identity, dynamoDbEndpoint: dynamo.endpoint, dynamoDbPid: dynamo.pid, xray: { store: traceStore, daemonAddress: collector.address } },
+      reset,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+};

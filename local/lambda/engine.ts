@@ -1,0 +1,240 @@
+/**
+ * The local Lambda's engine: functions registered by name run in-process, each invocation with a Lambda-shaped
+ * context and its own process.env, its timeout enforced, and faults injectable per function. The wire format is
+ * lambda-api.ts's; this file knows nothing of it.
+ */
+import { randomBytes, randomUUID } from 'node:crypto';
+import { EventSourceMappingRegistry } from './event-source-mappings';
+import { hostEnvironment, installEnvironmentIsolation, runWithEnvironment } from './function-environment';
+import { LOCAL_ACCOUNT_ID, InjectedFaultError, LambdaFunctionNotFoundError, LambdaInvalidParameterError, type LambdaContext, type FunctionRegistration, type InvocationError, type InvocationResult, type FaultSpec, type RegisteredFunction, type LambdaTracing, type InvokeOptions, type LocalLambdaOptions } from './types';
+
+const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
+
+const traceId = (): string =>
+  `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
+
+const toInvocationError = (error: unknown): InvocationError => {
+  if (error instanceof Error) {
+    return { errorType: error.name, errorMessage: error.message, trace: error.stack?.split('\n') ?? [] };
+  }
+  return { errorType: 'Error', errorMessage: typeof error === 'string' ? error : JSON.stringify(error) ?? String(error) };
+};
+
+/** What JSON makes of a value, as Lambda serialises payloads and results (undefined becomes null). */
+const jsonCopy = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value) ?? 'null'));
+
+const validateFaults = (faults: FaultSpec): void => {
+  const { failNext, probability, latencyMs } = faults;
+  if (failNext !== undefined && (!Number.isInteger(failNext) || failNext < 0)) throw new LambdaInvalidParameterError(`failNext must be a non-negative integer, not ${String(failNext)}`);
+  if (probability !== undefined && (typeof probability !== 'number' || !(probability >= 0 && probability <= 1))) {
+    throw new LambdaInvalidParameterError(`probability must be a number from 0 to 1, not ${String(probability)}`);
+  }
+  if (latencyMs !== undefined && (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0)) {
+    throw new LambdaInvalidParameterError(`latencyMs must be a non-negative number, not ${String(latencyMs)}`);
+  }
+};
+
+/** The in-process Lambda service. `stop()` ends its event source mappings (and empties their registry) and pending timers. */
+export class LambdaEngine {
+  readonly region: string;
+  /** The running event source mappings, served by ListEventSourceMappings and GetEventSourceMapping. */
+  readonly eventSourceMappings = new EventSourceMappingRegistry();
+  protected readonly functions = new Map<string, RegisteredFunction>();
+  protected readonly faults = new Map<string, { failNext: number; probability: number; latencyMs: number }>();
+  protected readonly timers = new Set<NodeJS.Timeout>();
+  protected readonly stopHooks = new Set<() => Promise<void>>();
+  protected readonly baseEnvironment?: Readonly<Record<string, string>>;
+  protected readonly random: () => number;
+  protected readonly tracing?: LambdaTracing;
+
+  constructor(options: LocalLambdaOptions = {}) {
+    this.region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
+    this.baseEnvironment = options.baseEnvironment;
+    this.random = options.random ?? Math.random;
+    this.tracing = options.tracing;
+    installEnvironmentIsolation();
+  }
+
+
+  functionArn(name: string): string {
+    return `arn:aws:lambda:${this.region}:${LOCAL_ACCOUNT_ID}:function:${name}`;
+  }
+
+  /** Registers (or replaces) a function. */
+  register(spec: FunctionRegistration): RegisteredFunction {
+    if (typeof spec.name !== 'string' || !FUNCTION_NAME.test(spec.name)) throw new LambdaInvalidParameterError(`Invalid function name: ${String(spec.name)}`);
+    if (typeof spec.handler !== 'function') throw new LambdaInvalidParameterError(`The handler of ${spec.name} is not a function`);
+    const timeoutSeconds = spec.timeoutSeconds ?? 3;
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 900) throw new LambdaInvalidParameterError(`timeoutSeconds must be 1 to 900, not ${timeoutSeconds}`);
+    const memoryMb = spec.memoryMb ?? 128;
+    if (!Number.isInteger(memoryMb) || memoryMb < 128 || memoryMb > 10240) throw new LambdaInvalidParameterError(`memoryMb must be 128 to 10240, not ${memoryMb}`);
+    const registered: RegisteredFunction = {
+      name: spec.name,
+      arn: this.functionArn(spec.name),
+      handler: spec.handler,
+      environment: { ...(spec.environment ?? {}) },
+      timeoutSeconds,
+      memoryMb,
+      description: spec.description ?? '',
+      lastModified: new Date().toISOString().replace('Z', '+0000'),
+    };
+    this.functions.set(spec.name, registered);
+    return registered;
+  }
+
+  /**
+   * The unqualified ARN a function name, partial ARN (`function:name`, `account:function:name`) or ARN stands for,
+   * whether or not the function is registered (a qualifier `:alias` is dropped).
+   */
+  functionArnOf(reference: string): string {
+    const parts = reference.split(':');
+    const functionIndex = parts.indexOf('function');
+    if (functionIndex < 0) return this.functionArn(reference);
+    const name = parts[functionIndex + 1] ?? '';
+    if (reference.startsWith('arn:')) return parts.slice(0, functionIndex + 2).join(':');
+    return this.functionArn(name);
+  }
+
+  /** The function a name, full ARN, partial ARN (`function:name`) or qualified ARN names. */
+  resolve(reference: string): RegisteredFunction {
+    const parts = reference.split(':');
+    const functionIndex = parts.indexOf('function');
+    const name = functionIndex >= 0 ? parts[functionIndex + 1] : parts[0];
+    const found = name === undefined ? undefined : this.functions.get(name);
+    if (!found || (reference.startsWith('arn:') && !reference.startsWith(`arn:aws:lambda:${this.region}:${LOCAL_ACCOUNT_ID}:function:`))) {
+      throw new LambdaFunctionNotFoundError(reference.startsWith('arn:') ? reference : this.functionArn(reference));
+    }
+    return found;
+  }
+
+  listFunctions(): RegisteredFunction[] {
+    return [...this.functions.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Sets the faults of a function, replacing earlier ones. */
+  injectFault(functionName: string, faults: FaultSpec): void {
+    const target = this.resolve(functionName);
+    validateFaults(faults);
+    this.faults.set(target.name, { failNext: faults.failNext ?? 0, probability: faults.probability ?? 0, latencyMs: faults.latencyMs ?? 0 });
+  }
+
+  /** Clears the faults of one function, or of every function. */
+  clearFaults(functionName?: string): void {
+    if (functionName === undefined) this.faults.clear();
+    else this.faults.delete(this.resolve(functionName).name);
+  }
+
+  /**
+   * Invokes a function and waits for it: `{result}` or `{error: {errorType, errorMessage}}`, never a rejection for a
+   * failing handler. Throws LambdaFunctionNotFoundError for an unknown function.
+   */
+  async invoke(reference: string, payload: unknown, options: InvokeOptions = {}): Promise<InvocationResult> {
+    const target = this.resolve(reference);
+    const requestId = randomUUID();
+    const traced = this.tracing?.begin({ functionName: target.name, functionArn: target.arn, requestId, ...(options.traceHeader === undefined ? {} : { traceHeader: options.traceHeader }) });
+    const event = jsonCopy(payload);
+    const deadline = Date.now() + target.timeoutSeconds * 1000;
+    const now = new Date();
+    const logStreamName = `${now.toISOString().slice(0, 10).replaceAll('-', '/')}/[$LATEST]${randomBytes(16).toString('hex')}`;
+    const context: LambdaContext = {
+      functionName: target.name,
+      functionVersion: '$LATEST',
+      invokedFunctionArn: reference.startsWith('arn:') ? reference : target.arn,
+      memoryLimitInMB: String(target.memoryMb),
+      awsRequestId: requestId,
+      logGroupName: `/aws/lambda/${target.name}`,
+      logStreamName,
+      callbackWaitsForEmptyEventLoop: true,
+      getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    };
+    const environment: Record<string, string> = {
+      ...(this.baseEnvironment ?? hostEnvironment()),
+      AWS_REGION: this.region,
+      AWS_DEFAULT_REGION: this.region,
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs22.x',
+      AWS_LAMBDA_FUNCTION_NAME: target.name,
+      AWS_LAMBDA_FUNCTION_VERSION: '$LATEST',
+      AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(target.memoryMb),
+      AWS_LAMBDA_LOG_GROUP_NAME: context.logGroupName,
+      AWS_LAMBDA_LOG_STREAM_NAME: logStreamName,
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      LAMBDA_TASK_ROOT: process.cwd(),
+      _HANDLER: 'index.handler',
+      POWERTOOLS_SERVICE_NAME: target.name,
+      ...target.environment,
+      _X_AMZN_TRACE_ID: traced?.traceHeader ?? traceId(),
+    };
+
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<InvocationResult>((resolve) => {
+      timer = setTimeout(() => {
+        this.timers.delete(timer as NodeJS.Timeout);
+        resolve({
+          requestId,
+          error: { errorType: 'Sandbox.Timedout', errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${target.timeoutSeconds.toFixed(2)} seconds` },
+        });
+      }, target.timeoutSeconds * 1000);
+      timer.unref();
+      this.timers.add(timer);
+    });
+    const work = async (): Promise<InvocationResult> => {
+      try {
+        await this.applyFaults(target.name);
+        const result = await target.handler(event, context);
+        return { requestId, result: jsonCopy(result) };
+      } catch (error) {
+        return { requestId, error: toInvocationError(error) };
+      }
+    };
+    const run = runWithEnvironment(environment, () => (traced ? traced.run(work) : work()));
+    try {
+      const outcome = await Promise.race([run, timedOut]);
+      traced?.end(outcome);
+      return outcome;
+    } finally {
+      clearTimeout(timer);
+      this.timers.delete(timer as NodeJS.Timeout);
+    }
+  }
+
+  /** Invocation type Event: starts the invocation and answers at once; the outcome goes to `onOutcome`. */
+  invokeAsync(reference: string, payload: unknown, onOutcome?: (outcome: InvocationResult) => void, options: InvokeOptions = {}): void {
+    this.resolve(reference);
+    void this.invoke(reference, payload, options).then(onOutcome, () => undefined);
+  }
+
+  protected async applyFaults(name: string): Promise<void> {
+    const faults = this.faults.get(name);
+    if (!faults) return;
+    if (faults.latencyMs > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(() => {
+          this.timers.delete(timer);
+          resolve();
+        }, faults.latencyMs);
+        timer.unref();
+        this.timers.add(timer);
+      });
+    }
+    if (faults.failNext > 0) {
+      faults.failNext -= 1;
+      throw new InjectedFaultError(name);
+    }
+    if (faults.probability > 0 && this.random() < faults.probability) throw new InjectedFaultError(name);
+  }
+
+  /** Registers something to stop with this service (the event source mappings). Answers the unregister function. */
+  onStop(hook: () => Promise<void>): () => void {
+    this.stopHooks.add(hook);
+    return () => this.stopHooks.delete(hook);
+  }
+
+  /** Stops every event source mapping and clears pending timers (running handlers finish on their own). */
+  async stop(): Promise<void> {
+    await Promise.all([...this.stopHooks].map((hook) => hook()));
+    this.stopHooks.clear();
+    this.eventSourceMappings.clear();
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The local Lambda's vocabulary: a handler and its context, registrations, invocation outcomes, faults, tracing
+ * hooks and the errors of its in-process API. Shared by the engine (engine.ts) and the REST API (lambda-api.ts).
+ */
+export const LOCAL_ACCOUNT_ID = '000000000000';
+
+/** The context object Lambda hands a Node.js handler. */
+export interface LambdaContext {
+  readonly functionName: string;
+  readonly functionVersion: string;
+  readonly invokedFunctionArn: string;
+  readonly memoryLimitInMB: string;
+  readonly awsRequestId: string;
+  readonly logGroupName: string;
+  readonly logStreamName: string;
+  callbackWaitsForEmptyEventLoop: boolean;
+  getRemainingTimeInMillis(): number;
+}
+
+export type LambdaHandler = (event: unknown, context: LambdaContext) => Promise<unknown> | unknown;
+
+export interface FunctionRegistration {
+  readonly name: string;
+  readonly handler: LambdaHandler;
+  /** The function's own variables; the runtime's (AWS_LAMBDA_FUNCTION_NAME, _X_AMZN_TRACE_ID, ...) are added. */
+  readonly environment?: Readonly<Record<string, string>>;
+  /** Default 3 s, as AWS. */
+  readonly timeoutSeconds?: number;
+  /** Default 128 MB, as AWS. */
+  readonly memoryMb?: number;
+  readonly description?: string;
+}
+
+export interface InvocationError {
+  /** The thrown error's name: the contract with Step Functions Retry/Catch ErrorEquals. */
+  readonly errorType: string;
+  readonly errorMessage: string;
+  readonly trace?: readonly string[];
+}
+
+export interface InvocationResult {
+  readonly result?: unknown;
+  readonly error?: InvocationError;
+  readonly requestId: string;
+}
+
+/** Faults for one function: fail its next N invocations, fail each with probability p, add latency. */
+export interface FaultSpec {
+  readonly failNext?: number;
+  readonly probability?: number;
+  readonly latencyMs?: number;
+}
+
+/** The error an injected fault throws inside an invocation. */
+export class InjectedFaultError extends Error {
+  constructor(functionName: string) {
+    super(`Fault injected into ${functionName} by the local cloud`);
+    this.name = 'InjectedFaultError';
+  }
+}
+
+/** A function name or ARN that names no registered function. */
+export class LambdaFunctionNotFoundError extends Error {
+  constructor(readonly reference: string) {
+    super(`Function not found: ${reference}`);
+    this.name = 'LambdaFunctionNotFoundError';
+  }
+}
+
+/** Invalid input to the local Lambda's in-process API (a bad registration or fault spec). */
+export class LambdaInvalidParameterError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LambdaInvalidParameterError';
+  }
+}
+
+export interface RegisteredFunction {
+  readonly name: string;
+  readonly arn: string;
+  readonly handler: LambdaHandler;
+  readonly environment: Readonly<Record<string, string>>;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  readonly description: string;
+  readonly lastModified: string;
+}
+
+/**
+ * What the runtime does for X-Ray when tracing is active (local/xray/lambda-tracing.ts implements it): for each
+ * invocation, the trace header the handler sees in _X_AMZN_TRACE_ID (its Parent is the invocation's function
+ * segment), a wrapper giving the handler its own X-Ray context, and the function segment once it ends.
+ */
+export interface LambdaTracing {
+  begin(invocation: { readonly functionName: string; readonly functionArn: string; readonly requestId: string; readonly traceHeader?: string }): TracedInvocation;
+}
+
+export interface TracedInvocation {
+  readonly traceHeader: string;
+  run<T>(work: () => Promise<T>): Promise<T>;
+  end(outcome: { readonly error?: InvocationError }): void;
+}
+
+export interface InvokeOptions {
+  /** The caller's trace header (SQS AWSTraceHeader, a Step Functions task's); a new trace starts without one. */
+  readonly traceHeader?: string;
+}
+
+export interface LocalLambdaOptions {
+  /** Active tracing for every function; without it _X_AMZN_TRACE_ID is an unsampled id, as with tracing off. */
+  readonly tracing?: LambdaTracing;
+  /** Defaults to AWS_REGION, then us-east-1. */
+  readonly region?: string;
+  /** The variables every function inherits beneath its own (AWS_ENDPOINT_URL, credentials); default the host's. */
+  readonly baseEnvironment?: Readonly<Record<string, string>>;
+  /** The source of randomness for probabilistic faults; default Math.random. */
+  readonly random?: () => number;
+}

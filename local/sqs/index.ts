@@ -1,0 +1,2 @@
+/** The local SQS (subpath `@order-platform/local-cloud/sqs`). */
+export { LocalSqs } from './local-sqs';
