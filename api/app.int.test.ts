@@ -147,7 +147,7 @@ describe('orders API over HTTP against DynamoDB Local', () => {
     const order = (await created.json()) as { orderId: string };
     const deliveredAtCreate = api.bus.received.filter((event) => event.detail.orderId === order.orderId).length;
     api.bus.failEntriesWith = undefined;
-    const relay = new OrderService({ store: api.store, publisher: api.publisher, log: new Logger({ logLevel: 'SILENT' }), newId: ulid });
+    const relay = new OrderService({ ...api.stores, publisher: api.publisher, log: new Logger({ logLevel: 'SILENT' }), newId: ulid });
     const result = await relay.relayPendingOutbox({ minAgeMs: 0 });
     const delivered = api.bus.received.filter((event) => event.detail.orderId === order.orderId);
     expect(created.status).toBe(201);

@@ -14,7 +14,8 @@ import { SecretsManagerPartnerSecrets } from '../core/adapters/secrets-manager-p
 import { OrderService } from '../core/orders/order-service';
 import type { EventPublisher } from '../core/orders/ports';
 import { DynamoDashboardQueries } from '../core/store/dashboard-queries';
-import { DynamoOrderStore } from '../core/store/dynamo-order-store';
+import { createDynamoStores } from '../core/store/dynamo-stores';
+import type { DynamoStores } from '../core/store/dynamo-stores';
 import { DynamoOrderActivityStore } from '../core/store/order-activity-store';
 import { DynamoWebhookStore } from '../core/store/webhook-store';
 import type { AwsClients } from './aws-clients';
@@ -49,7 +50,7 @@ export interface ComposedApp {
   readonly app: Koa<AppState>;
   /** Every mounted route (api/routes/index.ts), for the test that holds it against /openapi.json. */
   readonly router: Router<AppState>;
-  readonly store: DynamoOrderStore;
+  readonly stores: DynamoStores;
   readonly publisher: EventPublisher;
   /** The one live feed of this process; `close` stops it. */
   readonly feed: OrderFeed;
@@ -60,19 +61,28 @@ export const createApp = (deps: AppDeps): ComposedApp => {
   const { config, clients, logger } = deps;
   const now = deps.now ?? (() => new Date());
   const newId = deps.newId ?? (() => ulid());
-  const store = new DynamoOrderStore(clients.documentClient, config.tableName);
+  const stores = createDynamoStores(clients.documentClient, config.tableName);
   const publisher = deps.publisher ?? new EventBridgePublisher(clients.eventBridge, config.eventBusName);
-  const service = new OrderService({ store, publisher, log: logger, now, newId, idempotencyTtlSeconds: config.idempotencyTtlSeconds });
+  const service = new OrderService({
+    orders: stores.orders,
+    products: stores.products,
+    outbox: stores.outbox,
+    publisher,
+    log: logger,
+    now,
+    newId,
+    idempotencyTtlSeconds: config.idempotencyTtlSeconds,
+  });
   const queries = new DynamoDashboardQueries(clients.documentClient, config.tableName);
-  const feed = new OrderFeed({ ...deps.feed, queries, store, logger });
+  const feed = new OrderFeed({ ...deps.feed, queries, store: stores.orders, logger });
   const router = mountRoutes({
     clientConfig: { auth: config.auth, ...(config.localControlPlane === undefined ? {} : { localControlPlane: config.localControlPlane }) },
-    orders: { service, store },
-    products: { store, now },
-    events: { store },
-    receipts: { store, s3: clients.s3, bucket: config.receiptsBucket, now },
-    activity: { store, activity: new DynamoOrderActivityStore(clients.documentClient, config.tableName) },
-    traces: { xray: clients.xray, store, now },
+    orders: { service, store: stores.orders },
+    products: { store: stores.products, now },
+    events: { store: stores.events },
+    receipts: { store: stores.orders, s3: clients.s3, bucket: config.receiptsBucket, now },
+    activity: { store: stores.orders, activity: new DynamoOrderActivityStore(clients.documentClient, config.tableName) },
+    traces: { xray: clients.xray, store: stores.orders, now },
     webhooks: { webhooks: new DynamoWebhookStore(clients.documentClient, config.tableName), urlPolicy: { allowLoopback: config.webhookAllowLoopback }, now, newId },
     dlqs: { sqs: clients.sqs, resourcePrefix: resourcePrefixFromTableName(config.tableName) },
     stats: { queries, now },
@@ -92,5 +102,5 @@ export const createApp = (deps: AppDeps): ComposedApp => {
   app.use(authenticate(deps.tokenVerifier ?? createTokenVerifier(config.auth)));
   app.use(router.routes());
   app.use(router.allowedMethods());
-  return { app, router, store, publisher, feed, close: () => feed.close() };
+  return { app, router, stores, publisher, feed, close: () => feed.close() };
 };

@@ -76,7 +76,7 @@ describe('authorisation with real Cognito tokens: customers isolated, admin powe
     const product = { name: 'Teapot', price: 3900, currency: 'EUR', stock: 5 };
     // act
     const asAlice = await call('PUT', '/api/products/auth-teapot', 'alice', product);
-    const afterRefusal = await api.store.getProduct('auth-teapot');
+    const afterRefusal = await api.stores.products.getProduct('auth-teapot');
     const asAdmin = await call('PUT', '/api/products/auth-teapot', 'admin', product);
     // assess
     expect(asAlice.status).toBe(403);

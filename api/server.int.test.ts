@@ -3,7 +3,7 @@ import type { EventBusStub } from './test-support/event-bus-stub';
 import { startApiServer } from './server';
 import type { RunningApi } from './server';
 import { loadConfig } from './config';
-import { DynamoOrderStore } from '../core/store/dynamo-order-store';
+import { createDynamoStores } from '../core/store/dynamo-stores';
 import { demoCatalog } from '../scripts/local-platform/demo-catalog';
 import { startTestCognito } from '../scripts/local-platform/test-cognito';
 import type { TestCognito } from '../scripts/local-platform/test-cognito';
@@ -20,8 +20,8 @@ describe('api/server.ts configured only from the standard environment', () => {
     local = await startLocalTable();
     bus = await startEventBusStub();
     identity = await startTestCognito();
-    const store = new DynamoOrderStore(local.documentClient, local.tableName);
-    for (const product of demoCatalog('2026-01-01T00:00:00Z')) await store.putProduct(product);
+    const { products } = createDynamoStores(local.documentClient, local.tableName);
+    for (const product of demoCatalog('2026-01-01T00:00:00Z')) await products.putProduct(product);
     Object.assign(process.env, {
       AWS_REGION: 'eu-west-1',
       AWS_ACCESS_KEY_ID: 'local',

@@ -28,7 +28,7 @@ import type { CreateOrderRequest } from '../core/domain/schemas';
 import { orderEvent } from '../core/events/order-events';
 import { requestHash } from '../core/orders/order-service';
 import { tables } from '../core/platform/resources';
-import { DynamoOrderStore } from '../core/store/dynamo-order-store';
+import { createDynamoStores } from '../core/store/dynamo-stores';
 import { startLocalCloud, type RunningLocalCloud } from './local-platform/cloud';
 import { createTable, freePort } from '@order-platform/local-cloud/dynamodb';
 import { byName, PLATFORM } from './local-platform/description';
@@ -73,7 +73,7 @@ const measureCeiling = async (settings: BenchSettings, cloud: RunningLocalCloud,
   try {
     const tableName = `bench-ceiling-${ulid()}`.toLowerCase();
     await createTable(client, byName(tables, PLATFORM.table, 'table'), tableName);
-    const store = new DynamoOrderStore(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName);
+    const stores = createDynamoStores(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName);
     const catalog = new Map<string, Product>([[productId, { productId, name: product.name, price: money(product.price, product.currency), stock: product.stock, updatedAt: new Date().toISOString() }]]);
     const hash = requestHash(orderRequest);
     const latencies: number[] = [];
@@ -86,12 +86,12 @@ const measureCeiling = async (settings: BenchSettings, cloud: RunningLocalCloud,
         const { lines, total } = priceOrder(orderRequest, catalog);
         const order = newOrder({ orderId: ulid(), customerId, lines, total, paymentToken: orderRequest.paymentToken, at: createdAt });
         const eventId = ulid();
-        await store.createOrder(
+        await stores.orders.createOrder(
           order,
           { customerId, key: ulid(), requestHash: hash, orderId: order.orderId, createdAt, expiresAt: Math.floor(at.getTime() / 1000) + 86_400 },
           { orderId: order.orderId, eventId, event: orderEvent(order, eventId, createdAt), status: 'PENDING', createdAt },
         );
-        await store.markOutboxSent(order.orderId, eventId, new Date().toISOString());
+        await stores.outbox.markOutboxSent(order.orderId, eventId, new Date().toISOString());
         latencies.push(performance.now() - started);
       }
     };

@@ -15,7 +15,7 @@ import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { DynamoOrderStore } from '../core/store/dynamo-order-store';
+import { createDynamoStores } from '../core/store/dynamo-stores';
 import { startLocalCloud, type LocalCloudContext, type RunningLocalCloud } from './local-platform/cloud';
 import { demoCatalog } from './local-platform/demo-catalog';
 
@@ -26,9 +26,9 @@ const say = (line = '') => process.stdout.write(`${line}\n`);
 const seedCatalog = async (cloud: LocalCloudContext): Promise<void> => {
   const client = new DynamoDBClient({ endpoint: cloud.edgeUrl, region: cloud.env.AWS_REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   try {
-    const store = new DynamoOrderStore(DynamoDBDocumentClient.from(client), cloud.names('orders'));
+    const { products } = createDynamoStores(DynamoDBDocumentClient.from(client), cloud.names('orders'));
     for (const product of demoCatalog(new Date().toISOString())) {
-      if ((await store.getProduct(product.productId)) === undefined) await store.putProduct(product);
+      if ((await products.getProduct(product.productId)) === undefined) await products.putProduct(product);
     }
   } finally {
     client.destroy();

@@ -18,6 +18,7 @@ import { FetchError, JwtBaseError, JwtExpiredError, NonRetryableFetchError } fro
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache, type JwksCache } from 'aws-jwt-verify/jwk';
 import type { Middleware, ParameterizedContext } from 'koa';
+import { CUSTOMER_ID_PATTERN } from '../../core/domain/ids';
 import { awsCognitoEndpoint, userPoolRegion } from '../config';
 import type { AuthSettings } from '../config';
 import { ApiError } from '../errors';
@@ -25,7 +26,7 @@ import type { AppState, Caller } from '../types';
 
 export const ADMIN_GROUP = 'admin';
 /** A `sub` the table's keys can hold: never contains '#', their separator. Cognito's subs are UUIDs. */
-export const CUSTOMER_ID = /^[A-Za-z0-9_-]{1,64}$/;
+export const CUSTOMER_ID = CUSTOMER_ID_PATTERN;
 /** Paths outside /api that stay public: liveness, the API description and what the dashboard needs to sign in. */
 const PUBLIC_PATHS = new Set(['/health', '/openapi.json', '/config.json']);
 

@@ -8,6 +8,7 @@
  */
 import AWSXRay from 'aws-xray-sdk-core';
 import type { Middleware } from 'koa';
+import { ORDER_ID_PATTERN } from '../../core/domain/ids';
 import { answerOf } from './error-handler';
 import type { AppState } from '../types';
 
@@ -39,7 +40,7 @@ export const traceAwsClients = (...clients: TraceableClient[]): void => {
   }
 };
 
-const ORDER_ID = /^[0-9A-HJKMNP-TV-Z]{26}$/;
+const ORDER_ID = ORDER_ID_PATTERN;
 
 const orderIdOf = (params: Record<string, string> | undefined, body: unknown): string | undefined => {
   const fromPath = params?.id;

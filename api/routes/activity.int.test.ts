@@ -67,7 +67,7 @@ describe('GET /api/orders/:id/activity', () => {
     });
     const { orderId } = (await response.json()) as { orderId: string };
     let order: Order | undefined;
-    for (const to of ['VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'CONFIRMED'] as const) order = await api.store.transitionOrder({ orderId, to, at: new Date().toISOString() });
+    for (const to of ['VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'CONFIRMED'] as const) order = await api.stores.orders.transitionOrder({ orderId, to, at: new Date().toISOString() });
     return order as Order;
   };
 
@@ -103,7 +103,7 @@ describe('GET /api/orders/:id/activity', () => {
     // One persistence layer per handler, as in Lambda (Powertools configures the layer per function).
     const persistence = idempotencyPersistence(api.local.client, api.local.tableName);
     const sendEmail = createSendEmailHandler({
-      store: api.store,
+      store: api.stores.orders,
       ses,
       directory: { contactOf: async (customerId) => (customerId === order.customerId ? { email: 'alice@example.com', name: 'Alice' } : undefined) },
       from: 'orders@example.com',

@@ -4,12 +4,13 @@
  */
 import Router from '@koa/router';
 import { z } from 'zod';
-import type { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import { OrderIdSchema } from '../../core/domain/ids';
+import type { OrderRepository } from '../../core/orders/ports';
 import type { DynamoOrderActivityStore } from '../../core/store/order-activity-store';
 import { ApiError } from '../errors';
 import { requireCaller } from '../middleware/auth';
 import type { AppState } from '../types';
-import { errorAnswer, IdParams, on, UlidSchema } from './route-doc';
+import { errorAnswer, IdParams, on } from './route-doc';
 import type { RouteDoc } from './route-doc';
 
 
@@ -40,7 +41,7 @@ export const ACTIVITY_ROUTES = {
 } as const satisfies Record<string, RouteDoc>;
 
 export interface ActivityRouterDeps {
-  readonly store: Pick<DynamoOrderStore, 'getOrder'>;
+  readonly store: Pick<OrderRepository, 'getOrder'>;
   readonly activity: Pick<DynamoOrderActivityStore, 'getActivity'>;
 }
 
@@ -48,7 +49,7 @@ export const activityRouter = (deps: ActivityRouterDeps): Router<AppState> => {
   const router = new Router<AppState>();
   on(router, ACTIVITY_ROUTES.get, async (ctx) => {
     const caller = requireCaller(ctx);
-    const orderId = UlidSchema.safeParse(ctx.params.id);
+    const orderId = OrderIdSchema.safeParse(ctx.params.id);
     const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
     if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin)) throw new ApiError(404, 'NOT_FOUND', 'no such order');
     const activity = await deps.activity.getActivity(order.orderId);

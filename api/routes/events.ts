@@ -1,7 +1,7 @@
 /** GET /api/events (admin): the events that crossed the bus, newest first, as the events log recorded them. */
 import Router from '@koa/router';
 import { EventRecordSchema, PageQuerySchema } from '../../core/domain/schemas';
-import type { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import type { EventLog } from '../../core/events/ports';
 import { requireAdmin } from '../middleware/auth';
 import type { AppState } from '../types';
 import { errorAnswer, on, pageOf } from './route-doc';
@@ -9,7 +9,7 @@ import type { RouteDoc } from './route-doc';
 import { parseOr400 } from './validation';
 
 export interface EventsRouterDeps {
-  readonly store: Pick<DynamoOrderStore, 'listEvents'>;
+  readonly store: Pick<EventLog, 'listEvents'>;
 }
 
 export const EVENTS_ROUTES = {

@@ -4,21 +4,22 @@
  */
 import Router from '@koa/router';
 import { z } from 'zod';
+import { OrderIdSchema } from '../../core/domain/ids';
 import { CreateOrderRequestSchema, OrderResponseSchema, OrderStatusSchema, PageQuerySchema } from '../../core/domain/schemas';
 import type { OrderService } from '../../core/orders/order-service';
-import type { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import type { OrderRepository } from '../../core/orders/ports';
 import { ApiError } from '../errors';
 import { requireCaller } from '../middleware/auth';
 import { readJsonBody } from '../middleware/json-body';
 import type { AppState } from '../types';
 import { presentOrder } from './presenters';
-import { errorAnswer, IdParams, on, pageOf, UlidSchema } from './route-doc';
+import { errorAnswer, IdParams, on, pageOf } from './route-doc';
 import type { RouteDoc } from './route-doc';
 import { parseOr400 } from './validation';
 
 export interface OrdersRouterDeps {
   readonly service: Pick<OrderService, 'createOrder'>;
-  readonly store: Pick<DynamoOrderStore, 'getOrder' | 'listCustomerOrders' | 'listOrdersByStatus'>;
+  readonly store: Pick<OrderRepository, 'getOrder' | 'listCustomerOrders' | 'listOrdersByStatus'>;
 }
 
 /** Printable ASCII, as the IETF Idempotency-Key draft expects of a key; at most 255 characters. */
@@ -85,7 +86,7 @@ export const ordersRouter = (deps: OrdersRouterDeps): Router<AppState> => {
 
   on(router, ORDERS_ROUTES.get, async (ctx) => {
     const caller = requireCaller(ctx);
-    const orderId = UlidSchema.safeParse(ctx.params.id);
+    const orderId = OrderIdSchema.safeParse(ctx.params.id);
     const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
     if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin)) throw new ApiError(404, 'NOT_FOUND', 'no such order');
     ctx.body = presentOrder(order);

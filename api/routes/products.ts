@@ -3,7 +3,7 @@ import Router from '@koa/router';
 import { z } from 'zod';
 import { money } from '../../core/domain/money';
 import { PageQuerySchema, ProductIdSchema, ProductResponseSchema, PutProductRequestSchema } from '../../core/domain/schemas';
-import type { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import type { ProductCatalog } from '../../core/products/ports';
 import { requireAdmin } from '../middleware/auth';
 import { readJsonBody } from '../middleware/json-body';
 import type { AppState } from '../types';
@@ -12,7 +12,7 @@ import type { RouteDoc } from './route-doc';
 import { parseOr400 } from './validation';
 
 export interface ProductsRouterDeps {
-  readonly store: Pick<DynamoOrderStore, 'listProducts' | 'putProduct'>;
+  readonly store: Pick<ProductCatalog, 'listProducts' | 'putProduct'>;
   readonly now: () => Date;
 }
 

@@ -4,16 +4,17 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import Router from '@koa/router';
 import { z } from 'zod';
+import { OrderIdSchema } from '../../core/domain/ids';
+import type { OrderRepository } from '../../core/orders/ports';
 import { receiptKey } from '../../core/receipts/receipt-pdf';
-import type { DynamoOrderStore } from '../../core/store/dynamo-order-store';
 import { ApiError, ApiNotConfiguredError } from '../errors';
 import { requireCaller } from '../middleware/auth';
 import type { AppState } from '../types';
-import { errorAnswer, IdParams, on, UlidSchema } from './route-doc';
+import { errorAnswer, IdParams, on } from './route-doc';
 import type { RouteDoc } from './route-doc';
 
 export interface ReceiptsRouterDeps {
-  readonly store: Pick<DynamoOrderStore, 'getOrder'>;
+  readonly store: Pick<OrderRepository, 'getOrder'>;
   readonly s3: S3Client;
   /** RECEIPTS_BUCKET; undefined when the API was started without it (the route answers 503). */
   readonly bucket: string | undefined;
@@ -53,7 +54,7 @@ export const receiptsRouter = (deps: ReceiptsRouterDeps): Router<AppState> => {
     const caller = requireCaller(ctx);
     const bucket = deps.bucket;
     if (bucket === undefined) throw new ApiNotConfiguredError('RECEIPTS_BUCKET');
-    const orderId = UlidSchema.safeParse(ctx.params.id);
+    const orderId = OrderIdSchema.safeParse(ctx.params.id);
     const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
     if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin)) throw new ApiError(404, 'NOT_FOUND', 'no such order');
     const key = receiptKey(order.orderId);

@@ -6,6 +6,7 @@
 import type Router from '@koa/router';
 import type { Middleware } from 'koa';
 import { z } from 'zod';
+import { ORDER_ID_PATTERN } from '../../core/domain/ids';
 import { ErrorResponseSchema } from '../../core/domain/schemas';
 import type { AppState } from '../types';
 
@@ -51,5 +52,5 @@ export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.arra
 
 /** The `:id` of a route whose id is an order's or webhook's ULID. */
 export const IdParams = z.object({ id: z.string() });
-/** ULIDs, as the API issues order and webhook ids. */
-export const UlidSchema = z.string().regex(/^[0-9A-HJKMNP-TV-Z]{26}$/);
+/** ULIDs, as the API issues order and webhook ids: the one rule of core/domain/ids.ts. */
+export const UlidSchema = z.string().regex(ORDER_ID_PATTERN);

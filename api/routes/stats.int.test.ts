@@ -24,7 +24,7 @@ describe('GET /api/admin/stats', () => {
       body: JSON.stringify({ items: [{ productId: 'mug', quantity: 1 }], paymentToken: 'tok_visa' }),
     });
     const created = (await response.json()) as { orderId: string; createdAt: string };
-    for (const to of path) await api.store.transitionOrder({ orderId: created.orderId, to, at: new Date().toISOString(), ...(to === 'COMPENSATING' || to === 'FAILED' || to === 'NEEDS_ATTENTION' ? { reason: 'PAYMENT_DECLINED' as const } : {}) });
+    for (const to of path) await api.stores.orders.transitionOrder({ orderId: created.orderId, to, at: new Date().toISOString(), ...(to === 'COMPENSATING' || to === 'FAILED' || to === 'NEEDS_ATTENTION' ? { reason: 'PAYMENT_DECLINED' as const } : {}) });
     return created;
   };
 

@@ -156,7 +156,7 @@ describe('GET /api/stream', () => {
     await waitUntil('carol subscribed', () => api.dashboard.feed.subscriberCount === 1);
     const at = new Date().toISOString();
 
-    const changed = await api.store.transitionOrder({ orderId: placed.orderId, to: 'VALIDATED', at });
+    const changed = await api.stores.orders.transitionOrder({ orderId: placed.orderId, to: 'VALIDATED', at });
     await api.publisher.publish([orderEvent(changed, ulid(), at)]);
 
     const frame = await carol.waitFor('carol: VALIDATED', (candidate) => candidate.event === 'order' && candidate.data.orderId === placed.orderId && candidate.data.status === 'VALIDATED');

@@ -1,5 +1,5 @@
 import type { Order } from '../../core/domain/order';
-import type { EventRecord } from '../../core/store/dynamo-order-store';
+import type { EventRecord } from '../../core/events/ports';
 import type { Caller } from '../types';
 import { mayReceiveEvent, OrderFeed, sseFrame } from './stream';
 import type { FeedSubscriber } from './stream';

@@ -16,7 +16,8 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { PassThrough } from 'node:stream';
 import type { Order } from '../../core/domain/order';
 import type { DynamoDashboardQueries } from '../../core/store/dashboard-queries';
-import type { DynamoOrderStore, EventRecord } from '../../core/store/dynamo-order-store';
+import type { EventRecord } from '../../core/events/ports';
+import type { OrderRepository } from '../../core/orders/ports';
 import { requireCaller } from '../middleware/auth';
 import type { AppState, Caller } from '../types';
 import { presentOrder } from './presenters';
@@ -25,7 +26,7 @@ import type { RouteDoc } from './route-doc';
 
 export interface OrderFeedOptions {
   readonly queries: Pick<DynamoDashboardQueries, 'eventsAfter'>;
-  readonly store: Pick<DynamoOrderStore, 'getOrder'>;
+  readonly store: Pick<OrderRepository, 'getOrder'>;
   readonly logger: Pick<Logger, 'warn' | 'error'>;
   /** How often the events log is read while someone listens. */
   readonly pollMs?: number;

@@ -9,11 +9,12 @@
 import { BatchGetTracesCommand, GetTraceSummariesCommand, type TraceSummary, type XRayClient } from '@aws-sdk/client-xray';
 import Router from '@koa/router';
 import { z } from 'zod';
+import { OrderIdSchema } from '../../core/domain/ids';
 import type { Order } from '../../core/domain/order';
 import { ApiError } from '../errors';
 import { requireAdmin, requireCaller } from '../middleware/auth';
 import type { AppState } from '../types';
-import { errorAnswer, IdParams, on, UlidSchema } from './route-doc';
+import { errorAnswer, IdParams, on } from './route-doc';
 import type { RouteDoc } from './route-doc';
 
 export interface TracesRouterDeps {
@@ -220,7 +221,7 @@ export const tracesRouter = (deps: TracesRouterDeps): Router<AppState> => {
   const router = new Router<AppState>();
   on(router, TRACES_ROUTES.order, async (ctx) => {
     const caller = requireCaller(ctx);
-    const orderId = UlidSchema.safeParse(ctx.params.id);
+    const orderId = OrderIdSchema.safeParse(ctx.params.id);
     const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
     if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin)) throw new ApiError(404, 'NOT_FOUND', 'no such order');
     const created = new Date(order.createdAt).getTime();

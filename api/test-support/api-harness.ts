@@ -8,7 +8,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { Server } from 'node:http';
 import type { EventPublisher } from '../../core/orders/ports';
-import type { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import type { EventLog } from '../../core/events/ports';
+import type { DynamoStores } from '../../core/store/dynamo-stores';
 import { demoCatalog } from '../../scripts/local-platform/demo-catalog';
 import { startTestCognito } from '../../scripts/local-platform/test-cognito';
 import type { TestCognito } from '../../scripts/local-platform/test-cognito';
@@ -26,7 +27,7 @@ export interface ApiHarness {
   readonly url: string;
   readonly config: Readonly<ApiConfig>;
   readonly local: LocalTable;
-  readonly store: DynamoOrderStore;
+  readonly stores: DynamoStores;
   readonly bus: EventBusStub;
   readonly publisher: EventPublisher;
   readonly identity: TestCognito;
@@ -45,7 +46,7 @@ const UNREACHABLE = { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', crede
 export const startApiHarness = async (): Promise<ApiHarness> => {
   const local = await startLocalTable();
   const identity = await startTestCognito();
-  let recordEvent: (envelope: Parameters<DynamoOrderStore['recordEvent']>[0]) => Promise<void> = async () => undefined;
+  let recordEvent: (envelope: Parameters<EventLog['recordEvent']>[0]) => Promise<void> = async () => undefined;
   const bus = await startEventBusStub((envelope) => recordEvent(envelope));
   const config = loadConfig({
     TABLE_NAME: local.tableName,
@@ -66,11 +67,11 @@ export const startApiHarness = async (): Promise<ApiHarness> => {
   });
   const logger = new Logger({ serviceName: config.serviceName, logLevel: 'SILENT' });
   const composed = createApp({ config, clients, logger, feed: { pollMs: 200 } });
-  const { store } = composed;
+  const { stores } = composed;
   recordEvent = async (envelope) => {
-    await store.recordEvent(envelope, new Date().toISOString());
+    await stores.events.recordEvent(envelope, new Date().toISOString());
   };
-  for (const product of demoCatalog(new Date().toISOString())) await store.putProduct(product);
+  for (const product of demoCatalog(new Date().toISOString())) await stores.products.putProduct(product);
   const server: Server = await new Promise((resolveListen) => {
     const listening = composed.app.listen(0, '127.0.0.1', () => resolveListen(listening));
   });
@@ -80,7 +81,7 @@ export const startApiHarness = async (): Promise<ApiHarness> => {
     url: `http://127.0.0.1:${port}`,
     config,
     local,
-    store,
+    stores,
     bus,
     publisher: composed.publisher,
     identity,

@@ -3,15 +3,17 @@
  *
  * Publishing: `{ source: ORDER_EVENT_SOURCE, detailType: 'order.created', detail: {...} }` becomes one
  * PutEvents entry. Consuming (SQS fed by a rule): the message body is the whole EventBridge envelope, never the
- * order itself; parse it with `parseEventBridgeEnvelope`.
+ * order itself; the Lambdas parse it with Powertools' EventBridge schema (lambdas/shared/event-envelope.ts) and the
+ * detail with `OrderEventDetailSchema`.
  */
 import { z } from 'zod';
 import { PlatformError } from '../errors';
 import type { PlatformErrorOptions } from '../errors';
 import { ORDER_EVENT_SOURCE } from '../platform/resources';
-import type { Money } from '../domain/money';
+import { CustomerIdSchema, OrderIdSchema } from '../domain/ids';
 import type { Order } from '../domain/order';
-import type { FailureReason, OrderStatus } from '../domain/order-status';
+import type { OrderStatus } from '../domain/order-status';
+import { FailureReasonSchema, MoneySchema, OrderStatusSchema } from '../domain/schemas';
 
 export { ORDER_EVENT_SOURCE };
 
@@ -28,17 +30,25 @@ export const ORDER_EVENT_TYPES = [
 
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 
-export interface OrderEventDetail {
-  /** Our id of the event, stable across republishing: consumers deduplicate on it. */
-  readonly eventId: string;
-  readonly orderId: string;
-  readonly customerId: string;
-  readonly status: OrderStatus;
-  readonly total: Money;
-  readonly failureReason?: FailureReason;
-  readonly lines: readonly { readonly productId: string; readonly quantity: number }[];
-  readonly occurredAt: string;
-}
+/**
+ * The detail of every order event: the one contract between the publisher (`orderEvent` below, through the
+ * outbox) and the consumers (lambdas/processors parse it with this schema); the type is inferred from it.
+ */
+export const OrderEventDetailSchema = z
+  .object({
+    /** Our id of the event, stable across republishing: consumers deduplicate on it. */
+    eventId: z.string().min(1),
+    orderId: OrderIdSchema,
+    customerId: CustomerIdSchema,
+    status: OrderStatusSchema,
+    total: MoneySchema,
+    failureReason: FailureReasonSchema.optional(),
+    lines: z.array(z.object({ productId: z.string(), quantity: z.number().int().positive() }).readonly()).readonly(),
+    occurredAt: z.string().min(1),
+  })
+  .readonly();
+
+export type OrderEventDetail = z.infer<typeof OrderEventDetailSchema>;
 
 /** An event as the platform publishes it (one PutEvents entry). */
 export interface PlatformEvent<D extends object = OrderEventDetail> {
@@ -75,20 +85,21 @@ export const orderEvent = (order: Order, eventId: string, occurredAt: string, de
   },
 });
 
-/** The EventBridge envelope as a rule delivers it to SQS (and Lambda). */
-export const EventBridgeEnvelopeSchema = z.object({
-  version: z.string().optional(),
-  id: z.string().min(1),
-  'detail-type': z.string().min(1),
-  source: z.string().min(1),
-  account: z.string().optional(),
-  time: z.string().min(1),
-  region: z.string().optional(),
-  resources: z.array(z.string()).optional(),
-  detail: z.record(z.string(), z.unknown()),
-});
-
-export type EventBridgeEnvelope = z.infer<typeof EventBridgeEnvelopeSchema>;
+/**
+ * The EventBridge envelope as a rule delivers it to SQS (and Lambda), as far as the domain reads it. Parsing is
+ * the Lambdas' job (lambdas/shared/event-envelope.ts, with Powertools' schema), so core imports no Powertools.
+ */
+export interface EventBridgeEnvelope {
+  readonly version?: string;
+  readonly id: string;
+  readonly 'detail-type': string;
+  readonly source: string;
+  readonly account?: string;
+  readonly time: string;
+  readonly region?: string;
+  readonly resources?: readonly string[];
+  readonly detail: Record<string, unknown>;
+}
 
 /** The base of the events area. */
 export abstract class EventError extends PlatformError {
@@ -103,19 +114,6 @@ export class EventEnvelopeInvalidError extends EventError {
     this.name = 'EventEnvelopeInvalidError';
   }
 }
-
-/** Parses an SQS message body holding an EventBridge envelope. */
-export const parseEventBridgeEnvelope = (body: string): EventBridgeEnvelope => {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(body);
-  } catch (cause) {
-    throw new EventEnvelopeInvalidError('the message body is not JSON', { cause });
-  }
-  const parsed = EventBridgeEnvelopeSchema.safeParse(raw);
-  if (!parsed.success) throw new EventEnvelopeInvalidError(`not an EventBridge envelope: ${parsed.error.message}`, { cause: parsed.error });
-  return parsed.data;
-};
 
 /**
  * The id consumers deduplicate on: our own `detail.eventId` for the platform's events (stable when the outbox

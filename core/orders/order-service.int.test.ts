@@ -3,21 +3,22 @@ import { ulid } from 'ulid';
 import { startLocalTable } from '../../scripts/local-platform/local-table';
 import type { LocalTable } from '../../scripts/local-platform/local-table';
 import { money } from '../domain/money';
-import { DynamoOrderStore } from '../store/dynamo-order-store';
+import { createDynamoStores } from '../store/dynamo-stores';
+import type { DynamoStores } from '../store/dynamo-stores';
+import { FakePublisher } from '../test-support/fake-publisher';
 import { IdempotencyKeyConflictError } from './errors';
-import { FakePublisher } from './fake-publisher';
 import { OrderService } from './order-service';
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 describe('OrderService against DynamoDB Local', () => {
   let local: LocalTable;
-  let store: DynamoOrderStore;
+  let stores: DynamoStores;
   beforeAll(async () => {
     local = await startLocalTable();
-    store = new DynamoOrderStore(local.documentClient, local.tableName);
-    await store.putProduct({ productId: 'tea', name: 'Tea', price: money(450, 'EUR'), stock: 100, updatedAt: '2026-01-01T00:00:00Z' });
-    await store.putProduct({ productId: 'cup', name: 'Cup', price: money(1200, 'EUR'), stock: 100, updatedAt: '2026-01-01T00:00:00Z' });
+    stores = createDynamoStores(local.documentClient, local.tableName);
+    await stores.products.putProduct({ productId: 'tea', name: 'Tea', price: money(450, 'EUR'), stock: 100, updatedAt: '2026-01-01T00:00:00Z' });
+    await stores.products.putProduct({ productId: 'cup', name: 'Cup', price: money(1200, 'EUR'), stock: 100, updatedAt: '2026-01-01T00:00:00Z' });
   });
   afterAll(async () => {
     await local.stop();
@@ -32,10 +33,10 @@ describe('OrderService against DynamoDB Local', () => {
     await fc.assert(
       fc.asyncProperty(request, fc.integer({ min: 2, max: 4 }), fc.boolean(), async (body, calls, concurrent) => {
         const customerId = `c${ulid()}`;
-        const service = new OrderService({ store, publisher: new FakePublisher(), log: silent, newId: ulid });
+        const service = new OrderService({ ...stores, publisher: new FakePublisher(), log: silent, newId: ulid });
         const run = () => service.createOrder(customerId, 'k', body);
         const results = concurrent ? await Promise.all(Array.from({ length: calls }, run)) : await Array.from({ length: calls }).reduce<Promise<Awaited<ReturnType<typeof run>>[]>>(async (acc) => [...(await acc), await run()], Promise.resolve([]));
-        const stored = await store.listCustomerOrders(customerId);
+        const stored = await stores.orders.listCustomerOrders(customerId);
         expect(new Set(results.map((result) => result.order.orderId)).size).toBe(1);
         expect(results.filter((result) => !result.replayed)).toHaveLength(1);
         expect(stored.items).toHaveLength(1);
@@ -46,17 +47,17 @@ describe('OrderService against DynamoDB Local', () => {
 
   it('answers a conflict for the same key with a different body and creates nothing more', async () => {
     expect.assertions(2);
-    const service = new OrderService({ store, publisher: new FakePublisher(), log: silent, newId: ulid });
+    const service = new OrderService({ ...stores, publisher: new FakePublisher(), log: silent, newId: ulid });
     await service.createOrder('ivy', 'k', { items: [{ productId: 'tea', quantity: 1 }], paymentToken: 't' });
     await expect(service.createOrder('ivy', 'k', { items: [{ productId: 'tea', quantity: 2 }], paymentToken: 't' })).rejects.toThrow(IdempotencyKeyConflictError);
-    expect((await store.listCustomerOrders('ivy')).items).toHaveLength(1);
+    expect((await stores.orders.listCustomerOrders('ivy')).items).toHaveLength(1);
   });
 
   it('still publishes order.created through the relay when PutEvents failed at create time', async () => {
     const publisher = new FakePublisher();
     publisher.failing = true;
     let now = new Date('2026-02-01T00:00:00Z');
-    const service = new OrderService({ store, publisher, log: silent, newId: ulid, now: () => now });
+    const service = new OrderService({ ...stores, publisher, log: silent, newId: ulid, now: () => now });
     const { order } = await service.createOrder('jack', 'k', { items: [{ productId: 'cup', quantity: 2 }], paymentToken: 't' });
     const publishedAtCreate = publisher.published.length;
     publisher.failing = false;

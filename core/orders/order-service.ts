@@ -8,10 +8,13 @@ import type { CreateOrderRequest } from '../domain/schemas';
 import { orderEvent } from '../events/order-events';
 import { IdempotencyKeyConflictError, IdempotencyKeyTakenError, OrderNotFoundError } from './errors';
 import { EventPublishFailedError } from './ports';
-import type { EventPublisher, LogPort, OrderStore, OutboxRecord } from './ports';
+import type { ProductPrices } from '../products/ports';
+import type { EventPublisher, LogPort, OrderOutbox, OrderRepository, OutboxRecord } from './ports';
 
 export interface OrderServiceDeps {
-  readonly store: OrderStore;
+  readonly orders: Pick<OrderRepository, 'getIdempotencyRecord' | 'createOrder' | 'getOrder'>;
+  readonly products: ProductPrices;
+  readonly outbox: OrderOutbox;
   readonly publisher: EventPublisher;
   readonly log: LogPort;
   readonly now?: () => Date;
@@ -55,7 +58,7 @@ export class OrderService {
     const replay = await this.findReplay(customerId, idempotencyKey, hash);
     if (replay !== undefined) return { order: replay, replayed: true };
 
-    const catalog = await this.deps.store.getProducts(request.items.map((item) => item.productId));
+    const catalog = await this.deps.products.getProducts(request.items.map((item) => item.productId));
     const { lines, total } = priceOrder(request, catalog);
     const at = this.now();
     const createdAt = at.toISOString();
@@ -63,7 +66,7 @@ export class OrderService {
     const eventId = this.deps.newId();
     const outbox: OutboxRecord = { orderId: order.orderId, eventId, event: orderEvent(order, eventId, createdAt), status: 'PENDING', createdAt };
     try {
-      await this.deps.store.createOrder(
+      await this.deps.orders.createOrder(
         order,
         { customerId, key: idempotencyKey, requestHash: hash, orderId: order.orderId, createdAt, expiresAt: Math.floor(at.getTime() / 1000) + this.ttl },
         outbox,
@@ -103,7 +106,7 @@ export class OrderService {
           failed += 1;
           continue;
         }
-        await this.deps.store.markOutboxSent(record.orderId, record.eventId, sentAt);
+        await this.deps.outbox.markOutboxSent(record.orderId, record.eventId, sentAt);
         published += 1;
       }
     }
@@ -113,15 +116,15 @@ export class OrderService {
   /** One relay pass: republish what is still pending and older than `minAgeMs` (the API's own attempt comes first). */
   async relayPendingOutbox(options: { minAgeMs?: number; limit?: number } = {}): Promise<{ published: number; failed: number }> {
     const createdBefore = new Date(this.now().getTime() - (options.minAgeMs ?? 5000)).toISOString();
-    const pending = await this.deps.store.listPendingOutbox(createdBefore, options.limit ?? 100);
+    const pending = await this.deps.outbox.listPendingOutbox(createdBefore, options.limit ?? 100);
     return this.publishOutbox(pending);
   }
 
   private async findReplay(customerId: string, key: string, hash: string): Promise<Order | undefined> {
-    const record = await this.deps.store.getIdempotencyRecord(customerId, key, Math.floor(this.now().getTime() / 1000));
+    const record = await this.deps.orders.getIdempotencyRecord(customerId, key, Math.floor(this.now().getTime() / 1000));
     if (record === undefined) return undefined;
     if (record.requestHash !== hash) throw new IdempotencyKeyConflictError(key);
-    const order = await this.deps.store.getOrder(record.orderId);
+    const order = await this.deps.orders.getOrder(record.orderId);
     if (order === undefined) throw new OrderNotFoundError(record.orderId);
     return order;
   }

@@ -1,23 +1,16 @@
 /**
- * The narrow ports the order use cases need. Adapters: core/store (DynamoDB), core/events/eventbridge-publisher.
- * Tests pass fakes of these, or the real adapters against DynamoDB Local.
+ * The narrow ports of the order aggregate: the order repository (orders, their idempotency records and
+ * timelines), its outbox, and the bus. Adapters: core/store/dynamo-order-repository.ts, core/store/dynamo-outbox.ts,
+ * core/adapters/eventbridge-publisher.ts; the catalog is core/products/ports.ts. Tests pass fakes of these, or the
+ * real adapters against DynamoDB Local.
  */
 import type { PlatformEvent } from '../events/order-events';
 import { OrderError } from './errors';
 import type { Order, TimelineEntry } from '../domain/order';
 import type { FailureReason, OrderStatus } from '../domain/order-status';
-import type { Product } from '../domain/product';
+import type { Page, PageRequest } from '../domain/page';
 
-export interface PageRequest {
-  readonly limit?: number;
-  /** Opaque, from a previous page's `nextCursor`. */
-  readonly cursor?: string;
-}
-
-export interface Page<T> {
-  readonly items: T[];
-  readonly nextCursor?: string;
-}
+export type { Page, PageRequest } from '../domain/page';
 
 /** One POST /api/orders remembered under (customer, Idempotency-Key). */
 export interface IdempotencyRecord {
@@ -57,12 +50,25 @@ export interface TransitionRequest {
   readonly outboxEventId?: string;
 }
 
-export interface OrderStore {
-  getProducts(productIds: readonly string[]): Promise<Map<string, Product>>;
+/**
+ * The order aggregate: the order item with its timeline, and the writes that must commit with it (the
+ * idempotency record on create, the outbox record on a status change) in one transaction.
+ */
+export interface OrderRepository {
   getIdempotencyRecord(customerId: string, key: string, nowEpochSeconds: number): Promise<IdempotencyRecord | undefined>;
   /** Order, idempotency record and outbox record in one transaction; IdempotencyKeyTakenError when the key is in use. */
   createOrder(order: Order, idempotency: IdempotencyRecord, outbox: OutboxRecord): Promise<void>;
   getOrder(orderId: string): Promise<Order | undefined>;
+  /** The order and the events it wrote to the outbox, oldest first. */
+  getOrderWithEvents(orderId: string): Promise<{ order: Order; events: OutboxRecord[] } | undefined>;
+  /** The customer's orders, newest first. */
+  listCustomerOrders(customerId: string, page?: PageRequest): Promise<Page<Order>>;
+  /** The orders now in `status`, oldest first. */
+  listOrdersByStatus(status: OrderStatus, page?: PageRequest): Promise<Page<Order>>;
+  /**
+   * The one way an order's status changes: a conditional write guarded by the statuses the transition table allows
+   * `to` from, appending to the timeline (and writing the outbox record when `outboxEventId` is given).
+   */
   transitionOrder(request: TransitionRequest): Promise<Order>;
   /**
    * Appends an entry without changing the status, at most once per `stepKey` per order (a retried or re-delivered
@@ -70,7 +76,13 @@ export interface OrderStore {
    * there is no such order; TimelineEntryInvalidError for an empty key or an entry without status or time.
    */
   appendTimeline(orderId: string, entry: TimelineEntry, stepKey: string): Promise<boolean>;
+}
+
+/** The outbox records the repository wrote and the relay has still to publish. */
+export interface OrderOutbox {
+  /** Pending records created before `createdBefore` (ISO), oldest first. */
   listPendingOutbox(createdBefore: string, limit: number): Promise<OutboxRecord[]>;
+  /** OrderNotFoundError when there is no such record. */
   markOutboxSent(orderId: string, eventId: string, sentAt: string): Promise<void>;
 }
 

@@ -18,7 +18,8 @@ import { orderEvent } from '../events/order-events';
 import type { InventoryPort, ReleaseOutcome, ReserveOutcome } from '../inventory/inventory';
 import { OrderTransitionRejectedError } from '../orders/errors';
 import { OrderService } from '../orders/order-service';
-import type { EventPublisher, LogPort, OrderStore, OutboxRecord } from '../orders/ports';
+import type { EventPublisher, LogPort, OrderOutbox, OrderRepository, OutboxRecord } from '../orders/ports';
+import type { ProductPrices } from '../products/ports';
 import { paymentIdempotencyKey } from '../payments/payment-provider';
 import type { PaymentProvider } from '../payments/payment-provider';
 import { SagaOrderStateError, ValidationFailedError } from './errors';
@@ -39,7 +40,9 @@ export interface PaymentLookupPort {
 }
 
 export interface SagaDeps {
-  readonly orders: OrderStore;
+  readonly orders: OrderRepository;
+  readonly products: ProductPrices;
+  readonly outbox: OrderOutbox;
   readonly orderPayments: OrderPaymentPort;
   readonly inventory: InventoryPort;
   readonly payments: PaymentProvider;
@@ -101,7 +104,7 @@ export class SagaSteps {
 
   constructor(private readonly deps: SagaDeps) {
     this.now = deps.now ?? (() => new Date());
-    this.outbox = new OrderService({ store: deps.orders, publisher: deps.publisher, log: deps.log, newId: deps.newId, now: this.now });
+    this.outbox = new OrderService({ orders: deps.orders, products: deps.products, outbox: deps.outbox, publisher: deps.publisher, log: deps.log, newId: deps.newId, now: this.now });
   }
 
   /** Runs the step the input names. */
@@ -132,7 +135,7 @@ export class SagaSteps {
     if (order === undefined) throw new ValidationFailedError(orderId, [{ path: 'orderId', message: 'no such order' }]);
     if (reached(order.status, 'VALIDATED')) return this.result(order, step, 'already-done');
     if (order.status !== 'PENDING') throw new SagaOrderStateError(orderId, order.status, step);
-    const catalog = await this.deps.orders.getProducts(order.lines.map((line) => line.productId));
+    const catalog = await this.deps.products.getProducts(order.lines.map((line) => line.productId));
     const violations = catalogViolations(order, catalog);
     if (violations.length > 0) throw new ValidationFailedError(orderId, violations);
     return this.result(await this.move(order, 'VALIDATED', step, { step, outcome: 'validated', note: 'validated against the catalog' }), step, 'validated');

@@ -9,8 +9,8 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Order } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
 import { PlatformError } from '../errors';
-import { toEventRecord, toOrder } from './dynamo-order-store';
-import type { EventRecord } from './dynamo-order-store';
+import type { EventRecord } from '../events/ports';
+import { toEventRecord, toOrder } from './items';
 import { EVENT_LOG, GSI1, GSI2, keys } from './keys';
 
 type Item = Record<string, unknown>;

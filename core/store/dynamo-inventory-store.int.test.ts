@@ -4,24 +4,25 @@ import type { LocalTable } from '../../scripts/local-platform/local-table';
 import { money } from '../domain/money';
 import { InventoryReservationReleasedError, OutOfStockError } from '../inventory/inventory';
 import { DynamoInventoryStore } from './dynamo-inventory-store';
-import { DynamoOrderStore } from './dynamo-order-store';
+import { createDynamoStores } from './dynamo-stores';
+import type { DynamoStores } from './dynamo-stores';
 
 let table: LocalTable;
 let inventory: DynamoInventoryStore;
-let products: DynamoOrderStore;
+let stores: DynamoStores;
 let sequence = 0;
 const id = (prefix: string): string => `${prefix}-${(sequence += 1)}`;
 
 const product = async (stock: number): Promise<string> => {
   const productId = id('p');
-  await products.putProduct({ productId, name: productId, price: money(100, 'EUR'), stock, updatedAt: '2026-01-01T00:00:00.000Z' });
+  await stores.products.putProduct({ productId, name: productId, price: money(100, 'EUR'), stock, updatedAt: '2026-01-01T00:00:00.000Z' });
   return productId;
 };
 
 beforeAll(async () => {
   table = await startLocalTable();
   inventory = new DynamoInventoryStore(table.documentClient, table.tableName);
-  products = new DynamoOrderStore(table.documentClient, table.tableName);
+  stores = createDynamoStores(table.documentClient, table.tableName);
 }, 60000);
 
 afterAll(async () => {

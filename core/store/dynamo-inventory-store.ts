@@ -16,8 +16,6 @@ import { aggregateLines, InventoryError, InventoryReservationReleasedError, OutO
 import type { InventoryPort, ReleaseOutcome, Reservation, ReserveOutcome, StockLine } from '../inventory/inventory';
 import { keys } from './keys';
 
-export const reservationKey = (orderId: string) => ({ PK: keys.order(orderId).PK, SK: 'RESERVATION' });
-
 /** Transactions kept losing to concurrent ones on the same items after every attempt. */
 /** A lost transaction race after every retry; the saga retries it by name (lambdas/shared/transient.ts). */
 export class InventoryContentionError extends InventoryError {
@@ -64,7 +62,7 @@ export class DynamoInventoryStore implements InventoryPort {
         {
           Put: {
             TableName: this.tableName,
-            Item: { ...reservationKey(orderId), type: 'RESERVATION', orderId, lines: stock, reservationStatus: 'RESERVED', reservedAt: at },
+            Item: { ...keys.reservation(orderId), type: 'RESERVATION', orderId, lines: stock, reservationStatus: 'RESERVED', reservedAt: at },
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
@@ -100,7 +98,7 @@ export class DynamoInventoryStore implements InventoryPort {
           await this.client.send(
             new PutCommand({
               TableName: this.tableName,
-              Item: { ...reservationKey(orderId), type: 'RESERVATION', orderId, lines: [], reservationStatus: 'RELEASED', releasedAt: at },
+              Item: { ...keys.reservation(orderId), type: 'RESERVATION', orderId, lines: [], reservationStatus: 'RELEASED', releasedAt: at },
               ConditionExpression: 'attribute_not_exists(PK)',
             }),
           );
@@ -117,7 +115,7 @@ export class DynamoInventoryStore implements InventoryPort {
             {
               Update: {
                 TableName: this.tableName,
-                Key: reservationKey(orderId),
+                Key: keys.reservation(orderId),
                 UpdateExpression: 'SET reservationStatus = :released, releasedAt = :at',
                 ConditionExpression: 'reservationStatus = :reserved',
                 ExpressionAttributeValues: { ':released': 'RELEASED', ':reserved': 'RESERVED', ':at': at },
@@ -145,7 +143,7 @@ export class DynamoInventoryStore implements InventoryPort {
   }
 
   async getReservation(orderId: string): Promise<Reservation | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: reservationKey(orderId), ConsistentRead: true }));
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.reservation(orderId), ConsistentRead: true }));
     if (Item === undefined) return undefined;
     return { orderId, lines: Item.lines as StockLine[], status: Item.reservationStatus as Reservation['status'] };
   }

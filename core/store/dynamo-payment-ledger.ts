@@ -11,12 +11,6 @@ import type { PaymentTransaction, PaymentTransactionStatus } from '../payments/p
 import type { IdempotencyRecord, PaymentLedger, TransitionOutcome } from '../payments/simulated-provider';
 import { GSI1, keys } from './keys';
 
-export const paymentKeys = {
-  transaction: (transactionId: string) => ({ PK: `PAYMENT#${transactionId}`, SK: 'PAYMENT' }),
-  ofOrder: (orderId: string, transactionId: string) => ({ GSI1PK: `ORDER_PAYMENTS#${orderId}`, GSI1SK: `PAYMENT#${transactionId}` }),
-  idempotency: (key: string) => ({ PK: `PAYMENT_IDEMPOTENCY#${key}`, SK: 'PAYMENT_IDEMPOTENCY' }),
-};
-
 type Item = Record<string, unknown>;
 
 const toTransaction = (item: Item): PaymentTransaction => ({
@@ -35,12 +29,12 @@ export class DynamoPaymentLedger implements PaymentLedger {
   ) {}
 
   async findIdempotencyRecord(idempotencyKey: string): Promise<IdempotencyRecord | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: paymentKeys.idempotency(idempotencyKey), ConsistentRead: true }));
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.paymentIdempotency(idempotencyKey), ConsistentRead: true }));
     return Item === undefined ? undefined : { idempotencyKey, fingerprint: Item.fingerprint as string, transactionId: Item.transactionId as string };
   }
 
   async get(transactionId: string): Promise<PaymentTransaction | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: paymentKeys.transaction(transactionId), ConsistentRead: true }));
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.payment(transactionId), ConsistentRead: true }));
     return Item === undefined ? undefined : toTransaction(Item);
   }
 
@@ -54,8 +48,8 @@ export class DynamoPaymentLedger implements PaymentLedger {
               Put: {
                 TableName: this.tableName,
                 Item: {
-                  ...paymentKeys.transaction(transaction.transactionId),
-                  ...paymentKeys.ofOrder(transaction.orderId, transaction.transactionId),
+                  ...keys.payment(transaction.transactionId),
+                  ...keys.paymentOfOrder(transaction.orderId, transaction.transactionId),
                   type: 'PAYMENT',
                   transactionId: transaction.transactionId,
                   orderId: transaction.orderId,
@@ -90,7 +84,7 @@ export class DynamoPaymentLedger implements PaymentLedger {
             {
               Update: {
                 TableName: this.tableName,
-                Key: paymentKeys.transaction(transactionId),
+                Key: keys.payment(transactionId),
                 UpdateExpression: 'SET paymentStatus = :to, updatedAt = :at',
                 ConditionExpression: `attribute_exists(PK) AND paymentStatus IN (${from.map((_, index) => `:f${index}`).join(', ')})`,
                 ExpressionAttributeValues: values,
@@ -116,14 +110,14 @@ export class DynamoPaymentLedger implements PaymentLedger {
         TableName: this.tableName,
         IndexName: GSI1,
         KeyConditionExpression: 'GSI1PK = :pk',
-        ExpressionAttributeValues: { ':pk': `ORDER_PAYMENTS#${orderId}` },
+        ExpressionAttributeValues: { ':pk': keys.orderPaymentsPartition(orderId) },
       }),
     );
     return (response.Items ?? []).map(toTransaction);
   }
 
   private recordItem(record: IdempotencyRecord, at: string): Item {
-    return { ...paymentKeys.idempotency(record.idempotencyKey), type: 'PAYMENT_IDEMPOTENCY', fingerprint: record.fingerprint, transactionId: record.transactionId, createdAt: at };
+    return { ...keys.paymentIdempotency(record.idempotencyKey), type: 'PAYMENT_IDEMPOTENCY', fingerprint: record.fingerprint, transactionId: record.transactionId, createdAt: at };
   }
 }
 

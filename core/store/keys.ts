@@ -23,6 +23,16 @@ export const keys = {
   /** POST /api/orders idempotency, scoped per customer; expires through TTL (`expiresAt`). */
   idempotency: (customerId: string, key: string) => ({ PK: `IDEMPOTENCY#${customerId}#${key}`, SK: 'IDEMPOTENCY' }),
 
+  /** An order's stock reservation (core/store/dynamo-inventory-store.ts), in the order's partition. */
+  reservation: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'RESERVATION' }),
+
+  /** The simulated provider's payment transaction (core/store/dynamo-payment-ledger.ts); GSI1 lists an order's payments. */
+  payment: (transactionId: string) => ({ PK: `PAYMENT#${transactionId}`, SK: 'PAYMENT' }),
+  paymentOfOrder: (orderId: string, transactionId: string) => ({ GSI1PK: `ORDER_PAYMENTS#${orderId}`, GSI1SK: `PAYMENT#${transactionId}` }),
+  orderPaymentsPartition: (orderId: string) => `ORDER_PAYMENTS#${orderId}`,
+  /** The simulated provider's own idempotency record. */
+  paymentIdempotency: (key: string) => ({ PK: `PAYMENT_IDEMPOTENCY#${key}`, SK: 'PAYMENT_IDEMPOTENCY' }),
+
   /** A webhook registration of a customer; the processors issue owns the rest of its shape. */
   webhook: (customerId: string, webhookId: string) => ({ PK: `CUSTOMER#${customerId}`, SK: `WEBHOOK#${webhookId}` }),
   webhooksOfCustomer: (customerId: string) => ({ PK: `CUSTOMER#${customerId}`, SKPrefix: 'WEBHOOK#' }),
@@ -41,10 +51,17 @@ export const keys = {
 } as const;
 
 export const OUTBOX_PENDING = 'OUTBOX#PENDING';
+/** The sort key of the order item itself, to tell it from the outbox and activity items in its partition. */
+export const ORDER_ITEM_SK = 'ORDER';
+/**
+ * Powertools Idempotency's records of the functions (lambdas/shared/powertools.ts): one static partition, the
+ * hashed key as sort key.
+ */
+export const FUNCTION_IDEMPOTENCY_PARTITION = 'IDEMPOTENCY#FUNCTIONS';
 export const CATALOG = 'CATALOG';
 export const EVENT_LOG = 'EVENTS';
 
-/** Attribute names of the table, from core/platform/resources.ts. */
+/** Index and attribute names of the table, from core/platform/resources.ts. */
 export const GSI1 = 'GSI1';
 export const GSI2 = 'GSI2';
 export const TTL_ATTRIBUTE = 'expiresAt';

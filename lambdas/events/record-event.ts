@@ -7,13 +7,14 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { requiredEnv } from '../../core/config/env';
-import { parseEventBridgeEnvelope } from '../../core/events/order-events';
-import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import type { EventLog } from '../../core/events/ports';
+import { createDynamoStores } from '../../core/store/dynamo-stores';
+import { parseEventBridgeEnvelope } from '../shared/event-envelope';
 import { processSqsBatch } from '../shared/sqs-batch';
 import type { BatchResponse, SqsEvent, SqsMessage } from '../shared/sqs-batch';
 
 export interface RecordEventDeps {
-  readonly store: Pick<DynamoOrderStore, 'recordEvent'>;
+  readonly store: Pick<EventLog, 'recordEvent'>;
   readonly logger: Logger;
   readonly now?: () => Date;
 }
@@ -35,7 +36,7 @@ export const handler = async (event: SqsEvent<SqsMessage>): Promise<BatchRespons
   if (configured === undefined) {
     const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
     configured = createRecordEventHandler({
-      store: new DynamoOrderStore(documentClient, requiredEnv(process.env, 'TABLE_NAME')),
+      store: createDynamoStores(documentClient, requiredEnv(process.env, 'TABLE_NAME')).events,
       logger: new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'record-event' }),
     });
   }

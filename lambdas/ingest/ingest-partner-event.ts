@@ -4,6 +4,7 @@
  */
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
 import { requiredEnv } from '../../core/config/env';
 import { ingestPartnerEvent } from '../../core/partners/ingest';
@@ -12,19 +13,11 @@ import { SecretsManagerPartnerSecrets } from '../../core/adapters/secrets-manage
 import { captured, invocationLogger } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
 
-/** The part of an HTTP API payload 2.0 event this handler reads. */
-export interface HttpApiEvent {
-  readonly pathParameters?: Readonly<Record<string, string | undefined>>;
-  readonly headers?: Readonly<Record<string, string | undefined>>;
-  readonly body?: string;
-  readonly isBase64Encoded?: boolean;
-}
+/** The part of an HTTP API payload 2.0 event (@types/aws-lambda) this handler reads. */
+export type HttpApiEvent = Partial<Pick<APIGatewayProxyEventV2, 'pathParameters' | 'headers' | 'body' | 'isBase64Encoded'>>;
 
-export interface HttpApiResult {
-  readonly statusCode: number;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
+/** The structured payload 2.0 result, with every field this handler always sets. */
+export type HttpApiResult = Required<Pick<APIGatewayProxyStructuredResultV2, 'statusCode' | 'headers' | 'body'>>;
 
 export const createIngestHandler = (deps: IngestDeps) => async (event: HttpApiEvent, context?: LambdaContext): Promise<HttpApiResult> => {
   const partnerId = event.pathParameters?.partnerId ?? '';

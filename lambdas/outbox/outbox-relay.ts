@@ -11,8 +11,9 @@ import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher'
 import { ConfigValueInvalidError, requiredEnv } from '../../core/config/env';
 import type { Env } from '../../core/config/env';
 import { OrderService } from '../../core/orders/order-service';
-import type { EventPublisher, OrderStore } from '../../core/orders/ports';
-import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import type { OrderServiceDeps } from '../../core/orders/order-service';
+import type { EventPublisher } from '../../core/orders/ports';
+import { createDynamoStores } from '../../core/store/dynamo-stores';
 
 export interface RelayResult {
   readonly published: number;
@@ -20,7 +21,7 @@ export interface RelayResult {
 }
 
 export interface RelayDeps {
-  readonly store: OrderStore;
+  readonly stores: Pick<OrderServiceDeps, 'orders' | 'products' | 'outbox'>;
   readonly publisher: EventPublisher;
   readonly logger: Logger;
   /** Records younger than this are left to the API's own publish attempt. */
@@ -28,7 +29,7 @@ export interface RelayDeps {
 }
 
 export const createRelayHandler = (deps: RelayDeps) => {
-  const service = new OrderService({ store: deps.store, publisher: deps.publisher, log: deps.logger, newId: ulid });
+  const service = new OrderService({ ...deps.stores, publisher: deps.publisher, log: deps.logger, newId: ulid });
   return async (): Promise<RelayResult> => {
     const result = await service.relayPendingOutbox({ minAgeMs: deps.minAgeMs });
     if (result.published > 0 || result.failed > 0) deps.logger.info('outbox relay pass', { ...result });
@@ -40,7 +41,7 @@ const fromEnvironment = (env: Env) => {
   const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'outbox-relay' });
   const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
   return createRelayHandler({
-    store: new DynamoOrderStore(documentClient, requiredEnv(env, 'TABLE_NAME')),
+    stores: createDynamoStores(documentClient, requiredEnv(env, 'TABLE_NAME')),
     publisher: new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(env, 'EVENT_BUS_NAME')),
     logger,
     minAgeMs: minAgeFrom(env),

@@ -23,7 +23,8 @@ import type { RunningApi } from '../../api/server';
 import { money } from '../../core/domain/money';
 import type { Order } from '../../core/domain/order';
 import { orderEvent } from '../../core/events/order-events';
-import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import { createDynamoStores } from '../../core/store/dynamo-stores';
+import type { DynamoStores } from '../../core/store/dynamo-stores';
 import { signedHeaders } from '../../core/webhooks/signing';
 import { startLocalCloud } from '../../scripts/local-platform/cloud';
 import type { RunningLocalCloud } from '../../scripts/local-platform/cloud';
@@ -58,7 +59,7 @@ describe('after the order, against the local cloud', () => {
   const received: Received[] = [];
   let flakyStatus = 500;
   const tokens = new Map<string, string>();
-  let store: DynamoOrderStore;
+  let stores: DynamoStores;
   let eventBridge: EventBridgeClient;
   let dynamo: DynamoDBClient;
 
@@ -94,8 +95,8 @@ describe('after the order, against the local cloud', () => {
       updatedAt: now,
     };
     const created = ulid();
-    await store.createOrder(order, { customerId: sub, key: `k-${order.orderId}`, requestHash: 'h', orderId: order.orderId, createdAt: now, expiresAt: Math.floor(Date.now() / 1000) + 3600 }, { orderId: order.orderId, eventId: created, event: orderEvent(order, created, now, 'order.created'), status: 'PENDING', createdAt: now });
-    await store.markOutboxSent(order.orderId, created, now);
+    await stores.orders.createOrder(order, { customerId: sub, key: `k-${order.orderId}`, requestHash: 'h', orderId: order.orderId, createdAt: now, expiresAt: Math.floor(Date.now() / 1000) + 3600 }, { orderId: order.orderId, eventId: created, event: orderEvent(order, created, now, 'order.created'), status: 'PENDING', createdAt: now });
+    await stores.outbox.markOutboxSent(order.orderId, created, now);
     return order;
   };
 
@@ -133,7 +134,7 @@ describe('after the order, against the local cloud', () => {
     }
     const sdk = { endpoint: cloud.edgeUrl, region: cloud.env.AWS_REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
     dynamo = new DynamoDBClient(sdk);
-    store = new DynamoOrderStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), cloud.env.TABLE_NAME);
+    stores = createDynamoStores(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), cloud.env.TABLE_NAME);
     eventBridge = new EventBridgeClient(sdk);
   });
 

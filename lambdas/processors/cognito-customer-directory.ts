@@ -4,9 +4,8 @@
  * checked again here, so an endpoint that ignores the filter still answers the right user.
  */
 import { CognitoIdentityProviderClient, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { CUSTOMER_ID_PATTERN as CUSTOMER_ID } from '../../core/domain/ids';
 import type { CustomerContact, CustomerDirectory } from '../../core/notifications/customer-directory';
-
-const CUSTOMER_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 export class CognitoCustomerDirectory implements CustomerDirectory {
   constructor(

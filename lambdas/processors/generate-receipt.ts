@@ -9,7 +9,8 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { requiredEnv } from '../../core/config/env';
 import { receiptKey, renderReceiptPdf } from '../../core/receipts/receipt-pdf';
-import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import type { OrderRepository } from '../../core/orders/ports';
+import { createDynamoStores } from '../../core/store/dynamo-stores';
 import { captured, idempotencyPersistence } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
 import type { BatchResponse, SqsEvent } from '../shared/sqs-batch';
@@ -27,7 +28,7 @@ export class ReceiptOrderNotConfirmedError extends Error {
 }
 
 export interface GenerateReceiptDeps {
-  readonly store: Pick<DynamoOrderStore, 'getOrder'>;
+  readonly store: Pick<OrderRepository, 'getOrder'>;
   readonly s3: S3Client;
   readonly bucket: string;
   readonly persistence: Parameters<typeof orderEventProcessor>[0]['persistence'];
@@ -63,7 +64,7 @@ export const handler = async (event: SqsEvent, context: LambdaContext): Promise<
     const dynamo = captured(new DynamoDBClient({}));
     const tableName = requiredEnv(process.env, 'TABLE_NAME');
     configured = createGenerateReceiptHandler({
-      store: new DynamoOrderStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName),
+      store: createDynamoStores(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName).orders,
       s3: captured(receiptsS3Client()),
       bucket: requiredEnv(process.env, 'RECEIPTS_BUCKET'),
       persistence: idempotencyPersistence(dynamo, tableName),

@@ -7,29 +7,14 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { z } from 'zod';
-import { deduplicationId, EventEnvelopeInvalidError, ORDER_EVENT_TYPES, parseEventBridgeEnvelope } from '../../core/events/order-events';
-import type { EventBridgeEnvelope } from '../../core/events/order-events';
+import { deduplicationId, EventEnvelopeInvalidError, ORDER_EVENT_TYPES, OrderEventDetailSchema } from '../../core/events/order-events';
+import type { EventBridgeEnvelope, OrderEventDetail } from '../../core/events/order-events';
+import { parseEventBridgeEnvelope } from '../shared/event-envelope';
 import { idempotent, invocationLogger } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
 import { processSqsBatch } from '../shared/sqs-batch';
 import type { BatchResponse, SqsEvent } from '../shared/sqs-batch';
 import { traced } from '../shared/traced';
-
-const MoneySchema = z.object({ amount: z.number().int().nonnegative(), currency: z.string().regex(/^[A-Z]{3}$/) });
-
-/** The detail of an order event (core/events/order-events.ts `OrderEventDetail`). */
-export const OrderEventDetailSchema = z.object({
-  eventId: z.string().min(1),
-  orderId: z.string().min(1),
-  customerId: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/),
-  status: z.string().min(1),
-  total: MoneySchema,
-  failureReason: z.string().optional(),
-  lines: z.array(z.object({ productId: z.string(), quantity: z.number().int().positive() })),
-  occurredAt: z.string().min(1),
-});
-
-export type OrderEventDetail = z.infer<typeof OrderEventDetailSchema>;
 
 export interface OrderEvent {
   readonly envelope: EventBridgeEnvelope;

@@ -13,7 +13,8 @@ import { requiredEnv } from '../../core/config/env';
 import type { CustomerDirectory } from '../../core/notifications/customer-directory';
 import { renderEmail } from '../../core/notifications/templates';
 import { formatMoney } from '../../core/receipts/format-money';
-import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
+import type { OrderRepository } from '../../core/orders/ports';
+import { createDynamoStores } from '../../core/store/dynamo-stores';
 import { DynamoOrderActivityStore } from '../../core/store/order-activity-store';
 import { captured, idempotencyPersistence } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
@@ -30,7 +31,7 @@ export class EmailOrderMissingError extends Error {
 }
 
 export interface SendEmailDeps {
-  readonly store: Pick<DynamoOrderStore, 'getOrder'>;
+  readonly store: Pick<OrderRepository, 'getOrder'>;
   readonly ses: SESv2Client;
   readonly directory: CustomerDirectory;
   readonly from: string;
@@ -90,7 +91,7 @@ export const handler = async (event: SqsEvent, context: LambdaContext): Promise<
     const dynamo = captured(new DynamoDBClient({}));
     const tableName = requiredEnv(process.env, 'TABLE_NAME');
     configured = createSendEmailHandler({
-      store: new DynamoOrderStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName),
+      store: createDynamoStores(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName).orders,
       activity: new DynamoOrderActivityStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName),
       ses: captured(new SESv2Client({})),
       directory: new CognitoCustomerDirectory(captured(new CognitoIdentityProviderClient({})), requiredEnv(process.env, 'USER_POOL_ID')),

@@ -14,13 +14,15 @@ import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher'
 import { money } from '../../core/domain/money';
 import type { Order } from '../../core/domain/order';
 import { orderEvent } from '../../core/events/order-events';
-import { FakePublisher } from '../../core/orders/fake-publisher';
 import { OrderService } from '../../core/orders/order-service';
 import { SimulatedPaymentProvider } from '../../core/payments/simulated-provider';
 import { SagaSteps } from '../../core/saga/saga-steps';
 import { DynamoInventoryStore } from '../../core/store/dynamo-inventory-store';
-import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
 import { DynamoOrderPayments, DynamoPaymentLedger } from '../../core/store/dynamo-payment-ledger';
+import { createDynamoStores } from '../../core/store/dynamo-stores';
+import type { DynamoStores } from '../../core/store/dynamo-stores';
+import { keys } from '../../core/store/keys';
+import { FakePublisher } from '../../core/test-support/fake-publisher';
 import { startLocalCloud } from '../../scripts/local-platform/cloud';
 import type { RunningLocalCloud } from '../../scripts/local-platform/cloud';
 
@@ -31,7 +33,7 @@ const TERMINAL = new Set(['CONFIRMED', 'FAILED', 'NEEDS_ATTENTION']);
 
 let cloud: RunningLocalCloud;
 let service: OrderService;
-let store: DynamoOrderStore;
+let stores: DynamoStores;
 let inventory: DynamoInventoryStore;
 let ledger: DynamoPaymentLedger;
 let orderPayments: DynamoOrderPayments;
@@ -44,12 +46,12 @@ beforeAll(async () => {
   cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.001 });
   documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }), { marshallOptions: { removeUndefinedValues: true } });
   const tableName = cloud.names('orders');
-  store = new DynamoOrderStore(documentClient, tableName);
+  stores = createDynamoStores(documentClient, tableName);
   inventory = new DynamoInventoryStore(documentClient, tableName);
   ledger = new DynamoPaymentLedger(documentClient, tableName);
   orderPayments = new DynamoOrderPayments(documentClient, tableName);
   publisher = new EventBridgePublisher(new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials }), cloud.names('orders'));
-  service = new OrderService({ store, publisher, log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+  service = new OrderService({ ...stores, publisher, log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
 }, 120000);
 
 afterAll(async () => {
@@ -64,7 +66,7 @@ const sfn = (): SFNClient => new SFNClient({ endpoint: cloud.edgeUrl, region: 'u
 
 const product = async (stock: number): Promise<string> => {
   const productId = `p-${ulid()}`;
-  await store.putProduct({ productId, name: productId, price: money(500, 'EUR'), stock, updatedAt: new Date().toISOString() });
+  await stores.products.putProduct({ productId, name: productId, price: money(500, 'EUR'), stock, updatedAt: new Date().toISOString() });
   return productId;
 };
 
@@ -81,7 +83,7 @@ const settle = async (orderId: string): Promise<{ execution: string; order: Orde
   for (;;) {
     try {
       const execution = await cloud.services.stepFunctions.waitForExecution(executionArn(orderId));
-      const order = (await store.getOrder(orderId)) as Order;
+      const order = (await stores.orders.getOrder(orderId)) as Order;
       return { execution, order };
     } catch (error) {
       if (Date.now() > deadline) throw error;
@@ -93,7 +95,7 @@ const settle = async (orderId: string): Promise<{ execution: string; order: Orde
 /** The timeline as `step outcome STATUS [REASON]`, one line per entry, in stored order. */
 const timeline = (order: Order): string[] => order.timeline.map((entry) => [entry.step, entry.outcome, entry.status, entry.reason].filter((part) => part !== undefined).join(' '));
 const FORWARD = ['PlaceOrder placed PENDING', 'ValidateOrder validated VALIDATED', 'ReserveInventory reserved INVENTORY_RESERVED', 'ChargePayment captured PAYMENT_CAPTURED'];
-const eventTypes = async (orderId: string): Promise<string[]> => ((await store.getOrderWithEvents(orderId))?.events ?? []).map((record) => record.event.detailType);
+const eventTypes = async (orderId: string): Promise<string[]> => ((await stores.orders.getOrderWithEvents(orderId))?.events ?? []).map((record) => record.event.detailType);
 
 describe('the order saga on the local cloud', () => {
   it('a tok_visa order reaches CONFIRMED, decrements the stock and leaves exactly one charge', async () => {
@@ -148,9 +150,9 @@ describe('the order saga on the local cloud', () => {
 
   it('an order that no longer matches the catalog reaches FAILED with VALIDATION_FAILED and touches no stock', async () => {
     const [kept, withdrawn] = [await product(5), await product(5)];
-    const quiet = new OrderService({ store, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+    const quiet = new OrderService({ ...stores, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
     const { order: placed } = await quiet.createOrder('saga-test', ulid(), { items: [{ productId: kept, quantity: 1 }, { productId: withdrawn, quantity: 1 }], paymentToken: 'tok_visa' });
-    await documentClient.send(new DeleteCommand({ TableName: cloud.names('orders'), Key: { PK: `PRODUCT#${withdrawn}`, SK: 'PRODUCT' } }));
+    await documentClient.send(new DeleteCommand({ TableName: cloud.names('orders'), Key: keys.product(withdrawn) }));
 
     await sfn().send(new StartExecutionCommand({ stateMachineArn: cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')), name: placed.orderId, input: JSON.stringify({ orderId: placed.orderId }) }));
     const { execution, order } = await settle(placed.orderId);
@@ -213,7 +215,7 @@ describe('the order saga on the local cloud', () => {
 
     await publisher.publish([orderEvent({ ...order, status: 'PENDING' }, ulid(), new Date().toISOString(), 'order.created')]);
     const result = await cloud.services.lambda.invoke(cloud.names('start-saga'), {
-      Records: [{ messageId: 'dup-1', body: JSON.stringify({ id: ulid(), 'detail-type': 'order.created', source: 'orders.platform', time: new Date().toISOString(), detail: { orderId } }) }],
+      Records: [{ messageId: 'dup-1', body: JSON.stringify({ version: '0', id: ulid(), 'detail-type': 'order.created', source: 'orders.platform', account: '000000000000', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: { orderId } }) }],
     });
     await new Promise((resolve) => setTimeout(resolve, 1000));
 
@@ -228,7 +230,7 @@ describe('the order saga on the local cloud', () => {
 describe('each step invoked twice with the same input has the effect of one invocation', () => {
   /** An order stored without publishing order.created, so no saga runs for it and the test drives the steps. */
   const quietOrder = async (productId: string, quantity: number, paymentToken = 'tok_visa'): Promise<string> => {
-    const quiet = new OrderService({ store, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+    const quiet = new OrderService({ ...stores, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
     return (await quiet.createOrder('saga-test', ulid(), { items: [{ productId, quantity }], paymentToken })).order.orderId;
   };
   const invokeTwice = async (fn: string, input: Record<string, unknown>): Promise<unknown[]> => {
@@ -250,7 +252,7 @@ describe('each step invoked twice with the same input has the effect of one invo
       expect(second).toEqual(first);
     }
 
-    const order = (await store.getOrder(orderId)) as Order;
+    const order = (await stores.orders.getOrder(orderId)) as Order;
     expect(timeline(order)).toEqual([...FORWARD, 'ConfirmOrder confirmed CONFIRMED']);
     expect(await inventory.getStock(productId)).toBe(3);
     expect(await ledger.paymentsOfOrder(orderId)).toEqual([expect.objectContaining({ status: 'CAPTURED' })]);
@@ -264,7 +266,7 @@ describe('each step invoked twice with the same input has the effect of one invo
 
     for (const [fn, step] of [['refund-payment', 'RefundPayment'], ['release-inventory', 'ReleaseInventory'], ['mark-order-failed', 'MarkOrderFailed']]) await invokeTwice(fn, { orderId, step, error });
 
-    const order = (await store.getOrder(orderId)) as Order;
+    const order = (await stores.orders.getOrder(orderId)) as Order;
     expect(timeline(order)).toEqual([
       ...FORWARD,
       'ConfirmOrder error COMPENSATING CONFIRMATION_FAILED',
@@ -280,7 +282,7 @@ describe('each step invoked twice with the same input has the effect of one invo
   it('beneath Powertools, the step logic itself is idempotent: a repeated reserve and release take and return stock once', async () => {
     const productId = await product(5);
     const orderId = await quietOrder(productId, 2);
-    const steps = new SagaSteps({ orders: store, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentLookup: ledger, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+    const steps = new SagaSteps({ orders: stores.orders, products: stores.products, outbox: stores.outbox, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentLookup: ledger, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
 
     await steps.validate(orderId);
     const reserves = [await steps.reserve(orderId), await steps.reserve(orderId)];
@@ -296,7 +298,7 @@ describe('each step invoked twice with the same input has the effect of one invo
   it('beneath Powertools, each compensation run twice appends its timeline entry once, no-ops included', async () => {
     const productId = await product(5);
     const orderId = await quietOrder(productId, 1, 'tok_chargeDeclined');
-    const steps = new SagaSteps({ orders: store, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentLookup: ledger, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+    const steps = new SagaSteps({ orders: stores.orders, products: stores.products, outbox: stores.outbox, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentLookup: ledger, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
     const declined = { Error: 'PaymentDeclinedError', Cause: JSON.stringify({ errorType: 'PaymentDeclinedError', errorMessage: 'The card was declined (generic_decline)' }) };
     await steps.validate(orderId);
     await steps.reserve(orderId);
@@ -306,7 +308,7 @@ describe('each step invoked twice with the same input has the effect of one invo
       await run();
     }
 
-    const order = (await store.getOrder(orderId)) as Order;
+    const order = (await stores.orders.getOrder(orderId)) as Order;
     expect(timeline(order)).toEqual([
       'PlaceOrder placed PENDING',
       'ValidateOrder validated VALIDATED',
@@ -321,14 +323,14 @@ describe('each step invoked twice with the same input has the effect of one invo
   it('beneath Powertools, an order that fails without compensation records its failed step once', async () => {
     const productId = await product(1);
     const orderId = await quietOrder(productId, 1);
-    const steps = new SagaSteps({ orders: store, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentLookup: ledger, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+    const steps = new SagaSteps({ orders: stores.orders, products: stores.products, outbox: stores.outbox, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentLookup: ledger, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
     const outOfStock = { Error: 'OutOfStockError', Cause: JSON.stringify({ errorType: 'OutOfStockError', errorMessage: `Out of stock: ${productId}` }) };
     await steps.validate(orderId);
 
     await steps.markFailed(orderId, outOfStock);
     await steps.markFailed(orderId, outOfStock);
 
-    const order = (await store.getOrder(orderId)) as Order;
+    const order = (await stores.orders.getOrder(orderId)) as Order;
     expect(timeline(order)).toEqual(['PlaceOrder placed PENDING', 'ValidateOrder validated VALIDATED', 'ReserveInventory out-of-stock VALIDATED OUT_OF_STOCK', 'MarkOrderFailed failed FAILED OUT_OF_STOCK']);
     expect(order.timeline[2].note).toContain(productId);
   });

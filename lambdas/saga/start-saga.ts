@@ -8,14 +8,16 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { z } from 'zod';
 import { requiredEnv } from '../../core/config/env';
-import { ORDER_EVENT_SOURCE, parseEventBridgeEnvelope } from '../../core/events/order-events';
+import { OrderIdSchema } from '../../core/domain/ids';
+import { ORDER_EVENT_SOURCE } from '../../core/events/order-events';
+import { parseEventBridgeEnvelope } from '../shared/event-envelope';
 import type { LambdaContext } from '../shared/lambda-context';
 import { captured, invocationLogger } from '../shared/powertools';
 import { processSqsBatch } from '../shared/sqs-batch';
 import type { BatchResponse, SqsEvent, SqsMessage } from '../shared/sqs-batch';
 import { classifyStepError } from '../shared/transient';
 
-const OrderCreatedDetailSchema = z.object({ orderId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/) });
+const OrderCreatedDetailSchema = z.object({ orderId: OrderIdSchema });
 
 /** The message is not an order.created event of the platform: retrying cannot help, it goes to the DLQ. */
 export class SagaStartMessageInvalidError extends Error {

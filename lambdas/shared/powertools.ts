@@ -15,6 +15,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { FUNCTION_IDEMPOTENCY_PARTITION } from '../../core/store/keys';
 import type { LambdaContext } from './lambda-context';
 
 export const logger = new Logger();
@@ -41,7 +42,7 @@ export const idempotencyPersistence = (client: DynamoDBClient, tableName: string
     awsSdkV3Client: client,
     keyAttr: 'PK',
     sortKeyAttr: 'SK',
-    staticPkValue: 'IDEMPOTENCY#FUNCTIONS',
+    staticPkValue: FUNCTION_IDEMPOTENCY_PARTITION,
     expiryAttr: 'expiresAt',
     inProgressExpiryAttr: 'inProgressExpiresAt',
     statusAttr: 'idempotencyStatus',

@@ -12,9 +12,7 @@ import { requiredEnv } from '../../core/config/env';
 import type { Env } from '../../core/config/env';
 import { SimulatedPaymentProvider } from '../../core/payments/simulated-provider';
 import type { SagaDeps } from '../../core/saga/saga-steps';
-import { DynamoInventoryStore } from '../../core/store/dynamo-inventory-store';
-import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
-import { DynamoOrderPayments, DynamoPaymentLedger } from '../../core/store/dynamo-payment-ledger';
+import { createDynamoStores } from '../../core/store/dynamo-stores';
 import { captured, idempotencyPersistence } from './powertools';
 import type { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 
@@ -41,16 +39,18 @@ const runtimes = new Map<string, SagaRuntime>();
 const build = (config: SagaConfig): SagaRuntime => {
   const dynamo = captured(new DynamoDBClient({}));
   const documentClient = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
-  const ledger = new DynamoPaymentLedger(documentClient, config.tableName);
+  const stores = createDynamoStores(documentClient, config.tableName);
   return {
     config,
     newPersistence: () => idempotencyPersistence(dynamo, config.tableName),
     deps: {
-      orders: new DynamoOrderStore(documentClient, config.tableName),
-      orderPayments: new DynamoOrderPayments(documentClient, config.tableName),
-      inventory: new DynamoInventoryStore(documentClient, config.tableName),
-      payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }),
-      paymentLookup: ledger,
+      orders: stores.orders,
+      products: stores.products,
+      outbox: stores.outbox,
+      orderPayments: stores.orderPayments,
+      inventory: stores.inventory,
+      payments: new SimulatedPaymentProvider({ ledger: stores.paymentLedger, newTransactionId: () => `pi_${ulid()}` }),
+      paymentLookup: stores.paymentLedger,
       publisher: new EventBridgePublisher(captured(new EventBridgeClient({})), config.eventBusName),
       newId: ulid,
     },

@@ -4,7 +4,7 @@ import { parseStepInput } from './saga-step';
 
 describe('parseStepInput', () => {
   it('accepts what the ASL passes, with the caught error of a compensation', () => {
-    const input = { orderId: '01J0ORDER', step: 'RefundPayment', executionId: 'arn:aws:states:x:1:execution:m:01J0ORDER', error: { Error: 'InjectedFaultError', Cause: '{}' } };
+    const input = { orderId: '01JD8ZQ3K5V7T2X9W4R6M1N0PA', step: 'RefundPayment', executionId: 'arn:aws:states:x:1:execution:m:01JD8ZQ3K5V7T2X9W4R6M1N0PA', error: { Error: 'InjectedFaultError', Cause: '{}' } };
 
     expect(parseStepInput(input, 'RefundPayment')).toEqual(input);
   });
@@ -12,8 +12,8 @@ describe('parseStepInput', () => {
   it.each([
     [{ step: 'ValidateOrder', executionId: 'e' }, 'orderId'],
     [{ orderId: 'a#b', step: 'ValidateOrder', executionId: 'e' }, 'orderId'],
-    [{ orderId: 'o', step: 'Nope', executionId: 'e' }, 'step'],
-    [{ orderId: 'o', step: 'ReserveInventory', executionId: 'e' }, 'invoked with the input of ReserveInventory'],
+    [{ orderId: '01JD8ZQ3K5V7T2X9W4R6M1N0PA', step: 'Nope', executionId: 'e' }, 'step'],
+    [{ orderId: '01JD8ZQ3K5V7T2X9W4R6M1N0PA', step: 'ReserveInventory', executionId: 'e' }, 'invoked with the input of ReserveInventory'],
   ])('refuses %j naming %s', (input, message) => {
     expect(() => parseStepInput(input, 'ValidateOrder')).toThrow(SagaStepInputInvalidError);
     expect(() => parseStepInput(input, 'ValidateOrder')).toThrow(message);

@@ -9,6 +9,7 @@
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
+import { OrderIdSchema } from '../../core/domain/ids';
 import { SagaStepInputInvalidError } from '../../core/saga/errors';
 import { SagaSteps, SAGA_STEPS } from '../../core/saga/saga-steps';
 import type { SagaStepInput, SagaStepName, StepResult } from '../../core/saga/saga-steps';
@@ -22,7 +23,7 @@ import { classifyStepError, isBusinessOutcome } from './transient';
 const CaughtErrorSchema = z.object({ Error: z.string().min(1), Cause: z.string().optional() });
 
 export const SagaStepInputSchema = z.object({
-  orderId: z.string().regex(/^[A-Za-z0-9_-]{1,80}$/, 'an order id: letters, digits, dash, underscore'),
+  orderId: OrderIdSchema,
   step: z.enum(SAGA_STEPS),
   executionId: z.string().min(1),
   error: CaughtErrorSchema.optional(),

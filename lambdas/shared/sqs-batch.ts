@@ -1,30 +1,24 @@
 /**
- * The SQS side of every queue-fed handler: the record and event shapes Lambda delivers and one typed call of
- * Powertools' partial batch processing, so a failing record fails alone (batchItemFailures) and the handlers need
- * no casts. @types/aws-lambda is not installed (Powertools' own SQSRecord and Context types resolve to nothing
- * here), so the record is declared with the fields our handlers read.
+ * The SQS side of every queue-fed handler: the record and event shapes Lambda delivers (from @types/aws-lambda)
+ * and one typed call of Powertools' partial batch processing, so a failing record fails alone (batchItemFailures)
+ * and the handlers need no casts.
  */
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
-import type { PartialItemFailureResponse } from '@aws-lambda-powertools/batch/types';
+import type { SQSBatchResponse, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 
-/** The part of an SQS record (as Lambda delivers it) our handlers read. */
-export interface SqsRecord {
-  readonly messageId: string;
-  readonly receiptHandle: string;
-  readonly body: string;
-  readonly attributes: Readonly<Record<string, string | undefined>>;
-  readonly eventSourceARN: string;
-}
+/** The part of an SQS record (as Lambda delivers it) our handlers read; a whole `SQSRecord` satisfies it. */
+export type SqsRecord = Pick<SQSRecord, 'messageId' | 'receiptHandle' | 'body' | 'eventSourceARN'> & { readonly attributes: Partial<SQSRecordAttributes> };
 
-/** What a handler that reads only the message id and body needs of a record. */
-export type SqsMessage = Pick<SqsRecord, 'messageId' | 'body'>;
+/** What a handler that reads only the message id and body needs of a record (tests build just these). */
+export type SqsMessage = Pick<SQSRecord, 'messageId' | 'body'>;
 
+/** `SQSEvent`, over records of type R. */
 export interface SqsEvent<R extends SqsMessage = SqsRecord> {
   readonly Records: R[];
 }
 
 /** The partial batch response: the message ids that failed, for SQS to deliver again. */
-export type BatchResponse = PartialItemFailureResponse;
+export type BatchResponse = SQSBatchResponse;
 
 export interface SqsBatchOptions {
   /** Powertools' default (true) throws when every record failed; false answers every id as failed instead. */

@@ -1,5 +1,5 @@
 /**
- * DynamoOrderStore.appendTimeline against DynamoDB Local: an entry that moves no status, appended once per step key.
+ * DynamoOrderRepository.appendTimeline against DynamoDB Local: an entry that moves no status, appended once per step key.
  */
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
@@ -11,15 +11,16 @@ import { newOrder, TimelineEntryInvalidError } from '../domain/order';
 import type { Order, TimelineEntry } from '../domain/order';
 import { orderEvent } from '../events/order-events';
 import { OrderNotFoundError } from '../orders/errors';
-import { DynamoOrderStore } from './dynamo-order-store';
+import { createDynamoStores } from './dynamo-stores';
+import type { DynamoStores } from './dynamo-stores';
 import { keys } from './keys';
 
-describe('DynamoOrderStore.appendTimeline against DynamoDB Local', () => {
+describe('DynamoOrderRepository.appendTimeline against DynamoDB Local', () => {
   let local: LocalTable;
-  let store: DynamoOrderStore;
+  let stores: DynamoStores;
   beforeAll(async () => {
     local = await startLocalTable();
-    store = new DynamoOrderStore(local.documentClient, local.tableName);
+    stores = createDynamoStores(local.documentClient, local.tableName);
   });
   afterAll(async () => {
     await local.stop();
@@ -29,7 +30,7 @@ describe('DynamoOrderStore.appendTimeline against DynamoDB Local', () => {
   const place = async (): Promise<Order> => {
     const order = newOrder({ orderId: ulid(), customerId: 'tim', lines: [], total: money(100, 'EUR'), paymentToken: 'tok', at });
     const eventId = ulid();
-    await store.createOrder(
+    await stores.orders.createOrder(
       order,
       { customerId: 'tim', key: ulid(), requestHash: 'h', orderId: order.orderId, createdAt: at, expiresAt: Math.floor(Date.parse(at) / 1000) + 60 },
       { orderId: order.orderId, eventId, event: orderEvent(order, eventId, at), status: 'PENDING', createdAt: at },
@@ -41,9 +42,9 @@ describe('DynamoOrderStore.appendTimeline against DynamoDB Local', () => {
   it('appends the entry after the existing ones and keeps the status', async () => {
     const order = await place();
 
-    const appended = await store.appendTimeline(order.orderId, released, 'ReleaseInventory');
+    const appended = await stores.orders.appendTimeline(order.orderId, released, 'ReleaseInventory');
 
-    const stored = await store.getOrder(order.orderId);
+    const stored = await stores.orders.getOrder(order.orderId);
     expect(appended).toBe(true);
     expect(stored?.timeline).toEqual([{ status: 'PENDING', at, step: 'PlaceOrder', outcome: 'placed' }, released]);
     expect(stored?.status).toBe('PENDING');
@@ -53,9 +54,9 @@ describe('DynamoOrderStore.appendTimeline against DynamoDB Local', () => {
   it('appends once when the same step key is appended twice; the second call answers false', async () => {
     const order = await place();
 
-    const results = [await store.appendTimeline(order.orderId, released, 'ReleaseInventory'), await store.appendTimeline(order.orderId, { ...released, at: '2026-01-01T00:00:09.000Z' }, 'ReleaseInventory')];
+    const results = [await stores.orders.appendTimeline(order.orderId, released, 'ReleaseInventory'), await stores.orders.appendTimeline(order.orderId, { ...released, at: '2026-01-01T00:00:09.000Z' }, 'ReleaseInventory')];
 
-    const stored = await store.getOrder(order.orderId);
+    const stored = await stores.orders.getOrder(order.orderId);
     expect(results).toEqual([true, false]);
     expect(stored?.timeline.filter((entry) => entry.step === 'ReleaseInventory')).toEqual([released]);
     expect(stored?.updatedAt).toBe(released.at);
@@ -65,20 +66,20 @@ describe('DynamoOrderStore.appendTimeline against DynamoDB Local', () => {
     const order = await place();
     const refunded: TimelineEntry = { status: 'PENDING', at: '2026-01-01T00:00:04.000Z', step: 'RefundPayment', outcome: 'refunded' };
 
-    await store.appendTimeline(order.orderId, refunded, 'RefundPayment');
-    await store.appendTimeline(order.orderId, released, 'ReleaseInventory');
+    await stores.orders.appendTimeline(order.orderId, refunded, 'RefundPayment');
+    await stores.orders.appendTimeline(order.orderId, released, 'ReleaseInventory');
 
-    expect((await store.getOrder(order.orderId))?.timeline.map((entry) => entry.step)).toEqual(['PlaceOrder', 'RefundPayment', 'ReleaseInventory']);
+    expect((await stores.orders.getOrder(order.orderId))?.timeline.map((entry) => entry.step)).toEqual(['PlaceOrder', 'RefundPayment', 'ReleaseInventory']);
   });
 
   it('keeps the recorded keys in the item but out of the order it answers', async () => {
     const order = await place();
 
-    await store.appendTimeline(order.orderId, released, 'ReleaseInventory');
+    await stores.orders.appendTimeline(order.orderId, released, 'ReleaseInventory');
 
     const { Item } = await local.documentClient.send(new GetCommand({ TableName: local.tableName, Key: keys.order(order.orderId) }));
     expect(Item?.timelineStepKeys).toEqual(new Set(['ReleaseInventory']));
-    expect(Object.keys((await store.getOrder(order.orderId)) as Order)).not.toContain('timelineStepKeys');
+    expect(Object.keys((await stores.orders.getOrder(order.orderId)) as Order)).not.toContain('timelineStepKeys');
   });
 
   it('property: racing appends under random keys record each key exactly once', async () => {
@@ -86,9 +87,9 @@ describe('DynamoOrderStore.appendTimeline against DynamoDB Local', () => {
       fc.asyncProperty(fc.array(fc.constantFrom('RefundPayment', 'ReleaseInventory', 'ChargePayment:failed'), { minLength: 1, maxLength: 8 }), async (stepKeys) => {
         const order = await place();
 
-        const results = await Promise.all(stepKeys.map((stepKey) => store.appendTimeline(order.orderId, { ...released, step: stepKey }, stepKey)));
+        const results = await Promise.all(stepKeys.map((stepKey) => stores.orders.appendTimeline(order.orderId, { ...released, step: stepKey }, stepKey)));
 
-        const steps = ((await store.getOrder(order.orderId)) as Order).timeline.slice(1).map((entry) => entry.step);
+        const steps = ((await stores.orders.getOrder(order.orderId)) as Order).timeline.slice(1).map((entry) => entry.step);
         expect([...steps].sort()).toEqual([...new Set(stepKeys)].sort());
         expect(results.filter(Boolean)).toHaveLength(new Set(stepKeys).size);
       }),
@@ -100,7 +101,7 @@ describe('DynamoOrderStore.appendTimeline against DynamoDB Local', () => {
     expect.assertions(2);
     const orderId = ulid();
     try {
-      await store.appendTimeline(orderId, released, 'ReleaseInventory');
+      await stores.orders.appendTimeline(orderId, released, 'ReleaseInventory');
     } catch (error) {
       expect(error).toBeInstanceOf(OrderNotFoundError);
     }
@@ -117,10 +118,10 @@ describe('DynamoOrderStore.appendTimeline against DynamoDB Local', () => {
     expect.assertions(2);
     const order = await place();
     try {
-      await store.appendTimeline(order.orderId, entry, stepKey);
+      await stores.orders.appendTimeline(order.orderId, entry, stepKey);
     } catch (error) {
       expect(error).toBeInstanceOf(TimelineEntryInvalidError);
     }
-    expect(await store.getOrder(order.orderId)).toEqual(order);
+    expect(await stores.orders.getOrder(order.orderId)).toEqual(order);
   });
 });

@@ -1,8 +1,12 @@
+/**
+ * Test support, not shipped: a fake of the EventPublisher port for the order use cases' tests (records what was
+ * published, fails while `failing` is set). Lives here rather than next to the port so nothing in a deployable
+ * folder of core/ exists only for tests.
+ */
 import type { PlatformEvent } from '../events/order-events';
-import { EventPublishFailedError } from './ports';
-import type { EventPublisher } from './ports';
+import { EventPublishFailedError } from '../orders/ports';
+import type { EventPublisher } from '../orders/ports';
 
-/** A fake of the EventPublisher port for tests: records what was published, fails while `failing` is set. */
 export class FakePublisher implements EventPublisher {
   readonly published: PlatformEvent<object>[] = [];
   failing = false;

@@ -7,10 +7,10 @@ import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/cli
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
-import { DynamoOrderStore } from '../../core/store/dynamo-order-store';
-import { loadConfig } from '../../api/config';
-import { loadAuthSettings } from '../../api/middleware/auth';
-import { startApiServer, type RunningApi } from '../../api/server';
+import { createDynamoStores } from '../../core/store/dynamo-stores';
+import { loadConfig } from '../config';
+import { loadAuthSettings } from '../middleware/auth';
+import { startApiServer, type RunningApi } from '../server';
 import { startLocalCloud, type RunningLocalCloud } from '../../scripts/local-platform/cloud';
 
 jest.setTimeout(120000);
@@ -62,7 +62,7 @@ const untilTerminal = async (orderId: string): Promise<Record<string, unknown>> 
 const stockOf = async (productId: string): Promise<number | undefined> => {
   const client = new DynamoDBClient({ endpoint: cloud.edgeUrl, region: cloud.env.AWS_REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
   try {
-    return (await new DynamoOrderStore(DynamoDBDocumentClient.from(client), cloud.names('orders')).getProduct(productId))?.stock;
+    return (await createDynamoStores(DynamoDBDocumentClient.from(client), cloud.names('orders')).products.getProduct(productId))?.stock;
   } finally {
     client.destroy();
   }

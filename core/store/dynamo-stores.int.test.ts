@@ -8,14 +8,15 @@ import { ORDER_STATUSES, ORDER_TRANSITIONS } from '../domain/order-status';
 import type { OrderStatus } from '../domain/order-status';
 import { orderEvent } from '../events/order-events';
 import { IdempotencyKeyTakenError, OrderNotFoundError, OrderTransitionRejectedError, PaginationCursorInvalidError } from '../orders/errors';
-import { DynamoOrderStore } from './dynamo-order-store';
+import { createDynamoStores } from './dynamo-stores';
+import type { DynamoStores } from './dynamo-stores';
 
-describe('DynamoOrderStore against DynamoDB Local', () => {
+describe('the table adapters (orders, outbox, events log, catalog) against DynamoDB Local', () => {
   let local: LocalTable;
-  let store: DynamoOrderStore;
+  let stores: DynamoStores;
   beforeAll(async () => {
     local = await startLocalTable();
-    store = new DynamoOrderStore(local.documentClient, local.tableName);
+    stores = createDynamoStores(local.documentClient, local.tableName);
   });
   afterAll(async () => {
     await local.stop();
@@ -25,7 +26,7 @@ describe('DynamoOrderStore against DynamoDB Local', () => {
   const place = async (customerId = 'alice', key = ulid()) => {
     const order = newOrder({ orderId: ulid(), customerId, lines: [], total: money(100, 'EUR'), paymentToken: 'tok', at });
     const eventId = ulid();
-    await store.createOrder(
+    await stores.orders.createOrder(
       order,
       { customerId, key, requestHash: 'h', orderId: order.orderId, createdAt: at, expiresAt: Math.floor(Date.parse(at) / 1000) + 60 },
       { orderId: order.orderId, eventId, event: orderEvent(order, eventId, at), status: 'PENDING', createdAt: at },
@@ -35,8 +36,8 @@ describe('DynamoOrderStore against DynamoDB Local', () => {
 
   it('writes order, idempotency record and pending outbox record together', async () => {
     const order = await place('bob', 'key-1');
-    const stored = await store.getOrderWithEvents(order.orderId);
-    const record = await store.getIdempotencyRecord('bob', 'key-1', Math.floor(Date.parse(at) / 1000));
+    const stored = await stores.orders.getOrderWithEvents(order.orderId);
+    const record = await stores.orders.getIdempotencyRecord('bob', 'key-1', Math.floor(Date.parse(at) / 1000));
     expect(stored?.order).toEqual(order);
     expect(stored?.events.map((event) => [event.status, event.event.detailType])).toEqual([['PENDING', 'order.created']]);
     expect(record?.orderId).toBe(order.orderId);
@@ -50,21 +51,21 @@ describe('DynamoOrderStore against DynamoDB Local', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(IdempotencyKeyTakenError);
     }
-    expect((await store.listCustomerOrders('carol')).items).toHaveLength(1);
+    expect((await stores.orders.listCustomerOrders('carol')).items).toHaveLength(1);
   });
 
   it("lists a customer's orders newest first with a working cursor", async () => {
     const placed = [await place('dave'), await place('dave'), await place('dave')];
-    const first = await store.listCustomerOrders('dave', { limit: 2 });
-    const second = await store.listCustomerOrders('dave', { limit: 2, cursor: first.nextCursor });
+    const first = await stores.orders.listCustomerOrders('dave', { limit: 2 });
+    const second = await stores.orders.listCustomerOrders('dave', { limit: 2, cursor: first.nextCursor });
     expect([...first.items, ...second.items].map((order) => order.orderId)).toEqual(placed.map((order) => order.orderId).reverse());
   });
 
   it("rejects a cursor of another customer's partition", async () => {
     await place('erin');
     await place('erin');
-    const page = await store.listCustomerOrders('erin', { limit: 1 });
-    await expect(store.listCustomerOrders('frank', { cursor: page.nextCursor })).rejects.toThrow(PaginationCursorInvalidError);
+    const page = await stores.orders.listCustomerOrders('erin', { limit: 1 });
+    await expect(stores.orders.listCustomerOrders('frank', { cursor: page.nextCursor })).rejects.toThrow(PaginationCursorInvalidError);
   });
 
   it('applies exactly the transitions of the table, as conditional writes that append to the timeline', async () => {
@@ -75,7 +76,7 @@ describe('DynamoOrderStore against DynamoDB Local', () => {
         let timeline = 1;
         for (const to of targets) {
           const allowed = ORDER_TRANSITIONS[status].includes(to);
-          const result = await store.transitionOrder({ orderId: order.orderId, to, at, reason: 'PAYMENT_DECLINED' }).then(
+          const result = await stores.orders.transitionOrder({ orderId: order.orderId, to, at, reason: 'PAYMENT_DECLINED' }).then(
             (updated) => updated.status,
             (error: unknown) => error,
           );
@@ -87,7 +88,7 @@ describe('DynamoOrderStore against DynamoDB Local', () => {
             expect(result).toBeInstanceOf(OrderTransitionRejectedError);
           }
         }
-        const stored = await store.getOrder(order.orderId);
+        const stored = await stores.orders.getOrder(order.orderId);
         expect(stored?.status).toBe(status);
         expect(stored?.timeline).toHaveLength(timeline);
       }),
@@ -97,12 +98,12 @@ describe('DynamoOrderStore against DynamoDB Local', () => {
 
   it('moves the order between status partitions and keeps the first failure reason', async () => {
     const order = await place('gina');
-    await store.transitionOrder({ orderId: order.orderId, to: 'VALIDATED', at });
-    await store.transitionOrder({ orderId: order.orderId, to: 'INVENTORY_RESERVED', at });
-    await store.transitionOrder({ orderId: order.orderId, to: 'COMPENSATING', at, reason: 'PAYMENT_DECLINED', outboxEventId: ulid() });
-    const parked = await store.transitionOrder({ orderId: order.orderId, to: 'NEEDS_ATTENTION', at, reason: 'COMPENSATION_FAILED' });
-    const byStatus = await store.listOrdersByStatus('NEEDS_ATTENTION', { limit: 100 });
-    const history = await store.getOrderWithEvents(order.orderId);
+    await stores.orders.transitionOrder({ orderId: order.orderId, to: 'VALIDATED', at });
+    await stores.orders.transitionOrder({ orderId: order.orderId, to: 'INVENTORY_RESERVED', at });
+    await stores.orders.transitionOrder({ orderId: order.orderId, to: 'COMPENSATING', at, reason: 'PAYMENT_DECLINED', outboxEventId: ulid() });
+    const parked = await stores.orders.transitionOrder({ orderId: order.orderId, to: 'NEEDS_ATTENTION', at, reason: 'COMPENSATION_FAILED' });
+    const byStatus = await stores.orders.listOrdersByStatus('NEEDS_ATTENTION', { limit: 100 });
+    const history = await stores.orders.getOrderWithEvents(order.orderId);
     expect(parked.failureReason).toBe('PAYMENT_DECLINED');
     expect(byStatus.items.map((item) => item.orderId)).toContain(order.orderId);
     expect(history?.events.map((event) => event.event.detailType)).toEqual(['order.created', 'order.compensating']);
@@ -110,8 +111,8 @@ describe('DynamoOrderStore against DynamoDB Local', () => {
 
   it('lets exactly one of two concurrent identical status changes through the conditional write', async () => {
     const order = await place('race');
-    const results = await Promise.allSettled([1, 2, 3].map(() => store.transitionOrder({ orderId: order.orderId, to: 'VALIDATED', at })));
-    const stored = await store.getOrder(order.orderId);
+    const results = await Promise.allSettled([1, 2, 3].map(() => stores.orders.transitionOrder({ orderId: order.orderId, to: 'VALIDATED', at })));
+    const stored = await stores.orders.getOrder(order.orderId);
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
     expect(results.filter((result) => result.status === 'rejected').map((result) => (result as PromiseRejectedResult).reason)).toEqual([
       expect.any(OrderTransitionRejectedError),
@@ -121,33 +122,33 @@ describe('DynamoOrderStore against DynamoDB Local', () => {
   });
 
   it('answers OrderNotFoundError for a status change of an unknown order', async () => {
-    await expect(store.transitionOrder({ orderId: ulid(), to: 'VALIDATED', at })).rejects.toThrow(OrderNotFoundError);
+    await expect(stores.orders.transitionOrder({ orderId: ulid(), to: 'VALIDATED', at })).rejects.toThrow(OrderNotFoundError);
   });
 
   it('removes an outbox record from the pending index once sent', async () => {
     const order = await place('hank');
-    const pendingBefore = await store.listPendingOutbox('9999', 1000);
+    const pendingBefore = await stores.outbox.listPendingOutbox('9999', 1000);
     const record = pendingBefore.find((item) => item.orderId === order.orderId);
-    await store.markOutboxSent(order.orderId, record?.eventId ?? '', '2026-01-01T00:00:01.000Z');
-    const pendingAfter = await store.listPendingOutbox('9999', 1000);
+    await stores.outbox.markOutboxSent(order.orderId, record?.eventId ?? '', '2026-01-01T00:00:01.000Z');
+    const pendingAfter = await stores.outbox.listPendingOutbox('9999', 1000);
     expect(record).toBeDefined();
     expect(pendingAfter.some((item) => item.orderId === order.orderId)).toBe(false);
   });
 
   it('records a bus event once and lists events newest first', async () => {
     const envelope = (id: string, time: string) => ({ id, 'detail-type': 'partner.thing', source: 'partner.acme', time, detail: { n: id } });
-    const first = await store.recordEvent(envelope('e-1', '2026-01-01T00:00:01Z'), at);
-    const again = await store.recordEvent(envelope('e-1', '2026-01-01T00:00:01Z'), at);
-    await store.recordEvent(envelope('e-2', '2026-01-01T00:00:02Z'), at);
-    const page = await store.listEvents({ limit: 10 });
+    const first = await stores.events.recordEvent(envelope('e-1', '2026-01-01T00:00:01Z'), at);
+    const again = await stores.events.recordEvent(envelope('e-1', '2026-01-01T00:00:01Z'), at);
+    await stores.events.recordEvent(envelope('e-2', '2026-01-01T00:00:02Z'), at);
+    const page = await stores.events.listEvents({ limit: 10 });
     expect([first, again]).toEqual([true, false]);
     expect(page.items.map((event) => event.eventId)).toEqual(['e-2', 'e-1']);
   });
 
   it('stores and lists products with stock', async () => {
-    await store.putProduct({ productId: 'widget', name: 'Widget', price: money(1999, 'EUR'), stock: 7, updatedAt: at });
-    const products = await store.getProducts(['widget', 'missing']);
-    const catalog = await store.listProducts();
+    await stores.products.putProduct({ productId: 'widget', name: 'Widget', price: money(1999, 'EUR'), stock: 7, updatedAt: at });
+    const products = await stores.products.getProducts(['widget', 'missing']);
+    const catalog = await stores.products.listProducts();
     expect(products.get('widget')?.stock).toBe(7);
     expect(products.has('missing')).toBe(false);
     expect(catalog.items.map((product) => product.productId)).toContain('widget');

@@ -1,0 +1,214 @@
+/**
+ * The DynamoDB adapter of the OrderRepository port: the order item with its timeline, and the writes that commit
+ * with it in one transaction (the idempotency record on create, an outbox record on a status change). Maps
+ * ConditionalCheckFailedException (alone or inside a cancelled transaction) to the domain's errors.
+ */
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { TimelineEntryInvalidError } from '../domain/order';
+import type { Order, TimelineEntry } from '../domain/order';
+import { allowedPreviousStatuses, isOrderStatus } from '../domain/order-status';
+import type { OrderStatus } from '../domain/order-status';
+import type { Page, PageRequest } from '../domain/page';
+import { orderEvent } from '../events/order-events';
+import { IdempotencyKeyTakenError, OrderAlreadyExistsError, OrderNotFoundError, OrderTransitionRejectedError } from '../orders/errors';
+import type { IdempotencyRecord, OrderRepository, OutboxRecord, TransitionRequest } from '../orders/ports';
+import { conditionFailedAt, orderItem, OUTBOX_ITEM_TYPE, outboxItem, toOrder, toOutbox } from './items';
+import type { Item } from './items';
+import { GSI1, GSI2, keys, ORDER_ITEM_SK } from './keys';
+import { queryPage } from './paging';
+
+/** Step keys are short names such as `RefundPayment` or `ChargePayment:failed`. */
+const MAX_STEP_KEY = 200;
+
+export class DynamoOrderRepository implements OrderRepository {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async getIdempotencyRecord(customerId: string, key: string, nowEpochSeconds: number): Promise<IdempotencyRecord | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.idempotency(customerId, key), ConsistentRead: true }));
+    if (Item === undefined || (Item.expiresAt as number) < nowEpochSeconds) return undefined;
+    return {
+      customerId: Item.customerId as string,
+      key: Item.idempotencyKey as string,
+      requestHash: Item.requestHash as string,
+      orderId: Item.orderId as string,
+      createdAt: Item.createdAt as string,
+      expiresAt: Item.expiresAt as number,
+    };
+  }
+
+  async createOrder(order: Order, idempotency: IdempotencyRecord, outbox: OutboxRecord): Promise<void> {
+    try {
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: {
+                  ...keys.idempotency(idempotency.customerId, idempotency.key),
+                  type: 'IDEMPOTENCY',
+                  customerId: idempotency.customerId,
+                  idempotencyKey: idempotency.key,
+                  requestHash: idempotency.requestHash,
+                  orderId: idempotency.orderId,
+                  createdAt: idempotency.createdAt,
+                  expiresAt: idempotency.expiresAt,
+                },
+                ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now',
+                ExpressionAttributeValues: { ':now': Math.floor(Date.parse(idempotency.createdAt) / 1000) },
+              },
+            },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: orderItem(order),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+            { Put: { TableName: this.tableName, Item: outboxItem(outbox), ConditionExpression: 'attribute_not_exists(PK)' } },
+          ],
+        }),
+      );
+    } catch (error) {
+      const failed = conditionFailedAt(error);
+      if (failed.includes(0)) throw new IdempotencyKeyTakenError(idempotency.key, { cause: error });
+      if (failed.length > 0) throw new OrderAlreadyExistsError(order.orderId, { cause: error });
+      throw error;
+    }
+  }
+
+  async getOrder(orderId: string): Promise<Order | undefined> {
+    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.order(orderId), ConsistentRead: true }));
+    return Item === undefined ? undefined : toOrder(Item);
+  }
+
+  /** The order and the events it wrote to the outbox, oldest first. */
+  async getOrderWithEvents(orderId: string): Promise<{ order: Order; events: OutboxRecord[] } | undefined> {
+    const items: Item[] = [];
+    let startKey: Item | undefined;
+    do {
+      const response = await this.client.send(
+        new QueryCommand({
+          TableName: this.tableName,
+          KeyConditionExpression: 'PK = :pk',
+          ExpressionAttributeValues: { ':pk': keys.order(orderId).PK },
+          ExclusiveStartKey: startKey,
+          ConsistentRead: true,
+        }),
+      );
+      items.push(...(response.Items ?? []));
+      startKey = response.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    const orderItem = items.find((item) => item.SK === ORDER_ITEM_SK);
+    if (orderItem === undefined) return undefined;
+    return { order: toOrder(orderItem), events: items.filter((item) => item.type === OUTBOX_ITEM_TYPE).map(toOutbox) };
+  }
+
+  async listCustomerOrders(customerId: string, page: PageRequest = {}): Promise<Page<Order>> {
+    return queryPage(this.client, this.tableName, { index: GSI1, partitionAttribute: 'GSI1PK', partition: keys.customerOrdersPartition(customerId), ascending: false, map: toOrder }, page);
+  }
+
+  async listOrdersByStatus(status: OrderStatus, page: PageRequest = {}): Promise<Page<Order>> {
+    return queryPage(this.client, this.tableName, { index: GSI2, partitionAttribute: 'GSI2PK', partition: keys.statusPartition(status), ascending: true, map: toOrder }, page);
+  }
+
+  /**
+   * The one way an order's status changes: a conditional write guarded by the statuses the transition table
+   * allows `to` from, appending to the timeline.
+   */
+  async transitionOrder(request: TransitionRequest): Promise<Order> {
+    const previous = allowedPreviousStatuses(request.to);
+    const current = await this.getOrder(request.orderId);
+    if (current === undefined) throw new OrderNotFoundError(request.orderId);
+    if (!previous.includes(current.status)) throw new OrderTransitionRejectedError(request.orderId, current.status, request.to);
+    const entry: TimelineEntry = {
+      status: request.to,
+      at: request.at,
+      ...(request.step === undefined ? {} : { step: request.step }),
+      ...(request.outcome === undefined ? {} : { outcome: request.outcome }),
+      ...(request.reason === undefined ? {} : { reason: request.reason }),
+      ...(request.note === undefined ? {} : { note: request.note }),
+    };
+    const values: Item = {
+      ':to': request.to,
+      ':at': request.at,
+      ':entry': [entry],
+      ':gsi2pk': keys.statusPartition(request.to),
+      ':gsi2sk': keys.orderByStatus(request.to, current.createdAt, current.orderId).GSI2SK,
+    };
+    previous.forEach((status, index) => {
+      values[`:p${index}`] = status;
+    });
+    const sets = ['#status = :to', 'updatedAt = :at', 'timeline = list_append(timeline, :entry)', 'GSI2PK = :gsi2pk', 'GSI2SK = :gsi2sk'];
+    if (request.reason !== undefined) {
+      values[':reason'] = request.reason;
+      sets.push('failureReason = if_not_exists(failureReason, :reason)');
+    }
+    const update = {
+      TableName: this.tableName,
+      Key: keys.order(request.orderId),
+      UpdateExpression: `SET ${sets.join(', ')}`,
+      ConditionExpression: `attribute_exists(PK) AND #status IN (${previous.map((_, index) => `:p${index}`).join(', ')})`,
+      ExpressionAttributeNames: { '#status': 'status' },
+      ExpressionAttributeValues: values,
+    };
+    try {
+      if (request.outboxEventId === undefined) {
+        const { Attributes } = await this.client.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
+        return toOrder(Attributes as Item);
+      }
+      const after: Order = {
+        ...current,
+        status: request.to,
+        updatedAt: request.at,
+        timeline: [...current.timeline, entry],
+        ...(current.failureReason === undefined && request.reason !== undefined ? { failureReason: request.reason } : {}),
+      };
+      const outbox: OutboxRecord = { orderId: request.orderId, eventId: request.outboxEventId, event: orderEvent(after, request.outboxEventId, request.at), status: 'PENDING', createdAt: request.at };
+      await this.client.send(
+        new TransactWriteCommand({
+          TransactItems: [{ Update: update }, { Put: { TableName: this.tableName, Item: outboxItem(outbox), ConditionExpression: 'attribute_not_exists(PK)' } }],
+        }),
+      );
+      return (await this.getOrder(request.orderId)) ?? after;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException) && conditionFailedAt(error).length === 0) throw error;
+      const found = await this.getOrder(request.orderId);
+      if (found === undefined) throw new OrderNotFoundError(request.orderId);
+      if (!isOrderStatus(found.status)) throw error;
+      throw new OrderTransitionRejectedError(request.orderId, found.status, request.to, { cause: error });
+    }
+  }
+
+  /**
+   * Appends one entry to the timeline without touching the status, once per `stepKey`: the key joins the string set
+   * `timelineStepKeys` in the same UpdateItem whose condition is that the set does not hold it yet, so a retried or
+   * re-delivered step (or two racing copies) appends exactly once. A failed condition on an existing order means
+   * "already recorded" and answers false.
+   */
+  async appendTimeline(orderId: string, entry: TimelineEntry, stepKey: string): Promise<boolean> {
+    if (stepKey.trim().length === 0 || stepKey.length > MAX_STEP_KEY) throw new TimelineEntryInvalidError(`the step key must be 1 to ${MAX_STEP_KEY} characters, got ${JSON.stringify(stepKey.slice(0, 40))}`);
+    if (!isOrderStatus(entry.status) || Number.isNaN(Date.parse(entry.at))) throw new TimelineEntryInvalidError(`a timeline entry needs a known status and an ISO time, got ${JSON.stringify({ status: entry.status, at: entry.at })}`);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.order(orderId),
+          UpdateExpression: 'SET timeline = list_append(timeline, :entry), updatedAt = :at ADD timelineStepKeys :keys',
+          ConditionExpression: 'attribute_exists(PK) AND NOT contains(timelineStepKeys, :key)',
+          ExpressionAttributeValues: { ':entry': [entry], ':at': entry.at, ':keys': new Set([stepKey]), ':key': stepKey },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      if ((await this.getOrder(orderId)) === undefined) throw new OrderNotFoundError(orderId);
+      return false;
+    }
+  }
+}
