@@ -80,15 +80,25 @@ describe('LocalLambda', () => {
     expect(process.env.TABLE).toBeUndefined();
   });
 
-  it('times out a handler that runs past its timeout with Sandbox.Timedout', async () => {
-    lambda.register({ name: 'slow', timeoutSeconds: 1, handler: () => new Promise(() => undefined) });
-    const started = Date.now();
+  it('times out a handler that runs past its timeout with Sandbox.Timedout, at the timeout and not before', async () => {
+    // A fake clock: the timeout is shown to fire at 1 s of the clock, not bounded by the wall clock of this machine.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      lambda.register({ name: 'slow', timeoutSeconds: 1, handler: () => new Promise(() => undefined) });
+      let settled = false;
 
-    const outcome = await lambda.invoke('slow', {});
+      const invoking = lambda.invoke('slow', {}).finally(() => (settled = true));
+      await jest.advanceTimersByTimeAsync(999);
+      const settledBeforeTimeout = settled;
+      await jest.advanceTimersByTimeAsync(1);
+      const outcome = await invoking;
 
-    expect(outcome.error?.errorType).toBe('Sandbox.Timedout');
-    expect(outcome.error?.errorMessage).toContain('Task timed out after 1.00 seconds');
-    expect(Date.now() - started).toBeLessThan(1_500);
+      expect(settledBeforeTimeout).toBe(false);
+      expect(outcome.error?.errorType).toBe('Sandbox.Timedout');
+      expect(outcome.error?.errorMessage).toContain('Task timed out after 1.00 seconds');
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('fails the next N invocations with InjectedFaultError, then runs normally again', async () => {
