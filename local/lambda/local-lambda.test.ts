@@ -21,13 +21,18 @@ describe('LocalLambda', () => {
     let seen: LambdaContext | undefined;
     lambda.register({ name: 'echo', timeoutSeconds: 5, memoryMb: 256, handler: async (event, context) => {
       seen = context;
-      return { got: event, remaining: context.getRemainingTimeInMillis() };
+      const remaining = context.getRemainingTimeInMillis();
+      return { got: event, remaining, at: Date.now() };
     } });
+    const invokedAt = Date.now();
 
     const outcome = await lambda.invoke('echo', { a: 1 });
 
-    expect(outcome.result).toEqual({ got: { a: 1 }, remaining: expect.any(Number) });
-    expect((outcome.result as { remaining: number }).remaining).toBeGreaterThan(4_000);
+    expect(outcome.result).toEqual({ got: { a: 1 }, remaining: expect.any(Number), at: expect.any(Number) });
+    // The deadline is 5 s after the invocation began, which lies between invokedAt and the handler's reading.
+    const { remaining, at } = outcome.result as { remaining: number; at: number };
+    expect(remaining).toBeLessThanOrEqual(5_000);
+    expect(remaining).toBeGreaterThanOrEqual(invokedAt + 5_000 - at);
     expect(seen).toMatchObject({
       functionName: 'echo',
       functionVersion: '$LATEST',
