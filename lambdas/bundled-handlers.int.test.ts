@@ -62,7 +62,7 @@ describe('the platform running the bundled handlers (the zips that deploy)', () 
     cloud = await startCloud(
       {
         ...description,
-        functions: description.functions.map((fn) => ({
+        functions: (description.functions ?? []).map((fn) => ({
           ...fn,
           entry: unpacked.get(fn.name) ?? join(workDir, 'functions', fn.name, 'missing.js'),
           load: (entry: string) => {
