@@ -226,9 +226,16 @@ describe('after the order, against the local cloud', () => {
     const recovered = await waitFor('the redriven delivery', async () => received.find((request) => request.path === '/flaky' && request.status === 204));
     expect(recovered.headers['webhook-id']).toBe(flakyAttempts[0].headers['webhook-id']);
     expect(() => new Webhook(aliceFlaky.secret).verify(recovered.body, recovered.headers as Record<string, string>)).not.toThrow();
-    await sleep(4000);
-    expect(received.filter((request) => request.path === '/flaky')).toHaveLength(6);
-    expect(received.filter((request) => request.path === '/alice-ok')).toHaveLength(1);
+    // A positive marker instead of a sleep: a later order of alice's, published after the re-delivered event, takes the
+    // same queues; once its email and both its deliveries arrived, the re-delivered event has been handled.
+    const marker = await confirmedOrder('alice');
+    await publish(marker, ulid());
+    await waitFor('the marker order email', async () => (await emails()).find((email) => email.subject.includes(marker.orderId)));
+    await waitFor('the marker delivery to alice-ok', async () => received.find((request) => request.path === '/alice-ok' && request.body.includes(marker.orderId)));
+    await waitFor('the marker delivery to flaky', async () => received.find((request) => request.path === '/flaky' && request.body.includes(marker.orderId)));
+    const ofOrder = (request: Received) => request.body.includes(order.orderId);
+    expect(received.filter((request) => request.path === '/flaky' && ofOrder(request))).toHaveLength(6);
+    expect(received.filter((request) => request.path === '/alice-ok' && ofOrder(request))).toHaveLength(1);
     expect(received.filter((request) => request.path === '/bob' || request.path === '/alice-failed-only')).toHaveLength(0);
     expect((await emails()).filter((email) => email.subject.includes(order.orderId))).toHaveLength(1);
   });
@@ -247,8 +254,14 @@ describe('after the order, against the local cloud', () => {
     expect(mail.text).toContain('PAYMENT_DECLINED');
     const delivery = await waitFor('the order.failed delivery', async () => received.find((request) => request.path === '/alice-failed-only' && request.body.includes(order.orderId)));
     expect(JSON.parse(delivery.body).type).toBe('order.failed');
-    await sleep(2000);
-    expect(before('/alice-failed-only')).toBe(counts.failedOnly + 1);
+    // The positive marker: a later failed order of alice's takes the same queues; once its delivery and email arrived,
+    // anything the first one was going to cause has arrived too.
+    const marker = await confirmedOrder('alice', 'FAILED');
+    await publish(marker, ulid());
+    await waitFor('the marker failure email', async () => (await emails()).find((email) => email.subject.includes(marker.orderId)));
+    await waitFor('the marker order.failed delivery', async () => received.find((request) => request.path === '/alice-failed-only' && request.body.includes(marker.orderId)));
+    expect(before('/alice-failed-only')).toBe(counts.failedOnly + 2);
+    expect(received.filter((request) => request.path === '/alice-failed-only' && request.body.includes(order.orderId))).toHaveLength(1);
     expect(before('/alice-ok')).toBe(counts.ok);
     expect(before('/bob')).toBe(counts.bob);
     expect((await call('GET', `/api/orders/${order.orderId}/receipt`, 'alice')).status).toBe(404);

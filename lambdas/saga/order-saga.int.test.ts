@@ -217,8 +217,12 @@ describe('the order saga on the local cloud', () => {
     const result = await cloud.services.lambda.invoke(cloud.names('start-saga'), {
       Records: [{ messageId: 'dup-1', body: JSON.stringify({ version: '0', id: ulid(), 'detail-type': 'order.created', source: 'orders.platform', account: '000000000000', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: { orderId } }) }],
     });
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+    // A positive marker instead of a sleep: a later order's order.created takes the same rule -> queue -> start-saga
+    // path after the duplicate, so once its saga has run, the duplicate has been handled.
+    const marker = await placeOrder([{ productId: await product(1), quantity: 1 }]);
+    const markerRun = await settle(marker);
 
+    expect(markerRun.execution).toBe('SUCCEEDED');
     expect(result.result).toEqual({ batchItemFailures: [] });
     const listed = await sfn().send(new ListExecutionsCommand({ stateMachineArn: cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')) }));
     expect((listed.executions ?? []).filter((execution) => execution.name === orderId)).toHaveLength(1);

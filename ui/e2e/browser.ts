@@ -1,6 +1,6 @@
 /**
  * Launches Debian's chromium through playwright-core (never a browser download) and collects what the page
- * reports, so a spec can assert there were no console errors.
+ * reports, so a spec fails on any console error, page error, HTTP error status or failed request it did not expect.
  */
 import { execFileSync } from 'node:child_process';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -33,23 +33,43 @@ export const launch = (): Promise<Browser> =>
 export interface PageProblems {
   /** Uncaught exceptions in the page. */
   pageErrors: string[];
-  /** console.error messages, minus the browser's own "Failed to load resource" lines for HTTP error statuses. */
+  /** Every console.error, the browser's own "Failed to load resource" lines included, with the URL they name. */
   consoleErrors: string[];
-  /** Every HTTP error status the page received (endpoints that do not exist yet show up here). */
+  /** Every HTTP error status (4xx, 5xx) the page received, as `status METHOD url`. */
   failedResources: string[];
+  /** Every request that got no answer at all (refused, reset, aborted), as `METHOD url: reason`. */
+  failedRequests: string[];
 }
 
+/** A URL without the token an EventSource carries in its query, so reports and artifacts hold no credentials. */
+const redacted = (url: string): string => url.replace(/([?&]access_token=)[^&]+/, '$1<redacted>');
+
 export const watchProblems = (page: Page): PageProblems => {
-  const problems: PageProblems = { pageErrors: [], consoleErrors: [], failedResources: [] };
+  const problems: PageProblems = { pageErrors: [], consoleErrors: [], failedResources: [], failedRequests: [] };
   page.on('pageerror', (error) => problems.pageErrors.push(String(error)));
   page.on('console', (message) => {
     if (message.type() !== 'error') return;
-    const text = message.text();
-    if (text.startsWith('Failed to load resource')) return;
-    problems.consoleErrors.push(text);
+    const url = message.location().url;
+    problems.consoleErrors.push(url ? `${message.text()} (${redacted(url)})` : message.text());
   });
   page.on('response', (response) => {
-    if (response.status() >= 400) problems.failedResources.push(`${response.status()} ${response.request().method()} ${response.url()}`);
+    if (response.status() >= 400) problems.failedResources.push(`${response.status()} ${response.request().method()} ${redacted(response.url())}`);
   });
+  page.on('requestfailed', (request) => problems.failedRequests.push(`${request.method()} ${redacted(request.url())}: ${request.failure()?.errorText ?? 'failed'}`));
   return problems;
 };
+
+/** A problem a spec expects, with the reason it is expected; it matches the problem's text. */
+export interface ExpectedProblem {
+  readonly pattern: RegExp;
+  readonly reason: string;
+}
+
+/** Takes every problem collected so far out of `problems`; answers those no expected problem matches. */
+export const unexpectedProblems = (problems: PageProblems, expected: readonly ExpectedProblem[]): string[] =>
+  [
+    ...problems.pageErrors.splice(0).map((text) => `page error: ${text}`),
+    ...problems.consoleErrors.splice(0).map((text) => `console error: ${text}`),
+    ...problems.failedResources.splice(0).map((text) => `HTTP error: ${text}`),
+    ...problems.failedRequests.splice(0).map((text) => `request failed: ${text}`),
+  ].filter((text) => !expected.some((allowed) => allowed.pattern.test(text)));
