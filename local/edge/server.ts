@@ -5,6 +5,8 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { accessDeniedResponse, type LocalIam } from '../iam/enforcer';
 import { localCorsPreflight, withLocalCors } from './local-cors';
 import { AwsServiceError, jsonErrorResponse, type EdgeRequest, type EdgeResponse, type ServiceEmulator } from './types';
 
@@ -27,6 +29,8 @@ export interface EdgeOptions {
   readonly extraRoutes?: readonly ExtraRoute[];
   /** Called with every unexpected error (a bug in an emulation), which is answered as a 500 InternalFailure. */
   readonly onInternalError?: (error: unknown, request: EdgeRequest) => void;
+  /** Evaluates signed calls of known principals against their policies before any emulation sees them. */
+  readonly iam?: LocalIam;
 }
 
 export interface RunningEdge {
@@ -66,19 +70,25 @@ const readBody = (request: IncomingMessage): Promise<Buffer> =>
     request.on('error', reject);
   });
 
-const toEdgeRequest = async (request: IncomingMessage): Promise<EdgeRequest> => {
+const toEdgeRequest = async (request: IncomingMessage, iam: LocalIam | undefined, body?: Buffer): Promise<EdgeRequest> => {
   const url = new URL(request.url ?? '/', 'http://edge.local');
   const target = request.headers['x-amz-target'];
-  return {
+  const base = {
     method: request.method ?? 'GET',
     path: url.pathname,
     query: url.searchParams,
     headers: request.headers,
-    body: await readBody(request),
+    body: body ?? (await readBody(request)),
     service: serviceOf(request.headers, url.searchParams),
     action: typeof target === 'string' ? target.split('.').slice(1).join('.') || undefined : undefined,
   };
+  const principal = url.pathname.startsWith('/_local') ? undefined : iam?.principalOf(base);
+  return principal === undefined ? base : { ...base, principal };
 };
+
+/** The request again, its body replayed from memory, for a proxy that streams what it is given. */
+const replay = (request: IncomingMessage, body: Buffer): IncomingMessage =>
+  Object.assign(Readable.from([body]), { method: request.method, url: request.url, headers: request.headers }) as unknown as IncomingMessage;
 
 const send = (response: ServerResponse, answer: EdgeResponse): void => {
   const body = answer.body ?? '';
@@ -109,6 +119,8 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
       const answer = await route(edgeRequest);
       if (answer) return answer;
     }
+    const denial = edgeRequest.principal === undefined ? undefined : options.iam?.check(edgeRequest);
+    if (denial) return accessDeniedResponse(edgeRequest, denial);
     const emulator = edgeRequest.service ? byService.get(edgeRequest.service) : undefined;
     if (!emulator) {
       throw new AwsServiceError(
@@ -125,10 +137,24 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
       try {
         const proxy = proxyFor(request);
         if (proxy) {
-          await proxy(request, response);
+          // A known principal's call is read first, to be evaluated; everyone else's streams through unread.
+          const url = new URL(request.url ?? '/', 'http://edge.local');
+          const iam = options.iam;
+          if (iam?.principalOf({ headers: request.headers, query: url.searchParams }) === undefined) {
+            await proxy(request, response);
+            return;
+          }
+          const body = await readBody(request);
+          edgeRequest = await toEdgeRequest(request, iam, body);
+          const denial = iam.check(edgeRequest);
+          if (denial) {
+            send(response, accessDeniedResponse(edgeRequest, denial));
+            return;
+          }
+          await proxy(replay(request, body), response);
           return;
         }
-        edgeRequest = await toEdgeRequest(request);
+        edgeRequest = await toEdgeRequest(request, options.iam);
         send(response, withLocalCors(edgeRequest, await handle(edgeRequest)));
       } catch (error) {
         if (error instanceof AwsServiceError) {
