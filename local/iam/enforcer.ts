@@ -99,8 +99,8 @@ export class LocalIam {
 
 /** AWS's wording of a denial by identity-based policies. */
 export const denialMessage = (denial: Denial): string =>
-  `User: ${denial.principalArn} is not authorized to perform: ${denial.permission.action} on resource: ${denial.permission.resource} because ${
-    denial.decision === 'ExplicitDeny' ? 'an explicit deny in an identity-based policy' : `no identity-based policy allows the ${denial.permission.action} action`
+  `User: ${denial.principalArn} is not authorized to perform: ${denial.permission.action} on resource: ${denial.permission.resource} ${
+    denial.decision === 'ExplicitDeny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${denial.permission.action} action`
   }`;
 
 const xmlEscape = (value: string): string => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');

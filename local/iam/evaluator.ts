@@ -5,8 +5,8 @@
  * Follows AWS's documented logic for one principal in one account with identity-based policies only: an explicit
  * Deny in any matching statement wins; otherwise one matching Allow allows; otherwise the request is implicitly
  * denied. Statement order does not matter. Action names match case-insensitively, resource ARNs case-sensitively;
- * both take the wildcards `*` (any run of characters) and `?` (one character). An ARN pattern matches segment by
- * segment (a wildcard does not cross the first five colons), as the Resource element and ArnLike do.
+ * both take the wildcards `*` (any run of characters) and `?` (one character); in an ARN a wildcard stays within
+ * its colon-separated segment unless a `*` ends the segment, as the Resource element and ArnLike read them.
  */
 
 /** One statement of an IAM policy document, as AWS's JSON spells it. */
@@ -39,7 +39,7 @@ const escapeRegExp = (text: string): string => text.replace(/[.+^${}()|[\]\\]/g,
 
 const globCache = new Map<string, RegExp>();
 
-/** `*` and `?` wildcards over the whole string; `flags` 'i' for action names. */
+/** `*` and `?` wildcards over the whole string; case-insensitive for action names. */
 const globToRegExp = (pattern: string, caseInsensitive: boolean): RegExp => {
   const key = `${caseInsensitive ? 'i' : 's'}${pattern}`;
   let compiled = globCache.get(key);
@@ -57,21 +57,32 @@ const globToRegExp = (pattern: string, caseInsensitive: boolean): RegExp => {
 /** Whether an action pattern (`sqs:Send*`, `*`) matches an action name; case-insensitive, as IAM compares actions. */
 export const actionMatches = (pattern: string, action: string): boolean => globToRegExp(pattern, true).test(action);
 
-/** The six parts of an ARN; the last keeps its colons (`log-group:name:*`). */
-const arnParts = (arn: string): string[] | undefined => {
-  const parts = arn.split(':');
-  if (parts.length < 6 || parts[0] !== 'arn') return undefined;
-  return [...parts.slice(0, 5), parts.slice(5).join(':')];
+const arnCache = new Map<string, RegExp>();
+
+/**
+ * An ARN pattern as IAM reads it: `*` and `?` within a segment (the parts between colons), except that a `*` that
+ * ends a segment may expand past the colons after it (AWS: "If the * wildcard is the last character of a resource
+ * ARN segment, it can expand to match beyond the colon boundaries").
+ */
+const arnPatternToRegExp = (pattern: string): RegExp => {
+  let compiled = arnCache.get(pattern);
+  if (compiled === undefined) {
+    let source = '';
+    for (let i = 0; i < pattern.length; i += 1) {
+      const ch = pattern[i] as string;
+      const next = pattern[i + 1];
+      if (ch === '*') source += next === undefined || next === ':' ? '.*' : '[^:]*';
+      else if (ch === '?') source += '[^:]';
+      else source += escapeRegExp(ch);
+    }
+    compiled = new RegExp(`^${source}$`, 's');
+    arnCache.set(pattern, compiled);
+  }
+  return compiled;
 };
 
-/** Whether a resource pattern matches an ARN: case-sensitive, wildcards within each ARN segment. */
-export const resourceMatches = (pattern: string, resource: string): boolean => {
-  if (pattern === '*') return true;
-  const patternParts = arnParts(pattern);
-  const resourceParts = arnParts(resource);
-  if (patternParts === undefined || resourceParts === undefined) return globToRegExp(pattern, false).test(resource);
-  return patternParts.every((part, i) => globToRegExp(part, false).test(resourceParts[i] ?? ''));
-};
+/** Whether a resource pattern matches an ARN: case-sensitive, with IAM's wildcards. */
+export const resourceMatches = (pattern: string, resource: string): boolean => pattern === '*' || arnPatternToRegExp(pattern).test(resource);
 
 const contextValues = (context: AuthorizationRequest['context'], key: string): readonly string[] | undefined => {
   if (context === undefined) return undefined;
