@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { accessDeniedResponse, type LocalIam } from '../iam/enforcer';
 import { localCorsPreflight, withLocalCors } from './local-cors';
+import { refuseNonLocal } from './local-only';
 import { AwsServiceError, jsonErrorResponse, type EdgeRequest, type EdgeResponse, type ServiceEmulator } from './types';
 
 /** `X-Amz-Target` prefixes of the JSON-protocol services, for requests that carry no signature. */
@@ -135,6 +136,12 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
     void (async () => {
       let edgeRequest: EdgeRequest | undefined;
       try {
+        const refused = refuseNonLocal(new URL(request.url ?? '/', 'http://edge.local').pathname, request.headers);
+        if (refused) {
+          request.resume();
+          send(response, refused);
+          return;
+        }
         const proxy = proxyFor(request);
         if (proxy) {
           // A known principal's call is read first, to be evaluated; everyone else's streams through unread.
