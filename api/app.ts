@@ -73,7 +73,7 @@ export const createApp = (deps: AppDeps): ComposedApp => {
     receipts: { store, s3: clients.s3, bucket: config.receiptsBucket, now },
     activity: { store, activity: new DynamoOrderActivityStore(clients.documentClient, config.tableName) },
     traces: { xray: clients.xray, store, now },
-    webhooks: { webhooks: new DynamoWebhookStore(clients.documentClient, config.tableName), urlPolicy: { allowLoopback: config.webhookAllowLoopback }, now, newId },
+    webhooks: { webhooks: new DynamoWebhookStore(clients.documentClient, config.tableName), urlPolicy: { allowLoopback: config.webhookAllowLoopback, reservedPorts: config.webhookReservedPorts }, now, newId },
     dlqs: { sqs: clients.sqs, resourcePrefix: resourcePrefixFromTableName(config.tableName) },
     stats: { queries, now },
     stream: { feed },

@@ -23,6 +23,7 @@ export interface BuildInput {
   readonly edgeUrl: string;
   readonly region: string;
   readonly account: string;
+  readonly ownPorts: readonly number[];
   readonly names: (logical: string) => string;
   readonly sqs: LocalSqs;
   readonly lambda: LocalLambda;
@@ -111,6 +112,7 @@ export const buildResources = (input: BuildInput): { resources: LocalResources; 
     edgeUrl: input.edgeUrl,
     region,
     account: input.account,
+    ownPorts: input.ownPorts,
     name: names,
     queueUrl: (logical) => sqs.queueUrl(names(logical), input.edgeUrl),
     functionArn: (logical) => lambda.functionArn(names(logical)),

@@ -103,6 +103,8 @@ export interface LocalResources {
   readonly region: string;
   /** The account id in every ARN of the cloud. */
   readonly account: string;
+  /** The TCP ports this cloud listens on (the edge, DynamoDB Local): what no webhook or target may call back into. */
+  readonly ownPorts: readonly number[];
   name(logical: string): string;
   queueUrl(logical: string): string;
   functionArn(logical: string): string;

@@ -281,7 +281,7 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
       AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
     };
     const userPool = { id: identity.userPoolId, clientId: identity.userPoolClientId };
-    const built = buildResources({ description, edgeUrl: edge.url, region, account: ACCOUNT, names, sqs, lambda, eventBridge, stepFunctions, s3, secretsManager, log, userPool, runtimeEnvironment, hostEnvironment });
+    const built = buildResources({ description, edgeUrl: edge.url, region, account: ACCOUNT, ownPorts: [edge.port, dynamo.port], names, sqs, lambda, eventBridge, stepFunctions, s3, secretsManager, log, userPool, runtimeEnvironment, hostEnvironment });
     iam.setPrincipals(description.principals?.(built.resources) ?? []);
     context = { edgeUrl: edge.url, env: { ...runtimeEnvironment, ...(description.applicationEnvironment?.(built.resources) ?? {}) }, names };
     if (options.seed) await options.seed(context);

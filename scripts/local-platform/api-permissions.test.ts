@@ -72,6 +72,7 @@ describe("the API's calls against the API task role, enforced by the local cloud
       edgeUrl: edge.url,
       region: REGION,
       account: ACCOUNT,
+      ownPorts: [edge.port],
       name,
       queueUrl: (logical) => sqs.queueUrl(name(logical), edge.url),
       functionArn: (logical) => `arn:aws:lambda:${REGION}:${ACCOUNT}:function:${name(logical)}`,

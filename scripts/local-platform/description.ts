@@ -65,6 +65,8 @@ const commonEnvironment = (resources: LocalResources): Record<string, string> =>
   EVENT_BUS_NAME: resources.name(byName(buses, PLATFORM.bus, 'bus').name),
   // Webhook deliveries may go to http and loopback receivers here only (core/webhooks/url-safety.ts); never set in AWS.
   WEBHOOK_ALLOW_LOOPBACK: 'true',
+  // ...but never to the cloud's own ports (the edge and its /_local/reset, DynamoDB Local); the API adds its own.
+  WEBHOOK_RESERVED_PORTS: resources.ownPorts.join(','),
   // Where send-email looks up the customer's address (the identity); the demo pool's id.
   USER_POOL_ID: resources.userPool.id,
 });

@@ -87,6 +87,7 @@ const localResources: LocalResources = {
   edgeUrl: 'http://127.0.0.1:4566',
   region: 'us-east-1',
   account: '000000000000',
+  ownPorts: [4566],
   name: (logical) => `${LOCAL_PREFIX}${logical}`,
   queueUrl: (logical) => `http://127.0.0.1:4566/000000000000/${LOCAL_PREFIX}${logical}`,
   functionArn: (logical) => `arn:aws:lambda:us-east-1:000000000000:function:${LOCAL_PREFIX}${logical}`,
