@@ -82,6 +82,8 @@ export interface RunningLocalCloud extends LocalCloudContext {
     readonly dynamoDbPid: number;
     /** The X-Ray collector: its traces, and the daemon address (AWS_XRAY_DAEMON_ADDRESS) it listens on. */
     readonly xray: { readonly store: TraceStore; readonly daemonAddress: string };
+    /** IAM enforcement: its principals and how many calls it allowed and refused. */
+    readonly iam: LocalIam;
   };
   /** Empties queues, mails and objects, re-creates the tables and seeds again (what POST /_local/reset does). */
   reset(): Promise<void>;
@@ -239,6 +241,13 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
             }),
           ],
           iam,
+          onDenial: (denial) =>
+            log.warn('IAM refused a call: the role lacks this permission in AWS too (LOCAL_IAM=off turns enforcement off)', {
+              principal: denial.principalArn,
+              action: denial.permission.action,
+              resource: denial.permission.resource,
+              decision: denial.decision,
+            }),
           onInternalError: (error, request) => log.error('an emulation failed', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error), service: request.service, action: request.action, path: request.path }),
         },
         edgePort,
@@ -292,7 +301,7 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
       ...context,
       readyMs,
       missingFunctions: built.missingFunctions,
-      services: { sqs, lambda, eventBridge, stepFunctions, s3, ses, secrets: secretsManager, cognito, identity, dynamoDbEndpoint: dynamo.endpoint, dynamoDbPid: dynamo.pid, xray: { store: traceStore, daemonAddress: collector.address } },
+      services: { sqs, lambda, eventBridge, stepFunctions, s3, ses, secrets: secretsManager, cognito, identity, dynamoDbEndpoint: dynamo.endpoint, dynamoDbPid: dynamo.pid, xray: { store: traceStore, daemonAddress: collector.address }, iam },
       reset,
       stop,
     };

@@ -6,7 +6,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { accessDeniedResponse, type LocalIam } from '../iam/enforcer';
+import { accessDeniedResponse, type Denial, type LocalIam } from '../iam/enforcer';
 import { localCorsPreflight, withLocalCors } from './local-cors';
 import { refuseNonLocal } from './local-only';
 import { AwsServiceError, jsonErrorResponse, type EdgeRequest, type EdgeResponse, type ServiceEmulator } from './types';
@@ -32,6 +32,8 @@ export interface EdgeOptions {
   readonly onInternalError?: (error: unknown, request: EdgeRequest) => void;
   /** Evaluates signed calls of known principals against their policies before any emulation sees them. */
   readonly iam?: LocalIam;
+  /** Called with every call IAM refused (the cloud logs it, so a missing grant is seen where it happens). */
+  readonly onDenial?: (denial: Denial, request: EdgeRequest) => void;
 }
 
 export interface RunningEdge {
@@ -121,7 +123,10 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
       if (answer) return answer;
     }
     const denial = edgeRequest.principal === undefined ? undefined : options.iam?.check(edgeRequest);
-    if (denial) return accessDeniedResponse(edgeRequest, denial);
+    if (denial) {
+      options.onDenial?.(denial, edgeRequest);
+      return accessDeniedResponse(edgeRequest, denial);
+    }
     const emulator = edgeRequest.service ? byService.get(edgeRequest.service) : undefined;
     if (!emulator) {
       throw new AwsServiceError(
@@ -155,6 +160,7 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
           edgeRequest = await toEdgeRequest(request, iam, body);
           const denial = iam.check(edgeRequest);
           if (denial) {
+            options.onDenial?.(denial, edgeRequest);
             send(response, accessDeniedResponse(edgeRequest, denial));
             return;
           }

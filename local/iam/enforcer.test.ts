@@ -8,14 +8,16 @@ import { CreateQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, S
 import { startEdge, type RunningEdge } from '../edge/server';
 import { LocalS3 } from '../s3/local-s3';
 import { LocalSqs } from '../sqs/local-sqs';
-import { LocalIam, type LocalPrincipal } from './enforcer';
+import { LocalIam, LocalPrincipalInvalidError, type LocalPrincipal } from './enforcer';
 import type { PolicyStatement } from './evaluator';
 
 const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
 const queueArn = (name: string): string => `arn:aws:sqs:${REGION}:${ACCOUNT}:${name}`;
 
-const principal = (roleName: string, statements: readonly PolicyStatement[]): LocalPrincipal => ({ accessKeyId: roleName, roleName, sessionName: roleName, statements });
+/** A role whose access key id is its name without hyphens (access keys are letters and digits). */
+const principal = (roleName: string, statements: readonly PolicyStatement[]): LocalPrincipal => ({ accessKeyId: keyOf(roleName), roleName, sessionName: roleName, statements });
+const keyOf = (roleName: string): string => roleName.replaceAll('-', '');
 
 describe('the edge enforces the policies of known principals', () => {
   let edge: RunningEdge;
@@ -83,7 +85,7 @@ describe('the edge enforces the policies of known principals', () => {
   });
 
   it('answers a call its policy does not allow with AccessDenied naming the role, action and resource', async () => {
-    const client = sqsAs('sender-fn');
+    const client = sqsAs(keyOf('sender-fn'));
 
     const error = await rejection(client.send(new SendMessageCommand({ QueueUrl: `${edge.url}/${ACCOUNT}/orders`, MessageBody: 'x' })));
 
@@ -94,7 +96,7 @@ describe('the edge enforces the policies of known principals', () => {
   });
 
   it('lets through the call its policy allows', async () => {
-    const client = sqsAs('sender-fn');
+    const client = sqsAs(keyOf('sender-fn'));
 
     const sent = await client.send(new SendMessageCommand({ QueueUrl: `${edge.url}/${ACCOUNT}/audit`, MessageBody: 'x' }));
 
@@ -102,7 +104,7 @@ describe('the edge enforces the policies of known principals', () => {
   });
 
   it('changes nothing when it refuses a call', async () => {
-    const client = sqsAs('sender-fn');
+    const client = sqsAs(keyOf('sender-fn'));
     await rejection(client.send(new SendMessageCommand({ QueueUrl: `${edge.url}/${ACCOUNT}/orders`, MessageBody: 'refused' })));
 
     const attributes = await sqsAs('test').send(new GetQueueAttributesCommand({ QueueUrl: `${edge.url}/${ACCOUNT}/orders`, AttributeNames: ['ApproximateNumberOfMessages'] }));
@@ -111,7 +113,7 @@ describe('the edge enforces the policies of known principals', () => {
   });
 
   it('words an explicit Deny as AWS does', async () => {
-    const error = await rejection(sqsAs('denied-explicitly').send(new SendMessageCommand({ QueueUrl: `${edge.url}/${ACCOUNT}/audit`, MessageBody: 'x' })));
+    const error = await rejection(sqsAs(keyOf('denied-explicitly')).send(new SendMessageCommand({ QueueUrl: `${edge.url}/${ACCOUNT}/audit`, MessageBody: 'x' })));
 
     expect(error.message).toMatch(/is not authorized to perform: sqs:SendMessage on resource: .*:audit with an explicit deny in an identity-based policy$/);
   });
@@ -125,7 +127,7 @@ describe('the edge enforces the policies of known principals', () => {
   it('refuses S3 GetObject with 403 AccessDenied when the role has no s3:GetObject', async () => {
     await s3As('test').send(new PutObjectCommand({ Bucket: 'receipts', Key: 'r/1.pdf', Body: 'pdf' }));
 
-    const error = await rejection(s3As('sender-fn').send(new GetObjectCommand({ Bucket: 'receipts', Key: 'r/1.pdf' })));
+    const error = await rejection(s3As(keyOf('sender-fn')).send(new GetObjectCommand({ Bucket: 'receipts', Key: 'r/1.pdf' })));
 
     expect([error.name, error.$metadata?.httpStatusCode, error.message]).toEqual([
       'AccessDenied',
@@ -135,19 +137,19 @@ describe('the edge enforces the policies of known principals', () => {
   });
 
   it('answers HeadObject of a missing key with 403 when the role lacks s3:ListBucket on the bucket', async () => {
-    const error = await rejection(s3As('reader-fn').send(new HeadObjectCommand({ Bucket: 'receipts', Key: 'r/missing.pdf' })));
+    const error = await rejection(s3As(keyOf('reader-fn')).send(new HeadObjectCommand({ Bucket: 'receipts', Key: 'r/missing.pdf' })));
 
     expect(error.$metadata?.httpStatusCode).toBe(403);
   });
 
   it('answers HeadObject of a missing key with 404 NotFound when the role has s3:ListBucket', async () => {
-    const error = await rejection(s3As('lister-fn').send(new HeadObjectCommand({ Bucket: 'receipts', Key: 'r/missing.pdf' })));
+    const error = await rejection(s3As(keyOf('lister-fn')).send(new HeadObjectCommand({ Bucket: 'receipts', Key: 'r/missing.pdf' })));
 
     expect([error.name, error.$metadata?.httpStatusCode]).toEqual(['NotFound', 404]);
   });
 
   it('answers GetObject of a missing key with 403 AccessDenied naming s3:ListBucket when the role lacks it', async () => {
-    const error = await rejection(s3As('reader-fn').send(new GetObjectCommand({ Bucket: 'receipts', Key: 'r/missing.pdf' })));
+    const error = await rejection(s3As(keyOf('reader-fn')).send(new GetObjectCommand({ Bucket: 'receipts', Key: 'r/missing.pdf' })));
 
     expect(error).toBeInstanceOf(S3ServiceException);
     expect([error.name, error.message]).toEqual([
@@ -157,21 +159,29 @@ describe('the edge enforces the policies of known principals', () => {
   });
 
   it('refuses a redrive back to the source queues when the role may not send to them', async () => {
-    const error = await rejection(sqsAs('redrive-without-send').send(new StartMessageMoveTaskCommand({ SourceArn: queueArn('orders-dlq') })));
+    const error = await rejection(sqsAs(keyOf('redrive-without-send')).send(new StartMessageMoveTaskCommand({ SourceArn: queueArn('orders-dlq') })));
 
     expect(error.message).toContain(`not authorized to perform: sqs:SendMessage on resource: ${queueArn('orders')}`);
   });
 
   it('starts a redrive back to the source queues when the role may send to them', async () => {
-    const task = await sqsAs('redrive-with-send').send(new StartMessageMoveTaskCommand({ SourceArn: queueArn('orders-dlq') }));
+    const task = await sqsAs(keyOf('redrive-with-send')).send(new StartMessageMoveTaskCommand({ SourceArn: queueArn('orders-dlq') }));
 
     expect(task.TaskHandle).toEqual(expect.any(String));
+  });
+
+  it('refuses a principal whose access key DynamoDB Local would refuse, and two roles sharing one key', () => {
+    const shared = [principal('a-fn', []), { ...principal('b-fn', []), accessKeyId: keyOf('a-fn') }];
+
+    expect(() => iam.setPrincipals([{ ...principal('x-fn', []), accessKeyId: 'x-fn' }])).toThrow(LocalPrincipalInvalidError);
+    expect(() => iam.setPrincipals(shared)).toThrow(LocalPrincipalInvalidError);
+    expect(iam.principals().map((p) => p.roleName)).toContain('sender-fn');
   });
 
   it('evaluates nothing when enforcement is off', async () => {
     const off = new LocalIam({ enforce: false, account: ACCOUNT, principals: [principal('nothing-fn', [])], resources: { region: REGION, account: ACCOUNT, queueArn, redriveSourceArns: () => [], secretArn: (id) => id } });
     const offEdge = await startEdge({ services: [sqs], iam: off });
-    const client = new SQSClient({ endpoint: offEdge.url, region: REGION, credentials: { accessKeyId: 'nothing-fn', secretAccessKey: 'local' } });
+    const client = new SQSClient({ endpoint: offEdge.url, region: REGION, credentials: { accessKeyId: keyOf('nothing-fn'), secretAccessKey: 'local' } });
     try {
       const received = await client.send(new ReceiveMessageCommand({ QueueUrl: `${offEdge.url}/${ACCOUNT}/audit`, WaitTimeSeconds: 0 }));
 

@@ -11,7 +11,10 @@ import { requiredPermissions, type RequiredPermission, type ResourceContext } fr
 
 /** One principal the local cloud knows: the role a function or the API runs as. */
 export interface LocalPrincipal {
-  /** The access key id its process signs with (AWS_ACCESS_KEY_ID); names the role. */
+  /**
+   * The access key id its process signs with (AWS_ACCESS_KEY_ID); names the role. Letters and digits only:
+   * DynamoDB Local refuses any other access key (UnrecognizedClientException), enforcement on or off.
+   */
   readonly accessKeyId: string;
   readonly roleName: string;
   /** The session name in its assumed-role ARN (a Lambda's is the function name). */
@@ -40,6 +43,16 @@ export const accessKeyIdOf = (request: Pick<EdgeRequest, 'headers' | 'query'>): 
   return id === undefined || id.length === 0 ? undefined : id;
 };
 
+const ACCESS_KEY_ID = /^[A-Za-z0-9]{1,128}$/;
+
+/** A principal the local cloud cannot enforce as described (an unusable or shared access key id). */
+export class LocalPrincipalInvalidError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LocalPrincipalInvalidError';
+  }
+}
+
 export interface LocalIamOptions {
   /** Evaluate calls of known principals (default true). */
   readonly enforce: boolean;
@@ -50,6 +63,7 @@ export interface LocalIamOptions {
 
 export class LocalIam {
   private readonly byKey = new Map<string, LocalPrincipal>();
+  private readonly decisions = { allowed: 0, denied: 0 };
 
   constructor(private readonly options: LocalIamOptions) {
     this.setPrincipals(options.principals ?? []);
@@ -61,8 +75,14 @@ export class LocalIam {
 
   /** Replaces the known principals (the cloud learns them once its resources, and so their ARNs, exist). */
   setPrincipals(principals: readonly LocalPrincipal[]): void {
+    const byKey = new Map<string, LocalPrincipal>();
+    for (const principal of principals) {
+      if (!ACCESS_KEY_ID.test(principal.accessKeyId)) throw new LocalPrincipalInvalidError(`the access key id ${JSON.stringify(principal.accessKeyId)} of ${principal.roleName} must be letters and digits only (DynamoDB Local refuses others)`);
+      if (byKey.has(principal.accessKeyId)) throw new LocalPrincipalInvalidError(`the access key id ${principal.accessKeyId} names two roles`);
+      byKey.set(principal.accessKeyId, principal);
+    }
     this.byKey.clear();
-    for (const principal of principals) this.byKey.set(principal.accessKeyId, principal);
+    for (const [key, principal] of byKey) this.byKey.set(key, principal);
   }
 
   principals(): LocalPrincipal[] {
@@ -82,6 +102,11 @@ export class LocalIam {
     return { arn: this.arnOf(principal), allows: (action, resource) => evaluate(principal.statements, { action, resource }) === 'Allow' };
   }
 
+  /** How many calls of known principals were evaluated and allowed, and how many refused, since the start. */
+  counts(): { readonly allowed: number; readonly denied: number } {
+    return { ...this.decisions };
+  }
+
   /** The first permission the request lacks, or undefined when it may proceed. */
   check(request: EdgeRequest): Denial | undefined {
     if (!this.options.enforce) return undefined;
@@ -91,8 +116,12 @@ export class LocalIam {
     const needed = requiredPermissions(request, this.options.resources);
     for (const permission of needed ?? []) {
       const decision = evaluate(principal.statements, { action: permission.action, resource: permission.resource });
-      if (decision !== 'Allow') return { principalArn: this.arnOf(principal), permission, decision };
+      if (decision !== 'Allow') {
+        this.decisions.denied += 1;
+        return { principalArn: this.arnOf(principal), permission, decision };
+      }
     }
+    this.decisions.allowed += 1;
     return undefined;
   }
 }

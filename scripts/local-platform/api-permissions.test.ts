@@ -44,7 +44,7 @@ describe("the API's calls against the API task role, enforced by the local cloud
   /** The API task role with one statement removed, signing with its own key. */
   const withoutStatement = (sid: string): LocalPrincipal => {
     const statements: PolicyStatement[] = apiRole.statements.filter((statement) => statement.Sid !== sid);
-    return { ...apiRole, accessKeyId: `${apiRole.accessKeyId}-without-${sid}`, statements };
+    return { ...apiRole, accessKeyId: `${apiRole.accessKeyId}without${sid}`, statements };
   };
   const sqsAs = (principal: LocalPrincipal): SQSClient => {
     const client = new SQSClient({ endpoint: edge.url, region: REGION, credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: 'local' } });

@@ -74,11 +74,14 @@ const commonEnvironment = (resources: LocalResources): Record<string, string> =>
 /** The API's role name, as modules/api.ts names the task role (`<prefix>-api-task`) with the local prefix. */
 const apiRoleName = (resources: LocalResources): string => `${resources.name('api')}-task`;
 
+/** The access key a role's process signs with: its name in letters and digits (DynamoDB Local refuses other keys). */
+export const accessKeyIdOfRole = (roleName: string): string => roleName.replace(/[^A-Za-z0-9]/g, '');
+
 /** The session name a function's role is assumed with: Lambda uses the function's name. */
 const functionPrincipal = (spec: FunctionSpec, resources: LocalResources, arns: RoleArns): LocalPrincipal => {
   const roleName = functionRoleName(resources.name(spec.name));
   return {
-    accessKeyId: roleName,
+    accessKeyId: accessKeyIdOfRole(roleName),
     roleName,
     sessionName: resources.name(spec.name),
     statements: functionRoleGrants(spec, platform, arns).map(toPolicyStatement),
@@ -116,7 +119,7 @@ export const platformPrincipals = (resources: LocalResources): LocalPrincipal[] 
   const roleName = apiRoleName(resources);
   return [
     ...(functions as readonly FunctionSpec[]).map((spec) => functionPrincipal(spec, resources, arns)),
-    { accessKeyId: roleName, roleName, sessionName: 'orders-api', statements: apiTaskRoleGrants(platform, arns).map(toPolicyStatement) },
+    { accessKeyId: accessKeyIdOfRole(roleName), roleName, sessionName: 'orders-api', statements: apiTaskRoleGrants(platform, arns).map(toPolicyStatement) },
   ];
 };
 
@@ -126,7 +129,7 @@ const functionEnvironment =
     const environment: Record<string, string> = {
       ...commonEnvironment(resources),
       // The function signs as its own role, so the local cloud enforces that role's policy (local/iam).
-      AWS_ACCESS_KEY_ID: functionRoleName(resources.name(spec.name)),
+      AWS_ACCESS_KEY_ID: accessKeyIdOfRole(functionRoleName(resources.name(spec.name))),
       POWERTOOLS_SERVICE_NAME: spec.name,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
@@ -139,7 +142,7 @@ const functionEnvironment =
 const apiEnvironment = (resources: LocalResources): Record<string, string> => ({
   ...commonEnvironment(resources),
   // The API signs as its task role, so the local cloud enforces that role's policy (local/iam).
-  AWS_ACCESS_KEY_ID: apiRoleName(resources),
+  AWS_ACCESS_KEY_ID: accessKeyIdOfRole(apiRoleName(resources)),
   RECEIPTS_BUCKET: resources.name(byName(buckets, PLATFORM.receiptsBucket, 'bucket').name),
   STATE_MACHINE_ARN: resources.stateMachineArn(byName(stateMachines, PLATFORM.orderSaga, 'state machine').name),
   PARTNER_SECRETS_ARN: resources.secretArn(byName(secrets, PLATFORM.partnerSecrets, 'secret').name),
