@@ -335,7 +335,8 @@ export const requiredPermissions = (request: EdgeRequest, ctx: ResourceContext):
   const form = isForm(request) ? formBody(request) : undefined;
   const operation = form?.action ?? request.action;
   if (operation === undefined) return undefined;
-  const input = form?.input ?? jsonBody(request);
+  const formInput = form === undefined ? undefined : form.input.QueueUrl === undefined && /^\/\d+\/[^/]+$/.test(request.path) ? { ...form.input, QueueUrl: request.path } : form.input;
+  const input = formInput ?? jsonBody(request);
   const mapper = mappers[operation] ?? onNothing(service);
   return mapper(input, ctx, operation);
 };
