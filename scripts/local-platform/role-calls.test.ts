@@ -1,14 +1,17 @@
 /**
- * The API's own AWS calls against the API task role as the stack synthesises it (modules/role-policies.ts), through
- * the local cloud's edge with IAM enforced. Two calls only work with grants the first deployments lacked:
+ * The platform's own AWS calls against the roles as the stack synthesises them (modules/role-policies.ts), through
+ * the local cloud's edge with IAM enforced. Calls that only work with grants the first deployments lacked:
  *  - the DLQ redrive (StartMessageMoveTask without a destination) sends each message back to its source queue as
  *    the caller, so it needs sqs:SendMessage on the source queues (sid RedriveToSourceQueues);
  *  - the receipt check (HeadObject of a receipt not written yet) answers 404 only with s3:ListBucket on the bucket
  *    (sid ReceiptsExist); without it S3 answers 403 and the route would fail instead of saying "not ready".
- * Each is shown allowed with the role as deployed and refused with the role minus that one statement.
+ *  - deliver-webhook's retry backoff looks its queue up (GetQueueUrl) before ChangeMessageVisibility; its role had
+ *    only the consumer actions, so in AWS the backoff failed (logged, swallowed) and retries came at the visibility
+ *    timeout instead of 1, 2, 4 s.
+ * Each is shown allowed with the role as deployed and refused with the role minus that grant.
  */
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { LocalIam, type LocalPrincipal, type PolicyStatement } from '@order-platform/local-cloud/iam';
 import { startEdge, type RunningEdge } from '@order-platform/local-cloud/edge';
 import { LocalS3 } from '../../local/s3/local-s3';
@@ -23,7 +26,7 @@ const ACCOUNT = '000000000000';
 const REGION = 'us-east-1';
 const name = (logical: string): string => physicalName(PREFIX, logical);
 
-describe("the API's calls against the API task role, enforced by the local cloud", () => {
+describe("the platform's calls against its roles, enforced by the local cloud", () => {
   let edge: RunningEdge;
   const sqs = new LocalSqs();
   const s3 = new LocalS3();
@@ -40,11 +43,28 @@ describe("the API's calls against the API task role, enforced by the local cloud
   });
   const clients: { destroy(): void }[] = [];
   let apiRole: LocalPrincipal;
+  let deliverRole: LocalPrincipal;
 
   /** The API task role with one statement removed, signing with its own key. */
   const withoutStatement = (sid: string): LocalPrincipal => {
     const statements: PolicyStatement[] = apiRole.statements.filter((statement) => statement.Sid !== sid);
     return { ...apiRole, accessKeyId: `${apiRole.accessKeyId}without${sid}`, statements };
+  };
+  /** A consumer role as it was before its queue lookup was granted: ConsumeQueues without sqs:GetQueueUrl. */
+  const withoutQueueLookup = (role: LocalPrincipal): LocalPrincipal => ({
+    ...role,
+    accessKeyId: `${role.accessKeyId}withoutGetQueueUrl`,
+    statements: role.statements.map((statement) => ({ ...statement, Action: [statement.Action ?? []].flat().filter((action) => action !== 'sqs:GetQueueUrl') })),
+  });
+  /** What deliver-webhook does after a failed attempt: look the queue up by its event source ARN, then back off. */
+  const backOff = async (client: SQSClient): Promise<void> => {
+    const queueUrl = sqs.queueUrl(name('webhook-deliveries'), edge.url);
+    await sqs.sendMessage(queueUrl, 'delivery');
+    // The event source mapping receives as the function's role, as Lambda does.
+    const [message] = (await client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }))).Messages ?? [];
+    const [, , , , account, queueName] = `arn:aws:sqs:${REGION}:${ACCOUNT}:${name('webhook-deliveries')}`.split(':');
+    const looked = (await client.send(new GetQueueUrlCommand({ QueueName: queueName, QueueOwnerAWSAccountId: account }))).QueueUrl ?? '';
+    await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: looked, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 2 }));
   };
   const sqsAs = (principal: LocalPrincipal): SQSClient => {
     const client = new SQSClient({ endpoint: edge.url, region: REGION, credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: 'local' } });
@@ -84,7 +104,10 @@ describe("the API's calls against the API task role, enforced by the local cloud
     const api = principals.find((principal) => principal.roleName === `${PREFIX}-api-task`);
     if (api === undefined) throw new Error('the glue describes no API task role');
     apiRole = api;
-    iam.setPrincipals([...principals, withoutStatement('RedriveToSourceQueues'), withoutStatement('ReceiptsExist')]);
+    const deliver = principals.find((principal) => principal.roleName === `${PREFIX}-deliver-webhook-fn`);
+    if (deliver === undefined) throw new Error('the glue describes no deliver-webhook role');
+    deliverRole = deliver;
+    iam.setPrincipals([...principals, withoutStatement('RedriveToSourceQueues'), withoutStatement('ReceiptsExist'), withoutQueueLookup(deliver)]);
   });
   afterAll(async () => {
     for (const client of clients) client.destroy();
@@ -120,5 +143,13 @@ describe("the API's calls against the API task role, enforced by the local cloud
     const head = s3As(withoutStatement('ReceiptsExist')).send(new HeadObjectCommand({ Bucket: receiptsBucket, Key: 'receipts/not-yet.pdf' }));
 
     await expect(head).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
+  });
+
+  it("backs a failed webhook delivery off with deliver-webhook's role as deployed", async () => {
+    await expect(backOff(sqsAs(deliverRole))).resolves.toBeUndefined();
+  });
+
+  it('is refused the backoff without sqs:GetQueueUrl on its queue (the gap the local IAM check found)', async () => {
+    await expect(backOff(sqsAs(withoutQueueLookup(deliverRole)))).rejects.toThrow(`is not authorized to perform: sqs:GetQueueUrl on resource: arn:aws:sqs:${REGION}:${ACCOUNT}:${name('webhook-deliveries')}`);
   });
 });
