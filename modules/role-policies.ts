@@ -101,7 +101,9 @@ export const functionRoleGrants = (spec: FunctionSpec, description: Pick<RoleDes
   if (consumed.length > 0) {
     grants.push({
       sid: 'ConsumeQueues',
-      actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
+      // GetQueueUrl: a consumer that backs a failed record off (deliver-webhook) finds its queue's URL from the
+      // record's event source ARN before ChangeMessageVisibility; without it the backoff is refused in AWS.
+      actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
       resources: consumed.map((q) => arns.queue(q.name)),
     });
   }
