@@ -12,11 +12,11 @@
  */
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { LocalIam, type LocalPrincipal, type PolicyStatement } from '@order-platform/local-cloud/iam';
-import { startEdge, type RunningEdge } from '@order-platform/local-cloud/edge';
-import { LocalS3 } from '../../local/s3/local-s3';
-import { LocalSqs } from '@order-platform/local-cloud/sqs';
 import type { LocalResources } from '@order-platform/local-cloud';
+import { startEdge, type RunningEdge } from '@order-platform/local-cloud/edge';
+import { LocalIam, type LocalPrincipal, type PolicyStatement } from '@order-platform/local-cloud/iam';
+import { LocalS3 } from '@order-platform/local-cloud/s3';
+import { LocalSqs } from '@order-platform/local-cloud/sqs';
 import { locateDeadLetterQueue, startRedrive } from '../../api/routes/admin-dlqs';
 import { buckets, deadLetterQueueName, failureQueues, physicalName, queues } from '../../core/platform/resources';
 import { platformPrincipals } from './description';
