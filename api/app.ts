@@ -83,7 +83,7 @@ export const createApp = (deps: AppDeps): ComposedApp => {
     receipts: { store: stores.orders, s3: clients.s3, bucket: config.receiptsBucket, now },
     activity: { store: stores.orders, activity: new DynamoOrderActivityStore(clients.documentClient, config.tableName) },
     traces: { xray: clients.xray, store: stores.orders, now },
-    webhooks: { webhooks: new DynamoWebhookStore(clients.documentClient, config.tableName), urlPolicy: { allowLoopback: config.webhookAllowLoopback }, now, newId },
+    webhooks: { webhooks: new DynamoWebhookStore(clients.documentClient, config.tableName), urlPolicy: { allowLoopback: config.webhookAllowLoopback, reservedPorts: config.webhookReservedPorts }, now, newId },
     dlqs: { sqs: clients.sqs, resourcePrefix: resourcePrefixFromTableName(config.tableName) },
     stats: { queries, now },
     stream: { feed },

@@ -7,6 +7,7 @@
  */
 import { ConfigError, ConfigKeyMissingError, ConfigValueInvalidError, optionalEnv, requiredEnv } from '../core/config/env';
 import type { Env } from '../core/config/env';
+import { parseReservedPorts } from '../core/webhooks/url-safety';
 
 export type TokenUse = 'id' | 'access';
 
@@ -41,6 +42,8 @@ export interface ApiConfig {
   readonly partnerSecretsArn?: string;
   /** WEBHOOK_ALLOW_LOOPBACK=true (the local cloud only): http and loopback webhook URLs are accepted. */
   readonly webhookAllowLoopback: boolean;
+  /** With loopback allowed: WEBHOOK_RESERVED_PORTS and the API's own port, which no webhook may target. */
+  readonly webhookReservedPorts: readonly number[];
   /** LOCAL_CONTROL_PLANE_URL: the local cloud's /_local, added to /config.json; absent in AWS. */
   readonly localControlPlane?: string;
   /** USER_POOL_ID, USER_POOL_CLIENT_ID, AUTH_TOKEN_USE and the Cognito endpoint. */
@@ -123,6 +126,14 @@ const boolean = (env: Env, key: string): boolean => {
   return raw === 'true';
 };
 
+const reservedPorts = (env: Env): number[] => {
+  try {
+    return parseReservedPorts(optionalEnv(env, 'WEBHOOK_RESERVED_PORTS'));
+  } catch (error) {
+    throw new ConfigValueInvalidError('WEBHOOK_RESERVED_PORTS', (error as Error).message);
+  }
+};
+
 const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 
 /** Every setting of the API, from `env` (process.env by default); throws ConfigError subclasses naming the key. */
@@ -133,10 +144,11 @@ export const loadConfig = (env: Env = process.env): Readonly<ApiConfig> => {
   const receiptsBucket = optionalEnv(env, 'RECEIPTS_BUCKET');
   const partnerSecretsArn = optionalEnv(env, 'PARTNER_SECRETS_ARN');
   const localControlPlane = localControlPlaneFromEnv(env);
+  const port = integer(env, 'PORT', 3000, 0, 65535);
   return Object.freeze({
     tableName: requiredEnv(env, 'TABLE_NAME'),
     eventBusName: requiredEnv(env, 'EVENT_BUS_NAME'),
-    port: integer(env, 'PORT', 3000, 0, 65535),
+    port,
     host: optionalEnv(env, 'HOST') ?? '127.0.0.1',
     logLevel: logLevel as ApiConfig['logLevel'],
     serviceName: optionalEnv(env, 'POWERTOOLS_SERVICE_NAME') ?? 'orders-api',
@@ -145,6 +157,7 @@ export const loadConfig = (env: Env = process.env): Readonly<ApiConfig> => {
     ...(receiptsBucket === undefined ? {} : { receiptsBucket }),
     ...(partnerSecretsArn === undefined ? {} : { partnerSecretsArn }),
     webhookAllowLoopback: boolean(env, 'WEBHOOK_ALLOW_LOOPBACK'),
+    webhookReservedPorts: boolean(env, 'WEBHOOK_ALLOW_LOOPBACK') ? [...reservedPorts(env), port] : [],
     ...(localControlPlane === undefined ? {} : { localControlPlane }),
     auth: loadAuthSettings(env),
   });

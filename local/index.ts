@@ -7,3 +7,5 @@ export { startCloud, LocalCloudPortInUseError, LocalCloudStartError } from './cl
 export type { LocalCloudContext, LocalCloudOptions, RunningLocalCloud } from './cloud/start';
 export type * from './cloud/description';
 export { createLocalLogger, type LocalLogger } from './edge/logger';
+export type { LocalPrincipal } from './iam/enforcer';
+export type { PolicyStatement } from './iam/evaluator';

@@ -25,8 +25,8 @@ import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
-import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
-import { logWriteGrant, ServiceRole, xrayWriteGrant } from './base/iam';
+import { logWriteGrant, ServiceRole, type Grant } from './base/iam';
+import { apiTaskRoleName } from './role-policies';
 import { NetworkLayer } from './network';
 import { StageConfig } from './stage-config';
 
@@ -45,10 +45,8 @@ export interface ApiLayerProps {
   readonly bus: CloudwatchEventBus;
   readonly receiptsBucket: S3Bucket;
   readonly stateMachine: SfnStateMachine;
-  /** Dead-letter queues the operator view reads and redrives. */
-  readonly deadLetterQueues: readonly SqsQueue[];
-  /** The queues whose dead-letter queues those are: where a redrive sends messages back. */
-  readonly redriveDestinations: readonly SqsQueue[];
+  /** The task role's statements, derived from the description (modules/role-policies.ts `apiTaskRoleGrants`). */
+  readonly taskRoleGrants: readonly Grant[];
   readonly userPool: CognitoUserPool;
   readonly userPoolClient: CognitoUserPoolClient;
   /** Partner ingest secrets: the API also serves POST /webhooks/ingest/:partnerId. */
@@ -102,37 +100,11 @@ export class ApiLayer extends Construct {
         logWriteGrant(logGroup.arn),
       ],
     });
-    const executionsArn = `${Fn.replace(props.stateMachine.arn, ':stateMachine:', ':execution:')}:*`;
     const taskRole = new ServiceRole(this, 'task-role', {
-      roleName: `${prefix}-api-task`,
+      roleName: apiTaskRoleName(prefix),
       servicePrincipal: 'ecs-tasks.amazonaws.com',
       trust: { sourceAccount: props.accountId, sourceArnLike: `arn:aws:ecs:${config.region}:${props.accountId}:*` },
-      grants: [
-        {
-          sid: 'Orders',
-          actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
-          resources: [props.table.arn, `${props.table.arn}/index/*`],
-        },
-        { sid: 'PublishEvents', actions: ['events:PutEvents'], resources: [props.bus.arn] },
-        { sid: 'Receipts', actions: ['s3:GetObject'], resources: [`${props.receiptsBucket.arn}/*`] },
-        // HeadObject on a receipt not written yet answers 404 only with ListBucket; without it S3 answers 403 and the
-        // dashboard's polling of GET /api/orders/:id/receipt would see 500 instead of RECEIPT_NOT_READY.
-        { sid: 'ReceiptsExist', actions: ['s3:ListBucket'], resources: [props.receiptsBucket.arn] },
-        { sid: 'SagaExecutions', actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executionsArn] },
-        {
-          sid: 'DeadLetterQueues',
-          actions: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks'],
-          resources: props.deadLetterQueues.map((q) => q.arn),
-        },
-        // StartMessageMoveTask without a destination moves each message back to its source queue as the caller:
-        // SQS checks SendMessage on every source queue.
-        { sid: 'RedriveToSourceQueues', actions: ['sqs:SendMessage'], resources: props.redriveDestinations.map((q) => q.arn) },
-        xrayWriteGrant,
-        { sid: 'XRaySampling', actions: ['xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'], resources: ['*'] },
-        // GET /api/orders/:id/trace and GET /api/traces read the platform's traces.
-        { sid: 'XRayReadTraces', actions: ['xray:GetTraceSummaries', 'xray:BatchGetTraces'], resources: ['*'] },
-        { sid: 'PartnerSecrets', actions: ['secretsmanager:GetSecretValue'], resources: [props.partnerSecrets.arn] },
-      ],
+      grants: props.taskRoleGrants,
     });
 
     const logConfiguration = (streamPrefix: string) => ({

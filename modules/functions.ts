@@ -18,8 +18,9 @@ import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-sec
 import { Sesv2EmailIdentity } from '@cdktf/provider-aws/lib/sesv2-email-identity';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import type { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
-import { FunctionSpec, physicalName, QueueSpec, ResourceRef, RuleSpec } from '../core/platform/resources';
-import { Grant, logWriteGrant, ServiceRole, xrayWriteGrant } from './base/iam';
+import { FailureQueueSpec, FunctionSpec, physicalName, QueueSpec, ResourceRef, RuleSpec } from '../core/platform/resources';
+import { ServiceRole } from './base/iam';
+import { asyncFunctionNames, functionRoleGrants, functionRoleName, type RoleArns } from './role-policies';
 
 export interface FunctionsLayerProps {
   readonly prefix: string;
@@ -38,6 +39,10 @@ export interface FunctionsLayerProps {
   /** State machine ARNs, read lazily at synth time (the workflow layer is built after the functions). */
   readonly stateMachineArn: (name: string) => string | undefined;
   readonly asyncFailureQueue: SqsQueue;
+  /** The failure queues of the description (the first is the on-failure destination of async invocations). */
+  readonly failureQueues: readonly FailureQueueSpec[];
+  /** Dead-letter and failure queues by name. */
+  readonly deadLetterQueueResources: ReadonlyMap<string, SqsQueue>;
   /** The customers' user pool, for `{ userPoolId }` environment values and `readUsers` access. */
   readonly userPool: CognitoUserPool;
 }
@@ -51,10 +56,10 @@ export class FunctionsLayer extends Construct {
 
   constructor(scope: Construct, id: string, private readonly props: FunctionsLayerProps) {
     super(scope, id);
-    const asyncFunctions = new Set(props.rules.flatMap((rule) => rule.targets.flatMap((t) => (t.kind === 'lambda' ? [t.function] : []))));
+    const asyncFunctions = asyncFunctionNames(props.rules);
     for (const spec of props.functions) {
       const consumed = props.queues.filter((q) => q.consumer?.function === spec.name);
-      const fn = this.function(spec, consumed, asyncFunctions.has(spec.name));
+      const fn = this.function(spec);
       this.functions.set(spec.name, fn);
       for (const queueSpec of consumed) {
         const consumer = queueSpec.consumer;
@@ -84,21 +89,13 @@ export class FunctionsLayer extends Construct {
     }
   }
 
-  private function(spec: FunctionSpec, consumed: readonly QueueSpec[], isAsync: boolean): LambdaFunction {
+  private function(spec: FunctionSpec): LambdaFunction {
     const { props } = this;
     const name = physicalName(props.prefix, spec.name);
     const logGroup = new CloudwatchLogGroup(this, `logs-${spec.name}`, { name: `/aws/lambda/${name}`, retentionInDays: props.logRetentionDays });
-    const grants: Grant[] = [logWriteGrant(logGroup.arn), xrayWriteGrant, ...this.accessGrants(spec)];
-    if (consumed.length > 0) {
-      grants.push({
-        sid: 'ConsumeQueues',
-        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes'],
-        resources: consumed.map((q) => this.need(props.queueResources, q.name, 'queue').arn),
-      });
-    }
-    if (isAsync) grants.push({ sid: 'OnFailureDestination', actions: ['sqs:SendMessage'], resources: [props.asyncFailureQueue.arn] });
+    const grants = functionRoleGrants(spec, { queues: props.queues, rules: props.rules, failureQueues: props.failureQueues }, this.arns(logGroup));
     const role = new ServiceRole(this, `role-${spec.name}`, {
-      roleName: `${name}-fn`.slice(0, 64),
+      roleName: functionRoleName(name),
       servicePrincipal: 'lambda.amazonaws.com',
       grants,
       trust: { unsupported: 'Lambda documents no aws:SourceAccount/aws:SourceArn context when it assumes an execution role' },
@@ -163,31 +160,21 @@ export class FunctionsLayer extends Construct {
     });
   }
 
-  private accessGrants(spec: FunctionSpec): Grant[] {
+  /** Terraform references for the shared role derivation (modules/role-policies.ts). */
+  private arns(logGroup: CloudwatchLogGroup): RoleArns {
     const { props } = this;
-    const access = spec.access ?? {};
-    const grants: Grant[] = [];
-    const tables = (access.tables ?? []).map((t) => this.need(props.tables, t, 'table').arn);
-    if (tables.length > 0) {
-      grants.push({
-        sid: 'Tables',
-        actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'],
-        resources: tables.flatMap((arn) => [arn, `${arn}/index/*`]),
-      });
-    }
-    const buses = (access.buses ?? []).map((b) => this.need(props.buses, b, 'bus').arn);
-    if (buses.length > 0) grants.push({ sid: 'PutEvents', actions: ['events:PutEvents'], resources: buses });
-    const buckets = (access.buckets ?? []).map((b) => this.need(props.buckets, b, 'bucket').arn);
-    if (buckets.length > 0) grants.push({ sid: 'Objects', actions: ['s3:GetObject', 's3:PutObject'], resources: buckets.map((arn) => `${arn}/*`) });
-    const queues = (access.queues ?? []).map((q) => this.need(props.queueResources, q, 'queue').arn);
-    if (queues.length > 0) grants.push({ sid: 'SendMessages', actions: ['sqs:SendMessage'], resources: queues });
-    const machines = (access.stateMachines ?? []).map((m) => this.stateMachineArn(m));
-    if (machines.length > 0) grants.push({ sid: 'StartExecutions', actions: ['states:StartExecution'], resources: machines });
-    const secrets = (access.secrets ?? []).map((s) => this.need(props.secrets, s, 'secret').arn);
-    if (secrets.length > 0) grants.push({ sid: 'ReadSecrets', actions: ['secretsmanager:GetSecretValue'], resources: secrets });
-    if (access.readUsers === true) grants.push({ sid: 'ReadUsers', actions: ['cognito-idp:ListUsers'], resources: [props.userPool.arn] });
-    if (access.sendEmail === true) grants.push({ sid: 'SendEmail', actions: ['ses:SendEmail'], resources: [this.sesIdentity().arn] });
-    return grants;
+    return {
+      table: (name) => this.need(props.tables, name, 'table').arn,
+      bus: (name) => this.need(props.buses, name, 'bus').arn,
+      bucket: (name) => this.need(props.buckets, name, 'bucket').arn,
+      queue: (name) => (props.queueResources.get(name) ?? this.need(props.deadLetterQueueResources, name, 'queue')).arn,
+      stateMachine: (name) => this.stateMachineArn(name),
+      executionsOf: (name) => `${Fn.replace(this.stateMachineArn(name), ':stateMachine:', ':execution:')}:*`,
+      secret: (name) => this.need(props.secrets, name, 'secret').arn,
+      userPool: () => props.userPool.arn,
+      emailIdentity: () => this.sesIdentity().arn,
+      functionLogGroup: () => logGroup.arn,
+    };
   }
 
   private sesIdentity(): Sesv2EmailIdentity {

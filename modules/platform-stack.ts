@@ -2,7 +2,7 @@
  * One stage of the platform as one Terraform stack: the AWS provider with default tags, the state backend, every
  * layer built from core/platform/resources.ts, and the platform policies as Aspects on this stack.
  */
-import { TerraformOutput, TerraformStack } from 'cdktf';
+import { Fn, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { BucketSpec, BusSpec, FailureQueueSpec, FunctionSpec, platform as defaultPlatform, QueueSpec, RuleSpec, SecretSpec, StateMachineSpec, TableSpec } from '../core/platform/resources';
@@ -20,6 +20,7 @@ import { ObservabilityLayer } from './observability';
 import { addPolicies } from './policies';
 import { SecretsLayer } from './secrets';
 import { StageConfig, stagePrefix } from './stage-config';
+import { apiTaskRoleGrants, type RoleArns } from './role-policies';
 import { WorkflowLayer } from './workflow';
 
 /**
@@ -106,6 +107,8 @@ export class PlatformStack extends TerraformStack {
       secrets: secrets.secrets,
       stateMachineArn: (name) => this.workflow.stateMachines.get(name)?.arn,
       asyncFailureQueue: failureQueue,
+      failureQueues: description.failureQueues,
+      deadLetterQueueResources: this.messaging.deadLetterQueues,
     });
     this.workflow = new WorkflowLayer(this, 'workflow', {
       prefix,
@@ -143,8 +146,7 @@ export class PlatformStack extends TerraformStack {
       bus: first(this.messaging.buses, 'bus'),
       receiptsBucket: first(this.data.buckets, 'bucket'),
       stateMachine: first(this.workflow.stateMachines, 'state machine'),
-      deadLetterQueues: [...this.messaging.deadLetterQueues.values()],
-      redriveDestinations: [...this.messaging.queues.values()],
+      taskRoleGrants: apiTaskRoleGrants(description, this.roleArns(secrets, auth)),
       userPool: auth.userPool,
       userPoolClient: auth.client,
       partnerSecrets: first(secrets.secrets, 'secret'),
@@ -185,6 +187,31 @@ export class PlatformStack extends TerraformStack {
     new TerraformOutput(this, 'ecr_repository_url', { value: this.api.repository.repositoryUrl });
     new TerraformOutput(this, 'user_pool_id', { value: auth.userPool.id });
     new TerraformOutput(this, 'user_pool_client_id', { value: auth.client.id });
+  }
+
+  /** Terraform references by logical name, for the role derivation shared with the local cloud (modules/role-policies.ts). */
+  private roleArns(secrets: SecretsLayer, auth: AuthLayer): RoleArns {
+    const need = <V>(map: ReadonlyMap<string, V>, name: string, what: string): V => {
+      const value = map.get(name);
+      if (value === undefined) throw new PlatformDescriptionIncompleteError(`a role names unknown ${what} "${name}"`);
+      return value;
+    };
+    const stateMachineArn = (name: string): string => need(this.workflow.stateMachines, name, 'state machine').arn;
+    const notForTheApi = (what: string) => (): string => {
+      throw new PlatformDescriptionIncompleteError(`the API task role has no ${what}`);
+    };
+    return {
+      table: (name) => need(this.data.tables, name, 'table').arn,
+      bus: (name) => need(this.messaging.buses, name, 'bus').arn,
+      bucket: (name) => need(this.data.buckets, name, 'bucket').arn,
+      queue: (name) => (this.messaging.queues.get(name) ?? need(this.messaging.deadLetterQueues, name, 'queue')).arn,
+      stateMachine: stateMachineArn,
+      executionsOf: (name) => `${Fn.replace(stateMachineArn(name), ':stateMachine:', ':execution:')}:*`,
+      secret: (name) => need(secrets.secrets, name, 'secret').arn,
+      userPool: () => auth.userPool.arn,
+      emailIdentity: notForTheApi('SES identity'),
+      functionLogGroup: notForTheApi('function log group'),
+    };
   }
 }
 

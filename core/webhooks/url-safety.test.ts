@@ -1,7 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { postWebhook } from './http-delivery';
-import { addressRejection, checkWebhookUrl, WebhookUrlRejectedError } from './url-safety';
+import { addressRejection, checkWebhookUrl, parseReservedPorts, WebhookReservedPortsInvalidError, WebhookUrlRejectedError } from './url-safety';
 
 const aws = { allowLoopback: false };
 const local = { allowLoopback: true };
@@ -140,5 +140,32 @@ describe('postWebhook', () => {
     const outcome = await postWebhook(`https://127.0.0.1:${port}/ok`, {}, '{}', { policy: aws, timeoutMs: 2000 });
     expect(outcome.error).toContain('loopback');
     expect(received.length).toBe(before);
+  });
+});
+
+describe("local mode never targets the platform's own ports", () => {
+  const localWithPorts = { allowLoopback: true, reservedPorts: [4566, 3000] };
+
+  it.each(['http://127.0.0.1:4566/_local/reset', 'http://localhost:4566/_local/reset', 'http://[::1]:3000/api/orders', 'http://rebind.example:4566/'])('refuses %s', (url) => {
+    expect(() => checkWebhookUrl(url, localWithPorts)).toThrow(WebhookUrlRejectedError);
+  });
+
+  it('names the reason on the url field', () => {
+    expect.assertions(1);
+    try {
+      checkWebhookUrl('http://127.0.0.1:4566/_local/reset', localWithPorts);
+    } catch (error) {
+      expect((error as WebhookUrlRejectedError).message).toBe('port 4566 belongs to the local platform itself (its edge, tables or API)');
+    }
+  });
+
+  it('still accepts a local receiver on another port', () => {
+    expect(checkWebhookUrl('http://127.0.0.1:4710/hook', localWithPorts).port).toBe('4710');
+  });
+
+  it('reads WEBHOOK_RESERVED_PORTS and refuses anything but port numbers', () => {
+    expect(parseReservedPorts('4566, 3000')).toEqual([4566, 3000]);
+    expect(parseReservedPorts(undefined)).toEqual([]);
+    expect(() => parseReservedPorts('4566,edge')).toThrow(WebhookReservedPortsInvalidError);
   });
 });

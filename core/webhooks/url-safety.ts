@@ -4,7 +4,9 @@
  * IPv4-mapped / NAT64 IPv6 judged by their embedded IPv4). The check runs at delivery time, after DNS
  * resolution, on the very address the connection then uses (see ./http-delivery.ts), so DNS rebinding cannot
  * slip past it; redirects are never followed. Local mode (WEBHOOK_ALLOW_LOOPBACK=true, set only by the local
- * cloud) also allows http and loopback addresses, nothing else.
+ * cloud) also allows http and loopback addresses, nothing else, and never the ports of the platform's own services
+ * on this machine (WEBHOOK_RESERVED_PORTS: the edge with its /_local control plane, DynamoDB Local, the API): a
+ * webhook to http://127.0.0.1:<edge>/_local/reset would otherwise wipe every table with one order.
  */
 import { BlockList, isIP } from 'node:net';
 import { WebhookError } from './errors';
@@ -12,6 +14,26 @@ import { WebhookError } from './errors';
 export interface UrlPolicy {
   /** Allows http:// and loopback addresses (127.0.0.0/8, ::1): the local cloud only. */
   readonly allowLoopback: boolean;
+  /** With `allowLoopback`: ports no webhook may target, whatever its host (the local platform's own services). */
+  readonly reservedPorts?: readonly number[];
+}
+
+/** WEBHOOK_RESERVED_PORTS (`4566,3000`) as port numbers; throws on anything else, so a typo cannot open a port. */
+export const parseReservedPorts = (raw: string | undefined): number[] => {
+  if (raw === undefined || raw.trim() === '') return [];
+  return raw.split(',').map((part) => {
+    const port = Number(part.trim());
+    if (!Number.isInteger(port) || port < 1 || port > 65535) throw new WebhookReservedPortsInvalidError(raw);
+    return port;
+  });
+};
+
+/** WEBHOOK_RESERVED_PORTS is not a comma-separated list of ports. */
+export class WebhookReservedPortsInvalidError extends Error {
+  constructor(raw: string) {
+    super(`WEBHOOK_RESERVED_PORTS must be comma-separated port numbers, got ${JSON.stringify(raw)}`);
+    this.name = 'WebhookReservedPortsInvalidError';
+  }
 }
 
 /** At registration the API answers it as a 400 on the field `url`; at delivery time it fails the attempt. */
@@ -97,6 +119,11 @@ export const checkWebhookUrl = (raw: string, policy: UrlPolicy): URL => {
   if (url.protocol !== 'https:' && !(policy.allowLoopback && url.protocol === 'http:')) throw new WebhookUrlRejectedError('the URL must use https', raw);
   if (url.username !== '' || url.password !== '') throw new WebhookUrlRejectedError('the URL must not carry credentials', raw);
   if (url.hostname === '') throw new WebhookUrlRejectedError('the URL has no host', raw);
+  // Any host: a name can resolve to 127.0.0.1 as well as a literal can, and a local webhook has no business on these.
+  const port = Number(url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : url.port);
+  if (policy.allowLoopback && (policy.reservedPorts ?? []).includes(port)) {
+    throw new WebhookUrlRejectedError(`port ${port} belongs to the local platform itself (its edge, tables or API)`, raw);
+  }
   const literal = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(literal) !== 0) {
     const rejection = addressRejection(literal, policy);

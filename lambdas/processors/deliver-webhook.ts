@@ -19,7 +19,7 @@ import type { Resolver } from '../../core/webhooks/http-delivery';
 import { DeliveryMessageSchema } from '../../core/webhooks/registration';
 import type { DeliveryMessage } from '../../core/webhooks/registration';
 import { signedHeaders } from '../../core/webhooks/signing';
-import type { UrlPolicy } from '../../core/webhooks/url-safety';
+import { parseReservedPorts, type UrlPolicy } from '../../core/webhooks/url-safety';
 import { captured, idempotencyPersistence, idempotent, invocationLogger } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
 import { processSqsBatch } from '../shared/sqs-batch';
@@ -65,7 +65,10 @@ export class ConfigValueInvalidError extends Error {
 export const urlPolicyFromEnv = (env: Env): UrlPolicy => {
   const raw = env.WEBHOOK_ALLOW_LOOPBACK?.trim();
   if (raw === undefined || raw === '' || raw === 'false') return { allowLoopback: false };
-  if (raw === 'true') return { allowLoopback: true };
+  if (raw === 'true') {
+    const reservedPorts = parseReservedPorts(env.WEBHOOK_RESERVED_PORTS);
+    return reservedPorts.length === 0 ? { allowLoopback: true } : { allowLoopback: true, reservedPorts };
+  }
   throw new ConfigValueInvalidError('WEBHOOK_ALLOW_LOOPBACK', `expected true or false, got ${JSON.stringify(raw)}`);
 };
 

@@ -22,6 +22,8 @@ export interface BuildInput {
   readonly description: LocalCloudDescription;
   readonly edgeUrl: string;
   readonly region: string;
+  readonly account: string;
+  readonly ownPorts: readonly number[];
   readonly names: (logical: string) => string;
   readonly sqs: LocalSqs;
   readonly lambda: LocalLambda;
@@ -109,6 +111,8 @@ export const buildResources = (input: BuildInput): { resources: LocalResources; 
   const resources: LocalResources = {
     edgeUrl: input.edgeUrl,
     region,
+    account: input.account,
+    ownPorts: input.ownPorts,
     name: names,
     queueUrl: (logical) => sqs.queueUrl(names(logical), input.edgeUrl),
     functionArn: (logical) => lambda.functionArn(names(logical)),

@@ -10,6 +10,7 @@ import type { ExtraRoute } from '../edge/server';
 import type { LambdaHandler } from '../lambda/local-lambda';
 import type { LocalSecretsManager } from '../secrets/local-secrets';
 import type { UserPoolDescription } from '../cognito/demo-users';
+import type { LocalPrincipal } from '../iam/enforcer';
 
 export interface TableDescription {
   readonly name: string;
@@ -100,6 +101,10 @@ export interface RuleDescription {
 export interface LocalResources {
   readonly edgeUrl: string;
   readonly region: string;
+  /** The account id in every ARN of the cloud. */
+  readonly account: string;
+  /** The TCP ports this cloud listens on (the edge, DynamoDB Local): what no webhook or target may call back into. */
+  readonly ownPorts: readonly number[];
   name(logical: string): string;
   queueUrl(logical: string): string;
   functionArn(logical: string): string;
@@ -129,6 +134,11 @@ export interface LocalCloudDescription {
   readonly userPool: UserPoolDescription;
   /** The environment of the application the cloud serves (the cloud's `env`), on top of the SDK settings. */
   readonly applicationEnvironment?: (resources: LocalResources) => Readonly<Record<string, string>>;
+  /**
+   * The roles processes run as: each signs with its own access key id, and the edge evaluates its calls against
+   * its policy statements (local/iam). Calls signed with other keys are allowed.
+   */
+  readonly principals?: (resources: LocalResources) => readonly LocalPrincipal[];
   /** Further routes on the edge, asked after the AWS APIs and before 404. */
   readonly extraRoutes?: (services: { readonly secrets: LocalSecretsManager; readonly names: (logical: string) => string }) => readonly ExtraRoute[];
 }

@@ -15,6 +15,7 @@ import { DynamoDbProxy } from '../dynamodb-proxy/dynamodb-proxy';
 import { createLocalLogger, type LocalLogger } from '../edge/logger';
 import { startEdge, type RunningEdge } from '../edge/server';
 import { LocalEventBridge } from '../eventbridge/local-event-bridge';
+import { LocalIam } from '../iam/enforcer';
 import { LambdaFunctionNotFoundError, LocalLambda } from '../lambda/local-lambda';
 import { LocalS3 } from '../s3/local-s3';
 import { LocalSecretsManager } from '../secrets/local-secrets';
@@ -53,6 +54,11 @@ export interface LocalCloudOptions {
   readonly timeScale?: number;
   readonly region?: string;
   readonly logger?: LocalLogger;
+  /**
+   * Evaluate the calls of the description's principals against their policies (local/iam); default true unless
+   * LOCAL_IAM=off. Calls signed with other access keys are always allowed.
+   */
+  readonly enforceIam?: boolean;
 }
 
 export interface RunningLocalCloud extends LocalCloudContext {
@@ -76,6 +82,8 @@ export interface RunningLocalCloud extends LocalCloudContext {
     readonly dynamoDbPid: number;
     /** The X-Ray collector: its traces, and the daemon address (AWS_XRAY_DAEMON_ADDRESS) it listens on. */
     readonly xray: { readonly store: TraceStore; readonly daemonAddress: string };
+    /** IAM enforcement: its principals and how many calls it allowed and refused. */
+    readonly iam: LocalIam;
   };
   /** Empties queues, mails and objects, re-creates the tables and seeds again (what POST /_local/reset does). */
   reset(): Promise<void>;
@@ -188,6 +196,30 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
     if (options.seed && context) await options.seed(context);
   };
 
+  const iam = new LocalIam({
+    enforce: options.enforceIam ?? process.env.LOCAL_IAM !== 'off',
+    account: ACCOUNT,
+    resources: {
+      region,
+      account: ACCOUNT,
+      queueArn: (reference) => sqs.queueArn(reference.split('/').at(-1) ?? reference),
+      redriveSourceArns: (dlqArn) => {
+        try {
+          return sqs.deadLetterSourceQueues(dlqArn).map((name) => sqs.queueArn(name));
+        } catch {
+          return [];
+        }
+      },
+      secretArn: (idOrName) => {
+        try {
+          return secretsManager.find(idOrName).arn;
+        } catch {
+          return idOrName;
+        }
+      },
+    },
+  });
+
   const edgeStart = listen(
     () =>
       startEdge(
@@ -208,6 +240,14 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
               reset,
             }),
           ],
+          iam,
+          onDenial: (denial) =>
+            log.warn('IAM refused a call: the role lacks this permission in AWS too (LOCAL_IAM=off turns enforcement off)', {
+              principal: denial.principalArn,
+              action: denial.permission.action,
+              resource: denial.permission.resource,
+              decision: denial.decision,
+            }),
           onInternalError: (error, request) => log.error('an emulation failed', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error), service: request.service, action: request.action, path: request.path }),
         },
         edgePort,
@@ -250,7 +290,8 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
       AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
     };
     const userPool = { id: identity.userPoolId, clientId: identity.userPoolClientId };
-    const built = buildResources({ description, edgeUrl: edge.url, region, names, sqs, lambda, eventBridge, stepFunctions, s3, secretsManager, log, userPool, runtimeEnvironment, hostEnvironment });
+    const built = buildResources({ description, edgeUrl: edge.url, region, account: ACCOUNT, ownPorts: [edge.port, dynamo.port], names, sqs, lambda, eventBridge, stepFunctions, s3, secretsManager, log, userPool, runtimeEnvironment, hostEnvironment });
+    iam.setPrincipals(description.principals?.(built.resources) ?? []);
     context = { edgeUrl: edge.url, env: { ...runtimeEnvironment, ...(description.applicationEnvironment?.(built.resources) ?? {}) }, names };
     if (options.seed) await options.seed(context);
     eventBridge.startSchedules();
@@ -260,7 +301,7 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
       ...context,
       readyMs,
       missingFunctions: built.missingFunctions,
-      services: { sqs, lambda, eventBridge, stepFunctions, s3, ses, secrets: secretsManager, cognito, identity, dynamoDbEndpoint: dynamo.endpoint, dynamoDbPid: dynamo.pid, xray: { store: traceStore, daemonAddress: collector.address } },
+      services: { sqs, lambda, eventBridge, stepFunctions, s3, ses, secrets: secretsManager, cognito, identity, dynamoDbEndpoint: dynamo.endpoint, dynamoDbPid: dynamo.pid, xray: { store: traceStore, daemonAddress: collector.address }, iam },
       reset,
       stop,
     };

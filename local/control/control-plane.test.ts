@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { request as httpRequest } from 'node:http';
 import { startEdge, type RunningEdge } from '../edge/server';
 import { controlPlaneRoute, parseFaultRequest, type ControlPlanePorts, type FaultSettings } from './control-plane';
 
@@ -69,6 +70,42 @@ describe('control plane /_local', () => {
 
     expect(answer).toEqual({ status: 200, body: { reset: true } });
     expect(ports.resets).toBe(1);
+  });
+
+  /** A raw request with the headers a browser or a rebinding page would send (fetch may not set Host). */
+  const raw = (method: string, path: string, headers: Record<string, string>, body = ''): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const url = new URL(edge.url);
+      const outgoing = httpRequest({ host: url.hostname, port: url.port, method, path, headers }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      outgoing.on('error', reject);
+      outgoing.end(body);
+    });
+
+  it('refuses a cross-site POST to /_local/reset (a page elsewhere, no preflight) and resets nothing', async () => {
+    const status = await raw('POST', '/_local/reset', { origin: 'https://evil.example', 'content-type': 'text/plain' }, '{}');
+
+    expect([status, ports.resets]).toEqual([403, 0]);
+  });
+
+  it('refuses a control-plane request whose Host is not local (DNS rebinding)', async () => {
+    const status = await raw('GET', '/_local/functions', { host: `rebind.evil.example:${new URL(edge.url).port}` });
+
+    expect(status).toBe(403);
+  });
+
+  it('refuses an AWS API request whose Host is not local (DNS rebinding against the tables)', async () => {
+    const status = await raw('POST', '/', { host: 'rebind.evil.example', 'x-amz-target': 'DynamoDB_20120810.Scan', 'content-type': 'application/x-amz-json-1.0' }, '{"TableName":"t"}');
+
+    expect(status).toBe(403);
+  });
+
+  it('serves a POST to /_local/reset from a local page', async () => {
+    const status = await raw('POST', '/_local/reset', { origin: 'http://127.0.0.1:5173', host: `localhost:${new URL(edge.url).port}` });
+
+    expect([status, ports.resets]).toEqual([200, 1]);
   });
 
   it('answers 404 for an unknown /_local path and leaves other paths to the services', async () => {

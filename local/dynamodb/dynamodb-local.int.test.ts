@@ -1,5 +1,7 @@
 import { DescribeTableCommand, DescribeTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
 import { spawnSync } from 'node:child_process';
+import { connect } from 'node:net';
+import { networkInterfaces } from 'node:os';
 import { DynamoDbLocalJavaMissingError, startDynamoDbLocal } from './dynamodb-local';
 import { startLocalTables } from './test-harness';
 import type { LocalTables } from './test-harness';
@@ -32,6 +34,27 @@ describe('DynamoDB Local', () => {
     expect(local.dynamo.endpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(table.Table?.GlobalSecondaryIndexes?.map((gsi) => gsi.IndexName).sort()).toEqual(['GSI1', 'GSI2']);
     expect(ttl.TimeToLiveDescription?.AttributeName).toBe('expiresAt');
+  });
+
+  it('cannot be reached on any other address of this machine (it serves webhook secrets)', async () => {
+    const addresses = Object.values(networkInterfaces())
+      .flat()
+      .filter((info) => info !== undefined && !info.internal && info.family === 'IPv4')
+      .map((info) => info?.address as string);
+    const port = local.dynamo.port;
+    const reachable = async (host: string): Promise<boolean> =>
+      new Promise((resolveReach) => {
+        const socket = connect({ host, port });
+        socket.once('connect', () => {
+          socket.destroy();
+          resolveReach(true);
+        });
+        socket.once('error', () => resolveReach(false));
+      });
+
+    const outcomes = await Promise.all(['127.0.0.1', ...addresses].map(async (host) => [host, await reachable(host)] as const));
+
+    expect(outcomes).toEqual([['127.0.0.1', true], ...addresses.map((host) => [host, false] as const)]);
   });
 
   it('names how to install Java 17 when java is missing', async () => {

@@ -3,14 +3,18 @@
  * 127.0.0.1 port. In memory by default; `dataDir` keeps the data on disk.
  *
  * The JVM is spawned directly (not through the package's `spawn()`) so we choose its heap and port and can tell
- * a missing java apart from a crash.
+ * a missing java apart from a crash. DynamoDBLocal.jar has no host option and listens on every interface, so it
+ * is started through LoopbackDynamoDbLocal.java, which binds the same server to 127.0.0.1 only; the launcher is
+ * compiled once per machine (javac) into the temp directory, or run in Java's source-file mode without javac.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
-import { dirname, join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
+import { delimiter, dirname, join, resolve } from 'node:path';
 
 export interface DynamoDbLocal {
   readonly endpoint: string;
@@ -55,6 +59,36 @@ const jarDirectory = (): string => {
   const versioned = readdirSync(lib).find((entry) => entry.startsWith('dynamodb_local_'));
   if (versioned === undefined) throw new DynamoDbLocalStartFailedError(`no dynamodb_local_* directory in ${lib}; reinstall with npm ci`);
   return join(lib, versioned);
+};
+
+const LAUNCHER_SOURCE = join(__dirname, 'LoopbackDynamoDbLocal.java');
+const LAUNCHER_CLASS = 'LoopbackDynamoDbLocal';
+
+/**
+ * How to start the loopback launcher: its compiled class directory on the class path, or its source file (Java's
+ * single-file mode, which compiles on every start and is several times slower) when javac is not installed.
+ */
+const launcher = (jarDir: string, javaCommand: string): { readonly classPath: string; readonly main: string } => {
+  const libraries = ['DynamoDBLocal.jar', join('DynamoDBLocal_lib', '*')].map((entry) => join(jarDir, entry));
+  const source = readFileSync(LAUNCHER_SOURCE);
+  const digest = createHash('sha256').update(source).update(jarDir).digest('hex').slice(0, 16);
+  const cacheDir = join(tmpdir(), 'local-cloud-dynamodb', digest);
+  if (existsSync(join(cacheDir, `${LAUNCHER_CLASS}.class`))) return { classPath: [cacheDir, ...libraries].join(delimiter), main: LAUNCHER_CLASS };
+  const javac = javaCommand === 'java' ? 'javac' : join(dirname(javaCommand), 'javac');
+  mkdirSync(dirname(cacheDir), { recursive: true });
+  // Compiled into a fresh directory and renamed into place, so two clouds starting at once never see half a class.
+  const staging = mkdtempSync(join(dirname(cacheDir), 'build-'));
+  const compiled = spawnSync(javac, ['-d', staging, '-cp', libraries.join(delimiter), LAUNCHER_SOURCE], { stdio: 'ignore' });
+  if (compiled.status === 0) {
+    try {
+      renameSync(staging, cacheDir);
+    } catch {
+      rmSync(staging, { recursive: true, force: true });
+    }
+    if (existsSync(join(cacheDir, `${LAUNCHER_CLASS}.class`))) return { classPath: [cacheDir, ...libraries].join(delimiter), main: LAUNCHER_CLASS };
+  }
+  rmSync(staging, { recursive: true, force: true });
+  return { classPath: libraries.join(delimiter), main: LAUNCHER_SOURCE };
 };
 
 const checkJava = (java: string): void => {
@@ -102,9 +136,11 @@ const startOnce = async (options: DynamoDbLocalOptions, port: number): Promise<D
   const cwd = jarDirectory();
   const storage = options.dataDir === undefined ? ['-inMemory'] : ['-dbPath', resolve(options.dataDir)];
   if (options.dataDir !== undefined && !existsSync(options.dataDir)) mkdirSync(options.dataDir, { recursive: true });
+  const java = options.javaCommand ?? 'java';
+  const { classPath, main } = launcher(cwd, java);
   const child = spawn(
-    options.javaCommand ?? 'java',
-    [`-Xmx${options.maxHeap ?? '512m'}`, '-Djava.library.path=./DynamoDBLocal_lib', '-jar', 'DynamoDBLocal.jar', ...storage, '-sharedDb', '-disableTelemetry', '-port', String(port)],
+    java,
+    [`-Xmx${options.maxHeap ?? '512m'}`, '-Djava.library.path=./DynamoDBLocal_lib', '-cp', classPath, main, ...storage, '-sharedDb', '-disableTelemetry', '-port', String(port)],
     { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';

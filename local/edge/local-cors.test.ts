@@ -88,11 +88,11 @@ describe('CORS on the edge for /_local', () => {
     expect(invalid.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
   });
 
-  it('gives no CORS header to another origin, nor to the AWS APIs on the same edge', async () => {
+  it('refuses another origin without a CORS header, and gives none to the AWS APIs on the same edge', async () => {
     const foreign = await fetch(`${edge.url}/_local/functions`, { headers: { origin: 'http://evil.example' } });
     const aws = await fetch(`${edge.url}/`, { method: 'POST', headers: { origin: 'http://127.0.0.1:3000', 'x-amz-target': 'AmazonSQS.ListQueues', 'content-type': 'application/x-amz-json-1.0' }, body: '{}' });
 
-    expect(foreign.status).toBe(200);
+    expect(foreign.status).toBe(403);
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();
     expect(aws.status).toBe(200);
     expect(aws.headers.get('access-control-allow-origin')).toBeNull();

@@ -5,7 +5,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { accessDeniedResponse, type Denial, type LocalIam } from '../iam/enforcer';
 import { localCorsPreflight, withLocalCors } from './local-cors';
+import { refuseNonLocal } from './local-only';
 import { AwsServiceError, jsonErrorResponse, type EdgeRequest, type EdgeResponse, type ServiceEmulator } from './types';
 
 /** `X-Amz-Target` prefixes of the JSON-protocol services, for requests that carry no signature. */
@@ -27,6 +30,10 @@ export interface EdgeOptions {
   readonly extraRoutes?: readonly ExtraRoute[];
   /** Called with every unexpected error (a bug in an emulation), which is answered as a 500 InternalFailure. */
   readonly onInternalError?: (error: unknown, request: EdgeRequest) => void;
+  /** Evaluates signed calls of known principals against their policies before any emulation sees them. */
+  readonly iam?: LocalIam;
+  /** Called with every call IAM refused (the cloud logs it, so a missing grant is seen where it happens). */
+  readonly onDenial?: (denial: Denial, request: EdgeRequest) => void;
 }
 
 export interface RunningEdge {
@@ -66,19 +73,25 @@ const readBody = (request: IncomingMessage): Promise<Buffer> =>
     request.on('error', reject);
   });
 
-const toEdgeRequest = async (request: IncomingMessage): Promise<EdgeRequest> => {
+const toEdgeRequest = async (request: IncomingMessage, iam: LocalIam | undefined, body?: Buffer): Promise<EdgeRequest> => {
   const url = new URL(request.url ?? '/', 'http://edge.local');
   const target = request.headers['x-amz-target'];
-  return {
+  const base = {
     method: request.method ?? 'GET',
     path: url.pathname,
     query: url.searchParams,
     headers: request.headers,
-    body: await readBody(request),
+    body: body ?? (await readBody(request)),
     service: serviceOf(request.headers, url.searchParams),
     action: typeof target === 'string' ? target.split('.').slice(1).join('.') || undefined : undefined,
   };
+  const principal = url.pathname.startsWith('/_local') ? undefined : iam?.principalOf(base);
+  return principal === undefined ? base : { ...base, principal };
 };
+
+/** The request again, its body replayed from memory, for a proxy that streams what it is given. */
+const replay = (request: IncomingMessage, body: Buffer): IncomingMessage =>
+  Object.assign(Readable.from([body]), { method: request.method, url: request.url, headers: request.headers }) as unknown as IncomingMessage;
 
 const send = (response: ServerResponse, answer: EdgeResponse): void => {
   const body = answer.body ?? '';
@@ -109,6 +122,11 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
       const answer = await route(edgeRequest);
       if (answer) return answer;
     }
+    const denial = edgeRequest.principal === undefined ? undefined : options.iam?.check(edgeRequest);
+    if (denial) {
+      options.onDenial?.(denial, edgeRequest);
+      return accessDeniedResponse(edgeRequest, denial);
+    }
     const emulator = edgeRequest.service ? byService.get(edgeRequest.service) : undefined;
     if (!emulator) {
       throw new AwsServiceError(
@@ -123,12 +141,33 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
     void (async () => {
       let edgeRequest: EdgeRequest | undefined;
       try {
-        const proxy = proxyFor(request);
-        if (proxy) {
-          await proxy(request, response);
+        const refused = refuseNonLocal(new URL(request.url ?? '/', 'http://edge.local').pathname, request.headers);
+        if (refused) {
+          request.resume();
+          send(response, refused);
           return;
         }
-        edgeRequest = await toEdgeRequest(request);
+        const proxy = proxyFor(request);
+        if (proxy) {
+          // A known principal's call is read first, to be evaluated; everyone else's streams through unread.
+          const url = new URL(request.url ?? '/', 'http://edge.local');
+          const iam = options.iam;
+          if (iam?.principalOf({ headers: request.headers, query: url.searchParams }) === undefined) {
+            await proxy(request, response);
+            return;
+          }
+          const body = await readBody(request);
+          edgeRequest = await toEdgeRequest(request, iam, body);
+          const denial = iam.check(edgeRequest);
+          if (denial) {
+            options.onDenial?.(denial, edgeRequest);
+            send(response, accessDeniedResponse(edgeRequest, denial));
+            return;
+          }
+          await proxy(replay(request, body), response);
+          return;
+        }
+        edgeRequest = await toEdgeRequest(request, options.iam);
         send(response, withLocalCors(edgeRequest, await handle(edgeRequest)));
       } catch (error) {
         if (error instanceof AwsServiceError) {

@@ -19,6 +19,15 @@ export interface EdgeRequest {
   readonly service?: string;
   /** The action from `X-Amz-Target` (the part after the dot), when present. */
   readonly action?: string;
+  /** The role the request is signed as, when the local IAM enforces and knows its access key (local/iam). */
+  readonly principal?: RequestPrincipal;
+}
+
+/** The principal of a request, as emulations that decide by IAM (S3's 403 versus 404) see it. */
+export interface RequestPrincipal {
+  readonly arn: string;
+  /** Whether the principal's policies allow `action` on `resource`. */
+  allows(action: string, resource: string): boolean;
 }
 
 export interface EdgeResponse {

@@ -80,13 +80,22 @@ describe('local EventBridge through the edge', () => {
     expect(answer.Entries?.[1]?.ErrorMessage).toBe('Parameter Source is not valid. Reason: Source is a required argument.');
   });
 
-  it('rejects more than 10 entries and a request over 256 KB as a whole', async () => {
-    expect.assertions(2);
+  it('rejects more than 10 entries and a request over 1 MB as a whole, in AWS words', async () => {
+    expect.assertions(3);
     const eleven = Array.from({ length: 11 }, () => event({}));
-    const huge = [event({ blob: 'x'.repeat(260 * 1024) })];
+    const huge = [event({ blob: 'x'.repeat(600 * 1024) }), event({ blob: 'y'.repeat(500 * 1024) })];
 
     await client.send(new PutEventsCommand({ Entries: eleven })).catch((error: Error) => expect(error.name).toBe('ValidationException'));
-    await client.send(new PutEventsCommand({ Entries: huge })).catch((error: Error) => expect(error.name).toBe('ValidationException'));
+    await client.send(new PutEventsCommand({ Entries: huge })).catch((error: Error) => {
+      expect(error.name).toBe('ValidationException');
+      expect(error.message).toBe('Total size of the entries in the request is over the limit.');
+    });
+  });
+
+  it('accepts an event over the old 256 KB limit (AWS raised it to 1 MB in January 2026)', async () => {
+    const answer = await client.send(new PutEventsCommand({ Entries: [event({ blob: 'x'.repeat(900 * 1024) })] }));
+
+    expect(answer.FailedEntryCount).toBe(0);
   });
 
   it('delivers a matching event to each target with InputPath and InputTransformer, and skips non-matching ones', async () => {

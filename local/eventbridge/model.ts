@@ -106,7 +106,12 @@ export interface Replay {
 }
 
 export const MAX_ENTRIES = 10;
-export const MAX_REQUEST_BYTES = 256 * 1024;
+/**
+ * The total size of a PutEvents request's entries (Time 14 bytes, Source, DetailType, Detail and Resources in
+ * UTF-8, as AWS's "Calculating PutEvents event entry size" counts them): 1 MB since AWS raised EventBridge's payload
+ * limit from 256 KB (January 2026).
+ */
+export const MAX_REQUEST_BYTES = 1024 * 1024;
 export const DEFAULT_BUS = 'default';
 
 export const invalid = (message: string): never => {
@@ -131,7 +136,7 @@ export const isJsonObject = (text: string): boolean => {
 export const headerValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
 
 export const entrySize = (entry: PutEventsEntry): number =>
-  14 +
+  (entry.Time === undefined ? 0 : 14) +
   Buffer.byteLength(entry.Source ?? '') +
   Buffer.byteLength(entry.DetailType ?? '') +
   Buffer.byteLength(entry.Detail ?? '') +

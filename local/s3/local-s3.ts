@@ -153,7 +153,7 @@ export class LocalS3 implements ServiceEmulator {
       case 'GET':
       case 'HEAD': {
         const object = bucket.objects.get(key);
-        if (!object) throw new S3RequestError('NoSuchKey', 'The specified key does not exist.', 404);
+        if (!object) throw this.missingKey(request, bucketName);
         const headers = { 'content-type': object.contentType, etag: object.etag, 'last-modified': object.lastModified.toUTCString(), 'accept-ranges': 'bytes', ...object.metadata };
         return method === 'HEAD' ? { status: 200, headers: { ...headers, 'content-length': String(object.body.length) } } : { status: 200, headers, body: object.body };
       }
@@ -163,6 +163,23 @@ export class LocalS3 implements ServiceEmulator {
       default:
         throw new S3RequestError('MethodNotAllowed', `${method} is not allowed on an object`, 405);
     }
+  }
+
+  /**
+   * S3 answers a missing key with 404 NoSuchKey only to callers allowed s3:ListBucket on the bucket; to others it
+   * answers 403 AccessDenied, so that the answer does not reveal whether the key exists.
+   */
+  private missingKey(request: EdgeRequest, bucketName: string): S3RequestError {
+    const bucketArn = `arn:aws:s3:::${bucketName}`;
+    const principal = request.principal;
+    if (principal !== undefined && !principal.allows('s3:ListBucket', bucketArn)) {
+      return new S3RequestError(
+        'AccessDenied',
+        `User: ${principal.arn} is not authorized to perform: s3:ListBucket on resource: "${bucketArn}" because no identity-based policy allows the s3:ListBucket action`,
+        403,
+      );
+    }
+    return new S3RequestError('NoSuchKey', 'The specified key does not exist.', 404);
   }
 
   private bucketOperation(request: EdgeRequest, name: string): EdgeResponse {

@@ -3,7 +3,8 @@ import { invalidParameter, SqsError } from './errors';
 
 export const SETTABLE_ATTRIBUTES = {
   DelaySeconds: { default: '0', min: 0, max: 900 },
-  MaximumMessageSize: { default: '262144', min: 1024, max: 1048576 },
+  // 1 MiB since AWS raised the SQS payload limit (2025): new queues default to the maximum.
+  MaximumMessageSize: { default: '1048576', min: 1024, max: 1048576 },
   MessageRetentionPeriod: { default: '345600', min: 60, max: 1209600 },
   ReceiveMessageWaitTimeSeconds: { default: '0', min: 0, max: 20 },
   VisibilityTimeout: { default: '30', min: 0, max: 43200 },

@@ -7,6 +7,7 @@ import { md5OfMessageAttributes, type MessageAttributeValue } from './checksums'
 import { invalidParameter, SqsError, sqsErrorResponse } from './errors';
 import type { SqsEngine } from './engine';
 import type { ReceivedMessage } from './messages';
+import { isQueryRequest, parseQueryRequest, queryErrorResponse, queryResponse } from './sqs-query';
 
 type Input = Record<string, unknown>;
 type Action = (sqs: SqsEngine, input: Input, request: EdgeRequest) => Promise<unknown> | unknown;
@@ -278,8 +279,24 @@ const ACTIONS: Readonly<Record<string, Action>> = {
   CancelMessageMoveTask: (sqs, input) => ({ ApproximateNumberOfMessagesMoved: sqs.cancelMessageMoveTask(requiredString(input, 'TaskHandle')) }),
 };
 
-/** Answers one SQS JSON-protocol request. */
+/** Answers one query-protocol request (form in, XML out) with the same actions as the JSON protocol. */
+const handleQueryRequest = async (sqs: SqsEngine, request: EdgeRequest): Promise<EdgeResponse> => {
+  const { action, input } = parseQueryRequest(request.body);
+  const run = action === undefined ? undefined : ACTIONS[action];
+  try {
+    if (!run || action === undefined) throw new SqsError('InvalidAction', `The action ${action ?? '(none)'} is not valid for this endpoint.`);
+    // The query protocol may also name the queue by the request path (POST /<account>/<queue>).
+    const withQueue = input.QueueUrl === undefined && /^\/\d+\/[^/]+$/.test(request.path) ? { ...input, QueueUrl: `${baseUrlOf(request) ?? ''}${request.path}` } : input;
+    return queryResponse(action, await run(sqs, withQueue, request));
+  } catch (error) {
+    if (error instanceof SqsError) return queryErrorResponse(error);
+    throw error;
+  }
+};
+
+/** Answers one SQS request, JSON protocol (X-Amz-Target) or query protocol (form-encoded Action). */
 export const handleSqsRequest = async (sqs: SqsEngine, request: EdgeRequest): Promise<EdgeResponse> => {
+  if (isQueryRequest(request.headers)) return handleQueryRequest(sqs, request);
   const action = request.action;
   const run = action === undefined ? undefined : ACTIONS[action];
   if (!run) {

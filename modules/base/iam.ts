@@ -4,23 +4,10 @@ import { Construct } from 'constructs';
 import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement, DataAwsIamPolicyDocumentStatementCondition } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
+import type { Grant } from '../role-policies';
 
-/** One IAM statement: explicit actions on explicit resources (the policy Aspect rejects wildcards). */
-export interface Grant {
-  readonly sid?: string;
-  readonly actions: readonly string[];
-  readonly resources: readonly string[];
-}
-
-/** The trace upload X-Ray documents with Resource "*" (no resource-level permission exists). */
-export const xrayWriteGrant: Grant = { sid: 'XRayWrite', actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] };
-
-/** Writing to one log group's streams. */
-export const logWriteGrant = (logGroupArn: string): Grant => ({
-  sid: 'Logs',
-  actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-  resources: [`${logGroupArn}:*`],
-});
+// Grants are plain data shared with the local cloud's glue (modules/role-policies.ts, no cdktf import).
+export { logWriteGrant, xrayWriteGrant, type Grant } from '../role-policies';
 
 /**
  * Who may make the service assume the role (confused-deputy protection): the account the calling resource lives

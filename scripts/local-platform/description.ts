@@ -9,7 +9,8 @@
  * what TABLE_NAME or RECEIPTS_BUCKET point at.
  */
 import { resolve } from 'node:path';
-import type { LocalCloudDescription, LocalResources } from '@order-platform/local-cloud';
+import type { LocalCloudDescription, LocalPrincipal, LocalResources } from '@order-platform/local-cloud';
+import { apiTaskRoleGrants, functionRoleGrants, functionRoleName, toPolicyStatement, type RoleArns } from '../../modules/role-policies';
 import {
   buckets,
   buses,
@@ -21,6 +22,7 @@ import {
   secrets,
   stateMachines,
   tables,
+  platform,
   type FunctionSpec,
   type ResourceRef,
   type RuleSpec,
@@ -63,15 +65,71 @@ const commonEnvironment = (resources: LocalResources): Record<string, string> =>
   EVENT_BUS_NAME: resources.name(byName(buses, PLATFORM.bus, 'bus').name),
   // Webhook deliveries may go to http and loopback receivers here only (core/webhooks/url-safety.ts); never set in AWS.
   WEBHOOK_ALLOW_LOOPBACK: 'true',
+  // ...but never to the cloud's own ports (the edge and its /_local/reset, DynamoDB Local); the API adds its own.
+  WEBHOOK_RESERVED_PORTS: resources.ownPorts.join(','),
   // Where send-email looks up the customer's address (the identity); the demo pool's id.
   USER_POOL_ID: resources.userPool.id,
 });
+
+/** The API's role name, as modules/api.ts names the task role (`<prefix>-api-task`) with the local prefix. */
+const apiRoleName = (resources: LocalResources): string => `${resources.name('api')}-task`;
+
+/** The access key a role's process signs with: its name in letters and digits (DynamoDB Local refuses other keys). */
+export const accessKeyIdOfRole = (roleName: string): string => roleName.replace(/[^A-Za-z0-9]/g, '');
+
+/** The session name a function's role is assumed with: Lambda uses the function's name. */
+const functionPrincipal = (spec: FunctionSpec, resources: LocalResources, arns: RoleArns): LocalPrincipal => {
+  const roleName = functionRoleName(resources.name(spec.name));
+  return {
+    accessKeyId: accessKeyIdOfRole(roleName),
+    roleName,
+    sessionName: resources.name(spec.name),
+    statements: functionRoleGrants(spec, platform, arns).map(toPolicyStatement),
+  };
+};
+
+/**
+ * Local ARNs for the role derivation the CDKTF modules use with Terraform references (modules/role-policies.ts),
+ * so each process runs with the statements its role gets in AWS.
+ */
+export const localRoleArns = (resources: LocalResources): RoleArns => {
+  const arn = (service: string, resource: string): string => `arn:aws:${service}:${resources.region}:${resources.account}:${resource}`;
+  const emailFrom = (functions as readonly FunctionSpec[]).flatMap((spec) => {
+    const ref = spec.environment?.EMAIL_FROM;
+    return ref !== undefined && 'literal' in ref ? [ref.literal] : [];
+  })[0];
+  return {
+    table: (name) => arn('dynamodb', `table/${resources.name(name)}`),
+    bus: (name) => arn('events', `event-bus/${resources.name(name)}`),
+    bucket: (name) => `arn:aws:s3:::${resources.name(name)}`,
+    queue: (name) => arn('sqs', resources.name(name)),
+    stateMachine: (name) => resources.stateMachineArn(name),
+    executionsOf: (name) => `${resources.stateMachineArn(name).replace(':stateMachine:', ':execution:')}:*`,
+    secret: (name) => resources.secretArn(name),
+    userPool: () => arn('cognito-idp', `userpool/${resources.userPool.id}`),
+    // Locally send-email sends from its EMAIL_FROM literal; in AWS from the stage's SES identity.
+    emailIdentity: () => arn('ses', `identity/${emailFrom ?? '*'}`),
+    functionLogGroup: (name) => arn('logs', `log-group:/aws/lambda/${resources.name(name)}`),
+  };
+};
+
+/** Every function's role and the API's task role, with the statements the CDKTF stack gives them. */
+export const platformPrincipals = (resources: LocalResources): LocalPrincipal[] => {
+  const arns = localRoleArns(resources);
+  const roleName = apiRoleName(resources);
+  return [
+    ...(functions as readonly FunctionSpec[]).map((spec) => functionPrincipal(spec, resources, arns)),
+    { accessKeyId: accessKeyIdOfRole(roleName), roleName, sessionName: 'orders-api', statements: apiTaskRoleGrants(platform, arns).map(toPolicyStatement) },
+  ];
+};
 
 const functionEnvironment =
   (spec: FunctionSpec) =>
   (resources: LocalResources): Record<string, string> => {
     const environment: Record<string, string> = {
       ...commonEnvironment(resources),
+      // The function signs as its own role, so the local cloud enforces that role's policy (local/iam).
+      AWS_ACCESS_KEY_ID: accessKeyIdOfRole(functionRoleName(resources.name(spec.name))),
       POWERTOOLS_SERVICE_NAME: spec.name,
       POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'INFO',
       POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
@@ -83,6 +141,8 @@ const functionEnvironment =
 /** The API's environment: what the ECS task definition gives the Fargate task in AWS. */
 const apiEnvironment = (resources: LocalResources): Record<string, string> => ({
   ...commonEnvironment(resources),
+  // The API signs as its task role, so the local cloud enforces that role's policy (local/iam).
+  AWS_ACCESS_KEY_ID: accessKeyIdOfRole(apiRoleName(resources)),
   RECEIPTS_BUCKET: resources.name(byName(buckets, PLATFORM.receiptsBucket, 'bucket').name),
   STATE_MACHINE_ARN: resources.stateMachineArn(byName(stateMachines, PLATFORM.orderSaga, 'state machine').name),
   PARTNER_SECRETS_ARN: resources.secretArn(byName(secrets, PLATFORM.partnerSecrets, 'secret').name),
@@ -113,6 +173,7 @@ export const platformDescription = (baseDir: string): LocalCloudDescription => (
   failureQueue: byName(failureQueues, PLATFORM.failureQueue, 'failure queue').name,
   userPool: demoUserPool,
   applicationEnvironment: apiEnvironment,
+  principals: platformPrincipals,
   extraRoutes: ({ secrets: secretsManager, names }) => [
     partnersRoute(() => {
       try {
