@@ -3,12 +3,12 @@
  * layer built from core/platform/resources.ts, and the platform policies as Aspects on this stack.
  */
 import { TerraformOutput, TerraformStack } from 'cdktf';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { BucketSpec, BusSpec, FailureQueueSpec, FunctionSpec, platform as defaultPlatform, QueueSpec, RuleSpec, SecretSpec, StateMachineSpec, TableSpec } from '../core/platform/resources';
+import { type BucketSpec, type BusSpec, type FailureQueueSpec, type FunctionSpec, platform as defaultPlatform, type QueueSpec, type RuleSpec, type SecretSpec, type StateMachineSpec, type TableSpec } from '../core/platform/resources';
 import { ApiLayer } from './api';
 import { AuthLayer } from './auth';
-import { addBackend, BackendChoice } from './backend';
+import { addBackend, type BackendChoice } from './backend';
 import { accountIdOf } from './base/iam';
 import { DataLayer } from './data';
 import { EdgeLayer } from './edge';
@@ -19,7 +19,7 @@ import { NetworkLayer } from './network';
 import { ObservabilityLayer } from './observability';
 import { addPolicies } from './policies';
 import { SecretsLayer } from './secrets';
-import { StageConfig, stagePrefix } from './stage-config';
+import { type StageConfig, stagePrefix } from './stage-config';
 import { WorkflowLayer } from './workflow';
 
 /**

@@ -13,7 +13,7 @@ import { PrivateBucket } from './base/private-bucket';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { ServiceRole } from './base/iam';
-import { actionsWithoutResourceScope, addPolicies, PolicyOptions, policyViolations, wildcardProblem } from './policies';
+import { actionsWithoutResourceScope, addPolicies, type PolicyOptions, policyViolations, wildcardProblem } from './policies';
 
 /** A stack with the policies and whatever `build` adds, synthesised; returns its violations. */
 const violationsOf = (build: (stack: TerraformStack) => void, options?: PolicyOptions): string[] => {

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { FunctionSpec } from '../core/platform/resources';
+import type { FunctionSpec } from '../core/platform/resources';
 import { bundleFunctions, BundleBuildFailedError, unpackZip, unzipFiles, zipFiles } from './bundle';
 
 const spec = (name: string, entry: string): FunctionSpec => ({ name, description: name, entry, timeoutSeconds: 3, memoryMb: 128 });

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { unzipSync, zipSync } from 'fflate';
-import { FunctionSpec, functions as describedFunctions } from '../core/platform/resources';
+import { type FunctionSpec, functions as describedFunctions } from '../core/platform/resources';
 
 export interface BuiltBundle {
   readonly name: string;
