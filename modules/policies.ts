@@ -42,7 +42,7 @@ export const actionsWithoutResourceScope: ReadonlySet<string> = new Set([
   'logs:DescribeLogGroups',
 ]);
 
-const isDeadLetterName = (name: string | undefined): boolean => name !== undefined && name.endsWith('-dlq');
+const isDeadLetterName = (name: string | undefined): boolean => name?.endsWith('-dlq') === true;
 
 const asList = (value: string | readonly string[] | undefined): readonly string[] =>
   value === undefined ? [] : typeof value === 'string' ? [value] : value;
