@@ -260,6 +260,7 @@ describe('workflow layer', () => {
   });
 
   it('rejects a placeholder the description does not map, and a mapping the ASL never uses', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${Unknown} is a literal ASL placeholder, the input under test
     expect(() => substituteArns('{"a":"${Unknown}"}', {}, 'x.asl.json')).toThrow(WorkflowDefinitionInvalidError);
     expect(() => substituteArns('{"a":"b"}', { ValidateOrderArn: 'arn' }, 'x.asl.json')).toThrow(/never uses \$\{ValidateOrderArn\}/);
     expect(() => substituteArns('not json', {}, 'x.asl.json')).toThrow(/not valid JSON/);

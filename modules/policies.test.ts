@@ -79,6 +79,7 @@ describe('policy Aspects', () => {
   it('reject a bucket with a fixed name: names are global across AWS accounts', () => {
     const stackWithName = violationsOf((s) => {
       new S3Bucket(s, 'named', { bucket: 'orders-dev-receipts' });
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal Terraform reference, as CDKTF writes it
       new S3BucketPublicAccessBlock(s, 'block', { bucket: '${aws_s3_bucket.named.id}', blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
     });
     expect(stackWithName).toContainEqual(expect.stringContaining('bucket "orders-dev-receipts" has a fixed name'));

@@ -34,6 +34,7 @@ describe('bundleFunctions', () => {
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'bundle-test-'));
     mkdirSync(join(root, 'lambdas'));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source written to a file; its template literal is meant for esbuild
     writeFileSync(join(root, 'lambdas', 'greeting.ts'), "export const greeting = (name: string): string => `hello ${name}`;\n");
     writeFileSync(join(root, 'lambdas', 'hello.ts'), "import { greeting } from './greeting';\nexport const handler = async (event: { name: string }) => ({ message: greeting(event.name) });\n");
     writeFileSync(join(root, 'lambdas', 'broken.ts'), 'export const handler = (;\n');
