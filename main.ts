@@ -11,7 +11,7 @@ import { functions } from './core/platform/resources';
 import { chooseBackend } from './modules/backend';
 import { defaultBundleDir, PlatformStack, stackName } from './modules/platform-stack';
 import { annotationsOf } from './modules/policies';
-import { deployableStageConfig, StageConfig, StageConfigInvalidError } from './modules/stage-config';
+import { deployableStageConfig, type StageConfig, StageConfigInvalidError } from './modules/stage-config';
 
 const say = (line: string): void => {
   process.stderr.write(`${line}\n`);

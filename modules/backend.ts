@@ -3,8 +3,8 @@
  * `order-platform-<stage>`, overridable with TF_WORKSPACE_PREFIX), otherwise S3 when the stage config or
  * TF_STATE_BUCKET names a bucket, otherwise a local state file per stage.
  */
-import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, TerraformStack } from 'cdktf';
-import { S3BackendConfig, StageConfig } from './stage-config';
+import { CloudBackend, LocalBackend, NamedCloudWorkspace, S3Backend, type TerraformStack } from 'cdktf';
+import type { S3BackendConfig, StageConfig } from './stage-config';
 
 export type BackendChoice =
   | { readonly kind: 'cloud'; readonly organization: string; readonly workspace: string; readonly hostname?: string }

@@ -1,8 +1,8 @@
 /** Data layer: every DynamoDB table and S3 bucket of the description. */
 import { Construct } from 'constructs';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
-import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
-import { BucketSpec, physicalName, TableSpec } from '../core/platform/resources';
+import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import { type BucketSpec, physicalName, type TableSpec } from '../core/platform/resources';
 import { PrivateBucket } from './base/private-bucket';
 
 export interface DataLayerProps {

@@ -15,9 +15,9 @@ import { CloudfrontFunction } from '@cdktf/provider-aws/lib/cloudfront-function'
 import { CloudfrontOriginAccessControl } from '@cdktf/provider-aws/lib/cloudfront-origin-access-control';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
-import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketPolicy } from '@cdktf/provider-aws/lib/s3-bucket-policy';
 import { PrivateBucket } from './base/private-bucket';
 
@@ -34,7 +34,7 @@ export const apiPathPatterns = ['/api/*', '/config.json'] as const;
 /** viewer-request function: a path without a file extension is a dashboard route, answered by index.html. */
 export const spaRewriteFunction = `function handler(event) {
   var request = event.request;
-  if (!/\.[a-zA-Z0-9]+$/.test(request.uri)) request.uri = '/index.html';
+  if (!/.[a-zA-Z0-9]+$/.test(request.uri)) request.uri = '/index.html';
   return request;
 }
 `;

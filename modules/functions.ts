@@ -7,16 +7,16 @@
  */
 import { Annotations, Fn, Lazy } from 'cdktf';
 import { Construct } from 'constructs';
-import { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus';
+import type { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
+import type { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { LambdaEventSourceMapping } from '@cdktf/provider-aws/lib/lambda-event-source-mapping';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaFunctionEventInvokeConfig } from '@cdktf/provider-aws/lib/lambda-function-event-invoke-config';
-import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
-import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
+import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import type { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
 import { Sesv2EmailIdentity } from '@cdktf/provider-aws/lib/sesv2-email-identity';
-import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
+import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import type { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
 import { FailureQueueSpec, FunctionSpec, physicalName, QueueSpec, ResourceRef, RuleSpec } from '../core/platform/resources';
 import { ServiceRole } from './base/iam';

@@ -29,9 +29,9 @@ export const parseDockerignore = (text: string): IgnoreRule[] =>
         .split('/')
         .map((part) => (part === '**' ? '\u0000' : part.replace(/[.+^${}()|[\]\\?]/g, '\\$&').replace(/\*/g, '[^/]*')))
         .join('/')
-        .replace(/\u0000\//g, '(?:.*/)?')
-        .replace(/\/\u0000/g, '(?:/.*)?')
-        .replace(/\u0000/g, '.*');
+        .replaceAll('\u0000/', '(?:.*/)?')
+        .replaceAll('/\u0000', '(?:/.*)?')
+        .replaceAll('\u0000', '.*');
       // A rule that names a directory also covers everything below it (Docker's behaviour).
       return { negated, pattern: new RegExp(`^${source}(?:/.*)?$`) };
     });

@@ -9,12 +9,12 @@ import { CloudwatchEventBus } from '@cdktf/provider-aws/lib/cloudwatch-event-bus
 import { CloudwatchEventRule } from '@cdktf/provider-aws/lib/cloudwatch-event-rule';
 import { CloudwatchEventTarget } from '@cdktf/provider-aws/lib/cloudwatch-event-target';
 import { DataAwsIamPolicyDocument } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
-import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
+import type { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
-import { BusSpec, deadLetterQueueName, FailureQueueSpec, physicalName, QueueSpec, RuleSpec } from '../core/platform/resources';
+import { type BusSpec, deadLetterQueueName, type FailureQueueSpec, physicalName, type QueueSpec, type RuleSpec } from '../core/platform/resources';
 import { ServiceRole } from './base/iam';
 
 export interface MessagingLayerProps {

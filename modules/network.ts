@@ -20,7 +20,7 @@ import { Vpc } from '@cdktf/provider-aws/lib/vpc';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
 import { VpcSecurityGroupEgressRule } from '@cdktf/provider-aws/lib/vpc-security-group-egress-rule';
 import { VpcSecurityGroupIngressRule } from '@cdktf/provider-aws/lib/vpc-security-group-ingress-rule';
-import { StageConfig } from './stage-config';
+import type { StageConfig } from './stage-config';
 
 export const gatewayEndpointServices = ['dynamodb', 's3'] as const;
 

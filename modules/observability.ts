@@ -6,8 +6,8 @@
 import { Construct } from 'constructs';
 import { CloudwatchDashboard } from '@cdktf/provider-aws/lib/cloudwatch-dashboard';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import { Lb } from '@cdktf/provider-aws/lib/lb';
-import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
+import type { Lb } from '@cdktf/provider-aws/lib/lb';
+import type { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { XrayGroup } from '@cdktf/provider-aws/lib/xray-group';

@@ -24,12 +24,12 @@ import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
-import { buckets, deadLetterQueueName, failureQueues, functions, physicalName, platform, queues, RuleTarget, rules, secrets, stateMachines, tables } from '../core/platform/resources';
+import { buckets, deadLetterQueueName, failureQueues, functions, physicalName, platform, queues, type RuleTarget, rules, secrets, stateMachines, tables } from '../core/platform/resources';
 import { gatewayEndpointServices } from './network';
 import { PlatformStack } from './platform-stack';
 import { annotationsOf, policyViolations } from './policies';
-import { StageConfig, stages } from './stage-config';
-import { fixtureDefinitions, resourcesOf, SynthesizedStack } from './test-support/test-fixtures';
+import { type StageConfig, stages } from './stage-config';
+import { fixtureDefinitions, resourcesOf, type SynthesizedStack } from './test-support/test-fixtures';
 import { substituteArns, WorkflowDefinitionInvalidError, WorkflowDefinitionMissingError } from './workflow';
 
 Testing.setupJest();
@@ -260,6 +260,7 @@ describe('workflow layer', () => {
   });
 
   it('rejects a placeholder the description does not map, and a mapping the ASL never uses', () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: ${Unknown} is a literal ASL placeholder, the input under test
     expect(() => substituteArns('{"a":"${Unknown}"}', {}, 'x.asl.json')).toThrow(WorkflowDefinitionInvalidError);
     expect(() => substituteArns('{"a":"b"}', { ValidateOrderArn: 'arn' }, 'x.asl.json')).toThrow(/never uses \$\{ValidateOrderArn\}/);
     expect(() => substituteArns('not json', {}, 'x.asl.json')).toThrow(/not valid JSON/);

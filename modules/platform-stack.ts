@@ -5,10 +5,10 @@
 import { Fn, TerraformOutput, TerraformStack } from 'cdktf';
 import { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { BucketSpec, BusSpec, FailureQueueSpec, FunctionSpec, platform as defaultPlatform, QueueSpec, RuleSpec, SecretSpec, StateMachineSpec, TableSpec } from '../core/platform/resources';
+import { type BucketSpec, type BusSpec, type FailureQueueSpec, type FunctionSpec, platform as defaultPlatform, type QueueSpec, type RuleSpec, type SecretSpec, type StateMachineSpec, type TableSpec } from '../core/platform/resources';
 import { ApiLayer } from './api';
 import { AuthLayer } from './auth';
-import { addBackend, BackendChoice } from './backend';
+import { addBackend, type BackendChoice } from './backend';
 import { accountIdOf } from './base/iam';
 import { DataLayer } from './data';
 import { EdgeLayer } from './edge';

@@ -13,7 +13,7 @@ import { PrivateBucket } from './base/private-bucket';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { ServiceRole } from './base/iam';
-import { actionsWithoutResourceScope, addPolicies, PolicyOptions, policyViolations, wildcardProblem } from './policies';
+import { actionsWithoutResourceScope, addPolicies, type PolicyOptions, policyViolations, wildcardProblem } from './policies';
 
 /** A stack with the policies and whatever `build` adds, synthesised; returns its violations. */
 const violationsOf = (build: (stack: TerraformStack) => void, options?: PolicyOptions): string[] => {
@@ -79,6 +79,7 @@ describe('policy Aspects', () => {
   it('reject a bucket with a fixed name: names are global across AWS accounts', () => {
     const stackWithName = violationsOf((s) => {
       new S3Bucket(s, 'named', { bucket: 'orders-dev-receipts' });
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal Terraform reference, as CDKTF writes it
       new S3BucketPublicAccessBlock(s, 'block', { bucket: '${aws_s3_bucket.named.id}', blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true });
     });
     expect(stackWithName).toContainEqual(expect.stringContaining('bucket "orders-dev-receipts" has a fixed name'));

@@ -3,16 +3,16 @@
  * every stack of the platform calls it. A violation is an error annotation: `app.synth()` fails and names the
  * construct; `policyViolations(stack)` lists them for tests.
  */
-import { AnnotationMetadataEntryType, Annotations, Aspects, DefaultTokenResolver, IAspect, StringConcat, TerraformStack, Token, Tokenization } from 'cdktf';
-import { IConstruct } from 'constructs';
+import { AnnotationMetadataEntryType, Annotations, Aspects, DefaultTokenResolver, type IAspect, StringConcat, TerraformStack, Token, Tokenization } from 'cdktf';
+import type { IConstruct } from 'constructs';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import { DataAwsIamPolicyDocument, DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
-import { LbListener, LbListenerDefaultAction } from '@cdktf/provider-aws/lib/lb-listener';
+import { LbListener, type LbListenerDefaultAction } from '@cdktf/provider-aws/lib/lb-listener';
 import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
 import { S3BucketPublicAccessBlock } from '@cdktf/provider-aws/lib/s3-bucket-public-access-block';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
@@ -42,7 +42,7 @@ export const actionsWithoutResourceScope: ReadonlySet<string> = new Set([
   'logs:DescribeLogGroups',
 ]);
 
-const isDeadLetterName = (name: string | undefined): boolean => name !== undefined && name.endsWith('-dlq');
+const isDeadLetterName = (name: string | undefined): boolean => name?.endsWith('-dlq') === true;
 
 const asList = (value: string | readonly string[] | undefined): readonly string[] =>
   value === undefined ? [] : typeof value === 'string' ? [value] : value;

@@ -19,11 +19,11 @@ import {
   providerOverrideFile,
   readmeCommands,
   runStep,
-  StepRun,
+  type StepRun,
   writeMirrorCliConfig,
   writeProviderOverride,
 } from './test-support/offline-plan';
-import { SynthesizedStack } from './test-support/test-fixtures';
+import type { SynthesizedStack } from './test-support/test-fixtures';
 
 const rootDir = resolve(__dirname, '..');
 const unavailable = offlinePlanUnavailable();

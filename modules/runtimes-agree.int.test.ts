@@ -32,6 +32,7 @@ const mismatch = (actual: unknown, expected: unknown): string | undefined => {
     expect(actual).toEqual(expected);
     return undefined;
   } catch (error) {
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour codes this strips
     return (error as Error).message.replace(/\u001b\[[0-9;]*m/g, '');
   }
 };

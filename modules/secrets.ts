@@ -1,7 +1,7 @@
 /** Secrets layer: the secrets of the description, created empty; values are put out of band, functions get ARNs. */
 import { Construct } from 'constructs';
 import { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanager-secret';
-import { physicalName, SecretSpec } from '../core/platform/resources';
+import { physicalName, type SecretSpec } from '../core/platform/resources';
 
 export interface SecretsLayerProps {
   readonly prefix: string;

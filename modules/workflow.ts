@@ -7,9 +7,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Construct } from 'constructs';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
-import { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
+import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
-import { physicalName, StateMachineSpec } from '../core/platform/resources';
+import { physicalName, type StateMachineSpec } from '../core/platform/resources';
 import { ServiceRole, xrayWriteGrant } from './base/iam';
 
 export interface WorkflowLayerProps {

@@ -3,7 +3,7 @@
  * written (with /out/ moved to a temp dir), then the runtime stage's CMD in a directory with no node_modules, as in
  * the image, answering the HEALTHCHECK's /health. A Dockerfile whose bundle cannot start fails here, not in ECS.
  */
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';

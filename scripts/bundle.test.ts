@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { FunctionSpec } from '../core/platform/resources';
+import type { FunctionSpec } from '../core/platform/resources';
 import { bundleFunctions, BundleBuildFailedError, unpackZip, unzipFiles, zipFiles } from './bundle';
 
 const spec = (name: string, entry: string): FunctionSpec => ({ name, description: name, entry, timeoutSeconds: 3, memoryMb: 128 });
@@ -34,6 +34,7 @@ describe('bundleFunctions', () => {
   beforeEach(() => {
     root = mkdtempSync(join(tmpdir(), 'bundle-test-'));
     mkdirSync(join(root, 'lambdas'));
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: TypeScript source written to a file; its template literal is meant for esbuild
     writeFileSync(join(root, 'lambdas', 'greeting.ts'), "export const greeting = (name: string): string => `hello ${name}`;\n");
     writeFileSync(join(root, 'lambdas', 'hello.ts'), "import { greeting } from './greeting';\nexport const handler = async (event: { name: string }) => ({ message: greeting(event.name) });\n");
     writeFileSync(join(root, 'lambdas', 'broken.ts'), 'export const handler = (;\n');

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { basename, dirname, join, relative, resolve } from 'node:path';
 import { build } from 'esbuild';
 import { unzipSync, zipSync } from 'fflate';
-import { FunctionSpec, functions as describedFunctions } from '../core/platform/resources';
+import { type FunctionSpec, functions as describedFunctions } from '../core/platform/resources';
 
 export interface BuiltBundle {
   readonly name: string;
@@ -74,24 +74,21 @@ const assetFiles = (dir: string, prefix: string): ZipEntry[] =>
 /** Bundles one function; throws BundleBuildFailedError with esbuild's messages as the cause. */
 export const bundleFunction = async (spec: FunctionSpec, options: BundleOptions): Promise<BuiltBundle> => {
   const entry = join(options.rootDir, spec.entry);
-  let result;
-  try {
-    result = await build({
-      entryPoints: [entry],
-      bundle: true,
-      platform: 'node',
-      target: 'node22',
-      format: 'cjs',
-      minify: true,
-      sourcemap: 'linked',
-      legalComments: 'none',
-      outfile: join(options.outDir, spec.name, 'index.js'),
-      write: false,
-      logLevel: 'silent',
-    });
-  } catch (cause) {
+  const result = await build({
+    entryPoints: [entry],
+    bundle: true,
+    platform: 'node',
+    target: 'node22',
+    format: 'cjs',
+    minify: true,
+    sourcemap: 'linked',
+    legalComments: 'none',
+    outfile: join(options.outDir, spec.name, 'index.js'),
+    write: false,
+    logLevel: 'silent',
+  }).catch((cause: unknown) => {
     throw new BundleBuildFailedError(`esbuild failed for ${spec.name} (${spec.entry})`, { cause });
-  }
+  });
   const files = [
     ...result.outputFiles.map((file) => ({ name: basename(file.path), data: file.contents })),
     ...(spec.bundleAssets ?? []).flatMap((asset) => assetFiles(join(options.rootDir, asset.from), asset.to)),

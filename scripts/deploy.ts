@@ -14,7 +14,7 @@
  * Needs on PATH: terraform (version in .terraform-version), and for a real deploy the AWS CLI v2 and docker buildx
  * with credentials for the stage's account. Progress goes to stderr, the closing summary line too.
  */
-import { spawnSync, SpawnSyncOptions } from 'node:child_process';
+import { spawnSync, type SpawnSyncOptions } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { apiDockerfile, apiImageTag } from '../modules/image-tag';

@@ -17,9 +17,9 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { App } from 'cdktf';
 import { bundleFunctions, unpackZip } from './bundle';
-import { CostLine, idleCostLines, idleMonthlyUsd } from './idle-cost';
+import { type CostLine, idleCostLines, idleMonthlyUsd } from './idle-cost';
 import { PlatformStack, stackName } from '../modules/platform-stack';
-import { StageConfig, stageConfig, stageConfigProblems, withEnvironment } from '../modules/stage-config';
+import { type StageConfig, stageConfig, stageConfigProblems, withEnvironment } from '../modules/stage-config';
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);

@@ -84,7 +84,8 @@ export const parseRedriveArgs = (argv: readonly string[], env: Env): RedriveArgs
     else positional.push(arg);
   }
   if (positional.length !== 1) throw new RedriveUsageError(positional.length === 0 ? 'name the queue to redrive' : 'name exactly one queue');
-  prefix ??= set(env, 'RESOURCE_PREFIX') ?? (set(env, 'TABLE_NAME') ? resourcePrefixFromTableName(set(env, 'TABLE_NAME')!) : undefined);
+  const tableName = set(env, 'TABLE_NAME');
+  prefix ??= set(env, 'RESOURCE_PREFIX') ?? (tableName ? resourcePrefixFromTableName(tableName) : undefined);
   prefix ??= targetsLocalPlatform(env) ? LOCAL_PREFIX : undefined;
   if (prefix === undefined) throw new RedriveUsageError('the stage prefix is unknown: pass --prefix, or set RESOURCE_PREFIX or TABLE_NAME');
   return { queue: positional[0], prefix, wait };

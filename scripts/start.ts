@@ -10,7 +10,7 @@
  * DATA_DIR keeps DynamoDB's data across restarts (everything else is in memory). Ctrl-C or SIGTERM stops both.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync, type Stats } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -58,7 +58,7 @@ const waitForHealth = async (url: string, api: ChildProcess, timeoutMs: number):
 
 /** The newest modification time (ms) of a file under `path` (or of the file itself); 0 when it does not exist. */
 const newestMtime = (path: string): number => {
-  let stat;
+  let stat: Stats;
   try {
     stat = statSync(path);
   } catch {

@@ -86,7 +86,10 @@ const operation = (doc: RouteDoc) => {
 /** The OpenAPI 3.1 document of `routes`, in their order. */
 export const buildOpenApiDocument = (routes: readonly RouteDoc[]) => {
   const paths: Record<string, Record<string, unknown>> = {};
-  for (const doc of routes) (paths[openApiPath(doc.path)] ??= {})[doc.method] = operation(doc);
+  for (const doc of routes) {
+    const path = openApiPath(doc.path);
+    paths[path] = { ...paths[path], [doc.method]: operation(doc) };
+  }
   return {
     openapi: '3.1.0',
     info: { title: 'Order platform API', version: '0.1.0' },

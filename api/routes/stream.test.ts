@@ -98,7 +98,7 @@ describe('OrderFeed', () => {
     const alice = subscriber({ customerId: 'alice', isAdmin: false });
     const bob = subscriber({ customerId: 'bob', isAdmin: false });
     const admin = subscriber({ customerId: 'root', isAdmin: true });
-    [alice, bob, admin].forEach((each) => feed.subscribe(each));
+    for (const each of [alice, bob, admin]) feed.subscribe(each);
     log.records.push(record('e1', 1000, 'alice'));
     clock = T0 + 1500;
 

@@ -2,7 +2,7 @@
  * The EventBridge adapter of the EventPublisher port: one PutEvents call per (at most 10) events, and a failure
  * whenever FailedEntryCount is not zero, naming the entries that failed.
  */
-import { PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutEventsCommand, type PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { PlatformEvent } from '../events/order-events';
 import { EventPublishFailedError } from '../orders/ports';
@@ -17,7 +17,7 @@ export class EventBridgePublisher implements EventPublisher {
   async publish(events: readonly PlatformEvent<object>[]): Promise<void> {
     if (events.length === 0) return;
     if (events.length > 10) throw new EventPublishFailedError('PutEvents takes at most 10 entries', [...events.keys()]);
-    let response;
+    let response: PutEventsCommandOutput;
     try {
       response = await this.client.send(
         new PutEventsCommand({

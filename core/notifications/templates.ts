@@ -40,21 +40,21 @@ export class TemplateValueMissingError extends NotificationError {
 
 const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 
-const fill = (template: string, source: string, values: Readonly<Record<string, unknown>>, escape: (value: string) => string): string =>
+const fill = (template: string, source: string, values: Readonly<Record<string, unknown>>, escapeValue: (value: string) => string): string =>
   template.replace(/\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/g, (_match, key: string) => {
     const value = values[key];
     if (typeof value !== 'string' && typeof value !== 'number') throw new TemplateValueMissingError(source, key);
-    return escape(String(value));
+    return escapeValue(String(value));
   });
 
 /** Renders one template text against the model (exported for tests of the syntax). */
-export const renderTemplate = (template: string, source: string, model: TemplateModel, escape: (value: string) => string = (value) => value): string => {
+export const renderTemplate = (template: string, source: string, model: TemplateModel, escapeValue: (value: string) => string = (value) => value): string => {
   const withSections = template.replace(/\{\{#([A-Za-z]+)\}\}\n?([\s\S]*?)\{\{\/\1\}\}\n?/g, (_match, key: string, body: string) => {
     const rows = model[key];
     if (!Array.isArray(rows)) throw new TemplateValueMissingError(source, `#${key}`);
-    return rows.map((row: Readonly<Record<string, string | number>>) => fill(body, source, { ...model, ...row }, escape)).join('');
+    return rows.map((row: Readonly<Record<string, string | number>>) => fill(body, source, { ...model, ...row }, escapeValue)).join('');
   });
-  return fill(withSections, source, model, escape);
+  return fill(withSections, source, model, escapeValue);
 };
 
 const templatesDir = join(__dirname, 'templates');

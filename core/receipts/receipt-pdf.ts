@@ -40,7 +40,9 @@ export const renderReceiptPdf = async (order: Order, issuedAt: string): Promise<
   text(`Placed ${order.createdAt}   Issued ${issuedAt}`, MARGIN);
   y -= 28;
   const header = () => {
-    ['Item', 'Qty', 'Unit price', 'Amount'].forEach((title, index) => text(title, columns[index], 10, bold));
+    ['Item', 'Qty', 'Unit price', 'Amount'].forEach((title, index) => {
+      text(title, columns[index], 10, bold);
+    });
     y -= 6;
     page.drawLine({ start: { x: MARGIN, y }, end: { x: PAGE.width - MARGIN, y }, thickness: 0.5 });
     y -= 14;

@@ -11,7 +11,10 @@ let table: LocalTable;
 let inventory: DynamoInventoryStore;
 let stores: DynamoStores;
 let sequence = 0;
-const id = (prefix: string): string => `${prefix}-${(sequence += 1)}`;
+const id = (prefix: string): string => {
+  sequence += 1;
+  return `${prefix}-${sequence}`;
+};
 
 const product = async (stock: number): Promise<string> => {
   const productId = id('p');

@@ -7,7 +7,10 @@ import { DynamoPaymentLedger } from './dynamo-payment-ledger';
 let table: LocalTable;
 let ledger: DynamoPaymentLedger;
 let sequence = 0;
-const newTransactionId = (): string => `pi_${(sequence += 1)}`;
+const newTransactionId = (): string => {
+  sequence += 1;
+  return `pi_${sequence}`;
+};
 const amount = { amount: 1250, currency: 'EUR' };
 
 beforeAll(async () => {

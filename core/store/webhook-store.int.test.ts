@@ -7,14 +7,17 @@ describe('DynamoWebhookStore against DynamoDB Local', () => {
   let local: LocalTable;
   let store: DynamoWebhookStore;
   let counter = 0;
-  const endpoint = (customerId: string, eventTypes: string[]): WebhookEndpoint => ({
-    webhookId: `W${String((counter += 1)).padStart(25, '0')}`,
-    customerId,
-    url: 'https://hooks.example.com/x',
-    eventTypes,
-    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
-    createdAt: '2026-11-21T10:00:00.000Z',
-  });
+  const endpoint = (customerId: string, eventTypes: string[]): WebhookEndpoint => {
+    counter += 1;
+    return {
+      webhookId: `W${String(counter).padStart(25, '0')}`,
+      customerId,
+      url: 'https://hooks.example.com/x',
+      eventTypes,
+      secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+      createdAt: '2026-11-21T10:00:00.000Z',
+    };
+  };
 
   beforeAll(async () => {
     local = await startLocalTable();

@@ -55,7 +55,7 @@ describe('Standard Webhooks signing', () => {
 
   it.each([
     ['a changed body', { body: '{"test": 2432232315}' }, 'signature'],
-    ['another secret', { secret: 'whsec_' + Buffer.alloc(24, 7).toString('base64') }, 'signature'],
+    ['another secret', { secret: `whsec_${Buffer.alloc(24, 7).toString('base64')}` }, 'signature'],
     ['a stale timestamp', { now: VECTOR.timestamp + 301 }, 'timestamp'],
     ['a timestamp from the future', { now: VECTOR.timestamp - 301 }, 'timestamp'],
     ['a missing signature', { signature: '' }, 'headers'],

@@ -3,7 +3,7 @@
  * id), its `email` attribute and `name` (or username). ListUsers with the `sub = "<id>"` filter; the result is
  * checked again here, so an endpoint that ignores the filter still answers the right user.
  */
-import { CognitoIdentityProviderClient, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { type CognitoIdentityProviderClient, ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { CUSTOMER_ID_PATTERN as CUSTOMER_ID } from '../../core/domain/ids';
 import type { CustomerContact, CustomerDirectory } from '../../core/notifications/customer-directory';
 

@@ -29,7 +29,6 @@ import type { RunningLocalCloud } from '../../scripts/local-platform/cloud';
 jest.setTimeout(120000);
 
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-const TERMINAL = new Set(['CONFIRMED', 'FAILED', 'NEEDS_ATTENTION']);
 
 let cloud: RunningLocalCloud;
 let service: OrderService;
@@ -75,7 +74,7 @@ const placeOrder = async (items: { productId: string; quantity: number }[], paym
   return order.orderId;
 };
 
-const executionArn = (orderId: string): string => `${cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga'))}`.replace(':stateMachine:', ':execution:') + `:${orderId}`;
+const executionArn = (orderId: string): string => `${cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')).replace(':stateMachine:', ':execution:')}:${orderId}`;
 
 /** Waits for the saga of the order to finish; answers the execution status and the order. */
 const settle = async (orderId: string): Promise<{ execution: string; order: Order }> => {

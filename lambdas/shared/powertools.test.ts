@@ -46,7 +46,7 @@ describe('Tracer without an X-Ray daemon', () => {
       () => undefined,
       (error: Error) => error,
     );
-    spies.forEach((spy) => spy.mockRestore());
+    for (const spy of spies) spy.mockRestore();
 
     expect(tracer.isTracingEnabled()).toBe(true);
     expect(failure).toBeInstanceOf(Error);

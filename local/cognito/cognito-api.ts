@@ -6,7 +6,7 @@
 import type { ExtraRoute } from '../edge/server';
 import { AwsServiceError, jsonErrorResponse, jsonResponse, type EdgeRequest, type EdgeResponse } from '../edge/types';
 import type { CognitoEngine } from './engine';
-import { CORS_HEADERS, UNSIGNED_ACTIONS, invalidParameter, stringField, requiredString, type UserStatus, type User, type Body } from './model';
+import { CORS_HEADERS, UNSIGNED_ACTIONS, invalidParameter, stringField, requiredString, type Body } from './model';
 
 /** Answers every client error in AWS's shape with the CORS headers, so a browser can read NotAuthorizedException. */
 export const handleCognitoRequest = async (engine: CognitoEngine, request: EdgeRequest): Promise<EdgeResponse> => {

@@ -117,7 +117,7 @@ export class CognitoEngine {
       }
       const authTime = Math.floor(this.now() / 1000);
       const originJti = randomUUID();
-      const refreshToken = randomId(32) + '.' + randomId(32) + '.' + randomId(32);
+      const refreshToken = `${randomId(32)}.${randomId(32)}.${randomId(32)}`;
       this.refreshGrants.set(refreshToken, { poolId: pool.id, clientId: client.clientId, username: user.username, authTime, originJti, expiresAt: this.now() + REFRESH_VALIDITY_SECONDS * 1000 });
       return { AuthenticationResult: { ...this.issueTokens(pool, client, user, authTime, originJti), RefreshToken: refreshToken }, ChallengeParameters: {} };
     }

@@ -5,7 +5,7 @@
  */
 import { createHash, randomBytes, scryptSync, timingSafeEqual } from 'node:crypto';
 import { AwsServiceError } from '../edge/types';
-import { type SigningKey } from './jwt';
+import type { SigningKey } from './jwt';
 
 export const ACCOUNT = '000000000000';
 export const TOKEN_VALIDITY_SECONDS = 3600;

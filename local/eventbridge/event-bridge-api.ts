@@ -58,7 +58,26 @@ export const handleEventBridgeRequest = async (engine: EventBridgeEngine, reques
   }
 };
 
-const perform = (engine: EventBridgeEngine, action: string, body: Record<string, any>, requestTraceHeader?: string): unknown => {
+/**
+ * The request fields the actions read, as the AWS SDK sends them. The body is parsed JSON, so this states what a
+ * client sends rather than checking it: the engine validates what each action requires.
+ */
+type RequestBody = Parameters<EventBridgeEngine['createArchive']>[0] &
+  Parameters<EventBridgeEngine['startReplay']>[0] & {
+    Entries?: PutEventsEntry[];
+    Name?: string;
+    Description?: string;
+    NamePrefix?: string;
+    EventBusName?: string;
+    Force?: boolean;
+    Rule?: string;
+    Targets?: Target[];
+    Ids?: string[];
+    EventPattern?: string;
+    Event?: unknown;
+  };
+
+const perform = (engine: EventBridgeEngine, action: string, body: RequestBody, requestTraceHeader?: string): unknown => {
   switch (action) {
     case 'PutEvents':
       return engine.putEvents(body.Entries as PutEventsEntry[], requestTraceHeader);
@@ -96,7 +115,7 @@ const perform = (engine: EventBridgeEngine, action: string, body: Record<string,
       return {};
     }
     case 'PutTargets':
-      return engine.putTargets(body.Rule, body.EventBusName, (body.Targets ?? []) as Target[]);
+      return engine.putTargets(body.Rule as string, body.EventBusName, (body.Targets ?? []) as Target[]);
     case 'RemoveTargets': {
       const rule = engine.requireRule(body.Rule, body.EventBusName);
       for (const id of (body.Ids ?? []) as string[]) rule.targets.delete(id);
@@ -122,7 +141,7 @@ const perform = (engine: EventBridgeEngine, action: string, body: Record<string,
       return { ReplayArn: replay.arn, State: replay.state, ReplayStartTime: epochSeconds(replay.startedAt) };
     }
     case 'DescribeReplay': {
-      const replay = engine.replays.get(body.ReplayName) ?? notFound(`Replay ${String(body.ReplayName)} does not exist.`);
+      const replay = engine.replays.get(body.ReplayName as string) ?? notFound(`Replay ${String(body.ReplayName)} does not exist.`);
       return describeReplay(replay);
     }
     default:
@@ -130,11 +149,11 @@ const perform = (engine: EventBridgeEngine, action: string, body: Record<string,
   }
 };
 
-const parseBody = (body: Buffer): Record<string, any> => {
+const parseBody = (body: Buffer): RequestBody => {
   if (body.length === 0) return {};
   try {
     const parsed: unknown = JSON.parse(body.toString('utf8'));
-    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as Record<string, any>;
+    if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as RequestBody;
   } catch (error) {
     throw new AwsServiceError('SerializationException', `The request body is not valid JSON: ${(error as Error).message}`);
   }

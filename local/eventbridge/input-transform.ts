@@ -55,7 +55,7 @@ export interface TransformContext {
   readonly ingestionTime: string;
 }
 
-const PLACEHOLDER = /<([A-Za-z0-9_.\-]+)>/g;
+const PLACEHOLDER = /<([A-Za-z0-9_.-]+)>/g;
 
 /**
  * Fills an InputTemplate. Inside a JSON string literal a string value goes in without its quotes (escaped as JSON);

@@ -21,7 +21,7 @@ export const installEnvironmentIsolation = (): void => {
   process.env = new Proxy(host, {
     get: (target, key) => {
       const env = scoped();
-      if (env && typeof key === 'string') return Object.prototype.hasOwnProperty.call(env, key) ? env[key] : undefined;
+      if (env && typeof key === 'string') return  Object.hasOwn(env, key) ? env[key] : undefined;
       return Reflect.get(target, key);
     },
     set: (target, key, value: unknown) => {
@@ -34,7 +34,7 @@ export const installEnvironmentIsolation = (): void => {
     },
     has: (target, key) => {
       const env = scoped();
-      return env && typeof key === 'string' ? Object.prototype.hasOwnProperty.call(env, key) : Reflect.has(target, key);
+      return env && typeof key === 'string' ? Object.hasOwn(env, key) : Reflect.has(target, key);
     },
     deleteProperty: (target, key) => {
       const env = scoped();
@@ -48,7 +48,7 @@ export const installEnvironmentIsolation = (): void => {
     getOwnPropertyDescriptor: (target, key) => {
       const env = scoped();
       if (env && typeof key === 'string') {
-        return Object.prototype.hasOwnProperty.call(env, key) ? { value: env[key], writable: true, enumerable: true, configurable: true } : undefined;
+        return  Object.hasOwn(env, key) ? { value: env[key], writable: true, enumerable: true, configurable: true } : undefined;
       }
       return Reflect.getOwnPropertyDescriptor(target, key);
     },

@@ -103,10 +103,16 @@ export class SqsEngine extends QueueRegistry {
         wakeTimer = this.timer(Math.max(0, next - this.clock.now()), attempt);
       };
       const attempt = (): void => {
-        if (this.stopped || this.queues.get(queue.name) !== queue) return finish([]);
+        if (this.stopped || this.queues.get(queue.name) !== queue) {
+          finish([]);
+          return;
+        }
         this.expire(queue);
         const messages = this.receiveNow(queue, max, visibility);
-        if (messages.length > 0) return finish(messages);
+        if (messages.length > 0) {
+          finish(messages);
+          return;
+        }
         armNextVisibility();
       };
       const deadline = this.timer(wait * 1000, () => finish(this.stopped ? [] : this.receiveNow(queue, max, visibility)));

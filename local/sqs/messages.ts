@@ -110,6 +110,7 @@ export const QUEUE_NAME = /^[A-Za-z0-9_-]{1,80}$/;
 export const SENDER_ID = 'AIDAIENQZJOLO23YVJ4VO';
 
 /** Characters SQS accepts in a body: #x9 #xA #xD #x20-#xD7FF #xE000-#xFFFD #x10000-#x10FFFF. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the class lists the control characters SQS allows (tab, LF, CR) to reject every other one
 export const INVALID_BODY_CHARACTER = /[^\x09\x0A\x0D\x20-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u;
 
 export const encodeHandle = (queue: string, messageId: string): string =>

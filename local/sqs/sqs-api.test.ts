@@ -28,7 +28,10 @@ describe('local SQS through the unmodified SDK v3 client', () => {
   let edge: RunningEdge;
   let client: SQSClient;
   let counter = 0;
-  const fresh = (): string => `q${Date.now()}-${(counter += 1)}`;
+  const fresh = (): string => {
+    counter += 1;
+    return `q${Date.now()}-${counter}`;
+  };
   const create = async (attributes?: Record<string, string>, name = fresh()): Promise<string> =>
     (await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl as string;
   const attributesOf = async (queueUrl: string): Promise<Record<string, string>> =>

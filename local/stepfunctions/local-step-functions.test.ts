@@ -130,7 +130,7 @@ describe('local Step Functions through the unmodified SFN client', () => {
     expect(execution.stopDate).toBeInstanceOf(Date);
     const compensation = functions.calls.slice(before).find((call) => call.arn === fn('compensate'));
     expect(compensation?.payload).toMatchObject({ orderId: 'o-2', error: { Error: 'PaymentDeclinedError' } });
-    expect(JSON.parse((compensation?.payload as { error: { Cause: string } }).error.Cause)).toMatchObject({ errorType: 'PaymentDeclinedError', errorMessage: 'card declined' });
+    expect(JSON.parse((compensation!.payload as { error: { Cause: string } }).error.Cause)).toMatchObject({ errorType: 'PaymentDeclinedError', errorMessage: 'card declined' });
     expect(await historyTypes(execution.executionArn)).toContain('FailStateEntered');
   });
 

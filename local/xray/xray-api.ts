@@ -7,7 +7,7 @@
  *   POST /TraceSegments   PutTraceSegments    { TraceSegmentDocuments: JSON strings }
  */
 import { AwsServiceError, jsonErrorResponse, type EdgeRequest, type EdgeResponse, type ServiceEmulator } from '../edge/types';
-import { compileFilterExpression, FilterExpressionInvalidError } from './filter-expression';
+import { compileFilterExpression, FilterExpressionInvalidError, type TraceFilter } from './filter-expression';
 import { TRACE_ID } from './trace-header';
 import type { TraceStore } from './trace-store';
 
@@ -82,7 +82,7 @@ export class LocalXRay implements ServiceEmulator {
     const end = epochSeconds(body.EndTime, 'EndTime');
     if (end < start) throw invalid('EndTime is before StartTime');
     if (body.FilterExpression !== undefined && typeof body.FilterExpression !== 'string') throw invalid('FilterExpression must be a string');
-    let filter;
+    let filter: TraceFilter;
     try {
       filter = compileFilterExpression((body.FilterExpression as string | undefined) ?? '');
     } catch (error) {

@@ -122,6 +122,7 @@ export interface StepRun {
 export const runStep = (command: string, cwd: string, env: NodeJS.ProcessEnv): StepRun => {
   const result = spawnSync('bash', ['-c', command], { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   // terraform colours its output even without a terminal; the README's commands have no -no-color, so strip it here.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour codes this strips
   return { command, cwd, status: result.status, output: `${result.stdout}${result.stderr}`.replace(/\u001b\[[0-9;]*m/g, '') };
 };
 

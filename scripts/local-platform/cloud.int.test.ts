@@ -33,6 +33,7 @@ const writeFixture = (): string => {
       States: {
         ValidateOrder: {
           Type: 'Task',
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal ASL placeholder that the cloud substitutes
           Resource: '${ValidateOrderArn}',
           Parameters: { 'orderId.$': '$.orderId', 'executionId.$': '$$.Execution.Id' },
           Retry: [{ ErrorEquals: ['TransientDependencyError'], IntervalSeconds: 1, MaxAttempts: 2 }],

@@ -102,9 +102,9 @@ const stopPlatform = async (platform: Platform): Promise<void> => {
   }
 };
 
-const check = (condition: boolean, message: string): void => {
+function check(condition: unknown, message: string): asserts condition {
   if (!condition) throw new E2eAssertionError(message);
-};
+}
 
 interface Context {
   browser: Browser;
@@ -117,6 +117,13 @@ interface Context {
 
 const shot = async (page: Page, name: string): Promise<void> => {
   await page.screenshot({ path: `${OUT}${name}.png`, fullPage: true });
+};
+
+/** The browser page of a user an earlier spec signed in; a clear failure when that spec did not get that far. */
+const signedIn = (ctx: Context, user: string): Context['pages'][string] => {
+  const signed = ctx.pages[user];
+  if (signed === undefined) throw new E2eAssertionError(`${user} has no signed-in page (an earlier spec failed before signing in)`);
+  return signed;
 };
 
 const signIn = async (ctx: Context, user: string, viewport = { width: 1366, height: 900 }): Promise<Page> => {
@@ -136,8 +143,8 @@ const signIn = async (ctx: Context, user: string, viewport = { width: 1366, heig
 const placeOrder = async (page: Page, token: string): Promise<string> => {
   const product = page.getByLabel('Product');
   const firstInStock = await product.locator('option:not([disabled])').first().getAttribute('value');
-  check(Boolean(firstInStock), 'the product picker offers no product in stock');
-  await product.selectOption(firstInStock!);
+  check(firstInStock, 'the product picker offers no product in stock');
+  await product.selectOption(firstInStock);
   await page.getByLabel('Quantity').fill('1');
   await page.getByLabel('Payment token').selectOption(token);
   await page.getByRole('button', { name: 'Place order' }).click();
@@ -176,7 +183,7 @@ const specs: Spec[] = [
     await shot(page, 'desktop-orders-signed-in');
   }],
   ['a tok_visa order reaches CONFIRMED in the orders table live, without a reload', async (ctx) => {
-    const { page } = ctx.pages.alice!;
+    const { page } = signedIn(ctx, 'alice');
     await page.evaluate(() => ((window as unknown as { e2eMarker: number }).e2eMarker = 1));
     const orderId = await placeOrder(page, 'tok_visa');
     ctx.orders.visa = orderId;
@@ -186,7 +193,7 @@ const specs: Spec[] = [
     await shot(page, 'desktop-orders-confirmed-live');
   }],
   ['the confirmed order page draws its saga timeline step by step', async (ctx) => {
-    const { page } = ctx.pages.alice!;
+    const { page } = signedIn(ctx, 'alice');
     await page.getByTestId('placed').getByRole('link').click();
     await page.getByRole('heading', { name: 'Saga timeline' }).waitFor();
     await page.locator('li.timeline__step[data-step="ConfirmOrder"]').waitFor({ timeout: 15_000 });
@@ -197,14 +204,14 @@ const specs: Spec[] = [
     check((await page.getByTestId('order-status').textContent()) === 'CONFIRMED', 'the summary does not say CONFIRMED');
   }, [STREAM_CLOSED_ON_LEAVING]],
   ['the receipt link opens a PDF', async (ctx) => {
-    const { page, context } = ctx.pages.alice!;
+    const { page, context } = signedIn(ctx, 'alice');
     const link = page.getByTestId('receipt-link');
     await link.waitFor({ timeout: 20_000 });
     const href = await link.getAttribute('href');
-    check(Boolean(href), 'the receipt link has no href');
+    check(href, 'the receipt link has no href');
     const [popup] = await Promise.all([context.waitForEvent('page'), link.click()]);
     await popup.close();
-    const answer = await context.request.get(href!);
+    const answer = await context.request.get(href);
     const body = await answer.body();
     check(answer.ok(), `the receipt answered ${answer.status()}`);
     check((answer.headers()['content-type'] ?? '').startsWith('application/pdf'), `the receipt is ${answer.headers()['content-type']}`);
@@ -214,7 +221,7 @@ const specs: Spec[] = [
     await shot(page, 'desktop-order-confirmed');
   }],
   ['a tok_chargeDeclined order fails with PAYMENT_DECLINED and shows the compensation path', async (ctx) => {
-    const { page } = ctx.pages.alice!;
+    const { page } = signedIn(ctx, 'alice');
     await page.getByRole('link', { name: 'Orders', exact: true }).click();
     await page.getByRole('heading', { name: 'Orders', exact: true }).waitFor();
     const orderId = await placeOrder(page, 'tok_chargeDeclined');
@@ -228,7 +235,7 @@ const specs: Spec[] = [
     const steps = await stepsOf(page);
     const charge = steps.find((s) => s.step === 'ChargePayment');
     check(charge?.kind === 'failure' && charge.outcome === 'declined', `ChargePayment is ${JSON.stringify(charge)}`);
-    const after = steps.slice(steps.indexOf(charge!) + 1);
+    const after = steps.slice(steps.indexOf(charge) + 1);
     check(after.some((s) => s.step === 'ReleaseInventory' && s.kind === 'compensation'), `no ReleaseInventory compensation after the charge: ${JSON.stringify(after)}`);
     check(after.at(-1)?.step === 'MarkOrderFailed' && after.at(-1)?.kind === 'compensation', `the path does not end with MarkOrderFailed: ${JSON.stringify(after)}`);
     await page.getByRole('button', { name: 'Refresh trace' }).click();
@@ -250,7 +257,7 @@ const specs: Spec[] = [
     await shot(page, 'mobile-products');
   }, [STREAM_CLOSED_ON_LEAVING]],
   ['on a phone the orders list and the order page fit the 390 px screen', async (ctx) => {
-    const { page } = ctx.pages.bob!;
+    const { page } = signedIn(ctx, 'bob');
     await page.getByRole('button', { name: 'Menu' }).click();
     await page.getByRole('link', { name: 'Orders', exact: true }).click();
     await page.getByRole('heading', { name: 'Orders', exact: true }).waitFor();
@@ -289,7 +296,7 @@ const specs: Spec[] = [
     await shot(page, 'desktop-operations');
   }, [STREAM_CLOSED_ON_LEAVING]],
   ['in local mode the admin has the faults panel', async (ctx) => {
-    const { page } = ctx.pages.admin!;
+    const { page } = signedIn(ctx, 'admin');
     await page.getByRole('link', { name: 'Faults' }).click();
     await page.getByTestId('faults-panel').waitFor({ timeout: 15_000 });
     await page.getByLabel('Function', { exact: true }).selectOption('local-send-email');
@@ -317,8 +324,9 @@ const main = async (): Promise<number> => {
   try {
     platform = await startPlatform();
     const users = (await (await fetch(`${platform.edgeUrl}/_local/users`)).json()) as { users: { username: string; password: string }[] };
+    browser = await launch();
     const ctx: Context = {
-      browser: (browser = await launch()),
+      browser,
       base: platform.apiUrl,
       passwords: Object.fromEntries(users.users.map((u) => [u.username, u.password])),
       orders: {},

@@ -34,9 +34,10 @@ const RESERVED_IN_OR = new Set([
   'date-before', 'date-on-or-before', 'in-date-range', 'ip-address-in-range', 'ip-address-not-in-range',
 ]);
 
-const fail = (reason: string): never => {
+// A declaration, not an arrow: TypeScript narrows after a call only to a declared never-returning function.
+function fail(reason: string): never {
   throw new EventPatternInvalidError(reason);
-};
+}
 
 const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
 
@@ -239,11 +240,11 @@ function compileObject(node: Record<string, unknown>, path: readonly string[], b
 }
 
 function compileOr(value: unknown, path: readonly string[], branches: Branch[]): void {
-  if (!Array.isArray(value)) return fail(`It must be an Array followed with ${OR}.`);
+  if (!Array.isArray(value)) fail(`It must be an Array followed with ${OR}.`);
   const before = copy(branches);
   branches.length = 0;
   for (const alternative of value) {
-    if (!isObject(alternative)) return fail(`Only JSON object is allowed in array of ${OR} relationship.`);
+    if (!isObject(alternative)) fail(`Only JSON object is allowed in array of ${OR} relationship.`);
     const forked = copy(before);
     if (forked.length === 0) forked.push(new Map());
     compileObject(alternative, path, forked, true);

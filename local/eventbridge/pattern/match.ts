@@ -23,7 +23,9 @@ export const flattenEvent = (event: unknown): ReadonlyMap<string, readonly Event
   const walk = (value: unknown, path: string, membership: Membership): void => {
     if (Array.isArray(value)) {
       const arrayId = nextArrayId++;
-      value.forEach((element, index) => walk(element, path, new Map(membership).set(arrayId, index)));
+      value.forEach((element, index) => {
+        walk(element, path, new Map(membership).set(arrayId, index));
+      });
     } else if (typeof value === 'object' && value !== null) {
       for (const [key, child] of Object.entries(value)) walk(child, path === '' ? key : `${path}.${key}`, membership);
     } else if (path !== '' && value !== undefined) {

@@ -103,7 +103,7 @@ describe('api client', () => {
     let calls = 0;
     const fetcher = (async (_url: RequestInfo | URL, init?: RequestInit) => {
       calls += 1;
-      const auth = (init?.headers as Record<string, string>).authorization;
+      const auth = (init!.headers as Record<string, string>).authorization;
       return auth === 'Bearer new'
         ? new Response(JSON.stringify({ items: [], nextCursor: null }), { status: 200 })
         : new Response(JSON.stringify({ error: { code: 'INVALID_TOKEN', message: 'the token is not valid for this API' } }), { status: 401 });

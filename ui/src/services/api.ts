@@ -91,7 +91,7 @@ export const createApiClient = (options: ApiClientOptions = {}) => {
       throw new ApiNetworkError(`${method} ${path} could not reach the API`, { cause });
     }
     const text = await response.text();
-    let parsed: unknown = undefined;
+    let parsed: unknown ;
     if (text) {
       try {
         parsed = JSON.parse(text);

@@ -101,7 +101,8 @@ export const buildTraceRows = (segments: readonly TraceSegment[]): TraceRow[] =>
       const cause = causeText(s) ?? (folded ? causeText(folded) : undefined);
       const side = underSideRun(s);
       const parent = effectiveParent(s);
-      const parentCause = parent ? (causeText(parent) ?? (handlerOf.get(parent.id) ? causeText(handlerOf.get(parent.id)!) : undefined)) : undefined;
+      const parentHandler = parent ? handlerOf.get(parent.id) : undefined;
+      const parentCause = parent ? (causeText(parent) ?? (parentHandler ? causeText(parentHandler) : undefined)) : undefined;
       return {
         id: s.id,
         service: s.name,

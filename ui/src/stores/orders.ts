@@ -27,11 +27,11 @@ export const useOrdersStore = defineStore('orders', () => {
   const apply = (value: unknown): boolean => {
     if (!isOrder(value)) return false;
     const index = orders.value.findIndex((o) => o.orderId === value.orderId);
-    if (index === -1) {
+    const current = orders.value[index];
+    if (current === undefined) {
       orders.value = [value, ...orders.value];
       return true;
     }
-    const current = orders.value[index]!;
     if (current.updatedAt && value.updatedAt && value.updatedAt < current.updatedAt) return false;
     const copy = [...orders.value];
     copy[index] = { ...current, ...value };
