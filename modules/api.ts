@@ -23,12 +23,12 @@ import { EcsTaskDefinition } from '@cdktf/provider-aws/lib/ecs-task-definition';
 import { Lb } from '@cdktf/provider-aws/lib/lb';
 import { LbListener } from '@cdktf/provider-aws/lib/lb-listener';
 import { LbTargetGroup } from '@cdktf/provider-aws/lib/lb-target-group';
-import { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
-import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
+import type { S3Bucket } from '@cdktf/provider-aws/lib/s3-bucket';
+import type { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { logWriteGrant, ServiceRole, type Grant } from './base/iam';
 import { apiTaskRoleName } from './role-policies';
-import { NetworkLayer } from './network';
-import { StageConfig } from './stage-config';
+import type { NetworkLayer } from './network';
+import type { StageConfig } from './stage-config';
 
 /** The X-Ray daemon image on ECR Public, pulled through the stage's pull-through cache (a copy in the stage's registry). */
 export const xrayDaemonImage = { repository: 'xray/aws-xray-daemon', tag: '3.3.14' } as const;

@@ -18,7 +18,7 @@ import type { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanage
 import { Sesv2EmailIdentity } from '@cdktf/provider-aws/lib/sesv2-email-identity';
 import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import type { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
-import { FailureQueueSpec, FunctionSpec, physicalName, QueueSpec, ResourceRef, RuleSpec } from '../core/platform/resources';
+import { type FailureQueueSpec, type FunctionSpec, physicalName, type QueueSpec, type ResourceRef, type RuleSpec } from '../core/platform/resources';
 import { ServiceRole } from './base/iam';
 import { asyncFunctionNames, functionRoleGrants, functionRoleName, type RoleArns } from './role-policies';
 

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { stateMachines } from '../core/platform/resources';
 import { stages } from './stage-config';
-import { resourcesOf, SynthesizedStack } from './test-support/test-fixtures';
+import { resourcesOf, type SynthesizedStack } from './test-support/test-fixtures';
 
 jest.setTimeout(300_000);
 

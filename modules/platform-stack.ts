@@ -3,7 +3,7 @@
  * layer built from core/platform/resources.ts, and the platform policies as Aspects on this stack.
  */
 import { Fn, TerraformOutput, TerraformStack } from 'cdktf';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
 import { type BucketSpec, type BusSpec, type FailureQueueSpec, type FunctionSpec, platform as defaultPlatform, type QueueSpec, type RuleSpec, type SecretSpec, type StateMachineSpec, type TableSpec } from '../core/platform/resources';
 import { ApiLayer } from './api';
@@ -19,7 +19,7 @@ import { NetworkLayer } from './network';
 import { ObservabilityLayer } from './observability';
 import { addPolicies } from './policies';
 import { SecretsLayer } from './secrets';
-import { StageConfig, stagePrefix } from './stage-config';
+import { type StageConfig, stagePrefix } from './stage-config';
 import { apiTaskRoleGrants, type RoleArns } from './role-policies';
 import { WorkflowLayer } from './workflow';
 

@@ -11,8 +11,8 @@ import { Testing } from 'cdktf';
 import { functions, physicalName, stateMachines } from '../core/platform/resources';
 import { PlatformStack } from './platform-stack';
 import { policyViolations } from './policies';
-import { StageConfig, stagePrefix, stages } from './stage-config';
-import { resourcesOf, SynthesizedStack } from './test-support/test-fixtures';
+import { type StageConfig, stagePrefix, stages } from './stage-config';
+import { resourcesOf, type SynthesizedStack } from './test-support/test-fixtures';
 
 Testing.setupJest();
 

@@ -46,7 +46,10 @@ const amount = { amount: 4990, currency: 'EUR' };
 describe('DynamoPaymentLedger: the payment idempotency property on DynamoDB Local', () => {
   it('has the effect of one charge and at most one refund however often, and by whom, each step is repeated', async () => {
     let sequence = 0;
-    const newTransactionId = (): string => `pi_${ulid()}_${(sequence += 1)}`;
+    const newTransactionId = (): string => {
+      sequence += 1;
+      return `pi_${ulid()}_${sequence}`;
+    };
     await fc.assert(
       fc.asyncProperty(
         fc.array(fc.tuple(fc.constantFrom<Step>('authorize', 'capture', 'refund'), fc.constantFrom<Sender>('charge', 'refund', 'both')), { minLength: 1, maxLength: 8 }),

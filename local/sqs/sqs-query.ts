@@ -88,7 +88,7 @@ export const parseQueryRequest = (body: Buffer): { readonly action: string | und
   return { action: form.get('Action') ?? undefined, input: toInput(nest(form)) };
 };
 
-const escape = (value: string): string => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (value: string): string => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** JSON output member -> the element each item of a flattened list takes. */
 const LIST_MEMBERS: Readonly<Record<string, string>> = {
@@ -114,17 +114,17 @@ const render = (action: string, name: string, value: unknown): string => {
   if (value === undefined || value === null) return '';
   if (Array.isArray(value)) {
     const member = name === 'Successful' ? (SUCCESSFUL_MEMBERS[action] ?? 'member') : (LIST_MEMBERS[name] ?? name);
-    return value.map((item) => (typeof item === 'object' && item !== null ? `<${member}>${renderObject(action, item as Record<string, unknown>)}</${member}>` : `<${member}>${escape(String(item))}</${member}>`)).join('');
+    return value.map((item) => (typeof item === 'object' && item !== null ? `<${member}>${renderObject(action, item as Record<string, unknown>)}</${member}>` : `<${member}>${escapeXml(String(item))}</${member}>`)).join('');
   }
   const map = MAP_MEMBERS[name];
   if (map !== undefined && typeof value === 'object') {
     const [element, key] = map;
     return Object.entries(value as Record<string, unknown>)
-      .map(([k, v]) => `<${element}><${key}>${escape(k)}</${key}><Value>${typeof v === 'object' && v !== null ? renderObject(action, v as Record<string, unknown>) : escape(String(v))}</Value></${element}>`)
+      .map(([k, v]) => `<${element}><${key}>${escapeXml(k)}</${key}><Value>${typeof v === 'object' && v !== null ? renderObject(action, v as Record<string, unknown>) : escapeXml(String(v))}</Value></${element}>`)
       .join('');
   }
   if (typeof value === 'object') return `<${name}>${renderObject(action, value as Record<string, unknown>)}</${name}>`;
-  return `<${name}>${escape(String(value))}</${name}>`;
+  return `<${name}>${escapeXml(String(value))}</${name}>`;
 };
 
 const renderObject = (action: string, object: Record<string, unknown>): string =>
@@ -146,7 +146,7 @@ export const queryResponse = (action: string, output: unknown): EdgeResponse => 
 export const queryErrorResponse = (error: Pick<SqsError, 'queryCode' | 'status' | 'message'>): EdgeResponse => ({
   status: error.status,
   headers: { 'content-type': 'text/xml' },
-  body: `<?xml version="1.0"?><ErrorResponse xmlns="${NAMESPACE}"><Error><Type>${error.status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${escape(error.queryCode)}</Code><Message>${escape(error.message)}</Message><Detail/></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
+  body: `<?xml version="1.0"?><ErrorResponse xmlns="${NAMESPACE}"><Error><Type>${error.status >= 500 ? 'Receiver' : 'Sender'}</Type><Code>${escapeXml(error.queryCode)}</Code><Message>${escapeXml(error.message)}</Message><Detail/></Error><RequestId>${randomUUID()}</RequestId></ErrorResponse>`,
 });
 
 /** Whether a request to the SQS endpoint speaks the query protocol. */

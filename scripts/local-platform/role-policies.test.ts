@@ -103,7 +103,7 @@ const readTerraform = fromTerraform(stack);
 const synthesisedRoles = (): Map<string, Normalised[]> => {
   const roles = (stack.resource as Record<string, Record<string, Record<string, string>>>).aws_iam_role ?? {};
   const policies = (stack.resource as Record<string, Record<string, Record<string, string>>>).aws_iam_role_policy ?? {};
-  const documents = ((stack as { data?: Record<string, Record<string, { statement: SynthStatement[] }>> }).data ?? {}).aws_iam_policy_document ?? {};
+  const documents = (stack as { data?: Record<string, Record<string, { statement: SynthStatement[] }>> }).data?.aws_iam_policy_document ?? {};
   const out = new Map<string, Normalised[]>();
   for (const policy of Object.values(policies)) {
     const roleId = /^\$\{aws_iam_role\.([\w-]+)\.id\}$/.exec(policy.role ?? '')?.[1] ?? '';
