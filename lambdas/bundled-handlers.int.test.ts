@@ -19,7 +19,7 @@ import { money } from '../core/domain/money';
 import type { Order } from '../core/domain/order';
 import { OrderService } from '../core/orders/order-service';
 import { functions, physicalName } from '../core/platform/resources';
-import { DynamoOrderStore } from '../core/store/dynamo-order-store';
+import { createDynamoStores, type DynamoStores } from '../core/store/dynamo-stores';
 import { bundleFunctions, unpackZip } from '../scripts/bundle';
 import { LOCAL_PREFIX } from '../scripts/local-platform/cloud';
 import { platformDescription } from '../scripts/local-platform/description';
@@ -42,7 +42,7 @@ const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, 
 describe('the platform running the bundled handlers (the zips that deploy)', () => {
   let workDir: string;
   let cloud: RunningLocalCloud;
-  let store: DynamoOrderStore;
+  let stores: DynamoStores;
   let service: OrderService;
   const loaded: string[] = [];
   const missingBundles: string[] = [];
@@ -74,9 +74,9 @@ describe('the platform running the bundled handlers (the zips that deploy)', () 
       { edgePort: 0, timeScale: 0.001, names: (logical) => physicalName(LOCAL_PREFIX, logical) },
     );
     const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }), { marshallOptions: { removeUndefinedValues: true } });
-    store = new DynamoOrderStore(documentClient, cloud.names('orders'));
+    stores = createDynamoStores(documentClient, cloud.names('orders'));
     const publisher = new EventBridgePublisher(new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials }), cloud.names('orders'));
-    service = new OrderService({ store, publisher, log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+    service = new OrderService({ orders: stores.orders, products: stores.products, outbox: stores.outbox, publisher, log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
   });
 
   afterAll(async () => {
@@ -94,17 +94,17 @@ describe('the platform running the bundled handlers (the zips that deploy)', () 
     // prepare
     const alice = cloud.services.identity.users.find((user) => user.username === 'alice');
     const productId = `p-${ulid()}`;
-    await store.putProduct({ productId, name: 'Bundled beans', price: money(1200, 'EUR'), stock: 3, updatedAt: new Date().toISOString() });
+    await stores.products.putProduct({ productId, name: 'Bundled beans', price: money(1200, 'EUR'), stock: 3, updatedAt: new Date().toISOString() });
     // act
     const { order } = await service.createOrder(alice?.sub as string, ulid(), { items: [{ productId, quantity: 1 }], paymentToken: 'tok_visa' });
     // assess
     const confirmed = await eventually('the order to be CONFIRMED', async () => {
-      const current = (await store.getOrder(order.orderId)) as Order | undefined;
+      const current = (await stores.orders.getOrder(order.orderId)) as Order | undefined;
       return current?.status === 'CONFIRMED' || current?.status === 'FAILED' || current?.status === 'NEEDS_ATTENTION' ? current : undefined;
     });
     expect(confirmed.status).toBe('CONFIRMED');
     const recorded = await eventually('order.confirmed in the events log', async () => {
-      const types = ((await store.getOrderWithEvents(order.orderId))?.events ?? []).map((record) => record.event.detailType);
+      const types = ((await stores.orders.getOrderWithEvents(order.orderId))?.events ?? []).map((record) => record.event.detailType);
       return types.includes('order.confirmed') ? types : undefined;
     });
     expect(recorded).toEqual(expect.arrayContaining(['order.created', 'order.confirmed']));

@@ -141,12 +141,12 @@ describe('GET /api/stream', () => {
     const order = await alice.waitFor('alice: her order', (frame) => frame.event === 'order' && frame.data.orderId === placed.orderId);
     const event = await alice.waitFor('alice: her event', (frame) => frame.event === 'event' && frame.data.detail?.orderId === placed.orderId);
     await admin.waitFor('admin: the order', (frame) => frame.event === 'order' && frame.data.orderId === placed.orderId);
-    await admin.waitFor('admin: the event', (frame) => frame.event === 'event' && frame.data.detail.orderId === placed.orderId);
+    await admin.waitFor('admin: the event', (frame) => frame.event === 'event' && frame.data.detail?.orderId === placed.orderId);
     // A positive marker instead of a sleep: bob's own order and its event come through the same feed after alice's,
     // so once bob has them, anything of alice's that was going to reach him has reached him.
     const bobsOrder = await placeOrder('bob');
     await bob.waitFor('bob: his own order', (frame) => frame.event === 'order' && frame.data.orderId === bobsOrder.orderId);
-    await bob.waitFor('bob: his own event', (frame) => frame.event === 'event' && frame.data.detail.orderId === bobsOrder.orderId);
+    await bob.waitFor('bob: his own event', (frame) => frame.event === 'event' && frame.data.detail?.orderId === bobsOrder.orderId);
     expect(order.data).toMatchObject({ orderId: placed.orderId, customerId: placed.customerId, status: 'PENDING', timeline: [expect.objectContaining({ status: 'PENDING' })] });
     expect(order.data.paymentToken).toBeUndefined();
     expect(event.data).toMatchObject({ eventId: expect.any(String), source: expect.any(String), detailType: 'order.created', time: expect.any(String), receivedAt: expect.any(String) });
