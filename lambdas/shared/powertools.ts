@@ -21,11 +21,23 @@ import type { LambdaContext } from './lambda-context';
 export const logger = new Logger();
 export const tracer = new Tracer();
 
-/** A logger for one invocation: the function's service name, the Lambda context and `keys` on every line. */
+/** Functions that have been invoked in this process: only their first invocation is a cold start. */
+const warmFunctions = new Set<string>();
+
+/**
+ * A logger for one invocation: the function's service name, the Lambda context and `keys` on every line.
+ * `cold_start` is true only for the first invocation of each function in this process: a fresh child would say
+ * true every time, since Powertools keeps the flag per Logger instance.
+ */
 export const invocationLogger = (keys: LogAttributes, context?: LambdaContext): Logger => {
   const serviceName = process.env.POWERTOOLS_SERVICE_NAME;
   const child = logger.createChild({ ...(serviceName === undefined ? {} : { serviceName }), persistentKeys: keys });
-  if (context !== undefined) child.addContext(context as never);
+  if (context !== undefined) {
+    // getColdStart() answers true once per instance, then false; spending it here makes addContext record a warm start.
+    if (warmFunctions.has(context.functionName)) child.getColdStart();
+    warmFunctions.add(context.functionName);
+    child.addContext(context as never);
+  }
   return child;
 };
 
