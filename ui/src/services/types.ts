@@ -23,6 +23,8 @@ export type BusEvent = Schemas['EventRecord'];
 export type ApiErrorBody = Schemas['Error'];
 
 export type OrdersPage = Json<'/api/orders', 'get', 200>;
+/** What the admin narrows GET /api/orders by (status, customer, creation time, a search by order or customer id). */
+export type OrderFilter = Omit<NonNullable<paths['/api/orders']['get']['parameters']['query']>, 'limit' | 'cursor'>;
 export type ProductsPage = Json<'/api/products', 'get', 200>;
 export type EventsPage = Json<'/api/events', 'get', 200>;
 export type Receipt = Json<'/api/orders/{id}/receipt', 'get', 200>;
