@@ -8,6 +8,7 @@ import { createAppRouter } from '../router';
 import { useAuthStore } from '../stores/auth';
 import { clientFor, FakeEventSource, order, product, session } from '../test/fakes';
 import type { Session } from '../services/auth';
+import { createApiClient } from '../services/api';
 import OrdersPage from './OrdersPage.vue';
 
 const mountPage = async (table: Parameters<typeof clientFor>[0], as: Partial<Session> = {}) => {
@@ -132,6 +133,42 @@ describe('OrdersPage', () => {
       expect(lastCalls.map((call) => call.url).filter((url) => url.startsWith('/api/orders'))).toEqual(['/api/orders', '/api/orders?status=FAILED&q=bob', '/api/orders?status=FAILED&q=bob&cursor=c1']);
       expect(wrapper.findAll('tbody tr').map((row) => row.attributes('data-order-id'))).toEqual(['o-9', 'o-8']);
       expect(wrapper.find('[data-testid="load-more"]').exists()).toBe(false);
+    });
+
+    it('shows the list of the filters last applied when an earlier answer arrives after it', async () => {
+      // prepare: the FAILED list answers only when released, after the unfiltered one
+      let release: () => void = () => undefined;
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      const answer = (items: unknown[]) => new Response(JSON.stringify({ items, nextCursor: null }), { status: 200, headers: { 'content-type': 'application/json' } });
+      const fetch = async (input: RequestInfo | URL): Promise<Response> => {
+        const url = String(input);
+        if (url === '/api/products?limit=100') return answer([product()]);
+        if (url === '/api/orders?status=FAILED') {
+          await held;
+          return answer([order({ orderId: 'o-9', status: 'FAILED' })]);
+        }
+        return answer([order({ orderId: 'o-1', status: 'CONFIRMED' })]);
+      };
+      const pinia = createPinia();
+      setActivePinia(pinia);
+      useAuthStore().session = session(admin);
+      provideApi(createApiClient({ fetch: fetch as typeof globalThis.fetch, headers: () => ({}) }));
+      const router = createAppRouter(createMemoryHistory());
+      await router.push('/orders');
+      const wrapper = mount(OrdersPage, { global: { plugins: [pinia, router] } });
+      await flushPromises();
+      // act: filter by FAILED, then clear before that answer arrives
+      await wrapper.find('#order-status').setValue('FAILED');
+      await wrapper.find('[data-testid="order-filters"]').trigger('submit');
+      await flushPromises();
+      await wrapper.findAll('button').find((button) => button.text() === 'Clear')!.trigger('click');
+      await flushPromises();
+      release();
+      await flushPromises();
+      // assess
+      expect(wrapper.findAll('tbody tr').map((row) => row.attributes('data-order-id'))).toEqual(['o-1']);
     });
 
     it("adds another customer's order from the stream with its customer, unless it misses the filters", async () => {
