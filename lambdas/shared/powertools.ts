@@ -12,13 +12,33 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
+import type { ConstructorOptions, LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FUNCTION_IDEMPOTENCY_PARTITION } from '../../core/store/keys';
 import type { LambdaContext } from './lambda-context';
 
-export const logger = new Logger();
+/**
+ * Powertools' Logger whose children are of this class too (its documented `createLogger` extension point), so an
+ * invocation's child can be told it is not the function's first invocation in this process.
+ */
+class FunctionLogger extends Logger {
+  public override createChild(options?: ConstructorOptions): FunctionLogger {
+    return super.createChild(options) as FunctionLogger;
+  }
+
+  protected override createLogger(options?: ConstructorOptions): FunctionLogger {
+    return new FunctionLogger(options);
+  }
+
+  /** The next addContext records `cold_start: false`. */
+  markWarmStart(): void {
+    this.coldStart = false;
+  }
+}
+
+const functionLogger = new FunctionLogger();
+export const logger: Logger = functionLogger;
 export const tracer = new Tracer();
 
 /** Functions that have been invoked in this process: only their first invocation is a cold start. */
@@ -31,10 +51,9 @@ const warmFunctions = new Set<string>();
  */
 export const invocationLogger = (keys: LogAttributes, context?: LambdaContext): Logger => {
   const serviceName = process.env.POWERTOOLS_SERVICE_NAME;
-  const child = logger.createChild({ ...(serviceName === undefined ? {} : { serviceName }), persistentKeys: keys });
+  const child = functionLogger.createChild({ ...(serviceName === undefined ? {} : { serviceName }), persistentKeys: keys });
   if (context !== undefined) {
-    // getColdStart() answers true once per instance, then false; spending it here makes addContext record a warm start.
-    if (warmFunctions.has(context.functionName)) child.getColdStart();
+    if (warmFunctions.has(context.functionName)) child.markWarmStart();
     warmFunctions.add(context.functionName);
     child.addContext(context as never);
   }
