@@ -13,6 +13,7 @@ import { EventBridgePublisher } from '../core/adapters/eventbridge-publisher';
 import { SecretsManagerPartnerSecrets } from '../core/adapters/secrets-manager-partner-secrets';
 import { OrderService } from '../core/orders/order-service';
 import type { EventPublisher } from '../core/orders/ports';
+import { AdminOrderBrowser } from '../core/store/admin-order-browser';
 import { DynamoDashboardQueries } from '../core/store/dashboard-queries';
 import { createDynamoStores } from '../core/store/dynamo-stores';
 import type { DynamoStores } from '../core/store/dynamo-stores';
@@ -77,7 +78,7 @@ export const createApp = (deps: AppDeps): ComposedApp => {
   const feed = new OrderFeed({ ...deps.feed, queries, store: stores.orders, logger });
   const router = mountRoutes({
     clientConfig: { auth: config.auth, ...(config.localControlPlane === undefined ? {} : { localControlPlane: config.localControlPlane }) },
-    orders: { service, store: stores.orders },
+    orders: { service, store: stores.orders, browser: new AdminOrderBrowser(clients.documentClient, config.tableName) },
     products: { store: stores.products, now },
     events: { store: stores.events },
     receipts: { store: stores.orders, s3: clients.s3, bucket: config.receiptsBucket, now },

@@ -8,6 +8,10 @@
  *    standard AWS environment pointing at the edge, exactly as the Fargate task is configured in AWS.
  *
  * DATA_DIR keeps DynamoDB's data across restarts (everything else is in memory). Ctrl-C or SIGTERM stops both.
+ *
+ * The console stays quiet after the banner: every log line (the API, the functions, the local cloud) goes to a file
+ * (DATA_DIR/logs/platform.log, or a temporary directory; the banner says where). `--verbose` or LOG_LEVEL shows them
+ * here too, one readable line each (scripts/start-logs.ts).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, statSync, type Stats } from 'node:fs';
@@ -18,9 +22,27 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoStores } from '../core/store/dynamo-stores';
 import { startLocalCloud, type LocalCloudContext, type RunningLocalCloud } from './local-platform/cloud';
 import { demoCatalog } from './local-platform/demo-catalog';
+import { LogSink, startLogSettings } from './start-logs';
 
 const ROOT = resolve(__dirname, '..');
-const say = (line = '') => process.stdout.write(`${line}\n`);
+// Bound before the process's output is sent to the log file: the script's own lines always reach the terminal.
+const terminal = process.stdout.write.bind(process.stdout);
+const say = (line = '') => terminal(`${line}\n`);
+
+/**
+ * Sends whatever this process writes to stdout and stderr (the functions' Powertools loggers, the local cloud's
+ * loggers, library warnings) to the log sink instead of the terminal; `say` keeps the terminal.
+ */
+const captureProcessOutput = (sink: LogSink): void => {
+  const capture = (chunk: string | Uint8Array, ...rest: unknown[]): boolean => {
+    sink.write(chunk);
+    const callback = rest.find((argument) => typeof argument === 'function') as (() => void) | undefined;
+    callback?.();
+    return true;
+  };
+  process.stdout.write = capture as typeof process.stdout.write;
+  process.stderr.write = capture as typeof process.stderr.write;
+};
 
 /** Puts the demo catalog in, keeping products that already exist (a DATA_DIR restart keeps its stock). */
 const seedCatalog = async (cloud: LocalCloudContext): Promise<void> => {
@@ -69,19 +91,37 @@ const newestMtime = (path: string): number => {
 };
 
 /** Builds ui/dist when its index.html is missing or older than the newest file of ui/src or ui/index.html. */
-const buildDashboardIfStale = (): void => {
+const buildDashboardIfStale = (sink: LogSink): void => {
   const built = newestMtime(resolve(ROOT, 'ui/dist/index.html'));
   const sources = Math.max(newestMtime(resolve(ROOT, 'ui/src')), newestMtime(resolve(ROOT, 'ui/index.html')));
   if (built > 0 && built >= sources) return;
   say('building the dashboard ...');
   const began = Date.now();
-  const result = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', resolve(ROOT, 'ui/vite.config.ts'), '--logLevel', 'warn'], { cwd: ROOT, stdio: ['ignore', 'inherit', 'inherit'] });
-  if (result.status !== 0) throw new Error(`the dashboard build failed (exit code ${result.status ?? result.signal})`);
+  const result = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', resolve(ROOT, 'ui/vite.config.ts'), '--logLevel', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  sink.write(`${result.stdout ?? ''}${result.stderr ?? ''}\n`);
+  if (result.status !== 0) throw new Error(`the dashboard build failed (exit code ${result.status ?? result.signal}); its output is in ${sink.settings.file}`);
   say(`dashboard built in ${((Date.now() - began) / 1000).toFixed(1)} s`);
+};
+
+const formatUptime = (ms: number): string => {
+  const seconds = Math.round(ms / 1000);
+  return seconds < 60 ? `${seconds} s` : `${Math.floor(seconds / 60)} min ${seconds % 60} s`;
 };
 
 const main = async (): Promise<void> => {
   const started = Date.now();
+  let logs: LogSink;
+  try {
+    logs = new LogSink(startLogSettings(process.argv.slice(2), process.env), say);
+  } catch (error) {
+    say(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exit(1);
+  }
+  const sink = logs;
+  captureProcessOutput(sink);
+  // Every part logs at the one level asked for: the functions (Powertools), the local cloud, and the API below.
+  process.env.POWERTOOLS_LOG_LEVEL ??= sink.settings.level;
+  process.env.LOCAL_CLOUD_LOG_LEVEL ??= sink.settings.level.toLowerCase();
   // These machines run Node 20; the SDK's notice about its Node 22 requirement from 2027 would repeat on every
   // client of every process. Lambda runs nodejs22.x in AWS.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
@@ -95,9 +135,10 @@ const main = async (): Promise<void> => {
   let cloud: RunningLocalCloud | undefined;
   let api: ChildProcess | undefined;
   let stopping = false;
-  const stop = async (code: number): Promise<void> => {
+  const stop = async (code: number, why?: string): Promise<void> => {
     if (stopping) return;
     stopping = true;
+    if (why !== undefined) say(`${why}: stopping the API and the local cloud ...`);
     if (api && api.exitCode === null) {
       const exited = new Promise((done) => api?.once('exit', done));
       api.kill('SIGTERM');
@@ -105,25 +146,29 @@ const main = async (): Promise<void> => {
       if (api.exitCode === null) api.kill('SIGKILL');
     }
     await cloud?.stop();
+    await sink.close();
+    if (why !== undefined) say(`stopped after ${formatUptime(Date.now() - started)}; logs in ${sink.settings.file}`);
     process.exit(code);
   };
-  process.once('SIGINT', () => void stop(0));
-  process.once('SIGTERM', () => void stop(0));
+  process.once('SIGINT', () => void stop(0, 'Ctrl-C'));
+  process.once('SIGTERM', () => void stop(0, 'SIGTERM'));
 
   try {
-    if (process.env.DASHBOARD_DIR === undefined) buildDashboardIfStale();
+    if (process.env.DASHBOARD_DIR === undefined) buildDashboardIfStale(sink);
     say('starting the local cloud (DynamoDB Local, edge, functions, rules, state machine) ...');
     cloud = await startLocalCloud({ seed: seedCatalog });
     const apiUrl = `http://127.0.0.1:${port}`;
     api = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'api/server.ts')], {
       cwd: ROOT,
-      env: { ...process.env, ...cloud.env, PORT: String(port), HOST: '127.0.0.1', LOCAL_CONTROL_PLANE_URL: `${cloud.edgeUrl}/_local`, DASHBOARD_DIR: process.env.DASHBOARD_DIR ?? resolve(ROOT, 'ui/dist') },
-      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, ...cloud.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: sink.settings.level, LOCAL_CONTROL_PLANE_URL: `${cloud.edgeUrl}/_local`, DASHBOARD_DIR: process.env.DASHBOARD_DIR ?? resolve(ROOT, 'ui/dist') },
+      stdio: ['ignore', 'pipe', 'pipe'],
     });
     const child = api;
+    child.stdout?.on('data', (chunk: Buffer) => sink.write(chunk));
+    child.stderr?.on('data', (chunk: Buffer) => sink.write(chunk));
     child.once('exit', (code) => {
       if (!stopping) {
-        say(`the API stopped (exit code ${code}); stopping the local cloud`);
+        say(`the API stopped (exit code ${code}); stopping the local cloud (logs in ${sink.settings.file})`);
         void stop(code ?? 1);
       }
     });
@@ -137,9 +182,10 @@ const main = async (): Promise<void> => {
     say(`  demo users         (also GET ${cloud.edgeUrl}/_local/users)`);
     for (const user of identity.users) say(`    ${user.username.padEnd(6)} password ${user.password}${user.groups.length > 0 ? `   groups: ${user.groups.join(', ')}` : ''}`);
     if (cloud.missingFunctions.length > 0) say(`  not yet implemented, so not running: ${cloud.missingFunctions.join(', ')}`);
+    say(`  logs               ${sink.settings.file}${sink.settings.echo ? '   (also shown here)' : '   (npm start -- --verbose, or LOG_LEVEL=DEBUG, shows them here)'}`);
     say('Ctrl-C stops everything.');
   } catch (error) {
-    say(`npm start failed: ${error instanceof Error ? error.message : String(error)}`);
+    say(`npm start failed: ${error instanceof Error ? error.message : String(error)} (logs in ${sink.settings.file})`);
     await stop(1);
   }
 };

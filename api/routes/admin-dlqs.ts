@@ -32,7 +32,26 @@ export interface DlqSummary {
   readonly depth: number;
   readonly inFlight: number;
   readonly samples: readonly { readonly messageId: string; readonly body: string; readonly receiveCount?: number; readonly sentAt?: string; readonly sourceArn?: string }[];
+  /** The queue that feeds this DLQ and its redrive settings; absent for the EventBridge failure queue, which no queue feeds. */
+  readonly source?: DlqSource;
 }
+
+/** How a failing message reaches a DLQ: received `maxReceiveCount` times, each after `visibilityTimeoutSeconds`. */
+export interface DlqSource {
+  readonly queueName: string;
+  readonly maxReceiveCount: number;
+  readonly visibilityTimeoutSeconds: number;
+}
+
+/**
+ * The source queue of a DLQ by logical name, from the resource description (the same data the redrive policy is
+ * synthesised from, modules/messaging.ts), so no SQS call is needed to say how long a failing message takes.
+ */
+export const dlqSource = (resourcePrefix: string, logicalDlq: string): DlqSource | undefined => {
+  const queue = queues.find((candidate) => deadLetterQueueName(candidate.name) === logicalDlq);
+  if (queue === undefined) return undefined;
+  return { queueName: physicalName(resourcePrefix, queue.name), maxReceiveCount: queue.deadLetter.maxReceiveCount, visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds };
+};
 
 /** The stage prefix from the table's physical name (`<prefix>-orders`), so the API needs no extra setting. */
 export const resourcePrefixFromTableName = (tableName: string): string => tableName.replace(/-orders$/, '');
@@ -68,6 +87,10 @@ const DlqSummarySchema = z.object({
   depth: z.number().int(),
   inFlight: z.number().int(),
   samples: z.array(z.object({ messageId: z.string(), body: z.string(), receiveCount: z.number().int().optional(), sentAt: z.string().optional(), sourceArn: z.string().optional() })),
+  source: z
+    .object({ queueName: z.string(), maxReceiveCount: z.number().int(), visibilityTimeoutSeconds: z.number().int() })
+    .optional()
+    .describe('The queue that feeds this DLQ: a failing message arrives after about maxReceiveCount x visibilityTimeoutSeconds'),
 });
 
 export const DLQS_ROUTES = {
@@ -131,9 +154,11 @@ export const dlqsRouter = (deps: DlqsRouterDeps): Router<AppState> => {
       depth === 0
         ? []
         : ((await deps.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: Math.min(10, deps.sampleSize ?? 3), VisibilityTimeout: 0, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }))).Messages ?? []);
+    const source = dlqSource(deps.resourcePrefix, logical);
     return {
       name: logical,
       queueName,
+      ...(source === undefined ? {} : { source }),
       depth,
       inFlight: Number(attributes.ApproximateNumberOfMessagesNotVisible ?? 0),
       samples: received.map((message) => ({

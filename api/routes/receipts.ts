@@ -1,4 +1,7 @@
-/** GET /api/orders/:id/receipt -> {url, expiresAt}: a short-lived presigned GET of receipts/{orderId}.pdf (owner or admin). */
+/**
+ * GET /api/orders/:id/receipt -> {url, expiresAt}: a short-lived presigned GET of receipts/{orderId}.pdf (owner or
+ * admin). A FAILED order never gets one, so it answers its own 409 rather than "not ready (yet)".
+ */
 import { GetObjectCommand, HeadObjectCommand, NotFound, S3ServiceException } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -31,7 +34,8 @@ export const RECEIPTS_ROUTES = {
     params: IdParams,
     responses: {
       200: { description: 'the URL', body: z.object({ url: z.string(), expiresAt: z.string() }) },
-      404: errorAnswer('no such order, or no receipt yet'),
+      404: errorAnswer('no such order, or no receipt yet (RECEIPT_NOT_READY)'),
+      409: errorAnswer('the order failed: it never gets a receipt (NO_RECEIPT_ORDER_FAILED)'),
       503: errorAnswer('the API was started without RECEIPTS_BUCKET'),
     },
   },
@@ -52,11 +56,12 @@ export const receiptsRouter = (deps: ReceiptsRouterDeps): Router<AppState> => {
   const ttl = deps.urlTtlSeconds ?? 300;
   on(router, RECEIPTS_ROUTES.get, async (ctx) => {
     const caller = requireCaller(ctx);
-    const bucket = deps.bucket;
-    if (bucket === undefined) throw new ApiNotConfiguredError('RECEIPTS_BUCKET');
     const orderId = OrderIdSchema.safeParse(ctx.params.id);
     const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
     if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin)) throw new ApiError(404, 'NOT_FOUND', 'no such order');
+    if (order.status === 'FAILED') throw new ApiError(409, 'NO_RECEIPT_ORDER_FAILED', 'the order failed, so it has no receipt and never will');
+    const bucket = deps.bucket;
+    if (bucket === undefined) throw new ApiNotConfiguredError('RECEIPTS_BUCKET');
     const key = receiptKey(order.orderId);
     if (!(await exists(deps.s3, bucket, key))) throw new ApiError(404, 'RECEIPT_NOT_READY', 'the receipt does not exist (yet): it is made once the order is confirmed');
     const signedAt = deps.now();

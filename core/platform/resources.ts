@@ -136,6 +136,7 @@ export const tables = [
     globalSecondaryIndexes: [
       { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
       { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
+      { name: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
     ],
     ttlAttribute: 'expiresAt',
   },

@@ -32,6 +32,7 @@ export const orderItem = (order: Order): Item => ({
   ...keys.order(order.orderId),
   ...keys.orderByCustomer(order.customerId, order.orderId),
   ...keys.orderByStatus(order.status, order.createdAt, order.orderId),
+  ...keys.orderInAllOrders(order.createdAt, order.orderId),
   type: 'ORDER',
   ...order,
 });

@@ -38,6 +38,10 @@ export interface PageQuery<T> {
   readonly partition: string;
   readonly ascending: boolean;
   readonly map: (item: Item) => T;
+  /** Narrows the partition to sort keys between `from` and `to` (inclusive), still one indexed Query. */
+  readonly sortKeyBetween?: { readonly attribute: string; readonly from: string; readonly to: string };
+  /** Applied after the key condition (within the partition): a page may hold fewer than `limit` items. */
+  readonly filter?: { readonly expression: string; readonly names: Record<string, string>; readonly values: Item };
 }
 
 export const queryPage = async <T>(client: DynamoDBDocumentClient, tableName: string, query: PageQuery<T>, page: PageRequest): Promise<Page<T>> => {
@@ -45,8 +49,13 @@ export const queryPage = async <T>(client: DynamoDBDocumentClient, tableName: st
     new QueryCommand({
       TableName: tableName,
       IndexName: query.index,
-      KeyConditionExpression: `${query.partitionAttribute} = :pk`,
-      ExpressionAttributeValues: { ':pk': query.partition },
+      KeyConditionExpression: `${query.partitionAttribute} = :pk${query.sortKeyBetween === undefined ? '' : ` AND ${query.sortKeyBetween.attribute} BETWEEN :skFrom AND :skTo`}`,
+      ExpressionAttributeValues: {
+        ':pk': query.partition,
+        ...(query.sortKeyBetween === undefined ? {} : { ':skFrom': query.sortKeyBetween.from, ':skTo': query.sortKeyBetween.to }),
+        ...query.filter?.values,
+      },
+      ...(query.filter === undefined ? {} : { FilterExpression: query.filter.expression, ExpressionAttributeNames: query.filter.names }),
       ScanIndexForward: query.ascending,
       Limit: page.limit ?? DEFAULT_PAGE,
       ExclusiveStartKey: decodeCursor(page.cursor, query.partitionAttribute, query.partition),

@@ -53,3 +53,50 @@ describe('Tracer without an X-Ray daemon', () => {
     expect(written).toEqual([]);
   });
 });
+
+describe('invocationLogger cold_start', () => {
+  const contextOf = (functionName: string) => ({
+    functionName,
+    awsRequestId: 'req',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    functionVersion: '$LATEST',
+    getRemainingTimeInMillis: () => 1000,
+  });
+
+  it('is true for the first invocation of each function in the process and false for its later ones', () => {
+    // prepare: a Lambda-like environment (on-demand initialisation) and a fresh module, as a new process has
+    const env = { AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_DEV: undefined };
+    const previous = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
+    for (const [key, value] of Object.entries(env)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+    const lines: string[] = [];
+    const write = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      lines.push(String(chunk));
+      return true;
+    });
+    // act
+    try {
+      jest.isolateModules(() => {
+        const { invocationLogger } = require('./powertools') as typeof import('./powertools');
+        for (const name of ['confirm-order', 'confirm-order', 'validate-order', 'confirm-order']) invocationLogger({}, contextOf(name)).info('handled');
+      });
+    } finally {
+      write.mockRestore();
+      for (const [key, value] of Object.entries(previous)) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+    }
+    // assess
+    const records = lines.filter((line) => line.includes('"handled"')).map((line) => JSON.parse(line) as { function_name: string; cold_start: boolean });
+    expect(records.map((record) => [record.function_name, record.cold_start])).toEqual([
+      ['confirm-order', true],
+      ['confirm-order', false],
+      ['validate-order', true],
+      ['confirm-order', false],
+    ]);
+  });
+});

@@ -12,20 +12,51 @@
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { LogAttributes } from '@aws-lambda-powertools/logger/types';
+import type { ConstructorOptions, LogAttributes } from '@aws-lambda-powertools/logger/types';
 import { Tracer } from '@aws-lambda-powertools/tracer';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { FUNCTION_IDEMPOTENCY_PARTITION } from '../../core/store/keys';
 import type { LambdaContext } from './lambda-context';
 
-export const logger = new Logger();
+/**
+ * Powertools' Logger whose children are of this class too (its documented `createLogger` extension point), so an
+ * invocation's child can be told it is not the function's first invocation in this process.
+ */
+class FunctionLogger extends Logger {
+  public override createChild(options?: ConstructorOptions): FunctionLogger {
+    return super.createChild(options) as FunctionLogger;
+  }
+
+  protected override createLogger(options?: ConstructorOptions): FunctionLogger {
+    return new FunctionLogger(options);
+  }
+
+  /** The next addContext records `cold_start: false`. */
+  markWarmStart(): void {
+    this.coldStart = false;
+  }
+}
+
+const functionLogger = new FunctionLogger();
+export const logger: Logger = functionLogger;
 export const tracer = new Tracer();
 
-/** A logger for one invocation: the function's service name, the Lambda context and `keys` on every line. */
+/** Functions that have been invoked in this process: only their first invocation is a cold start. */
+const warmFunctions = new Set<string>();
+
+/**
+ * A logger for one invocation: the function's service name, the Lambda context and `keys` on every line.
+ * `cold_start` is true only for the first invocation of each function in this process: a fresh child would say
+ * true every time, since Powertools keeps the flag per Logger instance.
+ */
 export const invocationLogger = (keys: LogAttributes, context?: LambdaContext): Logger => {
   const serviceName = process.env.POWERTOOLS_SERVICE_NAME;
-  const child = logger.createChild({ ...(serviceName === undefined ? {} : { serviceName }), persistentKeys: keys });
-  if (context !== undefined) child.addContext(context as never);
+  const child = functionLogger.createChild({ ...(serviceName === undefined ? {} : { serviceName }), persistentKeys: keys });
+  if (context !== undefined) {
+    if (warmFunctions.has(context.functionName)) child.markWarmStart();
+    warmFunctions.add(context.functionName);
+    child.addContext(context as never);
+  }
   return child;
 };
 

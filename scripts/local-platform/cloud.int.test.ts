@@ -95,7 +95,7 @@ describe('the local cloud, end to end through unmodified SDK clients', () => {
 
     const table = await dynamo.send(new DescribeTableCommand({ TableName: 'local-orders' }));
 
-    expect(table.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(['GSI1', 'GSI2']);
+    expect(table.Table?.GlobalSecondaryIndexes?.map((index) => index.IndexName).sort()).toEqual(['GSI1', 'GSI2', 'GSI3']);
     expect(seeded).toEqual(['local-orders']);
     expect(cloud.missingFunctions).toContain('record-event');
     expect(cloud.missingFunctions).not.toContain('deliver-webhook');

@@ -275,8 +275,31 @@ const specs: Spec[] = [
     check(width <= 390, `the order page is ${width} px wide on a 390 px phone`);
     await shot(page, 'mobile-order-390x844');
   }, [STREAM_CLOSED_ON_LEAVING]],
-  ['the admin sees operations: queues, DLQs, events and the orders-per-minute chart', async (ctx) => {
+  ['the admin browses every customer\'s orders: a customer column, search, a status filter, kept on reload', async (ctx) => {
     const page = await signIn(ctx, 'admin');
+    await page.getByRole('heading', { name: 'All orders' }).waitFor();
+    const visa = page.locator(`tr[data-order-id="${ctx.orders.visa}"]`);
+    await visa.waitFor({ timeout: 15_000 });
+    check(((await visa.locator('[data-customer]').textContent()) ?? '').trim() !== '', "alice's order shows no customer");
+    await page.reload();
+    await visa.waitFor({ timeout: 15_000 });
+    await page.getByLabel('Search').fill(ctx.orders.declined ?? '');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.waitForFunction((id) => {
+      const rows = [...document.querySelectorAll('tbody tr')];
+      return rows.length === 1 && rows[0]?.getAttribute('data-order-id') === id;
+    }, ctx.orders.declined, { timeout: 15_000 });
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByLabel('Status').selectOption('FAILED');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.locator(`tr[data-order-id="${ctx.orders.declined}"]`).waitFor({ timeout: 15_000 });
+    await page.waitForFunction(() => document.querySelectorAll('tbody tr').length > 0 && [...document.querySelectorAll('tbody tr [data-status]')].every((cell) => cell.getAttribute('data-status') === 'FAILED'), undefined, { timeout: 15_000 });
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await visa.waitFor({ timeout: 15_000 });
+    await shot(page, 'desktop-orders-admin');
+  }, [STREAM_CLOSED_ON_LEAVING]],
+  ['the admin sees operations: queues, DLQs, events and the orders-per-minute chart', async (ctx) => {
+    const page = ctx.pages.admin?.page ?? (await signIn(ctx, 'admin'));
     check(!(await page.getByRole('button', { name: 'Menu' }).isVisible()), 'the Menu button shows on a desktop');
     await page.getByRole('link', { name: 'Operations' }).click();
     await page.getByRole('heading', { name: 'Operations' }).waitFor();
@@ -302,7 +325,7 @@ const specs: Spec[] = [
     await page.getByLabel('Function', { exact: true }).selectOption('local-send-email');
     await page.getByLabel('Fail next (calls)').fill('1');
     await page.getByRole('button', { name: 'Inject fault' }).click();
-    await page.getByText('Fault set on local-send-email').waitFor();
+    await page.getByText('Fault set on send-email').waitFor();
     await page.getByRole('button', { name: 'Clear all faults' }).click();
     await page.getByText('All faults cleared.').waitFor();
     await shot(page, 'desktop-faults');

@@ -65,4 +65,23 @@ describe('FaultsPage', () => {
     expect(wrapper.find('[role="alert"]').text()).toBe('Probability is a number from 0 to 1.');
     expect(calls.filter((c) => c.method === 'POST')).toHaveLength(0);
   });
+
+  it('shows the logical function names the README uses, and still sends the name the control plane lists', async () => {
+    // prepare
+    const { fetch, calls } = tableFetch({
+      'GET http://edge/_local/functions': [200, { functions: [{ name: 'local-confirm-order', arn: 'arn:1' }, { name: 'local-send-email', arn: 'arn:2' }] }],
+      'POST http://edge/_local/faults': [200, { function: 'local-confirm-order', faults: { failNext: 1 } }],
+    });
+    const wrapper = await mountWith('http://edge/_local', createLocalClient('http://edge/_local', { fetch }));
+    // act
+    await wrapper.find('#fault-fn').setValue('local-confirm-order');
+    await wrapper.find('form').trigger('submit');
+    await flushPromises();
+    // assess
+    expect(wrapper.findAll('#fault-fn option').map((option) => option.text()).slice(1)).toEqual(['confirm-order', 'send-email']);
+    expect(wrapper.findAll('[data-function]').map((cell) => cell.text())).toEqual(['confirm-order', 'send-email']);
+    expect(JSON.parse(calls.at(-1)!.body!)).toEqual({ function: 'local-confirm-order', failNext: 1 });
+    expect(wrapper.text()).toContain('Fault set on confirm-order');
+    expect(wrapper.text()).not.toContain('local-confirm-order');
+  });
 });

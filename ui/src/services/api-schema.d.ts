@@ -11,13 +11,22 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The caller's orders, newest first (the admin may filter by status) */
+        /** The caller's orders, newest first; the admin's are every customer's, filtered and searched */
         get: {
             parameters: {
                 query?: {
                     limit?: number;
                     cursor?: string;
+                    /** @description admin: only orders now in this status */
                     status?: "PENDING" | "VALIDATED" | "INVENTORY_RESERVED" | "PAYMENT_CAPTURED" | "CONFIRMED" | "COMPENSATING" | "FAILED" | "NEEDS_ATTENTION";
+                    /** @description admin: only this customer's orders */
+                    customerId?: string;
+                    /** @description admin: created at or after (ISO 8601) */
+                    from?: string;
+                    /** @description admin: created at or before (ISO 8601) */
+                    to?: string;
+                    /** @description admin: an order id (that order) or a customer id (their orders) */
+                    q?: string;
                 };
                 header?: never;
                 path?: never;
@@ -46,7 +55,7 @@ export interface paths {
                         "application/json": components["schemas"]["Error"];
                     };
                 };
-                /** @description a status filter by a customer */
+                /** @description a filter or search by a customer */
                 403: {
                     headers: {
                         [name: string]: unknown;
@@ -214,8 +223,17 @@ export interface paths {
                         };
                     };
                 };
-                /** @description no such order, or no receipt yet */
+                /** @description no such order, or no receipt yet (RECEIPT_NOT_READY) */
                 404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description the order failed: it never gets a receipt (NO_RECEIPT_ORDER_FAILED) */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -907,6 +925,12 @@ export interface paths {
                                     sentAt?: string;
                                     sourceArn?: string;
                                 }[];
+                                /** @description The queue that feeds this DLQ: a failing message arrives after about maxReceiveCount x visibilityTimeoutSeconds */
+                                source?: {
+                                    queueName: string;
+                                    maxReceiveCount: number;
+                                    visibilityTimeoutSeconds: number;
+                                };
                             }[];
                         };
                     };

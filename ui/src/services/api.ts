@@ -4,7 +4,7 @@
  */
 import type {
   AdminStats, ApiErrorBody, ClientConfig, DeadLetterQueue, DeliveryLog, EventsPage, FaultInput, LocalFunction, LocalQueue,
-  Money, NewOrder, Order, OrderActivity, OrdersPage, Product, ProductInput, ProductsPage, Receipt, Trace, Webhook, WebhookCreated,
+  Money, NewOrder, Order, OrderActivity, OrderFilter, OrdersPage, Product, ProductInput, ProductsPage, Receipt, Trace, Webhook, WebhookCreated,
   WebhookInput, WebhookList,
 } from './types';
 
@@ -120,7 +120,8 @@ export const createApiClient = (options: ApiClientOptions = {}) => {
     putProduct: (id: string, input: ProductInput) => request<Product>('PUT', `/api/products/${enc(id)}`, input),
     createOrder: (order: NewOrder, idempotencyKey: string) =>
       request<Order>('POST', '/api/orders', order, { 'idempotency-key': idempotencyKey }),
-    listOrders: (cursor?: string) => request<OrdersPage>('GET', `/api/orders${query({ cursor })}`),
+    /** The caller's orders; the admin's are everyone's, narrowed by `filter` (the API refuses a filter from a customer). */
+    listOrders: (cursor?: string, filter: OrderFilter = {}) => request<OrdersPage>('GET', `/api/orders${query({ ...filter, cursor })}`),
     getOrder: (id: string) => request<Order>('GET', `/api/orders/${enc(id)}`),
     getReceipt: (id: string) => request<Receipt>('GET', `/api/orders/${enc(id)}/receipt`),
     getTrace: (id: string) => request<Trace>('GET', `/api/orders/${enc(id)}/trace`),
