@@ -35,6 +35,20 @@ describe('control plane /_local', () => {
   });
   afterEach(() => edge.close());
 
+  it('answers the address the start banner prints, /_local, with an index of every route it serves', async () => {
+    // act
+    const index = await call('GET', '/_local');
+    const slash = await call('GET', '/_local/');
+    // assess
+    expect(index.status).toBe(200);
+    expect(slash).toEqual(index);
+    const listed = (index.body.routes as { method: string; path: string }[]).map((route) => `${route.method} ${route.path}`);
+    expect(listed).toEqual(expect.arrayContaining(['GET /_local/functions', 'POST /_local/faults', 'DELETE /_local/faults', 'GET /_local/queues', 'GET /_local/emails', 'POST /_local/reset']));
+    for (const route of listed.filter((entry) => entry.startsWith('GET ') && entry !== 'GET /_local')) {
+      expect((await call('GET', route.slice(4))).status).toBe(200);
+    }
+  });
+
   it('lists function names and ARNs', async () => {
     expect(await call('GET', '/_local/functions')).toEqual({ status: 200, body: { functions: [{ name: 'send-email', arn: 'arn:aws:lambda:us-east-1:000000000000:function:send-email' }] } });
   });

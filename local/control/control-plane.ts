@@ -1,6 +1,7 @@
 /**
  * The local cloud's control plane under /_local on the edge, for tests and demos (documented in local/README.md):
  *
+ *   GET    /_local            -> { service, routes: [{ method, path, does }] } (this index; the banner links here)
  *   GET    /_local/functions  -> { functions: [{ name, arn }] }
  *   POST   /_local/faults     {function, failNext?, probability?, latencyMs?} -> { function, faults }
  *   DELETE /_local/faults     [?function=name] -> { cleared }
@@ -79,6 +80,17 @@ const fromPortError = (error: unknown): ControlPlaneRequestError => {
   return /NotFound/.test(name) ? new ControlPlaneRequestError(404, 'FunctionNotFound', message) : new ControlPlaneRequestError(400, name || 'InvalidRequest', message);
 };
 
+/** What `GET /_local` lists: every control-plane route, so the address the start banner prints is not a 404. */
+export const CONTROL_PLANE_INDEX: readonly { readonly method: string; readonly path: string; readonly does: string }[] = [
+  { method: 'GET', path: '/_local', does: 'this index' },
+  { method: 'GET', path: '/_local/functions', does: 'the functions: name and ARN' },
+  { method: 'POST', path: '/_local/faults', does: 'inject faults into a function: {function, failNext?, probability?, latencyMs?}' },
+  { method: 'DELETE', path: '/_local/faults', does: 'clear the faults of every function, or of ?function=name' },
+  { method: 'GET', path: '/_local/queues', does: 'every queue with its depth, in-flight and delayed counts, DLQs flagged' },
+  { method: 'GET', path: '/_local/emails', does: 'the mails captured by the local SES' },
+  { method: 'POST', path: '/_local/reset', does: 'empty queues, mails and objects, re-create the tables and seed them again' },
+];
+
 /** The /_local route for the edge. */
 export const controlPlaneRoute =
   (ports: ControlPlanePorts): ExtraRoute =>
@@ -87,6 +99,8 @@ export const controlPlaneRoute =
     const route = `${request.method} ${request.path.replace(/\/+$/, '')}`;
     try {
       switch (route) {
+        case 'GET /_local':
+          return json(200, { service: 'local cloud control plane', routes: CONTROL_PLANE_INDEX, more: 'local/README.md' });
         case 'GET /_local/functions':
           return json(200, { functions: ports.functions.listFunctions().map(({ name, arn }) => ({ name, arn })) });
         case 'POST /_local/faults': {
