@@ -39,6 +39,8 @@ export interface ApiConfig {
   readonly receiptsBucket?: string;
   /** PARTNER_SECRETS_ARN; without it POST /webhooks/ingest/:partnerId answers 503 NOT_CONFIGURED. */
   readonly partnerSecretsArn?: string;
+  /** The order saga (STATE_MACHINE_ARN): an operator's retry of a parked order starts an execution of it. */
+  readonly stateMachineArn?: string;
   /** WEBHOOK_ALLOW_LOOPBACK=true (the local cloud only): http and loopback webhook URLs are accepted. */
   readonly webhookAllowLoopback: boolean;
   /** LOCAL_CONTROL_PLANE_URL: the local cloud's /_local, added to /config.json; absent in AWS. */
@@ -132,6 +134,7 @@ export const loadConfig = (env: Env = process.env): Readonly<ApiConfig> => {
   const dashboardDir = optionalEnv(env, 'DASHBOARD_DIR');
   const receiptsBucket = optionalEnv(env, 'RECEIPTS_BUCKET');
   const partnerSecretsArn = optionalEnv(env, 'PARTNER_SECRETS_ARN');
+  const stateMachineArn = optionalEnv(env, 'STATE_MACHINE_ARN');
   const localControlPlane = localControlPlaneFromEnv(env);
   return Object.freeze({
     tableName: requiredEnv(env, 'TABLE_NAME'),
@@ -144,6 +147,7 @@ export const loadConfig = (env: Env = process.env): Readonly<ApiConfig> => {
     ...(dashboardDir === undefined ? {} : { dashboardDir }),
     ...(receiptsBucket === undefined ? {} : { receiptsBucket }),
     ...(partnerSecretsArn === undefined ? {} : { partnerSecretsArn }),
+    ...(stateMachineArn === undefined ? {} : { stateMachineArn }),
     webhookAllowLoopback: boolean(env, 'WEBHOOK_ALLOW_LOOPBACK'),
     ...(localControlPlane === undefined ? {} : { localControlPlane }),
     auth: loadAuthSettings(env),

@@ -113,12 +113,15 @@ export class ApiLayer extends Construct {
           actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
           resources: [props.table.arn, `${props.table.arn}/index/*`],
         },
-        { sid: 'PublishEvents', actions: ['events:PutEvents'], resources: [props.bus.arn] },
+        // DescribeEventBus: GET /ready's check that the bus answers (api/readiness.ts).
+        { sid: 'PublishEvents', actions: ['events:PutEvents', 'events:DescribeEventBus'], resources: [props.bus.arn] },
         { sid: 'Receipts', actions: ['s3:GetObject'], resources: [`${props.receiptsBucket.arn}/*`] },
         // HeadObject on a receipt not written yet answers 404 only with ListBucket; without it S3 answers 403 and the
         // dashboard's polling of GET /api/orders/:id/receipt would see 500 instead of RECEIPT_NOT_READY.
         { sid: 'ReceiptsExist', actions: ['s3:ListBucket'], resources: [props.receiptsBucket.arn] },
         { sid: 'SagaExecutions', actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [executionsArn] },
+        // POST /api/admin/orders/:id/retry resumes a parked order's saga (api/routes/admin-orders.ts).
+        { sid: 'ResumeSagas', actions: ['states:StartExecution'], resources: [props.stateMachine.arn] },
         {
           sid: 'DeadLetterQueues',
           actions: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks'],

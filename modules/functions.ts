@@ -183,6 +183,9 @@ export class FunctionsLayer extends Construct {
     if (queues.length > 0) grants.push({ sid: 'SendMessages', actions: ['sqs:SendMessage'], resources: queues });
     const machines = (access.stateMachines ?? []).map((m) => this.stateMachineArn(m));
     if (machines.length > 0) grants.push({ sid: 'StartExecutions', actions: ['states:StartExecution'], resources: machines });
+    if (access.describeExecutions === true && machines.length > 0) {
+      grants.push({ sid: 'DescribeExecutions', actions: ['states:DescribeExecution'], resources: machines.map((arn) => `${Fn.replace(arn, ':stateMachine:', ':execution:')}:*`) });
+    }
     const secrets = (access.secrets ?? []).map((s) => this.need(props.secrets, s, 'secret').arn);
     if (secrets.length > 0) grants.push({ sid: 'ReadSecrets', actions: ['secretsmanager:GetSecretValue'], resources: secrets });
     if (access.readUsers === true) grants.push({ sid: 'ReadUsers', actions: ['cognito-idp:ListUsers'], resources: [props.userPool.arn] });

@@ -18,6 +18,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoStores } from '../core/store/dynamo-stores';
 import { startLocalCloud, type LocalCloudContext, type RunningLocalCloud } from './local-platform/cloud';
 import { demoCatalog } from './local-platform/demo-catalog';
+import { reconcileAtStart } from './local-platform/reconcile-at-start';
 
 const ROOT = resolve(__dirname, '..');
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -114,6 +115,8 @@ const main = async (): Promise<void> => {
     if (process.env.DASHBOARD_DIR === undefined) buildDashboardIfStale();
     say('starting the local cloud (DynamoDB Local, edge, functions, rules, state machine) ...');
     cloud = await startLocalCloud({ seed: seedCatalog });
+    const reconciled = await reconcileAtStart(cloud);
+    if (reconciled.resumed > 0) say(`resumed the saga of ${reconciled.resumed} orders left unfinished by the last run`);
     const apiUrl = `http://127.0.0.1:${port}`;
     api = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'api/server.ts')], {
       cwd: ROOT,
