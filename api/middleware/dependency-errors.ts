@@ -24,7 +24,15 @@ const THROTTLING = new Set([
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
 const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
 
+/**
+ * The SDK's retry middleware wraps a thrown value it does not see as an Error (an Error of another realm, as under
+ * jest's VM contexts) into `AWS SDK error wrapper for Error: connect ECONNREFUSED ...`, dropping `code`: the
+ * network code is then only in the message of an error that carries the SDK's `$metadata`.
+ */
+const NETWORK_MESSAGE = new RegExp(`\\b(${[...NETWORK_CODES].join('|')})\\b`);
+
 interface SdkShape {
+  readonly message?: unknown;
   readonly name?: unknown;
   readonly code?: unknown;
   readonly $fault?: unknown;
@@ -37,6 +45,7 @@ const isDependencyFailureItself = (error: SdkShape): boolean => {
   if (typeof error.name === 'string' && (THROTTLING.has(error.name) || NETWORK_NAMES.has(error.name))) return true;
   if (typeof error.code === 'string' && NETWORK_CODES.has(error.code)) return true;
   if (error.$fault === 'server') return true;
+  if (error.$metadata !== undefined && typeof error.message === 'string' && NETWORK_MESSAGE.test(error.message)) return true;
   const status = error.$metadata?.httpStatusCode;
   return typeof status === 'number' && status >= 500;
 };

@@ -98,6 +98,7 @@ describe('the error middleware answers a dependency failure with 503', () => {
     ['DynamoDB throttling', new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: { ...metadata, httpStatusCode: 400 } })],
     ['a refused connection', networkError()],
     ['an SDK timeout', Object.assign(new Error('socket timed out'), { name: 'TimeoutError' })],
+    ['a refused connection the SDK wrapped into its message', Object.assign(new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1'), { $metadata: { attempts: 4, totalRetryDelay: 30 } })],
     ['a refused connection wrapped by an adapter', new SagaStoreFailedError(networkError())],
   ])('answers %s as 503 DEPENDENCY_UNAVAILABLE with Retry-After', async (_what, error) => {
     // act

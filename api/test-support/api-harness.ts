@@ -63,6 +63,7 @@ export const startApiHarness = async (): Promise<ApiHarness> => {
     s3: UNREACHABLE,
     sqs: UNREACHABLE,
     sfn: UNREACHABLE,
+    sfn: UNREACHABLE,
     secretsManager: UNREACHABLE,
     xray: UNREACHABLE,
   });
