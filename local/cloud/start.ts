@@ -12,6 +12,7 @@ import { seedUserPool, demoUsersRoute, type DemoIdentity } from '../cognito/demo
 import { LocalCognito } from '../cognito/local-cognito';
 import { controlPlaneRoute } from '../control/control-plane';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../dynamodb/dynamodb-local';
+import { superviseDynamoDbLocal } from '../dynamodb/supervisor';
 import { DynamoDbProxy } from '../dynamodb-proxy/dynamodb-proxy';
 import { createLocalLogger, type LocalLogger } from '../edge/logger';
 import { startEdge, type RunningEdge } from '../edge/server';
@@ -229,6 +230,16 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
   const edge = edgeOutcome.value;
   const dynamo: DynamoDbLocal = dynamoOutcome.value;
   dynamoEndpoint = dynamo.endpoint;
+  // A JVM that dies is started again on its port with the same data; an in-memory one also gets its tables and seed back.
+  const supervised = superviseDynamoDbLocal(dynamo, {
+    start: { dataDir },
+    log,
+    afterRestart: async (endpoint) => {
+      dynamoEndpoint = endpoint;
+      await createTables(description, endpoint, region, names);
+      if (dataDir === undefined && options.seed && context) await options.seed(context);
+    },
+  });
   sqs.setBaseUrl(edge.url);
   cognito.setBaseUrl(edge.url);
   const identity = seedUserPool(cognito, description.userPool);
@@ -242,7 +253,7 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
     await eventBridge.drain();
     sqs.stop();
     await edge.close();
-    await dynamo.stop();
+    await supervised.stop();
     await collector.close();
   };
 
