@@ -63,7 +63,6 @@ export const startApiHarness = async (): Promise<ApiHarness> => {
     s3: UNREACHABLE,
     sqs: UNREACHABLE,
     sfn: UNREACHABLE,
-    sfn: UNREACHABLE,
     secretsManager: UNREACHABLE,
     xray: UNREACHABLE,
   });
