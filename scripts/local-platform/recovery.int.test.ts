@@ -11,7 +11,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
 import { StepFunctionsSagaRunner } from '../../core/adapters/step-functions-saga-runner';
@@ -23,6 +23,7 @@ import type { ReconcileReport } from '../../core/orders/reconciler';
 import { DynamoInventoryStore } from '../../core/store/dynamo-inventory-store';
 import { DynamoPaymentLedger } from '../../core/store/dynamo-payment-ledger';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
+import { FUNCTION_IDEMPOTENCY_PARTITION } from '../../core/store/keys';
 import type { DynamoStores } from '../../core/store/dynamo-stores';
 import { startLocalCloud } from './cloud';
 import type { RunningLocalCloud } from './cloud';
@@ -38,6 +39,7 @@ let ledger: DynamoPaymentLedger;
 let service: OrderService;
 let runner: StepFunctionsSagaRunner;
 let sfn: SFNClient;
+let documentClient: DynamoDBDocumentClient;
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
@@ -45,7 +47,7 @@ beforeAll(async () => {
   cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.001 });
   // The schedule would race the passes this test makes itself.
   cloud.services.eventBridge.stop();
-  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }), { marshallOptions: { removeUndefinedValues: true } });
+  documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }), { marshallOptions: { removeUndefinedValues: true } });
   const tableName = cloud.names('orders');
   stores = createDynamoStores(documentClient, tableName);
   inventory = new DynamoInventoryStore(documentClient, tableName);
@@ -157,5 +159,29 @@ describe('a parked order', () => {
     await settledExecution(executionName);
     // assess
     expect([executionName, await statusOf(orderId), await inventory.getStock(productId)]).toEqual([`${orderId}-r1`, 'FAILED', 5]);
+  });
+});
+
+describe('a parked order retried after its step records expired (24 h)', () => {
+  /** What TTL does to the steps' Powertools records a day later: every step runs its logic again. */
+  const expireStepRecords = async (): Promise<void> => {
+    const tableName = cloud.names('orders');
+    const found = await documentClient.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': FUNCTION_IDEMPOTENCY_PARTITION } }));
+    for (const item of found.Items ?? []) await documentClient.send(new DeleteCommand({ TableName: tableName, Key: { PK: item.PK, SK: item.SK } }));
+  };
+
+  it('runs the compensations again (not straight to FAILED): the stock comes back', async () => {
+    // prepare
+    const productId = await product(5);
+    cloud.services.lambda.injectFault(cloud.names('release-inventory'), { probability: 1 });
+    const orderId = await placeOrder(productId, 1, 'tok_chargeDeclined');
+    await until('NEEDS_ATTENTION', async () => (await statusOf(orderId)) === 'NEEDS_ATTENTION');
+    cloud.services.lambda.clearFaults();
+    await expireStepRecords();
+    // act
+    const { executionName } = await retryParkedOrder({ orders: stores.orders, runner }, orderId);
+    await settledExecution(executionName);
+    // assess
+    expect([await statusOf(orderId), await inventory.getStock(productId)]).toEqual(['FAILED', 5]);
   });
 });
