@@ -86,6 +86,7 @@ describe('orders API over HTTP against DynamoDB Local', () => {
     ['a JSON string instead of an object', '"tok_visa"', {}, 400, 'MALFORMED_JSON'],
     ['a __proto__ key (prototype poisoning)', '{"items":[],"__proto__":{"isAdmin":true}}', {}, 400, 'MALFORMED_JSON'],
     ['a gzip-encoded body', JSON.stringify(body), { 'content-encoding': 'gzip' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    ['a JSON body declared utf-16', JSON.stringify(body), { 'content-type': 'application/json; charset=utf-16' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
   ])('answers %s with the error shape', async (_, payload, headers, status, code) => {
     const response = await post('frank', ulid(), payload, headers);
     expect(response.status).toBe(status);

@@ -11,6 +11,7 @@ import Koa from 'koa';
 import { ulid } from 'ulid';
 import { EventBridgePublisher } from '../core/adapters/eventbridge-publisher';
 import { SecretsManagerPartnerSecrets } from '../core/adapters/secrets-manager-partner-secrets';
+import { StepFunctionsSagaRunner } from '../core/adapters/step-functions-saga-runner';
 import { OrderService } from '../core/orders/order-service';
 import type { EventPublisher } from '../core/orders/ports';
 import { AdminOrderBrowser } from '../core/store/admin-order-browser';
@@ -28,6 +29,7 @@ import { errorHandler } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { tracing } from './middleware/tracing';
 import { resourcePrefixFromTableName } from './routes/admin-dlqs';
+import { dynamoDbProbe, eventBridgeProbe } from './readiness';
 import { mountRoutes } from './routes';
 import { OrderFeed } from './routes/stream';
 import type { OrderFeedOptions } from './routes/stream';
@@ -77,6 +79,7 @@ export const createApp = (deps: AppDeps): ComposedApp => {
   const queries = new DynamoDashboardQueries(clients.documentClient, config.tableName);
   const feed = new OrderFeed({ ...deps.feed, queries, store: stores.orders, logger });
   const router = mountRoutes({
+    health: { probes: [dynamoDbProbe(clients.documentClient, config.tableName), eventBridgeProbe(clients.eventBridge, config.eventBusName)] },
     clientConfig: { auth: config.auth, ...(config.localControlPlane === undefined ? {} : { localControlPlane: config.localControlPlane }) },
     orders: { service, store: stores.orders, browser: new AdminOrderBrowser(clients.documentClient, config.tableName) },
     products: { store: stores.products, now },
@@ -86,6 +89,7 @@ export const createApp = (deps: AppDeps): ComposedApp => {
     traces: { xray: clients.xray, store: stores.orders, now },
     webhooks: { webhooks: new DynamoWebhookStore(clients.documentClient, config.tableName), urlPolicy: { allowLoopback: config.webhookAllowLoopback, reservedPorts: config.webhookReservedPorts }, now, newId },
     dlqs: { sqs: clients.sqs, resourcePrefix: resourcePrefixFromTableName(config.tableName) },
+    adminOrders: { orders: stores.orders, runner: config.stateMachineArn === undefined ? undefined : new StepFunctionsSagaRunner(clients.sfn, config.stateMachineArn) },
     stats: { queries, now },
     stream: { feed },
     ingest: {

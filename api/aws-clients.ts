@@ -11,6 +11,8 @@ import { S3Client } from '@aws-sdk/client-s3';
 import type { S3ClientConfig } from '@aws-sdk/client-s3';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import type { SFNClientConfig } from '@aws-sdk/client-sfn';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSClientConfig } from '@aws-sdk/client-sqs';
 import { XRayClient } from '@aws-sdk/client-xray';
@@ -22,6 +24,7 @@ export interface AwsClientOverrides {
   readonly eventBridge?: EventBridgeClientConfig;
   readonly s3?: S3ClientConfig;
   readonly sqs?: SQSClientConfig;
+  readonly sfn?: SFNClientConfig;
   readonly secretsManager?: SecretsManagerClientConfig;
   readonly xray?: XRayClientConfig;
 }
@@ -31,6 +34,7 @@ export interface AwsClients {
   readonly eventBridge: EventBridgeClient;
   readonly s3: S3Client;
   readonly sqs: SQSClient;
+  readonly sfn: SFNClient;
   readonly secretsManager: SecretsManagerClient;
   readonly xray: XRayClient;
   destroy(): void;
@@ -42,6 +46,7 @@ export const createAwsClients = (overrides: AwsClientOverrides = {}): AwsClients
   // Path-style URLs: the presigned receipt URL must work against the local S3 as well as AWS.
   const s3 = new S3Client({ forcePathStyle: true, ...overrides.s3 });
   const sqs = new SQSClient({ ...overrides.sqs });
+  const sfn = new SFNClient({ ...overrides.sfn });
   const secretsManager = new SecretsManagerClient({ ...overrides.secretsManager });
   const xray = new XRayClient({ ...overrides.xray });
   const documentClient = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
@@ -50,10 +55,11 @@ export const createAwsClients = (overrides: AwsClientOverrides = {}): AwsClients
     eventBridge,
     s3,
     sqs,
+    sfn,
     secretsManager,
     xray,
     destroy: () => {
-      for (const client of [dynamo, eventBridge, s3, sqs, secretsManager, xray]) client.destroy();
+      for (const client of [dynamo, eventBridge, s3, sqs, sfn, secretsManager, xray]) client.destroy();
     },
   };
 };

@@ -40,6 +40,8 @@ export interface ApiConfig {
   readonly receiptsBucket?: string;
   /** PARTNER_SECRETS_ARN; without it POST /webhooks/ingest/:partnerId answers 503 NOT_CONFIGURED. */
   readonly partnerSecretsArn?: string;
+  /** The order saga (STATE_MACHINE_ARN): an operator's retry of a parked order starts an execution of it. */
+  readonly stateMachineArn?: string;
   /** WEBHOOK_ALLOW_LOOPBACK=true (the local cloud only): http and loopback webhook URLs are accepted. */
   readonly webhookAllowLoopback: boolean;
   /** With loopback allowed: WEBHOOK_RESERVED_PORTS and the API's own port, which no webhook may target. */
@@ -143,6 +145,7 @@ export const loadConfig = (env: Env = process.env): Readonly<ApiConfig> => {
   const dashboardDir = optionalEnv(env, 'DASHBOARD_DIR');
   const receiptsBucket = optionalEnv(env, 'RECEIPTS_BUCKET');
   const partnerSecretsArn = optionalEnv(env, 'PARTNER_SECRETS_ARN');
+  const stateMachineArn = optionalEnv(env, 'STATE_MACHINE_ARN');
   const localControlPlane = localControlPlaneFromEnv(env);
   const port = integer(env, 'PORT', 3000, 0, 65535);
   return Object.freeze({
@@ -156,6 +159,7 @@ export const loadConfig = (env: Env = process.env): Readonly<ApiConfig> => {
     ...(dashboardDir === undefined ? {} : { dashboardDir }),
     ...(receiptsBucket === undefined ? {} : { receiptsBucket }),
     ...(partnerSecretsArn === undefined ? {} : { partnerSecretsArn }),
+    ...(stateMachineArn === undefined ? {} : { stateMachineArn }),
     webhookAllowLoopback: boolean(env, 'WEBHOOK_ALLOW_LOOPBACK'),
     webhookReservedPorts: boolean(env, 'WEBHOOK_ALLOW_LOOPBACK') ? [...reservedPorts(env), port] : [],
     ...(localControlPlane === undefined ? {} : { localControlPlane }),

@@ -84,6 +84,10 @@ const accessGrants = (spec: FunctionSpec, arns: RoleArns): Grant[] => {
   if (queues.length > 0) grants.push({ sid: 'SendMessages', actions: ['sqs:SendMessage'], resources: queues });
   const machines = (access.stateMachines ?? []).map((m) => arns.stateMachine(m));
   if (machines.length > 0) grants.push({ sid: 'StartExecutions', actions: ['states:StartExecution'], resources: machines });
+  // The reconciler checks whether a resumed order's execution still runs before it starts another (core/orders/reconciler.ts).
+  if (access.describeExecutions === true && access.stateMachines !== undefined) {
+    grants.push({ sid: 'DescribeExecutions', actions: ['states:DescribeExecution'], resources: access.stateMachines.map((name) => arns.executionsOf(name)) });
+  }
   const secrets = (access.secrets ?? []).map((s) => arns.secret(s));
   if (secrets.length > 0) grants.push({ sid: 'ReadSecrets', actions: ['secretsmanager:GetSecretValue'], resources: secrets });
   if (access.readUsers === true) grants.push({ sid: 'ReadUsers', actions: ['cognito-idp:ListUsers'], resources: [arns.userPool()] });
@@ -137,12 +141,15 @@ export const apiTaskRoleGrants = (description: RoleDescription, arns: RoleArns):
       actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
       resources: [table, `${table}/index/*`],
     },
-    { sid: 'PublishEvents', actions: ['events:PutEvents'], resources: [arns.bus(first(description.buses, 'bus').name)] },
+    // DescribeEventBus: GET /ready's check that the bus answers (api/readiness.ts).
+    { sid: 'PublishEvents', actions: ['events:PutEvents', 'events:DescribeEventBus'], resources: [arns.bus(first(description.buses, 'bus').name)] },
     { sid: 'Receipts', actions: ['s3:GetObject'], resources: [`${bucket}/*`] },
     // HeadObject on a receipt not written yet answers 404 only with ListBucket; without it S3 answers 403 and the
     // dashboard's polling of GET /api/orders/:id/receipt would see 500 instead of RECEIPT_NOT_READY.
     { sid: 'ReceiptsExist', actions: ['s3:ListBucket'], resources: [bucket] },
     { sid: 'SagaExecutions', actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [arns.executionsOf(first(description.stateMachines, 'state machine').name)] },
+    // POST /api/admin/orders/:id/retry resumes a parked order's saga (api/routes/admin-orders.ts).
+    { sid: 'ResumeSagas', actions: ['states:StartExecution'], resources: [arns.stateMachine(first(description.stateMachines, 'state machine').name)] },
     {
       sid: 'DeadLetterQueues',
       actions: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks'],

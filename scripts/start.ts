@@ -23,6 +23,7 @@ import { createDynamoStores } from '../core/store/dynamo-stores';
 import { startLocalCloud, type LocalCloudContext, type RunningLocalCloud } from './local-platform/cloud';
 import { demoCatalog } from './local-platform/demo-catalog';
 import { LogSink, startLogSettings } from './start-logs';
+import { reconcileAtStart } from './local-platform/reconcile-at-start';
 
 const ROOT = resolve(__dirname, '..');
 // Bound before the process's output is sent to the log file: the script's own lines always reach the terminal.
@@ -157,6 +158,8 @@ const main = async (): Promise<void> => {
     if (process.env.DASHBOARD_DIR === undefined) buildDashboardIfStale(sink);
     say('starting the local cloud (DynamoDB Local, edge, functions, rules, state machine) ...');
     cloud = await startLocalCloud({ seed: seedCatalog });
+    const reconciled = await reconcileAtStart(cloud);
+    if (reconciled.resumed > 0) say(`resumed the saga of ${reconciled.resumed} orders left unfinished by the last run`);
     const apiUrl = `http://127.0.0.1:${port}`;
     api = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'api/server.ts')], {
       cwd: ROOT,

@@ -117,6 +117,26 @@ describe('token authentication against the local Cognito', () => {
     expect(await errorOf(response)).toMatchObject({ code: 'TOKEN_EXPIRED' });
   });
 
+  it('answers 401 INVALID_TOKEN to a token signed by the pool key without exp', async () => {
+    // prepare
+    const { exp: _exp, ...claims } = await aliceClaims();
+    const endless = identity.cognito.signWithPoolKey(identity.userPoolId, claims);
+    // act
+    const response = await whoami(bearer(endless));
+    // assess
+    expect([response.status, (await errorOf(response)).code]).toEqual([401, 'INVALID_TOKEN']);
+  });
+
+  it('answers 401 INVALID_TOKEN to a token signed by the pool key with an iat in the future', async () => {
+    // prepare
+    const future = Math.floor(Date.now() / 1000) + 3600;
+    const early = identity.cognito.signWithPoolKey(identity.userPoolId, { ...(await aliceClaims()), iat: future, auth_time: future, exp: future + 3600 });
+    // act
+    const response = await whoami(bearer(early));
+    // assess
+    expect([response.status, (await errorOf(response)).code]).toEqual([401, 'INVALID_TOKEN']);
+  });
+
   it("answers 401 to a real token of another app client of the same pool", async () => {
     // prepare
     const { clientId } = identity.cognito.createUserPoolClient(identity.userPoolId, 'another-app');

@@ -89,6 +89,21 @@ export const createTokenVerifier = (settings: AuthSettings, options: { jwksCache
   return { verify: async (token) => verifier.verify(token) };
 };
 
+/** Clock skew tolerated on `iat`, as on `exp` by the verifier. */
+const IAT_SKEW_SECONDS = 60;
+
+/**
+ * What is wrong with a verified token's lifetime, or undefined. aws-jwt-verify checks `exp` only when present and
+ * never `iat`; a pool-signed token without `exp` would be valid forever, and one issued in the future was minted by
+ * something other than the pool's sign-in (Cognito always sets both).
+ */
+export const lifetimeProblem = (claims: Readonly<Record<string, unknown>>, nowSeconds: number): string | undefined => {
+  if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) return 'the token has no expiry (exp)';
+  if (typeof claims.iat !== 'number' || !Number.isFinite(claims.iat)) return 'the token has no issue time (iat)';
+  if (claims.iat > nowSeconds + IAT_SKEW_SECONDS) return 'the token was issued in the future (iat)';
+  return undefined;
+};
+
 const isProtected = (path: string): boolean => {
   // The router matches case-insensitively and ignores a trailing slash, so the check must too.
   const normalised = path.toLowerCase().replace(/\/+$/, '') || '/';
@@ -144,6 +159,8 @@ export const authenticate =
       if (error instanceof JwtBaseError) throw unauthorised(ctx, 'INVALID_TOKEN', 'the token is not valid for this API', error);
       throw error;
     }
+    const lifetime = lifetimeProblem(claims, Date.now() / 1000);
+    if (lifetime !== undefined) throw unauthorised(ctx, 'INVALID_TOKEN', lifetime);
     const caller = callerFromClaims(claims);
     if (caller === undefined) throw unauthorised(ctx, 'INVALID_TOKEN', 'the token is not valid for this API');
     ctx.state.caller = caller;

@@ -1,3 +1,4 @@
+import { ConditionalCheckFailedException, InternalServerError, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import Koa from 'koa';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -34,7 +35,7 @@ class SagaLedgerCorruptError extends SagaError {
   }
 }
 
-const serve = async (error: unknown): Promise<{ status: number; body: unknown; close: () => Promise<void> }> => {
+const serve = async (error: unknown): Promise<{ status: number; body: unknown; retryAfter: string | null; close: () => Promise<void> }> => {
   const app = new Koa<AppState>();
   app.silent = true;
   app.use(errorHandler());
@@ -46,7 +47,7 @@ const serve = async (error: unknown): Promise<{ status: number; body: unknown; c
   });
   const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/x`);
   const body: unknown = await response.json();
-  return { status: response.status, body, close: () => new Promise((resolveClose) => server.close(() => resolveClose())) };
+  return { status: response.status, body, retryAfter: response.headers.get('retry-after'), close: () => new Promise((resolveClose) => server.close(() => resolveClose())) };
 };
 
 describe('the error middleware maps by class', () => {
@@ -78,4 +79,40 @@ describe('the error middleware maps by class', () => {
     expect([answer.status, answer.body]).toEqual([500, { error: { code: 'INTERNAL', message: 'internal error' } }]);
   });
 
+});
+
+/** What an adapter throws when it wraps an SDK failure: an internal platform error without a status. */
+class SagaStoreFailedError extends SagaError {
+  constructor(cause: unknown) {
+    super('the store failed', { code: 'STORE_FAILED', cause });
+    this.name = 'SagaStoreFailedError';
+  }
+}
+
+const metadata = { httpStatusCode: 500, attempts: 3, totalRetryDelay: 300 };
+const networkError = (): Error => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
+
+describe('the error middleware answers a dependency failure with 503', () => {
+  it.each([
+    ['a DynamoDB server error', new InternalServerError({ message: 'boom', $metadata: metadata })],
+    ['DynamoDB throttling', new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: { ...metadata, httpStatusCode: 400 } })],
+    ['a refused connection', networkError()],
+    ['an SDK timeout', Object.assign(new Error('socket timed out'), { name: 'TimeoutError' })],
+    ['a refused connection the SDK wrapped into its message', Object.assign(new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1'), { $metadata: { attempts: 4, totalRetryDelay: 30 } })],
+    ['a refused connection wrapped by an adapter', new SagaStoreFailedError(networkError())],
+  ])('answers %s as 503 DEPENDENCY_UNAVAILABLE with Retry-After', async (_what, error) => {
+    // act
+    const answer = await serve(error);
+    await answer.close();
+    // assess
+    expect([answer.status, answer.body, answer.retryAfter]).toEqual([503, { error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'a service the API depends on is unavailable; retry later' } }, '5']);
+  });
+
+  it('answers a client-side SDK error that escaped its adapter as a 500, not a 503', async () => {
+    // act
+    const answer = await serve(new ConditionalCheckFailedException({ message: 'condition', $metadata: { ...metadata, httpStatusCode: 400 } }));
+    await answer.close();
+    // assess
+    expect([answer.status, answer.retryAfter]).toEqual([500, null]);
+  });
 });

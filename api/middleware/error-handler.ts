@@ -2,12 +2,15 @@
  * The one error middleware, first in the chain: every failure becomes `{"error":{"code","message","details"}}`.
  * It maps by class, not by a list: any PlatformError (core/errors.ts) with an HTTP status answers that status, its
  * code, its public message and details; one without a status, or anything unknown, is a 500 whose message is not
- * exposed. It also writes the access log line, since only here is the final status known.
+ * exposed, unless it is (or was caused by) a dependency that is unreachable, throttling or failing on its side:
+ * that is a 503 DEPENDENCY_UNAVAILABLE with Retry-After (./dependency-errors.ts), the client's to retry. It also
+ * writes the access log line, since only here is the final status known.
  */
 import type { Middleware } from 'koa';
 import { PlatformError } from '../../core/errors';
 import type { ErrorDetail } from '../../core/errors';
 import { ApiError } from '../errors';
+import { DEPENDENCY_RETRY_AFTER_SECONDS, isDependencyFailure } from './dependency-errors';
 import type { AppState } from '../types';
 
 interface Answer {
@@ -18,6 +21,7 @@ interface Answer {
 }
 
 const INTERNAL: Answer = { status: 500, code: 'INTERNAL', message: 'internal error' };
+const DEPENDENCY_UNAVAILABLE: Answer = { status: 503, code: 'DEPENDENCY_UNAVAILABLE', message: 'a service the API depends on is unavailable; retry later' };
 
 /** The answer an error carries, or undefined when it carries none (then it is a 500 and logged). */
 export const answerOf = (error: unknown): Answer | undefined => {
@@ -43,9 +47,11 @@ export const errorHandler = (): Middleware<AppState> => async (ctx, next) => {
     }
   } catch (error) {
     const known = answerOf(error);
-    if (known === undefined) ctx.state.logger?.error('request failed', error as Error);
-    const answer = known ?? INTERNAL;
+    const dependency = known === undefined && isDependencyFailure(error);
+    if (known === undefined) ctx.state.logger?.error(dependency ? 'a dependency failed' : 'request failed', error as Error);
+    const answer = known ?? (dependency ? DEPENDENCY_UNAVAILABLE : INTERNAL);
     ctx.status = answer.status;
+    if (dependency) ctx.set('Retry-After', String(DEPENDENCY_RETRY_AFTER_SECONDS));
     ctx.body = { error: { code: answer.code, message: answer.message, ...(answer.details === undefined ? {} : { details: answer.details }) } };
   } finally {
     ctx.state.logger?.info('request', { method: ctx.method, path: ctx.path, status: ctx.status, durationMs: Math.round((performance.now() - started) * 10) / 10 });

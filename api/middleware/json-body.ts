@@ -17,10 +17,21 @@ interface BodyReadError {
   readonly type?: string;
 }
 
+/**
+ * The charset a Content-Type names, lower-cased; undefined when it names none. JSON is UTF-8 (RFC 8259); a body
+ * declared in another charset would be decoded as something else, or not at all, so it is refused with 415.
+ */
+export const declaredCharset = (contentType: string): string | undefined => {
+  const match = /;\s*charset\s*=\s*"?([^";\s]+)"?/i.exec(contentType);
+  return match?.[1]?.toLowerCase();
+};
+
 const tooLarge = (limit: number) => new ApiError(413, 'PAYLOAD_TOO_LARGE', `the body may be at most ${limit} bytes`);
 
 export const readJsonBody = async (ctx: ParameterizedContext<AppState>, limit = MAX_BODY_BYTES): Promise<unknown> => {
   if (!ctx.is('application/json', '+json')) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json (utf-8)');
+  const charset = declaredCharset(ctx.get('content-type'));
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the body as application/json in utf-8, not ${charset}`);
   const encoding = ctx.get('content-encoding').toLowerCase();
   if (encoding !== '' && encoding !== 'identity') throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'compressed bodies are not accepted');
   let read: { parsed: unknown; raw: string };

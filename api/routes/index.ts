@@ -8,12 +8,15 @@ import type { AppState } from '../types';
 import { ACTIVITY_ROUTES, activityRouter } from './activity';
 import type { ActivityRouterDeps } from './activity';
 import { DLQS_ROUTES, dlqsRouter } from './admin-dlqs';
+import { ADMIN_ORDERS_ROUTES, adminOrdersRouter } from './admin-orders';
+import type { AdminOrdersRouterDeps } from './admin-orders';
 import type { DlqsRouterDeps } from './admin-dlqs';
 import { CLIENT_CONFIG_ROUTES, clientConfigRouter } from './client-config';
 import type { ClientConfigRouterDeps } from './client-config';
 import { EVENTS_ROUTES, eventsRouter } from './events';
 import type { EventsRouterDeps } from './events';
 import { HEALTH_ROUTES, healthRouter } from './health';
+import type { HealthRouterDeps } from './health';
 import { INGEST_ROUTES, ingestRouter } from './ingest';
 import type { IngestRouterDeps } from './ingest';
 import { OPENAPI_ROUTE, openApiRouter } from './openapi';
@@ -35,6 +38,7 @@ import type { WebhooksRouterDeps } from './webhooks';
 
 /** What every router needs, by resource. */
 export interface RoutesDeps {
+  readonly health: HealthRouterDeps;
   readonly clientConfig: ClientConfigRouterDeps;
   readonly orders: OrdersRouterDeps;
   readonly products: ProductsRouterDeps;
@@ -44,6 +48,7 @@ export interface RoutesDeps {
   readonly traces: TracesRouterDeps;
   readonly webhooks: WebhooksRouterDeps;
   readonly dlqs: DlqsRouterDeps;
+  readonly adminOrders: AdminOrdersRouterDeps;
   readonly stats: StatsRouterDeps;
   readonly stream: StreamRouterDeps;
   readonly ingest: IngestRouterDeps;
@@ -59,6 +64,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...Object.values(EVENTS_ROUTES),
   ...Object.values(WEBHOOKS_ROUTES),
   ...Object.values(DLQS_ROUTES),
+  ...Object.values(ADMIN_ORDERS_ROUTES),
   ...Object.values(STATS_ROUTES),
   ...Object.values(STREAM_ROUTES),
   ...Object.values(INGEST_ROUTES),
@@ -71,7 +77,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
 export const mountRoutes = (deps: RoutesDeps): Router<AppState> => {
   const root = new Router<AppState>();
   const routers = [
-    healthRouter(),
+    healthRouter(deps.health),
     openApiRouter(() => ROUTE_DOCS),
     clientConfigRouter(deps.clientConfig),
     ordersRouter(deps.orders),
@@ -82,6 +88,7 @@ export const mountRoutes = (deps: RoutesDeps): Router<AppState> => {
     eventsRouter(deps.events),
     webhooksRouter(deps.webhooks),
     dlqsRouter(deps.dlqs),
+    adminOrdersRouter(deps.adminOrders),
     statsRouter(deps.stats),
     streamRouter(deps.stream),
     ingestRouter(deps.ingest),

@@ -46,7 +46,7 @@ describe('/openapi.json, generated from the route descriptions', () => {
 
   it('leaves exactly the public routes without the Cognito requirement', () => {
     const open = Object.entries(paths).flatMap(([path, operations]) => Object.entries(operations).filter(([, operation]) => Array.isArray(operation.security) && operation.security.length === 0).map(([method]) => `${method} ${path}`));
-    expect(open.sort()).toEqual(['get /config.json', 'get /health', 'get /openapi.json', 'post /webhooks/ingest/{partnerId}']);
+    expect(open.sort()).toEqual(['get /config.json', 'get /health', 'get /openapi.json', 'get /ready', 'post /webhooks/ingest/{partnerId}']);
   });
 
   it('references the shared components by name, as the dashboard types expect', () => {

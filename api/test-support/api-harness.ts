@@ -62,6 +62,7 @@ export const startApiHarness = async (): Promise<ApiHarness> => {
     eventBridge: { endpoint: bus.endpoint, region: 'us-east-1', credentials: localCredentials, maxAttempts: 1 },
     s3: UNREACHABLE,
     sqs: UNREACHABLE,
+    sfn: UNREACHABLE,
     secretsManager: UNREACHABLE,
     xray: UNREACHABLE,
   });

@@ -35,6 +35,8 @@ export const startEventBusStub = async (onEvent: (envelope: EventBridgeEnvelope)
         response.end(JSON.stringify(body));
       };
       const target = String(request.headers['x-amz-target'] ?? '');
+      // What GET /ready asks (api/readiness.ts): the bus exists.
+      if (target === 'AWSEvents.DescribeEventBus') return reply(200, { Name: 'local-orders', Arn: 'arn:aws:events:us-east-1:000000000000:event-bus/local-orders' });
       if (target !== 'AWSEvents.PutEvents') return reply(400, { __type: 'UnknownOperationException', message: target });
       let entries: PutEventsEntry[];
       try {

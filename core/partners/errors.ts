@@ -47,6 +47,17 @@ export class PartnerEventMalformedError extends PartnerEventRefusedError {
 }
 
 /** The signed body is JSON but not `{type, data}`. */
+/**
+ * The body nests deeper than MAX_PAYLOAD_DEPTH: refused before parsing, so a deep document cannot exhaust the stack
+ * of a recursive validator (a 500), nor be accepted and then fail on DynamoDB's 32-level limit in its queue.
+ */
+export class PartnerEventTooDeepError extends PartnerEventRefusedError {
+  constructor(readonly maxDepth: number) {
+    super(`the body may nest objects and arrays at most ${maxDepth} levels deep`, { code: 'NESTED_TOO_DEEP', httpStatus: 400 });
+    this.name = 'PartnerEventTooDeepError';
+  }
+}
+
 export class PartnerEventInvalidError extends PartnerEventRefusedError {
   constructor(details: readonly ErrorDetail[]) {
     super('the event must be {type, data}', { code: 'VALIDATION_FAILED', httpStatus: 400, details });

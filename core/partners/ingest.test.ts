@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import type { PlatformEvent } from '../events/order-events';
 import type { EventPublisher } from '../orders/ports';
 import { generateWebhookSecret, signedHeaders } from '../webhooks/signing';
-import { ingestPartnerEvent } from './ingest';
+import { ingestPartnerEvent, MAX_PAYLOAD_DEPTH } from './ingest';
 
 const NOW = 1_790_000_000;
 const secret = generateWebhookSecret();
@@ -16,7 +16,41 @@ const setup = () => {
 
 const signed = (body: string, timestamp = NOW, key = secret) => ({ partnerId: 'acme', headers: { ...signedHeaders(key, 'msg_1', timestamp, body) }, body });
 
+/** `{"type":"deep","data":{"n":[[...]]}}` with the body `depth` levels deep in all (arrays: 50 000 levels stay under 256 KB). */
+const nested = (depth: number): string => `{"type":"deep","data":{"n":${'['.repeat(depth - 2)}${']'.repeat(depth - 2)}}}`;
+
 describe('partner ingestion', () => {
+  it.each([
+    ['50 000 levels deep', 50_000],
+    ['one level deeper than the limit (DynamoDB allows 32 with the envelope)', MAX_PAYLOAD_DEPTH + 1],
+  ])('refuses a signed body nested %s with 400 NESTED_TOO_DEEP and publishes nothing', async (_what, depth) => {
+    // prepare
+    const { published, deps } = setup();
+    // act
+    const outcome = await ingestPartnerEvent(signed(nested(depth)), deps);
+    // assess
+    expect([outcome.accepted ? undefined : [outcome.refusal.code, outcome.refusal.httpStatus], published]).toEqual([['NESTED_TOO_DEEP', 400], []]);
+  });
+
+  it('accepts a signed body nested exactly to the limit', async () => {
+    // prepare
+    const { published, deps } = setup();
+    // act
+    const outcome = await ingestPartnerEvent(signed(nested(MAX_PAYLOAD_DEPTH)), deps);
+    // assess
+    expect([outcome.accepted, published.length]).toEqual([true, 1]);
+  });
+
+  it('does not count brackets inside strings as nesting', async () => {
+    // prepare
+    const { deps } = setup();
+    const body = JSON.stringify({ type: 'note', data: { text: '['.repeat(100) + '"{'.repeat(50) } });
+    // act
+    const outcome = await ingestPartnerEvent(signed(body), deps);
+    // assess
+    expect(outcome.accepted).toBe(true);
+  });
+
   it('publishes a signed event under partner.<id> and accepts it', async () => {
     // prepare
     const { published, deps } = setup();

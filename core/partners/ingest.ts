@@ -10,12 +10,35 @@ import { z } from 'zod';
 import type { PlatformEvent } from '../events/order-events';
 import type { EventPublisher } from '../orders/ports';
 import { verifySignedRequest, WebhookSecretInvalidError, WebhookSignatureInvalidError } from '../webhooks/signing';
-import { PartnerEventInvalidError, PartnerEventMalformedError, PartnerEventTooLargeError, PartnerSignatureInvalidError, PartnerTimestampStaleError } from './errors';
+import { PartnerEventInvalidError, PartnerEventMalformedError, PartnerEventTooDeepError, PartnerEventTooLargeError, PartnerSignatureInvalidError, PartnerTimestampStaleError } from './errors';
 import type { PartnerEventRefusedError } from './errors';
 
 export const PARTNER_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
 export const MAX_INGEST_BYTES = 256 * 1024;
 export const DEFAULT_TOLERANCE_SECONDS = 5 * 60;
+/**
+ * Levels of objects and arrays a body may nest. DynamoDB refuses an item nested deeper than 32; the events log stores
+ * the partner's `data` inside the event's detail inside its item, so 24 leaves room for that envelope.
+ */
+export const MAX_PAYLOAD_DEPTH = 24;
+
+/** The deepest nesting of `{`/`[` in a JSON text, strings skipped; linear, no recursion, stops once past `limit`. */
+export const jsonDepthExceeds = (text: string, limit: number): boolean => {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i += 1;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      depth += 1;
+      if (depth > limit) return true;
+    } else if (c === 0x7d || c === 0x5d) depth -= 1;
+  }
+  return false;
+};
 
 /** Where partner secrets come from (Secrets Manager in both runtimes). */
 export interface PartnerSecrets {
@@ -66,6 +89,7 @@ export const ingestPartnerEvent = async (request: IngestRequest, deps: IngestDep
     if (error instanceof WebhookSignatureInvalidError || error instanceof WebhookSecretInvalidError) return refuse(new PartnerSignatureInvalidError({ cause: error }));
     throw error;
   }
+  if (jsonDepthExceeds(request.body, MAX_PAYLOAD_DEPTH)) return refuse(new PartnerEventTooDeepError(MAX_PAYLOAD_DEPTH));
   let raw: unknown;
   try {
     raw = JSON.parse(request.body);

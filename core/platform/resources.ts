@@ -45,6 +45,8 @@ export interface FunctionAccess {
   readonly buckets?: readonly BucketName[];
   readonly queues?: readonly string[];
   readonly stateMachines?: readonly string[];
+  /** Read the executions of those state machines (states:DescribeExecution): whether one still runs. */
+  readonly describeExecutions?: boolean;
   readonly secrets?: readonly SecretName[];
   readonly sendEmail?: boolean;
   /** Look customers up in the user pool (their email address): cognito-idp:ListUsers on the pool. */
@@ -241,6 +243,16 @@ export const functions = [
     access: { tables: ['orders'], buses: ['orders'] },
   },
   {
+    name: 'reconciler',
+    description: 'Resumes the saga of orders a crash or an outage left not terminal (core/orders/reconciler.ts)',
+    entry: 'lambdas/reconciler/reconcile-orders.ts',
+    timeoutSeconds: 60,
+    memoryMb: 256,
+    // 60 s: longer than a healthy saga takes; a saga still running is left alone anyway (DescribeExecution).
+    environment: { STATE_MACHINE_ARN: { stateMachineArn: 'order-saga' }, RECONCILE_STALE_AFTER_SECONDS: { literal: '60' }, RECONCILE_MAX_ATTEMPTS: { literal: '5' } },
+    access: { tables: ['orders'], stateMachines: ['order-saga'], describeExecutions: true },
+  },
+  {
     name: 'record-event',
     description: 'Records every event that crosses the bus, for GET /api/events',
     entry: 'lambdas/events/record-event.ts',
@@ -362,6 +374,14 @@ export const rules = [
     schedule: 'rate(1 minute)',
     localScheduleSeconds: 2,
     targets: [{ id: 'relay', kind: 'lambda', function: 'outbox-relay' }],
+  },
+  {
+    name: 'reconciler-schedule',
+    description: 'resume the saga of orders left not terminal past the threshold',
+    bus: 'default',
+    schedule: 'rate(1 minute)',
+    localScheduleSeconds: 5,
+    targets: [{ id: 'reconciler', kind: 'lambda', function: 'reconciler' }],
   },
 ] as const satisfies readonly RuleSpec[];
 

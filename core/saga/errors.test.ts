@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PlatformError } from '../errors';
-import { OutOfStockError, PaymentDeclinedError, SagaError, TransientDependencyError, ValidationFailedError } from './errors';
+import { OutOfStockError, PaymentDeclinedError, SagaCompensationPendingError, SagaError, TransientDependencyError, ValidationFailedError } from './errors';
 
 type State = { Retry?: { ErrorEquals: string[] }[]; Catch?: { ErrorEquals: string[] }[]; Branches?: { States: Record<string, State> }[] };
 
@@ -22,7 +22,7 @@ const errorNamesOfAsl = (): string[] => {
 describe('the saga errors under their base classes', () => {
   it("keep the `name` every ErrorEquals of the ASL expects, set literally so minified bundles keep it", () => {
     // prepare
-    const thrown = [new OutOfStockError(['mug']), new PaymentDeclinedError('generic_decline'), new TransientDependencyError('throttled')];
+    const thrown = [new OutOfStockError(['mug']), new PaymentDeclinedError('generic_decline'), new TransientDependencyError('throttled'), new SagaCompensationPendingError('01J', 'COMPENSATING')];
     // act
     const names = thrown.map((error) => error.name).sort();
     // assess

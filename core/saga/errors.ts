@@ -49,6 +49,21 @@ export class SagaOrderStateError extends SagaError {
   }
 }
 
+/**
+ * A resumed saga (the reconciler, an operator's retry) met an order whose compensation had begun: the ASL routes
+ * this from ValidateOrder to RefundPayment, so the compensations run again (each is idempotent) instead of the
+ * order being marked FAILED with its stock or payment still held.
+ */
+export class SagaCompensationPendingError extends SagaError {
+  constructor(
+    readonly orderId: string,
+    readonly status: OrderStatus,
+  ) {
+    super(`order ${orderId} is ${status}: its compensation must finish`, { code: 'SAGA_COMPENSATION_PENDING' });
+    this.name = 'SagaCompensationPendingError';
+  }
+}
+
 /** The Task input is not what the ASL passes ({orderId, step, executionId[, error, compensationError]}). */
 export class SagaStepInputInvalidError extends SagaError {
   constructor(message: string, options?: { cause?: unknown }) {

@@ -22,7 +22,7 @@ import type { EventPublisher, LogPort, OrderOutbox, OrderRepository, OutboxRecor
 import type { ProductPrices } from '../products/ports';
 import { paymentIdempotencyKey } from '../payments/payment-provider';
 import type { PaymentProvider } from '../payments/payment-provider';
-import { SagaOrderStateError, ValidationFailedError } from './errors';
+import { SagaCompensationPendingError, SagaOrderStateError, ValidationFailedError } from './errors';
 import { describeCaughtError, failedForwardStep, failedStepOutcome, failureReasonFor } from './saga-error';
 import type { CaughtError } from './saga-error';
 
@@ -134,6 +134,7 @@ export class SagaSteps {
     const order = await this.deps.orders.getOrder(orderId);
     if (order === undefined) throw new ValidationFailedError(orderId, [{ path: 'orderId', message: 'no such order' }]);
     if (reached(order.status, 'VALIDATED')) return this.result(order, step, 'already-done');
+    if (order.status === 'COMPENSATING' || order.status === 'NEEDS_ATTENTION') throw new SagaCompensationPendingError(orderId, order.status);
     if (order.status !== 'PENDING') throw new SagaOrderStateError(orderId, order.status, step);
     const catalog = await this.deps.products.getProducts(order.lines.map((line) => line.productId));
     const violations = catalogViolations(order, catalog);
@@ -210,7 +211,8 @@ export class SagaSteps {
     const reason = failureReasonFor(error?.Error ?? 'Unknown', order.status);
     // After a reservation or a charge the only way to FAILED is through COMPENSATING.
     if (order.status === 'INVENTORY_RESERVED' || order.status === 'PAYMENT_CAPTURED') order = await this.beginCompensation(orderId, error, step);
-    if (order.status !== 'PENDING' && order.status !== 'VALIDATED' && order.status !== 'COMPENSATING') throw new SagaOrderStateError(orderId, order.status, step);
+    // NEEDS_ATTENTION: an operator's retry (POST /api/admin/orders/:id/retry) ran the compensations again and they held.
+    if (order.status !== 'PENDING' && order.status !== 'VALIDATED' && order.status !== 'COMPENSATING' && order.status !== 'NEEDS_ATTENTION') throw new SagaOrderStateError(orderId, order.status, step);
     const { name, message } = describeCaughtError(error);
     // Nothing to undo (ValidateOrder failed, or ReserveInventory found no stock): no COMPENSATING entry names the
     // failed step, so it gets its own entry, in the status the order still has.

@@ -7,10 +7,12 @@
  *   // run the application with { ...process.env, ...cloud.env }
  *   await cloud.stop();
  */
+import { join } from 'node:path';
 import { seedUserPool, demoUsersRoute, type DemoIdentity } from '../cognito/demo-users';
 import { LocalCognito } from '../cognito/local-cognito';
 import { controlPlaneRoute } from '../control/control-plane';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../dynamodb/dynamodb-local';
+import { superviseDynamoDbLocal } from '../dynamodb/supervisor';
 import { DynamoDbProxy } from '../dynamodb-proxy/dynamodb-proxy';
 import { createLocalLogger, type LocalLogger } from '../edge/logger';
 import { startEdge, type RunningEdge } from '../edge/server';
@@ -18,8 +20,10 @@ import { LocalEventBridge } from '../eventbridge/local-event-bridge';
 import { LocalIam } from '../iam/enforcer';
 import { LambdaFunctionNotFoundError, LocalLambda } from '../lambda/local-lambda';
 import { LocalS3 } from '../s3/local-s3';
+import { fileObjectPersistence } from '../s3/persistence';
 import { LocalSecretsManager } from '../secrets/local-secrets';
 import { LocalSes } from '../ses/local-ses';
+import { fileMailPersistence } from '../ses/persistence';
 import { LocalSqs } from '../sqs/local-sqs';
 import { LocalStepFunctions } from '../stepfunctions/local-step-functions';
 import { startDaemonCollector, type RunningDaemonCollector } from '../xray/daemon-collector';
@@ -44,7 +48,7 @@ export interface LocalCloudContext {
 export interface LocalCloudOptions {
   /** The edge's port; default EDGE_PORT, then 4566. 0 picks a free port (tests). */
   readonly edgePort?: number;
-  /** Keeps DynamoDB's data in this directory across restarts; in memory when absent (default DATA_DIR). */
+  /** Keeps DynamoDB's data, S3 objects and captured mail in this directory across restarts; in memory when absent (default DATA_DIR). */
   readonly dataDir?: string;
   /** Logical to physical names (e.g. a stage prefix); identity when absent. */
   readonly names?: (logical: string) => string;
@@ -178,8 +182,10 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
   const scheduleOverrides: Record<string, number> = {};
   for (const rule of description.rules ?? []) if (rule.localScheduleSeconds !== undefined) scheduleOverrides[names(rule.name)] = rule.localScheduleSeconds;
   const eventBridge = new LocalEventBridge({ sink: targetSink(delivery), region, scheduleOverrides, onDeliveryError: recordDeliveryFailure(delivery) });
-  const s3 = new LocalS3();
-  const ses = new LocalSes();
+  // With a data directory, receipts and captured mail survive a restart as the table does (DynamoDB's files sit beside them).
+  const dataDir = options.dataDir ?? process.env.DATA_DIR;
+  const s3 = new LocalS3(Date.now, dataDir === undefined ? undefined : fileObjectPersistence(join(dataDir, 'local-s3')));
+  const ses = new LocalSes(dataDir === undefined ? undefined : fileMailPersistence(join(dataDir, 'local-ses')));
   const secretsManager = new LocalSecretsManager(region, ACCOUNT);
   const cognito = new LocalCognito({ region });
   let demoIdentity: DemoIdentity | undefined;
@@ -254,7 +260,7 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
       ),
     edgePort,
   );
-  const [edgeOutcome, dynamoOutcome] = await Promise.allSettled([edgeStart, startDynamoDbLocal({ dataDir: options.dataDir ?? process.env.DATA_DIR })]);
+  const [edgeOutcome, dynamoOutcome] = await Promise.allSettled([edgeStart, startDynamoDbLocal({ dataDir })]);
   if (edgeOutcome.status === 'rejected' || dynamoOutcome.status === 'rejected') {
     if (edgeOutcome.status === 'fulfilled') await edgeOutcome.value.close();
     if (dynamoOutcome.status === 'fulfilled') await dynamoOutcome.value.stop();
@@ -264,6 +270,16 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
   const edge = edgeOutcome.value;
   const dynamo: DynamoDbLocal = dynamoOutcome.value;
   dynamoEndpoint = dynamo.endpoint;
+  // A JVM that dies is started again on its port with the same data; an in-memory one also gets its tables and seed back.
+  const supervised = superviseDynamoDbLocal(dynamo, {
+    start: { dataDir },
+    log,
+    afterRestart: async (endpoint) => {
+      dynamoEndpoint = endpoint;
+      await createTables(description, endpoint, region, names);
+      if (dataDir === undefined && options.seed && context) await options.seed(context);
+    },
+  });
   sqs.setBaseUrl(edge.url);
   cognito.setBaseUrl(edge.url);
   const identity = seedUserPool(cognito, description.userPool);
@@ -277,7 +293,7 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
     await eventBridge.drain();
     sqs.stop();
     await edge.close();
-    await dynamo.stop();
+    await supervised.stop();
     await collector.close();
   };
 

@@ -20,6 +20,8 @@ export interface DynamoDbLocal {
   readonly endpoint: string;
   readonly port: number;
   readonly pid: number;
+  /** Settles when the JVM has exited, whoever stopped it (./supervisor.ts restarts one that died). */
+  readonly exited: Promise<void>;
   /** Stops the JVM by its PID (SIGTERM, then SIGKILL after 3 s); resolves when it has exited. */
   stop(): Promise<void>;
 }
@@ -132,6 +134,9 @@ const waitForExit = (child: ChildProcess, ms: number): Promise<boolean> =>
     });
   });
 
+const exitOf = (child: ChildProcess): Promise<void> =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolveExit) => child.once('exit', () => resolveExit()));
+
 const startOnce = async (options: DynamoDbLocalOptions, port: number): Promise<DynamoDbLocal> => {
   const cwd = jarDirectory();
   const storage = options.dataDir === undefined ? ['-inMemory'] : ['-dbPath', resolve(options.dataDir)];
@@ -166,7 +171,7 @@ const startOnce = async (options: DynamoDbLocalOptions, port: number): Promise<D
     if (failed !== undefined) throw new DynamoDbLocalStartFailedError(`could not run java: ${failed.message}`, { cause: failed });
     if (child.exitCode !== null) throw new DynamoDbLocalStartFailedError(`DynamoDB Local exited with code ${child.exitCode} on port ${port}: ${output.trim()}`);
     if (pid !== undefined && (await answers(port))) {
-      return { endpoint: `http://127.0.0.1:${port}`, port, pid, stop };
+      return { endpoint: `http://127.0.0.1:${port}`, port, pid, exited: exitOf(child), stop };
     }
   }
   await stop();

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { EdgeRequest, EdgeResponse, ServiceEmulator } from '../edge/types';
+import type { ObjectPersistence } from './persistence';
 
 interface StoredObject {
   readonly body: Buffer;
@@ -78,17 +79,24 @@ export class LocalS3 implements ServiceEmulator {
   readonly signingNames = ['s3'] as const;
   private readonly buckets = new Map<string, { created: Date; objects: Map<string, StoredObject> }>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly now: () => number = Date.now,
+    /** Writes objects through to files (DATA_DIR) and loads them when a bucket is created (./persistence.ts). */
+    private readonly persistence?: ObjectPersistence,
+  ) {}
 
   /** Creates a bucket (in-process API for the local cloud); an existing bucket is left as it is. */
   createBucket(name: string): void {
     if (!BUCKET_NAME.test(name)) throw new S3RequestError('InvalidBucketName', `The specified bucket is not valid: ${name}`, 400);
-    if (!this.buckets.has(name)) this.buckets.set(name, { created: new Date(this.now()), objects: new Map() });
+    if (!this.buckets.has(name)) this.buckets.set(name, { created: new Date(this.now()), objects: new Map(this.persistence?.load(name) ?? []) });
   }
 
   /** Empties every bucket (the control plane's reset); buckets stay. */
   clear(): void {
-    for (const bucket of this.buckets.values()) bucket.objects.clear();
+    for (const [name, bucket] of this.buckets) {
+      bucket.objects.clear();
+      this.persistence?.clear(name);
+    }
   }
 
   bucketNames(): string[] {
@@ -147,7 +155,9 @@ export class LocalS3 implements ServiceEmulator {
         const metadata: Record<string, string> = {};
         for (const [name, value] of Object.entries(request.headers)) if (name.startsWith('x-amz-meta-') && typeof value === 'string') metadata[name] = value;
         const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-        bucket.objects.set(key, { body, contentType: header(request, 'content-type') ?? 'binary/octet-stream', etag, lastModified: new Date(this.now()), metadata });
+        const object: StoredObject = { body, contentType: header(request, 'content-type') ?? 'binary/octet-stream', etag, lastModified: new Date(this.now()), metadata };
+        this.persistence?.put(bucketName, key, object);
+        bucket.objects.set(key, object);
         return { status: 200, headers: { etag } };
       }
       case 'GET':
@@ -158,6 +168,7 @@ export class LocalS3 implements ServiceEmulator {
         return method === 'HEAD' ? { status: 200, headers: { ...headers, 'content-length': String(object.body.length) } } : { status: 200, headers, body: object.body };
       }
       case 'DELETE':
+        this.persistence?.delete(bucketName, key);
         bucket.objects.delete(key);
         return { status: 204 };
       default:

@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { AwsServiceError, jsonResponse, type EdgeRequest, type EdgeResponse, type ServiceEmulator } from '../edge/types';
+import type { MailPersistence } from './persistence';
 
 export interface CapturedEmail {
   readonly messageId: string;
@@ -50,6 +51,11 @@ export class LocalSes implements ServiceEmulator {
   private readonly captured: CapturedEmail[] = [];
   private readonly templates = new Map<string, Template>();
 
+  /** `persistence` writes captured mail through to a file (DATA_DIR) and loads it back (./persistence.ts). */
+  constructor(private readonly persistence?: MailPersistence) {
+    this.captured.push(...(persistence?.load() ?? []));
+  }
+
   /** Every captured mail, oldest first. */
   emails(): readonly CapturedEmail[] {
     return [...this.captured];
@@ -57,6 +63,7 @@ export class LocalSes implements ServiceEmulator {
 
   clear(): void {
     this.captured.length = 0;
+    this.persistence?.clear();
   }
 
   async handle(request: EdgeRequest): Promise<EdgeResponse> {
@@ -98,6 +105,7 @@ export class LocalSes implements ServiceEmulator {
     if (invalid) throw bad(`Invalid recipient address: ${invalid}`);
     const content = this.content(body.Content);
     const email: CapturedEmail = { messageId: randomUUID(), from, to, cc, bcc, ...content, sentAt: new Date().toISOString() };
+    this.persistence?.append(email);
     this.captured.push(email);
     return email;
   }

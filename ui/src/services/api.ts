@@ -135,6 +135,7 @@ export const createApiClient = (options: ApiClientOptions = {}) => {
     listDeliveries: (id: string) => request<DeliveryLog>('GET', `/api/webhooks/${enc(id)}/deliveries`),
     listDlqs: () => request<{ items: DeadLetterQueue[] }>('GET', '/api/admin/dlqs'),
     redrive: (name: string) => request<{ name: string; queueName: string; taskHandle: string }>('POST', `/api/admin/dlqs/${enc(name)}/redrive`),
+    retryOrder: (id: string) => request<{ orderId: string; executionName: string }>('POST', `/api/admin/orders/${enc(id)}/retry`),
   };
 };
 

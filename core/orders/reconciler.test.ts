@@ -1,0 +1,159 @@
+import type { Order } from '../domain/order';
+import type { OrderStatus } from '../domain/order-status';
+import { RECONCILED_STATUSES, reconcileStaleOrders, resumeSaga, retryParkedOrder } from './reconciler';
+import type { SagaRunner, StaleOrder, StaleOrderFinder } from './reconciler';
+
+/** Executions by name: 'RUNNING' or 'DONE'; start refuses a used name, as Step Functions does. */
+class FakeRunner implements SagaRunner {
+  readonly executions = new Map<string, 'RUNNING' | 'DONE'>();
+  async start(executionName: string): Promise<'started' | 'exists'> {
+    if (this.executions.has(executionName)) return 'exists';
+    this.executions.set(executionName, 'RUNNING');
+    return 'started';
+  }
+  async isRunning(executionName: string): Promise<boolean> {
+    return this.executions.get(executionName) === 'RUNNING';
+  }
+}
+
+class FakeFinder implements StaleOrderFinder {
+  readonly asked: OrderStatus[] = [];
+  constructor(private readonly orders: readonly StaleOrder[]) {}
+  async findStale(status: OrderStatus, createdBefore: string): Promise<StaleOrder[]> {
+    this.asked.push(status);
+    return this.orders.filter((order) => order.status === status && order.createdAt < createdBefore);
+  }
+}
+
+const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const stale = (orderId: string, status: OrderStatus, createdAt = '2026-01-01T00:00:00.000Z'): StaleOrder => ({ orderId, status, createdAt, updatedAt: createdAt });
+const pass = (finder: StaleOrderFinder, runner: SagaRunner) => reconcileStaleOrders({ finder, runner, log: silent, now: () => new Date('2026-01-01T00:10:00.000Z'), staleAfterMs: 60_000, maxAttempts: 3, limitPerStatus: 10 });
+
+describe('resumeSaga', () => {
+  it('starts <orderId>-r1 when the first execution has ended', async () => {
+    // prepare
+    const runner = new FakeRunner();
+    runner.executions.set('O1', 'DONE');
+    // act
+    const outcome = await resumeSaga(runner, 'O1', 3);
+    // assess
+    expect(outcome).toEqual({ outcome: 'resumed', executionName: 'O1-r1', attempt: 1 });
+  });
+
+  it('takes the next unused attempt number when earlier resumed executions have ended', async () => {
+    // prepare
+    const runner = new FakeRunner();
+    runner.executions.set('O1-r1', 'DONE');
+    runner.executions.set('O1-r2', 'DONE');
+    // act
+    const outcome = await resumeSaga(runner, 'O1', 3);
+    // assess
+    expect(outcome).toEqual({ outcome: 'resumed', executionName: 'O1-r3', attempt: 3 });
+  });
+
+  it('starts nothing while a resumed execution of the order is still running', async () => {
+    // prepare
+    const runner = new FakeRunner();
+    runner.executions.set('O1-r1', 'RUNNING');
+    // act
+    const outcome = await resumeSaga(runner, 'O1', 3);
+    // assess
+    expect([outcome, runner.executions.size]).toEqual([{ outcome: 'in-progress', executionName: 'O1-r1' }, 1]);
+  });
+
+  it('starts nothing while the first execution is still running', async () => {
+    // prepare
+    const runner = new FakeRunner();
+    runner.executions.set('O1', 'RUNNING');
+    // act
+    const outcome = await resumeSaga(runner, 'O1', 3);
+    // assess
+    expect([outcome.outcome, runner.executions.size]).toEqual(['in-progress', 1]);
+  });
+
+  it('gives up once every allowed attempt name is used', async () => {
+    // prepare
+    const runner = new FakeRunner();
+    for (const name of ['O1-r1', 'O1-r2']) runner.executions.set(name, 'DONE');
+    // act
+    const outcome = await resumeSaga(runner, 'O1', 2);
+    // assess
+    expect(outcome).toEqual({ outcome: 'exhausted', attempts: 2 });
+  });
+});
+
+describe('reconcileStaleOrders', () => {
+  it('never asks for parked or terminal orders', async () => {
+    // prepare
+    const finder = new FakeFinder([]);
+    // act
+    await pass(finder, new FakeRunner());
+    // assess
+    expect(finder.asked).toEqual(RECONCILED_STATUSES);
+    expect(finder.asked).not.toEqual(expect.arrayContaining(['NEEDS_ATTENTION']));
+  });
+
+  it('resumes every stale order once, and a second pass starts nothing while they run', async () => {
+    // prepare
+    const finder = new FakeFinder([stale('A', 'PENDING'), stale('B', 'PAYMENT_CAPTURED'), stale('C', 'COMPENSATING')]);
+    const runner = new FakeRunner();
+    // act
+    const first = await pass(finder, runner);
+    const second = await pass(finder, runner);
+    // assess
+    expect([first.resumed, second.resumed, second.inProgress, [...runner.executions.keys()].sort()]).toEqual([3, 0, 3, ['A-r1', 'B-r1', 'C-r1']]);
+  });
+
+  it('leaves an order younger than the threshold to its first saga', async () => {
+    // prepare
+    const finder = new FakeFinder([stale('young', 'PENDING', '2026-01-01T00:09:30.000Z')]);
+    const runner = new FakeRunner();
+    // act
+    const report = await pass(finder, runner);
+    // assess
+    expect([report.examined, runner.executions.size]).toEqual([0, 0]);
+  });
+
+  it('counts a runner failure for the next pass and goes on with the other orders', async () => {
+    // prepare
+    const runner = new FakeRunner();
+    const failing: SagaRunner = { start: (name, orderId) => (orderId === 'A' ? Promise.reject(new Error('unreachable')) : runner.start(name)), isRunning: (name) => runner.isRunning(name) };
+    // act
+    const report = await pass(new FakeFinder([stale('A', 'PENDING'), stale('B', 'PENDING')]), failing);
+    // assess
+    expect([report.failed, report.resumed]).toEqual([1, 1]);
+  });
+});
+
+describe('retryParkedOrder', () => {
+  const orders = (status: OrderStatus) => ({ getOrder: async (orderId: string) => ({ orderId, status }) as unknown as Order });
+
+  it('resumes a NEEDS_ATTENTION order under a new execution name', async () => {
+    // act
+    const answer = await retryParkedOrder({ orders: orders('NEEDS_ATTENTION'), runner: new FakeRunner() }, 'P1');
+    // assess
+    expect(answer).toEqual({ executionName: 'P1-r1' });
+  });
+
+  it('refuses an order that is not parked with 409 ORDER_NOT_PARKED and starts nothing', async () => {
+    // prepare
+    expect.assertions(2);
+    const runner = new FakeRunner();
+    // act
+    await retryParkedOrder({ orders: orders('CONFIRMED'), runner }, 'P2').catch((error: { code: string; httpStatus: number }) => {
+      // assess
+      expect([error.code, error.httpStatus]).toEqual(['ORDER_NOT_PARKED', 409]);
+    });
+    expect(runner.executions.size).toBe(0);
+  });
+
+  it('answers 404 for an order that does not exist', async () => {
+    // prepare
+    expect.assertions(1);
+    // act
+    await retryParkedOrder({ orders: { getOrder: async () => undefined }, runner: new FakeRunner() }, 'P3').catch((error: { httpStatus: number }) => {
+      // assess
+      expect(error.httpStatus).toBe(404);
+    });
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * Scheduled (rule `reconciler-schedule`, and once at local start-up): one pass of the order reconciler
+ * (core/orders/reconciler.ts). Finds orders not terminal past RECONCILE_STALE_AFTER_SECONDS through the status
+ * index and resumes each saga as `<orderId>-r<N>`; NEEDS_ATTENTION is left to the operator. The event may lower
+ * the threshold (`{"staleAfterSeconds": 0}`): the local start-up pass does, since no execution survives a local
+ * restart; a running execution is never raced whatever the threshold (the use case asks DescribeExecution). Needs Query on the
+ * table's index and StartExecution/DescribeExecution on the saga (modules/functions.ts derives both from the
+ * function's `access` in core/platform/resources.ts).
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { StepFunctionsSagaRunner } from '../../core/adapters/step-functions-saga-runner';
+import { ConfigValueInvalidError, requiredEnv } from '../../core/config/env';
+import type { Env } from '../../core/config/env';
+import { reconcileStaleOrders } from '../../core/orders/reconciler';
+import type { ReconcileReport, ReconcilerDeps } from '../../core/orders/reconciler';
+import { DynamoStaleOrders } from '../../core/store/stale-orders';
+import { captured, logger } from '../shared/powertools';
+
+const positiveInteger = (env: Env, key: string): number => {
+  const raw = requiredEnv(env, key);
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new ConfigValueInvalidError(key, `expected a positive integer, got ${JSON.stringify(raw)}`);
+  return value;
+};
+
+/** The pass as configured by the function's environment (TABLE_NAME, STATE_MACHINE_ARN, RECONCILE_*). */
+export const reconcilerFromEnvironment = (env: Env, clients: { readonly dynamo: DynamoDBClient; readonly sfn: SFNClient }): ((staleAfterMs?: number) => Promise<ReconcileReport>) => {
+  const deps: ReconcilerDeps = {
+    finder: new DynamoStaleOrders(DynamoDBDocumentClient.from(clients.dynamo), requiredEnv(env, 'TABLE_NAME')),
+    runner: new StepFunctionsSagaRunner(clients.sfn, requiredEnv(env, 'STATE_MACHINE_ARN')),
+    log: logger,
+    now: () => new Date(),
+    staleAfterMs: positiveInteger(env, 'RECONCILE_STALE_AFTER_SECONDS') * 1000,
+    maxAttempts: positiveInteger(env, 'RECONCILE_MAX_ATTEMPTS'),
+    limitPerStatus: 100,
+  };
+  return (staleAfterMs) => reconcileStaleOrders(staleAfterMs === undefined ? deps : { ...deps, staleAfterMs });
+};
+
+/** A schedule's event (EventBridge's Scheduled Event) carries no override; the start-up pass sends one. */
+const PassEventSchema = z.object({ staleAfterSeconds: z.number().int().min(0).optional() }).passthrough();
+
+let configured: ((staleAfterMs?: number) => Promise<ReconcileReport>) | undefined;
+
+/** The Lambda entry; configured on the first invocation, then reused. */
+export const handler = async (event: unknown): Promise<ReconcileReport> => {
+  configured ??= reconcilerFromEnvironment(process.env, { dynamo: captured(new DynamoDBClient({})), sfn: captured(new SFNClient({})) });
+  const parsed = PassEventSchema.safeParse(event ?? {});
+  const staleAfterSeconds = parsed.success ? parsed.data.staleAfterSeconds : undefined;
+  const report = await configured(staleAfterSeconds === undefined ? undefined : staleAfterSeconds * 1000);
+  if (report.examined > 0) logger.info('reconciler pass', { ...report });
+  return report;
+};

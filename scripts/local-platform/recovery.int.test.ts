@@ -1,0 +1,187 @@
+/**
+ * Recovery after lost executions, on the whole local cloud (issue 15). Locally executions live in memory, so a
+ * crash of `npm start` loses every running saga; in AWS a saga can fail on an outage longer than its retries. Both
+ * leave an order not terminal with nothing to move it on. Here the executions are lost the same way a restart
+ * loses them (the local Step Functions aborts and forgets them mid-step), then the reconciler function — the same
+ * handler its schedule runs — resumes each saga as `<orderId>-r1`, relying on the idempotent steps; and an
+ * operator's retry finishes a parked order. Assessed on the table: status, stock, payments.
+ * (The duplicate order.created case — one execution, one charge — is lambdas/saga/order-saga.int.test.ts.)
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
+import { DeleteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
+import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
+import { StepFunctionsSagaRunner } from '../../core/adapters/step-functions-saga-runner';
+import { money } from '../../core/domain/money';
+import type { OrderStatus } from '../../core/domain/order-status';
+import { OrderService } from '../../core/orders/order-service';
+import { retryParkedOrder } from '../../core/orders/reconciler';
+import type { ReconcileReport } from '../../core/orders/reconciler';
+import { DynamoInventoryStore } from '../../core/store/dynamo-inventory-store';
+import { DynamoPaymentLedger } from '../../core/store/dynamo-payment-ledger';
+import { createDynamoStores } from '../../core/store/dynamo-stores';
+import { FUNCTION_IDEMPOTENCY_PARTITION } from '../../core/store/keys';
+import type { DynamoStores } from '../../core/store/dynamo-stores';
+import { startLocalCloud } from './cloud';
+import type { RunningLocalCloud } from './cloud';
+
+jest.setTimeout(120_000);
+
+const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
+
+let cloud: RunningLocalCloud;
+let stores: DynamoStores;
+let inventory: DynamoInventoryStore;
+let ledger: DynamoPaymentLedger;
+let service: OrderService;
+let runner: StepFunctionsSagaRunner;
+let sfn: SFNClient;
+let documentClient: DynamoDBDocumentClient;
+
+beforeAll(async () => {
+  process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
+  process.env.LOCAL_CLOUD_LOG_LEVEL = 'silent';
+  cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.001 });
+  // The schedule would race the passes this test makes itself.
+  cloud.services.eventBridge.stop();
+  documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }), { marshallOptions: { removeUndefinedValues: true } });
+  const tableName = cloud.names('orders');
+  stores = createDynamoStores(documentClient, tableName);
+  inventory = new DynamoInventoryStore(documentClient, tableName);
+  ledger = new DynamoPaymentLedger(documentClient, tableName);
+  const publisher = new EventBridgePublisher(new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials }), cloud.names('orders'));
+  service = new OrderService({ ...stores, publisher, log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+  sfn = new SFNClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials });
+  runner = new StepFunctionsSagaRunner(sfn, cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')));
+}, 120_000);
+
+afterAll(async () => {
+  await cloud?.stop();
+});
+
+afterEach(() => {
+  cloud?.services.lambda.clearFaults();
+});
+
+const product = async (stock: number): Promise<string> => {
+  const productId = `p-${ulid()}`;
+  await stores.products.putProduct({ productId, name: productId, price: money(500, 'EUR'), stock, updatedAt: new Date().toISOString() });
+  return productId;
+};
+
+const placeOrder = async (productId: string, quantity: number, paymentToken = 'tok_visa'): Promise<string> => (await service.createOrder('recovery-test', ulid(), { items: [{ productId, quantity }], paymentToken })).order.orderId;
+
+const executionArn = (name: string): string => `${cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')).replace(':stateMachine:', ':execution:')}:${name}`;
+
+const statusOf = async (orderId: string): Promise<OrderStatus | undefined> => (await stores.orders.getOrder(orderId))?.status;
+
+const until = async (what: string, check: () => Promise<boolean>): Promise<void> => {
+  const deadline = Date.now() + 60_000;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((wake) => setTimeout(wake, 50));
+  }
+};
+
+/** What a restart of the local cloud does to sagas: every running execution is aborted and forgotten. */
+const loseExecutions = (): Promise<void> => cloud.services.stepFunctions.reset();
+
+const reconcilerPass = async (): Promise<ReconcileReport> => {
+  const outcome = await cloud.services.lambda.invoke(cloud.names('reconciler'), { staleAfterSeconds: 0 });
+  if (outcome.error !== undefined) throw new Error(`${outcome.error.errorType}: ${outcome.error.errorMessage}`);
+  return outcome.result as ReconcileReport;
+};
+
+const settledExecution = async (name: string): Promise<string> => {
+  await until(`execution ${name}`, async () => runner.isRunning(name).then((running) => !running));
+  return cloud.services.stepFunctions.waitForExecution(executionArn(name));
+};
+
+describe('the reconciler after executions were lost', () => {
+  it('drives an order lost after its reservation to CONFIRMED under <orderId>-r1, with one reservation and one charge', async () => {
+    // prepare: the saga is held in ChargePayment, then its execution is lost as in a restart
+    const productId = await product(5);
+    cloud.services.lambda.injectFault(cloud.names('charge-payment'), { latencyMs: 1500 });
+    const orderId = await placeOrder(productId, 2);
+    await until('INVENTORY_RESERVED', async () => (await statusOf(orderId)) === 'INVENTORY_RESERVED');
+    await loseExecutions();
+    cloud.services.lambda.clearFaults();
+    // act
+    await reconcilerPass();
+    const execution = await settledExecution(`${orderId}-r1`);
+    // assess
+    const captured = (await ledger.paymentsOfOrder(orderId)).filter((payment) => payment.status === 'CAPTURED');
+    expect([execution, await statusOf(orderId), await inventory.getStock(productId), captured.length]).toEqual(['SUCCEEDED', 'CONFIRMED', 3, 1]);
+  });
+
+  it('runs the compensations of an order lost while compensating: FAILED, stock returned, nothing captured', async () => {
+    // prepare: a declined payment begins compensation; the execution is lost inside ReleaseInventory
+    const productId = await product(5);
+    cloud.services.lambda.injectFault(cloud.names('release-inventory'), { latencyMs: 1500 });
+    const orderId = await placeOrder(productId, 2, 'tok_chargeDeclined');
+    await until('COMPENSATING', async () => (await statusOf(orderId)) === 'COMPENSATING');
+    await loseExecutions();
+    cloud.services.lambda.clearFaults();
+    // act
+    await reconcilerPass();
+    await settledExecution(`${orderId}-r1`);
+    // assess
+    const held = (await ledger.paymentsOfOrder(orderId)).filter((payment) => payment.status === 'CAPTURED' || payment.status === 'AUTHORIZED');
+    expect([await statusOf(orderId), await inventory.getStock(productId), held.length]).toEqual(['FAILED', 5, 0]);
+  });
+});
+
+describe('a parked order', () => {
+  let orderId: string;
+  let productId: string;
+  beforeAll(async () => {
+    productId = await product(5);
+    cloud.services.lambda.injectFault(cloud.names('release-inventory'), { probability: 1 });
+    orderId = await placeOrder(productId, 1, 'tok_chargeDeclined');
+    await until('NEEDS_ATTENTION', async () => (await statusOf(orderId)) === 'NEEDS_ATTENTION');
+    cloud.services.lambda.clearFaults();
+  });
+
+  it('is left alone by the reconciler: no resumed execution', async () => {
+    // act
+    await reconcilerPass();
+    // assess
+    const resumed = await sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(`${orderId}-r1`) })).then(() => 'exists', (error: Error) => error.name);
+    expect([await statusOf(orderId), resumed]).toEqual(['NEEDS_ATTENTION', 'ExecutionDoesNotExist']);
+  });
+
+  it("reaches FAILED with its stock returned after the operator's retry", async () => {
+    // act
+    const { executionName } = await retryParkedOrder({ orders: stores.orders, runner }, orderId);
+    await settledExecution(executionName);
+    // assess
+    expect([executionName, await statusOf(orderId), await inventory.getStock(productId)]).toEqual([`${orderId}-r1`, 'FAILED', 5]);
+  });
+});
+
+describe('a parked order retried after its step records expired (24 h)', () => {
+  /** What TTL does to the steps' Powertools records a day later: every step runs its logic again. */
+  const expireStepRecords = async (): Promise<void> => {
+    const tableName = cloud.names('orders');
+    const found = await documentClient.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': FUNCTION_IDEMPOTENCY_PARTITION } }));
+    for (const item of found.Items ?? []) await documentClient.send(new DeleteCommand({ TableName: tableName, Key: { PK: item.PK, SK: item.SK } }));
+  };
+
+  it('runs the compensations again (not straight to FAILED): the stock comes back', async () => {
+    // prepare
+    const productId = await product(5);
+    cloud.services.lambda.injectFault(cloud.names('release-inventory'), { probability: 1 });
+    const orderId = await placeOrder(productId, 1, 'tok_chargeDeclined');
+    await until('NEEDS_ATTENTION', async () => (await statusOf(orderId)) === 'NEEDS_ATTENTION');
+    cloud.services.lambda.clearFaults();
+    await expireStepRecords();
+    // act
+    const { executionName } = await retryParkedOrder({ orders: stores.orders, runner }, orderId);
+    await settledExecution(executionName);
+    // assess
+    expect([await statusOf(orderId), await inventory.getStock(productId)]).toEqual(['FAILED', 5]);
+  });
+});
