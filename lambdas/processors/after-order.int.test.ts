@@ -273,7 +273,9 @@ describe('after the order, against the local cloud', () => {
     expect(received.filter((request) => request.path === '/alice-failed-only' && request.body.includes(order.orderId))).toHaveLength(1);
     expect(deliveriesTo('/alice-ok')).toBe(counts.ok);
     expect(deliveriesTo('/bob')).toBe(counts.bob);
-    expect((await call('GET', `/api/orders/${order.orderId}/receipt`, 'alice')).status).toBe(404);
+    const receipt = await call('GET', `/api/orders/${order.orderId}/receipt`, 'alice');
+    expect(receipt.status).toBe(409);
+    expect(JSON.stringify(receipt.body)).toContain('NO_RECEIPT_ORDER_FAILED');
   });
 
   it('webhook registration refuses bad input and changes nothing; deletion removes the endpoint; the routes are in /openapi.json', async () => {
