@@ -22,6 +22,8 @@ import type { EventPublisher, LogPort, OrderOutbox, OrderRepository, OutboxRecor
 import type { ProductPrices } from '../products/ports';
 import { paymentIdempotencyKey } from '../payments/payment-provider';
 import type { PaymentProvider } from '../payments/payment-provider';
+import { PaymentFencedError } from '../payments/payment-fence';
+import type { PaymentFence } from '../payments/payment-fence';
 import { SagaOrderStateError, ValidationFailedError } from './errors';
 import { describeCaughtError, failedForwardStep, failedStepOutcome, failureReasonFor } from './saga-error';
 import type { CaughtError } from './saga-error';
@@ -34,10 +36,6 @@ export interface OrderPaymentPort {
   recordPaymentTransaction(orderId: string, transactionId: string): Promise<void>;
 }
 
-/** Finds the transaction an idempotency key produced (the simulated provider's ledger answers this). */
-export interface PaymentLookupPort {
-  findIdempotencyRecord(idempotencyKey: string): Promise<{ readonly transactionId: string } | undefined>;
-}
 
 export interface SagaDeps {
   readonly orders: OrderRepository;
@@ -46,7 +44,8 @@ export interface SagaDeps {
   readonly orderPayments: OrderPaymentPort;
   readonly inventory: InventoryPort;
   readonly payments: PaymentProvider;
-  readonly paymentLookup: PaymentLookupPort;
+  /** Orders a charge and a refund of the same order, however late either arrives (core/payments/payment-fence.ts). */
+  readonly paymentFence: PaymentFence;
   readonly publisher: EventPublisher;
   readonly log: LogPort;
   readonly newId: () => string;
@@ -157,7 +156,15 @@ export class SagaSteps {
     const order = await this.require(orderId, step);
     if (reached(order.status, 'PAYMENT_CAPTURED')) return this.result(order, step, 'already-done');
     if (order.status !== 'INVENTORY_RESERVED') throw new SagaOrderStateError(orderId, order.status, step);
+    // The fence first: a charge that arrives after compensation began must not capture (issue 20, bug 1).
+    if ((await this.deps.paymentFence.beginCharge(orderId, this.now().toISOString())) === 'fenced') throw new PaymentFencedError(orderId);
     const held = await this.deps.payments.authorize({ orderId, amount: order.total, paymentToken: order.paymentToken, idempotencyKey: paymentIdempotencyKey(orderId, 'authorize') });
+    if ((await this.deps.paymentFence.recordAuthorization(orderId, held.transactionId, this.now().toISOString())) === 'fenced') {
+      // The refund came first and found nothing to refund: this hold is ours to void, under the refund's key.
+      const voided = await this.deps.payments.refund({ transactionId: held.transactionId, idempotencyKey: paymentIdempotencyKey(orderId, 'refund') });
+      this.deps.log.warn('a late charge met the payment fence and voided its authorisation', { orderId, transactionId: voided.transactionId, paymentStatus: voided.status });
+      throw new PaymentFencedError(orderId, voided.transactionId);
+    }
     const captured = await this.deps.payments.capture({ transactionId: held.transactionId, idempotencyKey: paymentIdempotencyKey(orderId, 'capture') });
     await this.deps.orderPayments.recordPaymentTransaction(orderId, captured.transactionId);
     const moved = await this.move(order, 'PAYMENT_CAPTURED', step, { step, outcome: 'captured', note: `captured ${captured.amount.amount} ${captured.amount.currency} as ${captured.transactionId}` });
@@ -176,12 +183,13 @@ export class SagaSteps {
   async refund(orderId: string, error: CaughtError | undefined): Promise<StepResult> {
     const step = 'RefundPayment';
     const order = await this.beginCompensation(orderId, error, step);
-    const authorization = await this.deps.paymentLookup.findIdempotencyRecord(paymentIdempotencyKey(orderId, 'authorize'));
-    if (authorization === undefined) {
-      await this.record(order, { step, outcome: 'nothing-to-refund', note: 'no payment was authorised for the order' }, step);
+    // The tombstone, whether or not a charge got anywhere: a charge still in flight will void instead of capture.
+    const fence = await this.deps.paymentFence.requestRefund(orderId, this.now().toISOString());
+    if (fence.transactionId === undefined) {
+      await this.record(order, { step, outcome: 'nothing-to-refund', note: 'no payment was authorised for the order; a late charge is fenced off' }, step);
       return this.result(order, step, 'nothing-to-refund');
     }
-    const refunded = await this.deps.payments.refund({ transactionId: authorization.transactionId, idempotencyKey: paymentIdempotencyKey(orderId, 'refund') });
+    const refunded = await this.deps.payments.refund({ transactionId: fence.transactionId, idempotencyKey: paymentIdempotencyKey(orderId, 'refund') });
     this.deps.log.info('payment returned', { orderId, transactionId: refunded.transactionId, paymentStatus: refunded.status });
     const outcome = refunded.status === 'VOIDED' ? 'voided' : 'refunded';
     const what = outcome === 'voided' ? 'voided the hold of' : 'refunded';
