@@ -59,6 +59,8 @@ export interface SagaStepInput {
   readonly executionId: string;
   readonly error?: CaughtError;
   readonly compensationError?: CaughtError;
+  /** ParkOrder: the compensation state that failed (set by the ASL's `<State>NotDone` Pass states). */
+  readonly failedState?: SagaStepName;
 }
 
 export interface StepResult {
@@ -124,7 +126,7 @@ export class SagaSteps {
       case 'MarkOrderFailed':
         return this.markFailed(input.orderId, input.error);
       case 'ParkOrder':
-        return this.park(input.orderId, input.error, input.compensationError);
+        return this.park(input.orderId, input.error, input.compensationError, input.failedState);
     }
   }
 
@@ -228,7 +230,7 @@ export class SagaSteps {
   }
 
   /** A compensation failed after its retries: NEEDS_ATTENTION and order.compensation_failed for an operator. */
-  async park(orderId: string, error: CaughtError | undefined, compensationError: CaughtError | undefined): Promise<StepResult> {
+  async park(orderId: string, error: CaughtError | undefined, compensationError: CaughtError | undefined, failedState?: SagaStepName): Promise<StepResult> {
     const step = 'ParkOrder';
     let order = await this.require(orderId, step);
     if (order.status === 'NEEDS_ATTENTION') return this.result(order, step, 'already-done');
@@ -239,7 +241,11 @@ export class SagaSteps {
     if (COMPENSABLE.includes(order.status)) order = await this.beginCompensation(orderId, error, step);
     if (order.status !== 'COMPENSATING') throw new SagaOrderStateError(orderId, order.status, step);
     const { name, message } = describeCaughtError(compensationError);
-    return this.result(await this.move(order, 'NEEDS_ATTENTION', step, { step, outcome: 'parked', note: `compensation failed, ${name}: ${message}`, reason: 'COMPENSATION_FAILED' }), step, 'parked');
+    // What the operator needs: the state that failed, its error, and what the compensations already undid.
+    const done = (compensation: SagaStepName): string | undefined => order.timeline.findLast((entry) => entry.step === compensation)?.outcome;
+    const undone = `payment ${done('RefundPayment') ?? 'not refunded'}, stock ${done('ReleaseInventory') ?? 'not released'}`;
+    const note = `compensation failed in ${failedState ?? 'a compensation'}, ${name}: ${message}; already undone: ${undone}`;
+    return this.result(await this.move(order, 'NEEDS_ATTENTION', step, { step, outcome: 'parked', note, reason: 'COMPENSATION_FAILED' }), step, 'parked');
   }
 
   /**

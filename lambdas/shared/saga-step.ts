@@ -28,6 +28,7 @@ export const SagaStepInputSchema = z.object({
   executionId: z.string().min(1),
   error: CaughtErrorSchema.optional(),
   compensationError: CaughtErrorSchema.optional(),
+  failedState: z.enum(SAGA_STEPS).optional(),
 });
 
 export interface StepContext {
