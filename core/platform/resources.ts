@@ -322,7 +322,8 @@ export const stateMachines = [
       MarkOrderFailedArn: 'mark-order-failed',
       ParkOrderArn: 'park-order',
     },
-    timeoutSeconds: 5 * minute,
+    // The worst retry path of lambdas/saga/order-saga.asl.json with margin (order-saga.budget.test.ts computes it).
+    timeoutSeconds: 25 * minute,
   },
 ] as const satisfies readonly StateMachineSpec[];
 

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PlatformError } from '../errors';
-import { OutOfStockError, PaymentDeclinedError, SagaCompensationPendingError, SagaError, TransientDependencyError, ValidationFailedError } from './errors';
+import { PaymentFencedError } from '../payments/payment-fence';
+import { OutOfStockError, PaymentDeclinedError, SagaCompensationPendingError, SagaError, SagaOrderStateError, SagaStepInputInvalidError, StepInProgressError, TransientDependencyError, ValidationFailedError } from './errors';
 
 type State = { Retry?: { ErrorEquals: string[] }[]; Catch?: { ErrorEquals: string[] }[]; Branches?: { States: Record<string, State> }[] };
 
@@ -22,7 +23,17 @@ const errorNamesOfAsl = (): string[] => {
 describe('the saga errors under their base classes', () => {
   it("keep the `name` every ErrorEquals of the ASL expects, set literally so minified bundles keep it", () => {
     // prepare
-    const thrown = [new OutOfStockError(['mug']), new PaymentDeclinedError('generic_decline'), new TransientDependencyError('throttled'), new SagaCompensationPendingError('01J', 'COMPENSATING')];
+    const thrown = [
+      new OutOfStockError(['mug']),
+      new PaymentDeclinedError('generic_decline'),
+      new TransientDependencyError('throttled'),
+      new SagaCompensationPendingError('01J', 'COMPENSATING'),
+      new ValidationFailedError('o1', []),
+      new PaymentFencedError('o1'),
+      new SagaOrderStateError('o1', 'FAILED', 'ChargePayment'),
+      new SagaStepInputInvalidError('bad'),
+      new StepInProgressError('in progress'),
+    ];
     // act
     const names = thrown.map((error) => error.name).sort();
     // assess

@@ -71,3 +71,15 @@ export class SagaStepInputInvalidError extends SagaError {
     this.name = 'SagaStepInputInvalidError';
   }
 }
+
+/**
+ * The step's idempotency record says another invocation of it is still in progress: a concurrent duplicate, or an
+ * invocation that made its effect and then lost its success write or died. The ASL retries it past the in-progress
+ * window (the function's timeout), after which the step runs again and answers from its own idempotent effect.
+ */
+export class StepInProgressError extends SagaError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, { code: 'SAGA_STEP_IN_PROGRESS', cause: options?.cause });
+    this.name = 'StepInProgressError';
+  }
+}

@@ -22,6 +22,8 @@ import type { EventPublisher, LogPort, OrderOutbox, OrderRepository, OutboxRecor
 import type { ProductPrices } from '../products/ports';
 import { paymentIdempotencyKey } from '../payments/payment-provider';
 import type { PaymentProvider } from '../payments/payment-provider';
+import { PaymentFencedError } from '../payments/payment-fence';
+import type { PaymentFence } from '../payments/payment-fence';
 import { SagaCompensationPendingError, SagaOrderStateError, ValidationFailedError } from './errors';
 import { describeCaughtError, failedForwardStep, failedStepOutcome, failureReasonFor } from './saga-error';
 import type { CaughtError } from './saga-error';
@@ -34,10 +36,6 @@ export interface OrderPaymentPort {
   recordPaymentTransaction(orderId: string, transactionId: string): Promise<void>;
 }
 
-/** Finds the transaction an idempotency key produced (the simulated provider's ledger answers this). */
-export interface PaymentLookupPort {
-  findIdempotencyRecord(idempotencyKey: string): Promise<{ readonly transactionId: string } | undefined>;
-}
 
 export interface SagaDeps {
   readonly orders: OrderRepository;
@@ -46,7 +44,8 @@ export interface SagaDeps {
   readonly orderPayments: OrderPaymentPort;
   readonly inventory: InventoryPort;
   readonly payments: PaymentProvider;
-  readonly paymentLookup: PaymentLookupPort;
+  /** Orders a charge and a refund of the same order, however late either arrives (core/payments/payment-fence.ts). */
+  readonly paymentFence: PaymentFence;
   readonly publisher: EventPublisher;
   readonly log: LogPort;
   readonly newId: () => string;
@@ -60,6 +59,8 @@ export interface SagaStepInput {
   readonly executionId: string;
   readonly error?: CaughtError;
   readonly compensationError?: CaughtError;
+  /** ParkOrder: the compensation state that failed (set by the ASL's `<State>NotDone` Pass states). */
+  readonly failedState?: SagaStepName;
 }
 
 export interface StepResult {
@@ -125,7 +126,7 @@ export class SagaSteps {
       case 'MarkOrderFailed':
         return this.markFailed(input.orderId, input.error);
       case 'ParkOrder':
-        return this.park(input.orderId, input.error, input.compensationError);
+        return this.park(input.orderId, input.error, input.compensationError, input.failedState);
     }
   }
 
@@ -158,7 +159,15 @@ export class SagaSteps {
     const order = await this.require(orderId, step);
     if (reached(order.status, 'PAYMENT_CAPTURED')) return this.result(order, step, 'already-done');
     if (order.status !== 'INVENTORY_RESERVED') throw new SagaOrderStateError(orderId, order.status, step);
+    // The fence first: a charge that arrives after compensation began must not capture (issue 20, bug 1).
+    if ((await this.deps.paymentFence.beginCharge(orderId, this.now().toISOString())) === 'fenced') throw new PaymentFencedError(orderId);
     const held = await this.deps.payments.authorize({ orderId, amount: order.total, paymentToken: order.paymentToken, idempotencyKey: paymentIdempotencyKey(orderId, 'authorize') });
+    if ((await this.deps.paymentFence.recordAuthorization(orderId, held.transactionId, this.now().toISOString())) === 'fenced') {
+      // The refund came first and found nothing to refund: this hold is ours to void, under the refund's key.
+      const voided = await this.deps.payments.refund({ transactionId: held.transactionId, idempotencyKey: paymentIdempotencyKey(orderId, 'refund') });
+      this.deps.log.warn('a late charge met the payment fence and voided its authorisation', { orderId, transactionId: voided.transactionId, paymentStatus: voided.status });
+      throw new PaymentFencedError(orderId, voided.transactionId);
+    }
     const captured = await this.deps.payments.capture({ transactionId: held.transactionId, idempotencyKey: paymentIdempotencyKey(orderId, 'capture') });
     await this.deps.orderPayments.recordPaymentTransaction(orderId, captured.transactionId);
     const moved = await this.move(order, 'PAYMENT_CAPTURED', step, { step, outcome: 'captured', note: `captured ${captured.amount.amount} ${captured.amount.currency} as ${captured.transactionId}` });
@@ -177,12 +186,13 @@ export class SagaSteps {
   async refund(orderId: string, error: CaughtError | undefined): Promise<StepResult> {
     const step = 'RefundPayment';
     const order = await this.beginCompensation(orderId, error, step);
-    const authorization = await this.deps.paymentLookup.findIdempotencyRecord(paymentIdempotencyKey(orderId, 'authorize'));
-    if (authorization === undefined) {
-      await this.record(order, { step, outcome: 'nothing-to-refund', note: 'no payment was authorised for the order' }, step);
+    // The tombstone, whether or not a charge got anywhere: a charge still in flight will void instead of capture.
+    const fence = await this.deps.paymentFence.requestRefund(orderId, this.now().toISOString());
+    if (fence.transactionId === undefined) {
+      await this.record(order, { step, outcome: 'nothing-to-refund', note: 'no payment was authorised for the order; a late charge is fenced off' }, step);
       return this.result(order, step, 'nothing-to-refund');
     }
-    const refunded = await this.deps.payments.refund({ transactionId: authorization.transactionId, idempotencyKey: paymentIdempotencyKey(orderId, 'refund') });
+    const refunded = await this.deps.payments.refund({ transactionId: fence.transactionId, idempotencyKey: paymentIdempotencyKey(orderId, 'refund') });
     this.deps.log.info('payment returned', { orderId, transactionId: refunded.transactionId, paymentStatus: refunded.status });
     const outcome = refunded.status === 'VOIDED' ? 'voided' : 'refunded';
     const what = outcome === 'voided' ? 'voided the hold of' : 'refunded';
@@ -222,7 +232,7 @@ export class SagaSteps {
   }
 
   /** A compensation failed after its retries: NEEDS_ATTENTION and order.compensation_failed for an operator. */
-  async park(orderId: string, error: CaughtError | undefined, compensationError: CaughtError | undefined): Promise<StepResult> {
+  async park(orderId: string, error: CaughtError | undefined, compensationError: CaughtError | undefined, failedState?: SagaStepName): Promise<StepResult> {
     const step = 'ParkOrder';
     let order = await this.require(orderId, step);
     if (order.status === 'NEEDS_ATTENTION') return this.result(order, step, 'already-done');
@@ -233,7 +243,11 @@ export class SagaSteps {
     if (COMPENSABLE.includes(order.status)) order = await this.beginCompensation(orderId, error, step);
     if (order.status !== 'COMPENSATING') throw new SagaOrderStateError(orderId, order.status, step);
     const { name, message } = describeCaughtError(compensationError);
-    return this.result(await this.move(order, 'NEEDS_ATTENTION', step, { step, outcome: 'parked', note: `compensation failed, ${name}: ${message}`, reason: 'COMPENSATION_FAILED' }), step, 'parked');
+    // What the operator needs: the state that failed, its error, and what the compensations already undid.
+    const done = (compensation: SagaStepName): string | undefined => order.timeline.findLast((entry) => entry.step === compensation)?.outcome;
+    const undone = `payment ${done('RefundPayment') ?? 'not refunded'}, stock ${done('ReleaseInventory') ?? 'not released'}`;
+    const note = `compensation failed in ${failedState ?? 'a compensation'}, ${name}: ${message}; already undone: ${undone}`;
+    return this.result(await this.move(order, 'NEEDS_ATTENTION', step, { step, outcome: 'parked', note, reason: 'COMPENSATION_FAILED' }), step, 'parked');
   }
 
   /**

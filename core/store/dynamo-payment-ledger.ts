@@ -3,10 +3,13 @@
  * provider's state. Every write is one transaction of the transaction item and the idempotency record (see ./README.md):
  *  - transaction `PK=PAYMENT#<transactionId>`, `SK=PAYMENT`; GSI1 `GSI1PK=ORDER_PAYMENTS#<orderId>` lists an order's payments;
  *  - provider idempotency record `PK=PAYMENT_IDEMPOTENCY#<key>`, `SK=PAYMENT_IDEMPOTENCY`.
+ * It also holds the saga's payment fence of an order (`DynamoPaymentFence`, `PK=ORDER#<id>`, `SK=PAYMENT_FENCE`),
+ * which is not the provider's state but the saga's, and works the same over a real provider.
  */
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { PaymentFence, PaymentFenceState, PaymentFenceStatus } from '../payments/payment-fence';
 import type { PaymentTransaction, PaymentTransactionStatus } from '../payments/payment-provider';
 import type { IdempotencyRecord, PaymentLedger, TransitionOutcome } from '../payments/simulated-provider';
 import { GSI1, keys } from './keys';
@@ -143,5 +146,68 @@ export class DynamoOrderPayments {
   async getPaymentTransactionId(orderId: string): Promise<string | undefined> {
     const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.order(orderId), ConsistentRead: true, ProjectionExpression: 'paymentTransactionId' }));
     return Item?.paymentTransactionId as string | undefined;
+  }
+}
+
+/**
+ * The payment fence (core/payments/payment-fence.ts) as one item in the order's partition. Every write is a
+ * conditional update of that item, so a charge's authorisation and a refund's tombstone are totally ordered.
+ */
+export class DynamoPaymentFence implements PaymentFence {
+  constructor(
+    private readonly client: DynamoDBDocumentClient,
+    private readonly tableName: string,
+  ) {}
+
+  async beginCharge(orderId: string, at: string): Promise<'open' | 'fenced'> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.paymentFence(orderId),
+        UpdateExpression: 'SET #type = :type, orderId = :orderId, fenceStatus = if_not_exists(fenceStatus, :charging), chargeStartedAt = if_not_exists(chargeStartedAt, :at)',
+        ConditionExpression: 'attribute_not_exists(fenceStatus) OR fenceStatus <> :tombstone',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':type': 'PAYMENT_FENCE', ':orderId': orderId, ':charging': 'CHARGING', ':at': at, ':tombstone': 'REFUND_REQUESTED' },
+      }),
+      'open',
+    );
+  }
+
+  async recordAuthorization(orderId: string, transactionId: string, at: string): Promise<'recorded' | 'fenced'> {
+    return this.conditional(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.paymentFence(orderId),
+        UpdateExpression: 'SET fenceStatus = :authorized, transactionId = :transactionId, authorizedAt = if_not_exists(authorizedAt, :at)',
+        ConditionExpression: 'fenceStatus IN (:charging, :authorized) AND (attribute_not_exists(transactionId) OR transactionId = :transactionId)',
+        ExpressionAttributeValues: { ':authorized': 'AUTHORIZED', ':charging': 'CHARGING', ':transactionId': transactionId, ':at': at },
+      }),
+      'recorded',
+    );
+  }
+
+  async requestRefund(orderId: string, at: string): Promise<PaymentFenceState> {
+    const { Attributes } = await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.paymentFence(orderId),
+        UpdateExpression: 'SET #type = :type, orderId = :orderId, fenceStatus = :tombstone, refundRequestedAt = if_not_exists(refundRequestedAt, :at)',
+        ExpressionAttributeNames: { '#type': 'type' },
+        ExpressionAttributeValues: { ':type': 'PAYMENT_FENCE', ':orderId': orderId, ':tombstone': 'REFUND_REQUESTED', ':at': at },
+        ReturnValues: 'ALL_NEW',
+      }),
+    );
+    const transactionId = Attributes?.transactionId as string | undefined;
+    return { status: (Attributes?.fenceStatus as PaymentFenceStatus | undefined) ?? 'REFUND_REQUESTED', ...(transactionId === undefined ? {} : { transactionId }) };
+  }
+
+  private async conditional<T extends string>(command: UpdateCommand, done: T): Promise<T | 'fenced'> {
+    try {
+      await this.client.send(command);
+      return done;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'fenced';
+      throw error;
+    }
   }
 }

@@ -31,6 +31,8 @@ export const keys = {
   payment: (transactionId: string) => ({ PK: `PAYMENT#${transactionId}`, SK: 'PAYMENT' }),
   paymentOfOrder: (orderId: string, transactionId: string) => ({ GSI1PK: `ORDER_PAYMENTS#${orderId}`, GSI1SK: `PAYMENT#${transactionId}` }),
   orderPaymentsPartition: (orderId: string) => `ORDER_PAYMENTS#${orderId}`,
+  /** The saga's payment fence of an order (core/store/dynamo-payment-ledger.ts): CHARGING/AUTHORIZED, or the REFUND_REQUESTED tombstone. */
+  paymentFence: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'PAYMENT_FENCE' }),
   /** The simulated provider's own idempotency record. */
   paymentIdempotency: (key: string) => ({ PK: `PAYMENT_IDEMPOTENCY#${key}`, SK: 'PAYMENT_IDEMPOTENCY' }),
 

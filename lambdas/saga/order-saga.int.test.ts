@@ -18,7 +18,7 @@ import { OrderService } from '../../core/orders/order-service';
 import { SimulatedPaymentProvider } from '../../core/payments/simulated-provider';
 import { SagaSteps } from '../../core/saga/saga-steps';
 import { DynamoInventoryStore } from '../../core/store/dynamo-inventory-store';
-import { DynamoOrderPayments, DynamoPaymentLedger } from '../../core/store/dynamo-payment-ledger';
+import { DynamoOrderPayments, DynamoPaymentFence, DynamoPaymentLedger } from '../../core/store/dynamo-payment-ledger';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
 import type { DynamoStores } from '../../core/store/dynamo-stores';
 import { keys } from '../../core/store/keys';
@@ -285,7 +285,7 @@ describe('each step invoked twice with the same input has the effect of one invo
   it('beneath Powertools, the step logic itself is idempotent: a repeated reserve and release take and return stock once', async () => {
     const productId = await product(5);
     const orderId = await quietOrder(productId, 2);
-    const steps = new SagaSteps({ orders: stores.orders, products: stores.products, outbox: stores.outbox, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentLookup: ledger, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+    const steps = new SagaSteps({ orders: stores.orders, products: stores.products, outbox: stores.outbox, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')), publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
 
     await steps.validate(orderId);
     const reserves = [await steps.reserve(orderId), await steps.reserve(orderId)];
@@ -301,7 +301,7 @@ describe('each step invoked twice with the same input has the effect of one invo
   it('beneath Powertools, each compensation run twice appends its timeline entry once, no-ops included', async () => {
     const productId = await product(5);
     const orderId = await quietOrder(productId, 1, 'tok_chargeDeclined');
-    const steps = new SagaSteps({ orders: stores.orders, products: stores.products, outbox: stores.outbox, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentLookup: ledger, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+    const steps = new SagaSteps({ orders: stores.orders, products: stores.products, outbox: stores.outbox, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')), publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
     const declined = { Error: 'PaymentDeclinedError', Cause: JSON.stringify({ errorType: 'PaymentDeclinedError', errorMessage: 'The card was declined (generic_decline)' }) };
     await steps.validate(orderId);
     await steps.reserve(orderId);
@@ -326,7 +326,7 @@ describe('each step invoked twice with the same input has the effect of one invo
   it('beneath Powertools, an order that fails without compensation records its failed step once', async () => {
     const productId = await product(1);
     const orderId = await quietOrder(productId, 1);
-    const steps = new SagaSteps({ orders: stores.orders, products: stores.products, outbox: stores.outbox, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentLookup: ledger, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+    const steps = new SagaSteps({ orders: stores.orders, products: stores.products, outbox: stores.outbox, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')), publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
     const outOfStock = { Error: 'OutOfStockError', Cause: JSON.stringify({ errorType: 'OutOfStockError', errorMessage: `Out of stock: ${productId}` }) };
     await steps.validate(orderId);
 

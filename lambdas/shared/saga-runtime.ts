@@ -12,6 +12,7 @@ import { requiredEnv } from '../../core/config/env';
 import type { Env } from '../../core/config/env';
 import { SimulatedPaymentProvider } from '../../core/payments/simulated-provider';
 import type { SagaDeps } from '../../core/saga/saga-steps';
+import { DynamoPaymentFence } from '../../core/store/dynamo-payment-ledger';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
 import { captured, idempotencyPersistence } from './powertools';
 import type { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -50,7 +51,7 @@ const build = (config: SagaConfig): SagaRuntime => {
       orderPayments: stores.orderPayments,
       inventory: stores.inventory,
       payments: new SimulatedPaymentProvider({ ledger: stores.paymentLedger, newTransactionId: () => `pi_${ulid()}` }),
-      paymentLookup: stores.paymentLedger,
+      paymentFence: new DynamoPaymentFence(documentClient, config.tableName),
       publisher: new EventBridgePublisher(captured(new EventBridgeClient({})), config.eventBusName),
       newId: ulid,
     },

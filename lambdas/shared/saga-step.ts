@@ -28,6 +28,7 @@ export const SagaStepInputSchema = z.object({
   executionId: z.string().min(1),
   error: CaughtErrorSchema.optional(),
   compensationError: CaughtErrorSchema.optional(),
+  failedState: z.enum(SAGA_STEPS).optional(),
 });
 
 export interface StepContext {
@@ -49,8 +50,10 @@ export const parseStepInput = (event: unknown, step: SagaStepName): SagaStepInpu
 /** Builds a step handler. `body` runs at most once per [orderId, step] (a repeat answers the first result). */
 export const sagaStep = (step: SagaStepName, body: StepBody) => {
   const idempotentBodies = new WeakMap<SagaRuntime, (input: SagaStepInput, context: LambdaContext) => Promise<StepResult>>();
-  // Invocations may run concurrently in one process (the local cloud): each input object carries its own logger.
+  // Invocations may run concurrently in one process (the local cloud): each input object carries its own logger
+  // and what its body did, so a failed idempotency write can be told apart from a failed step.
   const loggers = new WeakMap<SagaStepInput, Logger>();
+  const settled = new WeakMap<SagaStepInput, { readonly result: StepResult } | { readonly error: unknown }>();
   return async (event: unknown, context: LambdaContext): Promise<StepResult> => {
     const input = parseStepInput(event, step);
     const logger = invocationLogger({ orderId: input.orderId, executionId: input.executionId, step }, context);
@@ -61,14 +64,32 @@ export const sagaStep = (step: SagaStepName, body: StepBody) => {
         run = idempotent(
           (parsed: SagaStepInput) => {
             const log = loggers.get(parsed) ?? invocationLogger({ orderId: parsed.orderId, executionId: parsed.executionId, step });
-            return body(parsed, { steps: new SagaSteps({ ...runtime.deps, log }), logger: log, runtime });
+            return body(parsed, { steps: new SagaSteps({ ...runtime.deps, log }), logger: log, runtime }).then(
+              (result) => {
+                settled.set(parsed, { result });
+                return result;
+              },
+              (error: unknown) => {
+                settled.set(parsed, { error });
+                throw error;
+              },
+            );
           },
           { persistence: runtime.newPersistence(), eventKeyJmesPath: '[orderId, step]', keyPrefix: `saga.${step}` },
         );
         idempotentBodies.set(runtime, run);
       }
       loggers.set(input, logger);
-      const result = await traced(`## ${step}`, { orderId: input.orderId, step }, () => (run as NonNullable<typeof run>)(input, context));
+      const result = await traced(`## ${step}`, { orderId: input.orderId, step }, () => (run as NonNullable<typeof run>)(input, context)).catch((error: unknown) => {
+        const body = settled.get(input);
+        if (body === undefined || !(error instanceof Error) || error.name !== 'IdempotencyPersistenceLayerError') throw error;
+        // Only the record's write failed, after the body had settled: answer what the body did. A success stays a
+        // success (the record stays INPROGRESS until its window ends, and the effect is idempotent by itself); a
+        // business error keeps its name (issue 20, bug 2).
+        logger.warn('the idempotency record could not be written; answering what the step did', { error });
+        if ('result' in body) return body.result;
+        throw body.error;
+      });
       logger.info('step done', { outcome: result.outcome, status: result.status });
       return result;
     } catch (error) {

@@ -1,7 +1,7 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { OutOfStockError } from '../../core/inventory/inventory';
 import { PaymentDeclinedError } from '../../core/payments/payment-provider';
-import { TransientDependencyError } from '../../core/saga/errors';
+import { StepInProgressError, TransientDependencyError } from '../../core/saga/errors';
 import { classifyStepError, isTransient } from './transient';
 
 const named = (name: string, extra: Record<string, unknown> = {}): Error => Object.assign(new Error(name), { name }, extra);
@@ -21,7 +21,6 @@ describe('classifyStepError', () => {
     named('Error', { code: 'ECONNREFUSED' }),
     named('InternalServerError', { $fault: 'server' }),
     named('SomethingNew', { $metadata: { httpStatusCode: 503 } }),
-    named('IdempotencyAlreadyInProgressError'),
     new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }] }),
     named('Wrapper', { cause: named('ThrottlingException') }),
   ])('turns a transient %s into TransientDependencyError with the cause kept', (error) => {
@@ -29,6 +28,15 @@ describe('classifyStepError', () => {
 
     expect(classified).toBeInstanceOf(TransientDependencyError);
     expect(classified.cause).toBe(error);
+  });
+
+  it('turns an in-progress idempotency record into StepInProgressError, which the ASL retries past the in-progress window', () => {
+    const inProgress = named('IdempotencyAlreadyInProgressError');
+
+    const classified = classifyStepError(inProgress) as Error;
+
+    expect(classified).toBeInstanceOf(StepInProgressError);
+    expect(classified.cause).toBe(inProgress);
   });
 
   it('leaves other errors alone: they are caught and compensated, not retried', () => {

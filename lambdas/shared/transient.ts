@@ -3,10 +3,10 @@
  * (and the Lambda service errors); everything else is caught and compensated, so this mapping decides between
  * "try again" and "undo".
  */
-import { TransientDependencyError } from '../../core/saga/errors';
+import { StepInProgressError, TransientDependencyError } from '../../core/saga/errors';
 
 /** Never rewrapped: business outcomes the ASL catches by name, and errors that are already classified. */
-const BUSINESS = new Set(['ValidationFailedError', 'OutOfStockError', 'PaymentDeclinedError', 'TransientDependencyError']);
+const BUSINESS = new Set(['ValidationFailedError', 'OutOfStockError', 'PaymentDeclinedError', 'TransientDependencyError', 'StepInProgressError']);
 
 const TRANSIENT_NAMES = new Set([
   'ThrottlingException',
@@ -26,9 +26,8 @@ const TRANSIENT_NAMES = new Set([
   'RequestTimeoutException',
   'TimeoutError',
   'AbortError',
-  // Our adapters and Powertools: a lost transaction race, a concurrent duplicate still running, a store hiccup.
+  // Our adapters and Powertools: a lost transaction race, a store hiccup (an in-progress record is its own error).
   'InventoryContentionError',
-  'IdempotencyAlreadyInProgressError',
   'IdempotencyPersistenceLayerError',
 ]);
 
@@ -49,11 +48,15 @@ export const isTransient = (error: unknown, depth = 0): boolean => {
 };
 
 /** A business error the ASL catches by name (not an operational failure). */
-export const isBusinessOutcome = (error: unknown): boolean => error instanceof Error && BUSINESS.has(error.name) && error.name !== 'TransientDependencyError';
+export const isBusinessOutcome = (error: unknown): boolean => error instanceof Error && BUSINESS.has(error.name) && error.name !== 'TransientDependencyError' && error.name !== 'StepInProgressError';
 
-/** The error a step should throw: business errors unchanged, transient ones as TransientDependencyError, the rest unchanged. */
+/**
+ * The error a step should throw: business errors unchanged; an in-progress idempotency record as StepInProgressError
+ * (retried past the in-progress window, not within it); transient ones as TransientDependencyError; the rest unchanged.
+ */
 export const classifyStepError = (error: unknown): unknown => {
   if (error instanceof Error && BUSINESS.has(error.name)) return error;
+  if (error instanceof Error && error.name === 'IdempotencyAlreadyInProgressError') return new StepInProgressError(`the step is still in progress elsewhere: ${error.message}`, { cause: error });
   if (isTransient(error)) return new TransientDependencyError(`transient dependency failure: ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
   return error;
 };

@@ -64,6 +64,15 @@ describe('control plane /_local', () => {
     expect(ports.faults.size).toBe(0);
   });
 
+  it('injects a fault after the handler (result lost as Lambda.Unknown) and refuses an errorType that is not an error name', async () => {
+    const injected = await call('POST', '/_local/faults', { function: 'send-email', failAfterNext: 1, errorType: 'Lambda.Unknown' });
+    const bad = await call('POST', '/_local/faults', { function: 'send-email', failAfterNext: 1, errorType: 'no spaces allowed' });
+
+    expect(injected.status).toBe(200);
+    expect(ports.faults.get('send-email')).toEqual({ failAfterNext: 1, errorType: 'Lambda.Unknown' });
+    expect(bad.status).toBe(400);
+  });
+
   it('answers 400 for bad fault input and 404 for an unknown function, changing nothing', async () => {
     const bad = await call('POST', '/_local/faults', { function: 'send-email', probability: 2 });
     const notJson = await call('POST', '/_local/faults', '{oops');

@@ -3,7 +3,7 @@
  *
  *   GET    /_local            -> { service, routes: [{ method, path, does }] } (this index; the banner links here)
  *   GET    /_local/functions  -> { functions: [{ name, arn }] }
- *   POST   /_local/faults     {function, failNext?, probability?, latencyMs?} -> { function, faults }
+ *   POST   /_local/faults     {function, failNext?, probability?, latencyMs?, failAfterNext?, resultDelayMs?, errorType?} -> { function, faults }
  *   DELETE /_local/faults     [?function=name] -> { cleared }
  *   GET    /_local/queues     -> { queues: [{ name, url, depth, inFlight, delayed, isDlq }] }
  *   GET    /_local/emails     -> { emails: [{ to, subject, text, html, ... }] }
@@ -18,6 +18,12 @@ export interface FaultSettings {
   readonly failNext?: number;
   readonly probability?: number;
   readonly latencyMs?: number;
+  /** Fail the next N invocations after the handler returned: its effect made, its result lost. */
+  readonly failAfterNext?: number;
+  /** Hold every result back this long after the handler returned (past the timeout: Sandbox.Timedout). */
+  readonly resultDelayMs?: number;
+  /** The errorType injected failures answer with (e.g. Lambda.Unknown); default InjectedFaultError. */
+  readonly errorType?: string;
 }
 
 /** What the control plane needs from the rest of the local cloud, as narrow ports. */
@@ -59,19 +65,33 @@ const parseBody = (request: EdgeRequest): Record<string, unknown> => {
   return body as Record<string, unknown>;
 };
 
-const FAULT_KEYS = new Set(['function', 'failNext', 'probability', 'latencyMs']);
+const FAULT_KEYS = new Set(['function', 'failNext', 'probability', 'latencyMs', 'failAfterNext', 'resultDelayMs', 'errorType']);
 
 /** Validates a fault request completely before anything changes. */
 export const parseFaultRequest = (body: Record<string, unknown>): { functionName: string; faults: FaultSettings } => {
   const unknown = Object.keys(body).filter((key) => !FAULT_KEYS.has(key));
   if (unknown.length > 0) throw new ControlPlaneRequestError(400, 'InvalidBody', `Unknown fields: ${unknown.join(', ')}`);
-  const { function: functionName, failNext, probability, latencyMs } = body;
+  const { function: functionName, failNext, probability, latencyMs, failAfterNext, resultDelayMs, errorType } = body;
   if (typeof functionName !== 'string' || functionName.length === 0) throw new ControlPlaneRequestError(400, 'InvalidBody', '"function" (a function name) is required');
   if (failNext !== undefined && (typeof failNext !== 'number' || !Number.isInteger(failNext) || failNext < 0)) throw new ControlPlaneRequestError(400, 'InvalidBody', '"failNext" must be a non-negative integer');
   if (probability !== undefined && (typeof probability !== 'number' || !(probability >= 0 && probability <= 1))) throw new ControlPlaneRequestError(400, 'InvalidBody', '"probability" must be a number from 0 to 1');
   if (latencyMs !== undefined && (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0)) throw new ControlPlaneRequestError(400, 'InvalidBody', '"latencyMs" must be a non-negative number');
-  if (failNext === undefined && probability === undefined && latencyMs === undefined) throw new ControlPlaneRequestError(400, 'InvalidBody', 'Give at least one of "failNext", "probability", "latencyMs"');
-  return { functionName, faults: { failNext: failNext as number | undefined, probability: probability as number | undefined, latencyMs: latencyMs as number | undefined } };
+  if (failAfterNext !== undefined && (typeof failAfterNext !== 'number' || !Number.isInteger(failAfterNext) || failAfterNext < 0)) throw new ControlPlaneRequestError(400, 'InvalidBody', '"failAfterNext" must be a non-negative integer');
+  if (resultDelayMs !== undefined && (typeof resultDelayMs !== 'number' || !Number.isFinite(resultDelayMs) || resultDelayMs < 0)) throw new ControlPlaneRequestError(400, 'InvalidBody', '"resultDelayMs" must be a non-negative number');
+  if (errorType !== undefined && (typeof errorType !== 'string' || !/^[A-Za-z][A-Za-z0-9_.]{0,99}$/.test(errorType))) throw new ControlPlaneRequestError(400, 'InvalidBody', '"errorType" must be an error name such as Lambda.Unknown');
+  if (failNext === undefined && probability === undefined && latencyMs === undefined && failAfterNext === undefined && resultDelayMs === undefined) {
+    throw new ControlPlaneRequestError(400, 'InvalidBody', 'Give at least one of "failNext", "probability", "latencyMs", "failAfterNext", "resultDelayMs"');
+  }
+  const faults: FaultSettings = { failNext: failNext as number | undefined, probability: probability as number | undefined, latencyMs: latencyMs as number | undefined };
+  return {
+    functionName,
+    faults: {
+      ...faults,
+      ...(failAfterNext === undefined ? {} : { failAfterNext: failAfterNext as number }),
+      ...(resultDelayMs === undefined ? {} : { resultDelayMs: resultDelayMs as number }),
+      ...(errorType === undefined ? {} : { errorType: errorType as string }),
+    },
+  };
 };
 
 const fromPortError = (error: unknown): ControlPlaneRequestError => {

@@ -23,9 +23,26 @@ const toInvocationError = (error: unknown): InvocationError => {
 /** What JSON makes of a value, as Lambda serialises payloads and results (undefined becomes null). */
 const jsonCopy = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value) ?? 'null'));
 
+const ERROR_TYPE = /^[A-Za-z][A-Za-z0-9_.]{0,99}$/;
+
+/** What the engine keeps per function (counters decrement as faults fire). */
+interface ActiveFaults {
+  failNext: number;
+  probability: number;
+  latencyMs: number;
+  failAfterNext: number;
+  resultDelayMs: number;
+  errorType: string;
+}
+
 const validateFaults = (faults: FaultSpec): void => {
-  const { failNext, probability, latencyMs } = faults;
+  const { failNext, probability, latencyMs, failAfterNext, resultDelayMs, errorType } = faults;
   if (failNext !== undefined && (!Number.isInteger(failNext) || failNext < 0)) throw new LambdaInvalidParameterError(`failNext must be a non-negative integer, not ${String(failNext)}`);
+  if (failAfterNext !== undefined && (!Number.isInteger(failAfterNext) || failAfterNext < 0)) throw new LambdaInvalidParameterError(`failAfterNext must be a non-negative integer, not ${String(failAfterNext)}`);
+  if (resultDelayMs !== undefined && (typeof resultDelayMs !== 'number' || !Number.isFinite(resultDelayMs) || resultDelayMs < 0)) {
+    throw new LambdaInvalidParameterError(`resultDelayMs must be a non-negative number, not ${String(resultDelayMs)}`);
+  }
+  if (errorType !== undefined && (typeof errorType !== 'string' || !ERROR_TYPE.test(errorType))) throw new LambdaInvalidParameterError(`errorType must be an error name such as Lambda.Unknown, not ${String(errorType)}`);
   if (probability !== undefined && (typeof probability !== 'number' || !(probability >= 0 && probability <= 1))) {
     throw new LambdaInvalidParameterError(`probability must be a number from 0 to 1, not ${String(probability)}`);
   }
@@ -40,7 +57,7 @@ export class LambdaEngine {
   /** The running event source mappings, served by ListEventSourceMappings and GetEventSourceMapping. */
   readonly eventSourceMappings = new EventSourceMappingRegistry();
   protected readonly functions = new Map<string, RegisteredFunction>();
-  protected readonly faults = new Map<string, { failNext: number; probability: number; latencyMs: number }>();
+  protected readonly faults = new Map<string, ActiveFaults>();
   protected readonly timers = new Set<NodeJS.Timeout>();
   protected readonly stopHooks = new Set<() => Promise<void>>();
   protected readonly baseEnvironment?: Readonly<Record<string, string>>;
@@ -115,7 +132,14 @@ export class LambdaEngine {
   injectFault(functionName: string, faults: FaultSpec): void {
     const target = this.resolve(functionName);
     validateFaults(faults);
-    this.faults.set(target.name, { failNext: faults.failNext ?? 0, probability: faults.probability ?? 0, latencyMs: faults.latencyMs ?? 0 });
+    this.faults.set(target.name, {
+      failNext: faults.failNext ?? 0,
+      probability: faults.probability ?? 0,
+      latencyMs: faults.latencyMs ?? 0,
+      failAfterNext: faults.failAfterNext ?? 0,
+      resultDelayMs: faults.resultDelayMs ?? 0,
+      errorType: faults.errorType ?? 'InjectedFaultError',
+    });
   }
 
   /** Clears the faults of one function, or of every function. */
@@ -181,6 +205,7 @@ export class LambdaEngine {
       try {
         await this.applyFaults(target.name);
         const result = await target.handler(event, context);
+        await this.applyFaultsAfter(target.name);
         return { requestId, result: jsonCopy(result) };
       } catch (error) {
         return { requestId, error: toInvocationError(error) };
@@ -206,21 +231,34 @@ export class LambdaEngine {
   protected async applyFaults(name: string): Promise<void> {
     const faults = this.faults.get(name);
     if (!faults) return;
-    if (faults.latencyMs > 0) {
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => {
-          this.timers.delete(timer);
-          resolve();
-        }, faults.latencyMs);
-        timer.unref();
-        this.timers.add(timer);
-      });
-    }
+    if (faults.latencyMs > 0) await this.sleep(faults.latencyMs);
     if (faults.failNext > 0) {
       faults.failNext -= 1;
-      throw new InjectedFaultError(name);
+      throw new InjectedFaultError(name, faults.errorType);
     }
-    if (faults.probability > 0 && this.random() < faults.probability) throw new InjectedFaultError(name);
+    if (faults.probability > 0 && this.random() < faults.probability) throw new InjectedFaultError(name, faults.errorType);
+  }
+
+  /** Faults once the handler returned: its effect is made, only its answer is late or lost. */
+  protected async applyFaultsAfter(name: string): Promise<void> {
+    const faults = this.faults.get(name);
+    if (!faults) return;
+    if (faults.resultDelayMs > 0) await this.sleep(faults.resultDelayMs);
+    if (faults.failAfterNext > 0) {
+      faults.failAfterNext -= 1;
+      throw new InjectedFaultError(name, faults.errorType, 'after');
+    }
+  }
+
+  protected sleep(ms: number): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        resolve();
+      }, ms);
+      timer.unref();
+      this.timers.add(timer);
+    });
   }
 
   /** Registers something to stop with this service (the event source mappings). Answers the unregister function. */

@@ -135,6 +135,28 @@ describe('LocalLambda', () => {
     await faulty.stop();
   });
 
+  it('fails the next N invocations after the handler ran: the effect is made, the answer is the injected errorType', async () => {
+    let effects = 0;
+    lambda.register({ name: 'f', handler: async () => (effects += 1) });
+    lambda.injectFault('f', { failAfterNext: 1, errorType: 'Lambda.Unknown' });
+
+    const outcomes = [await lambda.invoke('f', {}), await lambda.invoke('f', {})];
+
+    expect(outcomes.map((outcome) => outcome.error?.errorType ?? outcome.result)).toEqual(['Lambda.Unknown', 2]);
+    expect(effects).toBe(2);
+  });
+
+  it('holds a result back past the function timeout: the caller gets Sandbox.Timedout although the handler finished', async () => {
+    let finished = false;
+    lambda.register({ name: 'late', timeoutSeconds: 1, handler: async () => (finished = true) });
+    lambda.injectFault('late', { resultDelayMs: 5_000 });
+
+    const outcome = await lambda.invoke('late', {});
+
+    expect(outcome.error?.errorType).toBe('Sandbox.Timedout');
+    expect(finished).toBe(true);
+  });
+
   it('refuses an invalid fault spec and keeps the previous faults', async () => {
     expect.assertions(2);
     lambda.register({ name: 'f', handler: async () => 'ok' });

@@ -44,18 +44,27 @@ export interface InvocationResult {
   readonly requestId: string;
 }
 
-/** Faults for one function: fail its next N invocations, fail each with probability p, add latency. */
+/**
+ * Faults for one function. Before the handler: fail its next N invocations, fail each with probability p, add
+ * latency. After the handler (its effect made, its answer lost, as a timeout or a network fault loses it): fail the
+ * next N invocations once the handler returned, or hold every answer back by `resultDelayMs` (past the function's
+ * timeout the caller gets Sandbox.Timedout). `errorType` names the injected failures (default InjectedFaultError),
+ * e.g. `Lambda.Unknown` for what Step Functions reports when an invocation's outcome is unknown.
+ */
 export interface FaultSpec {
   readonly failNext?: number;
   readonly probability?: number;
   readonly latencyMs?: number;
+  readonly failAfterNext?: number;
+  readonly resultDelayMs?: number;
+  readonly errorType?: string;
 }
 
 /** The error an injected fault throws inside an invocation. */
 export class InjectedFaultError extends Error {
-  constructor(functionName: string) {
-    super(`Fault injected into ${functionName} by the local cloud`);
-    this.name = 'InjectedFaultError';
+  constructor(functionName: string, errorType = 'InjectedFaultError', when: 'before' | 'after' = 'before') {
+    super(when === 'before' ? `Fault injected into ${functionName} by the local cloud` : `Fault injected into ${functionName} by the local cloud after the handler returned (its result is lost)`);
+    this.name = errorType;
   }
 }
 
