@@ -59,6 +59,10 @@ const headers = (tokens: { customer: string; admin: string }) =>
   { requiredKeys: [] },
   );
 
+// 300 requests, each followed by a consistent count of the table: a few seconds on a quiet machine, several times
+// that on a loaded CI runner. The limit only stops a hang; the property is what the test asserts.
+jest.setTimeout(180_000);
+
 describe('API fuzz', () => {
   let api: ApiHarness;
   let tokens: { customer: string; admin: string };

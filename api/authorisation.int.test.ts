@@ -135,7 +135,7 @@ describe('authorisation with real Cognito tokens: customers isolated, admin powe
       answers.push(`${label(doc)} ${response.status}`);
     }
     // assess
-    expect(adminOnly.map(label).sort()).toEqual(['GET /api/admin/dlqs', 'GET /api/admin/stats', 'GET /api/events', 'GET /api/traces', 'POST /api/admin/dlqs/:name/redrive', 'PUT /api/products/:id']);
+    expect(adminOnly.map(label).sort()).toEqual(['GET /api/admin/dlqs', 'GET /api/admin/stats', 'GET /api/events', 'GET /api/traces', 'POST /api/admin/dlqs/:name/redrive', 'POST /api/admin/orders/:id/retry', 'PUT /api/products/:id']);
     expect(answers).toEqual(adminOnly.map((doc) => `${label(doc)} 403`));
   });
 
@@ -148,7 +148,7 @@ describe('authorisation with real Cognito tokens: customers isolated, admin powe
       if (response.status === 401 && response.headers.get('www-authenticate') !== null) challenged.push(label(doc));
     }
     // assess
-    expect(open.map(label).sort()).toEqual(['GET /config.json', 'GET /health', 'GET /openapi.json', 'POST /webhooks/ingest/:partnerId']);
+    expect(open.map(label).sort()).toEqual(['GET /config.json', 'GET /health', 'GET /openapi.json', 'GET /ready', 'POST /webhooks/ingest/:partnerId']);
     expect(challenged).toEqual([]);
   });
 });

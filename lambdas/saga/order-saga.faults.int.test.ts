@@ -61,7 +61,7 @@ const placeOrder = async (productId: string, quantity: number, paymentToken = 't
   return order.orderId;
 };
 
-const executionArn = (orderId: string): string => `${cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga'))}`.replace(':stateMachine:', ':execution:') + `:${orderId}`;
+const executionArn = (orderId: string): string => `${`${cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga'))}`.replace(':stateMachine:', ':execution:')}:${orderId}`;
 
 const settle = async (orderId: string): Promise<{ execution: string; order: Order }> => {
   const deadline = Date.now() + 240000;
