@@ -240,6 +240,7 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
                 listFunctions: () => lambda.listFunctions(),
                 injectFault: (name, faults) => lambda.injectFault(resolveFunction(lambda, names, name), faults),
                 clearFaults: (name) => lambda.clearFaults(name === undefined ? undefined : resolveFunction(lambda, names, name)),
+                listFaults: () => lambda.listFaults(),
               },
               queues: sqs,
               emails: ses,

@@ -13,6 +13,7 @@ class FakePorts implements ControlPlanePorts {
       this.faults.set(name, faults);
     },
     clearFaults: (name?: string) => (name ? this.faults.delete(name) : this.faults.clear()) && undefined,
+    listFaults: () => [...this.faults].map(([name, faults]) => ({ function: name, faults: { ...faults } as Record<string, number> })),
   };
   readonly queues = { listQueues: () => [{ name: 'email-dlq', url: 'http://x/000000000000/email-dlq', arn: 'arn', visible: 2, inFlight: 1, delayed: 0, isDlq: true }] };
   readonly emails = { emails: () => [{ to: ['ada@example.com'], subject: 'Hi', text: 'Hello' }] };
@@ -51,6 +52,18 @@ describe('control plane /_local', () => {
 
   it('lists function names and ARNs', async () => {
     expect(await call('GET', '/_local/functions')).toEqual({ status: 200, body: { functions: [{ name: 'send-email', arn: 'arn:aws:lambda:us-east-1:000000000000:function:send-email' }] } });
+  });
+
+  it('lists the faults in force, so a page opened later shows them, and none once they are cleared', async () => {
+    // prepare
+    await call('POST', '/_local/faults', { function: 'send-email', failNext: 2, latencyMs: 50 });
+    // act
+    const listed = await call('GET', '/_local/faults');
+    await call('DELETE', '/_local/faults');
+    const afterClear = await call('GET', '/_local/faults');
+    // assess
+    expect(listed).toEqual({ status: 200, body: { faults: [{ function: 'send-email', failNext: 2, latencyMs: 50 }] } });
+    expect(afterClear).toEqual({ status: 200, body: { faults: [] } });
   });
 
   it('injects a fault into a function and clears it again', async () => {

@@ -3,6 +3,7 @@
  *
  *   GET    /_local            -> { service, routes: [{ method, path, does }] } (this index; the banner links here)
  *   GET    /_local/functions  -> { functions: [{ name, arn }] }
+ *   GET    /_local/faults     -> { faults: [{ function, failNext, probability, latencyMs, ... }] } (those in force)
  *   POST   /_local/faults     {function, failNext?, probability?, latencyMs?, failAfterNext?, resultDelayMs?, errorType?} -> { function, faults }
  *   DELETE /_local/faults     [?function=name] -> { cleared }
  *   GET    /_local/queues     -> { queues: [{ name, url, depth, inFlight, delayed, isDlq }] }
@@ -32,6 +33,7 @@ export interface ControlPlanePorts {
     listFunctions(): readonly { readonly name: string; readonly arn: string }[];
     injectFault(functionName: string, faults: FaultSettings): void;
     clearFaults(functionName?: string): void;
+    listFaults(): readonly { readonly function: string; readonly faults: Readonly<Record<string, number | string>> }[];
   };
   readonly queues: {
     listQueues(): readonly { readonly name: string; readonly url: string; readonly visible: number; readonly inFlight: number; readonly delayed: number; readonly isDlq: boolean }[];
@@ -104,6 +106,7 @@ const fromPortError = (error: unknown): ControlPlaneRequestError => {
 export const CONTROL_PLANE_INDEX: readonly { readonly method: string; readonly path: string; readonly does: string }[] = [
   { method: 'GET', path: '/_local', does: 'this index' },
   { method: 'GET', path: '/_local/functions', does: 'the functions: name and ARN' },
+  { method: 'GET', path: '/_local/faults', does: 'the faults in force, per function (counters as they stand)' },
   { method: 'POST', path: '/_local/faults', does: 'inject faults into a function: {function, failNext?, probability?, latencyMs?}' },
   { method: 'DELETE', path: '/_local/faults', does: 'clear the faults of every function, or of ?function=name' },
   { method: 'GET', path: '/_local/queues', does: 'every queue with its depth, in-flight and delayed counts, DLQs flagged' },
@@ -123,6 +126,8 @@ export const controlPlaneRoute =
           return json(200, { service: 'local cloud control plane', routes: CONTROL_PLANE_INDEX, more: 'local/README.md' });
         case 'GET /_local/functions':
           return json(200, { functions: ports.functions.listFunctions().map(({ name, arn }) => ({ name, arn })) });
+        case 'GET /_local/faults':
+          return json(200, { faults: ports.functions.listFaults().map((entry) => ({ function: entry.function, ...entry.faults })) });
         case 'POST /_local/faults': {
           const { functionName, faults } = parseFaultRequest(parseBody(request));
           try {

@@ -10,6 +10,7 @@ const ports = (faults: Map<string, FaultSettings>): ControlPlanePorts => ({
     injectFault: (name: string, settings: FaultSettings) => {
       faults.set(name, settings);
     },
+    listFaults: () => [],
     clearFaults: () => faults.clear(),
   },
   queues: { listQueues: () => [] },

@@ -142,6 +142,11 @@ export class LambdaEngine {
     });
   }
 
+  /** The faults in force, per function (counters as they stand now), so a dashboard can show them after a reload. */
+  listFaults(): { readonly function: string; readonly faults: Readonly<ActiveFaults> }[] {
+    return [...this.faults].map(([name, faults]) => ({ function: name, faults: { ...faults } }));
+  }
+
   /** Clears the faults of one function, or of every function. */
   clearFaults(functionName?: string): void {
     if (functionName === undefined) this.faults.clear();

@@ -115,6 +115,19 @@ describe('LocalLambda', () => {
     expect(outcomes.map((outcome) => outcome.error?.errorType ?? outcome.result)).toEqual([new InjectedFaultError('f').name, 'InjectedFaultError', 'ok']);
   });
 
+  it('lists the faults in force with their counters as they run down, and none after clearing', async () => {
+    // prepare
+    lambda.register({ name: 'f', handler: async () => 'ok' });
+    lambda.injectFault('f', { failNext: 2, latencyMs: 5 });
+    // act
+    await lambda.invoke('f', {});
+    const afterOne = lambda.listFaults();
+    lambda.clearFaults();
+    // assess
+    expect(afterOne).toEqual([{ function: 'f', faults: expect.objectContaining({ failNext: 1, latencyMs: 5, probability: 0 }) }]);
+    expect(lambda.listFaults()).toEqual([]);
+  });
+
   it('fails by probability with the injected random source, adds latency, and clears', async () => {
     const rolls = [0.1, 0.9];
     const faulty = new LocalLambda({ random: () => rolls.shift() ?? 0 });

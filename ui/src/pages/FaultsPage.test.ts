@@ -52,6 +52,19 @@ describe('FaultsPage', () => {
     expect(wrapper.text()).toContain('fail next 2');
   });
 
+  it('shows the faults already in force when it opens (set before a navigation or by another tab)', async () => {
+    // prepare
+    const { fetch } = tableFetch({
+      'GET http://edge/_local/functions': [200, { functions: [{ name: 'local-confirm-order', arn: 'arn:1' }] }],
+      'GET http://edge/_local/faults': [200, { faults: [{ function: 'local-confirm-order', failNext: 0, probability: 0.3, latencyMs: 0 }] }],
+    });
+    // act
+    const wrapper = await mountWith('http://edge/_local', createLocalClient('http://edge/_local', { fetch }));
+    // assess
+    expect(wrapper.text()).toContain('fail with probability 0.3');
+    expect(wrapper.find('[aria-label="Clear faults on confirm-order"]').exists()).toBe(true);
+  });
+
   it('refuses a probability above 1 and sends nothing', async () => {
     // prepare
     const { fetch, calls } = tableFetch({ 'GET http://edge/_local/functions': [200, { functions: [{ name: 'local-send-email', arn: 'arn:1' }] }] });

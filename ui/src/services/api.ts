@@ -148,6 +148,8 @@ export const createLocalClient = (base: string, options: Pick<ApiClientOptions, 
   return {
     functions: () => request<{ functions: LocalFunction[] }>('GET', '/functions'),
     queues: () => request<{ queues: LocalQueue[] }>('GET', '/queues'),
+    /** The faults in force (GET /_local/faults), so the panel shows them after navigation or a reload. */
+    faults: () => request<{ faults: FaultInput[] }>('GET', '/faults'),
     setFault: (fault: FaultInput) => request<{ function: string }>('POST', '/faults', fault),
     clearFaults: (fn?: string) => request<{ cleared: string }>('DELETE', `/faults${query({ function: fn })}`),
   };
