@@ -15,7 +15,10 @@ const shared = {
   rootDir: __dirname,
   roots: ['<rootDir>'],
   transform: {
-    '^.+\\.ts$': ['ts-jest', { tsconfig: { isolatedModules: true, module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true } }],
+    '^.+\\.ts$': [
+      'ts-jest',
+      { tsconfig: { isolatedModules: true, module: 'commonjs', moduleResolution: 'node10', esModuleInterop: true } },
+    ],
   },
   testTimeout: 30000,
 };
@@ -25,7 +28,12 @@ module.exports = {
   maxWorkers: 2,
   testTimeout: 30000,
   projects: [
-    { ...shared, displayName: 'unit', testMatch: ['**/*.test.ts'], testPathIgnorePatterns: [...ignored, '\\.int\\.test\\.ts$'] },
+    {
+      ...shared,
+      displayName: 'unit',
+      testMatch: ['**/*.test.ts'],
+      testPathIgnorePatterns: [...ignored, '\\.int\\.test\\.ts$'],
+    },
     { ...shared, displayName: 'integration', testMatch: ['**/*.int.test.ts'], testPathIgnorePatterns: ignored },
   ],
 };

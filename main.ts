@@ -34,7 +34,11 @@ const main = (): void => {
   if (problems.length > 0) throw new StageConfigInvalidError(problems);
   const stacks = configs.map((config) => {
     say(`synth: ${stackName(config)} (${config.region}, backend ${chooseBackend(config, process.env).kind})`);
-    return new PlatformStack(app, stackName(config), { config, backend: chooseBackend(config, process.env), rootDir: __dirname });
+    return new PlatformStack(app, stackName(config), {
+      config,
+      backend: chooseBackend(config, process.env),
+      rootDir: __dirname,
+    });
   });
   app.synth();
   const warnings = stacks.flatMap((stack) => annotationsOf(stack, AnnotationMetadataEntryType.WARN));
@@ -42,10 +46,15 @@ const main = (): void => {
   // Terraform reads the zips at plan time, from the stack directory: say now, not three commands later.
   const bundleDir = join(app.outdir, 'stacks', stackName(configs[0]), defaultBundleDir);
   const missing = functions.filter((fn) => !existsSync(join(bundleDir, `${fn.name}.zip`))).map((fn) => fn.name);
-  if (missing.length > 0) say(`warning: ${missing.length} of ${functions.length} function bundles are missing in ${relative(process.cwd(), bundleDir) || '.'} (${missing.join(', ')}); run \`npm run bundle\` before terraform plan`);
+  if (missing.length > 0)
+    say(
+      `warning: ${missing.length} of ${functions.length} function bundles are missing in ${relative(process.cwd(), bundleDir) || '.'} (${missing.join(', ')}); run \`npm run bundle\` before terraform plan`,
+    );
   const outDirs = stacks.map((stack) => relative(process.cwd(), join(app.outdir, 'stacks', stack.node.id)));
   const warned = warnings.length + (missing.length > 0 ? 1 : 0);
-  say(`synth done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${outDirs.join(', ')}${warned === 0 ? '' : ` (${warned} warning${warned === 1 ? '' : 's'})`}`);
+  say(
+    `synth done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${outDirs.join(', ')}${warned === 0 ? '' : ` (${warned} warning${warned === 1 ? '' : 's'})`}`,
+  );
 };
 
 try {

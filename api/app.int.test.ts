@@ -14,15 +14,33 @@ describe('orders API over HTTP against DynamoDB Local', () => {
     await api.stop();
   });
 
-  const body = { items: [{ productId: 'espresso-beans', quantity: 2 }, { productId: 'mug', quantity: 1 }], paymentToken: 'tok_visa' };
-  const post = async (customer: string, key: string | undefined, payload: unknown = body, headers: Record<string, string> = {}) =>
+  const body = {
+    items: [
+      { productId: 'espresso-beans', quantity: 2 },
+      { productId: 'mug', quantity: 1 },
+    ],
+    paymentToken: 'tok_visa',
+  };
+  const post = async (
+    customer: string,
+    key: string | undefined,
+    payload: unknown = body,
+    headers: Record<string, string> = {},
+  ) =>
     fetch(`${api.url}/api/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', ...(await api.authHeader(customer)), ...(key === undefined ? {} : { 'idempotency-key': key }), ...headers },
+      headers: {
+        'content-type': 'application/json',
+        ...(await api.authHeader(customer)),
+        ...(key === undefined ? {} : { 'idempotency-key': key }),
+        ...headers,
+      },
       body: typeof payload === 'string' ? payload : JSON.stringify(payload),
     });
-  const get = async (path: string, customer?: string) => fetch(`${api.url}${path}`, { headers: customer === undefined ? {} : await api.authHeader(customer) });
-  const itemCount = async () => (await api.local.documentClient.send(new ScanCommand({ TableName: api.local.tableName, Select: 'COUNT' }))).Count;
+  const get = async (path: string, customer?: string) =>
+    fetch(`${api.url}${path}`, { headers: customer === undefined ? {} : await api.authHeader(customer) });
+  const itemCount = async () =>
+    (await api.local.documentClient.send(new ScanCommand({ TableName: api.local.tableName, Select: 'COUNT' }))).Count;
 
   it('creates an order with the total computed from the catalog and reads it back', async () => {
     const created = await post('alice', ulid());
@@ -65,28 +83,55 @@ describe('orders API over HTTP against DynamoDB Local', () => {
   });
 
   it('answers 400 with every violation, including a client-sent price', async () => {
-    const response = await post('erin', ulid(), { items: [{ productId: 'mug', quantity: 101, price: 1 }], paymentToken: '' });
+    const response = await post('erin', ulid(), {
+      items: [{ productId: 'mug', quantity: 101, price: 1 }],
+      paymentToken: '',
+    });
     const answer = (await response.json()) as { error: { code: string; details: { path: string }[] } };
     expect(response.status).toBe(400);
     expect(answer.error.code).toBe('VALIDATION_FAILED');
-    expect(answer.error.details.map((detail) => detail.path).sort()).toEqual(['items.0', 'items.0.quantity', 'paymentToken']);
+    expect(answer.error.details.map((detail) => detail.path).sort()).toEqual([
+      'items.0',
+      'items.0.quantity',
+      'paymentToken',
+    ]);
   });
 
   it('answers 400 naming an unknown product', async () => {
     const response = await post('erin', ulid(), { items: [{ productId: 'unicorn', quantity: 1 }], paymentToken: 't' });
     expect(response.status).toBe(400);
-    expect(await response.json()).toMatchObject({ error: { details: [{ path: 'items.0.productId', message: 'unknown product unicorn' }] } });
+    expect(await response.json()).toMatchObject({
+      error: { details: [{ path: 'items.0.productId', message: 'unknown product unicorn' }] },
+    });
   });
 
   it.each([
     ['malformed JSON', '{"items": [', {}, 400, 'MALFORMED_JSON'],
-    ['a non-JSON body', 'items=1', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
-    ['a body over 256 KB', JSON.stringify({ ...body, paymentToken: 'x'.repeat(300 * 1024) }), {}, 413, 'PAYLOAD_TOO_LARGE'],
+    [
+      'a non-JSON body',
+      'items=1',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
+    [
+      'a body over 256 KB',
+      JSON.stringify({ ...body, paymentToken: 'x'.repeat(300 * 1024) }),
+      {},
+      413,
+      'PAYLOAD_TOO_LARGE',
+    ],
     ['an empty body', '', {}, 400, 'MALFORMED_JSON'],
     ['a JSON string instead of an object', '"tok_visa"', {}, 400, 'MALFORMED_JSON'],
     ['a __proto__ key (prototype poisoning)', '{"items":[],"__proto__":{"isAdmin":true}}', {}, 400, 'MALFORMED_JSON'],
     ['a gzip-encoded body', JSON.stringify(body), { 'content-encoding': 'gzip' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
-    ['a JSON body declared utf-16', JSON.stringify(body), { 'content-type': 'application/json; charset=utf-16' }, 415, 'UNSUPPORTED_MEDIA_TYPE'],
+    [
+      'a JSON body declared utf-16',
+      JSON.stringify(body),
+      { 'content-type': 'application/json; charset=utf-16' },
+      415,
+      'UNSUPPORTED_MEDIA_TYPE',
+    ],
   ])('answers %s with the error shape', async (_, payload, headers, status, code) => {
     const response = await post('frank', ulid(), payload, headers);
     expect(response.status).toBe(status);
@@ -108,9 +153,15 @@ describe('orders API over HTTP against DynamoDB Local', () => {
 
   it("pages through the caller's orders newest first", async () => {
     const ids: string[] = [];
-    for (let index = 0; index < 3; index += 1) ids.push(((await (await post('jill', ulid())).json()) as { orderId: string }).orderId);
-    const first = (await (await get('/api/orders?limit=2', 'jill')).json()) as { items: { orderId: string }[]; nextCursor: string };
-    const second = (await (await get(`/api/orders?limit=2&cursor=${first.nextCursor}`, 'jill')).json()) as { items: { orderId: string }[] };
+    for (let index = 0; index < 3; index += 1)
+      ids.push(((await (await post('jill', ulid())).json()) as { orderId: string }).orderId);
+    const first = (await (await get('/api/orders?limit=2', 'jill')).json()) as {
+      items: { orderId: string }[];
+      nextCursor: string;
+    };
+    const second = (await (await get(`/api/orders?limit=2&cursor=${first.nextCursor}`, 'jill')).json()) as {
+      items: { orderId: string }[];
+    };
     expect([...first.items, ...second.items].map((order) => order.orderId)).toEqual(ids.reverse());
   });
 
@@ -123,13 +174,23 @@ describe('orders API over HTTP against DynamoDB Local', () => {
       });
     const denied = await put('kate');
     const allowed = await put('admin');
-    const catalog = (await (await get('/api/products?limit=100', 'kate')).json()) as { items: { productId: string; price: unknown }[] };
+    const catalog = (await (await get('/api/products?limit=100', 'kate')).json()) as {
+      items: { productId: string; price: unknown }[];
+    };
     expect([denied.status, allowed.status]).toEqual([403, 200]);
-    expect(catalog.items.find((product) => product.productId === 'teapot')?.price).toEqual({ amount: 3900, currency: 'EUR' });
+    expect(catalog.items.find((product) => product.productId === 'teapot')?.price).toEqual({
+      amount: 3900,
+      currency: 'EUR',
+    });
   });
 
   it('serves OpenAPI 3.1 generated from the request schemas', async () => {
-    const doc = (await (await get('/openapi.json')).json()) as { openapi: string; components: { schemas: Record<string, { properties: Record<string, { maxItems?: number }>; additionalProperties?: boolean }> } };
+    const doc = (await (await get('/openapi.json')).json()) as {
+      openapi: string;
+      components: {
+        schemas: Record<string, { properties: Record<string, { maxItems?: number }>; additionalProperties?: boolean }>;
+      };
+    };
     expect(doc.openapi).toBe('3.1.0');
     expect(doc.components.schemas.CreateOrderRequest.properties.items.maxItems).toBe(50);
     expect(doc.components.schemas.CreateOrderRequest.additionalProperties).toBe(false);
@@ -137,9 +198,17 @@ describe('orders API over HTTP against DynamoDB Local', () => {
 
   it('publishes order.created through EventBridge and records it for GET /api/events', async () => {
     const order = (await (await post('lena', ulid())).json()) as { orderId: string };
-    const events = (await (await get('/api/events?limit=100', 'admin')).json()) as { items: { detailType: string; detail: { orderId?: string } }[] };
-    expect(api.bus.received.some((event) => event.detail.orderId === order.orderId && event['detail-type'] === 'order.created')).toBe(true);
-    expect(events.items.filter((event) => event.detail.orderId === order.orderId).map((event) => event.detailType)).toEqual(['order.created']);
+    const events = (await (await get('/api/events?limit=100', 'admin')).json()) as {
+      items: { detailType: string; detail: { orderId?: string } }[];
+    };
+    expect(
+      api.bus.received.some(
+        (event) => event.detail.orderId === order.orderId && event['detail-type'] === 'order.created',
+      ),
+    ).toBe(true);
+    expect(
+      events.items.filter((event) => event.detail.orderId === order.orderId).map((event) => event.detailType),
+    ).toEqual(['order.created']);
   });
 
   it('still delivers order.created through the outbox relay when PutEvents reports failed entries', async () => {
@@ -148,7 +217,12 @@ describe('orders API over HTTP against DynamoDB Local', () => {
     const order = (await created.json()) as { orderId: string };
     const deliveredAtCreate = api.bus.received.filter((event) => event.detail.orderId === order.orderId).length;
     api.bus.failEntriesWith = undefined;
-    const relay = new OrderService({ ...api.stores, publisher: api.publisher, log: new Logger({ logLevel: 'SILENT' }), newId: ulid });
+    const relay = new OrderService({
+      ...api.stores,
+      publisher: api.publisher,
+      log: new Logger({ logLevel: 'SILENT' }),
+      newId: ulid,
+    });
     const result = await relay.relayPendingOutbox({ minAgeMs: 0 });
     const delivered = api.bus.received.filter((event) => event.detail.orderId === order.orderId);
     expect(created.status).toBe(201);

@@ -79,21 +79,46 @@ export const createApp = (deps: AppDeps): ComposedApp => {
   const queries = new DynamoDashboardQueries(clients.documentClient, config.tableName);
   const feed = new OrderFeed({ ...deps.feed, queries, store: stores.orders, logger });
   const router = mountRoutes({
-    health: { probes: [dynamoDbProbe(clients.documentClient, config.tableName), eventBridgeProbe(clients.eventBridge, config.eventBusName)] },
-    clientConfig: { auth: config.auth, ...(config.localControlPlane === undefined ? {} : { localControlPlane: config.localControlPlane }) },
+    health: {
+      probes: [
+        dynamoDbProbe(clients.documentClient, config.tableName),
+        eventBridgeProbe(clients.eventBridge, config.eventBusName),
+      ],
+    },
+    clientConfig: {
+      auth: config.auth,
+      ...(config.localControlPlane === undefined ? {} : { localControlPlane: config.localControlPlane }),
+    },
     orders: { service, store: stores.orders, browser: new AdminOrderBrowser(clients.documentClient, config.tableName) },
     products: { store: stores.products, now },
     events: { store: stores.events },
     receipts: { store: stores.orders, s3: clients.s3, bucket: config.receiptsBucket, now },
-    activity: { store: stores.orders, activity: new DynamoOrderActivityStore(clients.documentClient, config.tableName) },
+    activity: {
+      store: stores.orders,
+      activity: new DynamoOrderActivityStore(clients.documentClient, config.tableName),
+    },
     traces: { xray: clients.xray, store: stores.orders, now },
-    webhooks: { webhooks: new DynamoWebhookStore(clients.documentClient, config.tableName), urlPolicy: { allowLoopback: config.webhookAllowLoopback, reservedPorts: config.webhookReservedPorts }, now, newId },
+    webhooks: {
+      webhooks: new DynamoWebhookStore(clients.documentClient, config.tableName),
+      urlPolicy: { allowLoopback: config.webhookAllowLoopback, reservedPorts: config.webhookReservedPorts },
+      now,
+      newId,
+    },
     dlqs: { sqs: clients.sqs, resourcePrefix: resourcePrefixFromTableName(config.tableName) },
-    adminOrders: { orders: stores.orders, runner: config.stateMachineArn === undefined ? undefined : new StepFunctionsSagaRunner(clients.sfn, config.stateMachineArn) },
+    adminOrders: {
+      orders: stores.orders,
+      runner:
+        config.stateMachineArn === undefined
+          ? undefined
+          : new StepFunctionsSagaRunner(clients.sfn, config.stateMachineArn),
+    },
     stats: { queries, now },
     stream: { feed },
     ingest: {
-      secrets: config.partnerSecretsArn === undefined ? undefined : new SecretsManagerPartnerSecrets(clients.secretsManager, config.partnerSecretsArn),
+      secrets:
+        config.partnerSecretsArn === undefined
+          ? undefined
+          : new SecretsManagerPartnerSecrets(clients.secretsManager, config.partnerSecretsArn),
       publisher,
       nowSeconds: () => Math.floor(now().getTime() / 1000),
     },

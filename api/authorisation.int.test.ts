@@ -18,20 +18,34 @@ describe('authorisation with real Cognito tokens: customers isolated, admin powe
   });
 
   const order = { items: [{ productId: 'mug', quantity: 1 }], paymentToken: 'tok_visa' };
-  const call = async (method: string, path: string, username: string, body?: unknown, headers: Record<string, string> = {}) =>
+  const call = async (
+    method: string,
+    path: string,
+    username: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
     fetch(`${api.url}${path}`, {
       method,
-      headers: { ...(await api.authHeader(username)), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        ...(await api.authHeader(username)),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
-  const place = (username: string, body: unknown = order) => call('POST', '/api/orders', username, body, { 'idempotency-key': ulid() });
+  const place = (username: string, body: unknown = order) =>
+    call('POST', '/api/orders', username, body, { 'idempotency-key': ulid() });
 
   it("owns the order by the token's sub", async () => {
     // act
     const response = await call('GET', `/api/orders/${aliceOrderId}`, 'alice');
     // assess
     expect(response.status).toBe(200);
-    expect(await response.json()).toMatchObject({ orderId: aliceOrderId, customerId: await api.identity.subOf('alice') });
+    expect(await response.json()).toMatchObject({
+      orderId: aliceOrderId,
+      customerId: await api.identity.subOf('alice'),
+    });
   });
 
   it("answers 404 to bob for alice's order, and leaves it out of bob's list", async () => {
@@ -47,7 +61,9 @@ describe('authorisation with real Cognito tokens: customers isolated, admin powe
   it('refuses a customer named in the request body, and attributes nothing to that customer', async () => {
     // act
     const response = await place('bob', { ...order, customerId: await api.identity.subOf('alice') });
-    const aliceList = (await (await call('GET', '/api/orders?limit=100', 'alice')).json()) as { items: { orderId: string }[] };
+    const aliceList = (await (await call('GET', '/api/orders?limit=100', 'alice')).json()) as {
+      items: { orderId: string }[];
+    };
     // assess
     expect(response.status).toBe(400);
     expect(aliceList.items.map((item) => item.orderId)).toEqual([aliceOrderId]);
@@ -109,7 +125,11 @@ describe('authorisation with real Cognito tokens: customers isolated, admin powe
   });
 
   /** A concrete path of the route: every `:param` filled with a well-formed id. */
-  const concrete = (doc: RouteDoc): string => doc.path.replace(/:partnerId/, 'acme').replace(/:name/, 'webhook-deliveries-dlq').replace(/:[A-Za-z]+/g, ulid());
+  const concrete = (doc: RouteDoc): string =>
+    doc.path
+      .replace(/:partnerId/, 'acme')
+      .replace(/:name/, 'webhook-deliveries-dlq')
+      .replace(/:[A-Za-z]+/g, ulid());
   const label = (doc: RouteDoc): string => `${doc.method.toUpperCase()} ${doc.path}`;
 
   it('refuses every route of /openapi.json that is not public without a token, and with a forged one', async () => {
@@ -118,7 +138,10 @@ describe('authorisation with real Cognito tokens: customers isolated, admin powe
     for (const doc of guarded) {
       // act
       const anonymous = await fetch(`${api.url}${concrete(doc)}`, { method: doc.method.toUpperCase() });
-      const forged = await fetch(`${api.url}${concrete(doc)}`, { method: doc.method.toUpperCase(), headers: { authorization: `Bearer ${(await api.tokenFor('bob')).slice(0, -4)}AAAA` } });
+      const forged = await fetch(`${api.url}${concrete(doc)}`, {
+        method: doc.method.toUpperCase(),
+        headers: { authorization: `Bearer ${(await api.tokenFor('bob')).slice(0, -4)}AAAA` },
+      });
       answers.push(`${label(doc)} ${anonymous.status} ${forged.status}`);
     }
     // assess
@@ -131,11 +154,24 @@ describe('authorisation with real Cognito tokens: customers isolated, admin powe
     const answers: string[] = [];
     for (const doc of adminOnly) {
       // act
-      const response = await call(doc.method.toUpperCase(), concrete(doc), 'bob', doc.body === undefined ? undefined : {});
+      const response = await call(
+        doc.method.toUpperCase(),
+        concrete(doc),
+        'bob',
+        doc.body === undefined ? undefined : {},
+      );
       answers.push(`${label(doc)} ${response.status}`);
     }
     // assess
-    expect(adminOnly.map(label).sort()).toEqual(['GET /api/admin/dlqs', 'GET /api/admin/stats', 'GET /api/events', 'GET /api/traces', 'POST /api/admin/dlqs/:name/redrive', 'POST /api/admin/orders/:id/retry', 'PUT /api/products/:id']);
+    expect(adminOnly.map(label).sort()).toEqual([
+      'GET /api/admin/dlqs',
+      'GET /api/admin/stats',
+      'GET /api/events',
+      'GET /api/traces',
+      'POST /api/admin/dlqs/:name/redrive',
+      'POST /api/admin/orders/:id/retry',
+      'PUT /api/products/:id',
+    ]);
     expect(answers).toEqual(adminOnly.map((doc) => `${label(doc)} 403`));
   });
 
@@ -144,11 +180,20 @@ describe('authorisation with real Cognito tokens: customers isolated, admin powe
     const challenged: string[] = [];
     for (const doc of open) {
       // act
-      const response = await fetch(`${api.url}${concrete(doc)}`, { method: doc.method.toUpperCase(), ...(doc.method === 'post' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}) });
+      const response = await fetch(`${api.url}${concrete(doc)}`, {
+        method: doc.method.toUpperCase(),
+        ...(doc.method === 'post' ? { headers: { 'content-type': 'application/json' }, body: '{}' } : {}),
+      });
       if (response.status === 401 && response.headers.get('www-authenticate') !== null) challenged.push(label(doc));
     }
     // assess
-    expect(open.map(label).sort()).toEqual(['GET /config.json', 'GET /health', 'GET /openapi.json', 'GET /ready', 'POST /webhooks/ingest/:partnerId']);
+    expect(open.map(label).sort()).toEqual([
+      'GET /config.json',
+      'GET /health',
+      'GET /openapi.json',
+      'GET /ready',
+      'POST /webhooks/ingest/:partnerId',
+    ]);
     expect(challenged).toEqual([]);
   });
 });

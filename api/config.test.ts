@@ -1,17 +1,37 @@
 import { AuthConfigInvalidError, ConfigKeyMissingError, ConfigValueInvalidError, loadConfig } from './config';
 
-const base = { TABLE_NAME: 'local-orders', EVENT_BUS_NAME: 'local-orders', USER_POOL_ID: 'eu-west-1_AbC123', USER_POOL_CLIENT_ID: 'client' };
+const base = {
+  TABLE_NAME: 'local-orders',
+  EVENT_BUS_NAME: 'local-orders',
+  USER_POOL_ID: 'eu-west-1_AbC123',
+  USER_POOL_CLIENT_ID: 'client',
+};
 
 describe('loadConfig', () => {
   it('reads a complete environment into a frozen config with PORT defaulting to 3000', () => {
     const config = loadConfig(base);
-    expect(config).toMatchObject({ tableName: 'local-orders', eventBusName: 'local-orders', port: 3000, host: '127.0.0.1', logLevel: 'INFO', webhookAllowLoopback: false });
+    expect(config).toMatchObject({
+      tableName: 'local-orders',
+      eventBusName: 'local-orders',
+      port: 3000,
+      host: '127.0.0.1',
+      logLevel: 'INFO',
+      webhookAllowLoopback: false,
+    });
     expect(Object.isFrozen(config)).toBe(true);
   });
 
   it('reads every setting of the API, the route settings and the user pool included', () => {
     // act
-    const config = loadConfig({ ...base, HOST: '0.0.0.0', RECEIPTS_BUCKET: 'receipts', PARTNER_SECRETS_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:p', WEBHOOK_ALLOW_LOOPBACK: 'true', LOCAL_CONTROL_PLANE_URL: 'http://127.0.0.1:4566/_local/', DASHBOARD_DIR: 'ui/dist' });
+    const config = loadConfig({
+      ...base,
+      HOST: '0.0.0.0',
+      RECEIPTS_BUCKET: 'receipts',
+      PARTNER_SECRETS_ARN: 'arn:aws:secretsmanager:eu-west-1:1:secret:p',
+      WEBHOOK_ALLOW_LOOPBACK: 'true',
+      LOCAL_CONTROL_PLANE_URL: 'http://127.0.0.1:4566/_local/',
+      DASHBOARD_DIR: 'ui/dist',
+    });
     // assess
     expect(config).toMatchObject({
       host: '0.0.0.0',
@@ -20,7 +40,12 @@ describe('loadConfig', () => {
       webhookAllowLoopback: true,
       localControlPlane: 'http://127.0.0.1:4566/_local',
       dashboardDir: 'ui/dist',
-      auth: { userPoolId: 'eu-west-1_AbC123', userPoolClientId: 'client', cognitoEndpoint: 'https://cognito-idp.eu-west-1.amazonaws.com', tokenUse: 'id' },
+      auth: {
+        userPoolId: 'eu-west-1_AbC123',
+        userPoolClientId: 'client',
+        cognitoEndpoint: 'https://cognito-idp.eu-west-1.amazonaws.com',
+        tokenUse: 'id',
+      },
     });
   });
 

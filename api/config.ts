@@ -5,7 +5,13 @@
  * AWS_ENDPOINT_URL_<SERVICE> itself, so the same build runs against AWS and the local cloud. Only the Cognito
  * endpoint is read here too, because the token issuer the API trusts follows it.
  */
-import { ConfigError, ConfigKeyMissingError, ConfigValueInvalidError, optionalEnv, requiredEnv } from '../core/config/env';
+import {
+  ConfigError,
+  ConfigKeyMissingError,
+  ConfigValueInvalidError,
+  optionalEnv,
+  requiredEnv,
+} from '../core/config/env';
 import type { Env } from '../core/config/env';
 import { parseReservedPorts } from '../core/webhooks/url-safety';
 
@@ -64,7 +70,11 @@ export class AuthConfigInvalidError extends ConfigError {
 
 export class LocalControlPlaneUrlInvalidError extends ConfigError {
   constructor(value: string, options?: { cause?: unknown }) {
-    super('LOCAL_CONTROL_PLANE_URL', `environment variable LOCAL_CONTROL_PLANE_URL: ${JSON.stringify(value)} is not an http(s) URL`, { code: 'CONFIG_VALUE_INVALID', cause: options?.cause });
+    super(
+      'LOCAL_CONTROL_PLANE_URL',
+      `environment variable LOCAL_CONTROL_PLANE_URL: ${JSON.stringify(value)} is not an http(s) URL`,
+      { code: 'CONFIG_VALUE_INVALID', cause: options?.cause },
+    );
     this.name = 'LocalControlPlaneUrlInvalidError';
   }
 }
@@ -74,7 +84,11 @@ const USER_POOL_ID = /^(?<region>(?:eusc-[a-z]{2}|[a-z]{2})-(?:gov-)?[a-z]+-\d)_
 /** The region of a user pool, from its id (`eu-west-1_AbC123` -> `eu-west-1`). */
 export const userPoolRegion = (userPoolId: string): string => {
   const region = USER_POOL_ID.exec(userPoolId)?.groups?.region;
-  if (region === undefined) throw new AuthConfigInvalidError('USER_POOL_ID', `${JSON.stringify(userPoolId)} is not a user pool id (<region>_<id>)`);
+  if (region === undefined)
+    throw new AuthConfigInvalidError(
+      'USER_POOL_ID',
+      `${JSON.stringify(userPoolId)} is not a user pool id (<region>_<id>)`,
+    );
   return region;
 };
 
@@ -82,7 +96,11 @@ export const userPoolRegion = (userPoolId: string): string => {
 export const awsCognitoEndpoint = (region: string): string => `https://cognito-idp.${region}.amazonaws.com`;
 
 /** An http(s) URL without a trailing slash, or undefined when unset; `invalid` builds the error naming the key. */
-const httpUrl = (env: Env, key: string, invalid: (raw: string, message: string, cause?: unknown) => Error): string | undefined => {
+const httpUrl = (
+  env: Env,
+  key: string,
+  invalid: (raw: string, message: string, cause?: unknown) => Error,
+): string | undefined => {
   const raw = optionalEnv(env, key);
   if (raw === undefined) return undefined;
   let url: URL;
@@ -95,31 +113,43 @@ const httpUrl = (env: Env, key: string, invalid: (raw: string, message: string, 
   return `${url.origin}${url.pathname}`.replace(/\/+$/, '');
 };
 
-const cognitoEndpointFrom = (env: Env, key: string): string | undefined => httpUrl(env, key, (_raw, message) => new AuthConfigInvalidError(key, message));
+const cognitoEndpointFrom = (env: Env, key: string): string | undefined =>
+  httpUrl(env, key, (_raw, message) => new AuthConfigInvalidError(key, message));
 
 /** Reads USER_POOL_ID, USER_POOL_CLIENT_ID, AUTH_TOKEN_USE and the SDK's Cognito endpoint settings; throws naming the key. */
 export const loadAuthSettings = (env: Env = process.env): Readonly<AuthSettings> => {
   const required = (key: string): string => {
     const value = optionalEnv(env, key);
-    if (value === undefined) throw new AuthConfigInvalidError(key, 'missing; the API verifies Cognito tokens of this user pool');
+    if (value === undefined)
+      throw new AuthConfigInvalidError(key, 'missing; the API verifies Cognito tokens of this user pool');
     return value;
   };
   const userPoolId = required('USER_POOL_ID');
   const region = userPoolRegion(userPoolId);
   const tokenUse = optionalEnv(env, 'AUTH_TOKEN_USE') ?? 'id';
-  if (tokenUse !== 'id' && tokenUse !== 'access') throw new AuthConfigInvalidError('AUTH_TOKEN_USE', 'expected id or access');
-  const cognitoEndpoint = cognitoEndpointFrom(env, 'AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER') ?? cognitoEndpointFrom(env, 'AWS_ENDPOINT_URL') ?? awsCognitoEndpoint(region);
+  if (tokenUse !== 'id' && tokenUse !== 'access')
+    throw new AuthConfigInvalidError('AUTH_TOKEN_USE', 'expected id or access');
+  const cognitoEndpoint =
+    cognitoEndpointFrom(env, 'AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER') ??
+    cognitoEndpointFrom(env, 'AWS_ENDPOINT_URL') ??
+    awsCognitoEndpoint(region);
   return Object.freeze({ userPoolId, userPoolClientId: required('USER_POOL_CLIENT_ID'), cognitoEndpoint, tokenUse });
 };
 
 /** LOCAL_CONTROL_PLANE_URL without a trailing slash, or undefined when unset or empty; throws when it is not an http(s) URL. */
-export const localControlPlaneFromEnv = (env: Env): string | undefined => httpUrl(env, 'LOCAL_CONTROL_PLANE_URL', (raw, _message, cause) => new LocalControlPlaneUrlInvalidError(raw, { cause }));
+export const localControlPlaneFromEnv = (env: Env): string | undefined =>
+  httpUrl(
+    env,
+    'LOCAL_CONTROL_PLANE_URL',
+    (raw, _message, cause) => new LocalControlPlaneUrlInvalidError(raw, { cause }),
+  );
 
 const integer = (env: Env, key: string, fallback: number, min: number, max: number): number => {
   const raw = optionalEnv(env, key);
   if (raw === undefined) return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < min || value > max) throw new ConfigValueInvalidError(key, `expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(value) || value < min || value > max)
+    throw new ConfigValueInvalidError(key, `expected an integer from ${min} to ${max}, got ${JSON.stringify(raw)}`);
   return value;
 };
 
@@ -141,7 +171,8 @@ const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'SILENT'] as const;
 /** Every setting of the API, from `env` (process.env by default); throws ConfigError subclasses naming the key. */
 export const loadConfig = (env: Env = process.env): Readonly<ApiConfig> => {
   const logLevel = (optionalEnv(env, 'LOG_LEVEL') ?? 'INFO').toUpperCase();
-  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) throw new ConfigValueInvalidError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel))
+    throw new ConfigValueInvalidError('LOG_LEVEL', `expected one of ${LOG_LEVELS.join(', ')}`);
   const dashboardDir = optionalEnv(env, 'DASHBOARD_DIR');
   const receiptsBucket = optionalEnv(env, 'RECEIPTS_BUCKET');
   const partnerSecretsArn = optionalEnv(env, 'PARTNER_SECRETS_ARN');

@@ -33,45 +33,58 @@ describe('the API and its DynamoDB', () => {
     // act
     const response = await fetch(`${api.url}/ready`);
     // assess
-    expect([response.status, await response.json()]).toEqual([200, { status: 'ready', checks: { dynamodb: 'ok', eventbridge: 'ok' } }]);
+    expect([response.status, await response.json()]).toEqual([
+      200,
+      { status: 'ready', checks: { dynamodb: 'ok', eventbridge: 'ok' } },
+    ]);
   });
 
   describe('after DynamoDB Local was killed', () => {
-  beforeAll(async () => {
-    process.kill(api.local.dynamo.pid, 'SIGKILL');
-    await exited(api.local.dynamo.pid);
-  }, 30_000);
+    beforeAll(async () => {
+      process.kill(api.local.dynamo.pid, 'SIGKILL');
+      await exited(api.local.dynamo.pid);
+    }, 30_000);
 
-  it('answers a list of orders with 503 DEPENDENCY_UNAVAILABLE and Retry-After', async () => {
-    // act
-    const response = await fetch(`${api.url}/api/orders`, { headers: await api.authHeader('alice') });
-    // assess
-    expect([response.status, response.headers.get('retry-after'), ((await response.json()) as { error: { code: string } }).error.code]).toEqual([503, '5', 'DEPENDENCY_UNAVAILABLE']);
-  });
-
-  it('answers a new order with 503 DEPENDENCY_UNAVAILABLE, never 500', async () => {
-    // act
-    const response = await fetch(`${api.url}/api/orders`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': ulid(), ...(await api.authHeader('bob')) },
-      body: JSON.stringify(ORDER),
+    it('answers a list of orders with 503 DEPENDENCY_UNAVAILABLE and Retry-After', async () => {
+      // act
+      const response = await fetch(`${api.url}/api/orders`, { headers: await api.authHeader('alice') });
+      // assess
+      expect([
+        response.status,
+        response.headers.get('retry-after'),
+        ((await response.json()) as { error: { code: string } }).error.code,
+      ]).toEqual([503, '5', 'DEPENDENCY_UNAVAILABLE']);
     });
-    // assess
-    expect([response.status, ((await response.json()) as { error: { code: string } }).error.code]).toEqual([503, 'DEPENDENCY_UNAVAILABLE']);
-  });
 
-  it('answers /ready with 503 naming DynamoDB as unavailable', async () => {
-    // act
-    const response = await fetch(`${api.url}/ready`);
-    // assess
-    expect([response.status, await response.json()]).toEqual([503, { status: 'unavailable', checks: { dynamodb: 'unavailable', eventbridge: 'ok' } }]);
-  });
+    it('answers a new order with 503 DEPENDENCY_UNAVAILABLE, never 500', async () => {
+      // act
+      const response = await fetch(`${api.url}/api/orders`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'idempotency-key': ulid(), ...(await api.authHeader('bob')) },
+        body: JSON.stringify(ORDER),
+      });
+      // assess
+      expect([response.status, ((await response.json()) as { error: { code: string } }).error.code]).toEqual([
+        503,
+        'DEPENDENCY_UNAVAILABLE',
+      ]);
+    });
 
-  it('still answers /health with 200: liveness touches no dependency', async () => {
-    // act
-    const response = await fetch(`${api.url}/health`);
-    // assess
-    expect(response.status).toBe(200);
+    it('answers /ready with 503 naming DynamoDB as unavailable', async () => {
+      // act
+      const response = await fetch(`${api.url}/ready`);
+      // assess
+      expect([response.status, await response.json()]).toEqual([
+        503,
+        { status: 'unavailable', checks: { dynamodb: 'unavailable', eventbridge: 'ok' } },
+      ]);
+    });
+
+    it('still answers /health with 200: liveness touches no dependency', async () => {
+      // act
+      const response = await fetch(`${api.url}/health`);
+      // assess
+      expect(response.status).toBe(200);
+    });
   });
-});
 });

@@ -10,7 +10,13 @@ import type { ErrorDetail } from '../core/errors';
 export class ApiError extends PlatformError {
   declare readonly httpStatus: number;
 
-  constructor(status: number, code: string, message: string, details?: readonly ErrorDetail[], options?: { cause?: unknown }) {
+  constructor(
+    status: number,
+    code: string,
+    message: string,
+    details?: readonly ErrorDetail[],
+    options?: { cause?: unknown },
+  ) {
     super(message, { code, httpStatus: status, ...(details === undefined ? {} : { details }), cause: options?.cause });
     this.name = 'ApiError';
   }

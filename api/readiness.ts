@@ -39,7 +39,10 @@ export const eventBridgeProbe = (client: EventBridgeClient, busName: string): Re
 });
 
 /** Runs every probe at once, each within `timeoutMs`. */
-export const checkReadiness = async (probes: readonly ReadinessProbe[], timeoutMs: number): Promise<ReadinessReport> => {
+export const checkReadiness = async (
+  probes: readonly ReadinessProbe[],
+  timeoutMs: number,
+): Promise<ReadinessReport> => {
   const outcomes = await Promise.all(
     probes.map(async (probe) => {
       const controller = new AbortController();

@@ -55,15 +55,28 @@ describe('api/server.ts configured only from the standard environment', () => {
     });
     const response = await fetch(`${api.url}/api/orders`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': 'env-test', 'x-request-id': 'req-123' },
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${token}`,
+        'idempotency-key': 'env-test',
+        'x-request-id': 'req-123',
+      },
       body: JSON.stringify({ items: [{ productId: 'kettle', quantity: 1 }], paymentToken: 't' }),
     });
     const order = (await response.json()) as { orderId: string };
     write.mockRestore();
-    const accessLog = lines.map((line) => JSON.parse(line) as Record<string, unknown>).find((entry) => entry.message === 'request');
+    const accessLog = lines
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .find((entry) => entry.message === 'request');
     expect(response.status).toBe(201);
     expect(response.headers.get('x-request-id')).toBe('req-123');
     expect(bus.received.map((event) => event.detail.orderId)).toEqual([order.orderId]);
-    expect(accessLog).toMatchObject({ level: 'INFO', requestId: 'req-123', method: 'POST', path: '/api/orders', status: 201 });
+    expect(accessLog).toMatchObject({
+      level: 'INFO',
+      requestId: 'req-123',
+      method: 'POST',
+      path: '/api/orders',
+      status: 201,
+    });
   });
 });

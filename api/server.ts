@@ -19,9 +19,16 @@ export interface RunningApi {
 }
 
 /** Starts the API of `config` on `host` (default config.host); `auth` replaces config.auth (callers that load it apart). */
-export const startApiServer = async (config: Readonly<ApiConfig> = loadConfig(), host = config.host, auth: Readonly<AuthSettings> = config.auth): Promise<RunningApi> => {
+export const startApiServer = async (
+  config: Readonly<ApiConfig> = loadConfig(),
+  host = config.host,
+  auth: Readonly<AuthSettings> = config.auth,
+): Promise<RunningApi> => {
   const logger = new Logger({ serviceName: config.serviceName, logLevel: config.logLevel });
-  const missingKeys = [...(config.receiptsBucket === undefined ? ['RECEIPTS_BUCKET'] : []), ...(config.partnerSecretsArn === undefined ? ['PARTNER_SECRETS_ARN'] : [])];
+  const missingKeys = [
+    ...(config.receiptsBucket === undefined ? ['RECEIPTS_BUCKET'] : []),
+    ...(config.partnerSecretsArn === undefined ? ['PARTNER_SECRETS_ARN'] : []),
+  ];
   if (missingKeys.length > 0) logger.warn('settings missing: the routes that need them answer 503', { missingKeys });
   const clients = createAwsClients();
   // X-Ray as on Fargate with the daemon sidecar: SDK calls are subsegments, PutEvents entries carry the trace header.

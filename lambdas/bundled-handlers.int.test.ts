@@ -53,11 +53,13 @@ describe('the platform running the bundled handlers (the zips that deploy)', () 
     workDir = mkdtempSync(join(tmpdir(), 'bundled-handlers-'));
     const report = await bundleFunctions({ rootDir, outDir: join(workDir, 'zips') });
     missingBundles.push(...report.missing.map((missing) => missing.name));
-    const unpacked = new Map(report.built.map((bundle) => {
-      const dir = join(workDir, 'functions', bundle.name);
-      unpackZip(readFileSync(bundle.zipPath), dir);
-      return [bundle.name, join(dir, 'index.js')];
-    }));
+    const unpacked = new Map(
+      report.built.map((bundle) => {
+        const dir = join(workDir, 'functions', bundle.name);
+        unpackZip(readFileSync(bundle.zipPath), dir);
+        return [bundle.name, join(dir, 'index.js')];
+      }),
+    );
     const description = platformDescription(rootDir);
     cloud = await startCloud(
       {
@@ -73,10 +75,23 @@ describe('the platform running the bundled handlers (the zips that deploy)', () 
       },
       { edgePort: 0, timeScale: 0.001, names: (logical) => physicalName(LOCAL_PREFIX, logical) },
     );
-    const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }), { marshallOptions: { removeUndefinedValues: true } });
+    const documentClient = DynamoDBDocumentClient.from(
+      new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }),
+      { marshallOptions: { removeUndefinedValues: true } },
+    );
     stores = createDynamoStores(documentClient, cloud.names('orders'));
-    const publisher = new EventBridgePublisher(new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials }), cloud.names('orders'));
-    service = new OrderService({ orders: stores.orders, products: stores.products, outbox: stores.outbox, publisher, log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+    const publisher = new EventBridgePublisher(
+      new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials }),
+      cloud.names('orders'),
+    );
+    service = new OrderService({
+      orders: stores.orders,
+      products: stores.products,
+      outbox: stores.outbox,
+      publisher,
+      log: new Logger({ logLevel: 'CRITICAL' }),
+      newId: ulid,
+    });
   });
 
   afterAll(async () => {
@@ -94,22 +109,37 @@ describe('the platform running the bundled handlers (the zips that deploy)', () 
     // prepare
     const alice = cloud.services.identity.users.find((user) => user.username === 'alice');
     const productId = `p-${ulid()}`;
-    await stores.products.putProduct({ productId, name: 'Bundled beans', price: money(1200, 'EUR'), stock: 3, updatedAt: new Date().toISOString() });
+    await stores.products.putProduct({
+      productId,
+      name: 'Bundled beans',
+      price: money(1200, 'EUR'),
+      stock: 3,
+      updatedAt: new Date().toISOString(),
+    });
     // act
-    const { order } = await service.createOrder(alice?.sub as string, ulid(), { items: [{ productId, quantity: 1 }], paymentToken: 'tok_visa' });
+    const { order } = await service.createOrder(alice?.sub as string, ulid(), {
+      items: [{ productId, quantity: 1 }],
+      paymentToken: 'tok_visa',
+    });
     // assess
     const confirmed = await eventually('the order to be CONFIRMED', async () => {
       const current = (await stores.orders.getOrder(order.orderId)) as Order | undefined;
-      return current?.status === 'CONFIRMED' || current?.status === 'FAILED' || current?.status === 'NEEDS_ATTENTION' ? current : undefined;
+      return current?.status === 'CONFIRMED' || current?.status === 'FAILED' || current?.status === 'NEEDS_ATTENTION'
+        ? current
+        : undefined;
     });
     expect(confirmed.status).toBe('CONFIRMED');
     const recorded = await eventually('order.confirmed in the events log', async () => {
-      const types = ((await stores.orders.getOrderWithEvents(order.orderId))?.events ?? []).map((record) => record.event.detailType);
+      const types = ((await stores.orders.getOrderWithEvents(order.orderId))?.events ?? []).map(
+        (record) => record.event.detailType,
+      );
       return types.includes('order.confirmed') ? types : undefined;
     });
     expect(recorded).toEqual(expect.arrayContaining(['order.created', 'order.confirmed']));
     const email = await eventually('the confirmation email', async () => {
-      const { emails } = (await (await fetch(`${cloud.edgeUrl}/_local/emails`)).json()) as { emails: { to: string[]; subject: string }[] };
+      const { emails } = (await (await fetch(`${cloud.edgeUrl}/_local/emails`)).json()) as {
+        emails: { to: string[]; subject: string }[];
+      };
       return emails.find((candidate) => candidate.subject.includes(order.orderId));
     });
     expect(email.to).toEqual([alice?.email]);

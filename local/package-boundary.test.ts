@@ -43,7 +43,8 @@ const findCycles = (graph: ReadonlyMap<string, readonly string[]>): string[][] =
     state.set(node, 'open');
     stack.push(node);
     for (const next of graph.get(node) ?? []) {
-      if (state.get(next) === 'open') cycles.push([...stack.slice(stack.indexOf(next)), next].map((file) => relative(ROOT, file)));
+      if (state.get(next) === 'open')
+        cycles.push([...stack.slice(stack.indexOf(next)), next].map((file) => relative(ROOT, file)));
       else if (!state.has(next)) visit(next);
     }
     stack.pop();
@@ -55,15 +56,30 @@ const findCycles = (graph: ReadonlyMap<string, readonly string[]>): string[][] =
 
 describe('the local cloud package boundary', () => {
   const files = sourceFiles(ROOT);
-  const graph = new Map(files.map((file) => [file, specifiers(file).filter((s) => s.startsWith('.')).map((s) => resolveRelative(file, s))]));
+  const graph = new Map(
+    files.map((file) => [
+      file,
+      specifiers(file)
+        .filter((s) => s.startsWith('.'))
+        .map((s) => resolveRelative(file, s)),
+    ]),
+  );
 
   it('imports nothing outside local/ by a relative path', () => {
-    const escaping = [...graph].flatMap(([file, targets]) => targets.filter((target) => relative(ROOT, target).startsWith('..')).map((target) => `${relative(ROOT, file)} -> ${relative(ROOT, target)}`));
+    const escaping = [...graph].flatMap(([file, targets]) =>
+      targets
+        .filter((target) => relative(ROOT, target).startsWith('..'))
+        .map((target) => `${relative(ROOT, file)} -> ${relative(ROOT, target)}`),
+    );
     expect(escaping).toEqual([]);
   });
 
   it('imports no other workspace package (the product is not a dependency)', () => {
-    const product = files.flatMap((file) => specifiers(file).filter((s) => s.startsWith('@order-platform/')).map((s) => `${relative(ROOT, file)} -> ${s}`));
+    const product = files.flatMap((file) =>
+      specifiers(file)
+        .filter((s) => s.startsWith('@order-platform/'))
+        .map((s) => `${relative(ROOT, file)} -> ${s}`),
+    );
     expect(product).toEqual([]);
   });
 

@@ -74,21 +74,40 @@ export class ApiLayer extends Construct {
     new EcrLifecyclePolicy(this, 'repository-lifecycle', {
       repository: this.repository.name,
       policy: JSON.stringify({
-        rules: [{ rulePriority: 1, description: 'keep the last 20 images', selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 20 }, action: { type: 'expire' } }],
+        rules: [
+          {
+            rulePriority: 1,
+            description: 'keep the last 20 images',
+            selection: { tagStatus: 'any', countType: 'imageCountMoreThan', countNumber: 20 },
+            action: { type: 'expire' },
+          },
+        ],
       }),
     });
     const cachePrefix = `${prefix}-ecr-public`;
-    new EcrPullThroughCacheRule(this, 'ecr-public-cache', { ecrRepositoryPrefix: cachePrefix, upstreamRegistryUrl: 'public.ecr.aws' });
+    new EcrPullThroughCacheRule(this, 'ecr-public-cache', {
+      ecrRepositoryPrefix: cachePrefix,
+      upstreamRegistryUrl: 'public.ecr.aws',
+    });
     const registry = Fn.element(Fn.split('/', this.repository.repositoryUrl), 0);
     const repositoryArnBase = Fn.replace(this.repository.arn, `/${repositoryName}`, '');
 
-    const cluster = new EcsCluster(this, 'cluster', { name: prefix, setting: [{ name: 'containerInsights', value: config.containerInsights ? 'enabled' : 'disabled' }] });
-    const logGroup = new CloudwatchLogGroup(this, 'logs', { name: `/ecs/${prefix}-api`, retentionInDays: config.logRetentionDays });
+    const cluster = new EcsCluster(this, 'cluster', {
+      name: prefix,
+      setting: [{ name: 'containerInsights', value: config.containerInsights ? 'enabled' : 'disabled' }],
+    });
+    const logGroup = new CloudwatchLogGroup(this, 'logs', {
+      name: `/ecs/${prefix}-api`,
+      retentionInDays: config.logRetentionDays,
+    });
 
     const executionRole = new ServiceRole(this, 'execution-role', {
       roleName: `${prefix}-api-execution`,
       servicePrincipal: 'ecs-tasks.amazonaws.com',
-      trust: { unsupported: 'the ECS guide documents aws:SourceAccount/aws:SourceArn for task roles, not for the task execution role the agent assumes' },
+      trust: {
+        unsupported:
+          'the ECS guide documents aws:SourceAccount/aws:SourceArn for task roles, not for the task execution role the agent assumes',
+      },
       grants: [
         { sid: 'RegistryToken', actions: ['ecr:GetAuthorizationToken'], resources: ['*'] },
         {
@@ -96,7 +115,11 @@ export class ApiLayer extends Construct {
           actions: ['ecr:BatchCheckLayerAvailability', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchGetImage'],
           resources: [this.repository.arn, `${repositoryArnBase}/${cachePrefix}/*`],
         },
-        { sid: 'PullThroughCache', actions: ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'], resources: [`${repositoryArnBase}/${cachePrefix}/*`] },
+        {
+          sid: 'PullThroughCache',
+          actions: ['ecr:BatchImportUpstreamImage', 'ecr:CreateRepository'],
+          resources: [`${repositoryArnBase}/${cachePrefix}/*`],
+        },
         logWriteGrant(logGroup.arn),
       ],
     });
@@ -109,7 +132,11 @@ export class ApiLayer extends Construct {
 
     const logConfiguration = (streamPrefix: string) => ({
       logDriver: 'awslogs',
-      options: { 'awslogs-group': logGroup.name, 'awslogs-region': config.region, 'awslogs-stream-prefix': streamPrefix },
+      options: {
+        'awslogs-group': logGroup.name,
+        'awslogs-region': config.region,
+        'awslogs-stream-prefix': streamPrefix,
+      },
     });
     const healthUrl = `http://127.0.0.1:${api.containerPort}${api.healthCheckPath}`;
     const taskDefinition = new EcsTaskDefinition(this, 'task', {
@@ -146,7 +173,12 @@ export class ApiLayer extends Construct {
             AWS_XRAY_DAEMON_ADDRESS: '127.0.0.1:2000',
           }).map(([name, value]) => ({ name, value })),
           healthCheck: {
-            command: ['CMD', 'node', '-e', `fetch('${healthUrl}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`],
+            command: [
+              'CMD',
+              'node',
+              '-e',
+              `fetch('${healthUrl}').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+            ],
             interval: 15,
             timeout: 5,
             retries: 3,
@@ -183,12 +215,26 @@ export class ApiLayer extends Construct {
       protocol: 'HTTP',
       vpcId: network.vpc.id,
       deregistrationDelay: '30',
-      healthCheck: { path: api.healthCheckPath, matcher: '200', interval: 15, timeout: 5, healthyThreshold: 2, unhealthyThreshold: 3 },
+      healthCheck: {
+        path: api.healthCheckPath,
+        matcher: '200',
+        interval: 15,
+        timeout: 5,
+        healthyThreshold: 2,
+        unhealthyThreshold: 3,
+      },
     });
     const forward = [{ type: 'forward', targetGroupArn: this.targetGroup.arn }];
     const listeners: LbListener[] = [];
     if (config.certificateArn === undefined) {
-      listeners.push(new LbListener(this, 'http', { loadBalancerArn: this.loadBalancer.arn, port: 80, protocol: 'HTTP', defaultAction: forward }));
+      listeners.push(
+        new LbListener(this, 'http', {
+          loadBalancerArn: this.loadBalancer.arn,
+          port: 80,
+          protocol: 'HTTP',
+          defaultAction: forward,
+        }),
+      );
     } else {
       listeners.push(
         new LbListener(this, 'https', {
@@ -220,7 +266,11 @@ export class ApiLayer extends Construct {
       deploymentCircuitBreaker: { enable: true, rollback: true },
       healthCheckGracePeriodSeconds: 30,
       propagateTags: 'SERVICE',
-      networkConfiguration: { subnets: network.taskSubnets.map((s) => s.id), securityGroups: [network.tasksSecurityGroup.id], assignPublicIp: network.tasksNeedPublicIp },
+      networkConfiguration: {
+        subnets: network.taskSubnets.map((s) => s.id),
+        securityGroups: [network.tasksSecurityGroup.id],
+        assignPublicIp: network.tasksNeedPublicIp,
+      },
       loadBalancer: [{ targetGroupArn: this.targetGroup.arn, containerName: 'api', containerPort: api.containerPort }],
       lifecycle: { ignoreChanges: ['desired_count'] },
       dependsOn: listeners,

@@ -21,7 +21,14 @@ export class AuthLayer extends Construct {
       autoVerifiedAttributes: ['email'],
       mfaConfiguration: 'OPTIONAL',
       softwareTokenMfaConfiguration: { enabled: true },
-      passwordPolicy: { minimumLength: 12, requireLowercase: true, requireUppercase: true, requireNumbers: true, requireSymbols: false, temporaryPasswordValidityDays: 3 },
+      passwordPolicy: {
+        minimumLength: 12,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireNumbers: true,
+        requireSymbols: false,
+        temporaryPasswordValidityDays: 3,
+      },
       accountRecoverySetting: { recoveryMechanism: [{ name: 'verified_email', priority: 1 }] },
       adminCreateUserConfig: { allowAdminCreateUserOnly: true },
       deletionProtection: props.deletionProtection ? 'ACTIVE' : 'INACTIVE',
@@ -39,6 +46,10 @@ export class AuthLayer extends Construct {
       tokenValidityUnits: [{ accessToken: 'hours', idToken: 'hours', refreshToken: 'days' }],
       enableTokenRevocation: true,
     });
-    new CognitoUserGroup(this, 'admin-group', { name: 'admin', userPoolId: this.userPool.id, description: 'Operators: redrive, parked orders, all customers' });
+    new CognitoUserGroup(this, 'admin-group', {
+      name: 'admin',
+      userPoolId: this.userPool.id,
+      description: 'Operators: redrive, parked orders, all customers',
+    });
   }
 }

@@ -18,12 +18,25 @@ export const chooseBackend = (config: StageConfig, env: BackendEnv): BackendChoi
   const organization = env.TF_CLOUD_ORGANIZATION;
   if (organization !== undefined && organization !== '') {
     const workspace = `${env.TF_WORKSPACE_PREFIX ?? 'order-platform'}-${config.stage}`;
-    return { kind: 'cloud', organization, workspace, ...(env.TF_CLOUD_HOSTNAME === undefined ? {} : { hostname: env.TF_CLOUD_HOSTNAME }) };
+    return {
+      kind: 'cloud',
+      organization,
+      workspace,
+      ...(env.TF_CLOUD_HOSTNAME === undefined ? {} : { hostname: env.TF_CLOUD_HOSTNAME }),
+    };
   }
   if (config.s3Backend !== undefined) return { kind: 's3', config: config.s3Backend };
   const bucket = env.TF_STATE_BUCKET;
   if (bucket !== undefined && bucket !== '') {
-    return { kind: 's3', config: { bucket, key: `order-platform/${config.stage}.tfstate`, region: env.TF_STATE_REGION ?? config.region, useLockfile: true } };
+    return {
+      kind: 's3',
+      config: {
+        bucket,
+        key: `order-platform/${config.stage}.tfstate`,
+        region: env.TF_STATE_REGION ?? config.region,
+        useLockfile: true,
+      },
+    };
   }
   return { kind: 'local', path: `terraform.${config.stage}.tfstate` };
 };
@@ -39,7 +52,12 @@ export const addBackend = (stack: TerraformStack, choice: BackendChoice): void =
       });
       return;
     case 's3': {
-      const backend = new S3Backend(stack, { bucket: choice.config.bucket, key: choice.config.key, region: choice.config.region, encrypt: true });
+      const backend = new S3Backend(stack, {
+        bucket: choice.config.bucket,
+        key: choice.config.key,
+        region: choice.config.region,
+        encrypt: true,
+      });
       // cdktf 0.21 predates S3-native locking (Terraform >= 1.10); the override writes it into the backend block.
       if (choice.config.useLockfile) backend.addOverride('use_lockfile', true);
       return;

@@ -30,7 +30,11 @@ export class DataLayer extends Construct {
   }
 
   private table(spec: TableSpec, props: DataLayerProps): DynamodbTable {
-    const keyNames = [spec.partitionKey, spec.sortKey, ...spec.globalSecondaryIndexes.flatMap((gsi) => [gsi.partitionKey, gsi.sortKey])];
+    const keyNames = [
+      spec.partitionKey,
+      spec.sortKey,
+      ...spec.globalSecondaryIndexes.flatMap((gsi) => [gsi.partitionKey, gsi.sortKey]),
+    ];
     return new DynamodbTable(this, `table-${spec.name}`, {
       name: physicalName(props.prefix, spec.name),
       billingMode: 'PAY_PER_REQUEST',

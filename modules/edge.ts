@@ -61,7 +61,11 @@ export class EdgeLayer extends Construct {
   constructor(scope: Construct, id: string, props: EdgeLayerProps) {
     super(scope, id);
     const { prefix } = props;
-    this.httpApi = new Apigatewayv2Api(this, 'ingest-api', { name: `${prefix}-ingest`, protocolType: 'HTTP', description: 'Partner event ingestion' });
+    this.httpApi = new Apigatewayv2Api(this, 'ingest-api', {
+      name: `${prefix}-ingest`,
+      protocolType: 'HTTP',
+      description: 'Partner event ingestion',
+    });
     const integration = new Apigatewayv2Integration(this, 'ingest-integration', {
       apiId: this.httpApi.id,
       integrationType: 'AWS_PROXY',
@@ -69,8 +73,15 @@ export class EdgeLayer extends Construct {
       payloadFormatVersion: '2.0',
       timeoutMilliseconds: 10000,
     });
-    new Apigatewayv2Route(this, 'ingest-route', { apiId: this.httpApi.id, routeKey: 'POST /webhooks/ingest/{partnerId}', target: `integrations/${integration.id}` });
-    const accessLogs = new CloudwatchLogGroup(this, 'ingest-access-logs', { name: `/aws/apigateway/${prefix}-ingest`, retentionInDays: props.logRetentionDays });
+    new Apigatewayv2Route(this, 'ingest-route', {
+      apiId: this.httpApi.id,
+      routeKey: 'POST /webhooks/ingest/{partnerId}',
+      target: `integrations/${integration.id}`,
+    });
+    const accessLogs = new CloudwatchLogGroup(this, 'ingest-access-logs', {
+      name: `/aws/apigateway/${prefix}-ingest`,
+      retentionInDays: props.logRetentionDays,
+    });
     new Apigatewayv2Stage(this, 'ingest-stage', {
       apiId: this.httpApi.id,
       name: '$default',
@@ -78,7 +89,13 @@ export class EdgeLayer extends Construct {
       defaultRouteSettings: { throttlingBurstLimit: 50, throttlingRateLimit: 20 },
       accessLogSettings: {
         destinationArn: accessLogs.arn,
-        format: JSON.stringify({ requestId: '$context.requestId', ip: '$context.identity.sourceIp', route: '$context.routeKey', status: '$context.status', latency: '$context.responseLatency' }),
+        format: JSON.stringify({
+          requestId: '$context.requestId',
+          ip: '$context.identity.sourceIp',
+          route: '$context.routeKey',
+          status: '$context.status',
+          latency: '$context.responseLatency',
+        }),
       },
     });
     new LambdaPermission(this, 'ingest-permission', {
@@ -89,7 +106,10 @@ export class EdgeLayer extends Construct {
       sourceArn: `${this.httpApi.executionArn}/*/*/webhooks/ingest/*`,
     });
 
-    const site = new PrivateBucket(this, 'dashboard', { bucketPrefix: `${prefix}-dashboard`, forceDestroy: props.forceDestroy });
+    const site = new PrivateBucket(this, 'dashboard', {
+      bucketPrefix: `${prefix}-dashboard`,
+      forceDestroy: props.forceDestroy,
+    });
     this.siteBucket = site.bucket;
     const oac = new CloudfrontOriginAccessControl(this, 'dashboard-oac', {
       name: `${prefix}-dashboard`,

@@ -18,7 +18,14 @@ import type { SecretsmanagerSecret } from '@cdktf/provider-aws/lib/secretsmanage
 import { Sesv2EmailIdentity } from '@cdktf/provider-aws/lib/sesv2-email-identity';
 import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import type { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
-import { type FailureQueueSpec, type FunctionSpec, physicalName, type QueueSpec, type ResourceRef, type RuleSpec } from '../core/platform/resources';
+import {
+  type FailureQueueSpec,
+  type FunctionSpec,
+  physicalName,
+  type QueueSpec,
+  type ResourceRef,
+  type RuleSpec,
+} from '../core/platform/resources';
 import { ServiceRole } from './base/iam';
 import { asyncFunctionNames, functionRoleGrants, functionRoleName, type RoleArns } from './role-policies';
 
@@ -54,7 +61,11 @@ export class FunctionsLayer extends Construct {
   readonly functions = new Map<string, LambdaFunction>();
   private emailIdentity?: Sesv2EmailIdentity;
 
-  constructor(scope: Construct, id: string, private readonly props: FunctionsLayerProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: FunctionsLayerProps,
+  ) {
     super(scope, id);
     const asyncFunctions = asyncFunctionNames(props.rules);
     for (const spec of props.functions) {
@@ -92,13 +103,22 @@ export class FunctionsLayer extends Construct {
   private function(spec: FunctionSpec): LambdaFunction {
     const { props } = this;
     const name = physicalName(props.prefix, spec.name);
-    const logGroup = new CloudwatchLogGroup(this, `logs-${spec.name}`, { name: `/aws/lambda/${name}`, retentionInDays: props.logRetentionDays });
-    const grants = functionRoleGrants(spec, { queues: props.queues, rules: props.rules, failureQueues: props.failureQueues }, this.arns(logGroup));
+    const logGroup = new CloudwatchLogGroup(this, `logs-${spec.name}`, {
+      name: `/aws/lambda/${name}`,
+      retentionInDays: props.logRetentionDays,
+    });
+    const grants = functionRoleGrants(
+      spec,
+      { queues: props.queues, rules: props.rules, failureQueues: props.failureQueues },
+      this.arns(logGroup),
+    );
     const role = new ServiceRole(this, `role-${spec.name}`, {
       roleName: functionRoleName(name),
       servicePrincipal: 'lambda.amazonaws.com',
       grants,
-      trust: { unsupported: 'Lambda documents no aws:SourceAccount/aws:SourceArn context when it assumes an execution role' },
+      trust: {
+        unsupported: 'Lambda documents no aws:SourceAccount/aws:SourceArn context when it assumes an execution role',
+      },
     });
     const filename = `${props.bundleDir}/${bundleFileName(spec.name)}`;
     return new LambdaFunction(this, `fn-${spec.name}`, {
@@ -113,7 +133,12 @@ export class FunctionsLayer extends Construct {
       timeout: spec.timeoutSeconds,
       memorySize: spec.memoryMb,
       tracingConfig: { mode: 'Active' },
-      loggingConfig: { logFormat: 'JSON', logGroup: logGroup.name, applicationLogLevel: 'INFO', systemLogLevel: 'WARN' },
+      loggingConfig: {
+        logFormat: 'JSON',
+        logGroup: logGroup.name,
+        applicationLogLevel: 'INFO',
+        systemLogLevel: 'WARN',
+      },
       environment: { variables: this.environment(spec) },
       dependsOn: [logGroup],
     });
@@ -154,7 +179,8 @@ export class FunctionsLayer extends Construct {
     return Lazy.stringValue({
       produce: () => {
         const arn = this.props.stateMachineArn(name);
-        if (arn === undefined) throw new FunctionReferenceUnknownError(`no state machine "${name}" in the workflow layer`);
+        if (arn === undefined)
+          throw new FunctionReferenceUnknownError(`no state machine "${name}" in the workflow layer`);
         return arn;
       },
     });

@@ -36,6 +36,8 @@ describe('the API image tag', () => {
 
   it('is a valid, immutable-friendly tag for this repository', () => {
     expect(apiImageTag(resolve(__dirname, '..'))).toMatch(/^src-[0-9a-f]{16}$/);
-    expect(imageInputs(resolve(__dirname, '..'))).toEqual(expect.arrayContaining(['api/Dockerfile', 'api/server.ts', 'package-lock.json']));
+    expect(imageInputs(resolve(__dirname, '..'))).toEqual(
+      expect.arrayContaining(['api/Dockerfile', 'api/server.ts', 'package-lock.json']),
+    );
   });
 });

@@ -46,7 +46,11 @@ export const inBuildContext = (rules: readonly IgnoreRule[], path: string): bool
 const walk = (dir: string, root: string): string[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
     // Never part of this build's context, and large: skipped rather than walked and filtered.
-    if (entry.isDirectory() && (entry.name === 'node_modules' || entry.name === 'cdktf.out' || entry.name.startsWith('.'))) return [];
+    if (
+      entry.isDirectory() &&
+      (entry.name === 'node_modules' || entry.name === 'cdktf.out' || entry.name.startsWith('.'))
+    )
+      return [];
     const full = join(dir, entry.name);
     return entry.isDirectory() ? walk(full, root) : entry.isFile() ? [relative(root, full).split(sep).join('/')] : [];
   });

@@ -28,17 +28,25 @@ const userSettings = {
 /** The environment of the run without any setting of this machine that would steer the synth (backend, stages). */
 const cleanEnv = (): NodeJS.ProcessEnv => {
   const env: NodeJS.ProcessEnv = { ...process.env, CHECKPOINT_DISABLE: '1' };
-  for (const key of Object.keys(env)) if (key.startsWith('ORDERS_') || key.startsWith('TF_') || key === 'STAGES' || key === 'CDKTF_OUTDIR') delete env[key];
+  for (const key of Object.keys(env))
+    if (key.startsWith('ORDERS_') || key.startsWith('TF_') || key === 'STAGES' || key === 'CDKTF_OUTDIR')
+      delete env[key];
   return env;
 };
 
 const runMain = (outdir: string, extra: Record<string, string>) =>
-  spawnSync(join(rootDir, 'node_modules/.bin/tsx'), ['main.ts'], { cwd: rootDir, env: { ...cleanEnv(), CDKTF_OUTDIR: outdir, ...extra }, encoding: 'utf8', timeout: 240_000 });
+  spawnSync(join(rootDir, 'node_modules/.bin/tsx'), ['main.ts'], {
+    cwd: rootDir,
+    env: { ...cleanEnv(), CDKTF_OUTDIR: outdir, ...extra },
+    encoding: 'utf8',
+    timeout: 240_000,
+  });
 
 describe('main.ts, run as `npm run synth` runs it', () => {
   let outdir: string;
   let run: ReturnType<typeof runMain>;
-  const stackJson = (name: string): SynthesizedStack => JSON.parse(readFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8')) as SynthesizedStack;
+  const stackJson = (name: string): SynthesizedStack =>
+    JSON.parse(readFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8')) as SynthesizedStack;
 
   beforeAll(() => {
     outdir = mkdtempSync(join(tmpdir(), 'main-synth-'));
@@ -67,16 +75,25 @@ describe('main.ts, run as `npm run synth` runs it', () => {
     const prod = stackJson('order-platform-prod');
     const listeners = resourcesOf(prod, 'aws_lb_listener');
 
-    expect(listeners.some((listener) => listener.certificate_arn === userSettings.ORDERS_PROD_CERTIFICATE_ARN && listener.protocol === 'HTTPS')).toBe(true);
+    expect(
+      listeners.some(
+        (listener) =>
+          listener.certificate_arn === userSettings.ORDERS_PROD_CERTIFICATE_ARN && listener.protocol === 'HTTPS',
+      ),
+    ).toBe(true);
     expect(JSON.stringify(prod)).toContain(userSettings.ORDERS_PROD_ALARM_EMAIL);
     expect(JSON.stringify(stackJson('order-platform-dev'))).toContain(userSettings.ORDERS_DEV_ALARM_EMAIL);
   });
 
   it('synthesises the state machine from the real ASL file, not a fixture', () => {
-    const asl = JSON.parse(readFileSync(join(rootDir, stateMachines[0].definitionFile), 'utf8')) as { States: Record<string, unknown> };
+    const asl = JSON.parse(readFileSync(join(rootDir, stateMachines[0].definitionFile), 'utf8')) as {
+      States: Record<string, unknown>;
+    };
     for (const stage of ['dev', 'prod']) {
       const [machine] = resourcesOf(stackJson(`order-platform-${stage}`), 'aws_sfn_state_machine');
-      expect(Object.keys((JSON.parse(machine?.definition as string) as { States: Record<string, unknown> }).States)).toEqual(Object.keys(asl.States));
+      expect(
+        Object.keys((JSON.parse(machine?.definition as string) as { States: Record<string, unknown> }).States),
+      ).toEqual(Object.keys(asl.States));
     }
   });
 });
@@ -91,7 +108,8 @@ describe('main.ts without the account settings', () => {
       // assess
       expect(run.status).toBe(1);
       // The API domain name is optional; every other setting is required.
-      for (const variable of Object.keys(userSettings).filter((key) => key !== 'ORDERS_PROD_API_DOMAIN_NAME')) expect(run.stderr).toContain(variable);
+      for (const variable of Object.keys(userSettings).filter((key) => key !== 'ORDERS_PROD_API_DOMAIN_NAME'))
+        expect(run.stderr).toContain(variable);
       expect(existsSync(join(outdir, 'stacks')) ? readdirSync(join(outdir, 'stacks')) : []).toEqual([]);
     } finally {
       rmSync(outdir, { recursive: true, force: true });

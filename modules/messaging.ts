@@ -14,7 +14,14 @@ import { LambdaPermission } from '@cdktf/provider-aws/lib/lambda-permission';
 import type { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { SqsQueuePolicy } from '@cdktf/provider-aws/lib/sqs-queue-policy';
-import { type BusSpec, deadLetterQueueName, type FailureQueueSpec, physicalName, type QueueSpec, type RuleSpec } from '../core/platform/resources';
+import {
+  type BusSpec,
+  deadLetterQueueName,
+  type FailureQueueSpec,
+  physicalName,
+  type QueueSpec,
+  type RuleSpec,
+} from '../core/platform/resources';
 import { ServiceRole } from './base/iam';
 
 export interface MessagingLayerProps {
@@ -66,7 +73,10 @@ export class MessagingLayer extends Construct {
         messageRetentionSeconds: spec.messageRetentionSeconds,
         delaySeconds: spec.delaySeconds,
         sqsManagedSseEnabled: true,
-        redrivePolicy: Fn.jsonencode({ deadLetterTargetArn: dlq.arn, maxReceiveCount: spec.deadLetter.maxReceiveCount }),
+        redrivePolicy: Fn.jsonencode({
+          deadLetterTargetArn: dlq.arn,
+          maxReceiveCount: spec.deadLetter.maxReceiveCount,
+        }),
       });
       this.deadLetterQueues.set(dlqName, dlq);
       this.queues.set(spec.name, queue);
@@ -148,8 +158,13 @@ export class EventRules extends Construct {
         }
       }
     }
-    for (const [queueName, ruleArns] of queueSenders) this.allowEventBridge(`policy-${queueName}`, need(props.queues, queueName, 'queue'), ruleArns);
-    this.allowEventBridge('policy-target-dlq', props.targetDeadLetterQueue, [...this.rules.values()].map((r) => r.arn));
+    for (const [queueName, ruleArns] of queueSenders)
+      this.allowEventBridge(`policy-${queueName}`, need(props.queues, queueName, 'queue'), ruleArns);
+    this.allowEventBridge(
+      'policy-target-dlq',
+      props.targetDeadLetterQueue,
+      [...this.rules.values()].map((r) => r.arn),
+    );
   }
 
   private allowEventBridge(id: string, queue: SqsQueue, ruleArns: readonly string[]): void {

@@ -42,12 +42,27 @@ export class NetworkLayer extends Construct {
   constructor(scope: Construct, id: string, props: NetworkLayerProps) {
     super(scope, id);
     const { config, prefix } = props;
-    this.vpc = new Vpc(this, 'vpc', { cidrBlock: config.vpcCidr, enableDnsHostnames: true, enableDnsSupport: true, tags: { Name: prefix } });
+    this.vpc = new Vpc(this, 'vpc', {
+      cidrBlock: config.vpcCidr,
+      enableDnsHostnames: true,
+      enableDnsSupport: true,
+      tags: { Name: prefix },
+    });
     const igw = new InternetGateway(this, 'igw', { vpcId: this.vpc.id, tags: { Name: prefix } });
 
-    const publicRoutes = new RouteTable(this, 'public-routes', { vpcId: this.vpc.id, tags: { Name: `${prefix}-public` } });
-    new Route(this, 'public-default', { routeTableId: publicRoutes.id, destinationCidrBlock: '0.0.0.0/0', gatewayId: igw.id });
-    const privateRoutes = new RouteTable(this, 'private-routes', { vpcId: this.vpc.id, tags: { Name: `${prefix}-private` } });
+    const publicRoutes = new RouteTable(this, 'public-routes', {
+      vpcId: this.vpc.id,
+      tags: { Name: `${prefix}-public` },
+    });
+    new Route(this, 'public-default', {
+      routeTableId: publicRoutes.id,
+      destinationCidrBlock: '0.0.0.0/0',
+      gatewayId: igw.id,
+    });
+    const privateRoutes = new RouteTable(this, 'private-routes', {
+      vpcId: this.vpc.id,
+      tags: { Name: `${prefix}-private` },
+    });
 
     this.publicSubnets = config.availabilityZones.map((az, i) => {
       const subnet = new Subnet(this, `public-${i}`, {
@@ -72,12 +87,26 @@ export class NetworkLayer extends Construct {
     });
     if (config.natGateway) {
       const eip = new Eip(this, 'nat-ip', { domain: 'vpc', tags: { Name: `${prefix}-nat` } });
-      const nat = new NatGateway(this, 'nat', { allocationId: eip.id, subnetId: this.publicSubnets[0].id, tags: { Name: prefix }, dependsOn: [igw] });
-      new Route(this, 'private-default', { routeTableId: privateRoutes.id, destinationCidrBlock: '0.0.0.0/0', natGatewayId: nat.id });
+      const nat = new NatGateway(this, 'nat', {
+        allocationId: eip.id,
+        subnetId: this.publicSubnets[0].id,
+        tags: { Name: prefix },
+        dependsOn: [igw],
+      });
+      new Route(this, 'private-default', {
+        routeTableId: privateRoutes.id,
+        destinationCidrBlock: '0.0.0.0/0',
+        natGatewayId: nat.id,
+      });
     }
 
     const group = (name: string, description: string): SecurityGroup =>
-      new SecurityGroup(this, `sg-${name}`, { name: `${prefix}-${name}`, description, vpcId: this.vpc.id, tags: { Name: `${prefix}-${name}` } });
+      new SecurityGroup(this, `sg-${name}`, {
+        name: `${prefix}-${name}`,
+        description,
+        vpcId: this.vpc.id,
+        tags: { Name: `${prefix}-${name}` },
+      });
     this.albSecurityGroup = group('alb', 'Internet-facing load balancer of the API');
     this.tasksSecurityGroup = group('api-tasks', 'API tasks: traffic from the ALB only');
     this.tasksNeedPublicIp = !config.natGateway;
@@ -87,18 +116,37 @@ export class NetworkLayer extends Construct {
     const listenerPorts = config.certificateArn === undefined ? [80] : [80, 443];
     for (const listenerPort of listenerPorts) {
       new VpcSecurityGroupIngressRule(this, `alb-in-${listenerPort}`, {
-        securityGroupId: this.albSecurityGroup.id, ipProtocol: 'tcp', fromPort: listenerPort, toPort: listenerPort, cidrIpv4: '0.0.0.0/0', description: 'Clients',
+        securityGroupId: this.albSecurityGroup.id,
+        ipProtocol: 'tcp',
+        fromPort: listenerPort,
+        toPort: listenerPort,
+        cidrIpv4: '0.0.0.0/0',
+        description: 'Clients',
       });
     }
     new VpcSecurityGroupEgressRule(this, 'alb-out-tasks', {
-      securityGroupId: this.albSecurityGroup.id, ipProtocol: 'tcp', fromPort: port, toPort: port, referencedSecurityGroupId: this.tasksSecurityGroup.id, description: 'API tasks',
+      securityGroupId: this.albSecurityGroup.id,
+      ipProtocol: 'tcp',
+      fromPort: port,
+      toPort: port,
+      referencedSecurityGroupId: this.tasksSecurityGroup.id,
+      description: 'API tasks',
     });
     new VpcSecurityGroupIngressRule(this, 'tasks-in-alb', {
-      securityGroupId: this.tasksSecurityGroup.id, ipProtocol: 'tcp', fromPort: port, toPort: port, referencedSecurityGroupId: this.albSecurityGroup.id, description: 'ALB',
+      securityGroupId: this.tasksSecurityGroup.id,
+      ipProtocol: 'tcp',
+      fromPort: port,
+      toPort: port,
+      referencedSecurityGroupId: this.albSecurityGroup.id,
+      description: 'ALB',
     });
     // AWS APIs, Cognito's JWKS and ECR public: HTTPS only, through the NAT or the task's public IP.
     new VpcSecurityGroupEgressRule(this, 'tasks-out-internet', {
-      securityGroupId: this.tasksSecurityGroup.id, ipProtocol: 'tcp', fromPort: 443, toPort: 443, cidrIpv4: '0.0.0.0/0',
+      securityGroupId: this.tasksSecurityGroup.id,
+      ipProtocol: 'tcp',
+      fromPort: 443,
+      toPort: 443,
+      cidrIpv4: '0.0.0.0/0',
       description: config.natGateway ? 'HTTPS through the NAT gateway' : 'HTTPS through the task public IP',
     });
 
@@ -111,7 +159,12 @@ export class NetworkLayer extends Construct {
         tags: { Name: `${prefix}-${service}` },
       });
       new VpcSecurityGroupEgressRule(this, `tasks-out-${service}`, {
-        securityGroupId: this.tasksSecurityGroup.id, ipProtocol: 'tcp', fromPort: 443, toPort: 443, prefixListId: endpoint.prefixListId, description: `${service} gateway endpoint`,
+        securityGroupId: this.tasksSecurityGroup.id,
+        ipProtocol: 'tcp',
+        fromPort: 443,
+        toPort: 443,
+        prefixListId: endpoint.prefixListId,
+        description: `${service} gateway endpoint`,
       });
     }
   }

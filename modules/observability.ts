@@ -37,7 +37,11 @@ export class ObservabilityLayer extends Construct {
     // No SSE with the AWS-managed key: CloudWatch alarms cannot publish to a topic encrypted with alias/aws/sns,
     // and alarm notifications carry no customer data.
     this.topic = new SnsTopic(this, 'alarms', { name: `${prefix}-alarms` });
-    new SnsTopicSubscription(this, 'alarms-email', { topicArn: this.topic.arn, protocol: 'email', endpoint: props.alarmEmail });
+    new SnsTopicSubscription(this, 'alarms-email', {
+      topicArn: this.topic.arn,
+      protocol: 'email',
+      endpoint: props.alarmEmail,
+    });
     const actions = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
 
     // Every order's path (API -> EventBridge -> Step Functions -> Lambda -> SQS -> processors) starts at the API
@@ -148,16 +152,49 @@ export class ObservabilityLayer extends Construct {
       dashboardName: prefix,
       dashboardBody: JSON.stringify({
         widgets: [
-          widget('API requests and 5xx', [['AWS/ApplicationELB', 'RequestCount', 'LoadBalancer', props.loadBalancer.arnSuffix], ['AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', 'LoadBalancer', props.loadBalancer.arnSuffix]], 'Sum', 0, 0),
-          widget('API latency p99', [['AWS/ApplicationELB', 'TargetResponseTime', 'LoadBalancer', props.loadBalancer.arnSuffix]], 'p99', 0, 12),
+          widget(
+            'API requests and 5xx',
+            [
+              ['AWS/ApplicationELB', 'RequestCount', 'LoadBalancer', props.loadBalancer.arnSuffix],
+              ['AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', 'LoadBalancer', props.loadBalancer.arnSuffix],
+            ],
+            'Sum',
+            0,
+            0,
+          ),
+          widget(
+            'API latency p99',
+            [['AWS/ApplicationELB', 'TargetResponseTime', 'LoadBalancer', props.loadBalancer.arnSuffix]],
+            'p99',
+            0,
+            12,
+          ),
           widget(
             'Saga executions',
-            [...props.stateMachines.values()].flatMap((m) => ['ExecutionsSucceeded', 'ExecutionsFailed'].map((metric) => ['AWS/States', metric, 'StateMachineArn', m.arn])),
+            [...props.stateMachines.values()].flatMap((m) =>
+              ['ExecutionsSucceeded', 'ExecutionsFailed'].map((metric) => [
+                'AWS/States',
+                metric,
+                'StateMachineArn',
+                m.arn,
+              ]),
+            ),
             'Sum',
             6,
             0,
           ),
-          widget('Dead-letter queues', props.deadLetterQueueNames.map((n) => ['AWS/SQS', 'ApproximateNumberOfMessagesVisible', 'QueueName', physicalName(prefix, n)]), 'Maximum', 6, 12),
+          widget(
+            'Dead-letter queues',
+            props.deadLetterQueueNames.map((n) => [
+              'AWS/SQS',
+              'ApproximateNumberOfMessagesVisible',
+              'QueueName',
+              physicalName(prefix, n),
+            ]),
+            'Maximum',
+            6,
+            12,
+          ),
         ],
       }),
     });

@@ -24,7 +24,20 @@ import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import { Subnet } from '@cdktf/provider-aws/lib/subnet';
 import { VpcEndpoint } from '@cdktf/provider-aws/lib/vpc-endpoint';
-import { buckets, deadLetterQueueName, failureQueues, functions, physicalName, platform, queues, type RuleTarget, rules, secrets, stateMachines, tables } from '../core/platform/resources';
+import {
+  buckets,
+  deadLetterQueueName,
+  failureQueues,
+  functions,
+  physicalName,
+  platform,
+  queues,
+  type RuleTarget,
+  rules,
+  secrets,
+  stateMachines,
+  tables,
+} from '../core/platform/resources';
 import { gatewayEndpointServices } from './network';
 import { PlatformStack } from './platform-stack';
 import { annotationsOf, policyViolations } from './policies';
@@ -54,8 +67,15 @@ let prodSynth: ReturnType<typeof synthStage> | undefined;
 /** The prod stack as a deployable config makes it: with its certificate. */
 const prod = () => (prodSynth ??= synthStage({ ...stages.prod, certificateArn, apiDomainName: 'api.shop.acme.test' }));
 
-type PolicyStatement = { sid: string; actions: string[]; resources: string[]; condition?: { test: string; variable: string; values: string[] }[]; principals?: { identifiers: string[] }[] };
-const policyDocuments = (parsed: SynthesizedStack) => Object.entries(parsed.data?.aws_iam_policy_document ?? {}) as [string, { statement: PolicyStatement[] }][];
+type PolicyStatement = {
+  sid: string;
+  actions: string[];
+  resources: string[];
+  condition?: { test: string; variable: string; values: string[] }[];
+  principals?: { identifiers: string[] }[];
+};
+const policyDocuments = (parsed: SynthesizedStack) =>
+  Object.entries(parsed.data?.aws_iam_policy_document ?? {}) as [string, { statement: PolicyStatement[] }][];
 /** The API task role's statements by sid. */
 const apiTaskStatements = (): Map<string, PolicyStatement> => {
   const documents = policyDocuments(dev.parsed).filter(([id]) => id.startsWith('api_task-role_policy'));
@@ -86,29 +106,48 @@ describe('network layer', () => {
 
   it('has only the free gateway endpoints and no NAT gateway in dev (no $117/month of interface endpoints)', () => {
     for (const service of gatewayEndpointServices) {
-      expect(dev.synth).toHaveResourceWithProperties(VpcEndpoint, { service_name: `com.amazonaws.eu-west-1.${service}`, vpc_endpoint_type: 'Gateway' });
+      expect(dev.synth).toHaveResourceWithProperties(VpcEndpoint, {
+        service_name: `com.amazonaws.eu-west-1.${service}`,
+        vpc_endpoint_type: 'Gateway',
+      });
     }
     expect(resourcesOf(dev.parsed, 'aws_vpc_endpoint').filter((e) => e.vpc_endpoint_type === 'Interface')).toEqual([]);
     expect(dev.synth).not.toHaveResource(NatGateway);
   });
 
   it('gives dev API tasks egress for the JWKS fetch and image pulls: public subnets, a public IP, HTTPS out only', () => {
-    const service = resourcesOf(dev.parsed, 'aws_ecs_service')[0] as { network_configuration: { subnets: string[]; assign_public_ip: boolean } };
+    const service = resourcesOf(dev.parsed, 'aws_ecs_service')[0] as {
+      network_configuration: { subnets: string[]; assign_public_ip: boolean };
+    };
     expect(service.network_configuration.assign_public_ip).toBe(true);
-    expect(service.network_configuration.subnets).toEqual([expect.stringContaining('network_public-0'), expect.stringContaining('network_public-1')]);
-    const egress = resourcesOf(dev.parsed, 'aws_vpc_security_group_egress_rule').filter((r) => String(r.security_group_id).includes('sg-api-tasks') && r.cidr_ipv4 === '0.0.0.0/0');
+    expect(service.network_configuration.subnets).toEqual([
+      expect.stringContaining('network_public-0'),
+      expect.stringContaining('network_public-1'),
+    ]);
+    const egress = resourcesOf(dev.parsed, 'aws_vpc_security_group_egress_rule').filter(
+      (r) => String(r.security_group_id).includes('sg-api-tasks') && r.cidr_ipv4 === '0.0.0.0/0',
+    );
     expect(egress.map((r) => [r.from_port, r.to_port])).toEqual([[443, 443]]);
   });
 
   it('keeps prod API tasks in private subnets behind the NAT gateway', () => {
-    const service = resourcesOf(prod().parsed, 'aws_ecs_service')[0] as { network_configuration: { subnets: string[]; assign_public_ip: boolean } };
+    const service = resourcesOf(prod().parsed, 'aws_ecs_service')[0] as {
+      network_configuration: { subnets: string[]; assign_public_ip: boolean };
+    };
     expect(service.network_configuration.assign_public_ip).toBe(false);
-    expect(service.network_configuration.subnets).toEqual([expect.stringContaining('network_private-0'), expect.stringContaining('network_private-1')]);
+    expect(service.network_configuration.subnets).toEqual([
+      expect.stringContaining('network_private-0'),
+      expect.stringContaining('network_private-1'),
+    ]);
   });
 
   it('opens the internet only to the ALB', () => {
-    const open = resourcesOf(dev.parsed, 'aws_vpc_security_group_ingress_rule').filter((r) => r.cidr_ipv4 === '0.0.0.0/0');
-    expect(open.map((r) => String(r.security_group_id))).toEqual(open.map(() => expect.stringContaining('network_sg-alb')));
+    const open = resourcesOf(dev.parsed, 'aws_vpc_security_group_ingress_rule').filter(
+      (r) => r.cidr_ipv4 === '0.0.0.0/0',
+    );
+    expect(open.map((r) => String(r.security_group_id))).toEqual(
+      open.map(() => expect.stringContaining('network_sg-alb')),
+    );
     expect(open.map((r) => r.from_port)).toEqual([80]);
   });
 });
@@ -121,14 +160,23 @@ describe('data layer', () => {
         point_in_time_recovery: { enabled: true },
         server_side_encryption: { enabled: true },
         ttl: { attribute_name: table.ttlAttribute, enabled: true },
-        global_secondary_index: table.globalSecondaryIndexes.map((gsi) => expect.objectContaining({ name: gsi.name, hash_key: gsi.partitionKey, range_key: gsi.sortKey })),
+        global_secondary_index: table.globalSecondaryIndexes.map((gsi) =>
+          expect.objectContaining({ name: gsi.name, hash_key: gsi.partitionKey, range_key: gsi.sortKey }),
+        ),
       });
     }
   });
 
   it('blocks public access on every bucket', () => {
-    expect(resourcesOf(dev.parsed, 'aws_s3_bucket_public_access_block')).toHaveLength(resourcesOf(dev.parsed, 'aws_s3_bucket').length);
-    expect(dev.synth).toHaveResourceWithProperties(S3BucketPublicAccessBlock, { block_public_acls: true, block_public_policy: true, ignore_public_acls: true, restrict_public_buckets: true });
+    expect(resourcesOf(dev.parsed, 'aws_s3_bucket_public_access_block')).toHaveLength(
+      resourcesOf(dev.parsed, 'aws_s3_bucket').length,
+    );
+    expect(dev.synth).toHaveResourceWithProperties(S3BucketPublicAccessBlock, {
+      block_public_acls: true,
+      block_public_policy: true,
+      ignore_public_acls: true,
+      restrict_public_buckets: true,
+    });
   });
 });
 
@@ -139,7 +187,9 @@ describe('messaging layer', () => {
         name: physicalName(prefix, queue.name),
         sqs_managed_sse_enabled: true,
         visibility_timeout_seconds: queue.visibilityTimeoutSeconds,
-        redrive_policy: expect.stringMatching(new RegExp(`queue-${queue.name}-dlq_.*"maxReceiveCount" = ${queue.deadLetter.maxReceiveCount}`)),
+        redrive_policy: expect.stringMatching(
+          new RegExp(`queue-${queue.name}-dlq_.*"maxReceiveCount" = ${queue.deadLetter.maxReceiveCount}`),
+        ),
       });
     }
   });
@@ -149,24 +199,50 @@ describe('messaging layer', () => {
     const targets = resourcesOf(dev.parsed, 'aws_cloudwatch_event_target');
     expect(targets).toHaveLength(rules.flatMap((r): readonly RuleTarget[] => r.targets).length);
     for (const target of targets) {
-      expect(target).toMatchObject({ retry_policy: { maximum_retry_attempts: expect.any(Number) }, dead_letter_config: { arn: expect.stringContaining('event-delivery-dlq') } });
+      expect(target).toMatchObject({
+        retry_policy: { maximum_retry_attempts: expect.any(Number) },
+        dead_letter_config: { arn: expect.stringContaining('event-delivery-dlq') },
+      });
     }
   });
 
   it('starts a state machine from a rule through a role that may start only that machine', () => {
-    const rule = { name: 'replay-starts-saga', description: 'test', bus: 'orders', eventPattern: { source: ['test'] }, targets: [{ id: 'saga', kind: 'stepfunctions', stateMachine: 'order-saga' }] } as const;
+    const rule = {
+      name: 'replay-starts-saga',
+      description: 'test',
+      bus: 'orders',
+      eventPattern: { source: ['test'] },
+      targets: [{ id: 'saga', kind: 'stepfunctions', stateMachine: 'order-saga' }],
+    } as const;
     const { synth, parsed } = synthStage(stages.dev, { platform: { ...platform, rules: [...platform.rules, rule] } });
-    expect(synth).toHaveResourceWithProperties(CloudwatchEventTarget, { target_id: 'saga', arn: expect.stringContaining('aws_sfn_state_machine'), role_arn: expect.stringContaining('aws_iam_role') });
-    const startGrants = Object.values(parsed.data?.aws_iam_policy_document ?? {}).filter((d) => JSON.stringify(d).includes('states:StartExecution'));
+    expect(synth).toHaveResourceWithProperties(CloudwatchEventTarget, {
+      target_id: 'saga',
+      arn: expect.stringContaining('aws_sfn_state_machine'),
+      role_arn: expect.stringContaining('aws_iam_role'),
+    });
+    const startGrants = Object.values(parsed.data?.aws_iam_policy_document ?? {}).filter((d) =>
+      JSON.stringify(d).includes('states:StartExecution'),
+    );
     expect(startGrants.length).toBeGreaterThanOrEqual(2);
   });
 
   it('puts schedule rules on the default bus and pattern rules on the platform bus', () => {
-    expect(dev.synth).toHaveResourceWithProperties(CloudwatchEventRule, { name: `${prefix}-outbox-relay-schedule`, schedule_expression: 'rate(1 minute)' });
-    const schedule = resourcesOf(dev.parsed, 'aws_cloudwatch_event_rule').find((r) => r.name === `${prefix}-outbox-relay-schedule`);
+    expect(dev.synth).toHaveResourceWithProperties(CloudwatchEventRule, {
+      name: `${prefix}-outbox-relay-schedule`,
+      schedule_expression: 'rate(1 minute)',
+    });
+    const schedule = resourcesOf(dev.parsed, 'aws_cloudwatch_event_rule').find(
+      (r) => r.name === `${prefix}-outbox-relay-schedule`,
+    );
     expect(schedule).not.toHaveProperty('event_bus_name');
-    expect(dev.synth).toHaveResourceWithProperties(CloudwatchEventRule, { name: `${prefix}-order-created-starts-saga`, event_bus_name: expect.stringContaining('aws_cloudwatch_event_bus') });
-    expect(dev.synth).toHaveResourceWithProperties(CloudwatchEventTarget, { target_id: 'relay', arn: expect.stringContaining('aws_lambda_function') });
+    expect(dev.synth).toHaveResourceWithProperties(CloudwatchEventRule, {
+      name: `${prefix}-order-created-starts-saga`,
+      event_bus_name: expect.stringContaining('aws_cloudwatch_event_bus'),
+    });
+    expect(dev.synth).toHaveResourceWithProperties(CloudwatchEventTarget, {
+      target_id: 'relay',
+      arn: expect.stringContaining('aws_lambda_function'),
+    });
   });
 });
 
@@ -193,20 +269,26 @@ describe('functions layer', () => {
     }
   });
 
-  it('sends email from the stage\'s SES identity, the one its IAM grant names', () => {
+  it("sends email from the stage's SES identity, the one its IAM grant names", () => {
     const { parsed } = synthStage({ ...stages.dev, emailSender: 'orders@shop.acme.test' });
     const identity = resourcesOf(parsed, 'aws_sesv2_email_identity');
     expect(identity.map((i) => i.email_identity)).toEqual(['orders@shop.acme.test']);
-    const sendEmail = resourcesOf(parsed, 'aws_lambda_function').find((f) => f.function_name === physicalName(prefix, 'send-email')) as { environment: { variables: Record<string, string> } };
+    const sendEmail = resourcesOf(parsed, 'aws_lambda_function').find(
+      (f) => f.function_name === physicalName(prefix, 'send-email'),
+    ) as { environment: { variables: Record<string, string> } };
     expect(sendEmail.environment.variables.EMAIL_FROM).toMatch(/^\$\{aws_sesv2_email_identity\..+\.email_identity\}$/);
   });
 
-  it('gives the email function the user pool id and leave to list only that pool\'s users', () => {
+  it("gives the email function the user pool id and leave to list only that pool's users", () => {
     expect(dev.synth).toHaveResourceWithProperties(LambdaFunction, {
       function_name: physicalName(prefix, 'send-email'),
-      environment: { variables: expect.objectContaining({ USER_POOL_ID: expect.stringContaining('aws_cognito_user_pool') }) },
+      environment: {
+        variables: expect.objectContaining({ USER_POOL_ID: expect.stringContaining('aws_cognito_user_pool') }),
+      },
     });
-    const grants = Object.values(dev.parsed.data?.aws_iam_policy_document ?? {}).map((d) => JSON.stringify(d)).filter((d) => d.includes('cognito-idp:ListUsers'));
+    const grants = Object.values(dev.parsed.data?.aws_iam_policy_document ?? {})
+      .map((d) => JSON.stringify(d))
+      .filter((d) => d.includes('cognito-idp:ListUsers'));
     expect(grants).toHaveLength(1);
     expect(grants[0]).toContain('aws_cognito_user_pool');
   });
@@ -222,10 +304,15 @@ describe('functions layer', () => {
   });
 
   it('warns when a queue hides messages for less time than its consumer may run', () => {
-    const description = { ...platform, queues: platform.queues.map((q) => (q.name === 'email' ? { ...q, visibilityTimeoutSeconds: 1 } : q)) };
+    const description = {
+      ...platform,
+      queues: platform.queues.map((q) => (q.name === 'email' ? { ...q, visibilityTimeoutSeconds: 1 } : q)),
+    };
     const { stack } = synthStage(stages.dev, { platform: description });
     const warnings = annotationsOf(stack, AnnotationMetadataEntryType.WARN);
-    expect(warnings).toContainEqual(expect.stringContaining('queue email: visibility timeout 1s is below the timeout of its consumer send-email'));
+    expect(warnings).toContainEqual(
+      expect.stringContaining('queue email: visibility timeout 1s is below the timeout of its consumer send-email'),
+    );
   });
 
   it('gives functions invoked asynchronously an on-failure destination', () => {
@@ -237,7 +324,8 @@ describe('functions layer', () => {
 
   it('hands secrets to functions by ARN and resolves the state machine ARN lazily', () => {
     const byName = Object.fromEntries(resourcesOf(dev.parsed, 'aws_lambda_function').map((f) => [f.function_name, f]));
-    const env = (name: string) => (byName[physicalName(prefix, name)].environment as { variables: Record<string, string> }).variables;
+    const env = (name: string) =>
+      (byName[physicalName(prefix, name)].environment as { variables: Record<string, string> }).variables;
     expect(env('ingest-partner-event').PARTNER_SECRETS_ARN).toMatch(/^\$\{aws_secretsmanager_secret\..+\.arn\}$/);
     expect(env('start-saga').STATE_MACHINE_ARN).toMatch(/^\$\{aws_sfn_state_machine\..+\.arn\}$/);
   });
@@ -256,23 +344,33 @@ describe('workflow layer', () => {
 
   it('fails synth with a clear error while the ASL file does not exist', () => {
     expect.assertions(1);
-    expect(() => synthStage(stages.dev, { definitions: {}, rootDir: '/nonexistent' })).toThrow(WorkflowDefinitionMissingError);
+    expect(() => synthStage(stages.dev, { definitions: {}, rootDir: '/nonexistent' })).toThrow(
+      WorkflowDefinitionMissingError,
+    );
   });
 
   it('rejects a placeholder the description does not map, and a mapping the ASL never uses', () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: ${Unknown} is a literal ASL placeholder, the input under test
     expect(() => substituteArns('{"a":"${Unknown}"}', {}, 'x.asl.json')).toThrow(WorkflowDefinitionInvalidError);
-    expect(() => substituteArns('{"a":"b"}', { ValidateOrderArn: 'arn' }, 'x.asl.json')).toThrow(/never uses \$\{ValidateOrderArn\}/);
+    expect(() => substituteArns('{"a":"b"}', { ValidateOrderArn: 'arn' }, 'x.asl.json')).toThrow(
+      /never uses \$\{ValidateOrderArn\}/,
+    );
     expect(() => substituteArns('not json', {}, 'x.asl.json')).toThrow(/not valid JSON/);
   });
 });
 
 describe('trust policies', () => {
-  it('limit Step Functions and the API task role to the stage\'s own account', () => {
-    const trusts = policyDocuments(dev.parsed).filter(([id]) => /^(workflow_role-[a-z-]+|api_task-role)_trust/.test(id));
+  it("limit Step Functions and the API task role to the stage's own account", () => {
+    const trusts = policyDocuments(dev.parsed).filter(([id]) =>
+      /^(workflow_role-[a-z-]+|api_task-role)_trust/.test(id),
+    );
     expect(trusts.length).toBe(2);
     for (const [, document] of trusts) {
-      expect(document.statement[0].condition).toContainEqual({ test: 'StringEquals', variable: 'aws:SourceAccount', values: [expect.stringMatching(/element\(split\(":", aws_cloudwatch_event_bus\..+\.arn\), 4\)/)] });
+      expect(document.statement[0].condition).toContainEqual({
+        test: 'StringEquals',
+        variable: 'aws:SourceAccount',
+        values: [expect.stringMatching(/element\(split\(":", aws_cloudwatch_event_bus\..+\.arn\), 4\)/)],
+      });
     }
   });
 });
@@ -288,7 +386,8 @@ describe('api layer', () => {
     expect(bySid.get('XRayReadTraces')?.actions).toEqual(['xray:GetTraceSummaries', 'xray:BatchGetTraces']);
     expect(bySid.get('Orders')?.actions).toContain('dynamodb:DeleteItem');
     expect(bySid.get('PartnerSecrets')?.resources).toEqual([expect.stringContaining('aws_secretsmanager_secret.')]);
-    for (const st of api[0].statement.filter((st) => st.resources.includes('*'))) expect(st.actions.every((action) => action.startsWith('xray:'))).toBe(true);
+    for (const st of api[0].statement.filter((st) => st.resources.includes('*')))
+      expect(st.actions.every((action) => action.startsWith('xray:'))).toBe(true);
   });
 
   it('runs 1..N Fargate tasks with circuit-breaker deployments and CPU target tracking', () => {
@@ -296,25 +395,34 @@ describe('api layer', () => {
       launch_type: 'FARGATE',
       deployment_circuit_breaker: { enable: true, rollback: true },
     });
-    expect(dev.synth).toHaveResourceWithProperties(AppautoscalingTarget, { min_capacity: stages.dev.api.minTasks, max_capacity: stages.dev.api.maxTasks });
+    expect(dev.synth).toHaveResourceWithProperties(AppautoscalingTarget, {
+      min_capacity: stages.dev.api.minTasks,
+      max_capacity: stages.dev.api.maxTasks,
+    });
   });
 
   it('runs an X-Ray daemon sidecar next to the API container', () => {
     const task = resourcesOf(dev.parsed, 'aws_ecs_task_definition')[0];
-    const containers = JSON.parse(String(task.container_definitions).replace(/\$\{[^}]*\}/g, 'x')) as { name: string }[];
+    const containers = JSON.parse(String(task.container_definitions).replace(/\$\{[^}]*\}/g, 'x')) as {
+      name: string;
+    }[];
     expect(containers.map((c) => c.name)).toEqual(['api', 'xray-daemon']);
   });
 
   it('may HEAD a receipt that does not exist yet and get 404, not 403: ListBucket on the receipts bucket', () => {
     const statement = apiTaskStatements().get('ReceiptsExist');
     expect(statement?.actions).toEqual(['s3:ListBucket']);
-    expect(statement?.resources).toEqual([expect.stringMatching(/^\$\{aws_s3_bucket\.data_bucket-receipts_bucket_[A-F0-9]+\.arn\}$/)]);
+    expect(statement?.resources).toEqual([
+      expect.stringMatching(/^\$\{aws_s3_bucket\.data_bucket-receipts_bucket_[A-F0-9]+\.arn\}$/),
+    ]);
   });
 
   it('may redrive a DLQ to its source queue: SendMessage on every processing queue', () => {
     const statement = apiTaskStatements().get('RedriveToSourceQueues');
     expect(statement?.actions).toEqual(['sqs:SendMessage']);
-    expect(statement?.resources.map((r) => /queue-([a-z-]+)_/.exec(r)?.[1]).sort()).toEqual(queues.map((q) => q.name).sort());
+    expect(statement?.resources.map((r) => /queue-([a-z-]+)_/.exec(r)?.[1]).sort()).toEqual(
+      queues.map((q) => q.name).sort(),
+    );
   });
 
   it('runs the image of the content-derived tag, never latest', () => {
@@ -325,27 +433,53 @@ describe('api layer', () => {
 
   it('listens on HTTP only without a certificate, on HTTPS with an HTTP redirect with one', () => {
     expect(resourcesOf(dev.parsed, 'aws_lb_listener').map((l) => l.protocol)).toEqual(['HTTP']);
-    const withCert = synthStage({ ...stages.dev, certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' });
+    const withCert = synthStage({
+      ...stages.dev,
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+    });
     expect(withCert.synth).toHaveResourceWithProperties(LbListener, { protocol: 'HTTPS', port: 443 });
-    expect(withCert.synth).toHaveResourceWithProperties(LbListener, { protocol: 'HTTP', default_action: [expect.objectContaining({ type: 'redirect' })] });
+    expect(withCert.synth).toHaveResourceWithProperties(LbListener, {
+      protocol: 'HTTP',
+      default_action: [expect.objectContaining({ type: 'redirect' })],
+    });
   });
 });
 
 describe('auth, edge, secrets and observability layers', () => {
   it('has the admin group, the ingest route and the dashboard distribution', () => {
     expect(dev.synth).toHaveResourceWithProperties(CognitoUserGroup, { name: 'admin' });
-    expect(dev.synth).toHaveResourceWithProperties(Apigatewayv2Route, { route_key: 'POST /webhooks/ingest/{partnerId}' });
-    expect(dev.synth).toHaveResourceWithProperties(CognitoUserPoolClient, { explicit_auth_flows: expect.arrayContaining(['ALLOW_USER_PASSWORD_AUTH']), generate_secret: false });
-    expect(dev.synth).toHaveResourceWithProperties(CloudfrontDistribution, { origin: expect.arrayContaining([expect.objectContaining({ origin_access_control_id: expect.any(String) })]) });
-    for (const secret of secrets) expect(dev.synth).toHaveResourceWithProperties(SecretsmanagerSecret, { name: physicalName(prefix, secret.name) });
+    expect(dev.synth).toHaveResourceWithProperties(Apigatewayv2Route, {
+      route_key: 'POST /webhooks/ingest/{partnerId}',
+    });
+    expect(dev.synth).toHaveResourceWithProperties(CognitoUserPoolClient, {
+      explicit_auth_flows: expect.arrayContaining(['ALLOW_USER_PASSWORD_AUTH']),
+      generate_secret: false,
+    });
+    expect(dev.synth).toHaveResourceWithProperties(CloudfrontDistribution, {
+      origin: expect.arrayContaining([expect.objectContaining({ origin_access_control_id: expect.any(String) })]),
+    });
+    for (const secret of secrets)
+      expect(dev.synth).toHaveResourceWithProperties(SecretsmanagerSecret, { name: physicalName(prefix, secret.name) });
   });
 
   it('serves the dashboard and routes /api/* and /config.json to the API on the same HTTPS origin, never rewriting API errors to HTML', () => {
-    type Distribution = { origin: { origin_id: string; domain_name: string; custom_origin_config?: { origin_protocol_policy: string } }[]; ordered_cache_behavior: { path_pattern: string; target_origin_id: string; viewer_protocol_policy: string; cache_policy_id: string }[]; custom_error_response?: unknown; default_cache_behavior: { function_association?: unknown[] } };
+    type Distribution = {
+      origin: { origin_id: string; domain_name: string; custom_origin_config?: { origin_protocol_policy: string } }[];
+      ordered_cache_behavior: {
+        path_pattern: string;
+        target_origin_id: string;
+        viewer_protocol_policy: string;
+        cache_policy_id: string;
+      }[];
+      custom_error_response?: unknown;
+      default_cache_behavior: { function_association?: unknown[] };
+    };
     const distribution = resourcesOf(dev.parsed, 'aws_cloudfront_distribution')[0] as Distribution;
     const api = distribution.origin.find((o) => o.origin_id === 'api');
     expect(api?.domain_name).toMatch(/^\$\{aws_lb\..+\.dns_name\}$/);
-    expect(distribution.ordered_cache_behavior.map((b) => [b.path_pattern, b.target_origin_id, b.viewer_protocol_policy])).toEqual([
+    expect(
+      distribution.ordered_cache_behavior.map((b) => [b.path_pattern, b.target_origin_id, b.viewer_protocol_policy]),
+    ).toEqual([
       ['/api/*', 'api', 'https-only'],
       ['/config.json', 'api', 'https-only'],
     ]);
@@ -354,33 +488,57 @@ describe('auth, edge, secrets and observability layers', () => {
   });
 
   it('reaches the prod API over HTTPS by the name its certificate covers', () => {
-    const distribution = resourcesOf(prod().parsed, 'aws_cloudfront_distribution')[0] as { origin: { origin_id: string; domain_name: string; custom_origin_config?: { origin_protocol_policy: string } }[] };
-    expect(distribution.origin.find((o) => o.origin_id === 'api')).toMatchObject({ domain_name: 'api.shop.acme.test', custom_origin_config: { origin_protocol_policy: 'https-only' } });
+    const distribution = resourcesOf(prod().parsed, 'aws_cloudfront_distribution')[0] as {
+      origin: { origin_id: string; domain_name: string; custom_origin_config?: { origin_protocol_policy: string } }[];
+    };
+    expect(distribution.origin.find((o) => o.origin_id === 'api')).toMatchObject({
+      domain_name: 'api.shop.acme.test',
+      custom_origin_config: { origin_protocol_policy: 'https-only' },
+    });
   });
 
   it('has the X-Ray group and a sampling rule for the API that starts every order trace', () => {
     expect(dev.synth).toHaveResourceWithProperties(XrayGroup, { filter_expression: 'service("orders-api")' });
-    expect(dev.synth).toHaveResourceWithProperties(XraySamplingRule, { service_name: 'orders-api', url_path: '/api/*', fixed_rate: 1 });
+    expect(dev.synth).toHaveResourceWithProperties(XraySamplingRule, {
+      service_name: 'orders-api',
+      url_path: '/api/*',
+      fixed_rate: 1,
+    });
   });
 
   it('alarms on every DLQ, failed saga executions, API 5xx and p99 latency', () => {
     for (const name of [...queues.map((q) => deadLetterQueueName(q.name)), ...failureQueues.map((q) => q.name)]) {
-      expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, { namespace: 'AWS/SQS', dimensions: { QueueName: physicalName(prefix, name) } });
+      expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+        namespace: 'AWS/SQS',
+        dimensions: { QueueName: physicalName(prefix, name) },
+      });
     }
     for (const metric of ['ExecutionsFailed', 'ExecutionsTimedOut', 'ExecutionsAborted']) {
-      expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, { namespace: 'AWS/States', metric_name: metric, threshold: 0 });
+      expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+        namespace: 'AWS/States',
+        metric_name: metric,
+        threshold: 0,
+      });
     }
     expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, { metric_name: 'HTTPCode_Target_5XX_Count' });
-    expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, { metric_name: 'TargetResponseTime', extended_statistic: 'p99' });
+    expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      metric_name: 'TargetResponseTime',
+      extended_statistic: 'p99',
+    });
   });
 });
 
 describe('agreement with core/platform/resources.ts', () => {
-  const names = (type: string, field: string) => resourcesOf(dev.parsed, type).map((r) => String(r[field])).sort();
+  const names = (type: string, field: string) =>
+    resourcesOf(dev.parsed, type)
+      .map((r) => String(r[field]))
+      .sort();
   const physical = (list: readonly string[]) => list.map((n) => physicalName(prefix, n)).sort();
 
   it('has exactly one queue per described queue, DLQ and failure queue', () => {
-    expect(names('aws_sqs_queue', 'name')).toEqual(physical([...queues.flatMap((q) => [q.name, deadLetterQueueName(q.name)]), ...failureQueues.map((q) => q.name)]));
+    expect(names('aws_sqs_queue', 'name')).toEqual(
+      physical([...queues.flatMap((q) => [q.name, deadLetterQueueName(q.name)]), ...failureQueues.map((q) => q.name)]),
+    );
   });
 
   it('has exactly one Lambda per described function', () => {
@@ -389,28 +547,39 @@ describe('agreement with core/platform/resources.ts', () => {
 
   it('has exactly one rule per described rule, and one target per described target', () => {
     expect(names('aws_cloudwatch_event_rule', 'name')).toEqual(physical(rules.map((r) => r.name)));
-    expect(names('aws_cloudwatch_event_target', 'target_id')).toEqual(rules.flatMap((r) => r.targets.map((t) => t.id)).sort());
+    expect(names('aws_cloudwatch_event_target', 'target_id')).toEqual(
+      rules.flatMap((r) => r.targets.map((t) => t.id)).sort(),
+    );
   });
 
   it('has exactly the described tables, state machines and secrets, and one event source mapping per consumed queue', () => {
     expect(names('aws_dynamodb_table', 'name')).toEqual(physical(tables.map((t) => t.name)));
     expect(names('aws_sfn_state_machine', 'name')).toEqual(physical(stateMachines.map((s) => s.name)));
     expect(names('aws_secretsmanager_secret', 'name')).toEqual(physical(secrets.map((s) => s.name)));
-    expect(resourcesOf(dev.parsed, 'aws_lambda_event_source_mapping')).toHaveLength(queues.filter((q) => q.consumer !== undefined).length);
-    expect(names('aws_s3_bucket', 'bucket_prefix')).toEqual(physical([...buckets.map((b) => b.name), 'dashboard']).map((n) => `${n}-`));
+    expect(resourcesOf(dev.parsed, 'aws_lambda_event_source_mapping')).toHaveLength(
+      queues.filter((q) => q.consumer !== undefined).length,
+    );
+    expect(names('aws_s3_bucket', 'bucket_prefix')).toEqual(
+      physical([...buckets.map((b) => b.name), 'dashboard']).map((n) => `${n}-`),
+    );
   });
 });
 
 describe('the prod stage', () => {
   it('synthesises with its own prefix, deletion protection and a NAT gateway, without policy violations', () => {
     expect(policyViolations(prod().stack)).toEqual([]);
-    expect(prod().synth).toHaveResourceWithProperties(DynamodbTable, { name: 'orders-prod-orders', deletion_protection_enabled: true });
+    expect(prod().synth).toHaveResourceWithProperties(DynamodbTable, {
+      name: 'orders-prod-orders',
+      deletion_protection_enabled: true,
+    });
     expect(prod().synth).toHaveResource(NatGateway);
   });
 
   it('fails synth without a certificate: no plain-HTTP listener in prod', () => {
     const { stack } = synthStage(stages.prod);
-    expect(policyViolations(stack)).toEqual([expect.stringMatching(/api\/http: listener on port 80 serves plain HTTP/)]);
+    expect(policyViolations(stack)).toEqual([
+      expect.stringMatching(/api\/http: listener on port 80 serves plain HTTP/),
+    ]);
   });
 
   it('tags every resource through the provider default tags', () => {
@@ -421,7 +590,12 @@ describe('the prod stage', () => {
 describe('main.ts composition', () => {
   it('synthesises one stack per stage into an App outdir', () => {
     const app = new App({ outdir: Testing.app().outdir });
-    const stack = new PlatformStack(app, 'order-platform-dev', { config: stages.dev, backend: { kind: 'local', path: 'x' }, rootDir: __dirname, definitions: fixtureDefinitions() });
+    const stack = new PlatformStack(app, 'order-platform-dev', {
+      config: stages.dev,
+      backend: { kind: 'local', path: 'x' },
+      rootDir: __dirname,
+      definitions: fixtureDefinitions(),
+    });
     expect(() => app.synth()).not.toThrow();
     expect(policyViolations(stack)).toEqual([]);
   });

@@ -5,7 +5,18 @@
 import { Fn, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import { type BucketSpec, type BusSpec, type FailureQueueSpec, type FunctionSpec, platform as defaultPlatform, type QueueSpec, type RuleSpec, type SecretSpec, type StateMachineSpec, type TableSpec } from '../core/platform/resources';
+import {
+  type BucketSpec,
+  type BusSpec,
+  type FailureQueueSpec,
+  type FunctionSpec,
+  platform as defaultPlatform,
+  type QueueSpec,
+  type RuleSpec,
+  type SecretSpec,
+  type StateMachineSpec,
+  type TableSpec,
+} from '../core/platform/resources';
 import { ApiLayer } from './api';
 import { AuthLayer } from './auth';
 import { addBackend, type BackendChoice } from './backend';
@@ -77,12 +88,30 @@ export class PlatformStack extends TerraformStack {
     addPolicies(this, { httpsOnly: config.stage === 'prod' });
 
     const network = new NetworkLayer(this, 'network', { prefix, config });
-    this.data = new DataLayer(this, 'data', { prefix, tables: description.tables, buckets: description.buckets, deletionProtection: config.deletionProtection });
-    const secrets = new SecretsLayer(this, 'secrets', { prefix, secrets: description.secrets, recoveryWindowDays: config.deletionProtection ? 30 : 7 });
-    this.messaging = new MessagingLayer(this, 'messaging', { prefix, buses: description.buses, queues: description.queues, failureQueues: description.failureQueues });
+    this.data = new DataLayer(this, 'data', {
+      prefix,
+      tables: description.tables,
+      buckets: description.buckets,
+      deletionProtection: config.deletionProtection,
+    });
+    const secrets = new SecretsLayer(this, 'secrets', {
+      prefix,
+      secrets: description.secrets,
+      recoveryWindowDays: config.deletionProtection ? 30 : 7,
+    });
+    this.messaging = new MessagingLayer(this, 'messaging', {
+      prefix,
+      buses: description.buses,
+      queues: description.queues,
+      failureQueues: description.failureQueues,
+    });
     const failureQueueName = description.failureQueues.at(0)?.name;
-    const failureQueue = failureQueueName === undefined ? undefined : this.messaging.deadLetterQueues.get(failureQueueName);
-    if (failureQueue === undefined) throw new PlatformDescriptionIncompleteError('the description has no failure queue for EventBridge targets and async invocations');
+    const failureQueue =
+      failureQueueName === undefined ? undefined : this.messaging.deadLetterQueues.get(failureQueueName);
+    if (failureQueue === undefined)
+      throw new PlatformDescriptionIncompleteError(
+        'the description has no failure queue for EventBridge targets and async invocations',
+      );
 
     // The account id from an ARN of this stack (the bus depends on nothing): no caller-identity data source, so a
     // plan needs no AWS call, and trust policies still name the real account at apply.
@@ -133,7 +162,8 @@ export class PlatformStack extends TerraformStack {
 
     const first = <V>(map: ReadonlyMap<string, V>, what: string): V => {
       const value = map.values().next().value;
-      if (value === undefined) throw new PlatformDescriptionIncompleteError(`the API needs a ${what}; the description has none`);
+      if (value === undefined)
+        throw new PlatformDescriptionIncompleteError(`the API needs a ${what}; the description has none`);
       return value;
     };
     this.api = new ApiLayer(this, 'api', {
@@ -152,7 +182,8 @@ export class PlatformStack extends TerraformStack {
       partnerSecrets: first(secrets.secrets, 'secret'),
     });
     const ingest = this.functions.functions.get('ingest-partner-event');
-    if (ingest === undefined) throw new PlatformDescriptionIncompleteError('the edge needs the function ingest-partner-event');
+    if (ingest === undefined)
+      throw new PlatformDescriptionIncompleteError('the edge needs the function ingest-partner-event');
     const edge = new EdgeLayer(this, 'edge', {
       prefix,
       ingestFunction: ingest,
@@ -177,7 +208,10 @@ export class PlatformStack extends TerraformStack {
     });
 
     new TerraformOutput(this, 'api_url', {
-      value: config.certificateArn !== undefined && config.apiDomainName !== undefined ? `https://${config.apiDomainName}` : `https://${edge.distribution.domainName}/api`,
+      value:
+        config.certificateArn !== undefined && config.apiDomainName !== undefined
+          ? `https://${config.apiDomainName}`
+          : `https://${edge.distribution.domainName}/api`,
     });
     new TerraformOutput(this, 'ingest_url', { value: `${edge.httpApi.apiEndpoint}/webhooks/ingest/{partnerId}` });
     new TerraformOutput(this, 'dashboard_url', { value: `https://${edge.distribution.domainName}` });

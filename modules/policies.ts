@@ -3,11 +3,24 @@
  * every stack of the platform calls it. A violation is an error annotation: `app.synth()` fails and names the
  * construct; `policyViolations(stack)` lists them for tests.
  */
-import { AnnotationMetadataEntryType, Annotations, Aspects, DefaultTokenResolver, type IAspect, StringConcat, TerraformStack, Token, Tokenization } from 'cdktf';
+import {
+  AnnotationMetadataEntryType,
+  Annotations,
+  Aspects,
+  DefaultTokenResolver,
+  type IAspect,
+  StringConcat,
+  TerraformStack,
+  Token,
+  Tokenization,
+} from 'cdktf';
 import type { IConstruct } from 'constructs';
 import { CloudwatchLogGroup } from '@cdktf/provider-aws/lib/cloudwatch-log-group';
 import { CloudwatchMetricAlarm } from '@cdktf/provider-aws/lib/cloudwatch-metric-alarm';
-import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import {
+  DataAwsIamPolicyDocument,
+  type DataAwsIamPolicyDocumentStatement,
+} from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { DynamodbTable } from '@cdktf/provider-aws/lib/dynamodb-table';
 import { IamPolicy } from '@cdktf/provider-aws/lib/iam-policy';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
@@ -48,12 +61,19 @@ const asList = (value: string | readonly string[] | undefined): readonly string[
   value === undefined ? [] : typeof value === 'string' ? [value] : value;
 
 /** Why one IAM statement breaks the no-wildcard rule, or undefined when it does not. */
-export const wildcardProblem = (statement: { actions?: readonly string[]; resources?: readonly string[]; notActions?: readonly string[]; notResources?: readonly string[] }): string | undefined => {
+export const wildcardProblem = (statement: {
+  actions?: readonly string[];
+  resources?: readonly string[];
+  notActions?: readonly string[];
+  notResources?: readonly string[];
+}): string | undefined => {
   const actions = statement.actions ?? [];
   const resources = statement.resources ?? [];
   // Any `*` in an action is a wildcard: `s3:*` and `s3:Get*` alike grant actions nobody reviewed (s3:GetBucketPolicy...).
-  if (actions.some((action) => action.includes('*'))) return `IAM statement grants a wildcard action (${actions.join(', ')})`;
-  if ((statement.notActions ?? []).length > 0 || (statement.notResources ?? []).length > 0) return 'IAM statement uses NotAction/NotResource';
+  if (actions.some((action) => action.includes('*')))
+    return `IAM statement grants a wildcard action (${actions.join(', ')})`;
+  if ((statement.notActions ?? []).length > 0 || (statement.notResources ?? []).length > 0)
+    return 'IAM statement uses NotAction/NotResource';
   if (resources.includes('*') && !actions.every((action) => actionsWithoutResourceScope.has(action))) {
     return `IAM statement grants Resource "*" to actions that support resource scoping (${actions.filter((a) => !actionsWithoutResourceScope.has(a)).join(', ')})`;
   }
@@ -63,7 +83,14 @@ export const wildcardProblem = (statement: { actions?: readonly string[]; resour
 /** A policy JSON string written literally (not a Terraform reference), checked statement by statement. */
 const literalPolicyProblems = (policy: string | undefined): string[] => {
   if (policy === undefined || Token.isUnresolved(policy)) return [];
-  const parsed = JSON.parse(policy) as { Statement?: { Action?: string | string[]; Resource?: string | string[]; NotAction?: unknown; NotResource?: unknown }[] };
+  const parsed = JSON.parse(policy) as {
+    Statement?: {
+      Action?: string | string[];
+      Resource?: string | string[];
+      NotAction?: unknown;
+      NotResource?: unknown;
+    }[];
+  };
   return (parsed.Statement ?? []).flatMap((s) => {
     const problem = wildcardProblem({
       actions: asList(s.Action),
@@ -95,7 +122,9 @@ export class NoIamWildcardsAspect implements IAspect {
 export class QueuesHaveRedriveAspect implements IAspect {
   visit(node: IConstruct): void {
     if (node instanceof SqsQueue && !isDeadLetterName(node.nameInput) && node.redrivePolicyInput === undefined) {
-      Annotations.of(node).addError(`queue ${node.nameInput ?? node.node.id} has no redrive policy (dead-letter queue)`);
+      Annotations.of(node).addError(
+        `queue ${node.nameInput ?? node.node.id} has no redrive policy (dead-letter queue)`,
+      );
     }
   }
 }
@@ -130,7 +159,14 @@ export class BucketsBlockPublicAccessAspect implements IAspect {
     const blocked = new Set(
       all
         .filter((c): c is S3BucketPublicAccessBlock => c instanceof S3BucketPublicAccessBlock)
-        .filter((b) => [b.blockPublicAclsInput, b.blockPublicPolicyInput, b.ignorePublicAclsInput, b.restrictPublicBucketsInput].every((v) => v === true))
+        .filter((b) =>
+          [
+            b.blockPublicAclsInput,
+            b.blockPublicPolicyInput,
+            b.ignorePublicAclsInput,
+            b.restrictPublicBucketsInput,
+          ].every((v) => v === true),
+        )
         .map((b) => JSON.stringify(resolveIn(node, b.bucketInput))),
     );
     for (const bucket of all) {
@@ -154,7 +190,10 @@ export class TablesHavePitrAspect implements IAspect {
 /** Every log group has a retention period. */
 export class LogGroupsHaveRetentionAspect implements IAspect {
   visit(node: IConstruct): void {
-    if (node instanceof CloudwatchLogGroup && !(typeof node.retentionInDaysInput === 'number' && node.retentionInDaysInput > 0)) {
+    if (
+      node instanceof CloudwatchLogGroup &&
+      !(typeof node.retentionInDaysInput === 'number' && node.retentionInDaysInput > 0)
+    ) {
       Annotations.of(node).addError(`log group ${node.nameInput ?? node.node.id} has no retention`);
     }
   }
@@ -173,7 +212,9 @@ export class LambdasHaveTracingAspect implements IAspect {
 export class BucketsHaveUniqueNamesAspect implements IAspect {
   visit(node: IConstruct): void {
     if (node instanceof S3Bucket && node.bucketInput !== undefined) {
-      Annotations.of(node).addError(`bucket "${node.bucketInput}" has a fixed name; names are global across AWS accounts, use bucket_prefix`);
+      Annotations.of(node).addError(
+        `bucket "${node.bucketInput}" has a fixed name; names are global across AWS accounts, use bucket_prefix`,
+      );
     }
   }
 }
@@ -183,8 +224,14 @@ export class ListenersUseHttpsAspect implements IAspect {
   visit(node: IConstruct): void {
     if (!(node instanceof LbListener) || node.protocolInput !== 'HTTP') return;
     const actions = node.defaultActionInput;
-    const redirectsOnly = Array.isArray(actions) && actions.length > 0 && actions.every((a: LbListenerDefaultAction) => a.type === 'redirect' && a.redirect?.protocol === 'HTTPS');
-    if (!redirectsOnly) Annotations.of(node).addError(`listener on port ${String(node.portInput)} serves plain HTTP; this stage needs HTTPS (certificateArn) with HTTP redirecting`);
+    const redirectsOnly =
+      Array.isArray(actions) &&
+      actions.length > 0 &&
+      actions.every((a: LbListenerDefaultAction) => a.type === 'redirect' && a.redirect?.protocol === 'HTTPS');
+    if (!redirectsOnly)
+      Annotations.of(node).addError(
+        `listener on port ${String(node.portInput)} serves plain HTTP; this stage needs HTTPS (certificateArn) with HTTP redirecting`,
+      );
   }
 }
 
@@ -199,11 +246,15 @@ export class TrustPoliciesHaveConditionsAspect implements IAspect {
     if (statements === undefined || Token.isUnresolved(statements) || !Array.isArray(statements)) return;
     for (const statement of statements as DataAwsIamPolicyDocumentStatement[]) {
       const assumes = (statement.actions ?? []).some((a) => a === 'sts:AssumeRole');
-      const services = Array.isArray(statement.principals) ? statement.principals.filter((p) => p.type === 'Service').flatMap((p) => p.identifiers) : [];
+      const services = Array.isArray(statement.principals)
+        ? statement.principals.filter((p) => p.type === 'Service').flatMap((p) => p.identifiers)
+        : [];
       if (!assumes || services.length === 0) continue;
       const conditions = Array.isArray(statement.condition) ? statement.condition : [];
       if (!conditions.some((c) => ['aws:sourceaccount', 'aws:sourcearn'].includes(c.variable.toLowerCase()))) {
-        Annotations.of(node).addError(`trust policy lets ${services.join(', ')} assume the role for any account (no aws:SourceAccount or aws:SourceArn condition)`);
+        Annotations.of(node).addError(
+          `trust policy lets ${services.join(', ')} assume the role for any account (no aws:SourceAccount or aws:SourceArn condition)`,
+        );
       }
     }
   }
@@ -236,4 +287,5 @@ export const annotationsOf = (stack: TerraformStack, level: AnnotationMetadataEn
     .flatMap((c) => c.node.metadata.filter((m) => m.type === level).map((m) => `${c.node.path}: ${String(m.data)}`));
 
 /** The error annotations (policy violations among them) on a stack after synth. */
-export const policyViolations = (stack: TerraformStack): string[] => annotationsOf(stack, AnnotationMetadataEntryType.ERROR);
+export const policyViolations = (stack: TerraformStack): string[] =>
+  annotationsOf(stack, AnnotationMetadataEntryType.ERROR);

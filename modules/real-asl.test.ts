@@ -18,12 +18,20 @@ Testing.setupJest();
 
 const rootDir = resolve(__dirname, '..');
 const [saga] = stateMachines;
-const realAsl = JSON.parse(readFileSync(join(rootDir, saga.definitionFile), 'utf8')) as { StartAt: string; States: Record<string, Record<string, unknown>>; TimeoutSeconds?: number };
+const realAsl = JSON.parse(readFileSync(join(rootDir, saga.definitionFile), 'utf8')) as {
+  StartAt: string;
+  States: Record<string, Record<string, unknown>>;
+  TimeoutSeconds?: number;
+};
 const certificateArn = 'arn:aws:acm:eu-west-1:210987654321:certificate/3f1c2a4e-8b7d-4c6e-9a5f-1e2d3c4b5a69';
 
 /** A stage synthesised as main.ts does it: no `definitions`, the checkout as rootDir. */
 const synthFromCheckout = (config: StageConfig) => {
-  const stack = new PlatformStack(Testing.app(), `order-platform-${config.stage}`, { config, backend: { kind: 'local', path: 'test.tfstate' }, rootDir });
+  const stack = new PlatformStack(Testing.app(), `order-platform-${config.stage}`, {
+    config,
+    backend: { kind: 'local', path: 'test.tfstate' },
+    rootDir,
+  });
   const parsed = JSON.parse(Testing.synth(stack)) as SynthesizedStack;
   const [machine] = resourcesOf(parsed, 'aws_sfn_state_machine');
   return { stack, parsed, machine, definition: JSON.parse(machine?.definition as string) as typeof realAsl };
@@ -32,7 +40,9 @@ const synthFromCheckout = (config: StageConfig) => {
 /** The ARN reference the stack gives a function of the description (`${aws_lambda_function.<id>.arn}`). */
 const functionArnRef = (parsed: SynthesizedStack, config: StageConfig, fnName: string): string => {
   const wanted = physicalName(stagePrefix(config), fnName);
-  const entry = Object.entries(parsed.resource.aws_lambda_function ?? {}).find(([, props]) => props.function_name === wanted);
+  const entry = Object.entries(parsed.resource.aws_lambda_function ?? {}).find(
+    ([, props]) => props.function_name === wanted,
+  );
   if (entry === undefined) throw new Error(`no aws_lambda_function named ${wanted}`);
   return `\${aws_lambda_function.${entry[0]}.arn}`;
 };
@@ -40,7 +50,8 @@ const functionArnRef = (parsed: SynthesizedStack, config: StageConfig, fnName: s
 /** The real ASL with each `${XxxArn}` placeholder replaced by the reference the stack must put there. */
 const expectedDefinition = (parsed: SynthesizedStack, config: StageConfig): typeof realAsl => {
   let text = readFileSync(join(rootDir, saga.definitionFile), 'utf8');
-  for (const [placeholder, fnName] of Object.entries(saga.functionArns)) text = text.split(`\${${placeholder}}`).join(functionArnRef(parsed, config, fnName));
+  for (const [placeholder, fnName] of Object.entries(saga.functionArns))
+    text = text.split(`\${${placeholder}}`).join(functionArnRef(parsed, config, fnName));
   return { ...(JSON.parse(text) as typeof realAsl), TimeoutSeconds: realAsl.TimeoutSeconds ?? saga.timeoutSeconds };
 };
 
@@ -76,7 +87,11 @@ describe.each([
 
 describe('the description and the real ASL agree', () => {
   it('maps every placeholder the file uses, and the file uses every mapped one', () => {
-    const used = new Set([...readFileSync(join(rootDir, saga.definitionFile), 'utf8').matchAll(/\$\{([A-Za-z]+Arn)\}/g)].map((match) => match[1]));
+    const used = new Set(
+      [...readFileSync(join(rootDir, saga.definitionFile), 'utf8').matchAll(/\$\{([A-Za-z]+Arn)\}/g)].map(
+        (match) => match[1],
+      ),
+    );
 
     expect([...used].sort()).toEqual(Object.keys(saga.functionArns).sort());
     expect(Object.values(saga.functionArns).every((fnName) => functions.some((fn) => fn.name === fnName))).toBe(true);

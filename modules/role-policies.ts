@@ -8,7 +8,18 @@
  *
  * No import of cdktf or the provider: this file runs in the local cloud's process as well.
  */
-import { deadLetterQueueName, type BucketSpec, type BusSpec, type FailureQueueSpec, type FunctionSpec, type QueueSpec, type RuleSpec, type SecretSpec, type StateMachineSpec, type TableSpec } from '../core/platform/resources';
+import {
+  deadLetterQueueName,
+  type BucketSpec,
+  type BusSpec,
+  type FailureQueueSpec,
+  type FunctionSpec,
+  type QueueSpec,
+  type RuleSpec,
+  type SecretSpec,
+  type StateMachineSpec,
+  type TableSpec,
+} from '../core/platform/resources';
 
 /** One IAM statement: explicit actions on explicit resources (the policy Aspect rejects wildcards). */
 export interface Grant {
@@ -49,7 +60,11 @@ export interface RoleArns {
 }
 
 /** The trace upload X-Ray documents with Resource "*" (no resource-level permission exists). */
-export const xrayWriteGrant: Grant = { sid: 'XRayWrite', actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'], resources: ['*'] };
+export const xrayWriteGrant: Grant = {
+  sid: 'XRayWrite',
+  actions: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+  resources: ['*'],
+};
 
 /** Writing to one log group's streams. */
 export const logWriteGrant = (logGroupArn: string): Grant => ({
@@ -58,7 +73,16 @@ export const logWriteGrant = (logGroupArn: string): Grant => ({
   resources: [`${logGroupArn}:*`],
 });
 
-const TABLE_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query', 'dynamodb:BatchGetItem', 'dynamodb:BatchWriteItem'];
+const TABLE_ACTIONS = [
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:Query',
+  'dynamodb:BatchGetItem',
+  'dynamodb:BatchWriteItem',
+];
 
 /** A function's name gets `-fn`; IAM role names are at most 64 characters. */
 export const functionRoleName = (physicalFunctionName: string): string => `${physicalFunctionName}-fn`.slice(0, 64);
@@ -75,23 +99,37 @@ const accessGrants = (spec: FunctionSpec, arns: RoleArns): Grant[] => {
   const access = spec.access ?? {};
   const grants: Grant[] = [];
   const tables = (access.tables ?? []).map((t) => arns.table(t));
-  if (tables.length > 0) grants.push({ sid: 'Tables', actions: TABLE_ACTIONS, resources: tables.flatMap((arn) => [arn, `${arn}/index/*`]) });
+  if (tables.length > 0)
+    grants.push({ sid: 'Tables', actions: TABLE_ACTIONS, resources: tables.flatMap((arn) => [arn, `${arn}/index/*`]) });
   const buses = (access.buses ?? []).map((b) => arns.bus(b));
   if (buses.length > 0) grants.push({ sid: 'PutEvents', actions: ['events:PutEvents'], resources: buses });
   const buckets = (access.buckets ?? []).map((b) => arns.bucket(b));
-  if (buckets.length > 0) grants.push({ sid: 'Objects', actions: ['s3:GetObject', 's3:PutObject'], resources: buckets.map((arn) => `${arn}/*`) });
+  if (buckets.length > 0)
+    grants.push({
+      sid: 'Objects',
+      actions: ['s3:GetObject', 's3:PutObject'],
+      resources: buckets.map((arn) => `${arn}/*`),
+    });
   const queues = (access.queues ?? []).map((q) => arns.queue(q));
   if (queues.length > 0) grants.push({ sid: 'SendMessages', actions: ['sqs:SendMessage'], resources: queues });
   const machines = (access.stateMachines ?? []).map((m) => arns.stateMachine(m));
-  if (machines.length > 0) grants.push({ sid: 'StartExecutions', actions: ['states:StartExecution'], resources: machines });
+  if (machines.length > 0)
+    grants.push({ sid: 'StartExecutions', actions: ['states:StartExecution'], resources: machines });
   // The reconciler checks whether a resumed order's execution still runs before it starts another (core/orders/reconciler.ts).
   if (access.describeExecutions === true && access.stateMachines !== undefined) {
-    grants.push({ sid: 'DescribeExecutions', actions: ['states:DescribeExecution'], resources: access.stateMachines.map((name) => arns.executionsOf(name)) });
+    grants.push({
+      sid: 'DescribeExecutions',
+      actions: ['states:DescribeExecution'],
+      resources: access.stateMachines.map((name) => arns.executionsOf(name)),
+    });
   }
   const secrets = (access.secrets ?? []).map((s) => arns.secret(s));
-  if (secrets.length > 0) grants.push({ sid: 'ReadSecrets', actions: ['secretsmanager:GetSecretValue'], resources: secrets });
-  if (access.readUsers === true) grants.push({ sid: 'ReadUsers', actions: ['cognito-idp:ListUsers'], resources: [arns.userPool()] });
-  if (access.sendEmail === true) grants.push({ sid: 'SendEmail', actions: ['ses:SendEmail'], resources: [arns.emailIdentity()] });
+  if (secrets.length > 0)
+    grants.push({ sid: 'ReadSecrets', actions: ['secretsmanager:GetSecretValue'], resources: secrets });
+  if (access.readUsers === true)
+    grants.push({ sid: 'ReadUsers', actions: ['cognito-idp:ListUsers'], resources: [arns.userPool()] });
+  if (access.sendEmail === true)
+    grants.push({ sid: 'SendEmail', actions: ['ses:SendEmail'], resources: [arns.emailIdentity()] });
   return grants;
 };
 
@@ -99,21 +137,39 @@ const accessGrants = (spec: FunctionSpec, arns: RoleArns): Grant[] => {
  * The statements of one function's execution role: its log group, X-Ray, what its `access` names, consuming the
  * queues it is the consumer of, and the on-failure destination when a rule invokes it asynchronously.
  */
-export const functionRoleGrants = (spec: FunctionSpec, description: Pick<RoleDescription, 'queues' | 'rules' | 'failureQueues'>, arns: RoleArns): Grant[] => {
-  const grants: Grant[] = [logWriteGrant(arns.functionLogGroup(spec.name)), xrayWriteGrant, ...accessGrants(spec, arns)];
+export const functionRoleGrants = (
+  spec: FunctionSpec,
+  description: Pick<RoleDescription, 'queues' | 'rules' | 'failureQueues'>,
+  arns: RoleArns,
+): Grant[] => {
+  const grants: Grant[] = [
+    logWriteGrant(arns.functionLogGroup(spec.name)),
+    xrayWriteGrant,
+    ...accessGrants(spec, arns),
+  ];
   const consumed = description.queues.filter((q) => q.consumer?.function === spec.name);
   if (consumed.length > 0) {
     grants.push({
       sid: 'ConsumeQueues',
       // GetQueueUrl: a consumer that backs a failed record off (deliver-webhook) finds its queue's URL from the
       // record's event source ARN before ChangeMessageVisibility; without it the backoff is refused in AWS.
-      actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+      actions: [
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:ChangeMessageVisibility',
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+      ],
       resources: consumed.map((q) => arns.queue(q.name)),
     });
   }
   const failureQueue = description.failureQueues.at(0);
   if (asyncFunctionNames(description.rules).has(spec.name) && failureQueue !== undefined) {
-    grants.push({ sid: 'OnFailureDestination', actions: ['sqs:SendMessage'], resources: [arns.queue(failureQueue.name)] });
+    grants.push({
+      sid: 'OnFailureDestination',
+      actions: ['sqs:SendMessage'],
+      resources: [arns.queue(failureQueue.name)],
+    });
   }
   return grants;
 };
@@ -138,36 +194,77 @@ export const apiTaskRoleGrants = (description: RoleDescription, arns: RoleArns):
   return [
     {
       sid: 'Orders',
-      actions: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
+      actions: [
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:DeleteItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:Query',
+        'dynamodb:BatchGetItem',
+      ],
       resources: [table, `${table}/index/*`],
     },
     // DescribeEventBus: GET /ready's check that the bus answers (api/readiness.ts).
-    { sid: 'PublishEvents', actions: ['events:PutEvents', 'events:DescribeEventBus'], resources: [arns.bus(first(description.buses, 'bus').name)] },
+    {
+      sid: 'PublishEvents',
+      actions: ['events:PutEvents', 'events:DescribeEventBus'],
+      resources: [arns.bus(first(description.buses, 'bus').name)],
+    },
     { sid: 'Receipts', actions: ['s3:GetObject'], resources: [`${bucket}/*`] },
     // HeadObject on a receipt not written yet answers 404 only with ListBucket; without it S3 answers 403 and the
     // dashboard's polling of GET /api/orders/:id/receipt would see 500 instead of RECEIPT_NOT_READY.
     { sid: 'ReceiptsExist', actions: ['s3:ListBucket'], resources: [bucket] },
-    { sid: 'SagaExecutions', actions: ['states:DescribeExecution', 'states:GetExecutionHistory'], resources: [arns.executionsOf(first(description.stateMachines, 'state machine').name)] },
+    {
+      sid: 'SagaExecutions',
+      actions: ['states:DescribeExecution', 'states:GetExecutionHistory'],
+      resources: [arns.executionsOf(first(description.stateMachines, 'state machine').name)],
+    },
     // POST /api/admin/orders/:id/retry resumes a parked order's saga (api/routes/admin-orders.ts).
-    { sid: 'ResumeSagas', actions: ['states:StartExecution'], resources: [arns.stateMachine(first(description.stateMachines, 'state machine').name)] },
+    {
+      sid: 'ResumeSagas',
+      actions: ['states:StartExecution'],
+      resources: [arns.stateMachine(first(description.stateMachines, 'state machine').name)],
+    },
     {
       sid: 'DeadLetterQueues',
-      actions: ['sqs:GetQueueUrl', 'sqs:GetQueueAttributes', 'sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:StartMessageMoveTask', 'sqs:ListMessageMoveTasks'],
+      actions: [
+        'sqs:GetQueueUrl',
+        'sqs:GetQueueAttributes',
+        'sqs:ReceiveMessage',
+        'sqs:DeleteMessage',
+        'sqs:StartMessageMoveTask',
+        'sqs:ListMessageMoveTasks',
+      ],
       resources: deadLetterQueueNames(description).map((name) => arns.queue(name)),
     },
     // StartMessageMoveTask without a destination moves each message back to its source queue as the caller:
     // SQS checks SendMessage on every source queue.
-    { sid: 'RedriveToSourceQueues', actions: ['sqs:SendMessage'], resources: description.queues.map((q) => arns.queue(q.name)) },
+    {
+      sid: 'RedriveToSourceQueues',
+      actions: ['sqs:SendMessage'],
+      resources: description.queues.map((q) => arns.queue(q.name)),
+    },
     xrayWriteGrant,
-    { sid: 'XRaySampling', actions: ['xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'], resources: ['*'] },
+    {
+      sid: 'XRaySampling',
+      actions: ['xray:GetSamplingRules', 'xray:GetSamplingTargets', 'xray:GetSamplingStatisticSummaries'],
+      resources: ['*'],
+    },
     // GET /api/orders/:id/trace and GET /api/traces read the platform's traces.
     { sid: 'XRayReadTraces', actions: ['xray:GetTraceSummaries', 'xray:BatchGetTraces'], resources: ['*'] },
-    { sid: 'PartnerSecrets', actions: ['secretsmanager:GetSecretValue'], resources: [arns.secret(first(description.secrets, 'secret').name)] },
+    {
+      sid: 'PartnerSecrets',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [arns.secret(first(description.secrets, 'secret').name)],
+    },
   ];
 };
 
 /** A grant as an IAM policy statement in AWS's JSON spelling (what the local cloud evaluates). */
-export const toPolicyStatement = (grant: Grant): { Sid?: string; Effect: 'Allow'; Action: string[]; Resource: string[] } => ({
+export const toPolicyStatement = (
+  grant: Grant,
+): { Sid?: string; Effect: 'Allow'; Action: string[]; Resource: string[] } => ({
   ...(grant.sid === undefined ? {} : { Sid: grant.sid }),
   Effect: 'Allow',
   Action: [...grant.actions],

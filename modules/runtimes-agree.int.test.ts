@@ -45,7 +45,10 @@ describe('the synthesised Terraform and the local cloud', () => {
   beforeAll(async () => {
     cloud = await startLocalCloud({ edgePort: 0 });
     terraform = synthDev();
-    local = await localInventory({ edgeUrl: cloud.edgeUrl, region: 'us-east-1', prefix: LOCAL_PREFIX, buses: platform.buses.map((b) => b.name) }, stateMachineSpecs);
+    local = await localInventory(
+      { edgeUrl: cloud.edgeUrl, region: 'us-east-1', prefix: LOCAL_PREFIX, buses: platform.buses.map((b) => b.name) },
+      stateMachineSpecs,
+    );
   }, 180_000);
 
   afterAll(async () => {
@@ -91,7 +94,11 @@ describe('the synthesised Terraform and the local cloud', () => {
     const altered: PlatformDescription = {
       ...platform,
       queues: platform.queues.map((q) => (q.name === 'email' ? { ...q, visibilityTimeoutSeconds: 45 } : q)),
-      rules: platform.rules.map((r) => (r.name === 'order-confirmed-to-receipts' ? { ...r, eventPattern: { source: ['orders.platform'], 'detail-type': ['order.confirmed', 'order.failed'] } } : r)),
+      rules: platform.rules.map((r) =>
+        r.name === 'order-confirmed-to-receipts'
+          ? { ...r, eventPattern: { source: ['orders.platform'], 'detail-type': ['order.confirmed', 'order.failed'] } }
+          : r,
+      ),
     };
 
     // act

@@ -1,4 +1,10 @@
-import { deployableStageConfig, StageConfigInvalidError, stageConfigProblems, stages, withEnvironment } from './stage-config';
+import {
+  deployableStageConfig,
+  StageConfigInvalidError,
+  stageConfigProblems,
+  stages,
+  withEnvironment,
+} from './stage-config';
 
 const certificateArn = 'arn:aws:acm:eu-west-1:210987654321:certificate/3f1c2a4e-8b7d-4c6e-9a5f-1e2d3c4b5a69';
 const real = { ...stages.dev, alarmEmail: 'alarms@platform.acme.test', emailSender: 'orders@shop.acme.test' };
@@ -10,31 +16,49 @@ describe('stage config validation at synth', () => {
 
   it('names the key and its variable for a placeholder address', () => {
     expect(stageConfigProblems({ ...real, alarmEmail: 'platform-alarms-dev@example.com' })).toEqual([
-      expect.stringMatching(/^stages\.dev\.alarmEmail \(modules\/stage-config\.ts, or ORDERS_DEV_ALARM_EMAIL\): .*placeholder/),
+      expect.stringMatching(
+        /^stages\.dev\.alarmEmail \(modules\/stage-config\.ts, or ORDERS_DEV_ALARM_EMAIL\): .*placeholder/,
+      ),
     ]);
   });
 
   it('names the key for a malformed email address', () => {
-    expect(stageConfigProblems({ ...real, emailSender: 'orders-at-shop' })).toEqual([expect.stringMatching(/^stages\.dev\.emailSender .*not an email address/)]);
+    expect(stageConfigProblems({ ...real, emailSender: 'orders-at-shop' })).toEqual([
+      expect.stringMatching(/^stages\.dev\.emailSender .*not an email address/),
+    ]);
   });
 
   it('requires a certificate in prod, naming certificateArn', () => {
-    expect(stageConfigProblems({ ...real, stage: 'prod' })).toEqual([expect.stringMatching(/^stages\.prod\.certificateArn .*ORDERS_PROD_CERTIFICATE_ARN.*prod requires an ACM certificate/)]);
-    expect(stageConfigProblems({ ...real, stage: 'prod', certificateArn, apiDomainName: 'api.shop.acme.test' })).toEqual([]);
+    expect(stageConfigProblems({ ...real, stage: 'prod' })).toEqual([
+      expect.stringMatching(
+        /^stages\.prod\.certificateArn .*ORDERS_PROD_CERTIFICATE_ARN.*prod requires an ACM certificate/,
+      ),
+    ]);
+    expect(
+      stageConfigProblems({ ...real, stage: 'prod', certificateArn, apiDomainName: 'api.shop.acme.test' }),
+    ).toEqual([]);
   });
 
   it('refuses a certificate of another region or of the documentation account', () => {
     const withName = { ...real, apiDomainName: 'api.shop.acme.test' };
-    expect(stageConfigProblems({ ...withName, certificateArn: certificateArn.replace('eu-west-1', 'us-east-1') })).toEqual([expect.stringContaining('an ALB needs a certificate of its own region')]);
-    expect(stageConfigProblems({ ...withName, certificateArn: certificateArn.replace('210987654321', '123456789012') })).toEqual([expect.stringContaining('is a placeholder')]);
+    expect(
+      stageConfigProblems({ ...withName, certificateArn: certificateArn.replace('eu-west-1', 'us-east-1') }),
+    ).toEqual([expect.stringContaining('an ALB needs a certificate of its own region')]);
+    expect(
+      stageConfigProblems({ ...withName, certificateArn: certificateArn.replace('210987654321', '123456789012') }),
+    ).toEqual([expect.stringContaining('is a placeholder')]);
   });
 
   it('requires the DNS name a certificate covers, naming apiDomainName', () => {
-    expect(stageConfigProblems({ ...real, certificateArn })).toEqual([expect.stringMatching(/^stages\.dev\.apiDomainName .*ORDERS_DEV_API_DOMAIN_NAME.*DNS name it covers/)]);
+    expect(stageConfigProblems({ ...real, certificateArn })).toEqual([
+      expect.stringMatching(/^stages\.dev\.apiDomainName .*ORDERS_DEV_API_DOMAIN_NAME.*DNS name it covers/),
+    ]);
   });
 
   it('refuses the image tag latest, naming imageTag', () => {
-    expect(stageConfigProblems({ ...real, api: { ...real.api, imageTag: 'latest' } })).toEqual([expect.stringMatching(/^stages\.dev\.imageTag .*ORDERS_DEV_IMAGE_TAG.*"latest" cannot be pushed twice/)]);
+    expect(stageConfigProblems({ ...real, api: { ...real.api, imageTag: 'latest' } })).toEqual([
+      expect.stringMatching(/^stages\.dev\.imageTag .*ORDERS_DEV_IMAGE_TAG.*"latest" cannot be pushed twice/),
+    ]);
   });
 
   it('fails synth of the shipped placeholders with every problem listed, and passes once the environment sets them', () => {
@@ -43,9 +67,18 @@ describe('stage config validation at synth', () => {
       deployableStageConfig('prod', {});
     } catch (error) {
       expect(error).toBeInstanceOf(StageConfigInvalidError);
-      expect((error as StageConfigInvalidError).problems.map((p) => p.split(' ')[0])).toEqual(['stages.prod.alarmEmail', 'stages.prod.emailSender', 'stages.prod.certificateArn']);
+      expect((error as StageConfigInvalidError).problems.map((p) => p.split(' ')[0])).toEqual([
+        'stages.prod.alarmEmail',
+        'stages.prod.emailSender',
+        'stages.prod.certificateArn',
+      ]);
     }
-    const env = { ORDERS_PROD_ALARM_EMAIL: 'alarms@platform.acme.test', ORDERS_PROD_EMAIL_SENDER: 'orders@shop.acme.test', ORDERS_PROD_CERTIFICATE_ARN: certificateArn, ORDERS_PROD_API_DOMAIN_NAME: 'api.shop.acme.test' };
+    const env = {
+      ORDERS_PROD_ALARM_EMAIL: 'alarms@platform.acme.test',
+      ORDERS_PROD_EMAIL_SENDER: 'orders@shop.acme.test',
+      ORDERS_PROD_CERTIFICATE_ARN: certificateArn,
+      ORDERS_PROD_API_DOMAIN_NAME: 'api.shop.acme.test',
+    };
     expect(deployableStageConfig('prod', env)).toEqual(withEnvironment(stages.prod, env));
   });
 });

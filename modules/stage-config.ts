@@ -82,7 +82,15 @@ const dev: StageConfig = {
   containerInsights: false,
   cloudwatchDashboard: false,
   deletionProtection: false,
-  api: { cpu: 256, memoryMb: 512, minTasks: 1, maxTasks: 2, cpuTargetPercent: 60, containerPort: 3000, healthCheckPath: '/health' },
+  api: {
+    cpu: 256,
+    memoryMb: 512,
+    minTasks: 1,
+    maxTasks: 2,
+    cpuTargetPercent: 60,
+    containerPort: 3000,
+    healthCheckPath: '/health',
+  },
   tags: { ...commonTags, Stage: 'dev' },
 };
 
@@ -100,15 +108,27 @@ const prod: StageConfig = {
   containerInsights: true,
   cloudwatchDashboard: true,
   deletionProtection: true,
-  api: { cpu: 512, memoryMb: 1024, minTasks: 1, maxTasks: 4, cpuTargetPercent: 50, containerPort: 3000, healthCheckPath: '/health' },
+  api: {
+    cpu: 512,
+    memoryMb: 1024,
+    minTasks: 1,
+    maxTasks: 4,
+    cpuTargetPercent: 50,
+    containerPort: 3000,
+    healthCheckPath: '/health',
+  },
   tags: { ...commonTags, Stage: 'prod' },
 };
 
-export const stages: Readonly<Record<StageName, StageConfig>> = Object.freeze({ dev: Object.freeze(dev), prod: Object.freeze(prod) });
+export const stages: Readonly<Record<StageName, StageConfig>> = Object.freeze({
+  dev: Object.freeze(dev),
+  prod: Object.freeze(prod),
+});
 
 /** The config of a stage by name, for STAGES=dev,prod style input, as written in this file (not validated). */
 export const stageConfig = (name: string): StageConfig => {
-  if (!Object.hasOwn(stages, name)) throw new StageUnknownError(`unknown stage "${name}"; known: ${Object.keys(stages).join(', ')}`);
+  if (!Object.hasOwn(stages, name))
+    throw new StageUnknownError(`unknown stage "${name}"; known: ${Object.keys(stages).join(', ')}`);
   return stages[name as StageName];
 };
 
@@ -127,10 +147,14 @@ export const accountSettings = {
 export type AccountSetting = keyof typeof accountSettings;
 
 /** `ORDERS_DEV_ALARM_EMAIL`: the variable that overrides one account setting of one stage. */
-export const settingVariable = (stage: StageName, key: AccountSetting): string => `ORDERS_${stage.toUpperCase()}_${accountSettings[key]}`;
+export const settingVariable = (stage: StageName, key: AccountSetting): string =>
+  `ORDERS_${stage.toUpperCase()}_${accountSettings[key]}`;
 
 /** The stage's config with every account setting its environment variable sets. */
-export const withEnvironment = (config: StageConfig, env: Readonly<Record<string, string | undefined>>): StageConfig => {
+export const withEnvironment = (
+  config: StageConfig,
+  env: Readonly<Record<string, string | undefined>>,
+): StageConfig => {
   const value = (key: AccountSetting): string | undefined => {
     const raw = env[settingVariable(config.stage, key)];
     return raw === undefined || raw.trim() === '' ? undefined : raw.trim();
@@ -161,31 +185,54 @@ const placeholderAccounts = new Set(['123456789012', '000000000000']);
 export const stageConfigProblems = (config: StageConfig): string[] => {
   const problems: string[] = [];
   const where = (key: AccountSetting | string): string =>
-    key in accountSettings ? `stages.${config.stage}.${key} (modules/stage-config.ts, or ${settingVariable(config.stage, key as AccountSetting)})` : `stages.${config.stage}.${key} (modules/stage-config.ts)`;
+    key in accountSettings
+      ? `stages.${config.stage}.${key} (modules/stage-config.ts, or ${settingVariable(config.stage, key as AccountSetting)})`
+      : `stages.${config.stage}.${key} (modules/stage-config.ts)`;
   for (const key of ['alarmEmail', 'emailSender'] as const) {
     const address = config[key];
     const match = emailPattern.exec(address);
     if (match === null) problems.push(`${where(key)}: "${address}" is not an email address`);
-    else if (placeholderDomain.test(match[1])) problems.push(`${where(key)}: "${address}" is a placeholder (${match[1]} is reserved for documentation); set a real address`);
+    else if (placeholderDomain.test(match[1]))
+      problems.push(
+        `${where(key)}: "${address}" is a placeholder (${match[1]} is reserved for documentation); set a real address`,
+      );
   }
   if (config.certificateArn === undefined) {
-    if (config.stage === 'prod') problems.push(`${where('certificateArn')}: prod requires an ACM certificate ARN; without it the ALB would carry bearer tokens over plain HTTP`);
+    if (config.stage === 'prod')
+      problems.push(
+        `${where('certificateArn')}: prod requires an ACM certificate ARN; without it the ALB would carry bearer tokens over plain HTTP`,
+      );
   } else {
     const arn = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):(\d{12}):certificate\/[0-9a-f-]{36}$/.exec(config.certificateArn);
-    if (arn === null) problems.push(`${where('certificateArn')}: "${config.certificateArn}" is not an ACM certificate ARN`);
-    else if (arn[1] !== config.region) problems.push(`${where('certificateArn')}: the certificate is in ${arn[1]}, the stage in ${config.region}; an ALB needs a certificate of its own region`);
-    else if (placeholderAccounts.has(arn[2]) || /certificate\/0{8}-/.test(config.certificateArn)) problems.push(`${where('certificateArn')}: "${config.certificateArn}" is a placeholder`);
-    if (config.apiDomainName === undefined) problems.push(`${where('apiDomainName')}: a certificate needs the DNS name it covers, pointed at the ALB, so CloudFront can reach the API over HTTPS`);
+    if (arn === null)
+      problems.push(`${where('certificateArn')}: "${config.certificateArn}" is not an ACM certificate ARN`);
+    else if (arn[1] !== config.region)
+      problems.push(
+        `${where('certificateArn')}: the certificate is in ${arn[1]}, the stage in ${config.region}; an ALB needs a certificate of its own region`,
+      );
+    else if (placeholderAccounts.has(arn[2]) || /certificate\/0{8}-/.test(config.certificateArn))
+      problems.push(`${where('certificateArn')}: "${config.certificateArn}" is a placeholder`);
+    if (config.apiDomainName === undefined)
+      problems.push(
+        `${where('apiDomainName')}: a certificate needs the DNS name it covers, pointed at the ALB, so CloudFront can reach the API over HTTPS`,
+      );
   }
-  if (config.apiDomainName !== undefined && !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(config.apiDomainName)) {
+  if (
+    config.apiDomainName !== undefined &&
+    !/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/i.test(config.apiDomainName)
+  ) {
     problems.push(`${where('apiDomainName')}: "${config.apiDomainName}" is not a DNS name`);
   } else if (config.apiDomainName !== undefined && placeholderDomain.test(config.apiDomainName)) {
     problems.push(`${where('apiDomainName')}: "${config.apiDomainName}" is a placeholder`);
   }
   const tag = config.api.imageTag;
   if (tag !== undefined) {
-    if (tag === 'latest') problems.push(`${where('imageTag')}: "latest" cannot be pushed twice to an IMMUTABLE repository; leave it unset (content-derived tag) or pin a build's tag`);
-    else if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag)) problems.push(`${where('imageTag')}: "${tag}" is not a valid image tag`);
+    if (tag === 'latest')
+      problems.push(
+        `${where('imageTag')}: "latest" cannot be pushed twice to an IMMUTABLE repository; leave it unset (content-derived tag) or pin a build's tag`,
+      );
+    else if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(tag))
+      problems.push(`${where('imageTag')}: "${tag}" is not a valid image tag`);
   }
   return problems;
 };

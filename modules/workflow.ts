@@ -41,12 +41,16 @@ export const substituteArns = (asl: string, mapping: Readonly<Record<string, str
   const used = new Set<string>();
   const text = asl.replace(placeholder, (_match, name: string) => {
     const arn = mapping[name];
-    if (arn === undefined) throw new WorkflowDefinitionInvalidError(`${source} uses \${${name}}, which the description does not map to a function`);
+    if (arn === undefined)
+      throw new WorkflowDefinitionInvalidError(
+        `${source} uses \${${name}}, which the description does not map to a function`,
+      );
     used.add(name);
     return arn;
   });
   const unused = Object.keys(mapping).filter((name) => !used.has(name));
-  if (unused.length > 0) throw new WorkflowDefinitionInvalidError(`${source} never uses ${unused.map((n) => `\${${n}}`).join(', ')}`);
+  if (unused.length > 0)
+    throw new WorkflowDefinitionInvalidError(`${source} never uses ${unused.map((n) => `\${${n}}`).join(', ')}`);
   return text;
 };
 
@@ -61,7 +65,10 @@ export class WorkflowLayer extends Construct {
       const functionArns = Object.fromEntries(
         Object.entries(spec.functionArns).map(([key, fnName]) => {
           const fn = props.functions.get(fnName);
-          if (fn === undefined) throw new WorkflowDefinitionInvalidError(`state machine ${spec.name} maps \${${key}} to unknown function "${fnName}"`);
+          if (fn === undefined)
+            throw new WorkflowDefinitionInvalidError(
+              `state machine ${spec.name} maps \${${key}} to unknown function "${fnName}"`,
+            );
           return [key, fn.arn];
         }),
       );
@@ -72,14 +79,30 @@ export class WorkflowLayer extends Construct {
       const role = new ServiceRole(this, `role-${spec.name}`, {
         roleName: `${name}-sfn`.slice(0, 64),
         servicePrincipal: 'states.amazonaws.com',
-        trust: { sourceAccount: props.accountId, sourceArnLike: `arn:aws:states:${props.region}:${props.accountId}:stateMachine:${name}` },
+        trust: {
+          sourceAccount: props.accountId,
+          sourceArnLike: `arn:aws:states:${props.region}:${props.accountId}:stateMachine:${name}`,
+        },
         grants: [
-          { sid: 'InvokeSteps', actions: ['lambda:InvokeFunction'], resources: Object.values(functionArns).flatMap((arn) => [arn, `${arn}:*`]) },
+          {
+            sid: 'InvokeSteps',
+            actions: ['lambda:InvokeFunction'],
+            resources: Object.values(functionArns).flatMap((arn) => [arn, `${arn}:*`]),
+          },
           xrayWriteGrant,
           { sid: 'XRaySampling', actions: ['xray:GetSamplingRules', 'xray:GetSamplingTargets'], resources: ['*'] },
           {
             sid: 'LogDelivery',
-            actions: ['logs:CreateLogDelivery', 'logs:GetLogDelivery', 'logs:UpdateLogDelivery', 'logs:DeleteLogDelivery', 'logs:ListLogDeliveries', 'logs:PutResourcePolicy', 'logs:DescribeResourcePolicies', 'logs:DescribeLogGroups'],
+            actions: [
+              'logs:CreateLogDelivery',
+              'logs:GetLogDelivery',
+              'logs:UpdateLogDelivery',
+              'logs:DeleteLogDelivery',
+              'logs:ListLogDeliveries',
+              'logs:PutResourcePolicy',
+              'logs:DescribeResourcePolicies',
+              'logs:DescribeLogGroups',
+            ],
             resources: ['*'],
           },
         ],

@@ -24,7 +24,9 @@ const freePort = async (): Promise<number> =>
   new Promise((done, fail) => {
     const server = createServer().listen(0, '127.0.0.1', () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address !== null ? done(address.port) : fail(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address !== null ? done(address.port) : fail(new Error('no port')),
+      );
     });
   });
 
@@ -39,7 +41,7 @@ describe('the API image (api/Dockerfile) without a Docker daemon', () => {
     rmSync(out, { recursive: true, force: true });
   });
 
-  it('bundles with the build stage\'s command and serves /health with the runtime stage\'s CMD and no node_modules', async () => {
+  it("bundles with the build stage's command and serves /health with the runtime stage's CMD and no node_modules", async () => {
     // prepare: the build stage, as written, into a temp /out
     const build = instruction('RUN', 'npx esbuild').replace(/\/out\//g, `${out}/`);
     const built = spawnSync('bash', ['-c', build], { cwd: rootDir, encoding: 'utf8' });
@@ -84,6 +86,10 @@ describe('the API image (api/Dockerfile) without a Docker daemon', () => {
     }
 
     // assess
-    expect({ status, exitCode: server.exitCode, logs: status === 200 ? '' : logs.slice(-3000) }).toEqual({ status: 200, exitCode: null, logs: '' });
+    expect({ status, exitCode: server.exitCode, logs: status === 200 ? '' : logs.slice(-3000) }).toEqual({
+      status: 200,
+      exitCode: null,
+      logs: '',
+    });
   }, 180_000);
 });

@@ -13,13 +13,18 @@ describe('percentile', () => {
 
   it('is a measured sample with at least p % of the samples at or below it, and grows with p', () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 200 }), fc.integer({ min: 1, max: 100 }), fc.integer({ min: 1, max: 100 }), (samples, p, q) => {
-        const sorted = [...samples].sort((a, b) => a - b);
-        const value = percentile(sorted, p);
-        expect(sorted).toContain(value);
-        expect(sorted.filter((sample) => sample <= value).length).toBeGreaterThanOrEqual((p / 100) * sorted.length);
-        expect(percentile(sorted, Math.min(p, q))).toBeLessThanOrEqual(percentile(sorted, Math.max(p, q)));
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 0, max: 1e6, noNaN: true }), { minLength: 1, maxLength: 200 }),
+        fc.integer({ min: 1, max: 100 }),
+        fc.integer({ min: 1, max: 100 }),
+        (samples, p, q) => {
+          const sorted = [...samples].sort((a, b) => a - b);
+          const value = percentile(sorted, p);
+          expect(sorted).toContain(value);
+          expect(sorted.filter((sample) => sample <= value).length).toBeGreaterThanOrEqual((p / 100) * sorted.length);
+          expect(percentile(sorted, Math.min(p, q))).toBeLessThanOrEqual(percentile(sorted, Math.max(p, q)));
+        },
+      ),
     );
   });
 });

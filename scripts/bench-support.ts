@@ -20,11 +20,16 @@ export class BenchApiStartError extends Error {
 }
 
 /** A positive integer from the environment, `fallback` when unset; anything else is refused with the variable's name. */
-export const positiveIntegerSetting = (environment: Readonly<Record<string, string | undefined>>, name: string, fallback: number): number => {
+export const positiveIntegerSetting = (
+  environment: Readonly<Record<string, string | undefined>>,
+  name: string,
+  fallback: number,
+): number => {
   const raw = environment[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new BenchSettingInvalidError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new BenchSettingInvalidError(`${name} must be a positive integer, got ${JSON.stringify(raw)}`);
   return value;
 };
 
@@ -45,7 +50,12 @@ export interface LatencySummary {
 /** p50, p99 and max of measured latencies (ms); NaN for each when there are none. */
 export const summarize = (samples: readonly number[]): LatencySummary => {
   const sorted = [...samples].sort((a, b) => a - b);
-  return { count: sorted.length, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted.at(-1) ?? Number.NaN };
+  return {
+    count: sorted.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted.at(-1) ?? Number.NaN,
+  };
 };
 
 /** What we read from autocannon's result (it ships no types); latencies come from its histogram of every response. */
@@ -88,7 +98,10 @@ export const runAutocannon = async (options: {
     requests: [
       {
         ...options.request,
-        setupRequest: (request: { headers: Record<string, string> }) => ({ ...request, headers: { ...request.headers, ...extra() } }),
+        setupRequest: (request: { headers: Record<string, string> }) => ({
+          ...request,
+          headers: { ...request.headers, ...extra() },
+        }),
       },
     ],
   });
@@ -104,12 +117,20 @@ export interface ApiProcess {
 const sleep = (ms: number) => new Promise<void>((wake) => setTimeout(wake, ms));
 
 /** Starts api/server.ts in its own Node process (through tsx) with `environment`, and waits for GET /health. */
-export const startApiProcess = async (environment: Readonly<Record<string, string | undefined>>, port: number, timeoutMs = 60_000): Promise<ApiProcess> => {
+export const startApiProcess = async (
+  environment: Readonly<Record<string, string | undefined>>,
+  port: number,
+  timeoutMs = 60_000,
+): Promise<ApiProcess> => {
   const root = join(__dirname, '..');
-  const child: ChildProcess = spawn(process.execPath, [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'api', 'server.ts')], {
-    env: { ...environment, PORT: String(port), HOST: '127.0.0.1' },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const child: ChildProcess = spawn(
+    process.execPath,
+    [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'api', 'server.ts')],
+    {
+      env: { ...environment, PORT: String(port), HOST: '127.0.0.1' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const pid = child.pid;
   if (pid === undefined) throw new BenchApiStartError('the API process could not be spawned');
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
@@ -125,8 +146,15 @@ export const startApiProcess = async (environment: Readonly<Record<string, strin
   const url = `http://127.0.0.1:${port}`;
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new BenchApiStartError(`the API exited with code ${child.exitCode} before it answered ${url}/health`);
-    if (await fetch(`${url}/health`).then((answer) => answer.ok, () => false)) return { url, pid, stop };
+    if (child.exitCode !== null)
+      throw new BenchApiStartError(`the API exited with code ${child.exitCode} before it answered ${url}/health`);
+    if (
+      await fetch(`${url}/health`).then(
+        (answer) => answer.ok,
+        () => false,
+      )
+    )
+      return { url, pid, stop };
     await sleep(100);
   }
   await stop();
@@ -136,9 +164,14 @@ export const startApiProcess = async (environment: Readonly<Record<string, strin
 /** Renders rows as a left-aligned text table with a header rule; every row has the header's length. */
 export const formatTable = (header: readonly string[], rows: readonly (readonly string[])[]): string => {
   const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
-  const line = (cells: readonly string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join('  ').trimEnd();
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => cell.padEnd(widths[column]))
+      .join('  ')
+      .trimEnd();
   return [line(header), line(widths.map((width) => '-'.repeat(width))), ...rows.map(line)].join('\n');
 };
 
 /** A rate (per second) or a latency (ms) for the table; '-' when there is no measurement. */
-export const formatNumber = (value: number, digits = 0): string => (Number.isFinite(value) ? value.toFixed(digits) : '-');
+export const formatNumber = (value: number, digits = 0): string =>
+  Number.isFinite(value) ? value.toFixed(digits) : '-';

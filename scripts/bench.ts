@@ -32,7 +32,16 @@ import { createDynamoStores } from '../core/store/dynamo-stores';
 import { startLocalCloud, type RunningLocalCloud } from './local-platform/cloud';
 import { createTable, freePort } from '@order-platform/local-cloud/dynamodb';
 import { byName, PLATFORM } from './local-platform/description';
-import { formatNumber, formatTable, positiveIntegerSetting, runAutocannon, startApiProcess, summarize, type ApiProcess, type LatencySummary } from './bench-support';
+import {
+  formatNumber,
+  formatTable,
+  positiveIntegerSetting,
+  runAutocannon,
+  startApiProcess,
+  summarize,
+  type ApiProcess,
+  type LatencySummary,
+} from './bench-support';
 
 const say = (line = '') => process.stdout.write(`${line}\n`);
 const sleep = (ms: number) => new Promise<void>((wake) => setTimeout(wake, ms));
@@ -68,13 +77,35 @@ interface PhaseResult {
 }
 
 /** Phase 1: the API's writes for one order, straight to DynamoDB Local, by `connections` workers for `seconds`. */
-const measureCeiling = async (settings: BenchSettings, cloud: RunningLocalCloud, customerId: string): Promise<PhaseResult> => {
-  const client = new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: cloud.env.AWS_REGION, credentials: sdkCredentials });
+const measureCeiling = async (
+  settings: BenchSettings,
+  cloud: RunningLocalCloud,
+  customerId: string,
+): Promise<PhaseResult> => {
+  const client = new DynamoDBClient({
+    endpoint: cloud.services.dynamoDbEndpoint,
+    region: cloud.env.AWS_REGION,
+    credentials: sdkCredentials,
+  });
   try {
     const tableName = `bench-ceiling-${ulid()}`.toLowerCase();
     await createTable(client, byName(tables, PLATFORM.table, 'table'), tableName);
-    const stores = createDynamoStores(DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }), tableName);
-    const catalog = new Map<string, Product>([[productId, { productId, name: product.name, price: money(product.price, product.currency), stock: product.stock, updatedAt: new Date().toISOString() }]]);
+    const stores = createDynamoStores(
+      DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } }),
+      tableName,
+    );
+    const catalog = new Map<string, Product>([
+      [
+        productId,
+        {
+          productId,
+          name: product.name,
+          price: money(product.price, product.currency),
+          stock: product.stock,
+          updatedAt: new Date().toISOString(),
+        },
+      ],
+    ]);
     const hash = requestHash(orderRequest);
     const latencies: number[] = [];
     const deadline = Date.now() + settings.seconds * 1000;
@@ -84,12 +115,32 @@ const measureCeiling = async (settings: BenchSettings, cloud: RunningLocalCloud,
         const at = new Date();
         const createdAt = at.toISOString();
         const { lines, total } = priceOrder(orderRequest, catalog);
-        const order = newOrder({ orderId: ulid(), customerId, lines, total, paymentToken: orderRequest.paymentToken, at: createdAt });
+        const order = newOrder({
+          orderId: ulid(),
+          customerId,
+          lines,
+          total,
+          paymentToken: orderRequest.paymentToken,
+          at: createdAt,
+        });
         const eventId = ulid();
         await stores.orders.createOrder(
           order,
-          { customerId, key: ulid(), requestHash: hash, orderId: order.orderId, createdAt, expiresAt: Math.floor(at.getTime() / 1000) + 86_400 },
-          { orderId: order.orderId, eventId, event: orderEvent(order, eventId, createdAt), status: 'PENDING', createdAt },
+          {
+            customerId,
+            key: ulid(),
+            requestHash: hash,
+            orderId: order.orderId,
+            createdAt,
+            expiresAt: Math.floor(at.getTime() / 1000) + 86_400,
+          },
+          {
+            orderId: order.orderId,
+            eventId,
+            event: orderEvent(order, eventId, createdAt),
+            status: 'PENDING',
+            createdAt,
+          },
         );
         await stores.outbox.markOutboxSent(order.orderId, eventId, new Date().toISOString());
         latencies.push(performance.now() - started);
@@ -111,7 +162,11 @@ const measureCeiling = async (settings: BenchSettings, cloud: RunningLocalCloud,
 };
 
 /** Phase 2: POST /api/orders under autocannon; every request a fresh Idempotency-Key, so every one creates an order. */
-const measureApi = async (settings: BenchSettings, api: ApiProcess, headers: Record<string, string>): Promise<PhaseResult> => {
+const measureApi = async (
+  settings: BenchSettings,
+  api: ApiProcess,
+  headers: Record<string, string>,
+): Promise<PhaseResult> => {
   const result = await runAutocannon({
     url: api.url,
     connections: settings.connections,
@@ -124,13 +179,22 @@ const measureApi = async (settings: BenchSettings, api: ApiProcess, headers: Rec
     name: '2 API only: POST /api/orders',
     unit: 'req/s',
     rate: result['2xx'] / elapsedSeconds,
-    latency: { count: result.requests.total, p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
+    latency: {
+      count: result.requests.total,
+      p50: result.latency.p50,
+      p99: result.latency.p99,
+      max: result.latency.max,
+    },
     counts: `2xx ${result['2xx']}, non-2xx ${result.non2xx}, errors ${result.errors}, timeouts ${result.timeouts}; ${settings.connections} connections`,
   };
 };
 
 /** Phase 3: customers in a closed loop, POST then poll until the order is terminal. */
-const measureEndToEnd = async (settings: BenchSettings, api: ApiProcess, headers: Record<string, string>): Promise<PhaseResult> => {
+const measureEndToEnd = async (
+  settings: BenchSettings,
+  api: ApiProcess,
+  headers: Record<string, string>,
+): Promise<PhaseResult> => {
   const latencies: number[] = [];
   const outcomes = new Map<string, number>();
   const count = (outcome: string) => outcomes.set(outcome, (outcomes.get(outcome) ?? 0) + 1);
@@ -139,7 +203,11 @@ const measureEndToEnd = async (settings: BenchSettings, api: ApiProcess, headers
   const customerLoop = async () => {
     while (Date.now() < deadline) {
       const started = performance.now();
-      const created = await fetch(`${api.url}/api/orders`, { method: 'POST', headers: { ...headers, 'idempotency-key': ulid() }, body });
+      const created = await fetch(`${api.url}/api/orders`, {
+        method: 'POST',
+        headers: { ...headers, 'idempotency-key': ulid() },
+        body,
+      });
       if (created.status !== 201) {
         count(`POST ${created.status}`);
         await created.arrayBuffer();
@@ -172,14 +240,20 @@ const measureEndToEnd = async (settings: BenchSettings, api: ApiProcess, headers
 };
 
 /** Waits until no saga execution runs, at most `limitMs`; answers the seconds waited and whether it drained. */
-const drainSagas = async (cloud: RunningLocalCloud, limitMs: number): Promise<{ seconds: number; drained: boolean }> => {
+const drainSagas = async (
+  cloud: RunningLocalCloud,
+  limitMs: number,
+): Promise<{ seconds: number; drained: boolean }> => {
   const sfn = new SFNClient({ endpoint: cloud.edgeUrl, region: cloud.env.AWS_REGION, credentials: sdkCredentials });
   const stateMachineArn = cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga'));
   const started = performance.now();
   try {
     while (performance.now() - started < limitMs) {
-      const running = await sfn.send(new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 1 }));
-      if ((running.executions ?? []).length === 0) return { seconds: (performance.now() - started) / 1000, drained: true };
+      const running = await sfn.send(
+        new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 1 }),
+      );
+      if ((running.executions ?? []).length === 0)
+        return { seconds: (performance.now() - started) / 1000, drained: true };
       await sleep(100);
     }
     return { seconds: (performance.now() - started) / 1000, drained: false };
@@ -192,9 +266,19 @@ const drainSagas = async (cloud: RunningLocalCloud, limitMs: number): Promise<{ 
 const idTokenOf = async (cloud: RunningLocalCloud, username: string): Promise<string> => {
   const user = cloud.services.identity.users.find((candidate) => candidate.username === username);
   if (user === undefined) throw new Error(`the local Cognito has no demo user ${username}`);
-  const cognito = new CognitoIdentityProviderClient({ endpoint: cloud.edgeUrl, region: cloud.env.AWS_REGION, credentials: sdkCredentials });
+  const cognito = new CognitoIdentityProviderClient({
+    endpoint: cloud.edgeUrl,
+    region: cloud.env.AWS_REGION,
+    credentials: sdkCredentials,
+  });
   try {
-    const signedIn = await cognito.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: cloud.env.USER_POOL_CLIENT_ID, AuthParameters: { USERNAME: user.username, PASSWORD: user.password } }));
+    const signedIn = await cognito.send(
+      new InitiateAuthCommand({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: cloud.env.USER_POOL_CLIENT_ID,
+        AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
+      }),
+    );
     const token = signedIn.AuthenticationResult?.IdToken;
     if (token === undefined) throw new Error(`signing ${username} in gave no ID token`);
     return token;
@@ -215,12 +299,23 @@ const main = async (): Promise<void> => {
     api = await startApiProcess({ ...process.env, ...cloud.env, LOG_LEVEL: 'WARN' }, await freePort());
     const [customerToken, adminToken] = [await idTokenOf(cloud, 'alice'), await idTokenOf(cloud, 'admin')];
     const customerId = cloud.services.identity.users.find((user) => user.username === 'alice')?.sub ?? '';
-    const put = await fetch(`${api.url}/api/products/${productId}`, { method: 'PUT', headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' }, body: JSON.stringify(product) });
+    const put = await fetch(`${api.url}/api/products/${productId}`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${adminToken}`, 'content-type': 'application/json' },
+      body: JSON.stringify(product),
+    });
     if (!put.ok) throw new Error(`PUT /api/products/${productId} answered ${put.status}: ${await put.text()}`);
     const headers = { authorization: `Bearer ${customerToken}`, 'content-type': 'application/json' };
-    const smoke = await fetch(`${api.url}/api/orders`, { method: 'POST', headers: { ...headers, 'idempotency-key': ulid() }, body: JSON.stringify(orderRequest) });
-    if (smoke.status !== 201) throw new Error(`a first POST /api/orders answered ${smoke.status}: ${await smoke.text()}`);
-    say(`bench: ${settings.seconds} s per phase; local cloud ${cloud.edgeUrl} (ready in ${(cloud.readyMs / 1000).toFixed(1)} s), DynamoDB Local ${cloud.services.dynamoDbEndpoint}, API ${api.url} (pid ${api.pid})`);
+    const smoke = await fetch(`${api.url}/api/orders`, {
+      method: 'POST',
+      headers: { ...headers, 'idempotency-key': ulid() },
+      body: JSON.stringify(orderRequest),
+    });
+    if (smoke.status !== 201)
+      throw new Error(`a first POST /api/orders answered ${smoke.status}: ${await smoke.text()}`);
+    say(
+      `bench: ${settings.seconds} s per phase; local cloud ${cloud.edgeUrl} (ready in ${(cloud.readyMs / 1000).toFixed(1)} s), DynamoDB Local ${cloud.services.dynamoDbEndpoint}, API ${api.url} (pid ${api.pid})`,
+    );
 
     say('phase 1/3: DynamoDB Local ceiling ...');
     const ceiling = await measureCeiling(settings, cloud, customerId);

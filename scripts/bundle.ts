@@ -48,7 +48,8 @@ const FIXED_MTIME = new Date(1980, 0, 2);
 /** A deflated zip of the entries, sorted by name, with fixed timestamps: byte-for-byte reproducible (fflate). */
 export const zipFiles = (entries: readonly ZipEntry[]): Buffer => {
   const files: Record<string, [Uint8Array, { level: 9; mtime: Date }]> = {};
-  for (const entry of [...entries].sort((a, b) => a.name.localeCompare(b.name))) files[entry.name] = [entry.data, { level: 9, mtime: FIXED_MTIME }];
+  for (const entry of [...entries].sort((a, b) => a.name.localeCompare(b.name)))
+    files[entry.name] = [entry.data, { level: 9, mtime: FIXED_MTIME }];
   return Buffer.from(zipSync(files));
 };
 
@@ -68,7 +69,9 @@ export const unpackZip = (zip: Uint8Array, dir: string): string[] =>
 /** Every file below `dir`, named relative to `prefix`, for a function's bundleAssets. */
 const assetFiles = (dir: string, prefix: string): ZipEntry[] =>
   readdirSync(dir, { withFileTypes: true }).flatMap((entry) =>
-    entry.isDirectory() ? assetFiles(join(dir, entry.name), `${prefix}/${entry.name}`) : [{ name: `${prefix}/${entry.name}`, data: readFileSync(join(dir, entry.name)) }],
+    entry.isDirectory()
+      ? assetFiles(join(dir, entry.name), `${prefix}/${entry.name}`)
+      : [{ name: `${prefix}/${entry.name}`, data: readFileSync(join(dir, entry.name)) }],
   );
 
 /** Bundles one function; throws BundleBuildFailedError with esbuild's messages as the cause. */
@@ -97,7 +100,14 @@ export const bundleFunction = async (spec: FunctionSpec, options: BundleOptions)
   const zipPath = join(options.outDir, `${spec.name}.zip`);
   writeFileSync(zipPath, zip);
   const code = files.find((f) => f.name === 'index.js');
-  return { name: spec.name, entry: spec.entry, zipPath, zipBytes: zip.length, codeBytes: code?.data.length ?? 0, warnings: result.warnings.length };
+  return {
+    name: spec.name,
+    entry: spec.entry,
+    zipPath,
+    zipBytes: zip.length,
+    codeBytes: code?.data.length ?? 0,
+    warnings: result.warnings.length,
+  };
 };
 
 /** Bundles every function whose entry exists; lists the others as missing. */
@@ -105,7 +115,9 @@ export const bundleFunctions = async (options: BundleOptions): Promise<BundleRep
   const specs = options.functions ?? describedFunctions;
   mkdirSync(options.outDir, { recursive: true });
   const present = specs.filter((spec) => existsSync(join(options.rootDir, spec.entry)));
-  const missing = specs.filter((spec) => !present.includes(spec)).map((spec) => ({ name: spec.name, entry: spec.entry }));
+  const missing = specs
+    .filter((spec) => !present.includes(spec))
+    .map((spec) => ({ name: spec.name, entry: spec.entry }));
   const built: BuiltBundle[] = [];
   for (const spec of present) {
     const bundle = await bundleFunction(spec, options);
@@ -133,18 +145,33 @@ const main = async (): Promise<void> => {
   const report = await bundleFunctions({
     rootDir,
     outDir,
-    onBuilt: json ? undefined : (bundle, index, total) => say(`bundle ${String(index).padStart(2)}/${total} ${bundle.name.padEnd(22)} ${kib(bundle.zipBytes).padStart(8)} zip`),
+    onBuilt: json
+      ? undefined
+      : (bundle, index, total) =>
+          say(
+            `bundle ${String(index).padStart(2)}/${total} ${bundle.name.padEnd(22)} ${kib(bundle.zipBytes).padStart(8)} zip`,
+          ),
   });
-  if (json) process.stdout.write(`${JSON.stringify({ built: report.built.map(({ name, zipBytes, codeBytes }) => ({ name, zipBytes, codeBytes })), missing: report.missing }, null, 2)}\n`);
-  for (const missing of report.missing) say(`warning: ${missing.name}: entry ${missing.entry} does not exist; no bundle (terraform plan will fail on its zip)`);
+  if (json)
+    process.stdout.write(
+      `${JSON.stringify({ built: report.built.map(({ name, zipBytes, codeBytes }) => ({ name, zipBytes, codeBytes })), missing: report.missing }, null, 2)}\n`,
+    );
+  for (const missing of report.missing)
+    say(
+      `warning: ${missing.name}: entry ${missing.entry} does not exist; no bundle (terraform plan will fail on its zip)`,
+    );
   const total = report.built.reduce((sum, b) => sum + b.zipBytes, 0);
-  say(`bundle done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${report.built.length} functions, ${kib(total)} in ${relative(process.cwd(), outDir) || '.'}${report.missing.length > 0 ? `, ${report.missing.length} missing` : ''}`);
+  say(
+    `bundle done in ${((performance.now() - started) / 1000).toFixed(1)} s: ${report.built.length} functions, ${kib(total)} in ${relative(process.cwd(), outDir) || '.'}${report.missing.length > 0 ? `, ${report.missing.length} missing` : ''}`,
+  );
   if (process.argv.includes('--strict') && report.missing.length > 0) process.exitCode = 1;
 };
 
 if (require.main === module) {
   main().catch((error: unknown) => {
-    process.stderr.write(`${error instanceof Error ? `${error.name}: ${error.message}\n${String((error as { cause?: unknown }).cause ?? '')}` : String(error)}\n`);
+    process.stderr.write(
+      `${error instanceof Error ? `${error.name}: ${error.message}\n${String((error as { cause?: unknown }).cause ?? '')}` : String(error)}\n`,
+    );
     process.exitCode = 1;
   });
 }

@@ -9,7 +9,9 @@ describe('npm run deploy arguments', () => {
 
   it('refuses a missing stage and unknown options with the usage line', () => {
     expect(() => parseDeployArgs([])).toThrow(DeployUsageError);
-    expect(() => parseDeployArgs(['--stage', '--plan'])).toThrow(/usage: npm run deploy -- --stage <dev\|prod> \[--plan\]/);
+    expect(() => parseDeployArgs(['--stage', '--plan'])).toThrow(
+      /usage: npm run deploy -- --stage <dev\|prod> \[--plan\]/,
+    );
     expect(() => parseDeployArgs(['--stage', 'dev', '--force'])).toThrow(/unknown option --force/);
   });
 });

@@ -32,9 +32,13 @@ export interface DeployOptions {
 export const parseDeployArgs = (argv: readonly string[]): DeployOptions => {
   const at = argv.indexOf('--stage');
   const stage = at >= 0 ? argv[at + 1] : undefined;
-  if (stage === undefined || stage.startsWith('--')) throw new DeployUsageError('usage: npm run deploy -- --stage <dev|prod> [--plan]');
+  if (stage === undefined || stage.startsWith('--'))
+    throw new DeployUsageError('usage: npm run deploy -- --stage <dev|prod> [--plan]');
   const unknown = argv.filter((arg, i) => arg.startsWith('--') && !['--stage', '--plan'].includes(arg) && i !== at + 1);
-  if (unknown.length > 0) throw new DeployUsageError(`unknown option ${unknown.join(', ')}; usage: npm run deploy -- --stage <dev|prod> [--plan]`);
+  if (unknown.length > 0)
+    throw new DeployUsageError(
+      `unknown option ${unknown.join(', ')}; usage: npm run deploy -- --stage <dev|prod> [--plan]`,
+    );
   return { stage, planOnly: argv.includes('--plan') };
 };
 
@@ -53,21 +57,42 @@ export class DeployStepFailedError extends Error {
 }
 
 /** Cache-Control of the dashboard's files: Vite's content-hashed assets forever, index.html and the rest revalidated. */
-export const dashboardCacheControl = { hashedAssets: 'public, max-age=31536000, immutable', other: 'no-cache' } as const;
+export const dashboardCacheControl = {
+  hashedAssets: 'public, max-age=31536000, immutable',
+  other: 'no-cache',
+} as const;
 
 const say = (line: string): void => {
   process.stderr.write(`${line}\n`);
 };
 
 const run = (command: string, args: readonly string[], options: SpawnSyncOptions = {}): void => {
-  say(`  $ ${[command, ...args].join(' ')}${options.cwd === undefined ? '' : `   (in ${relative(rootDir, String(options.cwd)) || '.'})`}`);
-  const result = spawnSync(command, args, { stdio: 'inherit', cwd: rootDir, ...options, env: { CHECKPOINT_DISABLE: '1', ...process.env, ...options.env } });
-  if (result.error !== undefined) throw new DeployStepFailedError(`${command} could not start: ${result.error.message}`);
-  if (result.status !== 0) throw new DeployStepFailedError(`${command} ${args[0] ?? ''} exited ${String(result.status)}`);
+  say(
+    `  $ ${[command, ...args].join(' ')}${options.cwd === undefined ? '' : `   (in ${relative(rootDir, String(options.cwd)) || '.'})`}`,
+  );
+  const result = spawnSync(command, args, {
+    stdio: 'inherit',
+    cwd: rootDir,
+    ...options,
+    env: { CHECKPOINT_DISABLE: '1', ...process.env, ...options.env },
+  });
+  if (result.error !== undefined)
+    throw new DeployStepFailedError(`${command} could not start: ${result.error.message}`);
+  if (result.status !== 0)
+    throw new DeployStepFailedError(`${command} ${args[0] ?? ''} exited ${String(result.status)}`);
 };
 
-const capture = (command: string, args: readonly string[], options: SpawnSyncOptions = {}): { ok: boolean; out: string } => {
-  const result = spawnSync(command, args, { cwd: rootDir, encoding: 'utf8', ...options, env: { CHECKPOINT_DISABLE: '1', ...process.env, ...options.env } });
+const capture = (
+  command: string,
+  args: readonly string[],
+  options: SpawnSyncOptions = {},
+): { ok: boolean; out: string } => {
+  const result = spawnSync(command, args, {
+    cwd: rootDir,
+    encoding: 'utf8',
+    ...options,
+    env: { CHECKPOINT_DISABLE: '1', ...process.env, ...options.env },
+  });
   return { ok: result.status === 0, out: String(result.stdout ?? '').trim() };
 };
 
@@ -96,29 +121,58 @@ const deploy = (options: DeployOptions): void => {
   if (options.planOnly) {
     next('terraform plan (stops here: --plan)');
     run('terraform', ['plan', '-input=false'], { cwd: stackDir });
-    say(`  image not built (--plan): docker buildx build --platform linux/arm64 -f ${apiDockerfile} -t <account>.dkr.ecr.${config.region}.amazonaws.com/orders-${config.stage}-api:${tag} --push .`);
-    say(`deploy --plan ${config.stage}: planned ${stack} in ${((performance.now() - started) / 1000).toFixed(0)} s; nothing was changed in AWS`);
+    say(
+      `  image not built (--plan): docker buildx build --platform linux/arm64 -f ${apiDockerfile} -t <account>.dkr.ecr.${config.region}.amazonaws.com/orders-${config.stage}-api:${tag} --push .`,
+    );
+    say(
+      `deploy --plan ${config.stage}: planned ${stack} in ${((performance.now() - started) / 1000).toFixed(0)} s; nothing was changed in AWS`,
+    );
     return;
   }
 
   next('create the image repository (targeted apply)');
   const repositories = capture('terraform', ['state', 'list'], { cwd: stackDir });
   const repositoryAddress = `aws_ecr_repository.${readRepositoryId(stackDir)}`;
-  if (!repositories.out.split('\n').includes(repositoryAddress)) run('terraform', ['apply', '-input=false', '-auto-approve', `-target=${repositoryAddress}`], { cwd: stackDir });
+  if (!repositories.out.split('\n').includes(repositoryAddress))
+    run('terraform', ['apply', '-input=false', '-auto-approve', `-target=${repositoryAddress}`], { cwd: stackDir });
 
   next(`build and push ${tag} unless the repository has it`);
   const account = capture('aws', ['sts', 'get-caller-identity', '--query', 'Account', '--output', 'text']);
-  if (!account.ok) throw new DeployStepFailedError('aws sts get-caller-identity failed: no AWS credentials for this stage');
+  if (!account.ok)
+    throw new DeployStepFailedError('aws sts get-caller-identity failed: no AWS credentials for this stage');
   const registry = `${account.out}.dkr.ecr.${config.region}.amazonaws.com`;
   const repository = `orders-${config.stage}-api`;
-  const exists = capture('aws', ['ecr', 'describe-images', '--region', config.region, '--repository-name', repository, '--image-ids', `imageTag=${tag}`]);
+  const exists = capture('aws', [
+    'ecr',
+    'describe-images',
+    '--region',
+    config.region,
+    '--repository-name',
+    repository,
+    '--image-ids',
+    `imageTag=${tag}`,
+  ]);
   if (exists.ok) {
     say(`  ${repository}:${tag} is already in the repository: not rebuilt`);
   } else {
     const password = capture('aws', ['ecr', 'get-login-password', '--region', config.region]);
     if (!password.ok) throw new DeployStepFailedError('aws ecr get-login-password failed');
-    run('docker', ['login', '--username', 'AWS', '--password-stdin', registry], { stdio: ['pipe', 'inherit', 'inherit'], input: password.out });
-    run('docker', ['buildx', 'build', '--platform', 'linux/arm64', '-f', apiDockerfile, '-t', `${registry}/${repository}:${tag}`, '--push', '.']);
+    run('docker', ['login', '--username', 'AWS', '--password-stdin', registry], {
+      stdio: ['pipe', 'inherit', 'inherit'],
+      input: password.out,
+    });
+    run('docker', [
+      'buildx',
+      'build',
+      '--platform',
+      'linux/arm64',
+      '-f',
+      apiDockerfile,
+      '-t',
+      `${registry}/${repository}:${tag}`,
+      '--push',
+      '.',
+    ]);
   }
 
   next('terraform apply');
@@ -133,22 +187,54 @@ const deploy = (options: DeployOptions): void => {
   run('npm', ['run', '--silent', 'ui:build']);
   const bucket = output('dashboard_bucket');
   // Assets first, so the new index.html never names an asset that is not there yet.
-  run('aws', ['s3', 'sync', 'ui/dist/assets', `s3://${bucket}/assets`, '--cache-control', dashboardCacheControl.hashedAssets]);
-  run('aws', ['s3', 'sync', 'ui/dist', `s3://${bucket}`, '--delete', '--exclude', 'assets/*', '--cache-control', dashboardCacheControl.other]);
+  run('aws', [
+    's3',
+    'sync',
+    'ui/dist/assets',
+    `s3://${bucket}/assets`,
+    '--cache-control',
+    dashboardCacheControl.hashedAssets,
+  ]);
+  run('aws', [
+    's3',
+    'sync',
+    'ui/dist',
+    `s3://${bucket}`,
+    '--delete',
+    '--exclude',
+    'assets/*',
+    '--cache-control',
+    dashboardCacheControl.other,
+  ]);
 
   next('invalidate CloudFront');
-  run('aws', ['cloudfront', 'create-invalidation', '--distribution-id', output('dashboard_distribution_id'), '--paths', '/index.html', '/']);
+  run('aws', [
+    'cloudfront',
+    'create-invalidation',
+    '--distribution-id',
+    output('dashboard_distribution_id'),
+    '--paths',
+    '/index.html',
+    '/',
+  ]);
 
-  const urls = ['dashboard_url', 'api_url', 'ingest_url'].map((name) => `${name.replace(/_url$/, '')}: ${output(name)}`);
+  const urls = ['dashboard_url', 'api_url', 'ingest_url'].map(
+    (name) => `${name.replace(/_url$/, '')}: ${output(name)}`,
+  );
   for (const url of urls) say(`  ${url}`);
-  say(`deploy ${config.stage}: ${stack} applied, image ${tag}, dashboard uploaded, in ${((performance.now() - started) / 1000).toFixed(0)} s; ${urls[0]}`);
+  say(
+    `deploy ${config.stage}: ${stack} applied, image ${tag}, dashboard uploaded, in ${((performance.now() - started) / 1000).toFixed(0)} s; ${urls[0]}`,
+  );
 };
 
 /** The construct id cdktf gave the ECR repository in the synthesised stack (it ends in a hash). */
 const readRepositoryId = (stackDir: string): string => {
-  const json = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, unknown>> };
+  const json = JSON.parse(readFileSync(join(stackDir, 'cdk.tf.json'), 'utf8')) as {
+    resource: Record<string, Record<string, unknown>>;
+  };
   const ids = Object.keys(json.resource.aws_ecr_repository ?? {});
-  if (ids.length !== 1) throw new DeployStepFailedError(`expected one aws_ecr_repository in ${stackDir}, found ${ids.length}`);
+  if (ids.length !== 1)
+    throw new DeployStepFailedError(`expected one aws_ecr_repository in ${stackDir}, found ${ids.length}`);
   return ids[0];
 };
 
@@ -156,7 +242,11 @@ if (require.main === module) {
   try {
     deploy(parseDeployArgs(process.argv.slice(2)));
   } catch (error) {
-    if (error instanceof DeployUsageError || error instanceof DeployStepFailedError || error instanceof StageConfigInvalidError) {
+    if (
+      error instanceof DeployUsageError ||
+      error instanceof DeployStepFailedError ||
+      error instanceof StageConfigInvalidError
+    ) {
       say(`deploy failed: ${error.message}`);
       process.exitCode = 1;
     } else {

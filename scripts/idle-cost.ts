@@ -50,7 +50,8 @@ export const idleCostLines = (resources: Resources): CostLine[] => {
   const p = listPrices;
   const lines: CostLine[] = [];
   const add = (item: string, quantity: number, monthlyUsd: number, estimate?: true) => {
-    if (quantity > 0) lines.push({ item, quantity, monthlyUsd: round(monthlyUsd), ...(estimate === undefined ? {} : { estimate }) });
+    if (quantity > 0)
+      lines.push({ item, quantity, monthlyUsd: round(monthlyUsd), ...(estimate === undefined ? {} : { estimate }) });
   };
   const albs = all(resources, 'aws_lb').filter((lb) => lb.load_balancer_type === 'application' && lb.internal !== true);
   add('application load balancer (hours)', albs.length, albs.length * p.albHour * HOURS_PER_MONTH);
@@ -72,12 +73,24 @@ export const idleCostLines = (resources: Resources): CostLine[] => {
     const task = tasks[0] ?? {};
     const vcpu = Number(task.cpu ?? 256) / 1024;
     const gb = Number(task.memory ?? 512) / 1024;
-    add(`Fargate arm64 task ${vcpu} vCPU / ${gb} GB (x${count})`, count, count * (vcpu * p.fargateArmVcpuHour + gb * p.fargateArmGbHour) * HOURS_PER_MONTH);
+    add(
+      `Fargate arm64 task ${vcpu} vCPU / ${gb} GB (x${count})`,
+      count,
+      count * (vcpu * p.fargateArmVcpuHour + gb * p.fargateArmGbHour) * HOURS_PER_MONTH,
+    );
     const network = service.network_configuration as { assign_public_ip?: boolean } | undefined;
-    if (network?.assign_public_ip === true) add('public IPv4 address of each task', count, count * p.publicIpv4Hour * HOURS_PER_MONTH);
+    if (network?.assign_public_ip === true)
+      add('public IPv4 address of each task', count, count * p.publicIpv4Hour * HOURS_PER_MONTH);
   }
-  const insights = all(resources, 'aws_ecs_cluster').filter((c) => JSON.stringify(c.setting ?? []).includes('"value":"enabled"')).length;
-  add('ECS Container Insights metrics', insights * assumptions.container.insightsMetrics, insights * assumptions.container.insightsMetrics * p.customMetricMonth, true);
+  const insights = all(resources, 'aws_ecs_cluster').filter((c) =>
+    JSON.stringify(c.setting ?? []).includes('"value":"enabled"'),
+  ).length;
+  add(
+    'ECS Container Insights metrics',
+    insights * assumptions.container.insightsMetrics,
+    insights * assumptions.container.insightsMetrics * p.customMetricMonth,
+    true,
+  );
 
   const secrets = all(resources, 'aws_secretsmanager_secret').length;
   add('Secrets Manager secrets', secrets, secrets * p.secretMonth);
@@ -88,12 +101,25 @@ export const idleCostLines = (resources: Resources): CostLine[] => {
 
   const mappings = all(resources, 'aws_lambda_event_source_mapping').length;
   const pollsPerMonth = assumptions.idleSqsPollers * 3 * 60 * HOURS_PER_MONTH;
-  add('SQS long polls of idle event source mappings', mappings, (mappings * pollsPerMonth * p.sqsMillionRequests) / 1e6, true);
-  const everyMinute = all(resources, 'aws_cloudwatch_event_rule').filter((r) => r.schedule_expression === 'rate(1 minute)').length;
+  add(
+    'SQS long polls of idle event source mappings',
+    mappings,
+    (mappings * pollsPerMonth * p.sqsMillionRequests) / 1e6,
+    true,
+  );
+  const everyMinute = all(resources, 'aws_cloudwatch_event_rule').filter(
+    (r) => r.schedule_expression === 'rate(1 minute)',
+  ).length;
   const runs = everyMinute * 60 * HOURS_PER_MONTH;
-  add('scheduled Lambda runs (every minute, 256 MB, 100 ms)', everyMinute, (runs * p.lambdaMillionRequests) / 1e6 + runs * assumptions.relayRunSeconds * 0.25 * p.lambdaArmGbSecond, true);
+  add(
+    'scheduled Lambda runs (every minute, 256 MB, 100 ms)',
+    everyMinute,
+    (runs * p.lambdaMillionRequests) / 1e6 + runs * assumptions.relayRunSeconds * 0.25 * p.lambdaArmGbSecond,
+    true,
+  );
   return lines;
 };
 
 /** The sum of the lines, rounded to cents. */
-export const idleMonthlyUsd = (lines: readonly CostLine[]): number => round(lines.reduce((sum, line) => sum + line.monthlyUsd, 0));
+export const idleMonthlyUsd = (lines: readonly CostLine[]): number =>
+  round(lines.reduce((sum, line) => sum + line.monthlyUsd, 0));

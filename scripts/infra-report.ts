@@ -27,15 +27,25 @@ const median = (values: readonly number[]): number => {
 };
 
 /** Milliseconds a fresh node process spends in `require(file)`; undefined with the error when it throws. */
-const coldRequireMs = (file: string, cwd: string, nodeFlags: readonly string[] = []): { ms?: number; error?: string } => {
+const coldRequireMs = (
+  file: string,
+  cwd: string,
+  nodeFlags: readonly string[] = [],
+): { ms?: number; error?: string } => {
   const probe = `const t=process.hrtime.bigint();require(${JSON.stringify(file)});process.stdout.write(String(Number(process.hrtime.bigint()-t)/1e6));`;
-  const result = spawnSync(process.execPath, [...nodeFlags, '-e', probe], { cwd, encoding: 'utf8', env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1' } });
-  if (result.status !== 0) return { error: result.stderr.split('\n').find((l) => l.trim() !== '') ?? `exit ${String(result.status)}` };
+  const result = spawnSync(process.execPath, [...nodeFlags, '-e', probe], {
+    cwd,
+    encoding: 'utf8',
+    env: { PATH: process.env.PATH ?? '', AWS_REGION: 'eu-west-1' },
+  });
+  if (result.status !== 0)
+    return { error: result.stderr.split('\n').find((l) => l.trim() !== '') ?? `exit ${String(result.status)}` };
   return { ms: Number(result.stdout) };
 };
 
 /** A certificate ARN used only to cost prod when none is configured (never deployed: synth refuses it). */
-const standInCertificate = (config: StageConfig) => `arn:aws:acm:${config.region}:000000000000:certificate/00000000-0000-0000-0000-000000000000`;
+const standInCertificate = (config: StageConfig) =>
+  `arn:aws:acm:${config.region}:000000000000:certificate/00000000-0000-0000-0000-000000000000`;
 
 interface StageReport {
   readonly stage: string;
@@ -49,13 +59,22 @@ interface StageReport {
 
 const reportStage = (rootDir: string, workDir: string, configured: StageConfig): StageReport => {
   const configProblems = stageConfigProblems(configured);
-  const config = configured.stage === 'prod' && configured.certificateArn === undefined ? { ...configured, certificateArn: standInCertificate(configured) } : configured;
+  const config =
+    configured.stage === 'prod' && configured.certificateArn === undefined
+      ? { ...configured, certificateArn: standInCertificate(configured) }
+      : configured;
   const started = performance.now();
   const app = new App({ outdir: join(workDir, configured.stage) });
-  const stack = new PlatformStack(app, stackName(config), { config, backend: { kind: 'local', path: 'report.tfstate' }, rootDir });
+  const stack = new PlatformStack(app, stackName(config), {
+    config,
+    backend: { kind: 'local', path: 'report.tfstate' },
+    rootDir,
+  });
   app.synth();
   const synthMs = Math.round(performance.now() - started);
-  const json = JSON.parse(readFileSync(join(app.outdir, 'stacks', stack.node.id, 'cdk.tf.json'), 'utf8')) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+  const json = JSON.parse(readFileSync(join(app.outdir, 'stacks', stack.node.id, 'cdk.tf.json'), 'utf8')) as {
+    resource: Record<string, Record<string, Record<string, unknown>>>;
+  };
   const byType: Record<string, number> = Object.fromEntries(
     Object.entries(json.resource)
       .map(([type, byId]): [string, number] => [type, Object.keys(byId).length])
@@ -92,7 +111,9 @@ const main = async (): Promise<void> => {
       unpackZip(readFileSync(bundle.zipPath), dir);
       const samples = Array.from({ length: runs }, () => coldRequireMs(join(dir, 'index.js'), dir));
       // The functions run with NODE_OPTIONS=--enable-source-maps, which parses the map at load: measured apart.
-      const mapped = Array.from({ length: runs }, () => coldRequireMs(join(dir, 'index.js'), dir, ['--enable-source-maps']));
+      const mapped = Array.from({ length: runs }, () =>
+        coldRequireMs(join(dir, 'index.js'), dir, ['--enable-source-maps']),
+      );
       const failed = [...samples, ...mapped].find((s) => s.error !== undefined);
       return {
         name: bundle.name,
@@ -112,16 +133,30 @@ const main = async (): Promise<void> => {
     }
     const out: string[] = [];
     for (const stage of stages) {
-      out.push(`== ${stackName({ stage: stage.stage } as StageConfig)}: ${stage.resources} resources (synth ${stage.synthMs} ms), idle about $${stage.idleMonthlyUsd.toFixed(2)}/month`);
+      out.push(
+        `== ${stackName({ stage: stage.stage } as StageConfig)}: ${stage.resources} resources (synth ${stage.synthMs} ms), idle about $${stage.idleMonthlyUsd.toFixed(2)}/month`,
+      );
       for (const problem of stage.configProblems) out.push(`   not deployable yet: ${problem}`);
-      out.push(`   ${Object.entries(stage.byType).map(([type, n]) => `${type.replace(/^aws_/, '')} ${n}`).join(', ')}`);
-      for (const line of stage.costLines) out.push(`   $${line.monthlyUsd.toFixed(2).padStart(7)}  ${line.item}${line.quantity === 1 ? '' : ` (${line.quantity})`}${line.estimate === true ? ' [estimate]' : ''}`);
+      out.push(
+        `   ${Object.entries(stage.byType)
+          .map(([type, n]) => `${type.replace(/^aws_/, '')} ${n}`)
+          .join(', ')}`,
+      );
+      for (const line of stage.costLines)
+        out.push(
+          `   $${line.monthlyUsd.toFixed(2).padStart(7)}  ${line.item}${line.quantity === 1 ? '' : ` (${line.quantity})`}${line.estimate === true ? ' [estimate]' : ''}`,
+        );
     }
     out.push('== bundles (zip KiB, cold require ms, with source maps ms)');
-    for (const b of bundles) out.push(`   ${b.name.padEnd(22)} ${String(b.zipKiB).padStart(7)}  ${'requireError' in b ? `require failed: ${String(b.requireError)}` : `${String(b.coldRequireMs).padStart(6)}  ${String(b.coldRequireWithSourceMapsMs).padStart(6)}`}`);
+    for (const b of bundles)
+      out.push(
+        `   ${b.name.padEnd(22)} ${String(b.zipKiB).padStart(7)}  ${'requireError' in b ? `require failed: ${String(b.requireError)}` : `${String(b.coldRequireMs).padStart(6)}  ${String(b.coldRequireWithSourceMapsMs).padStart(6)}`}`,
+      );
     for (const m of report.missing) out.push(`   ${m.name}: entry ${m.entry} missing`);
     process.stdout.write(`${out.join('\n')}\n`);
-    say(`infra:report: ${stages.map((s) => `${s.stage} ${s.resources} resources ~$${s.idleMonthlyUsd.toFixed(0)}/month idle`).join('; ')}; ${bundles.length} bundles`);
+    say(
+      `infra:report: ${stages.map((s) => `${s.stage} ${s.resources} resources ~$${s.idleMonthlyUsd.toFixed(0)}/month idle`).join('; ')}; ${bundles.length} bundles`,
+    );
   } finally {
     rmSync(workRoot, { recursive: true, force: true });
   }

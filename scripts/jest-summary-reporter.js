@@ -17,11 +17,18 @@ class JestSummaryReporter {
     const suiteErrors = [];
     const skippedTests = [];
     for (const suite of results.testResults) {
-      if (suite.testExecError) suiteErrors.push(`${suite.testFilePath}: ${String(suite.testExecError.message ?? suite.testExecError)}`);
+      if (suite.testExecError)
+        suiteErrors.push(`${suite.testFilePath}: ${String(suite.testExecError.message ?? suite.testExecError)}`);
       for (const test of suite.testResults) {
         const name = `${suite.testFilePath} > ${test.fullName}`;
         if (test.status === 'failed') failedTests.push(name);
-        if (test.status === 'pending' || test.status === 'skipped' || test.status === 'todo' || test.status === 'disabled') skippedTests.push(name);
+        if (
+          test.status === 'pending' ||
+          test.status === 'skipped' ||
+          test.status === 'todo' ||
+          test.status === 'disabled'
+        )
+          skippedTests.push(name);
       }
     }
     const summary = {

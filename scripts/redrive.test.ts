@@ -8,17 +8,26 @@ import { main, parseRedriveArgs, redrive, REDRIVE_USAGE, RedriveUsageError, sqsC
 
 describe('redrive arguments', () => {
   it('takes the queue, --prefix and --wait', () => {
-    expect(parseRedriveArgs(['webhook-deliveries-dlq', '--prefix', 'orders-dev', '--wait'], {})).toEqual({ queue: 'webhook-deliveries-dlq', prefix: 'orders-dev', wait: true });
+    expect(parseRedriveArgs(['webhook-deliveries-dlq', '--prefix', 'orders-dev', '--wait'], {})).toEqual({
+      queue: 'webhook-deliveries-dlq',
+      prefix: 'orders-dev',
+      wait: true,
+    });
   });
 
   it('derives the prefix from TABLE_NAME when neither --prefix nor RESOURCE_PREFIX is given', () => {
     expect(parseRedriveArgs(['email'], { TABLE_NAME: 'orders-dev-orders' })).toMatchObject({ prefix: 'orders-dev' });
-    expect(parseRedriveArgs(['email'], { TABLE_NAME: 'local-orders', RESOURCE_PREFIX: 'orders-prod' })).toMatchObject({ prefix: 'orders-prod' });
+    expect(parseRedriveArgs(['email'], { TABLE_NAME: 'local-orders', RESOURCE_PREFIX: 'orders-prod' })).toMatchObject({
+      prefix: 'orders-prod',
+    });
   });
 
-  it.each([[[]], [['a', 'b']], [['email', '--bogus']], [['email', '--prefix']]])('refuses %j with the usage', (argv) => {
-    expect(() => parseRedriveArgs(argv, {})).toThrow(RedriveUsageError);
-  });
+  it.each([[[]], [['a', 'b']], [['email', '--bogus']], [['email', '--prefix']]])(
+    'refuses %j with the usage',
+    (argv) => {
+      expect(() => parseRedriveArgs(argv, {})).toThrow(RedriveUsageError);
+    },
+  );
 
   it('defaults to the local platform prefix when no stage and no AWS settings are given (the README command)', () => {
     expect(parseRedriveArgs(['email-dlq', '--wait'], {})).toEqual({ queue: 'email-dlq', prefix: 'local', wait: true });
@@ -35,7 +44,11 @@ describe('redrive arguments', () => {
 
 describe('redrive target', () => {
   it('points the SQS client at the local edge with a region and dummy credentials when nothing is configured', () => {
-    expect(sqsConfigFor({})).toEqual({ endpoint: 'http://127.0.0.1:4566', region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    expect(sqsConfigFor({})).toEqual({
+      endpoint: 'http://127.0.0.1:4566',
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
   });
 
   it('follows EDGE_PORT to the local edge', () => {
@@ -52,7 +65,12 @@ describe('redrive command output', () => {
     // prepare
     const out: string[] = [];
     // act
-    const code = await main(['--help'], {}, (line) => out.push(line), () => undefined);
+    const code = await main(
+      ['--help'],
+      {},
+      (line) => out.push(line),
+      () => undefined,
+    );
     // assess
     expect(code).toBe(0);
     expect(out.join('\n')).toBe(REDRIVE_USAGE);
@@ -62,10 +80,17 @@ describe('redrive command output', () => {
     // prepare: a port nothing listens on
     const errors: string[] = [];
     // act
-    const code = await main(['email-dlq'], { EDGE_PORT: '9' }, () => undefined, (line) => errors.push(line));
+    const code = await main(
+      ['email-dlq'],
+      { EDGE_PORT: '9' },
+      () => undefined,
+      (line) => errors.push(line),
+    );
     // assess
     expect(code).toBe(1);
-    expect(errors.at(-1)).toBe('failed: nothing answers at http://127.0.0.1:9; start the platform with npm start (or set EDGE_PORT to its edge port)');
+    expect(errors.at(-1)).toBe(
+      'failed: nothing answers at http://127.0.0.1:9; start the platform with npm start (or set EDGE_PORT to its edge port)',
+    );
   });
 });
 
@@ -78,9 +103,16 @@ describe('redrive against the local SQS', () => {
     sqs = new LocalSqs();
     edge = await startEdge({ services: [sqs] });
     sqs.setBaseUrl(edge.url);
-    client = new SQSClient({ endpoint: edge.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    client = new SQSClient({
+      endpoint: edge.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     const dlq = sqs.createQueue('t-webhook-deliveries-dlq', {});
-    sqs.createQueue('t-webhook-deliveries', { VisibilityTimeout: '1', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 1 }) });
+    sqs.createQueue('t-webhook-deliveries', {
+      VisibilityTimeout: '1',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 1 }),
+    });
   });
   afterAll(async () => {
     client.destroy();
@@ -97,7 +129,12 @@ describe('redrive against the local SQS', () => {
     // act
     const outcome = await redrive(client, { queue: 'webhook-deliveries', prefix: 't', wait: true });
     // assess
-    expect(outcome).toMatchObject({ queueName: 't-webhook-deliveries-dlq', messagesBefore: 1, status: 'COMPLETED', moved: 1 });
+    expect(outcome).toMatchObject({
+      queueName: 't-webhook-deliveries-dlq',
+      messagesBefore: 1,
+      status: 'COMPLETED',
+      moved: 1,
+    });
     const back = await client.send(new ReceiveMessageCommand({ QueueUrl: source, WaitTimeSeconds: 1 }));
     expect(back.Messages?.map((message) => message.Body)).toEqual(['m1']);
   });
@@ -122,9 +159,16 @@ describe('npm run redrive as the README writes it', () => {
     sqs = new LocalSqs();
     edge = await startEdge({ services: [sqs] });
     sqs.setBaseUrl(edge.url);
-    client = new SQSClient({ endpoint: edge.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    client = new SQSClient({
+      endpoint: edge.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     const dlq = sqs.createQueue('local-email-dlq', {});
-    sqs.createQueue('local-email', { VisibilityTimeout: '1', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 1 }) });
+    sqs.createQueue('local-email', {
+      VisibilityTimeout: '1',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: 1 }),
+    });
   });
   afterAll(async () => {
     client.destroy();
@@ -141,8 +185,13 @@ describe('npm run redrive as the README writes it', () => {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, EDGE_PORT: String(edge.port) };
     // act
     const run = await new Promise<{ code: number; stdout: string; stderr: string }>((done) => {
-      execFile(`${__dirname}/../node_modules/.bin/tsx`, ['scripts/redrive.ts', 'email-dlq', '--wait'], { cwd: `${__dirname}/..`, env, timeout: 60_000 }, (error, stdout, stderr) =>
-        done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }));
+      execFile(
+        `${__dirname}/../node_modules/.bin/tsx`,
+        ['scripts/redrive.ts', 'email-dlq', '--wait'],
+        { cwd: `${__dirname}/..`, env, timeout: 60_000 },
+        (error, stdout, stderr) =>
+          done({ code: error ? Number((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+      );
     });
     // assess
     // stderr may carry the SDK's Node-version notice on Node 20; no failure may be reported there

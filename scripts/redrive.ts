@@ -12,8 +12,18 @@
  * --prefix, else RESOURCE_PREFIX, else derived from TABLE_NAME (`<prefix>-orders`); `local` when the endpoint is
  * on this machine. With --wait it polls ListMessageMoveTasks, printing progress, until the task has finished.
  */
-import { GetQueueAttributesCommand, ListMessageMoveTasksCommand, SQSClient, type SQSClientConfig } from '@aws-sdk/client-sqs';
-import { DEAD_LETTER_QUEUES, locateDeadLetterQueue, resourcePrefixFromTableName, startRedrive } from '../api/routes/admin-dlqs';
+import {
+  GetQueueAttributesCommand,
+  ListMessageMoveTasksCommand,
+  SQSClient,
+  type SQSClientConfig,
+} from '@aws-sdk/client-sqs';
+import {
+  DEAD_LETTER_QUEUES,
+  locateDeadLetterQueue,
+  resourcePrefixFromTableName,
+  startRedrive,
+} from '../api/routes/admin-dlqs';
 
 /** An environment map (passed in, so tests need not touch process.env). */
 export type Env = Readonly<Record<string, string | undefined>>;
@@ -49,7 +59,14 @@ export interface RedriveArgs {
 const LOCAL_REGION = 'us-east-1';
 const LOCAL_PREFIX = 'local';
 /** Settings that mean "the user configured an AWS target"; without any of them the target is the local platform. */
-const AWS_SETTINGS = ['AWS_ENDPOINT_URL', 'AWS_ENDPOINT_URL_SQS', 'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_ACCESS_KEY_ID'];
+const AWS_SETTINGS = [
+  'AWS_ENDPOINT_URL',
+  'AWS_ENDPOINT_URL_SQS',
+  'AWS_REGION',
+  'AWS_DEFAULT_REGION',
+  'AWS_PROFILE',
+  'AWS_ACCESS_KEY_ID',
+];
 
 const set = (env: Env, key: string): string | undefined => env[key]?.trim() || undefined;
 const isLoopback = (url: string): boolean => {
@@ -83,11 +100,13 @@ export const parseRedriveArgs = (argv: readonly string[], env: Env): RedriveArgs
     } else if (arg.startsWith('-')) throw new RedriveUsageError(`unknown option ${arg}`);
     else positional.push(arg);
   }
-  if (positional.length !== 1) throw new RedriveUsageError(positional.length === 0 ? 'name the queue to redrive' : 'name exactly one queue');
+  if (positional.length !== 1)
+    throw new RedriveUsageError(positional.length === 0 ? 'name the queue to redrive' : 'name exactly one queue');
   const tableName = set(env, 'TABLE_NAME');
   prefix ??= set(env, 'RESOURCE_PREFIX') ?? (tableName ? resourcePrefixFromTableName(tableName) : undefined);
   prefix ??= targetsLocalPlatform(env) ? LOCAL_PREFIX : undefined;
-  if (prefix === undefined) throw new RedriveUsageError('the stage prefix is unknown: pass --prefix, or set RESOURCE_PREFIX or TABLE_NAME');
+  if (prefix === undefined)
+    throw new RedriveUsageError('the stage prefix is unknown: pass --prefix, or set RESOURCE_PREFIX or TABLE_NAME');
   return { queue: positional[0], prefix, wait };
 };
 
@@ -97,7 +116,10 @@ export const parseRedriveArgs = (argv: readonly string[], env: Env): RedriveArgs
  */
 export const sqsConfigFor = (env: Env): SQSClientConfig & { endpoint?: string } => {
   if (!targetsLocalPlatform(env)) return {};
-  const endpoint = set(env, 'AWS_ENDPOINT_URL_SQS') ?? set(env, 'AWS_ENDPOINT_URL') ?? `http://127.0.0.1:${set(env, 'EDGE_PORT') ?? '4566'}`;
+  const endpoint =
+    set(env, 'AWS_ENDPOINT_URL_SQS') ??
+    set(env, 'AWS_ENDPOINT_URL') ??
+    `http://127.0.0.1:${set(env, 'EDGE_PORT') ?? '4566'}`;
   return {
     endpoint,
     region: set(env, 'AWS_REGION') ?? set(env, 'AWS_DEFAULT_REGION') ?? LOCAL_REGION,
@@ -128,10 +150,20 @@ export interface RedriveOptions {
   readonly onProgress?: (progress: RedriveProgress) => void;
 }
 
-export const redrive = async (sqs: SQSClient, args: RedriveArgs, options: RedriveOptions = {}): Promise<RedriveOutcome> => {
+export const redrive = async (
+  sqs: SQSClient,
+  args: RedriveArgs,
+  options: RedriveOptions = {},
+): Promise<RedriveOutcome> => {
   const { pollMs = 250, timeoutMs = 60_000 } = options;
   const dlq = await locateDeadLetterQueue(sqs, args.prefix, args.queue);
-  const depth = Number((await sqs.send(new GetQueueAttributesCommand({ QueueUrl: dlq.url, AttributeNames: ['ApproximateNumberOfMessages'] }))).Attributes?.ApproximateNumberOfMessages ?? 0);
+  const depth = Number(
+    (
+      await sqs.send(
+        new GetQueueAttributesCommand({ QueueUrl: dlq.url, AttributeNames: ['ApproximateNumberOfMessages'] }),
+      )
+    ).Attributes?.ApproximateNumberOfMessages ?? 0,
+  );
   const taskHandle = await startRedrive(sqs, dlq.arn);
   options.onStarted?.({ queueName: dlq.queueName, taskHandle, messagesBefore: depth });
   if (!args.wait) return { queueName: dlq.queueName, taskHandle, messagesBefore: depth };
@@ -140,10 +172,24 @@ export const redrive = async (sqs: SQSClient, args: RedriveArgs, options: Redriv
     const task = (await sqs.send(new ListMessageMoveTasksCommand({ SourceArn: dlq.arn, MaxResults: 1 }))).Results?.[0];
     const moved = task?.ApproximateNumberOfMessagesMoved;
     if (task !== undefined && task.Status !== 'RUNNING') {
-      return { queueName: dlq.queueName, taskHandle, messagesBefore: depth, status: task.Status, moved, ...(task.FailureReason ? { failureReason: task.FailureReason } : {}) };
+      return {
+        queueName: dlq.queueName,
+        taskHandle,
+        messagesBefore: depth,
+        status: task.Status,
+        moved,
+        ...(task.FailureReason ? { failureReason: task.FailureReason } : {}),
+      };
     }
-    options.onProgress?.({ moved: moved ?? 0, ...(task?.ApproximateNumberOfMessagesToMove === undefined ? {} : { toMove: task.ApproximateNumberOfMessagesToMove }), elapsedMs: Date.now() - began });
-    if (Date.now() - began > timeoutMs) return { queueName: dlq.queueName, taskHandle, messagesBefore: depth, status: 'RUNNING', moved };
+    options.onProgress?.({
+      moved: moved ?? 0,
+      ...(task?.ApproximateNumberOfMessagesToMove === undefined
+        ? {}
+        : { toMove: task.ApproximateNumberOfMessagesToMove }),
+      elapsedMs: Date.now() - began,
+    });
+    if (Date.now() - began > timeoutMs)
+      return { queueName: dlq.queueName, taskHandle, messagesBefore: depth, status: 'RUNNING', moved };
     await new Promise((resolveWait) => setTimeout(resolveWait, pollMs));
   }
 };
@@ -154,27 +200,49 @@ const plural = (count: number, one: string): string => `${count} ${one}${count =
 export const summarise = (outcome: RedriveOutcome, elapsedMs: number): { line: string; ok: boolean } => {
   const seconds = (elapsedMs / 1000).toFixed(1);
   if (outcome.status === undefined) {
-    return { line: `started: moving ${plural(outcome.messagesBefore, 'message')} from ${outcome.queueName} back to the source queue (add --wait to follow it)`, ok: true };
+    return {
+      line: `started: moving ${plural(outcome.messagesBefore, 'message')} from ${outcome.queueName} back to the source queue (add --wait to follow it)`,
+      ok: true,
+    };
   }
   if (outcome.status === 'COMPLETED') {
-    return { line: `done: moved ${plural(outcome.moved ?? 0, 'message')} from ${outcome.queueName} back to the source queue in ${seconds} s`, ok: true };
+    return {
+      line: `done: moved ${plural(outcome.moved ?? 0, 'message')} from ${outcome.queueName} back to the source queue in ${seconds} s`,
+      ok: true,
+    };
   }
   if (outcome.status === 'RUNNING') {
-    return { line: `still running after ${seconds} s: ${outcome.moved ?? 0} of ${outcome.messagesBefore} moved from ${outcome.queueName} so far (task ${outcome.taskHandle})`, ok: false };
+    return {
+      line: `still running after ${seconds} s: ${outcome.moved ?? 0} of ${outcome.messagesBefore} moved from ${outcome.queueName} so far (task ${outcome.taskHandle})`,
+      ok: false,
+    };
   }
-  return { line: `${outcome.status.toLowerCase()}: ${outcome.moved ?? 0} of ${outcome.messagesBefore} moved from ${outcome.queueName}${outcome.failureReason ? `: ${outcome.failureReason}` : ''}`, ok: false };
+  return {
+    line: `${outcome.status.toLowerCase()}: ${outcome.moved ?? 0} of ${outcome.messagesBefore} moved from ${outcome.queueName}${outcome.failureReason ? `: ${outcome.failureReason}` : ''}`,
+    ok: false,
+  };
 };
 
 /** A connection refused anywhere in the cause chain: nothing listens at the endpoint. */
 const refused = (error: unknown): boolean => {
-  for (let current: unknown = error, hops = 0; current instanceof Error && hops < 5; current = (current as Error & { cause?: unknown }).cause, hops += 1) {
-    if ((current as Error & { code?: string }).code === 'ECONNREFUSED' || /ECONNREFUSED/.test(current.message)) return true;
+  for (
+    let current: unknown = error, hops = 0;
+    current instanceof Error && hops < 5;
+    current = (current as Error & { cause?: unknown }).cause, hops += 1
+  ) {
+    if ((current as Error & { code?: string }).code === 'ECONNREFUSED' || /ECONNREFUSED/.test(current.message))
+      return true;
   }
   return false;
 };
 
 /** The command: parses argv, runs the redrive, prints progress and a one-line summary; answers the exit code. */
-export const main = async (argv: readonly string[], env: Env, out: (line: string) => void, err: (line: string) => void): Promise<number> => {
+export const main = async (
+  argv: readonly string[],
+  env: Env,
+  out: (line: string) => void,
+  err: (line: string) => void,
+): Promise<number> => {
   let parsed: RedriveArgs | 'help';
   try {
     parsed = parseRedriveArgs(argv, env);
@@ -196,20 +264,26 @@ export const main = async (argv: readonly string[], env: Env, out: (line: string
   let lastPrinted = 0;
   try {
     const outcome = await redrive(sqs, args, {
-      onStarted: ({ queueName, messagesBefore }) => out(`  ${queueName}: ${plural(messagesBefore, 'message')} waiting; move started`),
+      onStarted: ({ queueName, messagesBefore }) =>
+        out(`  ${queueName}: ${plural(messagesBefore, 'message')} waiting; move started`),
       onProgress: ({ moved, toMove, elapsedMs }) => {
         // A line when the count changes, else one every 5 s, so a slow move shows it is alive without flooding.
         if (moved === lastMoved && elapsedMs - lastPrinted < 5000) return;
         lastMoved = moved;
         lastPrinted = elapsedMs;
-        out(`  moving… ${moved}${toMove === undefined ? '' : ` of ${toMove}`} moved (${(elapsedMs / 1000).toFixed(0)} s)`);
+        out(
+          `  moving… ${moved}${toMove === undefined ? '' : ` of ${toMove}`} moved (${(elapsedMs / 1000).toFixed(0)} s)`,
+        );
       },
     });
     const { line, ok } = summarise(outcome, Date.now() - began);
     (ok ? out : err)(line);
     return ok ? 0 : 1;
   } catch (error) {
-    if (refused(error) && config.endpoint) err(`failed: nothing answers at ${config.endpoint}; start the platform with npm start (or set EDGE_PORT to its edge port)`);
+    if (refused(error) && config.endpoint)
+      err(
+        `failed: nothing answers at ${config.endpoint}; start the platform with npm start (or set EDGE_PORT to its edge port)`,
+      );
     else err(`failed: ${(error as Error).name}: ${(error as Error).message}`);
     return 1;
   } finally {
@@ -218,7 +292,12 @@ export const main = async (argv: readonly string[], env: Env, out: (line: string
 };
 
 if (require.main === module) {
-  void main(process.argv.slice(2), process.env, (line) => process.stdout.write(`${line}\n`), (line) => process.stderr.write(`${line}\n`)).then((code) => {
+  void main(
+    process.argv.slice(2),
+    process.env,
+    (line) => process.stdout.write(`${line}\n`),
+    (line) => process.stderr.write(`${line}\n`),
+  ).then((code) => {
     process.exitCode = code;
   });
 }

@@ -38,7 +38,17 @@ describe('startLogSettings', () => {
 describe('readableLine', () => {
   it('shows a JSON log record as time, level, service, message and its fields', () => {
     // act
-    const line = readableLine(JSON.stringify({ level: 'INFO', message: 'request', timestamp: '2026-12-02T13:53:31.999Z', service: 'orders-api', sampling_rate: 0, method: 'GET', status: 200 }));
+    const line = readableLine(
+      JSON.stringify({
+        level: 'INFO',
+        message: 'request',
+        timestamp: '2026-12-02T13:53:31.999Z',
+        service: 'orders-api',
+        sampling_rate: 0,
+        method: 'GET',
+        status: 200,
+      }),
+    );
     // assess
     expect(line).toBe('13:53:31 INFO  orders-api request method=GET status=200');
   });
@@ -60,20 +70,26 @@ describe('LogSink', () => {
   it('writes whole lines to the file, joined across chunks, and nothing to the console when not echoing', async () => {
     // prepare
     const echoed: string[] = [];
-    const sink = new LogSink({ echo: false, level: 'INFO', file: join(dir, 'logs', 'platform.log') }, (line) => echoed.push(line));
+    const sink = new LogSink({ echo: false, level: 'INFO', file: join(dir, 'logs', 'platform.log') }, (line) =>
+      echoed.push(line),
+    );
     // act
     sink.write('{"level":"INFO","mess');
     sink.write('age":"a"}\n{"level":"WARN","message":"b"}\n');
     await sink.close();
     // assess
-    expect(readFileSync(join(dir, 'logs', 'platform.log'), 'utf8')).toBe('{"level":"INFO","message":"a"}\n{"level":"WARN","message":"b"}\n');
+    expect(readFileSync(join(dir, 'logs', 'platform.log'), 'utf8')).toBe(
+      '{"level":"INFO","message":"a"}\n{"level":"WARN","message":"b"}\n',
+    );
     expect(echoed).toEqual([]);
   });
 
   it('echoes readable lines when asked', async () => {
     // prepare
     const echoed: string[] = [];
-    const sink = new LogSink({ echo: true, level: 'INFO', file: join(dir, 'platform.log') }, (line) => echoed.push(line));
+    const sink = new LogSink({ echo: true, level: 'INFO', file: join(dir, 'platform.log') }, (line) =>
+      echoed.push(line),
+    );
     // act
     sink.write('{"level":"INFO","message":"a","timestamp":"2026-12-02T10:00:00.000Z","service":"s"}\n');
     await sink.close();

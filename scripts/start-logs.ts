@@ -22,18 +22,30 @@ export interface StartLogSettings {
 }
 
 /** The settings from the command line and the environment; a LOG_LEVEL that is not a level is an error naming it. */
-export const startLogSettings = (argv: readonly string[], env: Readonly<Record<string, string | undefined>>, makeTempDir: () => string = () => mkdtempSync(join(tmpdir(), 'order-platform-'))): StartLogSettings => {
+export const startLogSettings = (
+  argv: readonly string[],
+  env: Readonly<Record<string, string | undefined>>,
+  makeTempDir: () => string = () => mkdtempSync(join(tmpdir(), 'order-platform-')),
+): StartLogSettings => {
   const requested = env.LOG_LEVEL?.trim().toUpperCase();
   if (requested !== undefined && requested !== '' && !(LOG_LEVELS as readonly string[]).includes(requested)) {
     throw new Error(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, got ${env.LOG_LEVEL}`);
   }
   const level = (requested === undefined || requested === '' ? 'INFO' : requested) as StartLogLevel;
   const verbose = argv.includes('--verbose') || argv.includes('-v');
-  const directory = env.DATA_DIR === undefined || env.DATA_DIR === '' ? makeTempDir() : join(resolve(env.DATA_DIR), 'logs');
-  return { echo: verbose || (requested !== undefined && requested !== ''), level, file: join(directory, 'platform.log') };
+  const directory =
+    env.DATA_DIR === undefined || env.DATA_DIR === '' ? makeTempDir() : join(resolve(env.DATA_DIR), 'logs');
+  return {
+    echo: verbose || (requested !== undefined && requested !== ''),
+    level,
+    file: join(directory, 'platform.log'),
+  };
 };
 
-const clock = (timestamp: unknown): string => (typeof timestamp === 'string' && timestamp.length >= 19 ? timestamp.slice(11, 19) : new Date().toISOString().slice(11, 19));
+const clock = (timestamp: unknown): string =>
+  typeof timestamp === 'string' && timestamp.length >= 19
+    ? timestamp.slice(11, 19)
+    : new Date().toISOString().slice(11, 19);
 
 /**
  * One log line as a person reads it: `13:53:31 INFO  orders-api  request method=GET path=/health status=200`.
@@ -49,9 +61,16 @@ export const readableLine = (line: string): string => {
   if (typeof record !== 'object' || record === null || Array.isArray(record)) return line;
   const { level, message, timestamp, service, ...rest } = record as Record<string, unknown>;
   const fields = Object.entries(rest)
-    .filter(([key]) => !['sampling_rate', 'xray_trace_id', 'function_arn', 'function_memory_size', 'function_request_id'].includes(key))
+    .filter(
+      ([key]) =>
+        !['sampling_rate', 'xray_trace_id', 'function_arn', 'function_memory_size', 'function_request_id'].includes(
+          key,
+        ),
+    )
     .map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
-  return [clock(timestamp), String(level ?? '').padEnd(5), String(service ?? ''), String(message ?? ''), ...fields].filter((part) => part !== '').join(' ');
+  return [clock(timestamp), String(level ?? '').padEnd(5), String(service ?? ''), String(message ?? ''), ...fields]
+    .filter((part) => part !== '')
+    .join(' ');
 };
 
 /** Receives log output in arbitrary chunks and writes whole lines to the file (and, when echoing, readable ones to `echo`). */

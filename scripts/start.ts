@@ -47,7 +47,11 @@ const captureProcessOutput = (sink: LogSink): void => {
 
 /** Puts the demo catalog in, keeping products that already exist (a DATA_DIR restart keeps its stock). */
 const seedCatalog = async (cloud: LocalCloudContext): Promise<void> => {
-  const client = new DynamoDBClient({ endpoint: cloud.edgeUrl, region: cloud.env.AWS_REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = new DynamoDBClient({
+    endpoint: cloud.edgeUrl,
+    region: cloud.env.AWS_REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   try {
     const { products } = createDynamoStores(DynamoDBDocumentClient.from(client), cloud.names('orders'));
     for (const product of demoCatalog(new Date().toISOString())) {
@@ -72,7 +76,10 @@ const waitForHealth = async (url: string, api: ChildProcess, timeoutMs: number):
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (api.exitCode !== null) throw new Error(`the API exited with code ${api.exitCode} before it was ready`);
-    const healthy = await fetch(`${url}/health`).then((answer) => answer.ok, () => false);
+    const healthy = await fetch(`${url}/health`).then(
+      (answer) => answer.ok,
+      () => false,
+    );
     if (healthy) return;
     await new Promise((wake) => setTimeout(wake, 100));
   }
@@ -98,9 +105,23 @@ const buildDashboardIfStale = (sink: LogSink): void => {
   if (built > 0 && built >= sources) return;
   say('building the dashboard ...');
   const began = Date.now();
-  const result = spawnSync(process.execPath, [resolve(ROOT, 'node_modules/vite/bin/vite.js'), 'build', '--config', resolve(ROOT, 'ui/vite.config.ts'), '--logLevel', 'warn'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const result = spawnSync(
+    process.execPath,
+    [
+      resolve(ROOT, 'node_modules/vite/bin/vite.js'),
+      'build',
+      '--config',
+      resolve(ROOT, 'ui/vite.config.ts'),
+      '--logLevel',
+      'warn',
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' },
+  );
   sink.write(`${result.stdout ?? ''}${result.stderr ?? ''}\n`);
-  if (result.status !== 0) throw new Error(`the dashboard build failed (exit code ${result.status ?? result.signal}); its output is in ${sink.settings.file}`);
+  if (result.status !== 0)
+    throw new Error(
+      `the dashboard build failed (exit code ${result.status ?? result.signal}); its output is in ${sink.settings.file}`,
+    );
   say(`dashboard built in ${((Date.now() - began) / 1000).toFixed(1)} s`);
 };
 
@@ -127,7 +148,12 @@ const main = async (): Promise<void> => {
   // client of every process. Lambda runs nodejs22.x in AWS.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const port = Number(process.env.PORT ?? 3000);
-  const refusal = !Number.isInteger(port) || port < 1 || port > 65535 ? `PORT must be a port number, got ${process.env.PORT}` : (await portInUse(port)) ? `port ${port} is in use: stop what holds it or start with PORT=<another port>` : undefined;
+  const refusal =
+    !Number.isInteger(port) || port < 1 || port > 65535
+      ? `PORT must be a port number, got ${process.env.PORT}`
+      : (await portInUse(port))
+        ? `port ${port} is in use: stop what holds it or start with PORT=<another port>`
+        : undefined;
   if (refusal) {
     say(`npm start failed: ${refusal}`);
     process.exit(1);
@@ -163,7 +189,15 @@ const main = async (): Promise<void> => {
     const apiUrl = `http://127.0.0.1:${port}`;
     api = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'api/server.ts')], {
       cwd: ROOT,
-      env: { ...process.env, ...cloud.env, PORT: String(port), HOST: '127.0.0.1', LOG_LEVEL: sink.settings.level, LOCAL_CONTROL_PLANE_URL: `${cloud.edgeUrl}/_local`, DASHBOARD_DIR: process.env.DASHBOARD_DIR ?? resolve(ROOT, 'ui/dist') },
+      env: {
+        ...process.env,
+        ...cloud.env,
+        PORT: String(port),
+        HOST: '127.0.0.1',
+        LOG_LEVEL: sink.settings.level,
+        LOCAL_CONTROL_PLANE_URL: `${cloud.edgeUrl}/_local`,
+        DASHBOARD_DIR: process.env.DASHBOARD_DIR ?? resolve(ROOT, 'ui/dist'),
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     const child = api;
@@ -179,13 +213,23 @@ const main = async (): Promise<void> => {
 
     const identity = cloud.services.identity;
     say();
-    say(`platform ready in ${((Date.now() - started) / 1000).toFixed(1)} s (local cloud ${(cloud.readyMs / 1000).toFixed(1)} s)`);
+    say(
+      `platform ready in ${((Date.now() - started) / 1000).toFixed(1)} s (local cloud ${(cloud.readyMs / 1000).toFixed(1)} s)`,
+    );
     say(`  dashboard and API  ${apiUrl}/            (OpenAPI: ${apiUrl}/openapi.json)`);
-    say(`  AWS edge           ${cloud.edgeUrl}      (AWS_ENDPOINT_URL for any SDK or CLI; control plane ${cloud.edgeUrl}/_local)`);
+    say(
+      `  AWS edge           ${cloud.edgeUrl}      (AWS_ENDPOINT_URL for any SDK or CLI; control plane ${cloud.edgeUrl}/_local)`,
+    );
     say(`  demo users         (also GET ${cloud.edgeUrl}/_local/users)`);
-    for (const user of identity.users) say(`    ${user.username.padEnd(6)} password ${user.password}${user.groups.length > 0 ? `   groups: ${user.groups.join(', ')}` : ''}`);
-    if (cloud.missingFunctions.length > 0) say(`  not yet implemented, so not running: ${cloud.missingFunctions.join(', ')}`);
-    say(`  logs               ${sink.settings.file}${sink.settings.echo ? '   (also shown here)' : '   (npm start -- --verbose, or LOG_LEVEL=DEBUG, shows them here)'}`);
+    for (const user of identity.users)
+      say(
+        `    ${user.username.padEnd(6)} password ${user.password}${user.groups.length > 0 ? `   groups: ${user.groups.join(', ')}` : ''}`,
+      );
+    if (cloud.missingFunctions.length > 0)
+      say(`  not yet implemented, so not running: ${cloud.missingFunctions.join(', ')}`);
+    say(
+      `  logs               ${sink.settings.file}${sink.settings.echo ? '   (also shown here)' : '   (npm start -- --verbose, or LOG_LEVEL=DEBUG, shows them here)'}`,
+    );
     say('Ctrl-C stops everything.');
   } catch (error) {
     say(`npm start failed: ${error instanceof Error ? error.message : String(error)} (logs in ${sink.settings.file})`);

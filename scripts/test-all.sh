@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# `npm test`: every test of the project, in order of cost. The typechecks stop the run at once; the test stages
+# `npm test`: every test of the project, in order of cost. The style check and the typechecks stop the run at once; the test stages
 # all run and each failure fails the run. The last line sums them up: `total: N passed, N failed, N skipped`.
 # With CI=true a skipped test fails the run too: a test that cannot run on the CI machine must not vanish silently.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 rm -rf test-artifacts
 mkdir -p test-artifacts
+echo "== style (Biome: formatting and lint of the whole tree; \`npm run format\` fixes the formatting)"
+npx biome ci --colors=off . || exit 1
 echo "== typecheck"
 npx tsc --noEmit -p tsconfig.json || exit 1
 echo "== typecheck of the dashboard (vue-tsc; its API types come from ui/src/services/api-schema.d.ts)"

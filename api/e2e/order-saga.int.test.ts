@@ -26,10 +26,22 @@ beforeAll(async () => {
   // Set keys one by one: process.env is the local Lambda's per-invocation proxy and must not be replaced.
   Object.assign(process.env, cloud.env, { PORT: '0', LOG_LEVEL: 'SILENT' });
   api = await startApiServer(loadConfig(), '127.0.0.1', loadAuthSettings());
-  const users = ((await (await fetch(`${cloud.edgeUrl}/_local/users`)).json()) as { users: { username: string; password: string }[] }).users;
-  const cognito = new CognitoIdentityProviderClient({ endpoint: cloud.edgeUrl, region: cloud.env.AWS_REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const users = (
+    (await (await fetch(`${cloud.edgeUrl}/_local/users`)).json()) as { users: { username: string; password: string }[] }
+  ).users;
+  const cognito = new CognitoIdentityProviderClient({
+    endpoint: cloud.edgeUrl,
+    region: cloud.env.AWS_REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   for (const user of users) {
-    const signedIn = await cognito.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: cloud.env.USER_POOL_CLIENT_ID, AuthParameters: { USERNAME: user.username, PASSWORD: user.password } }));
+    const signedIn = await cognito.send(
+      new InitiateAuthCommand({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: cloud.env.USER_POOL_CLIENT_ID,
+        AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
+      }),
+    );
     tokens.set(user.username, signedIn.AuthenticationResult?.IdToken ?? '');
   }
   cognito.destroy();
@@ -40,10 +52,19 @@ afterAll(async () => {
   await cloud?.stop();
 });
 
-const call = async (method: string, path: string, user: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+const call = async (
+  method: string,
+  path: string,
+  user: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> => {
   const response = await fetch(`${api.url}${path}`, {
     method,
-    headers: { authorization: `Bearer ${tokens.get(user)}`, 'content-type': 'application/json', ...(method === 'POST' ? { 'idempotency-key': ulid() } : {}) },
+    headers: {
+      authorization: `Bearer ${tokens.get(user)}`,
+      'content-type': 'application/json',
+      ...(method === 'POST' ? { 'idempotency-key': ulid() } : {}),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
@@ -53,16 +74,25 @@ const untilTerminal = async (orderId: string): Promise<Record<string, unknown>> 
   const deadline = Date.now() + 60000;
   for (;;) {
     const { body } = await call('GET', `/api/orders/${orderId}`, 'alice');
-    if (['CONFIRMED', 'FAILED', 'NEEDS_ATTENTION'].includes(body.status as string) || Date.now() > deadline) return body;
+    if (['CONFIRMED', 'FAILED', 'NEEDS_ATTENTION'].includes(body.status as string) || Date.now() > deadline)
+      return body;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
 };
 
 /** The product's stock as the table holds it, read through the edge. */
 const stockOf = async (productId: string): Promise<number | undefined> => {
-  const client = new DynamoDBClient({ endpoint: cloud.edgeUrl, region: cloud.env.AWS_REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = new DynamoDBClient({
+    endpoint: cloud.edgeUrl,
+    region: cloud.env.AWS_REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   try {
-    return (await createDynamoStores(DynamoDBDocumentClient.from(client), cloud.names('orders')).products.getProduct(productId))?.stock;
+    return (
+      await createDynamoStores(DynamoDBDocumentClient.from(client), cloud.names('orders')).products.getProduct(
+        productId,
+      )
+    )?.stock;
   } finally {
     client.destroy();
   }
@@ -71,20 +101,41 @@ const stockOf = async (productId: string): Promise<number | undefined> => {
 describe('the order saga from POST /api/orders', () => {
   it('a tok_visa order reaches CONFIRMED with its whole timeline, and order.confirmed reaches GET /api/events', async () => {
     const productId = `saga-${ulid()}`.toLowerCase();
-    expect((await call('PUT', `/api/products/${productId}`, 'admin', { name: 'Saga mug', price: 1200, currency: 'EUR', stock: 4 })).status).toBe(200);
+    expect(
+      (
+        await call('PUT', `/api/products/${productId}`, 'admin', {
+          name: 'Saga mug',
+          price: 1200,
+          currency: 'EUR',
+          stock: 4,
+        })
+      ).status,
+    ).toBe(200);
 
-    const created = await call('POST', '/api/orders', 'alice', { items: [{ productId, quantity: 3 }], paymentToken: 'tok_visa' });
+    const created = await call('POST', '/api/orders', 'alice', {
+      items: [{ productId, quantity: 3 }],
+      paymentToken: 'tok_visa',
+    });
     const order = await untilTerminal(created.body.orderId as string);
 
     expect(created.status).toBe(201);
     expect(order.status).toBe('CONFIRMED');
-    expect((order.timeline as { status: string }[]).map((entry) => entry.status)).toEqual(['PENDING', 'VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'CONFIRMED']);
+    expect((order.timeline as { status: string }[]).map((entry) => entry.status)).toEqual([
+      'PENDING',
+      'VALIDATED',
+      'INVENTORY_RESERVED',
+      'PAYMENT_CAPTURED',
+      'CONFIRMED',
+    ]);
     expect(await stockOf(productId)).toBe(1);
     expect(order.paymentTransactionId).toEqual(expect.stringMatching(/^pi_/));
     const deadline = Date.now() + 15000;
     let types: string[] = [];
     while (Date.now() < deadline && !types.includes('order.confirmed')) {
-      const events = (await call('GET', '/api/events?limit=100', 'admin')).body.items as { detailType: string; detail: { orderId?: string } }[];
+      const events = (await call('GET', '/api/events?limit=100', 'admin')).body.items as {
+        detailType: string;
+        detail: { orderId?: string };
+      }[];
       types = events.filter((event) => event.detail.orderId === created.body.orderId).map((event) => event.detailType);
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
@@ -93,14 +144,26 @@ describe('the order saga from POST /api/orders', () => {
 
   it('a tok_chargeDeclinedInsufficientFunds order reaches FAILED with PAYMENT_DECLINED and its stock back', async () => {
     const productId = `saga-${ulid()}`.toLowerCase();
-    await call('PUT', `/api/products/${productId}`, 'admin', { name: 'Saga cup', price: 800, currency: 'EUR', stock: 2 });
+    await call('PUT', `/api/products/${productId}`, 'admin', {
+      name: 'Saga cup',
+      price: 800,
+      currency: 'EUR',
+      stock: 2,
+    });
 
-    const created = await call('POST', '/api/orders', 'alice', { items: [{ productId, quantity: 2 }], paymentToken: 'tok_chargeDeclinedInsufficientFunds' });
+    const created = await call('POST', '/api/orders', 'alice', {
+      items: [{ productId, quantity: 2 }],
+      paymentToken: 'tok_chargeDeclinedInsufficientFunds',
+    });
     const order = await untilTerminal(created.body.orderId as string);
 
     expect(order).toMatchObject({ status: 'FAILED', failureReason: 'PAYMENT_DECLINED' });
     expect(JSON.stringify(order.timeline)).toContain('insufficient_funds');
-    expect((order.timeline as { step?: string; outcome?: string; status: string; reason?: string }[]).map(({ step, outcome, status, reason }) => ({ step, outcome, status, reason }))).toEqual([
+    expect(
+      (order.timeline as { step?: string; outcome?: string; status: string; reason?: string }[]).map(
+        ({ step, outcome, status, reason }) => ({ step, outcome, status, reason }),
+      ),
+    ).toEqual([
       { step: 'PlaceOrder', outcome: 'placed', status: 'PENDING', reason: undefined },
       { step: 'ValidateOrder', outcome: 'validated', status: 'VALIDATED', reason: undefined },
       { step: 'ReserveInventory', outcome: 'reserved', status: 'INVENTORY_RESERVED', reason: undefined },

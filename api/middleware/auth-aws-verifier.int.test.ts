@@ -32,7 +32,8 @@ describe('the AWS verifier configuration (CognitoJwtVerifier), with a valid toke
     return identity.cognito.signWithPoolKey(identity.userPoolId, { ...claims, iss: awsIssuer, ...override });
   };
   const whoami = (token: string) => fetch(`${url}/api/whoami`, { headers: { authorization: `Bearer ${token}` } });
-  const errorCode = async (response: Response): Promise<string> => ((await response.json()) as { error: { code: string } }).error.code;
+  const errorCode = async (response: Response): Promise<string> =>
+    ((await response.json()) as { error: { code: string } }).error.code;
 
   beforeAll(async () => {
     identity = await startTestCognito();
@@ -44,7 +45,10 @@ describe('the AWS verifier configuration (CognitoJwtVerifier), with a valid toke
       fetcher: {
         fetch: async (uri: string) => {
           askedJwks.push(uri);
-          return localJwks.buffer.slice(localJwks.byteOffset, localJwks.byteOffset + localJwks.byteLength) as ArrayBuffer;
+          return localJwks.buffer.slice(
+            localJwks.byteOffset,
+            localJwks.byteOffset + localJwks.byteLength,
+          ) as ArrayBuffer;
         },
       },
     });
@@ -64,7 +68,9 @@ describe('the AWS verifier configuration (CognitoJwtVerifier), with a valid toke
   });
   afterAll(async () => {
     server?.closeAllConnections();
-    await new Promise<void>((resolveClose) => (server === undefined ? resolveClose() : server.close(() => resolveClose())));
+    await new Promise<void>((resolveClose) =>
+      server === undefined ? resolveClose() : server.close(() => resolveClose()),
+    );
     await identity?.stop();
   });
 

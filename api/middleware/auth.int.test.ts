@@ -46,7 +46,12 @@ describe('token authentication against the local Cognito', () => {
 
   beforeAll(async () => {
     identity = await startTestCognito();
-    settings = { userPoolId: identity.userPoolId, userPoolClientId: identity.userPoolClientId, cognitoEndpoint: identity.endpoint, tokenUse: 'id' };
+    settings = {
+      userPoolId: identity.userPoolId,
+      userPoolClientId: identity.userPoolClientId,
+      cognitoEndpoint: identity.endpoint,
+      tokenUse: 'id',
+    };
     api = await startEchoApp(settings);
   });
   afterAll(async () => {
@@ -54,11 +59,13 @@ describe('token authentication against the local Cognito', () => {
     await identity.stop();
   });
 
-  const whoami = (headers: Record<string, string> = {}, path = '/api/whoami') => fetch(`${api.url}${path}`, { headers });
+  const whoami = (headers: Record<string, string> = {}, path = '/api/whoami') =>
+    fetch(`${api.url}${path}`, { headers });
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   /** Claims as Cognito would put them on alice's ID token, for tokens Cognito would never issue. */
   const aliceClaims = async (): Promise<Record<string, unknown>> => decodeJwt(await identity.tokenFor('alice')).payload;
-  const errorOf = async (response: Response) => ((await response.json()) as { error: { code: string; message: string } }).error;
+  const errorOf = async (response: Response) =>
+    ((await response.json()) as { error: { code: string; message: string } }).error;
 
   it("names the customer by the ID token's sub and marks only the admin group as admin", async () => {
     // act
@@ -79,12 +86,15 @@ describe('token authentication against the local Cognito', () => {
     expect(await errorOf(response)).toMatchObject({ code: 'UNAUTHENTICATED', message: expect.any(String) });
   });
 
-  it.each([['/API/whoami'], ['/api/whoami/'], ['/Api/Orders']])('protects %s however the path is spelled', async (path) => {
-    // act
-    const response = await whoami({}, path);
-    // assess
-    expect(response.status).toBe(401);
-  });
+  it.each([['/API/whoami'], ['/api/whoami/'], ['/Api/Orders']])(
+    'protects %s however the path is spelled',
+    async (path) => {
+      // act
+      const response = await whoami({}, path);
+      // assess
+      expect(response.status).toBe(401);
+    },
+  );
 
   it('leaves /health and /config.json public, and /config.json tells the dashboard where to sign in', async () => {
     // act
@@ -92,13 +102,20 @@ describe('token authentication against the local Cognito', () => {
     const config = await whoami({}, '/config.json');
     // assess
     expect(health.status).toBe(200);
-    expect(await config.json()).toEqual({ region: 'us-east-1', userPoolId: identity.userPoolId, userPoolClientId: identity.userPoolClientId, cognitoEndpoint: `${identity.endpoint}/` });
+    expect(await config.json()).toEqual({
+      region: 'us-east-1',
+      userPoolId: identity.userPoolId,
+      userPoolClientId: identity.userPoolClientId,
+      cognitoEndpoint: `${identity.endpoint}/`,
+    });
   });
 
   it('answers 401 to a token whose payload was changed after signing (claims to be admin)', async () => {
     // prepare
     const [header, , signature] = (await identity.tokenFor('alice')).split('.');
-    const forged = Buffer.from(JSON.stringify({ ...(await aliceClaims()), 'cognito:groups': ['admin'] })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...(await aliceClaims()), 'cognito:groups': ['admin'] })).toString(
+      'base64url',
+    );
     // act
     const response = await whoami(bearer(`${header}.${forged}.${signature}`));
     // assess
@@ -109,7 +126,12 @@ describe('token authentication against the local Cognito', () => {
   it('answers 401 TOKEN_EXPIRED to an expired token signed by the pool key', async () => {
     // prepare
     const past = Math.floor(Date.now() / 1000) - 7200;
-    const expired = identity.cognito.signWithPoolKey(identity.userPoolId, { ...(await aliceClaims()), iat: past, auth_time: past, exp: past + 3600 });
+    const expired = identity.cognito.signWithPoolKey(identity.userPoolId, {
+      ...(await aliceClaims()),
+      iat: past,
+      auth_time: past,
+      exp: past + 3600,
+    });
     // act
     const response = await whoami(bearer(expired));
     // assess
@@ -130,18 +152,25 @@ describe('token authentication against the local Cognito', () => {
   it('answers 401 INVALID_TOKEN to a token signed by the pool key with an iat in the future', async () => {
     // prepare
     const future = Math.floor(Date.now() / 1000) + 3600;
-    const early = identity.cognito.signWithPoolKey(identity.userPoolId, { ...(await aliceClaims()), iat: future, auth_time: future, exp: future + 3600 });
+    const early = identity.cognito.signWithPoolKey(identity.userPoolId, {
+      ...(await aliceClaims()),
+      iat: future,
+      auth_time: future,
+      exp: future + 3600,
+    });
     // act
     const response = await whoami(bearer(early));
     // assess
     expect([response.status, (await errorOf(response)).code]).toEqual([401, 'INVALID_TOKEN']);
   });
 
-  it("answers 401 to a real token of another app client of the same pool", async () => {
+  it('answers 401 to a real token of another app client of the same pool', async () => {
     // prepare
     const { clientId } = identity.cognito.createUserPoolClient(identity.userPoolId, 'another-app');
     const password = identity.identity.users.find((user) => user.username === 'alice')?.password ?? '';
-    const other = identity.cognito.initiateAuth(clientId, 'USER_PASSWORD_AUTH', { USERNAME: 'alice', PASSWORD: password }).AuthenticationResult?.IdToken ?? '';
+    const other =
+      identity.cognito.initiateAuth(clientId, 'USER_PASSWORD_AUTH', { USERNAME: 'alice', PASSWORD: password })
+        .AuthenticationResult?.IdToken ?? '';
     // act
     const response = await whoami(bearer(other));
     // assess
@@ -160,7 +189,10 @@ describe('token authentication against the local Cognito', () => {
 
   it('answers 401 to a token signed by the pool key for another issuer', async () => {
     // prepare
-    const token = identity.cognito.signWithPoolKey(identity.userPoolId, { ...(await aliceClaims()), iss: `https://cognito-idp.us-east-1.amazonaws.com/${identity.userPoolId}` });
+    const token = identity.cognito.signWithPoolKey(identity.userPoolId, {
+      ...(await aliceClaims()),
+      iss: `https://cognito-idp.us-east-1.amazonaws.com/${identity.userPoolId}`,
+    });
     // act
     const response = await whoami(bearer(token));
     // assess
@@ -178,7 +210,10 @@ describe('token authentication against the local Cognito', () => {
 
   it.each([
     ['a Basic credential', 'Basic YWxpY2U6c2VjcmV0'],
-    ['an unsigned alg=none token', `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.`],
+    [
+      'an unsigned alg=none token',
+      `Bearer ${Buffer.from('{"alg":"none"}').toString('base64url')}.${Buffer.from('{"sub":"x"}').toString('base64url')}.`,
+    ],
     ['garbage', 'Bearer not-a-token'],
   ])('answers 401 to %s', async (_, authorization) => {
     // act
@@ -192,7 +227,9 @@ describe('token authentication against the local Cognito', () => {
     // prepare
     const token = await identity.tokenFor('bob');
     // act
-    const stream = await fetch(`${api.url}/api/whoami?access_token=${token}`, { headers: { accept: 'text/event-stream' } });
+    const stream = await fetch(`${api.url}/api/whoami?access_token=${token}`, {
+      headers: { accept: 'text/event-stream' },
+    });
     const plain = await fetch(`${api.url}/api/whoami?access_token=${token}`);
     // assess
     expect(stream.status).toBe(200);
@@ -210,7 +247,11 @@ describe('token authentication against the local Cognito', () => {
         fc.pre(token[index] !== '.' && token[index] !== replacement);
         const changed = `${token.slice(0, index)}${replacement}${token.slice(index + 1)}`;
         // The last base64url character of a part may carry unused bits; a change there can decode to the same bytes.
-        const sameBytes = changed.split('.').every((part, i) => Buffer.from(part, 'base64url').equals(Buffer.from(token.split('.')[i] ?? '', 'base64url')));
+        const sameBytes = changed
+          .split('.')
+          .every((part, i) =>
+            Buffer.from(part, 'base64url').equals(Buffer.from(token.split('.')[i] ?? '', 'base64url')),
+          );
         fc.pre(!sameBytes);
         await expect(verifier.verify(changed)).rejects.toThrow();
       }),
@@ -220,7 +261,10 @@ describe('token authentication against the local Cognito', () => {
 });
 
 describe('the AWS configuration', () => {
-  const awsSettings = loadAuthSettings({ USER_POOL_ID: 'us-east-1_localdemo', USER_POOL_CLIENT_ID: 'localordersdashboardclient' });
+  const awsSettings = loadAuthSettings({
+    USER_POOL_ID: 'us-east-1_localdemo',
+    USER_POOL_CLIENT_ID: 'localordersdashboardclient',
+  });
   let identity: TestCognito;
   beforeAll(async () => {
     identity = await startTestCognito();
@@ -246,7 +290,12 @@ describe('the AWS configuration', () => {
 
   it('trusts the AWS user pool when no Cognito endpoint is configured', () => {
     // assess
-    expect(awsSettings).toEqual({ userPoolId: 'us-east-1_localdemo', userPoolClientId: 'localordersdashboardclient', cognitoEndpoint: 'https://cognito-idp.us-east-1.amazonaws.com', tokenUse: 'id' });
+    expect(awsSettings).toEqual({
+      userPoolId: 'us-east-1_localdemo',
+      userPoolClientId: 'localordersdashboardclient',
+      cognitoEndpoint: 'https://cognito-idp.us-east-1.amazonaws.com',
+      tokenUse: 'id',
+    });
   });
 
   it('rejects a token signed by the local Cognito, for the same pool and client ids, without asking for any keys', async () => {
@@ -269,7 +318,10 @@ describe('the AWS configuration', () => {
     const { cache, asked } = awsJwksCache();
     const verifier = createTokenVerifier(awsSettings, { jwksCache: cache });
     const claims = decodeJwt(await identity.tokenFor('admin')).payload;
-    const forged = identity.cognito.signWithPoolKey(identity.userPoolId, { ...claims, iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_localdemo' });
+    const forged = identity.cognito.signWithPoolKey(identity.userPoolId, {
+      ...claims,
+      iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_localdemo',
+    });
     // act
     const failure = await verifier.verify(forged).catch((error: unknown) => error);
     // assess
@@ -283,7 +335,11 @@ describe('auth settings from the environment', () => {
 
   it('takes the Cognito endpoint from AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER before AWS_ENDPOINT_URL', () => {
     // act
-    const specific = loadAuthSettings({ ...base, AWS_ENDPOINT_URL: 'http://127.0.0.1:4566', AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: 'http://127.0.0.1:9229/' });
+    const specific = loadAuthSettings({
+      ...base,
+      AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+      AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: 'http://127.0.0.1:9229/',
+    });
     const general = loadAuthSettings({ ...base, AWS_ENDPOINT_URL: 'http://127.0.0.1:4566/' });
     // assess
     expect(specific.cognitoEndpoint).toBe('http://127.0.0.1:9229');

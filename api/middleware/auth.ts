@@ -61,7 +61,8 @@ export class FetchJwksFetcher implements Fetcher {
     } catch (error) {
       throw new FetchError(uri, (error as Error).message);
     }
-    if (response.status !== 200) throw new NonRetryableFetchError(uri, `Status code is ${response.status}, expected 200`);
+    if (response.status !== 200)
+      throw new NonRetryableFetchError(uri, `Status code is ${response.status}, expected 200`);
     return response.arrayBuffer();
   };
 }
@@ -73,7 +74,10 @@ export class FetchJwksFetcher implements Fetcher {
 export const createTokenVerifier = (settings: AuthSettings, options: { jwksCache?: JwksCache } = {}): TokenVerifier => {
   const checks = { tokenUse: settings.tokenUse, clientId: settings.userPoolClientId };
   if (settings.cognitoEndpoint === awsCognitoEndpoint(userPoolRegion(settings.userPoolId))) {
-    const verifier = CognitoJwtVerifier.create({ userPoolId: settings.userPoolId, ...checks }, options.jwksCache === undefined ? undefined : { jwksCache: options.jwksCache });
+    const verifier = CognitoJwtVerifier.create(
+      { userPoolId: settings.userPoolId, ...checks },
+      options.jwksCache === undefined ? undefined : { jwksCache: options.jwksCache },
+    );
     return { verify: async (token) => verifier.verify(token) };
   }
   const issuer = `${settings.cognitoEndpoint}/${settings.userPoolId}`;
@@ -111,8 +115,16 @@ const isProtected = (path: string): boolean => {
   return normalised === '/api' || normalised.startsWith('/api/');
 };
 
-const unauthorised = (ctx: ParameterizedContext<AppState>, code: string, message: string, cause?: unknown): ApiError => {
-  ctx.set('WWW-Authenticate', code === 'UNAUTHENTICATED' ? 'Bearer' : `Bearer error="invalid_token", error_description="${message}"`);
+const unauthorised = (
+  ctx: ParameterizedContext<AppState>,
+  code: string,
+  message: string,
+  cause?: unknown,
+): ApiError => {
+  ctx.set(
+    'WWW-Authenticate',
+    code === 'UNAUTHENTICATED' ? 'Bearer' : `Bearer error="invalid_token", error_description="${message}"`,
+  );
   return new ApiError(401, code, message, undefined, { cause });
 };
 
@@ -125,7 +137,13 @@ const tokenOf = (ctx: ParameterizedContext<AppState>): string | undefined => {
     return match[1];
   }
   const queryToken = ctx.query.access_token;
-  if (ctx.method === 'GET' && typeof queryToken === 'string' && queryToken !== '' && ctx.get('accept').includes('text/event-stream')) return queryToken;
+  if (
+    ctx.method === 'GET' &&
+    typeof queryToken === 'string' &&
+    queryToken !== '' &&
+    ctx.get('accept').includes('text/event-stream')
+  )
+    return queryToken;
   return undefined;
 };
 
@@ -146,17 +164,26 @@ export const authenticate =
       return;
     }
     const token = tokenOf(ctx);
-    if (token === undefined) throw unauthorised(ctx, 'UNAUTHENTICATED', 'sign in: send a Cognito token as "Authorization: Bearer <token>"');
+    if (token === undefined)
+      throw unauthorised(ctx, 'UNAUTHENTICATED', 'sign in: send a Cognito token as "Authorization: Bearer <token>"');
     let claims: Readonly<Record<string, unknown>>;
     try {
       claims = await verifier.verify(token);
     } catch (error) {
       if (error instanceof FetchError) {
         ctx.state.logger?.error('the user pool keys (JWKS) could not be fetched', error);
-        throw new ApiError(503, 'AUTH_UNAVAILABLE', 'tokens cannot be verified right now; try again shortly', undefined, { cause: error });
+        throw new ApiError(
+          503,
+          'AUTH_UNAVAILABLE',
+          'tokens cannot be verified right now; try again shortly',
+          undefined,
+          { cause: error },
+        );
       }
-      if (error instanceof JwtExpiredError) throw unauthorised(ctx, 'TOKEN_EXPIRED', 'the token has expired; sign in again', error);
-      if (error instanceof JwtBaseError) throw unauthorised(ctx, 'INVALID_TOKEN', 'the token is not valid for this API', error);
+      if (error instanceof JwtExpiredError)
+        throw unauthorised(ctx, 'TOKEN_EXPIRED', 'the token has expired; sign in again', error);
+      if (error instanceof JwtBaseError)
+        throw unauthorised(ctx, 'INVALID_TOKEN', 'the token is not valid for this API', error);
       throw error;
     }
     const lifetime = lifetimeProblem(claims, Date.now() / 1000);
@@ -168,7 +195,8 @@ export const authenticate =
   };
 
 export const requireCaller = (ctx: ParameterizedContext<AppState>): Caller => {
-  if (ctx.state.caller === undefined) throw unauthorised(ctx, 'UNAUTHENTICATED', 'sign in: send a Cognito token as "Authorization: Bearer <token>"');
+  if (ctx.state.caller === undefined)
+    throw unauthorised(ctx, 'UNAUTHENTICATED', 'sign in: send a Cognito token as "Authorization: Bearer <token>"');
   return ctx.state.caller;
 };
 

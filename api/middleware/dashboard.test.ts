@@ -60,7 +60,14 @@ describe('serveDashboard', () => {
   });
 
   it('leaves API paths and missing files to the next middleware', async () => {
-    for (const path of ['/api/orders', '/health', '/ready', '/openapi.json', '/webhooks/ingest/acme', '/assets/missing.js']) {
+    for (const path of [
+      '/api/orders',
+      '/health',
+      '/ready',
+      '/openapi.json',
+      '/webhooks/ingest/acme',
+      '/assets/missing.js',
+    ]) {
       const answer = await fetch(`${base}${path}`);
       expect([path, answer.status]).toEqual([path, 404]);
     }

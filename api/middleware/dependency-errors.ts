@@ -21,7 +21,18 @@ const THROTTLING = new Set([
 ]);
 
 /** Node's errors for a peer that is gone, refuses, resets or never answers. */
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+]);
 const NETWORK_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException', 'AbortError']);
 
 /**
@@ -45,7 +56,8 @@ const isDependencyFailureItself = (error: SdkShape): boolean => {
   if (typeof error.name === 'string' && (THROTTLING.has(error.name) || NETWORK_NAMES.has(error.name))) return true;
   if (typeof error.code === 'string' && NETWORK_CODES.has(error.code)) return true;
   if (error.$fault === 'server') return true;
-  if (error.$metadata !== undefined && typeof error.message === 'string' && NETWORK_MESSAGE.test(error.message)) return true;
+  if (error.$metadata !== undefined && typeof error.message === 'string' && NETWORK_MESSAGE.test(error.message))
+    return true;
   const status = error.$metadata?.httpStatusCode;
   return typeof status === 'number' && status >= 500;
 };

@@ -1,4 +1,8 @@
-import { ConditionalCheckFailedException, InternalServerError, ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
+import {
+  ConditionalCheckFailedException,
+  InternalServerError,
+  ProvisionedThroughputExceededException,
+} from '@aws-sdk/client-dynamodb';
 import Koa from 'koa';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,13 +16,21 @@ import { errorHandler } from './error-handler';
 /** Errors added after the middleware was written: it knows none of them by name. */
 class OrderFrozenError extends OrderError {
   constructor() {
-    super('order 01J is frozen by compliance', { code: 'ORDER_FROZEN', httpStatus: 423, publicMessage: 'the order is frozen' });
+    super('order 01J is frozen by compliance', {
+      code: 'ORDER_FROZEN',
+      httpStatus: 423,
+      publicMessage: 'the order is frozen',
+    });
     this.name = 'OrderFrozenError';
   }
 }
 class WebhookQuotaError extends WebhookError {
   constructor() {
-    super('quota', { code: 'WEBHOOK_QUOTA', httpStatus: 429, details: [{ path: 'url', message: 'too many deliveries' }] });
+    super('quota', {
+      code: 'WEBHOOK_QUOTA',
+      httpStatus: 429,
+      details: [{ path: 'url', message: 'too many deliveries' }],
+    });
     this.name = 'WebhookQuotaError';
   }
 }
@@ -35,7 +47,9 @@ class SagaLedgerCorruptError extends SagaError {
   }
 }
 
-const serve = async (error: unknown): Promise<{ status: number; body: unknown; retryAfter: string | null; close: () => Promise<void> }> => {
+const serve = async (
+  error: unknown,
+): Promise<{ status: number; body: unknown; retryAfter: string | null; close: () => Promise<void> }> => {
   const app = new Koa<AppState>();
   app.silent = true;
   app.use(errorHandler());
@@ -47,21 +61,41 @@ const serve = async (error: unknown): Promise<{ status: number; body: unknown; r
   });
   const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/x`);
   const body: unknown = await response.json();
-  return { status: response.status, body, retryAfter: response.headers.get('retry-after'), close: () => new Promise((resolveClose) => server.close(() => resolveClose())) };
+  return {
+    status: response.status,
+    body,
+    retryAfter: response.headers.get('retry-after'),
+    close: () => new Promise((resolveClose) => server.close(() => resolveClose())),
+  };
 };
 
 describe('the error middleware maps by class', () => {
   it.each([
-    ['an orders error', new OrderFrozenError(), 423, { error: { code: 'ORDER_FROZEN', message: 'the order is frozen' } }],
-    ['a webhooks error with details', new WebhookQuotaError(), 429, { error: { code: 'WEBHOOK_QUOTA', message: 'quota', details: [{ path: 'url', message: 'too many deliveries' }] } }],
+    [
+      'an orders error',
+      new OrderFrozenError(),
+      423,
+      { error: { code: 'ORDER_FROZEN', message: 'the order is frozen' } },
+    ],
+    [
+      'a webhooks error with details',
+      new WebhookQuotaError(),
+      429,
+      {
+        error: { code: 'WEBHOOK_QUOTA', message: 'quota', details: [{ path: 'url', message: 'too many deliveries' }] },
+      },
+    ],
     ['a partner refusal', new PartnerBannedError(), 403, { error: { code: 'PARTNER_BANNED', message: 'banned' } }],
-  ])('answers a new subclass of %s with its own status, code and public message', async (_area, error, status, body) => {
-    // act
-    const answer = await serve(error);
-    await answer.close();
-    // assess
-    expect([answer.status, answer.body]).toEqual([status, body]);
-  });
+  ])(
+    'answers a new subclass of %s with its own status, code and public message',
+    async (_area, error, status, body) => {
+      // act
+      const answer = await serve(error);
+      await answer.close();
+      // assess
+      expect([answer.status, answer.body]).toEqual([status, body]);
+    },
+  );
 
   it('answers a platform error without an HTTP status as a 500 that hides its message', async () => {
     // act
@@ -71,14 +105,13 @@ describe('the error middleware maps by class', () => {
     expect([answer.status, answer.body]).toEqual([500, { error: { code: 'INTERNAL', message: 'internal error' } }]);
   });
 
-  it('answers an error that is not the platform\'s as a 500 that hides its message', async () => {
+  it("answers an error that is not the platform's as a 500 that hides its message", async () => {
     // act
     const answer = await serve(new Error('password=hunter2'));
     await answer.close();
     // assess
     expect([answer.status, answer.body]).toEqual([500, { error: { code: 'INTERNAL', message: 'internal error' } }]);
   });
-
 });
 
 /** What an adapter throws when it wraps an SDK failure: an internal platform error without a status. */
@@ -90,27 +123,47 @@ class SagaStoreFailedError extends SagaError {
 }
 
 const metadata = { httpStatusCode: 500, attempts: 3, totalRetryDelay: 300 };
-const networkError = (): Error => Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
+const networkError = (): Error =>
+  Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8000'), { code: 'ECONNREFUSED' });
 
 describe('the error middleware answers a dependency failure with 503', () => {
   it.each([
     ['a DynamoDB server error', new InternalServerError({ message: 'boom', $metadata: metadata })],
-    ['DynamoDB throttling', new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: { ...metadata, httpStatusCode: 400 } })],
+    [
+      'DynamoDB throttling',
+      new ProvisionedThroughputExceededException({
+        message: 'slow down',
+        $metadata: { ...metadata, httpStatusCode: 400 },
+      }),
+    ],
     ['a refused connection', networkError()],
     ['an SDK timeout', Object.assign(new Error('socket timed out'), { name: 'TimeoutError' })],
-    ['a refused connection the SDK wrapped into its message', Object.assign(new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1'), { $metadata: { attempts: 4, totalRetryDelay: 30 } })],
+    [
+      'a refused connection the SDK wrapped into its message',
+      Object.assign(new Error('AWS SDK error wrapper for Error: connect ECONNREFUSED 127.0.0.1:1'), {
+        $metadata: { attempts: 4, totalRetryDelay: 30 },
+      }),
+    ],
     ['a refused connection wrapped by an adapter', new SagaStoreFailedError(networkError())],
   ])('answers %s as 503 DEPENDENCY_UNAVAILABLE with Retry-After', async (_what, error) => {
     // act
     const answer = await serve(error);
     await answer.close();
     // assess
-    expect([answer.status, answer.body, answer.retryAfter]).toEqual([503, { error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'a service the API depends on is unavailable; retry later' } }, '5']);
+    expect([answer.status, answer.body, answer.retryAfter]).toEqual([
+      503,
+      {
+        error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'a service the API depends on is unavailable; retry later' },
+      },
+      '5',
+    ]);
   });
 
   it('answers a client-side SDK error that escaped its adapter as a 500, not a 503', async () => {
     // act
-    const answer = await serve(new ConditionalCheckFailedException({ message: 'condition', $metadata: { ...metadata, httpStatusCode: 400 } }));
+    const answer = await serve(
+      new ConditionalCheckFailedException({ message: 'condition', $metadata: { ...metadata, httpStatusCode: 400 } }),
+    );
     await answer.close();
     // assess
     expect([answer.status, answer.retryAfter]).toEqual([500, null]);

@@ -21,18 +21,29 @@ interface Answer {
 }
 
 const INTERNAL: Answer = { status: 500, code: 'INTERNAL', message: 'internal error' };
-const DEPENDENCY_UNAVAILABLE: Answer = { status: 503, code: 'DEPENDENCY_UNAVAILABLE', message: 'a service the API depends on is unavailable; retry later' };
+const DEPENDENCY_UNAVAILABLE: Answer = {
+  status: 503,
+  code: 'DEPENDENCY_UNAVAILABLE',
+  message: 'a service the API depends on is unavailable; retry later',
+};
 
 /** The answer an error carries, or undefined when it carries none (then it is a 500 and logged). */
 export const answerOf = (error: unknown): Answer | undefined => {
   if (error instanceof PlatformError) {
     if (error.httpStatus === undefined) return undefined;
-    return { status: error.httpStatus, code: error.code, message: error.publicMessage, ...(error.details === undefined ? {} : { details: error.details }) };
+    return {
+      status: error.httpStatus,
+      code: error.code,
+      message: error.publicMessage,
+      ...(error.details === undefined ? {} : { details: error.details }),
+    };
   }
   // Errors of Node and Koa, which are not ours to subclass: a bad percent-encoding and koa's 4xx HttpErrors.
-  if (error instanceof URIError) return { status: 400, code: 'MALFORMED_URL', message: 'the URL is not validly percent-encoded' };
+  if (error instanceof URIError)
+    return { status: 400, code: 'MALFORMED_URL', message: 'the URL is not validly percent-encoded' };
   const status = (error as { status?: unknown } | null)?.status;
-  if (typeof status === 'number' && status >= 400 && status < 500) return { status, code: 'BAD_REQUEST', message: (error as Error).message };
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    return { status, code: 'BAD_REQUEST', message: (error as Error).message };
   return undefined;
 };
 
@@ -42,18 +53,31 @@ export const errorHandler = (): Middleware<AppState> => async (ctx, next) => {
     await next();
     if (ctx.body === undefined || ctx.body === null) {
       if (ctx.status === 404) throw new ApiError(404, 'NOT_FOUND', `no route for ${ctx.method} ${ctx.path}`);
-      if (ctx.status === 405) throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}`);
+      if (ctx.status === 405)
+        throw new ApiError(405, 'METHOD_NOT_ALLOWED', `${ctx.method} is not allowed on ${ctx.path}`);
       if (ctx.status === 501) throw new ApiError(501, 'NOT_IMPLEMENTED', `${ctx.method} is not implemented`);
     }
   } catch (error) {
     const known = answerOf(error);
     const dependency = known === undefined && isDependencyFailure(error);
-    if (known === undefined) ctx.state.logger?.error(dependency ? 'a dependency failed' : 'request failed', error as Error);
+    if (known === undefined)
+      ctx.state.logger?.error(dependency ? 'a dependency failed' : 'request failed', error as Error);
     const answer = known ?? (dependency ? DEPENDENCY_UNAVAILABLE : INTERNAL);
     ctx.status = answer.status;
     if (dependency) ctx.set('Retry-After', String(DEPENDENCY_RETRY_AFTER_SECONDS));
-    ctx.body = { error: { code: answer.code, message: answer.message, ...(answer.details === undefined ? {} : { details: answer.details }) } };
+    ctx.body = {
+      error: {
+        code: answer.code,
+        message: answer.message,
+        ...(answer.details === undefined ? {} : { details: answer.details }),
+      },
+    };
   } finally {
-    ctx.state.logger?.info('request', { method: ctx.method, path: ctx.path, status: ctx.status, durationMs: Math.round((performance.now() - started) * 10) / 10 });
+    ctx.state.logger?.info('request', {
+      method: ctx.method,
+      path: ctx.path,
+      status: ctx.status,
+      durationMs: Math.round((performance.now() - started) * 10) / 10,
+    });
   }
 };

@@ -29,11 +29,14 @@ export const declaredCharset = (contentType: string): string | undefined => {
 const tooLarge = (limit: number) => new ApiError(413, 'PAYLOAD_TOO_LARGE', `the body may be at most ${limit} bytes`);
 
 export const readJsonBody = async (ctx: ParameterizedContext<AppState>, limit = MAX_BODY_BYTES): Promise<unknown> => {
-  if (!ctx.is('application/json', '+json')) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json (utf-8)');
+  if (!ctx.is('application/json', '+json'))
+    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json (utf-8)');
   const charset = declaredCharset(ctx.get('content-type'));
-  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8') throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the body as application/json in utf-8, not ${charset}`);
+  if (charset !== undefined && charset !== 'utf-8' && charset !== 'utf8')
+    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', `send the body as application/json in utf-8, not ${charset}`);
   const encoding = ctx.get('content-encoding').toLowerCase();
-  if (encoding !== '' && encoding !== 'identity') throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'compressed bodies are not accepted');
+  if (encoding !== '' && encoding !== 'identity')
+    throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'compressed bodies are not accepted');
   let read: { parsed: unknown; raw: string };
   try {
     read = (await coBody.json(ctx, { limit, strict: true, returnRawBody: true })) as { parsed: unknown; raw: string };
@@ -43,9 +46,14 @@ export const readJsonBody = async (ctx: ParameterizedContext<AppState>, limit = 
       ctx.set('Connection', 'close');
       throw tooLarge(limit);
     }
-    if (status === 415) throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json (utf-8)', undefined, { cause });
-    if (status === 400 && type !== undefined && type !== 'entity.parse.failed') throw new ApiError(400, 'BAD_REQUEST', 'the body could not be read as sent', undefined, { cause });
-    if (status === 400) throw new ApiError(400, 'MALFORMED_JSON', 'the body is not a valid JSON object or array', undefined, { cause });
+    if (status === 415)
+      throw new ApiError(415, 'UNSUPPORTED_MEDIA_TYPE', 'send the body as application/json (utf-8)', undefined, {
+        cause,
+      });
+    if (status === 400 && type !== undefined && type !== 'entity.parse.failed')
+      throw new ApiError(400, 'BAD_REQUEST', 'the body could not be read as sent', undefined, { cause });
+    if (status === 400)
+      throw new ApiError(400, 'MALFORMED_JSON', 'the body is not a valid JSON object or array', undefined, { cause });
     throw cause;
   }
   if (read.raw.trim() === '') throw new ApiError(400, 'MALFORMED_JSON', 'the body is empty; send a JSON object');

@@ -9,11 +9,13 @@ import type { AppState } from '../types';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
-export const requestContext = (logger: Logger): Middleware<AppState> => async (ctx, next) => {
-  const offered = ctx.get('x-request-id');
-  const requestId = REQUEST_ID.test(offered) ? offered : randomUUID();
-  ctx.state.requestId = requestId;
-  ctx.state.logger = logger.createChild({ persistentKeys: { requestId } });
-  ctx.set('X-Request-Id', requestId);
-  await next();
-};
+export const requestContext =
+  (logger: Logger): Middleware<AppState> =>
+  async (ctx, next) => {
+    const offered = ctx.get('x-request-id');
+    const requestId = REQUEST_ID.test(offered) ? offered : randomUUID();
+    ctx.state.requestId = requestId;
+    ctx.state.logger = logger.createChild({ persistentKeys: { requestId } });
+    ctx.set('X-Request-Id', requestId);
+    await next();
+  };

@@ -22,7 +22,10 @@ describe('tracing middleware', () => {
     const AWSXRay = (await import('aws-xray-sdk-core')).default;
     AWSXRay.setDaemonAddress(collector.address);
     AWSXRay.setContextMissingStrategy('IGNORE_ERROR');
-    const events = new EventBridgeClient({ region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+    const events = new EventBridgeClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
     traceAwsClients(events);
     // Answers PutEvents without a network, after every other middleware has run.
     events.middlewareStack.add(
@@ -34,7 +37,9 @@ describe('tracing middleware', () => {
     );
     const router = new Router<AppState>();
     router.post('/api/orders', async (ctx) => {
-      await events.send(new PutEventsCommand({ Entries: [{ Source: 'orders.platform', DetailType: 'order.created', Detail: '{}' }] }));
+      await events.send(
+        new PutEventsCommand({ Entries: [{ Source: 'orders.platform', DetailType: 'order.created', Detail: '{}' }] }),
+      );
       ctx.status = 201;
       ctx.body = { orderId: ORDER };
     });
@@ -66,7 +71,11 @@ describe('tracing middleware', () => {
    * Lambda handlers, Powertools' Tracer has instrumented fetch and http for the whole process and may rewrite the
    * X-Amzn-Trace-Id header a test sends. A client in another process, as in production, never does.
    */
-  const rawRequest = (method: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: Headers }> =>
+  const rawRequest = (
+    method: string,
+    path: string,
+    headers: Record<string, string>,
+  ): Promise<{ status: number; headers: Headers }> =>
     new Promise((resolve, reject) => {
       const { port } = server.address() as AddressInfo;
       const socket = connect(port, '127.0.0.1');
@@ -77,10 +86,13 @@ describe('tracing middleware', () => {
         const [head = ''] = received.split('\r\n\r\n');
         const [statusLine = '', ...lines] = head.split('\r\n');
         const parsed = new Headers();
-        for (const line of lines) parsed.append(line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim());
+        for (const line of lines)
+          parsed.append(line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trim());
         resolve({ status: Number(statusLine.split(' ')[1]), headers: parsed });
       });
-      const extra = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+      const extra = Object.entries(headers)
+        .map(([name, value]) => `${name}: ${value}\r\n`)
+        .join('');
       socket.end(`${method} ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n${extra}Connection: close\r\n\r\n`);
     });
 
@@ -95,8 +107,14 @@ describe('tracing middleware', () => {
 
     const segment = await traceOf(response);
 
-    expect(segment).toMatchObject({ name: 'orders-api', annotations: { orderId: ORDER }, http: { request: { method: 'POST' }, response: { status: 201 } } });
-    expect(segment.subsegments).toEqual([expect.objectContaining({ name: 'EventBridge', aws: expect.objectContaining({ operation: 'PutEvents' }) })]);
+    expect(segment).toMatchObject({
+      name: 'orders-api',
+      annotations: { orderId: ORDER },
+      http: { request: { method: 'POST' }, response: { status: 201 } },
+    });
+    expect(segment.subsegments).toEqual([
+      expect.objectContaining({ name: 'EventBridge', aws: expect.objectContaining({ operation: 'PutEvents' }) }),
+    ]);
   });
 
   it('puts the trace header into every PutEvents entry so the trace continues through EventBridge', async () => {
@@ -104,16 +122,26 @@ describe('tracing middleware', () => {
 
     const segment = await traceOf(response);
 
-    expect(sentEntries.at(-1)).toEqual([expect.objectContaining({ TraceHeader: `Root=${String(segment.trace_id)};Parent=${String(segment.id)};Sampled=1` })]);
+    expect(sentEntries.at(-1)).toEqual([
+      expect.objectContaining({
+        TraceHeader: `Root=${String(segment.trace_id)};Parent=${String(segment.id)};Sampled=1`,
+      }),
+    ]);
   });
 
   it('continues an incoming trace header and flags a 4xx as an error', async () => {
-    const response = await rawRequest('GET', `/api/orders/${ORDER}`, { 'X-Amzn-Trace-Id': 'Root=1-65f00000-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1' });
+    const response = await rawRequest('GET', `/api/orders/${ORDER}`, {
+      'X-Amzn-Trace-Id': 'Root=1-65f00000-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1',
+    });
 
     const segment = await traceOf(response);
 
     expect(response.status).toBe(404);
-    expect(segment).toMatchObject({ trace_id: '1-65f00000-0123456789abcdef01234567', parent_id: '53995c3f42cd8ad8', error: true });
+    expect(segment).toMatchObject({
+      trace_id: '1-65f00000-0123456789abcdef01234567',
+      parent_id: '53995c3f42cd8ad8',
+      error: true,
+    });
     expect(segment.fault).toBeUndefined();
   });
 
@@ -139,7 +167,10 @@ describe('tracing middleware', () => {
   });
 
   it('starts a new trace, without a parent, when the incoming header has no valid Root', async () => {
-    const response = await rawRequest('POST', '/api/orders', { 'X-Amzn-Trace-Id': 'Root=undefined;Parent=53995c3f42cd8ad8;Sampled=1', 'Content-Length': '0' });
+    const response = await rawRequest('POST', '/api/orders', {
+      'X-Amzn-Trace-Id': 'Root=undefined;Parent=53995c3f42cd8ad8;Sampled=1',
+      'Content-Length': '0',
+    });
 
     const segment = await traceOf(response);
 
@@ -148,11 +179,15 @@ describe('tracing middleware', () => {
   });
 
   it('keeps concurrent requests in separate X-Ray contexts: each PutEvents entry names the segment of its own request', async () => {
-    const responses = await Promise.all(Array.from({ length: 8 }, () => fetch(`${url}/api/orders`, { method: 'POST' })));
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, () => fetch(`${url}/api/orders`, { method: 'POST' })),
+    );
 
     const segments = await Promise.all(responses.map(traceOf));
 
     const headers = sentEntries.slice(-8).map((entries) => (entries as { TraceHeader: string }[])[0]?.TraceHeader);
-    expect(new Set(headers)).toEqual(new Set(segments.map((segment) => `Root=${String(segment.trace_id)};Parent=${String(segment.id)};Sampled=1`)));
+    expect(new Set(headers)).toEqual(
+      new Set(segments.map((segment) => `Root=${String(segment.trace_id)};Parent=${String(segment.id)};Sampled=1`)),
+    );
   });
 });

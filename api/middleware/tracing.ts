@@ -16,7 +16,8 @@ import type { AppState } from '../types';
 export const currentTraceHeader = (): string | undefined => {
   const current = AWSXRay.getSegment();
   if (current === undefined) return undefined;
-  const traceId = 'segment' in current && current.segment ? current.segment.trace_id : (current as AWSXRay.Segment).trace_id;
+  const traceId =
+    'segment' in current && current.segment ? current.segment.trace_id : (current as AWSXRay.Segment).trace_id;
   return `Root=${traceId};Parent=${current.id};Sampled=${(current as { notTraced?: boolean }).notTraced ? 0 : 1}`;
 };
 
@@ -29,12 +30,16 @@ export const traceAwsClients = (...clients: TraceableClient[]): void => {
   for (const client of clients) {
     AWSXRay.captureAWSv3Client(client as never);
     client.middlewareStack.add(
-      (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) => async (args: { input: unknown }) => {
-        const input = args.input as { Entries?: { TraceHeader?: string }[] };
-        const header = context.commandName === 'PutEventsCommand' ? currentTraceHeader() : undefined;
-        if (header === undefined || !Array.isArray(input.Entries)) return next(args);
-        return next({ ...args, input: { ...input, Entries: input.Entries.map((entry) => ({ TraceHeader: header, ...entry })) } });
-      },
+      (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) =>
+        async (args: { input: unknown }) => {
+          const input = args.input as { Entries?: { TraceHeader?: string }[] };
+          const header = context.commandName === 'PutEventsCommand' ? currentTraceHeader() : undefined;
+          if (header === undefined || !Array.isArray(input.Entries)) return next(args);
+          return next({
+            ...args,
+            input: { ...input, Entries: input.Entries.map((entry) => ({ TraceHeader: header, ...entry })) },
+          });
+        },
       { step: 'initialize', name: 'xrayPutEventsTraceHeader' },
     );
   }
@@ -56,7 +61,11 @@ const SEGMENT_ID = /^[0-9a-f]{16}$/;
 const incomingTrace = (header: string): { root?: string; parent?: string; sampled?: string } => {
   const data = AWSXRay.utils.processTraceData(header);
   if (data.root === undefined || !TRACE_ID.test(data.root)) return {};
-  return { root: data.root, ...(data.parent !== undefined && SEGMENT_ID.test(data.parent) ? { parent: data.parent } : {}), ...(data.sampled === undefined ? {} : { sampled: data.sampled }) };
+  return {
+    root: data.root,
+    ...(data.parent !== undefined && SEGMENT_ID.test(data.parent) ? { parent: data.parent } : {}),
+    ...(data.sampled === undefined ? {} : { sampled: data.sampled }),
+  };
 };
 
 /**
@@ -92,32 +101,38 @@ const redactedUrl = (raw: string): string => {
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /** The tracing middleware; put it right after the error handler so it sees every error before it is answered. */
-export const tracing = (serviceName: string): Middleware<AppState> => async (ctx, next) => {
-  const incoming = incomingTrace(ctx.get('x-amzn-trace-id'));
-  const segment = new AWSXRay.Segment(serviceName, incoming.root, incoming.parent);
-  if (incoming.sampled === '0') (segment as unknown as { notTraced: boolean }).notTraced = true;
-  const requestData = new AWSXRay.middleware.IncomingRequestData(ctx.req);
-  requestData.request.url = redactedUrl(requestData.request.url);
-  segment.addIncomingRequestData(requestData);
-  ctx.set('X-Amzn-Trace-Id', `Root=${segment.trace_id}`);
-  await inSegment(segment, async () => {
-    let status = 500;
-    try {
-      await next();
-      status = ctx.status;
-    } catch (error) {
-      // The status the error middleware will answer: the same mapping, by the error's class.
-      status = answerOf(error)?.status ?? 500;
-      if (status >= 500) segment.addError(error instanceof Error ? error : String(error));
-      throw error;
-    } finally {
-      if (status === 429) segment.addThrottleFlag();
-      if (status >= 400 && status < 500) segment.addErrorFlag();
-      if (status >= 500) segment.addFaultFlag();
-      const orderId = READS.has(ctx.method) ? undefined : orderIdOf(ctx.params as Record<string, string> | undefined, ctx.body);
-      if (orderId !== undefined) segment.addAnnotation('orderId', orderId);
-      (segment as unknown as { http?: { close(response: { statusCode: number }): void } }).http?.close({ statusCode: status });
-      segment.close();
-    }
-  });
-};
+export const tracing =
+  (serviceName: string): Middleware<AppState> =>
+  async (ctx, next) => {
+    const incoming = incomingTrace(ctx.get('x-amzn-trace-id'));
+    const segment = new AWSXRay.Segment(serviceName, incoming.root, incoming.parent);
+    if (incoming.sampled === '0') (segment as unknown as { notTraced: boolean }).notTraced = true;
+    const requestData = new AWSXRay.middleware.IncomingRequestData(ctx.req);
+    requestData.request.url = redactedUrl(requestData.request.url);
+    segment.addIncomingRequestData(requestData);
+    ctx.set('X-Amzn-Trace-Id', `Root=${segment.trace_id}`);
+    await inSegment(segment, async () => {
+      let status = 500;
+      try {
+        await next();
+        status = ctx.status;
+      } catch (error) {
+        // The status the error middleware will answer: the same mapping, by the error's class.
+        status = answerOf(error)?.status ?? 500;
+        if (status >= 500) segment.addError(error instanceof Error ? error : String(error));
+        throw error;
+      } finally {
+        if (status === 429) segment.addThrottleFlag();
+        if (status >= 400 && status < 500) segment.addErrorFlag();
+        if (status >= 500) segment.addFaultFlag();
+        const orderId = READS.has(ctx.method)
+          ? undefined
+          : orderIdOf(ctx.params as Record<string, string> | undefined, ctx.body);
+        if (orderId !== undefined) segment.addAnnotation('orderId', orderId);
+        (segment as unknown as { http?: { close(response: { statusCode: number }): void } }).http?.close({
+          statusCode: status,
+        });
+        segment.close();
+      }
+    });
+  };

@@ -56,7 +56,10 @@ describe('GET /api/orders/:id/activity', () => {
 
   const get = async (path: string, username: string) => {
     const response = await fetch(`${api.url}${path}`, { headers: await api.authHeader(username) });
-    return { status: response.status, body: (await response.json()) as OrderActivityResponse & { error?: { code: string } } };
+    return {
+      status: response.status,
+      body: (await response.json()) as OrderActivityResponse & { error?: { code: string } },
+    };
   };
 
   /** An order of `username` moved through the saga's statuses to CONFIRMED (the saga itself is not under test). */
@@ -68,7 +71,8 @@ describe('GET /api/orders/:id/activity', () => {
     });
     const { orderId } = (await response.json()) as { orderId: string };
     let order: Order | undefined;
-    for (const to of ['VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'CONFIRMED'] as const) order = await api.stores.orders.transitionOrder({ orderId, to, at: new Date().toISOString() });
+    for (const to of ['VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'CONFIRMED'] as const)
+      order = await api.stores.orders.transitionOrder({ orderId, to, at: new Date().toISOString() });
     return order as Order;
   };
 
@@ -106,46 +110,120 @@ describe('GET /api/orders/:id/activity', () => {
     const sendEmail = createSendEmailHandler({
       store: api.stores.orders,
       ses,
-      directory: { contactOf: async (customerId) => (customerId === order.customerId ? { email: 'alice@example.com', name: 'Alice' } : undefined) },
+      directory: {
+        contactOf: async (customerId) =>
+          customerId === order.customerId ? { email: 'alice@example.com', name: 'Alice' } : undefined,
+      },
       from: 'orders@example.com',
       persistence,
       activity,
     });
     const eventId = ulid();
     const confirmed = orderEvent(order, eventId, order.updatedAt);
-    const envelope = JSON.stringify({ version: '0', id: ulid(), 'detail-type': confirmed.detailType, source: ORDER_EVENT_SOURCE, account: '000000000000', time: order.updatedAt, region: 'us-east-1', resources: [], detail: confirmed.detail });
+    const envelope = JSON.stringify({
+      version: '0',
+      id: ulid(),
+      'detail-type': confirmed.detailType,
+      source: ORDER_EVENT_SOURCE,
+      account: '000000000000',
+      time: order.updatedAt,
+      region: 'us-east-1',
+      resources: [],
+      detail: confirmed.detail,
+    });
     const webhooks = new DynamoWebhookStore(api.local.documentClient, api.local.tableName);
     const webhookId = ulid();
-    await webhooks.createEndpoint({ webhookId, customerId: order.customerId, url: receiverUrl, eventTypes: ['order.confirmed'], secret: `whsec_${randomBytes(24).toString('base64')}`, createdAt: new Date().toISOString() });
-    const deliver = createDeliverWebhookHandler({ store: webhooks, sqs, persistence: idempotencyPersistence(api.local.client, api.local.tableName), policy: { allowLoopback: true }, activity });
+    await webhooks.createEndpoint({
+      webhookId,
+      customerId: order.customerId,
+      url: receiverUrl,
+      eventTypes: ['order.confirmed'],
+      secret: `whsec_${randomBytes(24).toString('base64')}`,
+      createdAt: new Date().toISOString(),
+    });
+    const deliver = createDeliverWebhookHandler({
+      store: webhooks,
+      sqs,
+      persistence: idempotencyPersistence(api.local.client, api.local.tableName),
+      policy: { allowLoopback: true },
+      activity,
+    });
     const delivery = JSON.stringify({
       customerId: order.customerId,
       webhookId,
       deliveryId: `msg_${ulid()}`,
       eventId,
       eventType: 'order.confirmed',
-      payload: JSON.stringify({ type: 'order.confirmed', timestamp: order.updatedAt, data: { orderId: order.orderId, status: 'CONFIRMED' } }),
+      payload: JSON.stringify({
+        type: 'order.confirmed',
+        timestamp: order.updatedAt,
+        data: { orderId: order.orderId, status: 'CONFIRMED' },
+      }),
     });
     answers.push(500, 200);
 
     const first = await sendEmail({ Records: [sqsRecord(envelope, 'email')] }, context('send-email'));
     const repeat = await sendEmail({ Records: [sqsRecord(envelope, 'email')] }, context('send-email'));
-    const failedAttempt = await deliver({ Records: [sqsRecord(delivery, 'webhook-deliveries', 1)] }, context('deliver-webhook'));
-    const retried = await deliver({ Records: [sqsRecord(delivery, 'webhook-deliveries', 2)] }, context('deliver-webhook'));
+    const failedAttempt = await deliver(
+      { Records: [sqsRecord(delivery, 'webhook-deliveries', 1)] },
+      context('deliver-webhook'),
+    );
+    const retried = await deliver(
+      { Records: [sqsRecord(delivery, 'webhook-deliveries', 2)] },
+      context('deliver-webhook'),
+    );
     const answer = await get(`/api/orders/${order.orderId}/activity`, 'alice');
-    const rewritten = await activity.recordEmail(order.orderId, eventId, { to: 'mallory@example.com', subject: 'x', kind: 'order.confirmed', sentAt: new Date().toISOString(), messageId: 'other' });
+    const rewritten = await activity.recordEmail(order.orderId, eventId, {
+      to: 'mallory@example.com',
+      subject: 'x',
+      kind: 'order.confirmed',
+      sentAt: new Date().toISOString(),
+      messageId: 'other',
+    });
 
     expect(rewritten).toBe(false);
     expect((await activity.getActivity(order.orderId)).emails.map((email) => email.to)).toEqual(['alice@example.com']);
-    expect([first, repeat, retried]).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }, { batchItemFailures: [] }]);
+    expect([first, repeat, retried]).toEqual([
+      { batchItemFailures: [] },
+      { batchItemFailures: [] },
+      { batchItemFailures: [] },
+    ]);
     expect(failedAttempt.batchItemFailures).toHaveLength(1);
-    expect(localSes.emails().filter((email) => email.subject.includes(order.orderId) || (email.text ?? '').includes(order.orderId))).toHaveLength(1);
+    expect(
+      localSes
+        .emails()
+        .filter((email) => email.subject.includes(order.orderId) || (email.text ?? '').includes(order.orderId)),
+    ).toHaveLength(1);
     expect(answer.status).toBe(200);
-    expect(answer.body.emails).toEqual([{ to: 'alice@example.com', subject: expect.any(String), kind: 'order.confirmed', sentAt: expect.any(String), messageId: expect.stringMatching(/.+/) }]);
+    expect(answer.body.emails).toEqual([
+      {
+        to: 'alice@example.com',
+        subject: expect.any(String),
+        kind: 'order.confirmed',
+        sentAt: expect.any(String),
+        messageId: expect.stringMatching(/.+/),
+      },
+    ]);
     expect(answer.body.emails[0]?.subject).toBe(localSes.emails().at(-1)?.subject);
     expect(answer.body.deliveries).toEqual([
-      { webhookId, url: receiverUrl, eventType: 'order.confirmed', attempt: 1, statusCode: 500, at: expect.any(String), outcome: 'FAILED' },
-      { webhookId, url: receiverUrl, eventType: 'order.confirmed', attempt: 2, statusCode: 200, at: expect.any(String), outcome: 'DELIVERED' },
+      {
+        webhookId,
+        url: receiverUrl,
+        eventType: 'order.confirmed',
+        attempt: 1,
+        statusCode: 500,
+        at: expect.any(String),
+        outcome: 'FAILED',
+      },
+      {
+        webhookId,
+        url: receiverUrl,
+        eventType: 'order.confirmed',
+        attempt: 2,
+        statusCode: 200,
+        at: expect.any(String),
+        outcome: 'DELIVERED',
+      },
     ]);
   });
 

@@ -13,9 +13,10 @@ import type { AppState } from '../types';
 import { errorAnswer, IdParams, on } from './route-doc';
 import type { RouteDoc } from './route-doc';
 
-
 export const OrderActivityResponseSchema = z.object({
-  emails: z.array(z.object({ to: z.string(), subject: z.string(), kind: z.string(), sentAt: z.string(), messageId: z.string() })),
+  emails: z.array(
+    z.object({ to: z.string(), subject: z.string(), kind: z.string(), sentAt: z.string(), messageId: z.string() }),
+  ),
   deliveries: z.array(
     z.object({
       webhookId: z.string(),
@@ -36,7 +37,10 @@ export const ACTIVITY_ROUTES = {
     path: '/api/orders/:id/activity',
     summary: 'The emails and webhook delivery attempts the order caused, oldest first (owner or admin)',
     params: IdParams,
-    responses: { 200: { description: 'the activity', body: OrderActivityResponseSchema }, 404: errorAnswer('no such order for this caller') },
+    responses: {
+      200: { description: 'the activity', body: OrderActivityResponseSchema },
+      404: errorAnswer('no such order for this caller'),
+    },
   },
 } as const satisfies Record<string, RouteDoc>;
 
@@ -51,10 +55,17 @@ export const activityRouter = (deps: ActivityRouterDeps): Router<AppState> => {
     const caller = requireCaller(ctx);
     const orderId = OrderIdSchema.safeParse(ctx.params.id);
     const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
-    if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin)) throw new ApiError(404, 'NOT_FOUND', 'no such order');
+    if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin))
+      throw new ApiError(404, 'NOT_FOUND', 'no such order');
     const activity = await deps.activity.getActivity(order.orderId);
     const body: OrderActivityResponse = {
-      emails: activity.emails.map(({ to, subject, kind, sentAt, messageId }) => ({ to, subject, kind, sentAt, messageId })),
+      emails: activity.emails.map(({ to, subject, kind, sentAt, messageId }) => ({
+        to,
+        subject,
+        kind,
+        sentAt,
+        messageId,
+      })),
       deliveries: activity.deliveries.map((attempt) => ({
         webhookId: attempt.webhookId,
         url: attempt.url,

@@ -8,14 +8,22 @@ describe('dlqSource', () => {
     const source = dlqSource('local', 'email-dlq');
     // assess
     const email = queues.find((queue) => queue.name === 'email');
-    expect(source).toEqual({ queueName: 'local-email', maxReceiveCount: email?.deadLetter.maxReceiveCount, visibilityTimeoutSeconds: email?.visibilityTimeoutSeconds });
+    expect(source).toEqual({
+      queueName: 'local-email',
+      maxReceiveCount: email?.deadLetter.maxReceiveCount,
+      visibilityTimeoutSeconds: email?.visibilityTimeoutSeconds,
+    });
   });
 
   it('gives every processing DLQ a source, and none to the EventBridge failure queue', () => {
     // act
     const sources = Object.fromEntries(DEAD_LETTER_QUEUES.map((name) => [name, dlqSource('local', name)]));
     // assess
-    expect(Object.entries(sources).filter(([, source]) => source === undefined).map(([name]) => name)).toEqual(['event-delivery-dlq']);
+    expect(
+      Object.entries(sources)
+        .filter(([, source]) => source === undefined)
+        .map(([name]) => name),
+    ).toEqual(['event-delivery-dlq']);
     expect(Object.values(sources).filter((source) => source !== undefined)).toHaveLength(queues.length);
   });
 });

@@ -3,7 +3,14 @@
  * POST /api/admin/dlqs/:name/redrive (StartMessageMoveTask back to each message's source queue). Only the
  * platform's own DLQs, by their logical name from core/platform/resources.ts (`webhook-deliveries-dlq`).
  */
-import { GetQueueAttributesCommand, GetQueueUrlCommand, QueueDoesNotExist, ReceiveMessageCommand, SQSServiceException, StartMessageMoveTaskCommand } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  GetQueueUrlCommand,
+  QueueDoesNotExist,
+  ReceiveMessageCommand,
+  SQSServiceException,
+  StartMessageMoveTaskCommand,
+} from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import Router from '@koa/router';
 import { z } from 'zod';
@@ -16,7 +23,10 @@ import { errorAnswer, on } from './route-doc';
 import type { RouteDoc } from './route-doc';
 
 /** Every dead-letter queue of the platform, by logical name. */
-export const DEAD_LETTER_QUEUES: readonly string[] = [...queues.map((queue) => deadLetterQueueName(queue.name)), ...failureQueues.map((queue) => queue.name)];
+export const DEAD_LETTER_QUEUES: readonly string[] = [
+  ...queues.map((queue) => deadLetterQueueName(queue.name)),
+  ...failureQueues.map((queue) => queue.name),
+];
 
 export interface DlqsRouterDeps {
   readonly sqs: SQSClient;
@@ -31,7 +41,13 @@ export interface DlqSummary {
   readonly queueName: string;
   readonly depth: number;
   readonly inFlight: number;
-  readonly samples: readonly { readonly messageId: string; readonly body: string; readonly receiveCount?: number; readonly sentAt?: string; readonly sourceArn?: string }[];
+  readonly samples: readonly {
+    readonly messageId: string;
+    readonly body: string;
+    readonly receiveCount?: number;
+    readonly sentAt?: string;
+    readonly sourceArn?: string;
+  }[];
   /** The queue that feeds this DLQ and its redrive settings; absent for the EventBridge failure queue, which no queue feeds. */
   readonly source?: DlqSource;
 }
@@ -50,7 +66,11 @@ export interface DlqSource {
 export const dlqSource = (resourcePrefix: string, logicalDlq: string): DlqSource | undefined => {
   const queue = queues.find((candidate) => deadLetterQueueName(candidate.name) === logicalDlq);
   if (queue === undefined) return undefined;
-  return { queueName: physicalName(resourcePrefix, queue.name), maxReceiveCount: queue.deadLetter.maxReceiveCount, visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds };
+  return {
+    queueName: physicalName(resourcePrefix, queue.name),
+    maxReceiveCount: queue.deadLetter.maxReceiveCount,
+    visibilityTimeoutSeconds: queue.visibilityTimeoutSeconds,
+  };
 };
 
 /** The stage prefix from the table's physical name (`<prefix>-orders`), so the API needs no extra setting. */
@@ -86,11 +106,21 @@ const DlqSummarySchema = z.object({
   queueName: z.string(),
   depth: z.number().int(),
   inFlight: z.number().int(),
-  samples: z.array(z.object({ messageId: z.string(), body: z.string(), receiveCount: z.number().int().optional(), sentAt: z.string().optional(), sourceArn: z.string().optional() })),
+  samples: z.array(
+    z.object({
+      messageId: z.string(),
+      body: z.string(),
+      receiveCount: z.number().int().optional(),
+      sentAt: z.string().optional(),
+      sourceArn: z.string().optional(),
+    }),
+  ),
   source: z
     .object({ queueName: z.string(), maxReceiveCount: z.number().int(), visibilityTimeoutSeconds: z.number().int() })
     .optional()
-    .describe('The queue that feeds this DLQ: a failing message arrives after about maxReceiveCount x visibilityTimeoutSeconds'),
+    .describe(
+      'The queue that feeds this DLQ: a failing message arrives after about maxReceiveCount x visibilityTimeoutSeconds',
+    ),
 });
 
 export const DLQS_ROUTES = {
@@ -99,7 +129,10 @@ export const DLQS_ROUTES = {
     path: '/api/admin/dlqs',
     summary: 'Dead-letter queues: depth, in flight, sample messages (admin)',
     admin: true,
-    responses: { 200: { description: 'the DLQs', body: z.object({ items: z.array(DlqSummarySchema) }) }, 403: errorAnswer('not the admin') },
+    responses: {
+      200: { description: 'the DLQs', body: z.object({ items: z.array(DlqSummarySchema) }) },
+      403: errorAnswer('not the admin'),
+    },
   },
   redrive: {
     method: 'post',
@@ -108,7 +141,10 @@ export const DLQS_ROUTES = {
     admin: true,
     params: z.object({ name: z.string() }),
     responses: {
-      202: { description: 'move task started', body: z.object({ name: z.string(), queueName: z.string(), taskHandle: z.string() }) },
+      202: {
+        description: 'move task started',
+        body: z.object({ name: z.string(), queueName: z.string(), taskHandle: z.string() }),
+      },
       403: errorAnswer('not the admin'),
       404: errorAnswer('no such DLQ'),
       409: errorAnswer('a move task is already running'),
@@ -117,16 +153,26 @@ export const DLQS_ROUTES = {
 } as const satisfies Record<string, RouteDoc>;
 
 /** A DLQ by logical name (`webhook-deliveries-dlq`; the source queue's name `webhook-deliveries` is accepted too). */
-export const locateDeadLetterQueue = async (sqs: SQSClient, resourcePrefix: string, name: string): Promise<{ name: string; url: string; arn: string; queueName: string }> => {
+export const locateDeadLetterQueue = async (
+  sqs: SQSClient,
+  resourcePrefix: string,
+  name: string,
+): Promise<{ name: string; url: string; arn: string; queueName: string }> => {
   const logical = DEAD_LETTER_QUEUES.includes(name) ? name : deadLetterQueueName(name);
-  if (!DEAD_LETTER_QUEUES.includes(logical)) throw new DeadLetterQueueUnknownError(name, `no dead-letter queue ${name}; known: ${DEAD_LETTER_QUEUES.join(', ')}`);
+  if (!DEAD_LETTER_QUEUES.includes(logical))
+    throw new DeadLetterQueueUnknownError(
+      name,
+      `no dead-letter queue ${name}; known: ${DEAD_LETTER_QUEUES.join(', ')}`,
+    );
   const queueName = physicalName(resourcePrefix, logical);
   try {
     const url = (await sqs.send(new GetQueueUrlCommand({ QueueName: queueName }))).QueueUrl ?? '';
-    const attributes = (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes ?? {};
+    const attributes =
+      (await sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['QueueArn'] }))).Attributes ?? {};
     return { name: logical, url, arn: attributes.QueueArn ?? '', queueName };
   } catch (error) {
-    if (error instanceof QueueDoesNotExist) throw new DeadLetterQueueUnknownError(name, `the queue ${queueName} does not exist`);
+    if (error instanceof QueueDoesNotExist)
+      throw new DeadLetterQueueUnknownError(name, `the queue ${queueName} does not exist`);
     throw error;
   }
 };
@@ -136,7 +182,11 @@ export const startRedrive = async (sqs: SQSClient, dlqArn: string): Promise<stri
   try {
     return (await sqs.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn }))).TaskHandle ?? '';
   } catch (error) {
-    if (error instanceof SQSServiceException && (error.name === 'UnsupportedOperation' || error.name === 'InvalidParameterValue')) throw new RedriveRefusedError(`SQS refused the redrive: ${error.message}`, { cause: error });
+    if (
+      error instanceof SQSServiceException &&
+      (error.name === 'UnsupportedOperation' || error.name === 'InvalidParameterValue')
+    )
+      throw new RedriveRefusedError(`SQS refused the redrive: ${error.message}`, { cause: error });
     throw error;
   }
 };
@@ -147,13 +197,31 @@ export const dlqsRouter = (deps: DlqsRouterDeps): Router<AppState> => {
 
   const summary = async (logical: string): Promise<DlqSummary> => {
     const { url, queueName } = await locate(logical);
-    const attributes = (await deps.sqs.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }))).Attributes ?? {};
+    const attributes =
+      (
+        await deps.sqs.send(
+          new GetQueueAttributesCommand({
+            QueueUrl: url,
+            AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+          }),
+        )
+      ).Attributes ?? {};
     const depth = Number(attributes.ApproximateNumberOfMessages ?? 0);
     // A peek: visibility 0 leaves the messages available; a DLQ has no redrive policy, so receiving them moves nothing.
     const received =
       depth === 0
         ? []
-        : ((await deps.sqs.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: Math.min(10, deps.sampleSize ?? 3), VisibilityTimeout: 0, WaitTimeSeconds: 0, MessageSystemAttributeNames: ['All'] }))).Messages ?? []);
+        : ((
+            await deps.sqs.send(
+              new ReceiveMessageCommand({
+                QueueUrl: url,
+                MaxNumberOfMessages: Math.min(10, deps.sampleSize ?? 3),
+                VisibilityTimeout: 0,
+                WaitTimeSeconds: 0,
+                MessageSystemAttributeNames: ['All'],
+              }),
+            )
+          ).Messages ?? []);
     const source = dlqSource(deps.resourcePrefix, logical);
     return {
       name: logical,
@@ -164,9 +232,15 @@ export const dlqsRouter = (deps: DlqsRouterDeps): Router<AppState> => {
       samples: received.map((message) => ({
         messageId: message.MessageId ?? '',
         body: (message.Body ?? '').slice(0, 4096),
-        ...(message.Attributes?.ApproximateReceiveCount === undefined ? {} : { receiveCount: Number(message.Attributes.ApproximateReceiveCount) }),
-        ...(message.Attributes?.SentTimestamp === undefined ? {} : { sentAt: new Date(Number(message.Attributes.SentTimestamp)).toISOString() }),
-        ...(message.Attributes?.DeadLetterQueueSourceArn === undefined ? {} : { sourceArn: message.Attributes.DeadLetterQueueSourceArn }),
+        ...(message.Attributes?.ApproximateReceiveCount === undefined
+          ? {}
+          : { receiveCount: Number(message.Attributes.ApproximateReceiveCount) }),
+        ...(message.Attributes?.SentTimestamp === undefined
+          ? {}
+          : { sentAt: new Date(Number(message.Attributes.SentTimestamp)).toISOString() }),
+        ...(message.Attributes?.DeadLetterQueueSourceArn === undefined
+          ? {}
+          : { sourceArn: message.Attributes.DeadLetterQueueSourceArn }),
       })),
     };
   };

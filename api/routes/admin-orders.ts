@@ -30,7 +30,10 @@ export const ADMIN_ORDERS_ROUTES = {
     admin: true,
     params: z.object({ id: UlidSchema }),
     responses: {
-      202: { description: 'the saga was resumed, or a resumed saga of the order is still running', body: z.object({ orderId: z.string(), executionName: z.string() }) },
+      202: {
+        description: 'the saga was resumed, or a resumed saga of the order is still running',
+        body: z.object({ orderId: z.string(), executionName: z.string() }),
+      },
       400: errorAnswer('the id is not an order id'),
       403: errorAnswer('not the admin'),
       404: errorAnswer('no such order'),

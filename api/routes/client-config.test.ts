@@ -5,12 +5,23 @@ import { createApp } from '../app';
 import { createAwsClients } from '../aws-clients';
 import { loadConfig, LocalControlPlaneUrlInvalidError, localControlPlaneFromEnv } from '../config';
 
-const env = { TABLE_NAME: 'local-orders', EVENT_BUS_NAME: 'local-orders', USER_POOL_ID: 'us-east-1_localdemo', USER_POOL_CLIENT_ID: 'client', AWS_ENDPOINT_URL: 'http://127.0.0.1:4566' };
+const env = {
+  TABLE_NAME: 'local-orders',
+  EVENT_BUS_NAME: 'local-orders',
+  USER_POOL_ID: 'us-east-1_localdemo',
+  USER_POOL_CLIENT_ID: 'client',
+  AWS_ENDPOINT_URL: 'http://127.0.0.1:4566',
+};
 
 /** The whole app, as the server composes it; /config.json reaches no AWS client. */
 const serve = async (extra: Record<string, string>): Promise<{ url: string; close: () => Promise<void> }> => {
   const clients = createAwsClients({ dynamodb: { region: 'us-east-1' } });
-  const composed = createApp({ config: loadConfig({ ...env, ...extra }), clients, logger: new Logger({ logLevel: 'SILENT' }), tokenVerifier: { verify: async () => ({}) } });
+  const composed = createApp({
+    config: loadConfig({ ...env, ...extra }),
+    clients,
+    logger: new Logger({ logLevel: 'SILENT' }),
+    tokenVerifier: { verify: async () => ({}) },
+  });
   const server: Server = await new Promise((resolveListen) => {
     const listening = composed.app.listen(0, '127.0.0.1', () => resolveListen(listening));
   });
@@ -33,7 +44,13 @@ describe('localControlPlane in GET /config.json', () => {
     try {
       const body = await (await fetch(`${api.url}/config.json`)).json();
 
-      expect(body).toEqual({ region: 'us-east-1', userPoolId: 'us-east-1_localdemo', userPoolClientId: 'client', cognitoEndpoint: 'http://127.0.0.1:4566/', localControlPlane: 'http://127.0.0.1:4566/_local' });
+      expect(body).toEqual({
+        region: 'us-east-1',
+        userPoolId: 'us-east-1_localdemo',
+        userPoolClientId: 'client',
+        cognitoEndpoint: 'http://127.0.0.1:4566/',
+        localControlPlane: 'http://127.0.0.1:4566/_local',
+      });
     } finally {
       await api.close();
     }
@@ -53,7 +70,9 @@ describe('localControlPlane in GET /config.json', () => {
 
 describe('localControlPlaneFromEnv', () => {
   it('reads LOCAL_CONTROL_PLANE_URL without a trailing slash, and nothing when it is unset or empty', () => {
-    expect(localControlPlaneFromEnv({ LOCAL_CONTROL_PLANE_URL: 'http://127.0.0.1:4566/_local/' })).toBe('http://127.0.0.1:4566/_local');
+    expect(localControlPlaneFromEnv({ LOCAL_CONTROL_PLANE_URL: 'http://127.0.0.1:4566/_local/' })).toBe(
+      'http://127.0.0.1:4566/_local',
+    );
     expect(localControlPlaneFromEnv({})).toBeUndefined();
     expect(localControlPlaneFromEnv({ LOCAL_CONTROL_PLANE_URL: '  ' })).toBeUndefined();
   });
@@ -67,6 +86,8 @@ describe('localControlPlaneFromEnv', () => {
         expect(error).toBeInstanceOf(LocalControlPlaneUrlInvalidError);
       }
     }
-    expect(() => localControlPlaneFromEnv({ LOCAL_CONTROL_PLANE_URL: 'javascript:alert(1)' })).toThrow(/LOCAL_CONTROL_PLANE_URL/);
+    expect(() => localControlPlaneFromEnv({ LOCAL_CONTROL_PLANE_URL: 'javascript:alert(1)' })).toThrow(
+      /LOCAL_CONTROL_PLANE_URL/,
+    );
   });
 });

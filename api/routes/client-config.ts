@@ -31,7 +31,8 @@ export const CLIENT_CONFIG_ROUTES = {
   get: {
     method: 'get',
     path: '/config.json',
-    summary: 'Where the dashboard signs in: {region, userPoolId, userPoolClientId, cognitoEndpoint}, and localControlPlane on the local cloud',
+    summary:
+      'Where the dashboard signs in: {region, userPoolId, userPoolClientId, cognitoEndpoint}, and localControlPlane on the local cloud',
     public: true,
     responses: { 200: { description: 'the Cognito settings', body: ClientConfigSchema } },
   },

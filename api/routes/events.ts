@@ -19,7 +19,11 @@ export const EVENTS_ROUTES = {
     summary: 'Events that crossed the bus, newest first (admin)',
     admin: true,
     query: PageQuerySchema,
-    responses: { 200: { description: 'a page', body: pageOf(EventRecordSchema) }, 400: errorAnswer('invalid query'), 403: errorAnswer('not the admin') },
+    responses: {
+      200: { description: 'a page', body: pageOf(EventRecordSchema) },
+      400: errorAnswer('invalid query'),
+      403: errorAnswer('not the admin'),
+    },
   },
 } as const satisfies Record<string, RouteDoc>;
 

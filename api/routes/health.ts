@@ -12,16 +12,28 @@ import type { AppState } from '../types';
 import { on } from './route-doc';
 import type { RouteDoc } from './route-doc';
 
-const ReadinessSchema = z.object({ status: z.enum(['ready', 'unavailable']), checks: z.record(z.string(), z.enum(['ok', 'unavailable'])) });
+const ReadinessSchema = z.object({
+  status: z.enum(['ready', 'unavailable']),
+  checks: z.record(z.string(), z.enum(['ok', 'unavailable'])),
+});
 
 export const HEALTH_ROUTES = {
-  get: { method: 'get', path: '/health', summary: 'Liveness', public: true, responses: { 200: { description: 'ok', body: z.object({ status: z.literal('ok') }) } } },
+  get: {
+    method: 'get',
+    path: '/health',
+    summary: 'Liveness',
+    public: true,
+    responses: { 200: { description: 'ok', body: z.object({ status: z.literal('ok') }) } },
+  },
   ready: {
     method: 'get',
     path: '/ready',
     summary: 'Readiness: DynamoDB and EventBridge reachable',
     public: true,
-    responses: { 200: { description: 'every dependency answers', body: ReadinessSchema }, 503: { description: 'a dependency does not answer', body: ReadinessSchema } },
+    responses: {
+      200: { description: 'every dependency answers', body: ReadinessSchema },
+      503: { description: 'a dependency does not answer', body: ReadinessSchema },
+    },
   },
 } as const satisfies Record<string, RouteDoc>;
 

@@ -21,13 +21,17 @@ export const INGEST_ROUTES = {
   ingest: {
     method: 'post',
     path: '/webhooks/ingest/:partnerId',
-    summary: 'Partner events {type, data}, signed the Standard Webhooks way with the partner secret; published under partner.<id>',
+    summary:
+      'Partner events {type, data}, signed the Standard Webhooks way with the partner secret; published under partner.<id>',
     public: true,
     params: z.object({ partnerId: z.string() }),
     headers: z.object({ 'webhook-id': z.string(), 'webhook-timestamp': z.string(), 'webhook-signature': z.string() }),
     body: PartnerEventSchema,
     responses: {
-      202: { description: 'published', body: z.object({ accepted: z.literal(true), source: z.string(), type: z.string(), webhookId: z.string() }) },
+      202: {
+        description: 'published',
+        body: z.object({ accepted: z.literal(true), source: z.string(), type: z.string(), webhookId: z.string() }),
+      },
       400: errorAnswer('not {type, data}'),
       401: errorAnswer('bad signature or stale timestamp'),
       413: errorAnswer('body over 256 KB'),
@@ -57,10 +61,18 @@ export const ingestRouter = (deps: IngestRouterDeps): Router<AppState> => {
       chunks.push(buffer);
     }
     const headers: Record<string, string | undefined> = {};
-    for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature']) headers[name] = ctx.get(name) || undefined;
-    const outcome = await ingestPartnerEvent({ partnerId: ctx.params.partnerId, headers, body: Buffer.concat(chunks).toString('utf8') }, { ...deps, secrets: deps.secrets ?? NOT_CONFIGURED });
+    for (const name of ['webhook-id', 'webhook-timestamp', 'webhook-signature'])
+      headers[name] = ctx.get(name) || undefined;
+    const outcome = await ingestPartnerEvent(
+      { partnerId: ctx.params.partnerId, headers, body: Buffer.concat(chunks).toString('utf8') },
+      { ...deps, secrets: deps.secrets ?? NOT_CONFIGURED },
+    );
     if (!outcome.accepted) {
-      ctx.state.logger?.warn('partner event refused', { partnerId: ctx.params.partnerId, status: outcome.refusal.httpStatus, code: outcome.refusal.code });
+      ctx.state.logger?.warn('partner event refused', {
+        partnerId: ctx.params.partnerId,
+        status: outcome.refusal.httpStatus,
+        code: outcome.refusal.code,
+      });
       throw outcome.refusal;
     }
     ctx.status = 202;

@@ -65,18 +65,32 @@ const parameters = (where: 'path' | 'query' | 'header', shape: z.ZodObject | und
   });
 
 const operation = (doc: RouteDoc) => {
-  const params = [...parameters('path', doc.params), ...parameters('query', doc.query), ...parameters('header', doc.headers)];
+  const params = [
+    ...parameters('path', doc.params),
+    ...parameters('query', doc.query),
+    ...parameters('header', doc.headers),
+  ];
   return {
     summary: doc.summary,
     ...(doc.public === true ? { security: [] } : {}),
     ...(params.length === 0 ? {} : { parameters: params }),
-    ...(doc.body === undefined ? {} : { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(doc.body, 'input') } } } }),
+    ...(doc.body === undefined
+      ? {}
+      : {
+          requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(doc.body, 'input') } } },
+        }),
     responses: Object.fromEntries(
       Object.entries(doc.responses).map(([status, response]) => [
         status,
         {
           description: response.description,
-          ...(response.body === undefined ? {} : { content: { [response.contentType ?? 'application/json']: { schema: jsonSchema(response.body, 'output') } } }),
+          ...(response.body === undefined
+            ? {}
+            : {
+                content: {
+                  [response.contentType ?? 'application/json']: { schema: jsonSchema(response.body, 'output') },
+                },
+              }),
         },
       ]),
     ),
@@ -94,14 +108,25 @@ export const buildOpenApiDocument = (routes: readonly RouteDoc[]) => {
     openapi: '3.1.0',
     info: { title: 'Order platform API', version: '0.1.0' },
     components: {
-      schemas: Object.fromEntries(COMPONENTS.map(([name, schema, io]) => {
-        const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<string, unknown>;
-        delete json.$schema;
-        delete json.id;
-        return [name, json];
-      })),
+      schemas: Object.fromEntries(
+        COMPONENTS.map(([name, schema, io]) => {
+          const json = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as Record<
+            string,
+            unknown
+          >;
+          delete json.$schema;
+          delete json.id;
+          return [name, json];
+        }),
+      ),
       securitySchemes: {
-        cognito: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'A Cognito ID token of the user pool in /config.json; the customer is its sub, the group admin is the admin. 401 without or with an invalid token.' },
+        cognito: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'A Cognito ID token of the user pool in /config.json; the customer is its sub, the group admin is the admin. 401 without or with an invalid token.',
+        },
       },
     },
     security: [{ cognito: [] }],

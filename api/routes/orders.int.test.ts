@@ -18,10 +18,20 @@ describe('the admin order browser', () => {
   const placed: { orderId: string; customerId: string; createdAt: string }[] = [];
   let failedOrderId: string;
 
-  const call = async (method: string, path: string, username: string, body?: unknown, headers: Record<string, string> = {}) =>
+  const call = async (
+    method: string,
+    path: string,
+    username: string,
+    body?: unknown,
+    headers: Record<string, string> = {},
+  ) =>
     fetch(`${api.url}${path}`, {
       method,
-      headers: { ...(await api.authHeader(username)), ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
+      headers: {
+        ...(await api.authHeader(username)),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
   const list = async (query: string, username = 'admin'): Promise<Listed> => {
@@ -30,7 +40,13 @@ describe('the admin order browser', () => {
     return (await response.json()) as Listed;
   };
   const place = async (username: string) => {
-    const response = await call('POST', '/api/orders', username, { items: [{ productId: 'mug', quantity: 1 }], paymentToken: 'tok_visa' }, { 'idempotency-key': ulid() });
+    const response = await call(
+      'POST',
+      '/api/orders',
+      username,
+      { items: [{ productId: 'mug', quantity: 1 }], paymentToken: 'tok_visa' },
+      { 'idempotency-key': ulid() },
+    );
     const order = (await response.json()) as { orderId: string; customerId: string; createdAt: string };
     placed.push(order);
     return order;
@@ -40,13 +56,18 @@ describe('the admin order browser', () => {
     api = await startApiHarness();
     for (const username of ['carol', 'dave', 'carol', 'dave', 'carol']) await place(username);
     failedOrderId = placed[1].orderId;
-    await api.stores.orders.transitionOrder({ orderId: failedOrderId, to: 'FAILED', at: new Date().toISOString(), reason: 'PAYMENT_DECLINED' });
+    await api.stores.orders.transitionOrder({
+      orderId: failedOrderId,
+      to: 'FAILED',
+      at: new Date().toISOString(),
+      reason: 'PAYMENT_DECLINED',
+    });
   });
   afterAll(async () => {
     await api.stop();
   });
 
-  it('lists every customer\'s orders newest first, with no filter', async () => {
+  it("lists every customer's orders newest first, with no filter", async () => {
     // act
     const page = await list('?limit=100');
     // assess
@@ -82,10 +103,15 @@ describe('the admin order browser', () => {
     const all = await list(`?customerId=${carol}`);
     const pending = await list(`?customerId=${carol}&status=PENDING`);
     // assess
-    const carols = placed.filter((order) => order.customerId === carol).reverse().map((order) => order.orderId);
+    const carols = placed
+      .filter((order) => order.customerId === carol)
+      .reverse()
+      .map((order) => order.orderId);
     expect(all.items.map((item) => item.orderId)).toEqual(carols);
     expect(pending.items.map((item) => item.orderId)).toEqual(carols);
-    expect((await list(`?customerId=${placed[1].customerId}&status=PENDING`)).items.map((item) => item.orderId)).toEqual([placed[3].orderId]);
+    expect(
+      (await list(`?customerId=${placed[1].customerId}&status=PENDING`)).items.map((item) => item.orderId),
+    ).toEqual([placed[3].orderId]);
   });
 
   it('filters by creation time, alone and within a customer', async () => {
@@ -95,7 +121,12 @@ describe('the admin order browser', () => {
     const since = await list(`?from=${encodeURIComponent(from)}`);
     const until = await list(`?to=${encodeURIComponent(placed[1].createdAt)}&customerId=${placed[1].customerId}`);
     // assess
-    expect(since.items.map((item) => item.orderId)).toEqual(placed.slice(2).reverse().map((order) => order.orderId));
+    expect(since.items.map((item) => item.orderId)).toEqual(
+      placed
+        .slice(2)
+        .reverse()
+        .map((order) => order.orderId),
+    );
     expect(until.items.map((item) => item.orderId)).toEqual([placed[1].orderId]);
   });
 
@@ -120,7 +151,11 @@ describe('the admin order browser', () => {
 
   it('answers 400 to a time range that ends before it starts', async () => {
     // act
-    const response = await call('GET', `/api/orders?from=${encodeURIComponent(placed[4].createdAt)}&to=${encodeURIComponent(placed[0].createdAt)}`, 'admin');
+    const response = await call(
+      'GET',
+      `/api/orders?from=${encodeURIComponent(placed[4].createdAt)}&to=${encodeURIComponent(placed[0].createdAt)}`,
+      'admin',
+    );
     // assess
     expect(response.status).toBe(400);
   });

@@ -5,7 +5,12 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import { CustomerIdSchema, ORDER_ID_PATTERN, OrderIdSchema } from '../../core/domain/ids';
-import { CreateOrderRequestSchema, OrderResponseSchema, OrderStatusSchema, PageQuerySchema } from '../../core/domain/schemas';
+import {
+  CreateOrderRequestSchema,
+  OrderResponseSchema,
+  OrderStatusSchema,
+  PageQuerySchema,
+} from '../../core/domain/schemas';
 import type { OrderService } from '../../core/orders/order-service';
 import type { OrderRepository } from '../../core/orders/ports';
 import type { AdminOrderBrowser } from '../../core/store/admin-order-browser';
@@ -35,7 +40,13 @@ const OrdersQuerySchema = PageQuerySchema.extend({
   customerId: CustomerIdSchema.optional().describe("admin: only this customer's orders"),
   from: Instant.optional().describe('admin: created at or after (ISO 8601)'),
   to: Instant.optional().describe('admin: created at or before (ISO 8601)'),
-  q: z.string().trim().min(1).max(64).optional().describe('admin: an order id (that order) or a customer id (their orders)'),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(64)
+    .optional()
+    .describe('admin: an order id (that order) or a customer id (their orders)'),
 });
 
 /** Query parameters only the admin may send: a customer always lists exactly their own orders. */
@@ -62,14 +73,21 @@ export const ORDERS_ROUTES = {
     path: '/api/orders',
     summary: "The caller's orders, newest first; the admin's are every customer's, filtered and searched",
     query: OrdersQuerySchema,
-    responses: { 200: { description: 'a page', body: pageOf(OrderResponseSchema) }, 400: errorAnswer('invalid query'), 403: errorAnswer('a filter or search by a customer') },
+    responses: {
+      200: { description: 'a page', body: pageOf(OrderResponseSchema) },
+      400: errorAnswer('invalid query'),
+      403: errorAnswer('a filter or search by a customer'),
+    },
   },
   get: {
     method: 'get',
     path: '/api/orders/:id',
     summary: 'One order of the caller',
     params: IdParams,
-    responses: { 200: { description: 'the order', body: OrderResponseSchema }, 404: errorAnswer('no such order for this caller') },
+    responses: {
+      200: { description: 'the order', body: OrderResponseSchema },
+      404: errorAnswer('no such order for this caller'),
+    },
   },
 } as const satisfies Record<string, RouteDoc>;
 
@@ -79,8 +97,18 @@ export const ordersRouter = (deps: OrdersRouterDeps): Router<AppState> => {
   on(router, ORDERS_ROUTES.create, async (ctx) => {
     const caller = requireCaller(ctx);
     const key = ctx.get('idempotency-key');
-    if (key === '') throw new ApiError(400, 'IDEMPOTENCY_KEY_REQUIRED', 'send an Idempotency-Key header (e.g. a UUID) so a retry cannot create a second order');
-    if (!IDEMPOTENCY_KEY.test(key)) throw new ApiError(400, 'INVALID_IDEMPOTENCY_KEY', 'the Idempotency-Key must be 1-255 printable ASCII characters');
+    if (key === '')
+      throw new ApiError(
+        400,
+        'IDEMPOTENCY_KEY_REQUIRED',
+        'send an Idempotency-Key header (e.g. a UUID) so a retry cannot create a second order',
+      );
+    if (!IDEMPOTENCY_KEY.test(key))
+      throw new ApiError(
+        400,
+        'INVALID_IDEMPOTENCY_KEY',
+        'the Idempotency-Key must be 1-255 printable ASCII characters',
+      );
     const request = parseOr400(CreateOrderRequestSchema, await readJsonBody(ctx), 'order');
     const { order, replayed } = await deps.service.createOrder(caller.customerId, key, request);
     ctx.status = replayed ? 200 : 201;
@@ -94,12 +122,14 @@ export const ordersRouter = (deps: OrdersRouterDeps): Router<AppState> => {
     const query = parseOr400(OrdersQuerySchema, ctx.query, 'query');
     const page = { limit: query.limit, cursor: query.cursor };
     if (!caller.isAdmin) {
-      if (ADMIN_FILTERS.some((name) => query[name] !== undefined)) throw new ApiError(403, 'FORBIDDEN', 'only the admin filters or searches orders');
+      if (ADMIN_FILTERS.some((name) => query[name] !== undefined))
+        throw new ApiError(403, 'FORBIDDEN', 'only the admin filters or searches orders');
       const own = await deps.store.listCustomerOrders(caller.customerId, page);
       ctx.body = { items: own.items.map(presentOrder), nextCursor: own.nextCursor ?? null };
       return;
     }
-    if (query.from !== undefined && query.to !== undefined && query.from > query.to) throw new ApiError(400, 'INVALID_QUERY', '`from` is after `to`');
+    if (query.from !== undefined && query.to !== undefined && query.from > query.to)
+      throw new ApiError(400, 'INVALID_QUERY', '`from` is after `to`');
     // A search by order id answers that one order; anything else searched is taken as a customer id.
     if (query.q !== undefined && ORDER_ID_PATTERN.test(query.q) && query.cursor === undefined) {
       const found = await deps.store.getOrder(query.q);
@@ -115,7 +145,12 @@ export const ordersRouter = (deps: OrdersRouterDeps): Router<AppState> => {
     }
     const customerId = searchedCustomer?.data ?? query.customerId;
     const all = await deps.browser.listOrders(
-      { ...(query.status === undefined ? {} : { status: query.status }), ...(customerId === undefined ? {} : { customerId }), ...(query.from === undefined ? {} : { from: query.from }), ...(query.to === undefined ? {} : { to: query.to }) },
+      {
+        ...(query.status === undefined ? {} : { status: query.status }),
+        ...(customerId === undefined ? {} : { customerId }),
+        ...(query.from === undefined ? {} : { from: query.from }),
+        ...(query.to === undefined ? {} : { to: query.to }),
+      },
       page,
     );
     ctx.body = { items: all.items.map(presentOrder), nextCursor: all.nextCursor ?? null };
@@ -125,7 +160,8 @@ export const ordersRouter = (deps: OrdersRouterDeps): Router<AppState> => {
     const caller = requireCaller(ctx);
     const orderId = OrderIdSchema.safeParse(ctx.params.id);
     const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
-    if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin)) throw new ApiError(404, 'NOT_FOUND', 'no such order');
+    if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin))
+      throw new ApiError(404, 'NOT_FOUND', 'no such order');
     ctx.body = presentOrder(order);
   });
 

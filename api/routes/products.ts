@@ -2,7 +2,12 @@
 import Router from '@koa/router';
 import { z } from 'zod';
 import { money } from '../../core/domain/money';
-import { PageQuerySchema, ProductIdSchema, ProductResponseSchema, PutProductRequestSchema } from '../../core/domain/schemas';
+import {
+  PageQuerySchema,
+  ProductIdSchema,
+  ProductResponseSchema,
+  PutProductRequestSchema,
+} from '../../core/domain/schemas';
 import type { ProductCatalog } from '../../core/products/ports';
 import { requireAdmin } from '../middleware/auth';
 import { readJsonBody } from '../middleware/json-body';
@@ -22,7 +27,10 @@ export const PRODUCTS_ROUTES = {
     path: '/api/products',
     summary: 'The catalog',
     query: PageQuerySchema,
-    responses: { 200: { description: 'a page', body: pageOf(ProductResponseSchema) }, 400: errorAnswer('invalid query') },
+    responses: {
+      200: { description: 'a page', body: pageOf(ProductResponseSchema) },
+      400: errorAnswer('invalid query'),
+    },
   },
   put: {
     method: 'put',
@@ -31,7 +39,11 @@ export const PRODUCTS_ROUTES = {
     admin: true,
     params: z.object({ id: ProductIdSchema }),
     body: PutProductRequestSchema,
-    responses: { 200: { description: 'the product', body: ProductResponseSchema }, 400: errorAnswer('invalid input'), 403: errorAnswer('not the admin') },
+    responses: {
+      200: { description: 'the product', body: ProductResponseSchema },
+      400: errorAnswer('invalid input'),
+      403: errorAnswer('not the admin'),
+    },
   },
 } as const satisfies Record<string, RouteDoc>;
 
@@ -48,7 +60,13 @@ export const productsRouter = (deps: ProductsRouterDeps): Router<AppState> => {
     requireAdmin(ctx);
     const productId = parseOr400(ProductIdSchema, ctx.params.id, 'product id');
     const body = parseOr400(PutProductRequestSchema, await readJsonBody(ctx), 'product');
-    ctx.body = await deps.store.putProduct({ productId, name: body.name, price: money(body.price, body.currency), stock: body.stock, updatedAt: deps.now().toISOString() });
+    ctx.body = await deps.store.putProduct({
+      productId,
+      name: body.name,
+      price: money(body.price, body.currency),
+      stock: body.stock,
+      updatedAt: deps.now().toISOString(),
+    });
   });
 
   return router;

@@ -46,7 +46,8 @@ const exists = async (s3: S3Client, bucket: string, key: string): Promise<boolea
     await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
     return true;
   } catch (error) {
-    if (error instanceof NotFound || (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404)) return false;
+    if (error instanceof NotFound || (error instanceof S3ServiceException && error.$metadata.httpStatusCode === 404))
+      return false;
     throw error;
   }
 };
@@ -58,14 +59,25 @@ export const receiptsRouter = (deps: ReceiptsRouterDeps): Router<AppState> => {
     const caller = requireCaller(ctx);
     const orderId = OrderIdSchema.safeParse(ctx.params.id);
     const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
-    if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin)) throw new ApiError(404, 'NOT_FOUND', 'no such order');
-    if (order.status === 'FAILED') throw new ApiError(409, 'NO_RECEIPT_ORDER_FAILED', 'the order failed, so it has no receipt and never will');
+    if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin))
+      throw new ApiError(404, 'NOT_FOUND', 'no such order');
+    if (order.status === 'FAILED')
+      throw new ApiError(409, 'NO_RECEIPT_ORDER_FAILED', 'the order failed, so it has no receipt and never will');
     const bucket = deps.bucket;
     if (bucket === undefined) throw new ApiNotConfiguredError('RECEIPTS_BUCKET');
     const key = receiptKey(order.orderId);
-    if (!(await exists(deps.s3, bucket, key))) throw new ApiError(404, 'RECEIPT_NOT_READY', 'the receipt does not exist (yet): it is made once the order is confirmed');
+    if (!(await exists(deps.s3, bucket, key)))
+      throw new ApiError(
+        404,
+        'RECEIPT_NOT_READY',
+        'the receipt does not exist (yet): it is made once the order is confirmed',
+      );
     const signedAt = deps.now();
-    const url = await getSignedUrl(deps.s3, new GetObjectCommand({ Bucket: bucket, Key: key, ResponseContentType: 'application/pdf' }), { expiresIn: ttl, signingDate: signedAt });
+    const url = await getSignedUrl(
+      deps.s3,
+      new GetObjectCommand({ Bucket: bucket, Key: key, ResponseContentType: 'application/pdf' }),
+      { expiresIn: ttl, signingDate: signedAt },
+    );
     ctx.set('Cache-Control', 'no-store');
     ctx.body = { url, expiresAt: new Date(signedAt.getTime() + ttl * 1000).toISOString() };
   });

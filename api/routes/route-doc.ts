@@ -48,7 +48,8 @@ export const openApiPath = (koaPath: string): string => koaPath.replace(/:([A-Za
 export const errorAnswer = (description: string): ResponseDoc => ({ description, body: ErrorResponseSchema });
 
 /** A page of a list endpoint: `{items, nextCursor}`. */
-export const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export const pageOf = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 /** The `:id` of a route whose id is an order's or webhook's ULID. */
 export const IdParams = z.object({ id: z.string() });

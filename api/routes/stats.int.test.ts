@@ -28,7 +28,15 @@ describe('GET /api/admin/stats', () => {
       body: JSON.stringify({ items: [{ productId: 'mug', quantity: 1 }], paymentToken: 'tok_visa' }),
     });
     const created = (await response.json()) as { orderId: string; createdAt: string };
-    for (const to of path) await api.stores.orders.transitionOrder({ orderId: created.orderId, to, at: new Date().toISOString(), ...(to === 'COMPENSATING' || to === 'FAILED' || to === 'NEEDS_ATTENTION' ? { reason: 'PAYMENT_DECLINED' as const } : {}) });
+    for (const to of path)
+      await api.stores.orders.transitionOrder({
+        orderId: created.orderId,
+        to,
+        at: new Date().toISOString(),
+        ...(to === 'COMPENSATING' || to === 'FAILED' || to === 'NEEDS_ATTENTION'
+          ? { reason: 'PAYMENT_DECLINED' as const }
+          : {}),
+      });
     return created;
   };
 
@@ -49,7 +57,8 @@ describe('GET /api/admin/stats', () => {
 
     const after = await stats('admin', '?minutes=5');
 
-    const total = (body: StatsAnswer, outcome: Outcome) => body.perMinute.reduce((sum, bucket) => sum + bucket[outcome], 0);
+    const total = (body: StatsAnswer, outcome: Outcome) =>
+      body.perMinute.reduce((sum, bucket) => sum + bucket[outcome], 0);
     expect(after.status).toBe(200);
     expect(after.body.perMinute).toHaveLength(5);
     expect(Date.parse(after.body.window.to) - Date.parse(after.body.window.from)).toBeLessThanOrEqual(5 * 60_000);

@@ -31,7 +31,14 @@ export const StatsQuerySchema = z.object({ minutes: z.coerce.number().int().min(
 
 export const StatsResponseSchema = z.object({
   window: z.object({ from: z.string(), to: z.string() }),
-  perMinute: z.array(z.object({ minute: z.string(), CONFIRMED: z.number().int(), FAILED: z.number().int(), NEEDS_ATTENTION: z.number().int() })),
+  perMinute: z.array(
+    z.object({
+      minute: z.string(),
+      CONFIRMED: z.number().int(),
+      FAILED: z.number().int(),
+      NEEDS_ATTENTION: z.number().int(),
+    }),
+  ),
   completion: z.object({ count: z.number().int(), p50Ms: z.number().nullable(), p99Ms: z.number().nullable() }),
 });
 export type StatsResponse = z.infer<typeof StatsResponseSchema>;
@@ -71,13 +78,22 @@ export const completionOf = (order: Order): Completion | undefined => {
 export const statsWindow = (now: Date, minutes: number): { fromMs: number; toMs: number; minuteStarts: number[] } => {
   const lastMinute = Math.floor(now.getTime() / MINUTE_MS) * MINUTE_MS;
   const fromMs = lastMinute - (minutes - 1) * MINUTE_MS;
-  return { fromMs, toMs: now.getTime(), minuteStarts: Array.from({ length: minutes }, (_, index) => fromMs + index * MINUTE_MS) };
+  return {
+    fromMs,
+    toMs: now.getTime(),
+    minuteStarts: Array.from({ length: minutes }, (_, index) => fromMs + index * MINUTE_MS),
+  };
 };
 
 /** Buckets the completions that finished inside the window and computes the completion-time percentiles. */
 export const computeStats = (completions: readonly Completion[], now: Date, minutes: number): StatsResponse => {
   const { fromMs, toMs, minuteStarts } = statsWindow(now, minutes);
-  const buckets = minuteStarts.map((start) => ({ minute: new Date(start).toISOString(), CONFIRMED: 0, FAILED: 0, NEEDS_ATTENTION: 0 }));
+  const buckets = minuteStarts.map((start) => ({
+    minute: new Date(start).toISOString(),
+    CONFIRMED: 0,
+    FAILED: 0,
+    NEEDS_ATTENTION: 0,
+  }));
   const durations: number[] = [];
   for (const completion of completions) {
     if (completion.finishedAtMs < fromMs || completion.finishedAtMs > toMs) continue;
@@ -102,7 +118,8 @@ export const STATS_ROUTES = {
   get: {
     method: 'get',
     path: '/api/admin/stats',
-    summary: 'Orders per minute by outcome (the minute each finished) and p50/p99 completion time (createdAt -> terminal timeline entry) over the last `minutes` (admin)',
+    summary:
+      'Orders per minute by outcome (the minute each finished) and p50/p99 completion time (createdAt -> terminal timeline entry) over the last `minutes` (admin)',
     admin: true,
     query: StatsQuerySchema,
     responses: {
@@ -124,7 +141,11 @@ export const statsRouter = (deps: StatsRouterDeps): Router<AppState> => {
     const from = new Date(fromMs - COMPLETION_LOOKBACK_MS).toISOString();
     const to = now.toISOString();
     // DashboardQueryLimitError answers 422 WINDOW_TOO_LARGE by its class.
-    const orders: Order[] = (await Promise.all(OUTCOMES.map((status) => deps.queries.ordersInStatusCreatedBetween(status, from, to, MAX_ORDERS_PER_OUTCOME)))).flat();
+    const orders: Order[] = (
+      await Promise.all(
+        OUTCOMES.map((status) => deps.queries.ordersInStatusCreatedBetween(status, from, to, MAX_ORDERS_PER_OUTCOME)),
+      )
+    ).flat();
     ctx.set('Cache-Control', 'no-store');
     ctx.body = computeStats(
       orders.map(completionOf).filter((completion): completion is Completion => completion !== undefined),

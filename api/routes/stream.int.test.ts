@@ -12,7 +12,13 @@ jest.setTimeout(60_000);
 interface Frame {
   readonly event: string;
   /** The fields of the frame's JSON this test reads: an order, or an event record with the order in its detail. */
-  readonly data: { orderId?: string; status?: string; paymentToken?: string; detail?: { orderId?: string }; timeline?: { status: string }[] };
+  readonly data: {
+    orderId?: string;
+    status?: string;
+    paymentToken?: string;
+    detail?: { orderId?: string };
+    timeline?: { status: string }[];
+  };
 }
 
 /** A server-sent-events reader over fetch: collects frames (and comment lines) as they arrive. */
@@ -28,7 +34,10 @@ class SseClient {
 
   static async open(url: string, headers: Record<string, string>): Promise<SseClient> {
     const client = new SseClient();
-    const response = await fetch(url, { headers: { accept: 'text/event-stream', ...headers }, signal: client.abort.signal });
+    const response = await fetch(url, {
+      headers: { accept: 'text/event-stream', ...headers },
+      signal: client.abort.signal,
+    });
     client.status = response.status;
     client.contentType = response.headers.get('content-type') ?? '';
     if (response.body !== null && response.ok) client.reading = client.read(response.body);
@@ -69,7 +78,10 @@ class SseClient {
     for (;;) {
       const found = this.frames.find(predicate);
       if (found !== undefined) return found;
-      if (Date.now() > until) throw new Error(`timed out waiting for ${what}; got ${JSON.stringify(this.frames.map((frame) => frame.event))}`);
+      if (Date.now() > until)
+        throw new Error(
+          `timed out waiting for ${what}; got ${JSON.stringify(this.frames.map((frame) => frame.event))}`,
+        );
       await new Promise((resolveSleep) => setTimeout(resolveSleep, 50));
     }
   }
@@ -94,7 +106,10 @@ describe('GET /api/stream', () => {
 
   const stream = async (username: string, via: 'header' | 'query' = 'header'): Promise<SseClient> => {
     const token = await api.tokenFor(username);
-    const client = via === 'header' ? await SseClient.open(`${api.url}/api/stream`, { authorization: `Bearer ${token}` }) : await SseClient.open(`${api.url}/api/stream?access_token=${token}`, {});
+    const client =
+      via === 'header'
+        ? await SseClient.open(`${api.url}/api/stream`, { authorization: `Bearer ${token}` })
+        : await SseClient.open(`${api.url}/api/stream?access_token=${token}`, {});
     open.push(client);
     return client;
   };
@@ -138,20 +153,51 @@ describe('GET /api/stream', () => {
 
     const placed = await placeOrder('alice');
 
-    const order = await alice.waitFor('alice: her order', (frame) => frame.event === 'order' && frame.data.orderId === placed.orderId);
-    const event = await alice.waitFor('alice: her event', (frame) => frame.event === 'event' && frame.data.detail?.orderId === placed.orderId);
-    await admin.waitFor('admin: the order', (frame) => frame.event === 'order' && frame.data.orderId === placed.orderId);
-    await admin.waitFor('admin: the event', (frame) => frame.event === 'event' && frame.data.detail?.orderId === placed.orderId);
+    const order = await alice.waitFor(
+      'alice: her order',
+      (frame) => frame.event === 'order' && frame.data.orderId === placed.orderId,
+    );
+    const event = await alice.waitFor(
+      'alice: her event',
+      (frame) => frame.event === 'event' && frame.data.detail?.orderId === placed.orderId,
+    );
+    await admin.waitFor(
+      'admin: the order',
+      (frame) => frame.event === 'order' && frame.data.orderId === placed.orderId,
+    );
+    await admin.waitFor(
+      'admin: the event',
+      (frame) => frame.event === 'event' && frame.data.detail?.orderId === placed.orderId,
+    );
     // A positive marker instead of a sleep: bob's own order and its event come through the same feed after alice's,
     // so once bob has them, anything of alice's that was going to reach him has reached him.
     const bobsOrder = await placeOrder('bob');
-    await bob.waitFor('bob: his own order', (frame) => frame.event === 'order' && frame.data.orderId === bobsOrder.orderId);
-    await bob.waitFor('bob: his own event', (frame) => frame.event === 'event' && frame.data.detail?.orderId === bobsOrder.orderId);
-    expect(order.data).toMatchObject({ orderId: placed.orderId, customerId: placed.customerId, status: 'PENDING', timeline: [expect.objectContaining({ status: 'PENDING' })] });
+    await bob.waitFor(
+      'bob: his own order',
+      (frame) => frame.event === 'order' && frame.data.orderId === bobsOrder.orderId,
+    );
+    await bob.waitFor(
+      'bob: his own event',
+      (frame) => frame.event === 'event' && frame.data.detail?.orderId === bobsOrder.orderId,
+    );
+    expect(order.data).toMatchObject({
+      orderId: placed.orderId,
+      customerId: placed.customerId,
+      status: 'PENDING',
+      timeline: [expect.objectContaining({ status: 'PENDING' })],
+    });
     expect(order.data.paymentToken).toBeUndefined();
-    expect(event.data).toMatchObject({ eventId: expect.any(String), source: expect.any(String), detailType: 'order.created', time: expect.any(String), receivedAt: expect.any(String) });
+    expect(event.data).toMatchObject({
+      eventId: expect.any(String),
+      source: expect.any(String),
+      detailType: 'order.created',
+      time: expect.any(String),
+      receivedAt: expect.any(String),
+    });
     expect(bob.frames.filter((frame) => JSON.stringify(frame.data).includes(placed.orderId))).toEqual([]);
-    expect(alice.frames.filter((frame) => frame.event === 'event' && frame.data.detail?.orderId === placed.orderId)).toHaveLength(1);
+    expect(
+      alice.frames.filter((frame) => frame.event === 'event' && frame.data.detail?.orderId === placed.orderId),
+    ).toHaveLength(1);
   });
 
   it('pushes the order again when its status changes, to a stream opened the EventSource way (?access_token=)', async () => {
@@ -163,7 +209,13 @@ describe('GET /api/stream', () => {
     const changed = await api.stores.orders.transitionOrder({ orderId: placed.orderId, to: 'VALIDATED', at });
     await api.publisher.publish([orderEvent(changed, ulid(), at)]);
 
-    const frame = await carol.waitFor('carol: VALIDATED', (candidate) => candidate.event === 'order' && candidate.data.orderId === placed.orderId && candidate.data.status === 'VALIDATED');
+    const frame = await carol.waitFor(
+      'carol: VALIDATED',
+      (candidate) =>
+        candidate.event === 'order' &&
+        candidate.data.orderId === placed.orderId &&
+        candidate.data.status === 'VALIDATED',
+    );
     expect(carol.status).toBe(200);
     expect(frame.data.timeline?.map((entry) => entry.status)).toEqual(['PENDING', 'VALIDATED']);
   });

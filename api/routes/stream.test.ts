@@ -20,7 +20,12 @@ class FakeEventsLog {
 const T0 = Date.parse('2026-01-01T10:00:00.000Z');
 const iso = (offsetMs: number) => new Date(T0 + offsetMs).toISOString();
 
-const record = (eventId: string, offsetMs: number, customerId: string, orderId = `order-${customerId}`): EventRecord => ({
+const record = (
+  eventId: string,
+  offsetMs: number,
+  customerId: string,
+  orderId = `order-${customerId}`,
+): EventRecord => ({
   eventId,
   source: 'orders',
   detailType: 'order.created',
@@ -43,7 +48,14 @@ const order = (orderId: string, customerId: string): Order => ({
 
 const subscriber = (caller: Caller, buffered = () => 0): FeedSubscriber & { frames: string[]; closed: boolean } => {
   const frames: string[] = [];
-  const self = { caller, frames, closed: false, send: (frame: string) => frames.push(frame), bufferedBytes: buffered, close: () => (self.closed = true) };
+  const self = {
+    caller,
+    frames,
+    closed: false,
+    send: (frame: string) => frames.push(frame),
+    bufferedBytes: buffered,
+    close: () => (self.closed = true),
+  };
   return self;
 };
 
@@ -81,7 +93,10 @@ describe('OrderFeed', () => {
     await feed.tick();
 
     const events = admin.frames.filter((frame) => frame.startsWith('event: event'));
-    expect(events).toEqual([sseFrame('event', record('e1', 1000, 'alice')), sseFrame('event', record('e0-late', 500, 'alice'))]);
+    expect(events).toEqual([
+      sseFrame('event', record('e1', 1000, 'alice')),
+      sseFrame('event', record('e0-late', 500, 'alice')),
+    ]);
   });
 
   it('sends nothing from before it started', async () => {

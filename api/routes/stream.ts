@@ -52,7 +52,8 @@ export interface FeedSubscriber {
 export const sseFrame = (event: string, data: unknown): string => `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
 
 /** Whether `caller` may see `record`: the admin every event, a customer those naming them as detail.customerId. */
-export const mayReceiveEvent = (caller: Caller, record: EventRecord): boolean => caller.isAdmin || record.detail.customerId === caller.customerId;
+export const mayReceiveEvent = (caller: Caller, record: EventRecord): boolean =>
+  caller.isAdmin || record.detail.customerId === caller.customerId;
 
 export class OrderFeed {
   private readonly subscribers = new Set<FeedSubscriber>();
@@ -124,14 +125,23 @@ export class OrderFeed {
       const fresh = records.filter((record) => !this.seen.has(record.eventId)).reverse();
       if (fresh.length === 0) return;
       for (const record of fresh) this.seen.set(record.eventId, record.time);
-      for (const record of fresh) this.broadcast((caller) => mayReceiveEvent(caller, record), sseFrame('event', record));
-      const orderIds = [...new Set(fresh.map((record) => record.detail.orderId).filter((id): id is string => typeof id === 'string'))];
+      for (const record of fresh)
+        this.broadcast((caller) => mayReceiveEvent(caller, record), sseFrame('event', record));
+      const orderIds = [
+        ...new Set(fresh.map((record) => record.detail.orderId).filter((id): id is string => typeof id === 'string')),
+      ];
       const orders = await Promise.all(orderIds.map((orderId) => this.options.store.getOrder(orderId)));
       for (const order of orders.filter((found): found is Order => found !== undefined)) {
-        this.broadcast((caller) => caller.isAdmin || caller.customerId === order.customerId, sseFrame('order', presentOrder(order)));
+        this.broadcast(
+          (caller) => caller.isAdmin || caller.customerId === order.customerId,
+          sseFrame('order', presentOrder(order)),
+        );
       }
     } catch (error) {
-      this.options.logger.error('the live feed could not read the events log; retrying on the next tick', error as Error);
+      this.options.logger.error(
+        'the live feed could not read the events log; retrying on the next tick',
+        error as Error,
+      );
     } finally {
       this.polling = false;
     }
@@ -141,7 +151,9 @@ export class OrderFeed {
     for (const subscriber of [...this.subscribers]) {
       if (!allowed(subscriber.caller)) continue;
       if (subscriber.bufferedBytes() > this.maxBufferedBytes) {
-        this.options.logger.warn('a live-feed client stopped reading; its connection is closed', { customerId: subscriber.caller.customerId });
+        this.options.logger.warn('a live-feed client stopped reading; its connection is closed', {
+          customerId: subscriber.caller.customerId,
+        });
         this.unsubscribe(subscriber);
         subscriber.close();
         continue;
@@ -167,7 +179,10 @@ export const STREAM_ROUTES = {
     summary:
       "Server-sent events: `event: order` (an order as GET /api/orders/{id} answers it) when one of the caller's orders changes, `event: event` (an EventRecord) for the caller's bus events; the admin gets all. Heartbeat comments every 15 s. EventSource may pass the token as ?access_token= with Accept: text/event-stream.",
     query: z.object({ access_token: z.string().optional() }),
-    responses: { 200: { description: 'the stream', contentType: 'text/event-stream', body: z.string() }, 401: errorAnswer('no or an invalid token') },
+    responses: {
+      200: { description: 'the stream', contentType: 'text/event-stream', body: z.string() },
+      401: errorAnswer('no or an invalid token'),
+    },
   },
 } as const satisfies Record<string, RouteDoc>;
 

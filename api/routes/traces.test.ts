@@ -24,12 +24,41 @@ describe('trace routes', () => {
   beforeAll(async () => {
     const store = new TraceStore();
     store.add([
-      { name: 'orders-api', id: 'aaaaaaaaaaaaaaaa', trace_id: TRACE, start_time: at, end_time: at + 0.2, annotations: { orderId: ORDER }, http: { request: { method: 'POST', url: 'http://h/api/orders' }, response: { status: 201 } } },
-      { name: 'local-charge-payment', id: 'bbbbbbbbbbbbbbbb', parent_id: 'aaaaaaaaaaaaaaaa', trace_id: TRACE, start_time: at + 0.3, end_time: at + 0.4, origin: 'AWS::Lambda::Function', fault: true, cause: { exceptions: [{ type: 'PaymentDeclinedError', message: 'declined' }] } },
+      {
+        name: 'orders-api',
+        id: 'aaaaaaaaaaaaaaaa',
+        trace_id: TRACE,
+        start_time: at,
+        end_time: at + 0.2,
+        annotations: { orderId: ORDER },
+        http: { request: { method: 'POST', url: 'http://h/api/orders' }, response: { status: 201 } },
+      },
+      {
+        name: 'local-charge-payment',
+        id: 'bbbbbbbbbbbbbbbb',
+        parent_id: 'aaaaaaaaaaaaaaaa',
+        trace_id: TRACE,
+        start_time: at + 0.3,
+        end_time: at + 0.4,
+        origin: 'AWS::Lambda::Function',
+        fault: true,
+        cause: { exceptions: [{ type: 'PaymentDeclinedError', message: 'declined' }] },
+      },
     ]);
     edge = await startEdge({ services: [new LocalXRay(store)] });
-    xray = new XRayClient({ endpoint: edge.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
-    const router = tracesRouter({ xray, now: () => now, store: { getOrder: async (id: string) => (id === ORDER ? { customerId: 'alice', createdAt: new Date(at * 1000).toISOString() } : undefined) } });
+    xray = new XRayClient({
+      endpoint: edge.url,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const router = tracesRouter({
+      xray,
+      now: () => now,
+      store: {
+        getOrder: async (id: string) =>
+          id === ORDER ? { customerId: 'alice', createdAt: new Date(at * 1000).toISOString() } : undefined,
+      },
+    });
     const app = new Koa<AppState>();
     app.silent = true;
     app.use(async (ctx, next) => {
@@ -60,8 +89,22 @@ describe('trace routes', () => {
     expect(response.status).toBe(200);
     expect(body.traceIds).toEqual([TRACE]);
     expect(body.segments).toEqual([
-      expect.objectContaining({ id: 'aaaaaaaaaaaaaaaa', parentId: null, name: 'orders-api', operation: 'POST /api/orders', httpStatus: 201, fault: false, durationMs: 200 }),
-      expect.objectContaining({ id: 'bbbbbbbbbbbbbbbb', parentId: 'aaaaaaaaaaaaaaaa', origin: 'AWS::Lambda::Function', fault: true, cause: { type: 'PaymentDeclinedError', message: 'declined' } }),
+      expect.objectContaining({
+        id: 'aaaaaaaaaaaaaaaa',
+        parentId: null,
+        name: 'orders-api',
+        operation: 'POST /api/orders',
+        httpStatus: 201,
+        fault: false,
+        durationMs: 200,
+      }),
+      expect.objectContaining({
+        id: 'bbbbbbbbbbbbbbbb',
+        parentId: 'aaaaaaaaaaaaaaaa',
+        origin: 'AWS::Lambda::Function',
+        fault: true,
+        cause: { type: 'PaymentDeclinedError', message: 'declined' },
+      }),
     ]);
   });
 
@@ -72,10 +115,16 @@ describe('trace routes', () => {
   });
 
   it('lets the admin filter traces by annotation and fault', async () => {
-    const found = await fetch(`${url}/api/traces?annotation=orderId:${ORDER}&fault=true&since=2025-12-31T23:00:00Z`, { headers: { 'x-test-caller': 'admin' } });
-    const none = await fetch(`${url}/api/traces?annotation=orderId:OTHER&since=2025-12-31T23:00:00Z`, { headers: { 'x-test-caller': 'admin' } });
+    const found = await fetch(`${url}/api/traces?annotation=orderId:${ORDER}&fault=true&since=2025-12-31T23:00:00Z`, {
+      headers: { 'x-test-caller': 'admin' },
+    });
+    const none = await fetch(`${url}/api/traces?annotation=orderId:OTHER&since=2025-12-31T23:00:00Z`, {
+      headers: { 'x-test-caller': 'admin' },
+    });
 
-    expect(((await found.json()) as { items: { traceId: string; fault: boolean }[] }).items).toEqual([expect.objectContaining({ traceId: TRACE, fault: true })]);
+    expect(((await found.json()) as { items: { traceId: string; fault: boolean }[] }).items).toEqual([
+      expect.objectContaining({ traceId: TRACE, fault: true }),
+    ]);
     expect(((await none.json()) as { items: unknown[] }).items).toEqual([]);
   });
 
@@ -87,11 +136,41 @@ describe('trace routes', () => {
   });
 
   it('documents both routes in /openapi.json, with every waterfall row field the dashboard reads', () => {
-    const paths = buildOpenApiDocument(ROUTE_DOCS).paths as unknown as Record<string, { get: { responses: Record<string, { content?: Record<string, { schema: { properties: { segments?: { items: { required: string[] } } } } }> }> } }>;
+    const paths = buildOpenApiDocument(ROUTE_DOCS).paths as unknown as Record<
+      string,
+      {
+        get: {
+          responses: Record<
+            string,
+            { content?: Record<string, { schema: { properties: { segments?: { items: { required: string[] } } } } }> }
+          >;
+        };
+      }
+    >;
 
-    const rows = paths['/api/orders/{id}/trace']?.get.responses['200']?.content?.['application/json']?.schema.properties.segments?.items.required;
+    const rows =
+      paths['/api/orders/{id}/trace']?.get.responses['200']?.content?.['application/json']?.schema.properties.segments
+        ?.items.required;
 
     expect(Object.keys(paths)).toEqual(expect.arrayContaining(['/api/orders/{id}/trace', '/api/traces']));
-    expect(rows).toEqual(['traceId', 'id', 'parentId', 'name', 'origin', 'operation', 'kind', 'start', 'end', 'durationMs', 'inProgress', 'error', 'fault', 'throttle', 'httpStatus', 'annotations', 'cause']);
+    expect(rows).toEqual([
+      'traceId',
+      'id',
+      'parentId',
+      'name',
+      'origin',
+      'operation',
+      'kind',
+      'start',
+      'end',
+      'durationMs',
+      'inProgress',
+      'error',
+      'fault',
+      'throttle',
+      'httpStatus',
+      'annotations',
+      'cause',
+    ]);
   });
 });

@@ -6,7 +6,12 @@
  *   GET /api/traces             admin: trace summaries filtered by annotation (`annotation=orderId:01J...`, repeatable,
  *                               ANDed), `fault`/`error`/`throttle`=true|false, `since`/`until` (ISO; default the last 6 h)
  */
-import { BatchGetTracesCommand, GetTraceSummariesCommand, type TraceSummary, type XRayClient } from '@aws-sdk/client-xray';
+import {
+  BatchGetTracesCommand,
+  GetTraceSummariesCommand,
+  type TraceSummary,
+  type XRayClient,
+} from '@aws-sdk/client-xray';
 import Router from '@koa/router';
 import { z } from 'zod';
 import { OrderIdSchema } from '../../core/domain/ids';
@@ -122,7 +127,14 @@ const summaries = async (xray: XRayClient, start: Date, end: Date, filter: strin
   const found: TraceSummary[] = [];
   let token: string | undefined;
   do {
-    const page = await xray.send(new GetTraceSummariesCommand({ StartTime: start, EndTime: end, FilterExpression: filter, ...(token ? { NextToken: token } : {}) }));
+    const page = await xray.send(
+      new GetTraceSummariesCommand({
+        StartTime: start,
+        EndTime: end,
+        FilterExpression: filter,
+        ...(token ? { NextToken: token } : {}),
+      }),
+    );
     found.push(...(page.TraceSummaries ?? []));
     token = page.NextToken;
   } while (token !== undefined && found.length < 500);
@@ -136,20 +148,27 @@ const parseTime = (value: unknown, name: string, fallback: Date): Date => {
   return date;
 };
 
-const list = (value: string | string[] | undefined): string[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
+const list = (value: string | string[] | undefined): string[] =>
+  value === undefined ? [] : Array.isArray(value) ? value : [value];
 
 /** Builds the filter expression of GET /api/traces; bad input is a 400 that queries nothing. */
 export const tracesFilter = (query: Record<string, string | string[] | undefined>): string => {
   const terms: string[] = [];
   for (const annotation of list(query.annotation)) {
     const match = ANNOTATION.exec(annotation);
-    if (!match) throw new ApiError(400, 'INVALID_QUERY', 'annotation must be key:value (key letters, digits or _; value without quotes or backslashes)');
+    if (!match)
+      throw new ApiError(
+        400,
+        'INVALID_QUERY',
+        'annotation must be key:value (key letters, digits or _; value without quotes or backslashes)',
+      );
     terms.push(`annotation.${match[1]} = "${match[2]}"`);
   }
   for (const flag of ['fault', 'error', 'throttle'] as const) {
     const [value, ...more] = list(query[flag]);
     if (value === undefined) continue;
-    if (more.length > 0 || (value !== 'true' && value !== 'false')) throw new ApiError(400, 'INVALID_QUERY', `${flag} must be true or false`);
+    if (more.length > 0 || (value !== 'true' && value !== 'false'))
+      throw new ApiError(400, 'INVALID_QUERY', `${flag} must be true or false`);
     terms.push(`${flag} = ${value}`);
   }
   return terms.join(' AND ');
@@ -196,7 +215,10 @@ export const TRACES_ROUTES = {
     summary: "The order's trace as waterfall rows, in start order (owner or admin)",
     params: IdParams,
     responses: {
-      200: { description: 'the trace', body: z.object({ orderId: z.string(), traceIds: z.array(z.string()), segments: z.array(TraceSegmentSchema) }) },
+      200: {
+        description: 'the trace',
+        body: z.object({ orderId: z.string(), traceIds: z.array(z.string()), segments: z.array(TraceSegmentSchema) }),
+      },
       404: errorAnswer('no such order'),
     },
   },
@@ -213,7 +235,11 @@ export const TRACES_ROUTES = {
       since: z.iso.datetime().optional(),
       until: z.iso.datetime().optional(),
     }),
-    responses: { 200: { description: 'summaries', body: z.object({ items: z.array(TraceSummarySchema) }) }, 400: errorAnswer('a malformed filter or time'), 403: errorAnswer('not the admin') },
+    responses: {
+      200: { description: 'summaries', body: z.object({ items: z.array(TraceSummarySchema) }) },
+      400: errorAnswer('a malformed filter or time'),
+      403: errorAnswer('not the admin'),
+    },
   },
 } as const satisfies Record<string, RouteDoc>;
 
@@ -223,15 +249,24 @@ export const tracesRouter = (deps: TracesRouterDeps): Router<AppState> => {
     const caller = requireCaller(ctx);
     const orderId = OrderIdSchema.safeParse(ctx.params.id);
     const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
-    if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin)) throw new ApiError(404, 'NOT_FOUND', 'no such order');
+    if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin))
+      throw new ApiError(404, 'NOT_FOUND', 'no such order');
     const created = new Date(order.createdAt).getTime();
     const start = new Date(created - HOUR);
     const end = new Date(Math.max(deps.now().getTime(), created + HOUR));
-    const traceIds = (await summaries(deps.xray, start, end, `annotation.orderId = "${orderId.data}"`)).flatMap((summary) => (summary.Id ? [summary.Id] : []));
+    const traceIds = (await summaries(deps.xray, start, end, `annotation.orderId = "${orderId.data}"`)).flatMap(
+      (summary) => (summary.Id ? [summary.Id] : []),
+    );
     const segments: TraceSegmentView[] = [];
     for (let index = 0; index < traceIds.length; index += 5) {
       const answer = await deps.xray.send(new BatchGetTracesCommand({ TraceIds: traceIds.slice(index, index + 5) }));
-      for (const trace of answer.Traces ?? []) segments.push(...flattenTrace(trace.Id ?? '', (trace.Segments ?? []).flatMap((segment) => (segment.Document ? [segment.Document] : []))));
+      for (const trace of answer.Traces ?? [])
+        segments.push(
+          ...flattenTrace(
+            trace.Id ?? '',
+            (trace.Segments ?? []).flatMap((segment) => (segment.Document ? [segment.Document] : [])),
+          ),
+        );
     }
     ctx.body = { orderId: orderId.data, traceIds, segments: segments.sort((a, b) => a.start - b.start) };
   });
@@ -256,7 +291,16 @@ export const tracesRouter = (deps: TracesRouterDeps): Router<AppState> => {
         partial: summary.IsPartial === true,
         services: (summary.ServiceIds ?? []).flatMap((service) => (service.Name ? [service.Name] : [])),
         annotations: Object.fromEntries(
-          Object.entries(summary.Annotations ?? {}).map(([key, values]) => [key, values.map((v) => v.AnnotationValue?.StringValue ?? v.AnnotationValue?.NumberValue ?? v.AnnotationValue?.BooleanValue ?? null)]),
+          Object.entries(summary.Annotations ?? {}).map(([key, values]) => [
+            key,
+            values.map(
+              (v) =>
+                v.AnnotationValue?.StringValue ??
+                v.AnnotationValue?.NumberValue ??
+                v.AnnotationValue?.BooleanValue ??
+                null,
+            ),
+          ]),
         ),
       })),
     };

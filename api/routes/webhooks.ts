@@ -18,7 +18,10 @@ import type { RouteDoc } from './route-doc';
 import { parseOr400 } from './validation';
 
 export interface WebhooksRouterDeps {
-  readonly webhooks: Pick<DynamoWebhookStore, 'createEndpoint' | 'getEndpoint' | 'listEndpoints' | 'deleteEndpoint' | 'listAttempts'>;
+  readonly webhooks: Pick<
+    DynamoWebhookStore,
+    'createEndpoint' | 'getEndpoint' | 'listEndpoints' | 'deleteEndpoint' | 'listAttempts'
+  >;
   readonly urlPolicy: UrlPolicy;
   readonly now: () => Date;
   readonly newId: () => string;
@@ -57,7 +60,12 @@ export const WEBHOOKS_ROUTES = {
       409: errorAnswer('too many endpoints'),
     },
   },
-  list: { method: 'get', path: '/api/webhooks', summary: "The caller's webhook endpoints", responses: { 200: { description: 'endpoints', body: z.object({ items: z.array(EndpointSchema) }) } } },
+  list: {
+    method: 'get',
+    path: '/api/webhooks',
+    summary: "The caller's webhook endpoints",
+    responses: { 200: { description: 'endpoints', body: z.object({ items: z.array(EndpointSchema) }) } },
+  },
   get: {
     method: 'get',
     path: '/api/webhooks/:id',
@@ -77,7 +85,10 @@ export const WEBHOOKS_ROUTES = {
     path: '/api/webhooks/:id/deliveries',
     summary: 'Delivery attempts to the endpoint, newest first (attempt, status code, time)',
     params: IdParams,
-    responses: { 200: { description: 'attempts', body: z.object({ items: z.array(DeliveryAttemptSchema) }) }, 404: errorAnswer('no such endpoint') },
+    responses: {
+      200: { description: 'attempts', body: z.object({ items: z.array(DeliveryAttemptSchema) }) },
+      404: errorAnswer('no such endpoint'),
+    },
   },
 } as const satisfies Record<string, RouteDoc>;
 
@@ -95,7 +106,14 @@ export const webhooksRouter = (deps: WebhooksRouterDeps): Router<AppState> => {
     const request = parseOr400(RegisterWebhookRequestSchema, await readJsonBody(ctx), 'webhook');
     // WebhookUrlRejectedError (400 on `url`) and WebhookEndpointLimitError (409) answer by their class.
     checkWebhookUrl(request.url, deps.urlPolicy);
-    const endpoint = { webhookId: deps.newId(), customerId: caller.customerId, url: request.url, eventTypes: request.eventTypes, secret: generateWebhookSecret(), createdAt: deps.now().toISOString() };
+    const endpoint = {
+      webhookId: deps.newId(),
+      customerId: caller.customerId,
+      url: request.url,
+      eventTypes: request.eventTypes,
+      secret: generateWebhookSecret(),
+      createdAt: deps.now().toISOString(),
+    };
     await deps.webhooks.createEndpoint(endpoint);
     ctx.status = 201;
     ctx.set('Location', `/api/webhooks/${endpoint.webhookId}`);
@@ -105,7 +123,12 @@ export const webhooksRouter = (deps: WebhooksRouterDeps): Router<AppState> => {
 
   on(router, WEBHOOKS_ROUTES.list, async (ctx) => {
     const caller = requireCaller(ctx);
-    ctx.body = { items: (await deps.webhooks.listEndpoints(caller.customerId)).map((endpoint) => ({ id: endpoint.webhookId, ...presentEndpoint(endpoint) })) };
+    ctx.body = {
+      items: (await deps.webhooks.listEndpoints(caller.customerId)).map((endpoint) => ({
+        id: endpoint.webhookId,
+        ...presentEndpoint(endpoint),
+      })),
+    };
   });
 
   on(router, WEBHOOKS_ROUTES.get, async (ctx) => {
@@ -117,7 +140,8 @@ export const webhooksRouter = (deps: WebhooksRouterDeps): Router<AppState> => {
   on(router, WEBHOOKS_ROUTES.delete, async (ctx) => {
     const caller = requireCaller(ctx);
     const id = UlidSchema.safeParse(ctx.params.id);
-    if (!id.success || !(await deps.webhooks.deleteEndpoint(caller.customerId, id.data))) throw new ApiError(404, 'NOT_FOUND', 'no such webhook');
+    if (!id.success || !(await deps.webhooks.deleteEndpoint(caller.customerId, id.data)))
+      throw new ApiError(404, 'NOT_FOUND', 'no such webhook');
     ctx.status = 204;
   });
 

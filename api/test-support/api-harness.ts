@@ -41,7 +41,12 @@ export interface ApiHarness {
 }
 
 /** Nothing listens here: the services the harness does not run fail fast instead of reaching a real endpoint. */
-const UNREACHABLE = { endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: localCredentials, maxAttempts: 1 };
+const UNREACHABLE = {
+  endpoint: 'http://127.0.0.1:9',
+  region: 'us-east-1',
+  credentials: localCredentials,
+  maxAttempts: 1,
+};
 
 export const startApiHarness = async (): Promise<ApiHarness> => {
   const local = await startLocalTable();

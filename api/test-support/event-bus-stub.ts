@@ -23,7 +23,9 @@ interface PutEventsEntry {
   EventBusName?: string;
 }
 
-export const startEventBusStub = async (onEvent: (envelope: EventBridgeEnvelope) => Promise<void> = async () => undefined): Promise<EventBusStub> => {
+export const startEventBusStub = async (
+  onEvent: (envelope: EventBridgeEnvelope) => Promise<void> = async () => undefined,
+): Promise<EventBusStub> => {
   const received: EventBridgeEnvelope[] = [];
   const state: { failEntriesWith: string | undefined } = { failEntriesWith: undefined };
   const server: Server = createServer((request, response) => {
@@ -36,7 +38,11 @@ export const startEventBusStub = async (onEvent: (envelope: EventBridgeEnvelope)
       };
       const target = String(request.headers['x-amz-target'] ?? '');
       // What GET /ready asks (api/readiness.ts): the bus exists.
-      if (target === 'AWSEvents.DescribeEventBus') return reply(200, { Name: 'local-orders', Arn: 'arn:aws:events:us-east-1:000000000000:event-bus/local-orders' });
+      if (target === 'AWSEvents.DescribeEventBus')
+        return reply(200, {
+          Name: 'local-orders',
+          Arn: 'arn:aws:events:us-east-1:000000000000:event-bus/local-orders',
+        });
       if (target !== 'AWSEvents.PutEvents') return reply(400, { __type: 'UnknownOperationException', message: target });
       let entries: PutEventsEntry[];
       try {
@@ -46,7 +52,10 @@ export const startEventBusStub = async (onEvent: (envelope: EventBridgeEnvelope)
       }
       if (state.failEntriesWith !== undefined) {
         const code = state.failEntriesWith;
-        return reply(200, { FailedEntryCount: entries.length, Entries: entries.map(() => ({ ErrorCode: code, ErrorMessage: 'stub told to fail' })) });
+        return reply(200, {
+          FailedEntryCount: entries.length,
+          Entries: entries.map(() => ({ ErrorCode: code, ErrorMessage: 'stub told to fail' })),
+        });
       }
       const accepted = entries.map((entry) => {
         const envelope: EventBridgeEnvelope = {

@@ -21,16 +21,32 @@ export class EventBridgePublisher implements EventPublisher {
     try {
       response = await this.client.send(
         new PutEventsCommand({
-          Entries: events.map((event) => ({ EventBusName: this.eventBusName, Source: event.source, DetailType: event.detailType, Detail: JSON.stringify(event.detail) })),
+          Entries: events.map((event) => ({
+            EventBusName: this.eventBusName,
+            Source: event.source,
+            DetailType: event.detailType,
+            Detail: JSON.stringify(event.detail),
+          })),
         }),
       );
     } catch (cause) {
       throw new EventPublishFailedError(`PutEvents to ${this.eventBusName} failed`, [], { cause });
     }
-    const failed = (response.Entries ?? []).flatMap((entry, index) => (entry.ErrorCode === undefined && entry.EventId !== undefined ? [] : [index]));
-    if ((response.FailedEntryCount ?? 0) > 0 || failed.length > 0 || (response.Entries ?? []).length !== events.length) {
-      const reasons = (response.Entries ?? []).filter((entry) => entry.ErrorCode !== undefined).map((entry) => `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`);
-      throw new EventPublishFailedError(`PutEvents reported ${response.FailedEntryCount ?? failed.length} failed entries (${reasons.join('; ')})`, failed.length > 0 ? failed : [...events.keys()]);
+    const failed = (response.Entries ?? []).flatMap((entry, index) =>
+      entry.ErrorCode === undefined && entry.EventId !== undefined ? [] : [index],
+    );
+    if (
+      (response.FailedEntryCount ?? 0) > 0 ||
+      failed.length > 0 ||
+      (response.Entries ?? []).length !== events.length
+    ) {
+      const reasons = (response.Entries ?? [])
+        .filter((entry) => entry.ErrorCode !== undefined)
+        .map((entry) => `${entry.ErrorCode}: ${entry.ErrorMessage ?? ''}`);
+      throw new EventPublishFailedError(
+        `PutEvents reported ${response.FailedEntryCount ?? failed.length} failed entries (${reasons.join('; ')})`,
+        failed.length > 0 ? failed : [...events.keys()],
+      );
     }
   }
 }

@@ -40,7 +40,10 @@ export class SecretsManagerPartnerSecrets implements PartnerSecrets {
       throw new PartnerSecretsInvalidError(`${this.secretArn} is not a JSON map of partner secrets`, { cause });
     }
     const parsed = SecretMapSchema.safeParse(raw);
-    if (!parsed.success) throw new PartnerSecretsInvalidError(`${this.secretArn} must map partner ids to whsec_ secrets`, { cause: parsed.error });
+    if (!parsed.success)
+      throw new PartnerSecretsInvalidError(`${this.secretArn} must map partner ids to whsec_ secrets`, {
+        cause: parsed.error,
+      });
     this.cached = { at: this.now(), map: parsed.data };
     return parsed.data;
   }

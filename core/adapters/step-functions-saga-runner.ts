@@ -16,7 +16,13 @@ export class StepFunctionsSagaRunner implements SagaRunner {
 
   async start(executionName: string, orderId: string): Promise<'started' | 'exists'> {
     try {
-      await this.client.send(new StartExecutionCommand({ stateMachineArn: this.stateMachineArn, name: executionName, input: JSON.stringify({ orderId }) }));
+      await this.client.send(
+        new StartExecutionCommand({
+          stateMachineArn: this.stateMachineArn,
+          name: executionName,
+          input: JSON.stringify({ orderId }),
+        }),
+      );
       return 'started';
     } catch (error) {
       if ((error as Error).name === 'ExecutionAlreadyExists') return 'exists';

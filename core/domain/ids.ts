@@ -10,6 +10,8 @@ export const CUSTOMER_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 /** Order ids are ULIDs (OrderService makes them with `ulid()`): 26 Crockford base32 characters, sortable by time. */
 export const ORDER_ID_PATTERN = /^[0-9A-HJKMNP-TV-Z]{26}$/;
 
-export const CustomerIdSchema = z.string().regex(CUSTOMER_ID_PATTERN, 'a customer id: letters, digits, dash and underscore, at most 64 characters');
+export const CustomerIdSchema = z
+  .string()
+  .regex(CUSTOMER_ID_PATTERN, 'a customer id: letters, digits, dash and underscore, at most 64 characters');
 
 export const OrderIdSchema = z.string().regex(ORDER_ID_PATTERN, 'an order id (a ULID)');

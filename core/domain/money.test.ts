@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { addMoney, money, MoneyCurrencyMismatchError, MoneyInvalidError, MoneyOverflowError, multiplyMoney, sumMoney } from './money';
+import {
+  addMoney,
+  money,
+  MoneyCurrencyMismatchError,
+  MoneyInvalidError,
+  MoneyOverflowError,
+  multiplyMoney,
+  sumMoney,
+} from './money';
 
 const currency = fc.constantFrom('EUR', 'USD', 'GBP');
 const amount = fc.integer({ min: 0, max: 1_000_000_000 });
@@ -19,29 +27,41 @@ describe('money', () => {
     fc.assert(
       fc.property(currency, amount, fc.integer({ min: 0, max: 100 }), (code, unit, quantity) => {
         const price = money(unit, code);
-        expect(sumMoney(Array.from({ length: quantity }, () => price), code)).toEqual(multiplyMoney(price, quantity));
+        expect(
+          sumMoney(
+            Array.from({ length: quantity }, () => price),
+            code,
+          ),
+        ).toEqual(multiplyMoney(price, quantity));
       }),
     );
   });
 
   it('keeps every result an integer of minor units', () => {
     fc.assert(
-      fc.property(currency, fc.array(fc.tuple(amount, fc.integer({ min: 1, max: 100 })), { maxLength: 50 }), (code, lines) => {
-        const total = sumMoney(
-          lines.map(([unit, quantity]) => multiplyMoney(money(unit, code), quantity)),
-          code,
-        );
-        expect(Number.isSafeInteger(total.amount)).toBe(true);
-        expect(total.amount).toBe(lines.reduce((sum, [unit, quantity]) => sum + unit * quantity, 0));
-      }),
+      fc.property(
+        currency,
+        fc.array(fc.tuple(amount, fc.integer({ min: 1, max: 100 })), { maxLength: 50 }),
+        (code, lines) => {
+          const total = sumMoney(
+            lines.map(([unit, quantity]) => multiplyMoney(money(unit, code), quantity)),
+            code,
+          );
+          expect(Number.isSafeInteger(total.amount)).toBe(true);
+          expect(total.amount).toBe(lines.reduce((sum, [unit, quantity]) => sum + unit * quantity, 0));
+        },
+      ),
     );
   });
 
   it('rejects fractional, negative and non-finite amounts', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.double({ noInteger: true }), fc.integer({ max: -1 }), fc.constantFrom(Infinity, NaN)), (bad) => {
-        expect(() => money(bad, 'EUR')).toThrow(MoneyInvalidError);
-      }),
+      fc.property(
+        fc.oneof(fc.double({ noInteger: true }), fc.integer({ max: -1 }), fc.constantFrom(Infinity, NaN)),
+        (bad) => {
+          expect(() => money(bad, 'EUR')).toThrow(MoneyInvalidError);
+        },
+      ),
     );
   });
 

@@ -46,14 +46,17 @@ export class MoneyOverflowError extends MoneyError {
 }
 
 const checkAmount = (amount: number): number => {
-  if (!Number.isSafeInteger(amount)) throw new MoneyOverflowError(`amount ${amount} is not a safe integer of minor units`);
+  if (!Number.isSafeInteger(amount))
+    throw new MoneyOverflowError(`amount ${amount} is not a safe integer of minor units`);
   return amount;
 };
 
 /** A validated Money value; throws MoneyInvalidError for a fractional or negative amount or a malformed currency. */
 export const money = (amount: number, currency: string): Money => {
-  if (!Number.isSafeInteger(amount) || amount < 0) throw new MoneyInvalidError(`amount must be a non-negative integer of minor units, got ${amount}`);
-  if (!CURRENCY_PATTERN.test(currency)) throw new MoneyInvalidError(`currency must be an ISO 4217 code, got ${JSON.stringify(currency)}`);
+  if (!Number.isSafeInteger(amount) || amount < 0)
+    throw new MoneyInvalidError(`amount must be a non-negative integer of minor units, got ${amount}`);
+  if (!CURRENCY_PATTERN.test(currency))
+    throw new MoneyInvalidError(`currency must be an ISO 4217 code, got ${JSON.stringify(currency)}`);
   return Object.freeze({ amount, currency });
 };
 
@@ -66,11 +69,13 @@ export const addMoney = (left: Money, right: Money): Money => {
 
 /** `unit * quantity`; the quantity must be a non-negative integer. */
 export const multiplyMoney = (unit: Money, quantity: number): Money => {
-  if (!Number.isSafeInteger(quantity) || quantity < 0) throw new MoneyInvalidError(`quantity must be a non-negative integer, got ${quantity}`);
+  if (!Number.isSafeInteger(quantity) || quantity < 0)
+    throw new MoneyInvalidError(`quantity must be a non-negative integer, got ${quantity}`);
   return money(checkAmount(unit.amount * quantity), unit.currency);
 };
 
 /** The sum of `items` in `currency`; every item must be in that currency. */
 export const sumMoney = (items: readonly Money[], currency: string): Money => items.reduce(addMoney, zero(currency));
 
-export const equalMoney = (left: Money, right: Money): boolean => left.amount === right.amount && left.currency === right.currency;
+export const equalMoney = (left: Money, right: Money): boolean =>
+  left.amount === right.amount && left.currency === right.currency;

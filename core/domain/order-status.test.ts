@@ -1,5 +1,13 @@
 import fc from 'fast-check';
-import { allowedPreviousStatuses, assertTransition, canTransition, isTerminal, ORDER_STATUSES, ORDER_TRANSITIONS, OrderTransitionInvalidError } from './order-status';
+import {
+  allowedPreviousStatuses,
+  assertTransition,
+  canTransition,
+  isTerminal,
+  ORDER_STATUSES,
+  ORDER_TRANSITIONS,
+  OrderTransitionInvalidError,
+} from './order-status';
 import type { OrderStatus } from './order-status';
 
 const status = fc.constantFrom(...ORDER_STATUSES);
@@ -63,6 +71,10 @@ describe('the order status transition table', () => {
   });
 
   it('never leaves a terminal status', () => {
-    fc.assert(fc.property(fc.constantFrom<OrderStatus>('CONFIRMED', 'FAILED'), status, (from, to) => expect(canTransition(from, to)).toBe(false)));
+    fc.assert(
+      fc.property(fc.constantFrom<OrderStatus>('CONFIRMED', 'FAILED'), status, (from, to) =>
+        expect(canTransition(from, to)).toBe(false),
+      ),
+    );
   });
 });

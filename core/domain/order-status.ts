@@ -55,7 +55,8 @@ export class OrderTransitionInvalidError extends OrderError {
   }
 }
 
-export const isOrderStatus = (value: unknown): value is OrderStatus => typeof value === 'string' && (ORDER_STATUSES as readonly string[]).includes(value);
+export const isOrderStatus = (value: unknown): value is OrderStatus =>
+  typeof value === 'string' && (ORDER_STATUSES as readonly string[]).includes(value);
 
 export const canTransition = (from: OrderStatus, to: OrderStatus): boolean => ORDER_TRANSITIONS[from].includes(to);
 
@@ -64,9 +65,11 @@ export const assertTransition = (from: OrderStatus, to: OrderStatus): void => {
 };
 
 /** Every status from which `to` may be entered: the guard of the conditional write. */
-export const allowedPreviousStatuses = (to: OrderStatus): readonly OrderStatus[] => ORDER_STATUSES.filter((from) => canTransition(from, to));
+export const allowedPreviousStatuses = (to: OrderStatus): readonly OrderStatus[] =>
+  ORDER_STATUSES.filter((from) => canTransition(from, to));
 
 export const isTerminal = (status: OrderStatus): boolean => ORDER_TRANSITIONS[status].length === 0;
 
 /** Entering these statuses records a failure reason. */
-export const isFailureStatus = (status: OrderStatus): boolean => status === 'COMPENSATING' || status === 'FAILED' || status === 'NEEDS_ATTENTION';
+export const isFailureStatus = (status: OrderStatus): boolean =>
+  status === 'COMPENSATING' || status === 'FAILED' || status === 'NEEDS_ATTENTION';

@@ -64,7 +64,12 @@ export interface Violation {
 
 export class OrderValidationError extends OrderError {
   constructor(readonly violations: readonly Violation[]) {
-    super(`invalid order: ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`, { code: 'VALIDATION_FAILED', httpStatus: 400, details: violations, publicMessage: 'the order is invalid' });
+    super(`invalid order: ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`, {
+      code: 'VALIDATION_FAILED',
+      httpStatus: 400,
+      details: violations,
+      publicMessage: 'the order is invalid',
+    });
     this.name = 'OrderValidationError';
   }
 }
@@ -73,7 +78,10 @@ export class OrderValidationError extends OrderError {
  * Prices a (schema-valid) request against the catalog: lines and total come from the catalog only.
  * Throws OrderValidationError listing every unknown product, mixed currency and a non-positive total.
  */
-export const priceOrder = (request: CreateOrderRequest, catalog: ReadonlyMap<string, Product>): { lines: OrderLine[]; total: Money } => {
+export const priceOrder = (
+  request: CreateOrderRequest,
+  catalog: ReadonlyMap<string, Product>,
+): { lines: OrderLine[]; total: Money } => {
   const violations: Violation[] = [];
   const lines: OrderLine[] = [];
   request.items.forEach((item, index) => {
@@ -91,13 +99,18 @@ export const priceOrder = (request: CreateOrderRequest, catalog: ReadonlyMap<str
     });
   });
   const currencies = new Set(lines.map((line) => line.unitPrice.currency));
-  if (currencies.size > 1) violations.push({ path: 'items', message: `all products of an order must share one currency, got ${[...currencies].sort().join(', ')}` });
+  if (currencies.size > 1)
+    violations.push({
+      path: 'items',
+      message: `all products of an order must share one currency, got ${[...currencies].sort().join(', ')}`,
+    });
   if (violations.length > 0) throw new OrderValidationError(violations);
   const total = sumMoney(
     lines.map((line) => line.lineTotal),
     lines[0].unitPrice.currency,
   );
-  if (total.amount <= 0) throw new OrderValidationError([{ path: 'items', message: 'the order total must be positive' }]);
+  if (total.amount <= 0)
+    throw new OrderValidationError([{ path: 'items', message: 'the order total must be positive' }]);
   return { lines, total };
 };
 

@@ -70,7 +70,12 @@ export const eventTypeForStatus = (status: OrderStatus): OrderEventType => {
 };
 
 /** The event announcing the order's current status. */
-export const orderEvent = (order: Order, eventId: string, occurredAt: string, detailType: OrderEventType = eventTypeForStatus(order.status)): PlatformEvent => ({
+export const orderEvent = (
+  order: Order,
+  eventId: string,
+  occurredAt: string,
+  detailType: OrderEventType = eventTypeForStatus(order.status),
+): PlatformEvent => ({
   source: ORDER_EVENT_SOURCE,
   detailType,
   detail: {
@@ -120,6 +125,8 @@ export class EventEnvelopeInvalidError extends EventError {
  * relay republishes), the EventBridge id otherwise.
  */
 export const deduplicationId = (envelope: EventBridgeEnvelope): string =>
-  envelope.source === ORDER_EVENT_SOURCE && typeof envelope.detail.eventId === 'string' && envelope.detail.eventId.length > 0
+  envelope.source === ORDER_EVENT_SOURCE &&
+  typeof envelope.detail.eventId === 'string' &&
+  envelope.detail.eventId.length > 0
     ? envelope.detail.eventId
     : envelope.id;

@@ -20,7 +20,10 @@ describe('aggregateLines', () => {
     [[{ productId: 'a', quantity: 0 }], 'positive integer'],
     [[{ productId: 'a', quantity: 1.5 }], 'positive integer'],
     [[{ productId: '', quantity: 1 }], 'invalid product id'],
-    [Array.from({ length: MAX_PRODUCTS_PER_RESERVATION + 1 }, (_, i) => ({ productId: `p${i}`, quantity: 1 })), 'at most'],
+    [
+      Array.from({ length: MAX_PRODUCTS_PER_RESERVATION + 1 }, (_, i) => ({ productId: `p${i}`, quantity: 1 })),
+      'at most',
+    ],
   ])('refuses %j', (lines, message) => {
     expect(() => aggregateLines(lines)).toThrow(InventoryLinesInvalidError);
     expect(() => aggregateLines(lines)).toThrow(message);
@@ -28,13 +31,21 @@ describe('aggregateLines', () => {
 
   it('property: the total quantity per product is preserved and every product appears once', () => {
     fc.assert(
-      fc.property(fc.array(fc.record({ productId: fc.constantFrom('a', 'b', 'c', 'd'), quantity: fc.integer({ min: 1, max: 1000 }) }), { minLength: 1, maxLength: 30 }), (lines) => {
-        const aggregated = aggregateLines(lines);
-        expect(new Set(aggregated.map((line) => line.productId)).size).toBe(aggregated.length);
-        for (const { productId, quantity } of aggregated) {
-          expect(quantity).toBe(lines.filter((line) => line.productId === productId).reduce((sum, line) => sum + line.quantity, 0));
-        }
-      }),
+      fc.property(
+        fc.array(
+          fc.record({ productId: fc.constantFrom('a', 'b', 'c', 'd'), quantity: fc.integer({ min: 1, max: 1000 }) }),
+          { minLength: 1, maxLength: 30 },
+        ),
+        (lines) => {
+          const aggregated = aggregateLines(lines);
+          expect(new Set(aggregated.map((line) => line.productId)).size).toBe(aggregated.length);
+          for (const { productId, quantity } of aggregated) {
+            expect(quantity).toBe(
+              lines.filter((line) => line.productId === productId).reduce((sum, line) => sum + line.quantity, 0),
+            );
+          }
+        },
+      ),
     );
   });
 });

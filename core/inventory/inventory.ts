@@ -59,7 +59,9 @@ export class OutOfStockError extends InventoryError {
 /** A reserve arrived after the order's reservation was released (or released pre-emptively): it must not take stock. */
 export class InventoryReservationReleasedError extends InventoryError {
   constructor(readonly orderId: string) {
-    super(`The reservation of order ${orderId} was released; it cannot be reserved again`, { code: 'RESERVATION_RELEASED' });
+    super(`The reservation of order ${orderId} was released; it cannot be reserved again`, {
+      code: 'RESERVATION_RELEASED',
+    });
     this.name = 'InventoryReservationReleasedError';
   }
 }
@@ -83,12 +85,21 @@ export const aggregateLines = (lines: readonly StockLine[]): StockLine[] => {
   if (lines.length === 0) throw new InventoryLinesInvalidError('a reservation needs at least one line');
   const totals = new Map<string, number>();
   for (const line of lines) {
-    if (typeof line.productId !== 'string' || line.productId.length === 0) throw new InventoryLinesInvalidError(`invalid product id ${JSON.stringify(line.productId)}`);
-    if (!Number.isSafeInteger(line.quantity) || line.quantity <= 0) throw new InventoryLinesInvalidError(`quantity of ${line.productId} must be a positive integer, got ${line.quantity}`);
+    if (typeof line.productId !== 'string' || line.productId.length === 0)
+      throw new InventoryLinesInvalidError(`invalid product id ${JSON.stringify(line.productId)}`);
+    if (!Number.isSafeInteger(line.quantity) || line.quantity <= 0)
+      throw new InventoryLinesInvalidError(
+        `quantity of ${line.productId} must be a positive integer, got ${line.quantity}`,
+      );
     const total = (totals.get(line.productId) ?? 0) + line.quantity;
     if (!Number.isSafeInteger(total)) throw new InventoryLinesInvalidError(`quantity of ${line.productId} overflows`);
     totals.set(line.productId, total);
   }
-  if (totals.size > MAX_PRODUCTS_PER_RESERVATION) throw new InventoryLinesInvalidError(`at most ${MAX_PRODUCTS_PER_RESERVATION} distinct products per order, got ${totals.size}`);
-  return [...totals.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([productId, quantity]) => ({ productId, quantity }));
+  if (totals.size > MAX_PRODUCTS_PER_RESERVATION)
+    throw new InventoryLinesInvalidError(
+      `at most ${MAX_PRODUCTS_PER_RESERVATION} distinct products per order, got ${totals.size}`,
+    );
+  return [...totals.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([productId, quantity]) => ({ productId, quantity }));
 };

@@ -40,8 +40,12 @@ describe('email templates', () => {
   });
 
   it('throws naming a value the model lacks instead of sending a placeholder', () => {
-    expect(() => renderEmail('order-failed', { customerName: 'Bob', orderId: 'X1' })).toThrow(TemplateValueMissingError);
-    expect(() => renderEmail('order-failed', { customerName: 'Bob', orderId: 'X1' })).toThrow('order-failed.txt uses {{reason}}');
+    expect(() => renderEmail('order-failed', { customerName: 'Bob', orderId: 'X1' })).toThrow(
+      TemplateValueMissingError,
+    );
+    expect(() => renderEmail('order-failed', { customerName: 'Bob', orderId: 'X1' })).toThrow(
+      'order-failed.txt uses {{reason}}',
+    );
   });
 
   it('repeats a section once per row and leaves other text alone', () => {

@@ -40,7 +40,12 @@ export class TemplateValueMissingError extends NotificationError {
 
 const escapeHtml = (value: string): string => value.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
 
-const fill = (template: string, source: string, values: Readonly<Record<string, unknown>>, escapeValue: (value: string) => string): string =>
+const fill = (
+  template: string,
+  source: string,
+  values: Readonly<Record<string, unknown>>,
+  escapeValue: (value: string) => string,
+): string =>
   template.replace(/\{\{\s*([A-Za-z][A-Za-z0-9]*)\s*\}\}/g, (_match, key: string) => {
     const value = values[key];
     if (typeof value !== 'string' && typeof value !== 'number') throw new TemplateValueMissingError(source, key);
@@ -48,12 +53,22 @@ const fill = (template: string, source: string, values: Readonly<Record<string, 
   });
 
 /** Renders one template text against the model (exported for tests of the syntax). */
-export const renderTemplate = (template: string, source: string, model: TemplateModel, escapeValue: (value: string) => string = (value) => value): string => {
-  const withSections = template.replace(/\{\{#([A-Za-z]+)\}\}\n?([\s\S]*?)\{\{\/\1\}\}\n?/g, (_match, key: string, body: string) => {
-    const rows = model[key];
-    if (!Array.isArray(rows)) throw new TemplateValueMissingError(source, `#${key}`);
-    return rows.map((row: Readonly<Record<string, string | number>>) => fill(body, source, { ...model, ...row }, escapeValue)).join('');
-  });
+export const renderTemplate = (
+  template: string,
+  source: string,
+  model: TemplateModel,
+  escapeValue: (value: string) => string = (value) => value,
+): string => {
+  const withSections = template.replace(
+    /\{\{#([A-Za-z]+)\}\}\n?([\s\S]*?)\{\{\/\1\}\}\n?/g,
+    (_match, key: string, body: string) => {
+      const rows = model[key];
+      if (!Array.isArray(rows)) throw new TemplateValueMissingError(source, `#${key}`);
+      return rows
+        .map((row: Readonly<Record<string, string | number>>) => fill(body, source, { ...model, ...row }, escapeValue))
+        .join('');
+    },
+  );
   return fill(withSections, source, model, escapeValue);
 };
 

@@ -12,15 +12,24 @@ export abstract class OrderError extends PlatformError {
 
 export class IdempotencyKeyConflictError extends OrderError {
   constructor(readonly key: string) {
-    super(`Idempotency-Key ${JSON.stringify(key)} was already used with a different request body`, { code: 'IDEMPOTENCY_KEY_REUSED', httpStatus: 422 });
+    super(`Idempotency-Key ${JSON.stringify(key)} was already used with a different request body`, {
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      httpStatus: 422,
+    });
     this.name = 'IdempotencyKeyConflictError';
   }
 }
 
 /** The store found the (customer, key) pair taken by a concurrent request. */
 export class IdempotencyKeyTakenError extends OrderError {
-  constructor(readonly key: string, options?: { cause?: unknown }) {
-    super(`Idempotency-Key ${JSON.stringify(key)} is already taken`, { code: 'IDEMPOTENCY_KEY_TAKEN', cause: options?.cause });
+  constructor(
+    readonly key: string,
+    options?: { cause?: unknown },
+  ) {
+    super(`Idempotency-Key ${JSON.stringify(key)} is already taken`, {
+      code: 'IDEMPOTENCY_KEY_TAKEN',
+      cause: options?.cause,
+    });
     this.name = 'IdempotencyKeyTakenError';
   }
 }
@@ -40,13 +49,19 @@ export class OrderTransitionRejectedError extends OrderError {
     readonly to: OrderStatus,
     options?: { cause?: unknown },
   ) {
-    super(`order ${orderId} is ${from} and cannot move to ${to}`, { code: 'ORDER_TRANSITION_REJECTED', cause: options?.cause });
+    super(`order ${orderId} is ${from} and cannot move to ${to}`, {
+      code: 'ORDER_TRANSITION_REJECTED',
+      cause: options?.cause,
+    });
     this.name = 'OrderTransitionRejectedError';
   }
 }
 
 export class OrderAlreadyExistsError extends OrderError {
-  constructor(readonly orderId: string, options?: { cause?: unknown }) {
+  constructor(
+    readonly orderId: string,
+    options?: { cause?: unknown },
+  ) {
     super(`order ${orderId} already exists`, { code: 'ORDER_ALREADY_EXISTS', cause: options?.cause });
     this.name = 'OrderAlreadyExistsError';
   }

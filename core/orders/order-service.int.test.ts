@@ -17,15 +17,30 @@ describe('OrderService against DynamoDB Local', () => {
   beforeAll(async () => {
     local = await startLocalTable();
     stores = createDynamoStores(local.documentClient, local.tableName);
-    await stores.products.putProduct({ productId: 'tea', name: 'Tea', price: money(450, 'EUR'), stock: 100, updatedAt: '2026-01-01T00:00:00Z' });
-    await stores.products.putProduct({ productId: 'cup', name: 'Cup', price: money(1200, 'EUR'), stock: 100, updatedAt: '2026-01-01T00:00:00Z' });
+    await stores.products.putProduct({
+      productId: 'tea',
+      name: 'Tea',
+      price: money(450, 'EUR'),
+      stock: 100,
+      updatedAt: '2026-01-01T00:00:00Z',
+    });
+    await stores.products.putProduct({
+      productId: 'cup',
+      name: 'Cup',
+      price: money(1200, 'EUR'),
+      stock: 100,
+      updatedAt: '2026-01-01T00:00:00Z',
+    });
   });
   afterAll(async () => {
     await local.stop();
   });
 
   const request = fc.record({
-    items: fc.uniqueArray(fc.record({ productId: fc.constantFrom('tea', 'cup'), quantity: fc.integer({ min: 1, max: 100 }) }), { minLength: 1, maxLength: 2, selector: (item) => item.productId }),
+    items: fc.uniqueArray(
+      fc.record({ productId: fc.constantFrom('tea', 'cup'), quantity: fc.integer({ min: 1, max: 100 }) }),
+      { minLength: 1, maxLength: 2, selector: (item) => item.productId },
+    ),
     paymentToken: fc.constantFrom('tok_a', 'tok_b'),
   });
 
@@ -35,7 +50,12 @@ describe('OrderService against DynamoDB Local', () => {
         const customerId = `c${ulid()}`;
         const service = new OrderService({ ...stores, publisher: new FakePublisher(), log: silent, newId: ulid });
         const run = () => service.createOrder(customerId, 'k', body);
-        const results = concurrent ? await Promise.all(Array.from({ length: calls }, run)) : await Array.from({ length: calls }).reduce<Promise<Awaited<ReturnType<typeof run>>[]>>(async (acc) => [...(await acc), await run()], Promise.resolve([]));
+        const results = concurrent
+          ? await Promise.all(Array.from({ length: calls }, run))
+          : await Array.from({ length: calls }).reduce<Promise<Awaited<ReturnType<typeof run>>[]>>(
+              async (acc) => [...(await acc), await run()],
+              Promise.resolve([]),
+            );
         const stored = await stores.orders.listCustomerOrders(customerId);
         expect(new Set(results.map((result) => result.order.orderId)).size).toBe(1);
         expect(results.filter((result) => !result.replayed)).toHaveLength(1);
@@ -49,7 +69,9 @@ describe('OrderService against DynamoDB Local', () => {
     expect.assertions(2);
     const service = new OrderService({ ...stores, publisher: new FakePublisher(), log: silent, newId: ulid });
     await service.createOrder('ivy', 'k', { items: [{ productId: 'tea', quantity: 1 }], paymentToken: 't' });
-    await expect(service.createOrder('ivy', 'k', { items: [{ productId: 'tea', quantity: 2 }], paymentToken: 't' })).rejects.toThrow(IdempotencyKeyConflictError);
+    await expect(
+      service.createOrder('ivy', 'k', { items: [{ productId: 'tea', quantity: 2 }], paymentToken: 't' }),
+    ).rejects.toThrow(IdempotencyKeyConflictError);
     expect((await stores.orders.listCustomerOrders('ivy')).items).toHaveLength(1);
   });
 
@@ -58,16 +80,26 @@ describe('OrderService against DynamoDB Local', () => {
     publisher.failing = true;
     let now = new Date('2026-02-01T00:00:00Z');
     const service = new OrderService({ ...stores, publisher, log: silent, newId: ulid, now: () => now });
-    const { order } = await service.createOrder('jack', 'k', { items: [{ productId: 'cup', quantity: 2 }], paymentToken: 't' });
+    const { order } = await service.createOrder('jack', 'k', {
+      items: [{ productId: 'cup', quantity: 2 }],
+      paymentToken: 't',
+    });
     const publishedAtCreate = publisher.published.length;
     publisher.failing = false;
     now = new Date('2026-02-01T00:01:00Z');
     await service.relayPendingOutbox({ minAgeMs: 5000 });
     const second = await service.relayPendingOutbox({ minAgeMs: 5000 });
-    const mine = publisher.published.filter((event) => (event.detail as { orderId?: string }).orderId === order.orderId);
+    const mine = publisher.published.filter(
+      (event) => (event.detail as { orderId?: string }).orderId === order.orderId,
+    );
     expect(publishedAtCreate).toBe(0);
     expect(mine.map((event) => event.detailType)).toEqual(['order.created']);
-    expect(mine[0].detail).toMatchObject({ orderId: order.orderId, customerId: 'jack', status: 'PENDING', total: { amount: 2400, currency: 'EUR' } });
+    expect(mine[0].detail).toMatchObject({
+      orderId: order.orderId,
+      customerId: 'jack',
+      status: 'PENDING',
+      total: { amount: 2400, currency: 'EUR' },
+    });
     expect(second.published).toBe(0);
   });
 });

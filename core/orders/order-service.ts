@@ -53,7 +53,11 @@ export class OrderService {
    * Creates the order once per (customer, Idempotency-Key). The idempotency record is looked up BEFORE any id is
    * made; a concurrent duplicate that loses the transaction's condition re-reads and answers the winner's order.
    */
-  async createOrder(customerId: string, idempotencyKey: string, request: CreateOrderRequest): Promise<CreateOrderResult> {
+  async createOrder(
+    customerId: string,
+    idempotencyKey: string,
+    request: CreateOrderRequest,
+  ): Promise<CreateOrderResult> {
     const hash = requestHash(request);
     const replay = await this.findReplay(customerId, idempotencyKey, hash);
     if (replay !== undefined) return { order: replay, replayed: true };
@@ -62,13 +66,33 @@ export class OrderService {
     const { lines, total } = priceOrder(request, catalog);
     const at = this.now();
     const createdAt = at.toISOString();
-    const order = newOrder({ orderId: this.deps.newId(), customerId, lines, total, paymentToken: request.paymentToken, at: createdAt });
+    const order = newOrder({
+      orderId: this.deps.newId(),
+      customerId,
+      lines,
+      total,
+      paymentToken: request.paymentToken,
+      at: createdAt,
+    });
     const eventId = this.deps.newId();
-    const outbox: OutboxRecord = { orderId: order.orderId, eventId, event: orderEvent(order, eventId, createdAt), status: 'PENDING', createdAt };
+    const outbox: OutboxRecord = {
+      orderId: order.orderId,
+      eventId,
+      event: orderEvent(order, eventId, createdAt),
+      status: 'PENDING',
+      createdAt,
+    };
     try {
       await this.deps.orders.createOrder(
         order,
-        { customerId, key: idempotencyKey, requestHash: hash, orderId: order.orderId, createdAt, expiresAt: Math.floor(at.getTime() / 1000) + this.ttl },
+        {
+          customerId,
+          key: idempotencyKey,
+          requestHash: hash,
+          orderId: order.orderId,
+          createdAt,
+          expiresAt: Math.floor(at.getTime() / 1000) + this.ttl,
+        },
         outbox,
       );
     } catch (error) {
@@ -94,7 +118,10 @@ export class OrderService {
       try {
         await this.deps.publisher.publish(batch.map((record) => record.event));
       } catch (error) {
-        failedIndexes = error instanceof EventPublishFailedError && error.failedIndexes.length > 0 ? new Set(error.failedIndexes) : new Set(batch.keys());
+        failedIndexes =
+          error instanceof EventPublishFailedError && error.failedIndexes.length > 0
+            ? new Set(error.failedIndexes)
+            : new Set(batch.keys());
         this.deps.log.warn('publishing outbox events failed; the relay will retry', {
           eventIds: batch.filter((_, index) => failedIndexes.has(index)).map((record) => record.eventId),
           error,
@@ -114,14 +141,20 @@ export class OrderService {
   }
 
   /** One relay pass: republish what is still pending and older than `minAgeMs` (the API's own attempt comes first). */
-  async relayPendingOutbox(options: { minAgeMs?: number; limit?: number } = {}): Promise<{ published: number; failed: number }> {
+  async relayPendingOutbox(
+    options: { minAgeMs?: number; limit?: number } = {},
+  ): Promise<{ published: number; failed: number }> {
     const createdBefore = new Date(this.now().getTime() - (options.minAgeMs ?? 5000)).toISOString();
     const pending = await this.deps.outbox.listPendingOutbox(createdBefore, options.limit ?? 100);
     return this.publishOutbox(pending);
   }
 
   private async findReplay(customerId: string, key: string, hash: string): Promise<Order | undefined> {
-    const record = await this.deps.orders.getIdempotencyRecord(customerId, key, Math.floor(this.now().getTime() / 1000));
+    const record = await this.deps.orders.getIdempotencyRecord(
+      customerId,
+      key,
+      Math.floor(this.now().getTime() / 1000),
+    );
     if (record === undefined) return undefined;
     if (record.requestHash !== hash) throw new IdempotencyKeyConflictError(key);
     const order = await this.deps.orders.getOrder(record.orderId);

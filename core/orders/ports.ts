@@ -55,7 +55,11 @@ export interface TransitionRequest {
  * idempotency record on create, the outbox record on a status change) in one transaction.
  */
 export interface OrderRepository {
-  getIdempotencyRecord(customerId: string, key: string, nowEpochSeconds: number): Promise<IdempotencyRecord | undefined>;
+  getIdempotencyRecord(
+    customerId: string,
+    key: string,
+    nowEpochSeconds: number,
+  ): Promise<IdempotencyRecord | undefined>;
   /** Order, idempotency record and outbox record in one transaction; IdempotencyKeyTakenError when the key is in use. */
   createOrder(order: Order, idempotency: IdempotencyRecord, outbox: OutboxRecord): Promise<void>;
   getOrder(orderId: string): Promise<Order | undefined>;

@@ -26,8 +26,22 @@ class FakeFinder implements StaleOrderFinder {
 }
 
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const stale = (orderId: string, status: OrderStatus, createdAt = '2026-01-01T00:00:00.000Z'): StaleOrder => ({ orderId, status, createdAt, updatedAt: createdAt });
-const pass = (finder: StaleOrderFinder, runner: SagaRunner) => reconcileStaleOrders({ finder, runner, log: silent, now: () => new Date('2026-01-01T00:10:00.000Z'), staleAfterMs: 60_000, maxAttempts: 3, limitPerStatus: 10 });
+const stale = (orderId: string, status: OrderStatus, createdAt = '2026-01-01T00:00:00.000Z'): StaleOrder => ({
+  orderId,
+  status,
+  createdAt,
+  updatedAt: createdAt,
+});
+const pass = (finder: StaleOrderFinder, runner: SagaRunner) =>
+  reconcileStaleOrders({
+    finder,
+    runner,
+    log: silent,
+    now: () => new Date('2026-01-01T00:10:00.000Z'),
+    staleAfterMs: 60_000,
+    maxAttempts: 3,
+    limitPerStatus: 10,
+  });
 
 describe('resumeSaga', () => {
   it('starts <orderId>-r1 when the first execution has ended', async () => {
@@ -101,7 +115,12 @@ describe('reconcileStaleOrders', () => {
     const first = await pass(finder, runner);
     const second = await pass(finder, runner);
     // assess
-    expect([first.resumed, second.resumed, second.inProgress, [...runner.executions.keys()].sort()]).toEqual([3, 0, 3, ['A-r1', 'B-r1', 'C-r1']]);
+    expect([first.resumed, second.resumed, second.inProgress, [...runner.executions.keys()].sort()]).toEqual([
+      3,
+      0,
+      3,
+      ['A-r1', 'B-r1', 'C-r1'],
+    ]);
   });
 
   it('leaves an order younger than the threshold to its first saga', async () => {
@@ -117,7 +136,10 @@ describe('reconcileStaleOrders', () => {
   it('counts a runner failure for the next pass and goes on with the other orders', async () => {
     // prepare
     const runner = new FakeRunner();
-    const failing: SagaRunner = { start: (name, orderId) => (orderId === 'A' ? Promise.reject(new Error('unreachable')) : runner.start(name)), isRunning: (name) => runner.isRunning(name) };
+    const failing: SagaRunner = {
+      start: (name, orderId) => (orderId === 'A' ? Promise.reject(new Error('unreachable')) : runner.start(name)),
+      isRunning: (name) => runner.isRunning(name),
+    };
     // act
     const report = await pass(new FakeFinder([stale('A', 'PENDING'), stale('B', 'PENDING')]), failing);
     // assess
@@ -126,7 +148,9 @@ describe('reconcileStaleOrders', () => {
 });
 
 describe('retryParkedOrder', () => {
-  const orders = (status: OrderStatus) => ({ getOrder: async (orderId: string) => ({ orderId, status }) as unknown as Order });
+  const orders = (status: OrderStatus) => ({
+    getOrder: async (orderId: string) => ({ orderId, status }) as unknown as Order,
+  });
 
   it('resumes a NEEDS_ATTENTION order under a new execution name', async () => {
     // act
@@ -140,10 +164,12 @@ describe('retryParkedOrder', () => {
     expect.assertions(2);
     const runner = new FakeRunner();
     // act
-    await retryParkedOrder({ orders: orders('CONFIRMED'), runner }, 'P2').catch((error: { code: string; httpStatus: number }) => {
-      // assess
-      expect([error.code, error.httpStatus]).toEqual(['ORDER_NOT_PARKED', 409]);
-    });
+    await retryParkedOrder({ orders: orders('CONFIRMED'), runner }, 'P2').catch(
+      (error: { code: string; httpStatus: number }) => {
+        // assess
+        expect([error.code, error.httpStatus]).toEqual(['ORDER_NOT_PARKED', 409]);
+      },
+    );
     expect(runner.executions.size).toBe(0);
   });
 
@@ -151,9 +177,11 @@ describe('retryParkedOrder', () => {
     // prepare
     expect.assertions(1);
     // act
-    await retryParkedOrder({ orders: { getOrder: async () => undefined }, runner: new FakeRunner() }, 'P3').catch((error: { httpStatus: number }) => {
-      // assess
-      expect(error.httpStatus).toBe(404);
-    });
+    await retryParkedOrder({ orders: { getOrder: async () => undefined }, runner: new FakeRunner() }, 'P3').catch(
+      (error: { httpStatus: number }) => {
+        // assess
+        expect(error.httpStatus).toBe(404);
+      },
+    );
   });
 });

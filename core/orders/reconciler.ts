@@ -38,7 +38,13 @@ export interface SagaRunner {
 }
 
 /** Not terminal and not the operator's: what the reconciler drives on. */
-export const RECONCILED_STATUSES: readonly OrderStatus[] = ['PENDING', 'VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'COMPENSATING'];
+export const RECONCILED_STATUSES: readonly OrderStatus[] = [
+  'PENDING',
+  'VALIDATED',
+  'INVENTORY_RESERVED',
+  'PAYMENT_CAPTURED',
+  'COMPENSATING',
+];
 
 /** The name of the N-th resumed execution of an order's saga; the first execution is named after the order alone. */
 export const resumedExecutionName = (orderId: string, attempt: number): string => `${orderId}-r${attempt}`;
@@ -56,7 +62,8 @@ export const resumeSaga = async (runner: SagaRunner, orderId: string, maxAttempt
   if (await runner.isRunning(orderId)) return { outcome: 'in-progress', executionName: orderId };
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const executionName = resumedExecutionName(orderId, attempt);
-    if ((await runner.start(executionName, orderId)) === 'started') return { outcome: 'resumed', executionName, attempt };
+    if ((await runner.start(executionName, orderId)) === 'started')
+      return { outcome: 'resumed', executionName, attempt };
     if (await runner.isRunning(executionName)) return { outcome: 'in-progress', executionName };
   }
   return { outcome: 'exhausted', attempts: maxAttempts };
@@ -96,16 +103,28 @@ export const reconcileStaleOrders = async (deps: ReconcilerDeps): Promise<Reconc
         const resumed = await resumeSaga(deps.runner, order.orderId, deps.maxAttempts);
         if (resumed.outcome === 'resumed') {
           counts.resumed += 1;
-          deps.log.info('saga resumed', { orderId: order.orderId, status: order.status, executionName: resumed.executionName });
+          deps.log.info('saga resumed', {
+            orderId: order.orderId,
+            status: order.status,
+            executionName: resumed.executionName,
+          });
         } else if (resumed.outcome === 'in-progress') {
           counts.inProgress += 1;
         } else {
           counts.exhausted += 1;
-          deps.log.error('order not terminal after every resumed saga', { orderId: order.orderId, status: order.status, attempts: resumed.attempts });
+          deps.log.error('order not terminal after every resumed saga', {
+            orderId: order.orderId,
+            status: order.status,
+            attempts: resumed.attempts,
+          });
         }
       } catch (error) {
         counts.failed += 1;
-        deps.log.warn('saga resumption failed; the next pass retries', { orderId: order.orderId, status: order.status, error });
+        deps.log.warn('saga resumption failed; the next pass retries', {
+          orderId: order.orderId,
+          status: order.status,
+          error,
+        });
       }
     }
   }
@@ -129,7 +148,10 @@ export class OrderRetriesExhaustedError extends OrderError {
     readonly orderId: string,
     readonly attempts: number,
   ) {
-    super(`order ${orderId} was resumed ${attempts} times already`, { code: 'ORDER_RETRIES_EXHAUSTED', httpStatus: 409 });
+    super(`order ${orderId} was resumed ${attempts} times already`, {
+      code: 'ORDER_RETRIES_EXHAUSTED',
+      httpStatus: 409,
+    });
     this.name = 'OrderRetriesExhaustedError';
   }
 }
@@ -141,7 +163,10 @@ export const OPERATOR_MAX_ATTEMPTS = 25;
  * The operator's action on a parked order: resume its saga, which runs the compensations again (idempotent) and
  * ends FAILED when they hold, or parks it again when they do not. Only NEEDS_ATTENTION orders qualify.
  */
-export const retryParkedOrder = async (deps: { readonly orders: Pick<OrderRepository, 'getOrder'>; readonly runner: SagaRunner }, orderId: string): Promise<{ readonly executionName: string }> => {
+export const retryParkedOrder = async (
+  deps: { readonly orders: Pick<OrderRepository, 'getOrder'>; readonly runner: SagaRunner },
+  orderId: string,
+): Promise<{ readonly executionName: string }> => {
   const order = await deps.orders.getOrder(orderId);
   if (order === undefined) throw new OrderNotFoundError(orderId);
   if (order.status !== 'NEEDS_ATTENTION') throw new OrderNotParkedError(orderId, order.status);

@@ -25,7 +25,11 @@ export class PartnerEventTooLargeError extends PartnerEventRefusedError {
 /** Unknown partner, missing or wrong signature: one answer, so the endpoint does not reveal who is registered. */
 export class PartnerSignatureInvalidError extends PartnerEventRefusedError {
   constructor(options?: { cause?: unknown }) {
-    super('the request is not signed by a registered partner', { code: 'INVALID_SIGNATURE', httpStatus: 401, cause: options?.cause });
+    super('the request is not signed by a registered partner', {
+      code: 'INVALID_SIGNATURE',
+      httpStatus: 401,
+      cause: options?.cause,
+    });
     this.name = 'PartnerSignatureInvalidError';
   }
 }
@@ -33,7 +37,11 @@ export class PartnerSignatureInvalidError extends PartnerEventRefusedError {
 /** webhook-timestamp missing or outside the tolerance window (a replay or a skewed clock). */
 export class PartnerTimestampStaleError extends PartnerEventRefusedError {
   constructor(options?: { cause?: unknown }) {
-    super('webhook-timestamp is missing or outside the tolerance window', { code: 'STALE_TIMESTAMP', httpStatus: 401, cause: options?.cause });
+    super('webhook-timestamp is missing or outside the tolerance window', {
+      code: 'STALE_TIMESTAMP',
+      httpStatus: 401,
+      cause: options?.cause,
+    });
     this.name = 'PartnerTimestampStaleError';
   }
 }
@@ -53,7 +61,10 @@ export class PartnerEventMalformedError extends PartnerEventRefusedError {
  */
 export class PartnerEventTooDeepError extends PartnerEventRefusedError {
   constructor(readonly maxDepth: number) {
-    super(`the body may nest objects and arrays at most ${maxDepth} levels deep`, { code: 'NESTED_TOO_DEEP', httpStatus: 400 });
+    super(`the body may nest objects and arrays at most ${maxDepth} levels deep`, {
+      code: 'NESTED_TOO_DEEP',
+      httpStatus: 400,
+    });
     this.name = 'PartnerEventTooDeepError';
   }
 }

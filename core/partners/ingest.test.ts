@@ -10,14 +10,23 @@ const secret = generateWebhookSecret();
 const setup = () => {
   const published: PlatformEvent<object>[] = [];
   const publisher: EventPublisher = { publish: async (events) => void published.push(...events) };
-  const deps = { secrets: { secretOf: async (id: string) => (id === 'acme' ? secret : undefined) }, publisher, nowSeconds: () => NOW };
+  const deps = {
+    secrets: { secretOf: async (id: string) => (id === 'acme' ? secret : undefined) },
+    publisher,
+    nowSeconds: () => NOW,
+  };
   return { published, deps };
 };
 
-const signed = (body: string, timestamp = NOW, key = secret) => ({ partnerId: 'acme', headers: { ...signedHeaders(key, 'msg_1', timestamp, body) }, body });
+const signed = (body: string, timestamp = NOW, key = secret) => ({
+  partnerId: 'acme',
+  headers: { ...signedHeaders(key, 'msg_1', timestamp, body) },
+  body,
+});
 
 /** `{"type":"deep","data":{"n":[[...]]}}` with the body `depth` levels deep in all (arrays: 50 000 levels stay under 256 KB). */
-const nested = (depth: number): string => `{"type":"deep","data":{"n":${'['.repeat(depth - 2)}${']'.repeat(depth - 2)}}}`;
+const nested = (depth: number): string =>
+  `{"type":"deep","data":{"n":${'['.repeat(depth - 2)}${']'.repeat(depth - 2)}}}`;
 
 describe('partner ingestion', () => {
   it.each([
@@ -29,7 +38,10 @@ describe('partner ingestion', () => {
     // act
     const outcome = await ingestPartnerEvent(signed(nested(depth)), deps);
     // assess
-    expect([outcome.accepted ? undefined : [outcome.refusal.code, outcome.refusal.httpStatus], published]).toEqual([['NESTED_TOO_DEEP', 400], []]);
+    expect([outcome.accepted ? undefined : [outcome.refusal.code, outcome.refusal.httpStatus], published]).toEqual([
+      ['NESTED_TOO_DEEP', 400],
+      [],
+    ]);
   });
 
   it('accepts a signed body nested exactly to the limit', async () => {
@@ -58,8 +70,19 @@ describe('partner ingestion', () => {
     // act
     const response = await ingestPartnerEvent(signed(body), deps);
     // assess
-    expect(response).toEqual({ accepted: true, source: 'partner.acme', type: 'shipment.dispatched', webhookId: 'msg_1' });
-    expect(published).toEqual([{ source: 'partner.acme', detailType: 'shipment.dispatched', detail: { partnerId: 'acme', webhookId: 'msg_1', data: { orderId: 'o1' } } }]);
+    expect(response).toEqual({
+      accepted: true,
+      source: 'partner.acme',
+      type: 'shipment.dispatched',
+      webhookId: 'msg_1',
+    });
+    expect(published).toEqual([
+      {
+        source: 'partner.acme',
+        detailType: 'shipment.dispatched',
+        detail: { partnerId: 'acme', webhookId: 'msg_1', data: { orderId: 'o1' } },
+      },
+    ]);
   });
 
   it('never lets a partner choose the source', async () => {
@@ -73,10 +96,18 @@ describe('partner ingestion', () => {
   });
 
   it.each([
-    ['a bad signature', () => ({ ...signed('{"type":"a","data":{}}'), body: '{"type":"b","data":{}}' }), 'INVALID_SIGNATURE'],
+    [
+      'a bad signature',
+      () => ({ ...signed('{"type":"a","data":{}}'), body: '{"type":"b","data":{}}' }),
+      'INVALID_SIGNATURE',
+    ],
     ['another secret', () => signed('{"type":"a","data":{}}', NOW, generateWebhookSecret()), 'INVALID_SIGNATURE'],
     ['a stale timestamp', () => signed('{"type":"a","data":{}}', NOW - 301), 'STALE_TIMESTAMP'],
-    ['no signature headers', () => ({ partnerId: 'acme', headers: {}, body: '{"type":"a","data":{}}' }), 'INVALID_SIGNATURE'],
+    [
+      'no signature headers',
+      () => ({ partnerId: 'acme', headers: {}, body: '{"type":"a","data":{}}' }),
+      'INVALID_SIGNATURE',
+    ],
     ['an unknown partner', () => ({ ...signed('{"type":"a","data":{}}'), partnerId: 'evil' }), 'INVALID_SIGNATURE'],
   ])('refuses %s as a 401 and publishes nothing', async (_name, request, code) => {
     // prepare
@@ -84,7 +115,9 @@ describe('partner ingestion', () => {
     // act
     const response = await ingestPartnerEvent(request(), deps);
     // assess
-    expect(response.accepted ? undefined : { code: response.refusal.code, httpStatus: response.refusal.httpStatus }).toEqual({ code, httpStatus: 401 });
+    expect(
+      response.accepted ? undefined : { code: response.refusal.code, httpStatus: response.refusal.httpStatus },
+    ).toEqual({ code, httpStatus: 401 });
     expect(published).toHaveLength(0);
   });
 
@@ -103,9 +136,14 @@ describe('partner ingestion', () => {
       const keys = Object.keys(record).sort();
       const data = record.data;
       return (
-        keys.length === 2 && keys[0] === 'data' && keys[1] === 'type' &&
-        typeof record.type === 'string' && /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/.test(record.type) &&
-        typeof data === 'object' && data !== null && !Array.isArray(data)
+        keys.length === 2 &&
+        keys[0] === 'data' &&
+        keys[1] === 'type' &&
+        typeof record.type === 'string' &&
+        /^[A-Za-z][A-Za-z0-9_.-]{0,99}$/.test(record.type) &&
+        typeof data === 'object' &&
+        data !== null &&
+        !Array.isArray(data)
       );
     };
     await fc.assert(
@@ -118,7 +156,12 @@ describe('partner ingestion', () => {
           fc.constant('{"type":"a","data":{},"source":"x"}'),
           fc.constant('{"type":"a","data":[]}'),
           fc.constant('{"data":{"n":1},"type":"a.b"}'),
-          fc.record({ type: fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.-]{0,20}$/), data: fc.dictionary(fc.string(), fc.jsonValue()) }).map((event) => JSON.stringify(event)),
+          fc
+            .record({
+              type: fc.stringMatching(/^[A-Za-z][A-Za-z0-9_.-]{0,20}$/),
+              data: fc.dictionary(fc.string(), fc.jsonValue()),
+            })
+            .map((event) => JSON.stringify(event)),
         ),
         async (body) => {
           // prepare
@@ -138,7 +181,11 @@ describe('partner ingestion', () => {
   it('refuses a signed payload without data as VALIDATION_FAILED with details', async () => {
     const { published, deps } = setup();
     const response = await ingestPartnerEvent(signed('{"type":"a"}'), deps);
-    expect(response.accepted ? undefined : { code: response.refusal.code, httpStatus: response.refusal.httpStatus, details: response.refusal.details }).toEqual({ code: 'VALIDATION_FAILED', httpStatus: 400, details: [expect.objectContaining({ path: 'data' })] });
+    expect(
+      response.accepted
+        ? undefined
+        : { code: response.refusal.code, httpStatus: response.refusal.httpStatus, details: response.refusal.details },
+    ).toEqual({ code: 'VALIDATION_FAILED', httpStatus: 400, details: [expect.objectContaining({ path: 'data' })] });
     expect(published).toHaveLength(0);
   });
 });

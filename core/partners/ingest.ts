@@ -10,7 +10,14 @@ import { z } from 'zod';
 import type { PlatformEvent } from '../events/order-events';
 import type { EventPublisher } from '../orders/ports';
 import { verifySignedRequest, WebhookSecretInvalidError, WebhookSignatureInvalidError } from '../webhooks/signing';
-import { PartnerEventInvalidError, PartnerEventMalformedError, PartnerEventTooDeepError, PartnerEventTooLargeError, PartnerSignatureInvalidError, PartnerTimestampStaleError } from './errors';
+import {
+  PartnerEventInvalidError,
+  PartnerEventMalformedError,
+  PartnerEventTooDeepError,
+  PartnerEventTooLargeError,
+  PartnerSignatureInvalidError,
+  PartnerTimestampStaleError,
+} from './errors';
 import type { PartnerEventRefusedError } from './errors';
 
 export const PARTNER_ID = /^[a-z0-9][a-z0-9-]{0,31}$/;
@@ -47,7 +54,9 @@ export interface PartnerSecrets {
 
 export const PartnerEventSchema = z
   .object({
-    type: z.string().regex(/^[A-Za-z][A-Za-z0-9_.-]{0,99}$/, 'letters, digits, _ . - (at most 100), starting with a letter'),
+    type: z
+      .string()
+      .regex(/^[A-Za-z][A-Za-z0-9_.-]{0,99}$/, 'letters, digits, _ . - (at most 100), starting with a letter'),
     data: z.record(z.string(), z.unknown()),
   })
   .strict();
@@ -77,16 +86,22 @@ export const partnerSource = (partnerId: string): string => `partner.${partnerId
 
 /** Verifies, validates and publishes one partner event; never throws for bad input, only for a failed publish. */
 export const ingestPartnerEvent = async (request: IngestRequest, deps: IngestDeps): Promise<IngestOutcome> => {
-  if (Buffer.byteLength(request.body) > MAX_INGEST_BYTES) return refuse(new PartnerEventTooLargeError(MAX_INGEST_BYTES));
+  if (Buffer.byteLength(request.body) > MAX_INGEST_BYTES)
+    return refuse(new PartnerEventTooLargeError(MAX_INGEST_BYTES));
   const secret = PARTNER_ID.test(request.partnerId) ? await deps.secrets.secretOf(request.partnerId) : undefined;
   // An unknown partner gets the same answer as a bad signature: the endpoint does not reveal who is registered.
   if (secret === undefined) return refuse(new PartnerSignatureInvalidError());
   let webhookId: string;
   try {
-    webhookId = verifySignedRequest(secret, request.headers, request.body, { nowSeconds: deps.nowSeconds(), toleranceSeconds: deps.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS }).id;
+    webhookId = verifySignedRequest(secret, request.headers, request.body, {
+      nowSeconds: deps.nowSeconds(),
+      toleranceSeconds: deps.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS,
+    }).id;
   } catch (error) {
-    if (error instanceof WebhookSignatureInvalidError && error.reason === 'timestamp') return refuse(new PartnerTimestampStaleError({ cause: error }));
-    if (error instanceof WebhookSignatureInvalidError || error instanceof WebhookSecretInvalidError) return refuse(new PartnerSignatureInvalidError({ cause: error }));
+    if (error instanceof WebhookSignatureInvalidError && error.reason === 'timestamp')
+      return refuse(new PartnerTimestampStaleError({ cause: error }));
+    if (error instanceof WebhookSignatureInvalidError || error instanceof WebhookSecretInvalidError)
+      return refuse(new PartnerSignatureInvalidError({ cause: error }));
     throw error;
   }
   if (jsonDepthExceeds(request.body, MAX_PAYLOAD_DEPTH)) return refuse(new PartnerEventTooDeepError(MAX_PAYLOAD_DEPTH));
@@ -98,10 +113,18 @@ export const ingestPartnerEvent = async (request: IngestRequest, deps: IngestDep
   }
   const parsed = PartnerEventSchema.safeParse(raw);
   if (!parsed.success) {
-    return refuse(new PartnerEventInvalidError(parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }))));
+    return refuse(
+      new PartnerEventInvalidError(
+        parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message })),
+      ),
+    );
   }
   const source = partnerSource(request.partnerId);
-  const event: PlatformEvent<object> = { source, detailType: parsed.data.type, detail: { partnerId: request.partnerId, webhookId, data: parsed.data.data } };
+  const event: PlatformEvent<object> = {
+    source,
+    detailType: parsed.data.type,
+    detail: { partnerId: request.partnerId, webhookId, data: parsed.data.data },
+  };
   await deps.publisher.publish([event]);
   return { accepted: true, source, type: parsed.data.type, webhookId };
 };

@@ -39,7 +39,10 @@ export class PaymentFencedError extends PaymentError {
     readonly orderId: string,
     readonly voidedTransactionId?: string,
   ) {
-    super(`The payment of order ${orderId} is fenced: its compensation began, so the charge captures nothing${voidedTransactionId === undefined ? '' : ` (voided ${voidedTransactionId})`}`, { code: 'PAYMENT_FENCED' });
+    super(
+      `The payment of order ${orderId} is fenced: its compensation began, so the charge captures nothing${voidedTransactionId === undefined ? '' : ` (voided ${voidedTransactionId})`}`,
+      { code: 'PAYMENT_FENCED' },
+    );
     this.name = 'PaymentFencedError';
   }
 }

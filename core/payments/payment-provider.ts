@@ -77,7 +77,9 @@ export class PaymentDeclinedError extends PaymentError {
 /** The same idempotency key was used with different parameters, which a provider refuses (Stripe answers 400). */
 export class PaymentIdempotencyMismatchError extends PaymentError {
   constructor(readonly idempotencyKey: string) {
-    super(`Idempotency key ${idempotencyKey} was already used with different parameters`, { code: 'PAYMENT_IDEMPOTENCY_MISMATCH' });
+    super(`Idempotency key ${idempotencyKey} was already used with different parameters`, {
+      code: 'PAYMENT_IDEMPOTENCY_MISMATCH',
+    });
     this.name = 'PaymentIdempotencyMismatchError';
   }
 }

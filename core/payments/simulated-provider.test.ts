@@ -1,6 +1,18 @@
 import fc from 'fast-check';
-import { PaymentDeclinedError, PaymentIdempotencyMismatchError, PaymentInvalidStateError, paymentIdempotencyKey, type PaymentTransaction, type PaymentTransactionStatus } from './payment-provider';
-import { SimulatedPaymentProvider, type IdempotencyRecord, type PaymentLedger, type TransitionOutcome } from './simulated-provider';
+import {
+  PaymentDeclinedError,
+  PaymentIdempotencyMismatchError,
+  PaymentInvalidStateError,
+  paymentIdempotencyKey,
+  type PaymentTransaction,
+  type PaymentTransactionStatus,
+} from './payment-provider';
+import {
+  SimulatedPaymentProvider,
+  type IdempotencyRecord,
+  type PaymentLedger,
+  type TransitionOutcome,
+} from './simulated-provider';
 
 /** A fake of our own port: the same contract the DynamoDB ledger keeps, in a map. */
 class MapLedger implements PaymentLedger {
@@ -19,7 +31,13 @@ class MapLedger implements PaymentLedger {
     this.transactions.set(transaction.transactionId, transaction);
     return true;
   }
-  async transition(id: string, from: readonly PaymentTransactionStatus[], to: PaymentTransactionStatus, at: string, record: IdempotencyRecord): Promise<TransitionOutcome> {
+  async transition(
+    id: string,
+    from: readonly PaymentTransactionStatus[],
+    to: PaymentTransactionStatus,
+    at: string,
+    record: IdempotencyRecord,
+  ): Promise<TransitionOutcome> {
     if (this.records.has(record.idempotencyKey)) return 'key-exists';
     const current = this.transactions.get(id);
     if (!current || !from.includes(current.status)) return 'wrong-status';
@@ -45,7 +63,10 @@ describe('SimulatedPaymentProvider', () => {
     const { provider } = newProvider();
 
     const held = await authorize(provider, 'o1');
-    const captured = await provider.capture({ transactionId: held.transactionId, idempotencyKey: paymentIdempotencyKey('o1', 'capture') });
+    const captured = await provider.capture({
+      transactionId: held.transactionId,
+      idempotencyKey: paymentIdempotencyKey('o1', 'capture'),
+    });
 
     expect(held.status).toBe('AUTHORIZED');
     expect(captured).toMatchObject({ transactionId: held.transactionId, status: 'CAPTURED', amount });
@@ -71,7 +92,12 @@ describe('SimulatedPaymentProvider', () => {
     const first = await authorize(provider, 'o1');
 
     const replay = await authorize(provider, 'o1');
-    const misuse = provider.authorize({ orderId: 'o1', amount: { amount: 1, currency: 'EUR' }, paymentToken: 'tok_visa', idempotencyKey: paymentIdempotencyKey('o1', 'authorize') });
+    const misuse = provider.authorize({
+      orderId: 'o1',
+      amount: { amount: 1, currency: 'EUR' },
+      paymentToken: 'tok_visa',
+      idempotencyKey: paymentIdempotencyKey('o1', 'authorize'),
+    });
 
     expect(replay).toEqual(first);
     await expect(misuse).rejects.toBeInstanceOf(PaymentIdempotencyMismatchError);
@@ -80,11 +106,19 @@ describe('SimulatedPaymentProvider', () => {
 
   it('refunds a capture, voids an uncaptured hold, and a second refund changes nothing', async () => {
     const { provider } = newProvider();
-    const captured = await authorize(provider, 'o1').then((t) => provider.capture({ transactionId: t.transactionId, idempotencyKey: paymentIdempotencyKey('o1', 'capture') }));
+    const captured = await authorize(provider, 'o1').then((t) =>
+      provider.capture({ transactionId: t.transactionId, idempotencyKey: paymentIdempotencyKey('o1', 'capture') }),
+    );
     const held = await authorize(provider, 'o2');
 
-    const refunded = await provider.refund({ transactionId: captured.transactionId, idempotencyKey: paymentIdempotencyKey('o1', 'refund') });
-    const voided = await provider.refund({ transactionId: held.transactionId, idempotencyKey: paymentIdempotencyKey('o2', 'refund') });
+    const refunded = await provider.refund({
+      transactionId: captured.transactionId,
+      idempotencyKey: paymentIdempotencyKey('o1', 'refund'),
+    });
+    const voided = await provider.refund({
+      transactionId: held.transactionId,
+      idempotencyKey: paymentIdempotencyKey('o2', 'refund'),
+    });
     const again = await provider.refund({ transactionId: captured.transactionId, idempotencyKey: 'another-key' });
 
     expect(refunded.status).toBe('REFUNDED');
@@ -97,26 +131,35 @@ describe('SimulatedPaymentProvider', () => {
     const held = await authorize(provider, 'o1');
     await provider.refund({ transactionId: held.transactionId, idempotencyKey: paymentIdempotencyKey('o1', 'refund') });
 
-    await expect(provider.capture({ transactionId: held.transactionId, idempotencyKey: paymentIdempotencyKey('o1', 'capture') })).rejects.toBeInstanceOf(PaymentInvalidStateError);
+    await expect(
+      provider.capture({ transactionId: held.transactionId, idempotencyKey: paymentIdempotencyKey('o1', 'capture') }),
+    ).rejects.toBeInstanceOf(PaymentInvalidStateError);
   });
 
   it('has the effect of one charge and at most one refund however often each step is repeated', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.constantFrom('authorize', 'capture', 'refund'), { minLength: 1, maxLength: 12 }), async (steps) => {
-        const { provider, ledger } = newProvider();
-        let transactionId: string | undefined;
-        for (const step of steps) {
-          if (step === 'authorize') transactionId = (await authorize(provider, 'o1')).transactionId;
-          else if (transactionId && step === 'capture') {
-            await provider.capture({ transactionId, idempotencyKey: paymentIdempotencyKey('o1', 'capture') }).catch((error: Error) => {
-              if (!(error instanceof PaymentInvalidStateError)) throw error;
-            });
-          } else if (transactionId) await provider.refund({ transactionId, idempotencyKey: paymentIdempotencyKey('o1', 'refund') });
-        }
-        expect(ledger.transactions.size).toBe(steps.includes('authorize') ? 1 : 0);
-        const [only] = [...ledger.transactions.values()];
-        if (only && steps.lastIndexOf('refund') > steps.indexOf('authorize')) expect(['REFUNDED', 'VOIDED']).toContain(only.status);
-      }),
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('authorize', 'capture', 'refund'), { minLength: 1, maxLength: 12 }),
+        async (steps) => {
+          const { provider, ledger } = newProvider();
+          let transactionId: string | undefined;
+          for (const step of steps) {
+            if (step === 'authorize') transactionId = (await authorize(provider, 'o1')).transactionId;
+            else if (transactionId && step === 'capture') {
+              await provider
+                .capture({ transactionId, idempotencyKey: paymentIdempotencyKey('o1', 'capture') })
+                .catch((error: Error) => {
+                  if (!(error instanceof PaymentInvalidStateError)) throw error;
+                });
+            } else if (transactionId)
+              await provider.refund({ transactionId, idempotencyKey: paymentIdempotencyKey('o1', 'refund') });
+          }
+          expect(ledger.transactions.size).toBe(steps.includes('authorize') ? 1 : 0);
+          const [only] = [...ledger.transactions.values()];
+          if (only && steps.lastIndexOf('refund') > steps.indexOf('authorize'))
+            expect(['REFUNDED', 'VOIDED']).toContain(only.status);
+        },
+      ),
     );
   });
 });

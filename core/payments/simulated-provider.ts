@@ -20,7 +20,9 @@ import {
 } from './payment-provider';
 
 /** Stripe's test tokens that the simulator knows. Any other token is refused as `invalid_token`. */
-export const TEST_TOKENS: Readonly<Record<string, { readonly outcome: 'approve' } | { readonly outcome: 'decline'; readonly code: DeclineCode }>> = {
+export const TEST_TOKENS: Readonly<
+  Record<string, { readonly outcome: 'approve' } | { readonly outcome: 'decline'; readonly code: DeclineCode }>
+> = {
   tok_visa: { outcome: 'approve' },
   tok_mastercard: { outcome: 'approve' },
   tok_amex: { outcome: 'approve' },
@@ -44,7 +46,13 @@ export interface PaymentLedger {
   /** Writes a new transaction and its idempotency record together; false when the key was taken (a lost race). */
   create(transaction: PaymentTransaction, record: IdempotencyRecord): Promise<boolean>;
   /** Moves the transaction from one of `from` to `to`, together with the idempotency record. */
-  transition(transactionId: string, from: readonly PaymentTransactionStatus[], to: PaymentTransactionStatus, at: string, record: IdempotencyRecord): Promise<TransitionOutcome>;
+  transition(
+    transactionId: string,
+    from: readonly PaymentTransactionStatus[],
+    to: PaymentTransactionStatus,
+    at: string,
+    record: IdempotencyRecord,
+  ): Promise<TransitionOutcome>;
 }
 
 export interface SimulatedProviderOptions {
@@ -81,7 +89,11 @@ export class SimulatedPaymentProvider implements PaymentProvider {
       createdAt: at,
       updatedAt: at,
     };
-    const created = await this.options.ledger.create(transaction, { idempotencyKey: request.idempotencyKey, fingerprint, transactionId: transaction.transactionId });
+    const created = await this.options.ledger.create(transaction, {
+      idempotencyKey: request.idempotencyKey,
+      fingerprint,
+      transactionId: transaction.transactionId,
+    });
     if (created) return transaction;
     // Another attempt with the same key won the race: answer what it produced.
     const winner = await this.replay(request.idempotencyKey, fingerprint);
@@ -115,7 +127,11 @@ export class SimulatedPaymentProvider implements PaymentProvider {
     const replay = await this.replay(idempotencyKey, fingerprint);
     if (replay) return replay;
 
-    const outcome = await this.options.ledger.transition(transactionId, from, to, this.now().toISOString(), { idempotencyKey, fingerprint, transactionId });
+    const outcome = await this.options.ledger.transition(transactionId, from, to, this.now().toISOString(), {
+      idempotencyKey,
+      fingerprint,
+      transactionId,
+    });
     if (outcome === 'key-exists') {
       const winner = await this.replay(idempotencyKey, fingerprint);
       if (winner) return winner;

@@ -74,7 +74,12 @@ export interface QueueSpec {
 export type EventPattern = Readonly<Record<string, unknown>>;
 
 export type RuleTarget =
-  | { readonly id: string; readonly kind: 'stepfunctions'; readonly stateMachine: StateMachineName; readonly inputPath?: string }
+  | {
+      readonly id: string;
+      readonly kind: 'stepfunctions';
+      readonly stateMachine: StateMachineName;
+      readonly inputPath?: string;
+    }
   | { readonly id: string; readonly kind: 'sqs'; readonly queue: QueueName; readonly inputPath?: string }
   | { readonly id: string; readonly kind: 'lambda'; readonly function: FunctionName; readonly inputPath?: string };
 
@@ -105,7 +110,11 @@ export interface TableSpec {
   readonly name: string;
   readonly partitionKey: string;
   readonly sortKey: string;
-  readonly globalSecondaryIndexes: readonly { readonly name: string; readonly partitionKey: string; readonly sortKey: string }[];
+  readonly globalSecondaryIndexes: readonly {
+    readonly name: string;
+    readonly partitionKey: string;
+    readonly sortKey: string;
+  }[];
   readonly ttlAttribute: string;
   readonly stream?: 'NEW_IMAGE' | 'NEW_AND_OLD_IMAGES';
 }
@@ -160,7 +169,12 @@ type BucketName = (typeof buckets)[number]['name'];
 type SecretName = (typeof secrets)[number]['name'];
 
 // Every saga step changes the order's status and publishes the event at once (the outbox relay is only the fallback).
-const sagaStep = (name: string, description: string, entry: string, access: FunctionAccess = { tables: ['orders'], buses: ['orders'] }): FunctionSpec => ({
+const sagaStep = (
+  name: string,
+  description: string,
+  entry: string,
+  access: FunctionAccess = { tables: ['orders'], buses: ['orders'] },
+): FunctionSpec => ({
   name,
   description,
   entry,
@@ -172,7 +186,8 @@ const sagaStep = (name: string, description: string, entry: string, access: Func
 export const functions = [
   {
     name: 'start-saga',
-    description: 'Starts one saga execution per order, named after the order id, so a duplicate order.created starts nothing',
+    description:
+      'Starts one saga execution per order, named after the order id, so a duplicate order.created starts nothing',
     entry: 'lambdas/saga/start-saga.ts',
     timeoutSeconds: 10,
     memoryMb: 256,
@@ -180,13 +195,32 @@ export const functions = [
     access: { stateMachines: ['order-saga'] },
   },
   sagaStep('validate-order', 'Saga: validate the order against the catalog', 'lambdas/saga/validate-order.ts'),
-  sagaStep('reserve-inventory', 'Saga: reserve stock for every line, all or nothing', 'lambdas/saga/reserve-inventory.ts'),
+  sagaStep(
+    'reserve-inventory',
+    'Saga: reserve stock for every line, all or nothing',
+    'lambdas/saga/reserve-inventory.ts',
+  ),
   sagaStep('charge-payment', 'Saga: authorise and capture the payment', 'lambdas/saga/charge-payment.ts'),
-  sagaStep('confirm-order', 'Saga: mark the order confirmed and publish order.confirmed', 'lambdas/saga/confirm-order.ts', { tables: ['orders'], buses: ['orders'] }),
+  sagaStep(
+    'confirm-order',
+    'Saga: mark the order confirmed and publish order.confirmed',
+    'lambdas/saga/confirm-order.ts',
+    { tables: ['orders'], buses: ['orders'] },
+  ),
   sagaStep('refund-payment', 'Compensation: refund a captured payment', 'lambdas/saga/refund-payment.ts'),
   sagaStep('release-inventory', 'Compensation: release reserved stock', 'lambdas/saga/release-inventory.ts'),
-  sagaStep('mark-order-failed', 'Compensation: mark the order failed with its reason and publish order.failed', 'lambdas/saga/mark-order-failed.ts', { tables: ['orders'], buses: ['orders'] }),
-  sagaStep('park-order', 'Compensation failed: park the order for an operator and publish order.compensation_failed', 'lambdas/saga/park-order.ts', { tables: ['orders'], buses: ['orders'] }),
+  sagaStep(
+    'mark-order-failed',
+    'Compensation: mark the order failed with its reason and publish order.failed',
+    'lambdas/saga/mark-order-failed.ts',
+    { tables: ['orders'], buses: ['orders'] },
+  ),
+  sagaStep(
+    'park-order',
+    'Compensation failed: park the order for an operator and publish order.compensation_failed',
+    'lambdas/saga/park-order.ts',
+    { tables: ['orders'], buses: ['orders'] },
+  ),
   {
     name: 'send-email',
     description: 'Processor: confirmation and failure emails through SES v2',
@@ -249,7 +283,11 @@ export const functions = [
     timeoutSeconds: 60,
     memoryMb: 256,
     // 60 s: longer than a healthy saga takes; a saga still running is left alone anyway (DescribeExecution).
-    environment: { STATE_MACHINE_ARN: { stateMachineArn: 'order-saga' }, RECONCILE_STALE_AFTER_SECONDS: { literal: '60' }, RECONCILE_MAX_ATTEMPTS: { literal: '5' } },
+    environment: {
+      STATE_MACHINE_ARN: { stateMachineArn: 'order-saga' },
+      RECONCILE_STALE_AFTER_SECONDS: { literal: '60' },
+      RECONCILE_MAX_ATTEMPTS: { literal: '5' },
+    },
     access: { tables: ['orders'], stateMachines: ['order-saga'], describeExecutions: true },
   },
   {
@@ -264,7 +302,13 @@ export const functions = [
 
 type FunctionName = (typeof functions)[number]['name'];
 
-const processingQueue = (name: string, description: string, consumer: FunctionName, maxReceiveCount: number, visibilityTimeoutSeconds: number): QueueSpec => ({
+const processingQueue = (
+  name: string,
+  description: string,
+  consumer: FunctionName,
+  maxReceiveCount: number,
+  visibilityTimeoutSeconds: number,
+): QueueSpec => ({
   name,
   description,
   visibilityTimeoutSeconds,
@@ -275,13 +319,31 @@ const processingQueue = (name: string, description: string, consumer: FunctionNa
 });
 
 export const queues = [
-  processingQueue('saga-starts', 'order.created -> start-saga (EventBridge cannot name a Step Functions execution)', 'start-saga', 5, 30),
+  processingQueue(
+    'saga-starts',
+    'order.created -> start-saga (EventBridge cannot name a Step Functions execution)',
+    'start-saga',
+    5,
+    30,
+  ),
   processingQueue('email', 'order.confirmed / order.failed -> confirmation and failure emails', 'send-email', 3, 30),
   processingQueue('receipts', 'order.confirmed -> PDF receipt', 'generate-receipt', 3, 60),
-  processingQueue('webhooks', 'order events -> one delivery message per subscribed endpoint', 'fan-out-webhooks', 3, 30),
+  processingQueue(
+    'webhooks',
+    'order events -> one delivery message per subscribed endpoint',
+    'fan-out-webhooks',
+    3,
+    30,
+  ),
   // Visibility 30 s >= the consumer's 10 s timeout (AWS refuses a mapping otherwise); the deliverer shortens the
   // visibility of a failed message with ChangeMessageVisibility to back off, so attempts still end within 30 s.
-  processingQueue('webhook-deliveries', 'one message per (endpoint, event); retries through the visibility timeout', 'deliver-webhook', 5, 30),
+  processingQueue(
+    'webhook-deliveries',
+    'one message per (endpoint, event); retries through the visibility timeout',
+    'deliver-webhook',
+    5,
+    30,
+  ),
   processingQueue('events-log', 'every event on the bus -> the events log', 'record-event', 5, 30),
 ] as const satisfies readonly QueueSpec[];
 
@@ -387,7 +449,17 @@ export const rules = [
 ] as const satisfies readonly RuleSpec[];
 
 /** The whole description, for code that walks every resource. */
-export const platform = { tables, buses, buckets, secrets, functions, queues, failureQueues, stateMachines, rules } as const;
+export const platform = {
+  tables,
+  buses,
+  buckets,
+  secrets,
+  functions,
+  queues,
+  failureQueues,
+  stateMachines,
+  rules,
+} as const;
 
 export type Platform = typeof platform;
 export type { BucketName, BusName, FunctionName, QueueName, SecretName, StateMachineName, TableName };

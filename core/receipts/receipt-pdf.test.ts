@@ -13,8 +13,20 @@ const order: Order = {
   orderId: '01JD8ZQ3K5V7T2X9W4R6M1N0PA',
   customerId: 'alice',
   lines: [
-    { productId: 'espresso-beans', name: 'Espresso beans 1 kg', quantity: 2, unitPrice: money(2490, 'EUR'), lineTotal: money(4980, 'EUR') },
-    { productId: 'mug', name: 'Stoneware mug', quantity: 1, unitPrice: money(1250, 'EUR'), lineTotal: money(1250, 'EUR') },
+    {
+      productId: 'espresso-beans',
+      name: 'Espresso beans 1 kg',
+      quantity: 2,
+      unitPrice: money(2490, 'EUR'),
+      lineTotal: money(4980, 'EUR'),
+    },
+    {
+      productId: 'mug',
+      name: 'Stoneware mug',
+      quantity: 1,
+      unitPrice: money(1250, 'EUR'),
+      lineTotal: money(1250, 'EUR'),
+    },
   ],
   total: money(6230, 'EUR'),
   status: 'CONFIRMED',
@@ -58,7 +70,10 @@ describe('receipt PDF', () => {
 
   it('continues on further pages when the order has many lines', async () => {
     // prepare
-    const many = { ...order, lines: Array.from({ length: 65 }, (_, index) => ({ ...order.lines[1], name: `Mug ${index}` })) };
+    const many = {
+      ...order,
+      lines: Array.from({ length: 65 }, (_, index) => ({ ...order.lines[1], name: `Mug ${index}` })),
+    };
     // act
     const loaded = await PDFDocument.load(await renderReceiptPdf(many, '2026-11-21T10:00:06.000Z'));
     // assess

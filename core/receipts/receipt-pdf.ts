@@ -29,7 +29,8 @@ export const renderReceiptPdf = async (order: Order, issuedAt: string): Promise<
   const columns = [MARGIN, 330, 390, 480];
   let page = document.addPage([PAGE.width, PAGE.height]);
   let y = PAGE.height - MARGIN;
-  const text = (value: string, x: number, size = 10, font = regular) => page.drawText(printable(value), { x, y, size, font, color: rgb(0, 0, 0) });
+  const text = (value: string, x: number, size = 10, font = regular) =>
+    page.drawText(printable(value), { x, y, size, font, color: rgb(0, 0, 0) });
 
   text('Receipt', MARGIN, 22, bold);
   y -= 30;

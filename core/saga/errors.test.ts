@@ -2,16 +2,33 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PlatformError } from '../errors';
 import { PaymentFencedError } from '../payments/payment-fence';
-import { OutOfStockError, PaymentDeclinedError, SagaCompensationPendingError, SagaError, SagaOrderStateError, SagaStepInputInvalidError, StepInProgressError, TransientDependencyError, ValidationFailedError } from './errors';
+import {
+  OutOfStockError,
+  PaymentDeclinedError,
+  SagaCompensationPendingError,
+  SagaError,
+  SagaOrderStateError,
+  SagaStepInputInvalidError,
+  StepInProgressError,
+  TransientDependencyError,
+  ValidationFailedError,
+} from './errors';
 
-type State = { Retry?: { ErrorEquals: string[] }[]; Catch?: { ErrorEquals: string[] }[]; Branches?: { States: Record<string, State> }[] };
+type State = {
+  Retry?: { ErrorEquals: string[] }[];
+  Catch?: { ErrorEquals: string[] }[];
+  Branches?: { States: Record<string, State> }[];
+};
 
 const errorNamesOfAsl = (): string[] => {
-  const definition = JSON.parse(readFileSync(join(__dirname, '../../lambdas/saga/order-saga.asl.json'), 'utf8')) as { States: Record<string, State> };
+  const definition = JSON.parse(readFileSync(join(__dirname, '../../lambdas/saga/order-saga.asl.json'), 'utf8')) as {
+    States: Record<string, State>;
+  };
   const names = new Set<string>();
   const walk = (states: Record<string, State>): void => {
     for (const state of Object.values(states)) {
-      for (const rule of [...(state.Retry ?? []), ...(state.Catch ?? [])]) for (const name of rule.ErrorEquals) names.add(name);
+      for (const rule of [...(state.Retry ?? []), ...(state.Catch ?? [])])
+        for (const name of rule.ErrorEquals) names.add(name);
       for (const branch of state.Branches ?? []) walk(branch.States);
     }
   };
@@ -21,7 +38,7 @@ const errorNamesOfAsl = (): string[] => {
 };
 
 describe('the saga errors under their base classes', () => {
-  it("keep the `name` every ErrorEquals of the ASL expects, set literally so minified bundles keep it", () => {
+  it('keep the `name` every ErrorEquals of the ASL expects, set literally so minified bundles keep it', () => {
     // prepare
     const thrown = [
       new OutOfStockError(['mug']),
@@ -46,6 +63,10 @@ describe('the saga errors under their base classes', () => {
     // assess
     expect(error).toBeInstanceOf(SagaError);
     expect(error).toBeInstanceOf(PlatformError);
-    expect([error.name, error.code, error.httpStatus]).toEqual(['ValidationFailedError', 'VALIDATION_FAILED', undefined]);
+    expect([error.name, error.code, error.httpStatus]).toEqual([
+      'ValidationFailedError',
+      'VALIDATION_FAILED',
+      undefined,
+    ]);
   });
 });

@@ -24,7 +24,10 @@ export class ValidationFailedError extends SagaError {
     readonly orderId: string,
     readonly violations: readonly Violation[],
   ) {
-    super(`Order ${orderId} failed validation: ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`, { code: 'VALIDATION_FAILED', details: violations });
+    super(`Order ${orderId} failed validation: ${violations.map((v) => `${v.path}: ${v.message}`).join('; ')}`, {
+      code: 'VALIDATION_FAILED',
+      details: violations,
+    });
     this.name = 'ValidationFailedError';
   }
 }

@@ -9,7 +9,13 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { ulid } from 'ulid';
 import { money } from '../domain/money';
 import { OrderService } from '../orders/order-service';
-import type { AuthorizeRequest, CaptureRequest, PaymentProvider, PaymentTransaction, RefundRequest } from '../payments/payment-provider';
+import type {
+  AuthorizeRequest,
+  CaptureRequest,
+  PaymentProvider,
+  PaymentTransaction,
+  RefundRequest,
+} from '../payments/payment-provider';
 import { SimulatedPaymentProvider } from '../payments/simulated-provider';
 import { createDynamoStores } from '../store/dynamo-stores';
 import type { DynamoStores } from '../store/dynamo-stores';
@@ -85,13 +91,29 @@ class HeldProvider implements PaymentProvider {
 }
 
 const stepsWith = (payments: PaymentProvider): SagaSteps =>
-  new SagaSteps({ ...stores, payments, paymentFence: new DynamoPaymentFence(table.documentClient, table.tableName), publisher: new FakePublisher(), log, newId: ulid });
+  new SagaSteps({
+    ...stores,
+    payments,
+    paymentFence: new DynamoPaymentFence(table.documentClient, table.tableName),
+    publisher: new FakePublisher(),
+    log,
+    newId: ulid,
+  });
 
 const reservedOrder = async (): Promise<{ orderId: string; productId: string }> => {
   const productId = `p-${ulid()}`;
-  await stores.products.putProduct({ productId, name: productId, price: money(500, 'EUR'), stock: 5, updatedAt: new Date().toISOString() });
+  await stores.products.putProduct({
+    productId,
+    name: productId,
+    price: money(500, 'EUR'),
+    stock: 5,
+    updatedAt: new Date().toISOString(),
+  });
   const service = new OrderService({ ...stores, publisher: new FakePublisher(), log, newId: ulid });
-  const { order } = await service.createOrder('late-charge', ulid(), { items: [{ productId, quantity: 2 }], paymentToken: 'tok_visa' });
+  const { order } = await service.createOrder('late-charge', ulid(), {
+    items: [{ productId, quantity: 2 }],
+    paymentToken: 'tok_visa',
+  });
   const steps = stepsWith(new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }));
   await steps.validate(order.orderId);
   await steps.reserve(order.orderId);
@@ -100,9 +122,14 @@ const reservedOrder = async (): Promise<{ orderId: string; productId: string }> 
 
 const timedOut = { Error: 'States.Timeout', Cause: 'ChargePayment timed out' };
 
-const compensateDuringCharge = async (held: Gate): Promise<{ orderId: string; productId: string; charge: PromiseSettledResult<unknown> }> => {
+const compensateDuringCharge = async (
+  held: Gate,
+): Promise<{ orderId: string; productId: string; charge: PromiseSettledResult<unknown> }> => {
   const { orderId, productId } = await reservedOrder();
-  const provider = new HeldProvider(new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), held);
+  const provider = new HeldProvider(
+    new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }),
+    held,
+  );
   const compensations = stepsWith(new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }));
 
   const late = stepsWith(provider).charge(orderId);
@@ -122,7 +149,9 @@ describe('a ChargePayment that arrives after compensation', () => {
     expect(charge.status).toBe('rejected');
     expect(await stores.orders.getOrder(orderId)).toMatchObject({ status: 'FAILED' });
     expect(await stores.inventory.getStock(productId)).toBe(5);
-    const open = (await ledger.paymentsOfOrder(orderId)).filter((payment) => payment.status === 'CAPTURED' || payment.status === 'AUTHORIZED');
+    const open = (await ledger.paymentsOfOrder(orderId)).filter(
+      (payment) => payment.status === 'CAPTURED' || payment.status === 'AUTHORIZED',
+    );
     expect(open).toEqual([]);
   });
 
@@ -131,7 +160,9 @@ describe('a ChargePayment that arrives after compensation', () => {
 
     expect(charge.status).toBe('rejected');
     expect(await stores.orders.getOrder(orderId)).toMatchObject({ status: 'FAILED' });
-    const open = (await ledger.paymentsOfOrder(orderId)).filter((payment) => payment.status === 'CAPTURED' || payment.status === 'AUTHORIZED');
+    const open = (await ledger.paymentsOfOrder(orderId)).filter(
+      (payment) => payment.status === 'CAPTURED' || payment.status === 'AUTHORIZED',
+    );
     expect(open).toEqual([]);
   });
 });

@@ -26,13 +26,23 @@ describe('failureReasonFor', () => {
 
 describe('describeCaughtError', () => {
   it('reads the function error message out of a Lambda Cause', () => {
-    const described = describeCaughtError({ Error: 'PaymentDeclinedError', Cause: JSON.stringify({ errorType: 'PaymentDeclinedError', errorMessage: 'The card was declined (insufficient_funds)', trace: [] }) });
+    const described = describeCaughtError({
+      Error: 'PaymentDeclinedError',
+      Cause: JSON.stringify({
+        errorType: 'PaymentDeclinedError',
+        errorMessage: 'The card was declined (insufficient_funds)',
+        trace: [],
+      }),
+    });
 
     expect(described).toEqual({ name: 'PaymentDeclinedError', message: 'The card was declined (insufficient_funds)' });
   });
 
   it('keeps a Cause that is not JSON as the message, and says when no error was passed', () => {
-    expect(describeCaughtError({ Error: 'States.Timeout', Cause: 'Task timed out' })).toEqual({ name: 'States.Timeout', message: 'Task timed out' });
+    expect(describeCaughtError({ Error: 'States.Timeout', Cause: 'Task timed out' })).toEqual({
+      name: 'States.Timeout',
+      message: 'Task timed out',
+    });
     expect(describeCaughtError(undefined).name).toBe('Unknown');
   });
 

@@ -11,12 +11,18 @@ export interface CaughtError {
 }
 
 /** The error's name and a human message (the function's errorMessage when the Cause carries one). */
-export const describeCaughtError = (error: CaughtError | undefined): { readonly name: string; readonly message: string } => {
+export const describeCaughtError = (
+  error: CaughtError | undefined,
+): { readonly name: string; readonly message: string } => {
   if (error === undefined) return { name: 'Unknown', message: 'no error was passed to the compensation' };
   let message = error.Cause ?? '';
   try {
     const parsed: unknown = JSON.parse(message);
-    if (typeof parsed === 'object' && parsed !== null && typeof (parsed as { errorMessage?: unknown }).errorMessage === 'string') {
+    if (
+      typeof parsed === 'object' &&
+      parsed !== null &&
+      typeof (parsed as { errorMessage?: unknown }).errorMessage === 'string'
+    ) {
       message = (parsed as { errorMessage: string }).errorMessage;
     }
   } catch {

@@ -28,14 +28,22 @@ import { SagaCompensationPendingError, SagaOrderStateError, ValidationFailedErro
 import { describeCaughtError, failedForwardStep, failedStepOutcome, failureReasonFor } from './saga-error';
 import type { CaughtError } from './saga-error';
 
-export const SAGA_STEPS = ['ValidateOrder', 'ReserveInventory', 'ChargePayment', 'ConfirmOrder', 'RefundPayment', 'ReleaseInventory', 'MarkOrderFailed', 'ParkOrder'] as const;
+export const SAGA_STEPS = [
+  'ValidateOrder',
+  'ReserveInventory',
+  'ChargePayment',
+  'ConfirmOrder',
+  'RefundPayment',
+  'ReleaseInventory',
+  'MarkOrderFailed',
+  'ParkOrder',
+] as const;
 export type SagaStepName = (typeof SAGA_STEPS)[number];
 
 /** Stores the provider's transaction id on the order item. */
 export interface OrderPaymentPort {
   recordPaymentTransaction(orderId: string, transactionId: string): Promise<void>;
 }
-
 
 export interface SagaDeps {
   readonly orders: OrderRepository;
@@ -71,8 +79,15 @@ export interface StepResult {
   readonly transactionId?: string;
 }
 
-const FORWARD_ORDER: readonly OrderStatus[] = ['PENDING', 'VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'CONFIRMED'];
-const reached = (status: OrderStatus, target: OrderStatus): boolean => FORWARD_ORDER.includes(status) && FORWARD_ORDER.indexOf(status) >= FORWARD_ORDER.indexOf(target);
+const FORWARD_ORDER: readonly OrderStatus[] = [
+  'PENDING',
+  'VALIDATED',
+  'INVENTORY_RESERVED',
+  'PAYMENT_CAPTURED',
+  'CONFIRMED',
+];
+const reached = (status: OrderStatus, target: OrderStatus): boolean =>
+  FORWARD_ORDER.includes(status) && FORWARD_ORDER.indexOf(status) >= FORWARD_ORDER.indexOf(target);
 /** Statuses in which a forward step has (possibly) taken effect that must be undone by compensation. */
 const COMPENSABLE: readonly OrderStatus[] = ['PENDING', 'VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED'];
 
@@ -80,18 +95,33 @@ const COMPENSABLE: readonly OrderStatus[] = ['PENDING', 'VALIDATED', 'INVENTORY_
 type StepEntry = Required<Pick<TimelineEntry, 'step' | 'outcome' | 'note'>> & Pick<TimelineEntry, 'reason'>;
 
 /** Checks the stored order against the catalog: known products, positive quantities, line totals and total. */
-export const catalogViolations = (order: Order, catalog: ReadonlyMap<string, { readonly price: { amount: number; currency: string } }>): Violation[] => {
+export const catalogViolations = (
+  order: Order,
+  catalog: ReadonlyMap<string, { readonly price: { amount: number; currency: string } }>,
+): Violation[] => {
   const violations: Violation[] = [];
   if (order.lines.length === 0) violations.push({ path: 'lines', message: 'the order has no lines' });
   if (order.paymentToken.length === 0) violations.push({ path: 'paymentToken', message: 'missing' });
   order.lines.forEach((line, index) => {
-    if (!catalog.has(line.productId)) violations.push({ path: `lines.${index}.productId`, message: `unknown product ${line.productId}` });
-    if (!Number.isSafeInteger(line.quantity) || line.quantity <= 0) violations.push({ path: `lines.${index}.quantity`, message: `must be a positive integer, got ${line.quantity}` });
-    else if (!equalMoney(multiplyMoney(line.unitPrice, line.quantity), line.lineTotal)) violations.push({ path: `lines.${index}.lineTotal`, message: 'does not equal unit price times quantity' });
+    if (!catalog.has(line.productId))
+      violations.push({ path: `lines.${index}.productId`, message: `unknown product ${line.productId}` });
+    if (!Number.isSafeInteger(line.quantity) || line.quantity <= 0)
+      violations.push({ path: `lines.${index}.quantity`, message: `must be a positive integer, got ${line.quantity}` });
+    else if (!equalMoney(multiplyMoney(line.unitPrice, line.quantity), line.lineTotal))
+      violations.push({ path: `lines.${index}.lineTotal`, message: 'does not equal unit price times quantity' });
   });
   if (violations.length === 0) {
     try {
-      if (!equalMoney(sumMoney(order.lines.map((line) => line.lineTotal), order.total.currency), order.total)) violations.push({ path: 'total', message: 'does not equal the sum of the lines' });
+      if (
+        !equalMoney(
+          sumMoney(
+            order.lines.map((line) => line.lineTotal),
+            order.total.currency,
+          ),
+          order.total,
+        )
+      )
+        violations.push({ path: 'total', message: 'does not equal the sum of the lines' });
     } catch (error) {
       violations.push({ path: 'total', message: (error as Error).message });
     }
@@ -105,7 +135,15 @@ export class SagaSteps {
 
   constructor(private readonly deps: SagaDeps) {
     this.now = deps.now ?? (() => new Date());
-    this.outbox = new OrderService({ orders: deps.orders, products: deps.products, outbox: deps.outbox, publisher: deps.publisher, log: deps.log, newId: deps.newId, now: this.now });
+    this.outbox = new OrderService({
+      orders: deps.orders,
+      products: deps.products,
+      outbox: deps.outbox,
+      publisher: deps.publisher,
+      log: deps.log,
+      newId: deps.newId,
+      now: this.now,
+    });
   }
 
   /** Runs the step the input names. */
@@ -135,12 +173,17 @@ export class SagaSteps {
     const order = await this.deps.orders.getOrder(orderId);
     if (order === undefined) throw new ValidationFailedError(orderId, [{ path: 'orderId', message: 'no such order' }]);
     if (reached(order.status, 'VALIDATED')) return this.result(order, step, 'already-done');
-    if (order.status === 'COMPENSATING' || order.status === 'NEEDS_ATTENTION') throw new SagaCompensationPendingError(orderId, order.status);
+    if (order.status === 'COMPENSATING' || order.status === 'NEEDS_ATTENTION')
+      throw new SagaCompensationPendingError(orderId, order.status);
     if (order.status !== 'PENDING') throw new SagaOrderStateError(orderId, order.status, step);
     const catalog = await this.deps.products.getProducts(order.lines.map((line) => line.productId));
     const violations = catalogViolations(order, catalog);
     if (violations.length > 0) throw new ValidationFailedError(orderId, violations);
-    return this.result(await this.move(order, 'VALIDATED', step, { step, outcome: 'validated', note: 'validated against the catalog' }), step, 'validated');
+    return this.result(
+      await this.move(order, 'VALIDATED', step, { step, outcome: 'validated', note: 'validated against the catalog' }),
+      step,
+      'validated',
+    );
   }
 
   async reserve(orderId: string): Promise<StepResult> {
@@ -150,7 +193,11 @@ export class SagaSteps {
     if (order.status !== 'VALIDATED') throw new SagaOrderStateError(orderId, order.status, step);
     const outcome: ReserveOutcome = await this.deps.inventory.reserve(orderId, order.lines);
     const units = order.lines.reduce((sum, line) => sum + line.quantity, 0);
-    const moved = await this.move(order, 'INVENTORY_RESERVED', step, { step, outcome: 'reserved', note: `reserved ${units} units of ${new Set(order.lines.map((l) => l.productId)).size} products` });
+    const moved = await this.move(order, 'INVENTORY_RESERVED', step, {
+      step,
+      outcome: 'reserved',
+      note: `reserved ${units} units of ${new Set(order.lines.map((l) => l.productId)).size} products`,
+    });
     return this.result(moved, step, outcome);
   }
 
@@ -160,17 +207,40 @@ export class SagaSteps {
     if (reached(order.status, 'PAYMENT_CAPTURED')) return this.result(order, step, 'already-done');
     if (order.status !== 'INVENTORY_RESERVED') throw new SagaOrderStateError(orderId, order.status, step);
     // The fence first: a charge that arrives after compensation began must not capture (issue 20, bug 1).
-    if ((await this.deps.paymentFence.beginCharge(orderId, this.now().toISOString())) === 'fenced') throw new PaymentFencedError(orderId);
-    const held = await this.deps.payments.authorize({ orderId, amount: order.total, paymentToken: order.paymentToken, idempotencyKey: paymentIdempotencyKey(orderId, 'authorize') });
-    if ((await this.deps.paymentFence.recordAuthorization(orderId, held.transactionId, this.now().toISOString())) === 'fenced') {
+    if ((await this.deps.paymentFence.beginCharge(orderId, this.now().toISOString())) === 'fenced')
+      throw new PaymentFencedError(orderId);
+    const held = await this.deps.payments.authorize({
+      orderId,
+      amount: order.total,
+      paymentToken: order.paymentToken,
+      idempotencyKey: paymentIdempotencyKey(orderId, 'authorize'),
+    });
+    if (
+      (await this.deps.paymentFence.recordAuthorization(orderId, held.transactionId, this.now().toISOString())) ===
+      'fenced'
+    ) {
       // The refund came first and found nothing to refund: this hold is ours to void, under the refund's key.
-      const voided = await this.deps.payments.refund({ transactionId: held.transactionId, idempotencyKey: paymentIdempotencyKey(orderId, 'refund') });
-      this.deps.log.warn('a late charge met the payment fence and voided its authorisation', { orderId, transactionId: voided.transactionId, paymentStatus: voided.status });
+      const voided = await this.deps.payments.refund({
+        transactionId: held.transactionId,
+        idempotencyKey: paymentIdempotencyKey(orderId, 'refund'),
+      });
+      this.deps.log.warn('a late charge met the payment fence and voided its authorisation', {
+        orderId,
+        transactionId: voided.transactionId,
+        paymentStatus: voided.status,
+      });
       throw new PaymentFencedError(orderId, voided.transactionId);
     }
-    const captured = await this.deps.payments.capture({ transactionId: held.transactionId, idempotencyKey: paymentIdempotencyKey(orderId, 'capture') });
+    const captured = await this.deps.payments.capture({
+      transactionId: held.transactionId,
+      idempotencyKey: paymentIdempotencyKey(orderId, 'capture'),
+    });
     await this.deps.orderPayments.recordPaymentTransaction(orderId, captured.transactionId);
-    const moved = await this.move(order, 'PAYMENT_CAPTURED', step, { step, outcome: 'captured', note: `captured ${captured.amount.amount} ${captured.amount.currency} as ${captured.transactionId}` });
+    const moved = await this.move(order, 'PAYMENT_CAPTURED', step, {
+      step,
+      outcome: 'captured',
+      note: `captured ${captured.amount.amount} ${captured.amount.currency} as ${captured.transactionId}`,
+    });
     return { ...this.result(moved, step, 'captured'), transactionId: captured.transactionId };
   }
 
@@ -179,7 +249,11 @@ export class SagaSteps {
     const order = await this.require(orderId, step);
     if (order.status === 'CONFIRMED') return this.result(order, step, 'already-done');
     if (order.status !== 'PAYMENT_CAPTURED') throw new SagaOrderStateError(orderId, order.status, step);
-    return this.result(await this.move(order, 'CONFIRMED', step, { step, outcome: 'confirmed', note: 'confirmed' }), step, 'confirmed');
+    return this.result(
+      await this.move(order, 'CONFIRMED', step, { step, outcome: 'confirmed', note: 'confirmed' }),
+      step,
+      'confirmed',
+    );
   }
 
   /** Refunds a capture or voids a hold made for the order; a no-op when the order was never authorised. */
@@ -189,14 +263,37 @@ export class SagaSteps {
     // The tombstone, whether or not a charge got anywhere: a charge still in flight will void instead of capture.
     const fence = await this.deps.paymentFence.requestRefund(orderId, this.now().toISOString());
     if (fence.transactionId === undefined) {
-      await this.record(order, { step, outcome: 'nothing-to-refund', note: 'no payment was authorised for the order; a late charge is fenced off' }, step);
+      await this.record(
+        order,
+        {
+          step,
+          outcome: 'nothing-to-refund',
+          note: 'no payment was authorised for the order; a late charge is fenced off',
+        },
+        step,
+      );
       return this.result(order, step, 'nothing-to-refund');
     }
-    const refunded = await this.deps.payments.refund({ transactionId: fence.transactionId, idempotencyKey: paymentIdempotencyKey(orderId, 'refund') });
-    this.deps.log.info('payment returned', { orderId, transactionId: refunded.transactionId, paymentStatus: refunded.status });
+    const refunded = await this.deps.payments.refund({
+      transactionId: fence.transactionId,
+      idempotencyKey: paymentIdempotencyKey(orderId, 'refund'),
+    });
+    this.deps.log.info('payment returned', {
+      orderId,
+      transactionId: refunded.transactionId,
+      paymentStatus: refunded.status,
+    });
     const outcome = refunded.status === 'VOIDED' ? 'voided' : 'refunded';
     const what = outcome === 'voided' ? 'voided the hold of' : 'refunded';
-    await this.record(order, { step, outcome, note: `${what} ${refunded.amount.amount} ${refunded.amount.currency} (${refunded.transactionId})` }, step);
+    await this.record(
+      order,
+      {
+        step,
+        outcome,
+        note: `${what} ${refunded.amount.amount} ${refunded.amount.currency} (${refunded.transactionId})`,
+      },
+      step,
+    );
     return { ...this.result(order, step, outcome), transactionId: refunded.transactionId };
   }
 
@@ -209,7 +306,14 @@ export class SagaSteps {
     const entry: StepEntry =
       outcome === 'nothing-reserved'
         ? { step, outcome: 'nothing-to-release', note: 'no stock was reserved for the order' }
-        : { step, outcome: 'released', note: outcome === 'released' ? 'returned the reserved stock' : 'the reserved stock was returned by an earlier attempt' };
+        : {
+            step,
+            outcome: 'released',
+            note:
+              outcome === 'released'
+                ? 'returned the reserved stock'
+                : 'the reserved stock was returned by an earlier attempt',
+          };
     await this.record(order, entry, step);
     return this.result(order, step, outcome);
   }
@@ -220,34 +324,68 @@ export class SagaSteps {
     if (order.status === 'FAILED') return this.result(order, step, 'already-done');
     const reason = failureReasonFor(error?.Error ?? 'Unknown', order.status);
     // After a reservation or a charge the only way to FAILED is through COMPENSATING.
-    if (order.status === 'INVENTORY_RESERVED' || order.status === 'PAYMENT_CAPTURED') order = await this.beginCompensation(orderId, error, step);
+    if (order.status === 'INVENTORY_RESERVED' || order.status === 'PAYMENT_CAPTURED')
+      order = await this.beginCompensation(orderId, error, step);
     // NEEDS_ATTENTION: an operator's retry (POST /api/admin/orders/:id/retry) ran the compensations again and they held.
-    if (order.status !== 'PENDING' && order.status !== 'VALIDATED' && order.status !== 'COMPENSATING' && order.status !== 'NEEDS_ATTENTION') throw new SagaOrderStateError(orderId, order.status, step);
+    if (
+      order.status !== 'PENDING' &&
+      order.status !== 'VALIDATED' &&
+      order.status !== 'COMPENSATING' &&
+      order.status !== 'NEEDS_ATTENTION'
+    )
+      throw new SagaOrderStateError(orderId, order.status, step);
     const { name, message } = describeCaughtError(error);
     // Nothing to undo (ValidateOrder failed, or ReserveInventory found no stock): no COMPENSATING entry names the
     // failed step, so it gets its own entry, in the status the order still has.
     const failed = failedForwardStep(order.status);
-    if (failed !== undefined) await this.record(order, { step: failed, outcome: failedStepOutcome(name), note: message, reason }, `${failed}:failed`);
-    return this.result(await this.move(order, 'FAILED', step, { step, outcome: 'failed', note: `${name}: ${message}`, reason: order.failureReason ?? reason }), step, 'failed');
+    if (failed !== undefined)
+      await this.record(
+        order,
+        { step: failed, outcome: failedStepOutcome(name), note: message, reason },
+        `${failed}:failed`,
+      );
+    return this.result(
+      await this.move(order, 'FAILED', step, {
+        step,
+        outcome: 'failed',
+        note: `${name}: ${message}`,
+        reason: order.failureReason ?? reason,
+      }),
+      step,
+      'failed',
+    );
   }
 
   /** A compensation failed after its retries: NEEDS_ATTENTION and order.compensation_failed for an operator. */
-  async park(orderId: string, error: CaughtError | undefined, compensationError: CaughtError | undefined, failedState?: SagaStepName): Promise<StepResult> {
+  async park(
+    orderId: string,
+    error: CaughtError | undefined,
+    compensationError: CaughtError | undefined,
+    failedState?: SagaStepName,
+  ): Promise<StepResult> {
     const step = 'ParkOrder';
     let order = await this.require(orderId, step);
     if (order.status === 'NEEDS_ATTENTION') return this.result(order, step, 'already-done');
     if (order.status === 'FAILED') {
-      this.deps.log.warn('a compensation reported failure but the order is already FAILED', { orderId, compensationError });
+      this.deps.log.warn('a compensation reported failure but the order is already FAILED', {
+        orderId,
+        compensationError,
+      });
       return this.result(order, step, 'already-failed');
     }
     if (COMPENSABLE.includes(order.status)) order = await this.beginCompensation(orderId, error, step);
     if (order.status !== 'COMPENSATING') throw new SagaOrderStateError(orderId, order.status, step);
     const { name, message } = describeCaughtError(compensationError);
     // What the operator needs: the state that failed, its error, and what the compensations already undid.
-    const done = (compensation: SagaStepName): string | undefined => order.timeline.findLast((entry) => entry.step === compensation)?.outcome;
+    const done = (compensation: SagaStepName): string | undefined =>
+      order.timeline.findLast((entry) => entry.step === compensation)?.outcome;
     const undone = `payment ${done('RefundPayment') ?? 'not refunded'}, stock ${done('ReleaseInventory') ?? 'not released'}`;
     const note = `compensation failed in ${failedState ?? 'a compensation'}, ${name}: ${message}; already undone: ${undone}`;
-    return this.result(await this.move(order, 'NEEDS_ATTENTION', step, { step, outcome: 'parked', note, reason: 'COMPENSATION_FAILED' }), step, 'parked');
+    return this.result(
+      await this.move(order, 'NEEDS_ATTENTION', step, { step, outcome: 'parked', note, reason: 'COMPENSATION_FAILED' }),
+      step,
+      'parked',
+    );
   }
 
   /**
@@ -257,11 +395,17 @@ export class SagaSteps {
    */
   private async beginCompensation(orderId: string, error: CaughtError | undefined, step: SagaStepName): Promise<Order> {
     const order = await this.require(orderId, step);
-    if (order.status === 'COMPENSATING' || order.status === 'FAILED' || order.status === 'NEEDS_ATTENTION') return order;
+    if (order.status === 'COMPENSATING' || order.status === 'FAILED' || order.status === 'NEEDS_ATTENTION')
+      return order;
     if (!COMPENSABLE.includes(order.status)) throw new SagaOrderStateError(orderId, order.status, step);
     const { name, message } = describeCaughtError(error);
     const failed = failedForwardStep(order.status) ?? step;
-    return this.move(order, 'COMPENSATING', step, { step: failed, outcome: failedStepOutcome(name), note: `${name}: ${message}; ${step} begins compensation`, reason: failureReasonFor(name, order.status) });
+    return this.move(order, 'COMPENSATING', step, {
+      step: failed,
+      outcome: failedStepOutcome(name),
+      note: `${name}: ${message}; ${step} begins compensation`,
+      reason: failureReasonFor(name, order.status),
+    });
   }
 
   private async require(orderId: string, step: SagaStepName): Promise<Order> {
@@ -280,23 +424,54 @@ export class SagaSteps {
     const eventId = this.deps.newId();
     let moved: Order;
     try {
-      moved = await this.deps.orders.transitionOrder({ orderId: order.orderId, to, at, step: entry.step, outcome: entry.outcome, note: entry.note, outboxEventId: eventId, ...(entry.reason === undefined ? {} : { reason: entry.reason }) });
+      moved = await this.deps.orders.transitionOrder({
+        orderId: order.orderId,
+        to,
+        at,
+        step: entry.step,
+        outcome: entry.outcome,
+        note: entry.note,
+        outboxEventId: eventId,
+        ...(entry.reason === undefined ? {} : { reason: entry.reason }),
+      });
     } catch (error) {
       if (!(error instanceof OrderTransitionRejectedError) || error.from !== to) throw error;
       const current = await this.deps.orders.getOrder(order.orderId);
       if (current === undefined) throw error;
       return current;
     }
-    const record: OutboxRecord = { orderId: order.orderId, eventId, event: orderEvent(moved, eventId, at), status: 'PENDING', createdAt: at };
+    const record: OutboxRecord = {
+      orderId: order.orderId,
+      eventId,
+      event: orderEvent(moved, eventId, at),
+      status: 'PENDING',
+      createdAt: at,
+    };
     await this.outbox.publishOutbox([record]);
-    this.deps.log.info('order status changed', { orderId: order.orderId, step, from: order.status, to, entryStep: entry.step, outcome: entry.outcome });
+    this.deps.log.info('order status changed', {
+      orderId: order.orderId,
+      step,
+      from: order.status,
+      to,
+      entryStep: entry.step,
+      outcome: entry.outcome,
+    });
     return moved;
   }
 
   /** Appends an entry that moves no status, once per `stepKey` for the order (a repeat appends nothing). */
   private async record(order: Order, entry: StepEntry, stepKey: string): Promise<void> {
-    const appended = await this.deps.orders.appendTimeline(order.orderId, { status: order.status, at: this.now().toISOString(), ...entry }, stepKey);
-    this.deps.log.info(appended ? 'timeline entry recorded' : 'timeline entry already recorded', { orderId: order.orderId, step: entry.step, outcome: entry.outcome, stepKey });
+    const appended = await this.deps.orders.appendTimeline(
+      order.orderId,
+      { status: order.status, at: this.now().toISOString(), ...entry },
+      stepKey,
+    );
+    this.deps.log.info(appended ? 'timeline entry recorded' : 'timeline entry already recorded', {
+      orderId: order.orderId,
+      step: entry.step,
+      outcome: entry.outcome,
+      stepKey,
+    });
   }
 
   private result(order: Order, step: SagaStepName, outcome: string): StepResult {

@@ -31,7 +31,8 @@ const LATEST = '9999-12-31T23:59:59.999Z';
 const ULID_RANDOM_MIN = '0'.repeat(16);
 const ULID_RANDOM_MAX = 'Z'.repeat(16);
 
-const ulidBound = (iso: string, random: string): string => `${encodeTime(Math.max(0, Math.min(Date.parse(iso), 2 ** 48 - 1)), 10)}${random}`;
+const ulidBound = (iso: string, random: string): string =>
+  `${encodeTime(Math.max(0, Math.min(Date.parse(iso), 2 ** 48 - 1)), 10)}${random}`;
 
 export class AdminOrderBrowser {
   constructor(
@@ -57,7 +58,15 @@ export class AdminOrderBrowser {
           from: keys.orderByCustomer(filter.customerId, timed ? ulidBound(from, ULID_RANDOM_MIN) : '').GSI1SK,
           to: keys.orderByCustomer(filter.customerId, timed ? ulidBound(to, ULID_RANDOM_MAX) : AFTER).GSI1SK,
         },
-        ...(filter.status === undefined ? {} : { filter: { expression: '#status = :status', names: { '#status': 'status' }, values: { ':status': filter.status } } }),
+        ...(filter.status === undefined
+          ? {}
+          : {
+              filter: {
+                expression: '#status = :status',
+                names: { '#status': 'status' },
+                values: { ':status': filter.status },
+              },
+            }),
       };
     } else if (filter.status !== undefined) {
       query = {
@@ -69,7 +78,14 @@ export class AdminOrderBrowser {
         sortKeyBetween: { attribute: 'GSI2SK', from, to: `${to}${AFTER}` },
       };
     } else {
-      query = { index: GSI3, partitionAttribute: 'GSI3PK', partition: ALL_ORDERS, ascending: false, map: toOrder, sortKeyBetween: { attribute: 'GSI3SK', from, to: `${to}${AFTER}` } };
+      query = {
+        index: GSI3,
+        partitionAttribute: 'GSI3PK',
+        partition: ALL_ORDERS,
+        ascending: false,
+        map: toOrder,
+        sortKeyBetween: { attribute: 'GSI3SK', from, to: `${to}${AFTER}` },
+      };
     }
     return queryPage(this.client, this.tableName, query, page);
   }

@@ -52,7 +52,12 @@ export class DynamoDashboardQueries {
    * The orders now in `status` that were created from `fromCreatedAt` to `toCreatedAt` (ISO, inclusive), oldest
    * first. Throws DashboardQueryLimitError past `limit` rather than answering a silently truncated list.
    */
-  async ordersInStatusCreatedBetween(status: OrderStatus, fromCreatedAt: string, toCreatedAt: string, limit: number): Promise<Order[]> {
+  async ordersInStatusCreatedBetween(
+    status: OrderStatus,
+    fromCreatedAt: string,
+    toCreatedAt: string,
+    limit: number,
+  ): Promise<Order[]> {
     const orders: Order[] = [];
     let start: Item | undefined;
     do {
@@ -62,7 +67,11 @@ export class DynamoDashboardQueries {
           IndexName: GSI2,
           KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK BETWEEN :from AND :to',
           // `~` sorts after every character of an order id, so orders created at exactly `toCreatedAt` are included.
-          ExpressionAttributeValues: { ':pk': keys.statusPartition(status), ':from': fromCreatedAt, ':to': `${toCreatedAt}~` },
+          ExpressionAttributeValues: {
+            ':pk': keys.statusPartition(status),
+            ':from': fromCreatedAt,
+            ':to': `${toCreatedAt}~`,
+          },
           ExclusiveStartKey: start,
         }),
       );

@@ -50,6 +50,11 @@ export class DynamoEventLog implements EventLog {
   }
 
   async listEvents(page: PageRequest = {}): Promise<Page<EventRecord>> {
-    return queryPage(this.client, this.tableName, { index: GSI1, partitionAttribute: 'GSI1PK', partition: EVENT_LOG, ascending: false, map: toEventRecord }, page);
+    return queryPage(
+      this.client,
+      this.tableName,
+      { index: GSI1, partitionAttribute: 'GSI1PK', partition: EVENT_LOG, ascending: false, map: toEventRecord },
+      page,
+    );
   }
 }

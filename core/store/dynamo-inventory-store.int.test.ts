@@ -18,7 +18,13 @@ const id = (prefix: string): string => {
 
 const product = async (stock: number): Promise<string> => {
   const productId = id('p');
-  await stores.products.putProduct({ productId, name: productId, price: money(100, 'EUR'), stock, updatedAt: '2026-01-01T00:00:00.000Z' });
+  await stores.products.putProduct({
+    productId,
+    name: productId,
+    price: money(100, 'EUR'),
+    stock,
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  });
   return productId;
 };
 
@@ -60,9 +66,14 @@ describe('DynamoInventoryStore', () => {
     expect.assertions(3);
     const [a, b] = [await product(5), await product(1)];
 
-    await inventory.reserve('o-3', [{ productId: a, quantity: 2 }, { productId: b, quantity: 2 }]).catch((error: unknown) => {
-      expect(error).toEqual(new OutOfStockError([b]));
-    });
+    await inventory
+      .reserve('o-3', [
+        { productId: a, quantity: 2 },
+        { productId: b, quantity: 2 },
+      ])
+      .catch((error: unknown) => {
+        expect(error).toEqual(new OutOfStockError([b]));
+      });
 
     expect([await inventory.getStock(a), await inventory.getStock(b)]).toEqual([5, 1]);
     expect(await inventory.getReservation('o-3')).toBeUndefined();
@@ -95,7 +106,9 @@ describe('DynamoInventoryStore', () => {
   it('40 concurrent one-unit reservations of a product with stock 10 reserve exactly 10', async () => {
     const a = await product(10);
 
-    const outcomes = await Promise.allSettled(Array.from({ length: 40 }, (_, index) => inventory.reserve(`c-${index}`, [{ productId: a, quantity: 1 }])));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 40 }, (_, index) => inventory.reserve(`c-${index}`, [{ productId: a, quantity: 1 }])),
+    );
 
     expect(outcomes.filter((o) => o.status === 'fulfilled')).toHaveLength(10);
     expect(outcomes.filter((o) => o.status === 'rejected' && o.reason instanceof OutOfStockError)).toHaveLength(30);
@@ -106,13 +119,28 @@ describe('DynamoInventoryStore', () => {
     await fc.assert(
       fc.asyncProperty(
         fc.integer({ min: 0, max: 6 }),
-        fc.array(fc.record({ quantity: fc.integer({ min: 1, max: 4 }), release: fc.boolean() }), { minLength: 1, maxLength: 8 }),
+        fc.array(fc.record({ quantity: fc.integer({ min: 1, max: 4 }), release: fc.boolean() }), {
+          minLength: 1,
+          maxLength: 8,
+        }),
         async (initial, orders) => {
           const a = await product(initial);
           const orderIds = orders.map(() => id('prop'));
-          await Promise.allSettled(orders.map((order, index) => inventory.reserve(orderIds[index], [{ productId: a, quantity: order.quantity }])));
-          await Promise.all(orders.map((order, index) => (order.release ? inventory.release(orderIds[index]) : Promise.resolve())));
-          const held = await Promise.all(orderIds.map(async (orderId) => ((await inventory.getReservation(orderId))?.status === 'RESERVED' ? ((await inventory.getReservation(orderId))?.lines[0]?.quantity ?? 0) : 0)));
+          await Promise.allSettled(
+            orders.map((order, index) =>
+              inventory.reserve(orderIds[index], [{ productId: a, quantity: order.quantity }]),
+            ),
+          );
+          await Promise.all(
+            orders.map((order, index) => (order.release ? inventory.release(orderIds[index]) : Promise.resolve())),
+          );
+          const held = await Promise.all(
+            orderIds.map(async (orderId) =>
+              (await inventory.getReservation(orderId))?.status === 'RESERVED'
+                ? ((await inventory.getReservation(orderId))?.lines[0]?.quantity ?? 0)
+                : 0,
+            ),
+          );
           const stock = (await inventory.getStock(a)) ?? -1;
           expect(stock).toBeGreaterThanOrEqual(0);
           expect(stock + held.reduce((sum, q) => sum + q, 0)).toBe(initial);

@@ -12,7 +12,12 @@
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
-import { aggregateLines, InventoryError, InventoryReservationReleasedError, OutOfStockError } from '../inventory/inventory';
+import {
+  aggregateLines,
+  InventoryError,
+  InventoryReservationReleasedError,
+  OutOfStockError,
+} from '../inventory/inventory';
 import type { InventoryPort, ReleaseOutcome, Reservation, ReserveOutcome, StockLine } from '../inventory/inventory';
 import { keys } from './keys';
 
@@ -34,10 +39,14 @@ export interface DynamoInventoryOptions {
 
 type Reason = { Code?: string };
 
-const reasonsOf = (error: unknown): Reason[] | undefined => (error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : undefined);
+const reasonsOf = (error: unknown): Reason[] | undefined =>
+  error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : undefined;
 
 const isConflictOnly = (reasons: Reason[]): boolean =>
-  reasons.some((reason) => reason.Code === 'TransactionConflict') && reasons.every((reason) => reason.Code === undefined || reason.Code === 'None' || reason.Code === 'TransactionConflict');
+  reasons.some((reason) => reason.Code === 'TransactionConflict') &&
+  reasons.every(
+    (reason) => reason.Code === undefined || reason.Code === 'None' || reason.Code === 'TransactionConflict',
+  );
 
 export class DynamoInventoryStore implements InventoryPort {
   private readonly maxAttempts: number;
@@ -62,7 +71,14 @@ export class DynamoInventoryStore implements InventoryPort {
         {
           Put: {
             TableName: this.tableName,
-            Item: { ...keys.reservation(orderId), type: 'RESERVATION', orderId, lines: stock, reservationStatus: 'RESERVED', reservedAt: at },
+            Item: {
+              ...keys.reservation(orderId),
+              type: 'RESERVATION',
+              orderId,
+              lines: stock,
+              reservationStatus: 'RESERVED',
+              reservedAt: at,
+            },
             ConditionExpression: 'attribute_not_exists(PK)',
           },
         },
@@ -84,9 +100,13 @@ export class DynamoInventoryStore implements InventoryPort {
       if (existing?.status === 'RESERVED') return 'already-reserved';
       if (existing?.status === 'RELEASED') throw new InventoryReservationReleasedError(orderId);
     }
-    const short = stock.filter((_, index) => reasons[index + 1]?.Code === 'ConditionalCheckFailed').map((line) => line.productId);
+    const short = stock
+      .filter((_, index) => reasons[index + 1]?.Code === 'ConditionalCheckFailed')
+      .map((line) => line.productId);
     if (short.length > 0) throw new OutOfStockError(short);
-    throw new InventoryContentionError(`reserve order ${orderId} was cancelled: ${reasons.map((reason) => reason.Code ?? 'None').join(', ')}`);
+    throw new InventoryContentionError(
+      `reserve order ${orderId} was cancelled: ${reasons.map((reason) => reason.Code ?? 'None').join(', ')}`,
+    );
   }
 
   async release(orderId: string): Promise<ReleaseOutcome> {
@@ -98,7 +118,14 @@ export class DynamoInventoryStore implements InventoryPort {
           await this.client.send(
             new PutCommand({
               TableName: this.tableName,
-              Item: { ...keys.reservation(orderId), type: 'RESERVATION', orderId, lines: [], reservationStatus: 'RELEASED', releasedAt: at },
+              Item: {
+                ...keys.reservation(orderId),
+                type: 'RESERVATION',
+                orderId,
+                lines: [],
+                reservationStatus: 'RELEASED',
+                releasedAt: at,
+              },
               ConditionExpression: 'attribute_not_exists(PK)',
             }),
           );
@@ -136,20 +163,26 @@ export class DynamoInventoryStore implements InventoryPort {
       );
       if (reasons === undefined) return 'released';
       if (reasons[0]?.Code !== 'ConditionalCheckFailed') {
-        throw new InventoryContentionError(`release order ${orderId} was cancelled: ${reasons.map((reason) => reason.Code ?? 'None').join(', ')}`);
+        throw new InventoryContentionError(
+          `release order ${orderId} was cancelled: ${reasons.map((reason) => reason.Code ?? 'None').join(', ')}`,
+        );
       }
     }
     throw new InventoryContentionError(`release order ${orderId} kept racing with another writer of its reservation`);
   }
 
   async getReservation(orderId: string): Promise<Reservation | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.reservation(orderId), ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.reservation(orderId), ConsistentRead: true }),
+    );
     if (Item === undefined) return undefined;
     return { orderId, lines: Item.lines as StockLine[], status: Item.reservationStatus as Reservation['status'] };
   }
 
   async getStock(productId: string): Promise<number | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.product(productId), ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.product(productId), ConsistentRead: true }),
+    );
     return Item === undefined ? undefined : (Item.stock as number);
   }
 
@@ -168,6 +201,8 @@ export class DynamoInventoryStore implements InventoryPort {
         await this.sleep(Math.random() * Math.min(1000, 10 * 2 ** attempt));
       }
     }
-    throw new InventoryContentionError(`${what} lost ${this.maxAttempts} transaction conflicts in a row`, { cause: last });
+    throw new InventoryContentionError(`${what} lost ${this.maxAttempts} transaction conflicts in a row`, {
+      cause: last,
+    });
   }
 }

@@ -28,16 +28,36 @@ describe('DynamoOrderRepository.appendTimeline against DynamoDB Local', () => {
 
   const at = '2026-01-01T00:00:00.000Z';
   const place = async (): Promise<Order> => {
-    const order = newOrder({ orderId: ulid(), customerId: 'tim', lines: [], total: money(100, 'EUR'), paymentToken: 'tok', at });
+    const order = newOrder({
+      orderId: ulid(),
+      customerId: 'tim',
+      lines: [],
+      total: money(100, 'EUR'),
+      paymentToken: 'tok',
+      at,
+    });
     const eventId = ulid();
     await stores.orders.createOrder(
       order,
-      { customerId: 'tim', key: ulid(), requestHash: 'h', orderId: order.orderId, createdAt: at, expiresAt: Math.floor(Date.parse(at) / 1000) + 60 },
+      {
+        customerId: 'tim',
+        key: ulid(),
+        requestHash: 'h',
+        orderId: order.orderId,
+        createdAt: at,
+        expiresAt: Math.floor(Date.parse(at) / 1000) + 60,
+      },
       { orderId: order.orderId, eventId, event: orderEvent(order, eventId, at), status: 'PENDING', createdAt: at },
     );
     return order;
   };
-  const released: TimelineEntry = { status: 'PENDING', at: '2026-01-01T00:00:05.000Z', step: 'ReleaseInventory', outcome: 'released', note: 'returned the reserved stock' };
+  const released: TimelineEntry = {
+    status: 'PENDING',
+    at: '2026-01-01T00:00:05.000Z',
+    step: 'ReleaseInventory',
+    outcome: 'released',
+    note: 'returned the reserved stock',
+  };
 
   it('appends the entry after the existing ones and keeps the status', async () => {
     const order = await place();
@@ -54,7 +74,14 @@ describe('DynamoOrderRepository.appendTimeline against DynamoDB Local', () => {
   it('appends once when the same step key is appended twice; the second call answers false', async () => {
     const order = await place();
 
-    const results = [await stores.orders.appendTimeline(order.orderId, released, 'ReleaseInventory'), await stores.orders.appendTimeline(order.orderId, { ...released, at: '2026-01-01T00:00:09.000Z' }, 'ReleaseInventory')];
+    const results = [
+      await stores.orders.appendTimeline(order.orderId, released, 'ReleaseInventory'),
+      await stores.orders.appendTimeline(
+        order.orderId,
+        { ...released, at: '2026-01-01T00:00:09.000Z' },
+        'ReleaseInventory',
+      ),
+    ];
 
     const stored = await stores.orders.getOrder(order.orderId);
     expect(results).toEqual([true, false]);
@@ -64,12 +91,21 @@ describe('DynamoOrderRepository.appendTimeline against DynamoDB Local', () => {
 
   it('appends entries of distinct keys in call order', async () => {
     const order = await place();
-    const refunded: TimelineEntry = { status: 'PENDING', at: '2026-01-01T00:00:04.000Z', step: 'RefundPayment', outcome: 'refunded' };
+    const refunded: TimelineEntry = {
+      status: 'PENDING',
+      at: '2026-01-01T00:00:04.000Z',
+      step: 'RefundPayment',
+      outcome: 'refunded',
+    };
 
     await stores.orders.appendTimeline(order.orderId, refunded, 'RefundPayment');
     await stores.orders.appendTimeline(order.orderId, released, 'ReleaseInventory');
 
-    expect((await stores.orders.getOrder(order.orderId))?.timeline.map((entry) => entry.step)).toEqual(['PlaceOrder', 'RefundPayment', 'ReleaseInventory']);
+    expect((await stores.orders.getOrder(order.orderId))?.timeline.map((entry) => entry.step)).toEqual([
+      'PlaceOrder',
+      'RefundPayment',
+      'ReleaseInventory',
+    ]);
   });
 
   it('keeps the recorded keys in the item but out of the order it answers', async () => {
@@ -77,22 +113,36 @@ describe('DynamoOrderRepository.appendTimeline against DynamoDB Local', () => {
 
     await stores.orders.appendTimeline(order.orderId, released, 'ReleaseInventory');
 
-    const { Item } = await local.documentClient.send(new GetCommand({ TableName: local.tableName, Key: keys.order(order.orderId) }));
+    const { Item } = await local.documentClient.send(
+      new GetCommand({ TableName: local.tableName, Key: keys.order(order.orderId) }),
+    );
     expect(Item?.timelineStepKeys).toEqual(new Set(['ReleaseInventory']));
     expect(Object.keys((await stores.orders.getOrder(order.orderId)) as Order)).not.toContain('timelineStepKeys');
   });
 
   it('property: racing appends under random keys record each key exactly once', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.constantFrom('RefundPayment', 'ReleaseInventory', 'ChargePayment:failed'), { minLength: 1, maxLength: 8 }), async (stepKeys) => {
-        const order = await place();
+      fc.asyncProperty(
+        fc.array(fc.constantFrom('RefundPayment', 'ReleaseInventory', 'ChargePayment:failed'), {
+          minLength: 1,
+          maxLength: 8,
+        }),
+        async (stepKeys) => {
+          const order = await place();
 
-        const results = await Promise.all(stepKeys.map((stepKey) => stores.orders.appendTimeline(order.orderId, { ...released, step: stepKey }, stepKey)));
+          const results = await Promise.all(
+            stepKeys.map((stepKey) =>
+              stores.orders.appendTimeline(order.orderId, { ...released, step: stepKey }, stepKey),
+            ),
+          );
 
-        const steps = ((await stores.orders.getOrder(order.orderId)) as Order).timeline.slice(1).map((entry) => entry.step);
-        expect([...steps].sort()).toEqual([...new Set(stepKeys)].sort());
-        expect(results.filter(Boolean)).toHaveLength(new Set(stepKeys).size);
-      }),
+          const steps = ((await stores.orders.getOrder(order.orderId)) as Order).timeline
+            .slice(1)
+            .map((entry) => entry.step);
+          expect([...steps].sort()).toEqual([...new Set(stepKeys)].sort());
+          expect(results.filter(Boolean)).toHaveLength(new Set(stepKeys).size);
+        },
+      ),
       { numRuns: 15 },
     );
   });
@@ -105,7 +155,9 @@ describe('DynamoOrderRepository.appendTimeline against DynamoDB Local', () => {
     } catch (error) {
       expect(error).toBeInstanceOf(OrderNotFoundError);
     }
-    const { Item } = await local.documentClient.send(new GetCommand({ TableName: local.tableName, Key: keys.order(orderId) }));
+    const { Item } = await local.documentClient.send(
+      new GetCommand({ TableName: local.tableName, Key: keys.order(orderId) }),
+    );
     expect(Item).toBeUndefined();
   });
 

@@ -12,7 +12,12 @@ import { allowedPreviousStatuses, isOrderStatus } from '../domain/order-status';
 import type { OrderStatus } from '../domain/order-status';
 import type { Page, PageRequest } from '../domain/page';
 import { orderEvent } from '../events/order-events';
-import { IdempotencyKeyTakenError, OrderAlreadyExistsError, OrderNotFoundError, OrderTransitionRejectedError } from '../orders/errors';
+import {
+  IdempotencyKeyTakenError,
+  OrderAlreadyExistsError,
+  OrderNotFoundError,
+  OrderTransitionRejectedError,
+} from '../orders/errors';
 import type { IdempotencyRecord, OrderRepository, OutboxRecord, TransitionRequest } from '../orders/ports';
 import { conditionFailedAt, orderItem, OUTBOX_ITEM_TYPE, outboxItem, toOrder, toOutbox } from './items';
 import type { Item } from './items';
@@ -28,8 +33,14 @@ export class DynamoOrderRepository implements OrderRepository {
     private readonly tableName: string,
   ) {}
 
-  async getIdempotencyRecord(customerId: string, key: string, nowEpochSeconds: number): Promise<IdempotencyRecord | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.idempotency(customerId, key), ConsistentRead: true }));
+  async getIdempotencyRecord(
+    customerId: string,
+    key: string,
+    nowEpochSeconds: number,
+  ): Promise<IdempotencyRecord | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.idempotency(customerId, key), ConsistentRead: true }),
+    );
     if (Item === undefined || (Item.expiresAt as number) < nowEpochSeconds) return undefined;
     return {
       customerId: Item.customerId as string,
@@ -70,7 +81,13 @@ export class DynamoOrderRepository implements OrderRepository {
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
-            { Put: { TableName: this.tableName, Item: outboxItem(outbox), ConditionExpression: 'attribute_not_exists(PK)' } },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: outboxItem(outbox),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
           ],
         }),
       );
@@ -83,7 +100,9 @@ export class DynamoOrderRepository implements OrderRepository {
   }
 
   async getOrder(orderId: string): Promise<Order | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.order(orderId), ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.order(orderId), ConsistentRead: true }),
+    );
     return Item === undefined ? undefined : toOrder(Item);
   }
 
@@ -110,11 +129,33 @@ export class DynamoOrderRepository implements OrderRepository {
   }
 
   async listCustomerOrders(customerId: string, page: PageRequest = {}): Promise<Page<Order>> {
-    return queryPage(this.client, this.tableName, { index: GSI1, partitionAttribute: 'GSI1PK', partition: keys.customerOrdersPartition(customerId), ascending: false, map: toOrder }, page);
+    return queryPage(
+      this.client,
+      this.tableName,
+      {
+        index: GSI1,
+        partitionAttribute: 'GSI1PK',
+        partition: keys.customerOrdersPartition(customerId),
+        ascending: false,
+        map: toOrder,
+      },
+      page,
+    );
   }
 
   async listOrdersByStatus(status: OrderStatus, page: PageRequest = {}): Promise<Page<Order>> {
-    return queryPage(this.client, this.tableName, { index: GSI2, partitionAttribute: 'GSI2PK', partition: keys.statusPartition(status), ascending: true, map: toOrder }, page);
+    return queryPage(
+      this.client,
+      this.tableName,
+      {
+        index: GSI2,
+        partitionAttribute: 'GSI2PK',
+        partition: keys.statusPartition(status),
+        ascending: true,
+        map: toOrder,
+      },
+      page,
+    );
   }
 
   /**
@@ -125,7 +166,8 @@ export class DynamoOrderRepository implements OrderRepository {
     const previous = allowedPreviousStatuses(request.to);
     const current = await this.getOrder(request.orderId);
     if (current === undefined) throw new OrderNotFoundError(request.orderId);
-    if (!previous.includes(current.status)) throw new OrderTransitionRejectedError(request.orderId, current.status, request.to);
+    if (!previous.includes(current.status))
+      throw new OrderTransitionRejectedError(request.orderId, current.status, request.to);
     const entry: TimelineEntry = {
       status: request.to,
       at: request.at,
@@ -144,7 +186,13 @@ export class DynamoOrderRepository implements OrderRepository {
     previous.forEach((status, index) => {
       values[`:p${index}`] = status;
     });
-    const sets = ['#status = :to', 'updatedAt = :at', 'timeline = list_append(timeline, :entry)', 'GSI2PK = :gsi2pk', 'GSI2SK = :gsi2sk'];
+    const sets = [
+      '#status = :to',
+      'updatedAt = :at',
+      'timeline = list_append(timeline, :entry)',
+      'GSI2PK = :gsi2pk',
+      'GSI2SK = :gsi2sk',
+    ];
     if (request.reason !== undefined) {
       values[':reason'] = request.reason;
       sets.push('failureReason = if_not_exists(failureReason, :reason)');
@@ -167,12 +215,29 @@ export class DynamoOrderRepository implements OrderRepository {
         status: request.to,
         updatedAt: request.at,
         timeline: [...current.timeline, entry],
-        ...(current.failureReason === undefined && request.reason !== undefined ? { failureReason: request.reason } : {}),
+        ...(current.failureReason === undefined && request.reason !== undefined
+          ? { failureReason: request.reason }
+          : {}),
       };
-      const outbox: OutboxRecord = { orderId: request.orderId, eventId: request.outboxEventId, event: orderEvent(after, request.outboxEventId, request.at), status: 'PENDING', createdAt: request.at };
+      const outbox: OutboxRecord = {
+        orderId: request.orderId,
+        eventId: request.outboxEventId,
+        event: orderEvent(after, request.outboxEventId, request.at),
+        status: 'PENDING',
+        createdAt: request.at,
+      };
       await this.client.send(
         new TransactWriteCommand({
-          TransactItems: [{ Update: update }, { Put: { TableName: this.tableName, Item: outboxItem(outbox), ConditionExpression: 'attribute_not_exists(PK)' } }],
+          TransactItems: [
+            { Update: update },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: outboxItem(outbox),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
+          ],
         }),
       );
       return (await this.getOrder(request.orderId)) ?? after;
@@ -192,8 +257,14 @@ export class DynamoOrderRepository implements OrderRepository {
    * "already recorded" and answers false.
    */
   async appendTimeline(orderId: string, entry: TimelineEntry, stepKey: string): Promise<boolean> {
-    if (stepKey.trim().length === 0 || stepKey.length > MAX_STEP_KEY) throw new TimelineEntryInvalidError(`the step key must be 1 to ${MAX_STEP_KEY} characters, got ${JSON.stringify(stepKey.slice(0, 40))}`);
-    if (!isOrderStatus(entry.status) || Number.isNaN(Date.parse(entry.at))) throw new TimelineEntryInvalidError(`a timeline entry needs a known status and an ISO time, got ${JSON.stringify({ status: entry.status, at: entry.at })}`);
+    if (stepKey.trim().length === 0 || stepKey.length > MAX_STEP_KEY)
+      throw new TimelineEntryInvalidError(
+        `the step key must be 1 to ${MAX_STEP_KEY} characters, got ${JSON.stringify(stepKey.slice(0, 40))}`,
+      );
+    if (!isOrderStatus(entry.status) || Number.isNaN(Date.parse(entry.at)))
+      throw new TimelineEntryInvalidError(
+        `a timeline entry needs a known status and an ISO time, got ${JSON.stringify({ status: entry.status, at: entry.at })}`,
+      );
     try {
       await this.client.send(
         new UpdateCommand({
@@ -201,7 +272,12 @@ export class DynamoOrderRepository implements OrderRepository {
           Key: keys.order(orderId),
           UpdateExpression: 'SET timeline = list_append(timeline, :entry), updatedAt = :at ADD timelineStepKeys :keys',
           ConditionExpression: 'attribute_exists(PK) AND NOT contains(timelineStepKeys, :key)',
-          ExpressionAttributeValues: { ':entry': [entry], ':at': entry.at, ':keys': new Set([stepKey]), ':key': stepKey },
+          ExpressionAttributeValues: {
+            ':entry': [entry],
+            ':at': entry.at,
+            ':keys': new Set([stepKey]),
+            ':key': stepKey,
+          },
         }),
       );
       return true;

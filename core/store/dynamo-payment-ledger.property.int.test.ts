@@ -8,7 +8,11 @@ import fc from 'fast-check';
 import { ulid } from 'ulid';
 import { startLocalTable } from '../../scripts/local-platform/local-table';
 import type { LocalTable } from '../../scripts/local-platform/local-table';
-import { PaymentInvalidStateError, paymentIdempotencyKey, type PaymentTransactionStatus } from '../payments/payment-provider';
+import {
+  PaymentInvalidStateError,
+  paymentIdempotencyKey,
+  type PaymentTransactionStatus,
+} from '../payments/payment-provider';
 import { SimulatedPaymentProvider } from '../payments/simulated-provider';
 import { DynamoPaymentLedger } from './dynamo-payment-ledger';
 
@@ -52,19 +56,37 @@ describe('DynamoPaymentLedger: the payment idempotency property on DynamoDB Loca
     };
     await fc.assert(
       fc.asyncProperty(
-        fc.array(fc.tuple(fc.constantFrom<Step>('authorize', 'capture', 'refund'), fc.constantFrom<Sender>('charge', 'refund', 'both')), { minLength: 1, maxLength: 8 }),
+        fc.array(
+          fc.tuple(
+            fc.constantFrom<Step>('authorize', 'capture', 'refund'),
+            fc.constantFrom<Sender>('charge', 'refund', 'both'),
+          ),
+          { minLength: 1, maxLength: 8 },
+        ),
         async (plan) => {
           // A fresh order per run: the table is shared by every run of the property.
           const orderId = `o-${ulid()}`;
-          const providers = { charge: new SimulatedPaymentProvider({ ledger, newTransactionId }), refund: new SimulatedPaymentProvider({ ledger, newTransactionId }) };
+          const providers = {
+            charge: new SimulatedPaymentProvider({ ledger, newTransactionId }),
+            refund: new SimulatedPaymentProvider({ ledger, newTransactionId }),
+          };
           let transactionId: string | undefined;
           const send = async (provider: SimulatedPaymentProvider, step: Step): Promise<void> => {
             if (step === 'authorize') {
-              transactionId = (await provider.authorize({ orderId, amount, paymentToken: 'tok_visa', idempotencyKey: paymentIdempotencyKey(orderId, 'authorize') })).transactionId;
+              transactionId = (
+                await provider.authorize({
+                  orderId,
+                  amount,
+                  paymentToken: 'tok_visa',
+                  idempotencyKey: paymentIdempotencyKey(orderId, 'authorize'),
+                })
+              ).transactionId;
             } else if (transactionId !== undefined && step === 'capture') {
-              await provider.capture({ transactionId, idempotencyKey: paymentIdempotencyKey(orderId, 'capture') }).catch((error: unknown) => {
-                if (!(error instanceof PaymentInvalidStateError)) throw error;
-              });
+              await provider
+                .capture({ transactionId, idempotencyKey: paymentIdempotencyKey(orderId, 'capture') })
+                .catch((error: unknown) => {
+                  if (!(error instanceof PaymentInvalidStateError)) throw error;
+                });
             } else if (transactionId !== undefined) {
               await provider.refund({ transactionId, idempotencyKey: paymentIdempotencyKey(orderId, 'refund') });
             }
@@ -76,7 +98,14 @@ describe('DynamoPaymentLedger: the payment idempotency property on DynamoDB Loca
           }
 
           // Steps before the first authorisation have no transaction to act on, as in the saga.
-          const effective = plan.map(([step]) => step).slice(Math.max(0, plan.findIndex(([step]) => step === 'authorize')));
+          const effective = plan
+            .map(([step]) => step)
+            .slice(
+              Math.max(
+                0,
+                plan.findIndex(([step]) => step === 'authorize'),
+              ),
+            );
           const want = plan.some(([step]) => step === 'authorize') ? expectedStatus(effective) : undefined;
           const payments = await ledger.paymentsOfOrder(orderId);
           expect(payments).toHaveLength(want === undefined ? 0 : 1);

@@ -32,12 +32,18 @@ export class DynamoPaymentLedger implements PaymentLedger {
   ) {}
 
   async findIdempotencyRecord(idempotencyKey: string): Promise<IdempotencyRecord | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.paymentIdempotency(idempotencyKey), ConsistentRead: true }));
-    return Item === undefined ? undefined : { idempotencyKey, fingerprint: Item.fingerprint as string, transactionId: Item.transactionId as string };
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.paymentIdempotency(idempotencyKey), ConsistentRead: true }),
+    );
+    return Item === undefined
+      ? undefined
+      : { idempotencyKey, fingerprint: Item.fingerprint as string, transactionId: Item.transactionId as string };
   }
 
   async get(transactionId: string): Promise<PaymentTransaction | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.payment(transactionId), ConsistentRead: true }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.payment(transactionId), ConsistentRead: true }),
+    );
     return Item === undefined ? undefined : toTransaction(Item);
   }
 
@@ -46,7 +52,13 @@ export class DynamoPaymentLedger implements PaymentLedger {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: this.tableName, Item: this.recordItem(record, transaction.createdAt), ConditionExpression: 'attribute_not_exists(PK)' } },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: this.recordItem(record, transaction.createdAt),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
             {
               Put: {
                 TableName: this.tableName,
@@ -69,12 +81,22 @@ export class DynamoPaymentLedger implements PaymentLedger {
       );
       return true;
     } catch (error) {
-      if (error instanceof TransactionCanceledException && error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed') return false;
+      if (
+        error instanceof TransactionCanceledException &&
+        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
+      )
+        return false;
       throw error;
     }
   }
 
-  async transition(transactionId: string, from: readonly PaymentTransactionStatus[], to: PaymentTransactionStatus, at: string, record: IdempotencyRecord): Promise<TransitionOutcome> {
+  async transition(
+    transactionId: string,
+    from: readonly PaymentTransactionStatus[],
+    to: PaymentTransactionStatus,
+    at: string,
+    record: IdempotencyRecord,
+  ): Promise<TransitionOutcome> {
     const values: Item = { ':to': to, ':at': at };
     from.forEach((status, index) => {
       values[`:f${index}`] = status;
@@ -83,7 +105,13 @@ export class DynamoPaymentLedger implements PaymentLedger {
       await this.client.send(
         new TransactWriteCommand({
           TransactItems: [
-            { Put: { TableName: this.tableName, Item: this.recordItem(record, at), ConditionExpression: 'attribute_not_exists(PK)' } },
+            {
+              Put: {
+                TableName: this.tableName,
+                Item: this.recordItem(record, at),
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
             {
               Update: {
                 TableName: this.tableName,
@@ -120,7 +148,13 @@ export class DynamoPaymentLedger implements PaymentLedger {
   }
 
   private recordItem(record: IdempotencyRecord, at: string): Item {
-    return { ...keys.paymentIdempotency(record.idempotencyKey), type: 'PAYMENT_IDEMPOTENCY', fingerprint: record.fingerprint, transactionId: record.transactionId, createdAt: at };
+    return {
+      ...keys.paymentIdempotency(record.idempotencyKey),
+      type: 'PAYMENT_IDEMPOTENCY',
+      fingerprint: record.fingerprint,
+      transactionId: record.transactionId,
+      createdAt: at,
+    };
   }
 }
 
@@ -144,7 +178,14 @@ export class DynamoOrderPayments {
   }
 
   async getPaymentTransactionId(orderId: string): Promise<string | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.order(orderId), ConsistentRead: true, ProjectionExpression: 'paymentTransactionId' }));
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.order(orderId),
+        ConsistentRead: true,
+        ProjectionExpression: 'paymentTransactionId',
+      }),
+    );
     return Item?.paymentTransactionId as string | undefined;
   }
 }
@@ -164,10 +205,17 @@ export class DynamoPaymentFence implements PaymentFence {
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.paymentFence(orderId),
-        UpdateExpression: 'SET #type = :type, orderId = :orderId, fenceStatus = if_not_exists(fenceStatus, :charging), chargeStartedAt = if_not_exists(chargeStartedAt, :at)',
+        UpdateExpression:
+          'SET #type = :type, orderId = :orderId, fenceStatus = if_not_exists(fenceStatus, :charging), chargeStartedAt = if_not_exists(chargeStartedAt, :at)',
         ConditionExpression: 'attribute_not_exists(fenceStatus) OR fenceStatus <> :tombstone',
         ExpressionAttributeNames: { '#type': 'type' },
-        ExpressionAttributeValues: { ':type': 'PAYMENT_FENCE', ':orderId': orderId, ':charging': 'CHARGING', ':at': at, ':tombstone': 'REFUND_REQUESTED' },
+        ExpressionAttributeValues: {
+          ':type': 'PAYMENT_FENCE',
+          ':orderId': orderId,
+          ':charging': 'CHARGING',
+          ':at': at,
+          ':tombstone': 'REFUND_REQUESTED',
+        },
       }),
       'open',
     );
@@ -178,9 +226,16 @@ export class DynamoPaymentFence implements PaymentFence {
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.paymentFence(orderId),
-        UpdateExpression: 'SET fenceStatus = :authorized, transactionId = :transactionId, authorizedAt = if_not_exists(authorizedAt, :at)',
-        ConditionExpression: 'fenceStatus IN (:charging, :authorized) AND (attribute_not_exists(transactionId) OR transactionId = :transactionId)',
-        ExpressionAttributeValues: { ':authorized': 'AUTHORIZED', ':charging': 'CHARGING', ':transactionId': transactionId, ':at': at },
+        UpdateExpression:
+          'SET fenceStatus = :authorized, transactionId = :transactionId, authorizedAt = if_not_exists(authorizedAt, :at)',
+        ConditionExpression:
+          'fenceStatus IN (:charging, :authorized) AND (attribute_not_exists(transactionId) OR transactionId = :transactionId)',
+        ExpressionAttributeValues: {
+          ':authorized': 'AUTHORIZED',
+          ':charging': 'CHARGING',
+          ':transactionId': transactionId,
+          ':at': at,
+        },
       }),
       'recorded',
     );
@@ -191,14 +246,23 @@ export class DynamoPaymentFence implements PaymentFence {
       new UpdateCommand({
         TableName: this.tableName,
         Key: keys.paymentFence(orderId),
-        UpdateExpression: 'SET #type = :type, orderId = :orderId, fenceStatus = :tombstone, refundRequestedAt = if_not_exists(refundRequestedAt, :at)',
+        UpdateExpression:
+          'SET #type = :type, orderId = :orderId, fenceStatus = :tombstone, refundRequestedAt = if_not_exists(refundRequestedAt, :at)',
         ExpressionAttributeNames: { '#type': 'type' },
-        ExpressionAttributeValues: { ':type': 'PAYMENT_FENCE', ':orderId': orderId, ':tombstone': 'REFUND_REQUESTED', ':at': at },
+        ExpressionAttributeValues: {
+          ':type': 'PAYMENT_FENCE',
+          ':orderId': orderId,
+          ':tombstone': 'REFUND_REQUESTED',
+          ':at': at,
+        },
         ReturnValues: 'ALL_NEW',
       }),
     );
     const transactionId = Attributes?.transactionId as string | undefined;
-    return { status: (Attributes?.fenceStatus as PaymentFenceStatus | undefined) ?? 'REFUND_REQUESTED', ...(transactionId === undefined ? {} : { transactionId }) };
+    return {
+      status: (Attributes?.fenceStatus as PaymentFenceStatus | undefined) ?? 'REFUND_REQUESTED',
+      ...(transactionId === undefined ? {} : { transactionId }),
+    };
   }
 
   private async conditional<T extends string>(command: UpdateCommand, done: T): Promise<T | 'fenced'> {

@@ -28,7 +28,9 @@ export class DynamoProductCatalog implements ProductCatalog {
   }
 
   async getProduct(productId: string): Promise<Product | undefined> {
-    const { Item } = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.product(productId) }));
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.product(productId) }),
+    );
     return Item === undefined ? undefined : toProduct(Item);
   }
 
@@ -41,15 +43,24 @@ export class DynamoProductCatalog implements ProductCatalog {
       };
       for (let attempt = 0; request !== undefined && attempt < BATCH_GET_ATTEMPTS; attempt += 1) {
         const response: BatchGetCommandOutput = await this.client.send(new BatchGetCommand({ RequestItems: request }));
-        for (const item of response.Responses?.[this.tableName] ?? []) found.set(item.productId as string, toProduct(item));
+        for (const item of response.Responses?.[this.tableName] ?? [])
+          found.set(item.productId as string, toProduct(item));
         const unprocessed: { Keys?: Item[] } | undefined = response.UnprocessedKeys?.[this.tableName];
-        request = unprocessed?.Keys && unprocessed.Keys.length > 0 ? { [this.tableName]: { Keys: unprocessed.Keys } } : undefined;
+        request =
+          unprocessed?.Keys && unprocessed.Keys.length > 0
+            ? { [this.tableName]: { Keys: unprocessed.Keys } }
+            : undefined;
       }
     }
     return found;
   }
 
   async listProducts(page: PageRequest = {}): Promise<Page<Product>> {
-    return queryPage(this.client, this.tableName, { index: GSI1, partitionAttribute: 'GSI1PK', partition: CATALOG, ascending: true, map: toProduct }, page);
+    return queryPage(
+      this.client,
+      this.tableName,
+      { index: GSI1, partitionAttribute: 'GSI1PK', partition: CATALOG, ascending: true, map: toProduct },
+      page,
+    );
   }
 }

@@ -7,7 +7,12 @@ import { newOrder } from '../domain/order';
 import { ORDER_STATUSES, ORDER_TRANSITIONS } from '../domain/order-status';
 import type { OrderStatus } from '../domain/order-status';
 import { orderEvent } from '../events/order-events';
-import { IdempotencyKeyTakenError, OrderNotFoundError, OrderTransitionRejectedError, PaginationCursorInvalidError } from '../orders/errors';
+import {
+  IdempotencyKeyTakenError,
+  OrderNotFoundError,
+  OrderTransitionRejectedError,
+  PaginationCursorInvalidError,
+} from '../orders/errors';
 import { createDynamoStores } from './dynamo-stores';
 import type { DynamoStores } from './dynamo-stores';
 
@@ -24,11 +29,25 @@ describe('the table adapters (orders, outbox, events log, catalog) against Dynam
 
   const at = '2026-01-01T00:00:00.000Z';
   const place = async (customerId = 'alice', key = ulid()) => {
-    const order = newOrder({ orderId: ulid(), customerId, lines: [], total: money(100, 'EUR'), paymentToken: 'tok', at });
+    const order = newOrder({
+      orderId: ulid(),
+      customerId,
+      lines: [],
+      total: money(100, 'EUR'),
+      paymentToken: 'tok',
+      at,
+    });
     const eventId = ulid();
     await stores.orders.createOrder(
       order,
-      { customerId, key, requestHash: 'h', orderId: order.orderId, createdAt: at, expiresAt: Math.floor(Date.parse(at) / 1000) + 60 },
+      {
+        customerId,
+        key,
+        requestHash: 'h',
+        orderId: order.orderId,
+        createdAt: at,
+        expiresAt: Math.floor(Date.parse(at) / 1000) + 60,
+      },
       { orderId: order.orderId, eventId, event: orderEvent(order, eventId, at), status: 'PENDING', createdAt: at },
     );
     return order;
@@ -39,7 +58,9 @@ describe('the table adapters (orders, outbox, events log, catalog) against Dynam
     const stored = await stores.orders.getOrderWithEvents(order.orderId);
     const record = await stores.orders.getIdempotencyRecord('bob', 'key-1', Math.floor(Date.parse(at) / 1000));
     expect(stored?.order).toEqual(order);
-    expect(stored?.events.map((event) => [event.status, event.event.detailType])).toEqual([['PENDING', 'order.created']]);
+    expect(stored?.events.map((event) => [event.status, event.event.detailType])).toEqual([
+      ['PENDING', 'order.created'],
+    ]);
     expect(record?.orderId).toBe(order.orderId);
   });
 
@@ -58,40 +79,49 @@ describe('the table adapters (orders, outbox, events log, catalog) against Dynam
     const placed = [await place('dave'), await place('dave'), await place('dave')];
     const first = await stores.orders.listCustomerOrders('dave', { limit: 2 });
     const second = await stores.orders.listCustomerOrders('dave', { limit: 2, cursor: first.nextCursor });
-    expect([...first.items, ...second.items].map((order) => order.orderId)).toEqual(placed.map((order) => order.orderId).reverse());
+    expect([...first.items, ...second.items].map((order) => order.orderId)).toEqual(
+      placed.map((order) => order.orderId).reverse(),
+    );
   });
 
   it("rejects a cursor of another customer's partition", async () => {
     await place('erin');
     await place('erin');
     const page = await stores.orders.listCustomerOrders('erin', { limit: 1 });
-    await expect(stores.orders.listCustomerOrders('frank', { cursor: page.nextCursor })).rejects.toThrow(PaginationCursorInvalidError);
+    await expect(stores.orders.listCustomerOrders('frank', { cursor: page.nextCursor })).rejects.toThrow(
+      PaginationCursorInvalidError,
+    );
   });
 
   it('applies exactly the transitions of the table, as conditional writes that append to the timeline', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.constantFrom(...ORDER_STATUSES), { minLength: 1, maxLength: 6 }), async (targets) => {
-        const order = await place('walker');
-        let status: OrderStatus = 'PENDING';
-        let timeline = 1;
-        for (const to of targets) {
-          const allowed = ORDER_TRANSITIONS[status].includes(to);
-          const result = await stores.orders.transitionOrder({ orderId: order.orderId, to, at, reason: 'PAYMENT_DECLINED' }).then(
-            (updated) => updated.status,
-            (error: unknown) => error,
-          );
-          if (allowed) {
-            expect(result).toBe(to);
-            status = to;
-            timeline += 1;
-          } else {
-            expect(result).toBeInstanceOf(OrderTransitionRejectedError);
+      fc.asyncProperty(
+        fc.array(fc.constantFrom(...ORDER_STATUSES), { minLength: 1, maxLength: 6 }),
+        async (targets) => {
+          const order = await place('walker');
+          let status: OrderStatus = 'PENDING';
+          let timeline = 1;
+          for (const to of targets) {
+            const allowed = ORDER_TRANSITIONS[status].includes(to);
+            const result = await stores.orders
+              .transitionOrder({ orderId: order.orderId, to, at, reason: 'PAYMENT_DECLINED' })
+              .then(
+                (updated) => updated.status,
+                (error: unknown) => error,
+              );
+            if (allowed) {
+              expect(result).toBe(to);
+              status = to;
+              timeline += 1;
+            } else {
+              expect(result).toBeInstanceOf(OrderTransitionRejectedError);
+            }
           }
-        }
-        const stored = await stores.orders.getOrder(order.orderId);
-        expect(stored?.status).toBe(status);
-        expect(stored?.timeline).toHaveLength(timeline);
-      }),
+          const stored = await stores.orders.getOrder(order.orderId);
+          expect(stored?.status).toBe(status);
+          expect(stored?.timeline).toHaveLength(timeline);
+        },
+      ),
       { numRuns: 15 },
     );
   });
@@ -100,8 +130,19 @@ describe('the table adapters (orders, outbox, events log, catalog) against Dynam
     const order = await place('gina');
     await stores.orders.transitionOrder({ orderId: order.orderId, to: 'VALIDATED', at });
     await stores.orders.transitionOrder({ orderId: order.orderId, to: 'INVENTORY_RESERVED', at });
-    await stores.orders.transitionOrder({ orderId: order.orderId, to: 'COMPENSATING', at, reason: 'PAYMENT_DECLINED', outboxEventId: ulid() });
-    const parked = await stores.orders.transitionOrder({ orderId: order.orderId, to: 'NEEDS_ATTENTION', at, reason: 'COMPENSATION_FAILED' });
+    await stores.orders.transitionOrder({
+      orderId: order.orderId,
+      to: 'COMPENSATING',
+      at,
+      reason: 'PAYMENT_DECLINED',
+      outboxEventId: ulid(),
+    });
+    const parked = await stores.orders.transitionOrder({
+      orderId: order.orderId,
+      to: 'NEEDS_ATTENTION',
+      at,
+      reason: 'COMPENSATION_FAILED',
+    });
     const byStatus = await stores.orders.listOrdersByStatus('NEEDS_ATTENTION', { limit: 100 });
     const history = await stores.orders.getOrderWithEvents(order.orderId);
     expect(parked.failureReason).toBe('PAYMENT_DECLINED');
@@ -111,18 +152,23 @@ describe('the table adapters (orders, outbox, events log, catalog) against Dynam
 
   it('lets exactly one of two concurrent identical status changes through the conditional write', async () => {
     const order = await place('race');
-    const results = await Promise.allSettled([1, 2, 3].map(() => stores.orders.transitionOrder({ orderId: order.orderId, to: 'VALIDATED', at })));
+    const results = await Promise.allSettled(
+      [1, 2, 3].map(() => stores.orders.transitionOrder({ orderId: order.orderId, to: 'VALIDATED', at })),
+    );
     const stored = await stores.orders.getOrder(order.orderId);
     expect(results.filter((result) => result.status === 'fulfilled')).toHaveLength(1);
-    expect(results.filter((result) => result.status === 'rejected').map((result) => (result as PromiseRejectedResult).reason)).toEqual([
-      expect.any(OrderTransitionRejectedError),
-      expect.any(OrderTransitionRejectedError),
-    ]);
+    expect(
+      results
+        .filter((result) => result.status === 'rejected')
+        .map((result) => (result as PromiseRejectedResult).reason),
+    ).toEqual([expect.any(OrderTransitionRejectedError), expect.any(OrderTransitionRejectedError)]);
     expect(stored?.timeline.map((entry) => entry.status)).toEqual(['PENDING', 'VALIDATED']);
   });
 
   it('answers OrderNotFoundError for a status change of an unknown order', async () => {
-    await expect(stores.orders.transitionOrder({ orderId: ulid(), to: 'VALIDATED', at })).rejects.toThrow(OrderNotFoundError);
+    await expect(stores.orders.transitionOrder({ orderId: ulid(), to: 'VALIDATED', at })).rejects.toThrow(
+      OrderNotFoundError,
+    );
   });
 
   it('removes an outbox record from the pending index once sent', async () => {
@@ -136,7 +182,13 @@ describe('the table adapters (orders, outbox, events log, catalog) against Dynam
   });
 
   it('records a bus event once and lists events newest first', async () => {
-    const envelope = (id: string, time: string) => ({ id, 'detail-type': 'partner.thing', source: 'partner.acme', time, detail: { n: id } });
+    const envelope = (id: string, time: string) => ({
+      id,
+      'detail-type': 'partner.thing',
+      source: 'partner.acme',
+      time,
+      detail: { n: id },
+    });
     const first = await stores.events.recordEvent(envelope('e-1', '2026-01-01T00:00:01Z'), at);
     const again = await stores.events.recordEvent(envelope('e-1', '2026-01-01T00:00:01Z'), at);
     await stores.events.recordEvent(envelope('e-2', '2026-01-01T00:00:02Z'), at);
@@ -146,7 +198,13 @@ describe('the table adapters (orders, outbox, events log, catalog) against Dynam
   });
 
   it('stores and lists products with stock', async () => {
-    await stores.products.putProduct({ productId: 'widget', name: 'Widget', price: money(1999, 'EUR'), stock: 7, updatedAt: at });
+    await stores.products.putProduct({
+      productId: 'widget',
+      name: 'Widget',
+      price: money(1999, 'EUR'),
+      stock: 7,
+      updatedAt: at,
+    });
     const products = await stores.products.getProducts(['widget', 'missing']);
     const catalog = await stores.products.listProducts();
     expect(products.get('widget')?.stock).toBe(7);

@@ -45,7 +45,12 @@ export const toProduct = (item: Item): Product => ({
   updatedAt: item.updatedAt as string,
 });
 
-export const productItem = (product: Product): Item => ({ ...keys.product(product.productId), ...keys.productInCatalog(product.productId), type: 'PRODUCT', ...product });
+export const productItem = (product: Product): Item => ({
+  ...keys.product(product.productId),
+  ...keys.productInCatalog(product.productId),
+  type: 'PRODUCT',
+  ...product,
+});
 
 export const OUTBOX_ITEM_TYPE = 'OUTBOX';
 
@@ -83,5 +88,7 @@ export const toEventRecord = (item: Item): EventRecord => ({
 /** The indexes of a cancelled transaction's items whose condition failed (none for any other error). */
 export const conditionFailedAt = (error: unknown): number[] =>
   error instanceof TransactionCanceledException
-    ? (error.CancellationReasons ?? []).flatMap((reason, index) => (reason.Code === 'ConditionalCheckFailed' ? [index] : []))
+    ? (error.CancellationReasons ?? []).flatMap((reason, index) =>
+        reason.Code === 'ConditionalCheckFailed' ? [index] : [],
+      )
     : [];

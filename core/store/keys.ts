@@ -7,15 +7,24 @@
 export const keys = {
   /** The order item. GSI1: the customer's orders newest first. GSI2: orders by status. GSI3: every order by time (the admin's browser). */
   order: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'ORDER' }),
-  orderByCustomer: (customerId: string, orderId: string) => ({ GSI1PK: `CUSTOMER#${customerId}`, GSI1SK: `ORDER#${orderId}` }),
-  orderByStatus: (status: string, createdAt: string, orderId: string) => ({ GSI2PK: `STATUS#${status}`, GSI2SK: `${createdAt}#${orderId}` }),
+  orderByCustomer: (customerId: string, orderId: string) => ({
+    GSI1PK: `CUSTOMER#${customerId}`,
+    GSI1SK: `ORDER#${orderId}`,
+  }),
+  orderByStatus: (status: string, createdAt: string, orderId: string) => ({
+    GSI2PK: `STATUS#${status}`,
+    GSI2SK: `${createdAt}#${orderId}`,
+  }),
   orderInAllOrders: (createdAt: string, orderId: string) => ({ GSI3PK: ALL_ORDERS, GSI3SK: `${createdAt}#${orderId}` }),
   customerOrdersPartition: (customerId: string) => `CUSTOMER#${customerId}`,
   statusPartition: (status: string) => `STATUS#${status}`,
 
   /** An outbox record lives in the order's partition; GSI2 holds it only while it is pending (sparse). */
   outbox: (orderId: string, eventId: string) => ({ PK: `ORDER#${orderId}`, SK: `OUTBOX#${eventId}` }),
-  outboxPending: (createdAt: string, eventId: string) => ({ GSI2PK: OUTBOX_PENDING, GSI2SK: `${createdAt}#${eventId}` }),
+  outboxPending: (createdAt: string, eventId: string) => ({
+    GSI2PK: OUTBOX_PENDING,
+    GSI2SK: `${createdAt}#${eventId}`,
+  }),
 
   /** A product; GSI1 lists the catalog. `stock` is a plain number attribute the saga decrements conditionally. */
   product: (productId: string) => ({ PK: `PRODUCT#${productId}`, SK: 'PRODUCT' }),
@@ -29,7 +38,10 @@ export const keys = {
 
   /** The simulated provider's payment transaction (core/store/dynamo-payment-ledger.ts); GSI1 lists an order's payments. */
   payment: (transactionId: string) => ({ PK: `PAYMENT#${transactionId}`, SK: 'PAYMENT' }),
-  paymentOfOrder: (orderId: string, transactionId: string) => ({ GSI1PK: `ORDER_PAYMENTS#${orderId}`, GSI1SK: `PAYMENT#${transactionId}` }),
+  paymentOfOrder: (orderId: string, transactionId: string) => ({
+    GSI1PK: `ORDER_PAYMENTS#${orderId}`,
+    GSI1SK: `PAYMENT#${transactionId}`,
+  }),
   orderPaymentsPartition: (orderId: string) => `ORDER_PAYMENTS#${orderId}`,
   /** The saga's payment fence of an order (core/store/dynamo-payment-ledger.ts): CHARGING/AUTHORIZED, or the REFUND_REQUESTED tombstone. */
   paymentFence: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'PAYMENT_FENCE' }),
@@ -40,12 +52,18 @@ export const keys = {
   webhook: (customerId: string, webhookId: string) => ({ PK: `CUSTOMER#${customerId}`, SK: `WEBHOOK#${webhookId}` }),
   webhooksOfCustomer: (customerId: string) => ({ PK: `CUSTOMER#${customerId}`, SKPrefix: 'WEBHOOK#' }),
   /** One delivery attempt to a webhook endpoint (core/store/webhook-store.ts); newest first by `at`. */
-  webhookDelivery: (webhookId: string, at: string, deliveryId: string, attempt: number) => ({ PK: `WEBHOOK#${webhookId}`, SK: `DELIVERY#${at}#${deliveryId}#${attempt}` }),
+  webhookDelivery: (webhookId: string, at: string, deliveryId: string, attempt: number) => ({
+    PK: `WEBHOOK#${webhookId}`,
+    SK: `DELIVERY#${at}#${deliveryId}#${attempt}`,
+  }),
   webhookDeliveries: (webhookId: string) => ({ PK: `WEBHOOK#${webhookId}`, SKPrefix: 'DELIVERY#' }),
 
   /** What an order caused, in the order's partition (core/store/order-activity-store.ts): one item per sent email (keyed by the event, so a repeat is the same item) and one per webhook delivery attempt. */
   orderEmail: (orderId: string, eventId: string) => ({ PK: `ORDER#${orderId}`, SK: `ACTIVITY#EMAIL#${eventId}` }),
-  orderDeliveryAttempt: (orderId: string, at: string, deliveryId: string, attempt: number) => ({ PK: `ORDER#${orderId}`, SK: `ACTIVITY#DELIVERY#${at}#${deliveryId}#${attempt}` }),
+  orderDeliveryAttempt: (orderId: string, at: string, deliveryId: string, attempt: number) => ({
+    PK: `ORDER#${orderId}`,
+    SK: `ACTIVITY#DELIVERY#${at}#${deliveryId}#${attempt}`,
+  }),
   orderActivity: (orderId: string) => ({ PK: `ORDER#${orderId}`, SKPrefix: 'ACTIVITY#' }),
 
   /** An event that crossed the bus; GSI1 lists all of them newest first. */

@@ -77,7 +77,14 @@ export class DynamoOrderActivityStore {
       await this.client.send(
         new PutCommand({
           TableName: this.tableName,
-          Item: { ...keys.orderEmail(orderId, eventId), type: 'ORDER_EMAIL', orderId, eventId, ...email, expiresAt: expiresAt(email.sentAt) },
+          Item: {
+            ...keys.orderEmail(orderId, eventId),
+            type: 'ORDER_EMAIL',
+            orderId,
+            eventId,
+            ...email,
+            expiresAt: expiresAt(email.sentAt),
+          },
           ConditionExpression: 'attribute_not_exists(PK)',
         }),
       );
@@ -93,7 +100,13 @@ export class DynamoOrderActivityStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.orderDeliveryAttempt(orderId, attempt.at, attempt.deliveryId, attempt.attempt), type: 'ORDER_DELIVERY', orderId, ...attempt, expiresAt: expiresAt(attempt.at) },
+        Item: {
+          ...keys.orderDeliveryAttempt(orderId, attempt.at, attempt.deliveryId, attempt.attempt),
+          type: 'ORDER_DELIVERY',
+          orderId,
+          ...attempt,
+          expiresAt: expiresAt(attempt.at),
+        },
       }),
     );
   }
@@ -115,7 +128,10 @@ export class DynamoOrderActivityStore {
       items.push(...(response.Items ?? []));
       start = response.LastEvaluatedKey;
     } while (start !== undefined);
-    const emails = items.filter((item) => item.type === 'ORDER_EMAIL').map(toEmail).sort((a, b) => a.sentAt.localeCompare(b.sentAt));
+    const emails = items
+      .filter((item) => item.type === 'ORDER_EMAIL')
+      .map(toEmail)
+      .sort((a, b) => a.sentAt.localeCompare(b.sentAt));
     const deliveries = items.filter((item) => item.type === 'ORDER_DELIVERY').map(toDelivery);
     return { emails, deliveries };
   }

@@ -11,7 +11,8 @@ import type { Item } from './items';
 
 const DEFAULT_PAGE = 20;
 
-const encodeCursor = (key: Item | undefined): string | undefined => (key === undefined ? undefined : Buffer.from(JSON.stringify(key)).toString('base64url'));
+const encodeCursor = (key: Item | undefined): string | undefined =>
+  key === undefined ? undefined : Buffer.from(JSON.stringify(key)).toString('base64url');
 
 const decodeCursor = (cursor: string | undefined, partitionAttribute: string, partition: string): Item | undefined => {
   if (cursor === undefined) return undefined;
@@ -44,7 +45,12 @@ export interface PageQuery<T> {
   readonly filter?: { readonly expression: string; readonly names: Record<string, string>; readonly values: Item };
 }
 
-export const queryPage = async <T>(client: DynamoDBDocumentClient, tableName: string, query: PageQuery<T>, page: PageRequest): Promise<Page<T>> => {
+export const queryPage = async <T>(
+  client: DynamoDBDocumentClient,
+  tableName: string,
+  query: PageQuery<T>,
+  page: PageRequest,
+): Promise<Page<T>> => {
   const response = await client.send(
     new QueryCommand({
       TableName: tableName,
@@ -52,10 +58,14 @@ export const queryPage = async <T>(client: DynamoDBDocumentClient, tableName: st
       KeyConditionExpression: `${query.partitionAttribute} = :pk${query.sortKeyBetween === undefined ? '' : ` AND ${query.sortKeyBetween.attribute} BETWEEN :skFrom AND :skTo`}`,
       ExpressionAttributeValues: {
         ':pk': query.partition,
-        ...(query.sortKeyBetween === undefined ? {} : { ':skFrom': query.sortKeyBetween.from, ':skTo': query.sortKeyBetween.to }),
+        ...(query.sortKeyBetween === undefined
+          ? {}
+          : { ':skFrom': query.sortKeyBetween.from, ':skTo': query.sortKeyBetween.to }),
         ...query.filter?.values,
       },
-      ...(query.filter === undefined ? {} : { FilterExpression: query.filter.expression, ExpressionAttributeNames: query.filter.names }),
+      ...(query.filter === undefined
+        ? {}
+        : { FilterExpression: query.filter.expression, ExpressionAttributeNames: query.filter.names }),
       ScanIndexForward: query.ascending,
       Limit: page.limit ?? DEFAULT_PAGE,
       ExclusiveStartKey: decodeCursor(page.cursor, query.partitionAttribute, query.partition),

@@ -32,7 +32,12 @@ export class DynamoStaleOrders implements StaleOrderFinder {
         }),
       );
       for (const item of response.Items ?? []) {
-        found.push({ orderId: item.orderId as string, status: item.status as OrderStatus, createdAt: item.createdAt as string, updatedAt: item.updatedAt as string });
+        found.push({
+          orderId: item.orderId as string,
+          status: item.status as OrderStatus,
+          createdAt: item.createdAt as string,
+          updatedAt: item.updatedAt as string,
+        });
       }
       start = response.LastEvaluatedKey;
     } while (start !== undefined && found.length < limit);

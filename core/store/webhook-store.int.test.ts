@@ -41,7 +41,8 @@ describe('DynamoWebhookStore against DynamoDB Local', () => {
 
   it('refuses an endpoint beyond the limit and stores nothing more', async () => {
     expect.assertions(2);
-    for (let index = 0; index < MAX_ENDPOINTS_PER_CUSTOMER; index += 1) await store.createEndpoint(endpoint('full', ['order.confirmed']));
+    for (let index = 0; index < MAX_ENDPOINTS_PER_CUSTOMER; index += 1)
+      await store.createEndpoint(endpoint('full', ['order.confirmed']));
     try {
       await store.createEndpoint(endpoint('full', ['order.confirmed']));
     } catch (error) {
@@ -60,7 +61,13 @@ describe('DynamoWebhookStore against DynamoDB Local', () => {
 
   it('answers delivery attempts newest first', async () => {
     // prepare
-    const base = { webhookId: 'WLOG', deliveryId: 'msg_e_w', eventId: 'e', eventType: 'order.confirmed', durationMs: 3 };
+    const base = {
+      webhookId: 'WLOG',
+      deliveryId: 'msg_e_w',
+      eventId: 'e',
+      eventType: 'order.confirmed',
+      durationMs: 3,
+    };
     await store.recordAttempt({ ...base, attempt: 1, statusCode: 500, ok: false, at: '2026-11-21T10:00:00.000Z' });
     await store.recordAttempt({ ...base, attempt: 2, ok: false, error: 'timeout', at: '2026-11-21T10:00:01.000Z' });
     await store.recordAttempt({ ...base, attempt: 3, statusCode: 204, ok: true, at: '2026-11-21T10:00:03.000Z' });

@@ -58,14 +58,21 @@ export class DynamoWebhookStore {
     await this.client.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { ...keys.webhook(endpoint.customerId, endpoint.webhookId), type: 'WEBHOOK', ...endpoint, eventTypes: [...endpoint.eventTypes] },
+        Item: {
+          ...keys.webhook(endpoint.customerId, endpoint.webhookId),
+          type: 'WEBHOOK',
+          ...endpoint,
+          eventTypes: [...endpoint.eventTypes],
+        },
         ConditionExpression: 'attribute_not_exists(PK)',
       }),
     );
   }
 
   async getEndpoint(customerId: string, webhookId: string): Promise<WebhookEndpoint | undefined> {
-    const response = await this.client.send(new GetCommand({ TableName: this.tableName, Key: keys.webhook(customerId, webhookId), ConsistentRead: true }));
+    const response = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.webhook(customerId, webhookId), ConsistentRead: true }),
+    );
     return response.Item === undefined ? undefined : toEndpoint(response.Item);
   }
 
@@ -97,7 +104,13 @@ export class DynamoWebhookStore {
   /** Deletes an endpoint; false when the customer has no such endpoint. */
   async deleteEndpoint(customerId: string, webhookId: string): Promise<boolean> {
     try {
-      await this.client.send(new DeleteCommand({ TableName: this.tableName, Key: keys.webhook(customerId, webhookId), ConditionExpression: 'attribute_exists(PK)' }));
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: keys.webhook(customerId, webhookId),
+          ConditionExpression: 'attribute_exists(PK)',
+        }),
+      );
       return true;
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) return false;

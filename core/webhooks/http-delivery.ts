@@ -21,7 +21,11 @@ export interface DeliveryOutcome {
 export type Resolver = (hostname: string) => Promise<readonly LookupAddress[]>;
 
 const systemResolver: Resolver = (hostname) =>
-  new Promise((resolveLookup, reject) => dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) => (error ? reject(error) : resolveLookup(addresses))));
+  new Promise((resolveLookup, reject) =>
+    dnsLookup(hostname, { all: true, verbatim: true }, (error, addresses) =>
+      error ? reject(error) : resolveLookup(addresses),
+    ),
+  );
 
 export interface PostOptions {
   readonly policy: UrlPolicy;
@@ -40,7 +44,8 @@ const checkedLookup =
           callback(new WebhookUrlRejectedError(firstRejection ?? `${hostname} resolves to no address`, url), '', 4);
           return;
         }
-        if ((options as { all?: boolean }).all) (callback as unknown as (error: null, all: readonly LookupAddress[]) => void)(null, addresses);
+        if ((options as { all?: boolean }).all)
+          (callback as unknown as (error: null, all: readonly LookupAddress[]) => void)(null, addresses);
         else callback(null, addresses[0].address, addresses[0].family);
       },
       (error: Error) => callback(error as NodeJS.ErrnoException, '', 4),
@@ -48,7 +53,12 @@ const checkedLookup =
   };
 
 /** POSTs `body` with `headers`; never throws for network failures, it answers them in the outcome. */
-export const postWebhook = async (target: string, headers: Readonly<Record<string, string>>, body: string, options: PostOptions): Promise<DeliveryOutcome> => {
+export const postWebhook = async (
+  target: string,
+  headers: Readonly<Record<string, string>>,
+  body: string,
+  options: PostOptions,
+): Promise<DeliveryOutcome> => {
   const started = Date.now();
   let url: URL;
   try {
@@ -62,14 +72,21 @@ export const postWebhook = async (target: string, headers: Readonly<Record<strin
       url,
       {
         method: 'POST',
-        headers: { ...headers, 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)), 'user-agent': 'order-platform-webhooks/1' },
+        headers: {
+          ...headers,
+          'content-type': 'application/json',
+          'content-length': String(Buffer.byteLength(body)),
+          'user-agent': 'order-platform-webhooks/1',
+        },
         lookup: checkedLookup(options.policy, options.resolver ?? systemResolver, target),
         timeout: options.timeoutMs,
       },
       (response) => {
         response.resume();
         response.on('end', () => resolveOutcome({ statusCode: response.statusCode, durationMs: Date.now() - started }));
-        response.on('error', (error) => resolveOutcome({ statusCode: response.statusCode, error: error.message, durationMs: Date.now() - started }));
+        response.on('error', (error) =>
+          resolveOutcome({ statusCode: response.statusCode, error: error.message, durationMs: Date.now() - started }),
+        );
       },
     );
     request.on('timeout', () => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)));

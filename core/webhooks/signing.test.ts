@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { Webhook } from 'standardwebhooks';
-import { deliveryId, generateWebhookSecret, signedHeaders, signPayload, verifySignedRequest, WebhookSecretInvalidError, WebhookSignatureInvalidError } from './signing';
+import {
+  deliveryId,
+  generateWebhookSecret,
+  signedHeaders,
+  signPayload,
+  verifySignedRequest,
+  WebhookSecretInvalidError,
+  WebhookSignatureInvalidError,
+} from './signing';
 
 // The test vector of the Standard Webhooks specification (its reference libraries' tests).
 const VECTOR = {
@@ -21,15 +29,19 @@ describe('Standard Webhooks signing', () => {
 
   it('signs what the standardwebhooks library verifies, for any body', () => {
     fc.assert(
-      fc.property(fc.string(), fc.string({ minLength: 1, maxLength: 40 }).filter((id) => !/[\s.]/.test(id)), (body, id) => {
-        // prepare
-        const secret = generateWebhookSecret();
-        const now = Math.floor(Date.now() / 1000);
-        // act
-        const headers = signedHeaders(secret, id, now, body);
-        // assess
-        expect(() => new Webhook(secret).verify(body, { ...headers }, { jsonParse: false })).not.toThrow();
-      }),
+      fc.property(
+        fc.string(),
+        fc.string({ minLength: 1, maxLength: 40 }).filter((id) => !/[\s.]/.test(id)),
+        (body, id) => {
+          // prepare
+          const secret = generateWebhookSecret();
+          const now = Math.floor(Date.now() / 1000);
+          // act
+          const headers = signedHeaders(secret, id, now, body);
+          // assess
+          expect(() => new Webhook(secret).verify(body, { ...headers }, { jsonParse: false })).not.toThrow();
+        },
+      ),
       { numRuns: 50 },
     );
   });
@@ -39,18 +51,32 @@ describe('Standard Webhooks signing', () => {
     const secret = generateWebhookSecret();
     const now = new Date();
     const signature = new Webhook(secret).sign('msg_1', now, '{"a":1}');
-    const headers = { 'webhook-id': 'msg_1', 'webhook-timestamp': String(Math.floor(now.getTime() / 1000)), 'webhook-signature': signature };
+    const headers = {
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+      'webhook-signature': signature,
+    };
     // act
-    const verified = verifySignedRequest(secret, headers, '{"a":1}', { nowSeconds: Math.floor(now.getTime() / 1000), toleranceSeconds: 300 });
+    const verified = verifySignedRequest(secret, headers, '{"a":1}', {
+      nowSeconds: Math.floor(now.getTime() / 1000),
+      toleranceSeconds: 300,
+    });
     // assess
     expect(verified.id).toBe('msg_1');
   });
 
   it('accepts one matching signature among several', () => {
     // prepare
-    const headers = { 'webhook-id': VECTOR.id, 'webhook-timestamp': String(VECTOR.timestamp), 'webhook-signature': `v1,Zm9v ${VECTOR.signature}` };
+    const headers = {
+      'webhook-id': VECTOR.id,
+      'webhook-timestamp': String(VECTOR.timestamp),
+      'webhook-signature': `v1,Zm9v ${VECTOR.signature}`,
+    };
     // act / assess
-    expect(verifySignedRequest(VECTOR.secret, headers, VECTOR.body, { nowSeconds: VECTOR.timestamp, toleranceSeconds: 300 }).timestamp).toBe(VECTOR.timestamp);
+    expect(
+      verifySignedRequest(VECTOR.secret, headers, VECTOR.body, { nowSeconds: VECTOR.timestamp, toleranceSeconds: 300 })
+        .timestamp,
+    ).toBe(VECTOR.timestamp);
   });
 
   it.each([
@@ -63,10 +89,17 @@ describe('Standard Webhooks signing', () => {
   ])('rejects %s', (_name, change: { body?: string; secret?: string; now?: number; signature?: string }, reason) => {
     expect.assertions(2);
     // prepare
-    const headers = { 'webhook-id': VECTOR.id, 'webhook-timestamp': String(VECTOR.timestamp), 'webhook-signature': change.signature ?? VECTOR.signature };
+    const headers = {
+      'webhook-id': VECTOR.id,
+      'webhook-timestamp': String(VECTOR.timestamp),
+      'webhook-signature': change.signature ?? VECTOR.signature,
+    };
     // act
     try {
-      verifySignedRequest(change.secret ?? VECTOR.secret, headers, change.body ?? VECTOR.body, { nowSeconds: change.now ?? VECTOR.timestamp, toleranceSeconds: 300 });
+      verifySignedRequest(change.secret ?? VECTOR.secret, headers, change.body ?? VECTOR.body, {
+        nowSeconds: change.now ?? VECTOR.timestamp,
+        toleranceSeconds: 300,
+      });
     } catch (error) {
       // assess
       expect(error).toBeInstanceOf(WebhookSignatureInvalidError);

@@ -40,10 +40,12 @@ export const generateWebhookSecret = (): string => `${SECRET_PREFIX}${randomByte
 
 /** The library's signer for a `whsec_` secret of at least 16 random bytes. */
 const signer = (secret: string): Webhook => {
-  if (!secret.startsWith(SECRET_PREFIX)) throw new WebhookSecretInvalidError(`a signing secret starts with ${SECRET_PREFIX}`);
+  if (!secret.startsWith(SECRET_PREFIX))
+    throw new WebhookSecretInvalidError(`a signing secret starts with ${SECRET_PREFIX}`);
   const encoded = secret.slice(SECRET_PREFIX.length);
   const key = Buffer.from(encoded, 'base64');
-  if (key.length < 16 || key.toString('base64').replace(/=+$/, '') !== encoded.replace(/=+$/, '')) throw new WebhookSecretInvalidError('a signing secret is whsec_ followed by at least 16 base64 bytes');
+  if (key.length < 16 || key.toString('base64').replace(/=+$/, '') !== encoded.replace(/=+$/, ''))
+    throw new WebhookSecretInvalidError('a signing secret is whsec_ followed by at least 16 base64 bytes');
   return new Webhook(secret);
 };
 
@@ -68,14 +70,25 @@ export interface VerifyOptions {
  * Verifies a signed request: the timestamp within the tolerance window, then any of the space-separated `v1,`
  * signatures equal to ours, compared in constant time. Throws WebhookSignatureInvalidError otherwise.
  */
-export const verifySignedRequest = (secret: string, headers: Readonly<Record<string, string | undefined>>, body: string, options: VerifyOptions): { id: string; timestamp: number } => {
+export const verifySignedRequest = (
+  secret: string,
+  headers: Readonly<Record<string, string | undefined>>,
+  body: string,
+  options: VerifyOptions,
+): { id: string; timestamp: number } => {
   const id = headers['webhook-id'];
   const timestampText = headers['webhook-timestamp'];
   const signatures = headers['webhook-signature'];
-  if (!id || !timestampText || !signatures) throw new WebhookSignatureInvalidError('webhook-id, webhook-timestamp and webhook-signature are required', 'headers');
-  if (!/^\d{1,12}$/.test(timestampText)) throw new WebhookSignatureInvalidError('webhook-timestamp must be integer seconds since the epoch', 'timestamp');
+  if (!id || !timestampText || !signatures)
+    throw new WebhookSignatureInvalidError(
+      'webhook-id, webhook-timestamp and webhook-signature are required',
+      'headers',
+    );
+  if (!/^\d{1,12}$/.test(timestampText))
+    throw new WebhookSignatureInvalidError('webhook-timestamp must be integer seconds since the epoch', 'timestamp');
   const timestamp = Number(timestampText);
-  if (Math.abs(options.nowSeconds - timestamp) > options.toleranceSeconds) throw new WebhookSignatureInvalidError('webhook-timestamp is outside the tolerance window', 'timestamp');
+  if (Math.abs(options.nowSeconds - timestamp) > options.toleranceSeconds)
+    throw new WebhookSignatureInvalidError('webhook-timestamp is outside the tolerance window', 'timestamp');
   const expected = Buffer.from(signPayload(secret, id, timestamp, body).slice('v1,'.length), 'base64');
   for (const candidate of signatures.split(' ')) {
     const [version, encoded] = candidate.split(',', 2);

@@ -1,7 +1,13 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { postWebhook } from './http-delivery';
-import { addressRejection, checkWebhookUrl, parseReservedPorts, WebhookReservedPortsInvalidError, WebhookUrlRejectedError } from './url-safety';
+import {
+  addressRejection,
+  checkWebhookUrl,
+  parseReservedPorts,
+  WebhookReservedPortsInvalidError,
+  WebhookUrlRejectedError,
+} from './url-safety';
 
 const aws = { allowLoopback: false };
 const local = { allowLoopback: true };
@@ -101,7 +107,11 @@ describe('postWebhook', () => {
     // prepare
     const before = received.length;
     // act
-    const outcome = await postWebhook(`http://internal.example:${port}/hook`, {}, '{}', { policy: local, timeoutMs: 2000, resolver: async () => [{ address: '10.0.0.7', family: 4 }] });
+    const outcome = await postWebhook(`http://internal.example:${port}/hook`, {}, '{}', {
+      policy: local,
+      timeoutMs: 2000,
+      resolver: async () => [{ address: '10.0.0.7', family: 4 }],
+    });
     // assess
     expect(outcome.statusCode).toBeUndefined();
     expect(outcome.error).toContain('10.0.0.7');
@@ -121,7 +131,11 @@ describe('postWebhook', () => {
   });
 
   it('connects to the checked address of a name locally', async () => {
-    const outcome = await postWebhook(`http://receiver.test:${port}/ok`, {}, '{}', { policy: local, timeoutMs: 2000, resolver: async () => [{ address: '127.0.0.1', family: 4 }] });
+    const outcome = await postWebhook(`http://receiver.test:${port}/ok`, {}, '{}', {
+      policy: local,
+      timeoutMs: 2000,
+      resolver: async () => [{ address: '127.0.0.1', family: 4 }],
+    });
     expect(outcome.statusCode).toBe(204);
   });
 
@@ -129,7 +143,10 @@ describe('postWebhook', () => {
     // prepare
     const before = received.length;
     // act
-    const outcome = await postWebhook(`http://127.0.0.1:${port}/redirect`, {}, '{}', { policy: local, timeoutMs: 2000 });
+    const outcome = await postWebhook(`http://127.0.0.1:${port}/redirect`, {}, '{}', {
+      policy: local,
+      timeoutMs: 2000,
+    });
     // assess
     expect(outcome.statusCode).toBe(302);
     expect(received.length).toBe(before + 1);
@@ -146,7 +163,12 @@ describe('postWebhook', () => {
 describe("local mode never targets the platform's own ports", () => {
   const localWithPorts = { allowLoopback: true, reservedPorts: [4566, 3000] };
 
-  it.each(['http://127.0.0.1:4566/_local/reset', 'http://localhost:4566/_local/reset', 'http://[::1]:3000/api/orders', 'http://rebind.example:4566/'])('refuses %s', (url) => {
+  it.each([
+    'http://127.0.0.1:4566/_local/reset',
+    'http://localhost:4566/_local/reset',
+    'http://[::1]:3000/api/orders',
+    'http://rebind.example:4566/',
+  ])('refuses %s', (url) => {
     expect(() => checkWebhookUrl(url, localWithPorts)).toThrow(WebhookUrlRejectedError);
   });
 
@@ -155,7 +177,9 @@ describe("local mode never targets the platform's own ports", () => {
     try {
       checkWebhookUrl('http://127.0.0.1:4566/_local/reset', localWithPorts);
     } catch (error) {
-      expect((error as WebhookUrlRejectedError).message).toBe('port 4566 belongs to the local platform itself (its edge, tables or API)');
+      expect((error as WebhookUrlRejectedError).message).toBe(
+        'port 4566 belongs to the local platform itself (its edge, tables or API)',
+      );
     }
   });
 

@@ -42,7 +42,12 @@ export class WebhookUrlRejectedError extends WebhookError {
     message: string,
     readonly url: string,
   ) {
-    super(message, { code: 'VALIDATION_FAILED', httpStatus: 400, details: [{ path: 'url', message }], publicMessage: 'the webhook is invalid' });
+    super(message, {
+      code: 'VALIDATION_FAILED',
+      httpStatus: 400,
+      details: [{ path: 'url', message }],
+      publicMessage: 'the webhook is invalid',
+    });
     this.name = 'WebhookUrlRejectedError';
   }
 }
@@ -104,7 +109,8 @@ export const addressRejection = (address: string, policy: UrlPolicy): string | u
   const type = family === 4 ? 'ipv4' : 'ipv6';
   if (loopback.check(address, type)) return policy.allowLoopback ? undefined : `${address} is a loopback address`;
   if (blocked.check(address, type)) return `${address} is not a public address`;
-  if (family === 6 && !/^[23]/.test(address.replace(/^0+/, '').toLowerCase())) return `${address} is outside the global unicast range`;
+  if (family === 6 && !/^[23]/.test(address.replace(/^0+/, '').toLowerCase()))
+    return `${address} is outside the global unicast range`;
   return undefined;
 };
 
@@ -116,13 +122,18 @@ export const checkWebhookUrl = (raw: string, policy: UrlPolicy): URL => {
   } catch {
     throw new WebhookUrlRejectedError('not an absolute URL', raw);
   }
-  if (url.protocol !== 'https:' && !(policy.allowLoopback && url.protocol === 'http:')) throw new WebhookUrlRejectedError('the URL must use https', raw);
-  if (url.username !== '' || url.password !== '') throw new WebhookUrlRejectedError('the URL must not carry credentials', raw);
+  if (url.protocol !== 'https:' && !(policy.allowLoopback && url.protocol === 'http:'))
+    throw new WebhookUrlRejectedError('the URL must use https', raw);
+  if (url.username !== '' || url.password !== '')
+    throw new WebhookUrlRejectedError('the URL must not carry credentials', raw);
   if (url.hostname === '') throw new WebhookUrlRejectedError('the URL has no host', raw);
   // Any host: a name can resolve to 127.0.0.1 as well as a literal can, and a local webhook has no business on these.
   const port = Number(url.port === '' ? (url.protocol === 'https:' ? 443 : 80) : url.port);
   if (policy.allowLoopback && (policy.reservedPorts ?? []).includes(port)) {
-    throw new WebhookUrlRejectedError(`port ${port} belongs to the local platform itself (its edge, tables or API)`, raw);
+    throw new WebhookUrlRejectedError(
+      `port ${port} belongs to the local platform itself (its edge, tables or API)`,
+      raw,
+    );
   }
   const literal = url.hostname.replace(/^\[|\]$/g, '');
   if (isIP(literal) !== 0) {

@@ -17,7 +17,17 @@ describe('record-event', () => {
   });
 
   const envelope = (id: string, source: string, detail: Record<string, unknown>) =>
-    JSON.stringify({ version: '0', id, 'detail-type': 'order.created', source, account: '1', time: '2026-03-01T00:00:00Z', region: 'us-east-1', resources: [], detail });
+    JSON.stringify({
+      version: '0',
+      id,
+      'detail-type': 'order.created',
+      source,
+      account: '1',
+      time: '2026-03-01T00:00:00Z',
+      region: 'us-east-1',
+      resources: [],
+      detail,
+    });
 
   it('records each event once, deduplicating redeliveries and republished platform events, and fails only the bad message', async () => {
     const handle = createRecordEventHandler({ store: stores.events, logger: new Logger({ logLevel: 'SILENT' }) });

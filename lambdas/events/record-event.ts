@@ -24,7 +24,11 @@ export const createRecordEventHandler = (deps: RecordEventDeps) => {
   const recordHandler = async (record: SqsMessage): Promise<void> => {
     const envelope = parseEventBridgeEnvelope(record.body);
     const recorded = await deps.store.recordEvent(envelope, now().toISOString());
-    deps.logger.debug(recorded ? 'event recorded' : 'event already recorded', { eventId: envelope.id, source: envelope.source, detailType: envelope['detail-type'] });
+    deps.logger.debug(recorded ? 'event recorded' : 'event already recorded', {
+      eventId: envelope.id,
+      source: envelope.source,
+      detailType: envelope['detail-type'],
+    });
   };
   return async (event: SqsEvent<SqsMessage>): Promise<BatchResponse> => processSqsBatch(event, recordHandler);
 };
@@ -34,7 +38,9 @@ let configured: ((event: SqsEvent<SqsMessage>) => Promise<BatchResponse>) | unde
 /** The Lambda entry; configured from the environment on the first invocation, then reused. */
 export const handler = async (event: SqsEvent<SqsMessage>): Promise<BatchResponse> => {
   if (configured === undefined) {
-    const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+    const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+      marshallOptions: { removeUndefinedValues: true },
+    });
     configured = createRecordEventHandler({
       store: createDynamoStores(documentClient, requiredEnv(process.env, 'TABLE_NAME')).events,
       logger: new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'record-event' }),

@@ -7,7 +7,11 @@ describe('ingest-partner-event (API Gateway HTTP API payload 2.0)', () => {
   const now = 1_790_000_000;
   const setup = () => {
     const published: PlatformEvent<object>[] = [];
-    const handler = createIngestHandler({ secrets: { secretOf: async (id) => (id === 'acme' ? secret : undefined) }, publisher: { publish: async (events) => void published.push(...events) }, nowSeconds: () => now });
+    const handler = createIngestHandler({
+      secrets: { secretOf: async (id) => (id === 'acme' ? secret : undefined) },
+      publisher: { publish: async (events) => void published.push(...events) },
+      nowSeconds: () => now,
+    });
     return { published, handler };
   };
 
@@ -15,9 +19,16 @@ describe('ingest-partner-event (API Gateway HTTP API payload 2.0)', () => {
     // prepare
     const { published, handler } = setup();
     const body = JSON.stringify({ type: 'stock.updated', data: { sku: 'mug' } });
-    const headers = Object.fromEntries(Object.entries(signedHeaders(secret, 'msg_9', now, body)).map(([name, value]) => [name.toUpperCase(), value]));
+    const headers = Object.fromEntries(
+      Object.entries(signedHeaders(secret, 'msg_9', now, body)).map(([name, value]) => [name.toUpperCase(), value]),
+    );
     // act
-    const result = await handler({ pathParameters: { partnerId: 'acme' }, headers, body: Buffer.from(body).toString('base64'), isBase64Encoded: true });
+    const result = await handler({
+      pathParameters: { partnerId: 'acme' },
+      headers,
+      body: Buffer.from(body).toString('base64'),
+      isBase64Encoded: true,
+    });
     // assess
     expect(result.statusCode).toBe(202);
     expect(published[0].source).toBe('partner.acme');
@@ -25,7 +36,11 @@ describe('ingest-partner-event (API Gateway HTTP API payload 2.0)', () => {
 
   it('answers 401 as JSON for an unsigned request and publishes nothing', async () => {
     const { published, handler } = setup();
-    const result = await handler({ pathParameters: { partnerId: 'acme' }, headers: {}, body: '{"type":"a","data":{}}' });
+    const result = await handler({
+      pathParameters: { partnerId: 'acme' },
+      headers: {},
+      body: '{"type":"a","data":{}}',
+    });
     expect(result.statusCode).toBe(401);
     expect(JSON.parse(result.body).error.code).toBe('INVALID_SIGNATURE');
     expect(published).toHaveLength(0);

@@ -14,35 +14,60 @@ import { captured, invocationLogger } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
 
 /** The part of an HTTP API payload 2.0 event (@types/aws-lambda) this handler reads. */
-export type HttpApiEvent = Partial<Pick<APIGatewayProxyEventV2, 'pathParameters' | 'headers' | 'body' | 'isBase64Encoded'>>;
+export type HttpApiEvent = Partial<
+  Pick<APIGatewayProxyEventV2, 'pathParameters' | 'headers' | 'body' | 'isBase64Encoded'>
+>;
 
 /** The structured payload 2.0 result, with every field this handler always sets. */
 export type HttpApiResult = Required<Pick<APIGatewayProxyStructuredResultV2, 'statusCode' | 'headers' | 'body'>>;
 
-export const createIngestHandler = (deps: IngestDeps) => async (event: HttpApiEvent, context?: LambdaContext): Promise<HttpApiResult> => {
-  const partnerId = event.pathParameters?.partnerId ?? '';
-  const log = invocationLogger({ partnerId }, context);
-  const headers: Record<string, string | undefined> = {};
-  for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
-  const body = event.body === undefined ? '' : event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-  const outcome = await ingestPartnerEvent({ partnerId, headers, body }, deps);
-  if (outcome.accepted) {
-    log.info('partner event accepted', { ...outcome });
-    return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: JSON.stringify(outcome) };
-  }
-  const { refusal } = outcome;
-  const answer = { error: { code: refusal.code, message: refusal.publicMessage, ...(refusal.details === undefined ? {} : { details: refusal.details }) } };
-  log.warn('partner event refused', { status: refusal.httpStatus, ...answer });
-  return { statusCode: refusal.httpStatus ?? 500, headers: { 'content-type': 'application/json' }, body: JSON.stringify(answer) };
-};
+export const createIngestHandler =
+  (deps: IngestDeps) =>
+  async (event: HttpApiEvent, context?: LambdaContext): Promise<HttpApiResult> => {
+    const partnerId = event.pathParameters?.partnerId ?? '';
+    const log = invocationLogger({ partnerId }, context);
+    const headers: Record<string, string | undefined> = {};
+    for (const [name, value] of Object.entries(event.headers ?? {})) headers[name.toLowerCase()] = value;
+    const body =
+      event.body === undefined
+        ? ''
+        : event.isBase64Encoded
+          ? Buffer.from(event.body, 'base64').toString('utf8')
+          : event.body;
+    const outcome = await ingestPartnerEvent({ partnerId, headers, body }, deps);
+    if (outcome.accepted) {
+      log.info('partner event accepted', { ...outcome });
+      return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: JSON.stringify(outcome) };
+    }
+    const { refusal } = outcome;
+    const answer = {
+      error: {
+        code: refusal.code,
+        message: refusal.publicMessage,
+        ...(refusal.details === undefined ? {} : { details: refusal.details }),
+      },
+    };
+    log.warn('partner event refused', { status: refusal.httpStatus, ...answer });
+    return {
+      statusCode: refusal.httpStatus ?? 500,
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(answer),
+    };
+  };
 
 let configured: ReturnType<typeof createIngestHandler> | undefined;
 
 /** The Lambda entry; configured from the environment on the first invocation, then reused. */
 export const handler = async (event: HttpApiEvent, context: LambdaContext): Promise<HttpApiResult> => {
   configured ??= createIngestHandler({
-    secrets: new SecretsManagerPartnerSecrets(captured(new SecretsManagerClient({})), requiredEnv(process.env, 'PARTNER_SECRETS_ARN')),
-    publisher: new EventBridgePublisher(captured(new EventBridgeClient({})), requiredEnv(process.env, 'EVENT_BUS_NAME')),
+    secrets: new SecretsManagerPartnerSecrets(
+      captured(new SecretsManagerClient({})),
+      requiredEnv(process.env, 'PARTNER_SECRETS_ARN'),
+    ),
+    publisher: new EventBridgePublisher(
+      captured(new EventBridgeClient({})),
+      requiredEnv(process.env, 'EVENT_BUS_NAME'),
+    ),
     nowSeconds: () => Math.floor(Date.now() / 1000),
   });
   return configured(event, context);

@@ -39,7 +39,9 @@ export const createRelayHandler = (deps: RelayDeps) => {
 
 const fromEnvironment = (env: Env) => {
   const logger = new Logger({ serviceName: env.POWERTOOLS_SERVICE_NAME ?? 'outbox-relay' });
-  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), { marshallOptions: { removeUndefinedValues: true } });
+  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
+    marshallOptions: { removeUndefinedValues: true },
+  });
   return createRelayHandler({
     stores: createDynamoStores(documentClient, requiredEnv(env, 'TABLE_NAME')),
     publisher: new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(env, 'EVENT_BUS_NAME')),
@@ -52,7 +54,11 @@ const minAgeFrom = (env: Env): number => {
   const raw = env.OUTBOX_MIN_AGE_MS?.trim();
   if (raw === undefined || raw === '') return 5000;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 0) throw new ConfigValueInvalidError('OUTBOX_MIN_AGE_MS', `expected a non-negative integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(value) || value < 0)
+    throw new ConfigValueInvalidError(
+      'OUTBOX_MIN_AGE_MS',
+      `expected a non-negative integer, got ${JSON.stringify(raw)}`,
+    );
   return value;
 };
 

@@ -72,17 +72,27 @@ describe('after the order, against the local cloud', () => {
   let eventBridge: EventBridgeClient;
   let dynamo: DynamoDBClient;
 
-  const call = async (method: string, path: string, user?: string, body?: unknown): Promise<{ status: number; body: ApiBody }> => {
+  const call = async (
+    method: string,
+    path: string,
+    user?: string,
+    body?: unknown,
+  ): Promise<{ status: number; body: ApiBody }> => {
     const response = await fetch(`${api.url}${path}`, {
       method,
-      headers: { ...(user === undefined ? {} : { authorization: `Bearer ${tokens.get(user)}` }), ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        ...(user === undefined ? {} : { authorization: `Bearer ${tokens.get(user)}` }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       ...(body === undefined ? {} : { body: JSON.stringify(body) }),
     });
     const text = await response.text();
     return { status: response.status, body: text === '' ? undefined : JSON.parse(text) };
   };
 
-  const emails = async (): Promise<{ to: string[]; subject: string; text?: string; html?: string }[]> => ((await (await fetch(`${cloud.edgeUrl}/_local/emails`)).json()) as { emails: { to: string[]; subject: string }[] }).emails;
+  const emails = async (): Promise<{ to: string[]; subject: string; text?: string; html?: string }[]> =>
+    ((await (await fetch(`${cloud.edgeUrl}/_local/emails`)).json()) as { emails: { to: string[]; subject: string }[] })
+      .emails;
 
   /** A CONFIRMED order of `username` in the table, its order.created outbox record already marked sent (no saga). */
   const confirmedOrder = async (username: string, status: 'CONFIRMED' | 'FAILED' = 'CONFIRMED'): Promise<Order> => {
@@ -92,8 +102,20 @@ describe('after the order, against the local cloud', () => {
       orderId: ulid(),
       customerId: sub,
       lines: [
-        { productId: 'espresso-beans', name: 'Espresso beans 1 kg', quantity: 2, unitPrice: money(2490, 'EUR'), lineTotal: money(4980, 'EUR') },
-        { productId: 'mug', name: 'Stoneware mug', quantity: 1, unitPrice: money(1250, 'EUR'), lineTotal: money(1250, 'EUR') },
+        {
+          productId: 'espresso-beans',
+          name: 'Espresso beans 1 kg',
+          quantity: 2,
+          unitPrice: money(2490, 'EUR'),
+          lineTotal: money(4980, 'EUR'),
+        },
+        {
+          productId: 'mug',
+          name: 'Stoneware mug',
+          quantity: 1,
+          unitPrice: money(1250, 'EUR'),
+          lineTotal: money(1250, 'EUR'),
+        },
       ],
       total: money(6230, 'EUR'),
       status,
@@ -104,14 +126,47 @@ describe('after the order, against the local cloud', () => {
       updatedAt: now,
     };
     const created = ulid();
-    await stores.orders.createOrder(order, { customerId: sub, key: `k-${order.orderId}`, requestHash: 'h', orderId: order.orderId, createdAt: now, expiresAt: Math.floor(Date.now() / 1000) + 3600 }, { orderId: order.orderId, eventId: created, event: orderEvent(order, created, now, 'order.created'), status: 'PENDING', createdAt: now });
+    await stores.orders.createOrder(
+      order,
+      {
+        customerId: sub,
+        key: `k-${order.orderId}`,
+        requestHash: 'h',
+        orderId: order.orderId,
+        createdAt: now,
+        expiresAt: Math.floor(Date.now() / 1000) + 3600,
+      },
+      {
+        orderId: order.orderId,
+        eventId: created,
+        event: orderEvent(order, created, now, 'order.created'),
+        status: 'PENDING',
+        createdAt: now,
+      },
+    );
     await stores.outbox.markOutboxSent(order.orderId, created, now);
     return order;
   };
 
   const publish = async (order: Order, eventId: string) => {
-    const event = orderEvent(order, eventId, new Date().toISOString(), order.status === 'FAILED' ? 'order.failed' : 'order.confirmed');
-    const response = await eventBridge.send(new PutEventsCommand({ Entries: [{ EventBusName: cloud.names('orders'), Source: event.source, DetailType: event.detailType, Detail: JSON.stringify(event.detail) }] }));
+    const event = orderEvent(
+      order,
+      eventId,
+      new Date().toISOString(),
+      order.status === 'FAILED' ? 'order.failed' : 'order.confirmed',
+    );
+    const response = await eventBridge.send(
+      new PutEventsCommand({
+        Entries: [
+          {
+            EventBusName: cloud.names('orders'),
+            Source: event.source,
+            DetailType: event.detailType,
+            Detail: JSON.stringify(event.detail),
+          },
+        ],
+      }),
+    );
     expect(response.FailedEntryCount).toBe(0);
   };
 
@@ -121,7 +176,12 @@ describe('after the order, against the local cloud', () => {
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         const status = request.url?.startsWith('/flaky') ? flakyStatus : 204;
-        received.push({ path: request.url ?? '', headers: request.headers, body: Buffer.concat(chunks).toString('utf8'), status });
+        received.push({
+          path: request.url ?? '',
+          headers: request.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+          status,
+        });
         response.writeHead(status);
         response.end();
       });
@@ -136,14 +196,31 @@ describe('after the order, against the local cloud', () => {
     for (const user of cloud.services.identity.users) {
       const response = await fetch(`${cloud.edgeUrl}/`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
-        body: JSON.stringify({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: cloud.services.identity.userPoolClientId, AuthParameters: { USERNAME: user.username, PASSWORD: user.password } }),
+        headers: {
+          'content-type': 'application/x-amz-json-1.1',
+          'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+        },
+        body: JSON.stringify({
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          ClientId: cloud.services.identity.userPoolClientId,
+          AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
+        }),
       });
-      tokens.set(user.username, ((await response.json()) as { AuthenticationResult: { IdToken: string } }).AuthenticationResult.IdToken);
+      tokens.set(
+        user.username,
+        ((await response.json()) as { AuthenticationResult: { IdToken: string } }).AuthenticationResult.IdToken,
+      );
     }
-    const sdk = { endpoint: cloud.edgeUrl, region: cloud.env.AWS_REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } };
+    const sdk = {
+      endpoint: cloud.edgeUrl,
+      region: cloud.env.AWS_REGION,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    };
     dynamo = new DynamoDBClient(sdk);
-    stores = createDynamoStores(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), cloud.env.TABLE_NAME);
+    stores = createDynamoStores(
+      DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+      cloud.env.TABLE_NAME,
+    );
     eventBridge = new EventBridgeClient(sdk);
   });
 
@@ -178,7 +255,9 @@ describe('after the order, against the local cloud', () => {
     await publish(order, eventId);
 
     // assess: one email to alice's address from the identity
-    const mail = await waitFor('the confirmation email', async () => (await emails()).find((email) => email.subject.includes(order.orderId)));
+    const mail = await waitFor('the confirmation email', async () =>
+      (await emails()).find((email) => email.subject.includes(order.orderId)),
+    );
     expect(mail.to).toEqual(['alice@example.com']);
     expect(mail.text).toContain('Espresso beans 1 kg');
     expect(mail.html).toContain(order.orderId);
@@ -201,13 +280,20 @@ describe('after the order, against the local cloud', () => {
     expect((await call('GET', `/api/orders/${order.orderId}/receipt`, 'admin')).status).toBe(200);
 
     // assess: alice-ok got one delivery that verifies with its secret; the flaky endpoint exhausts 5 attempts into the DLQ
-    const okDelivery = await waitFor('the delivery to alice-ok', async () => received.find((request) => request.path === '/alice-ok'));
-    const payload = new Webhook(aliceOk.secret).verify(okDelivery.body, okDelivery.headers as Record<string, string>) as { type: string; data: { orderId: string } };
+    const okDelivery = await waitFor('the delivery to alice-ok', async () =>
+      received.find((request) => request.path === '/alice-ok'),
+    );
+    const payload = new Webhook(aliceOk.secret).verify(
+      okDelivery.body,
+      okDelivery.headers as Record<string, string>,
+    ) as { type: string; data: { orderId: string } };
     expect(payload.type).toBe('order.confirmed');
     expect(payload.data.orderId).toBe(order.orderId);
     const dlq = await waitFor('the failed delivery in the DLQ', async () => {
       const response = await call('GET', '/api/admin/dlqs', 'admin');
-      const queue = (response.body.items as { name: string; depth: number; samples: { body: string }[] }[]).find((item) => item.name === 'webhook-deliveries-dlq');
+      const queue = (response.body.items as { name: string; depth: number; samples: { body: string }[] }[]).find(
+        (item) => item.name === 'webhook-deliveries-dlq',
+      );
       return queue !== undefined && queue.depth === 1 ? queue : undefined;
     });
     expect(JSON.parse(dlq.samples[0].body).webhookId).toBe(aliceFlaky.id);
@@ -217,7 +303,11 @@ describe('after the order, against the local cloud', () => {
     const log = await call('GET', `/api/webhooks/${aliceFlaky.id}/deliveries`, 'alice');
     const times = (log.body.items as { at: string }[]).map((item) => Date.parse(item.at));
     expect(Math.max(...times) - Math.min(...times)).toBeLessThan(30_000);
-    expect((log.body.items as { attempt: number; statusCode: number }[]).map((item) => [item.attempt, item.statusCode]).sort()).toEqual([
+    expect(
+      (log.body.items as { attempt: number; statusCode: number }[])
+        .map((item) => [item.attempt, item.statusCode])
+        .sort(),
+    ).toEqual([
       [1, 500],
       [2, 500],
       [3, 500],
@@ -232,20 +322,32 @@ describe('after the order, against the local cloud', () => {
     await publish(order, eventId);
 
     // assess: exactly one more delivery to the flaky endpoint, under the same webhook-id, verifying with its secret
-    const recovered = await waitFor('the redriven delivery', async () => received.find((request) => request.path === '/flaky' && request.status === 204));
+    const recovered = await waitFor('the redriven delivery', async () =>
+      received.find((request) => request.path === '/flaky' && request.status === 204),
+    );
     expect(recovered.headers['webhook-id']).toBe(flakyAttempts[0].headers['webhook-id']);
-    expect(() => new Webhook(aliceFlaky.secret).verify(recovered.body, recovered.headers as Record<string, string>)).not.toThrow();
+    expect(() =>
+      new Webhook(aliceFlaky.secret).verify(recovered.body, recovered.headers as Record<string, string>),
+    ).not.toThrow();
     // A positive marker instead of a sleep: a later order of alice's, published after the re-delivered event, takes the
     // same queues; once its email and both its deliveries arrived, the re-delivered event has been handled.
     const marker = await confirmedOrder('alice');
     await publish(marker, ulid());
-    await waitFor('the marker order email', async () => (await emails()).find((email) => email.subject.includes(marker.orderId)));
-    await waitFor('the marker delivery to alice-ok', async () => received.find((request) => request.path === '/alice-ok' && request.body.includes(marker.orderId)));
-    await waitFor('the marker delivery to flaky', async () => received.find((request) => request.path === '/flaky' && request.body.includes(marker.orderId)));
+    await waitFor('the marker order email', async () =>
+      (await emails()).find((email) => email.subject.includes(marker.orderId)),
+    );
+    await waitFor('the marker delivery to alice-ok', async () =>
+      received.find((request) => request.path === '/alice-ok' && request.body.includes(marker.orderId)),
+    );
+    await waitFor('the marker delivery to flaky', async () =>
+      received.find((request) => request.path === '/flaky' && request.body.includes(marker.orderId)),
+    );
     const ofOrder = (request: Received) => request.body.includes(order.orderId);
     expect(received.filter((request) => request.path === '/flaky' && ofOrder(request))).toHaveLength(6);
     expect(received.filter((request) => request.path === '/alice-ok' && ofOrder(request))).toHaveLength(1);
-    expect(received.filter((request) => request.path === '/bob' || request.path === '/alice-failed-only')).toHaveLength(0);
+    expect(received.filter((request) => request.path === '/bob' || request.path === '/alice-failed-only')).toHaveLength(
+      0,
+    );
     expect((await emails()).filter((email) => email.subject.includes(order.orderId))).toHaveLength(1);
   });
 
@@ -253,24 +355,38 @@ describe('after the order, against the local cloud', () => {
     // prepare
     const order = await confirmedOrder('alice', 'FAILED');
     const deliveriesTo = (path: string) => received.filter((request) => request.path === path).length;
-    const counts = { ok: deliveriesTo('/alice-ok'), failedOnly: deliveriesTo('/alice-failed-only'), bob: deliveriesTo('/bob') };
+    const counts = {
+      ok: deliveriesTo('/alice-ok'),
+      failedOnly: deliveriesTo('/alice-failed-only'),
+      bob: deliveriesTo('/bob'),
+    };
     // act
     await publish(order, ulid());
     // assess
-    const mail = await waitFor('the failure email', async () => (await emails()).find((email) => email.subject.includes(order.orderId)));
+    const mail = await waitFor('the failure email', async () =>
+      (await emails()).find((email) => email.subject.includes(order.orderId)),
+    );
     expect(mail.to).toEqual(['alice@example.com']);
     expect(mail.subject).toContain('could not be completed');
     expect(mail.text).toContain('PAYMENT_DECLINED');
-    const delivery = await waitFor('the order.failed delivery', async () => received.find((request) => request.path === '/alice-failed-only' && request.body.includes(order.orderId)));
+    const delivery = await waitFor('the order.failed delivery', async () =>
+      received.find((request) => request.path === '/alice-failed-only' && request.body.includes(order.orderId)),
+    );
     expect(JSON.parse(delivery.body).type).toBe('order.failed');
     // The positive marker: a later failed order of alice's takes the same queues; once its delivery and email arrived,
     // anything the first one was going to cause has arrived too.
     const marker = await confirmedOrder('alice', 'FAILED');
     await publish(marker, ulid());
-    await waitFor('the marker failure email', async () => (await emails()).find((email) => email.subject.includes(marker.orderId)));
-    await waitFor('the marker order.failed delivery', async () => received.find((request) => request.path === '/alice-failed-only' && request.body.includes(marker.orderId)));
+    await waitFor('the marker failure email', async () =>
+      (await emails()).find((email) => email.subject.includes(marker.orderId)),
+    );
+    await waitFor('the marker order.failed delivery', async () =>
+      received.find((request) => request.path === '/alice-failed-only' && request.body.includes(marker.orderId)),
+    );
     expect(deliveriesTo('/alice-failed-only')).toBe(counts.failedOnly + 2);
-    expect(received.filter((request) => request.path === '/alice-failed-only' && request.body.includes(order.orderId))).toHaveLength(1);
+    expect(
+      received.filter((request) => request.path === '/alice-failed-only' && request.body.includes(order.orderId)),
+    ).toHaveLength(1);
     expect(deliveriesTo('/alice-ok')).toBe(counts.ok);
     expect(deliveriesTo('/bob')).toBe(counts.bob);
     const receipt = await call('GET', `/api/orders/${order.orderId}/receipt`, 'alice');
@@ -282,36 +398,70 @@ describe('after the order, against the local cloud', () => {
     // prepare
     const before = (await call('GET', '/api/webhooks', 'bob')).body.items!.length;
     // act
-    const badType = await call('POST', '/api/webhooks', 'bob', { url: `${receiverUrl}/x`, eventTypes: ['order.shipped'] });
-    const badUrl = await call('POST', '/api/webhooks', 'bob', { url: 'http://10.0.0.8/hook', eventTypes: ['order.confirmed'] });
-    const extra = await call('POST', '/api/webhooks', 'bob', { url: `${receiverUrl}/x`, eventTypes: ['order.confirmed'], source: 'orders.platform' });
-    const anonymous = await call('POST', '/api/webhooks', undefined, { url: `${receiverUrl}/x`, eventTypes: ['order.confirmed'] });
+    const badType = await call('POST', '/api/webhooks', 'bob', {
+      url: `${receiverUrl}/x`,
+      eventTypes: ['order.shipped'],
+    });
+    const badUrl = await call('POST', '/api/webhooks', 'bob', {
+      url: 'http://10.0.0.8/hook',
+      eventTypes: ['order.confirmed'],
+    });
+    const extra = await call('POST', '/api/webhooks', 'bob', {
+      url: `${receiverUrl}/x`,
+      eventTypes: ['order.confirmed'],
+      source: 'orders.platform',
+    });
+    const anonymous = await call('POST', '/api/webhooks', undefined, {
+      url: `${receiverUrl}/x`,
+      eventTypes: ['order.confirmed'],
+    });
     // assess
     expect([badType.status, badUrl.status, extra.status, anonymous.status]).toEqual([400, 400, 400, 401]);
     expect(badUrl.body.error?.details?.[0]?.message).toContain('10.0.0.8');
     expect((await call('GET', '/api/webhooks', 'bob')).body.items).toHaveLength(before);
-    const created = await call('POST', '/api/webhooks', 'bob', { url: `${receiverUrl}/gone`, eventTypes: ['order.failed'] });
+    const created = await call('POST', '/api/webhooks', 'bob', {
+      url: `${receiverUrl}/gone`,
+      eventTypes: ['order.failed'],
+    });
     expect((await call('DELETE', `/api/webhooks/${created.body.id}`, 'alice')).status).toBe(404);
     expect((await call('DELETE', `/api/webhooks/${created.body.id}`, 'bob')).status).toBe(204);
     expect((await call('GET', `/api/webhooks/${created.body.id}`, 'bob')).status).toBe(404);
     expect((await call('GET', '/api/admin/dlqs', 'bob')).status).toBe(403);
     const paths = Object.keys((await call('GET', '/openapi.json')).body.paths ?? {});
-    expect(paths).toEqual(expect.arrayContaining(['/api/webhooks', '/api/webhooks/{id}/deliveries', '/api/orders/{id}/receipt', '/api/admin/dlqs', '/webhooks/ingest/{partnerId}']));
+    expect(paths).toEqual(
+      expect.arrayContaining([
+        '/api/webhooks',
+        '/api/webhooks/{id}/deliveries',
+        '/api/orders/{id}/receipt',
+        '/api/admin/dlqs',
+        '/webhooks/ingest/{partnerId}',
+      ]),
+    );
   });
 
   it('ingestion refuses a bad signature and a stale timestamp, and publishes a good event under partner.acme', async () => {
     // prepare
-    const partners = (await (await fetch(`${cloud.edgeUrl}/_local/partners`)).json()) as { partners: { partnerId: string; secret: string }[] };
+    const partners = (await (await fetch(`${cloud.edgeUrl}/_local/partners`)).json()) as {
+      partners: { partnerId: string; secret: string }[];
+    };
     const acme = partners.partners.find((partner) => partner.partnerId === 'acme');
     expect(acme?.secret).toMatch(/^whsec_/);
     const secret = acme?.secret ?? '';
     const marker = ulid();
     const body = JSON.stringify({ type: 'shipment.dispatched', data: { marker } });
     const now = Math.floor(Date.now() / 1000);
-    const post = (headers: Record<string, string>, payload = body) => fetch(`${api.url}/webhooks/ingest/acme`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
+    const post = (headers: Record<string, string>, payload = body) =>
+      fetch(`${api.url}/webhooks/ingest/acme`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: payload,
+      });
 
     // act
-    const forged = await post({ ...signedHeaders(secret, 'msg_forged', now, body) }, body.replace('dispatched', 'delivered'));
+    const forged = await post(
+      { ...signedHeaders(secret, 'msg_forged', now, body) },
+      body.replace('dispatched', 'delivered'),
+    );
     const stale = await post({ ...signedHeaders(secret, 'msg_stale', now - 3600, body) });
     const good = await post({ ...signedHeaders(secret, 'msg_good', now, body) });
     const badPayload = '{"type":"x"}';
@@ -325,7 +475,9 @@ describe('after the order, against the local cloud', () => {
     expect(good.status).toBe(202);
     const recorded = await waitFor('the partner event in GET /api/events', async () => {
       const response = await call('GET', '/api/events?limit=100', 'admin');
-      return (response.body.items as { source: string; detailType: string; detail: { data?: { marker?: string } } }[]).find((item) => item.detail.data?.marker === marker);
+      return (
+        response.body.items as { source: string; detailType: string; detail: { data?: { marker?: string } } }[]
+      ).find((item) => item.detail.data?.marker === marker);
     });
     expect(recorded.source).toBe('partner.acme');
     expect(recorded.detailType).toBe('shipment.dispatched');

@@ -17,7 +17,13 @@ export class CognitoCustomerDirectory implements CustomerDirectory {
     if (!CUSTOMER_ID.test(customerId)) return undefined;
     let paginationToken: string | undefined;
     do {
-      const response = await this.client.send(new ListUsersCommand({ UserPoolId: this.userPoolId, Filter: `sub = "${customerId}"`, PaginationToken: paginationToken }));
+      const response = await this.client.send(
+        new ListUsersCommand({
+          UserPoolId: this.userPoolId,
+          Filter: `sub = "${customerId}"`,
+          PaginationToken: paginationToken,
+        }),
+      );
       for (const user of response.Users ?? []) {
         const attributes = new Map((user.Attributes ?? []).map((attribute) => [attribute.Name, attribute.Value]));
         if (attributes.get('sub') !== customerId) continue;

@@ -33,7 +33,8 @@ const MAX_RECEIVES = queues.find((queue) => queue.name === 'webhook-deliveries')
  * SQS moves the message to the DLQ at once. The waits add up to 11 s, leaving the rest of the 30 s the issue
  * allows for the attempts themselves on a loaded machine (measured: 15 s of waits took up to 33 s end to end).
  */
-export const backoffSeconds = (receiveCount: number, maxReceives = MAX_RECEIVES): number => (receiveCount >= maxReceives ? 0 : Math.min(2 ** (receiveCount - 1), 4));
+export const backoffSeconds = (receiveCount: number, maxReceives = MAX_RECEIVES): number =>
+  receiveCount >= maxReceives ? 0 : Math.min(2 ** (receiveCount - 1), 4);
 
 export class WebhookDeliveryFailedError extends Error {
   constructor(
@@ -42,7 +43,9 @@ export class WebhookDeliveryFailedError extends Error {
     readonly statusCode: number | undefined,
     detail: string | undefined,
   ) {
-    super(`delivery ${deliveryId} attempt ${attempt} failed: ${statusCode === undefined ? (detail ?? 'no response') : `HTTP ${statusCode}`}`);
+    super(
+      `delivery ${deliveryId} attempt ${attempt} failed: ${statusCode === undefined ? (detail ?? 'no response') : `HTTP ${statusCode}`}`,
+    );
     this.name = 'WebhookDeliveryFailedError';
   }
 }
@@ -92,7 +95,8 @@ const parseMessage = (body: string): DeliveryMessage => {
     throw new WebhookMessageInvalidError('the delivery message is not JSON', { cause });
   }
   const parsed = DeliveryMessageSchema.safeParse(raw);
-  if (!parsed.success) throw new WebhookMessageInvalidError(`not a delivery message: ${parsed.error.message}`, { cause: parsed.error });
+  if (!parsed.success)
+    throw new WebhookMessageInvalidError(`not a delivery message: ${parsed.error.message}`, { cause: parsed.error });
   return parsed.data;
 };
 
@@ -103,7 +107,9 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
     let url = queueUrls.get(arn);
     if (url === undefined) {
       const [, , , , account, name] = arn.split(':');
-      url = deps.sqs.send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account })).then((response) => response.QueueUrl ?? '');
+      url = deps.sqs
+        .send(new GetQueueUrlCommand({ QueueName: name, QueueOwnerAWSAccountId: account }))
+        .then((response) => response.QueueUrl ?? '');
       queueUrls.set(arn, url);
       url.catch(() => queueUrls.delete(arn));
     }
@@ -123,15 +129,33 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
   const deliver = idempotent(
     async (input: { deliveryId: string; body: string; attempt: number }, context: LambdaContext) => {
       const message = parseMessage(input.body);
-      const log = invocationLogger({ processor: 'deliver-webhook', deliveryId: message.deliveryId, webhookId: message.webhookId, eventId: message.eventId, attempt: input.attempt }, context);
+      const log = invocationLogger(
+        {
+          processor: 'deliver-webhook',
+          deliveryId: message.deliveryId,
+          webhookId: message.webhookId,
+          eventId: message.eventId,
+          attempt: input.attempt,
+        },
+        context,
+      );
       const endpoint = await deps.store.getEndpoint(message.customerId, message.webhookId);
       if (endpoint === undefined) {
         log.info('endpoint deleted; delivery dropped');
         return { delivered: false, reason: 'endpoint deleted' };
       }
       const at = now();
-      const headers = signedHeaders(endpoint.secret, message.deliveryId, Math.floor(at.getTime() / 1000), message.payload);
-      const outcome = await postWebhook(endpoint.url, { ...headers }, message.payload, { policy: deps.policy, timeoutMs: deps.timeoutMs ?? 4000, resolver: deps.resolver });
+      const headers = signedHeaders(
+        endpoint.secret,
+        message.deliveryId,
+        Math.floor(at.getTime() / 1000),
+        message.payload,
+      );
+      const outcome = await postWebhook(endpoint.url, { ...headers }, message.payload, {
+        policy: deps.policy,
+        timeoutMs: deps.timeoutMs ?? 4000,
+        resolver: deps.resolver,
+      });
       const ok = outcome.statusCode !== undefined && outcome.statusCode >= 200 && outcome.statusCode < 300;
       await deps.store.recordAttempt({
         webhookId: message.webhookId,
@@ -147,11 +171,23 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
       });
       const { orderId } = orderAnnotation(message.payload);
       if (deps.activity !== undefined && orderId !== undefined) {
-        const recorded = { webhookId: message.webhookId, deliveryId: message.deliveryId, url: endpoint.url, eventType: message.eventType, attempt: input.attempt, ...(outcome.statusCode === undefined ? {} : { statusCode: outcome.statusCode }), at: at.toISOString(), outcome: ok ? ('DELIVERED' as const) : ('FAILED' as const) };
+        const recorded = {
+          webhookId: message.webhookId,
+          deliveryId: message.deliveryId,
+          url: endpoint.url,
+          eventType: message.eventType,
+          attempt: input.attempt,
+          ...(outcome.statusCode === undefined ? {} : { statusCode: outcome.statusCode }),
+          at: at.toISOString(),
+          outcome: ok ? ('DELIVERED' as const) : ('FAILED' as const),
+        };
         // The endpoint's own delivery log above is the record of truth; a failure here must not re-send a delivered event.
-        await deps.activity.recordDeliveryAttempt(orderId, recorded).catch((error: unknown) => log.warn('the attempt could not be recorded under the order', error as Error));
+        await deps.activity
+          .recordDeliveryAttempt(orderId, recorded)
+          .catch((error: unknown) => log.warn('the attempt could not be recorded under the order', error as Error));
       }
-      if (!ok) throw new WebhookDeliveryFailedError(message.deliveryId, input.attempt, outcome.statusCode, outcome.error);
+      if (!ok)
+        throw new WebhookDeliveryFailedError(message.deliveryId, input.attempt, outcome.statusCode, outcome.error);
       log.info('delivered', { statusCode: outcome.statusCode, durationMs: outcome.durationMs });
       return { delivered: true, statusCode: outcome.statusCode };
     },
@@ -159,21 +195,47 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
   );
 
   return async (event: SqsEvent, context: LambdaContext): Promise<BatchResponse> =>
-    processSqsBatch(event, async (record: SqsRecord) => {
-      const message = parseMessage(record.body);
-      const attempt = Number(record.attributes.ApproximateReceiveCount ?? '1');
-      try {
-        await traced('## deliver-webhook', { processor: 'deliver-webhook', webhookId: message.webhookId, eventId: message.eventId, ...orderAnnotation(message.payload) }, () => deliver({ deliveryId: message.deliveryId, body: record.body, attempt }, context));
-      } catch (error) {
-        const delay = backoffSeconds(attempt);
-        // Backoff is best effort: whatever fails here (the queue URL lookup included), the delivery's own error is
-        // what fails the record, and the queue's visibility timeout then spaces the retry.
-        await queueUrlOf(record.eventSourceARN)
-          .then((queueUrl) => deps.sqs.send(new ChangeMessageVisibilityCommand({ QueueUrl: queueUrl, ReceiptHandle: record.receiptHandle, VisibilityTimeout: delay })))
-          .catch((visibilityError: unknown) => invocationLogger({ processor: 'deliver-webhook', deliveryId: message.deliveryId }).warn('could not set the backoff; the queue visibility timeout applies', visibilityError as Error));
-        throw error;
-      }
-    }, { throwOnFullBatchFailure: false });
+    processSqsBatch(
+      event,
+      async (record: SqsRecord) => {
+        const message = parseMessage(record.body);
+        const attempt = Number(record.attributes.ApproximateReceiveCount ?? '1');
+        try {
+          await traced(
+            '## deliver-webhook',
+            {
+              processor: 'deliver-webhook',
+              webhookId: message.webhookId,
+              eventId: message.eventId,
+              ...orderAnnotation(message.payload),
+            },
+            () => deliver({ deliveryId: message.deliveryId, body: record.body, attempt }, context),
+          );
+        } catch (error) {
+          const delay = backoffSeconds(attempt);
+          // Backoff is best effort: whatever fails here (the queue URL lookup included), the delivery's own error is
+          // what fails the record, and the queue's visibility timeout then spaces the retry.
+          await queueUrlOf(record.eventSourceARN)
+            .then((queueUrl) =>
+              deps.sqs.send(
+                new ChangeMessageVisibilityCommand({
+                  QueueUrl: queueUrl,
+                  ReceiptHandle: record.receiptHandle,
+                  VisibilityTimeout: delay,
+                }),
+              ),
+            )
+            .catch((visibilityError: unknown) =>
+              invocationLogger({ processor: 'deliver-webhook', deliveryId: message.deliveryId }).warn(
+                'could not set the backoff; the queue visibility timeout applies',
+                visibilityError as Error,
+              ),
+            );
+          throw error;
+        }
+      },
+      { throwOnFullBatchFailure: false },
+    );
 };
 
 let configured: ((event: SqsEvent, context: LambdaContext) => Promise<BatchResponse>) | undefined;
@@ -184,8 +246,14 @@ export const handler = async (event: SqsEvent, context: LambdaContext): Promise<
     const dynamo = captured(new DynamoDBClient({}));
     const tableName = requiredEnv(process.env, 'TABLE_NAME');
     configured = createDeliverWebhookHandler({
-      store: new DynamoWebhookStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName),
-      activity: new DynamoOrderActivityStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName),
+      store: new DynamoWebhookStore(
+        DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+        tableName,
+      ),
+      activity: new DynamoOrderActivityStore(
+        DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+        tableName,
+      ),
       sqs: captured(new SQSClient({})),
       persistence: idempotencyPersistence(dynamo, tableName),
       policy: urlPolicyFromEnv(process.env),
@@ -193,4 +261,3 @@ export const handler = async (event: SqsEvent, context: LambdaContext): Promise<
   }
   return configured(event, context);
 };
-

@@ -24,7 +24,9 @@ export class WebhookFanOutFailedError extends Error {
     readonly eventId: string,
     readonly failedWebhookIds: readonly string[],
   ) {
-    super(`event ${eventId}: ${failedWebhookIds.length} delivery messages could not be queued (${failedWebhookIds.join(', ')}); the event is retried and deliveries deduplicate on their id`);
+    super(
+      `event ${eventId}: ${failedWebhookIds.length} delivery messages could not be queued (${failedWebhookIds.join(', ')}); the event is retried and deliveries deduplicate on their id`,
+    );
     this.name = 'WebhookFanOutFailedError';
   }
 }
@@ -37,7 +39,8 @@ export interface FanOutDeps {
 }
 
 /** The exact body POSTed to every endpoint for this event. */
-export const webhookPayload = (event: OrderEvent): string => JSON.stringify({ type: event.type, timestamp: event.envelope.time, data: event.detail });
+export const webhookPayload = (event: OrderEvent): string =>
+  JSON.stringify({ type: event.type, timestamp: event.envelope.time, data: event.detail });
 
 export const createFanOutHandler = (deps: FanOutDeps): SqsHandler =>
   orderEventProcessor({
@@ -61,9 +64,13 @@ export const createFanOutHandler = (deps: FanOutDeps): SqsHandler =>
       for (let start = 0; start < messages.length; start += 10) {
         const chunk = messages.slice(start, start + 10);
         const response = await deps.sqs.send(
-          new SendMessageBatchCommand({ QueueUrl: deps.queueUrl, Entries: chunk.map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify(message) })) }),
+          new SendMessageBatchCommand({
+            QueueUrl: deps.queueUrl,
+            Entries: chunk.map((message, index) => ({ Id: String(index), MessageBody: JSON.stringify(message) })),
+          }),
         );
-        for (const failure of response.Failed ?? []) failed.push(chunk[Number(failure.Id)]?.webhookId ?? `entry ${failure.Id}`);
+        for (const failure of response.Failed ?? [])
+          failed.push(chunk[Number(failure.Id)]?.webhookId ?? `entry ${failure.Id}`);
       }
       if (failed.length > 0) throw new WebhookFanOutFailedError(event.eventId, failed);
       log.debug('deliveries queued', { endpoints: endpoints.map((endpoint) => endpoint.webhookId) });
@@ -79,7 +86,10 @@ export const handler = async (event: SqsEvent, context: LambdaContext): Promise<
     const dynamo = captured(new DynamoDBClient({}));
     const tableName = requiredEnv(process.env, 'TABLE_NAME');
     configured = createFanOutHandler({
-      store: new DynamoWebhookStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName),
+      store: new DynamoWebhookStore(
+        DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+        tableName,
+      ),
       sqs: captured(new SQSClient({})),
       queueUrl: requiredEnv(process.env, 'WEBHOOK_DELIVERIES_QUEUE_URL'),
       persistence: idempotencyPersistence(dynamo, tableName),

@@ -46,10 +46,19 @@ export const createGenerateReceiptHandler = (deps: GenerateReceiptDeps): SqsHand
     accepts: ['order.confirmed'],
     work: async (event: OrderEvent, log: Logger) => {
       const order = await deps.store.getOrder(event.detail.orderId);
-      if (order === undefined || order.status !== 'CONFIRMED') throw new ReceiptOrderNotConfirmedError(event.detail.orderId, order?.status);
+      if (order === undefined || order.status !== 'CONFIRMED')
+        throw new ReceiptOrderNotConfirmedError(event.detail.orderId, order?.status);
       const pdf = await renderReceiptPdf(order, now().toISOString());
       const key = receiptKey(order.orderId);
-      await deps.s3.send(new PutObjectCommand({ Bucket: deps.bucket, Key: key, Body: pdf, ContentType: 'application/pdf', Metadata: { orderid: order.orderId, eventid: event.eventId } }));
+      await deps.s3.send(
+        new PutObjectCommand({
+          Bucket: deps.bucket,
+          Key: key,
+          Body: pdf,
+          ContentType: 'application/pdf',
+          Metadata: { orderid: order.orderId, eventid: event.eventId },
+        }),
+      );
       log.debug('receipt stored', { bucket: deps.bucket, key, bytes: pdf.length });
       return { key, bytes: pdf.length };
     },
@@ -64,7 +73,10 @@ export const handler = async (event: SqsEvent, context: LambdaContext): Promise<
     const dynamo = captured(new DynamoDBClient({}));
     const tableName = requiredEnv(process.env, 'TABLE_NAME');
     configured = createGenerateReceiptHandler({
-      store: createDynamoStores(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName).orders,
+      store: createDynamoStores(
+        DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+        tableName,
+      ).orders,
       s3: captured(receiptsS3Client()),
       bucket: requiredEnv(process.env, 'RECEIPTS_BUCKET'),
       persistence: idempotencyPersistence(dynamo, tableName),

@@ -7,7 +7,12 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { z } from 'zod';
-import { deduplicationId, EventEnvelopeInvalidError, ORDER_EVENT_TYPES, OrderEventDetailSchema } from '../../core/events/order-events';
+import {
+  deduplicationId,
+  EventEnvelopeInvalidError,
+  ORDER_EVENT_TYPES,
+  OrderEventDetailSchema,
+} from '../../core/events/order-events';
 import type { EventBridgeEnvelope, OrderEventDetail } from '../../core/events/order-events';
 import { parseEventBridgeEnvelope } from '../shared/event-envelope';
 import { idempotent, invocationLogger } from '../shared/powertools';
@@ -30,7 +35,10 @@ export const parseOrderEvent = (body: string): OrderEvent => {
   const type = z.enum(ORDER_EVENT_TYPES).safeParse(envelope['detail-type']);
   if (!type.success) throw new EventEnvelopeInvalidError(`not an order event: ${envelope['detail-type']}`);
   const detail = OrderEventDetailSchema.safeParse(envelope.detail);
-  if (!detail.success) throw new EventEnvelopeInvalidError(`invalid ${type.data} detail: ${detail.error.message}`, { cause: detail.error });
+  if (!detail.success)
+    throw new EventEnvelopeInvalidError(`invalid ${type.data} detail: ${detail.error.message}`, {
+      cause: detail.error,
+    });
   return { envelope, type: type.data, detail: detail.data, eventId: deduplicationId(envelope) };
 };
 
@@ -50,20 +58,39 @@ export const orderEventProcessor = (options: OrderEventProcessorOptions): SqsHan
   const once = idempotent(
     async (input: { eventId: string; body: string; messageId: string }, context: LambdaContext) => {
       const event = parseOrderEvent(input.body);
-      const log = invocationLogger({ processor: options.name, eventId: event.eventId, orderId: event.detail.orderId, eventType: event.type, messageId: input.messageId }, context);
-      const result = await traced(`## ${options.name}`, { orderId: event.detail.orderId, processor: options.name }, () => options.work(event, log));
+      const log = invocationLogger(
+        {
+          processor: options.name,
+          eventId: event.eventId,
+          orderId: event.detail.orderId,
+          eventType: event.type,
+          messageId: input.messageId,
+        },
+        context,
+      );
+      const result = await traced(
+        `## ${options.name}`,
+        { orderId: event.detail.orderId, processor: options.name },
+        () => options.work(event, log),
+      );
       log.info('processed', result);
       return result;
     },
     { persistence: options.persistence, eventKeyJmesPath: 'eventId', keyPrefix: options.name },
   );
   return (sqsEvent, context) =>
-    processSqsBatch(sqsEvent, async (record) => {
-      const event = parseOrderEvent(record.body);
-      if (!options.accepts.includes(event.type)) {
-        invocationLogger({ processor: options.name, eventId: event.eventId, eventType: event.type }).debug('event type not handled here; acknowledged');
-        return;
-      }
-      await once({ eventId: event.eventId, body: record.body, messageId: record.messageId }, context);
-    }, { throwOnFullBatchFailure: false });
+    processSqsBatch(
+      sqsEvent,
+      async (record) => {
+        const event = parseOrderEvent(record.body);
+        if (!options.accepts.includes(event.type)) {
+          invocationLogger({ processor: options.name, eventId: event.eventId, eventType: event.type }).debug(
+            'event type not handled here; acknowledged',
+          );
+          return;
+        }
+        await once({ eventId: event.eventId, body: record.body, messageId: record.messageId }, context);
+      },
+      { throwOnFullBatchFailure: false },
+    );
 };

@@ -13,7 +13,17 @@ const detail = {
   lines: [{ productId: 'mug', quantity: 1 }],
   occurredAt: '2026-11-21T10:00:00.000Z',
 };
-const envelope = { version: '0', id: 'eb-1', 'detail-type': 'order.confirmed', source: 'orders.platform', account: '000000000000', time: '2026-11-21T10:00:01Z', region: 'us-east-1', resources: [], detail };
+const envelope = {
+  version: '0',
+  id: 'eb-1',
+  'detail-type': 'order.confirmed',
+  source: 'orders.platform',
+  account: '000000000000',
+  time: '2026-11-21T10:00:01Z',
+  region: 'us-east-1',
+  resources: [],
+  detail,
+};
 
 describe('parseOrderEvent', () => {
   it('reads the EventBridge envelope in the SQS body and dedupes on detail.eventId', () => {
@@ -29,7 +39,10 @@ describe('parseOrderEvent', () => {
     ['the order itself instead of the envelope', JSON.stringify(detail)],
     ['a body that is not JSON', 'order.confirmed'],
     ['an envelope of another event type', JSON.stringify({ ...envelope, 'detail-type': 'shipment.dispatched' })],
-    ['an envelope with a detail missing the customer', JSON.stringify({ ...envelope, detail: { ...detail, customerId: undefined } })],
+    [
+      'an envelope with a detail missing the customer',
+      JSON.stringify({ ...envelope, detail: { ...detail, customerId: undefined } }),
+    ],
     ['a customer id with the key separator', JSON.stringify({ ...envelope, detail: { ...detail, customerId: 'a#b' } })],
   ])('refuses %s', (_name, body) => {
     expect(() => parseOrderEvent(body)).toThrow(EventEnvelopeInvalidError);
@@ -44,7 +57,10 @@ describe('webhook retries', () => {
   it('exhausts all attempts of one endpoint within 30 s, for any receive limit up to 5', () => {
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 5 }), (maxReceives) => {
-        const total = Array.from({ length: maxReceives }, (_, index) => backoffSeconds(index + 1, maxReceives)).reduce((sum, delay) => sum + delay, 0);
+        const total = Array.from({ length: maxReceives }, (_, index) => backoffSeconds(index + 1, maxReceives)).reduce(
+          (sum, delay) => sum + delay,
+          0,
+        );
         expect(total).toBeLessThanOrEqual(15);
         expect(backoffSeconds(maxReceives, maxReceives)).toBe(0);
       }),

@@ -60,14 +60,27 @@ export const createSendEmailHandler = (deps: SendEmailDeps): SqsHandler =>
               customerName: contact.name,
               orderId: order.orderId,
               total: formatMoney(order.total),
-              lines: order.lines.map((line) => ({ name: line.name, quantity: line.quantity, lineTotal: formatMoney(line.lineTotal) })),
+              lines: order.lines.map((line) => ({
+                name: line.name,
+                quantity: line.quantity,
+                lineTotal: formatMoney(line.lineTotal),
+              })),
             })
-          : renderEmail('order-failed', { customerName: contact.name, orderId: order.orderId, reason: order.failureReason ?? event.detail.failureReason ?? 'UNKNOWN' });
+          : renderEmail('order-failed', {
+              customerName: contact.name,
+              orderId: order.orderId,
+              reason: order.failureReason ?? event.detail.failureReason ?? 'UNKNOWN',
+            });
       const response = await deps.ses.send(
         new SendEmailCommand({
           FromEmailAddress: deps.from,
           Destination: { ToAddresses: [contact.email] },
-          Content: { Simple: { Subject: { Data: email.subject, Charset: 'UTF-8' }, Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } } } },
+          Content: {
+            Simple: {
+              Subject: { Data: email.subject, Charset: 'UTF-8' },
+              Body: { Text: { Data: email.text, Charset: 'UTF-8' }, Html: { Data: email.html, Charset: 'UTF-8' } },
+            },
+          },
           EmailTags: [
             { Name: 'orderId', Value: order.orderId },
             { Name: 'eventType', Value: event.type.replace('.', '_') },
@@ -75,9 +88,17 @@ export const createSendEmailHandler = (deps: SendEmailDeps): SqsHandler =>
         }),
       );
       if (deps.activity !== undefined) {
-        const sent = { to: contact.email, subject: email.subject, kind: event.type, sentAt: (deps.now?.() ?? new Date()).toISOString(), messageId: response.MessageId ?? '' };
+        const sent = {
+          to: contact.email,
+          subject: email.subject,
+          kind: event.type,
+          sentAt: (deps.now?.() ?? new Date()).toISOString(),
+          messageId: response.MessageId ?? '',
+        };
         // The email is out: a failed record must not fail the message, or the retry would send it again.
-        await deps.activity.recordEmail(order.orderId, event.eventId, sent).catch((error: unknown) => log.warn('the sent email could not be recorded under the order', error as Error));
+        await deps.activity
+          .recordEmail(order.orderId, event.eventId, sent)
+          .catch((error: unknown) => log.warn('the sent email could not be recorded under the order', error as Error));
       }
       return { sent: true, messageId: response.MessageId };
     },
@@ -91,10 +112,19 @@ export const handler = async (event: SqsEvent, context: LambdaContext): Promise<
     const dynamo = captured(new DynamoDBClient({}));
     const tableName = requiredEnv(process.env, 'TABLE_NAME');
     configured = createSendEmailHandler({
-      store: createDynamoStores(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName).orders,
-      activity: new DynamoOrderActivityStore(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), tableName),
+      store: createDynamoStores(
+        DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+        tableName,
+      ).orders,
+      activity: new DynamoOrderActivityStore(
+        DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+        tableName,
+      ),
       ses: captured(new SESv2Client({})),
-      directory: new CognitoCustomerDirectory(captured(new CognitoIdentityProviderClient({})), requiredEnv(process.env, 'USER_POOL_ID')),
+      directory: new CognitoCustomerDirectory(
+        captured(new CognitoIdentityProviderClient({})),
+        requiredEnv(process.env, 'USER_POOL_ID'),
+      ),
       from: requiredEnv(process.env, 'EMAIL_FROM'),
       persistence: idempotencyPersistence(dynamo, tableName),
     });

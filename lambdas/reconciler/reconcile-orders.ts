@@ -22,12 +22,16 @@ import { captured, logger } from '../shared/powertools';
 const positiveInteger = (env: Env, key: string): number => {
   const raw = requiredEnv(env, key);
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new ConfigValueInvalidError(key, `expected a positive integer, got ${JSON.stringify(raw)}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new ConfigValueInvalidError(key, `expected a positive integer, got ${JSON.stringify(raw)}`);
   return value;
 };
 
 /** The pass as configured by the function's environment (TABLE_NAME, STATE_MACHINE_ARN, RECONCILE_*). */
-export const reconcilerFromEnvironment = (env: Env, clients: { readonly dynamo: DynamoDBClient; readonly sfn: SFNClient }): ((staleAfterMs?: number) => Promise<ReconcileReport>) => {
+export const reconcilerFromEnvironment = (
+  env: Env,
+  clients: { readonly dynamo: DynamoDBClient; readonly sfn: SFNClient },
+): ((staleAfterMs?: number) => Promise<ReconcileReport>) => {
   const deps: ReconcilerDeps = {
     finder: new DynamoStaleOrders(DynamoDBDocumentClient.from(clients.dynamo), requiredEnv(env, 'TABLE_NAME')),
     runner: new StepFunctionsSagaRunner(clients.sfn, requiredEnv(env, 'STATE_MACHINE_ARN')),
@@ -47,7 +51,10 @@ let configured: ((staleAfterMs?: number) => Promise<ReconcileReport>) | undefine
 
 /** The Lambda entry; configured on the first invocation, then reused. */
 export const handler = async (event: unknown): Promise<ReconcileReport> => {
-  configured ??= reconcilerFromEnvironment(process.env, { dynamo: captured(new DynamoDBClient({})), sfn: captured(new SFNClient({})) });
+  configured ??= reconcilerFromEnvironment(process.env, {
+    dynamo: captured(new DynamoDBClient({})),
+    sfn: captured(new SFNClient({})),
+  });
   const parsed = PassEventSchema.safeParse(event ?? {});
   const staleAfterSeconds = parsed.success ? parsed.data.staleAfterSeconds : undefined;
   const report = await configured(staleAfterSeconds === undefined ? undefined : staleAfterSeconds * 1000);

@@ -2,16 +2,33 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { stateMachines } from '../../core/platform/resources';
 
-type AslValidator = (definition: unknown, options?: { checkPaths?: boolean; checkArn?: boolean }) => { isValid: boolean; errors: unknown[] };
+type AslValidator = (
+  definition: unknown,
+  options?: { checkPaths?: boolean; checkArn?: boolean },
+) => { isValid: boolean; errors: unknown[] };
 // asl-validator ships no type declarations.
 const validateAsl = require('asl-validator') as AslValidator;
 
-type State = { Type: string; Result?: unknown; ResultPath?: string; Resource?: string; TimeoutSeconds?: number; Retry?: { ErrorEquals: string[]; JitterStrategy?: string; BackoffRate?: number; MaxAttempts?: number }[]; Catch?: { ErrorEquals: string[]; Next: string }[]; Next?: string; Parameters?: Record<string, unknown> };
+type State = {
+  Type: string;
+  Result?: unknown;
+  ResultPath?: string;
+  Resource?: string;
+  TimeoutSeconds?: number;
+  Retry?: { ErrorEquals: string[]; JitterStrategy?: string; BackoffRate?: number; MaxAttempts?: number }[];
+  Catch?: { ErrorEquals: string[]; Next: string }[];
+  Next?: string;
+  Parameters?: Record<string, unknown>;
+};
 
 const raw = readFileSync(join(__dirname, 'order-saga.asl.json'), 'utf8');
 const spec = stateMachines[0];
 /** The definition as CDKTF deploys it: every ${XxxArn} replaced by a function ARN. */
-const deployed = Object.entries(spec.functionArns).reduce((text, [placeholder, fn]) => text.replaceAll(`\${${placeholder}}`, `arn:aws:lambda:eu-west-1:123456789012:function:orders-dev-${fn}`), raw);
+const deployed = Object.entries(spec.functionArns).reduce(
+  (text, [placeholder, fn]) =>
+    text.replaceAll(`\${${placeholder}}`, `arn:aws:lambda:eu-west-1:123456789012:function:orders-dev-${fn}`),
+  raw,
+);
 const definition = JSON.parse(deployed) as { TimeoutSeconds?: number; States: Record<string, State> };
 const tasks = Object.entries(definition.States).filter(([, state]) => state.Type === 'Task');
 const FORWARD = ['ValidateOrder', 'ReserveInventory', 'ChargePayment', 'ConfirmOrder'];
@@ -33,7 +50,11 @@ describe('order-saga.asl.json', () => {
 
   it('gives the execution and every Task a timeout', () => {
     expect(definition.TimeoutSeconds).toBe(spec.timeoutSeconds);
-    expect(tasks.filter(([, state]) => !(typeof state.TimeoutSeconds === 'number' && state.TimeoutSeconds > 0)).map(([name]) => name)).toEqual([]);
+    expect(
+      tasks
+        .filter(([, state]) => !(typeof state.TimeoutSeconds === 'number' && state.TimeoutSeconds > 0))
+        .map(([name]) => name),
+    ).toEqual([]);
   });
 
   it('never retries a business error, and retries forward steps only on transient errors with backoff and full jitter', () => {
@@ -48,13 +69,20 @@ describe('order-saga.asl.json', () => {
   });
 
   it('routes every failure to compensation, and every failed compensation to ParkOrder', () => {
-    const catchAll = (name: string) => (definition.States[name].Catch ?? []).find((c) => c.ErrorEquals.includes('States.ALL'))?.Next;
+    const catchAll = (name: string) =>
+      (definition.States[name].Catch ?? []).find((c) => c.ErrorEquals.includes('States.ALL'))?.Next;
 
     expect(FORWARD.map(catchAll)).toEqual(['MarkOrderFailed', 'ReleaseInventory', 'RefundPayment', 'RefundPayment']);
     const compensations = ['RefundPayment', 'ReleaseInventory', 'MarkOrderFailed'];
     expect(compensations.map(catchAll)).toEqual(compensations.map((name) => `${name}NotDone`));
-    expect(compensations.map((name) => definition.States[`${name}NotDone`])).toEqual(compensations.map((name) => expect.objectContaining({ Type: 'Pass', Result: name, ResultPath: '$.failedState', Next: 'ParkOrder' })));
-    expect(definition.States.ChargePayment.Catch?.find((c) => c.ErrorEquals.includes('PaymentDeclinedError'))?.Next).toBe('ReleaseInventory');
+    expect(compensations.map((name) => definition.States[`${name}NotDone`])).toEqual(
+      compensations.map((name) =>
+        expect.objectContaining({ Type: 'Pass', Result: name, ResultPath: '$.failedState', Next: 'ParkOrder' }),
+      ),
+    );
+    expect(
+      definition.States.ChargePayment.Catch?.find((c) => c.ErrorEquals.includes('PaymentDeclinedError'))?.Next,
+    ).toBe('ReleaseInventory');
     expect(definition.States.ParkOrder.Next).toBe('CompensationFailed');
     expect(definition.States.CompensationFailed.Type).toBe('Fail');
   });

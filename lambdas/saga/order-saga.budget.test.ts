@@ -25,14 +25,25 @@ interface State {
   readonly Next?: string;
 }
 
-const definition = JSON.parse(readFileSync(join(__dirname, 'order-saga.asl.json'), 'utf8')) as { StartAt: string; TimeoutSeconds: number; States: Record<string, State> };
+const definition = JSON.parse(readFileSync(join(__dirname, 'order-saga.asl.json'), 'utf8')) as {
+  StartAt: string;
+  TimeoutSeconds: number;
+  States: Record<string, State>;
+};
 const spec = stateMachines[0];
 const FORWARD = ['ValidateOrder', 'ReserveInventory', 'ChargePayment', 'ConfirmOrder'];
-const TASKS = Object.entries(definition.States).filter(([, state]) => state.Type === 'Task').map(([name]) => name);
+const TASKS = Object.entries(definition.States)
+  .filter(([, state]) => state.Type === 'Task')
+  .map(([name]) => name);
 
 /** The longest wait a retrier can add (jitter only shortens it), and how many attempts it allows. */
 const retrierWaits = (retrier: Retrier): number[] =>
-  Array.from({ length: retrier.MaxAttempts ?? 3 }, (_, attempt) => Math.min((retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** attempt, retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY));
+  Array.from({ length: retrier.MaxAttempts ?? 3 }, (_, attempt) =>
+    Math.min(
+      (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** attempt,
+      retrier.MaxDelaySeconds ?? Number.POSITIVE_INFINITY,
+    ),
+  );
 
 /** A Task at its worst: every retrier used up (errors alternating between them), every attempt running to its TimeoutSeconds. */
 const worstTaskSeconds = (state: State): number => {
@@ -51,7 +62,9 @@ const worstFrom = (name: string): number => {
 };
 
 const functionTimeout = (state: string): number => {
-  const placeholder = /\$\{(\w+)\}/.exec(definition.States[state].Resource ?? '')?.[1] as keyof typeof spec.functionArns;
+  const placeholder = /\$\{(\w+)\}/.exec(
+    definition.States[state].Resource ?? '',
+  )?.[1] as keyof typeof spec.functionArns;
   const fn = functions.find((f) => f.name === spec.functionArns[placeholder]);
   return fn?.timeoutSeconds ?? Number.POSITIVE_INFINITY;
 };
@@ -75,17 +88,33 @@ describe('the order saga’s time budget', () => {
 
   it('the forward steps retry the ambiguous invoke errors, and a Task times out no sooner than its function', () => {
     const ambiguous = ['Lambda.Unknown', 'Lambda.ClientExecutionTimeoutException', 'States.TaskFailed'];
-    const missing = FORWARD.flatMap((state) => ambiguous.filter((error) => !(definition.States[state].Retry ?? []).some((r) => (r.MaxAttempts ?? 3) > 0 && r.ErrorEquals.includes(error))).map((error) => `${state}: ${error}`));
+    const missing = FORWARD.flatMap((state) =>
+      ambiguous
+        .filter(
+          (error) =>
+            !(definition.States[state].Retry ?? []).some(
+              (r) => (r.MaxAttempts ?? 3) > 0 && r.ErrorEquals.includes(error),
+            ),
+        )
+        .map((error) => `${state}: ${error}`),
+    );
 
     expect(missing).toEqual([]);
-    expect(TASKS.filter((state) => (definition.States[state].TimeoutSeconds ?? 0) <= functionTimeout(state))).toEqual([]);
+    expect(TASKS.filter((state) => (definition.States[state].TimeoutSeconds ?? 0) <= functionTimeout(state))).toEqual(
+      [],
+    );
   });
 
   it('never retries a business error, even behind the States.TaskFailed wildcard: a retrier of no attempts matches it first', () => {
     const BUSINESS = ['ValidationFailedError', 'OutOfStockError', 'PaymentDeclinedError'];
     const retriedFirst = FORWARD.flatMap((state) =>
       BUSINESS.filter((error) => {
-        const first = (definition.States[state].Retry ?? []).find((r) => r.ErrorEquals.includes(error) || r.ErrorEquals.includes('States.TaskFailed') || r.ErrorEquals.includes('States.ALL'));
+        const first = (definition.States[state].Retry ?? []).find(
+          (r) =>
+            r.ErrorEquals.includes(error) ||
+            r.ErrorEquals.includes('States.TaskFailed') ||
+            r.ErrorEquals.includes('States.ALL'),
+        );
         return first !== undefined && (first.MaxAttempts ?? 3) > 0;
       }).map((error) => `${state}: ${error}`),
     );

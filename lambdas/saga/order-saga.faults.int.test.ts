@@ -35,10 +35,16 @@ beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
   process.env.LOCAL_CLOUD_LOG_LEVEL = 'silent';
   cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.001 });
-  const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }), { marshallOptions: { removeUndefinedValues: true } });
+  const documentClient = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
   stores = createDynamoStores(documentClient, cloud.names('orders'));
   ledger = new DynamoPaymentLedger(documentClient, cloud.names('orders'));
-  const publisher = new EventBridgePublisher(new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials }), cloud.names('orders'));
+  const publisher = new EventBridgePublisher(
+    new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials }),
+    cloud.names('orders'),
+  );
   service = new OrderService({ ...stores, publisher, log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
 }, 120000);
 
@@ -52,16 +58,26 @@ afterEach(() => {
 
 const product = async (stock: number): Promise<string> => {
   const productId = `p-${ulid()}`;
-  await stores.products.putProduct({ productId, name: productId, price: money(500, 'EUR'), stock, updatedAt: new Date().toISOString() });
+  await stores.products.putProduct({
+    productId,
+    name: productId,
+    price: money(500, 'EUR'),
+    stock,
+    updatedAt: new Date().toISOString(),
+  });
   return productId;
 };
 
 const placeOrder = async (productId: string, quantity: number, paymentToken = 'tok_visa'): Promise<string> => {
-  const { order } = await service.createOrder('saga-faults', ulid(), { items: [{ productId, quantity }], paymentToken });
+  const { order } = await service.createOrder('saga-faults', ulid(), {
+    items: [{ productId, quantity }],
+    paymentToken,
+  });
   return order.orderId;
 };
 
-const executionArn = (orderId: string): string => `${`${cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga'))}`.replace(':stateMachine:', ':execution:')}:${orderId}`;
+const executionArn = (orderId: string): string =>
+  `${`${cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga'))}`.replace(':stateMachine:', ':execution:')}:${orderId}`;
 
 const settle = async (orderId: string): Promise<{ execution: string; order: Order }> => {
   const deadline = Date.now() + 240000;
@@ -95,7 +111,10 @@ describe('the order saga when a step’s result is lost after its effect', () =>
 
   it('ReserveInventory and ConfirmOrder lose their results too: the order is CONFIRMED with the stock taken once', async () => {
     const productId = await product(5);
-    cloud.services.lambda.injectFault(cloud.names('reserve-inventory'), { failAfterNext: 1, errorType: 'Lambda.Unknown' });
+    cloud.services.lambda.injectFault(cloud.names('reserve-inventory'), {
+      failAfterNext: 1,
+      errorType: 'Lambda.Unknown',
+    });
     cloud.services.lambda.injectFault(cloud.names('confirm-order'), { failAfterNext: 1, errorType: 'Lambda.Unknown' });
 
     const orderId = await placeOrder(productId, 1);
@@ -118,7 +137,9 @@ describe('a parked order', () => {
     expect(execution).toBe('FAILED');
     expect(order.status).toBe('NEEDS_ATTENTION');
     expect(order.timeline.at(-1)).toMatchObject({ step: 'ParkOrder', outcome: 'parked' });
-    expect(order.timeline.at(-1)?.note).toMatch(/^compensation failed in ReleaseInventory, InjectedFaultError: .*; already undone: payment refunded, stock not released$/);
+    expect(order.timeline.at(-1)?.note).toMatch(
+      /^compensation failed in ReleaseInventory, InjectedFaultError: .*; already undone: payment refunded, stock not released$/,
+    );
   });
 });
 
@@ -127,36 +148,56 @@ describe('the money invariant over a run with faults after effects', () => {
     const stock = Math.floor(RUN_ORDERS * 0.6);
     const productId = await product(stock);
     const lambda = cloud.services.lambda;
-    lambda.injectFault(cloud.names('charge-payment'), { failAfterNext: Math.ceil(RUN_ORDERS / 5), errorType: 'Lambda.Unknown' });
-    lambda.injectFault(cloud.names('reserve-inventory'), { failAfterNext: Math.ceil(RUN_ORDERS / 10), errorType: 'States.TaskFailed' });
-    lambda.injectFault(cloud.names('refund-payment'), { failAfterNext: Math.ceil(RUN_ORDERS / 10), errorType: 'Lambda.Unknown' });
+    lambda.injectFault(cloud.names('charge-payment'), {
+      failAfterNext: Math.ceil(RUN_ORDERS / 5),
+      errorType: 'Lambda.Unknown',
+    });
+    lambda.injectFault(cloud.names('reserve-inventory'), {
+      failAfterNext: Math.ceil(RUN_ORDERS / 10),
+      errorType: 'States.TaskFailed',
+    });
+    lambda.injectFault(cloud.names('refund-payment'), {
+      failAfterNext: Math.ceil(RUN_ORDERS / 10),
+      errorType: 'Lambda.Unknown',
+    });
     lambda.injectFault(cloud.names('confirm-order'), { probability: 0.1 });
-    const tokens = Array.from({ length: RUN_ORDERS }, (_, index) => (index % 7 === 3 ? 'tok_chargeDeclined' : 'tok_visa'));
+    const tokens = Array.from({ length: RUN_ORDERS }, (_, index) =>
+      index % 7 === 3 ? 'tok_chargeDeclined' : 'tok_visa',
+    );
 
     // Waves of WAVE concurrent orders: on 2 shared cores, more at once push steps past their real 10 s function
     // timeout, and the emulation's timeScale shrinks the in-progress retry (6 s, 12 s) below that real window.
     const settled: { execution: string; order: Order }[] = [];
     for (let start = 0; start < tokens.length; start += WAVE) {
-      const orderIds = await Promise.all(tokens.slice(start, start + WAVE).map((token) => placeOrder(productId, 1, token)));
+      const orderIds = await Promise.all(
+        tokens.slice(start, start + WAVE).map((token) => placeOrder(productId, 1, token)),
+      );
       settled.push(...(await Promise.all(orderIds.map(settle))));
     }
 
     const byStatus: Record<string, number> = {};
-    for (const { order } of settled) byStatus[`${order.status}${order.failureReason ? `/${order.failureReason}` : ''}`] = (byStatus[`${order.status}${order.failureReason ? `/${order.failureReason}` : ''}`] ?? 0) + 1;
+    for (const { order } of settled)
+      byStatus[`${order.status}${order.failureReason ? `/${order.failureReason}` : ''}`] =
+        (byStatus[`${order.status}${order.failureReason ? `/${order.failureReason}` : ''}`] ?? 0) + 1;
     process.stdout.write(`money invariant run: ${JSON.stringify(byStatus)}\n`);
     const strays: string[] = [];
     let capturedCount = 0;
     for (const { order } of settled) {
       for (const payment of await ledger.paymentsOfOrder(order.orderId)) {
         if (payment.status === 'CAPTURED') capturedCount += 1;
-        if ((payment.status === 'CAPTURED' && order.status !== 'CONFIRMED') || payment.status === 'AUTHORIZED') strays.push(`${order.orderId} ${order.status} ${payment.status}`);
+        if ((payment.status === 'CAPTURED' && order.status !== 'CONFIRMED') || payment.status === 'AUTHORIZED')
+          strays.push(`${order.orderId} ${order.status} ${payment.status}`);
       }
     }
     const confirmed = settled.filter(({ order }) => order.status === 'CONFIRMED').length;
     expect(strays).toEqual([]);
     expect(capturedCount).toBe(confirmed);
     // A parked order (NEEDS_ATTENTION) is an operator's, and may still hold its one unit; nothing else is left open.
-    expect(settled.filter(({ order }) => !['CONFIRMED', 'FAILED', 'NEEDS_ATTENTION'].includes(order.status)).map(({ order }) => `${order.orderId} ${order.status}`)).toEqual([]);
+    expect(
+      settled
+        .filter(({ order }) => !['CONFIRMED', 'FAILED', 'NEEDS_ATTENTION'].includes(order.status))
+        .map(({ order }) => `${order.orderId} ${order.status}`),
+    ).toEqual([]);
     const parked = settled.filter(({ order }) => order.status === 'NEEDS_ATTENTION').length;
     const left = (await stores.inventory.getStock(productId)) as number;
     expect(left).toBeLessThanOrEqual(stock - confirmed);

@@ -43,13 +43,19 @@ beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
   process.env.LOCAL_CLOUD_LOG_LEVEL = 'silent';
   cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.001 });
-  documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }), { marshallOptions: { removeUndefinedValues: true } });
+  documentClient = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
   const tableName = cloud.names('orders');
   stores = createDynamoStores(documentClient, tableName);
   inventory = new DynamoInventoryStore(documentClient, tableName);
   ledger = new DynamoPaymentLedger(documentClient, tableName);
   orderPayments = new DynamoOrderPayments(documentClient, tableName);
-  publisher = new EventBridgePublisher(new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials }), cloud.names('orders'));
+  publisher = new EventBridgePublisher(
+    new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials }),
+    cloud.names('orders'),
+  );
   service = new OrderService({ ...stores, publisher, log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
 }, 120000);
 
@@ -65,16 +71,26 @@ const sfn = (): SFNClient => new SFNClient({ endpoint: cloud.edgeUrl, region: 'u
 
 const product = async (stock: number): Promise<string> => {
   const productId = `p-${ulid()}`;
-  await stores.products.putProduct({ productId, name: productId, price: money(500, 'EUR'), stock, updatedAt: new Date().toISOString() });
+  await stores.products.putProduct({
+    productId,
+    name: productId,
+    price: money(500, 'EUR'),
+    stock,
+    updatedAt: new Date().toISOString(),
+  });
   return productId;
 };
 
-const placeOrder = async (items: { productId: string; quantity: number }[], paymentToken = 'tok_visa'): Promise<string> => {
+const placeOrder = async (
+  items: { productId: string; quantity: number }[],
+  paymentToken = 'tok_visa',
+): Promise<string> => {
   const { order } = await service.createOrder('saga-test', ulid(), { items, paymentToken });
   return order.orderId;
 };
 
-const executionArn = (orderId: string): string => `${cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')).replace(':stateMachine:', ':execution:')}:${orderId}`;
+const executionArn = (orderId: string): string =>
+  `${cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')).replace(':stateMachine:', ':execution:')}:${orderId}`;
 
 /** Waits for the saga of the order to finish; answers the execution status and the order. */
 const settle = async (orderId: string): Promise<{ execution: string; order: Order }> => {
@@ -92,9 +108,18 @@ const settle = async (orderId: string): Promise<{ execution: string; order: Orde
 };
 
 /** The timeline as `step outcome STATUS [REASON]`, one line per entry, in stored order. */
-const timeline = (order: Order): string[] => order.timeline.map((entry) => [entry.step, entry.outcome, entry.status, entry.reason].filter((part) => part !== undefined).join(' '));
-const FORWARD = ['PlaceOrder placed PENDING', 'ValidateOrder validated VALIDATED', 'ReserveInventory reserved INVENTORY_RESERVED', 'ChargePayment captured PAYMENT_CAPTURED'];
-const eventTypes = async (orderId: string): Promise<string[]> => ((await stores.orders.getOrderWithEvents(orderId))?.events ?? []).map((record) => record.event.detailType);
+const timeline = (order: Order): string[] =>
+  order.timeline.map((entry) =>
+    [entry.step, entry.outcome, entry.status, entry.reason].filter((part) => part !== undefined).join(' '),
+  );
+const FORWARD = [
+  'PlaceOrder placed PENDING',
+  'ValidateOrder validated VALIDATED',
+  'ReserveInventory reserved INVENTORY_RESERVED',
+  'ChargePayment captured PAYMENT_CAPTURED',
+];
+const eventTypes = async (orderId: string): Promise<string[]> =>
+  ((await stores.orders.getOrderWithEvents(orderId))?.events ?? []).map((record) => record.event.detailType);
 
 describe('the order saga on the local cloud', () => {
   it('a tok_visa order reaches CONFIRMED, decrements the stock and leaves exactly one charge', async () => {
@@ -107,9 +132,17 @@ describe('the order saga on the local cloud', () => {
     expect(timeline(order)).toEqual([...FORWARD, 'ConfirmOrder confirmed CONFIRMED']);
     expect(await inventory.getStock(productId)).toBe(3);
     const payments = await ledger.paymentsOfOrder(orderId);
-    expect(payments).toEqual([expect.objectContaining({ status: 'CAPTURED', amount: { amount: 1000, currency: 'EUR' } })]);
+    expect(payments).toEqual([
+      expect.objectContaining({ status: 'CAPTURED', amount: { amount: 1000, currency: 'EUR' } }),
+    ]);
     expect(await orderPayments.getPaymentTransactionId(orderId)).toBe(payments[0].transactionId);
-    expect(await eventTypes(orderId)).toEqual(['order.created', 'order.validated', 'order.inventory_reserved', 'order.payment_captured', 'order.confirmed']);
+    expect(await eventTypes(orderId)).toEqual([
+      'order.created',
+      'order.validated',
+      'order.inventory_reserved',
+      'order.payment_captured',
+      'order.confirmed',
+    ]);
   });
 
   it('a tok_chargeDeclined order reaches FAILED with PAYMENT_DECLINED, its timeline step by step with the decline code, stock restored, no charge', async () => {
@@ -129,31 +162,62 @@ describe('the order saga on the local cloud', () => {
       'MarkOrderFailed failed FAILED PAYMENT_DECLINED',
     ]);
     expect(order.timeline[3].note).toContain('generic_decline');
-    expect(order.timeline.map((entry) => Date.parse(entry.at))).toEqual([...order.timeline.map((entry) => Date.parse(entry.at))].sort((a, b) => a - b));
+    expect(order.timeline.map((entry) => Date.parse(entry.at))).toEqual(
+      [...order.timeline.map((entry) => Date.parse(entry.at))].sort((a, b) => a - b),
+    );
     expect(await inventory.getStock(productId)).toBe(5);
-    expect((await ledger.paymentsOfOrder(orderId)).filter((payment) => payment.status === 'CAPTURED' || payment.status === 'AUTHORIZED')).toEqual([]);
+    expect(
+      (await ledger.paymentsOfOrder(orderId)).filter(
+        (payment) => payment.status === 'CAPTURED' || payment.status === 'AUTHORIZED',
+      ),
+    ).toEqual([]);
     expect(await eventTypes(orderId)).toEqual(expect.arrayContaining(['order.compensating', 'order.failed']));
   });
 
   it('an order for more than the stock reaches FAILED with OUT_OF_STOCK and changes no product stock', async () => {
     const [plenty, scarce] = [await product(10), await product(1)];
 
-    const orderId = await placeOrder([{ productId: plenty, quantity: 3 }, { productId: scarce, quantity: 2 }]);
+    const orderId = await placeOrder([
+      { productId: plenty, quantity: 3 },
+      { productId: scarce, quantity: 2 },
+    ]);
     const { order } = await settle(orderId);
 
     expect(order).toMatchObject({ status: 'FAILED', failureReason: 'OUT_OF_STOCK' });
     expect(order.timeline.at(-1)?.note).toContain(scarce);
-    expect(timeline(order)).toEqual(['PlaceOrder placed PENDING', 'ValidateOrder validated VALIDATED', 'ReserveInventory out-of-stock VALIDATED OUT_OF_STOCK', 'MarkOrderFailed failed FAILED OUT_OF_STOCK']);
+    expect(timeline(order)).toEqual([
+      'PlaceOrder placed PENDING',
+      'ValidateOrder validated VALIDATED',
+      'ReserveInventory out-of-stock VALIDATED OUT_OF_STOCK',
+      'MarkOrderFailed failed FAILED OUT_OF_STOCK',
+    ]);
     expect([await inventory.getStock(plenty), await inventory.getStock(scarce)]).toEqual([10, 1]);
   });
 
   it('an order that no longer matches the catalog reaches FAILED with VALIDATION_FAILED and touches no stock', async () => {
     const [kept, withdrawn] = [await product(5), await product(5)];
-    const quiet = new OrderService({ ...stores, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
-    const { order: placed } = await quiet.createOrder('saga-test', ulid(), { items: [{ productId: kept, quantity: 1 }, { productId: withdrawn, quantity: 1 }], paymentToken: 'tok_visa' });
+    const quiet = new OrderService({
+      ...stores,
+      publisher: new FakePublisher(),
+      log: new Logger({ logLevel: 'CRITICAL' }),
+      newId: ulid,
+    });
+    const { order: placed } = await quiet.createOrder('saga-test', ulid(), {
+      items: [
+        { productId: kept, quantity: 1 },
+        { productId: withdrawn, quantity: 1 },
+      ],
+      paymentToken: 'tok_visa',
+    });
     await documentClient.send(new DeleteCommand({ TableName: cloud.names('orders'), Key: keys.product(withdrawn) }));
 
-    await sfn().send(new StartExecutionCommand({ stateMachineArn: cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')), name: placed.orderId, input: JSON.stringify({ orderId: placed.orderId }) }));
+    await sfn().send(
+      new StartExecutionCommand({
+        stateMachineArn: cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')),
+        name: placed.orderId,
+        input: JSON.stringify({ orderId: placed.orderId }),
+      }),
+    );
     const { execution, order } = await settle(placed.orderId);
 
     expect(execution).toBe('SUCCEEDED');
@@ -190,9 +254,14 @@ describe('the order saga on the local cloud', () => {
     const { execution, order } = await settle(orderId);
 
     expect(execution).toBe('FAILED');
-    expect((await sfn().send(new DescribeExecutionCommand({ executionArn: executionArn(orderId) }))).error).toBe('CompensationFailed');
+    expect((await sfn().send(new DescribeExecutionCommand({ executionArn: executionArn(orderId) }))).error).toBe(
+      'CompensationFailed',
+    );
     expect(order).toMatchObject({ status: 'NEEDS_ATTENTION', failureReason: 'PAYMENT_DECLINED' });
-    expect(timeline(order).slice(-2)).toEqual(['ChargePayment declined COMPENSATING PAYMENT_DECLINED', 'ParkOrder parked NEEDS_ATTENTION COMPENSATION_FAILED']);
+    expect(timeline(order).slice(-2)).toEqual([
+      'ChargePayment declined COMPENSATING PAYMENT_DECLINED',
+      'ParkOrder parked NEEDS_ATTENTION COMPENSATION_FAILED',
+    ]);
     expect(await eventTypes(orderId)).toContain('order.compensation_failed');
   });
 
@@ -203,7 +272,9 @@ describe('the order saga on the local cloud', () => {
     const orders = await Promise.all(orderIds.map(async (orderId) => (await settle(orderId)).order));
 
     expect(orders.filter((order) => order.status === 'CONFIRMED')).toHaveLength(10);
-    expect(orders.filter((order) => order.status === 'FAILED' && order.failureReason === 'OUT_OF_STOCK')).toHaveLength(30);
+    expect(orders.filter((order) => order.status === 'FAILED' && order.failureReason === 'OUT_OF_STOCK')).toHaveLength(
+      30,
+    );
     expect(await inventory.getStock(productId)).toBe(0);
   });
 
@@ -212,9 +283,26 @@ describe('the order saga on the local cloud', () => {
     const orderId = await placeOrder([{ productId, quantity: 1 }]);
     const { order } = await settle(orderId);
 
-    await publisher.publish([orderEvent({ ...order, status: 'PENDING' }, ulid(), new Date().toISOString(), 'order.created')]);
+    await publisher.publish([
+      orderEvent({ ...order, status: 'PENDING' }, ulid(), new Date().toISOString(), 'order.created'),
+    ]);
     const result = await cloud.services.lambda.invoke(cloud.names('start-saga'), {
-      Records: [{ messageId: 'dup-1', body: JSON.stringify({ version: '0', id: ulid(), 'detail-type': 'order.created', source: 'orders.platform', account: '000000000000', time: new Date().toISOString(), region: 'us-east-1', resources: [], detail: { orderId } }) }],
+      Records: [
+        {
+          messageId: 'dup-1',
+          body: JSON.stringify({
+            version: '0',
+            id: ulid(),
+            'detail-type': 'order.created',
+            source: 'orders.platform',
+            account: '000000000000',
+            time: new Date().toISOString(),
+            region: 'us-east-1',
+            resources: [],
+            detail: { orderId },
+          }),
+        },
+      ],
     });
     // A positive marker instead of a sleep: a later order's order.created takes the same rule -> queue -> start-saga
     // path after the duplicate, so once its saga has run, the duplicate has been handled.
@@ -223,7 +311,11 @@ describe('the order saga on the local cloud', () => {
 
     expect(markerRun.execution).toBe('SUCCEEDED');
     expect(result.result).toEqual({ batchItemFailures: [] });
-    const listed = await sfn().send(new ListExecutionsCommand({ stateMachineArn: cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')) }));
+    const listed = await sfn().send(
+      new ListExecutionsCommand({
+        stateMachineArn: cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')),
+      }),
+    );
     expect((listed.executions ?? []).filter((execution) => execution.name === orderId)).toHaveLength(1);
     expect(await inventory.getStock(productId)).toBe(4);
     expect(await ledger.paymentsOfOrder(orderId)).toHaveLength(1);
@@ -233,8 +325,14 @@ describe('the order saga on the local cloud', () => {
 describe('each step invoked twice with the same input has the effect of one invocation', () => {
   /** An order stored without publishing order.created, so no saga runs for it and the test drives the steps. */
   const quietOrder = async (productId: string, quantity: number, paymentToken = 'tok_visa'): Promise<string> => {
-    const quiet = new OrderService({ ...stores, publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
-    return (await quiet.createOrder('saga-test', ulid(), { items: [{ productId, quantity }], paymentToken })).order.orderId;
+    const quiet = new OrderService({
+      ...stores,
+      publisher: new FakePublisher(),
+      log: new Logger({ logLevel: 'CRITICAL' }),
+      newId: ulid,
+    });
+    return (await quiet.createOrder('saga-test', ulid(), { items: [{ productId, quantity }], paymentToken })).order
+      .orderId;
   };
   const invokeTwice = async (fn: string, input: Record<string, unknown>): Promise<unknown[]> => {
     const outcomes = [];
@@ -250,7 +348,12 @@ describe('each step invoked twice with the same input has the effect of one invo
     const productId = await product(5);
     const orderId = await quietOrder(productId, 2);
 
-    for (const [fn, step] of [['validate-order', 'ValidateOrder'], ['reserve-inventory', 'ReserveInventory'], ['charge-payment', 'ChargePayment'], ['confirm-order', 'ConfirmOrder']]) {
+    for (const [fn, step] of [
+      ['validate-order', 'ValidateOrder'],
+      ['reserve-inventory', 'ReserveInventory'],
+      ['charge-payment', 'ChargePayment'],
+      ['confirm-order', 'ConfirmOrder'],
+    ]) {
       const [first, second] = await invokeTwice(fn, { orderId, step });
       expect(second).toEqual(first);
     }
@@ -264,10 +367,23 @@ describe('each step invoked twice with the same input has the effect of one invo
   it('compensations twice each: one refund, stock returned once, FAILED once', async () => {
     const productId = await product(5);
     const orderId = await quietOrder(productId, 2);
-    const error = { Error: 'InjectedFaultError', Cause: JSON.stringify({ errorType: 'InjectedFaultError', errorMessage: 'boom' }) };
-    for (const [fn, step] of [['validate-order', 'ValidateOrder'], ['reserve-inventory', 'ReserveInventory'], ['charge-payment', 'ChargePayment']]) await invokeTwice(fn, { orderId, step });
+    const error = {
+      Error: 'InjectedFaultError',
+      Cause: JSON.stringify({ errorType: 'InjectedFaultError', errorMessage: 'boom' }),
+    };
+    for (const [fn, step] of [
+      ['validate-order', 'ValidateOrder'],
+      ['reserve-inventory', 'ReserveInventory'],
+      ['charge-payment', 'ChargePayment'],
+    ])
+      await invokeTwice(fn, { orderId, step });
 
-    for (const [fn, step] of [['refund-payment', 'RefundPayment'], ['release-inventory', 'ReleaseInventory'], ['mark-order-failed', 'MarkOrderFailed']]) await invokeTwice(fn, { orderId, step, error });
+    for (const [fn, step] of [
+      ['refund-payment', 'RefundPayment'],
+      ['release-inventory', 'ReleaseInventory'],
+      ['mark-order-failed', 'MarkOrderFailed'],
+    ])
+      await invokeTwice(fn, { orderId, step, error });
 
     const order = (await stores.orders.getOrder(orderId)) as Order;
     expect(timeline(order)).toEqual([
@@ -285,7 +401,18 @@ describe('each step invoked twice with the same input has the effect of one invo
   it('beneath Powertools, the step logic itself is idempotent: a repeated reserve and release take and return stock once', async () => {
     const productId = await product(5);
     const orderId = await quietOrder(productId, 2);
-    const steps = new SagaSteps({ orders: stores.orders, products: stores.products, outbox: stores.outbox, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')), publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+    const steps = new SagaSteps({
+      orders: stores.orders,
+      products: stores.products,
+      outbox: stores.outbox,
+      orderPayments,
+      inventory,
+      payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }),
+      paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')),
+      publisher: new FakePublisher(),
+      log: new Logger({ logLevel: 'CRITICAL' }),
+      newId: ulid,
+    });
 
     await steps.validate(orderId);
     const reserves = [await steps.reserve(orderId), await steps.reserve(orderId)];
@@ -301,12 +428,33 @@ describe('each step invoked twice with the same input has the effect of one invo
   it('beneath Powertools, each compensation run twice appends its timeline entry once, no-ops included', async () => {
     const productId = await product(5);
     const orderId = await quietOrder(productId, 1, 'tok_chargeDeclined');
-    const steps = new SagaSteps({ orders: stores.orders, products: stores.products, outbox: stores.outbox, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')), publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
-    const declined = { Error: 'PaymentDeclinedError', Cause: JSON.stringify({ errorType: 'PaymentDeclinedError', errorMessage: 'The card was declined (generic_decline)' }) };
+    const steps = new SagaSteps({
+      orders: stores.orders,
+      products: stores.products,
+      outbox: stores.outbox,
+      orderPayments,
+      inventory,
+      payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }),
+      paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')),
+      publisher: new FakePublisher(),
+      log: new Logger({ logLevel: 'CRITICAL' }),
+      newId: ulid,
+    });
+    const declined = {
+      Error: 'PaymentDeclinedError',
+      Cause: JSON.stringify({
+        errorType: 'PaymentDeclinedError',
+        errorMessage: 'The card was declined (generic_decline)',
+      }),
+    };
     await steps.validate(orderId);
     await steps.reserve(orderId);
 
-    for (const run of [() => steps.refund(orderId, declined), () => steps.release(orderId, declined), () => steps.markFailed(orderId, declined)]) {
+    for (const run of [
+      () => steps.refund(orderId, declined),
+      () => steps.release(orderId, declined),
+      () => steps.markFailed(orderId, declined),
+    ]) {
       await run();
       await run();
     }
@@ -326,15 +474,34 @@ describe('each step invoked twice with the same input has the effect of one invo
   it('beneath Powertools, an order that fails without compensation records its failed step once', async () => {
     const productId = await product(1);
     const orderId = await quietOrder(productId, 1);
-    const steps = new SagaSteps({ orders: stores.orders, products: stores.products, outbox: stores.outbox, orderPayments, inventory, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')), publisher: new FakePublisher(), log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
-    const outOfStock = { Error: 'OutOfStockError', Cause: JSON.stringify({ errorType: 'OutOfStockError', errorMessage: `Out of stock: ${productId}` }) };
+    const steps = new SagaSteps({
+      orders: stores.orders,
+      products: stores.products,
+      outbox: stores.outbox,
+      orderPayments,
+      inventory,
+      payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }),
+      paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')),
+      publisher: new FakePublisher(),
+      log: new Logger({ logLevel: 'CRITICAL' }),
+      newId: ulid,
+    });
+    const outOfStock = {
+      Error: 'OutOfStockError',
+      Cause: JSON.stringify({ errorType: 'OutOfStockError', errorMessage: `Out of stock: ${productId}` }),
+    };
     await steps.validate(orderId);
 
     await steps.markFailed(orderId, outOfStock);
     await steps.markFailed(orderId, outOfStock);
 
     const order = (await stores.orders.getOrder(orderId)) as Order;
-    expect(timeline(order)).toEqual(['PlaceOrder placed PENDING', 'ValidateOrder validated VALIDATED', 'ReserveInventory out-of-stock VALIDATED OUT_OF_STOCK', 'MarkOrderFailed failed FAILED OUT_OF_STOCK']);
+    expect(timeline(order)).toEqual([
+      'PlaceOrder placed PENDING',
+      'ValidateOrder validated VALIDATED',
+      'ReserveInventory out-of-stock VALIDATED OUT_OF_STOCK',
+      'MarkOrderFailed failed FAILED OUT_OF_STOCK',
+    ]);
     expect(order.timeline[2].note).toContain(productId);
   });
 });
@@ -355,7 +522,9 @@ describe('property: stock is conserved under random stocks, quantities and injec
             const orderIds = await Promise.all(quantities.map((quantity) => placeOrder([{ productId, quantity }])));
             const orders = await Promise.all(orderIds.map(async (orderId) => (await settle(orderId)).order));
             const stock = (await inventory.getStock(productId)) as number;
-            const confirmed = orders.filter((order) => order.status === 'CONFIRMED').reduce((sum, order) => sum + order.lines[0].quantity, 0);
+            const confirmed = orders
+              .filter((order) => order.status === 'CONFIRMED')
+              .reduce((sum, order) => sum + order.lines[0].quantity, 0);
 
             expect(stock).toBeGreaterThanOrEqual(0);
             expect(stock + confirmed).toBe(initial);
@@ -363,7 +532,11 @@ describe('property: stock is conserved under random stocks, quantities and injec
               expect(['CONFIRMED', 'FAILED']).toContain(order.status);
               if (order.status !== 'FAILED') continue;
               expect((await inventory.getReservation(order.orderId))?.status).not.toBe('RESERVED');
-              expect((await ledger.paymentsOfOrder(order.orderId)).filter((p) => p.status === 'CAPTURED' || p.status === 'AUTHORIZED')).toEqual([]);
+              expect(
+                (await ledger.paymentsOfOrder(order.orderId)).filter(
+                  (p) => p.status === 'CAPTURED' || p.status === 'AUTHORIZED',
+                ),
+              ).toEqual([]);
             }
           } finally {
             cloud.services.lambda.clearFaults();

@@ -33,17 +33,28 @@ export type StartOutcome = 'started' | 'already-started';
 export const orderIdOf = (body: string): string => {
   const envelope = parseEventBridgeEnvelope(body);
   if (envelope.source !== ORDER_EVENT_SOURCE || envelope['detail-type'] !== 'order.created') {
-    throw new SagaStartMessageInvalidError(`expected order.created from ${ORDER_EVENT_SOURCE}, got ${envelope['detail-type']} from ${envelope.source}`);
+    throw new SagaStartMessageInvalidError(
+      `expected order.created from ${ORDER_EVENT_SOURCE}, got ${envelope['detail-type']} from ${envelope.source}`,
+    );
   }
   const detail = OrderCreatedDetailSchema.safeParse(envelope.detail);
-  if (!detail.success) throw new SagaStartMessageInvalidError(`order.created without a valid orderId: ${detail.error.message}`, { cause: detail.error });
+  if (!detail.success)
+    throw new SagaStartMessageInvalidError(`order.created without a valid orderId: ${detail.error.message}`, {
+      cause: detail.error,
+    });
   return detail.data.orderId;
 };
 
 /** Starts the execution named after the order; an existing one (running or finished) counts as started. */
-export const startSagaFor = async (client: Pick<SFNClient, 'send'>, stateMachineArn: string, orderId: string): Promise<StartOutcome> => {
+export const startSagaFor = async (
+  client: Pick<SFNClient, 'send'>,
+  stateMachineArn: string,
+  orderId: string,
+): Promise<StartOutcome> => {
   try {
-    await client.send(new StartExecutionCommand({ stateMachineArn, name: orderId, input: JSON.stringify({ orderId }) }));
+    await client.send(
+      new StartExecutionCommand({ stateMachineArn, name: orderId, input: JSON.stringify({ orderId }) }),
+    );
     return 'started';
   } catch (error) {
     if ((error as Error).name === 'ExecutionAlreadyExists') return 'already-started';

@@ -21,6 +21,9 @@ export const parseEventBridgeEnvelope = (body: string): EventBridgeEnvelope => {
     throw new EventEnvelopeInvalidError('the message body is not JSON', { cause });
   }
   const parsed = EnvelopeSchema.safeParse(raw);
-  if (!parsed.success) throw new EventEnvelopeInvalidError(`not an EventBridge envelope: ${parsed.error.message}`, { cause: parsed.error });
+  if (!parsed.success)
+    throw new EventEnvelopeInvalidError(`not an EventBridge envelope: ${parsed.error.message}`, {
+      cause: parsed.error,
+    });
   return parsed.data;
 };

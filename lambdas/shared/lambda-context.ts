@@ -4,4 +4,12 @@
  */
 import type { Context } from 'aws-lambda';
 
-export type LambdaContext = Pick<Context, 'functionName' | 'awsRequestId' | 'invokedFunctionArn' | 'memoryLimitInMB' | 'functionVersion' | 'getRemainingTimeInMillis'>;
+export type LambdaContext = Pick<
+  Context,
+  | 'functionName'
+  | 'awsRequestId'
+  | 'invokedFunctionArn'
+  | 'memoryLimitInMB'
+  | 'functionVersion'
+  | 'getRemainingTimeInMillis'
+>;

@@ -1,6 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
-type Loaded = { tracer: { isTracingEnabled(): boolean }; client: DynamoDBClient; ListTablesCommand: new (input: object) => never };
+type Loaded = {
+  tracer: { isTracingEnabled(): boolean };
+  client: DynamoDBClient;
+  ListTablesCommand: new (input: object) => never;
+};
 
 /** Loads lambdas/shared/powertools afresh under `env`, as a Lambda container (or the local cloud) would. */
 const loadWith = (env: Record<string, string | undefined>): Loaded => {
@@ -17,7 +21,14 @@ const loadWith = (env: Record<string, string | undefined>): Loaded => {
     jest.isolateModules(() => {
       const { tracer, captured } = require('./powertools') as typeof import('./powertools');
       const sdk = require('@aws-sdk/client-dynamodb') as typeof import('@aws-sdk/client-dynamodb');
-      const client = captured(new sdk.DynamoDBClient({ endpoint: 'http://127.0.0.1:9', region: 'us-east-1', credentials: { accessKeyId: 'a', secretAccessKey: 'b' }, maxAttempts: 1 }));
+      const client = captured(
+        new sdk.DynamoDBClient({
+          endpoint: 'http://127.0.0.1:9',
+          region: 'us-east-1',
+          credentials: { accessKeyId: 'a', secretAccessKey: 'b' },
+          maxAttempts: 1,
+        }),
+      );
       loaded = { tracer, client, ListTablesCommand: sdk.ListTablesCommand as never };
     });
   } finally {
@@ -40,7 +51,9 @@ describe('Tracer without an X-Ray daemon', () => {
       _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1',
     });
     const written: string[] = [];
-    const spies = (['error', 'warn', 'log'] as const).map((method) => jest.spyOn(console, method).mockImplementation((...args: unknown[]) => void written.push(args.join(' '))));
+    const spies = (['error', 'warn', 'log'] as const).map((method) =>
+      jest.spyOn(console, method).mockImplementation((...args: unknown[]) => void written.push(args.join(' '))),
+    );
 
     const failure = await client.send(new ListTablesCommand({})).then(
       () => undefined,
@@ -66,7 +79,11 @@ describe('invocationLogger cold_start', () => {
 
   it('is true for the first invocation of each function in the process and false for its later ones', () => {
     // prepare: a Lambda-like environment (on-demand initialisation) and a fresh module, as a new process has
-    const env = { AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand', POWERTOOLS_LOG_LEVEL: 'INFO', POWERTOOLS_DEV: undefined };
+    const env = {
+      AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
+      POWERTOOLS_LOG_LEVEL: 'INFO',
+      POWERTOOLS_DEV: undefined,
+    };
     const previous = Object.fromEntries(Object.keys(env).map((key) => [key, process.env[key]]));
     for (const [key, value] of Object.entries(env)) {
       if (value === undefined) delete process.env[key];
@@ -81,7 +98,8 @@ describe('invocationLogger cold_start', () => {
     try {
       jest.isolateModules(() => {
         const { invocationLogger } = require('./powertools') as typeof import('./powertools');
-        for (const name of ['confirm-order', 'confirm-order', 'validate-order', 'confirm-order']) invocationLogger({}, contextOf(name)).info('handled');
+        for (const name of ['confirm-order', 'confirm-order', 'validate-order', 'confirm-order'])
+          invocationLogger({}, contextOf(name)).info('handled');
       });
     } finally {
       write.mockRestore();
@@ -91,7 +109,9 @@ describe('invocationLogger cold_start', () => {
       }
     }
     // assess
-    const records = lines.filter((line) => line.includes('"handled"')).map((line) => JSON.parse(line) as { function_name: string; cold_start: boolean });
+    const records = lines
+      .filter((line) => line.includes('"handled"'))
+      .map((line) => JSON.parse(line) as { function_name: string; cold_start: boolean });
     expect(records.map((record) => [record.function_name, record.cold_start])).toEqual([
       ['confirm-order', true],
       ['confirm-order', false],

@@ -51,7 +51,10 @@ const warmFunctions = new Set<string>();
  */
 export const invocationLogger = (keys: LogAttributes, context?: LambdaContext): Logger => {
   const serviceName = process.env.POWERTOOLS_SERVICE_NAME;
-  const child = functionLogger.createChild({ ...(serviceName === undefined ? {} : { serviceName }), persistentKeys: keys });
+  const child = functionLogger.createChild({
+    ...(serviceName === undefined ? {} : { serviceName }),
+    persistentKeys: keys,
+  });
   if (context !== undefined) {
     if (warmFunctions.has(context.functionName)) child.markWarmStart();
     warmFunctions.add(context.functionName);
@@ -91,9 +94,16 @@ export interface IdempotentOptions {
 }
 
 /** Wraps `fn(event, context)` so a repeated event (by key) answers the first result without running again. */
-export const idempotent = <E, R>(fn: (event: E, context: LambdaContext) => Promise<R>, options: IdempotentOptions): ((event: E, context: LambdaContext) => Promise<R>) =>
+export const idempotent = <E, R>(
+  fn: (event: E, context: LambdaContext) => Promise<R>,
+  options: IdempotentOptions,
+): ((event: E, context: LambdaContext) => Promise<R>) =>
   makeIdempotent(fn, {
     persistenceStore: options.persistence,
     keyPrefix: options.keyPrefix,
-    config: new IdempotencyConfig({ eventKeyJmesPath: options.eventKeyJmesPath, throwOnNoIdempotencyKey: true, expiresAfterSeconds: options.expiresAfterSeconds ?? 24 * 60 * 60 }),
+    config: new IdempotencyConfig({
+      eventKeyJmesPath: options.eventKeyJmesPath,
+      throwOnNoIdempotencyKey: true,
+      expiresAfterSeconds: options.expiresAfterSeconds ?? 24 * 60 * 60,
+    }),
   }) as (event: E, context: LambdaContext) => Promise<R>;

@@ -22,7 +22,8 @@ export interface SagaConfig {
   readonly eventBusName: string;
 }
 
-export const readSagaConfig = (env: Env): SagaConfig => Object.freeze({ tableName: requiredEnv(env, 'TABLE_NAME'), eventBusName: requiredEnv(env, 'EVENT_BUS_NAME') });
+export const readSagaConfig = (env: Env): SagaConfig =>
+  Object.freeze({ tableName: requiredEnv(env, 'TABLE_NAME'), eventBusName: requiredEnv(env, 'EVENT_BUS_NAME') });
 
 /** Everything a step needs except the per-invocation logger. */
 export interface SagaRuntime {

@@ -52,18 +52,42 @@ beforeAll(async () => {
       const body = Buffer.concat(chunks);
       if (failing(String(req.headers['x-amz-target'] ?? ''), body.toString('utf8'))) {
         res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
-        res.end(JSON.stringify({ __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError', message: 'injected by the test proxy' }));
+        res.end(
+          JSON.stringify({
+            __type: 'com.amazonaws.dynamodb.v20120810#InternalServerError',
+            message: 'injected by the test proxy',
+          }),
+        );
         return;
       }
-      const forward = httpRequest({ hostname: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: { ...req.headers, host: upstream.host } }, (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      });
+      const forward = httpRequest(
+        {
+          hostname: upstream.hostname,
+          port: upstream.port,
+          method: req.method,
+          path: req.url,
+          headers: { ...req.headers, host: upstream.host },
+        },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
       forward.end(body);
     });
   });
   await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-  for (const name of ['TABLE_NAME', 'EVENT_BUS_NAME', 'AWS_ENDPOINT_URL_DYNAMODB', 'AWS_ENDPOINT_URL_EVENTBRIDGE', 'AWS_REGION', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'POWERTOOLS_LOG_LEVEL']) saved[name] = process.env[name];
+  for (const name of [
+    'TABLE_NAME',
+    'EVENT_BUS_NAME',
+    'AWS_ENDPOINT_URL_DYNAMODB',
+    'AWS_ENDPOINT_URL_EVENTBRIDGE',
+    'AWS_REGION',
+    'AWS_ACCESS_KEY_ID',
+    'AWS_SECRET_ACCESS_KEY',
+    'POWERTOOLS_LOG_LEVEL',
+  ])
+    saved[name] = process.env[name];
   Object.assign(process.env, {
     TABLE_NAME: table.tableName,
     EVENT_BUS_NAME: 'orders-test',
@@ -92,23 +116,51 @@ afterEach(() => {
 
 const context = (functionName: string): LambdaContext => {
   const deadline = Date.now() + 10000;
-  return { functionName, functionVersion: '$LATEST', invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`, memoryLimitInMB: '256', awsRequestId: ulid(), getRemainingTimeInMillis: () => deadline - Date.now() };
+  return {
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: ulid(),
+    getRemainingTimeInMillis: () => deadline - Date.now(),
+  };
 };
 
 /** An order moved on by the step logic itself up to `until` (no Powertools records are written for these). */
 const orderAt = async (until: 'INVENTORY_RESERVED' | 'PAYMENT_CAPTURED', paymentToken: string): Promise<string> => {
   const productId = `p-${ulid()}`;
-  await stores.products.putProduct({ productId, name: productId, price: money(500, 'EUR'), stock: 5, updatedAt: new Date().toISOString() });
-  const { order } = await new OrderService({ ...stores, publisher: new FakePublisher(), log, newId: ulid }).createOrder('saga-step', ulid(), { items: [{ productId, quantity: 1 }], paymentToken });
+  await stores.products.putProduct({
+    productId,
+    name: productId,
+    price: money(500, 'EUR'),
+    stock: 5,
+    updatedAt: new Date().toISOString(),
+  });
+  const { order } = await new OrderService({ ...stores, publisher: new FakePublisher(), log, newId: ulid }).createOrder(
+    'saga-step',
+    ulid(),
+    { items: [{ productId, quantity: 1 }], paymentToken },
+  );
   const ledger = new DynamoPaymentLedger(table.documentClient, table.tableName);
-  const steps = new SagaSteps({ ...stores, payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }), paymentFence: new DynamoPaymentFence(table.documentClient, table.tableName), publisher: new FakePublisher(), log, newId: ulid });
+  const steps = new SagaSteps({
+    ...stores,
+    payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }),
+    paymentFence: new DynamoPaymentFence(table.documentClient, table.tableName),
+    publisher: new FakePublisher(),
+    log,
+    newId: ulid,
+  });
   await steps.validate(order.orderId);
   await steps.reserve(order.orderId);
   if (until === 'PAYMENT_CAPTURED') await steps.charge(order.orderId);
   return order.orderId;
 };
 
-const input = (orderId: string, step: string) => ({ orderId, step, executionId: `arn:aws:states:us-east-1:000000000000:execution:order-saga:${orderId}` });
+const input = (orderId: string, step: string) => ({
+  orderId,
+  step,
+  executionId: `arn:aws:states:us-east-1:000000000000:execution:order-saga:${orderId}`,
+});
 
 describe('a saga step whose idempotency write fails', () => {
   it('answers the effect it made when only the success record could not be saved (the order is CONFIRMED, the step is not failed)', async () => {
@@ -127,7 +179,9 @@ describe('a saga step whose idempotency write fails', () => {
     await confirmOrder(input(orderId, 'ConfirmOrder'), context('confirm-order')).catch(() => undefined);
     fault = 'none';
 
-    const repeat = await confirmOrder(input(orderId, 'ConfirmOrder'), context('confirm-order')).catch((error: unknown) => error);
+    const repeat = await confirmOrder(input(orderId, 'ConfirmOrder'), context('confirm-order')).catch(
+      (error: unknown) => error,
+    );
 
     expect(repeat).toMatchObject({ name: 'StepInProgressError' });
   });
@@ -136,7 +190,9 @@ describe('a saga step whose idempotency write fails', () => {
     const orderId = await orderAt('INVENTORY_RESERVED', 'tok_chargeDeclined');
     fault = 'delete';
 
-    const failure = await chargePayment(input(orderId, 'ChargePayment'), context('charge-payment')).catch((error: unknown) => error);
+    const failure = await chargePayment(input(orderId, 'ChargePayment'), context('charge-payment')).catch(
+      (error: unknown) => error,
+    );
 
     expect(failure).toMatchObject({ name: 'PaymentDeclinedError' });
   });

@@ -4,7 +4,12 @@ import { parseStepInput } from './saga-step';
 
 describe('parseStepInput', () => {
   it('accepts what the ASL passes, with the caught error of a compensation', () => {
-    const input = { orderId: '01JD8ZQ3K5V7T2X9W4R6M1N0PA', step: 'RefundPayment', executionId: 'arn:aws:states:x:1:execution:m:01JD8ZQ3K5V7T2X9W4R6M1N0PA', error: { Error: 'InjectedFaultError', Cause: '{}' } };
+    const input = {
+      orderId: '01JD8ZQ3K5V7T2X9W4R6M1N0PA',
+      step: 'RefundPayment',
+      executionId: 'arn:aws:states:x:1:execution:m:01JD8ZQ3K5V7T2X9W4R6M1N0PA',
+      error: { Error: 'InjectedFaultError', Cause: '{}' },
+    };
 
     expect(parseStepInput(input, 'RefundPayment')).toEqual(input);
   });
@@ -13,7 +18,10 @@ describe('parseStepInput', () => {
     [{ step: 'ValidateOrder', executionId: 'e' }, 'orderId'],
     [{ orderId: 'a#b', step: 'ValidateOrder', executionId: 'e' }, 'orderId'],
     [{ orderId: '01JD8ZQ3K5V7T2X9W4R6M1N0PA', step: 'Nope', executionId: 'e' }, 'step'],
-    [{ orderId: '01JD8ZQ3K5V7T2X9W4R6M1N0PA', step: 'ReserveInventory', executionId: 'e' }, 'invoked with the input of ReserveInventory'],
+    [
+      { orderId: '01JD8ZQ3K5V7T2X9W4R6M1N0PA', step: 'ReserveInventory', executionId: 'e' },
+      'invoked with the input of ReserveInventory',
+    ],
   ])('refuses %j naming %s', (input, message) => {
     expect(() => parseStepInput(input, 'ValidateOrder')).toThrow(SagaStepInputInvalidError);
     expect(() => parseStepInput(input, 'ValidateOrder')).toThrow(message);
@@ -45,6 +53,12 @@ describe('invocationLogger', () => {
 
     const parsed = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(parsed).toHaveLength(2);
-    for (const line of parsed) expect(line).toMatchObject({ orderId: 'o-1', executionId: 'x-1', step: 'ReserveInventory', service: 'reserve-inventory' });
+    for (const line of parsed)
+      expect(line).toMatchObject({
+        orderId: 'o-1',
+        executionId: 'x-1',
+        step: 'ReserveInventory',
+        service: 'reserve-inventory',
+      });
   });
 });

@@ -42,14 +42,22 @@ export type StepBody = (input: SagaStepInput, context: StepContext) => Promise<S
 /** Parses the Task input; SagaStepInputInvalidError (not retried) names what is wrong. */
 export const parseStepInput = (event: unknown, step: SagaStepName): SagaStepInput => {
   const parsed = SagaStepInputSchema.safeParse(event);
-  if (!parsed.success) throw new SagaStepInputInvalidError(`invalid input to ${step}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`, { cause: parsed.error });
-  if (parsed.data.step !== step) throw new SagaStepInputInvalidError(`the ${step} function was invoked with the input of ${parsed.data.step}`);
+  if (!parsed.success)
+    throw new SagaStepInputInvalidError(
+      `invalid input to ${step}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
+      { cause: parsed.error },
+    );
+  if (parsed.data.step !== step)
+    throw new SagaStepInputInvalidError(`the ${step} function was invoked with the input of ${parsed.data.step}`);
   return parsed.data;
 };
 
 /** Builds a step handler. `body` runs at most once per [orderId, step] (a repeat answers the first result). */
 export const sagaStep = (step: SagaStepName, body: StepBody) => {
-  const idempotentBodies = new WeakMap<SagaRuntime, (input: SagaStepInput, context: LambdaContext) => Promise<StepResult>>();
+  const idempotentBodies = new WeakMap<
+    SagaRuntime,
+    (input: SagaStepInput, context: LambdaContext) => Promise<StepResult>
+  >();
   // Invocations may run concurrently in one process (the local cloud): each input object carries its own logger
   // and what its body did, so a failed idempotency write can be told apart from a failed step.
   const loggers = new WeakMap<SagaStepInput, Logger>();
@@ -63,7 +71,9 @@ export const sagaStep = (step: SagaStepName, body: StepBody) => {
       if (run === undefined) {
         run = idempotent(
           (parsed: SagaStepInput) => {
-            const log = loggers.get(parsed) ?? invocationLogger({ orderId: parsed.orderId, executionId: parsed.executionId, step });
+            const log =
+              loggers.get(parsed) ??
+              invocationLogger({ orderId: parsed.orderId, executionId: parsed.executionId, step });
             return body(parsed, { steps: new SagaSteps({ ...runtime.deps, log }), logger: log, runtime }).then(
               (result) => {
                 settled.set(parsed, { result });
@@ -80,9 +90,12 @@ export const sagaStep = (step: SagaStepName, body: StepBody) => {
         idempotentBodies.set(runtime, run);
       }
       loggers.set(input, logger);
-      const result = await traced(`## ${step}`, { orderId: input.orderId, step }, () => (run as NonNullable<typeof run>)(input, context)).catch((error: unknown) => {
+      const result = await traced(`## ${step}`, { orderId: input.orderId, step }, () =>
+        (run as NonNullable<typeof run>)(input, context),
+      ).catch((error: unknown) => {
         const body = settled.get(input);
-        if (body === undefined || !(error instanceof Error) || error.name !== 'IdempotencyPersistenceLayerError') throw error;
+        if (body === undefined || !(error instanceof Error) || error.name !== 'IdempotencyPersistenceLayerError')
+          throw error;
         // Only the record's write failed, after the body had settled: answer what the body did. A success stays a
         // success (the record stays INPROGRESS until its window ends, and the effect is idempotent by itself); a
         // business error keeps its name (issue 20, bug 2).

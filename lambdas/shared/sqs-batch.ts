@@ -7,7 +7,9 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import type { SQSBatchResponse, SQSRecord, SQSRecordAttributes } from 'aws-lambda';
 
 /** The part of an SQS record (as Lambda delivers it) our handlers read; a whole `SQSRecord` satisfies it. */
-export type SqsRecord = Pick<SQSRecord, 'messageId' | 'receiptHandle' | 'body' | 'eventSourceARN'> & { readonly attributes: Partial<SQSRecordAttributes> };
+export type SqsRecord = Pick<SQSRecord, 'messageId' | 'receiptHandle' | 'body' | 'eventSourceARN'> & {
+  readonly attributes: Partial<SQSRecordAttributes>;
+};
 
 /** What a handler that reads only the message id and body needs of a record (tests build just these). */
 export type SqsMessage = Pick<SQSRecord, 'messageId' | 'body'>;
@@ -30,5 +32,9 @@ export interface SqsBatchOptions {
  * context is passed: Powertools would only hand it to the record handler as a second argument, and ours take the
  * record alone.
  */
-export const processSqsBatch = <R extends SqsMessage>(event: SqsEvent<R>, recordHandler: (record: R) => Promise<unknown>, options?: SqsBatchOptions): Promise<BatchResponse> =>
+export const processSqsBatch = <R extends SqsMessage>(
+  event: SqsEvent<R>,
+  recordHandler: (record: R) => Promise<unknown>,
+  options?: SqsBatchOptions,
+): Promise<BatchResponse> =>
   processPartialResponse(event, (record: R) => recordHandler(record), new BatchProcessor(EventType.SQS), options);

@@ -18,7 +18,10 @@ const inLambda = async (body: (loaded: Loaded) => Promise<void>): Promise<void> 
   try {
     let loaded: Loaded | undefined;
     jest.isolateModules(() => {
-      loaded = { traced: (require('./traced') as typeof import('./traced')).traced, tracer: (require('./powertools') as typeof import('./powertools')).tracer };
+      loaded = {
+        traced: (require('./traced') as typeof import('./traced')).traced,
+        tracer: (require('./powertools') as typeof import('./powertools')).tracer,
+      };
     });
     await body(loaded as Loaded);
   } finally {

@@ -8,7 +8,11 @@ import { tracer } from './powertools';
  * Runs `work` in a subsegment `name` carrying `annotations`, records a thrown error on it and restores the parent
  * segment afterwards. Just runs `work` when tracing is off or there is no segment to hang the subsegment on.
  */
-export const traced = async <T>(name: string, annotations: Readonly<Record<string, string>>, work: () => Promise<T>): Promise<T> => {
+export const traced = async <T>(
+  name: string,
+  annotations: Readonly<Record<string, string>>,
+  work: () => Promise<T>,
+): Promise<T> => {
   if (!tracer.isTracingEnabled()) return work();
   const parent = tracer.getSegment();
   const segment = parent?.addNewSubsegment(name);

@@ -4,7 +4,8 @@ import { PaymentDeclinedError } from '../../core/payments/payment-provider';
 import { StepInProgressError, TransientDependencyError } from '../../core/saga/errors';
 import { classifyStepError, isTransient } from './transient';
 
-const named = (name: string, extra: Record<string, unknown> = {}): Error => Object.assign(new Error(name), { name }, extra);
+const named = (name: string, extra: Record<string, unknown> = {}): Error =>
+  Object.assign(new Error(name), { name }, extra);
 
 describe('classifyStepError', () => {
   it('leaves business errors as they are, so the ASL catches them by name', () => {
@@ -21,7 +22,11 @@ describe('classifyStepError', () => {
     named('Error', { code: 'ECONNREFUSED' }),
     named('InternalServerError', { $fault: 'server' }),
     named('SomethingNew', { $metadata: { httpStatusCode: 503 } }),
-    new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }] }),
+    new TransactionCanceledException({
+      message: 'cancelled',
+      $metadata: {},
+      CancellationReasons: [{ Code: 'None' }, { Code: 'TransactionConflict' }],
+    }),
     named('Wrapper', { cause: named('ThrottlingException') }),
   ])('turns a transient %s into TransientDependencyError with the cause kept', (error) => {
     const classified = classifyStepError(error) as Error;
@@ -41,7 +46,11 @@ describe('classifyStepError', () => {
 
   it('leaves other errors alone: they are caught and compensated, not retried', () => {
     const bug = new TypeError('x is undefined');
-    const conditional = new TransactionCanceledException({ message: 'cancelled', $metadata: {}, CancellationReasons: [{ Code: 'ConditionalCheckFailed' }] });
+    const conditional = new TransactionCanceledException({
+      message: 'cancelled',
+      $metadata: {},
+      CancellationReasons: [{ Code: 'ConditionalCheckFailed' }],
+    });
 
     expect(classifyStepError(bug)).toBe(bug);
     expect(isTransient(conditional)).toBe(false);

@@ -6,7 +6,13 @@
 import { StepInProgressError, TransientDependencyError } from '../../core/saga/errors';
 
 /** Never rewrapped: business outcomes the ASL catches by name, and errors that are already classified. */
-const BUSINESS = new Set(['ValidationFailedError', 'OutOfStockError', 'PaymentDeclinedError', 'TransientDependencyError', 'StepInProgressError']);
+const BUSINESS = new Set([
+  'ValidationFailedError',
+  'OutOfStockError',
+  'PaymentDeclinedError',
+  'TransientDependencyError',
+  'StepInProgressError',
+]);
 
 const TRANSIENT_NAMES = new Set([
   'ThrottlingException',
@@ -31,9 +37,25 @@ const TRANSIENT_NAMES = new Set([
   'IdempotencyPersistenceLayerError',
 ]);
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'EAI_AGAIN',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+]);
 
-type Inspectable = Error & { code?: unknown; $retryable?: unknown; $fault?: unknown; $metadata?: { httpStatusCode?: number }; CancellationReasons?: { Code?: string }[] };
+type Inspectable = Error & {
+  code?: unknown;
+  $retryable?: unknown;
+  $fault?: unknown;
+  $metadata?: { httpStatusCode?: number };
+  CancellationReasons?: { Code?: string }[];
+};
 
 /** True for throttling, 5xx, network faults and transaction conflicts, looking through `cause` chains. */
 export const isTransient = (error: unknown, depth = 0): boolean => {
@@ -43,12 +65,20 @@ export const isTransient = (error: unknown, depth = 0): boolean => {
   if (typeof e.code === 'string' && NETWORK_CODES.has(e.code)) return true;
   if (e.$retryable !== undefined && e.$retryable !== null) return true;
   if (e.$fault === 'server' || (e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
-  if (e.name === 'TransactionCanceledException' && (e.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict' || r.Code === 'ThrottlingError')) return true;
+  if (
+    e.name === 'TransactionCanceledException' &&
+    (e.CancellationReasons ?? []).some((r) => r.Code === 'TransactionConflict' || r.Code === 'ThrottlingError')
+  )
+    return true;
   return isTransient(e.cause, depth + 1);
 };
 
 /** A business error the ASL catches by name (not an operational failure). */
-export const isBusinessOutcome = (error: unknown): boolean => error instanceof Error && BUSINESS.has(error.name) && error.name !== 'TransientDependencyError' && error.name !== 'StepInProgressError';
+export const isBusinessOutcome = (error: unknown): boolean =>
+  error instanceof Error &&
+  BUSINESS.has(error.name) &&
+  error.name !== 'TransientDependencyError' &&
+  error.name !== 'StepInProgressError';
 
 /**
  * The error a step should throw: business errors unchanged; an in-progress idempotency record as StepInProgressError
@@ -56,7 +86,12 @@ export const isBusinessOutcome = (error: unknown): boolean => error instanceof E
  */
 export const classifyStepError = (error: unknown): unknown => {
   if (error instanceof Error && BUSINESS.has(error.name)) return error;
-  if (error instanceof Error && error.name === 'IdempotencyAlreadyInProgressError') return new StepInProgressError(`the step is still in progress elsewhere: ${error.message}`, { cause: error });
-  if (isTransient(error)) return new TransientDependencyError(`transient dependency failure: ${(error as Error).name}: ${(error as Error).message}`, { cause: error });
+  if (error instanceof Error && error.name === 'IdempotencyAlreadyInProgressError')
+    return new StepInProgressError(`the step is still in progress elsewhere: ${error.message}`, { cause: error });
+  if (isTransient(error))
+    return new TransientDependencyError(
+      `transient dependency failure: ${(error as Error).name}: ${(error as Error).message}`,
+      { cause: error },
+    );
   return error;
 };

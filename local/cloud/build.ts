@@ -39,10 +39,16 @@ export interface BuildInput {
   readonly hostEnvironment: () => Record<string, string>;
 }
 
-const dynamoClient = (endpoint: string, region: string): DynamoDBClient => new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+const dynamoClient = (endpoint: string, region: string): DynamoDBClient =>
+  new DynamoDBClient({ endpoint, region, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
 
 /** Creates every table of the description (an existing one is left as is); returns the physical names. */
-export const createTables = async (description: LocalCloudDescription, dynamoEndpoint: string, region: string, names: (logical: string) => string): Promise<string[]> => {
+export const createTables = async (
+  description: LocalCloudDescription,
+  dynamoEndpoint: string,
+  region: string,
+  names: (logical: string) => string,
+): Promise<string[]> => {
   const client = dynamoClient(dynamoEndpoint, region);
   try {
     const created: string[] = [];
@@ -57,7 +63,12 @@ export const createTables = async (description: LocalCloudDescription, dynamoEnd
 };
 
 /** Deletes and re-creates every table of the description (what a reset does to DynamoDB). */
-export const recreateTables = async (description: LocalCloudDescription, dynamoEndpoint: string, region: string, names: (logical: string) => string): Promise<void> => {
+export const recreateTables = async (
+  description: LocalCloudDescription,
+  dynamoEndpoint: string,
+  region: string,
+  names: (logical: string) => string,
+): Promise<void> => {
   const client = dynamoClient(dynamoEndpoint, region);
   try {
     for (const table of description.tables ?? []) {
@@ -82,7 +93,8 @@ const initEnvironment = (functionName: string): Record<string, string> => ({
 /** Loads a handler module in-process (tsx or ts-jest compile TypeScript entries). */
 const requireHandler = (entry: string): LambdaHandler => {
   const loaded = require(entry) as { handler?: unknown };
-  if (typeof loaded.handler !== 'function') throw new LocalCloudStartError(`${entry} does not export a function named handler`);
+  if (typeof loaded.handler !== 'function')
+    throw new LocalCloudStartError(`${entry} does not export a function named handler`);
   return loaded.handler as LambdaHandler;
 };
 
@@ -92,19 +104,34 @@ export const buildResources = (input: BuildInput): { resources: LocalResources; 
 
   for (const bucket of description.buckets ?? []) s3.createBucket(names(bucket.name));
   const secretArns = new Map<string, string>();
-  for (const secret of description.secrets ?? []) secretArns.set(secret.name, secretsManager.createSecret(names(secret.name), secret.initialValue ?? '{}', secret.description).arn);
+  for (const secret of description.secrets ?? [])
+    secretArns.set(
+      secret.name,
+      secretsManager.createSecret(names(secret.name), secret.initialValue ?? '{}', secret.description).arn,
+    );
 
   for (const queue of description.deadLetterQueues ?? []) {
     sqs.createQueue(names(queue.name), { MessageRetentionPeriod: String(queue.messageRetentionSeconds) });
     sqs.markDeadLetter(names(queue.name));
   }
   for (const queue of description.queues ?? []) {
-    const dlq = queue.deadLetter ? sqs.createQueue(names(queue.deadLetter.name), { MessageRetentionPeriod: String(queue.deadLetter.messageRetentionSeconds) }) : undefined;
+    const dlq = queue.deadLetter
+      ? sqs.createQueue(names(queue.deadLetter.name), {
+          MessageRetentionPeriod: String(queue.deadLetter.messageRetentionSeconds),
+        })
+      : undefined;
     sqs.createQueue(names(queue.name), {
       VisibilityTimeout: String(queue.visibilityTimeoutSeconds),
       MessageRetentionPeriod: String(queue.messageRetentionSeconds),
       DelaySeconds: String(queue.delaySeconds),
-      ...(dlq && queue.deadLetter ? { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: queue.deadLetter.maxReceiveCount }) } : {}),
+      ...(dlq && queue.deadLetter
+        ? {
+            RedrivePolicy: JSON.stringify({
+              deadLetterTargetArn: dlq.arn,
+              maxReceiveCount: queue.deadLetter.maxReceiveCount,
+            }),
+          }
+        : {}),
     });
   }
 
@@ -127,31 +154,57 @@ export const buildResources = (input: BuildInput): { resources: LocalResources; 
       missingFunctions.push(spec.name);
       continue;
     }
-    const environment: Record<string, string> = { ...input.runtimeEnvironment, ...(spec.environment?.(resources) ?? {}) };
+    const environment: Record<string, string> = {
+      ...input.runtimeEnvironment,
+      ...(spec.environment?.(resources) ?? {}),
+    };
     let handler: LambdaHandler;
     try {
       // Lambda's init phase: module-level code (a Powertools Tracer deciding it runs in Lambda) sees the function's environment.
-      handler = runWithEnvironment({ ...input.hostEnvironment(), ...environment, ...initEnvironment(names(spec.name)) }, () => (spec.load ?? requireHandler)(spec.entry));
+      handler = runWithEnvironment(
+        { ...input.hostEnvironment(), ...environment, ...initEnvironment(names(spec.name)) },
+        () => (spec.load ?? requireHandler)(spec.entry),
+      );
     } catch (error) {
-      throw new LocalCloudStartError(`The function ${spec.name} could not be loaded from ${spec.entry}: ${(error as Error).message}`, error);
+      throw new LocalCloudStartError(
+        `The function ${spec.name} could not be loaded from ${spec.entry}: ${(error as Error).message}`,
+        error,
+      );
     }
-    lambda.register({ name: names(spec.name), handler, environment, timeoutSeconds: spec.timeoutSeconds, memoryMb: spec.memoryMb, description: spec.description });
+    lambda.register({
+      name: names(spec.name),
+      handler,
+      environment,
+      timeoutSeconds: spec.timeoutSeconds,
+      memoryMb: spec.memoryMb,
+      description: spec.description,
+    });
   }
-  if (missingFunctions.length > 0) log.warn('functions without an entry file were not registered', { missingFunctions });
+  if (missingFunctions.length > 0)
+    log.warn('functions without an entry file were not registered', { missingFunctions });
 
   for (const machine of description.stateMachines ?? []) {
     if (!existsSync(machine.definitionFile)) {
-      log.warn('state machine definition missing; the state machine was not created', { stateMachine: machine.name, definitionFile: machine.definitionFile });
+      log.warn('state machine definition missing; the state machine was not created', {
+        stateMachine: machine.name,
+        definitionFile: machine.definitionFile,
+      });
       continue;
     }
     let definition = readFileSync(machine.definitionFile, 'utf8');
-    for (const [placeholder, fn] of Object.entries(machine.functionArnSubstitutions ?? {})) definition = definition.replaceAll(`\${${placeholder}}`, lambda.functionArn(names(fn)));
+    for (const [placeholder, fn] of Object.entries(machine.functionArnSubstitutions ?? {}))
+      definition = definition.replaceAll(`\${${placeholder}}`, lambda.functionArn(names(fn)));
     stepFunctions.createStateMachine({ name: names(machine.name), definition });
   }
 
   for (const bus of description.buses ?? []) {
     const busArn = eventBridge.createEventBus(names(bus.name));
-    if (bus.archive) eventBridge.createArchive({ ArchiveName: names(bus.archive.name), EventSourceArn: busArn, RetentionDays: bus.archive.retentionDays });
+    if (bus.archive)
+      eventBridge.createArchive({
+        ArchiveName: names(bus.archive.name),
+        EventSourceArn: busArn,
+        RetentionDays: bus.archive.retentionDays,
+      });
   }
   const targetArn = (target: RuleTargetDescription): string => {
     if (target.kind === 'sqs') return sqs.queueArn(names(target.queue));
@@ -171,7 +224,11 @@ export const buildResources = (input: BuildInput): { resources: LocalResources; 
     eventBridge.putTargets(
       name,
       bus,
-      rule.targets.map((target) => ({ Id: target.id, Arn: targetArn(target), ...(target.inputPath ? { InputPath: target.inputPath } : {}) })),
+      rule.targets.map((target) => ({
+        Id: target.id,
+        Arn: targetArn(target),
+        ...(target.inputPath ? { InputPath: target.inputPath } : {}),
+      })),
     );
   }
 
@@ -183,8 +240,20 @@ export const buildResources = (input: BuildInput): { resources: LocalResources; 
     startSqsEventSource(
       sqs,
       lambda,
-      { queue: names(queue.name), functionName, batchSize: queue.consumer.batchSize, maximumBatchingWindowSeconds: queue.consumer.maximumBatchingWindowSeconds, reportBatchItemFailures: queue.consumer.reportBatchItemFailures },
-      { onError: (error, where) => log.warn('event source mapping problem', { ...where, error: error instanceof Error ? error.message : String(error) }) },
+      {
+        queue: names(queue.name),
+        functionName,
+        batchSize: queue.consumer.batchSize,
+        maximumBatchingWindowSeconds: queue.consumer.maximumBatchingWindowSeconds,
+        reportBatchItemFailures: queue.consumer.reportBatchItemFailures,
+      },
+      {
+        onError: (error, where) =>
+          log.warn('event source mapping problem', {
+            ...where,
+            error: error instanceof Error ? error.message : String(error),
+          }),
+      },
     );
   }
   return { resources, missingFunctions };

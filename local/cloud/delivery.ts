@@ -25,9 +25,16 @@ interface DeliveryServices {
   readonly failureQueue?: string;
 }
 
-const record = (services: DeliveryServices, body: string, attributes: Parameters<LocalSqs['sendMessage']>[2], what: string): void => {
+const record = (
+  services: DeliveryServices,
+  body: string,
+  attributes: Parameters<LocalSqs['sendMessage']>[2],
+  what: string,
+): void => {
   if (services.failureQueue === undefined) return;
-  void services.sqs.sendMessage(services.failureQueue, body, attributes).catch((error: unknown) => services.log.error(`could not record ${what}`, error));
+  void services.sqs
+    .sendMessage(services.failureQueue, body, attributes)
+    .catch((error: unknown) => services.log.error(`could not record ${what}`, error));
 };
 
 /** Delivers to SQS, Lambda (asynchronously) and Step Functions by ARN, as EventBridge targets do. */
@@ -45,8 +52,17 @@ export const targetSink = (services: DeliveryServices): TargetSink => ({
         JSON.parse(input),
         (outcome) => {
           if (!outcome.error) return;
-          log.warn('asynchronous invocation failed; recorded in the failure queue', { function: arn, error: outcome.error });
-          const body = { version: '1.0', timestamp: new Date().toISOString(), requestContext: { functionArn: arn, condition: 'RetriesExhausted' }, requestPayload: JSON.parse(input), responsePayload: outcome.error };
+          log.warn('asynchronous invocation failed; recorded in the failure queue', {
+            function: arn,
+            error: outcome.error,
+          });
+          const body = {
+            version: '1.0',
+            timestamp: new Date().toISOString(),
+            requestContext: { functionArn: arn, condition: 'RetriesExhausted' },
+            requestPayload: JSON.parse(input),
+            responsePayload: outcome.error,
+          };
           record(services, JSON.stringify(body), undefined, 'a failed invocation');
         },
         traceHeader === undefined ? {} : { traceHeader },
@@ -68,7 +84,13 @@ export const targetSink = (services: DeliveryServices): TargetSink => ({
 export const recordDeliveryFailure =
   (services: DeliveryServices) =>
   (failure: DeliveryFailure): void => {
-    services.log.error('event delivery failed after its retries; sent to the failure queue', { ruleArn: failure.ruleArn, targetId: failure.targetId, targetArn: failure.targetArn, attempts: failure.attempts, error: String(failure.error) });
+    services.log.error('event delivery failed after its retries; sent to the failure queue', {
+      ruleArn: failure.ruleArn,
+      targetId: failure.targetId,
+      targetArn: failure.targetArn,
+      attempts: failure.attempts,
+      error: String(failure.error),
+    });
     const attribute = (value: string) => ({ DataType: 'String', StringValue: value.slice(0, 1024) || '-' });
     record(
       services,

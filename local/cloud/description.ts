@@ -17,7 +17,11 @@ export interface TableDescription {
   readonly partitionKey: string;
   readonly sortKey: string;
   /** Every index projects all attributes; keys are strings. */
-  readonly globalSecondaryIndexes: readonly { readonly name: string; readonly partitionKey: string; readonly sortKey: string }[];
+  readonly globalSecondaryIndexes: readonly {
+    readonly name: string;
+    readonly partitionKey: string;
+    readonly sortKey: string;
+  }[];
   readonly ttlAttribute?: string;
 }
 
@@ -44,7 +48,11 @@ export interface QueueDescription {
   readonly messageRetentionSeconds: number;
   readonly delaySeconds: number;
   /** Its own dead-letter queue, created first and named in the RedrivePolicy. */
-  readonly deadLetter?: { readonly name: string; readonly maxReceiveCount: number; readonly messageRetentionSeconds: number };
+  readonly deadLetter?: {
+    readonly name: string;
+    readonly maxReceiveCount: number;
+    readonly messageRetentionSeconds: number;
+  };
   /** An SQS event source mapping to a function, started when the function is registered. */
   readonly consumer?: {
     readonly function: string;
@@ -140,5 +148,8 @@ export interface LocalCloudDescription {
    */
   readonly principals?: (resources: LocalResources) => readonly LocalPrincipal[];
   /** Further routes on the edge, asked after the AWS APIs and before 404. */
-  readonly extraRoutes?: (services: { readonly secrets: LocalSecretsManager; readonly names: (logical: string) => string }) => readonly ExtraRoute[];
+  readonly extraRoutes?: (services: {
+    readonly secrets: LocalSecretsManager;
+    readonly names: (logical: string) => string;
+  }) => readonly ExtraRoute[];
 }

@@ -100,7 +100,10 @@ export class LocalCloudPortInUseError extends Error {
     readonly port: number,
     cause?: unknown,
   ) {
-    super(`Port ${port} is already in use, so the local cloud's edge cannot listen on it. Stop what uses it or choose another port with EDGE_PORT.`, { cause });
+    super(
+      `Port ${port} is already in use, so the local cloud's edge cannot listen on it. Stop what uses it or choose another port with EDGE_PORT.`,
+      { cause },
+    );
     this.name = 'LocalCloudPortInUseError';
   }
 }
@@ -133,18 +136,27 @@ const listen = async (start: () => Promise<RunningEdge>, port: number): Promise<
     return await start();
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') throw new LocalCloudPortInUseError(port, error);
-    throw new LocalCloudStartError(`The edge could not listen on 127.0.0.1:${port}: ${(error as Error).message}`, error);
+    throw new LocalCloudStartError(
+      `The edge could not listen on 127.0.0.1:${port}: ${(error as Error).message}`,
+      error,
+    );
   }
 };
 
 /** A function by its physical name, or by its logical name in the description (`send-email`). */
 const resolveFunction = (lambda: LocalLambda, names: (logical: string) => string, name: string): string => {
   const physical = names(name);
-  return lambda.listFunctions().some((f) => f.name === name || f.arn === name) || !lambda.listFunctions().some((f) => f.name === physical) ? name : physical;
+  return lambda.listFunctions().some((f) => f.name === name || f.arn === name) ||
+    !lambda.listFunctions().some((f) => f.name === physical)
+    ? name
+    : physical;
 };
 
 /** Starts the whole local cloud and answers once every resource of the description exists. */
-export const startCloud = async (description: LocalCloudDescription, options: LocalCloudOptions = {}): Promise<RunningLocalCloud> => {
+export const startCloud = async (
+  description: LocalCloudDescription,
+  options: LocalCloudOptions = {},
+): Promise<RunningLocalCloud> => {
   const started = Date.now();
   const log = options.logger ?? createLocalLogger('cloud');
   const region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
@@ -157,14 +169,21 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
   try {
     collector = await startDaemonCollector(traceStore, { logger: log });
   } catch (error) {
-    throw new LocalCloudStartError(`The X-Ray collector could not listen on a UDP port of 127.0.0.1: ${(error as Error).message}`, error);
+    throw new LocalCloudStartError(
+      `The X-Ray collector could not listen on a UDP port of 127.0.0.1: ${(error as Error).message}`,
+      error,
+    );
   }
   const emitSegment = (document: Readonly<Record<string, unknown>>): void => {
     const outcome = traceStore.add([document]);
     if (outcome.rejected.length > 0) log.warn('a local trace segment was rejected', { rejected: outcome.rejected });
   };
   const sqs = new LocalSqs({ region });
-  const lambda = new LocalLambda({ region, baseEnvironment: hostEnvironment(), tracing: createLambdaTracing({ emit: emitSegment, daemonAddress: collector.address }) });
+  const lambda = new LocalLambda({
+    region,
+    baseEnvironment: hostEnvironment(),
+    tracing: createLambdaTracing({ emit: emitSegment, daemonAddress: collector.address }),
+  });
   const stepFunctions = new LocalStepFunctions({
     region,
     timeScale: options.timeScale,
@@ -173,18 +192,34 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
       try {
         return await lambda.invoke(arn, payload, invokeOptions);
       } catch (error) {
-        if (error instanceof LambdaFunctionNotFoundError) return { error: { errorType: 'Lambda.ResourceNotFoundException', errorMessage: error.message } };
+        if (error instanceof LambdaFunctionNotFoundError)
+          return { error: { errorType: 'Lambda.ResourceNotFoundException', errorMessage: error.message } };
         throw error;
       }
     },
   });
-  const delivery = { sqs, lambda, stepFunctions, log, ...(description.failureQueue === undefined ? {} : { failureQueue: names(description.failureQueue) }) };
+  const delivery = {
+    sqs,
+    lambda,
+    stepFunctions,
+    log,
+    ...(description.failureQueue === undefined ? {} : { failureQueue: names(description.failureQueue) }),
+  };
   const scheduleOverrides: Record<string, number> = {};
-  for (const rule of description.rules ?? []) if (rule.localScheduleSeconds !== undefined) scheduleOverrides[names(rule.name)] = rule.localScheduleSeconds;
-  const eventBridge = new LocalEventBridge({ sink: targetSink(delivery), region, scheduleOverrides, onDeliveryError: recordDeliveryFailure(delivery) });
+  for (const rule of description.rules ?? [])
+    if (rule.localScheduleSeconds !== undefined) scheduleOverrides[names(rule.name)] = rule.localScheduleSeconds;
+  const eventBridge = new LocalEventBridge({
+    sink: targetSink(delivery),
+    region,
+    scheduleOverrides,
+    onDeliveryError: recordDeliveryFailure(delivery),
+  });
   // With a data directory, receipts and captured mail survive a restart as the table does (DynamoDB's files sit beside them).
   const dataDir = options.dataDir ?? process.env.DATA_DIR;
-  const s3 = new LocalS3(Date.now, dataDir === undefined ? undefined : fileObjectPersistence(join(dataDir, 'local-s3')));
+  const s3 = new LocalS3(
+    Date.now,
+    dataDir === undefined ? undefined : fileObjectPersistence(join(dataDir, 'local-s3')),
+  );
   const ses = new LocalSes(dataDir === undefined ? undefined : fileMailPersistence(join(dataDir, 'local-ses')));
   const secretsManager = new LocalSecretsManager(region, ACCOUNT);
   const cognito = new LocalCognito({ region });
@@ -230,7 +265,18 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
     () =>
       startEdge(
         {
-          services: [new DynamoDbProxy(() => dynamoEndpoint), sqs, lambda, eventBridge, stepFunctions, s3, ses, secretsManager, new LocalXRay(traceStore), cognito],
+          services: [
+            new DynamoDbProxy(() => dynamoEndpoint),
+            sqs,
+            lambda,
+            eventBridge,
+            stepFunctions,
+            s3,
+            ses,
+            secretsManager,
+            new LocalXRay(traceStore),
+            cognito,
+          ],
           extraRoutes: [
             cognito.route,
             demoUsersRoute(() => demoIdentity),
@@ -239,7 +285,8 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
               functions: {
                 listFunctions: () => lambda.listFunctions(),
                 injectFault: (name, faults) => lambda.injectFault(resolveFunction(lambda, names, name), faults),
-                clearFaults: (name) => lambda.clearFaults(name === undefined ? undefined : resolveFunction(lambda, names, name)),
+                clearFaults: (name) =>
+                  lambda.clearFaults(name === undefined ? undefined : resolveFunction(lambda, names, name)),
                 listFaults: () => lambda.listFaults(),
               },
               queues: sqs,
@@ -249,13 +296,25 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
           ],
           iam,
           onDenial: (denial) =>
-            log.warn('IAM refused a call: the role lacks this permission in AWS too (LOCAL_IAM=off turns enforcement off)', {
-              principal: denial.principalArn,
-              action: denial.permission.action,
-              resource: denial.permission.resource,
-              decision: denial.decision,
+            log.warn(
+              'IAM refused a call: the role lacks this permission in AWS too (LOCAL_IAM=off turns enforcement off)',
+              {
+                principal: denial.principalArn,
+                action: denial.permission.action,
+                resource: denial.permission.resource,
+                decision: denial.decision,
+              },
+            ),
+          onInternalError: (error, request) =>
+            log.error('an emulation failed', {
+              error:
+                error instanceof Error
+                  ? { name: error.name, message: error.message, stack: error.stack }
+                  : String(error),
+              service: request.service,
+              action: request.action,
+              path: request.path,
             }),
-          onInternalError: (error, request) => log.error('an emulation failed', { error: error instanceof Error ? { name: error.name, message: error.message, stack: error.stack } : String(error), service: request.service, action: request.action, path: request.path }),
         },
         edgePort,
       ),
@@ -285,7 +344,10 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
   cognito.setBaseUrl(edge.url);
   const identity = seedUserPool(cognito, description.userPool);
   demoIdentity = identity;
-  log.info('demo users created (also listed by GET /_local/users)', { userPoolId: identity.userPoolId, users: identity.users.map(({ username, password, groups }) => ({ username, password, groups })) });
+  log.info('demo users created (also listed by GET /_local/users)', {
+    userPoolId: identity.userPoolId,
+    users: identity.users.map(({ username, password, groups }) => ({ username, password, groups })),
+  });
 
   const stop = async (): Promise<void> => {
     eventBridge.stop();
@@ -307,18 +369,59 @@ export const startCloud = async (description: LocalCloudDescription, options: Lo
       AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
     };
     const userPool = { id: identity.userPoolId, clientId: identity.userPoolClientId };
-    const built = buildResources({ description, edgeUrl: edge.url, region, account: ACCOUNT, ownPorts: [edge.port, dynamo.port], names, sqs, lambda, eventBridge, stepFunctions, s3, secretsManager, log, userPool, runtimeEnvironment, hostEnvironment });
+    const built = buildResources({
+      description,
+      edgeUrl: edge.url,
+      region,
+      account: ACCOUNT,
+      ownPorts: [edge.port, dynamo.port],
+      names,
+      sqs,
+      lambda,
+      eventBridge,
+      stepFunctions,
+      s3,
+      secretsManager,
+      log,
+      userPool,
+      runtimeEnvironment,
+      hostEnvironment,
+    });
     iam.setPrincipals(description.principals?.(built.resources) ?? []);
-    context = { edgeUrl: edge.url, env: { ...runtimeEnvironment, ...(description.applicationEnvironment?.(built.resources) ?? {}) }, names };
+    context = {
+      edgeUrl: edge.url,
+      env: { ...runtimeEnvironment, ...(description.applicationEnvironment?.(built.resources) ?? {}) },
+      names,
+    };
     if (options.seed) await options.seed(context);
     eventBridge.startSchedules();
     const readyMs = Date.now() - started;
-    log.info('local cloud ready', { edgeUrl: edge.url, readyMs, dynamoDb: dynamo.endpoint, functions: lambda.listFunctions().length, missingFunctions: built.missingFunctions });
+    log.info('local cloud ready', {
+      edgeUrl: edge.url,
+      readyMs,
+      dynamoDb: dynamo.endpoint,
+      functions: lambda.listFunctions().length,
+      missingFunctions: built.missingFunctions,
+    });
     return {
       ...context,
       readyMs,
       missingFunctions: built.missingFunctions,
-      services: { sqs, lambda, eventBridge, stepFunctions, s3, ses, secrets: secretsManager, cognito, identity, dynamoDbEndpoint: dynamo.endpoint, dynamoDbPid: dynamo.pid, xray: { store: traceStore, daemonAddress: collector.address }, iam },
+      services: {
+        sqs,
+        lambda,
+        eventBridge,
+        stepFunctions,
+        s3,
+        ses,
+        secrets: secretsManager,
+        cognito,
+        identity,
+        dynamoDbEndpoint: dynamo.endpoint,
+        dynamoDbPid: dynamo.pid,
+        xray: { store: traceStore, daemonAddress: collector.address },
+        iam,
+      },
       reset,
       stop,
     };

@@ -40,17 +40,28 @@ export const demoPassword = (): string => `Demo-${randomBytes(9).toString('base6
  * Creates the pool, its app client, its groups, its users and any further users with the given groups.
  * Every user gets a permanent password (CONFIRMED), as if it had signed in once already.
  */
-export const seedUserPool = (cognito: LocalCognito, pool: UserPoolDescription, extraUsers: readonly { username: string; groups?: readonly string[] }[] = []): DemoIdentity => {
+export const seedUserPool = (
+  cognito: LocalCognito,
+  pool: UserPoolDescription,
+  extraUsers: readonly { username: string; groups?: readonly string[] }[] = [],
+): DemoIdentity => {
   const userPoolId = `${cognito.region}_${pool.idSuffix}`;
   cognito.createUserPool(pool.name, userPoolId);
   const { clientId } = cognito.createUserPoolClient(userPoolId, pool.client.name, pool.client.id);
   for (const group of pool.groups) cognito.createGroup(userPoolId, group.name, group.description);
-  const users = [...pool.users, ...extraUsers].map(({ username, groups = [] }) => addUser(cognito, userPoolId, username, groups));
+  const users = [...pool.users, ...extraUsers].map(({ username, groups = [] }) =>
+    addUser(cognito, userPoolId, username, groups),
+  );
   return { userPoolId, userPoolClientId: clientId, issuer: cognito.issuer(userPoolId), users };
 };
 
 /** Creates one confirmed user with a fresh password, in the given groups. */
-export const addUser = (cognito: LocalCognito, userPoolId: string, username: string, groups: readonly string[] = []): DemoUser => {
+export const addUser = (
+  cognito: LocalCognito,
+  userPoolId: string,
+  username: string,
+  groups: readonly string[] = [],
+): DemoUser => {
   const password = demoPassword();
   const email = `${username}@example.com`;
   const created = cognito.adminCreateUser(userPoolId, username, { email, email_verified: 'true' });
@@ -65,9 +76,19 @@ export const demoUsersRoute =
   (identity: () => DemoIdentity | undefined): ExtraRoute =>
   async (request): Promise<EdgeResponse | undefined> => {
     if (request.path.replace(/\/+$/, '') !== '/_local/users') return undefined;
-    if (request.method !== 'GET') return { status: 405, headers: { 'content-type': 'application/json', allow: 'GET' }, body: JSON.stringify({ error: 'MethodNotAllowed', message: 'GET /_local/users only' }) };
+    if (request.method !== 'GET')
+      return {
+        status: 405,
+        headers: { 'content-type': 'application/json', allow: 'GET' },
+        body: JSON.stringify({ error: 'MethodNotAllowed', message: 'GET /_local/users only' }),
+      };
     const current = identity();
-    if (current === undefined) return { status: 503, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ error: 'NotReady', message: 'The demo users are not created yet' }) };
+    if (current === undefined)
+      return {
+        status: 503,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ error: 'NotReady', message: 'The demo users are not created yet' }),
+      };
     return {
       status: 200,
       headers: { 'content-type': 'application/json' },
@@ -75,7 +96,13 @@ export const demoUsersRoute =
         userPoolId: current.userPoolId,
         userPoolClientId: current.userPoolClientId,
         issuer: current.issuer,
-        users: current.users.map(({ username, password, email, sub, groups }) => ({ username, password, email, sub, groups })),
+        users: current.users.map(({ username, password, email, sub, groups }) => ({
+          username,
+          password,
+          email,
+          sub,
+          groups,
+        })),
       }),
     };
   };

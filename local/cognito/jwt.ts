@@ -57,15 +57,29 @@ export const signJwt = (key: SigningKey, payload: JwtPayload): string => {
 };
 
 /** The header and payload of a JWT, without verifying anything. */
-export const decodeJwt = (token: string): { header: Record<string, unknown>; payload: Record<string, unknown>; signingInput: string; signature: string } => {
+export const decodeJwt = (
+  token: string,
+): { header: Record<string, unknown>; payload: Record<string, unknown>; signingInput: string; signature: string } => {
   const parts = token.split('.');
-  if (parts.length !== 3 || parts.some((part) => !/^[A-Za-z0-9_-]*$/.test(part))) throw new JwtMalformedError('A JWT has three base64url parts');
+  if (parts.length !== 3 || parts.some((part) => !/^[A-Za-z0-9_-]*$/.test(part)))
+    throw new JwtMalformedError('A JWT has three base64url parts');
   const [header, payload, signature] = parts as [string, string, string];
   try {
     const decodedHeader: unknown = JSON.parse(Buffer.from(header, 'base64url').toString('utf8'));
     const decodedPayload: unknown = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
-    if (typeof decodedHeader !== 'object' || decodedHeader === null || typeof decodedPayload !== 'object' || decodedPayload === null) throw new JwtMalformedError('The JWT header and payload must be JSON objects');
-    return { header: decodedHeader as Record<string, unknown>, payload: decodedPayload as Record<string, unknown>, signingInput: `${header}.${payload}`, signature };
+    if (
+      typeof decodedHeader !== 'object' ||
+      decodedHeader === null ||
+      typeof decodedPayload !== 'object' ||
+      decodedPayload === null
+    )
+      throw new JwtMalformedError('The JWT header and payload must be JSON objects');
+    return {
+      header: decodedHeader as Record<string, unknown>,
+      payload: decodedPayload as Record<string, unknown>,
+      signingInput: `${header}.${payload}`,
+      signature,
+    };
   } catch (error) {
     if (error instanceof JwtMalformedError) throw error;
     throw new JwtMalformedError('The JWT header or payload is not JSON', { cause: error });
@@ -76,7 +90,9 @@ export const decodeJwt = (token: string): { header: Record<string, unknown>; pay
 export const verifyJwtSignature = (key: SigningKey, token: string): Record<string, unknown> => {
   const decoded = decodeJwt(token);
   if (decoded.header.alg !== 'RS256' || decoded.header.kid !== key.kid) throw new JwtSignatureInvalidError();
-  const valid = createVerify('RSA-SHA256').update(decoded.signingInput).verify(key.publicKey, decoded.signature, 'base64url');
+  const valid = createVerify('RSA-SHA256')
+    .update(decoded.signingInput)
+    .verify(key.publicKey, decoded.signature, 'base64url');
   if (!valid) throw new JwtSignatureInvalidError();
   return decoded.payload;
 };

@@ -38,16 +38,28 @@ describe('local Cognito through the unmodified SDK', () => {
     edge = await startEdge({ services: [cognito], extraRoutes: [cognito.route, demoUsersRoute(() => identity)] });
     cognito.setBaseUrl(edge.url);
     identity = seedUserPool(cognito, pool);
-    client = new CognitoIdentityProviderClient({ endpoint: edge.url, region: 'eu-west-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    client = new CognitoIdentityProviderClient({
+      endpoint: edge.url,
+      region: 'eu-west-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
   });
   afterAll(async () => {
     client.destroy();
     await edge.close();
   });
 
-  const password = (username: string): string => identity.users.find((user) => user.username === username)?.password ?? '';
+  const password = (username: string): string =>
+    identity.users.find((user) => user.username === username)?.password ?? '';
   const signIn = (username: string, secret = password(username), clientId = identity.userPoolClientId) =>
-    client.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: clientId, AuthParameters: { USERNAME: username, PASSWORD: secret } }));
+    client.send(
+      new InitiateAuthCommand({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: clientId,
+        AuthParameters: { USERNAME: username, PASSWORD: secret },
+      }),
+    );
 
   it("signs alice in with USER_PASSWORD_AUTH and issues ID and access tokens with Cognito's claims", async () => {
     // act
@@ -61,13 +73,30 @@ describe('local Cognito through the unmodified SDK', () => {
     expect(result.TokenType).toBe('Bearer');
     expect(result.RefreshToken).toEqual(expect.any(String));
     expect(id.header).toMatchObject({ alg: 'RS256', kid: expect.any(String) });
-    expect(id.payload).toMatchObject({ sub, iss: `${edge.url}/eu-west-1_localdemo`, token_use: 'id', aud: identity.userPoolClientId, 'cognito:username': 'alice', email: 'alice@example.com' });
-    expect(access.payload).toMatchObject({ sub, iss: `${edge.url}/eu-west-1_localdemo`, token_use: 'access', client_id: identity.userPoolClientId, username: 'alice' });
+    expect(id.payload).toMatchObject({
+      sub,
+      iss: `${edge.url}/eu-west-1_localdemo`,
+      token_use: 'id',
+      aud: identity.userPoolClientId,
+      'cognito:username': 'alice',
+      email: 'alice@example.com',
+    });
+    expect(access.payload).toMatchObject({
+      sub,
+      iss: `${edge.url}/eu-west-1_localdemo`,
+      token_use: 'access',
+      client_id: identity.userPoolClientId,
+      username: 'alice',
+    });
     expect(access.payload).not.toHaveProperty('aud');
     expect(id.payload).not.toHaveProperty('cognito:groups');
     for (const claims of [id.payload, access.payload]) {
       expect(claims.exp).toBe((claims.iat as number) + 3600);
-      expect(claims).toMatchObject({ auth_time: expect.any(Number), jti: expect.any(String), origin_jti: expect.any(String) });
+      expect(claims).toMatchObject({
+        auth_time: expect.any(Number),
+        jti: expect.any(String),
+        origin_jti: expect.any(String),
+      });
     }
     expect(id.payload.jti).not.toBe(access.payload.jti);
   });
@@ -91,7 +120,11 @@ describe('local Cognito through the unmodified SDK', () => {
     const jwk = jwks.keys.find((key) => key.kid === decodeJwt(token).header.kid);
     expect(response.status).toBe(200);
     expect(jwk).toMatchObject({ kty: 'RSA', alg: 'RS256' });
-    expect(createVerify('RSA-SHA256').update(`${header}.${payload}`).verify(createPublicKey({ key: { kty: 'RSA', n: jwk!.n, e: jwk!.e }, format: 'jwk' }), signature, 'base64url')).toBe(true);
+    expect(
+      createVerify('RSA-SHA256')
+        .update(`${header}.${payload}`)
+        .verify(createPublicKey({ key: { kty: 'RSA', n: jwk!.n, e: jwk!.e }, format: 'jwk' }), signature, 'base64url'),
+    ).toBe(true);
   });
 
   it('answers 404 for the JWKS of a pool that does not exist', async () => {
@@ -126,7 +159,15 @@ describe('local Cognito through the unmodified SDK', () => {
     const first = (await signIn('bob')).AuthenticationResult!;
     clock += 60_000;
     // act
-    const refreshed = (await client.send(new InitiateAuthCommand({ AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: identity.userPoolClientId, AuthParameters: { REFRESH_TOKEN: first.RefreshToken! } }))).AuthenticationResult!;
+    const refreshed = (
+      await client.send(
+        new InitiateAuthCommand({
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          ClientId: identity.userPoolClientId,
+          AuthParameters: { REFRESH_TOKEN: first.RefreshToken! },
+        }),
+      )
+    ).AuthenticationResult!;
     // assess
     const before = decodeJwt(first.IdToken!).payload;
     const after = decodeJwt(refreshed.IdToken!).payload;
@@ -139,7 +180,15 @@ describe('local Cognito through the unmodified SDK', () => {
   it('refuses a refresh token it never issued', async () => {
     expect.assertions(1);
     // act
-    const failure = await client.send(new InitiateAuthCommand({ AuthFlow: 'REFRESH_TOKEN_AUTH', ClientId: identity.userPoolClientId, AuthParameters: { REFRESH_TOKEN: 'forged' } })).catch((error: unknown) => error);
+    const failure = await client
+      .send(
+        new InitiateAuthCommand({
+          AuthFlow: 'REFRESH_TOKEN_AUTH',
+          ClientId: identity.userPoolClientId,
+          AuthParameters: { REFRESH_TOKEN: 'forged' },
+        }),
+      )
+      .catch((error: unknown) => error);
     // assess
     expect(failure).toBeInstanceOf(NotAuthorizedException);
   });
@@ -150,23 +199,48 @@ describe('local Cognito through the unmodified SDK', () => {
     const result = (await signIn('alice')).AuthenticationResult!;
     // act
     const user = await client.send(new GetUserCommand({ AccessToken: result.AccessToken! }));
-    const withIdToken = await client.send(new GetUserCommand({ AccessToken: result.IdToken! })).catch((error: unknown) => error);
+    const withIdToken = await client
+      .send(new GetUserCommand({ AccessToken: result.IdToken! }))
+      .catch((error: unknown) => error);
     clock += 3601_000;
-    const expired = await client.send(new GetUserCommand({ AccessToken: result.AccessToken! })).catch((error: unknown) => error);
+    const expired = await client
+      .send(new GetUserCommand({ AccessToken: result.AccessToken! }))
+      .catch((error: unknown) => error);
     // assess
     expect(user.Username).toBe('alice');
-    expect(user.UserAttributes).toEqual(expect.arrayContaining([{ Name: 'email', Value: 'alice@example.com' }, { Name: 'sub', Value: decodeJwt(result.AccessToken!).payload.sub }]));
+    expect(user.UserAttributes).toEqual(
+      expect.arrayContaining([
+        { Name: 'email', Value: 'alice@example.com' },
+        { Name: 'sub', Value: decodeJwt(result.AccessToken!).payload.sub },
+      ]),
+    );
     expect(withIdToken).toBeInstanceOf(NotAuthorizedException);
     expect((expired as Error).message).toBe('Access Token has expired');
   });
 
   it('creates a user with AdminCreateUser, asks for a new password until AdminSetUserPassword, then signs in', async () => {
     // prepare
-    const created = await client.send(new AdminCreateUserCommand({ UserPoolId: identity.userPoolId, Username: 'carol', TemporaryPassword: 'Temporary-pass-1', UserAttributes: [{ Name: 'email', Value: 'carol@example.com' }] }));
+    const created = await client.send(
+      new AdminCreateUserCommand({
+        UserPoolId: identity.userPoolId,
+        Username: 'carol',
+        TemporaryPassword: 'Temporary-pass-1',
+        UserAttributes: [{ Name: 'email', Value: 'carol@example.com' }],
+      }),
+    );
     const challenged = await signIn('carol', 'Temporary-pass-1');
     // act
-    await client.send(new AdminSetUserPasswordCommand({ UserPoolId: identity.userPoolId, Username: 'carol', Password: 'Permanent-pass-2', Permanent: true }));
-    await client.send(new AdminAddUserToGroupCommand({ UserPoolId: identity.userPoolId, Username: 'carol', GroupName: 'admin' }));
+    await client.send(
+      new AdminSetUserPasswordCommand({
+        UserPoolId: identity.userPoolId,
+        Username: 'carol',
+        Password: 'Permanent-pass-2',
+        Permanent: true,
+      }),
+    );
+    await client.send(
+      new AdminAddUserToGroupCommand({ UserPoolId: identity.userPoolId, Username: 'carol', GroupName: 'admin' }),
+    );
     const signedIn = await signIn('carol', 'Permanent-pass-2');
     // assess
     expect(created.User?.UserStatus).toBe('FORCE_CHANGE_PASSWORD');
@@ -179,9 +253,22 @@ describe('local Cognito through the unmodified SDK', () => {
   it('refuses a duplicate username, a weak password and an unknown group, and changes nothing', async () => {
     expect.assertions(4);
     // act
-    const duplicate = await client.send(new AdminCreateUserCommand({ UserPoolId: identity.userPoolId, Username: 'ALICE' })).catch((error: unknown) => error);
-    const weak = await client.send(new AdminSetUserPasswordCommand({ UserPoolId: identity.userPoolId, Username: 'bob', Password: 'short', Permanent: true })).catch((error: unknown) => error);
-    const group = await client.send(new AdminAddUserToGroupCommand({ UserPoolId: identity.userPoolId, Username: 'bob', GroupName: 'nope' })).catch((error: unknown) => error);
+    const duplicate = await client
+      .send(new AdminCreateUserCommand({ UserPoolId: identity.userPoolId, Username: 'ALICE' }))
+      .catch((error: unknown) => error);
+    const weak = await client
+      .send(
+        new AdminSetUserPasswordCommand({
+          UserPoolId: identity.userPoolId,
+          Username: 'bob',
+          Password: 'short',
+          Permanent: true,
+        }),
+      )
+      .catch((error: unknown) => error);
+    const group = await client
+      .send(new AdminAddUserToGroupCommand({ UserPoolId: identity.userPoolId, Username: 'bob', GroupName: 'nope' }))
+      .catch((error: unknown) => error);
     // assess
     expect(duplicate).toBeInstanceOf(UsernameExistsException);
     expect(weak).toBeInstanceOf(InvalidPasswordException);
@@ -192,7 +279,9 @@ describe('local Cognito through the unmodified SDK', () => {
   it('lists users with their sub and status, page by page', async () => {
     // act
     const first = await client.send(new ListUsersCommand({ UserPoolId: identity.userPoolId, Limit: 2 }));
-    const rest = await client.send(new ListUsersCommand({ UserPoolId: identity.userPoolId, Limit: 60, PaginationToken: first.PaginationToken }));
+    const rest = await client.send(
+      new ListUsersCommand({ UserPoolId: identity.userPoolId, Limit: 60, PaginationToken: first.PaginationToken }),
+    );
     // assess
     const names = [...(first.Users ?? []), ...(rest.Users ?? [])].map((user) => user.Username);
     expect(first.Users).toHaveLength(2);
@@ -205,7 +294,10 @@ describe('local Cognito through the unmodified SDK', () => {
     // act
     const response = await fetch(`${edge.url}/`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.AdminCreateUser' },
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AWSCognitoIdentityProviderService.AdminCreateUser',
+      },
       body: JSON.stringify({ UserPoolId: identity.userPoolId, Username: 'eve' }),
     });
     // assess
@@ -216,11 +308,26 @@ describe('local Cognito through the unmodified SDK', () => {
 
   it("answers the browser's CORS preflight and puts CORS headers on a refused sign-in", async () => {
     // act
-    const preflight = await fetch(`${edge.url}/`, { method: 'OPTIONS', headers: { origin: 'http://127.0.0.1:3000', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type,x-amz-target' } });
+    const preflight = await fetch(`${edge.url}/`, {
+      method: 'OPTIONS',
+      headers: {
+        origin: 'http://127.0.0.1:3000',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type,x-amz-target',
+      },
+    });
     const refused = await fetch(`${edge.url}/`, {
       method: 'POST',
-      headers: { origin: 'http://127.0.0.1:3000', 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
-      body: JSON.stringify({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: identity.userPoolClientId, AuthParameters: { USERNAME: 'alice', PASSWORD: 'nope' } }),
+      headers: {
+        origin: 'http://127.0.0.1:3000',
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+      },
+      body: JSON.stringify({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: identity.userPoolClientId,
+        AuthParameters: { USERNAME: 'alice', PASSWORD: 'nope' },
+      }),
     });
     // assess
     expect(preflight.status).toBe(204);
@@ -232,7 +339,10 @@ describe('local Cognito through the unmodified SDK', () => {
   it('lists the demo users with their passwords at GET /_local/users', async () => {
     // act
     const response = await fetch(`${edge.url}/_local/users`);
-    const body = (await response.json()) as { userPoolId: string; users: { username: string; password: string; groups: string[] }[] };
+    const body = (await response.json()) as {
+      userPoolId: string;
+      users: { username: string; password: string; groups: string[] }[];
+    };
     // assess
     expect(response.status).toBe(200);
     expect(body.userPoolId).toBe(identity.userPoolId);

@@ -17,7 +17,17 @@ import { cognitoRoute, handleCognitoRequest } from './cognito-api';
 import { CognitoEngine } from './engine';
 
 export { stableSub, passwordPolicyViolations } from './model';
-export type { UserStatus, PasswordHash, User, Client, Pool, RefreshGrant, LocalCognitoOptions, AuthenticationResult, Body } from './model';
+export type {
+  UserStatus,
+  PasswordHash,
+  User,
+  Client,
+  Pool,
+  RefreshGrant,
+  LocalCognitoOptions,
+  AuthenticationResult,
+  Body,
+} from './model';
 
 export class LocalCognito extends CognitoEngine implements ServiceEmulator {
   readonly signingNames = ['cognito-idp'] as const;

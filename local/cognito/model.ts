@@ -15,7 +15,8 @@ export const SCRYPT_COST = { N: 1024, r: 8, p: 1 };
 export const CORS_HEADERS: Readonly<Record<string, string>> = {
   'access-control-allow-origin': '*',
   'access-control-allow-methods': 'POST, GET, OPTIONS',
-  'access-control-allow-headers': 'content-type, x-amz-target, x-amz-user-agent, authorization, amz-sdk-invocation-id, amz-sdk-request',
+  'access-control-allow-headers':
+    'content-type, x-amz-target, x-amz-user-agent, authorization, amz-sdk-invocation-id, amz-sdk-request',
   'access-control-max-age': '600',
 };
 /** Actions AWS serves without SigV4 (the caller proves itself with a password or a token). */
@@ -80,7 +81,8 @@ export interface AuthenticationResult {
 }
 
 export const ALNUM = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789';
-export const randomId = (length: number, alphabet = ALNUM): string => Array.from(randomBytes(length), (byte) => alphabet[byte % alphabet.length]).join('');
+export const randomId = (length: number, alphabet = ALNUM): string =>
+  Array.from(randomBytes(length), (byte) => alphabet[byte % alphabet.length]).join('');
 
 /** A stable, UUID-shaped `sub` for a user of a pool, so a restarted local cloud keeps owners of persisted orders. */
 export const stableSub = (poolId: string, username: string): string => {
@@ -93,7 +95,8 @@ export const hashPassword = (password: string): PasswordHash => {
   return { salt, hash: scryptSync(password, salt, 32, SCRYPT_COST) };
 };
 
-export const passwordMatches = (password: string, stored: PasswordHash): boolean => timingSafeEqual(scryptSync(password, stored.salt, 32, SCRYPT_COST), stored.hash);
+export const passwordMatches = (password: string, stored: PasswordHash): boolean =>
+  timingSafeEqual(scryptSync(password, stored.salt, 32, SCRYPT_COST), stored.hash);
 
 /** Cognito's default policy: at least 8 characters with a lower-case letter, an upper-case letter, a digit and a symbol. */
 export const passwordPolicyViolations = (password: string): string[] => {
@@ -106,14 +109,18 @@ export const passwordPolicyViolations = (password: string): string[] => {
   return violations;
 };
 
-export const invalidParameter = (message: string): AwsServiceError => new AwsServiceError('InvalidParameterException', message);
+export const invalidParameter = (message: string): AwsServiceError =>
+  new AwsServiceError('InvalidParameterException', message);
 
 export type Body = Record<string, unknown>;
 
 export const stringField = (body: Body, name: string, required = true): string | undefined => {
   const value = body[name];
   if (value === undefined || value === null) {
-    if (required) throw invalidParameter(`1 validation error detected: Value null at '${name.charAt(0).toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must not be null`);
+    if (required)
+      throw invalidParameter(
+        `1 validation error detected: Value null at '${name.charAt(0).toLowerCase()}${name.slice(1)}' failed to satisfy constraint: Member must not be null`,
+      );
     return undefined;
   }
   if (typeof value !== 'string') throw new AwsServiceError('SerializationException', `${name} must be a string`);
@@ -122,7 +129,10 @@ export const stringField = (body: Body, name: string, required = true): string |
 
 export const requiredString = (body: Body, name: string): string => stringField(body, name) as string;
 
-export const attributesOf = (user: User): { Name: string; Value: string }[] => [{ Name: 'sub', Value: user.sub }, ...[...user.attributes].map(([Name, Value]) => ({ Name, Value }))];
+export const attributesOf = (user: User): { Name: string; Value: string }[] => [
+  { Name: 'sub', Value: user.sub },
+  ...[...user.attributes].map(([Name, Value]) => ({ Name, Value })),
+];
 
 export const presentUser = (user: User) => ({
   Username: user.username,

@@ -38,7 +38,11 @@ export class TestCognitoSignInError extends Error {
   }
 }
 
-export const startTestCognito = async (options: { pool: UserPoolDescription; region?: string; now?: () => number }): Promise<TestCognito> => {
+export const startTestCognito = async (options: {
+  pool: UserPoolDescription;
+  region?: string;
+  now?: () => number;
+}): Promise<TestCognito> => {
   const region = options.region ?? 'us-east-1';
   const cognito = new LocalCognito({ region, ...(options.now === undefined ? {} : { now: options.now }) });
   const edge = await startEdge({ services: [cognito], extraRoutes: [cognito.route] });
@@ -59,11 +63,25 @@ export const startTestCognito = async (options: { pool: UserPoolDescription; reg
     const user = userFor(username);
     const response = await fetch(`${edge.url}/`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-amz-json-1.1', 'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth' },
-      body: JSON.stringify({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: identity.userPoolClientId, AuthParameters: { USERNAME: user.username, PASSWORD: user.password } }),
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AWSCognitoIdentityProviderService.InitiateAuth',
+      },
+      body: JSON.stringify({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: identity.userPoolClientId,
+        AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
+      }),
     });
-    const body = (await response.json()) as { AuthenticationResult?: AuthenticationResult; __type?: string; message?: string };
-    if (!response.ok || body.AuthenticationResult === undefined) throw new TestCognitoSignInError(`InitiateAuth for ${username} failed: ${body.__type ?? response.status} ${body.message ?? ''}`);
+    const body = (await response.json()) as {
+      AuthenticationResult?: AuthenticationResult;
+      __type?: string;
+      message?: string;
+    };
+    if (!response.ok || body.AuthenticationResult === undefined)
+      throw new TestCognitoSignInError(
+        `InitiateAuth for ${username} failed: ${body.__type ?? response.status} ${body.message ?? ''}`,
+      );
     return body.AuthenticationResult;
   };
 

@@ -9,13 +9,27 @@ class FakePorts implements ControlPlanePorts {
   readonly functions = {
     listFunctions: () => [{ name: 'send-email', arn: 'arn:aws:lambda:us-east-1:000000000000:function:send-email' }],
     injectFault: (name: string, faults: FaultSettings) => {
-      if (name !== 'send-email') throw Object.assign(new Error(`Function not found: ${name}`), { name: 'LambdaFunctionNotFoundError' });
+      if (name !== 'send-email')
+        throw Object.assign(new Error(`Function not found: ${name}`), { name: 'LambdaFunctionNotFoundError' });
       this.faults.set(name, faults);
     },
     clearFaults: (name?: string) => (name ? this.faults.delete(name) : this.faults.clear()) && undefined,
-    listFaults: () => [...this.faults].map(([name, faults]) => ({ function: name, faults: { ...faults } as Record<string, number> })),
+    listFaults: () =>
+      [...this.faults].map(([name, faults]) => ({ function: name, faults: { ...faults } as Record<string, number> })),
   };
-  readonly queues = { listQueues: () => [{ name: 'email-dlq', url: 'http://x/000000000000/email-dlq', arn: 'arn', visible: 2, inFlight: 1, delayed: 0, isDlq: true }] };
+  readonly queues = {
+    listQueues: () => [
+      {
+        name: 'email-dlq',
+        url: 'http://x/000000000000/email-dlq',
+        arn: 'arn',
+        visible: 2,
+        inFlight: 1,
+        delayed: 0,
+        isDlq: true,
+      },
+    ],
+  };
   readonly emails = { emails: () => [{ to: ['ada@example.com'], subject: 'Hi', text: 'Hello' }] };
   reset = async (): Promise<void> => {
     this.resets += 1;
@@ -26,7 +40,10 @@ describe('control plane /_local', () => {
   let edge: RunningEdge;
   let ports: FakePorts;
   const call = async (method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${edge.url}${path}`, { method, body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body) });
+    const response = await fetch(`${edge.url}${path}`, {
+      method,
+      body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
+    });
     return { status: response.status, body: (await response.json()) as Record<string, unknown> };
   };
 
@@ -43,15 +60,29 @@ describe('control plane /_local', () => {
     // assess
     expect(index.status).toBe(200);
     expect(slash).toEqual(index);
-    const listed = (index.body.routes as { method: string; path: string }[]).map((route) => `${route.method} ${route.path}`);
-    expect(listed).toEqual(expect.arrayContaining(['GET /_local/functions', 'POST /_local/faults', 'DELETE /_local/faults', 'GET /_local/queues', 'GET /_local/emails', 'POST /_local/reset']));
+    const listed = (index.body.routes as { method: string; path: string }[]).map(
+      (route) => `${route.method} ${route.path}`,
+    );
+    expect(listed).toEqual(
+      expect.arrayContaining([
+        'GET /_local/functions',
+        'POST /_local/faults',
+        'DELETE /_local/faults',
+        'GET /_local/queues',
+        'GET /_local/emails',
+        'POST /_local/reset',
+      ]),
+    );
     for (const route of listed.filter((entry) => entry.startsWith('GET ') && entry !== 'GET /_local')) {
       expect((await call('GET', route.slice(4))).status).toBe(200);
     }
   });
 
   it('lists function names and ARNs', async () => {
-    expect(await call('GET', '/_local/functions')).toEqual({ status: 200, body: { functions: [{ name: 'send-email', arn: 'arn:aws:lambda:us-east-1:000000000000:function:send-email' }] } });
+    expect(await call('GET', '/_local/functions')).toEqual({
+      status: 200,
+      body: { functions: [{ name: 'send-email', arn: 'arn:aws:lambda:us-east-1:000000000000:function:send-email' }] },
+    });
   });
 
   it('lists the faults in force, so a page opened later shows them, and none once they are cleared', async () => {
@@ -78,8 +109,16 @@ describe('control plane /_local', () => {
   });
 
   it('injects a fault after the handler (result lost as Lambda.Unknown) and refuses an errorType that is not an error name', async () => {
-    const injected = await call('POST', '/_local/faults', { function: 'send-email', failAfterNext: 1, errorType: 'Lambda.Unknown' });
-    const bad = await call('POST', '/_local/faults', { function: 'send-email', failAfterNext: 1, errorType: 'no spaces allowed' });
+    const injected = await call('POST', '/_local/faults', {
+      function: 'send-email',
+      failAfterNext: 1,
+      errorType: 'Lambda.Unknown',
+    });
+    const bad = await call('POST', '/_local/faults', {
+      function: 'send-email',
+      failAfterNext: 1,
+      errorType: 'no spaces allowed',
+    });
 
     expect(injected.status).toBe(200);
     expect(ports.faults.get('send-email')).toEqual({ failAfterNext: 1, errorType: 'Lambda.Unknown' });
@@ -97,8 +136,14 @@ describe('control plane /_local', () => {
   });
 
   it('lists queues with depth, in-flight count and DLQ flag, and captured emails', async () => {
-    expect((await call('GET', '/_local/queues')).body).toEqual({ queues: [{ name: 'email-dlq', url: 'http://x/000000000000/email-dlq', depth: 2, inFlight: 1, delayed: 0, isDlq: true }] });
-    expect((await call('GET', '/_local/emails')).body).toEqual({ emails: [{ to: ['ada@example.com'], subject: 'Hi', text: 'Hello' }] });
+    expect((await call('GET', '/_local/queues')).body).toEqual({
+      queues: [
+        { name: 'email-dlq', url: 'http://x/000000000000/email-dlq', depth: 2, inFlight: 1, delayed: 0, isDlq: true },
+      ],
+    });
+    expect((await call('GET', '/_local/emails')).body).toEqual({
+      emails: [{ to: ['ada@example.com'], subject: 'Hi', text: 'Hello' }],
+    });
   });
 
   it('resets through the given callback', async () => {
@@ -121,7 +166,12 @@ describe('control plane /_local', () => {
     });
 
   it('refuses a cross-site POST to /_local/reset (a page elsewhere, no preflight) and resets nothing', async () => {
-    const status = await raw('POST', '/_local/reset', { origin: 'https://evil.example', 'content-type': 'text/plain' }, '{}');
+    const status = await raw(
+      'POST',
+      '/_local/reset',
+      { origin: 'https://evil.example', 'content-type': 'text/plain' },
+      '{}',
+    );
 
     expect([status, ports.resets]).toEqual([403, 0]);
   });
@@ -133,13 +183,25 @@ describe('control plane /_local', () => {
   });
 
   it('refuses an AWS API request whose Host is not local (DNS rebinding against the tables)', async () => {
-    const status = await raw('POST', '/', { host: 'rebind.evil.example', 'x-amz-target': 'DynamoDB_20120810.Scan', 'content-type': 'application/x-amz-json-1.0' }, '{"TableName":"t"}');
+    const status = await raw(
+      'POST',
+      '/',
+      {
+        host: 'rebind.evil.example',
+        'x-amz-target': 'DynamoDB_20120810.Scan',
+        'content-type': 'application/x-amz-json-1.0',
+      },
+      '{"TableName":"t"}',
+    );
 
     expect(status).toBe(403);
   });
 
   it('serves a POST to /_local/reset from a local page', async () => {
-    const status = await raw('POST', '/_local/reset', { origin: 'http://127.0.0.1:5173', host: `localhost:${new URL(edge.url).port}` });
+    const status = await raw('POST', '/_local/reset', {
+      origin: 'http://127.0.0.1:5173',
+      host: `localhost:${new URL(edge.url).port}`,
+    });
 
     expect([status, ports.resets]).toEqual([200, 1]);
   });
@@ -151,16 +213,23 @@ describe('control plane /_local', () => {
 
   it('accepts exactly the fault requests whose values are in range', () => {
     fc.assert(
-      fc.property(fc.option(fc.integer({ min: -3, max: 5 }), { nil: undefined }), fc.option(fc.double({ min: -1, max: 2, noNaN: true }), { nil: undefined }), (failNext, probability) => {
-        const valid = (failNext !== undefined || probability !== undefined) && (failNext === undefined || failNext >= 0) && (probability === undefined || (probability >= 0 && probability <= 1));
-        let accepted = true;
-        try {
-          parseFaultRequest({ function: 'f', failNext, probability });
-        } catch {
-          accepted = false;
-        }
-        return accepted === valid;
-      }),
+      fc.property(
+        fc.option(fc.integer({ min: -3, max: 5 }), { nil: undefined }),
+        fc.option(fc.double({ min: -1, max: 2, noNaN: true }), { nil: undefined }),
+        (failNext, probability) => {
+          const valid =
+            (failNext !== undefined || probability !== undefined) &&
+            (failNext === undefined || failNext >= 0) &&
+            (probability === undefined || (probability >= 0 && probability <= 1));
+          let accepted = true;
+          try {
+            parseFaultRequest({ function: 'f', failNext, probability });
+          } catch {
+            accepted = false;
+          }
+          return accepted === valid;
+        },
+      ),
     );
   });
 });

@@ -36,9 +36,23 @@ export interface ControlPlanePorts {
     listFaults(): readonly { readonly function: string; readonly faults: Readonly<Record<string, number | string>> }[];
   };
   readonly queues: {
-    listQueues(): readonly { readonly name: string; readonly url: string; readonly visible: number; readonly inFlight: number; readonly delayed: number; readonly isDlq: boolean }[];
+    listQueues(): readonly {
+      readonly name: string;
+      readonly url: string;
+      readonly visible: number;
+      readonly inFlight: number;
+      readonly delayed: number;
+      readonly isDlq: boolean;
+    }[];
   };
-  readonly emails: { emails(): readonly { readonly to: readonly string[]; readonly subject: string; readonly text?: string; readonly html?: string }[] };
+  readonly emails: {
+    emails(): readonly {
+      readonly to: readonly string[];
+      readonly subject: string;
+      readonly text?: string;
+      readonly html?: string;
+    }[];
+  };
   readonly reset: () => Promise<void>;
 }
 
@@ -53,7 +67,11 @@ export class ControlPlaneRequestError extends Error {
   }
 }
 
-const json = (status: number, body: unknown): EdgeResponse => ({ status, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+const json = (status: number, body: unknown): EdgeResponse => ({
+  status,
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
 
 const parseBody = (request: EdgeRequest): Record<string, unknown> => {
   if (request.body.length === 0) return {};
@@ -63,28 +81,65 @@ const parseBody = (request: EdgeRequest): Record<string, unknown> => {
   } catch {
     throw new ControlPlaneRequestError(400, 'InvalidJson', 'The body is not JSON');
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new ControlPlaneRequestError(400, 'InvalidBody', 'The body must be a JSON object');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw new ControlPlaneRequestError(400, 'InvalidBody', 'The body must be a JSON object');
   return body as Record<string, unknown>;
 };
 
-const FAULT_KEYS = new Set(['function', 'failNext', 'probability', 'latencyMs', 'failAfterNext', 'resultDelayMs', 'errorType']);
+const FAULT_KEYS = new Set([
+  'function',
+  'failNext',
+  'probability',
+  'latencyMs',
+  'failAfterNext',
+  'resultDelayMs',
+  'errorType',
+]);
 
 /** Validates a fault request completely before anything changes. */
 export const parseFaultRequest = (body: Record<string, unknown>): { functionName: string; faults: FaultSettings } => {
   const unknown = Object.keys(body).filter((key) => !FAULT_KEYS.has(key));
-  if (unknown.length > 0) throw new ControlPlaneRequestError(400, 'InvalidBody', `Unknown fields: ${unknown.join(', ')}`);
+  if (unknown.length > 0)
+    throw new ControlPlaneRequestError(400, 'InvalidBody', `Unknown fields: ${unknown.join(', ')}`);
   const { function: functionName, failNext, probability, latencyMs, failAfterNext, resultDelayMs, errorType } = body;
-  if (typeof functionName !== 'string' || functionName.length === 0) throw new ControlPlaneRequestError(400, 'InvalidBody', '"function" (a function name) is required');
-  if (failNext !== undefined && (typeof failNext !== 'number' || !Number.isInteger(failNext) || failNext < 0)) throw new ControlPlaneRequestError(400, 'InvalidBody', '"failNext" must be a non-negative integer');
-  if (probability !== undefined && (typeof probability !== 'number' || !(probability >= 0 && probability <= 1))) throw new ControlPlaneRequestError(400, 'InvalidBody', '"probability" must be a number from 0 to 1');
-  if (latencyMs !== undefined && (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0)) throw new ControlPlaneRequestError(400, 'InvalidBody', '"latencyMs" must be a non-negative number');
-  if (failAfterNext !== undefined && (typeof failAfterNext !== 'number' || !Number.isInteger(failAfterNext) || failAfterNext < 0)) throw new ControlPlaneRequestError(400, 'InvalidBody', '"failAfterNext" must be a non-negative integer');
-  if (resultDelayMs !== undefined && (typeof resultDelayMs !== 'number' || !Number.isFinite(resultDelayMs) || resultDelayMs < 0)) throw new ControlPlaneRequestError(400, 'InvalidBody', '"resultDelayMs" must be a non-negative number');
-  if (errorType !== undefined && (typeof errorType !== 'string' || !/^[A-Za-z][A-Za-z0-9_.]{0,99}$/.test(errorType))) throw new ControlPlaneRequestError(400, 'InvalidBody', '"errorType" must be an error name such as Lambda.Unknown');
-  if (failNext === undefined && probability === undefined && latencyMs === undefined && failAfterNext === undefined && resultDelayMs === undefined) {
-    throw new ControlPlaneRequestError(400, 'InvalidBody', 'Give at least one of "failNext", "probability", "latencyMs", "failAfterNext", "resultDelayMs"');
+  if (typeof functionName !== 'string' || functionName.length === 0)
+    throw new ControlPlaneRequestError(400, 'InvalidBody', '"function" (a function name) is required');
+  if (failNext !== undefined && (typeof failNext !== 'number' || !Number.isInteger(failNext) || failNext < 0))
+    throw new ControlPlaneRequestError(400, 'InvalidBody', '"failNext" must be a non-negative integer');
+  if (probability !== undefined && (typeof probability !== 'number' || !(probability >= 0 && probability <= 1)))
+    throw new ControlPlaneRequestError(400, 'InvalidBody', '"probability" must be a number from 0 to 1');
+  if (latencyMs !== undefined && (typeof latencyMs !== 'number' || !Number.isFinite(latencyMs) || latencyMs < 0))
+    throw new ControlPlaneRequestError(400, 'InvalidBody', '"latencyMs" must be a non-negative number');
+  if (
+    failAfterNext !== undefined &&
+    (typeof failAfterNext !== 'number' || !Number.isInteger(failAfterNext) || failAfterNext < 0)
+  )
+    throw new ControlPlaneRequestError(400, 'InvalidBody', '"failAfterNext" must be a non-negative integer');
+  if (
+    resultDelayMs !== undefined &&
+    (typeof resultDelayMs !== 'number' || !Number.isFinite(resultDelayMs) || resultDelayMs < 0)
+  )
+    throw new ControlPlaneRequestError(400, 'InvalidBody', '"resultDelayMs" must be a non-negative number');
+  if (errorType !== undefined && (typeof errorType !== 'string' || !/^[A-Za-z][A-Za-z0-9_.]{0,99}$/.test(errorType)))
+    throw new ControlPlaneRequestError(400, 'InvalidBody', '"errorType" must be an error name such as Lambda.Unknown');
+  if (
+    failNext === undefined &&
+    probability === undefined &&
+    latencyMs === undefined &&
+    failAfterNext === undefined &&
+    resultDelayMs === undefined
+  ) {
+    throw new ControlPlaneRequestError(
+      400,
+      'InvalidBody',
+      'Give at least one of "failNext", "probability", "latencyMs", "failAfterNext", "resultDelayMs"',
+    );
   }
-  const faults: FaultSettings = { failNext: failNext as number | undefined, probability: probability as number | undefined, latencyMs: latencyMs as number | undefined };
+  const faults: FaultSettings = {
+    failNext: failNext as number | undefined,
+    probability: probability as number | undefined,
+    latencyMs: latencyMs as number | undefined,
+  };
   return {
     functionName,
     faults: {
@@ -99,20 +154,35 @@ export const parseFaultRequest = (body: Record<string, unknown>): { functionName
 const fromPortError = (error: unknown): ControlPlaneRequestError => {
   const name = error instanceof Error ? error.name : '';
   const message = error instanceof Error ? error.message : String(error);
-  return /NotFound/.test(name) ? new ControlPlaneRequestError(404, 'FunctionNotFound', message) : new ControlPlaneRequestError(400, name || 'InvalidRequest', message);
+  return /NotFound/.test(name)
+    ? new ControlPlaneRequestError(404, 'FunctionNotFound', message)
+    : new ControlPlaneRequestError(400, name || 'InvalidRequest', message);
 };
 
 /** What `GET /_local` lists: every control-plane route, so the address the start banner prints is not a 404. */
-export const CONTROL_PLANE_INDEX: readonly { readonly method: string; readonly path: string; readonly does: string }[] = [
-  { method: 'GET', path: '/_local', does: 'this index' },
-  { method: 'GET', path: '/_local/functions', does: 'the functions: name and ARN' },
-  { method: 'GET', path: '/_local/faults', does: 'the faults in force, per function (counters as they stand)' },
-  { method: 'POST', path: '/_local/faults', does: 'inject faults into a function: {function, failNext?, probability?, latencyMs?}' },
-  { method: 'DELETE', path: '/_local/faults', does: 'clear the faults of every function, or of ?function=name' },
-  { method: 'GET', path: '/_local/queues', does: 'every queue with its depth, in-flight and delayed counts, DLQs flagged' },
-  { method: 'GET', path: '/_local/emails', does: 'the mails captured by the local SES' },
-  { method: 'POST', path: '/_local/reset', does: 'empty queues, mails and objects, re-create the tables and seed them again' },
-];
+export const CONTROL_PLANE_INDEX: readonly { readonly method: string; readonly path: string; readonly does: string }[] =
+  [
+    { method: 'GET', path: '/_local', does: 'this index' },
+    { method: 'GET', path: '/_local/functions', does: 'the functions: name and ARN' },
+    { method: 'GET', path: '/_local/faults', does: 'the faults in force, per function (counters as they stand)' },
+    {
+      method: 'POST',
+      path: '/_local/faults',
+      does: 'inject faults into a function: {function, failNext?, probability?, latencyMs?}',
+    },
+    { method: 'DELETE', path: '/_local/faults', does: 'clear the faults of every function, or of ?function=name' },
+    {
+      method: 'GET',
+      path: '/_local/queues',
+      does: 'every queue with its depth, in-flight and delayed counts, DLQs flagged',
+    },
+    { method: 'GET', path: '/_local/emails', does: 'the mails captured by the local SES' },
+    {
+      method: 'POST',
+      path: '/_local/reset',
+      does: 'empty queues, mails and objects, re-create the tables and seed them again',
+    },
+  ];
 
 /** The /_local route for the edge. */
 export const controlPlaneRoute =
@@ -123,11 +193,17 @@ export const controlPlaneRoute =
     try {
       switch (route) {
         case 'GET /_local':
-          return json(200, { service: 'local cloud control plane', routes: CONTROL_PLANE_INDEX, more: 'local/README.md' });
+          return json(200, {
+            service: 'local cloud control plane',
+            routes: CONTROL_PLANE_INDEX,
+            more: 'local/README.md',
+          });
         case 'GET /_local/functions':
           return json(200, { functions: ports.functions.listFunctions().map(({ name, arn }) => ({ name, arn })) });
         case 'GET /_local/faults':
-          return json(200, { faults: ports.functions.listFaults().map((entry) => ({ function: entry.function, ...entry.faults })) });
+          return json(200, {
+            faults: ports.functions.listFaults().map((entry) => ({ function: entry.function, ...entry.faults })),
+          });
         case 'POST /_local/faults': {
           const { functionName, faults } = parseFaultRequest(parseBody(request));
           try {
@@ -147,7 +223,16 @@ export const controlPlaneRoute =
           return json(200, { cleared: functionName ?? 'all' });
         }
         case 'GET /_local/queues':
-          return json(200, { queues: ports.queues.listQueues().map((q) => ({ name: q.name, url: q.url, depth: q.visible, inFlight: q.inFlight, delayed: q.delayed, isDlq: q.isDlq })) });
+          return json(200, {
+            queues: ports.queues.listQueues().map((q) => ({
+              name: q.name,
+              url: q.url,
+              depth: q.visible,
+              inFlight: q.inFlight,
+              delayed: q.delayed,
+              isDlq: q.isDlq,
+            })),
+          });
         case 'GET /_local/emails':
           return json(200, { emails: ports.emails.emails() });
         case 'POST /_local/reset':
@@ -157,7 +242,8 @@ export const controlPlaneRoute =
           return json(404, { error: 'NotFound', message: `No control-plane route ${route}; see local/README.md` });
       }
     } catch (error) {
-      if (error instanceof ControlPlaneRequestError) return json(error.status, { error: error.code, message: error.message });
+      if (error instanceof ControlPlaneRequestError)
+        return json(error.status, { error: error.code, message: error.message });
       throw error;
     }
   };

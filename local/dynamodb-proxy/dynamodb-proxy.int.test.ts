@@ -1,4 +1,11 @@
-import { CreateTableCommand, DynamoDBClient, GetItemCommand, PutItemCommand, TransactWriteItemsCommand, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  TransactWriteItemsCommand,
+  TransactionCanceledException,
+} from '@aws-sdk/client-dynamodb';
 import { startEdge, type RunningEdge } from '../edge/server';
 import { DynamoDbProxy } from './dynamodb-proxy';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../dynamodb/dynamodb-local';
@@ -46,7 +53,13 @@ describe('DynamoDB through the edge', () => {
         new TransactWriteItemsCommand({
           TransactItems: [
             { Put: { TableName: 'proxy-test', Item: { PK: { S: 'fresh' } } } },
-            { Put: { TableName: 'proxy-test', Item: { PK: { S: 'taken' } }, ConditionExpression: 'attribute_not_exists(PK)' } },
+            {
+              Put: {
+                TableName: 'proxy-test',
+                Item: { PK: { S: 'taken' } },
+                ConditionExpression: 'attribute_not_exists(PK)',
+              },
+            },
           ],
         }),
       )
@@ -65,9 +78,11 @@ describe('DynamoDB through the edge', () => {
     const orphan = await startEdge({ services: [new DynamoDbProxy('http://127.0.0.1:1')] });
     const orphanClient = new DynamoDBClient({ endpoint: orphan.url, region: 'us-east-1', credentials, maxAttempts: 1 });
 
-    await orphanClient.send(new GetItemCommand({ TableName: 'proxy-test', Key: { PK: { S: 'a' } } })).catch((error: Error) => {
-      expect(error.name).toBe('ServiceUnavailable');
-    });
+    await orphanClient
+      .send(new GetItemCommand({ TableName: 'proxy-test', Key: { PK: { S: 'a' } } }))
+      .catch((error: Error) => {
+        expect(error.name).toBe('ServiceUnavailable');
+      });
     orphanClient.destroy();
     await orphan.close();
   });

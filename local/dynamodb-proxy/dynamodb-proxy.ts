@@ -4,14 +4,29 @@
  * failures and TTL settings reach the SDK client exactly as DynamoDB Local produced them.
  */
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
-import { AwsServiceError, jsonErrorResponse, type EdgeRequest, type EdgeResponse, type ServiceEmulator } from '../edge/types';
+import {
+  AwsServiceError,
+  jsonErrorResponse,
+  type EdgeRequest,
+  type EdgeResponse,
+  type ServiceEmulator,
+} from '../edge/types';
 
 /** Hop-by-hop headers a proxy must not forward. */
-const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'upgrade', 'te', 'trailer']);
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'upgrade',
+  'te',
+  'trailer',
+]);
 
 const forwardable = (headers: IncomingHttpHeaders, target: URL): IncomingHttpHeaders => {
   const out: IncomingHttpHeaders = {};
-  for (const [name, value] of Object.entries(headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
+  for (const [name, value] of Object.entries(headers))
+    if (!HOP_BY_HOP.has(name) && value !== undefined) out[name] = value;
   // DynamoDB Local does not verify signatures, so rewriting Host is safe.
   out.host = target.host;
   return out;
@@ -59,7 +74,8 @@ export class DynamoDbProxy implements ServiceEmulator {
         },
         (answer) => {
           const headers: IncomingHttpHeaders = {};
-          for (const [name, value] of Object.entries(answer.headers)) if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
+          for (const [name, value] of Object.entries(answer.headers))
+            if (!HOP_BY_HOP.has(name) && value !== undefined) headers[name] = value;
           response.writeHead(answer.statusCode ?? 502, headers);
           answer.pipe(response);
           answer.on('end', () => resolve());
@@ -101,7 +117,8 @@ export class DynamoDbProxy implements ServiceEmulator {
           answer.on('end', () => {
             const headers: Record<string, string> = {};
             for (const [name, value] of Object.entries(answer.headers)) {
-              if (!HOP_BY_HOP.has(name) && name !== 'content-length' && value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+              if (!HOP_BY_HOP.has(name) && name !== 'content-length' && value !== undefined)
+                headers[name] = Array.isArray(value) ? value.join(', ') : value;
             }
             resolve({ status: answer.statusCode ?? 502, headers, body: Buffer.concat(chunks) });
           });

@@ -2,13 +2,26 @@
  * Creates a table from its description (string keys, GSIs projecting everything, TTL) on any DynamoDB endpoint,
  * typically DynamoDB Local, and waits until it is ACTIVE.
  */
-import { CreateTableCommand, DescribeTableCommand, ResourceInUseException, UpdateTimeToLiveCommand } from '@aws-sdk/client-dynamodb';
+import {
+  CreateTableCommand,
+  DescribeTableCommand,
+  ResourceInUseException,
+  UpdateTimeToLiveCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { TableDescription } from '../cloud/description';
 
 /** Creates one table from its spec under `physicalName`; an existing table is left as is. */
-export const createTable = async (client: DynamoDBClient, spec: TableDescription, physicalName: string): Promise<void> => {
-  const keyNames = new Set([spec.partitionKey, spec.sortKey, ...spec.globalSecondaryIndexes.flatMap((gsi) => [gsi.partitionKey, gsi.sortKey])]);
+export const createTable = async (
+  client: DynamoDBClient,
+  spec: TableDescription,
+  physicalName: string,
+): Promise<void> => {
+  const keyNames = new Set([
+    spec.partitionKey,
+    spec.sortKey,
+    ...spec.globalSecondaryIndexes.flatMap((gsi) => [gsi.partitionKey, gsi.sortKey]),
+  ]);
   try {
     await client.send(
       new CreateTableCommand({
@@ -39,5 +52,10 @@ export const createTable = async (client: DynamoDBClient, spec: TableDescription
     await new Promise((resolveWait) => setTimeout(resolveWait, 100));
   }
   if (spec.ttlAttribute === undefined) return;
-  await client.send(new UpdateTimeToLiveCommand({ TableName: physicalName, TimeToLiveSpecification: { AttributeName: spec.ttlAttribute, Enabled: true } }));
+  await client.send(
+    new UpdateTimeToLiveCommand({
+      TableName: physicalName,
+      TimeToLiveSpecification: { AttributeName: spec.ttlAttribute, Enabled: true },
+    }),
+  );
 };

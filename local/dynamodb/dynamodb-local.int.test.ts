@@ -52,7 +52,9 @@ describe('DynamoDB Local', () => {
         socket.once('error', () => resolveReach(false));
       });
 
-    const outcomes = await Promise.all(['127.0.0.1', ...addresses].map(async (host) => [host, await reachable(host)] as const));
+    const outcomes = await Promise.all(
+      ['127.0.0.1', ...addresses].map(async (host) => [host, await reachable(host)] as const),
+    );
 
     expect(outcomes).toEqual([['127.0.0.1', true], ...addresses.map((host) => [host, false] as const)]);
   });

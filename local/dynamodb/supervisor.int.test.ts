@@ -13,7 +13,10 @@ describe('DynamoDB Local under the supervisor', () => {
 
   beforeAll(async () => {
     const first = await startDynamoDbLocal();
-    supervised = superviseDynamoDbLocal(first, { log: silent, afterRestart: async (endpoint) => void restartedAt.push(endpoint) });
+    supervised = superviseDynamoDbLocal(first, {
+      log: silent,
+      afterRestart: async (endpoint) => void restartedAt.push(endpoint),
+    });
   });
   afterAll(async () => {
     await supervised?.stop();
@@ -28,6 +31,11 @@ describe('DynamoDB Local under the supervisor', () => {
     // assess
     const client = clientFor(supervised.endpoint());
     const tables = await client.send(new ListTablesCommand({})).finally(() => client.destroy());
-    expect([restartedAt, supervised.endpoint(), supervised.pid() !== pid, tables.TableNames]).toEqual([[endpoint], endpoint, true, []]);
+    expect([restartedAt, supervised.endpoint(), supervised.pid() !== pid, tables.TableNames]).toEqual([
+      [endpoint],
+      endpoint,
+      true,
+      [],
+    ]);
   });
 });

@@ -58,10 +58,16 @@ export const superviseDynamoDbLocal = (first: DynamoDbLocal, options: Supervisor
         return;
       } catch (error) {
         failedInARow += 1;
-        options.log.error('DynamoDB Local could not be restarted', { attempt: failedInARow, error: error instanceof Error ? error.message : String(error) });
+        options.log.error('DynamoDB Local could not be restarted', {
+          attempt: failedInARow,
+          error: error instanceof Error ? error.message : String(error),
+        });
       }
     }
-    if (!stopping) options.log.error('DynamoDB Local is down and was not restarted: stop the local cloud and start it again', { restarts });
+    if (!stopping)
+      options.log.error('DynamoDB Local is down and was not restarted: stop the local cloud and start it again', {
+        restarts,
+      });
   };
 
   const watch = (instance: DynamoDbLocal): void => {

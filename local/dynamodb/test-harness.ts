@@ -18,10 +18,14 @@ export interface LocalTables {
 /** Dummy credentials: DynamoDB Local checks that requests are signed, not by whom. */
 export const localCredentials = { accessKeyId: 'local', secretAccessKey: 'local' };
 
-export const clientFor = (endpoint: string): DynamoDBClient => new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials });
+export const clientFor = (endpoint: string): DynamoDBClient =>
+  new DynamoDBClient({ endpoint, region: 'us-east-1', credentials: localCredentials });
 
 /** Starts DynamoDB Local and creates the tables; `names` maps a logical name to the physical one (identity by default). */
-export const startLocalTables = async (tables: readonly TableDescription[], options: DynamoDbLocalOptions & { names?: (logical: string) => string } = {}): Promise<LocalTables> => {
+export const startLocalTables = async (
+  tables: readonly TableDescription[],
+  options: DynamoDbLocalOptions & { names?: (logical: string) => string } = {},
+): Promise<LocalTables> => {
   const dynamo = await startDynamoDbLocal(options);
   const client = clientFor(dynamo.endpoint);
   const names = options.names ?? ((logical: string) => logical);

@@ -37,7 +37,17 @@ describe('isLocalOrigin', () => {
         expect(isLocalOrigin(`http://${host}:${port}`)).toBe(false);
       }),
     );
-    for (const origin of ['https://127.0.0.1:3000', 'http://127.0.0.1.evil.example:3000', 'http://localhost.evil.example', 'http://127.0.0.2:3000', 'http://127.0.0.1:3000/path', 'http://user@localhost:3000', 'null', '', undefined]) {
+    for (const origin of [
+      'https://127.0.0.1:3000',
+      'http://127.0.0.1.evil.example:3000',
+      'http://localhost.evil.example',
+      'http://127.0.0.2:3000',
+      'http://127.0.0.1:3000/path',
+      'http://user@localhost:3000',
+      'null',
+      '',
+      undefined,
+    ]) {
       expect(isLocalOrigin(origin)).toBe(false);
     }
   });
@@ -56,7 +66,11 @@ describe('CORS on the edge for /_local', () => {
   it('answers the preflight of a local page with the origin, methods and headers the dashboard sends', async () => {
     const response = await fetch(`${edge.url}/_local/faults`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://127.0.0.1:3000', 'access-control-request-method': 'POST', 'access-control-request-headers': 'content-type' },
+      headers: {
+        origin: 'http://127.0.0.1:3000',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'content-type',
+      },
     });
 
     expect(response.status).toBe(204);
@@ -68,7 +82,10 @@ describe('CORS on the edge for /_local', () => {
   });
 
   it('refuses the preflight of a page elsewhere, without CORS headers, and changes nothing', async () => {
-    const response = await fetch(`${edge.url}/_local/faults`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+    const response = await fetch(`${edge.url}/_local/faults`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+    });
 
     expect(response.status).toBe(403);
     expect(response.headers.get('access-control-allow-origin')).toBeNull();
@@ -77,8 +94,16 @@ describe('CORS on the edge for /_local', () => {
 
   it('puts the local origin on /_local answers, success and error alike', async () => {
     const listed = await fetch(`${edge.url}/_local/functions`, { headers: { origin: 'http://localhost:5173' } });
-    const injected = await fetch(`${edge.url}/_local/faults`, { method: 'POST', headers: { origin: 'http://localhost:5173', 'content-type': 'application/json' }, body: JSON.stringify({ function: 'send-email', failNext: 1 }) });
-    const invalid = await fetch(`${edge.url}/_local/faults`, { method: 'POST', headers: { origin: 'http://localhost:5173' }, body: '{oops' });
+    const injected = await fetch(`${edge.url}/_local/faults`, {
+      method: 'POST',
+      headers: { origin: 'http://localhost:5173', 'content-type': 'application/json' },
+      body: JSON.stringify({ function: 'send-email', failNext: 1 }),
+    });
+    const invalid = await fetch(`${edge.url}/_local/faults`, {
+      method: 'POST',
+      headers: { origin: 'http://localhost:5173' },
+      body: '{oops',
+    });
 
     expect(listed.status).toBe(200);
     expect(listed.headers.get('access-control-allow-origin')).toBe('http://localhost:5173');
@@ -91,7 +116,15 @@ describe('CORS on the edge for /_local', () => {
 
   it('refuses another origin without a CORS header, and gives none to the AWS APIs on the same edge', async () => {
     const foreign = await fetch(`${edge.url}/_local/functions`, { headers: { origin: 'http://evil.example' } });
-    const aws = await fetch(`${edge.url}/`, { method: 'POST', headers: { origin: 'http://127.0.0.1:3000', 'x-amz-target': 'AmazonSQS.ListQueues', 'content-type': 'application/x-amz-json-1.0' }, body: '{}' });
+    const aws = await fetch(`${edge.url}/`, {
+      method: 'POST',
+      headers: {
+        origin: 'http://127.0.0.1:3000',
+        'x-amz-target': 'AmazonSQS.ListQueues',
+        'content-type': 'application/x-amz-json-1.0',
+      },
+      body: '{}',
+    });
 
     expect(foreign.status).toBe(403);
     expect(foreign.headers.get('access-control-allow-origin')).toBeNull();

@@ -24,7 +24,13 @@ export const isLocalOrigin = (origin: string | undefined): origin is string => {
   } catch {
     return false;
   }
-  return url.protocol === 'http:' && ALLOWED_HOSTS.has(url.hostname) && url.origin === origin && url.username === '' && url.password === '';
+  return (
+    url.protocol === 'http:' &&
+    ALLOWED_HOSTS.has(url.hostname) &&
+    url.origin === origin &&
+    url.username === '' &&
+    url.password === ''
+  );
 };
 
 const isControlPlanePath = (path: string): boolean => path === '/_local' || path.startsWith('/_local/');
@@ -39,10 +45,22 @@ const originOf = (request: EdgeRequest): string | undefined => {
  * CORS headers for a local origin, 403 without them for any other. Undefined for every other request.
  */
 export const localCorsPreflight = (request: EdgeRequest): EdgeResponse | undefined => {
-  if (request.method !== 'OPTIONS' || !isControlPlanePath(request.path) || request.headers['access-control-request-method'] === undefined) return undefined;
+  if (
+    request.method !== 'OPTIONS' ||
+    !isControlPlanePath(request.path) ||
+    request.headers['access-control-request-method'] === undefined
+  )
+    return undefined;
   const origin = originOf(request);
   if (!isLocalOrigin(origin)) {
-    return { status: 403, headers: { 'content-type': 'application/json', vary: 'origin' }, body: JSON.stringify({ error: 'OriginNotAllowed', message: 'the control plane answers pages on http://127.0.0.1:* and http://localhost:* only' }) };
+    return {
+      status: 403,
+      headers: { 'content-type': 'application/json', vary: 'origin' },
+      body: JSON.stringify({
+        error: 'OriginNotAllowed',
+        message: 'the control plane answers pages on http://127.0.0.1:* and http://localhost:* only',
+      }),
+    };
   }
   return { status: 204, headers: { ...CORS_PREFLIGHT_HEADERS, 'access-control-allow-origin': origin, vary: 'origin' } };
 };

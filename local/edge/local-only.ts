@@ -22,7 +22,10 @@ const hostName = (host: string): string => {
 };
 
 const isAwsApiHost = (name: string): boolean =>
-  LOOPBACK_NAMES.has(name) || name.endsWith('.localhost') || name === 'amazonaws.com' || name.endsWith('.amazonaws.com');
+  LOOPBACK_NAMES.has(name) ||
+  name.endsWith('.localhost') ||
+  name === 'amazonaws.com' ||
+  name.endsWith('.amazonaws.com');
 
 const refuse = (code: string, message: string): EdgeResponse => ({
   status: 403,
@@ -41,11 +44,23 @@ export const refuseNonLocal = (path: string, headers: IncomingHttpHeaders): Edge
   const name = host === undefined ? undefined : hostName(host);
   const controlPlane = path === '/_local' || path.startsWith('/_local/');
   if (controlPlane) {
-    if (name === undefined || !LOOPBACK_NAMES.has(name)) return refuse('HostNotLocal', `the control plane answers requests to 127.0.0.1, localhost or [::1] only, not to ${host ?? 'a request without Host'}`);
+    if (name === undefined || !LOOPBACK_NAMES.has(name))
+      return refuse(
+        'HostNotLocal',
+        `the control plane answers requests to 127.0.0.1, localhost or [::1] only, not to ${host ?? 'a request without Host'}`,
+      );
     const origin = single(headers, 'origin');
-    if (origin !== undefined && !isLocalOrigin(origin)) return refuse('OriginNotAllowed', `the control plane answers pages on http://127.0.0.1:* and http://localhost:* only, not ${origin}`);
+    if (origin !== undefined && !isLocalOrigin(origin))
+      return refuse(
+        'OriginNotAllowed',
+        `the control plane answers pages on http://127.0.0.1:* and http://localhost:* only, not ${origin}`,
+      );
     return undefined;
   }
-  if (name !== undefined && !isAwsApiHost(name)) return refuse('HostNotLocal', `the local cloud answers requests to 127.0.0.1, localhost or an AWS endpoint name only, not to ${host ?? ''}`);
+  if (name !== undefined && !isAwsApiHost(name))
+    return refuse(
+      'HostNotLocal',
+      `the local cloud answers requests to 127.0.0.1, localhost or an AWS endpoint name only, not to ${host ?? ''}`,
+    );
   return undefined;
 };

@@ -11,7 +11,13 @@ export interface LocalLogger {
   error(message: string, extra?: Record<string, unknown> | unknown): void;
 }
 
-const RANK: Readonly<Record<LocalLogLevel | 'silent', number>> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+const RANK: Readonly<Record<LocalLogLevel | 'silent', number>> = {
+  debug: 10,
+  info: 20,
+  warn: 30,
+  error: 40,
+  silent: 100,
+};
 
 const threshold = (): number => {
   const configured = process.env.LOCAL_CLOUD_LOG_LEVEL?.toLowerCase();
@@ -26,10 +32,15 @@ const describe = (value: unknown): Record<string, unknown> | undefined => {
 };
 
 /** A logger for one part of the local cloud (`service` on every line). */
-export const createLocalLogger = (service: string, write: (line: string) => void = (line) => process.stderr.write(line)): LocalLogger => {
+export const createLocalLogger = (
+  service: string,
+  write: (line: string) => void = (line) => process.stderr.write(line),
+): LocalLogger => {
   const log = (level: LocalLogLevel, message: string, extra?: unknown): void => {
     if (RANK[level] < threshold()) return;
-    write(`${JSON.stringify({ level: level.toUpperCase(), message, timestamp: new Date().toISOString(), service: `local-cloud/${service}`, ...describe(extra) })}\n`);
+    write(
+      `${JSON.stringify({ level: level.toUpperCase(), message, timestamp: new Date().toISOString(), service: `local-cloud/${service}`, ...describe(extra) })}\n`,
+    );
   };
   return {
     debug: (message, extra) => log('debug', message, extra),

@@ -73,7 +73,11 @@ const readBody = (request: IncomingMessage): Promise<Buffer> =>
     request.on('error', reject);
   });
 
-const toEdgeRequest = async (request: IncomingMessage, iam: LocalIam | undefined, body?: Buffer): Promise<EdgeRequest> => {
+const toEdgeRequest = async (
+  request: IncomingMessage,
+  iam: LocalIam | undefined,
+  body?: Buffer,
+): Promise<EdgeRequest> => {
   const url = new URL(request.url ?? '/', 'http://edge.local');
   const target = request.headers['x-amz-target'];
   const base = {
@@ -91,12 +95,19 @@ const toEdgeRequest = async (request: IncomingMessage, iam: LocalIam | undefined
 
 /** The request again, its body replayed from memory, for a proxy that streams what it is given. */
 const replay = (request: IncomingMessage, body: Buffer): IncomingMessage =>
-  Object.assign(Readable.from([body]), { method: request.method, url: request.url, headers: request.headers }) as unknown as IncomingMessage;
+  Object.assign(Readable.from([body]), {
+    method: request.method,
+    url: request.url,
+    headers: request.headers,
+  }) as unknown as IncomingMessage;
 
 const send = (response: ServerResponse, answer: EdgeResponse): void => {
   const body = answer.body ?? '';
   // A HEAD answer has no body but announces the length a GET would send.
-  const length = Buffer.byteLength(body) === 0 && answer.headers?.['content-length'] !== undefined ? answer.headers['content-length'] : Buffer.byteLength(body).toString();
+  const length =
+    Buffer.byteLength(body) === 0 && answer.headers?.['content-length'] !== undefined
+      ? answer.headers['content-length']
+      : Buffer.byteLength(body).toString();
   response.writeHead(answer.status, { ...answer.headers, 'content-length': length });
   response.end(body);
 };
@@ -179,7 +190,12 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
           response.destroy();
           return;
         }
-        send(response, jsonErrorResponse(new AwsServiceError('InternalFailure', 'The local cloud failed to handle the request', 500)));
+        send(
+          response,
+          jsonErrorResponse(
+            new AwsServiceError('InternalFailure', 'The local cloud failed to handle the request', 500),
+          ),
+        );
       }
     })();
   });

@@ -6,7 +6,12 @@
 import { randomUUID } from 'node:crypto';
 import { AwsServiceError } from '../edge/types';
 import { InputPathInvalidError, parseJsonPath, targetInput } from './input-transform';
-import { compileEventPattern, EventPatternInvalidError, matchesCompiledPattern, type CompiledEventPattern } from './pattern';
+import {
+  compileEventPattern,
+  EventPatternInvalidError,
+  matchesCompiledPattern,
+  type CompiledEventPattern,
+} from './pattern';
 import { scheduleIntervalSeconds, ScheduleExpressionInvalidError } from './schedule';
 import {
   DEFAULT_BUS,
@@ -75,7 +80,8 @@ export class EventBridgeEngine {
 
   createEventBus(name: string, description?: string): string {
     if (!/^[A-Za-z0-9._\-/]{1,256}$/.test(name)) invalid(`Event bus name ${name} is not valid.`);
-    if (this.buses.has(name)) throw new AwsServiceError('ResourceAlreadyExistsException', `Event bus ${name} already exists.`);
+    if (this.buses.has(name))
+      throw new AwsServiceError('ResourceAlreadyExistsException', `Event bus ${name} already exists.`);
     const arn = this.busArn(name);
     this.buses.set(name, { name, arn, description });
     return arn;
@@ -106,8 +112,10 @@ export class EventBridgeEngine {
   }
 
   putRule(input: RuleInput): string {
-    if (!input.Name || !/^[.\-_A-Za-z0-9]{1,64}$/.test(input.Name)) invalid(`Rule name ${input.Name ?? ''} is not valid.`);
-    if (!input.EventPattern && !input.ScheduleExpression) invalid('Parameter(s) EventPattern or ScheduleExpression must be specified.');
+    if (!input.Name || !/^[.\-_A-Za-z0-9]{1,64}$/.test(input.Name))
+      invalid(`Rule name ${input.Name ?? ''} is not valid.`);
+    if (!input.EventPattern && !input.ScheduleExpression)
+      invalid('Parameter(s) EventPattern or ScheduleExpression must be specified.');
     const bus = this.requireBus(input.EventBusName);
     const compiled = input.EventPattern ? this.compile(input.EventPattern) : undefined;
     if (input.ScheduleExpression) {
@@ -119,7 +127,8 @@ export class EventBridgeEngine {
         throw error;
       }
     }
-    if (input.State && input.State !== 'ENABLED' && input.State !== 'DISABLED') invalid(`State ${String(input.State)} is not valid.`);
+    if (input.State && input.State !== 'ENABLED' && input.State !== 'DISABLED')
+      invalid(`State ${String(input.State)} is not valid.`);
     const key = this.ruleKey(bus, input.Name);
     const existing = this.rules.get(key);
     if (existing) this.stopSchedule(existing);
@@ -143,12 +152,17 @@ export class EventBridgeEngine {
     try {
       return compileEventPattern(pattern);
     } catch (error) {
-      if (error instanceof EventPatternInvalidError) throw new AwsServiceError('InvalidEventPatternException', error.message);
+      if (error instanceof EventPatternInvalidError)
+        throw new AwsServiceError('InvalidEventPatternException', error.message);
       throw error;
     }
   }
 
-  putTargets(ruleName: string, busNameOrArn: string | undefined, targets: readonly Target[]): { FailedEntryCount: number; FailedEntries: unknown[] } {
+  putTargets(
+    ruleName: string,
+    busNameOrArn: string | undefined,
+    targets: readonly Target[],
+  ): { FailedEntryCount: number; FailedEntries: unknown[] } {
     const rule = this.requireRule(ruleName, busNameOrArn);
     if (targets.length === 0 || targets.length > 10) invalid('Targets must contain between 1 and 10 entries.');
     const failed: { TargetId: string; ErrorCode: string; ErrorMessage: string }[] = [];
@@ -173,7 +187,8 @@ export class EventBridgeEngine {
       if (error instanceof InputPathInvalidError) return error.message;
       throw error;
     }
-    if (target.InputTransformer && typeof target.InputTransformer.InputTemplate !== 'string') return 'InputTemplate is required.';
+    if (target.InputTransformer && typeof target.InputTransformer.InputTemplate !== 'string')
+      return 'InputTemplate is required.';
     return undefined;
   }
 
@@ -185,7 +200,9 @@ export class EventBridgeEngine {
    */
   putEvents(entries: readonly PutEventsEntry[], requestTraceHeader?: string): PutEventsResult {
     if (!Array.isArray(entries) || entries.length < 1 || entries.length > MAX_ENTRIES) {
-      invalid(`1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES}`);
+      invalid(
+        `1 validation error detected: Value at 'entries' failed to satisfy constraint: Member must have length less than or equal to ${MAX_ENTRIES}`,
+      );
     }
     if (entries.reduce((sum, entry) => sum + entrySize(entry), 0) > MAX_REQUEST_BYTES) {
       invalid('Total size of the entries in the request is over the limit.');
@@ -204,9 +221,11 @@ export class EventBridgeEngine {
     if (!entry.Detail) return argument('Detail');
     if (!isJsonObject(entry.Detail)) return { ErrorCode: 'MalformedDetail', ErrorMessage: 'Detail is malformed.' };
     const bus = this.busName(entry.EventBusName);
-    if (!this.buses.has(bus)) return { ErrorCode: 'NotFoundException', ErrorMessage: `Event bus ${bus} does not exist.` };
+    if (!this.buses.has(bus))
+      return { ErrorCode: 'NotFoundException', ErrorMessage: `Event bus ${bus} does not exist.` };
     const time = toDate(entry.Time);
-    if (time && Number.isNaN(time.getTime())) return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Time is not valid.' };
+    if (time && Number.isNaN(time.getTime()))
+      return { ErrorCode: 'InvalidArgument', ErrorMessage: 'Parameter Time is not valid.' };
     const event: Record<string, unknown> = {
       version: '0',
       id: randomUUID(),
@@ -261,7 +280,14 @@ export class EventBridgeEngine {
         return;
       } catch (error) {
         if (attempt >= attempts) {
-          this.options.onDeliveryError?.({ ruleArn: rule.arn, targetId: target.Id, targetArn: target.Arn, attempts: attempt, error, input });
+          this.options.onDeliveryError?.({
+            ruleArn: rule.arn,
+            targetId: target.Id,
+            targetArn: target.Arn,
+            attempts: attempt,
+            error,
+            input,
+          });
           return;
         }
         await delay(wait);
@@ -322,9 +348,16 @@ export class EventBridgeEngine {
     return `arn:aws:events:${this.region}:${this.account}:archive/${name}`;
   }
 
-  createArchive(input: { ArchiveName?: string; EventSourceArn?: string; EventPattern?: string; RetentionDays?: number; Description?: string }): Archive {
+  createArchive(input: {
+    ArchiveName?: string;
+    EventSourceArn?: string;
+    EventPattern?: string;
+    RetentionDays?: number;
+    Description?: string;
+  }): Archive {
     const name = input.ArchiveName ?? invalid('Parameter ArchiveName is required.');
-    if (this.archives.has(name)) throw new AwsServiceError('ResourceAlreadyExistsException', `Archive ${name} already exists.`);
+    if (this.archives.has(name))
+      throw new AwsServiceError('ResourceAlreadyExistsException', `Archive ${name} already exists.`);
     const sourceBus = this.requireBus(input.EventSourceArn ?? invalid('Parameter EventSourceArn is required.'));
     const archive: Archive = {
       name,
@@ -347,16 +380,26 @@ export class EventBridgeEngine {
   }
 
   /** Replays the archived events in [start, end) to the destination bus's rules (or only the FilterArns rules). */
-  startReplay(input: { ReplayName?: string; EventSourceArn?: string; EventStartTime?: number; EventEndTime?: number; Destination?: { Arn?: string; FilterArns?: string[] } }): Replay {
+  startReplay(input: {
+    ReplayName?: string;
+    EventSourceArn?: string;
+    EventStartTime?: number;
+    EventEndTime?: number;
+    Destination?: { Arn?: string; FilterArns?: string[] };
+  }): Replay {
     const name = input.ReplayName ?? invalid('Parameter ReplayName is required.');
-    if (this.replays.has(name)) throw new AwsServiceError('ResourceAlreadyExistsException', `Replay ${name} already exists.`);
+    if (this.replays.has(name))
+      throw new AwsServiceError('ResourceAlreadyExistsException', `Replay ${name} already exists.`);
     const archive = this.requireArchive(input.EventSourceArn);
-    if (input.EventStartTime === undefined || input.EventEndTime === undefined) invalid('Parameters EventStartTime and EventEndTime are required.');
+    if (input.EventStartTime === undefined || input.EventEndTime === undefined)
+      invalid('Parameters EventStartTime and EventEndTime are required.');
     const start = new Date((input.EventStartTime ?? 0) * 1000);
     const end = new Date((input.EventEndTime ?? 0) * 1000);
-    if (start >= end) invalid('Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.');
+    if (start >= end)
+      invalid('Parameter EventEndTime is not valid. Reason: EventStartTime must be before EventEndTime.');
     const destinationBus = this.requireBus(input.Destination?.Arn ?? invalid('Parameter Destination is required.'));
-    if (destinationBus !== archive.sourceBus) invalid('Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.');
+    if (destinationBus !== archive.sourceBus)
+      invalid('Parameter Destination.Arn is not valid. Reason: Cross event bus replay is not permitted.');
     const replay: Replay = {
       name,
       arn: `arn:aws:events:${this.region}:${this.account}:replay/${name}`,
@@ -372,7 +415,8 @@ export class EventBridgeEngine {
     const run = (async () => {
       await Promise.resolve();
       replay.state = 'RUNNING';
-      for (const item of selected) this.route(destinationBus, { ...item.event, 'replay-name': name }, undefined, replay.destination.FilterArns);
+      for (const item of selected)
+        this.route(destinationBus, { ...item.event, 'replay-name': name }, undefined, replay.destination.FilterArns);
       replay.state = 'COMPLETED';
       replay.endedAt = this.now();
     })();
@@ -380,5 +424,4 @@ export class EventBridgeEngine {
     void run.finally(() => this.pending.delete(run));
     return replay;
   }
-
 }

@@ -5,7 +5,19 @@
 import { AwsServiceError, jsonErrorResponse, jsonResponse, type EdgeRequest, type EdgeResponse } from '../edge/types';
 import type { EventBridgeEngine } from './engine';
 import { matchesCompiledPattern } from './pattern';
-import { epochSeconds, headerValue, invalid, isJsonObject, notFound, type Archive, type PutEventsEntry, type Replay, type Rule, type RuleInput, type Target } from './model';
+import {
+  epochSeconds,
+  headerValue,
+  invalid,
+  isJsonObject,
+  notFound,
+  type Archive,
+  type PutEventsEntry,
+  type Replay,
+  type Rule,
+  type RuleInput,
+  type Target,
+} from './model';
 
 const describeArchive = (engine: EventBridgeEngine, archive: Archive): Record<string, unknown> => {
   return {
@@ -49,9 +61,14 @@ const describeRule = (rule: Rule): Record<string, unknown> => {
 };
 
 /** The AWSEvents JSON API (X-Amz-Target `AWSEvents.<Action>`) over an EventBridgeEngine. */
-export const handleEventBridgeRequest = async (engine: EventBridgeEngine, request: EdgeRequest): Promise<EdgeResponse> => {
+export const handleEventBridgeRequest = async (
+  engine: EventBridgeEngine,
+  request: EdgeRequest,
+): Promise<EdgeResponse> => {
   try {
-    return jsonResponse(perform(engine, request.action ?? '', parseBody(request.body), headerValue(request.headers['x-amzn-trace-id'])));
+    return jsonResponse(
+      perform(engine, request.action ?? '', parseBody(request.body), headerValue(request.headers['x-amzn-trace-id'])),
+    );
   } catch (error) {
     if (error instanceof AwsServiceError) return jsonErrorResponse(error);
     throw error;
@@ -77,7 +94,12 @@ type RequestBody = Parameters<EventBridgeEngine['createArchive']>[0] &
     Event?: unknown;
   };
 
-const perform = (engine: EventBridgeEngine, action: string, body: RequestBody, requestTraceHeader?: string): unknown => {
+const perform = (
+  engine: EventBridgeEngine,
+  action: string,
+  body: RequestBody,
+  requestTraceHeader?: string,
+): unknown => {
   switch (action) {
     case 'PutEvents':
       return engine.putEvents(body.Entries as PutEventsEntry[], requestTraceHeader);
@@ -88,7 +110,11 @@ const perform = (engine: EventBridgeEngine, action: string, body: RequestBody, r
       return { Name: bus?.name, Arn: bus?.arn, Description: bus?.description };
     }
     case 'ListEventBuses':
-      return { EventBuses: [...engine.buses.values()].filter((bus) => bus.name.startsWith(body.NamePrefix ?? '')).map((bus) => ({ Name: bus.name, Arn: bus.arn, Description: bus.description })) };
+      return {
+        EventBuses: [...engine.buses.values()]
+          .filter((bus) => bus.name.startsWith(body.NamePrefix ?? ''))
+          .map((bus) => ({ Name: bus.name, Arn: bus.arn, Description: bus.description })),
+      };
     case 'DeleteEventBus':
       engine.deleteEventBus(body.Name as string);
       return {};
@@ -98,7 +124,11 @@ const perform = (engine: EventBridgeEngine, action: string, body: RequestBody, r
       return describeRule(engine.requireRule(body.Name, body.EventBusName));
     case 'ListRules': {
       const bus = engine.requireBus(body.EventBusName);
-      return { Rules: [...engine.rules.values()].filter((rule) => rule.bus === bus && rule.name.startsWith(body.NamePrefix ?? '')).map((rule) => describeRule(rule)) };
+      return {
+        Rules: [...engine.rules.values()]
+          .filter((rule) => rule.bus === bus && rule.name.startsWith(body.NamePrefix ?? ''))
+          .map((rule) => describeRule(rule)),
+      };
     }
     case 'DeleteRule': {
       const rule = engine.requireRule(body.Name, body.EventBusName);
@@ -124,8 +154,13 @@ const perform = (engine: EventBridgeEngine, action: string, body: RequestBody, r
     case 'ListTargetsByRule':
       return { Targets: [...engine.requireRule(body.Rule, body.EventBusName).targets.values()] };
     case 'TestEventPattern': {
-      const compiled = engine.compile((body.EventPattern as string | undefined) ?? invalid('Parameter EventPattern is required.'));
-      const event = typeof body.Event === 'string' && isJsonObject(body.Event) ? (JSON.parse(body.Event) as unknown) : invalid('Parameter Event is not valid.');
+      const compiled = engine.compile(
+        (body.EventPattern as string | undefined) ?? invalid('Parameter EventPattern is required.'),
+      );
+      const event =
+        typeof body.Event === 'string' && isJsonObject(body.Event)
+          ? (JSON.parse(body.Event) as unknown)
+          : invalid('Parameter Event is not valid.');
       return { Result: matchesCompiledPattern(compiled, event) };
     }
     case 'CreateArchive': {
@@ -135,17 +170,25 @@ const perform = (engine: EventBridgeEngine, action: string, body: RequestBody, r
     case 'DescribeArchive':
       return describeArchive(engine, engine.requireArchive(body.ArchiveName));
     case 'ListArchives':
-      return { Archives: [...engine.archives.values()].filter((archive) => archive.name.startsWith(body.NamePrefix ?? '')).map((archive) => describeArchive(engine, archive)) };
+      return {
+        Archives: [...engine.archives.values()]
+          .filter((archive) => archive.name.startsWith(body.NamePrefix ?? ''))
+          .map((archive) => describeArchive(engine, archive)),
+      };
     case 'StartReplay': {
       const replay = engine.startReplay(body);
       return { ReplayArn: replay.arn, State: replay.state, ReplayStartTime: epochSeconds(replay.startedAt) };
     }
     case 'DescribeReplay': {
-      const replay = engine.replays.get(body.ReplayName as string) ?? notFound(`Replay ${String(body.ReplayName)} does not exist.`);
+      const replay =
+        engine.replays.get(body.ReplayName as string) ?? notFound(`Replay ${String(body.ReplayName)} does not exist.`);
       return describeReplay(replay);
     }
     default:
-      throw new AwsServiceError('UnknownOperationException', `The local EventBridge does not support the action '${action}'.`);
+      throw new AwsServiceError(
+        'UnknownOperationException',
+        `The local EventBridge does not support the action '${action}'.`,
+      );
   }
 };
 
@@ -155,7 +198,10 @@ const parseBody = (body: Buffer): RequestBody => {
     const parsed: unknown = JSON.parse(body.toString('utf8'));
     if (typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed)) return parsed as RequestBody;
   } catch (error) {
-    throw new AwsServiceError('SerializationException', `The request body is not valid JSON: ${(error as Error).message}`);
+    throw new AwsServiceError(
+      'SerializationException',
+      `The request body is not valid JSON: ${(error as Error).message}`,
+    );
   }
   throw new AwsServiceError('SerializationException', 'The request body must be a JSON object.');
 };

@@ -1,7 +1,11 @@
 import { fillTemplate, selectPath, targetInput } from './input-transform';
 
 const event = { id: 'e1', detail: { orderId: 'o-1', total: 12.5, lines: [{ sku: 'a' }], note: 'say "hi"' } };
-const context = { ruleName: 'r', ruleArn: 'arn:aws:events:us-east-1:000000000000:rule/r', ingestionTime: '2026-01-01T00:00:00Z' };
+const context = {
+  ruleName: 'r',
+  ruleArn: 'arn:aws:events:us-east-1:000000000000:rule/r',
+  ingestionTime: '2026-01-01T00:00:00Z',
+};
 
 describe('target input', () => {
   it('selects with dotted, indexed and bracketed JSON paths', () => {
@@ -11,7 +15,11 @@ describe('target input', () => {
   });
 
   it('quotes values outside string literals and inlines them inside', () => {
-    const values = new Map<string, unknown>([['note', 'say "hi"'], ['total', 12.5], ['obj', { a: 1 }]]);
+    const values = new Map<string, unknown>([
+      ['note', 'say "hi"'],
+      ['total', 12.5],
+      ['obj', { a: 1 }],
+    ]);
 
     const filled = fillTemplate('{"text": "note: <note>", "total": <total>, "obj": <obj>, "objText": "<obj>"}', values);
 
@@ -19,7 +27,16 @@ describe('target input', () => {
   });
 
   it('fills a plain string template', () => {
-    const input = targetInput({ InputTransformer: { InputPathsMap: { id: '$.detail.orderId' }, InputTemplate: '"Order <id> on <aws.events.rule-name>"' } }, event, context);
+    const input = targetInput(
+      {
+        InputTransformer: {
+          InputPathsMap: { id: '$.detail.orderId' },
+          InputTemplate: '"Order <id> on <aws.events.rule-name>"',
+        },
+      },
+      event,
+      context,
+    );
 
     expect(JSON.parse(input)).toBe('Order o-1 on r');
   });

@@ -85,7 +85,11 @@ export const fillTemplate = (template: string, values: ReadonlyMap<string, unkno
 };
 
 /** The input string a target receives for one event. */
-export const targetInput = (spec: TargetInputSpec, event: Record<string, unknown>, context: TransformContext): string => {
+export const targetInput = (
+  spec: TargetInputSpec,
+  event: Record<string, unknown>,
+  context: TransformContext,
+): string => {
   if (spec.Input !== undefined) return spec.Input;
   if (spec.InputPath !== undefined) return JSON.stringify(selectPath(event, spec.InputPath) ?? null);
   if (spec.InputTransformer) {
@@ -96,7 +100,8 @@ export const targetInput = (spec: TargetInputSpec, event: Record<string, unknown
       ['aws.events.event', event],
       ['aws.events.event.json', event],
     ]);
-    for (const [name, path] of Object.entries(spec.InputTransformer.InputPathsMap ?? {})) values.set(name, selectPath(event, path));
+    for (const [name, path] of Object.entries(spec.InputTransformer.InputPathsMap ?? {}))
+      values.set(name, selectPath(event, path));
     return fillTemplate(spec.InputTransformer.InputTemplate, values);
   }
   return JSON.stringify(event);

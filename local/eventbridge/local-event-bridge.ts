@@ -8,7 +8,15 @@ import { EventBridgeEngine } from './engine';
 import { handleEventBridgeRequest } from './event-bridge-api';
 
 export { entrySize } from './model';
-export type { DeliveryFailure, LocalEventBridgeOptions, PutEventsEntry, PutEventsResult, RuleInput, Target, TargetSink } from './model';
+export type {
+  DeliveryFailure,
+  LocalEventBridgeOptions,
+  PutEventsEntry,
+  PutEventsResult,
+  RuleInput,
+  Target,
+  TargetSink,
+} from './model';
 
 export class LocalEventBridge extends EventBridgeEngine implements ServiceEmulator {
   readonly signingNames = ['events'] as const;

@@ -9,7 +9,13 @@ import type { CompiledEventPattern } from './pattern';
 
 /** Where matched events go; the local cloud (cloud/delivery.ts) maps target ARNs to SQS, Lambda and Step Functions. */
 export interface TargetSink {
-  deliver(target: { readonly arn: string; readonly input: string; readonly id: string; readonly ruleArn: string; readonly traceHeader?: string }): Promise<void>;
+  deliver(target: {
+    readonly arn: string;
+    readonly input: string;
+    readonly id: string;
+    readonly ruleArn: string;
+    readonly traceHeader?: string;
+  }): Promise<void>;
 }
 
 /** A target that still failed after its retries. */
@@ -48,7 +54,10 @@ export interface PutEventsEntry {
 
 export interface PutEventsResult {
   readonly FailedEntryCount: number;
-  readonly Entries: readonly ({ readonly EventId: string } | { readonly ErrorCode: string; readonly ErrorMessage: string })[];
+  readonly Entries: readonly (
+    | { readonly EventId: string }
+    | { readonly ErrorCode: string; readonly ErrorMessage: string }
+  )[];
 }
 
 export interface Target {
@@ -133,7 +142,8 @@ export const isJsonObject = (text: string): boolean => {
 
 /** Size of an entry as EventBridge counts it: Time 14 bytes, then Source, DetailType, Detail and Resources in UTF-8. */
 /** One header's value (Node joins repeated headers into an array). */
-export const headerValue = (value: string | string[] | undefined): string | undefined => (Array.isArray(value) ? value[0] : value);
+export const headerValue = (value: string | string[] | undefined): string | undefined =>
+  Array.isArray(value) ? value[0] : value;
 
 export const entrySize = (entry: PutEventsEntry): number =>
   (entry.Time === undefined ? 0 : 14) +

@@ -9,7 +9,14 @@ export class ScheduleExpressionInvalidError extends Error {
 }
 
 const UNIT_SECONDS: Readonly<Record<string, number>> = {
-  second: 1, seconds: 1, minute: 60, minutes: 60, hour: 3600, hours: 3600, day: 86400, days: 86400,
+  second: 1,
+  seconds: 1,
+  minute: 60,
+  minutes: 60,
+  hour: 3600,
+  hours: 3600,
+  day: 86400,
+  days: 86400,
 };
 
 /**

@@ -29,9 +29,15 @@ const handler = async (): Promise<Outcomes> => {
   const sqs = new SQSClient({});
   try {
     return {
-      getItem: await outcome(() => dynamo.send(new GetItemCommand({ TableName: 'items', Key: { PK: { S: 'a' }, SK: { S: 'b' } } }))),
-      putItem: await outcome(() => dynamo.send(new PutItemCommand({ TableName: 'items', Item: { PK: { S: 'a' }, SK: { S: 'b' } } }))),
-      sendMessage: await outcome(() => sqs.send(new SendMessageCommand({ QueueUrl: process.env.JOBS_URL, MessageBody: 'x' }))),
+      getItem: await outcome(() =>
+        dynamo.send(new GetItemCommand({ TableName: 'items', Key: { PK: { S: 'a' }, SK: { S: 'b' } } })),
+      ),
+      putItem: await outcome(() =>
+        dynamo.send(new PutItemCommand({ TableName: 'items', Item: { PK: { S: 'a' }, SK: { S: 'b' } } })),
+      ),
+      sendMessage: await outcome(() =>
+        sqs.send(new SendMessageCommand({ QueueUrl: process.env.JOBS_URL, MessageBody: 'x' })),
+      ),
     };
   } finally {
     dynamo.destroy();
@@ -40,7 +46,14 @@ const handler = async (): Promise<Outcomes> => {
 };
 
 const description = (): LocalCloudDescription => ({
-  tables: [{ name: 'items', partitionKey: 'PK', sortKey: 'SK', globalSecondaryIndexes: [{ name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }] }],
+  tables: [
+    {
+      name: 'items',
+      partitionKey: 'PK',
+      sortKey: 'SK',
+      globalSecondaryIndexes: [{ name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' }],
+    },
+  ],
   queues: [{ name: 'jobs', visibilityTimeoutSeconds: 30, messageRetentionSeconds: 3600, delaySeconds: 0 }],
   functions: [
     {
@@ -59,8 +72,18 @@ const description = (): LocalCloudDescription => ({
       roleName: 'reader-fn',
       sessionName: 'reader',
       statements: [
-        { Sid: 'Read', Effect: 'Allow', Action: ['dynamodb:GetItem'], Resource: [`arn:aws:dynamodb:${resources.region}:${resources.account}:table/items`] },
-        { Sid: 'Send', Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: [`arn:aws:sqs:${resources.region}:${resources.account}:jobs`] },
+        {
+          Sid: 'Read',
+          Effect: 'Allow',
+          Action: ['dynamodb:GetItem'],
+          Resource: [`arn:aws:dynamodb:${resources.region}:${resources.account}:table/items`],
+        },
+        {
+          Sid: 'Send',
+          Effect: 'Allow',
+          Action: ['sqs:SendMessage'],
+          Resource: [`arn:aws:sqs:${resources.region}:${resources.account}:jobs`],
+        },
       ],
     },
   ],
@@ -70,7 +93,12 @@ describe('a function in the local cloud runs as its role', () => {
   let cloud: RunningLocalCloud;
   let outcomes: Outcomes;
   const warnings: { message: string; extra?: Record<string, unknown> }[] = [];
-  const logger: LocalLogger = { debug: () => undefined, info: () => undefined, error: () => undefined, warn: (message, extra) => warnings.push({ message, ...(extra === undefined ? {} : { extra }) }) };
+  const logger: LocalLogger = {
+    debug: () => undefined,
+    info: () => undefined,
+    error: () => undefined,
+    warn: (message, extra) => warnings.push({ message, ...(extra === undefined ? {} : { extra }) }),
+  };
 
   beforeAll(async () => {
     cloud = await startCloud(description(), { edgePort: EDGE_PORT, enforceIam: true, logger });
@@ -95,7 +123,12 @@ describe('a function in the local cloud runs as its role', () => {
     const refusals = warnings.filter((w) => w.message.startsWith('IAM refused a call'));
 
     expect(refusals.map((w) => w.extra)).toEqual([
-      { principal: 'arn:aws:sts::000000000000:assumed-role/reader-fn/reader', action: 'dynamodb:PutItem', resource: 'arn:aws:dynamodb:us-east-1:000000000000:table/items', decision: 'ImplicitDeny' },
+      {
+        principal: 'arn:aws:sts::000000000000:assumed-role/reader-fn/reader',
+        action: 'dynamodb:PutItem',
+        resource: 'arn:aws:dynamodb:us-east-1:000000000000:table/items',
+        decision: 'ImplicitDeny',
+      },
     ]);
   });
 

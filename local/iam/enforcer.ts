@@ -38,7 +38,10 @@ const header = (headers: IncomingHttpHeaders, name: string): string | undefined 
 /** The SigV4 access key id of a request (Authorization header, or X-Amz-Credential of a presigned URL). */
 export const accessKeyIdOf = (request: Pick<EdgeRequest, 'headers' | 'query'>): string | undefined => {
   const authorization = header(request.headers, 'authorization');
-  const credential = (authorization === undefined ? undefined : /Credential=([^,\s]+)/.exec(authorization)?.[1]) ?? request.query.get('X-Amz-Credential') ?? undefined;
+  const credential =
+    (authorization === undefined ? undefined : /Credential=([^,\s]+)/.exec(authorization)?.[1]) ??
+    request.query.get('X-Amz-Credential') ??
+    undefined;
   const id = credential?.split('/')[0];
   return id === undefined || id.length === 0 ? undefined : id;
 };
@@ -77,8 +80,12 @@ export class LocalIam {
   setPrincipals(principals: readonly LocalPrincipal[]): void {
     const byKey = new Map<string, LocalPrincipal>();
     for (const principal of principals) {
-      if (!ACCESS_KEY_ID.test(principal.accessKeyId)) throw new LocalPrincipalInvalidError(`the access key id ${JSON.stringify(principal.accessKeyId)} of ${principal.roleName} must be letters and digits only (DynamoDB Local refuses others)`);
-      if (byKey.has(principal.accessKeyId)) throw new LocalPrincipalInvalidError(`the access key id ${principal.accessKeyId} names two roles`);
+      if (!ACCESS_KEY_ID.test(principal.accessKeyId))
+        throw new LocalPrincipalInvalidError(
+          `the access key id ${JSON.stringify(principal.accessKeyId)} of ${principal.roleName} must be letters and digits only (DynamoDB Local refuses others)`,
+        );
+      if (byKey.has(principal.accessKeyId))
+        throw new LocalPrincipalInvalidError(`the access key id ${principal.accessKeyId} names two roles`);
       byKey.set(principal.accessKeyId, principal);
     }
     this.byKey.clear();
@@ -99,7 +106,10 @@ export class LocalIam {
     const key = accessKeyIdOf(request);
     const principal = key === undefined ? undefined : this.byKey.get(key);
     if (principal === undefined) return undefined;
-    return { arn: this.arnOf(principal), allows: (action, resource) => evaluate(principal.statements, { action, resource }) === 'Allow' };
+    return {
+      arn: this.arnOf(principal),
+      allows: (action, resource) => evaluate(principal.statements, { action, resource }) === 'Allow',
+    };
   }
 
   /** How many calls of known principals were evaluated and allowed, and how many refused, since the start. */
@@ -129,10 +139,13 @@ export class LocalIam {
 /** AWS's wording of a denial by identity-based policies. */
 export const denialMessage = (denial: Denial): string =>
   `User: ${denial.principalArn} is not authorized to perform: ${denial.permission.action} on resource: ${denial.permission.resource} ${
-    denial.decision === 'ExplicitDeny' ? 'with an explicit deny in an identity-based policy' : `because no identity-based policy allows the ${denial.permission.action} action`
+    denial.decision === 'ExplicitDeny'
+      ? 'with an explicit deny in an identity-based policy'
+      : `because no identity-based policy allows the ${denial.permission.action} action`
   }`;
 
-const xmlEscape = (value: string): string => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const xmlEscape = (value: string): string =>
+  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** The S3 answer for a denial (403 AccessDenied, XML; a HEAD has no body). */
 export const s3AccessDenied = (message: string, method: string): EdgeResponse =>
@@ -160,17 +173,28 @@ export const accessDeniedResponse = (request: EdgeRequest, denial: Denial): Edge
       }
       return {
         status: 403,
-        headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amzn-query-error': 'AccessDenied;Sender', 'x-amzn-errortype': 'AccessDeniedException' },
+        headers: {
+          'content-type': 'application/x-amz-json-1.0',
+          'x-amzn-query-error': 'AccessDenied;Sender',
+          'x-amzn-errortype': 'AccessDeniedException',
+        },
         body: JSON.stringify({ __type: 'com.amazon.coral.service#AccessDeniedException', message }),
       };
     case 'lambda':
     case 'ses':
     case 'xray':
-      return { status: 403, headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' }, body: JSON.stringify({ Type: 'User', message, Message: message }) };
+      return {
+        status: 403,
+        headers: { 'content-type': 'application/json', 'x-amzn-errortype': 'AccessDeniedException' },
+        body: JSON.stringify({ Type: 'User', message, Message: message }),
+      };
     default:
       return {
         status: 400,
-        headers: { 'content-type': request.service === 'dynamodb' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1', 'x-amzn-errortype': 'AccessDeniedException' },
+        headers: {
+          'content-type': request.service === 'dynamodb' ? 'application/x-amz-json-1.0' : 'application/x-amz-json-1.1',
+          'x-amzn-errortype': 'AccessDeniedException',
+        },
         body: JSON.stringify({ __type: 'AccessDeniedException', message }),
       };
   }

@@ -5,7 +5,14 @@
  * the statements are ordered, whatever unrelated statements sit beside them, and however the action is cased.
  */
 import fc from 'fast-check';
-import { evaluate, IamConditionOperatorUnsupportedError, resourceMatches, type AuthorizationRequest, type Decision, type PolicyStatement } from './evaluator';
+import {
+  evaluate,
+  IamConditionOperatorUnsupportedError,
+  resourceMatches,
+  type AuthorizationRequest,
+  type Decision,
+  type PolicyStatement,
+} from './evaluator';
 
 interface DocumentedCase {
   readonly name: string;
@@ -23,8 +30,18 @@ const getListDenyReports: PolicyStatement[] = [
 ];
 
 const documented: readonly DocumentedCase[] = [
-  { name: 'no statement: denied by default (implicit deny)', statements: [], request: { action: 'sqs:SendMessage', resource: QUEUE }, decision: 'ImplicitDeny' },
-  { name: 'a matching Allow allows', statements: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: QUEUE }], request: { action: 'sqs:SendMessage', resource: QUEUE }, decision: 'Allow' },
+  {
+    name: 'no statement: denied by default (implicit deny)',
+    statements: [],
+    request: { action: 'sqs:SendMessage', resource: QUEUE },
+    decision: 'ImplicitDeny',
+  },
+  {
+    name: 'a matching Allow allows',
+    statements: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: QUEUE }],
+    request: { action: 'sqs:SendMessage', resource: QUEUE },
+    decision: 'Allow',
+  },
   {
     name: 'an Allow for another resource does not allow',
     statements: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: `${QUEUE}-dlq` }],
@@ -40,9 +57,24 @@ const documented: readonly DocumentedCase[] = [
     request: { action: 'sqs:SendMessage', resource: QUEUE },
     decision: 'ExplicitDeny',
   },
-  { name: 'AllowGetList allows iam:GetUser', statements: getListDenyReports, request: { action: 'iam:GetUser', resource: 'arn:aws:iam::123456789012:user/Bob' }, decision: 'Allow' },
-  { name: 'AllowGetList: iam:CreatePolicy is implicitly denied', statements: getListDenyReports, request: { action: 'iam:CreatePolicy', resource: '*' }, decision: 'ImplicitDeny' },
-  { name: 'DenyReports: iam:GenerateCredentialReport is explicitly denied', statements: getListDenyReports, request: { action: 'iam:GenerateCredentialReport', resource: '*' }, decision: 'ExplicitDeny' },
+  {
+    name: 'AllowGetList allows iam:GetUser',
+    statements: getListDenyReports,
+    request: { action: 'iam:GetUser', resource: 'arn:aws:iam::123456789012:user/Bob' },
+    decision: 'Allow',
+  },
+  {
+    name: 'AllowGetList: iam:CreatePolicy is implicitly denied',
+    statements: getListDenyReports,
+    request: { action: 'iam:CreatePolicy', resource: '*' },
+    decision: 'ImplicitDeny',
+  },
+  {
+    name: 'DenyReports: iam:GenerateCredentialReport is explicitly denied',
+    statements: getListDenyReports,
+    request: { action: 'iam:GenerateCredentialReport', resource: '*' },
+    decision: 'ExplicitDeny',
+  },
   {
     name: 'action names are case-insensitive (iam:ListAccessKeys = IAM:listaccesskeys)',
     statements: [{ Effect: 'Allow', Action: 'IAM:listaccesskeys', Resource: '*' }],
@@ -108,8 +140,17 @@ const documented: readonly DocumentedCase[] = [
   },
   {
     name: 'a * ending a segment expands beyond the colons (log-group:name:*)',
-    statements: [{ Effect: 'Allow', Action: 'logs:PutLogEvents', Resource: 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f:*' }],
-    request: { action: 'logs:PutLogEvents', resource: 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f:log-stream:2026/01/01/abc' },
+    statements: [
+      {
+        Effect: 'Allow',
+        Action: 'logs:PutLogEvents',
+        Resource: 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f:*',
+      },
+    ],
+    request: {
+      action: 'logs:PutLogEvents',
+      resource: 'arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/f:log-stream:2026/01/01/abc',
+    },
     decision: 'Allow',
   },
   {
@@ -120,26 +161,58 @@ const documented: readonly DocumentedCase[] = [
   },
   {
     name: 'a condition that holds lets the Allow apply',
-    statements: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: QUEUE, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } }],
+    statements: [
+      {
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: QUEUE,
+        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+      },
+    ],
     request: { action: 'sqs:SendMessage', resource: QUEUE, context: { 'aws:SourceAccount': '123456789012' } },
     decision: 'Allow',
   },
   {
     name: 'a condition key missing from the request fails a positive operator',
-    statements: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: QUEUE, Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } } }],
+    statements: [
+      {
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: QUEUE,
+        Condition: { StringEquals: { 'aws:SourceAccount': '123456789012' } },
+      },
+    ],
     request: { action: 'sqs:SendMessage', resource: QUEUE },
     decision: 'ImplicitDeny',
   },
   {
     name: '...IfExists passes a missing key',
-    statements: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: QUEUE, Condition: { StringEqualsIfExists: { 'aws:SourceAccount': '123456789012' } } }],
+    statements: [
+      {
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: QUEUE,
+        Condition: { StringEqualsIfExists: { 'aws:SourceAccount': '123456789012' } },
+      },
+    ],
     request: { action: 'sqs:SendMessage', resource: QUEUE },
     decision: 'Allow',
   },
   {
     name: 'ArnLike on aws:SourceArn with a wildcard',
-    statements: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: QUEUE, Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:events:us-east-1:123456789012:rule/*' } } }],
-    request: { action: 'sqs:SendMessage', resource: QUEUE, context: { 'aws:SourceArn': 'arn:aws:events:us-east-1:123456789012:rule/orders/r1' } },
+    statements: [
+      {
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: QUEUE,
+        Condition: { ArnLike: { 'aws:SourceArn': 'arn:aws:events:us-east-1:123456789012:rule/*' } },
+      },
+    ],
+    request: {
+      action: 'sqs:SendMessage',
+      resource: QUEUE,
+      context: { 'aws:SourceArn': 'arn:aws:events:us-east-1:123456789012:rule/orders/r1' },
+    },
     decision: 'Allow',
   },
 ];
@@ -164,19 +237,32 @@ describe('the evaluator agrees with the documented cases of IAM policy evaluatio
 
   it('every documented decision holds whatever the statement order, unrelated statements beside them and the case of the action', () => {
     fc.assert(
-      fc.property(fc.constantFrom(...documented), fc.array(unrelatedStatement, { maxLength: 6 }), fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }), fc.integer({ min: 0, max: 1000 }), (c, noise, flips, seed) => {
-        const all = [...c.statements, ...noise];
-        const shuffled = all.map((s, i) => ({ s, key: (i * 7919 + seed) % 1009 })).sort((a, b) => a.key - b.key).map(({ s }) => s);
+      fc.property(
+        fc.constantFrom(...documented),
+        fc.array(unrelatedStatement, { maxLength: 6 }),
+        fc.array(fc.boolean(), { minLength: 1, maxLength: 8 }),
+        fc.integer({ min: 0, max: 1000 }),
+        (c, noise, flips, seed) => {
+          const all = [...c.statements, ...noise];
+          const shuffled = all
+            .map((s, i) => ({ s, key: (i * 7919 + seed) % 1009 }))
+            .sort((a, b) => a.key - b.key)
+            .map(({ s }) => s);
 
-        expect(evaluate(shuffled, { ...c.request, action: randomCase(c.request.action, flips) })).toBe(c.decision);
-      }),
+          expect(evaluate(shuffled, { ...c.request, action: randomCase(c.request.action, flips) })).toBe(c.decision);
+        },
+      ),
     );
   });
 });
 
 describe('evaluation properties', () => {
-  const action = fc.tuple(fc.stringMatching(/^[a-z][a-z0-9-]{1,10}$/), fc.stringMatching(/^[A-Z][A-Za-z]{1,20}$/)).map(([service, op]) => `${service}:${op}`);
-  const resource = fc.tuple(fc.stringMatching(/^[a-z0-9-]{1,10}$/), fc.stringMatching(/^[A-Za-z0-9/._-]{1,30}$/)).map(([service, rest]) => `arn:aws:${service}:us-east-1:123456789012:${rest}`);
+  const action = fc
+    .tuple(fc.stringMatching(/^[a-z][a-z0-9-]{1,10}$/), fc.stringMatching(/^[A-Z][A-Za-z]{1,20}$/))
+    .map(([service, op]) => `${service}:${op}`);
+  const resource = fc
+    .tuple(fc.stringMatching(/^[a-z0-9-]{1,10}$/), fc.stringMatching(/^[A-Za-z0-9/._-]{1,30}$/))
+    .map(([service, rest]) => `arn:aws:${service}:us-east-1:123456789012:${rest}`);
   const statement: fc.Arbitrary<PolicyStatement> = fc.record({
     Effect: fc.constantFrom('Allow' as const, 'Deny' as const),
     Action: fc.oneof(action, fc.constant('*')),
@@ -186,7 +272,9 @@ describe('evaluation properties', () => {
   it('explicit deny wins: a matching Deny added to any policy denies', () => {
     fc.assert(
       fc.property(fc.array(statement, { maxLength: 8 }), action, resource, (statements, a, r) => {
-        expect(evaluate([...statements, { Effect: 'Deny', Action: a, Resource: r }], { action: a, resource: r })).toBe('ExplicitDeny');
+        expect(evaluate([...statements, { Effect: 'Deny', Action: a, Resource: r }], { action: a, resource: r })).toBe(
+          'ExplicitDeny',
+        );
       }),
     );
   });
@@ -194,7 +282,9 @@ describe('evaluation properties', () => {
   it('without a matching statement the request is implicitly denied', () => {
     fc.assert(
       fc.property(fc.array(statement, { maxLength: 8 }), action, resource, (statements, a, r) => {
-        const unrelated = statements.filter((s) => s.Action !== '*' && String(s.Action).toLowerCase() !== a.toLowerCase());
+        const unrelated = statements.filter(
+          (s) => s.Action !== '*' && String(s.Action).toLowerCase() !== a.toLowerCase(),
+        );
 
         expect(evaluate(unrelated, { action: a, resource: r })).toBe('ImplicitDeny');
       }),
@@ -205,7 +295,10 @@ describe('evaluation properties', () => {
     fc.assert(
       fc.property(fc.array(action, { minLength: 1, maxLength: 4 }), action, resource, (listed, a, r) => {
         const viaAction = evaluate([{ Effect: 'Allow', Action: listed, Resource: '*' }], { action: a, resource: r });
-        const viaNotAction = evaluate([{ Effect: 'Allow', NotAction: listed, Resource: '*' }], { action: a, resource: r });
+        const viaNotAction = evaluate([{ Effect: 'Allow', NotAction: listed, Resource: '*' }], {
+          action: a,
+          resource: r,
+        });
 
         expect(viaNotAction === 'Allow').toBe(viaAction !== 'Allow');
       }),
@@ -215,7 +308,9 @@ describe('evaluation properties', () => {
   it('a trailing * on an action allows every action with that prefix', () => {
     fc.assert(
       fc.property(action, fc.stringMatching(/^[A-Za-z]{0,10}$/), (a, suffix) => {
-        expect(evaluate([{ Effect: 'Allow', Action: `${a}*`, Resource: '*' }], { action: `${a}${suffix}`, resource: '*' })).toBe('Allow');
+        expect(
+          evaluate([{ Effect: 'Allow', Action: `${a}*`, Resource: '*' }], { action: `${a}${suffix}`, resource: '*' }),
+        ).toBe('Allow');
       }),
     );
   });
@@ -234,8 +329,17 @@ describe('evaluation properties', () => {
 describe('conditions', () => {
   it('refuses an operator it does not implement rather than guessing', () => {
     expect.assertions(1);
-    const statements: PolicyStatement[] = [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: QUEUE, Condition: { NumericLessThan: { 'aws:MultiFactorAuthAge': '3600' } } }];
+    const statements: PolicyStatement[] = [
+      {
+        Effect: 'Allow',
+        Action: 'sqs:SendMessage',
+        Resource: QUEUE,
+        Condition: { NumericLessThan: { 'aws:MultiFactorAuthAge': '3600' } },
+      },
+    ];
 
-    expect(() => evaluate(statements, { action: 'sqs:SendMessage', resource: QUEUE })).toThrow(IamConditionOperatorUnsupportedError);
+    expect(() => evaluate(statements, { action: 'sqs:SendMessage', resource: QUEUE })).toThrow(
+      IamConditionOperatorUnsupportedError,
+    );
   });
 });

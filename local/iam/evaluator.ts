@@ -33,7 +33,8 @@ export interface AuthorizationRequest {
 
 export type Decision = 'Allow' | 'ExplicitDeny' | 'ImplicitDeny';
 
-const list = (value: string | readonly string[] | undefined): readonly string[] => (value === undefined ? [] : typeof value === 'string' ? [value] : value);
+const list = (value: string | readonly string[] | undefined): readonly string[] =>
+  value === undefined ? [] : typeof value === 'string' ? [value] : value;
 
 const escapeRegExp = (text: string): string => text.replace(/[.+^${}()|[\]\\]/g, '\\$&');
 
@@ -82,7 +83,8 @@ const arnPatternToRegExp = (pattern: string): RegExp => {
 };
 
 /** Whether a resource pattern matches an ARN: case-sensitive, with IAM's wildcards. */
-export const resourceMatches = (pattern: string, resource: string): boolean => pattern === '*' || arnPatternToRegExp(pattern).test(resource);
+export const resourceMatches = (pattern: string, resource: string): boolean =>
+  pattern === '*' || arnPatternToRegExp(pattern).test(resource);
 
 const contextValues = (context: AuthorizationRequest['context'], key: string): readonly string[] | undefined => {
   if (context === undefined) return undefined;
@@ -137,7 +139,9 @@ const conditionHolds = (condition: PolicyStatement['Condition'], context: Author
 /** Whether one statement applies to the request (its Effect aside). */
 export const statementMatches = (statement: PolicyStatement, request: AuthorizationRequest): boolean => {
   const actionOk =
-    statement.NotAction !== undefined ? !list(statement.NotAction).some((p) => actionMatches(p, request.action)) : list(statement.Action).some((p) => actionMatches(p, request.action));
+    statement.NotAction !== undefined
+      ? !list(statement.NotAction).some((p) => actionMatches(p, request.action))
+      : list(statement.Action).some((p) => actionMatches(p, request.action));
   if (!actionOk) return false;
   const resourceOk =
     statement.NotResource !== undefined

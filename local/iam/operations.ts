@@ -30,28 +30,44 @@ export interface ResourceContext {
 type Input = Record<string, unknown>;
 type Mapper = (input: Input, ctx: ResourceContext, operation: string) => RequiredPermission[];
 
-const str = (input: Input, name: string): string | undefined => (typeof input[name] === 'string' ? (input[name] as string) : undefined);
-const arn = (ctx: ResourceContext, service: string, resource: string): string => `arn:aws:${service}:${ctx.region}:${ctx.account}:${resource}`;
+const str = (input: Input, name: string): string | undefined =>
+  typeof input[name] === 'string' ? (input[name] as string) : undefined;
+const arn = (ctx: ResourceContext, service: string, resource: string): string =>
+  `arn:aws:${service}:${ctx.region}:${ctx.account}:${resource}`;
 const isArn = (value: string): boolean => value.startsWith('arn:');
 
 // DynamoDB ------------------------------------------------------------------------------------------------------
-const tableArn = (ctx: ResourceContext, name: string): string => (isArn(name) ? name : arn(ctx, 'dynamodb', `table/${name}`));
+const tableArn = (ctx: ResourceContext, name: string): string =>
+  isArn(name) ? name : arn(ctx, 'dynamodb', `table/${name}`);
 const onTable: Mapper = (input, ctx, op) => {
   const table = str(input, 'TableName') ?? '*';
   const index = str(input, 'IndexName');
   const base = table === '*' ? '*' : tableArn(ctx, table);
-  return [{ action: `dynamodb:${op}`, resource: index === undefined || base === '*' ? base : `${base}/index/${index}` }];
+  return [
+    { action: `dynamodb:${op}`, resource: index === undefined || base === '*' ? base : `${base}/index/${index}` },
+  ];
 };
 const perTableOfRequestItems: Mapper = (input, ctx, op) =>
-  Object.keys((input.RequestItems as Input | undefined) ?? {}).map((table) => ({ action: `dynamodb:${op}`, resource: tableArn(ctx, table) }));
+  Object.keys((input.RequestItems as Input | undefined) ?? {}).map((table) => ({
+    action: `dynamodb:${op}`,
+    resource: tableArn(ctx, table),
+  }));
 // A transaction needs each item's own action on its table (AWS documents no dynamodb:TransactWriteItems action).
-const TRANSACT_ACTIONS: Readonly<Record<string, string>> = { ConditionCheck: 'ConditionCheckItem', Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', Get: 'GetItem' };
+const TRANSACT_ACTIONS: Readonly<Record<string, string>> = {
+  ConditionCheck: 'ConditionCheckItem',
+  Put: 'PutItem',
+  Update: 'UpdateItem',
+  Delete: 'DeleteItem',
+  Get: 'GetItem',
+};
 const transactItems: Mapper = (input, ctx) =>
   ((input.TransactItems as Input[] | undefined) ?? []).flatMap((item) =>
     Object.entries(item).flatMap(([kind, body]) => {
       const action = TRANSACT_ACTIONS[kind];
       const table = body && typeof body === 'object' ? str(body as Input, 'TableName') : undefined;
-      return action === undefined || table === undefined ? [] : [{ action: `dynamodb:${action}`, resource: tableArn(ctx, table) }];
+      return action === undefined || table === undefined
+        ? []
+        : [{ action: `dynamodb:${action}`, resource: tableArn(ctx, table) }];
     }),
   );
 const onStream: Mapper = (input, _ctx, op) => [{ action: `dynamodb:${op}`, resource: str(input, 'StreamArn') ?? '*' }];
@@ -97,7 +113,10 @@ const startMessageMoveTask: Mapper = (input, ctx) => {
   const source = str(input, 'SourceArn') ?? '*';
   const destination = str(input, 'DestinationArn');
   const destinations = destination !== undefined ? [destination] : source === '*' ? [] : ctx.redriveSourceArns(source);
-  return [{ action: 'sqs:StartMessageMoveTask', resource: source }, ...destinations.map((resource) => ({ action: 'sqs:SendMessage', resource }))];
+  return [
+    { action: 'sqs:StartMessageMoveTask', resource: source },
+    ...destinations.map((resource) => ({ action: 'sqs:SendMessage', resource })),
+  ];
 };
 // CancelMessageMoveTask's handle encodes the source queue; AWS authorises on it, the handle is opaque here.
 const SQS: Readonly<Record<string, Mapper>> = {
@@ -135,9 +154,13 @@ const ruleArn = (ctx: ResourceContext, input: Input): string => {
   return arn(ctx, 'events', `rule/${bus === undefined || bus === 'default' ? '' : `${bus}/`}${name}`);
 };
 const onRule: Mapper = (input, ctx, op) => [{ action: `events:${op}`, resource: ruleArn(ctx, input) }];
-const onBus: Mapper = (input, ctx, op) => [{ action: `events:${op}`, resource: busArn(ctx, str(input, 'Name') ?? str(input, 'EventBusName')) }];
+const onBus: Mapper = (input, ctx, op) => [
+  { action: `events:${op}`, resource: busArn(ctx, str(input, 'Name') ?? str(input, 'EventBusName')) },
+];
 const putEvents: Mapper = (input, ctx) => {
-  const buses = new Set(((input.Entries as Input[] | undefined) ?? []).map((entry) => busArn(ctx, str(entry, 'EventBusName'))));
+  const buses = new Set(
+    ((input.Entries as Input[] | undefined) ?? []).map((entry) => busArn(ctx, str(entry, 'EventBusName'))),
+  );
   return [...buses].map((resource) => ({ action: 'events:PutEvents', resource }));
 };
 const EVENTS: Readonly<Record<string, Mapper>> = {
@@ -156,11 +179,19 @@ const EVENTS: Readonly<Record<string, Mapper>> = {
   ListRules: onNothing('events'),
   ListEventBuses: onNothing('events'),
   TestEventPattern: onNothing('events'),
-  CreateArchive: (input, ctx) => [{ action: 'events:CreateArchive', resource: arn(ctx, 'events', `archive/${str(input, 'ArchiveName') ?? '*'}`) }],
-  DescribeArchive: (input, ctx) => [{ action: 'events:DescribeArchive', resource: arn(ctx, 'events', `archive/${str(input, 'ArchiveName') ?? '*'}`) }],
+  CreateArchive: (input, ctx) => [
+    { action: 'events:CreateArchive', resource: arn(ctx, 'events', `archive/${str(input, 'ArchiveName') ?? '*'}`) },
+  ],
+  DescribeArchive: (input, ctx) => [
+    { action: 'events:DescribeArchive', resource: arn(ctx, 'events', `archive/${str(input, 'ArchiveName') ?? '*'}`) },
+  ],
   ListArchives: onNothing('events'),
-  StartReplay: (input, ctx) => [{ action: 'events:StartReplay', resource: arn(ctx, 'events', `replay/${str(input, 'ReplayName') ?? '*'}`) }],
-  DescribeReplay: (input, ctx) => [{ action: 'events:DescribeReplay', resource: arn(ctx, 'events', `replay/${str(input, 'ReplayName') ?? '*'}`) }],
+  StartReplay: (input, ctx) => [
+    { action: 'events:StartReplay', resource: arn(ctx, 'events', `replay/${str(input, 'ReplayName') ?? '*'}`) },
+  ],
+  DescribeReplay: (input, ctx) => [
+    { action: 'events:DescribeReplay', resource: arn(ctx, 'events', `replay/${str(input, 'ReplayName') ?? '*'}`) },
+  ],
   ListReplays: onNothing('events'),
 };
 
@@ -179,7 +210,9 @@ const STATES: Readonly<Record<string, Mapper>> = {
   GetExecutionHistory: onField('executionArn'),
   StopExecution: onField('executionArn'),
   DescribeStateMachineForExecution: onField('executionArn'),
-  CreateStateMachine: (input, ctx) => [{ action: 'states:CreateStateMachine', resource: arn(ctx, 'states', `stateMachine:${str(input, 'name') ?? '*'}`) }],
+  CreateStateMachine: (input, ctx) => [
+    { action: 'states:CreateStateMachine', resource: arn(ctx, 'states', `stateMachine:${str(input, 'name') ?? '*'}`) },
+  ],
   ListStateMachines: onNothing('states'),
   SendTaskSuccess: onNothing('states'),
   SendTaskFailure: onNothing('states'),
@@ -187,19 +220,28 @@ const STATES: Readonly<Record<string, Mapper>> = {
 };
 
 // Secrets Manager, Cognito --------------------------------------------------------------------------------------
-const onSecret: Mapper = (input, ctx, op) => [{ action: `secretsmanager:${op}`, resource: ctx.secretArn(str(input, 'SecretId') ?? '*') }];
+const onSecret: Mapper = (input, ctx, op) => [
+  { action: `secretsmanager:${op}`, resource: ctx.secretArn(str(input, 'SecretId') ?? '*') },
+];
 const SECRETS: Readonly<Record<string, Mapper>> = {
   GetSecretValue: onSecret,
   PutSecretValue: onSecret,
   DescribeSecret: onSecret,
   UpdateSecret: onSecret,
   DeleteSecret: onSecret,
-  CreateSecret: (input, ctx) => [{ action: 'secretsmanager:CreateSecret', resource: arn(ctx, 'secretsmanager', `secret:${str(input, 'Name') ?? '*'}-*`) }],
+  CreateSecret: (input, ctx) => [
+    {
+      action: 'secretsmanager:CreateSecret',
+      resource: arn(ctx, 'secretsmanager', `secret:${str(input, 'Name') ?? '*'}-*`),
+    },
+  ],
   ListSecrets: onNothing('secretsmanager'),
 };
 const onUserPool: Mapper = (input, ctx, op) => {
   const pool = str(input, 'UserPoolId');
-  return [{ action: `cognito-idp:${op}`, resource: pool === undefined ? '*' : arn(ctx, 'cognito-idp', `userpool/${pool}`) }];
+  return [
+    { action: `cognito-idp:${op}`, resource: pool === undefined ? '*' : arn(ctx, 'cognito-idp', `userpool/${pool}`) },
+  ];
 };
 const COGNITO: Readonly<Record<string, Mapper>> = Object.fromEntries(
   [
@@ -242,7 +284,13 @@ const s3Permissions = (request: EdgeRequest): RequiredPermission[] => {
   const bucketArn = `arn:aws:s3:::${bucket}`;
   if (key === undefined) {
     const action =
-      request.method === 'PUT' ? 's3:CreateBucket' : request.method === 'DELETE' ? 's3:DeleteBucket' : request.method === 'POST' && request.query.has('delete') ? 's3:DeleteObject' : 's3:ListBucket';
+      request.method === 'PUT'
+        ? 's3:CreateBucket'
+        : request.method === 'DELETE'
+          ? 's3:DeleteBucket'
+          : request.method === 'POST' && request.query.has('delete')
+            ? 's3:DeleteObject'
+            : 's3:ListBucket';
     return [{ action, resource: action === 's3:DeleteObject' ? `${bucketArn}/*` : bucketArn }];
   }
   const objectArn = `${bucketArn}/${key}`;
@@ -250,22 +298,44 @@ const s3Permissions = (request: EdgeRequest): RequiredPermission[] => {
   if (request.method === 'GET' || request.method === 'HEAD') return [{ action: 's3:GetObject', resource: objectArn }];
   if (request.method === 'DELETE') return [{ action: 's3:DeleteObject', resource: objectArn }];
   const copySource = request.headers['x-amz-copy-source'];
-  const copy = typeof copySource === 'string' ? [{ action: 's3:GetObject', resource: `arn:aws:s3:::${decodeURIComponent(copySource.replace(/^\//, '').split('?')[0] ?? '')}` }] : [];
+  const copy =
+    typeof copySource === 'string'
+      ? [
+          {
+            action: 's3:GetObject',
+            resource: `arn:aws:s3:::${decodeURIComponent(copySource.replace(/^\//, '').split('?')[0] ?? '')}`,
+          },
+        ]
+      : [];
   return [{ action: 's3:PutObject', resource: objectArn }, ...copy];
 };
 
 const lambdaPermissions = (request: EdgeRequest, ctx: ResourceContext): RequiredPermission[] => {
   const functionsPrefix = '/2015-03-31/functions';
   if (request.path.startsWith('/2015-03-31/event-source-mappings')) {
-    const op = request.method === 'POST' ? 'CreateEventSourceMapping' : request.method === 'DELETE' ? 'DeleteEventSourceMapping' : request.method === 'PUT' ? 'UpdateEventSourceMapping' : request.path.split('/').length > 3 ? 'GetEventSourceMapping' : 'ListEventSourceMappings';
+    const op =
+      request.method === 'POST'
+        ? 'CreateEventSourceMapping'
+        : request.method === 'DELETE'
+          ? 'DeleteEventSourceMapping'
+          : request.method === 'PUT'
+            ? 'UpdateEventSourceMapping'
+            : request.path.split('/').length > 3
+              ? 'GetEventSourceMapping'
+              : 'ListEventSourceMappings';
     return [{ action: `lambda:${op}`, resource: '*' }];
   }
   if (!request.path.startsWith(functionsPrefix)) return [{ action: 'lambda:Unknown', resource: '*' }];
-  const [reference, sub] = request.path.slice(functionsPrefix.length).split('/').filter((p) => p.length > 0).map(decodeURIComponent);
+  const [reference, sub] = request.path
+    .slice(functionsPrefix.length)
+    .split('/')
+    .filter((p) => p.length > 0)
+    .map(decodeURIComponent);
   if (reference === undefined) return [{ action: 'lambda:ListFunctions', resource: '*' }];
   // Name, partial or full ARN; a qualifier after the name (`:alias`) stays part of the resource, as AWS's.
   const resource = isArn(reference) ? reference : arn(ctx, 'lambda', `function:${reference}`);
-  const op = sub === 'invocations' ? 'InvokeFunction' : sub === 'configuration' ? 'GetFunctionConfiguration' : 'GetFunction';
+  const op =
+    sub === 'invocations' ? 'InvokeFunction' : sub === 'configuration' ? 'GetFunctionConfiguration' : 'GetFunction';
   return [{ action: `lambda:${op}`, resource }];
 };
 
@@ -275,7 +345,10 @@ const sesPermissions = (request: EdgeRequest, input: Input, ctx: ResourceContext
     const address = /<([^>]+)>/.exec(from)?.[1] ?? from;
     return [{ action: 'ses:SendEmail', resource: arn(ctx, 'ses', `identity/${address}`) }];
   }
-  if (request.path.startsWith('/v2/email/templates')) return [{ action: 'ses:CreateEmailTemplate', resource: arn(ctx, 'ses', `template/${str(input, 'TemplateName') ?? '*'}`) }];
+  if (request.path.startsWith('/v2/email/templates'))
+    return [
+      { action: 'ses:CreateEmailTemplate', resource: arn(ctx, 'ses', `template/${str(input, 'TemplateName') ?? '*'}`) },
+    ];
   return [{ action: 'ses:Unknown', resource: '*' }];
 };
 
@@ -291,8 +364,30 @@ const XRAY_PATHS: Readonly<Record<string, string>> = {
 /** Every operation mapped to its exact action and resource, as `service:Operation`. */
 export const coveredOperations = (): string[] => [
   ...Object.entries(JSON_SERVICES).flatMap(([service, ops]) => Object.keys(ops).map((op) => `${service}:${op}`)),
-  ...['s3:ListAllMyBuckets', 's3:CreateBucket', 's3:DeleteBucket', 's3:ListBucket', 's3:HeadBucket', 's3:GetObject', 's3:HeadObject', 's3:PutObject', 's3:CopyObject', 's3:DeleteObject', 's3:DeleteObjects'],
-  ...['lambda:InvokeFunction', 'lambda:GetFunction', 'lambda:GetFunctionConfiguration', 'lambda:ListFunctions', 'lambda:CreateEventSourceMapping', 'lambda:DeleteEventSourceMapping', 'lambda:UpdateEventSourceMapping', 'lambda:GetEventSourceMapping', 'lambda:ListEventSourceMappings'],
+  ...[
+    's3:ListAllMyBuckets',
+    's3:CreateBucket',
+    's3:DeleteBucket',
+    's3:ListBucket',
+    's3:HeadBucket',
+    's3:GetObject',
+    's3:HeadObject',
+    's3:PutObject',
+    's3:CopyObject',
+    's3:DeleteObject',
+    's3:DeleteObjects',
+  ],
+  ...[
+    'lambda:InvokeFunction',
+    'lambda:GetFunction',
+    'lambda:GetFunctionConfiguration',
+    'lambda:ListFunctions',
+    'lambda:CreateEventSourceMapping',
+    'lambda:DeleteEventSourceMapping',
+    'lambda:UpdateEventSourceMapping',
+    'lambda:GetEventSourceMapping',
+    'lambda:ListEventSourceMappings',
+  ],
   'ses:SendEmail',
   'ses:CreateEmailTemplate',
   ...Object.values(XRAY_PATHS).map((op) => `xray:${op}`),
@@ -316,7 +411,8 @@ const formBody = (request: EdgeRequest): { action?: string; input: Input } => {
   return { action: form.get('Action') ?? undefined, input };
 };
 
-const isForm = (request: EdgeRequest): boolean => String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+const isForm = (request: EdgeRequest): boolean =>
+  String(request.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
 
 /**
  * The permissions a request needs, or undefined when it names no service the evaluator knows (the edge then
@@ -335,7 +431,12 @@ export const requiredPermissions = (request: EdgeRequest, ctx: ResourceContext):
   const form = isForm(request) ? formBody(request) : undefined;
   const operation = form?.action ?? request.action;
   if (operation === undefined) return undefined;
-  const formInput = form === undefined ? undefined : form.input.QueueUrl === undefined && /^\/\d+\/[^/]+$/.test(request.path) ? { ...form.input, QueueUrl: request.path } : form.input;
+  const formInput =
+    form === undefined
+      ? undefined
+      : form.input.QueueUrl === undefined && /^\/\d+\/[^/]+$/.test(request.path)
+        ? { ...form.input, QueueUrl: request.path }
+        : form.input;
   const input = formInput ?? jsonBody(request);
   const mapper = mappers[operation] ?? onNothing(service);
   return mapper(input, ctx, operation);

@@ -6,7 +6,21 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { EventSourceMappingRegistry } from './event-source-mappings';
 import { hostEnvironment, installEnvironmentIsolation, runWithEnvironment } from './function-environment';
-import { LOCAL_ACCOUNT_ID, InjectedFaultError, LambdaFunctionNotFoundError, LambdaInvalidParameterError, type LambdaContext, type FunctionRegistration, type InvocationError, type InvocationResult, type FaultSpec, type RegisteredFunction, type LambdaTracing, type InvokeOptions, type LocalLambdaOptions } from './types';
+import {
+  LOCAL_ACCOUNT_ID,
+  InjectedFaultError,
+  LambdaFunctionNotFoundError,
+  LambdaInvalidParameterError,
+  type LambdaContext,
+  type FunctionRegistration,
+  type InvocationError,
+  type InvocationResult,
+  type FaultSpec,
+  type RegisteredFunction,
+  type LambdaTracing,
+  type InvokeOptions,
+  type LocalLambdaOptions,
+} from './types';
 
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -17,11 +31,15 @@ const toInvocationError = (error: unknown): InvocationError => {
   if (error instanceof Error) {
     return { errorType: error.name, errorMessage: error.message, trace: error.stack?.split('\n') ?? [] };
   }
-  return { errorType: 'Error', errorMessage: typeof error === 'string' ? error : JSON.stringify(error) ?? String(error) };
+  return {
+    errorType: 'Error',
+    errorMessage: typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error)),
+  };
 };
 
 /** What JSON makes of a value, as Lambda serialises payloads and results (undefined becomes null). */
-const jsonCopy = (value: unknown): unknown => (value === undefined ? null : JSON.parse(JSON.stringify(value) ?? 'null'));
+const jsonCopy = (value: unknown): unknown =>
+  value === undefined ? null : JSON.parse(JSON.stringify(value) ?? 'null');
 
 const ERROR_TYPE = /^[A-Za-z][A-Za-z0-9_.]{0,99}$/;
 
@@ -37,12 +55,20 @@ interface ActiveFaults {
 
 const validateFaults = (faults: FaultSpec): void => {
   const { failNext, probability, latencyMs, failAfterNext, resultDelayMs, errorType } = faults;
-  if (failNext !== undefined && (!Number.isInteger(failNext) || failNext < 0)) throw new LambdaInvalidParameterError(`failNext must be a non-negative integer, not ${String(failNext)}`);
-  if (failAfterNext !== undefined && (!Number.isInteger(failAfterNext) || failAfterNext < 0)) throw new LambdaInvalidParameterError(`failAfterNext must be a non-negative integer, not ${String(failAfterNext)}`);
-  if (resultDelayMs !== undefined && (typeof resultDelayMs !== 'number' || !Number.isFinite(resultDelayMs) || resultDelayMs < 0)) {
+  if (failNext !== undefined && (!Number.isInteger(failNext) || failNext < 0))
+    throw new LambdaInvalidParameterError(`failNext must be a non-negative integer, not ${String(failNext)}`);
+  if (failAfterNext !== undefined && (!Number.isInteger(failAfterNext) || failAfterNext < 0))
+    throw new LambdaInvalidParameterError(`failAfterNext must be a non-negative integer, not ${String(failAfterNext)}`);
+  if (
+    resultDelayMs !== undefined &&
+    (typeof resultDelayMs !== 'number' || !Number.isFinite(resultDelayMs) || resultDelayMs < 0)
+  ) {
     throw new LambdaInvalidParameterError(`resultDelayMs must be a non-negative number, not ${String(resultDelayMs)}`);
   }
-  if (errorType !== undefined && (typeof errorType !== 'string' || !ERROR_TYPE.test(errorType))) throw new LambdaInvalidParameterError(`errorType must be an error name such as Lambda.Unknown, not ${String(errorType)}`);
+  if (errorType !== undefined && (typeof errorType !== 'string' || !ERROR_TYPE.test(errorType)))
+    throw new LambdaInvalidParameterError(
+      `errorType must be an error name such as Lambda.Unknown, not ${String(errorType)}`,
+    );
   if (probability !== undefined && (typeof probability !== 'number' || !(probability >= 0 && probability <= 1))) {
     throw new LambdaInvalidParameterError(`probability must be a number from 0 to 1, not ${String(probability)}`);
   }
@@ -72,19 +98,22 @@ export class LambdaEngine {
     installEnvironmentIsolation();
   }
 
-
   functionArn(name: string): string {
     return `arn:aws:lambda:${this.region}:${LOCAL_ACCOUNT_ID}:function:${name}`;
   }
 
   /** Registers (or replaces) a function. */
   register(spec: FunctionRegistration): RegisteredFunction {
-    if (typeof spec.name !== 'string' || !FUNCTION_NAME.test(spec.name)) throw new LambdaInvalidParameterError(`Invalid function name: ${String(spec.name)}`);
-    if (typeof spec.handler !== 'function') throw new LambdaInvalidParameterError(`The handler of ${spec.name} is not a function`);
+    if (typeof spec.name !== 'string' || !FUNCTION_NAME.test(spec.name))
+      throw new LambdaInvalidParameterError(`Invalid function name: ${String(spec.name)}`);
+    if (typeof spec.handler !== 'function')
+      throw new LambdaInvalidParameterError(`The handler of ${spec.name} is not a function`);
     const timeoutSeconds = spec.timeoutSeconds ?? 3;
-    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 900) throw new LambdaInvalidParameterError(`timeoutSeconds must be 1 to 900, not ${timeoutSeconds}`);
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 900)
+      throw new LambdaInvalidParameterError(`timeoutSeconds must be 1 to 900, not ${timeoutSeconds}`);
     const memoryMb = spec.memoryMb ?? 128;
-    if (!Number.isInteger(memoryMb) || memoryMb < 128 || memoryMb > 10240) throw new LambdaInvalidParameterError(`memoryMb must be 128 to 10240, not ${memoryMb}`);
+    if (!Number.isInteger(memoryMb) || memoryMb < 128 || memoryMb > 10240)
+      throw new LambdaInvalidParameterError(`memoryMb must be 128 to 10240, not ${memoryMb}`);
     const registered: RegisteredFunction = {
       name: spec.name,
       arn: this.functionArn(spec.name),
@@ -118,7 +147,11 @@ export class LambdaEngine {
     const functionIndex = parts.indexOf('function');
     const name = functionIndex >= 0 ? parts[functionIndex + 1] : parts[0];
     const found = name === undefined ? undefined : this.functions.get(name);
-    if (!found || (reference.startsWith('arn:') && !reference.startsWith(`arn:aws:lambda:${this.region}:${LOCAL_ACCOUNT_ID}:function:`))) {
+    if (
+      !found ||
+      (reference.startsWith('arn:') &&
+        !reference.startsWith(`arn:aws:lambda:${this.region}:${LOCAL_ACCOUNT_ID}:function:`))
+    ) {
       throw new LambdaFunctionNotFoundError(reference.startsWith('arn:') ? reference : this.functionArn(reference));
     }
     return found;
@@ -160,7 +193,12 @@ export class LambdaEngine {
   async invoke(reference: string, payload: unknown, options: InvokeOptions = {}): Promise<InvocationResult> {
     const target = this.resolve(reference);
     const requestId = randomUUID();
-    const traced = this.tracing?.begin({ functionName: target.name, functionArn: target.arn, requestId, ...(options.traceHeader === undefined ? {} : { traceHeader: options.traceHeader }) });
+    const traced = this.tracing?.begin({
+      functionName: target.name,
+      functionArn: target.arn,
+      requestId,
+      ...(options.traceHeader === undefined ? {} : { traceHeader: options.traceHeader }),
+    });
     const event = jsonCopy(payload);
     const deadline = Date.now() + target.timeoutSeconds * 1000;
     const now = new Date();
@@ -200,7 +238,10 @@ export class LambdaEngine {
         this.timers.delete(timer as NodeJS.Timeout);
         resolve({
           requestId,
-          error: { errorType: 'Sandbox.Timedout', errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${target.timeoutSeconds.toFixed(2)} seconds` },
+          error: {
+            errorType: 'Sandbox.Timedout',
+            errorMessage: `${new Date().toISOString()} ${requestId} Task timed out after ${target.timeoutSeconds.toFixed(2)} seconds`,
+          },
         });
       }, target.timeoutSeconds * 1000);
       timer.unref();
@@ -228,7 +269,12 @@ export class LambdaEngine {
   }
 
   /** Invocation type Event: starts the invocation and answers at once; the outcome goes to `onOutcome`. */
-  invokeAsync(reference: string, payload: unknown, onOutcome?: (outcome: InvocationResult) => void, options: InvokeOptions = {}): void {
+  invokeAsync(
+    reference: string,
+    payload: unknown,
+    onOutcome?: (outcome: InvocationResult) => void,
+    options: InvokeOptions = {},
+  ): void {
     this.resolve(reference);
     void this.invoke(reference, payload, options).then(onOutcome, () => undefined);
   }
@@ -241,7 +287,8 @@ export class LambdaEngine {
       faults.failNext -= 1;
       throw new InjectedFaultError(name, faults.errorType);
     }
-    if (faults.probability > 0 && this.random() < faults.probability) throw new InjectedFaultError(name, faults.errorType);
+    if (faults.probability > 0 && this.random() < faults.probability)
+      throw new InjectedFaultError(name, faults.errorType);
   }
 
   /** Faults once the handler returned: its effect is made, only its answer is late or lost. */

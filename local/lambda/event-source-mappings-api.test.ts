@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { GetEventSourceMappingCommand, LambdaClient, ListEventSourceMappingsCommand, paginateListEventSourceMappings } from '@aws-sdk/client-lambda';
+import {
+  GetEventSourceMappingCommand,
+  LambdaClient,
+  ListEventSourceMappingsCommand,
+  paginateListEventSourceMappings,
+} from '@aws-sdk/client-lambda';
 import fc from 'fast-check';
 import { startEdge, type RunningEdge } from '../edge/server';
 import { LocalSqs } from '../sqs/local-sqs';
@@ -35,9 +40,19 @@ describe('local event source mappings through the unmodified SDK v3 client', () 
 
   it('lists the running mappings in AWS shape, FunctionResponseTypes only where ReportBatchItemFailures is set', async () => {
     const startedAt = Date.now();
-    const email = startSqsEventSource(sqs, lambda, { queue: 'email', functionName: 'send-email', batchSize: 5, reportBatchItemFailures: true });
+    const email = startSqsEventSource(sqs, lambda, {
+      queue: 'email',
+      functionName: 'send-email',
+      batchSize: 5,
+      reportBatchItemFailures: true,
+    });
     const createdBy = Date.now();
-    const receipts = startSqsEventSource(sqs, lambda, { queue: sqs.queueUrl('receipts'), functionName: `${ARN_PREFIX}make-receipt`, batchSize: 20, maximumBatchingWindowSeconds: 2 });
+    const receipts = startSqsEventSource(sqs, lambda, {
+      queue: sqs.queueUrl('receipts'),
+      functionName: `${ARN_PREFIX}make-receipt`,
+      batchSize: 20,
+      maximumBatchingWindowSeconds: 2,
+    });
 
     const listed = await client.send(new ListEventSourceMappingsCommand({}));
 
@@ -55,7 +70,12 @@ describe('local event source mappings through the unmodified SDK v3 client', () 
       LastModified: expect.any(Date),
       StateTransitionReason: 'USER_INITIATED',
     });
-    expect(byUuid.get(receipts.uuid)).toMatchObject({ EventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:receipts', FunctionArn: `${ARN_PREFIX}make-receipt`, BatchSize: 20, MaximumBatchingWindowInSeconds: 2 });
+    expect(byUuid.get(receipts.uuid)).toMatchObject({
+      EventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:receipts',
+      FunctionArn: `${ARN_PREFIX}make-receipt`,
+      BatchSize: 20,
+      MaximumBatchingWindowInSeconds: 2,
+    });
     expect(byUuid.get(receipts.uuid)?.FunctionResponseTypes).toBeUndefined();
     // Bracketed by the clock readings around the start, not bounded by how long this machine took.
     expect(byUuid.get(email.uuid)?.LastModified?.getTime()).toBeGreaterThanOrEqual(startedAt);
@@ -72,7 +92,10 @@ describe('local event source mappings through the unmodified SDK v3 client', () 
     const byPartialArn = await uuids({ FunctionName: 'function:send-email' });
     const byArn = await uuids({ FunctionName: `${ARN_PREFIX}make-receipt` });
     const byQueue = await uuids({ EventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:receipts' });
-    const byBoth = await uuids({ FunctionName: 'send-email', EventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:receipts' });
+    const byBoth = await uuids({
+      FunctionName: 'send-email',
+      EventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:receipts',
+    });
     const byUnknownFunction = await uuids({ FunctionName: 'nobody' });
 
     expect(byName).toEqual([email.uuid]);
@@ -88,16 +111,24 @@ describe('local event source mappings through the unmodified SDK v3 client', () 
 
     const described = await client.send(new GetEventSourceMappingCommand({ UUID: email.uuid }));
 
-    expect(described).toMatchObject({ UUID: email.uuid, EventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:email', FunctionArn: `${ARN_PREFIX}send-email`, BatchSize: 3, State: 'Enabled' });
+    expect(described).toMatchObject({
+      UUID: email.uuid,
+      EventSourceArn: 'arn:aws:sqs:us-east-1:000000000000:email',
+      FunctionArn: `${ARN_PREFIX}send-email`,
+      BatchSize: 3,
+      State: 'Enabled',
+    });
   });
 
   it('answers an unknown UUID with ResourceNotFoundException (404)', async () => {
     expect.assertions(2);
 
-    await client.send(new GetEventSourceMappingCommand({ UUID: randomUUID() })).catch((error: Error & { $metadata?: { httpStatusCode?: number } }) => {
-      expect(error.name).toBe('ResourceNotFoundException');
-      expect(error.$metadata?.httpStatusCode).toBe(404);
-    });
+    await client
+      .send(new GetEventSourceMappingCommand({ UUID: randomUUID() }))
+      .catch((error: Error & { $metadata?: { httpStatusCode?: number } }) => {
+        expect(error.name).toBe('ResourceNotFoundException');
+        expect(error.$metadata?.httpStatusCode).toBe(404);
+      });
   });
 
   it('forgets a mapping once it stops, and every mapping once the Lambda service stops', async () => {
@@ -105,7 +136,9 @@ describe('local event source mappings through the unmodified SDK v3 client', () 
     const receipts = startSqsEventSource(sqs, lambda, { queue: 'receipts', functionName: 'make-receipt' });
 
     await email.stop();
-    const afterOne = (await client.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings?.map((m) => m.UUID);
+    const afterOne = (await client.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings?.map(
+      (m) => m.UUID,
+    );
     await lambda.stop();
     const afterAll = (await client.send(new ListEventSourceMappingsCommand({}))).EventSourceMappings;
 
@@ -116,7 +149,9 @@ describe('local event source mappings through the unmodified SDK v3 client', () 
   it('rejects a MaxItems outside 1 to 10000 with InvalidParameterValueException', async () => {
     expect.assertions(1);
 
-    await client.send(new ListEventSourceMappingsCommand({ MaxItems: 0 })).catch((error: Error) => expect(error.name).toBe('InvalidParameterValueException'));
+    await client
+      .send(new ListEventSourceMappingsCommand({ MaxItems: 0 }))
+      .catch((error: Error) => expect(error.name).toBe('InvalidParameterValueException'));
   });
 
   it('pages with MaxItems and NextMarker so that the SDK paginator sees every mapping exactly once', async () => {
@@ -126,7 +161,15 @@ describe('local event source mappings through the unmodified SDK v3 client', () 
         lambda.eventSourceMappings.clear();
         const uuids = Array.from({ length: count }, () => randomUUID());
         for (const uuid of uuids) {
-          lambda.eventSourceMappings.add({ uuid, eventSourceArn: sqs.queueArn('email'), functionArn: `${ARN_PREFIX}send-email`, batchSize: 10, maximumBatchingWindowSeconds: 0, reportBatchItemFailures: false, lastModified: new Date() });
+          lambda.eventSourceMappings.add({
+            uuid,
+            eventSourceArn: sqs.queueArn('email'),
+            functionArn: `${ARN_PREFIX}send-email`,
+            batchSize: 10,
+            maximumBatchingWindowSeconds: 0,
+            reportBatchItemFailures: false,
+            lastModified: new Date(),
+          });
         }
 
         // act

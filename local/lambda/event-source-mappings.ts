@@ -60,7 +60,11 @@ export class EventSourceMappingRegistry {
   /** The running mappings matching every given filter, ordered by UUID so that listings are stable. */
   list(filter: EventSourceMappingFilter = {}): EventSourceMappingRecord[] {
     return [...this.mappings.values()]
-      .filter((m) => (filter.functionArn === undefined || m.functionArn === filter.functionArn) && (filter.eventSourceArn === undefined || m.eventSourceArn === filter.eventSourceArn))
+      .filter(
+        (m) =>
+          (filter.functionArn === undefined || m.functionArn === filter.functionArn) &&
+          (filter.eventSourceArn === undefined || m.eventSourceArn === filter.eventSourceArn),
+      )
       .sort((a, b) => a.uuid.localeCompare(b.uuid));
   }
 

@@ -21,7 +21,7 @@ export const installEnvironmentIsolation = (): void => {
   process.env = new Proxy(host, {
     get: (target, key) => {
       const env = scoped();
-      if (env && typeof key === 'string') return  Object.hasOwn(env, key) ? env[key] : undefined;
+      if (env && typeof key === 'string') return Object.hasOwn(env, key) ? env[key] : undefined;
       return Reflect.get(target, key);
     },
     set: (target, key, value: unknown) => {
@@ -48,7 +48,9 @@ export const installEnvironmentIsolation = (): void => {
     getOwnPropertyDescriptor: (target, key) => {
       const env = scoped();
       if (env && typeof key === 'string') {
-        return  Object.hasOwn(env, key) ? { value: env[key], writable: true, enumerable: true, configurable: true } : undefined;
+        return Object.hasOwn(env, key)
+          ? { value: env[key], writable: true, enumerable: true, configurable: true }
+          : undefined;
       }
       return Reflect.getOwnPropertyDescriptor(target, key);
     },
@@ -63,4 +65,8 @@ export const runWithEnvironment = <T>(environment: Readonly<Record<string, strin
 
 /** The real environment, as the host process sees it outside any invocation. */
 export const hostEnvironment = (): Record<string, string> =>
-  storage.exit(() => Object.fromEntries(Object.entries(process.env).filter((entry): entry is [string, string] => typeof entry[1] === 'string')));
+  storage.exit(() =>
+    Object.fromEntries(
+      Object.entries(process.env).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    ),
+  );

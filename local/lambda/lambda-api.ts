@@ -65,29 +65,42 @@ const listMappings = (lambda: LambdaEngine, query: URLSearchParams): EdgeRespons
   const markerText = query.get('Marker');
   const maxItems = maxItemsText === null ? MAX_ITEMS : Number(maxItemsText);
   if (!Number.isInteger(maxItems) || maxItems < 1 || maxItems > MAX_ITEMS) {
-    return restError(400, 'InvalidParameterValueException', `MaxItems must be an integer from 1 to ${MAX_ITEMS}, not ${String(maxItemsText)}`);
+    return restError(
+      400,
+      'InvalidParameterValueException',
+      `MaxItems must be an integer from 1 to ${MAX_ITEMS}, not ${String(maxItemsText)}`,
+    );
   }
   const start = markerText === null ? 0 : Number(markerText);
-  if (!/^\d+$/.test(markerText ?? '0') || !Number.isSafeInteger(start)) return restError(400, 'InvalidParameterValueException', `Invalid Marker: ${String(markerText)}`);
+  if (!/^\d+$/.test(markerText ?? '0') || !Number.isSafeInteger(start))
+    return restError(400, 'InvalidParameterValueException', `Invalid Marker: ${String(markerText)}`);
   const matching = lambda.eventSourceMappings.list({
     ...(functionName === null || functionName === '' ? {} : { functionArn: lambda.functionArnOf(functionName) }),
     ...(eventSourceArn === null || eventSourceArn === '' ? {} : { eventSourceArn }),
   });
   const page = matching.slice(start, start + maxItems);
   const next = start + page.length;
-  return json(200, { EventSourceMappings: page.map(mappingConfiguration), ...(next < matching.length ? { NextMarker: String(next) } : {}) });
+  return json(200, {
+    EventSourceMappings: page.map(mappingConfiguration),
+    ...(next < matching.length ? { NextMarker: String(next) } : {}),
+  });
 };
 
 /** Answers ListEventSourceMappings and GetEventSourceMapping. */
 const handleMappingRequest = (lambda: LambdaEngine, request: EdgeRequest): EdgeResponse | undefined => {
-  const rest = request.path.slice(MAPPINGS_PREFIX.length).split('/').filter((part) => part.length > 0).map(decodeURIComponent);
+  const rest = request.path
+    .slice(MAPPINGS_PREFIX.length)
+    .split('/')
+    .filter((part) => part.length > 0)
+    .map(decodeURIComponent);
   if (request.method !== 'GET' || rest.length > 1) return undefined;
   const [uuid] = rest;
   if (uuid === undefined) return listMappings(lambda, request.query);
   try {
     return json(200, mappingConfiguration(lambda.eventSourceMappings.get(uuid)));
   } catch (error) {
-    if (error instanceof EventSourceMappingNotFoundError) return restError(404, 'ResourceNotFoundException', error.message);
+    if (error instanceof EventSourceMappingNotFoundError)
+      return restError(404, 'ResourceNotFoundException', error.message);
     throw error;
   }
 };
@@ -107,7 +120,12 @@ const invoke = async (lambda: LambdaEngine, reference: string, request: EdgeRequ
     return restError(400, 'InvalidParameterValueException', `Unsupported invocation type ${invocationType}`);
   }
   const payload = parsePayload(request.body);
-  if (!payload.ok) return restError(400, 'InvalidRequestContentException', 'Could not parse request body into json: the payload is not valid JSON');
+  if (!payload.ok)
+    return restError(
+      400,
+      'InvalidRequestContentException',
+      'Could not parse request body into json: the payload is not valid JSON',
+    );
   lambda.resolve(reference);
   if (invocationType === 'DryRun') return { status: 204 };
   if (invocationType === 'Event') {
@@ -127,9 +145,17 @@ export const handleLambdaRequest = async (lambda: LambdaEngine, request: EdgeReq
     if (answer) return answer;
   }
   if (!request.path.startsWith(API_PREFIX)) {
-    return restError(400, 'UnknownOperationException', `The local Lambda does not serve ${request.method} ${request.path}`);
+    return restError(
+      400,
+      'UnknownOperationException',
+      `The local Lambda does not serve ${request.method} ${request.path}`,
+    );
   }
-  const rest = request.path.slice(API_PREFIX.length).split('/').filter((part) => part.length > 0).map(decodeURIComponent);
+  const rest = request.path
+    .slice(API_PREFIX.length)
+    .split('/')
+    .filter((part) => part.length > 0)
+    .map(decodeURIComponent);
   try {
     if (request.method === 'GET' && rest.length === 0) {
       return json(200, { Functions: lambda.listFunctions().map(configuration) });
@@ -138,13 +164,21 @@ export const handleLambdaRequest = async (lambda: LambdaEngine, request: EdgeReq
     if (reference !== undefined && extra.length === 0) {
       if (request.method === 'POST' && sub === 'invocations') return await invoke(lambda, reference, request);
       if (request.method === 'GET' && sub === undefined) {
-        return json(200, { Configuration: configuration(lambda.resolve(reference)), Code: { RepositoryType: 'S3', Location: '' } });
+        return json(200, {
+          Configuration: configuration(lambda.resolve(reference)),
+          Code: { RepositoryType: 'S3', Location: '' },
+        });
       }
-      if (request.method === 'GET' && sub === 'configuration') return json(200, configuration(lambda.resolve(reference)));
+      if (request.method === 'GET' && sub === 'configuration')
+        return json(200, configuration(lambda.resolve(reference)));
     }
   } catch (error) {
     if (error instanceof LambdaFunctionNotFoundError) return restError(404, 'ResourceNotFoundException', error.message);
     throw error;
   }
-  return restError(400, 'UnknownOperationException', `The local Lambda does not serve ${request.method} ${request.path}`);
+  return restError(
+    400,
+    'UnknownOperationException',
+    `The local Lambda does not serve ${request.method} ${request.path}`,
+  );
 };

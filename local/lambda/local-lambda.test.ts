@@ -1,4 +1,10 @@
-import { InjectedFaultError, LambdaFunctionNotFoundError, LambdaInvalidParameterError, LocalLambda, type LambdaContext } from './local-lambda';
+import {
+  InjectedFaultError,
+  LambdaFunctionNotFoundError,
+  LambdaInvalidParameterError,
+  LocalLambda,
+  type LambdaContext,
+} from './local-lambda';
 
 class OutOfStockError extends Error {
   constructor() {
@@ -19,11 +25,16 @@ describe('LocalLambda', () => {
 
   it('invokes a handler with a Lambda-shaped context and answers its result', async () => {
     let seen: LambdaContext | undefined;
-    lambda.register({ name: 'echo', timeoutSeconds: 5, memoryMb: 256, handler: async (event, context) => {
-      seen = context;
-      const remaining = context.getRemainingTimeInMillis();
-      return { got: event, remaining, at: Date.now() };
-    } });
+    lambda.register({
+      name: 'echo',
+      timeoutSeconds: 5,
+      memoryMb: 256,
+      handler: async (event, context) => {
+        seen = context;
+        const remaining = context.getRemainingTimeInMillis();
+        return { got: event, remaining, at: Date.now() };
+      },
+    });
     const invokedAt = Date.now();
 
     const outcome = await lambda.invoke('echo', { a: 1 });
@@ -56,9 +67,12 @@ describe('LocalLambda', () => {
   });
 
   it('answers a thrown error as {errorType: error.name, errorMessage}', async () => {
-    lambda.register({ name: 'reserve', handler: async () => {
-      throw new OutOfStockError();
-    } });
+    lambda.register({
+      name: 'reserve',
+      handler: async () => {
+        throw new OutOfStockError();
+      },
+    });
 
     const outcome = await lambda.invoke('reserve', {});
 
@@ -71,16 +85,41 @@ describe('LocalLambda', () => {
       const before = process.env[key];
       process.env.WRITTEN = process.env.AWS_LAMBDA_FUNCTION_NAME;
       await sleep(30);
-      return { before, after: process.env[key], written: process.env.WRITTEN, service: process.env.POWERTOOLS_SERVICE_NAME, trace: process.env._X_AMZN_TRACE_ID, base: process.env.BASE };
+      return {
+        before,
+        after: process.env[key],
+        written: process.env.WRITTEN,
+        service: process.env.POWERTOOLS_SERVICE_NAME,
+        trace: process.env._X_AMZN_TRACE_ID,
+        base: process.env.BASE,
+      };
     };
     lambda.register({ name: 'one', environment: { TABLE: 'table-one' }, handler: read('TABLE') });
-    lambda.register({ name: 'two', environment: { TABLE: 'table-two', POWERTOOLS_SERVICE_NAME: 'custom' }, handler: read('TABLE') });
+    lambda.register({
+      name: 'two',
+      environment: { TABLE: 'table-two', POWERTOOLS_SERVICE_NAME: 'custom' },
+      handler: read('TABLE'),
+    });
 
     const [one, two] = await Promise.all([lambda.invoke('one', {}), lambda.invoke('two', {})]);
 
-    expect(one.result).toMatchObject({ before: 'table-one', after: 'table-one', written: 'one', service: 'one', base: 'base' });
-    expect(two.result).toMatchObject({ before: 'table-two', after: 'table-two', written: 'two', service: 'custom', base: 'base' });
-    expect((one.result as { trace: string }).trace).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$/);
+    expect(one.result).toMatchObject({
+      before: 'table-one',
+      after: 'table-one',
+      written: 'one',
+      service: 'one',
+      base: 'base',
+    });
+    expect(two.result).toMatchObject({
+      before: 'table-two',
+      after: 'table-two',
+      written: 'two',
+      service: 'custom',
+      base: 'base',
+    });
+    expect((one.result as { trace: string }).trace).toMatch(
+      /^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Parent=[0-9a-f]{16};Sampled=0$/,
+    );
     expect(process.env.WRITTEN).toBeUndefined();
     expect(process.env.TABLE).toBeUndefined();
   });
@@ -112,7 +151,11 @@ describe('LocalLambda', () => {
 
     const outcomes = [await lambda.invoke('f', {}), await lambda.invoke('f', {}), await lambda.invoke('f', {})];
 
-    expect(outcomes.map((outcome) => outcome.error?.errorType ?? outcome.result)).toEqual([new InjectedFaultError('f').name, 'InjectedFaultError', 'ok']);
+    expect(outcomes.map((outcome) => outcome.error?.errorType ?? outcome.result)).toEqual([
+      new InjectedFaultError('f').name,
+      'InjectedFaultError',
+      'ok',
+    ]);
   });
 
   it('lists the faults in force with their counters as they run down, and none after clearing', async () => {
@@ -124,7 +167,9 @@ describe('LocalLambda', () => {
     const afterOne = lambda.listFaults();
     lambda.clearFaults();
     // assess
-    expect(afterOne).toEqual([{ function: 'f', faults: expect.objectContaining({ failNext: 1, latencyMs: 5, probability: 0 }) }]);
+    expect(afterOne).toEqual([
+      { function: 'f', faults: expect.objectContaining({ failNext: 1, latencyMs: 5, probability: 0 }) },
+    ]);
     expect(lambda.listFaults()).toEqual([]);
   });
 

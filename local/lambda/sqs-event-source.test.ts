@@ -1,4 +1,10 @@
-import { GetQueueAttributesCommand, ReceiveMessageCommand, SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  GetQueueAttributesCommand,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import { startEdge, type RunningEdge } from '../edge/server';
 import { md5Hex } from '../sqs/checksums';
 import { LocalSqs } from '../sqs/local-sqs';
@@ -26,12 +32,23 @@ describe('SQS event source mappings on the local cloud', () => {
     counter += 1;
     const name = `work-${counter}`;
     const dlq = sqs.createQueue(`${name}-dlq`);
-    sqs.createQueue(name, { VisibilityTimeout: String(visibilityTimeout), RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount }) });
+    sqs.createQueue(name, {
+      VisibilityTimeout: String(visibilityTimeout),
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount }),
+    });
     return { name, url: sqs.queueUrl(name), dlqUrl: dlq.url };
   };
   const depth = async (url: string): Promise<{ visible: number; inFlight: number }> => {
-    const { Attributes } = await client.send(new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'] }));
-    return { visible: Number(Attributes?.ApproximateNumberOfMessages), inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible) };
+    const { Attributes } = await client.send(
+      new GetQueueAttributesCommand({
+        QueueUrl: url,
+        AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+      }),
+    );
+    return {
+      visible: Number(Attributes?.ApproximateNumberOfMessages),
+      inFlight: Number(Attributes?.ApproximateNumberOfMessagesNotVisible),
+    };
   };
 
   beforeEach(async () => {
@@ -51,12 +68,31 @@ describe('SQS event source mappings on the local cloud', () => {
   it('hands a batch to the function as an SQS event, in its own environment, and deletes it on success', async () => {
     const { name, url } = setUpQueue();
     const seen: { records: SqsEventRecord[]; functionName?: string; table?: string }[] = [];
-    lambda.register({ name: 'consumer', environment: { TABLE_NAME: 'orders' }, handler: async (event) => {
-      seen.push({ records: (event as { Records: SqsEventRecord[] }).Records, functionName: process.env.AWS_LAMBDA_FUNCTION_NAME, table: process.env.TABLE_NAME });
-    } });
-    startSqsEventSource(sqs, lambda, { queue: name, functionName: 'consumer', batchSize: 10, reportBatchItemFailures: true });
+    lambda.register({
+      name: 'consumer',
+      environment: { TABLE_NAME: 'orders' },
+      handler: async (event) => {
+        seen.push({
+          records: (event as { Records: SqsEventRecord[] }).Records,
+          functionName: process.env.AWS_LAMBDA_FUNCTION_NAME,
+          table: process.env.TABLE_NAME,
+        });
+      },
+    });
+    startSqsEventSource(sqs, lambda, {
+      queue: name,
+      functionName: 'consumer',
+      batchSize: 10,
+      reportBatchItemFailures: true,
+    });
 
-    await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: '{"detail":{}}', MessageAttributes: { kind: { DataType: 'String', StringValue: 'order' } } }));
+    await client.send(
+      new SendMessageCommand({
+        QueueUrl: url,
+        MessageBody: '{"detail":{}}',
+        MessageAttributes: { kind: { DataType: 'String', StringValue: 'order' } },
+      }),
+    );
     await eventually(async () => seen.length === 1 && (await depth(url)).inFlight === 0);
 
     const record = seen[0]?.records[0];
@@ -67,7 +103,9 @@ describe('SQS event source mappings on the local cloud', () => {
       eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${name}`,
       awsRegion: 'us-east-1',
       md5OfBody: md5Hex('{"detail":{}}'),
-      messageAttributes: { kind: { stringValue: 'order', stringListValues: [], binaryListValues: [], dataType: 'String' } },
+      messageAttributes: {
+        kind: { stringValue: 'order', stringListValues: [], binaryListValues: [], dataType: 'String' },
+      },
       attributes: expect.objectContaining({ ApproximateReceiveCount: '1', SentTimestamp: expect.any(String) }),
     });
     expect(await depth(url)).toEqual({ visible: 0, inFlight: 0 });
@@ -76,15 +114,34 @@ describe('SQS event source mappings on the local cloud', () => {
   it('retries only the messages in batchItemFailures; after maxReceiveCount that one lands in the DLQ', async () => {
     const { name, url, dlqUrl } = setUpQueue(0, 3);
     const deliveries: string[] = [];
-    lambda.register({ name: 'picky', handler: async (event) => {
-      const records = (event as { Records: SqsEventRecord[] }).Records;
-      deliveries.push(...records.map((record) => record.body));
-      return { batchItemFailures: records.filter((record) => record.body === 'bad').map((record) => ({ itemIdentifier: record.messageId })) };
-    } });
-    await client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: ['good-1', 'bad', 'good-2'].map((body, index) => ({ Id: `m${index}`, MessageBody: body })) }));
+    lambda.register({
+      name: 'picky',
+      handler: async (event) => {
+        const records = (event as { Records: SqsEventRecord[] }).Records;
+        deliveries.push(...records.map((record) => record.body));
+        return {
+          batchItemFailures: records
+            .filter((record) => record.body === 'bad')
+            .map((record) => ({ itemIdentifier: record.messageId })),
+        };
+      },
+    });
+    await client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: ['good-1', 'bad', 'good-2'].map((body, index) => ({ Id: `m${index}`, MessageBody: body })),
+      }),
+    );
 
-    startSqsEventSource(sqs, lambda, { queue: name, functionName: 'picky', batchSize: 10, reportBatchItemFailures: true });
-    await eventually(async () => (await depth(dlqUrl)).visible === 1 && (await depth(url)).visible + (await depth(url)).inFlight === 0);
+    startSqsEventSource(sqs, lambda, {
+      queue: name,
+      functionName: 'picky',
+      batchSize: 10,
+      reportBatchItemFailures: true,
+    });
+    await eventually(
+      async () => (await depth(dlqUrl)).visible === 1 && (await depth(url)).visible + (await depth(url)).inFlight === 0,
+    );
 
     const dead = await client.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl }));
     expect(dead.Messages?.[0]?.Body).toBe('bad');
@@ -96,14 +153,34 @@ describe('SQS event source mappings on the local cloud', () => {
     const { name, url } = setUpQueue(1, 5);
     const receiveCounts: string[] = [];
     const errors: string[] = [];
-    lambda.register({ name: 'flaky', handler: async (event) => {
-      receiveCounts.push(...(event as { Records: SqsEventRecord[] }).Records.map((record) => record.attributes.ApproximateReceiveCount as string));
-    } });
+    lambda.register({
+      name: 'flaky',
+      handler: async (event) => {
+        receiveCounts.push(
+          ...(event as { Records: SqsEventRecord[] }).Records.map(
+            (record) => record.attributes.ApproximateReceiveCount as string,
+          ),
+        );
+      },
+    });
     lambda.injectFault('flaky', { failNext: 1 });
-    await client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: 'a', MessageBody: 'a' }, { Id: 'b', MessageBody: 'b' }] }));
+    await client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: [
+          { Id: 'a', MessageBody: 'a' },
+          { Id: 'b', MessageBody: 'b' },
+        ],
+      }),
+    );
     const started = Date.now();
 
-    startSqsEventSource(sqs, lambda, { queue: name, functionName: 'flaky', batchSize: 10 }, { onError: (error) => errors.push((error as Error).name) });
+    startSqsEventSource(
+      sqs,
+      lambda,
+      { queue: name, functionName: 'flaky', batchSize: 10 },
+      { onError: (error) => errors.push((error as Error).name) },
+    );
     await eventually(async () => receiveCounts.length === 2 && (await depth(url)).inFlight === 0);
 
     expect(receiveCounts).toEqual(['2', '2']);
@@ -114,14 +191,26 @@ describe('SQS event source mappings on the local cloud', () => {
   it('treats a timed-out invocation as a failed batch', async () => {
     const { name, url } = setUpQueue(0, 5);
     let calls = 0;
-    lambda.register({ name: 'hangs-once', timeoutSeconds: 1, handler: async () => {
-      calls += 1;
-      if (calls === 1) await new Promise(() => undefined);
-    } });
+    lambda.register({
+      name: 'hangs-once',
+      timeoutSeconds: 1,
+      handler: async () => {
+        calls += 1;
+        if (calls === 1) await new Promise(() => undefined);
+      },
+    });
     const errors: string[] = [];
     await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x' }));
 
-    startSqsEventSource(sqs, lambda, { queue: name, functionName: 'hangs-once' }, { onError: (error) => errors.push(String((error as { invocationError?: { errorType: string } }).invocationError?.errorType)) });
+    startSqsEventSource(
+      sqs,
+      lambda,
+      { queue: name, functionName: 'hangs-once' },
+      {
+        onError: (error) =>
+          errors.push(String((error as { invocationError?: { errorType: string } }).invocationError?.errorType)),
+      },
+    );
     await eventually(async () => calls === 2 && (await depth(url)).visible + (await depth(url)).inFlight === 0);
 
     expect(errors).toEqual(['Sandbox.Timedout']);
@@ -131,13 +220,21 @@ describe('SQS event source mappings on the local cloud', () => {
     const { name, url } = setUpQueue(0, 2);
     const errors: string[] = [];
     let calls = 0;
-    lambda.register({ name: 'liar', handler: async () => {
-      calls += 1;
-      return calls === 1 ? { batchItemFailures: [{ itemIdentifier: 'not-a-message' }] } : {};
-    } });
+    lambda.register({
+      name: 'liar',
+      handler: async () => {
+        calls += 1;
+        return calls === 1 ? { batchItemFailures: [{ itemIdentifier: 'not-a-message' }] } : {};
+      },
+    });
     await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'x' }));
 
-    startSqsEventSource(sqs, lambda, { queue: name, functionName: 'liar', reportBatchItemFailures: true }, { onError: (error) => errors.push((error as Error).name) });
+    startSqsEventSource(
+      sqs,
+      lambda,
+      { queue: name, functionName: 'liar', reportBatchItemFailures: true },
+      { onError: (error) => errors.push((error as Error).name) },
+    );
     await eventually(async () => calls === 2 && (await depth(url)).inFlight === 0);
 
     expect(errors).toEqual(['SqsEventSourceInvalidBatchResponseError']);
@@ -147,10 +244,18 @@ describe('SQS event source mappings on the local cloud', () => {
   it('never hands the function more than batchSize messages', async () => {
     const { name, url } = setUpQueue();
     const sizes: number[] = [];
-    lambda.register({ name: 'counter', handler: async (event) => {
-      sizes.push((event as { Records: unknown[] }).Records.length);
-    } });
-    await client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [1, 2, 3, 4, 5].map((n) => ({ Id: `m${n}`, MessageBody: `${n}` })) }));
+    lambda.register({
+      name: 'counter',
+      handler: async (event) => {
+        sizes.push((event as { Records: unknown[] }).Records.length);
+      },
+    });
+    await client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: [1, 2, 3, 4, 5].map((n) => ({ Id: `m${n}`, MessageBody: `${n}` })),
+      }),
+    );
 
     startSqsEventSource(sqs, lambda, { queue: name, functionName: 'counter', batchSize: 2 });
     await eventually(async () => sizes.reduce((sum, size) => sum + size, 0) === 5);

@@ -36,7 +36,18 @@ export interface SqsEventRecord {
   readonly receiptHandle: string;
   readonly body: string;
   readonly attributes: Readonly<Record<string, string>>;
-  readonly messageAttributes: Readonly<Record<string, { stringValue?: string; binaryValue?: string; stringListValues: string[]; binaryListValues: string[]; dataType: string }>>;
+  readonly messageAttributes: Readonly<
+    Record<
+      string,
+      {
+        stringValue?: string;
+        binaryValue?: string;
+        stringListValues: string[];
+        binaryListValues: string[];
+        dataType: string;
+      }
+    >
+  >;
   readonly md5OfBody: string;
   readonly md5OfMessageAttributes?: string;
   readonly eventSource: 'aws:sqs';
@@ -95,7 +106,8 @@ const toRecord = (message: ReceivedMessage, eventSourceARN: string, awsRegion: s
  * the answer is malformed or names a message not in the batch.
  */
 const failedIds = (functionName: string, result: unknown, batch: readonly ReceivedMessage[]): Set<string> => {
-  if (result === null || result === undefined || typeof result !== 'object' || !('batchItemFailures' in result)) return new Set();
+  if (result === null || result === undefined || typeof result !== 'object' || !('batchItemFailures' in result))
+    return new Set();
   const failures = (result as { batchItemFailures: unknown }).batchItemFailures;
   if (failures === null || failures === undefined) return new Set();
   const inBatch = new Set(batch.map((message) => message.messageId));
@@ -103,7 +115,11 @@ const failedIds = (functionName: string, result: unknown, batch: readonly Receiv
   if (!Array.isArray(failures)) throw new SqsEventSourceInvalidBatchResponseError(functionName, 'not a list');
   for (const failure of failures) {
     const id = (failure as { itemIdentifier?: unknown } | null)?.itemIdentifier;
-    if (typeof id !== 'string' || !inBatch.has(id)) throw new SqsEventSourceInvalidBatchResponseError(functionName, `itemIdentifier ${JSON.stringify(id)} is not a message of the batch`);
+    if (typeof id !== 'string' || !inBatch.has(id))
+      throw new SqsEventSourceInvalidBatchResponseError(
+        functionName,
+        `itemIdentifier ${JSON.stringify(id)} is not a message of the batch`,
+      );
     ids.add(id);
   }
   return ids;
@@ -126,9 +142,12 @@ export class SqsEventSourceMapping {
   ) {
     this.batchSize = spec.batchSize ?? 10;
     this.windowSeconds = spec.maximumBatchingWindowSeconds ?? 0;
-    if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > 10000) throw new RangeError(`batchSize must be 1 to 10000, not ${this.batchSize}`);
-    if (!Number.isInteger(this.windowSeconds) || this.windowSeconds < 0 || this.windowSeconds > 300) throw new RangeError(`maximumBatchingWindowSeconds must be 0 to 300, not ${this.windowSeconds}`);
-    if (this.batchSize > 10 && this.windowSeconds === 0) throw new RangeError('A batchSize above 10 needs a maximumBatchingWindowSeconds of at least 1');
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1 || this.batchSize > 10000)
+      throw new RangeError(`batchSize must be 1 to 10000, not ${this.batchSize}`);
+    if (!Number.isInteger(this.windowSeconds) || this.windowSeconds < 0 || this.windowSeconds > 300)
+      throw new RangeError(`maximumBatchingWindowSeconds must be 0 to 300, not ${this.windowSeconds}`);
+    if (this.batchSize > 10 && this.windowSeconds === 0)
+      throw new RangeError('A batchSize above 10 needs a maximumBatchingWindowSeconds of at least 1');
   }
 
   /** Starts polling (once). */
@@ -172,7 +191,11 @@ export class SqsEventSourceMapping {
   }
 
   private async collectBatch(): Promise<ReceivedMessage[]> {
-    const batch = await this.sqs.receive(this.spec.queue, { maxNumberOfMessages: Math.min(10, this.batchSize), waitTimeSeconds: 20, signal: this.abort.signal });
+    const batch = await this.sqs.receive(this.spec.queue, {
+      maxNumberOfMessages: Math.min(10, this.batchSize),
+      waitTimeSeconds: 20,
+      signal: this.abort.signal,
+    });
     if (batch.length === 0 || this.windowSeconds === 0) return batch;
     const windowEnds = Date.now() + this.windowSeconds * 1000;
     while (batch.length < this.batchSize && !this.stopped && Date.now() < windowEnds) {
@@ -192,8 +215,14 @@ export class SqsEventSourceMapping {
       const eventSourceARN = this.sqs.queueArn(this.sqs.queue(this.spec.queue).name);
       const event = { Records: batch.map((message) => toRecord(message, eventSourceARN, this.sqs.region)) };
       // As in AWS, the invocation continues the trace of the batch's first message that carries one.
-      const traceHeader = batch.map((message) => message.attributes.AWSTraceHeader).find((header) => header !== undefined);
-      const outcome = await this.lambda.invoke(this.spec.functionName, event, traceHeader === undefined ? {} : { traceHeader });
+      const traceHeader = batch
+        .map((message) => message.attributes.AWSTraceHeader)
+        .find((header) => header !== undefined);
+      const outcome = await this.lambda.invoke(
+        this.spec.functionName,
+        event,
+        traceHeader === undefined ? {} : { traceHeader },
+      );
       if (outcome.error) throw new SqsEventSourceBatchFailedError(this.spec.functionName, outcome.error);
       keep = this.spec.reportBatchItemFailures ? failedIds(this.spec.functionName, outcome.result, batch) : new Set();
     } catch (error) {
@@ -202,7 +231,9 @@ export class SqsEventSourceMapping {
     }
     for (const message of batch) {
       if (keep.has(message.messageId)) continue;
-      await this.sqs.deleteMessage(this.spec.queue, message.receiptHandle).catch((error: unknown) => this.report(error));
+      await this.sqs
+        .deleteMessage(this.spec.queue, message.receiptHandle)
+        .catch((error: unknown) => this.report(error));
     }
   }
 

@@ -63,7 +63,11 @@ export interface FaultSpec {
 /** The error an injected fault throws inside an invocation. */
 export class InjectedFaultError extends Error {
   constructor(functionName: string, errorType = 'InjectedFaultError', when: 'before' | 'after' = 'before') {
-    super(when === 'before' ? `Fault injected into ${functionName} by the local cloud` : `Fault injected into ${functionName} by the local cloud after the handler returned (its result is lost)`);
+    super(
+      when === 'before'
+        ? `Fault injected into ${functionName} by the local cloud`
+        : `Fault injected into ${functionName} by the local cloud after the handler returned (its result is lost)`,
+    );
     this.name = errorType;
   }
 }
@@ -101,7 +105,12 @@ export interface RegisteredFunction {
  * segment), a wrapper giving the handler its own X-Ray context, and the function segment once it ends.
  */
 export interface LambdaTracing {
-  begin(invocation: { readonly functionName: string; readonly functionArn: string; readonly requestId: string; readonly traceHeader?: string }): TracedInvocation;
+  begin(invocation: {
+    readonly functionName: string;
+    readonly functionArn: string;
+    readonly requestId: string;
+    readonly traceHeader?: string;
+  }): TracedInvocation;
 }
 
 export interface TracedInvocation {

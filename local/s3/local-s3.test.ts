@@ -1,4 +1,12 @@
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { startEdge, type RunningEdge } from '../edge/server';
 import { decodeAwsChunked, LocalS3 } from './local-s3';
@@ -25,7 +33,15 @@ describe('local S3 through the unmodified S3 client', () => {
   });
 
   it('stores an object and answers it with its type, length and metadata', async () => {
-    await s3.send(new PutObjectCommand({ Bucket: 'receipts', Key: 'receipts/o-1.pdf', Body: Buffer.from('%PDF-1.7 hello'), ContentType: 'application/pdf', Metadata: { order: 'o-1' } }));
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: 'receipts',
+        Key: 'receipts/o-1.pdf',
+        Body: Buffer.from('%PDF-1.7 hello'),
+        ContentType: 'application/pdf',
+        Metadata: { order: 'o-1' },
+      }),
+    );
 
     const object = await s3.send(new GetObjectCommand({ Bucket: 'receipts', Key: 'receipts/o-1.pdf' }));
     const head = await s3.send(new HeadObjectCommand({ Bucket: 'receipts', Key: 'receipts/o-1.pdf' }));
@@ -47,10 +63,18 @@ describe('local S3 through the unmodified S3 client', () => {
   });
 
   it('lists objects by prefix, page by page', async () => {
-    for (const key of ['list/a', 'list/b', 'list/c', 'other/x']) await s3.send(new PutObjectCommand({ Bucket: 'receipts', Key: key, Body: key }));
+    for (const key of ['list/a', 'list/b', 'list/c', 'other/x'])
+      await s3.send(new PutObjectCommand({ Bucket: 'receipts', Key: key, Body: key }));
 
     const first = await s3.send(new ListObjectsV2Command({ Bucket: 'receipts', Prefix: 'list/', MaxKeys: 2 }));
-    const second = await s3.send(new ListObjectsV2Command({ Bucket: 'receipts', Prefix: 'list/', MaxKeys: 2, ContinuationToken: first.NextContinuationToken }));
+    const second = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: 'receipts',
+        Prefix: 'list/',
+        MaxKeys: 2,
+        ContinuationToken: first.NextContinuationToken,
+      }),
+    );
 
     expect(first.Contents?.map((c) => c.Key)).toEqual(['list/a', 'list/b']);
     expect(first.IsTruncated).toBe(true);
@@ -60,7 +84,9 @@ describe('local S3 through the unmodified S3 client', () => {
 
   it('serves a presigned GET URL to plain fetch() until it expires', async () => {
     await s3.send(new PutObjectCommand({ Bucket: 'receipts', Key: 'signed.pdf', Body: 'signed body' }));
-    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'receipts', Key: 'signed.pdf' }), { expiresIn: 60 });
+    const url = await getSignedUrl(s3, new GetObjectCommand({ Bucket: 'receipts', Key: 'signed.pdf' }), {
+      expiresIn: 60,
+    });
 
     const fresh = await fetch(url);
     now += 61_000;
@@ -76,12 +102,18 @@ describe('local S3 through the unmodified S3 client', () => {
     await s3.send(new PutObjectCommand({ Bucket: 'receipts', Key: 'gone', Body: 'x' }));
     await s3.send(new DeleteObjectCommand({ Bucket: 'receipts', Key: 'gone' }));
 
-    await s3.send(new GetObjectCommand({ Bucket: 'receipts', Key: 'gone' })).catch((error: Error) => expect(error.name).toBe('NoSuchKey'));
-    await s3.send(new PutObjectCommand({ Bucket: 'nope', Key: 'k', Body: 'x' })).catch((error: Error) => expect(error.name).toBe('NoSuchBucket'));
+    await s3
+      .send(new GetObjectCommand({ Bucket: 'receipts', Key: 'gone' }))
+      .catch((error: Error) => expect(error.name).toBe('NoSuchKey'));
+    await s3
+      .send(new PutObjectCommand({ Bucket: 'nope', Key: 'k', Body: 'x' }))
+      .catch((error: Error) => expect(error.name).toBe('NoSuchBucket'));
   });
 
   it('decodes an aws-chunked body made of several chunks and trailers', () => {
-    const encoded = Buffer.from('5;chunk-signature=ab\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:AAAA\r\n\r\n');
+    const encoded = Buffer.from(
+      '5;chunk-signature=ab\r\nhello\r\n6\r\n world\r\n0\r\nx-amz-checksum-crc32:AAAA\r\n\r\n',
+    );
 
     expect(decodeAwsChunked(encoded).toString()).toBe('hello world');
   });

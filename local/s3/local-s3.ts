@@ -26,7 +26,8 @@ export class S3RequestError extends Error {
   }
 }
 
-const xmlEscape = (value: string): string => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const xmlEscape = (value: string): string =>
+  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const xml = (status: number, body: string, headers: Record<string, string> = {}): EdgeResponse => ({
   status,
@@ -37,7 +38,10 @@ const xml = (status: number, body: string, headers: Record<string, string> = {})
 const errorResponse = (error: S3RequestError, resource: string, method: string): EdgeResponse =>
   method === 'HEAD'
     ? { status: error.status, headers: { 'x-amz-error-code': error.code } }
-    : xml(error.status, `<Error><Code>${error.code}</Code><Message>${xmlEscape(error.message)}</Message><Resource>${xmlEscape(resource)}</Resource><RequestId>local</RequestId></Error>`);
+    : xml(
+        error.status,
+        `<Error><Code>${error.code}</Code><Message>${xmlEscape(error.message)}</Message><Resource>${xmlEscape(resource)}</Resource><RequestId>local</RequestId></Error>`,
+      );
 
 const header = (request: EdgeRequest, name: string): string | undefined => {
   const value = request.headers[name];
@@ -50,12 +54,15 @@ export const decodeAwsChunked = (body: Buffer): Buffer => {
   let offset = 0;
   while (offset < body.length) {
     const lineEnd = body.indexOf('\r\n', offset);
-    if (lineEnd < 0) throw new S3RequestError('IncompleteBody', 'The aws-chunked body ended inside a chunk header', 400);
+    if (lineEnd < 0)
+      throw new S3RequestError('IncompleteBody', 'The aws-chunked body ended inside a chunk header', 400);
     const size = Number.parseInt(body.subarray(offset, lineEnd).toString('latin1').split(';')[0] ?? '', 16);
-    if (!Number.isInteger(size) || size < 0) throw new S3RequestError('InvalidRequest', 'The aws-chunked body has an invalid chunk size', 400);
+    if (!Number.isInteger(size) || size < 0)
+      throw new S3RequestError('InvalidRequest', 'The aws-chunked body has an invalid chunk size', 400);
     if (size === 0) break;
     const start = lineEnd + 2;
-    if (start + size > body.length) throw new S3RequestError('IncompleteBody', 'The aws-chunked body is shorter than its chunk sizes', 400);
+    if (start + size > body.length)
+      throw new S3RequestError('IncompleteBody', 'The aws-chunked body is shorter than its chunk sizes', 400);
     parts.push(body.subarray(start, start + size));
     offset = start + size + 2;
   }
@@ -63,7 +70,8 @@ export const decodeAwsChunked = (body: Buffer): Buffer => {
 };
 
 const isChunked = (request: EdgeRequest): boolean =>
-  (header(request, 'content-encoding') ?? '').includes('aws-chunked') || (header(request, 'x-amz-content-sha256') ?? '').startsWith('STREAMING-');
+  (header(request, 'content-encoding') ?? '').includes('aws-chunked') ||
+  (header(request, 'x-amz-content-sha256') ?? '').startsWith('STREAMING-');
 
 /** `20260101T000000Z` -> Date. */
 const parseAmzDate = (value: string): Date | undefined => {
@@ -87,8 +95,10 @@ export class LocalS3 implements ServiceEmulator {
 
   /** Creates a bucket (in-process API for the local cloud); an existing bucket is left as it is. */
   createBucket(name: string): void {
-    if (!BUCKET_NAME.test(name)) throw new S3RequestError('InvalidBucketName', `The specified bucket is not valid: ${name}`, 400);
-    if (!this.buckets.has(name)) this.buckets.set(name, { created: new Date(this.now()), objects: new Map(this.persistence?.load(name) ?? []) });
+    if (!BUCKET_NAME.test(name))
+      throw new S3RequestError('InvalidBucketName', `The specified bucket is not valid: ${name}`, 400);
+    if (!this.buckets.has(name))
+      this.buckets.set(name, { created: new Date(this.now()), objects: new Map(this.persistence?.load(name) ?? []) });
   }
 
   /** Empties every bucket (the control plane's reset); buckets stay. */
@@ -109,7 +119,8 @@ export class LocalS3 implements ServiceEmulator {
       this.checkPresignedExpiry(request);
       return this.route(request, bucket, key);
     } catch (error) {
-      if (error instanceof S3RequestError) return errorResponse(error, `/${bucket ?? ''}${key ? `/${key}` : ''}`, request.method);
+      if (error instanceof S3RequestError)
+        return errorResponse(error, `/${bucket ?? ''}${key ? `/${key}` : ''}`, request.method);
       throw error;
     }
   }
@@ -120,7 +131,10 @@ export class LocalS3 implements ServiceEmulator {
     const segments = request.path.split('/').slice(1);
     if (virtual) return { bucket: virtual, key: segments.map(decodeURIComponent).join('/') || undefined };
     const [bucket, ...rest] = segments;
-    return { bucket: bucket ? decodeURIComponent(bucket) : undefined, key: rest.length > 0 ? rest.map(decodeURIComponent).join('/') || undefined : undefined };
+    return {
+      bucket: bucket ? decodeURIComponent(bucket) : undefined,
+      key: rest.length > 0 ? rest.map(decodeURIComponent).join('/') || undefined : undefined,
+    };
   }
 
   private checkPresignedExpiry(request: EdgeRequest): void {
@@ -129,8 +143,10 @@ export class LocalS3 implements ServiceEmulator {
     if (!date || !expires) return;
     const signedAt = parseAmzDate(date);
     const seconds = Number(expires);
-    if (!signedAt || !Number.isInteger(seconds) || seconds < 1 || seconds > 604800) throw new S3RequestError('AuthorizationQueryParametersError', 'X-Amz-Date or X-Amz-Expires is malformed', 400);
-    if (this.now() > signedAt.getTime() + seconds * 1000) throw new S3RequestError('AccessDenied', 'Request has expired', 403);
+    if (!signedAt || !Number.isInteger(seconds) || seconds < 1 || seconds > 604800)
+      throw new S3RequestError('AuthorizationQueryParametersError', 'X-Amz-Date or X-Amz-Expires is malformed', 400);
+    if (this.now() > signedAt.getTime() + seconds * 1000)
+      throw new S3RequestError('AccessDenied', 'Request has expired', 403);
   }
 
   private bucket(name: string | undefined): { objects: Map<string, StoredObject> } {
@@ -142,20 +158,37 @@ export class LocalS3 implements ServiceEmulator {
   private route(request: EdgeRequest, bucketName: string | undefined, key: string | undefined): EdgeResponse {
     const method = request.method;
     if (!bucketName) {
-      if (method !== 'GET') throw new S3RequestError('MethodNotAllowed', `${method} is not allowed on the service`, 405);
-      const list = [...this.buckets.entries()].map(([name, b]) => `<Bucket><Name>${xmlEscape(name)}</Name><CreationDate>${b.created.toISOString()}</CreationDate></Bucket>`).join('');
-      return xml(200, `<ListAllMyBucketsResult><Owner><ID>local</ID></Owner><Buckets>${list}</Buckets></ListAllMyBucketsResult>`);
+      if (method !== 'GET')
+        throw new S3RequestError('MethodNotAllowed', `${method} is not allowed on the service`, 405);
+      const list = [...this.buckets.entries()]
+        .map(
+          ([name, b]) =>
+            `<Bucket><Name>${xmlEscape(name)}</Name><CreationDate>${b.created.toISOString()}</CreationDate></Bucket>`,
+        )
+        .join('');
+      return xml(
+        200,
+        `<ListAllMyBucketsResult><Owner><ID>local</ID></Owner><Buckets>${list}</Buckets></ListAllMyBucketsResult>`,
+      );
     }
     if (!key) return this.bucketOperation(request, bucketName);
     const bucket = this.bucket(bucketName);
     switch (method) {
       case 'PUT': {
-        if (header(request, 'x-amz-copy-source')) throw new S3RequestError('NotImplemented', 'CopyObject is not supported by the local S3', 501);
+        if (header(request, 'x-amz-copy-source'))
+          throw new S3RequestError('NotImplemented', 'CopyObject is not supported by the local S3', 501);
         const body = isChunked(request) ? decodeAwsChunked(request.body) : request.body;
         const metadata: Record<string, string> = {};
-        for (const [name, value] of Object.entries(request.headers)) if (name.startsWith('x-amz-meta-') && typeof value === 'string') metadata[name] = value;
+        for (const [name, value] of Object.entries(request.headers))
+          if (name.startsWith('x-amz-meta-') && typeof value === 'string') metadata[name] = value;
         const etag = `"${createHash('md5').update(body).digest('hex')}"`;
-        const object: StoredObject = { body, contentType: header(request, 'content-type') ?? 'binary/octet-stream', etag, lastModified: new Date(this.now()), metadata };
+        const object: StoredObject = {
+          body,
+          contentType: header(request, 'content-type') ?? 'binary/octet-stream',
+          etag,
+          lastModified: new Date(this.now()),
+          metadata,
+        };
         this.persistence?.put(bucketName, key, object);
         bucket.objects.set(key, object);
         return { status: 200, headers: { etag } };
@@ -164,8 +197,16 @@ export class LocalS3 implements ServiceEmulator {
       case 'HEAD': {
         const object = bucket.objects.get(key);
         if (!object) throw this.missingKey(request, bucketName);
-        const headers = { 'content-type': object.contentType, etag: object.etag, 'last-modified': object.lastModified.toUTCString(), 'accept-ranges': 'bytes', ...object.metadata };
-        return method === 'HEAD' ? { status: 200, headers: { ...headers, 'content-length': String(object.body.length) } } : { status: 200, headers, body: object.body };
+        const headers = {
+          'content-type': object.contentType,
+          etag: object.etag,
+          'last-modified': object.lastModified.toUTCString(),
+          'accept-ranges': 'bytes',
+          ...object.metadata,
+        };
+        return method === 'HEAD'
+          ? { status: 200, headers: { ...headers, 'content-length': String(object.body.length) } }
+          : { status: 200, headers, body: object.body };
       }
       case 'DELETE':
         this.persistence?.delete(bucketName, key);
@@ -196,14 +237,20 @@ export class LocalS3 implements ServiceEmulator {
   private bucketOperation(request: EdgeRequest, name: string): EdgeResponse {
     switch (request.method) {
       case 'PUT':
-        if (this.buckets.has(name)) throw new S3RequestError('BucketAlreadyOwnedByYou', 'Your previous request to create the named bucket succeeded and you already own it.', 409);
+        if (this.buckets.has(name))
+          throw new S3RequestError(
+            'BucketAlreadyOwnedByYou',
+            'Your previous request to create the named bucket succeeded and you already own it.',
+            409,
+          );
         this.createBucket(name);
         return { status: 200, headers: { location: `/${name}` } };
       case 'HEAD':
         this.bucket(name);
         return { status: 200 };
       case 'DELETE':
-        if (this.bucket(name).objects.size > 0) throw new S3RequestError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409);
+        if (this.bucket(name).objects.size > 0)
+          throw new S3RequestError('BucketNotEmpty', 'The bucket you tried to delete is not empty', 409);
         this.buckets.delete(name);
         return { status: 204 };
       case 'GET':
@@ -218,7 +265,8 @@ export class LocalS3 implements ServiceEmulator {
     const prefix = request.query.get('prefix') ?? '';
     const delimiter = request.query.get('delimiter') ?? '';
     const maxKeys = Math.min(Number(request.query.get('max-keys') ?? 1000), 1000);
-    if (!Number.isInteger(maxKeys) || maxKeys < 0) throw new S3RequestError('InvalidArgument', 'max-keys must be a non-negative integer', 400);
+    if (!Number.isInteger(maxKeys) || maxKeys < 0)
+      throw new S3RequestError('InvalidArgument', 'max-keys must be a non-negative integer', 400);
     const token = request.query.get('continuation-token');
     const after = token ? Buffer.from(token, 'base64url').toString('utf8') : (request.query.get('start-after') ?? '');
     const keys = [...bucket.objects.keys()].filter((k) => k.startsWith(prefix) && k > after).sort();
@@ -235,12 +283,18 @@ export class LocalS3 implements ServiceEmulator {
       if (cut >= 0) prefixes.add(k.slice(0, cut + delimiter.length));
       else {
         const o = bucket.objects.get(k) as StoredObject;
-        contents.push(`<Contents><Key>${xmlEscape(k)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(o.etag)}</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`);
+        contents.push(
+          `<Contents><Key>${xmlEscape(k)}</Key><LastModified>${o.lastModified.toISOString()}</LastModified><ETag>${xmlEscape(o.etag)}</ETag><Size>${o.body.length}</Size><StorageClass>STANDARD</StorageClass></Contents>`,
+        );
       }
       last = k;
     }
-    const common = [...prefixes].map((p) => `<CommonPrefixes><Prefix>${xmlEscape(p)}</Prefix></CommonPrefixes>`).join('');
-    const next = truncated ? `<NextContinuationToken>${Buffer.from(last, 'utf8').toString('base64url')}</NextContinuationToken>` : '';
+    const common = [...prefixes]
+      .map((p) => `<CommonPrefixes><Prefix>${xmlEscape(p)}</Prefix></CommonPrefixes>`)
+      .join('');
+    const next = truncated
+      ? `<NextContinuationToken>${Buffer.from(last, 'utf8').toString('base64url')}</NextContinuationToken>`
+      : '';
     return xml(
       200,
       `<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>${xmlEscape(name)}</Name><Prefix>${xmlEscape(prefix)}</Prefix><KeyCount>${contents.length + prefixes.size}</KeyCount><MaxKeys>${maxKeys}</MaxKeys><IsTruncated>${truncated}</IsTruncated>${next}${contents.join('')}${common}</ListBucketResult>`,

@@ -1,4 +1,10 @@
-import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -31,7 +37,17 @@ describe('the local S3 with a data directory', () => {
 
   it('answers an object written before a restart, with its type and metadata', async () => {
     // prepare
-    await run(dir, (s3) => s3.send(new PutObjectCommand({ Bucket: 'receipts', Key: 'receipts/01J#1.pdf', Body: Buffer.from('%PDF-1.7 kept'), ContentType: 'application/pdf', Metadata: { order: 'o-1' } })));
+    await run(dir, (s3) =>
+      s3.send(
+        new PutObjectCommand({
+          Bucket: 'receipts',
+          Key: 'receipts/01J#1.pdf',
+          Body: Buffer.from('%PDF-1.7 kept'),
+          ContentType: 'application/pdf',
+          Metadata: { order: 'o-1' },
+        }),
+      ),
+    );
     // act
     const object = await run(dir, async (s3) => {
       const got = await s3.send(new GetObjectCommand({ Bucket: 'receipts', Key: 'receipts/01J#1.pdf' }));
@@ -48,7 +64,12 @@ describe('the local S3 with a data directory', () => {
       await s3.send(new DeleteObjectCommand({ Bucket: 'receipts', Key: 'gone.pdf' }));
     });
     // act
-    const answer = await run(dir, (s3) => s3.send(new GetObjectCommand({ Bucket: 'receipts', Key: 'gone.pdf' })).then(() => 'found', (error: Error) => error.name));
+    const answer = await run(dir, (s3) =>
+      s3.send(new GetObjectCommand({ Bucket: 'receipts', Key: 'gone.pdf' })).then(
+        () => 'found',
+        (error: Error) => error.name,
+      ),
+    );
     // assess
     expect(answer).toBe('NoSuchKey');
   });

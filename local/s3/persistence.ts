@@ -44,21 +44,43 @@ export const fileObjectPersistence = (dir: string): ObjectPersistence => {
       for (const name of readdirSync(folder(bucket))) {
         if (!name.endsWith(META)) continue;
         const encoded = name.slice(0, -META.length);
-        const meta = JSON.parse(readFileSync(join(folder(bucket), name), 'utf8')) as { contentType: string; etag: string; lastModified: string; metadata: Record<string, string> };
+        const meta = JSON.parse(readFileSync(join(folder(bucket), name), 'utf8')) as {
+          contentType: string;
+          etag: string;
+          lastModified: string;
+          metadata: Record<string, string>;
+        };
         let body: Buffer;
         try {
           body = readFileSync(join(folder(bucket), encoded));
         } catch {
           continue;
         }
-        yield [decodeURIComponent(encoded), { body, contentType: meta.contentType, etag: meta.etag, lastModified: new Date(meta.lastModified), metadata: meta.metadata }] as const;
+        yield [
+          decodeURIComponent(encoded),
+          {
+            body,
+            contentType: meta.contentType,
+            etag: meta.etag,
+            lastModified: new Date(meta.lastModified),
+            metadata: meta.metadata,
+          },
+        ] as const;
       }
     },
     put(bucket, key, object) {
       const path = file(bucket, key);
       // The body first: a metadata file is the mark of a complete object.
       writeAtomically(path, object.body);
-      writeAtomically(`${path}${META}`, JSON.stringify({ contentType: object.contentType, etag: object.etag, lastModified: object.lastModified.toISOString(), metadata: object.metadata }));
+      writeAtomically(
+        `${path}${META}`,
+        JSON.stringify({
+          contentType: object.contentType,
+          etag: object.etag,
+          lastModified: object.lastModified.toISOString(),
+          metadata: object.metadata,
+        }),
+      );
     },
     delete(bucket, key) {
       const path = file(bucket, key);

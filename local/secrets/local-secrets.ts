@@ -4,7 +4,13 @@
  * ARN without its random suffix, as in AWS.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { AwsServiceError, jsonResponse, type EdgeRequest, type EdgeResponse, type ServiceEmulator } from '../edge/types';
+import {
+  AwsServiceError,
+  jsonResponse,
+  type EdgeRequest,
+  type EdgeResponse,
+  type ServiceEmulator,
+} from '../edge/types';
 
 interface Secret {
   readonly arn: string;
@@ -33,36 +39,72 @@ export class LocalSecretsManager implements ServiceEmulator {
     }
     const str = (name: string): string => {
       const value = body[name];
-      if (typeof value !== 'string' || value.length === 0) throw new AwsServiceError('InvalidParameterException', `${name} is required`);
+      if (typeof value !== 'string' || value.length === 0)
+        throw new AwsServiceError('InvalidParameterException', `${name} is required`);
       return value;
     };
     switch (request.action) {
       case 'CreateSecret': {
-        const secret = this.createSecret(str('Name'), str('SecretString'), typeof body.Description === 'string' ? body.Description : undefined);
+        const secret = this.createSecret(
+          str('Name'),
+          str('SecretString'),
+          typeof body.Description === 'string' ? body.Description : undefined,
+        );
         return jsonResponse({ ARN: secret.arn, Name: secret.name, VersionId: secret.versionId });
       }
       case 'GetSecretValue': {
         const secret = this.find(str('SecretId'));
-        return jsonResponse({ ARN: secret.arn, Name: secret.name, VersionId: secret.versionId, SecretString: secret.value, VersionStages: ['AWSCURRENT'], CreatedDate: secret.createdDate / 1000 });
+        return jsonResponse({
+          ARN: secret.arn,
+          Name: secret.name,
+          VersionId: secret.versionId,
+          SecretString: secret.value,
+          VersionStages: ['AWSCURRENT'],
+          CreatedDate: secret.createdDate / 1000,
+        });
       }
       case 'PutSecretValue': {
         const secret = this.putSecretValue(str('SecretId'), str('SecretString'));
-        return jsonResponse({ ARN: secret.arn, Name: secret.name, VersionId: secret.versionId, VersionStages: ['AWSCURRENT'] });
+        return jsonResponse({
+          ARN: secret.arn,
+          Name: secret.name,
+          VersionId: secret.versionId,
+          VersionStages: ['AWSCURRENT'],
+        });
       }
       case 'DescribeSecret': {
         const secret = this.find(str('SecretId'));
-        return jsonResponse({ ARN: secret.arn, Name: secret.name, Description: secret.description, CreatedDate: secret.createdDate / 1000 });
+        return jsonResponse({
+          ARN: secret.arn,
+          Name: secret.name,
+          Description: secret.description,
+          CreatedDate: secret.createdDate / 1000,
+        });
       }
       default:
-        throw new AwsServiceError('UnknownOperationException', `The local Secrets Manager does not support the action '${request.action ?? '(none)'}'`);
+        throw new AwsServiceError(
+          'UnknownOperationException',
+          `The local Secrets Manager does not support the action '${request.action ?? '(none)'}'`,
+        );
     }
   }
 
   /** Creates a secret (also the in-process API the local cloud seeds with); its ARN carries AWS's 6-character suffix. */
   createSecret(name: string, value: string, description?: string): Secret {
-    if (this.secrets.has(name)) throw new AwsServiceError('ResourceExistsException', `The operation failed because the secret ${name} already exists.`);
+    if (this.secrets.has(name))
+      throw new AwsServiceError(
+        'ResourceExistsException',
+        `The operation failed because the secret ${name} already exists.`,
+      );
     const suffix = randomBytes(3).toString('hex');
-    const secret: Secret = { arn: `arn:aws:secretsmanager:${this.region}:${this.accountId}:secret:${name}-${suffix}`, name, description, createdDate: Date.now(), versionId: randomUUID(), value };
+    const secret: Secret = {
+      arn: `arn:aws:secretsmanager:${this.region}:${this.accountId}:secret:${name}-${suffix}`,
+      name,
+      description,
+      createdDate: Date.now(),
+      versionId: randomUUID(),
+      value,
+    };
     this.secrets.set(name, secret);
     return secret;
   }

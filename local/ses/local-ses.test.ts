@@ -25,17 +25,41 @@ describe('local SES v2 through the unmodified SESv2 client', () => {
       new SendEmailCommand({
         FromEmailAddress: 'orders@example.com',
         Destination: { ToAddresses: ['ada@example.com'] },
-        Content: { Simple: { Subject: { Data: 'Order confirmed' }, Body: { Text: { Data: 'Thanks' }, Html: { Data: '<p>Thanks</p>' } } } },
+        Content: {
+          Simple: {
+            Subject: { Data: 'Order confirmed' },
+            Body: { Text: { Data: 'Thanks' }, Html: { Data: '<p>Thanks</p>' } },
+          },
+        },
       }),
     );
 
-    expect(local.emails()).toEqual([expect.objectContaining({ messageId: sent.MessageId, to: ['ada@example.com'], subject: 'Order confirmed', text: 'Thanks', html: '<p>Thanks</p>' })]);
+    expect(local.emails()).toEqual([
+      expect.objectContaining({
+        messageId: sent.MessageId,
+        to: ['ada@example.com'],
+        subject: 'Order confirmed',
+        text: 'Thanks',
+        html: '<p>Thanks</p>',
+      }),
+    ]);
   });
 
   it('renders a stored template with the template data', async () => {
-    await ses.send(new CreateEmailTemplateCommand({ TemplateName: 'confirmed', TemplateContent: { Subject: 'Order {{orderId}}', Text: 'Total {{total}}' } }));
+    await ses.send(
+      new CreateEmailTemplateCommand({
+        TemplateName: 'confirmed',
+        TemplateContent: { Subject: 'Order {{orderId}}', Text: 'Total {{total}}' },
+      }),
+    );
 
-    await ses.send(new SendEmailCommand({ FromEmailAddress: 'orders@example.com', Destination: { ToAddresses: ['ada@example.com'] }, Content: { Template: { TemplateName: 'confirmed', TemplateData: '{"orderId":"o-1","total":"12.50"}' } } }));
+    await ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: 'orders@example.com',
+        Destination: { ToAddresses: ['ada@example.com'] },
+        Content: { Template: { TemplateName: 'confirmed', TemplateData: '{"orderId":"o-1","total":"12.50"}' } },
+      }),
+    );
 
     expect(local.emails()[0]).toMatchObject({ subject: 'Order o-1', text: 'Total 12.50' });
   });
@@ -44,13 +68,25 @@ describe('local SES v2 through the unmodified SESv2 client', () => {
     expect.assertions(2);
 
     await ses
-      .send(new SendEmailCommand({ FromEmailAddress: 'orders@example.com', Destination: { ToAddresses: [] }, Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 't' } } } } }))
+      .send(
+        new SendEmailCommand({
+          FromEmailAddress: 'orders@example.com',
+          Destination: { ToAddresses: [] },
+          Content: { Simple: { Subject: { Data: 's' }, Body: { Text: { Data: 't' } } } },
+        }),
+      )
       .catch((error: Error) => expect(error.name).toBe('BadRequestException'));
 
     expect(local.emails()).toHaveLength(0);
   });
 
   it('renders any text without placeholders unchanged', () => {
-    fc.assert(fc.property(fc.string().filter((s) => !s.includes('{{')), fc.dictionary(fc.string(), fc.string()), (text, data) => renderTemplate(text, data) === text));
+    fc.assert(
+      fc.property(
+        fc.string().filter((s) => !s.includes('{{')),
+        fc.dictionary(fc.string(), fc.string()),
+        (text, data) => renderTemplate(text, data) === text,
+      ),
+    );
   });
 });

@@ -4,7 +4,13 @@
  * plane (GET /_local/emails) and tests.
  */
 import { randomUUID } from 'node:crypto';
-import { AwsServiceError, jsonResponse, type EdgeRequest, type EdgeResponse, type ServiceEmulator } from '../edge/types';
+import {
+  AwsServiceError,
+  jsonResponse,
+  type EdgeRequest,
+  type EdgeResponse,
+  type ServiceEmulator,
+} from '../edge/types';
 import type { MailPersistence } from './persistence';
 
 export interface CapturedEmail {
@@ -42,7 +48,12 @@ const bad = (message: string): AwsServiceError => new AwsServiceError('BadReques
 /** Replaces `{{name}}` (and `{{a.b}}`) with values from the template data; a missing value renders empty, as SES does. */
 export const renderTemplate = (text: string, data: Readonly<Record<string, unknown>>): string =>
   text.replace(/\{\{\s*([\w.]+)\s*\}\}/g, (_match, path: string) => {
-    const value = path.split('.').reduce<unknown>((at, part) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[part] : undefined), data);
+    const value = path
+      .split('.')
+      .reduce<unknown>(
+        (at, part) => (at && typeof at === 'object' ? (at as Record<string, unknown>)[part] : undefined),
+        data,
+      );
     return value === undefined || value === null ? '' : String(value);
   });
 
@@ -75,12 +86,16 @@ export class LocalSes implements ServiceEmulator {
         throw bad('The request body is not JSON');
       }
     }
-    if (request.method === 'POST' && request.path === '/v2/email/outbound-emails') return jsonResponse({ MessageId: this.sendEmail(body as SendEmailBody).messageId }, 'application/json');
+    if (request.method === 'POST' && request.path === '/v2/email/outbound-emails')
+      return jsonResponse({ MessageId: this.sendEmail(body as SendEmailBody).messageId }, 'application/json');
     if (request.method === 'POST' && request.path === '/v2/email/templates') {
       this.createTemplate(body);
       return jsonResponse({}, 'application/json');
     }
-    throw new AwsServiceError('UnknownOperationException', `The local SES v2 does not support ${request.method} ${request.path}`);
+    throw new AwsServiceError(
+      'UnknownOperationException',
+      `The local SES v2 does not support ${request.method} ${request.path}`,
+    );
   }
 
   private createTemplate(body: Record<string, unknown>): void {
@@ -88,7 +103,8 @@ export class LocalSes implements ServiceEmulator {
     const content = body.TemplateContent as { Subject?: string; Text?: string; Html?: string } | undefined;
     if (typeof name !== 'string' || name.length === 0) throw bad('TemplateName is required');
     if (!content?.Subject) throw bad('TemplateContent.Subject is required');
-    if (this.templates.has(name)) throw new AwsServiceError('AlreadyExistsException', `Template ${name} already exists`);
+    if (this.templates.has(name))
+      throw new AwsServiceError('AlreadyExistsException', `Template ${name} already exists`);
     this.templates.set(name, { subject: content.Subject, text: content.Text, html: content.Html });
   }
 
@@ -104,7 +120,15 @@ export class LocalSes implements ServiceEmulator {
     const invalid = recipients.find((address) => !EMAIL.test(address));
     if (invalid) throw bad(`Invalid recipient address: ${invalid}`);
     const content = this.content(body.Content);
-    const email: CapturedEmail = { messageId: randomUUID(), from, to, cc, bcc, ...content, sentAt: new Date().toISOString() };
+    const email: CapturedEmail = {
+      messageId: randomUUID(),
+      from,
+      to,
+      cc,
+      bcc,
+      ...content,
+      sentAt: new Date().toISOString(),
+    };
     this.persistence?.append(email);
     this.captured.push(email);
     return email;

@@ -12,7 +12,13 @@ const send = async (dir: string, subject: string): Promise<void> => {
   const edge = await startEdge({ services: [new LocalSes(fileMailPersistence(dir))] });
   const ses = new SESv2Client({ endpoint: edge.url, region: 'us-east-1', credentials });
   try {
-    await ses.send(new SendEmailCommand({ FromEmailAddress: 'orders@example.com', Destination: { ToAddresses: ['alice@example.com'] }, Content: { Simple: { Subject: { Data: subject }, Body: { Text: { Data: 'hi' } } } } }));
+    await ses.send(
+      new SendEmailCommand({
+        FromEmailAddress: 'orders@example.com',
+        Destination: { ToAddresses: ['alice@example.com'] },
+        Content: { Simple: { Subject: { Data: subject }, Body: { Text: { Data: 'hi' } } } },
+      }),
+    );
   } finally {
     ses.destroy();
     await edge.close();

@@ -23,7 +23,9 @@ const BINARY_TRANSPORT = 2;
  * MD5OfMessageAttributes: for each attribute in name order, the length-prefixed name, the length-prefixed data type,
  * one transport byte (1 string, 2 binary) and the length-prefixed value, all hashed together.
  */
-export const md5OfMessageAttributes = (attributes: Readonly<Record<string, MessageAttributeValue>>): string | undefined => {
+export const md5OfMessageAttributes = (
+  attributes: Readonly<Record<string, MessageAttributeValue>>,
+): string | undefined => {
   const names = Object.keys(attributes).sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)));
   if (names.length === 0) return undefined;
   const parts: Buffer[] = [];

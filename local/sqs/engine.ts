@@ -9,7 +9,20 @@ import { md5Hex, md5OfMessageAttributes } from './checksums';
 import { invalidParameter, SqsError } from './errors';
 import type { RedrivePolicy } from './queue-attributes';
 import { QueueRegistry } from './queue-registry';
-import { decodeHandle, encodeHandle, INVALID_BODY_CHARACTER, SENDER_ID, attributeSize, validateMessageAttributes, type MoveTask, type Queue, type ReceiveOptions, type ReceivedMessage, type SendOptions, type StoredMessage } from './messages';
+import {
+  decodeHandle,
+  encodeHandle,
+  INVALID_BODY_CHARACTER,
+  SENDER_ID,
+  attributeSize,
+  validateMessageAttributes,
+  type MoveTask,
+  type Queue,
+  type ReceiveOptions,
+  type ReceivedMessage,
+  type SendOptions,
+  type StoredMessage,
+} from './messages';
 
 export class SqsEngine extends QueueRegistry {
   // ---- messages -----------------------------------------------------------------------------------------------
@@ -20,20 +33,32 @@ export class SqsEngine extends QueueRegistry {
   }
 
   /** SendMessage with everything the API answers. */
-  send(queue: Queue, body: string, options: SendOptions): { messageId: string; md5OfBody: string; md5OfMessageAttributes?: string } {
-    if (typeof body !== 'string' || body.length === 0) throw new SqsError('MissingParameter', 'The request must contain the parameter MessageBody.');
+  send(
+    queue: Queue,
+    body: string,
+    options: SendOptions,
+  ): { messageId: string; md5OfBody: string; md5OfMessageAttributes?: string } {
+    if (typeof body !== 'string' || body.length === 0)
+      throw new SqsError('MissingParameter', 'The request must contain the parameter MessageBody.');
     if (INVALID_BODY_CHARACTER.test(body)) {
-      throw new SqsError('InvalidMessageContents', 'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF');
+      throw new SqsError(
+        'InvalidMessageContents',
+        'Invalid characters found. Valid unicode characters are #x9 | #xA | #xD | #x20 to #xD7FF | #xE000 to #xFFFD | #x10000 to #x10FFFF',
+      );
     }
     const messageAttributes = options.attributes ?? {};
     validateMessageAttributes(messageAttributes);
     const maximum = Number(queue.attributes.MaximumMessageSize);
     if (Buffer.byteLength(body) + attributeSize(messageAttributes) > maximum) {
-      throw invalidParameter(`One or more parameters are invalid. Reason: Message must be shorter than ${maximum} bytes.`);
+      throw invalidParameter(
+        `One or more parameters are invalid. Reason: Message must be shorter than ${maximum} bytes.`,
+      );
     }
     const delay = options.delaySeconds ?? Number(queue.attributes.DelaySeconds);
     if (!Number.isInteger(delay) || delay < 0 || delay > 900) {
-      throw invalidParameter(`Value ${delay} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.`);
+      throw invalidParameter(
+        `Value ${delay} for parameter DelaySeconds is invalid. Reason: DelaySeconds must be >= 0 and <= 900.`,
+      );
     }
     const now = this.clock.now();
     const message: StoredMessage = {
@@ -51,7 +76,11 @@ export class SqsEngine extends QueueRegistry {
     queue.messages.set(message.messageId, message);
     if (delay > 0) this.scheduleWake(queue, delay * 1000);
     this.wake(queue);
-    return { messageId: message.messageId, md5OfBody: message.md5OfBody, md5OfMessageAttributes: md5OfMessageAttributes(messageAttributes) };
+    return {
+      messageId: message.messageId,
+      md5OfBody: message.md5OfBody,
+      md5OfMessageAttributes: md5OfMessageAttributes(messageAttributes),
+    };
   }
 
   /** Resolves a queue for the API layer (which then calls `send`). */
@@ -67,15 +96,21 @@ export class SqsEngine extends QueueRegistry {
     const queue = this.require(reference);
     const max = options.maxNumberOfMessages ?? 1;
     if (!Number.isInteger(max) || max < 1 || max > 10) {
-      throw invalidParameter(`Value ${max} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.`);
+      throw invalidParameter(
+        `Value ${max} for parameter MaxNumberOfMessages is invalid. Reason: Must be between 1 and 10, if provided.`,
+      );
     }
     const visibility = options.visibilityTimeoutSeconds;
     if (visibility !== undefined && (!Number.isInteger(visibility) || visibility < 0 || visibility > 43200)) {
-      throw invalidParameter(`Value ${visibility} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.`);
+      throw invalidParameter(
+        `Value ${visibility} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200, if provided.`,
+      );
     }
     const wait = options.waitTimeSeconds ?? Number(queue.attributes.ReceiveMessageWaitTimeSeconds);
     if (!Number.isInteger(wait) || wait < 0 || wait > 20) {
-      throw invalidParameter(`Value ${wait} for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.`);
+      throw invalidParameter(
+        `Value ${wait} for parameter WaitTimeSeconds is invalid. Reason: Must be >= 0 and <= 20, if provided.`,
+      );
     }
     const first = this.receiveNow(queue, max, visibility);
     if (first.length > 0 || wait === 0 || this.stopped || options.signal?.aborted) return first;
@@ -115,7 +150,9 @@ export class SqsEngine extends QueueRegistry {
         }
         armNextVisibility();
       };
-      const deadline = this.timer(wait * 1000, () => finish(this.stopped ? [] : this.receiveNow(queue, max, visibility)));
+      const deadline = this.timer(wait * 1000, () =>
+        finish(this.stopped ? [] : this.receiveNow(queue, max, visibility)),
+      );
       queue.waiters.add(attempt);
       options.signal?.addEventListener('abort', abort, { once: true });
       armNextVisibility();
@@ -139,7 +176,12 @@ export class SqsEngine extends QueueRegistry {
     for (const message of [...queue.messages.values()]) {
       if (received.length >= max) break;
       if (message.visibleAt > now) continue;
-      if (policy && message.receiveCount >= policy.maxReceiveCount && this.moveToDeadLetterQueue(queue, message, policy)) continue;
+      if (
+        policy &&
+        message.receiveCount >= policy.maxReceiveCount &&
+        this.moveToDeadLetterQueue(queue, message, policy)
+      )
+        continue;
       message.receiveCount += 1;
       message.firstReceiveTimestamp ??= now;
       message.visibleAt = now + visibility * 1000;
@@ -181,7 +223,8 @@ export class SqsEngine extends QueueRegistry {
     };
     if (message.traceHeader !== undefined) attributes.AWSTraceHeader = message.traceHeader;
     if (message.messageGroupId !== undefined) attributes.MessageGroupId = message.messageGroupId;
-    if (message.deadLetterQueueSourceArn !== undefined) attributes.DeadLetterQueueSourceArn = message.deadLetterQueueSourceArn;
+    if (message.deadLetterQueueSourceArn !== undefined)
+      attributes.DeadLetterQueueSourceArn = message.deadLetterQueueSourceArn;
     return {
       messageId: message.messageId,
       receiptHandle: message.receiptHandle as string,
@@ -198,7 +241,11 @@ export class SqsEngine extends QueueRegistry {
       throw new SqsError('MissingParameter', 'The request must contain the parameter ReceiptHandle.');
     }
     const { queue: queueName, messageId } = decodeHandle(receiptHandle);
-    if (queueName !== queue.name) throw new SqsError('ReceiptHandleIsInvalid', `The input receipt handle "${receiptHandle}" is not a valid receipt handle.`);
+    if (queueName !== queue.name)
+      throw new SqsError(
+        'ReceiptHandleIsInvalid',
+        `The input receipt handle "${receiptHandle}" is not a valid receipt handle.`,
+      );
     const message = queue.messages.get(messageId);
     return { message, current: message?.receiptHandle === receiptHandle };
   }
@@ -214,14 +261,26 @@ export class SqsEngine extends QueueRegistry {
   }
 
   /** ChangeMessageVisibility; it does not count as a receive. A visibility of 0 makes the message available now. */
-  async changeMessageVisibility(reference: string, receiptHandle: string, visibilityTimeoutSeconds: number): Promise<void> {
+  async changeMessageVisibility(
+    reference: string,
+    receiptHandle: string,
+    visibilityTimeoutSeconds: number,
+  ): Promise<void> {
     const queue = this.require(reference);
-    if (!Number.isInteger(visibilityTimeoutSeconds) || visibilityTimeoutSeconds < 0 || visibilityTimeoutSeconds > 43200) {
-      throw invalidParameter(`Value ${visibilityTimeoutSeconds} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.`);
+    if (
+      !Number.isInteger(visibilityTimeoutSeconds) ||
+      visibilityTimeoutSeconds < 0 ||
+      visibilityTimeoutSeconds > 43200
+    ) {
+      throw invalidParameter(
+        `Value ${visibilityTimeoutSeconds} for parameter VisibilityTimeout is invalid. Reason: Must be between 0 and 43200.`,
+      );
     }
     const { message, current } = this.byHandle(queue, receiptHandle);
     if (!message || !current) {
-      throw invalidParameter(`Value ${receiptHandle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`);
+      throw invalidParameter(
+        `Value ${receiptHandle} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change.`,
+      );
     }
     const now = this.clock.now();
     if (message.visibleAt <= now) throw new SqsError('MessageNotInflight', 'The message referred to is not in flight.');
@@ -235,20 +294,38 @@ export class SqsEngine extends QueueRegistry {
   /** StartMessageMoveTask: moves the DLQ's available messages to DestinationArn, or each back to its source queue. */
   startMessageMoveTask(sourceArn: string, destinationArn?: string, maxNumberOfMessagesPerSecond?: number): string {
     const source = this.queues.get(QueueRegistry.queueNameOf(sourceArn ?? '') ?? '');
-    if (!source || source.arn !== sourceArn) throw new SqsError('ResourceNotFoundException', 'The resource that you specified for the SourceArn parameter doesn\'t exist.');
+    if (!source || source.arn !== sourceArn)
+      throw new SqsError(
+        'ResourceNotFoundException',
+        "The resource that you specified for the SourceArn parameter doesn't exist.",
+      );
     if (this.deadLetterSourceQueues(source.name).length === 0) {
       throw invalidParameter('Source queue must be configured as a Dead Letter Queue.');
     }
     if (destinationArn !== undefined) {
       const destination = this.queues.get(QueueRegistry.queueNameOf(destinationArn) ?? '');
-      if (!destination || destination.arn !== destinationArn) throw new SqsError('ResourceNotFoundException', 'The resource that you specified for the DestinationArn parameter doesn\'t exist.');
+      if (!destination || destination.arn !== destinationArn)
+        throw new SqsError(
+          'ResourceNotFoundException',
+          "The resource that you specified for the DestinationArn parameter doesn't exist.",
+        );
       if (destination === source) throw invalidParameter('Source and destination queues must be different.');
     }
-    if (maxNumberOfMessagesPerSecond !== undefined && (!Number.isInteger(maxNumberOfMessagesPerSecond) || maxNumberOfMessagesPerSecond < 1 || maxNumberOfMessagesPerSecond > 500)) {
-      throw invalidParameter('Value for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: Must be between 1 and 500.');
+    if (
+      maxNumberOfMessagesPerSecond !== undefined &&
+      (!Number.isInteger(maxNumberOfMessagesPerSecond) ||
+        maxNumberOfMessagesPerSecond < 1 ||
+        maxNumberOfMessagesPerSecond > 500)
+    ) {
+      throw invalidParameter(
+        'Value for parameter MaxNumberOfMessagesPerSecond is invalid. Reason: Must be between 1 and 500.',
+      );
     }
     if (this.moveTasks.some((task) => task.sourceArn === sourceArn && task.status === 'RUNNING')) {
-      throw new SqsError('UnsupportedOperation', 'There is already a task running. Only one active task is allowed for each source queue arn at a given time.');
+      throw new SqsError(
+        'UnsupportedOperation',
+        'There is already a task running. Only one active task is allowed for each source queue arn at a given time.',
+      );
     }
     const taskId = randomUUID();
     const task: MoveTask = {
@@ -283,7 +360,10 @@ export class SqsEngine extends QueueRegistry {
       const target = targetArn === undefined ? undefined : this.queues.get(QueueRegistry.queueNameOf(targetArn) ?? '');
       if (!target) {
         task.status = 'FAILED';
-        task.failureReason = targetArn === undefined ? `Message ${message.messageId} has no source queue to return to; give a DestinationArn.` : `The destination queue ${targetArn} does not exist.`;
+        task.failureReason =
+          targetArn === undefined
+            ? `Message ${message.messageId} has no source queue to return to; give a DestinationArn.`
+            : `The destination queue ${targetArn} does not exist.`;
         return;
       }
       source.messages.delete(message.messageId);
@@ -302,18 +382,26 @@ export class SqsEngine extends QueueRegistry {
   /** The move tasks of a source queue, newest first. */
   listMessageMoveTasks(sourceArn: string, maxResults = 1): MoveTask[] {
     const source = this.queues.get(QueueRegistry.queueNameOf(sourceArn ?? '') ?? '');
-    if (!source || source.arn !== sourceArn) throw new SqsError('ResourceNotFoundException', 'The resource that you specified for the SourceArn parameter doesn\'t exist.');
-    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 10) throw invalidParameter('Value for parameter MaxResults is invalid. Reason: Must be between 1 and 10.');
-    return this.moveTasks.filter((task) => task.sourceArn === sourceArn).reverse().slice(0, maxResults);
+    if (!source || source.arn !== sourceArn)
+      throw new SqsError(
+        'ResourceNotFoundException',
+        "The resource that you specified for the SourceArn parameter doesn't exist.",
+      );
+    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 10)
+      throw invalidParameter('Value for parameter MaxResults is invalid. Reason: Must be between 1 and 10.');
+    return this.moveTasks
+      .filter((task) => task.sourceArn === sourceArn)
+      .reverse()
+      .slice(0, maxResults);
   }
 
   /** CancelMessageMoveTask: answers how many messages were moved before the cancel. */
   cancelMessageMoveTask(taskHandle: string): number {
     const task = this.moveTasks.find((candidate) => candidate.taskHandle === taskHandle);
     if (!task) throw new SqsError('ResourceNotFoundException', 'The task handle does not exist.');
-    if (task.status !== 'RUNNING') throw new SqsError('UnsupportedOperation', `Only a RUNNING task can be cancelled; this one is ${task.status}.`);
+    if (task.status !== 'RUNNING')
+      throw new SqsError('UnsupportedOperation', `Only a RUNNING task can be cancelled; this one is ${task.status}.`);
     task.status = 'CANCELLED';
     return task.approximateNumberOfMessagesMoved;
   }
-
 }

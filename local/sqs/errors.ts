@@ -39,7 +39,8 @@ export class SqsError extends Error {
   }
 }
 
-export const queueDoesNotExist = (): SqsError => new SqsError('QueueDoesNotExist', 'The specified queue does not exist.');
+export const queueDoesNotExist = (): SqsError =>
+  new SqsError('QueueDoesNotExist', 'The specified queue does not exist.');
 
 export const invalidParameter = (message: string): SqsError => new SqsError('InvalidParameterValue', message);
 

@@ -78,7 +78,10 @@ describe('LocalSqs in-process API with a manual clock', () => {
     expect(receives.map((messages) => messages.length)).toEqual([1, 1, 0]);
     expect(dead?.body).toBe('poison');
     expect(dead?.attributes.DeadLetterQueueSourceArn).toBe(sqs.queueArn('work'));
-    expect(sqs.listQueues().map((queue) => [queue.name, queue.isDlq])).toEqual([['work', false], ['work-dlq', true]]);
+    expect(sqs.listQueues().map((queue) => [queue.name, queue.isDlq])).toEqual([
+      ['work', false],
+      ['work-dlq', true],
+    ]);
   });
 
   it('lists a queue declared a dead-letter queue by purpose as a DLQ, and refuses to declare an unknown one', () => {
@@ -87,7 +90,10 @@ describe('LocalSqs in-process API with a manual clock', () => {
 
     sqs.markDeadLetter('event-failures');
 
-    expect(sqs.listQueues().map((queue) => [queue.name, queue.isDlq])).toEqual([['event-failures', true], ['plain', false]]);
+    expect(sqs.listQueues().map((queue) => [queue.name, queue.isDlq])).toEqual([
+      ['event-failures', true],
+      ['plain', false],
+    ]);
     expect(() => sqs.markDeadLetter('missing')).toThrow();
   });
 
@@ -139,7 +145,9 @@ describe('LocalSqs in-process API with a manual clock', () => {
     expect.assertions(2);
     sqs.createQueue('q');
 
-    await sqs.sendMessage('q', 'bad \u0001 char').catch((error: { code: string }) => expect(error.code).toBe('InvalidMessageContents'));
+    await sqs
+      .sendMessage('q', 'bad \u0001 char')
+      .catch((error: { code: string }) => expect(error.code).toBe('InvalidMessageContents'));
 
     expect(sqs.depths('q').visible).toBe(0);
   });
@@ -150,7 +158,11 @@ describe('LocalSqs in-process API with a manual clock', () => {
         fc.array(
           fc.oneof(
             fc.record({ kind: fc.constant('send' as const), delay: fc.integer({ min: 0, max: 3 }) }),
-            fc.record({ kind: fc.constant('receive' as const), max: fc.integer({ min: 1, max: 10 }), visibility: fc.integer({ min: 0, max: 3 }) }),
+            fc.record({
+              kind: fc.constant('receive' as const),
+              max: fc.integer({ min: 1, max: 10 }),
+              visibility: fc.integer({ min: 0, max: 3 }),
+            }),
             fc.record({ kind: fc.constant('delete' as const) }),
             fc.record({ kind: fc.constant('tick' as const), seconds: fc.integer({ min: 0, max: 4 }) }),
           ),
@@ -168,14 +180,18 @@ describe('LocalSqs in-process API with a manual clock', () => {
               await local.sendMessage('p', 'x', { delaySeconds: operation.delay });
               sent += 1;
             } else if (operation.kind === 'receive') {
-              const messages = await local.receive('p', { maxNumberOfMessages: operation.max, visibilityTimeoutSeconds: operation.visibility });
+              const messages = await local.receive('p', {
+                maxNumberOfMessages: operation.max,
+                visibilityTimeoutSeconds: operation.visibility,
+              });
               handles.push(...messages.map((message) => message.receiptHandle));
             } else if (operation.kind === 'delete') {
               const before = local.depths('p');
               const handle = handles.pop();
               if (handle !== undefined) await local.deleteMessage('p', handle);
               const after = local.depths('p');
-              deleted += before.visible + before.inFlight + before.delayed - (after.visible + after.inFlight + after.delayed);
+              deleted +=
+                before.visible + before.inFlight + before.delayed - (after.visible + after.inFlight + after.delayed);
             } else {
               testClock.advance(operation.seconds * 1000);
               handles = handles.slice(-5);
@@ -194,16 +210,30 @@ describe('LocalSqs in-process API with a manual clock', () => {
 describe('md5OfMessageAttributes', () => {
   it('does not depend on the order the attributes were given in (property)', () => {
     fc.assert(
-      fc.property(fc.uniqueArray(fc.tuple(fc.stringMatching(/^[a-z]{1,8}$/), fc.string()), { selector: ([name]) => name, minLength: 1, maxLength: 6 }), (pairs) => {
-        const forward = Object.fromEntries(pairs.map(([name, value]) => [name, { DataType: 'String', StringValue: value }]));
-        const backward = Object.fromEntries([...pairs].reverse().map(([name, value]) => [name, { DataType: 'String', StringValue: value }]));
-        expect(md5OfMessageAttributes(forward)).toBe(md5OfMessageAttributes(backward));
-      }),
+      fc.property(
+        fc.uniqueArray(fc.tuple(fc.stringMatching(/^[a-z]{1,8}$/), fc.string()), {
+          selector: ([name]) => name,
+          minLength: 1,
+          maxLength: 6,
+        }),
+        (pairs) => {
+          const forward = Object.fromEntries(
+            pairs.map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+          );
+          const backward = Object.fromEntries(
+            [...pairs].reverse().map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+          );
+          expect(md5OfMessageAttributes(forward)).toBe(md5OfMessageAttributes(backward));
+        },
+      ),
     );
   });
 
   it('matches a digest computed independently (Python) from the AWS encoding, string and binary attributes', () => {
-    const attributes = { bin: { DataType: 'Binary', BinaryValue: Buffer.from([0, 1, 2]) }, a: { DataType: 'String', StringValue: 'b' } };
+    const attributes = {
+      bin: { DataType: 'Binary', BinaryValue: Buffer.from([0, 1, 2]) },
+      a: { DataType: 'String', StringValue: 'b' },
+    };
 
     const digest = md5OfMessageAttributes(attributes);
 

@@ -8,7 +8,16 @@ import { SqsEngine } from './engine';
 import { handleSqsRequest } from './sqs-api';
 
 export { LOCAL_ACCOUNT_ID } from './messages';
-export type { LocalSqsOptions, MoveTask, MoveTaskStatus, QueueDepths, QueueSummary, ReceiveOptions, ReceivedMessage, SendOptions } from './messages';
+export type {
+  LocalSqsOptions,
+  MoveTask,
+  MoveTaskStatus,
+  QueueDepths,
+  QueueSummary,
+  ReceiveOptions,
+  ReceivedMessage,
+  SendOptions,
+} from './messages';
 
 export class LocalSqs extends SqsEngine implements ServiceEmulator {
   readonly signingNames = ['sqs'] as const;
@@ -17,5 +26,4 @@ export class LocalSqs extends SqsEngine implements ServiceEmulator {
   handle(request: EdgeRequest): Promise<EdgeResponse> {
     return handleSqsRequest(this, request);
   }
-
 }

@@ -121,7 +121,11 @@ export const decodeHandle = (handle: string): { queue: string; messageId: string
     const parsed = JSON.parse(Buffer.from(handle, 'base64url').toString('utf8')) as { q?: unknown; m?: unknown };
     if (typeof parsed.q === 'string' && typeof parsed.m === 'string') return { queue: parsed.q, messageId: parsed.m };
   } catch (error) {
-    throw new SqsError('ReceiptHandleIsInvalid', `The input receipt handle "${handle}" is not a valid receipt handle.`, { cause: error });
+    throw new SqsError(
+      'ReceiptHandleIsInvalid',
+      `The input receipt handle "${handle}" is not a valid receipt handle.`,
+      { cause: error },
+    );
   }
   throw new SqsError('ReceiptHandleIsInvalid', `The input receipt handle "${handle}" is not a valid receipt handle.`);
 };
@@ -129,7 +133,10 @@ export const decodeHandle = (handle: string): { queue: string; messageId: string
 export const attributeSize = (attributes: Readonly<Record<string, MessageAttributeValue>>): number =>
   Object.entries(attributes).reduce(
     (size, [name, value]) =>
-      size + Buffer.byteLength(name) + Buffer.byteLength(value.DataType) + (value.BinaryValue?.length ?? Buffer.byteLength(value.StringValue ?? '')),
+      size +
+      Buffer.byteLength(name) +
+      Buffer.byteLength(value.DataType) +
+      (value.BinaryValue?.length ?? Buffer.byteLength(value.StringValue ?? '')),
     0,
   );
 
@@ -137,20 +144,25 @@ export const ATTRIBUTE_NAME = /^(?!\.)(?!.*\.\.)(?!.*\.$)[A-Za-z0-9_.-]{1,256}$/
 
 export const validateMessageAttributes = (attributes: Readonly<Record<string, MessageAttributeValue>>): void => {
   const names = Object.keys(attributes);
-  if (names.length > 10) throw invalidParameter(`Number of message attributes [${names.length}] exceeds the allowed maximum [10].`);
+  if (names.length > 10)
+    throw invalidParameter(`Number of message attributes [${names.length}] exceeds the allowed maximum [10].`);
   for (const name of names) {
     const value = attributes[name] as MessageAttributeValue;
     if (!ATTRIBUTE_NAME.test(name) || /^(aws\.|amazon\.)/i.test(name)) {
       throw invalidParameter(`Message (user) attribute name '${name}' is invalid.`);
     }
     if (!value || typeof value.DataType !== 'string' || !/^(String|Number|Binary)(\..+)?$/.test(value.DataType)) {
-      throw invalidParameter(`The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`);
+      throw invalidParameter(
+        `The type of message (user) attribute '${name}' is invalid. You must use only the following supported type prefixes: Binary, Number, String.`,
+      );
     }
     const binary = value.DataType.startsWith('Binary');
     if (binary ? value.BinaryValue === undefined : value.StringValue === undefined) {
-      throw invalidParameter(`Message (user) attribute '${name}' must contain a non-empty value of type '${binary ? 'Binary' : 'String'}'.`);
+      throw invalidParameter(
+        `Message (user) attribute '${name}' must contain a non-empty value of type '${binary ? 'Binary' : 'String'}'.`,
+      );
     }
-    if (value.DataType.startsWith('Number') && !Number.isFinite(Number(value.StringValue)) ) {
+    if (value.DataType.startsWith('Number') && !Number.isFinite(Number(value.StringValue))) {
       throw invalidParameter(`Can't cast the value of message (user) attribute '${name}' to a number.`);
     }
   }

@@ -11,7 +11,14 @@ export const SETTABLE_ATTRIBUTES = {
 } as const;
 
 /** Attributes kept as given (JSON documents or flags) after their own validation. */
-const DOCUMENT_ATTRIBUTES = new Set(['RedrivePolicy', 'RedriveAllowPolicy', 'Policy', 'SqsManagedSseEnabled', 'KmsMasterKeyId', 'KmsDataKeyReusePeriodSeconds']);
+const DOCUMENT_ATTRIBUTES = new Set([
+  'RedrivePolicy',
+  'RedriveAllowPolicy',
+  'Policy',
+  'SqsManagedSseEnabled',
+  'KmsMasterKeyId',
+  'KmsDataKeyReusePeriodSeconds',
+]);
 
 export const READ_ONLY_ATTRIBUTES = [
   'QueueArn',
@@ -37,7 +44,9 @@ const parseJson = (name: string, value: string): Record<string, unknown> => {
     const parsed: unknown = JSON.parse(value);
     if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return parsed as Record<string, unknown>;
   } catch (error) {
-    throw new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}: not a JSON object`, { cause: error });
+    throw new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}: not a JSON object`, {
+      cause: error,
+    });
   }
   throw new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}: not a JSON object`);
 };
@@ -47,10 +56,14 @@ export const parseRedrivePolicy = (value: string): RedrivePolicy => {
   const target = parsed.deadLetterTargetArn;
   const count = typeof parsed.maxReceiveCount === 'string' ? Number(parsed.maxReceiveCount) : parsed.maxReceiveCount;
   if (typeof target !== 'string' || !target.startsWith('arn:aws:sqs:')) {
-    throw invalidParameter(`Value ${value} for parameter RedrivePolicy is invalid. Reason: Invalid value for deadLetterTargetArn.`);
+    throw invalidParameter(
+      `Value ${value} for parameter RedrivePolicy is invalid. Reason: Invalid value for deadLetterTargetArn.`,
+    );
   }
   if (typeof count !== 'number' || !Number.isInteger(count) || count < 1 || count > 1000) {
-    throw invalidParameter(`Value ${value} for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: ${String(parsed.maxReceiveCount)}, valid values are from 1 to 1000 both inclusive.`);
+    throw invalidParameter(
+      `Value ${value} for parameter RedrivePolicy is invalid. Reason: Invalid value for maxReceiveCount: ${String(parsed.maxReceiveCount)}, valid values are from 1 to 1000 both inclusive.`,
+    );
   }
   return { deadLetterTargetArn: target, maxReceiveCount: count };
 };
@@ -59,14 +72,23 @@ export const parseRedriveAllowPolicy = (value: string): RedriveAllowPolicy => {
   const parsed = parseJson('RedriveAllowPolicy', value);
   const permission = parsed.redrivePermission;
   if (permission !== 'allowAll' && permission !== 'denyAll' && permission !== 'byQueue') {
-    throw invalidParameter(`Value ${value} for parameter RedriveAllowPolicy is invalid. Reason: redrivePermission must be allowAll, denyAll or byQueue.`);
+    throw invalidParameter(
+      `Value ${value} for parameter RedriveAllowPolicy is invalid. Reason: redrivePermission must be allowAll, denyAll or byQueue.`,
+    );
   }
   const arns = parsed.sourceQueueArns;
-  if (permission === 'byQueue' && (!Array.isArray(arns) || arns.length < 1 || arns.length > 10 || arns.some((arn) => typeof arn !== 'string'))) {
-    throw invalidParameter(`Value ${value} for parameter RedriveAllowPolicy is invalid. Reason: byQueue needs 1 to 10 sourceQueueArns.`);
+  if (
+    permission === 'byQueue' &&
+    (!Array.isArray(arns) || arns.length < 1 || arns.length > 10 || arns.some((arn) => typeof arn !== 'string'))
+  ) {
+    throw invalidParameter(
+      `Value ${value} for parameter RedriveAllowPolicy is invalid. Reason: byQueue needs 1 to 10 sourceQueueArns.`,
+    );
   }
   if (permission !== 'byQueue' && arns !== undefined) {
-    throw invalidParameter(`Value ${value} for parameter RedriveAllowPolicy is invalid. Reason: sourceQueueArns is only allowed with byQueue.`);
+    throw invalidParameter(
+      `Value ${value} for parameter RedriveAllowPolicy is invalid. Reason: sourceQueueArns is only allowed with byQueue.`,
+    );
   }
   return { redrivePermission: permission, sourceQueueArns: arns as string[] | undefined };
 };
@@ -78,16 +100,28 @@ export const parseRedriveAllowPolicy = (value: string): RedriveAllowPolicy => {
 export const validateAttributes = (attributes: Readonly<Record<string, string>>): Record<string, string> => {
   const normalised: Record<string, string> = {};
   for (const [name, value] of Object.entries(attributes)) {
-    if (typeof value !== 'string') throw new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}.`);
-    if (name === 'FifoQueue' || name === 'ContentBasedDeduplication' || name === 'DeduplicationScope' || name === 'FifoThroughputLimit') {
+    if (typeof value !== 'string')
+      throw new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}.`);
+    if (
+      name === 'FifoQueue' ||
+      name === 'ContentBasedDeduplication' ||
+      name === 'DeduplicationScope' ||
+      name === 'FifoThroughputLimit'
+    ) {
       if (name === 'FifoQueue' && value === 'false') continue;
-      throw new SqsError('InvalidAttributeName', `The local cloud serves standard queues only; attribute ${name} is not supported.`);
+      throw new SqsError(
+        'InvalidAttributeName',
+        `The local cloud serves standard queues only; attribute ${name} is not supported.`,
+      );
     }
     if (name in SETTABLE_ATTRIBUTES) {
       const range = SETTABLE_ATTRIBUTES[name as keyof typeof SETTABLE_ATTRIBUTES];
       const number = /^\d+$/.test(value.trim()) ? Number(value.trim()) : Number.NaN;
       if (!Number.isInteger(number) || number < range.min || number > range.max) {
-        throw new SqsError('InvalidAttributeValue', `Invalid value for the parameter ${name}. Reason: must be an integer from ${range.min} to ${range.max}.`);
+        throw new SqsError(
+          'InvalidAttributeValue',
+          `Invalid value for the parameter ${name}. Reason: must be an integer from ${range.min} to ${range.max}.`,
+        );
       }
       normalised[name] = String(number);
       continue;

@@ -11,7 +11,15 @@ import {
   validateAttributes,
   type RedrivePolicy,
 } from './queue-attributes';
-import { LOCAL_ACCOUNT_ID, QUEUE_NAME, type LocalSqsOptions, type MoveTask, type Queue, type QueueDepths, type QueueSummary } from './messages';
+import {
+  LOCAL_ACCOUNT_ID,
+  QUEUE_NAME,
+  type LocalSqsOptions,
+  type MoveTask,
+  type Queue,
+  type QueueDepths,
+  type QueueSummary,
+} from './messages';
 
 export abstract class QueueRegistry {
   readonly region: string;
@@ -66,7 +74,10 @@ export abstract class QueueRegistry {
   // ---- queues -------------------------------------------------------------------------------------------------
 
   /** CreateQueue: idempotent when the given attributes equal the existing queue's, QueueNameExists otherwise. */
-  createQueue(name: string, attributes: Readonly<Record<string, string>> = {}): { name: string; url: string; arn: string } {
+  createQueue(
+    name: string,
+    attributes: Readonly<Record<string, string>> = {},
+  ): { name: string; url: string; arn: string } {
     if (typeof name !== 'string' || !QUEUE_NAME.test(name)) {
       throw invalidParameter('Can only include alphanumeric characters, hyphens, or underscores. 1 to 80 in length');
     }
@@ -74,7 +85,11 @@ export abstract class QueueRegistry {
     const existing = this.queues.get(name);
     if (existing) {
       const differs = Object.entries(given).some(([key, value]) => (existing.attributes[key] ?? '') !== value);
-      if (differs) throw new SqsError('QueueNameExists', 'A queue already exists with the same name and a different value for attribute(s)');
+      if (differs)
+        throw new SqsError(
+          'QueueNameExists',
+          'A queue already exists with the same name and a different value for attribute(s)',
+        );
       return { name, url: this.queueUrl(name), arn: existing.arn };
     }
     this.checkRedrive(this.queueArn(name), given);
@@ -98,13 +113,22 @@ export abstract class QueueRegistry {
     const policy = parseRedrivePolicy(attributes.RedrivePolicy);
     const target = this.queues.get(QueueRegistry.queueNameOf(policy.deadLetterTargetArn) ?? '');
     if (!target || target.arn !== policy.deadLetterTargetArn) {
-      throw invalidParameter(`Value ${attributes.RedrivePolicy} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.`);
+      throw invalidParameter(
+        `Value ${attributes.RedrivePolicy} for parameter RedrivePolicy is invalid. Reason: Dead letter target does not exist.`,
+      );
     }
     if (target.arn === sourceArn) throw invalidParameter('A queue cannot be its own dead-letter queue.');
-    const allow = target.attributes.RedriveAllowPolicy ? parseRedriveAllowPolicy(target.attributes.RedriveAllowPolicy) : undefined;
-    const allowed = !allow || allow.redrivePermission === 'allowAll' || (allow.redrivePermission === 'byQueue' && (allow.sourceQueueArns ?? []).includes(sourceArn));
+    const allow = target.attributes.RedriveAllowPolicy
+      ? parseRedriveAllowPolicy(target.attributes.RedriveAllowPolicy)
+      : undefined;
+    const allowed =
+      !allow ||
+      allow.redrivePermission === 'allowAll' ||
+      (allow.redrivePermission === 'byQueue' && (allow.sourceQueueArns ?? []).includes(sourceArn));
     if (!allowed) {
-      throw invalidParameter(`Value ${attributes.RedrivePolicy} for parameter RedrivePolicy is invalid. Reason: The dead-letter queue's RedriveAllowPolicy does not allow this source queue.`);
+      throw invalidParameter(
+        `Value ${attributes.RedrivePolicy} for parameter RedrivePolicy is invalid. Reason: The dead-letter queue's RedriveAllowPolicy does not allow this source queue.`,
+      );
     }
   }
 
@@ -137,10 +161,30 @@ export abstract class QueueRegistry {
     };
     for (const key of Object.keys(all)) if (all[key] === '') delete all[key];
     if (names.includes('All')) return all;
-    const known = new Set([...Object.keys(SETTABLE_ATTRIBUTES), 'RedrivePolicy', 'RedriveAllowPolicy', 'Policy', 'SqsManagedSseEnabled', 'KmsMasterKeyId', 'KmsDataKeyReusePeriodSeconds', 'QueueArn', 'ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible', 'ApproximateNumberOfMessagesDelayed', 'CreatedTimestamp', 'LastModifiedTimestamp', 'FifoQueue', 'ContentBasedDeduplication', 'DeduplicationScope', 'FifoThroughputLimit']);
+    const known = new Set([
+      ...Object.keys(SETTABLE_ATTRIBUTES),
+      'RedrivePolicy',
+      'RedriveAllowPolicy',
+      'Policy',
+      'SqsManagedSseEnabled',
+      'KmsMasterKeyId',
+      'KmsDataKeyReusePeriodSeconds',
+      'QueueArn',
+      'ApproximateNumberOfMessages',
+      'ApproximateNumberOfMessagesNotVisible',
+      'ApproximateNumberOfMessagesDelayed',
+      'CreatedTimestamp',
+      'LastModifiedTimestamp',
+      'FifoQueue',
+      'ContentBasedDeduplication',
+      'DeduplicationScope',
+      'FifoThroughputLimit',
+    ]);
     const unknown = names.find((name) => !known.has(name));
     if (unknown !== undefined) throw new SqsError('InvalidAttributeName', `Unknown Attribute ${unknown}.`);
-    return Object.fromEntries(names.filter((name) => all[name] !== undefined).map((name) => [name, all[name] as string]));
+    return Object.fromEntries(
+      names.filter((name) => all[name] !== undefined).map((name) => [name, all[name] as string]),
+    );
   }
 
   setQueueAttributes(reference: string, attributes: Readonly<Record<string, string>>): void {
@@ -155,7 +199,10 @@ export abstract class QueueRegistry {
   /** The queues whose RedrivePolicy names this queue as dead-letter queue. */
   deadLetterSourceQueues(reference: string): string[] {
     const queue = this.require(reference);
-    return [...this.queues.values()].filter((candidate) => this.redrivePolicyOf(candidate)?.deadLetterTargetArn === queue.arn).map((candidate) => candidate.name).sort();
+    return [...this.queues.values()]
+      .filter((candidate) => this.redrivePolicyOf(candidate)?.deadLetterTargetArn === queue.arn)
+      .map((candidate) => candidate.name)
+      .sort();
   }
 
   protected redrivePolicyOf(queue: Queue): RedrivePolicy | undefined {
@@ -170,10 +217,20 @@ export abstract class QueueRegistry {
 
   /** Every queue with its depths and whether it is a dead-letter queue, for the control plane. */
   listQueues(): QueueSummary[] {
-    const dlqArns = new Set([...this.queues.values()].map((queue) => this.redrivePolicyOf(queue)?.deadLetterTargetArn).filter((arn): arn is string => arn !== undefined));
+    const dlqArns = new Set(
+      [...this.queues.values()]
+        .map((queue) => this.redrivePolicyOf(queue)?.deadLetterTargetArn)
+        .filter((arn): arn is string => arn !== undefined),
+    );
     return this.queueNames().map((name) => {
       const queue = this.require(name);
-      return { name, url: this.queueUrl(name), arn: queue.arn, isDlq: dlqArns.has(queue.arn) || this.declaredDeadLetter.has(name), ...this.depthsOf(queue) };
+      return {
+        name,
+        url: this.queueUrl(name),
+        arn: queue.arn,
+        isDlq: dlqArns.has(queue.arn) || this.declaredDeadLetter.has(name),
+        ...this.depthsOf(queue),
+      };
     });
   }
 
@@ -214,7 +271,8 @@ export abstract class QueueRegistry {
   /** Drops messages older than the queue's MessageRetentionPeriod. */
   protected expire(queue: Queue): void {
     const oldest = this.clock.now() - Number(queue.attributes.MessageRetentionPeriod) * 1000;
-    for (const message of queue.messages.values()) if (message.enqueuedAt <= oldest) queue.messages.delete(message.messageId);
+    for (const message of queue.messages.values())
+      if (message.enqueuedAt <= oldest) queue.messages.delete(message.messageId);
   }
 
   /** Lets the queue's long polls look again (a message arrived or became visible). */

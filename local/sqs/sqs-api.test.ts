@@ -35,7 +35,8 @@ describe('local SQS through the unmodified SDK v3 client', () => {
   const create = async (attributes?: Record<string, string>, name = fresh()): Promise<string> =>
     (await client.send(new CreateQueueCommand({ QueueName: name, Attributes: attributes }))).QueueUrl as string;
   const attributesOf = async (queueUrl: string): Promise<Record<string, string>> =>
-    (await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }))).Attributes ?? {};
+    (await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }))).Attributes ??
+    {};
   const errorOf = (promise: Promise<unknown>): Promise<Error> =>
     promise.then(
       () => {
@@ -83,7 +84,9 @@ describe('local SQS through the unmodified SDK v3 client', () => {
 
     const all = await client.send(new ListQueuesCommand({ QueueNamePrefix: prefix }));
     const page = await client.send(new ListQueuesCommand({ QueueNamePrefix: prefix, MaxResults: 1 }));
-    const next = await client.send(new ListQueuesCommand({ QueueNamePrefix: prefix, MaxResults: 1, NextToken: page.NextToken }));
+    const next = await client.send(
+      new ListQueuesCommand({ QueueNamePrefix: prefix, MaxResults: 1, NextToken: page.NextToken }),
+    );
 
     expect(all.QueueUrls?.map((url) => url.split('/').at(-1))).toEqual([`${prefix}-a`, `${prefix}-b`]);
     expect([...(page.QueueUrls ?? []), ...(next.QueueUrls ?? [])]).toEqual(all.QueueUrls);
@@ -97,10 +100,19 @@ describe('local SQS through the unmodified SDK v3 client', () => {
       new SendMessageCommand({
         QueueUrl: url,
         MessageBody: '{"hello":"wörld"}',
-        MessageAttributes: { kind: { DataType: 'String', StringValue: 'greeting' }, blob: { DataType: 'Binary', BinaryValue: Buffer.from([1, 2, 3]) } },
+        MessageAttributes: {
+          kind: { DataType: 'String', StringValue: 'greeting' },
+          blob: { DataType: 'Binary', BinaryValue: Buffer.from([1, 2, 3]) },
+        },
       }),
     );
-    const received = await client.send(new ReceiveMessageCommand({ QueueUrl: url, MessageAttributeNames: ['All'], MessageSystemAttributeNames: ['All'] }));
+    const received = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        MessageAttributeNames: ['All'],
+        MessageSystemAttributeNames: ['All'],
+      }),
+    );
 
     const message = received.Messages?.[0];
     expect(message?.MessageId).toBe(sent.MessageId);
@@ -140,7 +152,13 @@ describe('local SQS through the unmodified SDK v3 client', () => {
     await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'retry me' }));
     await client.send(new ReceiveMessageCommand({ QueueUrl: url }));
 
-    const answer = await client.send(new ReceiveMessageCommand({ QueueUrl: url, WaitTimeSeconds: 20, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+    const answer = await client.send(
+      new ReceiveMessageCommand({
+        QueueUrl: url,
+        WaitTimeSeconds: 20,
+        MessageSystemAttributeNames: ['ApproximateReceiveCount'],
+      }),
+    );
 
     expect(answer.Messages?.[0]?.Attributes).toEqual({ ApproximateReceiveCount: '2' });
   }, 10_000);
@@ -165,26 +183,49 @@ describe('local SQS through the unmodified SDK v3 client', () => {
 
   it('receives and deletes in batches, reporting a malformed receipt handle as a failed entry', async () => {
     const url = await create();
-    await client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [1, 2, 3].map((n) => ({ Id: `m${n}`, MessageBody: `body ${n}` })) }));
+    await client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: url,
+        Entries: [1, 2, 3].map((n) => ({ Id: `m${n}`, MessageBody: `body ${n}` })),
+      }),
+    );
 
     const received = await client.send(new ReceiveMessageCommand({ QueueUrl: url, MaxNumberOfMessages: 10 }));
     const deleted = await client.send(
       new DeleteMessageBatchCommand({
         QueueUrl: url,
-        Entries: [...(received.Messages ?? []).map((message, index) => ({ Id: `d${index}`, ReceiptHandle: message.ReceiptHandle })), { Id: 'bad', ReceiptHandle: 'garbage' }],
+        Entries: [
+          ...(received.Messages ?? []).map((message, index) => ({
+            Id: `d${index}`,
+            ReceiptHandle: message.ReceiptHandle,
+          })),
+          { Id: 'bad', ReceiptHandle: 'garbage' },
+        ],
       }),
     );
 
     expect(received.Messages?.map((message) => message.Body).sort()).toEqual(['body 1', 'body 2', 'body 3']);
     expect(deleted.Successful?.length).toBe(3);
-    expect(deleted.Failed).toEqual([expect.objectContaining({ Id: 'bad', Code: 'ReceiptHandleIsInvalid', SenderFault: true })]);
+    expect(deleted.Failed).toEqual([
+      expect.objectContaining({ Id: 'bad', Code: 'ReceiptHandleIsInvalid', SenderFault: true }),
+    ]);
     expect((await attributesOf(url)).ApproximateNumberOfMessagesNotVisible).toBe('0');
   });
 
   it('rejects a batch with repeated ids and sends none of it', async () => {
     const url = await create();
 
-    const error = await errorOf(client.send(new SendMessageBatchCommand({ QueueUrl: url, Entries: [{ Id: 'x', MessageBody: 'a' }, { Id: 'x', MessageBody: 'b' }] })));
+    const error = await errorOf(
+      client.send(
+        new SendMessageBatchCommand({
+          QueueUrl: url,
+          Entries: [
+            { Id: 'x', MessageBody: 'a' },
+            { Id: 'x', MessageBody: 'b' },
+          ],
+        }),
+      ),
+    );
 
     expect(error.name).toBe('BatchEntryIdsNotDistinct');
     expect((await attributesOf(url)).ApproximateNumberOfMessages).toBe('0');
@@ -194,9 +235,23 @@ describe('local SQS through the unmodified SDK v3 client', () => {
     const url = await create();
     await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'a' }));
     const [message] = (await client.send(new ReceiveMessageCommand({ QueueUrl: url }))).Messages ?? [];
-    await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 0 }));
+    await client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: url,
+        ReceiptHandle: message?.ReceiptHandle,
+        VisibilityTimeout: 0,
+      }),
+    );
 
-    const error = await errorOf(client.send(new ChangeMessageVisibilityCommand({ QueueUrl: url, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 10 })));
+    const error = await errorOf(
+      client.send(
+        new ChangeMessageVisibilityCommand({
+          QueueUrl: url,
+          ReceiptHandle: message?.ReceiptHandle,
+          VisibilityTimeout: 10,
+        }),
+      ),
+    );
 
     expect(error.name).toBe('MessageNotInflight');
   });
@@ -204,7 +259,11 @@ describe('local SQS through the unmodified SDK v3 client', () => {
   it('refuses an invalid attribute value and leaves the queue as it was', async () => {
     const url = await create();
 
-    const error = await errorOf(client.send(new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { VisibilityTimeout: '-1', DelaySeconds: '5' } })));
+    const error = await errorOf(
+      client.send(
+        new SetQueueAttributesCommand({ QueueUrl: url, Attributes: { VisibilityTimeout: '-1', DelaySeconds: '5' } }),
+      ),
+    );
 
     expect(error.name).toBe('InvalidAttributeValue');
     expect((await attributesOf(url)).DelaySeconds).toBe('0');
@@ -213,7 +272,10 @@ describe('local SQS through the unmodified SDK v3 client', () => {
   it('moves a message to the DLQ after maxReceiveCount receives, and StartMessageMoveTask moves it back', async () => {
     const dlqUrl = await create();
     const dlqArn = (await attributesOf(dlqUrl)).QueueArn as string;
-    const url = await create({ VisibilityTimeout: '0', RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 3 }) });
+    const url = await create({
+      VisibilityTimeout: '0',
+      RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 3 }),
+    });
     await client.send(new SendMessageCommand({ QueueUrl: url, MessageBody: 'poison' }));
     for (let receive = 0; receive < 3; receive += 1) await client.send(new ReceiveMessageCommand({ QueueUrl: url }));
 
@@ -223,13 +285,20 @@ describe('local SQS through the unmodified SDK v3 client', () => {
     const { TaskHandle } = await client.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn }));
     await new Promise((resolve) => setTimeout(resolve, 50));
     const tasks = await client.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn }));
-    const back = await client.send(new ReceiveMessageCommand({ QueueUrl: url, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }));
+    const back = await client.send(
+      new ReceiveMessageCommand({ QueueUrl: url, MessageSystemAttributeNames: ['ApproximateReceiveCount'] }),
+    );
 
     expect(fourth.Messages).toBeUndefined();
     expect(sources.queueUrls).toEqual([url]);
     expect(inDlq).toBe('1');
     expect(TaskHandle).toEqual(expect.any(String));
-    expect(tasks.Results?.[0]).toMatchObject({ Status: 'COMPLETED', SourceArn: dlqArn, ApproximateNumberOfMessagesMoved: 1, ApproximateNumberOfMessagesToMove: 1 });
+    expect(tasks.Results?.[0]).toMatchObject({
+      Status: 'COMPLETED',
+      SourceArn: dlqArn,
+      ApproximateNumberOfMessagesMoved: 1,
+      ApproximateNumberOfMessagesToMove: 1,
+    });
     expect(back.Messages?.[0]?.Body).toBe('poison');
     expect(back.Messages?.[0]?.Attributes?.ApproximateReceiveCount).toBe('1');
   });
@@ -240,15 +309,30 @@ describe('local SQS through the unmodified SDK v3 client', () => {
     await create({ RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 1 }) });
     const targetUrl = await create();
     const targetArn = (await attributesOf(targetUrl)).QueueArn as string;
-    await client.send(new SendMessageBatchCommand({ QueueUrl: dlqUrl, Entries: [1, 2, 3].map((n) => ({ Id: `m${n}`, MessageBody: `m${n}` })) }));
+    await client.send(
+      new SendMessageBatchCommand({
+        QueueUrl: dlqUrl,
+        Entries: [1, 2, 3].map((n) => ({ Id: `m${n}`, MessageBody: `m${n}` })),
+      }),
+    );
 
-    const { TaskHandle } = await client.send(new StartMessageMoveTaskCommand({ SourceArn: dlqArn, DestinationArn: targetArn, MaxNumberOfMessagesPerSecond: 1 }));
+    const { TaskHandle } = await client.send(
+      new StartMessageMoveTaskCommand({
+        SourceArn: dlqArn,
+        DestinationArn: targetArn,
+        MaxNumberOfMessagesPerSecond: 1,
+      }),
+    );
     await new Promise((resolve) => setTimeout(resolve, 100));
     const cancelled = await client.send(new CancelMessageMoveTaskCommand({ TaskHandle }));
     const tasks = await client.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn }));
 
     expect(cancelled.ApproximateNumberOfMessagesMoved).toBe(1);
-    expect(tasks.Results?.[0]).toMatchObject({ Status: 'CANCELLED', DestinationArn: targetArn, ApproximateNumberOfMessagesToMove: 3 });
+    expect(tasks.Results?.[0]).toMatchObject({
+      Status: 'CANCELLED',
+      DestinationArn: targetArn,
+      ApproximateNumberOfMessagesToMove: 3,
+    });
     expect((await attributesOf(targetUrl)).ApproximateNumberOfMessages).toBe('1');
     expect((await attributesOf(dlqUrl)).ApproximateNumberOfMessages).toBe('2');
   });
@@ -281,7 +365,8 @@ describe('local SQS through the unmodified SDK v3 client', () => {
       headers: {
         'content-type': 'application/x-amz-json-1.0',
         'x-amz-target': 'AmazonSQS.TeleportMessage',
-        authorization: 'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0',
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/sqs/aws4_request, SignedHeaders=host, Signature=0',
       },
       body: '{}',
     });

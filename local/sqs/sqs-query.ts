@@ -13,7 +13,14 @@ type Input = Record<string, unknown>;
 const NAMESPACE = 'http://queue.amazonaws.com/doc/2012-11-05/';
 
 /** Parameters that are integers in the JSON protocol (strings on the form). */
-const INTEGER_PARAMETERS = new Set(['DelaySeconds', 'VisibilityTimeout', 'MaxNumberOfMessages', 'WaitTimeSeconds', 'MaxResults', 'MaxNumberOfMessagesPerSecond']);
+const INTEGER_PARAMETERS = new Set([
+  'DelaySeconds',
+  'VisibilityTimeout',
+  'MaxNumberOfMessages',
+  'WaitTimeSeconds',
+  'MaxResults',
+  'MaxNumberOfMessagesPerSecond',
+]);
 
 /** Flattened lists on the form (`AttributeName.1`) and their JSON names. */
 const LISTS: Readonly<Record<string, string>> = {
@@ -24,7 +31,11 @@ const LISTS: Readonly<Record<string, string>> = {
 };
 
 /** Batch entry lists on the form and the JSON name `Entries`. */
-const BATCH_ENTRIES = new Set(['SendMessageBatchRequestEntry', 'DeleteMessageBatchRequestEntry', 'ChangeMessageVisibilityBatchRequestEntry']);
+const BATCH_ENTRIES = new Set([
+  'SendMessageBatchRequestEntry',
+  'DeleteMessageBatchRequestEntry',
+  'ChangeMessageVisibilityBatchRequestEntry',
+]);
 
 const integerOrText = (name: string, value: string): unknown => {
   if (!INTEGER_PARAMETERS.has(name)) return value;
@@ -70,13 +81,22 @@ const toInput = (nested: Record<string, unknown>): Input => {
   const input: Input = {};
   for (const [name, value] of Object.entries(nested)) {
     if (name === 'Action' || name === 'Version') continue;
-    if (LISTS[name] !== undefined && typeof value === 'object' && value !== null) input[LISTS[name]] = indexed(value as Record<string, unknown>);
+    if (LISTS[name] !== undefined && typeof value === 'object' && value !== null)
+      input[LISTS[name]] = indexed(value as Record<string, unknown>);
     else if (name === 'Attribute' && typeof value === 'object' && value !== null) {
-      input.Attributes = Object.fromEntries(indexed(value as Record<string, unknown>).map((entry) => [(entry as Input).Name, (entry as Input).Value]));
+      input.Attributes = Object.fromEntries(
+        indexed(value as Record<string, unknown>).map((entry) => [(entry as Input).Name, (entry as Input).Value]),
+      );
     } else if (name === 'Tag' && typeof value === 'object' && value !== null) {
-      input.tags = Object.fromEntries(indexed(value as Record<string, unknown>).map((entry) => [(entry as Input).Key, (entry as Input).Value]));
-    } else if (name === 'MessageAttribute' || name === 'MessageSystemAttribute') input[`${name}s`] = messageAttributes(value);
-    else if (BATCH_ENTRIES.has(name) && typeof value === 'object' && value !== null) input.Entries = indexed(value as Record<string, unknown>).map((entry) => toInput(entry as Record<string, unknown>));
+      input.tags = Object.fromEntries(
+        indexed(value as Record<string, unknown>).map((entry) => [(entry as Input).Key, (entry as Input).Value]),
+      );
+    } else if (name === 'MessageAttribute' || name === 'MessageSystemAttribute')
+      input[`${name}s`] = messageAttributes(value);
+    else if (BATCH_ENTRIES.has(name) && typeof value === 'object' && value !== null)
+      input.Entries = indexed(value as Record<string, unknown>).map((entry) =>
+        toInput(entry as Record<string, unknown>),
+      );
     else input[name] = typeof value === 'string' ? integerOrText(name, value) : value;
   }
   return input;
@@ -88,7 +108,8 @@ export const parseQueryRequest = (body: Buffer): { readonly action: string | und
   return { action: form.get('Action') ?? undefined, input: toInput(nest(form)) };
 };
 
-const escapeXml = (value: string): string => value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeXml = (value: string): string =>
+  value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 /** JSON output member -> the element each item of a flattened list takes. */
 const LIST_MEMBERS: Readonly<Record<string, string>> = {
@@ -114,13 +135,22 @@ const render = (action: string, name: string, value: unknown): string => {
   if (value === undefined || value === null) return '';
   if (Array.isArray(value)) {
     const member = name === 'Successful' ? (SUCCESSFUL_MEMBERS[action] ?? 'member') : (LIST_MEMBERS[name] ?? name);
-    return value.map((item) => (typeof item === 'object' && item !== null ? `<${member}>${renderObject(action, item as Record<string, unknown>)}</${member}>` : `<${member}>${escapeXml(String(item))}</${member}>`)).join('');
+    return value
+      .map((item) =>
+        typeof item === 'object' && item !== null
+          ? `<${member}>${renderObject(action, item as Record<string, unknown>)}</${member}>`
+          : `<${member}>${escapeXml(String(item))}</${member}>`,
+      )
+      .join('');
   }
   const map = MAP_MEMBERS[name];
   if (map !== undefined && typeof value === 'object') {
     const [element, key] = map;
     return Object.entries(value as Record<string, unknown>)
-      .map(([k, v]) => `<${element}><${key}>${escapeXml(k)}</${key}><Value>${typeof v === 'object' && v !== null ? renderObject(action, v as Record<string, unknown>) : escapeXml(String(v))}</Value></${element}>`)
+      .map(
+        ([k, v]) =>
+          `<${element}><${key}>${escapeXml(k)}</${key}><Value>${typeof v === 'object' && v !== null ? renderObject(action, v as Record<string, unknown>) : escapeXml(String(v))}</Value></${element}>`,
+      )
       .join('');
   }
   if (typeof value === 'object') return `<${name}>${renderObject(action, value as Record<string, unknown>)}</${name}>`;
@@ -134,7 +164,8 @@ const renderObject = (action: string, object: Record<string, unknown>): string =
 
 /** The XML answer of an action, `<XResponse><XResult>...</XResult><ResponseMetadata>` as SQS writes it. */
 export const queryResponse = (action: string, output: unknown): EdgeResponse => {
-  const result = output !== null && typeof output === 'object' ? renderObject(action, output as Record<string, unknown>) : '';
+  const result =
+    output !== null && typeof output === 'object' ? renderObject(action, output as Record<string, unknown>) : '';
   return {
     status: 200,
     headers: { 'content-type': 'text/xml' },
@@ -151,4 +182,5 @@ export const queryErrorResponse = (error: Pick<SqsError, 'queryCode' | 'status' 
 
 /** Whether a request to the SQS endpoint speaks the query protocol. */
 export const isQueryRequest = (headers: { readonly [name: string]: string | string[] | undefined }): boolean =>
-  headers['x-amz-target'] === undefined && String(headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');
+  headers['x-amz-target'] === undefined &&
+  String(headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded');

@@ -9,7 +9,22 @@ import * as asl from 'aws-local-stepfunctions';
 import { AwsServiceError } from '../edge/types';
 import { continueOrStart, formatTraceHeader, newSegmentId } from '../xray/trace-header';
 import { HistoryRecorder, type LibraryEvent } from './history';
-import { StepFunctionsLocalResourceError, TaskFunctionError, NAME_PATTERN, LAMBDA_INVOKE, LAMBDA_ARN, allStates, seconds, type InvokeOutcome, type LocalStepFunctionsOptions, type ExecutionStatus, type StateMachineRecord, type ExecutionRecord, type AslState, type AslMachine } from './model';
+import {
+  StepFunctionsLocalResourceError,
+  TaskFunctionError,
+  NAME_PATTERN,
+  LAMBDA_INVOKE,
+  LAMBDA_ARN,
+  allStates,
+  seconds,
+  type InvokeOutcome,
+  type LocalStepFunctionsOptions,
+  type ExecutionStatus,
+  type StateMachineRecord,
+  type ExecutionRecord,
+  type AslState,
+  type AslMachine,
+} from './model';
 import { polyfillPromiseWithResolvers } from './promise-with-resolvers';
 
 // The library calls Promise.withResolvers only while running, so installing it at load time is early enough.
@@ -34,28 +49,44 @@ export class StepFunctionsEngine {
     return `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${name}`;
   }
 
-
   /** Creates a state machine; the same name with the same definition answers the existing one (idempotent). */
-  createStateMachine(spec: { name: string; definition: string; roleArn?: string; type?: string }): { stateMachineArn: string; creationDate: number } {
+  createStateMachine(spec: { name: string; definition: string; roleArn?: string; type?: string }): {
+    stateMachineArn: string;
+    creationDate: number;
+  } {
     if (!NAME_PATTERN.test(spec.name)) throw new AwsServiceError('InvalidName', `Invalid Name: '${spec.name}'`);
-    if (spec.type !== undefined && spec.type !== 'STANDARD') throw new AwsServiceError('ValidationException', `The local Step Functions runs STANDARD state machines only, not ${spec.type}`);
+    if (spec.type !== undefined && spec.type !== 'STANDARD')
+      throw new AwsServiceError(
+        'ValidationException',
+        `The local Step Functions runs STANDARD state machines only, not ${spec.type}`,
+      );
     const arn = this.stateMachineArn(spec.name);
     const existing = this.machines.get(arn);
     if (existing) {
-      if (existing.definition === spec.definition && (spec.roleArn === undefined || spec.roleArn === existing.roleArn)) return { stateMachineArn: arn, creationDate: seconds(existing.creationDate) };
+      if (existing.definition === spec.definition && (spec.roleArn === undefined || spec.roleArn === existing.roleArn))
+        return { stateMachineArn: arn, creationDate: seconds(existing.creationDate) };
       throw new AwsServiceError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
     }
     this.compile(spec.definition);
-    const record: StateMachineRecord = { arn, name: spec.name, definition: spec.definition, roleArn: spec.roleArn ?? `arn:aws:iam::${this.accountId}:role/local-step-functions`, type: 'STANDARD', creationDate: Date.now() };
+    const record: StateMachineRecord = {
+      arn,
+      name: spec.name,
+      definition: spec.definition,
+      roleArn: spec.roleArn ?? `arn:aws:iam::${this.accountId}:role/local-step-functions`,
+      type: 'STANDARD',
+      creationDate: Date.now(),
+    };
     this.machines.set(arn, record);
     return { stateMachineArn: arn, creationDate: seconds(record.creationDate) };
   }
 
   updateStateMachine(arn: string, body: Record<string, unknown>): { updateDate: number } {
     const machine = this.machine(arn);
-    if (body.definition === undefined && body.roleArn === undefined) throw new AwsServiceError('MissingRequiredParameter', 'Either the definition or the roleArn must be specified');
+    if (body.definition === undefined && body.roleArn === undefined)
+      throw new AwsServiceError('MissingRequiredParameter', 'Either the definition or the roleArn must be specified');
     if (body.definition !== undefined) {
-      if (typeof body.definition !== 'string') throw new AwsServiceError('InvalidDefinition', 'The definition must be a string');
+      if (typeof body.definition !== 'string')
+        throw new AwsServiceError('InvalidDefinition', 'The definition must be a string');
       this.compile(body.definition);
       machine.definition = body.definition;
     }
@@ -66,7 +97,15 @@ export class StepFunctionsEngine {
 
   describeStateMachine(arn: string): Record<string, unknown> {
     const m = this.machine(arn);
-    return { stateMachineArn: m.arn, name: m.name, status: 'ACTIVE', definition: m.definition, roleArn: m.roleArn, type: m.type, creationDate: seconds(m.creationDate) };
+    return {
+      stateMachineArn: m.arn,
+      name: m.name,
+      status: 'ACTIVE',
+      definition: m.definition,
+      roleArn: m.roleArn,
+      type: m.type,
+      creationDate: seconds(m.creationDate),
+    };
   }
 
   describeExecution(arn: string): Record<string, unknown> {
@@ -117,10 +156,15 @@ export class StepFunctionsEngine {
     try {
       parsed = JSON.parse(definition);
     } catch (error) {
-      throw new AwsServiceError('InvalidDefinition', `Invalid State Machine Definition: the definition is not JSON (${(error as Error).message})`);
+      throw new AwsServiceError(
+        'InvalidDefinition',
+        `Invalid State Machine Definition: the definition is not JSON (${(error as Error).message})`,
+      );
     }
     try {
-      return new asl.StateMachine(parsed as ConstructorParameters<typeof asl.StateMachine>[0], { validationOptions: { checkPaths: true, checkArn: false } });
+      return new asl.StateMachine(parsed as ConstructorParameters<typeof asl.StateMachine>[0], {
+        validationOptions: { checkPaths: true, checkArn: false },
+      });
     } catch (error) {
       throw new AwsServiceError('InvalidDefinition', `Invalid State Machine Definition: ${(error as Error).message}`);
     }
@@ -130,26 +174,49 @@ export class StepFunctionsEngine {
    * Starts an execution (also the in-process API for EventBridge targets). A running execution with the same name and
    * input is answered again, as AWS does; a different input, or a closed execution, is ExecutionAlreadyExists.
    */
-  startExecution(stateMachineArn: string, input: unknown, name?: unknown, traceHeader?: string): { executionArn: string; startDate: number } {
+  startExecution(
+    stateMachineArn: string,
+    input: unknown,
+    name?: unknown,
+    traceHeader?: string,
+  ): { executionArn: string; startDate: number } {
     const machine = this.machine(stateMachineArn);
-    if (typeof input !== 'string') throw new AwsServiceError('InvalidExecutionInput', 'The execution input must be a JSON string');
+    if (typeof input !== 'string')
+      throw new AwsServiceError('InvalidExecutionInput', 'The execution input must be a JSON string');
     let parsedInput: unknown;
     try {
       parsedInput = JSON.parse(input);
     } catch (error) {
-      throw new AwsServiceError('InvalidExecutionInput', `Invalid State Machine Execution Input: ${(error as Error).message}`);
+      throw new AwsServiceError(
+        'InvalidExecutionInput',
+        `Invalid State Machine Execution Input: ${(error as Error).message}`,
+      );
     }
-    if (name !== undefined && (typeof name !== 'string' || !NAME_PATTERN.test(name))) throw new AwsServiceError('InvalidName', `Invalid Name: '${String(name)}'`);
+    if (name !== undefined && (typeof name !== 'string' || !NAME_PATTERN.test(name)))
+      throw new AwsServiceError('InvalidName', `Invalid Name: '${String(name)}'`);
     const executionName = (name as string | undefined) ?? randomUUID();
     const arn = `arn:aws:states:${this.region}:${this.accountId}:execution:${machine.name}:${executionName}`;
     const existing = this.executions.get(arn);
     if (existing) {
-      if (existing.status === 'RUNNING' && existing.input === input) return { executionArn: arn, startDate: existing.startDate };
+      if (existing.status === 'RUNNING' && existing.input === input)
+        return { executionArn: arn, startDate: existing.startDate };
       throw new AwsServiceError('ExecutionAlreadyExists', `Execution Already Exists: '${arn}'`);
     }
     const startDate = Date.now();
-    const trace = this.options.emitSegment ? { ...continueOrStart(traceHeader, startDate), segmentId: newSegmentId() } : undefined;
-    const record: ExecutionRecord = { arn, name: executionName, stateMachineArn, input, startDate, status: 'RUNNING', history: [], done: Promise.resolve(), ...(trace ? { trace } : {}) };
+    const trace = this.options.emitSegment
+      ? { ...continueOrStart(traceHeader, startDate), segmentId: newSegmentId() }
+      : undefined;
+    const record: ExecutionRecord = {
+      arn,
+      name: executionName,
+      stateMachineArn,
+      input,
+      startDate,
+      status: 'RUNNING',
+      history: [],
+      done: Promise.resolve(),
+      ...(trace ? { trace } : {}),
+    };
     this.executions.set(arn, record);
     record.done = this.run(machine, record, parsedInput);
     return { executionArn: arn, startDate: record.startDate };
@@ -195,9 +262,13 @@ export class StepFunctionsEngine {
     const waitOverrides: Record<string, number> = {};
 
     for (const [stateName, state] of allStates(definition)) {
-      if (state.Type === 'Task') handlers[stateName] = (taskInput) => this.runTask(stateName, state, taskInput, history, failures, record);
-      if (state.Type === 'Wait' && typeof state.Seconds === 'number' && this.timeScale !== 1) waitOverrides[stateName] = state.Seconds * 1000 * this.timeScale;
-      const retriers = state.Retry as { IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[] | undefined;
+      if (state.Type === 'Task')
+        handlers[stateName] = (taskInput) => this.runTask(stateName, state, taskInput, history, failures, record);
+      if (state.Type === 'Wait' && typeof state.Seconds === 'number' && this.timeScale !== 1)
+        waitOverrides[stateName] = state.Seconds * 1000 * this.timeScale;
+      const retriers = state.Retry as
+        | { IntervalSeconds?: number; BackoffRate?: number; MaxDelaySeconds?: number; JitterStrategy?: string }[]
+        | undefined;
       if (retriers && this.timeScale !== 1) {
         Object.defineProperty(retryOverrides, stateName, {
           enumerable: true,
@@ -205,7 +276,8 @@ export class StepFunctionsEngine {
             const attempt = Math.max(0, (failures.get(stateName) ?? 1) - 1);
             return retriers.map((retrier) => {
               const interval = (retrier.IntervalSeconds ?? 1) * (retrier.BackoffRate ?? 2) ** attempt;
-              const capped = retrier.MaxDelaySeconds === undefined ? interval : Math.min(interval, retrier.MaxDelaySeconds);
+              const capped =
+                retrier.MaxDelaySeconds === undefined ? interval : Math.min(interval, retrier.MaxDelaySeconds);
               const jittered = retrier.JitterStrategy === 'FULL' ? Math.random() * capped : capped;
               return jittered * 1000 * this.timeScale;
             });
@@ -216,10 +288,20 @@ export class StepFunctionsEngine {
 
     const startTime = new Date(record.startDate).toISOString();
     const execution = stateMachine.run(input as Parameters<typeof stateMachine.run>[0], {
-      overrides: { taskResourceLocalHandlers: handlers as never, retryIntervalOverrides: retryOverrides, waitTimeOverrides: waitOverrides },
+      overrides: {
+        taskResourceLocalHandlers: handlers as never,
+        retryIntervalOverrides: retryOverrides,
+        waitTimeOverrides: waitOverrides,
+      },
       noThrowOnAbort: true,
       context: {
-        Execution: { Id: record.arn, Input: input as never, Name: record.name, RoleArn: machine.roleArn, StartTime: startTime },
+        Execution: {
+          Id: record.arn,
+          Input: input as never,
+          Name: record.name,
+          RoleArn: machine.roleArn,
+          StartTime: startTime,
+        },
         StateMachine: { Id: machine.arn, Name: machine.name },
       },
     });
@@ -241,7 +323,9 @@ export class StepFunctionsEngine {
     } else if (settled.status === 'fulfilled') {
       record.status = 'SUCCEEDED';
       record.output = JSON.stringify(settled.value);
-      history.add('ExecutionSucceeded', { executionSucceededEventDetails: { output: record.output, outputDetails: { truncated: false } } });
+      history.add('ExecutionSucceeded', {
+        executionSucceededEventDetails: { output: record.output, outputDetails: { truncated: false } },
+      });
     } else {
       const reason = settled.reason as Error;
       if (reason?.name === 'ExecutionTimeoutError') {
@@ -271,11 +355,27 @@ export class StepFunctionsEngine {
       end_time: (record.stopDate ?? Date.now()) / 1000,
       origin: 'AWS::StepFunctions::StateMachine',
       aws: { execution_arn: record.arn, execution_status: record.status },
-      ...(failed ? { fault: true, cause: { exceptions: [{ id: newSegmentId(), type: record.error ?? record.status, message: record.cause ?? record.status }] } } : {}),
+      ...(failed
+        ? {
+            fault: true,
+            cause: {
+              exceptions: [
+                { id: newSegmentId(), type: record.error ?? record.status, message: record.cause ?? record.status },
+              ],
+            },
+          }
+        : {}),
     });
   }
 
-  private async runTask(stateName: string, state: AslState, taskInput: unknown, history: HistoryRecorder, failures: Map<string, number>, record: ExecutionRecord): Promise<unknown> {
+  private async runTask(
+    stateName: string,
+    state: AslState,
+    taskInput: unknown,
+    history: HistoryRecorder,
+    failures: Map<string, number>,
+    record: ExecutionRecord,
+  ): Promise<unknown> {
     const resource = String(state.Resource);
     const timeoutInSeconds = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined;
     const attempt = history.beginTask(stateName);
@@ -284,29 +384,62 @@ export class StepFunctionsEngine {
     let integrated: boolean;
     if (LAMBDA_INVOKE.test(resource)) {
       const parameters = (taskInput ?? {}) as { FunctionName?: unknown; Payload?: unknown };
-      if (typeof parameters.FunctionName !== 'string') throw new TaskFunctionError('States.Runtime', `The Task state '${stateName}' calls lambda:invoke without a FunctionName in its Parameters`);
+      if (typeof parameters.FunctionName !== 'string')
+        throw new TaskFunctionError(
+          'States.Runtime',
+          `The Task state '${stateName}' calls lambda:invoke without a FunctionName in its Parameters`,
+        );
       functionArn = parameters.FunctionName;
       payload = parameters.Payload ?? {};
       integrated = true;
-      attempt.record('TaskScheduled', { taskScheduledEventDetails: { resourceType: 'lambda', resource: 'invoke', region: this.region, parameters: JSON.stringify(taskInput), timeoutInSeconds } });
+      attempt.record('TaskScheduled', {
+        taskScheduledEventDetails: {
+          resourceType: 'lambda',
+          resource: 'invoke',
+          region: this.region,
+          parameters: JSON.stringify(taskInput),
+          timeoutInSeconds,
+        },
+      });
       attempt.record('TaskStarted', { taskStartedEventDetails: { resourceType: 'lambda', resource: 'invoke' } });
     } else if (LAMBDA_ARN.test(resource)) {
       functionArn = resource;
       payload = taskInput;
       integrated = false;
-      attempt.record('LambdaFunctionScheduled', { lambdaFunctionScheduledEventDetails: { resource, input: JSON.stringify(taskInput), timeoutInSeconds } });
+      attempt.record('LambdaFunctionScheduled', {
+        lambdaFunctionScheduledEventDetails: { resource, input: JSON.stringify(taskInput), timeoutInSeconds },
+      });
       attempt.record('LambdaFunctionStarted', {});
     } else {
-      throw new StepFunctionsLocalResourceError(`The local Step Functions cannot run the Task resource '${resource}' of state '${stateName}': only Lambda functions are supported`);
+      throw new StepFunctionsLocalResourceError(
+        `The local Step Functions cannot run the Task resource '${resource}' of state '${stateName}': only Lambda functions are supported`,
+      );
     }
 
     let outcome: InvokeOutcome;
     const subsegmentId = record.trace ? newSegmentId() : undefined;
     const taskStarted = Date.now();
     try {
-      outcome = await this.options.invoke(functionArn, payload, record.trace ? { traceHeader: formatTraceHeader({ traceId: record.trace.traceId, parentId: subsegmentId, sampled: record.trace.sampled }) } : {});
+      outcome = await this.options.invoke(
+        functionArn,
+        payload,
+        record.trace
+          ? {
+              traceHeader: formatTraceHeader({
+                traceId: record.trace.traceId,
+                parentId: subsegmentId,
+                sampled: record.trace.sampled,
+              }),
+            }
+          : {},
+      );
     } catch (error) {
-      outcome = { error: { errorType: 'Lambda.ServiceException', errorMessage: error instanceof Error ? error.message : String(error) } };
+      outcome = {
+        error: {
+          errorType: 'Lambda.ServiceException',
+          errorMessage: error instanceof Error ? error.message : String(error),
+        },
+      };
     }
     if (record.trace && subsegmentId !== undefined) {
       this.options.emitSegment?.({
@@ -319,24 +452,48 @@ export class StepFunctionsEngine {
         end_time: Date.now() / 1000,
         namespace: 'aws',
         aws: { function_arn: functionArn, state_type: 'Task' },
-        ...(outcome.error ? { fault: true, cause: { exceptions: [{ id: newSegmentId(), type: outcome.error.errorType, message: outcome.error.errorMessage }] } } : {}),
+        ...(outcome.error
+          ? {
+              fault: true,
+              cause: {
+                exceptions: [
+                  { id: newSegmentId(), type: outcome.error.errorType, message: outcome.error.errorMessage },
+                ],
+              },
+            }
+          : {}),
       });
     }
     if (outcome.error) {
       failures.set(stateName, (failures.get(stateName) ?? 0) + 1);
       const failure = new TaskFunctionError(outcome.error.errorType, outcome.error.errorMessage);
-      if (integrated) attempt.record('TaskFailed', { taskFailedEventDetails: { resourceType: 'lambda', resource: 'invoke', error: failure.name, cause: failure.message } });
-      else attempt.record('LambdaFunctionFailed', { lambdaFunctionFailedEventDetails: { error: failure.name, cause: failure.message } });
+      if (integrated)
+        attempt.record('TaskFailed', {
+          taskFailedEventDetails: {
+            resourceType: 'lambda',
+            resource: 'invoke',
+            error: failure.name,
+            cause: failure.message,
+          },
+        });
+      else
+        attempt.record('LambdaFunctionFailed', {
+          lambdaFunctionFailedEventDetails: { error: failure.name, cause: failure.message },
+        });
       throw failure;
     }
     failures.delete(stateName);
     const result = outcome.result === undefined ? null : outcome.result;
     if (integrated) {
       const wrapped = { ExecutedVersion: '$LATEST', Payload: result, StatusCode: 200 };
-      attempt.record('TaskSucceeded', { taskSucceededEventDetails: { resourceType: 'lambda', resource: 'invoke', output: JSON.stringify(wrapped) } });
+      attempt.record('TaskSucceeded', {
+        taskSucceededEventDetails: { resourceType: 'lambda', resource: 'invoke', output: JSON.stringify(wrapped) },
+      });
       return wrapped;
     }
-    attempt.record('LambdaFunctionSucceeded', { lambdaFunctionSucceededEventDetails: { output: JSON.stringify(result) } });
+    attempt.record('LambdaFunctionSucceeded', {
+      lambdaFunctionSucceededEventDetails: { output: JSON.stringify(result) },
+    });
     return result;
   }
 }

@@ -53,7 +53,12 @@ export class HistoryRecorder {
     for (const event of list) this.add(event.type, event.details, event.timestamp);
     if (failure?.Error === 'States.Timeout' && list.length > 0 && !finished) {
       const integrated = list[0]?.type === 'TaskScheduled';
-      this.add(integrated ? 'TaskTimedOut' : 'LambdaFunctionTimedOut', integrated ? { taskTimedOutEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'States.Timeout' } } : { lambdaFunctionTimedOutEventDetails: { error: 'States.Timeout' } });
+      this.add(
+        integrated ? 'TaskTimedOut' : 'LambdaFunctionTimedOut',
+        integrated
+          ? { taskTimedOutEventDetails: { resourceType: 'lambda', resource: 'invoke', error: 'States.Timeout' } }
+          : { lambdaFunctionTimedOutEventDetails: { error: 'States.Timeout' } },
+      );
     }
     if (token) token.closed = true;
     this.pending.delete(stateName);
@@ -64,15 +69,40 @@ export class HistoryRecorder {
     const prefix = state ? (STATE_EVENT_PREFIX[state.type] ?? state.type) : '';
     switch (event.type) {
       case 'ExecutionStarted':
-        this.add('ExecutionStarted', { executionStartedEventDetails: { input: JSON.stringify(event.input), inputDetails: { truncated: false } } }, event.timestamp);
+        this.add(
+          'ExecutionStarted',
+          { executionStartedEventDetails: { input: JSON.stringify(event.input), inputDetails: { truncated: false } } },
+          event.timestamp,
+        );
         return;
       case 'StateEntered':
-        if (state) this.add(`${prefix}StateEntered`, { stateEnteredEventDetails: { name: state.name, input: JSON.stringify(state.input), inputDetails: { truncated: false } } }, event.timestamp);
+        if (state)
+          this.add(
+            `${prefix}StateEntered`,
+            {
+              stateEnteredEventDetails: {
+                name: state.name,
+                input: JSON.stringify(state.input),
+                inputDetails: { truncated: false },
+              },
+            },
+            event.timestamp,
+          );
         return;
       case 'StateExited':
         if (!state) return;
         this.flush(state.name);
-        this.add(`${prefix}StateExited`, { stateExitedEventDetails: { name: state.name, output: JSON.stringify(state.output ?? null), outputDetails: { truncated: false } } }, event.timestamp);
+        this.add(
+          `${prefix}StateExited`,
+          {
+            stateExitedEventDetails: {
+              name: state.name,
+              output: JSON.stringify(state.output ?? null),
+              outputDetails: { truncated: false },
+            },
+          },
+          event.timestamp,
+        );
         return;
       case 'StateFailed':
         if (state) this.flush(state.name, event);
@@ -80,7 +110,17 @@ export class HistoryRecorder {
       case 'MapIterationStarted':
       case 'MapIterationSucceeded':
       case 'MapIterationFailed':
-        if (event.parentState) this.add(event.type, { [`${event.type.charAt(0).toLowerCase()}${event.type.slice(1)}EventDetails`]: { name: event.parentState.name, index: event.index } }, event.timestamp);
+        if (event.parentState)
+          this.add(
+            event.type,
+            {
+              [`${event.type.charAt(0).toLowerCase()}${event.type.slice(1)}EventDetails`]: {
+                name: event.parentState.name,
+                index: event.index,
+              },
+            },
+            event.timestamp,
+          );
         return;
       default:
         // Execution outcomes are recorded from the result (with the stop request's error and cause); the library's

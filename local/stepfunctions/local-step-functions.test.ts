@@ -46,7 +46,15 @@ const retryCatchMachine = JSON.stringify({
       Type: 'Task',
       Resource: fn('charge'),
       ResultPath: '$.charge',
-      Retry: [{ ErrorEquals: ['TransientDependencyError'], IntervalSeconds: 1, MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' }],
+      Retry: [
+        {
+          ErrorEquals: ['TransientDependencyError'],
+          IntervalSeconds: 1,
+          MaxAttempts: 3,
+          BackoffRate: 2,
+          JitterStrategy: 'FULL',
+        },
+      ],
       Catch: [{ ErrorEquals: ['PaymentDeclinedError'], ResultPath: '$.error', Next: 'Compensate' }],
       Next: 'Done',
     },
@@ -65,7 +73,13 @@ describe('local Step Functions through the unmodified SFN client', () => {
 
   const createMachine = async (definition: string): Promise<string> => {
     counter += 1;
-    const created = await sfn.send(new CreateStateMachineCommand({ name: `machine-${counter}`, definition, roleArn: 'arn:aws:iam::000000000000:role/sfn' }));
+    const created = await sfn.send(
+      new CreateStateMachineCommand({
+        name: `machine-${counter}`,
+        definition,
+        roleArn: 'arn:aws:iam::000000000000:role/sfn',
+      }),
+    );
     return created.stateMachineArn ?? '';
   };
 
@@ -94,7 +108,12 @@ describe('local Step Functions through the unmodified SFN client', () => {
 
   it('retries a transient function error, then succeeds, with AWS history events in order', async () => {
     const arn = await createMachine(retryCatchMachine);
-    functions.script('charge', { error: { errorType: 'TransientDependencyError', errorMessage: 'psp timeout' } }, { error: { errorType: 'TransientDependencyError', errorMessage: 'psp timeout' } }, { result: { chargeId: 'ch_1' } });
+    functions.script(
+      'charge',
+      { error: { errorType: 'TransientDependencyError', errorMessage: 'psp timeout' } },
+      { error: { errorType: 'TransientDependencyError', errorMessage: 'psp timeout' } },
+      { result: { chargeId: 'ch_1' } },
+    );
 
     const execution = await runToEnd(arn, { orderId: 'o-1' });
 
@@ -130,7 +149,10 @@ describe('local Step Functions through the unmodified SFN client', () => {
     expect(execution.stopDate).toBeInstanceOf(Date);
     const compensation = functions.calls.slice(before).find((call) => call.arn === fn('compensate'));
     expect(compensation?.payload).toMatchObject({ orderId: 'o-2', error: { Error: 'PaymentDeclinedError' } });
-    expect(JSON.parse((compensation!.payload as { error: { Cause: string } }).error.Cause)).toMatchObject({ errorType: 'PaymentDeclinedError', errorMessage: 'card declined' });
+    expect(JSON.parse((compensation!.payload as { error: { Cause: string } }).error.Cause)).toMatchObject({
+      errorType: 'PaymentDeclinedError',
+      errorMessage: 'card declined',
+    });
     expect(await historyTypes(execution.executionArn)).toContain('FailStateEntered');
   });
 
@@ -143,7 +165,9 @@ describe('local Step Functions through the unmodified SFN client', () => {
 
     expect(execution).toMatchObject({ status: 'FAILED', error: 'TransientDependencyError' });
     expect(JSON.parse(execution.cause ?? '')).toMatchObject({ errorMessage: 'still down' });
-    expect((await historyTypes(execution.executionArn)).filter((type) => type === 'LambdaFunctionFailed')).toHaveLength(4);
+    expect((await historyTypes(execution.executionArn)).filter((type) => type === 'LambdaFunctionFailed')).toHaveLength(
+      4,
+    );
   });
 
   it('scales Retry waits down by timeScale: retries of 1 s, 2 s, 4 s wait 10, 20 and 40 ms of the clock', async () => {
@@ -152,7 +176,10 @@ describe('local Step Functions through the unmodified SFN client', () => {
     const scripted = new ScriptedFunctions();
     const engine = new LocalStepFunctions({ invoke: scripted.invoke, timeScale: 0.01 });
     try {
-      const { stateMachineArn } = engine.createStateMachine({ name: 'scaled-retries', definition: retryCatchMachine.replace('"FULL"', '"NONE"') });
+      const { stateMachineArn } = engine.createStateMachine({
+        name: 'scaled-retries',
+        definition: retryCatchMachine.replace('"FULL"', '"NONE"'),
+      });
       const transient = { error: { errorType: 'TransientDependencyError', errorMessage: 'flaky' } };
       scripted.script('charge', transient, transient, transient, { result: 'ok' });
 
@@ -176,14 +203,24 @@ describe('local Step Functions through the unmodified SFN client', () => {
     const arn = await createMachine(
       JSON.stringify({
         StartAt: 'Invoke',
-        States: { Invoke: { Type: 'Task', Resource: 'arn:aws:states:::lambda:invoke', Parameters: { FunctionName: fn('echo'), 'Payload.$': '$' }, ResultSelector: { 'answer.$': '$.Payload' }, End: true } },
+        States: {
+          Invoke: {
+            Type: 'Task',
+            Resource: 'arn:aws:states:::lambda:invoke',
+            Parameters: { FunctionName: fn('echo'), 'Payload.$': '$' },
+            ResultSelector: { 'answer.$': '$.Payload' },
+            End: true,
+          },
+        },
       }),
     );
 
     const execution = await runToEnd(arn, { n: 1 });
 
     expect(JSON.parse(execution.output ?? '')).toEqual({ answer: { handledBy: 'echo', payload: { n: 1 } } });
-    expect(await historyTypes(execution.executionArn)).toEqual(expect.arrayContaining(['TaskScheduled', 'TaskStarted', 'TaskSucceeded']));
+    expect(await historyTypes(execution.executionArn)).toEqual(
+      expect.arrayContaining(['TaskScheduled', 'TaskStarted', 'TaskSucceeded']),
+    );
   });
 
   it('answers a running execution again for the same name and input, and ExecutionAlreadyExists for another input', async () => {
@@ -191,10 +228,16 @@ describe('local Step Functions through the unmodified SFN client', () => {
     const arn = await createMachine(retryCatchMachine);
     let release!: () => void;
     functions.block('charge', new Promise<void>((resolve) => (release = resolve)));
-    const first = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'order-o-5', input: '{"orderId":"o-5"}' }));
+    const first = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: arn, name: 'order-o-5', input: '{"orderId":"o-5"}' }),
+    );
 
-    const again = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'order-o-5', input: '{"orderId":"o-5"}' }));
-    await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, name: 'order-o-5', input: '{"orderId":"other"}' })).catch((error: Error) => expect(error.name).toBe('ExecutionAlreadyExists'));
+    const again = await sfn.send(
+      new StartExecutionCommand({ stateMachineArn: arn, name: 'order-o-5', input: '{"orderId":"o-5"}' }),
+    );
+    await sfn
+      .send(new StartExecutionCommand({ stateMachineArn: arn, name: 'order-o-5', input: '{"orderId":"other"}' }))
+      .catch((error: Error) => expect(error.name).toBe('ExecutionAlreadyExists'));
 
     expect(again.executionArn).toBe(first.executionArn);
     release();
@@ -209,25 +252,45 @@ describe('local Step Functions through the unmodified SFN client', () => {
     const running = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{}' }));
     const listedRunning = await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'RUNNING' }));
 
-    await sfn.send(new StopExecutionCommand({ executionArn: running.executionArn, error: 'Operator', cause: 'test stop' }));
+    await sfn.send(
+      new StopExecutionCommand({ executionArn: running.executionArn, error: 'Operator', cause: 'test stop' }),
+    );
     release();
     functions.block('charge', Promise.resolve());
 
     expect(listedRunning.executions?.map((e) => e.executionArn)).toEqual([running.executionArn]);
-    expect(await sfn.send(new DescribeExecutionCommand({ executionArn: running.executionArn }))).toMatchObject({ status: 'ABORTED', error: 'Operator', cause: 'test stop' });
-    expect((await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'RUNNING' }))).executions).toEqual([]);
-    expect((await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'ABORTED' }))).executions).toHaveLength(1);
+    expect(await sfn.send(new DescribeExecutionCommand({ executionArn: running.executionArn }))).toMatchObject({
+      status: 'ABORTED',
+      error: 'Operator',
+      cause: 'test stop',
+    });
+    expect(
+      (await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'RUNNING' }))).executions,
+    ).toEqual([]);
+    expect(
+      (await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn, statusFilter: 'ABORTED' }))).executions,
+    ).toHaveLength(1);
     expect((await historyTypes(running.executionArn)).at(-1)).toBe('ExecutionAborted');
   });
 
   it('creates a state machine idempotently by name and definition, and refuses another definition under the same name', async () => {
     expect.assertions(3);
     const definition = JSON.stringify({ StartAt: 'P', States: { P: { Type: 'Pass', End: true } } });
-    const first = await sfn.send(new CreateStateMachineCommand({ name: 'idempotent', definition, roleArn: 'arn:aws:iam::000000000000:role/sfn' }));
+    const first = await sfn.send(
+      new CreateStateMachineCommand({ name: 'idempotent', definition, roleArn: 'arn:aws:iam::000000000000:role/sfn' }),
+    );
 
-    const second = await sfn.send(new CreateStateMachineCommand({ name: 'idempotent', definition, roleArn: 'arn:aws:iam::000000000000:role/sfn' }));
+    const second = await sfn.send(
+      new CreateStateMachineCommand({ name: 'idempotent', definition, roleArn: 'arn:aws:iam::000000000000:role/sfn' }),
+    );
     await sfn
-      .send(new CreateStateMachineCommand({ name: 'idempotent', definition: definition.replace('"P"', '"Q"').replace('"P"', '"Q"'), roleArn: 'arn:aws:iam::000000000000:role/sfn' }))
+      .send(
+        new CreateStateMachineCommand({
+          name: 'idempotent',
+          definition: definition.replace('"P"', '"Q"').replace('"P"', '"Q"'),
+          roleArn: 'arn:aws:iam::000000000000:role/sfn',
+        }),
+      )
       .catch((error: Error) => expect(error.name).toBe('StateMachineAlreadyExists'));
 
     expect(second.stateMachineArn).toBe(first.stateMachineArn);
@@ -238,7 +301,15 @@ describe('local Step Functions through the unmodified SFN client', () => {
     expect.assertions(2);
     const before = (await sfn.send(new ListStateMachinesCommand({}))).stateMachines?.length;
 
-    await sfn.send(new CreateStateMachineCommand({ name: 'broken', definition: '{"StartAt":"Missing","States":{}}', roleArn: 'arn:aws:iam::000000000000:role/sfn' })).catch((error: Error) => expect(error.name).toBe('InvalidDefinition'));
+    await sfn
+      .send(
+        new CreateStateMachineCommand({
+          name: 'broken',
+          definition: '{"StartAt":"Missing","States":{}}',
+          roleArn: 'arn:aws:iam::000000000000:role/sfn',
+        }),
+      )
+      .catch((error: Error) => expect(error.name).toBe('InvalidDefinition'));
 
     expect((await sfn.send(new ListStateMachinesCommand({}))).stateMachines?.length).toBe(before);
   });
@@ -256,15 +327,28 @@ describe('local Step Functions through the unmodified SFN client', () => {
   it('answers an unknown state machine and an unsupported action with AWS error names', async () => {
     expect.assertions(2);
 
-    await sfn.send(new StartExecutionCommand({ stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:nope', input: '{}' })).catch((error: Error) => expect(error.name).toBe('StateMachineDoesNotExist'));
-    await sfn.send(new TagResourceCommand({ resourceArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:nope', tags: [] })).catch((error: Error) => expect(error.name).toBe('UnknownOperationException'));
+    await sfn
+      .send(
+        new StartExecutionCommand({
+          stateMachineArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:nope',
+          input: '{}',
+        }),
+      )
+      .catch((error: Error) => expect(error.name).toBe('StateMachineDoesNotExist'));
+    await sfn
+      .send(
+        new TagResourceCommand({ resourceArn: 'arn:aws:states:us-east-1:000000000000:stateMachine:nope', tags: [] }),
+      )
+      .catch((error: Error) => expect(error.name).toBe('UnknownOperationException'));
   });
 
   it('rejects input that is not JSON with InvalidExecutionInput and starts nothing', async () => {
     expect.assertions(2);
     const arn = await createMachine(retryCatchMachine);
 
-    await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{not json' })).catch((error: Error) => expect(error.name).toBe('InvalidExecutionInput'));
+    await sfn
+      .send(new StartExecutionCommand({ stateMachineArn: arn, input: '{not json' }))
+      .catch((error: Error) => expect(error.name).toBe('InvalidExecutionInput'));
 
     expect((await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn }))).executions).toEqual([]);
   });

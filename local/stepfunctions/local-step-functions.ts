@@ -8,7 +8,17 @@ import { StepFunctionsEngine } from './engine';
 import { handleStepFunctionsRequest } from './step-functions-api';
 
 export { StepFunctionsLocalResourceError, TaskFunctionError } from './model';
-export type { InvokeOutcome, LambdaInvoker, LocalStepFunctionsOptions, ExecutionStatus, HistoryEvent, StateMachineRecord, ExecutionRecord, AslState, AslMachine } from './model';
+export type {
+  InvokeOutcome,
+  LambdaInvoker,
+  LocalStepFunctionsOptions,
+  ExecutionStatus,
+  HistoryEvent,
+  StateMachineRecord,
+  ExecutionRecord,
+  AslState,
+  AslMachine,
+} from './model';
 
 export class LocalStepFunctions extends StepFunctionsEngine implements ServiceEmulator {
   readonly signingNames = ['states'] as const;

@@ -6,10 +6,17 @@ import { AwsServiceError } from '../edge/types';
 import type { TraceContext } from '../xray/trace-header';
 
 /** What a local function invocation answers: its result, or the error it threw. */
-export type InvokeOutcome = { readonly result?: unknown; readonly error?: { readonly errorType: string; readonly errorMessage: string } };
+export type InvokeOutcome = {
+  readonly result?: unknown;
+  readonly error?: { readonly errorType: string; readonly errorMessage: string };
+};
 
 /** Invokes a local function by ARN (the Lambda runtime's `LocalLambda.invoke`), with the trace header it continues. */
-export type LambdaInvoker = (functionArn: string, payload: unknown, options?: { readonly traceHeader?: string }) => Promise<InvokeOutcome>;
+export type LambdaInvoker = (
+  functionArn: string,
+  payload: unknown,
+  options?: { readonly traceHeader?: string },
+) => Promise<InvokeOutcome>;
 
 export interface LocalStepFunctionsOptions {
   readonly invoke: LambdaInvoker;
@@ -113,13 +120,18 @@ export const seconds = (ms: number): number => ms / 1000;
 
 export const field = (body: Record<string, unknown>, name: string): string => {
   const value = body[name];
-  if (typeof value !== 'string' || value.length === 0) throw new AwsServiceError('ValidationException', `1 validation error detected: Value at '${name}' failed to satisfy constraint: Member must not be null`);
+  if (typeof value !== 'string' || value.length === 0)
+    throw new AwsServiceError(
+      'ValidationException',
+      `1 validation error detected: Value at '${name}' failed to satisfy constraint: Member must not be null`,
+    );
   return value;
 };
 
 export const page = <T>(items: readonly T[], body: Record<string, unknown>): { items: T[]; nextToken?: string } => {
   const start = typeof body.nextToken === 'string' ? Number.parseInt(body.nextToken, 10) : 0;
-  if (!Number.isInteger(start) || start < 0) throw new AwsServiceError('InvalidToken', `Invalid token: ${String(body.nextToken)}`);
+  if (!Number.isInteger(start) || start < 0)
+    throw new AwsServiceError('InvalidToken', `Invalid token: ${String(body.nextToken)}`);
   const size = typeof body.maxResults === 'number' && body.maxResults > 0 ? Math.min(body.maxResults, 1000) : 1000;
   const slice = items.slice(start, start + size);
   return start + size < items.length ? { items: slice, nextToken: String(start + size) } : { items: slice };

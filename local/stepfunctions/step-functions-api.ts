@@ -8,7 +8,10 @@ import type { StepFunctionsEngine } from './engine';
 import { seconds, field, page } from './model';
 
 /** The AWSStepFunctions JSON API (X-Amz-Target `AWSStepFunctions.<Action>`) over a StepFunctionsEngine. */
-export const handleStepFunctionsRequest = async (engine: StepFunctionsEngine, request: EdgeRequest): Promise<EdgeResponse> => {
+export const handleStepFunctionsRequest = async (
+  engine: StepFunctionsEngine,
+  request: EdgeRequest,
+): Promise<EdgeResponse> => {
   let body: Record<string, unknown>;
   try {
     body = request.body.length > 0 ? (JSON.parse(request.body.toString('utf8')) as Record<string, unknown>) : {};
@@ -16,19 +19,42 @@ export const handleStepFunctionsRequest = async (engine: StepFunctionsEngine, re
     throw new AwsServiceError('SerializationException', `The request body is not JSON: ${(error as Error).message}`);
   }
   const traceHeader = request.headers['x-amzn-trace-id'];
-  const answer = await dispatch(engine, request.action, body, Array.isArray(traceHeader) ? traceHeader[0] : traceHeader);
+  const answer = await dispatch(
+    engine,
+    request.action,
+    body,
+    Array.isArray(traceHeader) ? traceHeader[0] : traceHeader,
+  );
   return jsonResponse(answer, 'application/x-amz-json-1.0');
 };
 
-const dispatch = async (engine: StepFunctionsEngine, action: string | undefined, body: Record<string, unknown>, requestTraceHeader?: string): Promise<unknown> => {
+const dispatch = async (
+  engine: StepFunctionsEngine,
+  action: string | undefined,
+  body: Record<string, unknown>,
+  requestTraceHeader?: string,
+): Promise<unknown> => {
   switch (action) {
     case 'CreateStateMachine':
-      return engine.createStateMachine({ name: field(body, 'name'), definition: field(body, 'definition'), roleArn: typeof body.roleArn === 'string' ? body.roleArn : undefined, type: typeof body.type === 'string' ? body.type : undefined });
+      return engine.createStateMachine({
+        name: field(body, 'name'),
+        definition: field(body, 'definition'),
+        roleArn: typeof body.roleArn === 'string' ? body.roleArn : undefined,
+        type: typeof body.type === 'string' ? body.type : undefined,
+      });
     case 'DescribeStateMachine':
       return engine.describeStateMachine(field(body, 'stateMachineArn'));
     case 'ListStateMachines': {
       const { items, nextToken } = page([...engine.machines.values()], body);
-      return { stateMachines: items.map((m) => ({ stateMachineArn: m.arn, name: m.name, type: m.type, creationDate: seconds(m.creationDate) })), nextToken };
+      return {
+        stateMachines: items.map((m) => ({
+          stateMachineArn: m.arn,
+          name: m.name,
+          type: m.type,
+          creationDate: seconds(m.creationDate),
+        })),
+        nextToken,
+      };
     }
     case 'UpdateStateMachine':
       return engine.updateStateMachine(field(body, 'stateMachineArn'), body);
@@ -38,11 +64,22 @@ const dispatch = async (engine: StepFunctionsEngine, action: string | undefined,
       return {};
     case 'StartExecution': {
       if (body.traceHeader !== undefined && (typeof body.traceHeader !== 'string' || body.traceHeader.length > 256)) {
-        throw new AwsServiceError('ValidationException', "1 validation error detected: Value at 'traceHeader' failed to satisfy constraint: Member must have length less than or equal to 256");
+        throw new AwsServiceError(
+          'ValidationException',
+          "1 validation error detected: Value at 'traceHeader' failed to satisfy constraint: Member must have length less than or equal to 256",
+        );
       }
       // As AWS documents it: the request's X-Amzn-Trace-Id (a captured SDK client's) wins over the body's traceHeader.
-      const traceHeader = parseTraceHeader(requestTraceHeader) !== undefined ? requestTraceHeader : (body.traceHeader as string | undefined);
-      const started = engine.startExecution(field(body, 'stateMachineArn'), body.input === undefined ? '{}' : body.input, body.name, traceHeader);
+      const traceHeader =
+        parseTraceHeader(requestTraceHeader) !== undefined
+          ? requestTraceHeader
+          : (body.traceHeader as string | undefined);
+      const started = engine.startExecution(
+        field(body, 'stateMachineArn'),
+        body.input === undefined ? '{}' : body.input,
+        body.name,
+        traceHeader,
+      );
       return { executionArn: started.executionArn, startDate: seconds(started.startDate) };
     }
     case 'DescribeExecution':
@@ -57,18 +94,34 @@ const dispatch = async (engine: StepFunctionsEngine, action: string | undefined,
       const stateMachineArn = field(body, 'stateMachineArn');
       engine.machine(stateMachineArn);
       const status = body.statusFilter;
-      const matching = [...engine.executions.values()].filter((e) => e.stateMachineArn === stateMachineArn && (status === undefined || e.status === status)).reverse();
+      const matching = [...engine.executions.values()]
+        .filter((e) => e.stateMachineArn === stateMachineArn && (status === undefined || e.status === status))
+        .reverse();
       const { items, nextToken } = page(matching, body);
       return {
-        executions: items.map((e) => ({ executionArn: e.arn, stateMachineArn: e.stateMachineArn, name: e.name, status: e.status, startDate: seconds(e.startDate), stopDate: e.stopDate === undefined ? undefined : seconds(e.stopDate) })),
+        executions: items.map((e) => ({
+          executionArn: e.arn,
+          stateMachineArn: e.stateMachineArn,
+          name: e.name,
+          status: e.status,
+          startDate: seconds(e.startDate),
+          stopDate: e.stopDate === undefined ? undefined : seconds(e.stopDate),
+        })),
         nextToken,
       };
     }
     case 'StopExecution': {
-      const stopDate = await engine.stopExecution(field(body, 'executionArn'), typeof body.error === 'string' ? body.error : undefined, typeof body.cause === 'string' ? body.cause : undefined);
+      const stopDate = await engine.stopExecution(
+        field(body, 'executionArn'),
+        typeof body.error === 'string' ? body.error : undefined,
+        typeof body.cause === 'string' ? body.cause : undefined,
+      );
       return { stopDate: seconds(stopDate) };
     }
     default:
-      throw new AwsServiceError('UnknownOperationException', `The local Step Functions does not support the action '${action ?? '(none)'}'`);
+      throw new AwsServiceError(
+        'UnknownOperationException',
+        `The local Step Functions does not support the action '${action ?? '(none)'}'`,
+      );
   }
 };

@@ -60,13 +60,21 @@ describe('X-Ray tracing of local Step Functions executions', () => {
 
     const execution = emitted.find((document) => document.origin === 'AWS::StepFunctions::StateMachine');
     const attempts = emitted.filter((document) => document.type === 'subsegment');
-    expect(execution).toMatchObject({ name: 'saga', trace_id: CALLER_TRACE, parent_id: '53995c3f42cd8ad8', fault: true, aws: { execution_arn: executionArn, execution_status: 'FAILED' } });
+    expect(execution).toMatchObject({
+      name: 'saga',
+      trace_id: CALLER_TRACE,
+      parent_id: '53995c3f42cd8ad8',
+      fault: true,
+      aws: { execution_arn: executionArn, execution_status: 'FAILED' },
+    });
     expect(attempts.map((attempt) => [attempt.name, attempt.fault === true])).toEqual([
       ['ChargePayment', true],
       ['ChargePayment', true],
       ['ReleaseInventory', false],
     ]);
-    expect(attempts[1]).toMatchObject({ cause: { exceptions: [expect.objectContaining({ type: 'PaymentDeclinedError', message: 'insufficient_funds' })] } });
+    expect(attempts[1]).toMatchObject({
+      cause: { exceptions: [expect.objectContaining({ type: 'PaymentDeclinedError', message: 'insufficient_funds' })] },
+    });
     for (const attempt of attempts) expect(attempt).toMatchObject({ trace_id: CALLER_TRACE, parent_id: execution?.id });
   });
 
@@ -77,7 +85,9 @@ describe('X-Ray tracing of local Step Functions executions', () => {
     await sfn.waitForExecution(executionArn);
 
     const attempts = emitted.filter((document) => document.type === 'subsegment');
-    expect(invocations.map((invocation) => parseTraceHeader(invocation.traceHeader))).toEqual(attempts.map((attempt) => ({ traceId: CALLER_TRACE, parentId: attempt.id, sampled: true })));
+    expect(invocations.map((invocation) => parseTraceHeader(invocation.traceHeader))).toEqual(
+      attempts.map((attempt) => ({ traceId: CALLER_TRACE, parentId: attempt.id, sampled: true })),
+    );
     expect(attempts).toHaveLength(2);
   });
 
@@ -89,7 +99,9 @@ describe('X-Ray tracing of local Step Functions executions', () => {
     expect(execution?.trace_id).toMatch(/^1-[0-9a-f]{8}-[0-9a-f]{24}$/);
     expect(execution?.parent_id).toBeUndefined();
     expect(execution?.fault).toBeUndefined();
-    expect(emitted.filter((document) => document.type === 'subsegment').map((attempt) => attempt.name)).toEqual(['ChargePayment']);
+    expect(emitted.filter((document) => document.type === 'subsegment').map((attempt) => attempt.name)).toEqual([
+      'ChargePayment',
+    ]);
   });
 
   it('invokes tasks without a trace header and emits nothing when tracing is off', async () => {
@@ -117,7 +129,11 @@ describe('X-Ray tracing of local Step Functions executions', () => {
 
     beforeEach(async () => {
       edge = await startEdge({ services: [sfn] });
-      client = new SFNClient({ endpoint: edge.url, region: 'us-east-1', credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+      client = new SFNClient({
+        endpoint: edge.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      });
     });
     afterEach(async () => {
       client.destroy();
@@ -137,23 +153,43 @@ describe('X-Ray tracing of local Step Functions executions', () => {
     it('prefers the request X-Amzn-Trace-Id (a captured client) over the traceHeader parameter, as AWS does', async () => {
       withRequestHeader(CALLER);
 
-      const started = await client.send(new StartExecutionCommand({ stateMachineArn: machineArn, input: '{}', traceHeader: `Root=${OTHER_TRACE};Parent=1111111111111111;Sampled=1` }));
+      const started = await client.send(
+        new StartExecutionCommand({
+          stateMachineArn: machineArn,
+          input: '{}',
+          traceHeader: `Root=${OTHER_TRACE};Parent=1111111111111111;Sampled=1`,
+        }),
+      );
       await sfn.waitForExecution(started.executionArn ?? '');
 
-      expect(emitted.find((document) => document.origin === 'AWS::StepFunctions::StateMachine')).toMatchObject({ trace_id: CALLER_TRACE, parent_id: '53995c3f42cd8ad8' });
+      expect(emitted.find((document) => document.origin === 'AWS::StepFunctions::StateMachine')).toMatchObject({
+        trace_id: CALLER_TRACE,
+        parent_id: '53995c3f42cd8ad8',
+      });
     });
 
     it('continues the traceHeader parameter when the request carries no header', async () => {
-      const started = await client.send(new StartExecutionCommand({ stateMachineArn: machineArn, input: '{}', traceHeader: `Root=${OTHER_TRACE};Parent=1111111111111111;Sampled=1` }));
+      const started = await client.send(
+        new StartExecutionCommand({
+          stateMachineArn: machineArn,
+          input: '{}',
+          traceHeader: `Root=${OTHER_TRACE};Parent=1111111111111111;Sampled=1`,
+        }),
+      );
       await sfn.waitForExecution(started.executionArn ?? '');
 
-      expect(emitted.find((document) => document.origin === 'AWS::StepFunctions::StateMachine')).toMatchObject({ trace_id: OTHER_TRACE, parent_id: '1111111111111111' });
+      expect(emitted.find((document) => document.origin === 'AWS::StepFunctions::StateMachine')).toMatchObject({
+        trace_id: OTHER_TRACE,
+        parent_id: '1111111111111111',
+      });
     });
 
     it('refuses a traceHeader over 256 characters and starts nothing', async () => {
       expect.assertions(2);
       try {
-        await client.send(new StartExecutionCommand({ stateMachineArn: machineArn, input: '{}', traceHeader: 'x'.repeat(257) }));
+        await client.send(
+          new StartExecutionCommand({ stateMachineArn: machineArn, input: '{}', traceHeader: 'x'.repeat(257) }),
+        );
       } catch (error) {
         expect((error as Error).name).toBe('ValidationException');
       }

@@ -1,5 +1,10 @@
 import { createSocket } from 'node:dgram';
-import { parseDaemonDatagram, startDaemonCollector, XRayDaemonProtocolError, type RunningDaemonCollector } from './daemon-collector';
+import {
+  parseDaemonDatagram,
+  startDaemonCollector,
+  XRayDaemonProtocolError,
+  type RunningDaemonCollector,
+} from './daemon-collector';
 import { TraceStore } from './trace-store';
 
 const TRACE = '1-65f00000-0123456789abcdef01234567';
@@ -30,7 +35,10 @@ describe('X-Ray daemon collector', () => {
   afterEach(() => collector.close());
 
   it('stores a segment sent as the daemon protocol over UDP on 127.0.0.1', async () => {
-    await send(collector.port, `${HEADER}${JSON.stringify({ name: 'orders-api', id: 'aaaaaaaaaaaaaaaa', trace_id: TRACE, start_time: 1, end_time: 2 })}`);
+    await send(
+      collector.port,
+      `${HEADER}${JSON.stringify({ name: 'orders-api', id: 'aaaaaaaaaaaaaaaa', trace_id: TRACE, start_time: 1, end_time: 2 })}`,
+    );
     await until(() => store.has(TRACE));
 
     expect(collector.address).toBe(`127.0.0.1:${collector.port}`);
@@ -38,7 +46,10 @@ describe('X-Ray daemon collector', () => {
   });
 
   it('drops a datagram without the protocol header and stores nothing', async () => {
-    await send(collector.port, JSON.stringify({ name: 'orders-api', id: 'aaaaaaaaaaaaaaaa', trace_id: TRACE, start_time: 1, end_time: 2 }));
+    await send(
+      collector.port,
+      JSON.stringify({ name: 'orders-api', id: 'aaaaaaaaaaaaaaaa', trace_id: TRACE, start_time: 1, end_time: 2 }),
+    );
     await until(() => collector.stats().dropped > 0);
 
     expect(collector.stats()).toEqual({ received: 0, dropped: 1 });

@@ -28,7 +28,8 @@ export class XRayDaemonProtocolError extends Error {
 export const parseDaemonDatagram = (datagram: Buffer | string): unknown => {
   const text = datagram.toString();
   const newline = text.indexOf('\n');
-  if (newline < 0) throw new XRayDaemonProtocolError('a datagram is a header line, a newline, then the segment document');
+  if (newline < 0)
+    throw new XRayDaemonProtocolError('a datagram is a header line, a newline, then the segment document');
   let header: unknown;
   let document: unknown;
   try {
@@ -38,23 +39,32 @@ export const parseDaemonDatagram = (datagram: Buffer | string): unknown => {
     throw new XRayDaemonProtocolError(`not JSON: ${(error as Error).message}`);
   }
   const { format, version } = (header ?? {}) as { format?: unknown; version?: unknown };
-  if (format !== 'json' || version !== 1) throw new XRayDaemonProtocolError(`unsupported header ${text.slice(0, newline)}; expected {"format":"json","version":1}`);
+  if (format !== 'json' || version !== 1)
+    throw new XRayDaemonProtocolError(
+      `unsupported header ${text.slice(0, newline)}; expected {"format":"json","version":1}`,
+    );
   return document;
 };
 
 /** Starts the collector on a free UDP port of 127.0.0.1 (or `port`). */
-export const startDaemonCollector = async (store: TraceStore, options: { readonly port?: number; readonly logger?: LocalLogger } = {}): Promise<RunningDaemonCollector> => {
+export const startDaemonCollector = async (
+  store: TraceStore,
+  options: { readonly port?: number; readonly logger?: LocalLogger } = {},
+): Promise<RunningDaemonCollector> => {
   const socket: Socket = createSocket('udp4');
   let received = 0;
   let dropped = 0;
   socket.on('message', (datagram) => {
     try {
       const outcome = store.add([parseDaemonDatagram(datagram)]);
-      if (outcome.rejected.length > 0) throw new XRayDaemonProtocolError(outcome.rejected.map((r) => r.message).join('; '));
+      if (outcome.rejected.length > 0)
+        throw new XRayDaemonProtocolError(outcome.rejected.map((r) => r.message).join('; '));
       received += 1;
     } catch (error) {
       dropped += 1;
-      options.logger?.warn('x-ray collector dropped a datagram', { error: error instanceof Error ? error.message : String(error) });
+      options.logger?.warn('x-ray collector dropped a datagram', {
+        error: error instanceof Error ? error.message : String(error),
+      });
     }
   });
   await new Promise<void>((resolve, reject) => {

@@ -35,19 +35,29 @@ describe('compileFilterExpression', () => {
     expect(compileFilterExpression(expression)(subject())).toBe(expected);
   });
 
-  it.each(['annotation.orderId', 'annotation.orderId = ', 'fault = "yes"', 'responsetime > "slow"', 'unknown = 1', '(fault', 'fault fault', 'annotation.x = "a" ; drop'])(
-    'refuses %s with a clear error',
-    (expression) => {
-      expect(() => compileFilterExpression(expression)).toThrow(FilterExpressionInvalidError);
-    },
-  );
+  it.each([
+    'annotation.orderId',
+    'annotation.orderId = ',
+    'fault = "yes"',
+    'responsetime > "slow"',
+    'unknown = 1',
+    '(fault',
+    'fault fault',
+    'annotation.x = "a" ; drop',
+  ])('refuses %s with a clear error', (expression) => {
+    expect(() => compileFilterExpression(expression)).toThrow(FilterExpressionInvalidError);
+  });
 
   it('matches an annotation exactly when one of the trace values equals it (property)', () => {
     fc.assert(
-      fc.property(fc.array(fc.string({ maxLength: 12 }), { maxLength: 4 }), fc.string({ maxLength: 12 }), (values, wanted) => {
-        const filter = compileFilterExpression(`annotation.orderId = ${JSON.stringify(wanted)}`);
-        expect(filter(subject({ annotations: new Map([['orderId', values]]) }))).toBe(values.includes(wanted));
-      }),
+      fc.property(
+        fc.array(fc.string({ maxLength: 12 }), { maxLength: 4 }),
+        fc.string({ maxLength: 12 }),
+        (values, wanted) => {
+          const filter = compileFilterExpression(`annotation.orderId = ${JSON.stringify(wanted)}`);
+          expect(filter(subject({ annotations: new Map([['orderId', values]]) }))).toBe(values.includes(wanted));
+        },
+      ),
     );
   });
 });

@@ -35,7 +35,11 @@ export class FilterExpressionInvalidError extends Error {
   }
 }
 
-type Token = { readonly kind: 'word' | 'string' | 'number' | 'op' | 'punct'; readonly text: string; readonly at: number };
+type Token = {
+  readonly kind: 'word' | 'string' | 'number' | 'op' | 'punct';
+  readonly text: string;
+  readonly at: number;
+};
 
 const TOKEN = /\s*(?:("(?:[^"\\]|\\.)*")|(-?\d+(?:\.\d+)?)|(!=|<=|>=|=|<|>)|([()[\].,])|([A-Za-z_][A-Za-z0-9_-]*))/y;
 
@@ -73,7 +77,8 @@ const NUMBER_KEYWORDS = { responsetime: 'responseTime', duration: 'duration' } a
 
 /** Compiles an expression once; the result is a predicate over a trace's facts. */
 export const compileFilterExpression = (expression: string): TraceFilter => {
-  if (expression.length > 2000) throw new FilterExpressionInvalidError(expression.slice(0, 40), 'longer than 2000 characters');
+  if (expression.length > 2000)
+    throw new FilterExpressionInvalidError(expression.slice(0, 40), 'longer than 2000 characters');
   const tokens = tokenize(expression);
   let position = 0;
   const peek = (): Token | undefined => tokens[position];
@@ -85,7 +90,8 @@ export const compileFilterExpression = (expression: string): TraceFilter => {
     const token = next();
     if (token.text !== text) fail(`expected ${text} at ${token.at}, found ${token.text}`);
   };
-  const isWord = (token: Token | undefined, word: string): boolean => token?.kind === 'word' && token.text.toUpperCase() === word;
+  const isWord = (token: Token | undefined, word: string): boolean =>
+    token?.kind === 'word' && token.text.toUpperCase() === word;
 
   const value = (): AnnotationValue => {
     const token = next();
@@ -134,7 +140,8 @@ export const compileFilterExpression = (expression: string): TraceFilter => {
       if (peek()?.kind !== 'op') return (subject) => subject[key];
       const op = operator();
       const expected = value();
-      if (typeof expected !== 'boolean' || (op !== '=' && op !== '!=')) fail(`${word} compares with = or != to true or false`);
+      if (typeof expected !== 'boolean' || (op !== '=' && op !== '!='))
+        fail(`${word} compares with = or != to true or false`);
       return (subject) => compare(subject[key], op, expected);
     }
     if (word in NUMBER_KEYWORDS) {

@@ -24,15 +24,21 @@ describe('active tracing of the local Lambda runtime', () => {
   });
   beforeEach(() => {
     store.clear();
-    lambda = new LocalLambda({ region: 'us-east-1', baseEnvironment: {}, tracing: createLambdaTracing({ emit: (document) => store.add([document]), daemonAddress: collector.address }) });
+    lambda = new LocalLambda({
+      region: 'us-east-1',
+      baseEnvironment: {},
+      tracing: createLambdaTracing({ emit: (document) => store.add([document]), daemonAddress: collector.address }),
+    });
   });
   afterEach(() => lambda.stop());
 
   /** The trace's top-level documents once `count` (sub)segments arrived over UDP and directly. */
   const documentsOf = async (traceId: string, count: number): Promise<Document[]> => {
-    const all = (): Document[] => (store.getTrace(traceId)?.Segments ?? []).map((segment) => JSON.parse(segment.Document) as Document);
+    const all = (): Document[] =>
+      (store.getTrace(traceId)?.Segments ?? []).map((segment) => JSON.parse(segment.Document) as Document);
     const flat = (docs: Document[]): Document[] => docs.flatMap((doc) => [doc, ...flat(doc.subsegments ?? [])]);
-    for (let i = 0; i < 200 && flat(all()).length < count; i += 1) await new Promise((resolveSleep) => setTimeout(resolveSleep, 10));
+    for (let i = 0; i < 200 && flat(all()).length < count; i += 1)
+      await new Promise((resolveSleep) => setTimeout(resolveSleep, 10));
     return all();
   };
 
@@ -55,9 +61,16 @@ describe('active tracing of the local Lambda runtime', () => {
 
     const handlerContext = parseTraceHeader(seen.header);
     expect(handlerContext).toEqual({ traceId: CALLER_TRACE, parentId: segment?.id, sampled: true });
-    expect(segment).toMatchObject({ name: 'step', parent_id: '53995c3f42cd8ad8', origin: 'AWS::Lambda::Function', aws: { request_id: outcome.requestId } });
+    expect(segment).toMatchObject({
+      name: 'step',
+      parent_id: '53995c3f42cd8ad8',
+      origin: 'AWS::Lambda::Function',
+      aws: { request_id: outcome.requestId },
+    });
     expect(seen.subsegmentParent).toBe(segment?.id);
-    expect(segment?.subsegments).toEqual([expect.objectContaining({ name: '## work', annotations: { orderId: '01J00000000000000000000000' } })]);
+    expect(segment?.subsegments).toEqual([
+      expect.objectContaining({ name: '## work', annotations: { orderId: '01J00000000000000000000000' } }),
+    ]);
   });
 
   it('starts a new sampled trace when the caller passes no header', async () => {
@@ -86,13 +99,21 @@ describe('active tracing of the local Lambda runtime', () => {
     const [segment] = await documentsOf(CALLER_TRACE, 1);
 
     expect(outcome.error?.errorType).toBe('PaymentDeclinedError');
-    expect(segment).toMatchObject({ name: 'charge', fault: true, cause: { exceptions: [expect.objectContaining({ type: 'PaymentDeclinedError', message: 'card declined' })] } });
+    expect(segment).toMatchObject({
+      name: 'charge',
+      fault: true,
+      cause: { exceptions: [expect.objectContaining({ type: 'PaymentDeclinedError', message: 'card declined' })] },
+    });
   });
 
   it('sends no function segment for an unsampled caller', async () => {
     lambda.register({ name: 'quiet', handler: async () => process.env._X_AMZN_TRACE_ID });
 
-    const outcome = await lambda.invoke('quiet', {}, { traceHeader: `Root=${CALLER_TRACE};Parent=53995c3f42cd8ad8;Sampled=0` });
+    const outcome = await lambda.invoke(
+      'quiet',
+      {},
+      { traceHeader: `Root=${CALLER_TRACE};Parent=53995c3f42cd8ad8;Sampled=0` },
+    );
     // A positive marker instead of a sleep: a sampled call after it sends its segment the same way; once it arrived,
     // a segment of the unsampled call would have arrived too.
     const markerTrace = '1-65f00000-fedcba9876543210fedcba98';
@@ -121,7 +142,9 @@ describe('active tracing of the local Lambda runtime', () => {
     const running = Array.from({ length: 4 }, () => lambda.invoke('slow', {}));
     const outside = AWSXRay.getSegment();
     release();
-    const results = (await Promise.all(running)).map((outcome) => outcome.result as { before: string; after: string; header: string });
+    const results = (await Promise.all(running)).map(
+      (outcome) => outcome.result as { before: string; after: string; header: string },
+    );
 
     expect(outside).toBeUndefined();
     for (const result of results) {

@@ -34,7 +34,9 @@ const facadeSegment = (traceId: string, segmentId: string, sampled: boolean): AW
   return facade;
 };
 
-const cause = (error: InvocationError): Record<string, unknown> => ({ exceptions: [{ id: newSegmentId(), type: error.errorType, message: error.errorMessage }] });
+const cause = (error: InvocationError): Record<string, unknown> => ({
+  exceptions: [{ id: newSegmentId(), type: error.errorType, message: error.errorMessage }],
+});
 
 /** The LambdaTracing the local cloud gives its LocalLambda. */
 export const createLambdaTracing = (options: LambdaTracingOptions): LambdaTracing => {

@@ -16,7 +16,10 @@ export interface TraceContext {
 }
 
 /** A new trace id: version 1, the epoch seconds in hex, 96 random bits. */
-export const newTraceId = (now = Date.now()): string => `1-${Math.floor(now / 1000).toString(16).padStart(8, '0')}-${randomBytes(12).toString('hex')}`;
+export const newTraceId = (now = Date.now()): string =>
+  `1-${Math.floor(now / 1000)
+    .toString(16)
+    .padStart(8, '0')}-${randomBytes(12).toString('hex')}`;
 
 /** A new 64-bit segment id in hex. */
 export const newSegmentId = (): string => randomBytes(8).toString('hex');
@@ -32,7 +35,11 @@ export const parseTraceHeader = (header: string | undefined): TraceContext | und
   const traceId = fields.get('Root');
   if (traceId === undefined || !TRACE_ID.test(traceId)) return undefined;
   const parent = fields.get('Parent');
-  return { traceId, ...(parent !== undefined && SEGMENT_ID.test(parent) ? { parentId: parent } : {}), sampled: fields.get('Sampled') !== '0' };
+  return {
+    traceId,
+    ...(parent !== undefined && SEGMENT_ID.test(parent) ? { parentId: parent } : {}),
+    sampled: fields.get('Sampled') !== '0',
+  };
 };
 
 /** Writes a trace header. */
@@ -40,4 +47,5 @@ export const formatTraceHeader = (context: TraceContext): string =>
   `Root=${context.traceId}${context.parentId === undefined ? '' : `;Parent=${context.parentId}`};Sampled=${context.sampled ? '1' : '0'}`;
 
 /** The context a traced hop continues: the caller's, or a new sampled trace. */
-export const continueOrStart = (header: string | undefined, now = Date.now()): TraceContext => parseTraceHeader(header) ?? { traceId: newTraceId(now), sampled: true };
+export const continueOrStart = (header: string | undefined, now = Date.now()): TraceContext =>
+  parseTraceHeader(header) ?? { traceId: newTraceId(now), sampled: true };

@@ -45,7 +45,10 @@ export interface TraceSummary {
   readonly HasThrottle: boolean;
   readonly IsPartial: boolean;
   readonly Http?: { readonly HttpURL?: string; readonly HttpStatus?: number; readonly HttpMethod?: string };
-  readonly Annotations: Record<string, { AnnotationValue: { StringValue?: string; NumberValue?: number; BooleanValue?: boolean } }[]>;
+  readonly Annotations: Record<
+    string,
+    { AnnotationValue: { StringValue?: string; NumberValue?: number; BooleanValue?: boolean } }[]
+  >;
   readonly ServiceIds: { Name: string; Names: string[]; Type?: string }[];
 }
 
@@ -54,14 +57,31 @@ export interface AddOutcome {
   readonly rejected: { readonly id?: string; readonly message: string }[];
 }
 
-const flatten = (document: SegmentDocument, traceId: string, parentId: string | undefined, isSubsegment: boolean, into: StoredNode[]): void => {
+const flatten = (
+  document: SegmentDocument,
+  traceId: string,
+  parentId: string | undefined,
+  isSubsegment: boolean,
+  into: StoredNode[],
+): void => {
   const { subsegments, ...own } = document;
-  into.push({ document: own as SegmentDocument, traceId, ...(parentId === undefined ? {} : { parentId }), isSubsegment });
+  into.push({
+    document: own as SegmentDocument,
+    traceId,
+    ...(parentId === undefined ? {} : { parentId }),
+    isSubsegment,
+  });
   for (const child of subsegments ?? []) flatten(child, traceId, document.id, true, into);
 };
 
-const annotationValue = (value: AnnotationValue): { StringValue?: string; NumberValue?: number; BooleanValue?: boolean } =>
-  typeof value === 'string' ? { StringValue: value } : typeof value === 'number' ? { NumberValue: value } : { BooleanValue: value };
+const annotationValue = (
+  value: AnnotationValue,
+): { StringValue?: string; NumberValue?: number; BooleanValue?: boolean } =>
+  typeof value === 'string'
+    ? { StringValue: value }
+    : typeof value === 'number'
+      ? { NumberValue: value }
+      : { BooleanValue: value };
 
 export class TraceStore {
   private readonly traces = new Map<string, StoredTrace>();
@@ -71,8 +91,10 @@ export class TraceStore {
   constructor(options: TraceStoreOptions = {}) {
     this.maxTraces = options.maxTraces ?? 1000;
     this.maxSegmentsPerTrace = options.maxSegmentsPerTrace ?? 2000;
-    if (!Number.isInteger(this.maxTraces) || this.maxTraces < 1) throw new RangeError(`maxTraces must be a positive integer, not ${this.maxTraces}`);
-    if (!Number.isInteger(this.maxSegmentsPerTrace) || this.maxSegmentsPerTrace < 1) throw new RangeError(`maxSegmentsPerTrace must be a positive integer, not ${this.maxSegmentsPerTrace}`);
+    if (!Number.isInteger(this.maxTraces) || this.maxTraces < 1)
+      throw new RangeError(`maxTraces must be a positive integer, not ${this.maxTraces}`);
+    if (!Number.isInteger(this.maxSegmentsPerTrace) || this.maxSegmentsPerTrace < 1)
+      throw new RangeError(`maxSegmentsPerTrace must be a positive integer, not ${this.maxSegmentsPerTrace}`);
   }
 
   /** Adds documents (objects or JSON strings); an invalid one is rejected alone and changes nothing. */
@@ -84,7 +106,12 @@ export class TraceStore {
       try {
         document = validateSegmentDocument(typeof raw === 'string' ? (JSON.parse(raw) as unknown) : raw);
       } catch (error) {
-        rejected.push({ ...(error instanceof Error && 'segmentId' in error && typeof error.segmentId === 'string' ? { id: error.segmentId } : {}), message: error instanceof Error ? error.message : String(error) });
+        rejected.push({
+          ...(error instanceof Error && 'segmentId' in error && typeof error.segmentId === 'string'
+            ? { id: error.segmentId }
+            : {}),
+          message: error instanceof Error ? error.message : String(error),
+        });
         continue;
       }
       const nodes: StoredNode[] = [];
@@ -151,7 +178,9 @@ export class TraceStore {
       Id: trace.id,
       Duration: Math.max(0, end - start),
       LimitExceeded: false,
-      Segments: tops.sort(byStart).map((node) => ({ Id: node.document.id, Document: JSON.stringify({ ...build(node), trace_id: trace.id }) })),
+      Segments: tops
+        .sort(byStart)
+        .map((node) => ({ Id: node.document.id, Document: JSON.stringify({ ...build(node), trace_id: trace.id }) })),
     };
   }
 
@@ -188,7 +217,10 @@ export class TraceStore {
       }
     }
     const segments = nodes.filter((node) => !node.isSubsegment);
-    const root = [...segments].sort((a, b) => a.document.start_time - b.document.start_time).find((node) => node.parentId === undefined || !trace.nodes.has(node.parentId)) ?? nodes[0];
+    const root =
+      [...segments]
+        .sort((a, b) => a.document.start_time - b.document.start_time)
+        .find((node) => node.parentId === undefined || !trace.nodes.has(node.parentId)) ?? nodes[0];
     const { start, end } = this.bounds(trace);
     const flag = (name: 'error' | 'fault' | 'throttle'): boolean => nodes.some((node) => node.document[name] === true);
     const responseTime = root?.document.end_time === undefined ? 0 : root.document.end_time - root.document.start_time;
@@ -213,8 +245,17 @@ export class TraceStore {
             },
           }
         : {}),
-      Annotations: Object.fromEntries([...annotations].map(([key, values]) => [key, values.map((value) => ({ AnnotationValue: annotationValue(value) }))])),
-      ServiceIds: [...services].map(([name, type]) => ({ Name: name, Names: [name], ...(type === undefined ? {} : { Type: type }) })),
+      Annotations: Object.fromEntries(
+        [...annotations].map(([key, values]) => [
+          key,
+          values.map((value) => ({ AnnotationValue: annotationValue(value) })),
+        ]),
+      ),
+      ServiceIds: [...services].map(([name, type]) => ({
+        Name: name,
+        Names: [name],
+        ...(type === undefined ? {} : { Type: type }),
+      })),
     };
     const subject: FilterSubject = {
       annotations,

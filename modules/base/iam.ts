@@ -1,7 +1,11 @@
 /** Least-privilege service roles: explicit grants, and a trust policy limited to the platform's own account. */
 import { Fn } from 'cdktf';
 import { Construct } from 'constructs';
-import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement, type DataAwsIamPolicyDocumentStatementCondition } from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
+import {
+  DataAwsIamPolicyDocument,
+  type DataAwsIamPolicyDocumentStatement,
+  type DataAwsIamPolicyDocumentStatementCondition,
+} from '@cdktf/provider-aws/lib/data-aws-iam-policy-document';
 import { IamRole } from '@cdktf/provider-aws/lib/iam-role';
 import { IamRolePolicy } from '@cdktf/provider-aws/lib/iam-role-policy';
 import type { Grant } from '../role-policies';
@@ -45,11 +49,17 @@ export class ServiceRole extends Construct {
         ? []
         : [
             { test: 'StringEquals', variable: 'aws:SourceAccount', values: [props.trust.sourceAccount] },
-            ...(props.trust.sourceArnLike === undefined ? [] : [{ test: 'ArnLike', variable: 'aws:SourceArn', values: [props.trust.sourceArnLike] }]),
+            ...(props.trust.sourceArnLike === undefined
+              ? []
+              : [{ test: 'ArnLike', variable: 'aws:SourceArn', values: [props.trust.sourceArnLike] }]),
           ];
     const trust = new DataAwsIamPolicyDocument(this, 'trust', {
       statement: [
-        { actions: ['sts:AssumeRole'], principals: [{ type: 'Service', identifiers: [props.servicePrincipal] }], ...(conditions.length === 0 ? {} : { condition: conditions }) },
+        {
+          actions: ['sts:AssumeRole'],
+          principals: [{ type: 'Service', identifiers: [props.servicePrincipal] }],
+          ...(conditions.length === 0 ? {} : { condition: conditions }),
+        },
       ],
     });
     this.role = new IamRole(this, 'role', { name: props.roleName, assumeRolePolicy: trust.json });

@@ -23,7 +23,10 @@ export class PrivateBucket extends Construct {
 
   constructor(scope: Construct, id: string, props: PrivateBucketProps) {
     super(scope, id);
-    this.bucket = new S3Bucket(this, 'bucket', { bucketPrefix: `${props.bucketPrefix}-`, forceDestroy: props.forceDestroy });
+    this.bucket = new S3Bucket(this, 'bucket', {
+      bucketPrefix: `${props.bucketPrefix}-`,
+      forceDestroy: props.forceDestroy,
+    });
     new S3BucketPublicAccessBlock(this, 'public-access', {
       bucket: this.bucket.id,
       blockPublicAcls: true,
@@ -31,7 +34,10 @@ export class PrivateBucket extends Construct {
       ignorePublicAcls: true,
       restrictPublicBuckets: true,
     });
-    new S3BucketOwnershipControls(this, 'ownership', { bucket: this.bucket.id, rule: { objectOwnership: 'BucketOwnerEnforced' } });
+    new S3BucketOwnershipControls(this, 'ownership', {
+      bucket: this.bucket.id,
+      rule: { objectOwnership: 'BucketOwnerEnforced' },
+    });
     new S3BucketServerSideEncryptionConfigurationA(this, 'sse', {
       bucket: this.bucket.id,
       rule: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: 'AES256' }, bucketKeyEnabled: true }],

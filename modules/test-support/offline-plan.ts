@@ -21,18 +21,25 @@ const skippedRoots = new Set(['/proc', '/sys', '/dev', '/run', '/tmp', '/var/lib
 /** The provider mirror directory, or undefined when this machine has none. */
 export const findProviderMirror = (env: NodeJS.ProcessEnv = process.env): string | undefined => {
   const configured = env.TF_PROVIDER_MIRROR;
-  if (configured !== undefined && configured !== '') return existsSync(join(configured, 'registry.terraform.io')) ? configured : undefined;
+  if (configured !== undefined && configured !== '')
+    return existsSync(join(configured, 'registry.terraform.io')) ? configured : undefined;
   let level = ['/'];
   for (let depth = 0; depth < 4; depth++) {
     const next: string[] = [];
     for (const dir of level) {
       let children: string[];
       try {
-        children = readdirSync(dir, { withFileTypes: true }).filter((d) => d.isDirectory() && d.name !== 'node_modules' && !d.name.startsWith('.')).map((d) => d.name);
+        children = readdirSync(dir, { withFileTypes: true })
+          .filter((d) => d.isDirectory() && d.name !== 'node_modules' && !d.name.startsWith('.'))
+          .map((d) => d.name);
       } catch {
         continue;
       }
-      if (children.includes('registry.terraform.io') && existsSync(join(dir, 'registry.terraform.io', 'hashicorp', 'aws'))) return dir;
+      if (
+        children.includes('registry.terraform.io') &&
+        existsSync(join(dir, 'registry.terraform.io', 'hashicorp', 'aws'))
+      )
+        return dir;
       next.push(...children.map((c) => join(dir, c)).filter((p) => !skippedRoots.has(p)));
     }
     level = next;
@@ -43,7 +50,15 @@ export const findProviderMirror = (env: NodeJS.ProcessEnv = process.env): string
 /** The terraform binary's version, or undefined when terraform is not on PATH. */
 export const terraformVersion = (): string | undefined => {
   try {
-    return (JSON.parse(execFileSync('terraform', ['version', '-json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, CHECKPOINT_DISABLE: '1' } })) as { terraform_version: string }).terraform_version;
+    return (
+      JSON.parse(
+        execFileSync('terraform', ['version', '-json'], {
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'ignore'],
+          env: { ...process.env, CHECKPOINT_DISABLE: '1' },
+        }),
+      ) as { terraform_version: string }
+    ).terraform_version;
   } catch {
     return undefined;
   }
@@ -52,12 +67,17 @@ export const terraformVersion = (): string | undefined => {
 /** Why the offline plan cannot run here, or undefined when it can. */
 export const offlinePlanUnavailable = (): string | undefined => {
   if (terraformVersion() === undefined) return 'terraform is not on PATH';
-  if (findProviderMirror() === undefined) return 'no provider mirror (set TF_PROVIDER_MIRROR or install one with registry.terraform.io/hashicorp/aws)';
+  if (findProviderMirror() === undefined)
+    return 'no provider mirror (set TF_PROVIDER_MIRROR or install one with registry.terraform.io/hashicorp/aws)';
   return undefined;
 };
 
 /** The only provider settings the test adds to the user's stack: no credential check, no account lookup, no IMDS. */
-export const offlineProviderSettings = { skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true } as const;
+export const offlineProviderSettings = {
+  skip_credentials_validation: true,
+  skip_requesting_account_id: true,
+  skip_metadata_api_check: true,
+} as const;
 
 /** The file name terraform merges into the stack's own configuration (Terraform override files). */
 export const providerOverrideFile = 'provider_override.tf.json';
@@ -92,7 +112,8 @@ export const offlineEnv = (cliConfig: string, extra: Readonly<Record<string, str
     AWS_EC2_METADATA_DISABLED: 'true',
     ...extra,
   };
-  for (const key of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'TF_CLOUD_ORGANIZATION', 'TF_STATE_BUCKET', 'STAGES']) delete env[key];
+  for (const key of ['AWS_PROFILE', 'AWS_SESSION_TOKEN', 'TF_CLOUD_ORGANIZATION', 'TF_STATE_BUCKET', 'STAGES'])
+    delete env[key];
   return env;
 };
 
@@ -101,7 +122,10 @@ export const offlineEnv = (cliConfig: string, extra: Readonly<Record<string, str
  * and links node_modules: a checkout after `npm ci`, without touching the developer's own outputs.
  */
 export const copyCheckout = (rootDir: string, dest: string): void => {
-  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], { cwd: rootDir, encoding: 'utf8' });
+  const listed = execFileSync('git', ['ls-files', '-z', '--cached', '--others', '--exclude-standard'], {
+    cwd: rootDir,
+    encoding: 'utf8',
+  });
   for (const file of listed.split('\0').filter((f) => f !== '')) {
     const from = join(rootDir, file);
     if (!existsSync(from)) continue;
@@ -122,8 +146,13 @@ export interface StepRun {
 export const runStep = (command: string, cwd: string, env: NodeJS.ProcessEnv): StepRun => {
   const result = spawnSync('bash', ['-c', command], { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   // terraform colours its output even without a terminal; the README's commands have no -no-color, so strip it here.
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour codes this strips
-  return { command, cwd, status: result.status, output: `${result.stdout}${result.stderr}`.replace(/\u001b\[[0-9;]*m/g, '') };
+  return {
+    command,
+    cwd,
+    status: result.status,
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: ESC starts the ANSI colour codes this strips
+    output: `${result.stdout}${result.stderr}`.replace(/\u001b\[[0-9;]*m/g, ''),
+  };
 };
 
 /** The sh code of the README block that follows `marker` (an HTML comment), one command per line. */

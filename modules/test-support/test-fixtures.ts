@@ -14,8 +14,14 @@ const task = (placeholder: string, next?: string): Record<string, unknown> => ({
 
 /** A linear state machine invoking each mapped function once, in the description's order. */
 export const fixtureAsl = (placeholders: readonly string[] = Object.keys(stateMachines[0].functionArns)): string => {
-  const states = Object.fromEntries(placeholders.map((p, i) => [p.replace(/Arn$/, ''), task(p, placeholders[i + 1]?.replace(/Arn$/, ''))]));
-  return JSON.stringify({ Comment: 'test fixture', StartAt: placeholders[0].replace(/Arn$/, ''), States: states }, null, 2);
+  const states = Object.fromEntries(
+    placeholders.map((p, i) => [p.replace(/Arn$/, ''), task(p, placeholders[i + 1]?.replace(/Arn$/, ''))]),
+  );
+  return JSON.stringify(
+    { Comment: 'test fixture', StartAt: placeholders[0].replace(/Arn$/, ''), States: states },
+    null,
+    2,
+  );
 };
 
 /** Definitions for every state machine of the description. */
@@ -31,4 +37,5 @@ export interface SynthesizedStack {
 }
 
 /** All resources of one Terraform type in a synthesized stack. */
-export const resourcesOf = (stack: SynthesizedStack, type: string): Record<string, unknown>[] => Object.values(stack.resource[type] ?? {});
+export const resourcesOf = (stack: SynthesizedStack, type: string): Record<string, unknown>[] =>
+  Object.values(stack.resource[type] ?? {});

@@ -1,4 +1,8 @@
-import { CognitoIdentityProviderClient, InitiateAuthCommand, NotAuthorizedException } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  CognitoIdentityProviderClient,
+  InitiateAuthCommand,
+  NotAuthorizedException,
+} from '@aws-sdk/client-cognito-identity-provider';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,10 +21,19 @@ describe('identity in the local cloud', () => {
 
   beforeAll(async () => {
     emptyRoot = mkdtempSync(join(tmpdir(), 'cloud-identity-'));
-    cloud = await startLocalCloud({ edgePort: 0, functionsBaseDir: emptyRoot, logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined } });
+    cloud = await startLocalCloud({
+      edgePort: 0,
+      functionsBaseDir: emptyRoot,
+      logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
+    });
     process.env = { ...saved, ...cloud.env, PORT: '0', LOG_LEVEL: 'SILENT' };
     api = await startApiServer(loadConfig(), '127.0.0.1', loadAuthSettings());
-    cognito = new CognitoIdentityProviderClient({ endpoint: cloud.edgeUrl, region: cloud.env.AWS_REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' }, maxAttempts: 1 });
+    cognito = new CognitoIdentityProviderClient({
+      endpoint: cloud.edgeUrl,
+      region: cloud.env.AWS_REGION,
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+      maxAttempts: 1,
+    });
   }, 60_000);
   afterAll(async () => {
     cognito.destroy();
@@ -30,7 +43,12 @@ describe('identity in the local cloud', () => {
     rmSync(emptyRoot, { recursive: true, force: true });
   });
 
-  const demoUsers = async () => ((await (await fetch(`${cloud.edgeUrl}/_local/users`)).json()) as { users: { username: string; password: string; groups: string[] }[] }).users;
+  const demoUsers = async () =>
+    (
+      (await (await fetch(`${cloud.edgeUrl}/_local/users`)).json()) as {
+        users: { username: string; password: string; groups: string[] }[];
+      }
+    ).users;
 
   it('lists alice, bob and admin with their passwords at GET /_local/users on the edge', async () => {
     // act
@@ -47,15 +65,28 @@ describe('identity in the local cloud', () => {
     // act
     const config = (await (await fetch(`${api.url}/config.json`)).json()) as Record<string, string>;
     // assess
-    expect(config).toEqual({ region: cloud.env.AWS_REGION, userPoolId: cloud.env.USER_POOL_ID, userPoolClientId: cloud.env.USER_POOL_CLIENT_ID, cognitoEndpoint: `${cloud.edgeUrl}/` });
+    expect(config).toEqual({
+      region: cloud.env.AWS_REGION,
+      userPoolId: cloud.env.USER_POOL_ID,
+      userPoolClientId: cloud.env.USER_POOL_CLIENT_ID,
+      cognitoEndpoint: `${cloud.edgeUrl}/`,
+    });
   });
 
   it('signs alice in through the SDK against the edge, and the API accepts her ID token', async () => {
     // prepare
     const alice = (await demoUsers()).find((user) => user.username === 'alice');
     // act
-    const signedIn = await cognito.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: cloud.env.USER_POOL_CLIENT_ID, AuthParameters: { USERNAME: 'alice', PASSWORD: alice?.password ?? '' } }));
-    const withToken = await fetch(`${api.url}/api/products`, { headers: { authorization: `Bearer ${signedIn.AuthenticationResult?.IdToken}` } });
+    const signedIn = await cognito.send(
+      new InitiateAuthCommand({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: cloud.env.USER_POOL_CLIENT_ID,
+        AuthParameters: { USERNAME: 'alice', PASSWORD: alice?.password ?? '' },
+      }),
+    );
+    const withToken = await fetch(`${api.url}/api/products`, {
+      headers: { authorization: `Bearer ${signedIn.AuthenticationResult?.IdToken}` },
+    });
     const without = await fetch(`${api.url}/api/products`);
     // assess
     expect([withToken.status, without.status]).toEqual([200, 401]);
@@ -64,7 +95,15 @@ describe('identity in the local cloud', () => {
   it('answers a wrong password with NotAuthorizedException', async () => {
     expect.assertions(1);
     // act
-    const failure = await cognito.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: cloud.env.USER_POOL_CLIENT_ID, AuthParameters: { USERNAME: 'bob', PASSWORD: 'Not-his-password-1' } })).catch((error: unknown) => error);
+    const failure = await cognito
+      .send(
+        new InitiateAuthCommand({
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          ClientId: cloud.env.USER_POOL_CLIENT_ID,
+          AuthParameters: { USERNAME: 'bob', PASSWORD: 'Not-his-password-1' },
+        }),
+      )
+      .catch((error: unknown) => error);
     // assess
     expect(failure).toBeInstanceOf(NotAuthorizedException);
   });

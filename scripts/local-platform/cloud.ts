@@ -26,5 +26,8 @@ export interface PlatformCloudOptions extends Omit<LocalCloudOptions, 'names'> {
 /** Starts the local cloud with every resource of core/platform/resources.ts, named with the `local` prefix. */
 export const startLocalCloud = (options: PlatformCloudOptions = {}): Promise<RunningLocalCloud> => {
   const { functionsBaseDir, ...cloudOptions } = options;
-  return startCloud(platformDescription(functionsBaseDir ?? REPOSITORY_ROOT), { ...cloudOptions, names: (logical) => physicalName(LOCAL_PREFIX, logical) });
+  return startCloud(platformDescription(functionsBaseDir ?? REPOSITORY_ROOT), {
+    ...cloudOptions,
+    names: (logical) => physicalName(LOCAL_PREFIX, logical),
+  });
 };

@@ -9,4 +9,10 @@ export const demoCatalog = (at: string): Product[] =>
     { productId: 'mug', name: 'Stoneware mug', amount: 1250, stock: 200 },
     { productId: 'kettle', name: 'Gooseneck kettle', amount: 5900, stock: 15 },
     { productId: 'filter-papers', name: 'Filter papers (100)', amount: 590, stock: 500 },
-  ].map((item) => ({ productId: item.productId, name: item.name, price: money(item.amount, 'EUR'), stock: item.stock, updatedAt: at }));
+  ].map((item) => ({
+    productId: item.productId,
+    name: item.name,
+    price: money(item.amount, 'EUR'),
+    stock: item.stock,
+    updatedAt: at,
+  }));

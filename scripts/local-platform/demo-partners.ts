@@ -9,18 +9,25 @@ import type { EdgeResponse, ExtraRoute } from '@order-platform/local-cloud/edge'
 export const DEMO_PARTNERS = ['acme'] as const;
 
 /** The value the partner-secrets secret starts with locally: `{ "acme": "whsec_..." }`. */
-export const demoPartnerSecretValue = (): string => JSON.stringify(Object.fromEntries(DEMO_PARTNERS.map((id) => [id, generateWebhookSecret()])));
+export const demoPartnerSecretValue = (): string =>
+  JSON.stringify(Object.fromEntries(DEMO_PARTNERS.map((id) => [id, generateWebhookSecret()])));
 
-const json = (status: number, body: unknown, headers: Record<string, string> = {}): EdgeResponse => ({ status, headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
+const json = (status: number, body: unknown, headers: Record<string, string> = {}): EdgeResponse => ({
+  status,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+});
 
 /** GET /_local/partners -> { partners: [{ partnerId, secret }] }, read from the secret at request time. */
 export const partnersRoute =
   (readSecret: () => string | undefined): ExtraRoute =>
   async (request) => {
     if (request.path.replace(/\/+$/, '') !== '/_local/partners') return undefined;
-    if (request.method !== 'GET') return json(405, { error: 'MethodNotAllowed', message: 'GET /_local/partners only' }, { allow: 'GET' });
+    if (request.method !== 'GET')
+      return json(405, { error: 'MethodNotAllowed', message: 'GET /_local/partners only' }, { allow: 'GET' });
     const value = readSecret();
-    if (value === undefined) return json(503, { error: 'NotReady', message: 'The partner secrets are not created yet' });
+    if (value === undefined)
+      return json(503, { error: 'NotReady', message: 'The partner secrets are not created yet' });
     let map: unknown;
     try {
       map = JSON.parse(value);

@@ -10,7 +10,13 @@
  */
 import { resolve } from 'node:path';
 import type { LocalCloudDescription, LocalPrincipal, LocalResources } from '@order-platform/local-cloud';
-import { apiTaskRoleGrants, functionRoleGrants, functionRoleName, toPolicyStatement, type RoleArns } from '../../modules/role-policies';
+import {
+  apiTaskRoleGrants,
+  functionRoleGrants,
+  functionRoleName,
+  toPolicyStatement,
+  type RoleArns,
+} from '../../modules/role-policies';
 import {
   buckets,
   buses,
@@ -93,7 +99,8 @@ const functionPrincipal = (spec: FunctionSpec, resources: LocalResources, arns: 
  * so each process runs with the statements its role gets in AWS.
  */
 export const localRoleArns = (resources: LocalResources): RoleArns => {
-  const arn = (service: string, resource: string): string => `arn:aws:${service}:${resources.region}:${resources.account}:${resource}`;
+  const arn = (service: string, resource: string): string =>
+    `arn:aws:${service}:${resources.region}:${resources.account}:${resource}`;
   const emailFrom = (functions as readonly FunctionSpec[]).flatMap((spec) => {
     const ref = spec.environment?.EMAIL_FROM;
     return ref !== undefined && 'literal' in ref ? [ref.literal] : [];
@@ -119,7 +126,12 @@ export const platformPrincipals = (resources: LocalResources): LocalPrincipal[] 
   const roleName = apiRoleName(resources);
   return [
     ...(functions as readonly FunctionSpec[]).map((spec) => functionPrincipal(spec, resources, arns)),
-    { accessKeyId: accessKeyIdOfRole(roleName), roleName, sessionName: 'orders-api', statements: apiTaskRoleGrants(platform, arns).map(toPolicyStatement) },
+    {
+      accessKeyId: accessKeyIdOfRole(roleName),
+      roleName,
+      sessionName: 'orders-api',
+      statements: apiTaskRoleGrants(platform, arns).map(toPolicyStatement),
+    },
   ];
 };
 
@@ -156,9 +168,15 @@ export const platformDescription = (baseDir: string): LocalCloudDescription => (
   tables,
   buckets,
   // partner-secrets starts with the demo partner acme (issue 5); GET /_local/partners lists it.
-  secrets: secrets.map((secret) => ({ ...secret, ...(secret.name === PLATFORM.partnerSecrets ? { initialValue: demoPartnerSecretValue() } : {}) })),
+  secrets: secrets.map((secret) => ({
+    ...secret,
+    ...(secret.name === PLATFORM.partnerSecrets ? { initialValue: demoPartnerSecretValue() } : {}),
+  })),
   deadLetterQueues: failureQueues,
-  queues: queues.map((queue) => ({ ...queue, deadLetter: { ...queue.deadLetter, name: deadLetterQueueName(queue.name) } })),
+  queues: queues.map((queue) => ({
+    ...queue,
+    deadLetter: { ...queue.deadLetter, name: deadLetterQueueName(queue.name) },
+  })),
   functions: (functions as readonly FunctionSpec[]).map((spec) => ({
     name: spec.name,
     description: spec.description,
@@ -167,8 +185,15 @@ export const platformDescription = (baseDir: string): LocalCloudDescription => (
     memoryMb: spec.memoryMb,
     environment: functionEnvironment(spec),
   })),
-  stateMachines: stateMachines.map((machine) => ({ name: machine.name, definitionFile: resolve(baseDir, machine.definitionFile), functionArnSubstitutions: machine.functionArns })),
-  buses: buses.map((bus) => ({ name: bus.name, archive: { name: `${bus.name}-archive`, retentionDays: bus.archiveRetentionDays } })),
+  stateMachines: stateMachines.map((machine) => ({
+    name: machine.name,
+    definitionFile: resolve(baseDir, machine.definitionFile),
+    functionArnSubstitutions: machine.functionArns,
+  })),
+  buses: buses.map((bus) => ({
+    name: bus.name,
+    archive: { name: `${bus.name}-archive`, retentionDays: bus.archiveRetentionDays },
+  })),
   rules: rules as readonly RuleSpec[],
   failureQueue: byName(failureQueues, PLATFORM.failureQueue, 'failure queue').name,
   userPool: demoUserPool,

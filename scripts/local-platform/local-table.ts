@@ -3,7 +3,12 @@
  * pointed at it; `tableName` is the orders table, found by name.
  */
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { startLocalTables, type DynamoDBClient, type DynamoDbLocal, type DynamoDbLocalOptions } from '@order-platform/local-cloud/dynamodb';
+import {
+  startLocalTables,
+  type DynamoDBClient,
+  type DynamoDbLocal,
+  type DynamoDbLocalOptions,
+} from '@order-platform/local-cloud/dynamodb';
 import { physicalName, tables } from '../../core/platform/resources';
 import { byName, PLATFORM } from './description';
 
@@ -18,9 +23,19 @@ export interface LocalTable {
   stop(): Promise<void>;
 }
 
-export const startLocalTable = async (options: DynamoDbLocalOptions & { prefix?: string } = {}): Promise<LocalTable> => {
+export const startLocalTable = async (
+  options: DynamoDbLocalOptions & { prefix?: string } = {},
+): Promise<LocalTable> => {
   const names = (logical: string): string => physicalName(options.prefix ?? 'local', logical);
   const local = await startLocalTables(tables, { ...options, names });
-  const documentClient = DynamoDBDocumentClient.from(local.client, { marshallOptions: { removeUndefinedValues: true } });
-  return { dynamo: local.dynamo, client: local.client, documentClient, tableName: names(byName(tables, PLATFORM.table, 'table').name), stop: () => local.stop() };
+  const documentClient = DynamoDBDocumentClient.from(local.client, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  return {
+    dynamo: local.dynamo,
+    client: local.client,
+    documentClient,
+    tableName: names(byName(tables, PLATFORM.table, 'table').name),
+    stop: () => local.stop(),
+  };
 };

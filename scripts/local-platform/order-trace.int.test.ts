@@ -44,9 +44,19 @@ beforeAll(async () => {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   apiUrl = await listeningUrl(api);
-  const cognito = new CognitoIdentityProviderClient({ endpoint: cloud.edgeUrl, region: cloud.env.AWS_REGION, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const cognito = new CognitoIdentityProviderClient({
+    endpoint: cloud.edgeUrl,
+    region: cloud.env.AWS_REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   for (const user of cloud.services.identity.users) {
-    const signedIn = await cognito.send(new InitiateAuthCommand({ AuthFlow: 'USER_PASSWORD_AUTH', ClientId: cloud.env.USER_POOL_CLIENT_ID, AuthParameters: { USERNAME: user.username, PASSWORD: user.password } }));
+    const signedIn = await cognito.send(
+      new InitiateAuthCommand({
+        AuthFlow: 'USER_PASSWORD_AUTH',
+        ClientId: cloud.env.USER_POOL_CLIENT_ID,
+        AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
+      }),
+    );
     tokens.set(user.username, signedIn.AuthenticationResult?.IdToken ?? '');
   }
   cognito.destroy();
@@ -86,10 +96,19 @@ const listeningUrl = (child: ChildProcess): Promise<string> =>
     });
   });
 
-const call = async (method: string, path: string, user: string, body?: unknown): Promise<{ status: number; body: Record<string, unknown> }> => {
+const call = async (
+  method: string,
+  path: string,
+  user: string,
+  body?: unknown,
+): Promise<{ status: number; body: Record<string, unknown> }> => {
   const response = await fetch(`${apiUrl}${path}`, {
     method,
-    headers: { authorization: `Bearer ${tokens.get(user)}`, 'content-type': 'application/json', ...(method === 'POST' ? { 'idempotency-key': ulid() } : {}) },
+    headers: {
+      authorization: `Bearer ${tokens.get(user)}`,
+      'content-type': 'application/json',
+      ...(method === 'POST' ? { 'idempotency-key': ulid() } : {}),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
@@ -107,54 +126,98 @@ const traceWhen = async (orderId: string, complete: (trace: OrderTrace) => boole
   }
 };
 
-const named = (trace: OrderTrace, name: string): TraceSegmentView[] => trace.segments.filter((segment) => segment.name === name);
-const functionSegment = (trace: OrderTrace, fn: string): TraceSegmentView | undefined => named(trace, cloud.names(fn)).find((segment) => segment.origin === 'AWS::Lambda::Function');
+const named = (trace: OrderTrace, name: string): TraceSegmentView[] =>
+  trace.segments.filter((segment) => segment.name === name);
+const functionSegment = (trace: OrderTrace, fn: string): TraceSegmentView | undefined =>
+  named(trace, cloud.names(fn)).find((segment) => segment.origin === 'AWS::Lambda::Function');
 
 const newProduct = async (stock: number): Promise<string> => {
   const productId = `trace-${ulid()}`.toLowerCase();
-  const put = await call('PUT', `/api/products/${productId}`, 'admin', { name: 'Traced mug', price: 1500, currency: 'EUR', stock });
+  const put = await call('PUT', `/api/products/${productId}`, 'admin', {
+    name: 'Traced mug',
+    price: 1500,
+    currency: 'EUR',
+    stock,
+  });
   expect(put.status).toBe(200);
   return productId;
 };
 
 describe('an order traced end to end on the local cloud', () => {
   it('from POST to receipt is one connected trace covering the API, every saga step and every processor, annotated with the order id', async () => {
-    const webhook = await call('POST', '/api/webhooks', 'alice', { url: `${receiverUrl}/hook`, eventTypes: ['order.confirmed'] });
+    const webhook = await call('POST', '/api/webhooks', 'alice', {
+      url: `${receiverUrl}/hook`,
+      eventTypes: ['order.confirmed'],
+    });
     const productId = await newProduct(5);
 
-    const created = await call('POST', '/api/orders', 'alice', { items: [{ productId, quantity: 2 }], paymentToken: 'tok_visa' });
+    const created = await call('POST', '/api/orders', 'alice', {
+      items: [{ productId, quantity: 2 }],
+      paymentToken: 'tok_visa',
+    });
     const orderId = created.body.orderId as string;
-    const trace = await traceWhen(orderId, (t) => PROCESSORS.every((fn) => functionSegment(t, fn) !== undefined && named(t, `## ${fn}`).length > 0) && named(t, cloud.names('order-saga')).length > 0);
+    const trace = await traceWhen(
+      orderId,
+      (t) =>
+        PROCESSORS.every((fn) => functionSegment(t, fn) !== undefined && named(t, `## ${fn}`).length > 0) &&
+        named(t, cloud.names('order-saga')).length > 0,
+    );
 
     expect(webhook.status).toBe(201);
     expect(created.status).toBe(201);
     expect(trace.traceIds).toHaveLength(1);
     const ids = new Set(trace.segments.map((segment) => segment.id));
     const roots = trace.segments.filter((segment) => segment.parentId === null || !ids.has(segment.parentId));
-    expect(roots).toEqual([expect.objectContaining({ name: 'orders-api', operation: 'POST /api/orders', httpStatus: 201, annotations: { orderId } })]);
+    expect(roots).toEqual([
+      expect.objectContaining({
+        name: 'orders-api',
+        operation: 'POST /api/orders',
+        httpStatus: 201,
+        annotations: { orderId },
+      }),
+    ]);
     for (const step of SAGA_STEPS) {
       expect(named(trace, step)).toEqual([expect.objectContaining({ kind: 'subsegment', fault: false })]);
       expect(named(trace, `## ${step}`)).toEqual([expect.objectContaining({ annotations: { orderId, step } })]);
     }
-    expect(named(trace, cloud.names('order-saga'))).toEqual([expect.objectContaining({ origin: 'AWS::StepFunctions::StateMachine', fault: false })]);
-    for (const fn of PROCESSORS) expect(named(trace, `## ${fn}`)).toContainEqual(expect.objectContaining({ annotations: expect.objectContaining({ orderId }) }));
-    expect(trace.segments.every((segment) => segment.traceId === trace.traceIds[0] && segment.end !== null && !segment.inProgress)).toBe(true);
+    expect(named(trace, cloud.names('order-saga'))).toEqual([
+      expect.objectContaining({ origin: 'AWS::StepFunctions::StateMachine', fault: false }),
+    ]);
+    for (const fn of PROCESSORS)
+      expect(named(trace, `## ${fn}`)).toContainEqual(
+        expect.objectContaining({ annotations: expect.objectContaining({ orderId }) }),
+      );
+    expect(
+      trace.segments.every(
+        (segment) => segment.traceId === trace.traceIds[0] && segment.end !== null && !segment.inProgress,
+      ),
+    ).toBe(true);
     expect(trace.segments.some((segment) => segment.fault)).toBe(false);
   });
 
   it('a declined payment shows the faulted ChargePayment and the compensations ReleaseInventory and MarkOrderFailed', async () => {
     const productId = await newProduct(3);
 
-    const created = await call('POST', '/api/orders', 'alice', { items: [{ productId, quantity: 1 }], paymentToken: 'tok_chargeDeclinedInsufficientFunds' });
+    const created = await call('POST', '/api/orders', 'alice', {
+      items: [{ productId, quantity: 1 }],
+      paymentToken: 'tok_chargeDeclinedInsufficientFunds',
+    });
     const orderId = created.body.orderId as string;
-    const trace = await traceWhen(orderId, (t) => named(t, cloud.names('order-saga')).length > 0 && named(t, '## MarkOrderFailed').length > 0);
+    const trace = await traceWhen(
+      orderId,
+      (t) => named(t, cloud.names('order-saga')).length > 0 && named(t, '## MarkOrderFailed').length > 0,
+    );
 
     expect(trace.traceIds).toHaveLength(1);
-    expect(named(trace, 'ChargePayment')).toEqual([expect.objectContaining({ fault: true, cause: expect.objectContaining({ type: 'PaymentDeclinedError' }) })]);
+    expect(named(trace, 'ChargePayment')).toEqual([
+      expect.objectContaining({ fault: true, cause: expect.objectContaining({ type: 'PaymentDeclinedError' }) }),
+    ]);
     expect(functionSegment(trace, 'charge-payment')).toMatchObject({ fault: true });
     expect(named(trace, 'ReleaseInventory')).toEqual([expect.objectContaining({ fault: false })]);
     expect(named(trace, 'MarkOrderFailed')).toEqual([expect.objectContaining({ fault: false })]);
-    expect(named(trace, '## MarkOrderFailed')).toEqual([expect.objectContaining({ annotations: { orderId, step: 'MarkOrderFailed' } })]);
+    expect(named(trace, '## MarkOrderFailed')).toEqual([
+      expect.objectContaining({ annotations: { orderId, step: 'MarkOrderFailed' } }),
+    ]);
     expect(named(trace, 'ConfirmOrder')).toEqual([]);
     const chargeEnd = named(trace, 'ChargePayment')[0]?.end ?? Number.POSITIVE_INFINITY;
     expect(named(trace, 'ReleaseInventory')[0]?.start).toBeGreaterThanOrEqual(chargeEnd);
@@ -162,7 +225,10 @@ describe('an order traced end to end on the local cloud', () => {
 
   it('lets the admin find the faulted trace by its order id annotation, and keeps it from another customer', async () => {
     const productId = await newProduct(1);
-    const created = await call('POST', '/api/orders', 'alice', { items: [{ productId, quantity: 1 }], paymentToken: 'tok_chargeDeclinedInsufficientFunds' });
+    const created = await call('POST', '/api/orders', 'alice', {
+      items: [{ productId, quantity: 1 }],
+      paymentToken: 'tok_chargeDeclinedInsufficientFunds',
+    });
     const orderId = created.body.orderId as string;
     const trace = await traceWhen(orderId, (t) => named(t, '## MarkOrderFailed').length > 0);
 

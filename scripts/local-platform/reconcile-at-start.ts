@@ -14,6 +14,7 @@ export interface StartUpReconcileReport {
 /** Invokes the reconciler once; answers its report, or throws with the function's error. */
 export const reconcileAtStart = async (cloud: RunningLocalCloud): Promise<StartUpReconcileReport> => {
   const outcome = await cloud.services.lambda.invoke(cloud.names('reconciler'), { staleAfterSeconds: 0 });
-  if (outcome.error !== undefined) throw new Error(`the start-up reconciler pass failed: ${outcome.error.errorType}: ${outcome.error.errorMessage}`);
+  if (outcome.error !== undefined)
+    throw new Error(`the start-up reconciler pass failed: ${outcome.error.errorType}: ${outcome.error.errorMessage}`);
   return outcome.result as StartUpReconcileReport;
 };

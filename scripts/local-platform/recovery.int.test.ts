@@ -47,12 +47,18 @@ beforeAll(async () => {
   cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.001 });
   // The schedule would race the passes this test makes itself.
   cloud.services.eventBridge.stop();
-  documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }), { marshallOptions: { removeUndefinedValues: true } });
+  documentClient = DynamoDBDocumentClient.from(
+    new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }),
+    { marshallOptions: { removeUndefinedValues: true } },
+  );
   const tableName = cloud.names('orders');
   stores = createDynamoStores(documentClient, tableName);
   inventory = new DynamoInventoryStore(documentClient, tableName);
   ledger = new DynamoPaymentLedger(documentClient, tableName);
-  const publisher = new EventBridgePublisher(new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials }), cloud.names('orders'));
+  const publisher = new EventBridgePublisher(
+    new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials }),
+    cloud.names('orders'),
+  );
   service = new OrderService({ ...stores, publisher, log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
   sfn = new SFNClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials });
   runner = new StepFunctionsSagaRunner(sfn, cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')));
@@ -68,15 +74,25 @@ afterEach(() => {
 
 const product = async (stock: number): Promise<string> => {
   const productId = `p-${ulid()}`;
-  await stores.products.putProduct({ productId, name: productId, price: money(500, 'EUR'), stock, updatedAt: new Date().toISOString() });
+  await stores.products.putProduct({
+    productId,
+    name: productId,
+    price: money(500, 'EUR'),
+    stock,
+    updatedAt: new Date().toISOString(),
+  });
   return productId;
 };
 
-const placeOrder = async (productId: string, quantity: number, paymentToken = 'tok_visa'): Promise<string> => (await service.createOrder('recovery-test', ulid(), { items: [{ productId, quantity }], paymentToken })).order.orderId;
+const placeOrder = async (productId: string, quantity: number, paymentToken = 'tok_visa'): Promise<string> =>
+  (await service.createOrder('recovery-test', ulid(), { items: [{ productId, quantity }], paymentToken })).order
+    .orderId;
 
-const executionArn = (name: string): string => `${cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')).replace(':stateMachine:', ':execution:')}:${name}`;
+const executionArn = (name: string): string =>
+  `${cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')).replace(':stateMachine:', ':execution:')}:${name}`;
 
-const statusOf = async (orderId: string): Promise<OrderStatus | undefined> => (await stores.orders.getOrder(orderId))?.status;
+const statusOf = async (orderId: string): Promise<OrderStatus | undefined> =>
+  (await stores.orders.getOrder(orderId))?.status;
 
 const until = async (what: string, check: () => Promise<boolean>): Promise<void> => {
   const deadline = Date.now() + 60_000;
@@ -114,7 +130,12 @@ describe('the reconciler after executions were lost', () => {
     const execution = await settledExecution(`${orderId}-r1`);
     // assess
     const captured = (await ledger.paymentsOfOrder(orderId)).filter((payment) => payment.status === 'CAPTURED');
-    expect([execution, await statusOf(orderId), await inventory.getStock(productId), captured.length]).toEqual(['SUCCEEDED', 'CONFIRMED', 3, 1]);
+    expect([execution, await statusOf(orderId), await inventory.getStock(productId), captured.length]).toEqual([
+      'SUCCEEDED',
+      'CONFIRMED',
+      3,
+      1,
+    ]);
   });
 
   it('runs the compensations of an order lost while compensating: FAILED, stock returned, nothing captured', async () => {
@@ -129,7 +150,9 @@ describe('the reconciler after executions were lost', () => {
     await reconcilerPass();
     await settledExecution(`${orderId}-r1`);
     // assess
-    const held = (await ledger.paymentsOfOrder(orderId)).filter((payment) => payment.status === 'CAPTURED' || payment.status === 'AUTHORIZED');
+    const held = (await ledger.paymentsOfOrder(orderId)).filter(
+      (payment) => payment.status === 'CAPTURED' || payment.status === 'AUTHORIZED',
+    );
     expect([await statusOf(orderId), await inventory.getStock(productId), held.length]).toEqual(['FAILED', 5, 0]);
   });
 });
@@ -149,7 +172,10 @@ describe('a parked order', () => {
     // act
     await reconcilerPass();
     // assess
-    const resumed = await sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(`${orderId}-r1`) })).then(() => 'exists', (error: Error) => error.name);
+    const resumed = await sfn.send(new DescribeExecutionCommand({ executionArn: executionArn(`${orderId}-r1`) })).then(
+      () => 'exists',
+      (error: Error) => error.name,
+    );
     expect([await statusOf(orderId), resumed]).toEqual(['NEEDS_ATTENTION', 'ExecutionDoesNotExist']);
   });
 
@@ -158,7 +184,11 @@ describe('a parked order', () => {
     const { executionName } = await retryParkedOrder({ orders: stores.orders, runner }, orderId);
     await settledExecution(executionName);
     // assess
-    expect([executionName, await statusOf(orderId), await inventory.getStock(productId)]).toEqual([`${orderId}-r1`, 'FAILED', 5]);
+    expect([executionName, await statusOf(orderId), await inventory.getStock(productId)]).toEqual([
+      `${orderId}-r1`,
+      'FAILED',
+      5,
+    ]);
   });
 });
 
@@ -166,8 +196,15 @@ describe('a parked order retried after its step records expired (24 h)', () => {
   /** What TTL does to the steps' Powertools records a day later: every step runs its logic again. */
   const expireStepRecords = async (): Promise<void> => {
     const tableName = cloud.names('orders');
-    const found = await documentClient.send(new QueryCommand({ TableName: tableName, KeyConditionExpression: 'PK = :pk', ExpressionAttributeValues: { ':pk': FUNCTION_IDEMPOTENCY_PARTITION } }));
-    for (const item of found.Items ?? []) await documentClient.send(new DeleteCommand({ TableName: tableName, Key: { PK: item.PK, SK: item.SK } }));
+    const found = await documentClient.send(
+      new QueryCommand({
+        TableName: tableName,
+        KeyConditionExpression: 'PK = :pk',
+        ExpressionAttributeValues: { ':pk': FUNCTION_IDEMPOTENCY_PARTITION },
+      }),
+    );
+    for (const item of found.Items ?? [])
+      await documentClient.send(new DeleteCommand({ TableName: tableName, Key: { PK: item.PK, SK: item.SK } }));
   };
 
   it('runs the compensations again (not straight to FAILED): the stock comes back', async () => {

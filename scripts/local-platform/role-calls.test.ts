@@ -11,7 +11,12 @@
  * Each is shown allowed with the role as deployed and refused with the role minus that grant.
  */
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  GetQueueUrlCommand,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
 import type { LocalResources } from '@order-platform/local-cloud';
 import { startEdge, type RunningEdge } from '@order-platform/local-cloud/edge';
 import { LocalIam, type LocalPrincipal, type PolicyStatement } from '@order-platform/local-cloud/iam';
@@ -54,7 +59,10 @@ describe("the platform's calls against its roles, enforced by the local cloud", 
   const withoutQueueLookup = (role: LocalPrincipal): LocalPrincipal => ({
     ...role,
     accessKeyId: `${role.accessKeyId}withoutGetQueueUrl`,
-    statements: role.statements.map((statement) => ({ ...statement, Action: [statement.Action ?? []].flat().filter((action) => action !== 'sqs:GetQueueUrl') })),
+    statements: role.statements.map((statement) => ({
+      ...statement,
+      Action: [statement.Action ?? []].flat().filter((action) => action !== 'sqs:GetQueueUrl'),
+    })),
   });
   /** What deliver-webhook does after a failed attempt: look the queue up by its event source ARN, then back off. */
   const backOff = async (client: SQSClient): Promise<void> => {
@@ -63,16 +71,33 @@ describe("the platform's calls against its roles, enforced by the local cloud", 
     // The event source mapping receives as the function's role, as Lambda does.
     const [message] = (await client.send(new ReceiveMessageCommand({ QueueUrl: queueUrl }))).Messages ?? [];
     const [, , , , account, queueName] = `arn:aws:sqs:${REGION}:${ACCOUNT}:${name('webhook-deliveries')}`.split(':');
-    const looked = (await client.send(new GetQueueUrlCommand({ QueueName: queueName, QueueOwnerAWSAccountId: account }))).QueueUrl ?? '';
-    await client.send(new ChangeMessageVisibilityCommand({ QueueUrl: looked, ReceiptHandle: message?.ReceiptHandle, VisibilityTimeout: 2 }));
+    const looked =
+      (await client.send(new GetQueueUrlCommand({ QueueName: queueName, QueueOwnerAWSAccountId: account }))).QueueUrl ??
+      '';
+    await client.send(
+      new ChangeMessageVisibilityCommand({
+        QueueUrl: looked,
+        ReceiptHandle: message?.ReceiptHandle,
+        VisibilityTimeout: 2,
+      }),
+    );
   };
   const sqsAs = (principal: LocalPrincipal): SQSClient => {
-    const client = new SQSClient({ endpoint: edge.url, region: REGION, credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: 'local' } });
+    const client = new SQSClient({
+      endpoint: edge.url,
+      region: REGION,
+      credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: 'local' },
+    });
     clients.push(client);
     return client;
   };
   const s3As = (principal: LocalPrincipal): S3Client => {
-    const client = new S3Client({ endpoint: edge.url, region: REGION, credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: 'local' }, forcePathStyle: true });
+    const client = new S3Client({
+      endpoint: edge.url,
+      region: REGION,
+      credentials: { accessKeyId: principal.accessKeyId, secretAccessKey: 'local' },
+      forcePathStyle: true,
+    });
     clients.push(client);
     return client;
   };
@@ -85,7 +110,12 @@ describe("the platform's calls against its roles, enforced by the local cloud", 
     for (const queue of failureQueues) sqs.createQueue(name(queue.name));
     for (const queue of queues) {
       const dlq = sqs.createQueue(name(deadLetterQueueName(queue.name)));
-      sqs.createQueue(name(queue.name), { RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlq.arn, maxReceiveCount: queue.deadLetter.maxReceiveCount }) });
+      sqs.createQueue(name(queue.name), {
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlq.arn,
+          maxReceiveCount: queue.deadLetter.maxReceiveCount,
+        }),
+      });
     }
     s3.createBucket(receiptsBucket);
     const resources: LocalResources = {
@@ -107,7 +137,12 @@ describe("the platform's calls against its roles, enforced by the local cloud", 
     const deliver = principals.find((principal) => principal.roleName === `${PREFIX}-deliver-webhook-fn`);
     if (deliver === undefined) throw new Error('the glue describes no deliver-webhook role');
     deliverRole = deliver;
-    iam.setPrincipals([...principals, withoutStatement('RedriveToSourceQueues'), withoutStatement('ReceiptsExist'), withoutQueueLookup(deliver)]);
+    iam.setPrincipals([
+      ...principals,
+      withoutStatement('RedriveToSourceQueues'),
+      withoutStatement('ReceiptsExist'),
+      withoutQueueLookup(deliver),
+    ]);
   });
   afterAll(async () => {
     for (const client of clients) client.destroy();
@@ -130,7 +165,9 @@ describe("the platform's calls against its roles, enforced by the local cloud", 
 
     const refused = startRedrive(client, dlq.arn);
 
-    await expect(refused).rejects.toThrow(`is not authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:${REGION}:${ACCOUNT}:${name('email')}`);
+    await expect(refused).rejects.toThrow(
+      `is not authorized to perform: sqs:SendMessage on resource: arn:aws:sqs:${REGION}:${ACCOUNT}:${name('email')}`,
+    );
   });
 
   it('learns that a receipt is not written yet (404 NotFound) with the role as deployed', async () => {
@@ -140,7 +177,9 @@ describe("the platform's calls against its roles, enforced by the local cloud", 
   });
 
   it('gets 403 instead of 404 for a missing receipt without s3:ListBucket (the gap before ReceiptsExist)', async () => {
-    const head = s3As(withoutStatement('ReceiptsExist')).send(new HeadObjectCommand({ Bucket: receiptsBucket, Key: 'receipts/not-yet.pdf' }));
+    const head = s3As(withoutStatement('ReceiptsExist')).send(
+      new HeadObjectCommand({ Bucket: receiptsBucket, Key: 'receipts/not-yet.pdf' }),
+    );
 
     await expect(head).rejects.toMatchObject({ $metadata: { httpStatusCode: 403 } });
   });
@@ -150,6 +189,8 @@ describe("the platform's calls against its roles, enforced by the local cloud", 
   });
 
   it('is refused the backoff without sqs:GetQueueUrl on its queue (the gap the local IAM check found)', async () => {
-    await expect(backOff(sqsAs(withoutQueueLookup(deliverRole)))).rejects.toThrow(`is not authorized to perform: sqs:GetQueueUrl on resource: arn:aws:sqs:${REGION}:${ACCOUNT}:${name('webhook-deliveries')}`);
+    await expect(backOff(sqsAs(withoutQueueLookup(deliverRole)))).rejects.toThrow(
+      `is not authorized to perform: sqs:GetQueueUrl on resource: arn:aws:sqs:${REGION}:${ACCOUNT}:${name('webhook-deliveries')}`,
+    );
   });
 });

@@ -33,27 +33,35 @@ const synth = (): SynthesizedStack => {
   return JSON.parse(Testing.synth(stack)) as SynthesizedStack;
 };
 
-const strip = (name: string, prefix: string): string => (name.startsWith(prefix) ? name.slice(prefix.length) : `UNPREFIXED(${name})`);
+const strip = (name: string, prefix: string): string =>
+  name.startsWith(prefix) ? name.slice(prefix.length) : `UNPREFIXED(${name})`;
 
 /** Terraform references of the synthesised JSON, read back to logical names. */
 const fromTerraform = (stack: SynthesizedStack) => {
   const resources = stack.resource as Record<string, Record<string, Record<string, unknown>>>;
-  const attribute = (type: string, id: string, name: string): string => String(resources[type]?.[id]?.[name] ?? `MISSING(${type}.${id}.${name})`);
+  const attribute = (type: string, id: string, name: string): string =>
+    String(resources[type]?.[id]?.[name] ?? `MISSING(${type}.${id}.${name})`);
   const KINDS: Record<string, (id: string) => string> = {
     aws_dynamodb_table: (id) => `table:${strip(attribute('aws_dynamodb_table', id, 'name'), STAGE_PREFIX)}`,
     aws_cloudwatch_event_bus: (id) => `bus:${strip(attribute('aws_cloudwatch_event_bus', id, 'name'), STAGE_PREFIX)}`,
-    aws_s3_bucket: (id) => `bucket:${strip(attribute('aws_s3_bucket', id, 'bucket_prefix'), STAGE_PREFIX).replace(/-$/, '')}`,
+    aws_s3_bucket: (id) =>
+      `bucket:${strip(attribute('aws_s3_bucket', id, 'bucket_prefix'), STAGE_PREFIX).replace(/-$/, '')}`,
     aws_sqs_queue: (id) => `queue:${strip(attribute('aws_sqs_queue', id, 'name'), STAGE_PREFIX)}`,
-    aws_sfn_state_machine: (id) => `stateMachine:${strip(attribute('aws_sfn_state_machine', id, 'name'), STAGE_PREFIX)}`,
-    aws_secretsmanager_secret: (id) => `secret:${strip(attribute('aws_secretsmanager_secret', id, 'name'), STAGE_PREFIX)}`,
+    aws_sfn_state_machine: (id) =>
+      `stateMachine:${strip(attribute('aws_sfn_state_machine', id, 'name'), STAGE_PREFIX)}`,
+    aws_secretsmanager_secret: (id) =>
+      `secret:${strip(attribute('aws_secretsmanager_secret', id, 'name'), STAGE_PREFIX)}`,
     aws_cognito_user_pool: () => 'userPool',
     aws_sesv2_email_identity: () => 'emailIdentity',
-    aws_cloudwatch_log_group: (id) => `logGroup:${strip(attribute('aws_cloudwatch_log_group', id, 'name'), `/aws/lambda/${STAGE_PREFIX}`)}`,
+    aws_cloudwatch_log_group: (id) =>
+      `logGroup:${strip(attribute('aws_cloudwatch_log_group', id, 'name'), `/aws/lambda/${STAGE_PREFIX}`)}`,
   };
   return (resource: string): string => {
     if (resource === '*') return '*';
-    const executions = /^\$\{replace\(aws_sfn_state_machine\.([\w-]+)\.arn, ":stateMachine:", ":execution:"\)\}(.*)$/.exec(resource);
-    if (executions) return `executions:${strip(attribute('aws_sfn_state_machine', executions[1] ?? '', 'name'), STAGE_PREFIX)}${executions[2] ?? ''}`;
+    const executions =
+      /^\$\{replace\(aws_sfn_state_machine\.([\w-]+)\.arn, ":stateMachine:", ":execution:"\)\}(.*)$/.exec(resource);
+    if (executions)
+      return `executions:${strip(attribute('aws_sfn_state_machine', executions[1] ?? '', 'name'), STAGE_PREFIX)}${executions[2] ?? ''}`;
     const reference = /^\$\{(aws_[a-z0-9_]+)\.([\w-]+)\.arn\}(.*)$/.exec(resource);
     const kind = reference ? KINDS[reference[1] ?? ''] : undefined;
     return reference && kind ? `${kind(reference[2] ?? '')}${reference[3] ?? ''}` : `UNREADABLE(${resource})`;
@@ -69,11 +77,20 @@ const fromLocal = (resource: string): string => {
     [/^arn:aws:s3:::([^/]+)(.*)$/, (m) => `bucket:${strip(m[1] ?? '', LOCAL_PREFIX)}${m[2] ?? ''}`],
     [/^arn:aws:sqs:[^:]+:\d+:(.+)$/, (m) => `queue:${strip(m[1] ?? '', LOCAL_PREFIX)}`],
     [/^arn:aws:states:[^:]+:\d+:stateMachine:(.+)$/, (m) => `stateMachine:${strip(m[1] ?? '', LOCAL_PREFIX)}`],
-    [/^arn:aws:states:[^:]+:\d+:execution:([^:]+)(.*)$/, (m) => `executions:${strip(m[1] ?? '', LOCAL_PREFIX)}${m[2] ?? ''}`],
-    [/^arn:aws:secretsmanager:[^:]+:\d+:secret:(.+)-[A-Za-z0-9]{6}$/, (m) => `secret:${strip(m[1] ?? '', LOCAL_PREFIX)}`],
+    [
+      /^arn:aws:states:[^:]+:\d+:execution:([^:]+)(.*)$/,
+      (m) => `executions:${strip(m[1] ?? '', LOCAL_PREFIX)}${m[2] ?? ''}`,
+    ],
+    [
+      /^arn:aws:secretsmanager:[^:]+:\d+:secret:(.+)-[A-Za-z0-9]{6}$/,
+      (m) => `secret:${strip(m[1] ?? '', LOCAL_PREFIX)}`,
+    ],
     [/^arn:aws:cognito-idp:[^:]+:\d+:userpool\/.+$/, () => 'userPool'],
     [/^arn:aws:ses:[^:]+:\d+:identity\/.+$/, () => 'emailIdentity'],
-    [/^arn:aws:logs:[^:]+:\d+:log-group:\/aws\/lambda\/([^:]+)(.*)$/, (m) => `logGroup:${strip(m[1] ?? '', LOCAL_PREFIX)}${m[2] ?? ''}`],
+    [
+      /^arn:aws:logs:[^:]+:\d+:log-group:\/aws\/lambda\/([^:]+)(.*)$/,
+      (m) => `logGroup:${strip(m[1] ?? '', LOCAL_PREFIX)}${m[2] ?? ''}`,
+    ],
   ];
   for (const [pattern, read] of patterns) {
     const match = pattern.exec(resource);
@@ -103,7 +120,9 @@ const readTerraform = fromTerraform(stack);
 const synthesisedRoles = (): Map<string, Normalised[]> => {
   const roles = (stack.resource as Record<string, Record<string, Record<string, string>>>).aws_iam_role ?? {};
   const policies = (stack.resource as Record<string, Record<string, Record<string, string>>>).aws_iam_role_policy ?? {};
-  const documents = (stack as { data?: Record<string, Record<string, { statement: SynthStatement[] }>> }).data?.aws_iam_policy_document ?? {};
+  const documents =
+    (stack as { data?: Record<string, Record<string, { statement: SynthStatement[] }>> }).data
+      ?.aws_iam_policy_document ?? {};
   const out = new Map<string, Normalised[]>();
   for (const policy of Object.values(policies)) {
     const roleId = /^\$\{aws_iam_role\.([\w-]+)\.id\}$/.exec(policy.role ?? '')?.[1] ?? '';
@@ -112,7 +131,12 @@ const synthesisedRoles = (): Map<string, Normalised[]> => {
     const statements = documents[documentId]?.statement ?? [];
     out.set(
       roleName,
-      statements.map((s) => ({ sid: s.sid, effect: s.effect, actions: s.actions, resources: s.resources.map(readTerraform) })),
+      statements.map((s) => ({
+        sid: s.sid,
+        effect: s.effect,
+        actions: s.actions,
+        resources: s.resources.map(readTerraform),
+      })),
     );
   }
   return out;
@@ -136,7 +160,9 @@ describe('the local cloud enforces the statements the stack synthesises', () => 
   const local = localRoles();
 
   it('has a local principal for every function role and the API task role, and no other', () => {
-    const deployedPrincipals = [...synthesised.keys()].filter((name) => name.endsWith('-fn') || name === 'api-task').sort();
+    const deployedPrincipals = [...synthesised.keys()]
+      .filter((name) => name.endsWith('-fn') || name === 'api-task')
+      .sort();
 
     expect([...local.keys()].sort()).toEqual(deployedPrincipals);
   });
@@ -149,8 +175,12 @@ describe('the local cloud enforces the statements the stack synthesises', () => 
 
   it('reads every resource of every principal back to a logical name (nothing unreadable on either side)', () => {
     const principals = [...local.keys()];
-    const all = principals.flatMap((role) => [...(synthesised.get(role) ?? []), ...(local.get(role) ?? [])]).flatMap((s) => s.resources);
+    const all = principals
+      .flatMap((role) => [...(synthesised.get(role) ?? []), ...(local.get(role) ?? [])])
+      .flatMap((s) => s.resources);
 
-    expect(all.filter((r) => r.includes('UNREADABLE') || r.includes('UNPREFIXED') || r.includes('MISSING'))).toEqual([]);
+    expect(all.filter((r) => r.includes('UNREADABLE') || r.includes('UNPREFIXED') || r.includes('MISSING'))).toEqual(
+      [],
+    );
   });
 });

@@ -7,4 +7,5 @@ import { demoUserPool } from './demo-identity';
 
 export type { TestCognito } from '@order-platform/local-cloud/cognito';
 
-export const startTestCognito = (options: { region?: string; now?: () => number } = {}): Promise<TestCognito> => startCognito({ pool: demoUserPool, ...options });
+export const startTestCognito = (options: { region?: string; now?: () => number } = {}): Promise<TestCognito> =>
+  startCognito({ pool: demoUserPool, ...options });

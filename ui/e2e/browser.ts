@@ -13,8 +13,14 @@ export class E2eBrowserMissingError extends Error {
 }
 
 export const CHROMIUM_ARGS = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 /** The chromium binary: CHROMIUM_PATH, else `command -v chromium`. */
@@ -23,7 +29,9 @@ export const chromiumPath = (): string => {
   try {
     return execFileSync('sh', ['-c', 'command -v chromium'], { encoding: 'utf8' }).trim();
   } catch (cause) {
-    throw new E2eBrowserMissingError('chromium is not installed: apt-get update && apt-get install -y chromium', { cause });
+    throw new E2eBrowserMissingError('chromium is not installed: apt-get update && apt-get install -y chromium', {
+      cause,
+    });
   }
 };
 
@@ -53,9 +61,14 @@ export const watchProblems = (page: Page): PageProblems => {
     problems.consoleErrors.push(url ? `${message.text()} (${redacted(url)})` : message.text());
   });
   page.on('response', (response) => {
-    if (response.status() >= 400) problems.failedResources.push(`${response.status()} ${response.request().method()} ${redacted(response.url())}`);
+    if (response.status() >= 400)
+      problems.failedResources.push(`${response.status()} ${response.request().method()} ${redacted(response.url())}`);
   });
-  page.on('requestfailed', (request) => problems.failedRequests.push(`${request.method()} ${redacted(request.url())}: ${request.failure()?.errorText ?? 'failed'}`));
+  page.on('requestfailed', (request) =>
+    problems.failedRequests.push(
+      `${request.method()} ${redacted(request.url())}: ${request.failure()?.errorText ?? 'failed'}`,
+    ),
+  );
   return problems;
 };
 

@@ -29,9 +29,30 @@ const OR = '$or';
 
 /** Operator names that cannot be field names inside `$or` (they signal a misplaced operator). */
 const RESERVED_IN_OR = new Set([
-  'exactly', 'equals-ignore-case', 'prefix', 'suffix', 'anything-but', 'exists', 'wildcard', 'numeric', 'cidr',
-  '=', '<', '<=', '>', '>=', 'regex', 'not-wildcard', 'not-equals-ignore-case', 'date-after', 'date-on-or-after',
-  'date-before', 'date-on-or-before', 'in-date-range', 'ip-address-in-range', 'ip-address-not-in-range',
+  'exactly',
+  'equals-ignore-case',
+  'prefix',
+  'suffix',
+  'anything-but',
+  'exists',
+  'wildcard',
+  'numeric',
+  'cidr',
+  '=',
+  '<',
+  '<=',
+  '>',
+  '>=',
+  'regex',
+  'not-wildcard',
+  'not-equals-ignore-case',
+  'date-after',
+  'date-on-or-after',
+  'date-before',
+  'date-on-or-before',
+  'in-date-range',
+  'ip-address-in-range',
+  'ip-address-not-in-range',
 ]);
 
 // A declaration, not an arrow: TypeScript narrows after a call only to a declared never-returning function.
@@ -39,7 +60,8 @@ function fail(reason: string): never {
   throw new EventPatternInvalidError(reason);
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 
 const describe = (value: unknown): string => (value === undefined ? ']' : JSON.stringify(value));
 
@@ -77,7 +99,8 @@ const compileNumeric = (terms: unknown): Matcher => {
       const lower: NumericBound = { value: finite(first, operator), open: operator === '>' };
       if (terms.length === 2) return { kind: 'numeric', lower };
       if (typeof secondOperator !== 'string') return fail(`Bad value in numeric range: ${describe(secondOperator)}`);
-      if (secondOperator !== '<' && secondOperator !== '<=') return fail(`Bad numeric range operator: ${secondOperator}`);
+      if (secondOperator !== '<' && secondOperator !== '<=')
+        return fail(`Bad numeric range operator: ${secondOperator}`);
       const upper: NumericBound = { value: finite(second, secondOperator), open: secondOperator === '<' };
       if (rest.length > 0) fail('Too many terms in numeric range expression');
       if (compareNumbers(lower.value, upper.value) >= 0) fail('Bottom must be less than top');
@@ -116,15 +139,21 @@ const wildcardOf = (text: string): RegExp => {
 const compileAnythingButModified = (modifier: Record<string, unknown>): Matcher => {
   const [operator] = Object.keys(modifier);
   if (operator === undefined) return fail('Anything-But expression name not found');
-  if (!['equals-ignore-case', 'prefix', 'suffix', 'wildcard'].includes(operator)) return fail(`Unsupported anything-but pattern: ${operator}`);
+  if (!['equals-ignore-case', 'prefix', 'suffix', 'wildcard'].includes(operator))
+    return fail(`Unsupported anything-but pattern: ${operator}`);
   const raw = modifier[operator];
   if (!Array.isArray(raw) && typeof raw !== 'string' && typeof raw !== 'number') {
     return fail('Value of anything-but must be an array or single string/number value.');
   }
   const values = (Array.isArray(raw) ? raw : [raw]).map((value: unknown) => {
     if (typeof value !== 'string') {
-      if (operator === 'equals-ignore-case') return fail('Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.');
-      return fail(operator === 'wildcard' ? 'wildcard match pattern must be a string' : 'prefix/suffix match pattern must be a string');
+      if (operator === 'equals-ignore-case')
+        return fail('Inside anything-but/equals-ignore-case list, number|start|null|boolean is not supported.');
+      return fail(
+        operator === 'wildcard'
+          ? 'wildcard match pattern must be a string'
+          : 'prefix/suffix match pattern must be a string',
+      );
     }
     if ((operator === 'prefix' || operator === 'suffix') && value === '') return fail('Null prefix/suffix not allowed');
     return value;
@@ -147,8 +176,9 @@ const compileAnythingBut = (value: unknown): Matcher => {
   if (Array.isArray(value)) {
     const strings = value.filter((item): item is string => typeof item === 'string');
     const numbers = value.filter((item): item is number => typeof item === 'number');
-    if (strings.length + numbers.length !== value.length) return fail('Inside anything but list, start|null|boolean is not supported.');
-    if ((strings.length > 0) === (numbers.length > 0)) {
+    if (strings.length + numbers.length !== value.length)
+      return fail('Inside anything but list, start|null|boolean is not supported.');
+    if (strings.length > 0 === numbers.length > 0) {
       return fail('Inside anything but list, either all values are number or string, mixed type is not supported');
     }
     return { kind: 'anything-but', strings, numbers: numbers.map((number) => finite(number, 'anything-but')) };
@@ -162,7 +192,8 @@ const compileExpression = (expression: Record<string, unknown>): Matcher => {
   const [operator] = Object.keys(expression);
   if (operator === undefined) return fail('Match expression name not found');
   const value = expression[operator];
-  const stringOperand = (name: string): string => (typeof value === 'string' ? value : fail(`${name} match pattern must be a string`));
+  const stringOperand = (name: string): string =>
+    typeof value === 'string' ? value : fail(`${name} match pattern must be a string`);
   let matcher: Matcher;
   switch (operator) {
     case 'exactly':
@@ -209,14 +240,20 @@ const compileLeaf = (name: string, values: readonly unknown[]): Matcher[] => {
   if (values.length === 0) fail('Empty arrays are not allowed');
   return values.map((value): Matcher => {
     if (isObject(value)) return compileExpression(value);
-    if (value === null || ['string', 'number', 'boolean'].includes(typeof value)) return { kind: 'exact', value: value as LeafValue };
+    if (value === null || ['string', 'number', 'boolean'].includes(typeof value))
+      return { kind: 'exact', value: value as LeafValue };
     return fail(`Match value must be String, number, true, false, or null (in "${name}")`);
   });
 };
 
 const copy = (branches: readonly Branch[]): Branch[] => branches.map((branch) => new Map(branch));
 
-function compileObject(node: Record<string, unknown>, path: readonly string[], branches: Branch[], insideOr: boolean): void {
+function compileObject(
+  node: Record<string, unknown>,
+  path: readonly string[],
+  branches: Branch[],
+  insideOr: boolean,
+): void {
   const keys = Object.keys(node);
   if (keys.length === 0) fail('Empty objects are not allowed');
   for (const key of keys) {
@@ -225,7 +262,8 @@ function compileObject(node: Record<string, unknown>, path: readonly string[], b
       compileOr(value, path, branches);
       continue;
     }
-    if (insideOr && RESERVED_IN_OR.has(key)) fail(`${key} is Ruler reserved fieldName which cannot be used inside ${OR}.`);
+    if (insideOr && RESERVED_IN_OR.has(key))
+      fail(`${key} is Ruler reserved fieldName which cannot be used inside ${OR}.`);
     if (isObject(value)) {
       compileObject(value, [...path, key], branches, insideOr);
     } else if (Array.isArray(value)) {
@@ -273,7 +311,9 @@ export const compileEventPattern = (pattern: unknown): CompiledEventPattern => {
   const compiled: CompiledEventPattern = {
     source,
     branches: branches.map((branch) =>
-      [...branch.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([path, matchers]) => ({ path, matchers })),
+      [...branch.entries()]
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([path, matchers]) => ({ path, matchers })),
     ),
   };
   compiledPatterns.add(compiled);

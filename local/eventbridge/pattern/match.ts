@@ -54,13 +54,21 @@ const merge = (a: Membership, b: Membership): Membership => {
   return merged;
 };
 
-const matchesBranch = (branch: readonly PatternField[], fields: ReadonlyMap<string, readonly EventField[]>): boolean => {
+const matchesBranch = (
+  branch: readonly PatternField[],
+  fields: ReadonlyMap<string, readonly EventField[]>,
+): boolean => {
   const attempt = (position: number, membership: Membership): boolean => {
     const field = branch[position];
     if (!field) return true;
-    const candidates = (fields.get(field.path) ?? []).filter((candidate) => consistent(membership, candidate.membership));
+    const candidates = (fields.get(field.path) ?? []).filter((candidate) =>
+      consistent(membership, candidate.membership),
+    );
     for (const candidate of candidates) {
-      if (field.matchers.some((matcher) => matchesValue(matcher, candidate.value)) && attempt(position + 1, merge(membership, candidate.membership))) {
+      if (
+        field.matchers.some((matcher) => matchesValue(matcher, candidate.value)) &&
+        attempt(position + 1, merge(membership, candidate.membership))
+      ) {
         return true;
       }
     }

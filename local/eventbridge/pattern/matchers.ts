@@ -100,9 +100,15 @@ export const matchesValue = (matcher: Matcher, value: LeafValue): boolean => {
     case 'exact':
       return exactMatches(matcher.value, value);
     case 'prefix':
-      return typeof value === 'string' && (matcher.ignoreCase ? startsWithIgnoreCase(value, matcher.value) : value.startsWith(matcher.value));
+      return (
+        typeof value === 'string' &&
+        (matcher.ignoreCase ? startsWithIgnoreCase(value, matcher.value) : value.startsWith(matcher.value))
+      );
     case 'suffix':
-      return typeof value === 'string' && (matcher.ignoreCase ? endsWithIgnoreCase(value, matcher.value) : value.endsWith(matcher.value));
+      return (
+        typeof value === 'string' &&
+        (matcher.ignoreCase ? endsWithIgnoreCase(value, matcher.value) : value.endsWith(matcher.value))
+      );
     case 'equals-ignore-case':
       return typeof value === 'string' && equalsIgnoreCase(value, matcher.value);
     case 'wildcard':
@@ -112,7 +118,12 @@ export const matchesValue = (matcher: Matcher, value: LeafValue): boolean => {
     case 'cidr': {
       if (typeof value !== 'string') return false;
       const address = parseIp(value);
-      return address !== undefined && address.family === matcher.range.family && address.value >= matcher.range.low && address.value <= matcher.range.high;
+      return (
+        address !== undefined &&
+        address.family === matcher.range.family &&
+        address.value >= matcher.range.low &&
+        address.value <= matcher.range.high
+      );
     }
     case 'exists':
       return matcher.exists;

@@ -11,7 +11,14 @@ const ec2 = {
   time: '2017-10-02T16:24:49Z',
   region: 'us-east-1',
   resources: ['arn:aws:ec2:us-east-1:123456789012:instance/i-000000aaaaaa00000'],
-  detail: { 'c-count': 5, 'd-count': 3, 'x-limit': 301.8, 'source-ip': '10.0.0.33', 'instance-id': 'i-000000aaaaaa00000', state: 'running' },
+  detail: {
+    'c-count': 5,
+    'd-count': 3,
+    'x-limit': 301.8,
+    'source-ip': '10.0.0.33',
+    'instance-id': 'i-000000aaaaaa00000',
+    state: 'running',
+  },
 };
 
 const employees = {
@@ -28,7 +35,16 @@ type Case = [name: string, pattern: unknown, event: unknown, expected: boolean];
 
 const cases: Case[] = [
   // exact values
-  ['documented simple match', { 'detail-type': ['EC2 Instance State-change Notification'], resources: ['arn:aws:ec2:us-east-1:123456789012:instance/i-000000aaaaaa00000'], detail: { state: ['initializing', 'running'] } }, ec2, true],
+  [
+    'documented simple match',
+    {
+      'detail-type': ['EC2 Instance State-change Notification'],
+      resources: ['arn:aws:ec2:us-east-1:123456789012:instance/i-000000aaaaaa00000'],
+      detail: { state: ['initializing', 'running'] },
+    },
+    ec2,
+    true,
+  ],
   ['exact string differs', { detail: { state: ['stopped'] } }, ec2, false],
   ['exact is case sensitive', { source: ['AWS.EC2'] }, ec2, false],
   ['missing field never matches a value', { detail: { nope: ['x'] } }, ec2, false],
@@ -50,18 +66,38 @@ const cases: Case[] = [
   ['nested arrays are flattened', { a: [3] }, { a: [[1, 2], [3]] }, true],
   ['pattern leaf against object value', { detail: ['x'] }, ec2, false],
   ['exactly operator', { a: [{ exactly: 'x' }] }, { a: 'x' }, true],
-  ['ip literal matches same address written differently', { ip: ['2001:db8::1'] }, { ip: '2001:0db8:0:0:0:0:0:1' }, true],
+  [
+    'ip literal matches same address written differently',
+    { ip: ['2001:db8::1'] },
+    { ip: '2001:0db8:0:0:0:0:0:1' },
+    true,
+  ],
   // prefix / suffix
   ['prefix', { time: [{ prefix: '2017-10-02' }] }, ec2, true],
   ['prefix miss', { time: [{ prefix: '2017-10-03' }] }, ec2, false],
   ['prefix only on strings', { a: [{ prefix: '1' }] }, { a: 12 }, false],
   ['empty prefix matches any string', { a: [{ prefix: '' }] }, { a: 'x' }, true],
   ['empty prefix does not match null', { a: [{ prefix: '' }] }, { a: null }, false],
-  ['prefix equals-ignore-case', { service: [{ prefix: { 'equals-ignore-case': 'EventB' } }] }, { service: 'eventbridge' }, true],
-  ['prefix equals-ignore-case miss', { service: [{ prefix: { 'equals-ignore-case': 'EventB' } }] }, { service: 'sqs' }, false],
+  [
+    'prefix equals-ignore-case',
+    { service: [{ prefix: { 'equals-ignore-case': 'EventB' } }] },
+    { service: 'eventbridge' },
+    true,
+  ],
+  [
+    'prefix equals-ignore-case miss',
+    { service: [{ prefix: { 'equals-ignore-case': 'EventB' } }] },
+    { service: 'sqs' },
+    false,
+  ],
   ['suffix', { FileName: [{ suffix: '.png' }] }, { FileName: 'a.png' }, true],
   ['suffix is case sensitive', { FileName: [{ suffix: '.png' }] }, { FileName: 'a.PNG' }, false],
-  ['suffix equals-ignore-case', { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] }, { FileName: 'a.PNG' }, true],
+  [
+    'suffix equals-ignore-case',
+    { FileName: [{ suffix: { 'equals-ignore-case': '.png' } }] },
+    { FileName: 'a.PNG' },
+    true,
+  ],
   ['suffix longer than value', { a: [{ suffix: 'abcd' }] }, { a: 'bcd' }, false],
   // equals-ignore-case
   ['equals-ignore-case', { a: [{ 'equals-ignore-case': 'alice' }] }, { a: 'ALice' }, true],
@@ -73,7 +109,12 @@ const cases: Case[] = [
   ['anything-but number', { detail: { 'x-limit': [{ 'anything-but': 123 }] } }, ec2, true],
   ['anything-but excluded number, other representation', { a: [{ 'anything-but': 3e2 }] }, { a: 300 }, false],
   ['anything-but string list', { detail: { state: [{ 'anything-but': ['stopped', 'overloaded'] }] } }, ec2, true],
-  ['anything-but string list excluded', { a: [{ 'anything-but': ['stopped', 'overloaded'] }] }, { a: 'stopped' }, false],
+  [
+    'anything-but string list excluded',
+    { a: [{ 'anything-but': ['stopped', 'overloaded'] }] },
+    { a: 'stopped' },
+    false,
+  ],
   ['anything-but number list', { a: [{ 'anything-but': [100, 200, 300] }] }, { a: 301.8 }, true],
   ['anything-but number list excluded', { a: [{ 'anything-but': [100, 200, 300] }] }, { a: 200 }, false],
   ['anything-but string does not exclude the number', { a: [{ 'anything-but': '5' }] }, { a: 5 }, true],
@@ -85,20 +126,75 @@ const cases: Case[] = [
   ['anything-but on array: all excluded', { a: [{ 'anything-but': ['x', 'y'] }] }, { a: ['x', 'y'] }, false],
   ['anything-but prefix', { Region: [{ 'anything-but': { prefix: 'us-' } }] }, { Region: 'eu-west-1' }, true],
   ['anything-but prefix excluded', { Region: [{ 'anything-but': { prefix: 'us-' } }] }, { Region: 'us-east-1' }, false],
-  ['anything-but prefix excludes the prefix itself', { a: [{ 'anything-but': { prefix: 'init' } }] }, { a: 'init' }, false],
-  ['anything-but prefix list excluded', { a: [{ 'anything-but': { prefix: ['init', 'error'] } }] }, { a: 'error-42' }, false],
-  ['anything-but prefix list passes', { a: [{ 'anything-but': { prefix: ['init', 'error'] } }] }, { a: 'running' }, true],
+  [
+    'anything-but prefix excludes the prefix itself',
+    { a: [{ 'anything-but': { prefix: 'init' } }] },
+    { a: 'init' },
+    false,
+  ],
+  [
+    'anything-but prefix list excluded',
+    { a: [{ 'anything-but': { prefix: ['init', 'error'] } }] },
+    { a: 'error-42' },
+    false,
+  ],
+  [
+    'anything-but prefix list passes',
+    { a: [{ 'anything-but': { prefix: ['init', 'error'] } }] },
+    { a: 'running' },
+    true,
+  ],
   ['anything-but prefix matches numbers', { a: [{ 'anything-but': { prefix: '1' } }] }, { a: 12 }, true],
   ['anything-but prefix is case sensitive', { a: [{ 'anything-but': { prefix: 'us-' } }] }, { a: 'US-east' }, true],
   ['anything-but suffix', { FileName: [{ 'anything-but': { suffix: '.png' } }] }, { FileName: 'a.jpg' }, true],
-  ['anything-but suffix excluded', { FileName: [{ 'anything-but': { suffix: '.png' } }] }, { FileName: 'a.png' }, false],
-  ['anything-but suffix list excluded', { a: [{ 'anything-but': { suffix: ['1234', '6789'] } }] }, { a: 'i-6789' }, false],
-  ['anything-but equals-ignore-case', { state: [{ 'anything-but': { 'equals-ignore-case': 'initializing' } }] }, { state: 'INITIALIZING' }, false],
-  ['anything-but equals-ignore-case passes', { state: [{ 'anything-but': { 'equals-ignore-case': 'initializing' } }] }, { state: 'running' }, true],
-  ['anything-but equals-ignore-case list', { state: [{ 'anything-but': { 'equals-ignore-case': ['Stopped', 'OverLoaded'] } }] }, { state: 'overloaded' }, false],
-  ['anything-but wildcard', { FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] }, { FilePath: '/usr/lib/x' }, false],
-  ['anything-but wildcard passes', { FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] }, { FilePath: '/usr/bin/x' }, true],
-  ['anything-but wildcard list', { a: [{ 'anything-but': { wildcard: ['*/bin/*.jar', '*/bin/*.class'] } }] }, { a: '/x/bin/A.class' }, false],
+  [
+    'anything-but suffix excluded',
+    { FileName: [{ 'anything-but': { suffix: '.png' } }] },
+    { FileName: 'a.png' },
+    false,
+  ],
+  [
+    'anything-but suffix list excluded',
+    { a: [{ 'anything-but': { suffix: ['1234', '6789'] } }] },
+    { a: 'i-6789' },
+    false,
+  ],
+  [
+    'anything-but equals-ignore-case',
+    { state: [{ 'anything-but': { 'equals-ignore-case': 'initializing' } }] },
+    { state: 'INITIALIZING' },
+    false,
+  ],
+  [
+    'anything-but equals-ignore-case passes',
+    { state: [{ 'anything-but': { 'equals-ignore-case': 'initializing' } }] },
+    { state: 'running' },
+    true,
+  ],
+  [
+    'anything-but equals-ignore-case list',
+    { state: [{ 'anything-but': { 'equals-ignore-case': ['Stopped', 'OverLoaded'] } }] },
+    { state: 'overloaded' },
+    false,
+  ],
+  [
+    'anything-but wildcard',
+    { FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] },
+    { FilePath: '/usr/lib/x' },
+    false,
+  ],
+  [
+    'anything-but wildcard passes',
+    { FilePath: [{ 'anything-but': { wildcard: '*/lib/*' } }] },
+    { FilePath: '/usr/bin/x' },
+    true,
+  ],
+  [
+    'anything-but wildcard list',
+    { a: [{ 'anything-but': { wildcard: ['*/bin/*.jar', '*/bin/*.class'] } }] },
+    { a: '/x/bin/A.class' },
+    false,
+  ],
   // numeric
   ['numeric range', { detail: { 'c-count': [{ numeric: ['>', 0, '<=', 5] }] } }, ec2, true],
   ['numeric upper open', { a: [{ numeric: ['>', 0, '<', 5] }] }, { a: 5 }, false],
@@ -121,15 +217,40 @@ const cases: Case[] = [
   ['exists true matches empty string', { a: [{ exists: true }] }, { a: '' }, true],
   ['exists true does not match an empty array', { a: [{ exists: true }] }, { a: [] }, false],
   ['exists false matches an empty array', { a: [{ exists: false }] }, { a: [] }, true],
-  ['exists only on leaves: object value counts as absent', { detail: { 'c-count': [{ exists: false }] } }, { detail: { 'c-count': { c1: 100 } } }, true],
-  ['exists true on object value is false', { detail: { 'c-count': [{ exists: true }] } }, { detail: { 'c-count': { c1: 100 } } }, false],
+  [
+    'exists only on leaves: object value counts as absent',
+    { detail: { 'c-count': [{ exists: false }] } },
+    { detail: { 'c-count': { c1: 100 } } },
+    true,
+  ],
+  [
+    'exists true on object value is false',
+    { detail: { 'c-count': [{ exists: true }] } },
+    { detail: { 'c-count': { c1: 100 } } },
+    false,
+  ],
   ['exists false with missing parent', { detail: { x: { y: [{ exists: false }] } } }, { source: 'a' }, true],
   ['exists true with missing parent', { detail: { x: { y: [{ exists: true }] } } }, { source: 'a' }, false],
   ['exists false or a value: absent', { tier: [{ 'anything-but': ['gold'] }, { exists: false }] }, {}, true],
-  ['exists false or a value: excluded', { tier: [{ 'anything-but': ['gold'] }, { exists: false }] }, { tier: 'gold' }, false],
+  [
+    'exists false or a value: excluded',
+    { tier: [{ 'anything-but': ['gold'] }, { exists: false }] },
+    { tier: 'gold' },
+    false,
+  ],
   ['exists true inside arrays of objects', { a: { b: [{ exists: true }] } }, { a: [{ c: 1 }, { b: 2 }] }, true],
-  ['exists false inside arrays: present in some element', { a: { b: [{ exists: false }] } }, { a: [{ c: 1 }, { b: 2 }] }, false],
-  ['exists false inside arrays: present in no element', { a: { b: [{ exists: false }] } }, { a: [{ c: 1 }, { c: 2 }] }, true],
+  [
+    'exists false inside arrays: present in some element',
+    { a: { b: [{ exists: false }] } },
+    { a: [{ c: 1 }, { b: 2 }] },
+    false,
+  ],
+  [
+    'exists false inside arrays: present in no element',
+    { a: { b: [{ exists: false }] } },
+    { a: [{ c: 1 }, { c: 2 }] },
+    true,
+  ],
   // cidr
   ['cidr ipv4', { detail: { 'source-ip': [{ cidr: '10.0.0.0/24' }] } }, ec2, true],
   ['cidr ipv4 miss', { a: [{ cidr: '10.0.0.0/24' }] }, { a: '10.0.1.1' }, false],
@@ -153,24 +274,79 @@ const cases: Case[] = [
   ['wildcard is case sensitive', { a: [{ wildcard: 'a*' }] }, { a: 'Abc' }, false],
   ['wildcard only on strings', { a: [{ wildcard: '1*' }] }, { a: 12 }, false],
   // $or
-  ['$or first branch', { source: ['aws.cloudwatch'], $or: [{ metricName: ['CPUUtilization'] }, { namespace: ['AWS/EC2'] }] }, { source: 'aws.cloudwatch', metricName: 'CPUUtilization' }, true],
-  ['$or second branch', { source: ['aws.cloudwatch'], $or: [{ metricName: ['CPUUtilization'] }, { namespace: ['AWS/EC2'] }] }, { source: 'aws.cloudwatch', namespace: 'AWS/EC2' }, true],
-  ['$or needs the and-ed field too', { source: ['aws.cloudwatch'], $or: [{ metricName: ['CPUUtilization'] }, { namespace: ['AWS/EC2'] }] }, { source: 'x', namespace: 'AWS/EC2' }, false],
+  [
+    '$or first branch',
+    { source: ['aws.cloudwatch'], $or: [{ metricName: ['CPUUtilization'] }, { namespace: ['AWS/EC2'] }] },
+    { source: 'aws.cloudwatch', metricName: 'CPUUtilization' },
+    true,
+  ],
+  [
+    '$or second branch',
+    { source: ['aws.cloudwatch'], $or: [{ metricName: ['CPUUtilization'] }, { namespace: ['AWS/EC2'] }] },
+    { source: 'aws.cloudwatch', namespace: 'AWS/EC2' },
+    true,
+  ],
+  [
+    '$or needs the and-ed field too',
+    { source: ['aws.cloudwatch'], $or: [{ metricName: ['CPUUtilization'] }, { namespace: ['AWS/EC2'] }] },
+    { source: 'x', namespace: 'AWS/EC2' },
+    false,
+  ],
   ['$or no branch', { $or: [{ a: [1] }, { b: [2] }] }, { a: 2, b: 1 }, false],
-  ['$or nested inside a field', { detail: { $or: [{ source: ['s'] }, { 'detail-type': ['t'] }] } }, { detail: { 'detail-type': 't' } }, true],
+  [
+    '$or nested inside a field',
+    { detail: { $or: [{ source: ['s'] }, { 'detail-type': ['t'] }] } },
+    { detail: { 'detail-type': 't' } },
+    true,
+  ],
   ['$or nested in $or', { $or: [{ a: [1] }, { b: [2], $or: [{ c: [3] }, { d: [4] }] }] }, { b: 2, d: 4 }, true],
-  ['$or nested in $or needs inner branch', { $or: [{ a: [1] }, { b: [2], $or: [{ c: [3] }, { d: [4] }] }] }, { b: 2, d: 5 }, false],
-  ['parallel $or', { $or: [{ a: [1] }, { b: [1] }], x: { $or: [{ c: [1] }, { d: [1] }] } }, { b: 1, x: { c: 1 } }, true],
-  ['parallel $or, second unmet', { $or: [{ a: [1] }, { b: [1] }], x: { $or: [{ c: [1] }, { d: [1] }] } }, { b: 1, x: { e: 1 } }, false],
+  [
+    '$or nested in $or needs inner branch',
+    { $or: [{ a: [1] }, { b: [2], $or: [{ c: [3] }, { d: [4] }] }] },
+    { b: 2, d: 5 },
+    false,
+  ],
+  [
+    'parallel $or',
+    { $or: [{ a: [1] }, { b: [1] }], x: { $or: [{ c: [1] }, { d: [1] }] } },
+    { b: 1, x: { c: 1 } },
+    true,
+  ],
+  [
+    'parallel $or, second unmet',
+    { $or: [{ a: [1] }, { b: [1] }], x: { $or: [{ c: [1] }, { d: [1] }] } },
+    { b: 1, x: { e: 1 } },
+    false,
+  ],
   // arrays of objects
   ['field inside array of objects', { employees: { firstName: ['Anna'] } }, employees, true],
   ['two fields from one element', { employees: { firstName: ['John'], ids: [1000] } }, employees, true],
-  ['two fields from different elements do not match', { employees: { firstName: ['Anna'], lastName: ['Jones'] } }, employees, false],
-  ['exists false in the matched element', { employees: { firstName: ['Anna'], ids: [{ exists: false }] } }, employees, true],
-  ['exists true in another element only', { employees: { firstName: ['Anna'], ids: [{ exists: true }] } }, employees, false],
+  [
+    'two fields from different elements do not match',
+    { employees: { firstName: ['Anna'], lastName: ['Jones'] } },
+    employees,
+    false,
+  ],
+  [
+    'exists false in the matched element',
+    { employees: { firstName: ['Anna'], ids: [{ exists: false }] } },
+    employees,
+    true,
+  ],
+  [
+    'exists true in another element only',
+    { employees: { firstName: ['Anna'], ids: [{ exists: true }] } },
+    employees,
+    false,
+  ],
   ['value from another element', { employees: { firstName: ['Anna'], ids: [1000] } }, employees, false],
   ['array field is not a value', { employees: ['b'] }, employees, false],
-  ['dotted keys address nested fields', { detail: { 'state.status': ['running'] } }, { detail: { state: { status: 'running' } } }, true],
+  [
+    'dotted keys address nested fields',
+    { detail: { 'state.status': ['running'] } },
+    { detail: { state: { status: 'running' } } },
+    true,
+  ],
 ];
 
 describe('event pattern matching', () => {
@@ -210,7 +386,11 @@ const invalid: [string, unknown, string][] = [
   ['prefix with a number', { a: [{ prefix: 1 }] }, 'prefix match pattern must be a string'],
   ['prefix with unknown modifier', { a: [{ prefix: { wildcard: 'x' } }] }, 'Unsupported prefix pattern: wildcard'],
   ['suffix with a list', { a: [{ suffix: ['x'] }] }, 'suffix match pattern must be a string'],
-  ['equals-ignore-case with a number', { a: [{ 'equals-ignore-case': 1 }] }, 'equals-ignore-case match pattern must be a string'],
+  [
+    'equals-ignore-case with a number',
+    { a: [{ 'equals-ignore-case': 1 }] },
+    'equals-ignore-case match pattern must be a string',
+  ],
   ['numeric not an array', { a: [{ numeric: '>' }] }, 'Value of numeric must be an array.'],
   ['numeric empty', { a: [{ numeric: [] }] }, 'Invalid member in numeric match'],
   ['numeric unknown operator', { a: [{ numeric: ['!=', 1] }] }, 'Unrecognized numeric range operator: !='],
@@ -222,17 +402,37 @@ const invalid: [string, unknown, string][] = [
   ['numeric equals with extra terms', { a: [{ numeric: ['=', 1, '<', 2] }] }, 'Too many elements'],
   ['numeric too many terms', { a: [{ numeric: ['>', 1, '<', 5, '<', 6] }] }, 'Too many terms'],
   ['exists not boolean', { a: [{ exists: 'true' }] }, 'exists match pattern must be either true or false.'],
-  ['anything-but null', { a: [{ 'anything-but': null }] }, 'Value of anything-but must be an array or single string/number value.'],
+  [
+    'anything-but null',
+    { a: [{ 'anything-but': null }] },
+    'Value of anything-but must be an array or single string/number value.',
+  ],
   ['anything-but boolean', { a: [{ 'anything-but': true }] }, 'Value of anything-but must be'],
   ['anything-but mixed list', { a: [{ 'anything-but': ['a', 1] }] }, 'mixed type is not supported'],
   ['anything-but empty list', { a: [{ 'anything-but': [] }] }, 'mixed type is not supported'],
   ['anything-but list with null', { a: [{ 'anything-but': ['a', null] }] }, 'start|null|boolean is not supported'],
-  ['anything-but unknown modifier', { a: [{ 'anything-but': { numeric: ['>', 1] } }] }, 'Unsupported anything-but pattern: numeric'],
+  [
+    'anything-but unknown modifier',
+    { a: [{ 'anything-but': { numeric: ['>', 1] } }] },
+    'Unsupported anything-but pattern: numeric',
+  ],
   ['anything-but empty modifier', { a: [{ 'anything-but': {} }] }, 'Anything-But expression name not found'],
-  ['anything-but prefix number', { a: [{ 'anything-but': { prefix: 1 } }] }, 'prefix/suffix match pattern must be a string'],
+  [
+    'anything-but prefix number',
+    { a: [{ 'anything-but': { prefix: 1 } }] },
+    'prefix/suffix match pattern must be a string',
+  ],
   ['anything-but prefix empty', { a: [{ 'anything-but': { prefix: '' } }] }, 'Null prefix/suffix not allowed'],
-  ['anything-but suffix list with empty', { a: [{ 'anything-but': { suffix: ['x', ''] } }] }, 'Null prefix/suffix not allowed'],
-  ['anything-but equals-ignore-case number', { a: [{ 'anything-but': { 'equals-ignore-case': 1 } }] }, 'equals-ignore-case list'],
+  [
+    'anything-but suffix list with empty',
+    { a: [{ 'anything-but': { suffix: ['x', ''] } }] },
+    'Null prefix/suffix not allowed',
+  ],
+  [
+    'anything-but equals-ignore-case number',
+    { a: [{ 'anything-but': { 'equals-ignore-case': 1 } }] },
+    'equals-ignore-case list',
+  ],
   ['anything-but two modifiers', { a: [{ 'anything-but': { prefix: 'a', suffix: 'b' } }] }, 'Too many elements'],
   ['anything-but with a sibling operator', { a: [{ 'anything-but': 'a', prefix: 'b' }] }, 'Too many elements'],
   ['anything-but wildcard bad', { a: [{ 'anything-but': { wildcard: 'a**' } }] }, 'Consecutive wildcard characters'],
@@ -273,8 +473,15 @@ describe('event pattern validation', () => {
   });
 });
 
-const scalar = fc.oneof(fc.string(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant(null));
-const key = fc.string({ minLength: 1, maxLength: 6 }).filter((text) => !text.includes('.') && text !== '$or' && text !== '__proto__');
+const scalar = fc.oneof(
+  fc.string(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.boolean(),
+  fc.constant(null),
+);
+const key = fc
+  .string({ minLength: 1, maxLength: 6 })
+  .filter((text) => !text.includes('.') && text !== '$or' && text !== '__proto__');
 const flatEvent = fc.dictionary(key, scalar, { minKeys: 1, maxKeys: 6 });
 
 describe('event pattern properties', () => {
@@ -308,9 +515,17 @@ describe('event pattern properties', () => {
   });
 
   it('$or matches exactly when one of its branches does', () => {
-    const leaf = fc.oneof(fc.constant(['x']), fc.constant([{ prefix: 'x' }]), fc.constant([{ exists: false }]), fc.constant([{ numeric: ['>', 0] }]));
+    const leaf = fc.oneof(
+      fc.constant(['x']),
+      fc.constant([{ prefix: 'x' }]),
+      fc.constant([{ exists: false }]),
+      fc.constant([{ numeric: ['>', 0] }]),
+    );
     const branch = fc.dictionary(fc.constantFrom('a', 'b', 'c'), leaf, { minKeys: 1 });
-    const event = fc.dictionary(fc.constantFrom('a', 'b', 'c'), fc.oneof(fc.constantFrom('x', 'xy', 'y'), fc.integer({ min: -2, max: 2 })));
+    const event = fc.dictionary(
+      fc.constantFrom('a', 'b', 'c'),
+      fc.oneof(fc.constantFrom('x', 'xy', 'y'), fc.integer({ min: -2, max: 2 })),
+    );
     fc.assert(
       fc.property(branch, branch, event, (left, right, sample) => {
         const union = matchesEventPattern(left, sample) || matchesEventPattern(right, sample);
@@ -322,12 +537,15 @@ describe('event pattern properties', () => {
 
   it('exists true and exists false partition every event', () => {
     fc.assert(
-      fc.property(fc.dictionary(fc.constantFrom('a', 'b'), fc.oneof(scalar, fc.array(scalar, { maxLength: 2 }))), (event) => {
-        const present = matchesEventPattern({ a: [{ exists: true }] }, event);
-        const absent = matchesEventPattern({ a: [{ exists: false }] }, event);
+      fc.property(
+        fc.dictionary(fc.constantFrom('a', 'b'), fc.oneof(scalar, fc.array(scalar, { maxLength: 2 }))),
+        (event) => {
+          const present = matchesEventPattern({ a: [{ exists: true }] }, event);
+          const absent = matchesEventPattern({ a: [{ exists: false }] }, event);
 
-        expect(present).toBe(!absent);
-      }),
+          expect(present).toBe(!absent);
+        },
+      ),
     );
   });
 

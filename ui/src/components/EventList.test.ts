@@ -7,12 +7,22 @@ import type { BusEvent } from '../services/types';
 import EventList from './EventList.vue';
 
 const event = (over: Partial<BusEvent>): BusEvent => ({
-  eventId: 'e-1', source: 'orders.api', detailType: 'order.created', time: '2026-01-01T10:00:00.000Z',
-  detail: { orderId: '01JAAAAAAAAAAAAAAAAAAAAAAA', customerId: 'alice', lines: [{ productId: 'p-1', quantity: 1 }] }, receivedAt: '2026-01-01T10:00:00.100Z', ...over,
+  eventId: 'e-1',
+  source: 'orders.api',
+  detailType: 'order.created',
+  time: '2026-01-01T10:00:00.000Z',
+  detail: { orderId: '01JAAAAAAAAAAAAAAAAAAAAAAA', customerId: 'alice', lines: [{ productId: 'p-1', quantity: 1 }] },
+  receivedAt: '2026-01-01T10:00:00.100Z',
+  ...over,
 });
 const events = [
   event({}),
-  event({ eventId: 'e-2', detailType: 'order.failed', source: 'orders.saga', detail: { orderId: '01JBBBBBBBBBBBBBBBBBBBBBBB', reason: 'PAYMENT_DECLINED' } }),
+  event({
+    eventId: 'e-2',
+    detailType: 'order.failed',
+    source: 'orders.saga',
+    detail: { orderId: '01JBBBBBBBBBBBBBBBBBBBBBBB', reason: 'PAYMENT_DECLINED' },
+  }),
   event({ eventId: 'e-3', detailType: 'partner.shipment', source: 'partner.acme', detail: { parcel: 'x' } }),
 ];
 const mountList = () => {

@@ -17,7 +17,11 @@ describe('PlaceOrderForm', () => {
     // assess
     expect(wrapper.find('label[for="order-product-0"]').text()).toBe('Product');
     expect(wrapper.find('label[for="order-quantity-0"]').text()).toBe('Quantity');
-    expect(wrapper.findAll('#order-token option').map((o) => o.attributes('value'))).toEqual(['tok_visa', 'tok_chargeDeclined', 'tok_chargeDeclinedInsufficientFunds']);
+    expect(wrapper.findAll('#order-token option').map((o) => o.attributes('value'))).toEqual([
+      'tok_visa',
+      'tok_chargeDeclined',
+      'tok_chargeDeclinedInsufficientFunds',
+    ]);
     expect(wrapper.find('button[type="submit"]').text()).toBe('Place order');
   });
 
@@ -79,14 +83,19 @@ describe('PlaceOrderForm', () => {
     await flushPromises();
     // assess
     expect(calls).toHaveLength(1);
-    expect(JSON.parse(calls[0]!.body!)).toEqual({ items: [{ productId: 'p-1', quantity: 2 }], paymentToken: 'tok_chargeDeclined' });
+    expect(JSON.parse(calls[0]!.body!)).toEqual({
+      items: [{ productId: 'p-1', quantity: 2 }],
+      paymentToken: 'tok_chargeDeclined',
+    });
     expect(calls[0]!.headers['idempotency-key']).toMatch(/^[0-9a-f-]{36}$/);
     expect(wrapper.emitted('placed')).toEqual([[created]]);
   });
 
   it('retries a failed submission with the same Idempotency-Key and shows the error', async () => {
     // prepare
-    const { api, calls } = clientFor({ 'POST /api/orders': [503, { error: { code: 'UNAVAILABLE', message: 'Try again shortly' } }] });
+    const { api, calls } = clientFor({
+      'POST /api/orders': [503, { error: { code: 'UNAVAILABLE', message: 'Try again shortly' } }],
+    });
     provideApi(api);
     const wrapper = mount(PlaceOrderForm, { props: { products: [product()] } });
     await wrapper.find('#order-product-0').setValue('p-1');
@@ -107,26 +116,44 @@ describe('PlaceOrderForm', () => {
     const created = order({ orderId: 'o-10' });
     const { api, calls } = clientFor({ 'POST /api/orders': [201, created] });
     provideApi(api);
-    const wrapper = mount(PlaceOrderForm, { props: { products: [product(), product({ productId: 'p-2', name: 'Grinder' })] } });
+    const wrapper = mount(PlaceOrderForm, {
+      props: { products: [product(), product({ productId: 'p-2', name: 'Grinder' })] },
+    });
     await wrapper.find('#order-product-0').setValue('p-1');
     await wrapper.find('#order-quantity-0').setValue('2');
-    await wrapper.findAll('button').find((b) => b.text() === 'Add a product')!.trigger('click');
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Add a product')!
+      .trigger('click');
     await wrapper.find('#order-product-1').setValue('p-2');
     await wrapper.find('#order-quantity-1').setValue('3');
     // act
     await wrapper.find('form').trigger('submit');
     await flushPromises();
     // assess
-    expect(JSON.parse(calls[0]!.body!).items).toEqual([{ productId: 'p-1', quantity: 2 }, { productId: 'p-2', quantity: 3 }]);
+    expect(JSON.parse(calls[0]!.body!).items).toEqual([
+      { productId: 'p-1', quantity: 2 },
+      { productId: 'p-2', quantity: 3 },
+    ]);
   });
 
   it('shows a live total over all lines from the products endpoint prices', async () => {
     // prepare
     provideApi(clientFor({}).api);
-    const wrapper = mount(PlaceOrderForm, { props: { products: [product(), product({ productId: 'p-2', name: 'Grinder', price: { amount: 10_000, currency: 'USD' } })] } });
+    const wrapper = mount(PlaceOrderForm, {
+      props: {
+        products: [
+          product(),
+          product({ productId: 'p-2', name: 'Grinder', price: { amount: 10_000, currency: 'USD' } }),
+        ],
+      },
+    });
     await wrapper.find('#order-product-0').setValue('p-1');
     await wrapper.find('#order-quantity-0').setValue('2');
-    await wrapper.findAll('button').find((b) => b.text() === 'Add a product')!.trigger('click');
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Add a product')!
+      .trigger('click');
     // act
     await wrapper.find('#order-product-1').setValue('p-2');
     // assess: 2 x $24.90 + 1 x $100.00
@@ -137,9 +164,19 @@ describe('PlaceOrderForm', () => {
   it('removes a line from the cart and its price from the total', async () => {
     // prepare
     provideApi(clientFor({}).api);
-    const wrapper = mount(PlaceOrderForm, { props: { products: [product(), product({ productId: 'p-2', name: 'Grinder', price: { amount: 10_000, currency: 'USD' } })] } });
+    const wrapper = mount(PlaceOrderForm, {
+      props: {
+        products: [
+          product(),
+          product({ productId: 'p-2', name: 'Grinder', price: { amount: 10_000, currency: 'USD' } }),
+        ],
+      },
+    });
     await wrapper.find('#order-product-0').setValue('p-1');
-    await wrapper.findAll('button').find((b) => b.text() === 'Add a product')!.trigger('click');
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Add a product')!
+      .trigger('click');
     await wrapper.find('#order-product-1').setValue('p-2');
     // act
     await wrapper.find('button[aria-label="Remove line 1"]').trigger('click');
@@ -156,7 +193,10 @@ describe('PlaceOrderForm', () => {
     const wrapper = mount(PlaceOrderForm, { props: { products: [product({ stock: 3 })] } });
     await wrapper.find('#order-product-0').setValue('p-1');
     await wrapper.find('#order-quantity-0').setValue('2');
-    await wrapper.findAll('button').find((b) => b.text() === 'Add a product')!.trigger('click');
+    await wrapper
+      .findAll('button')
+      .find((b) => b.text() === 'Add a product')!
+      .trigger('click');
     await wrapper.find('#order-product-1').setValue('p-1');
     await wrapper.find('#order-quantity-1').setValue('2');
     // act

@@ -17,7 +17,9 @@ export const useApi = (): ApiClient => {
 /** The local control plane client, or undefined outside local mode (no `localControlPlane` in /config.json). */
 export const useLocalControlPlane = (): ComputedRef<LocalClient | undefined> => {
   const auth = useAuthStore();
-  return computed(() => localOverride ?? (auth.localControlPlane ? createLocalClient(auth.localControlPlane) : undefined));
+  return computed(
+    () => localOverride ?? (auth.localControlPlane ? createLocalClient(auth.localControlPlane) : undefined),
+  );
 };
 
 /** For tests: replace the shared clients. */

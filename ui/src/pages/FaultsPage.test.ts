@@ -7,7 +7,12 @@ import { clientFor, session, tableFetch } from '../test/fakes';
 import { createLocalClient } from '../services/api';
 import FaultsPage from './FaultsPage.vue';
 
-const CONFIG = { region: 'us-east-1', userPoolId: 'p', userPoolClientId: 'c', cognitoEndpoint: 'http://127.0.0.1:4566/' };
+const CONFIG = {
+  region: 'us-east-1',
+  userPoolId: 'p',
+  userPoolClientId: 'c',
+  cognitoEndpoint: 'http://127.0.0.1:4566/',
+};
 
 const mountWith = async (localControlPlane: string | undefined, local?: ReturnType<typeof createLocalClient>) => {
   const pinia = createPinia();
@@ -30,7 +35,9 @@ describe('FaultsPage', () => {
     // assess
     expect(wrapper.find('[data-testid="faults-panel"]').exists()).toBe(false);
     expect(wrapper.find('form').exists()).toBe(false);
-    expect(wrapper.find('[data-testid="faults-unavailable"]').text()).toContain('only when the platform runs in local mode');
+    expect(wrapper.find('[data-testid="faults-unavailable"]').text()).toContain(
+      'only when the platform runs in local mode',
+    );
   });
 
   it('in local mode lists the functions and injects a fault through the control plane', async () => {
@@ -56,7 +63,10 @@ describe('FaultsPage', () => {
     // prepare
     const { fetch } = tableFetch({
       'GET http://edge/_local/functions': [200, { functions: [{ name: 'local-confirm-order', arn: 'arn:1' }] }],
-      'GET http://edge/_local/faults': [200, { faults: [{ function: 'local-confirm-order', failNext: 0, probability: 0.3, latencyMs: 0 }] }],
+      'GET http://edge/_local/faults': [
+        200,
+        { faults: [{ function: 'local-confirm-order', failNext: 0, probability: 0.3, latencyMs: 0 }] },
+      ],
     });
     // act
     const wrapper = await mountWith('http://edge/_local', createLocalClient('http://edge/_local', { fetch }));
@@ -67,7 +77,9 @@ describe('FaultsPage', () => {
 
   it('refuses a probability above 1 and sends nothing', async () => {
     // prepare
-    const { fetch, calls } = tableFetch({ 'GET http://edge/_local/functions': [200, { functions: [{ name: 'local-send-email', arn: 'arn:1' }] }] });
+    const { fetch, calls } = tableFetch({
+      'GET http://edge/_local/functions': [200, { functions: [{ name: 'local-send-email', arn: 'arn:1' }] }],
+    });
     const wrapper = await mountWith('http://edge/_local', createLocalClient('http://edge/_local', { fetch }));
     await wrapper.find('#fault-fn').setValue('local-send-email');
     await wrapper.find('#fault-prob').setValue('1.5');
@@ -82,7 +94,15 @@ describe('FaultsPage', () => {
   it('shows the logical function names the README uses, and still sends the name the control plane lists', async () => {
     // prepare
     const { fetch, calls } = tableFetch({
-      'GET http://edge/_local/functions': [200, { functions: [{ name: 'local-confirm-order', arn: 'arn:1' }, { name: 'local-send-email', arn: 'arn:2' }] }],
+      'GET http://edge/_local/functions': [
+        200,
+        {
+          functions: [
+            { name: 'local-confirm-order', arn: 'arn:1' },
+            { name: 'local-send-email', arn: 'arn:2' },
+          ],
+        },
+      ],
       'POST http://edge/_local/faults': [200, { function: 'local-confirm-order', faults: { failNext: 1 } }],
     });
     const wrapper = await mountWith('http://edge/_local', createLocalClient('http://edge/_local', { fetch }));
@@ -91,7 +111,12 @@ describe('FaultsPage', () => {
     await wrapper.find('form').trigger('submit');
     await flushPromises();
     // assess
-    expect(wrapper.findAll('#fault-fn option').map((option) => option.text()).slice(1)).toEqual(['confirm-order', 'send-email']);
+    expect(
+      wrapper
+        .findAll('#fault-fn option')
+        .map((option) => option.text())
+        .slice(1),
+    ).toEqual(['confirm-order', 'send-email']);
     expect(wrapper.findAll('[data-function]').map((cell) => cell.text())).toEqual(['confirm-order', 'send-email']);
     expect(JSON.parse(calls.at(-1)!.body!)).toEqual({ function: 'local-confirm-order', failNext: 1 });
     expect(wrapper.text()).toContain('Fault set on confirm-order');

@@ -11,10 +11,28 @@ import { clientFor, FakeEventSource, session } from '../test/fakes';
 import OperationsPage from './OperationsPage.vue';
 
 const NOW = Date.parse('2026-01-01T10:05:00.000Z');
-const envelope = (type: string, orderId: string) => JSON.stringify({ version: '0', id: 'e-1', 'detail-type': type, source: 'orders', time: '2026-01-01T10:00:00Z', detail: { orderId, customerId: 'alice' } });
+const envelope = (type: string, orderId: string) =>
+  JSON.stringify({
+    version: '0',
+    id: 'e-1',
+    'detail-type': type,
+    source: 'orders',
+    time: '2026-01-01T10:00:00Z',
+    detail: { orderId, customerId: 'alice' },
+  });
 const emailDlq = (over: Partial<DeadLetterQueue> = {}): DeadLetterQueue => ({
-  name: 'email-dlq', queueName: 'local-email-dlq', depth: 1, inFlight: 0,
-  samples: [{ messageId: 'm-1', body: envelope('order.confirmed', '01JORDER0000000000000000AB'), receiveCount: 3, sentAt: '2026-01-01T10:04:00.000Z' }],
+  name: 'email-dlq',
+  queueName: 'local-email-dlq',
+  depth: 1,
+  inFlight: 0,
+  samples: [
+    {
+      messageId: 'm-1',
+      body: envelope('order.confirmed', '01JORDER0000000000000000AB'),
+      receiveCount: 3,
+      sentAt: '2026-01-01T10:04:00.000Z',
+    },
+  ],
   ...over,
 });
 
@@ -22,7 +40,11 @@ const mountPage = async (table: Parameters<typeof clientFor>[0]) => {
   const pinia = createPinia();
   setActivePinia(pinia);
   useAuthStore().session = session({ username: 'admin', isAdmin: true });
-  const client = clientFor({ 'GET /api/admin/stats?minutes=60': [200, { buckets: [], completion: null }], 'GET /api/events': [200, { items: [], nextCursor: null }], ...table });
+  const client = clientFor({
+    'GET /api/admin/stats?minutes=60': [200, { buckets: [], completion: null }],
+    'GET /api/events': [200, { items: [], nextCursor: null }],
+    ...table,
+  });
   provideApi(client.api);
   const router = createAppRouter(createMemoryHistory());
   await router.push('/operations');
@@ -98,8 +120,17 @@ describe('OperationsPage', () => {
 
   it('says how long a failing message takes to reach its DLQ when the API gives the queue settings', async () => {
     // act
-    const { wrapper } = await mountPage({ 'GET /api/admin/dlqs': [200, { items: [emailDlq({ source: { queueName: 'local-email', maxReceiveCount: 3, visibilityTimeoutSeconds: 30 } })] }] });
+    const { wrapper } = await mountPage({
+      'GET /api/admin/dlqs': [
+        200,
+        {
+          items: [emailDlq({ source: { queueName: 'local-email', maxReceiveCount: 3, visibilityTimeoutSeconds: 30 } })],
+        },
+      ],
+    });
     // assess
-    expect(wrapper.find('[data-testid="until-dlq"]').text()).toBe('A failing message of local-email lands here after 3 receives × 30 s ≈ 1 min 30 s.');
+    expect(wrapper.find('[data-testid="until-dlq"]').text()).toBe(
+      'A failing message of local-email lands here after 3 receives × 30 s ≈ 1 min 30 s.',
+    );
   });
 });

@@ -10,11 +10,27 @@ import { clientFor, FakeEventSource, order, session } from '../test/fakes';
 import OrderDetailPage from './OrderDetailPage.vue';
 
 const failed = order({
-  orderId: 'o-1', status: 'FAILED', failureReason: 'CONFIRMATION_FAILED',
+  orderId: 'o-1',
+  status: 'FAILED',
+  failureReason: 'CONFIRMATION_FAILED',
   timeline: [
     { status: 'PENDING', at: '2026-01-01T10:00:00.000Z', step: 'PlaceOrder', outcome: 'placed' },
-    { status: 'COMPENSATING', at: '2026-01-01T10:00:01.000Z', step: 'ConfirmOrder', outcome: 'error', reason: 'CONFIRMATION_FAILED', note: 'InjectedFaultError: injected fault in local-confirm-order' },
-    { status: 'FAILED', at: '2026-01-01T10:00:02.000Z', step: 'MarkOrderFailed', outcome: 'failed', reason: 'CONFIRMATION_FAILED', note: 'InjectedFaultError: injected fault in local-confirm-order' },
+    {
+      status: 'COMPENSATING',
+      at: '2026-01-01T10:00:01.000Z',
+      step: 'ConfirmOrder',
+      outcome: 'error',
+      reason: 'CONFIRMATION_FAILED',
+      note: 'InjectedFaultError: injected fault in local-confirm-order',
+    },
+    {
+      status: 'FAILED',
+      at: '2026-01-01T10:00:02.000Z',
+      step: 'MarkOrderFailed',
+      outcome: 'failed',
+      reason: 'CONFIRMATION_FAILED',
+      note: 'InjectedFaultError: injected fault in local-confirm-order',
+    },
   ],
 });
 
@@ -50,7 +66,9 @@ describe('OrderDetailPage', () => {
     // act
     const { wrapper } = await mountPage();
     // assess
-    expect(wrapper.find('[data-testid="summary-failure"]').text()).toBe('The order could not be completed because of a problem on our side. Any payment was refunded.');
+    expect(wrapper.find('[data-testid="summary-failure"]').text()).toBe(
+      'The order could not be completed because of a problem on our side. Any payment was refunded.',
+    );
     expect(wrapper.text()).not.toContain('CONFIRMATION_FAILED');
     expect(wrapper.text()).not.toContain('InjectedFaultError');
   });

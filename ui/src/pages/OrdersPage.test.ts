@@ -57,7 +57,10 @@ describe('OrdersPage', () => {
     // prepare
     const wrapper = await mountPage({
       'GET /api/products': [200, { items: [product()] }],
-      'GET /api/orders': [200, { items: [order({ orderId: 'o-1', status: 'CONFIRMED', updatedAt: '2026-01-01T10:00:09.000Z' })] }],
+      'GET /api/orders': [
+        200,
+        { items: [order({ orderId: 'o-1', status: 'CONFIRMED', updatedAt: '2026-01-01T10:00:09.000Z' })] },
+      ],
     });
     const stream = FakeEventSource.last!;
     // act
@@ -85,7 +88,10 @@ describe('OrdersPage', () => {
 
   it('opens the live stream again with the new token when the session is renewed', async () => {
     // prepare
-    await mountPage({ 'GET /api/products': [200, { items: [product()] }], 'GET /api/orders': [200, { items: [], nextCursor: null }] });
+    await mountPage({
+      'GET /api/products': [200, { items: [product()] }],
+      'GET /api/orders': [200, { items: [], nextCursor: null }],
+    });
     const old = FakeEventSource.last!;
     old.fail();
     // act
@@ -102,7 +108,13 @@ describe('OrdersPage', () => {
       const wrapper = await mountPage(
         {
           'GET /api/products': [200, { items: [product()] }],
-          'GET /api/orders': [200, { items: [order({ orderId: 'o-2', customerId: 'bob' }), order({ orderId: 'o-1', customerId: 'alice' })], nextCursor: null }],
+          'GET /api/orders': [
+            200,
+            {
+              items: [order({ orderId: 'o-2', customerId: 'bob' }), order({ orderId: 'o-1', customerId: 'alice' })],
+              nextCursor: null,
+            },
+          ],
         },
         admin,
       );
@@ -117,8 +129,14 @@ describe('OrdersPage', () => {
         {
           'GET /api/products': [200, { items: [product()] }],
           'GET /api/orders': [200, { items: [], nextCursor: null }],
-          'GET /api/orders?status=FAILED&q=bob': [200, { items: [order({ orderId: 'o-9', customerId: 'bob', status: 'FAILED' })], nextCursor: 'c1' }],
-          'GET /api/orders?status=FAILED&q=bob&cursor=c1': [200, { items: [order({ orderId: 'o-8', customerId: 'bob', status: 'FAILED' })], nextCursor: null }],
+          'GET /api/orders?status=FAILED&q=bob': [
+            200,
+            { items: [order({ orderId: 'o-9', customerId: 'bob', status: 'FAILED' })], nextCursor: 'c1' },
+          ],
+          'GET /api/orders?status=FAILED&q=bob&cursor=c1': [
+            200,
+            { items: [order({ orderId: 'o-8', customerId: 'bob', status: 'FAILED' })], nextCursor: null },
+          ],
         },
         admin,
       );
@@ -130,7 +148,11 @@ describe('OrdersPage', () => {
       await wrapper.find('[data-testid="load-more"]').trigger('click');
       await flushPromises();
       // assess
-      expect(lastCalls.map((call) => call.url).filter((url) => url.startsWith('/api/orders'))).toEqual(['/api/orders', '/api/orders?status=FAILED&q=bob', '/api/orders?status=FAILED&q=bob&cursor=c1']);
+      expect(lastCalls.map((call) => call.url).filter((url) => url.startsWith('/api/orders'))).toEqual([
+        '/api/orders',
+        '/api/orders?status=FAILED&q=bob',
+        '/api/orders?status=FAILED&q=bob&cursor=c1',
+      ]);
       expect(wrapper.findAll('tbody tr').map((row) => row.attributes('data-order-id'))).toEqual(['o-9', 'o-8']);
       expect(wrapper.find('[data-testid="load-more"]').exists()).toBe(false);
     });
@@ -141,7 +163,11 @@ describe('OrdersPage', () => {
       const held = new Promise<void>((resolve) => {
         release = resolve;
       });
-      const answer = (items: unknown[]) => new Response(JSON.stringify({ items, nextCursor: null }), { status: 200, headers: { 'content-type': 'application/json' } });
+      const answer = (items: unknown[]) =>
+        new Response(JSON.stringify({ items, nextCursor: null }), {
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+        });
       const fetch = async (input: RequestInfo | URL): Promise<Response> => {
         const url = String(input);
         if (url === '/api/products?limit=100') return answer([product()]);
@@ -163,7 +189,10 @@ describe('OrdersPage', () => {
       await wrapper.find('#order-status').setValue('FAILED');
       await wrapper.find('[data-testid="order-filters"]').trigger('submit');
       await flushPromises();
-      await wrapper.findAll('button').find((button) => button.text() === 'Clear')!.trigger('click');
+      await wrapper
+        .findAll('button')
+        .find((button) => button.text() === 'Clear')!
+        .trigger('click');
       await flushPromises();
       release();
       await flushPromises();
@@ -190,13 +219,18 @@ describe('OrdersPage', () => {
       stream.emit('order', order({ orderId: 'o-6', customerId: 'carol' }));
       await flushPromises();
       // assess
-      expect(wrapper.findAll('tbody tr').map((row) => [row.attributes('data-order-id'), row.find('[data-customer]').text()])).toEqual([['o-7', 'bob']]);
+      expect(
+        wrapper.findAll('tbody tr').map((row) => [row.attributes('data-order-id'), row.find('[data-customer]').text()]),
+      ).toEqual([['o-7', 'bob']]);
     });
   });
 
   it('shows a customer neither the filters nor a customer column', async () => {
     // act
-    const wrapper = await mountPage({ 'GET /api/products': [200, { items: [product()] }], 'GET /api/orders': [200, { items: [order()], nextCursor: null }] });
+    const wrapper = await mountPage({
+      'GET /api/products': [200, { items: [product()] }],
+      'GET /api/orders': [200, { items: [order()], nextCursor: null }],
+    });
     // assess
     expect(wrapper.find('[data-testid="order-filters"]').exists()).toBe(false);
     expect(wrapper.find('[data-customer]').exists()).toBe(false);

@@ -6,7 +6,12 @@ import { createAppRouter } from '../router';
 import { SESSION_ENDED_MESSAGE, useAuthStore } from '../stores/auth';
 import SignInPage from './SignInPage.vue';
 
-const CONFIG = { region: 'us-east-1', userPoolId: 'p', userPoolClientId: 'c', cognitoEndpoint: 'http://127.0.0.1:4566/' };
+const CONFIG = {
+  region: 'us-east-1',
+  userPoolId: 'p',
+  userPoolClientId: 'c',
+  cognitoEndpoint: 'http://127.0.0.1:4566/',
+};
 
 const mountWith = async (config: typeof CONFIG & { localControlPlane?: string }, endedReason?: string) => {
   const pinia = createPinia();

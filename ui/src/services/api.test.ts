@@ -17,7 +17,14 @@ describe('api client', () => {
 
   it('turns the API error shape into an ApiRequestError with code and details', async () => {
     // prepare
-    const { api } = clientFor({ 'POST /api/orders': [400, { error: { code: 'VALIDATION_FAILED', message: 'quantity too large', details: [{ path: 'items.0.quantity' }] } }] });
+    const { api } = clientFor({
+      'POST /api/orders': [
+        400,
+        {
+          error: { code: 'VALIDATION_FAILED', message: 'quantity too large', details: [{ path: 'items.0.quantity' }] },
+        },
+      ],
+    });
     expect.assertions(4);
     // act
     try {
@@ -43,7 +50,11 @@ describe('api client', () => {
   it('wraps a transport failure in ApiNetworkError with its cause', async () => {
     // prepare
     const cause = new TypeError('fetch failed');
-    const api = createApiClient({ fetch: async () => { throw cause; } });
+    const api = createApiClient({
+      fetch: async () => {
+        throw cause;
+      },
+    });
     // act
     const failure = await api.listProducts().catch((e: unknown) => e);
     // assess
@@ -90,11 +101,20 @@ describe('api client', () => {
 
   it('reads the control plane error shape {error, message}', async () => {
     // prepare
-    const { fetch } = tableFetch({ 'POST http://x/_local/faults': [404, { error: 'FunctionNotFound', message: 'no function nope' }] });
+    const { fetch } = tableFetch({
+      'POST http://x/_local/faults': [404, { error: 'FunctionNotFound', message: 'no function nope' }],
+    });
     // act
-    const failure = await createLocalClient('http://x/_local', { fetch }).setFault({ function: 'nope', failNext: 1 }).catch((e: unknown) => e);
+    const failure = await createLocalClient('http://x/_local', { fetch })
+      .setFault({ function: 'nope', failNext: 1 })
+      .catch((e: unknown) => e);
     // assess
-    expect(failure).toMatchObject({ name: 'ApiRequestError', status: 404, code: 'FunctionNotFound', message: 'no function nope' });
+    expect(failure).toMatchObject({
+      name: 'ApiRequestError',
+      status: 404,
+      code: 'FunctionNotFound',
+      message: 'no function nope',
+    });
   });
 
   it('renews a refused session once and repeats the request with the new token', async () => {
@@ -106,9 +126,19 @@ describe('api client', () => {
       const auth = (init!.headers as Record<string, string>).authorization;
       return auth === 'Bearer new'
         ? new Response(JSON.stringify({ items: [], nextCursor: null }), { status: 200 })
-        : new Response(JSON.stringify({ error: { code: 'INVALID_TOKEN', message: 'the token is not valid for this API' } }), { status: 401 });
+        : new Response(
+            JSON.stringify({ error: { code: 'INVALID_TOKEN', message: 'the token is not valid for this API' } }),
+            { status: 401 },
+          );
     }) as typeof fetch;
-    const api = createApiClient({ fetch: fetcher, headers: () => ({ authorization: `Bearer ${token}` }), onSessionRejected: async () => { token = 'new'; return true; } });
+    const api = createApiClient({
+      fetch: fetcher,
+      headers: () => ({ authorization: `Bearer ${token}` }),
+      onSessionRejected: async () => {
+        token = 'new';
+        return true;
+      },
+    });
     // act
     const page = await api.listOrders();
     // assess
@@ -118,9 +148,17 @@ describe('api client', () => {
 
   it('answers the 401 when the session cannot be renewed, without repeating the request', async () => {
     // prepare
-    const { fetch, calls } = tableFetch({ 'GET /api/orders': [401, { error: { code: 'TOKEN_EXPIRED', message: 'the token has expired; sign in again' } }] });
+    const { fetch, calls } = tableFetch({
+      'GET /api/orders': [401, { error: { code: 'TOKEN_EXPIRED', message: 'the token has expired; sign in again' } }],
+    });
     let asked = 0;
-    const api = createApiClient({ fetch, onSessionRejected: async () => { asked += 1; return false; } });
+    const api = createApiClient({
+      fetch,
+      onSessionRejected: async () => {
+        asked += 1;
+        return false;
+      },
+    });
     // act
     const failure = await api.listOrders().catch((e: unknown) => e);
     // assess
@@ -131,9 +169,17 @@ describe('api client', () => {
 
   it('does not try to renew on a 401 that is not about the token (no token sent)', async () => {
     // prepare
-    const { fetch } = tableFetch({ 'GET /api/orders': [401, { error: { code: 'UNAUTHENTICATED', message: 'sign in' } }] });
+    const { fetch } = tableFetch({
+      'GET /api/orders': [401, { error: { code: 'UNAUTHENTICATED', message: 'sign in' } }],
+    });
     let asked = 0;
-    const api = createApiClient({ fetch, onSessionRejected: async () => { asked += 1; return true; } });
+    const api = createApiClient({
+      fetch,
+      onSessionRejected: async () => {
+        asked += 1;
+        return true;
+      },
+    });
     // act
     await api.listOrders().catch(() => undefined);
     // assess

@@ -3,9 +3,30 @@
  * headers and the error shape are decided here once.
  */
 import type {
-  AdminStats, ApiErrorBody, ClientConfig, DeadLetterQueue, DeliveryLog, EventsPage, FaultInput, LocalFunction, LocalQueue,
-  Money, NewOrder, Order, OrderActivity, OrderFilter, OrdersPage, Product, ProductInput, ProductsPage, Receipt, Trace, Webhook, WebhookCreated,
-  WebhookInput, WebhookList,
+  AdminStats,
+  ApiErrorBody,
+  ClientConfig,
+  DeadLetterQueue,
+  DeliveryLog,
+  EventsPage,
+  FaultInput,
+  LocalFunction,
+  LocalQueue,
+  Money,
+  NewOrder,
+  Order,
+  OrderActivity,
+  OrderFilter,
+  OrdersPage,
+  Product,
+  ProductInput,
+  ProductsPage,
+  Receipt,
+  Trace,
+  Webhook,
+  WebhookCreated,
+  WebhookInput,
+  WebhookList,
 } from './types';
 
 /** The API answered with an error status. `unavailable` marks an endpoint that does not exist (yet). */
@@ -55,8 +76,11 @@ export interface ApiClientOptions {
 }
 
 const isErrorBody = (body: unknown): body is ApiErrorBody =>
-  typeof body === 'object' && body !== null && 'error' in body &&
-  typeof (body as { error: unknown }).error === 'object' && (body as { error: unknown }).error !== null;
+  typeof body === 'object' &&
+  body !== null &&
+  'error' in body &&
+  typeof (body as { error: unknown }).error === 'object' &&
+  (body as { error: unknown }).error !== null;
 
 const query = (params: Record<string, string | undefined>): string => {
   const search = new URLSearchParams();
@@ -71,32 +95,54 @@ export const createApiClient = (options: ApiClientOptions = {}) => {
   const headerProvider: HeaderProvider = options.headers ?? (() => ({}));
   const doFetch = (...args: Parameters<typeof fetch>) => (options.fetch ?? globalThis.fetch)(...args);
 
-  const request = async <T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> => {
+  const request = async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<T> => {
     try {
       return await send<T>(method, path, body, extraHeaders);
     } catch (error) {
-      const rejected = error instanceof ApiRequestError && error.status === 401 && SESSION_REJECTED_CODES.includes(error.code);
+      const rejected =
+        error instanceof ApiRequestError && error.status === 401 && SESSION_REJECTED_CODES.includes(error.code);
       if (!rejected || !options.onSessionRejected || !(await options.onSessionRejected())) throw error;
       return send<T>(method, path, body, extraHeaders);
     }
   };
 
-  const send = async <T>(method: string, path: string, body?: unknown, extraHeaders: Record<string, string> = {}): Promise<T> => {
+  const send = async <T>(
+    method: string,
+    path: string,
+    body?: unknown,
+    extraHeaders: Record<string, string> = {},
+  ): Promise<T> => {
     const headers: Record<string, string> = { accept: 'application/json', ...headerProvider(), ...extraHeaders };
     if (body !== undefined) headers['content-type'] = 'application/json';
     let response: Response;
     try {
-      response = await doFetch(`${baseUrl}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      response = await doFetch(`${baseUrl}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     } catch (cause) {
       throw new ApiNetworkError(`${method} ${path} could not reach the API`, { cause });
     }
     const text = await response.text();
-    let parsed: unknown ;
+    let parsed: unknown;
     if (text) {
       try {
         parsed = JSON.parse(text);
       } catch (cause) {
-        if (response.ok) throw new ApiRequestError(`${method} ${path} answered a body that is not JSON`, response.status, 'INVALID_RESPONSE', undefined, { cause });
+        if (response.ok)
+          throw new ApiRequestError(
+            `${method} ${path} answered a body that is not JSON`,
+            response.status,
+            'INVALID_RESPONSE',
+            undefined,
+            { cause },
+          );
       }
     }
     if (!response.ok) {
@@ -107,7 +153,11 @@ export const createApiClient = (options: ApiClientOptions = {}) => {
       if (typeof flat?.error === 'string' && typeof flat.message === 'string') {
         throw new ApiRequestError(flat.message, response.status, flat.error);
       }
-      throw new ApiRequestError(`${method} ${path} answered ${response.status}`, response.status, `HTTP_${response.status}`);
+      throw new ApiRequestError(
+        `${method} ${path} answered ${response.status}`,
+        response.status,
+        `HTTP_${response.status}`,
+      );
     }
     return parsed as T;
   };
@@ -121,7 +171,8 @@ export const createApiClient = (options: ApiClientOptions = {}) => {
     createOrder: (order: NewOrder, idempotencyKey: string) =>
       request<Order>('POST', '/api/orders', order, { 'idempotency-key': idempotencyKey }),
     /** The caller's orders; the admin's are everyone's, narrowed by `filter` (the API refuses a filter from a customer). */
-    listOrders: (cursor?: string, filter: OrderFilter = {}) => request<OrdersPage>('GET', `/api/orders${query({ ...filter, cursor })}`),
+    listOrders: (cursor?: string, filter: OrderFilter = {}) =>
+      request<OrdersPage>('GET', `/api/orders${query({ ...filter, cursor })}`),
     getOrder: (id: string) => request<Order>('GET', `/api/orders/${enc(id)}`),
     getReceipt: (id: string) => request<Receipt>('GET', `/api/orders/${enc(id)}/receipt`),
     getTrace: (id: string) => request<Trace>('GET', `/api/orders/${enc(id)}/trace`),
@@ -134,8 +185,10 @@ export const createApiClient = (options: ApiClientOptions = {}) => {
     deleteWebhook: (id: string) => request<void>('DELETE', `/api/webhooks/${enc(id)}`),
     listDeliveries: (id: string) => request<DeliveryLog>('GET', `/api/webhooks/${enc(id)}/deliveries`),
     listDlqs: () => request<{ items: DeadLetterQueue[] }>('GET', '/api/admin/dlqs'),
-    redrive: (name: string) => request<{ name: string; queueName: string; taskHandle: string }>('POST', `/api/admin/dlqs/${enc(name)}/redrive`),
-    retryOrder: (id: string) => request<{ orderId: string; executionName: string }>('POST', `/api/admin/orders/${enc(id)}/retry`),
+    redrive: (name: string) =>
+      request<{ name: string; queueName: string; taskHandle: string }>('POST', `/api/admin/dlqs/${enc(name)}/redrive`),
+    retryOrder: (id: string) =>
+      request<{ orderId: string; executionName: string }>('POST', `/api/admin/orders/${enc(id)}/retry`),
   };
 };
 

@@ -17,7 +17,11 @@ export interface Session {
 }
 
 export class AuthSignInError extends Error {
-  constructor(message: string, readonly code: string, options?: { cause?: unknown }) {
+  constructor(
+    message: string,
+    readonly code: string,
+    options?: { cause?: unknown },
+  ) {
     super(message, options);
     this.name = 'AuthSignInError';
   }
@@ -61,7 +65,10 @@ export const decodeJwtPayload = (token: string): Record<string, unknown> => {
   const part = token.split('.')[1];
   if (!part) return {};
   try {
-    const base64 = part.replace(/-/g, '+').replace(/_/g, '/').padEnd(Math.ceil(part.length / 4) * 4, '=');
+    const base64 = part
+      .replace(/-/g, '+')
+      .replace(/_/g, '/')
+      .padEnd(Math.ceil(part.length / 4) * 4, '=');
     return JSON.parse(atob(base64)) as Record<string, unknown>;
   } catch {
     return {};
@@ -75,7 +82,9 @@ export const isAdminToken = (claims: Record<string, unknown>): boolean => {
 };
 
 type InitiateAuthBody = {
-  __type?: string; message?: string; ChallengeName?: string;
+  __type?: string;
+  message?: string;
+  ChallengeName?: string;
   AuthenticationResult?: { IdToken?: string; AccessToken?: string; RefreshToken?: string; ExpiresIn?: number };
 };
 
@@ -103,7 +112,11 @@ const initiateAuth = async (
   return { response, body };
 };
 
-const sessionFrom = (result: NonNullable<InitiateAuthBody['AuthenticationResult']> & { IdToken: string }, username: string, refreshToken: string | undefined): Session => {
+const sessionFrom = (
+  result: NonNullable<InitiateAuthBody['AuthenticationResult']> & { IdToken: string },
+  username: string,
+  refreshToken: string | undefined,
+): Session => {
   const claims = decodeJwtPayload(result.IdToken);
   const name = typeof claims['cognito:username'] === 'string' ? claims['cognito:username'] : username;
   return {
@@ -123,16 +136,25 @@ export const signInWithCognito = async (
   password: string,
   fetcher: typeof fetch = globalThis.fetch,
 ): Promise<Session> => {
-  const { response, body } = await initiateAuth(config, 'USER_PASSWORD_AUTH', { USERNAME: username, PASSWORD: password }, fetcher);
+  const { response, body } = await initiateAuth(
+    config,
+    'USER_PASSWORD_AUTH',
+    { USERNAME: username, PASSWORD: password },
+    fetcher,
+  );
   if (!response.ok) {
     const code = (body.__type ?? 'SignInFailed').split('#').pop() ?? 'SignInFailed';
-    const message = code === 'NotAuthorizedException' || code === 'UserNotFoundException'
-      ? 'Incorrect username or password.'
-      : (body.message ?? `Sign-in failed (${response.status}).`);
+    const message =
+      code === 'NotAuthorizedException' || code === 'UserNotFoundException'
+        ? 'Incorrect username or password.'
+        : (body.message ?? `Sign-in failed (${response.status}).`);
     throw new AuthSignInError(message, code);
   }
   if (body.ChallengeName) {
-    throw new AuthSignInError(`This account needs the ${body.ChallengeName} step, which the dashboard does not offer.`, body.ChallengeName);
+    throw new AuthSignInError(
+      `This account needs the ${body.ChallengeName} step, which the dashboard does not offer.`,
+      body.ChallengeName,
+    );
   }
   const result = body.AuthenticationResult;
   if (!result?.IdToken) throw new AuthSignInError('The sign-in service answered without a token.', 'NoToken');
@@ -150,13 +172,22 @@ export const refreshCognitoSession = async (
   fetcher: typeof fetch = globalThis.fetch,
 ): Promise<Session> => {
   if (!session.refreshToken) throw new AuthSignInError('This session has no refresh token.', 'NoRefreshToken');
-  const { response, body } = await initiateAuth(config, 'REFRESH_TOKEN_AUTH', { REFRESH_TOKEN: session.refreshToken }, fetcher);
+  const { response, body } = await initiateAuth(
+    config,
+    'REFRESH_TOKEN_AUTH',
+    { REFRESH_TOKEN: session.refreshToken },
+    fetcher,
+  );
   const result = body.AuthenticationResult;
   if (!response.ok || !result?.IdToken) {
     const code = (body.__type ?? 'RefreshFailed').split('#').pop() ?? 'RefreshFailed';
     throw new AuthSignInError(body.message ?? `The session could not be refreshed (${response.status}).`, code);
   }
-  return sessionFrom({ ...result, IdToken: result.IdToken }, session.username, result.RefreshToken ?? session.refreshToken);
+  return sessionFrom(
+    { ...result, IdToken: result.IdToken },
+    session.username,
+    result.RefreshToken ?? session.refreshToken,
+  );
 };
 
 /** The headers every API request of this session carries. */

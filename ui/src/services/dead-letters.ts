@@ -35,7 +35,8 @@ export const describeDeadLetter = (sample: DeadLetterSample): DeadLetterView => 
   const detail = record(body?.detail);
   const payload = record(typeof body?.payload === 'string' ? parse(body.payload) : body?.payload);
   const data = record(payload?.data);
-  const eventType = text(body?.['detail-type']) ?? text(body?.detailType) ?? text(body?.eventType) ?? text(payload?.type);
+  const eventType =
+    text(body?.['detail-type']) ?? text(body?.detailType) ?? text(body?.eventType) ?? text(payload?.type);
   const orderId = text(detail?.orderId) ?? text(data?.orderId) ?? text(body?.orderId);
   return {
     messageId: sample.messageId,

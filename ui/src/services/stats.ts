@@ -12,7 +12,10 @@ export interface MinuteBucket {
 /** The API's per-minute counts (GET /api/admin/stats) as chart buckets, oldest first; unreadable minutes are dropped. */
 export const bucketsOf = (stats: AdminStats | undefined): MinuteBucket[] =>
   (stats?.perMinute ?? [])
-    .map((row) => ({ minute: Date.parse(row.minute), counts: { CONFIRMED: row.CONFIRMED, FAILED: row.FAILED, NEEDS_ATTENTION: row.NEEDS_ATTENTION } }))
+    .map((row) => ({
+      minute: Date.parse(row.minute),
+      counts: { CONFIRMED: row.CONFIRMED, FAILED: row.FAILED, NEEDS_ATTENTION: row.NEEDS_ATTENTION },
+    }))
     .filter((bucket) => Number.isFinite(bucket.minute))
     .sort((a, b) => a.minute - b.minute);
 

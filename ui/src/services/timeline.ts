@@ -21,13 +21,26 @@ export interface TimelineStep {
   note?: string;
 }
 
-export const FORWARD_STEPS = ['PlaceOrder', 'ValidateOrder', 'ReserveInventory', 'ChargePayment', 'ConfirmOrder'] as const;
+export const FORWARD_STEPS = [
+  'PlaceOrder',
+  'ValidateOrder',
+  'ReserveInventory',
+  'ChargePayment',
+  'ConfirmOrder',
+] as const;
 export const COMPENSATION_STEPS = ['RefundPayment', 'ReleaseInventory', 'MarkOrderFailed', 'ParkOrder'] as const;
 
 const COMPENSATIONS: ReadonlySet<string> = new Set(COMPENSATION_STEPS);
 const FORWARD: ReadonlySet<string> = new Set(FORWARD_STEPS);
 /** Outcomes of a step that did not do its job. */
-const FAILED_OUTCOMES: ReadonlySet<string> = new Set(['invalid', 'out-of-stock', 'declined', 'timed-out', 'error', 'parked']);
+const FAILED_OUTCOMES: ReadonlySet<string> = new Set([
+  'invalid',
+  'out-of-stock',
+  'declined',
+  'timed-out',
+  'error',
+  'parked',
+]);
 /** Outcomes where a compensation found nothing to undo. */
 const NOTHING_OUTCOMES: ReadonlySet<string> = new Set(['nothing-to-refund', 'nothing-to-release']);
 
@@ -45,33 +58,44 @@ const LABELS: Record<string, string> = {
 
 /** "ReserveInventory" / "INVENTORY_RESERVED" / "out-of-stock" -> "Reserve inventory" / "Inventory reserved" / "Out of stock". */
 export const humanize = (name: string): string => {
-  const words = name.replace(/[_-]/g, ' ').replace(/([a-z])([A-Z])/g, '$1 $2').trim().toLowerCase();
+  const words = name
+    .replace(/[_-]/g, ' ')
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .trim()
+    .toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 };
 
 const classify = (entry: TimelineEntry): { kind: StepKind; outcome: StepOutcome } => {
   const step = entry.step;
-  if (!step) return { kind: 'status', outcome: entry.status === 'FAILED' ? 'failed' : entry.status === 'CONFIRMED' ? 'ok' : 'info' };
+  if (!step)
+    return {
+      kind: 'status',
+      outcome: entry.status === 'FAILED' ? 'failed' : entry.status === 'CONFIRMED' ? 'ok' : 'info',
+    };
   if (COMPENSATIONS.has(step)) {
     if (entry.outcome && FAILED_OUTCOMES.has(entry.outcome)) return { kind: 'compensation', outcome: 'failed' };
     return { kind: 'compensation', outcome: entry.outcome && NOTHING_OUTCOMES.has(entry.outcome) ? 'info' : 'ok' };
   }
   const failedForward =
-    (FORWARD.has(step) && entry.status === 'COMPENSATING') || (entry.outcome !== undefined && FAILED_OUTCOMES.has(entry.outcome));
+    (FORWARD.has(step) && entry.status === 'COMPENSATING') ||
+    (entry.outcome !== undefined && FAILED_OUTCOMES.has(entry.outcome));
   if (failedForward) return { kind: 'failure', outcome: 'failed' };
   return { kind: 'forward', outcome: 'ok' };
 };
 
 /** Orders the saga timeline by time (stable for equal times) and classifies each entry. */
 export const buildTimeline = (entries: readonly TimelineEntry[]): TimelineStep[] => {
-  const sorted = entries.map((entry, index) => ({ entry, index }))
+  const sorted = entries
+    .map((entry, index) => ({ entry, index }))
     .sort((a, b) => Date.parse(a.entry.at) - Date.parse(b.entry.at) || a.index - b.index)
     .map(({ entry }) => entry);
   return sorted.map((entry, index) => {
     const prior = index > 0 ? sorted[index - 1] : undefined;
     const previous = prior ? Date.parse(prior.at) : NaN;
     const current = Date.parse(entry.at);
-    const durationMs = Number.isFinite(previous) && Number.isFinite(current) ? Math.max(0, current - previous) : undefined;
+    const durationMs =
+      Number.isFinite(previous) && Number.isFinite(current) ? Math.max(0, current - previous) : undefined;
     const { kind, outcome } = classify(entry);
     const name = entry.step ?? entry.status;
     return {

@@ -10,7 +10,11 @@ import type { TraceSegment } from './types';
  * Error names that are outcomes of the business, not failures of the platform: the ASL routes them to a
  * compensation on purpose (core/payments, core/inventory, core/orders; lambdas/saga/order-saga.asl.json).
  */
-export const BUSINESS_ERRORS: ReadonlySet<string> = new Set(['PaymentDeclinedError', 'OutOfStockError', 'OrderValidationError']);
+export const BUSINESS_ERRORS: ReadonlySet<string> = new Set([
+  'PaymentDeclinedError',
+  'OutOfStockError',
+  'OrderValidationError',
+]);
 
 /**
  * Functions whose runs are side traffic of an order, not its path: the events log, the outbox relay and the
@@ -41,7 +45,8 @@ export interface TraceRow {
 }
 
 const isHandlerSubsegment = (s: TraceSegment): boolean => s.kind === 'subsegment' && s.name.startsWith('## ');
-const isSideRun = (s: TraceSegment): boolean => s.kind === 'segment' && SIDE_FUNCTIONS.some((fn) => s.name === fn || s.name.endsWith(`-${fn}`));
+const isSideRun = (s: TraceSegment): boolean =>
+  s.kind === 'segment' && SIDE_FUNCTIONS.some((fn) => s.name === fn || s.name.endsWith(`-${fn}`));
 const causeText = (s: TraceSegment): string | undefined => {
   if (!s.cause) return undefined;
   const { type, message } = s.cause;
@@ -102,7 +107,9 @@ export const buildTraceRows = (segments: readonly TraceSegment[]): TraceRow[] =>
       const side = underSideRun(s);
       const parent = effectiveParent(s);
       const parentHandler = parent ? handlerOf.get(parent.id) : undefined;
-      const parentCause = parent ? (causeText(parent) ?? (parentHandler ? causeText(parentHandler) : undefined)) : undefined;
+      const parentCause = parent
+        ? (causeText(parent) ?? (parentHandler ? causeText(parentHandler) : undefined))
+        : undefined;
       return {
         id: s.id,
         service: s.name,

@@ -7,8 +7,11 @@
 import type { components, paths } from './api-schema';
 
 type Schemas = components['schemas'];
-type Json<P extends keyof paths, M extends 'get' | 'post' | 'put', S extends number> =
-  paths[P][M] extends { responses: Record<S, { content: { 'application/json': infer B } }> } ? B : never;
+type Json<P extends keyof paths, M extends 'get' | 'post' | 'put', S extends number> = paths[P][M] extends {
+  responses: Record<S, { content: { 'application/json': infer B } }>;
+}
+  ? B
+  : never;
 
 export type Order = Schemas['Order'];
 export type OrderStatus = Order['status'];
@@ -41,7 +44,14 @@ export type DeliveryLog = Json<'/api/webhooks/{id}/deliveries', 'get', 200>;
 export type WebhookDelivery = NonNullable<DeliveryLog['items']>[number];
 
 export const ORDER_STATUSES = [
-  'PENDING', 'VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'CONFIRMED', 'COMPENSATING', 'FAILED', 'NEEDS_ATTENTION',
+  'PENDING',
+  'VALIDATED',
+  'INVENTORY_RESERVED',
+  'PAYMENT_CAPTURED',
+  'CONFIRMED',
+  'COMPENSATING',
+  'FAILED',
+  'NEEDS_ATTENTION',
 ] as const satisfies readonly OrderStatus[];
 
 export const TERMINAL_STATUSES: readonly OrderStatus[] = ['CONFIRMED', 'FAILED', 'NEEDS_ATTENTION'];
@@ -50,7 +60,11 @@ export const PAYMENT_TOKENS = ['tok_visa', 'tok_chargeDeclined', 'tok_chargeDecl
 export type PaymentToken = (typeof PAYMENT_TOKENS)[number];
 
 export const WEBHOOK_EVENT_TYPES = [
-  'order.created', 'order.confirmed', 'order.failed', 'order.compensating', 'order.compensation_failed',
+  'order.created',
+  'order.confirmed',
+  'order.failed',
+  'order.compensating',
+  'order.compensation_failed',
 ] as const satisfies readonly WebhookEventType[];
 
 /**

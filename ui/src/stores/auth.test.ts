@@ -8,13 +8,26 @@ import { createAppRouter } from '../router';
 import { session } from '../test/fakes';
 import { SESSION_ENDED_MESSAGE, useAuthStore } from './auth';
 
-const CONFIG = { region: 'us-east-1', userPoolId: 'p', userPoolClientId: 'c', cognitoEndpoint: 'http://127.0.0.1:4566/' };
-const refused = () => new Response(JSON.stringify({ error: { code: 'INVALID_TOKEN', message: 'the token is not valid for this API' } }), { status: 401 });
+const CONFIG = {
+  region: 'us-east-1',
+  userPoolId: 'p',
+  userPoolClientId: 'c',
+  cognitoEndpoint: 'http://127.0.0.1:4566/',
+};
+const refused = () =>
+  new Response(JSON.stringify({ error: { code: 'INVALID_TOKEN', message: 'the token is not valid for this API' } }), {
+    status: 401,
+  });
 
 /** A fetch for the whole app: Cognito's InitiateAuth at the endpoint, the API everywhere else. */
 const stubFetch = (cognito: () => Response, api: (authorization: string) => Response) =>
-  vi.spyOn(globalThis, 'fetch').mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) =>
-    String(input) === CONFIG.cognitoEndpoint ? cognito() : api((init?.headers as Record<string, string> | undefined)?.authorization ?? ''));
+  vi
+    .spyOn(globalThis, 'fetch')
+    .mockImplementation(async (input: RequestInfo | URL, init?: RequestInit) =>
+      String(input) === CONFIG.cognitoEndpoint
+        ? cognito()
+        : api((init?.headers as Record<string, string> | undefined)?.authorization ?? ''),
+    );
 
 describe('the session store, when the API refuses the token', () => {
   beforeEach(() => {
@@ -30,8 +43,14 @@ describe('the session store, when the API refuses the token', () => {
     auth.config = CONFIG;
     auth.session = session({ idToken: 'old', refreshToken: 'r-1' });
     stubFetch(
-      () => new Response(JSON.stringify({ AuthenticationResult: { IdToken: 'h.e30.s', ExpiresIn: 3600 } }), { status: 200 }),
-      (authorization) => (authorization === 'Bearer h.e30.s' ? new Response(JSON.stringify({ items: [], nextCursor: null }), { status: 200 }) : refused()),
+      () =>
+        new Response(JSON.stringify({ AuthenticationResult: { IdToken: 'h.e30.s', ExpiresIn: 3600 } }), {
+          status: 200,
+        }),
+      (authorization) =>
+        authorization === 'Bearer h.e30.s'
+          ? new Response(JSON.stringify({ items: [], nextCursor: null }), { status: 200 })
+          : refused(),
     );
     // act
     const page = await useApi().listOrders();
@@ -48,13 +67,21 @@ describe('the session store, when the API refuses the token', () => {
     const auth = useAuthStore();
     auth.config = CONFIG;
     auth.session = session({ idToken: 'old', refreshToken: 'r-1' });
-    stubFetch(() => new Response(JSON.stringify({ __type: 'NotAuthorizedException', message: 'Invalid Refresh Token' }), { status: 400 }), refused);
+    stubFetch(
+      () =>
+        new Response(JSON.stringify({ __type: 'NotAuthorizedException', message: 'Invalid Refresh Token' }), {
+          status: 400,
+        }),
+      refused,
+    );
     const router = createAppRouter(createMemoryHistory());
     await router.push('/webhooks');
     mount(App, { global: { plugins: [pinia, router] } });
     await flushPromises();
     // act
-    await useApi().listOrders().catch(() => undefined);
+    await useApi()
+      .listOrders()
+      .catch(() => undefined);
     await flushPromises();
     // assess
     expect(auth.signedIn).toBe(false);

@@ -1,6 +1,13 @@
 import { defineStore } from 'pinia';
 import { computed, ref } from 'vue';
-import { authHeaders, loadClientConfig, refreshCognitoSession, signInWithCognito, streamUrl, type Session } from '../services/auth';
+import {
+  authHeaders,
+  loadClientConfig,
+  refreshCognitoSession,
+  signInWithCognito,
+  streamUrl,
+  type Session,
+} from '../services/auth';
 import type { ClientConfig } from '../services/types';
 
 const STORAGE_KEY = 'order-platform.session';
@@ -84,5 +91,18 @@ export const useAuthStore = defineStore('auth', () => {
 
   const headers = (): Record<string, string> => authHeaders(session.value);
 
-  return { session, config, signedIn, isAdmin, localControlPlane, stream, endedReason, resolveConfig, signIn, signOut, recover, headers };
+  return {
+    session,
+    config,
+    signedIn,
+    isAdmin,
+    localControlPlane,
+    stream,
+    endedReason,
+    resolveConfig,
+    signIn,
+    signOut,
+    recover,
+    headers,
+  };
 });

@@ -3,7 +3,8 @@ import { ref } from 'vue';
 import { ORDER_STATUSES, type Order } from '../services/types';
 
 const isOrder = (value: unknown): value is Order =>
-  typeof value === 'object' && value !== null &&
+  typeof value === 'object' &&
+  value !== null &&
   typeof (value as Order).orderId === 'string' &&
   (ORDER_STATUSES as readonly string[]).includes((value as Order).status);
 

@@ -10,15 +10,25 @@ export const tableFetch = (table: Record<string, [number, unknown]>) => {
   const fn = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
     const method = init?.method ?? 'GET';
     const url = String(input);
-    calls.push({ method, url, headers: (init?.headers ?? {}) as Record<string, string>, body: init?.body as string | undefined });
+    calls.push({
+      method,
+      url,
+      headers: (init?.headers ?? {}) as Record<string, string>,
+      body: init?.body as string | undefined,
+    });
     const hit = table[`${method} ${url}`];
     const [status, body] = hit ?? [404, { error: { code: 'NOT_FOUND', message: 'Not found' } }];
-    return new Response(body === undefined ? null : JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+    return new Response(body === undefined ? null : JSON.stringify(body), {
+      status,
+      headers: { 'content-type': 'application/json' },
+    });
   });
   return { fetch: fn as unknown as typeof fetch, calls };
 };
 
-export const clientFor = (table: Record<string, [number, unknown]>): { api: ApiClient; calls: ReturnType<typeof tableFetch>['calls'] } => {
+export const clientFor = (
+  table: Record<string, [number, unknown]>,
+): { api: ApiClient; calls: ReturnType<typeof tableFetch>['calls'] } => {
   const { fetch, calls } = tableFetch(table);
   return { api: createApiClient({ fetch, headers: () => ({ authorization: 'Bearer test-token' }) }), calls };
 };
@@ -51,7 +61,8 @@ export class FakeEventSource implements EventSourceLike {
   }
 
   emit(type: string, data: unknown): void {
-    for (const listener of this.listeners.get(type) ?? []) listener(new MessageEvent(type, { data: JSON.stringify(data) }));
+    for (const listener of this.listeners.get(type) ?? [])
+      listener(new MessageEvent(type, { data: JSON.stringify(data) }));
   }
 
   fail(): void {
@@ -61,17 +72,39 @@ export class FakeEventSource implements EventSourceLike {
 }
 
 export const product = (over: Partial<Product> = {}): Product => ({
-  productId: 'p-1', name: 'Espresso beans', price: { amount: 2490, currency: 'USD' }, stock: 5, updatedAt: '2026-01-01T09:00:00.000Z', ...over,
+  productId: 'p-1',
+  name: 'Espresso beans',
+  price: { amount: 2490, currency: 'USD' },
+  stock: 5,
+  updatedAt: '2026-01-01T09:00:00.000Z',
+  ...over,
 });
 
 export const order = (over: Partial<Order> = {}): Order => ({
-  orderId: 'o-1', customerId: 'alice', status: 'PENDING',
-  lines: [{ productId: 'p-1', name: 'Espresso beans', quantity: 2, unitPrice: { amount: 2490, currency: 'USD' }, lineTotal: { amount: 4980, currency: 'USD' } }],
-  total: { amount: 4980, currency: 'USD' }, timeline: [],
-  createdAt: '2026-01-01T10:00:00.000Z', updatedAt: '2026-01-01T10:00:00.000Z', ...over,
+  orderId: 'o-1',
+  customerId: 'alice',
+  status: 'PENDING',
+  lines: [
+    {
+      productId: 'p-1',
+      name: 'Espresso beans',
+      quantity: 2,
+      unitPrice: { amount: 2490, currency: 'USD' },
+      lineTotal: { amount: 4980, currency: 'USD' },
+    },
+  ],
+  total: { amount: 4980, currency: 'USD' },
+  timeline: [],
+  createdAt: '2026-01-01T10:00:00.000Z',
+  updatedAt: '2026-01-01T10:00:00.000Z',
+  ...over,
 });
 
 /** A session as signInWithCognito makes it (the token is opaque to the components). */
 export const session = (over: Partial<Session> = {}): Session => ({
-  username: 'alice', idToken: 'id.token.alice', expiresAt: Date.now() + 3_600_000, isAdmin: false, ...over,
+  username: 'alice',
+  idToken: 'id.token.alice',
+  expiresAt: Date.now() + 3_600_000,
+  isAdmin: false,
+  ...over,
 });
