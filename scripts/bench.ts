@@ -247,13 +247,20 @@ const drainSagas = async (
   const sfn = new SFNClient({ endpoint: cloud.edgeUrl, region: cloud.env.AWS_REGION, credentials: sdkCredentials });
   const stateMachineArn = cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga'));
   const started = performance.now();
+  let lastReport = started;
   try {
     while (performance.now() - started < limitMs) {
       const running = await sfn.send(
-        new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 1 }),
+        new ListExecutionsCommand({ stateMachineArn, statusFilter: 'RUNNING', maxResults: 100 }),
       );
-      if ((running.executions ?? []).length === 0)
-        return { seconds: (performance.now() - started) / 1000, drained: true };
+      const count = (running.executions ?? []).length;
+      if (count === 0) return { seconds: (performance.now() - started) / 1000, drained: true };
+      // Progress while the backlog drains, every 2 s, so a long wait is not a silent one.
+      if (performance.now() - lastReport >= 2_000) {
+        lastReport = performance.now();
+        const more = running.nextToken === undefined ? '' : '+';
+        say(`  sagas still running: ${count}${more} after ${((lastReport - started) / 1000).toFixed(0)} s`);
+      }
       await sleep(100);
     }
     return { seconds: (performance.now() - started) / 1000, drained: false };
@@ -324,6 +331,7 @@ const main = async (): Promise<void> => {
     // Phase 3 measures the saga unloaded only when phase 2's backlog is gone; the sagas run several times slower
     // than the API accepts orders, so the wait is a multiple of the phase.
     const drainLimitMs = Math.max(30_000, settings.seconds * 12_000);
+    say(`waiting for the sagas of phase 2 to finish (at most ${(drainLimitMs / 1000).toFixed(0)} s) ...`);
     const drain = await drainSagas(cloud, drainLimitMs);
     say('phase 3/3: end to end ...');
     const endToEnd = await measureEndToEnd(settings, api, headers);
