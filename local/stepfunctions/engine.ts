@@ -9,12 +9,11 @@ import * as asl from 'aws-local-stepfunctions';
 import { AwsServiceError } from '../edge/types';
 import { continueOrStart, formatTraceHeader, newSegmentId } from '../xray/trace-header';
 import { HistoryRecorder, type LibraryEvent } from './history';
+import { scheduleTask } from './task-target';
+import { executionSegment, taskSubsegment } from './tracing';
 import {
-  StepFunctionsLocalResourceError,
   TaskFunctionError,
   NAME_PATTERN,
-  LAMBDA_INVOKE,
-  LAMBDA_ARN,
   allStates,
   seconds,
   type InvokeOutcome,
@@ -345,27 +344,7 @@ export class StepFunctionsEngine {
 
   private emitExecutionSegment(machine: StateMachineRecord, record: ExecutionRecord): void {
     if (!record.trace || !this.options.emitSegment) return;
-    const failed = record.status !== 'SUCCEEDED';
-    this.options.emitSegment({
-      name: machine.name,
-      id: record.trace.segmentId,
-      trace_id: record.trace.traceId,
-      ...(record.trace.parentId === undefined ? {} : { parent_id: record.trace.parentId }),
-      start_time: record.startDate / 1000,
-      end_time: (record.stopDate ?? Date.now()) / 1000,
-      origin: 'AWS::StepFunctions::StateMachine',
-      aws: { execution_arn: record.arn, execution_status: record.status },
-      ...(failed
-        ? {
-            fault: true,
-            cause: {
-              exceptions: [
-                { id: newSegmentId(), type: record.error ?? record.status, message: record.cause ?? record.status },
-              ],
-            },
-          }
-        : {}),
-    });
+    this.options.emitSegment(executionSegment(machine, record, record.trace));
   }
 
   private async runTask(
@@ -376,45 +355,8 @@ export class StepFunctionsEngine {
     failures: Map<string, number>,
     record: ExecutionRecord,
   ): Promise<unknown> {
-    const resource = String(state.Resource);
-    const timeoutInSeconds = typeof state.TimeoutSeconds === 'number' ? state.TimeoutSeconds : undefined;
     const attempt = history.beginTask(stateName);
-    let functionArn: string;
-    let payload: unknown;
-    let integrated: boolean;
-    if (LAMBDA_INVOKE.test(resource)) {
-      const parameters = (taskInput ?? {}) as { FunctionName?: unknown; Payload?: unknown };
-      if (typeof parameters.FunctionName !== 'string')
-        throw new TaskFunctionError(
-          'States.Runtime',
-          `The Task state '${stateName}' calls lambda:invoke without a FunctionName in its Parameters`,
-        );
-      functionArn = parameters.FunctionName;
-      payload = parameters.Payload ?? {};
-      integrated = true;
-      attempt.record('TaskScheduled', {
-        taskScheduledEventDetails: {
-          resourceType: 'lambda',
-          resource: 'invoke',
-          region: this.region,
-          parameters: JSON.stringify(taskInput),
-          timeoutInSeconds,
-        },
-      });
-      attempt.record('TaskStarted', { taskStartedEventDetails: { resourceType: 'lambda', resource: 'invoke' } });
-    } else if (LAMBDA_ARN.test(resource)) {
-      functionArn = resource;
-      payload = taskInput;
-      integrated = false;
-      attempt.record('LambdaFunctionScheduled', {
-        lambdaFunctionScheduledEventDetails: { resource, input: JSON.stringify(taskInput), timeoutInSeconds },
-      });
-      attempt.record('LambdaFunctionStarted', {});
-    } else {
-      throw new StepFunctionsLocalResourceError(
-        `The local Step Functions cannot run the Task resource '${resource}' of state '${stateName}': only Lambda functions are supported`,
-      );
-    }
+    const { functionArn, payload, integrated } = scheduleTask(stateName, state, taskInput, attempt, this.region);
 
     let outcome: InvokeOutcome;
     const subsegmentId = record.trace ? newSegmentId() : undefined;
@@ -442,27 +384,16 @@ export class StepFunctionsEngine {
       };
     }
     if (record.trace && subsegmentId !== undefined) {
-      this.options.emitSegment?.({
-        type: 'subsegment',
-        name: stateName,
-        id: subsegmentId,
-        trace_id: record.trace.traceId,
-        parent_id: record.trace.segmentId,
-        start_time: taskStarted / 1000,
-        end_time: Date.now() / 1000,
-        namespace: 'aws',
-        aws: { function_arn: functionArn, state_type: 'Task' },
-        ...(outcome.error
-          ? {
-              fault: true,
-              cause: {
-                exceptions: [
-                  { id: newSegmentId(), type: outcome.error.errorType, message: outcome.error.errorMessage },
-                ],
-              },
-            }
-          : {}),
-      });
+      this.options.emitSegment?.(
+        taskSubsegment({
+          stateName,
+          subsegmentId,
+          trace: record.trace,
+          functionArn,
+          startedMs: taskStarted,
+          error: outcome.error,
+        }),
+      );
     }
     if (outcome.error) {
       failures.set(stateName, (failures.get(stateName) ?? 0) + 1);
