@@ -11,19 +11,10 @@ import {
   type EdgeResponse,
   type ServiceEmulator,
 } from '../edge/types';
+import type { CapturedEmail } from './model';
 import type { MailPersistence } from './persistence';
 
-export interface CapturedEmail {
-  readonly messageId: string;
-  readonly from: string;
-  readonly to: readonly string[];
-  readonly cc: readonly string[];
-  readonly bcc: readonly string[];
-  readonly subject: string;
-  readonly text?: string;
-  readonly html?: string;
-  readonly sentAt: string;
-}
+export type { CapturedEmail } from './model';
 
 interface Template {
   readonly subject: string;

@@ -5,7 +5,7 @@
  */
 import { appendFileSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CapturedEmail } from './local-ses';
+import type { CapturedEmail } from './model';
 
 /** Where the local SES writes captured mail through to; absent, mail lives in memory only. */
 export interface MailPersistence {
