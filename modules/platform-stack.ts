@@ -5,18 +5,7 @@
 import { Fn, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { AwsProvider } from '@cdktf/provider-aws/lib/provider';
-import {
-  type BucketSpec,
-  type BusSpec,
-  type FailureQueueSpec,
-  type FunctionSpec,
-  platform as defaultPlatform,
-  type QueueSpec,
-  type RuleSpec,
-  type SecretSpec,
-  type StateMachineSpec,
-  type TableSpec,
-} from '../core/platform/resources';
+import { platform as defaultPlatform } from '../core/platform/resources';
 import { ApiLayer } from './api';
 import { AuthLayer } from './auth';
 import { addBackend, type BackendChoice } from './backend';
@@ -31,7 +20,7 @@ import { ObservabilityLayer } from './observability';
 import { addPolicies } from './policies';
 import { SecretsLayer } from './secrets';
 import { type StageConfig, stagePrefix } from './stage-config';
-import { apiTaskRoleGrants, type RoleArns } from './role-policies';
+import { apiTaskRoleGrants, type RoleArns, type RoleDescription } from './role-policies';
 import { WorkflowLayer } from './workflow';
 
 /**
@@ -54,18 +43,11 @@ export interface PlatformStackProps {
   readonly platform?: PlatformDescription;
 }
 
-/** The shape of core/platform/resources.ts `platform`, widened so tests can pass altered copies. */
-export interface PlatformDescription {
-  readonly tables: readonly TableSpec[];
-  readonly buses: readonly BusSpec[];
-  readonly buckets: readonly BucketSpec[];
-  readonly secrets: readonly SecretSpec[];
-  readonly functions: readonly FunctionSpec[];
-  readonly queues: readonly QueueSpec[];
-  readonly failureQueues: readonly FailureQueueSpec[];
-  readonly stateMachines: readonly StateMachineSpec[];
-  readonly rules: readonly RuleSpec[];
-}
+/**
+ * The shape of core/platform/resources.ts `platform`, widened so tests can pass altered copies: the same parts the
+ * roles are derived from (modules/role-policies.ts).
+ */
+export type PlatformDescription = RoleDescription;
 
 export const stackName = (config: StageConfig): string => `order-platform-${config.stage}`;
 
