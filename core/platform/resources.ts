@@ -266,7 +266,8 @@ export const functions = [
     timeoutSeconds: 10,
     memoryMb: 256,
     environment: { PARTNER_SECRETS_ARN: { secretArn: 'partner-secrets' } },
-    access: { buses: ['orders'], secrets: ['partner-secrets'] },
+    // The table: the (partner, webhook-id) records that keep a replayed message from being published twice.
+    access: { tables: ['orders'], buses: ['orders'], secrets: ['partner-secrets'] },
   },
   {
     name: 'outbox-relay',
