@@ -22,7 +22,7 @@ describe('DynamoPartnerMessages against DynamoDB Local', () => {
   };
 
   beforeAll(async () => {
-    local = await startLocalTable();
+    local = await startLocalTable({ readyTimeoutMs: 110_000 });
     ledger = new DynamoPartnerMessages(local.documentClient, local.tableName);
     // DynamoDB Local starts in about 3 s alone, far slower on a shared, loaded machine.
   }, 120_000);

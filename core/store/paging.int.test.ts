@@ -16,7 +16,7 @@ describe('cursors against DynamoDB Local', () => {
   let stores: DynamoStores;
 
   beforeAll(async () => {
-    local = await startLocalTable();
+    local = await startLocalTable({ readyTimeoutMs: 110_000 });
     stores = createDynamoStores(local.documentClient, local.tableName);
     // DynamoDB Local starts in about 3 s alone, far slower on a shared, loaded machine.
   }, 120_000);
