@@ -317,7 +317,7 @@ export const tracesRouter = (deps: TracesRouterDeps): Router<AppState> => {
     const caller = requireCaller(ctx);
     const orderId = OrderIdSchema.safeParse(ctx.params.id);
     const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
-    if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin))
+    if (!orderId.success || order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin))
       throw new ApiError(404, 'NOT_FOUND', 'no such order');
     const created = new Date(order.createdAt).getTime();
     const start = new Date(created - HOUR);
