@@ -19,6 +19,7 @@ import { DynamoDashboardQueries } from '../core/store/dashboard-queries';
 import { createDynamoStores } from '../core/store/dynamo-stores';
 import type { DynamoStores } from '../core/store/dynamo-stores';
 import { DynamoOrderActivityStore } from '../core/store/order-activity-store';
+import { DynamoPartnerMessages } from '../core/store/dynamo-partner-messages';
 import { DynamoWebhookStore } from '../core/store/webhook-store';
 import type { AwsClients } from './aws-clients';
 import type { ApiConfig } from './config';
@@ -120,6 +121,7 @@ export const createApp = (deps: AppDeps): ComposedApp => {
           ? undefined
           : new SecretsManagerPartnerSecrets(clients.secretsManager, config.partnerSecretsArn),
       publisher,
+      messages: new DynamoPartnerMessages(clients.documentClient, config.tableName),
       nowSeconds: () => Math.floor(now().getTime() / 1000),
     },
   });

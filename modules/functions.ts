@@ -19,6 +19,7 @@ import { Sesv2EmailIdentity } from '@cdktf/provider-aws/lib/sesv2-email-identity
 import type { SqsQueue } from '@cdktf/provider-aws/lib/sqs-queue';
 import type { CognitoUserPool } from '@cdktf/provider-aws/lib/cognito-user-pool';
 import {
+  asyncInvocation,
   type FailureQueueSpec,
   type FunctionSpec,
   physicalName,
@@ -92,8 +93,8 @@ export class FunctionsLayer extends Construct {
       if (asyncFunctions.has(spec.name)) {
         new LambdaFunctionEventInvokeConfig(this, `async-${spec.name}`, {
           functionName: fn.functionName,
-          maximumRetryAttempts: 2,
-          maximumEventAgeInSeconds: 60 * 60,
+          maximumRetryAttempts: asyncInvocation.maximumRetryAttempts,
+          maximumEventAgeInSeconds: asyncInvocation.maximumEventAgeSeconds,
           destinationConfig: { onFailure: { destination: props.asyncFailureQueue.arn } },
         });
       }

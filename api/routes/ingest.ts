@@ -1,12 +1,14 @@
 /**
  * POST /webhooks/ingest/:partnerId, served by the API locally (in AWS by the ingest-partner-event Lambda behind
  * API Gateway): the raw body as sent, because the signature covers the exact bytes. Public: the partner's
- * signature is the authentication. A refusal of core/partners/ingest.ts answers by its class (code and status).
+ * signature is the authentication. A refusal of core/partners/ingest.ts answers by its class (code and status); a
+ * webhook-id already published answers 200 without publishing again.
  */
 import Router from '@koa/router';
 import { z } from 'zod';
 import { ingestPartnerEvent, MAX_INGEST_BYTES, PartnerEventSchema } from '../../core/partners/ingest';
 import type { IngestDeps, PartnerSecrets } from '../../core/partners/ingest';
+import { PartnerMessageInProgressError } from '../../core/partners/errors';
 import { ApiError, ApiNotConfiguredError } from '../errors';
 import type { AppState } from '../types';
 import { errorAnswer, on } from './route-doc';
@@ -28,12 +30,29 @@ export const INGEST_ROUTES = {
     headers: z.object({ 'webhook-id': z.string(), 'webhook-timestamp': z.string(), 'webhook-signature': z.string() }),
     body: PartnerEventSchema,
     responses: {
+      200: {
+        description: 'a replay or retry of a webhook-id already published: nothing is published again',
+        body: z.object({
+          accepted: z.literal(true),
+          duplicate: z.literal(true),
+          source: z.string(),
+          type: z.string(),
+          webhookId: z.string(),
+        }),
+      },
       202: {
         description: 'published',
-        body: z.object({ accepted: z.literal(true), source: z.string(), type: z.string(), webhookId: z.string() }),
+        body: z.object({
+          accepted: z.literal(true),
+          duplicate: z.literal(false),
+          source: z.string(),
+          type: z.string(),
+          webhookId: z.string(),
+        }),
       },
       400: errorAnswer('not {type, data}'),
       401: errorAnswer('bad signature or stale timestamp'),
+      409: errorAnswer('another request is publishing this webhook-id; retry after Retry-After seconds'),
       413: errorAnswer('body over 256 KB'),
       503: errorAnswer('the API was started without PARTNER_SECRETS_ARN'),
     },
@@ -73,9 +92,12 @@ export const ingestRouter = (deps: IngestRouterDeps): Router<AppState> => {
         status: outcome.refusal.httpStatus,
         code: outcome.refusal.code,
       });
+      if (outcome.refusal instanceof PartnerMessageInProgressError)
+        ctx.set('retry-after', String(outcome.refusal.retryAfterSeconds));
       throw outcome.refusal;
     }
-    ctx.status = 202;
+    // Standard Webhooks: any 2xx stops the sender's retries; 200 tells a replay from a first delivery (202).
+    ctx.status = outcome.duplicate ? 200 : 202;
     ctx.body = outcome;
   });
   return router;

@@ -12,6 +12,10 @@ import { tracesFilter, tracesRouter } from './traces';
 
 const ORDER = '01J00000000000000000000000';
 const TRACE = '1-65f00000-0123456789abcdef01234567';
+/** Two customers' orders in one trace: an SQS batch of send-email continued the trace of the first message (A's). */
+const ORDER_A = '01J0000000000000000000000A';
+const ORDER_B = '01J0000000000000000000000B';
+const SHARED = '1-65f00000-fedcba9876543210fedcba98';
 const now = new Date('2026-01-01T00:00:10Z');
 const at = now.getTime() / 1000 - 5;
 
@@ -45,6 +49,36 @@ describe('trace routes', () => {
         cause: { exceptions: [{ type: 'PaymentDeclinedError', message: 'declined' }] },
       },
     ]);
+    const row = (id: string, name: string, start: number, extra: Record<string, unknown> = {}) => ({
+      name,
+      id,
+      trace_id: SHARED,
+      start_time: at + start,
+      end_time: at + start + 0.05,
+      ...extra,
+    });
+    store.add([
+      row('a000000000000001', 'orders-api', 0, {
+        annotations: { orderId: ORDER_A },
+        http: { request: { method: 'POST', url: 'http://h/api/orders' }, response: { status: 201 } },
+        subsegments: [row('a000000000000002', 'EventBridge', 0.01, { aws: { operation: 'PutEvents' } })],
+      }),
+      row('f000000000000001', 'local-send-email', 0.2, {
+        parent_id: 'a000000000000002',
+        origin: 'AWS::Lambda::Function',
+        subsegments: [
+          row('f000000000000002', 'Overhead', 0.21),
+          row('a000000000000003', '## send-email', 0.22, {
+            annotations: { orderId: ORDER_A },
+            subsegments: [row('a000000000000004', 'SESv2', 0.23, { aws: { operation: 'SendEmail' } })],
+          }),
+          row('b000000000000003', '## send-email', 0.3, {
+            annotations: { orderId: ORDER_B },
+            subsegments: [row('b000000000000004', 'SESv2', 0.31, { aws: { operation: 'SendEmail' } })],
+          }),
+        ],
+      }),
+    ]);
     edge = await startEdge({ services: [new LocalXRay(store)] });
     xray = new XRayClient({
       endpoint: edge.url,
@@ -55,8 +89,10 @@ describe('trace routes', () => {
       xray,
       now: () => now,
       store: {
-        getOrder: async (id: string) =>
-          id === ORDER ? { customerId: 'alice', createdAt: new Date(at * 1000).toISOString() } : undefined,
+        getOrder: async (id: string) => {
+          const customerId = { [ORDER]: 'alice', [ORDER_A]: 'alice', [ORDER_B]: 'bob' }[id];
+          return customerId === undefined ? undefined : { customerId, createdAt: new Date(at * 1000).toISOString() };
+        },
       },
     });
     const app = new Koa<AppState>();
@@ -105,6 +141,35 @@ describe('trace routes', () => {
         fault: true,
         cause: { type: 'PaymentDeclinedError', message: 'declined' },
       }),
+    ]);
+  });
+
+  it("gives an order in a trace shared with another customer's order only its own segments, under the shared invocation", async () => {
+    const response = await fetch(`${url}/api/orders/${ORDER_B}/trace`, { headers: { 'x-test-caller': 'bob' } });
+    const body = (await response.json()) as { traceIds: string[]; segments: { id: string; parentId: string | null }[] };
+
+    expect(response.status).toBe(200);
+    expect(body.traceIds).toEqual([SHARED]);
+    expect(body.segments.map(({ id, parentId }) => ({ id, parentId }))).toEqual([
+      // The batch's function segment hung from A's PutEvents: that parent is not B's to see.
+      { id: 'f000000000000001', parentId: null },
+      { id: 'f000000000000002', parentId: 'f000000000000001' },
+      { id: 'b000000000000003', parentId: 'f000000000000001' },
+      { id: 'b000000000000004', parentId: 'b000000000000003' },
+    ]);
+  });
+
+  it('gives the first order of a shared trace its request and its part of the batch, not the other order', async () => {
+    const response = await fetch(`${url}/api/orders/${ORDER_A}/trace`, { headers: { 'x-test-caller': 'alice' } });
+    const body = (await response.json()) as { segments: { id: string }[] };
+
+    expect(body.segments.map(({ id }) => id)).toEqual([
+      'a000000000000001',
+      'a000000000000002',
+      'f000000000000001',
+      'f000000000000002',
+      'a000000000000003',
+      'a000000000000004',
     ]);
   });
 

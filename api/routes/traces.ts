@@ -1,8 +1,8 @@
 /**
  * Traces, read from X-Ray through @aws-sdk/client-xray (the local cloud answers the same API):
  *
- *   GET /api/orders/:id/trace   the order's owner or the admin: every segment of the traces annotated with the
- *                               order id, flat, ready for a waterfall
+ *   GET /api/orders/:id/trace   the order's owner or the admin: the order's segments of the traces annotated with
+ *                               its id (not other orders' work in a shared trace), flat, ready for a waterfall
  *   GET /api/traces             admin: trace summaries filtered by annotation (`annotation=orderId:01J...`, repeatable,
  *                               ANDed), `fault`/`error`/`throttle`=true|false, `since`/`until` (ISO; default the last 6 h)
  */
@@ -121,6 +121,74 @@ export const flattenTrace = (traceId: string, documents: readonly string[]): Tra
     visit(doc, null, doc.type === 'subsegment' ? 'subsegment' : 'segment');
   }
   return rows.sort((a, b) => a.start - b.start);
+};
+
+/**
+ * The rows of one order in traces that may hold other orders' work too: an SQS batch runs in the trace of its first
+ * message, so one Lambda invocation carries several orders, each in a subsegment annotated with its `orderId`. A row
+ * belongs to the order that it, or its nearest annotated ancestor within the same segment document, names. A row no
+ * annotation covers (the batch's function segment, a queue hop) is shown when the order's rows sit beneath it, hidden
+ * when only other orders' rows do, and otherwise follows its parent. A row whose parent is hidden hangs from its
+ * nearest shown ancestor.
+ */
+export const segmentsOfOrder = (rows: readonly TraceSegmentView[], orderId: string): TraceSegmentView[] => {
+  const key = (traceId: string, id: string): string => `${traceId}/${id}`;
+  const byKey = new Map(rows.map((row) => [key(row.traceId, row.id), row]));
+  const parentOf = (row: TraceSegmentView): TraceSegmentView | undefined =>
+    row.parentId === null ? undefined : byKey.get(key(row.traceId, row.parentId));
+  const children = new Map<TraceSegmentView, TraceSegmentView[]>();
+  const roots: TraceSegmentView[] = [];
+  for (const row of rows) {
+    const parent = parentOf(row);
+    if (parent === undefined || parent === row) roots.push(row);
+    else children.set(parent, [...(children.get(parent) ?? []), row]);
+  }
+  const owner = new Map<TraceSegmentView, string | undefined>();
+  const holds = new Map<TraceSegmentView, { readonly mine: boolean; readonly foreign: boolean }>();
+  // Post-order: who owns each row, and whose rows each subtree holds. `seen` guards against parent cycles.
+  const seen = new Set<TraceSegmentView>();
+  const classify = (row: TraceSegmentView, inherited: string | undefined): { mine: boolean; foreign: boolean } => {
+    seen.add(row);
+    const annotated = row.annotations.orderId;
+    // Annotations cover their own document: a segment of another service (the batch's function segment under the
+    // first message's PutEvents) is not the first order's for hanging beneath it.
+    const own = typeof annotated === 'string' ? annotated : row.kind === 'segment' ? undefined : inherited;
+    owner.set(row, own);
+    let mine = own === orderId;
+    let foreign = own !== undefined && own !== orderId;
+    for (const child of children.get(row) ?? []) {
+      if (seen.has(child)) continue;
+      const below = classify(child, own);
+      mine ||= below.mine;
+      foreign ||= below.foreign;
+    }
+    holds.set(row, { mine, foreign });
+    return { mine, foreign };
+  };
+  for (const root of roots) classify(root, undefined);
+  const shown = new Set<TraceSegmentView>();
+  const decide = (row: TraceSegmentView, parentShown: boolean): void => {
+    const own = owner.get(row);
+    const held = holds.get(row) ?? { mine: false, foreign: false };
+    const show = own !== undefined ? own === orderId : held.mine || (!held.foreign && parentShown);
+    if (show) shown.add(row);
+    for (const child of children.get(row) ?? []) decide(child, show);
+  };
+  for (const root of roots) decide(root, false);
+  const shownAncestor = (row: TraceSegmentView): string | null => {
+    const visited = new Set<TraceSegmentView>();
+    for (let parent = parentOf(row); parent !== undefined && !visited.has(parent); parent = parentOf(parent)) {
+      if (shown.has(parent)) return parent.id;
+      visited.add(parent);
+    }
+    return null;
+  };
+  return rows
+    .filter((row) => shown.has(row))
+    .map((row) => {
+      const parent = parentOf(row);
+      return parent === undefined || shown.has(parent) ? row : { ...row, parentId: shownAncestor(row) };
+    });
 };
 
 const summaries = async (xray: XRayClient, start: Date, end: Date, filter: string): Promise<TraceSummary[]> => {
@@ -249,7 +317,7 @@ export const tracesRouter = (deps: TracesRouterDeps): Router<AppState> => {
     const caller = requireCaller(ctx);
     const orderId = OrderIdSchema.safeParse(ctx.params.id);
     const order = orderId.success ? await deps.store.getOrder(orderId.data) : undefined;
-    if (order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin))
+    if (!orderId.success || order === undefined || (order.customerId !== caller.customerId && !caller.isAdmin))
       throw new ApiError(404, 'NOT_FOUND', 'no such order');
     const created = new Date(order.createdAt).getTime();
     const start = new Date(created - HOUR);
@@ -262,9 +330,12 @@ export const tracesRouter = (deps: TracesRouterDeps): Router<AppState> => {
       const answer = await deps.xray.send(new BatchGetTracesCommand({ TraceIds: traceIds.slice(index, index + 5) }));
       for (const trace of answer.Traces ?? [])
         segments.push(
-          ...flattenTrace(
-            trace.Id ?? '',
-            (trace.Segments ?? []).flatMap((segment) => (segment.Document ? [segment.Document] : [])),
+          ...segmentsOfOrder(
+            flattenTrace(
+              trace.Id ?? '',
+              (trace.Segments ?? []).flatMap((segment) => (segment.Document ? [segment.Document] : [])),
+            ),
+            orderId.data,
           ),
         );
     }

@@ -76,6 +76,20 @@ export class PartnerEventInvalidError extends PartnerEventRefusedError {
   }
 }
 
+/**
+ * Another request holds a live claim on this (partner, webhook-id) and has not finished publishing it: the sender
+ * retries later (any non-2xx is a retry to a Standard Webhooks sender) and then gets the duplicate answer.
+ */
+export class PartnerMessageInProgressError extends PartnerEventRefusedError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('this webhook-id is being processed by another request; retry later', {
+      code: 'MESSAGE_IN_PROGRESS',
+      httpStatus: 409,
+    });
+    this.name = 'PartnerMessageInProgressError';
+  }
+}
+
 /** The partner-secrets secret is not the JSON map it should be: an operator's fix, not the partner's (500). */
 export class PartnerSecretsInvalidError extends PartnerError {
   constructor(message: string, options?: { cause?: unknown }) {

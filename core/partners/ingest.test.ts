@@ -2,20 +2,70 @@ import fc from 'fast-check';
 import type { PlatformEvent } from '../events/order-events';
 import type { EventPublisher } from '../orders/ports';
 import { generateWebhookSecret, signedHeaders } from '../webhooks/signing';
-import { ingestPartnerEvent, MAX_PAYLOAD_DEPTH } from './ingest';
+import { ingestPartnerEvent, MAX_PAYLOAD_DEPTH, MESSAGE_LEASE_SECONDS } from './ingest';
+import type { MessageClaim, PartnerMessageLedger } from './ingest';
 
 const NOW = 1_790_000_000;
 const secret = generateWebhookSecret();
 
+/** The ledger's contract in memory (core/store/dynamo-partner-messages.int.test.ts checks the DynamoDB adapter against the same). */
+class InMemoryPartnerMessages implements PartnerMessageLedger {
+  readonly records = new Map<string, { state: 'CLAIMED' | 'PUBLISHED'; leaseUntil: number; expiresAt: number }>();
+
+  async claim(
+    partnerId: string,
+    webhookId: string,
+    times: { now: number; leaseUntil: number; expiresAt: number },
+  ): Promise<MessageClaim> {
+    const key = `${partnerId}#${webhookId}`;
+    const existing = this.records.get(key);
+    if (existing?.state === 'PUBLISHED') return 'published';
+    if (existing !== undefined && existing.leaseUntil >= times.now) return 'in-progress';
+    this.records.set(key, { state: 'CLAIMED', leaseUntil: times.leaseUntil, expiresAt: times.expiresAt });
+    return 'claimed';
+  }
+
+  async markPublished(partnerId: string, webhookId: string): Promise<void> {
+    const record = this.records.get(`${partnerId}#${webhookId}`);
+    if (record) record.state = 'PUBLISHED';
+  }
+
+  async release(partnerId: string, webhookId: string): Promise<void> {
+    this.records.delete(`${partnerId}#${webhookId}`);
+  }
+}
+
 const setup = () => {
   const published: PlatformEvent<object>[] = [];
-  const publisher: EventPublisher = { publish: async (events) => void published.push(...events) };
+  let clock = NOW;
+  let failNextPublish = false;
+  const publisher: EventPublisher = {
+    publish: async (events) => {
+      if (failNextPublish) {
+        failNextPublish = false;
+        throw new Error('EventBridge is unreachable');
+      }
+      published.push(...events);
+    },
+  };
+  const messages = new InMemoryPartnerMessages();
   const deps = {
     secrets: { secretOf: async (id: string) => (id === 'acme' ? secret : undefined) },
     publisher,
-    nowSeconds: () => NOW,
+    messages,
+    nowSeconds: () => clock,
   };
-  return { published, deps };
+  return {
+    published,
+    deps,
+    messages,
+    advance: (seconds: number) => {
+      clock += seconds;
+    },
+    failNextPublish: () => {
+      failNextPublish = true;
+    },
+  };
 };
 
 const signed = (body: string, timestamp = NOW, key = secret) => ({
@@ -75,6 +125,7 @@ describe('partner ingestion', () => {
       source: 'partner.acme',
       type: 'shipment.dispatched',
       webhookId: 'msg_1',
+      duplicate: false,
     });
     expect(published).toEqual([
       {
@@ -83,6 +134,107 @@ describe('partner ingestion', () => {
         detail: { partnerId: 'acme', webhookId: 'msg_1', data: { orderId: 'o1' } },
       },
     ]);
+  });
+
+  it('answers a replay of a published message within the window as a duplicate and does not publish it again', async () => {
+    // prepare
+    const { published, deps, advance } = setup();
+    const body = JSON.stringify({ type: 'shipment.dispatched', data: { orderId: 'o1' } });
+    const request = signed(body);
+    await ingestPartnerEvent(request, deps);
+    advance(120);
+    // act
+    const replay = await ingestPartnerEvent(request, deps);
+    // assess
+    expect(replay).toMatchObject({ accepted: true, duplicate: true, webhookId: 'msg_1' });
+    expect(published).toHaveLength(1);
+  });
+
+  it("answers a sender's retry of a published message (same webhook-id, new timestamp) as a duplicate", async () => {
+    // prepare
+    const { published, deps, advance } = setup();
+    const body = JSON.stringify({ type: 'shipment.dispatched', data: { orderId: 'o1' } });
+    await ingestPartnerEvent(signed(body), deps);
+    advance(60);
+    // act
+    const retry = await ingestPartnerEvent(signed(body, NOW + 60), deps);
+    // assess
+    expect(retry).toMatchObject({ accepted: true, duplicate: true });
+    expect(published).toHaveLength(1);
+  });
+
+  it('keeps messages of other partners and other webhook-ids apart', async () => {
+    // prepare
+    const { published, deps, messages } = setup();
+    const body = JSON.stringify({ type: 'a', data: {} });
+    await ingestPartnerEvent(signed(body), deps);
+    await messages.markPublished('other', 'msg_2');
+    // act
+    const other = await ingestPartnerEvent(
+      { partnerId: 'acme', headers: { ...signedHeaders(secret, 'msg_2', NOW, body) }, body },
+      deps,
+    );
+    // assess
+    expect(other).toMatchObject({ accepted: true, duplicate: false });
+    expect(published).toHaveLength(2);
+  });
+
+  it('keeps the record past the tolerance window, where a replay is refused by its timestamp anyway', async () => {
+    // prepare
+    const { deps, messages } = setup();
+    // act
+    await ingestPartnerEvent(signed(JSON.stringify({ type: 'a', data: {} })), deps);
+    // assess
+    expect(messages.records.get('acme#msg_1')?.expiresAt).toBeGreaterThan(NOW + 2 * 300);
+  });
+
+  it('publishes on the retry after a failed publish (the claim is given back), and answers the failure by throwing', async () => {
+    // prepare
+    const { published, deps, failNextPublish } = setup();
+    const request = signed(JSON.stringify({ type: 'a', data: {} }));
+    failNextPublish();
+    // act
+    const first = ingestPartnerEvent(request, deps);
+    await expect(first).rejects.toThrow('EventBridge is unreachable');
+    const retry = await ingestPartnerEvent(request, deps);
+    // assess
+    expect(retry).toMatchObject({ accepted: true, duplicate: false });
+    expect(published).toHaveLength(1);
+  });
+
+  it('refuses a delivery while another holds a live claim with 409 MESSAGE_IN_PROGRESS, and takes the claim over once its lease ran out', async () => {
+    // prepare
+    const { published, deps, messages, advance } = setup();
+    const request = signed(JSON.stringify({ type: 'a', data: {} }));
+    await messages.claim('acme', 'msg_1', { now: NOW, leaseUntil: NOW + MESSAGE_LEASE_SECONDS, expiresAt: NOW + 900 });
+    // act
+    const during = await ingestPartnerEvent(request, deps);
+    advance(MESSAGE_LEASE_SECONDS + 1);
+    const after = await ingestPartnerEvent(request, deps);
+    // assess
+    expect(during.accepted ? undefined : [during.refusal.code, during.refusal.httpStatus]).toEqual([
+      'MESSAGE_IN_PROGRESS',
+      409,
+    ]);
+    expect(after).toMatchObject({ accepted: true, duplicate: false });
+    expect(published).toHaveLength(1);
+  });
+
+  it('refuses a webhook-id over 256 characters with 400 and publishes nothing', async () => {
+    // prepare
+    const { published, deps } = setup();
+    const body = JSON.stringify({ type: 'a', data: {} });
+    // act
+    const outcome = await ingestPartnerEvent(
+      { partnerId: 'acme', headers: { ...signedHeaders(secret, 'm'.repeat(257), NOW, body) }, body },
+      deps,
+    );
+    // assess
+    expect(outcome.accepted ? undefined : [outcome.refusal.code, outcome.refusal.httpStatus]).toEqual([
+      'VALIDATION_FAILED',
+      400,
+    ]);
+    expect(published).toHaveLength(0);
   });
 
   it('never lets a partner choose the source', async () => {

@@ -3,8 +3,10 @@
  * ingest-partner-event Lambda behind API Gateway in AWS). Order of checks: the partner is known and the request is
  * signed with its whsec_ secret within the tolerance window (constant-time compare), refused otherwise without
  * reading the payload; then the payload is `{type, data}`, refused otherwise; then the event is published with the
- * fixed source `partner.<id>`, so a partner can never publish as the platform. It answers a domain outcome; each
- * runtime turns a refusal into its HTTP answer from the refusal's code and status (./errors.ts).
+ * fixed source `partner.<id>`, so a partner can never publish as the platform. A signed message is published once
+ * per (partner, webhook-id): a replay within the tolerance window, or a sender's retry, is answered as a duplicate
+ * (2xx, so the sender stops) without publishing again, as Standard Webhooks expects of receivers. It answers a
+ * domain outcome; each runtime turns a refusal into its HTTP answer from the refusal's code and status (./errors.ts).
  */
 import { z } from 'zod';
 import type { PlatformEvent } from '../events/order-events';
@@ -15,6 +17,7 @@ import {
   PartnerEventMalformedError,
   PartnerEventTooDeepError,
   PartnerEventTooLargeError,
+  PartnerMessageInProgressError,
   PartnerSignatureInvalidError,
   PartnerTimestampStaleError,
 } from './errors';
@@ -28,6 +31,8 @@ export const DEFAULT_TOLERANCE_SECONDS = 5 * 60;
  * the partner's `data` inside the event's detail inside its item, so 24 leaves room for that envelope.
  */
 export const MAX_PAYLOAD_DEPTH = 24;
+/** The longest webhook-id taken: it becomes part of a DynamoDB key (at most 2048 bytes). */
+export const MAX_WEBHOOK_ID_LENGTH = 256;
 
 /** The deepest nesting of `{`/`[` in a JSON text, strings skipped; linear, no recursion, stops once past `limit`. */
 export const jsonDepthExceeds = (text: string, limit: number): boolean => {
@@ -52,6 +57,33 @@ export interface PartnerSecrets {
   secretOf(partnerId: string): Promise<string | undefined>;
 }
 
+/** How long a claim on a message holds before another request may take it over (a publish takes seconds at most). */
+export const MESSAGE_LEASE_SECONDS = 30;
+
+/** What `claim` found: the message is this request's to publish, was published already, or another request holds it. */
+export type MessageClaim = 'claimed' | 'published' | 'in-progress';
+
+/**
+ * The partner messages taken, by (partnerId, webhook-id) — Standard Webhooks' idempotency key. A message is claimed
+ * before it is published and marked published after, so a crash between the two leaves a claim that expires (the
+ * sender's retry then publishes), never a message answered as a duplicate that was not published.
+ */
+export interface PartnerMessageLedger {
+  /**
+   * Claims a message unless it was published or another live claim holds it. `leaseUntil` ends this claim,
+   * `expiresAt` (epoch seconds, the table's TTL) is when the record may go: past the tolerance window, where a
+   * replay is refused by its timestamp anyway.
+   */
+  claim(
+    partnerId: string,
+    webhookId: string,
+    times: { readonly now: number; readonly leaseUntil: number; readonly expiresAt: number },
+  ): Promise<MessageClaim>;
+  markPublished(partnerId: string, webhookId: string): Promise<void>;
+  /** Gives the claim up after a failed publish, so the sender's retry publishes at once. */
+  release(partnerId: string, webhookId: string): Promise<void>;
+}
+
 export const PartnerEventSchema = z
   .object({
     type: z
@@ -70,12 +102,20 @@ export interface IngestRequest {
 
 /** What became of an event: published, or refused with the reason (a PartnerEventRefusedError, whose code and status the caller answers with). */
 export type IngestOutcome =
-  | { readonly accepted: true; readonly source: string; readonly type: string; readonly webhookId: string }
+  | {
+      readonly accepted: true;
+      readonly source: string;
+      readonly type: string;
+      readonly webhookId: string;
+      /** true when this webhook-id was published before: nothing was published now. */
+      readonly duplicate: boolean;
+    }
   | { readonly accepted: false; readonly refusal: PartnerEventRefusedError };
 
 export interface IngestDeps {
   readonly secrets: PartnerSecrets;
   readonly publisher: EventPublisher;
+  readonly messages: PartnerMessageLedger;
   readonly nowSeconds: () => number;
   readonly toleranceSeconds?: number;
 }
@@ -119,12 +159,34 @@ export const ingestPartnerEvent = async (request: IngestRequest, deps: IngestDep
       ),
     );
   }
+  if (webhookId.length > MAX_WEBHOOK_ID_LENGTH)
+    return refuse(
+      new PartnerEventInvalidError([{ path: 'webhook-id', message: `at most ${MAX_WEBHOOK_ID_LENGTH} characters` }]),
+    );
   const source = partnerSource(request.partnerId);
+  const accepted = { accepted: true, source, type: parsed.data.type, webhookId } as const;
+  const now = deps.nowSeconds();
+  const tolerance = deps.toleranceSeconds ?? DEFAULT_TOLERANCE_SECONDS;
+  // A timestamp up to `tolerance` ahead is accepted until `tolerance` after it: the record outlives both.
+  const claim = await deps.messages.claim(request.partnerId, webhookId, {
+    now,
+    leaseUntil: now + MESSAGE_LEASE_SECONDS,
+    expiresAt: now + 2 * tolerance + MESSAGE_LEASE_SECONDS,
+  });
+  if (claim === 'published') return { ...accepted, duplicate: true };
+  if (claim === 'in-progress') return refuse(new PartnerMessageInProgressError(MESSAGE_LEASE_SECONDS));
   const event: PlatformEvent<object> = {
     source,
     detailType: parsed.data.type,
     detail: { partnerId: request.partnerId, webhookId, data: parsed.data.data },
   };
-  await deps.publisher.publish([event]);
-  return { accepted: true, source, type: parsed.data.type, webhookId };
+  try {
+    await deps.publisher.publish([event]);
+  } catch (error) {
+    // The claim expires anyway; giving it back lets the sender's next retry publish without waiting for the lease.
+    await deps.messages.release(request.partnerId, webhookId).catch(() => undefined);
+    throw error;
+  }
+  await deps.messages.markPublished(request.partnerId, webhookId);
+  return { ...accepted, duplicate: false };
 };

@@ -266,7 +266,8 @@ export const functions = [
     timeoutSeconds: 10,
     memoryMb: 256,
     environment: { PARTNER_SECRETS_ARN: { secretArn: 'partner-secrets' } },
-    access: { buses: ['orders'], secrets: ['partner-secrets'] },
+    // The table: the (partner, webhook-id) records that keep a replayed message from being published twice.
+    access: { tables: ['orders'], buses: ['orders'], secrets: ['partner-secrets'] },
   },
   {
     name: 'outbox-relay',
@@ -368,6 +369,23 @@ export const failureQueues = [
     messageRetentionSeconds: 14 * day,
   },
 ] as const satisfies readonly FailureQueueSpec[];
+
+/** How Lambda treats a failed asynchronous invocation (AWS::Lambda::EventInvokeConfig). */
+export interface AsyncInvocationSpec {
+  /** Retries after the first attempt, 0 to 2; Lambda waits about 1 min, then 2 min, between attempts. */
+  readonly maximumRetryAttempts: 0 | 1 | 2;
+  /** How long an event may wait in Lambda's queue (60 s to 6 h) before it is given up without a further attempt. */
+  readonly maximumEventAgeSeconds: number;
+}
+
+/**
+ * The event invoke config of every function a rule invokes asynchronously (the schedules): what failed after these
+ * retries goes to the first failure queue. The stack deploys it; the local Lambda retries by it.
+ */
+export const asyncInvocation = {
+  maximumRetryAttempts: 2,
+  maximumEventAgeSeconds: 60 * minute,
+} as const satisfies AsyncInvocationSpec;
 
 export const stateMachines = [
   {

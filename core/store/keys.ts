@@ -66,6 +66,15 @@ export const keys = {
   }),
   orderActivity: (orderId: string) => ({ PK: `ORDER#${orderId}`, SKPrefix: 'ACTIVITY#' }),
 
+  /**
+   * A partner message taken by ingestion (core/store/dynamo-partner-messages.ts), by Standard Webhooks' idempotency
+   * key (partner, webhook-id); expires through TTL. Partner ids hold no '#', so the id after them is unambiguous.
+   */
+  partnerMessage: (partnerId: string, webhookId: string) => ({
+    PK: `PARTNER_MESSAGE#${partnerId}#${webhookId}`,
+    SK: 'PARTNER_MESSAGE',
+  }),
+
   /** An event that crossed the bus; GSI1 lists all of them newest first. */
   event: (eventId: string) => ({ PK: `EVENT#${eventId}`, SK: 'EVENT' }),
   eventInLog: (time: string, eventId: string) => ({ GSI1PK: EVENT_LOG, GSI1SK: `${time}#${eventId}` }),

@@ -1,12 +1,15 @@
 /**
  * One paged Query over an index partition, shared by the catalog, order and events-log adapters. The cursor is the
- * DynamoDB LastEvaluatedKey, base64url-encoded, and is checked on the way back in to belong to the queried
- * partition, so a cursor cannot reach other data.
+ * DynamoDB LastEvaluatedKey, base64url-encoded, and is checked strictly on the way back in: exactly the key
+ * attributes of the table and the queried index, strings, in the queried partition and within the queried sort-key
+ * range. So a cursor cannot reach other data, and DynamoDB never sees a start key it would refuse with a
+ * ValidationException (which would be a 500): a bad cursor is a 400 INVALID_CURSOR.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page, PageRequest } from '../domain/page';
 import { PaginationCursorInvalidError } from '../orders/errors';
+import { tables } from '../platform/resources';
 import type { Item } from './items';
 
 const DEFAULT_PAGE = 20;
@@ -14,23 +17,52 @@ const DEFAULT_PAGE = 20;
 const encodeCursor = (key: Item | undefined): string | undefined =>
   key === undefined ? undefined : Buffer.from(JSON.stringify(key)).toString('base64url');
 
-const decodeCursor = (cursor: string | undefined, partitionAttribute: string, partition: string): Item | undefined => {
+/** The attributes of a LastEvaluatedKey of `index`: the table's key and the index's key (core/platform/resources.ts). */
+const startKeyAttributes = (index: string): ReadonlySet<string> => {
+  for (const table of tables) {
+    const gsi = table.globalSecondaryIndexes.find((candidate) => candidate.name === index);
+    if (gsi !== undefined) return new Set([table.partitionKey, table.sortKey, gsi.partitionKey, gsi.sortKey]);
+  }
+  throw new Error(`core/platform/resources.ts describes no index ${index}`);
+};
+
+/** What a cursor must be to be taken back: see the file header. */
+export interface CursorScope {
+  readonly index: string;
+  readonly partitionAttribute: string;
+  readonly partition: string;
+  readonly sortKeyBetween?: { readonly attribute: string; readonly from: string; readonly to: string };
+}
+
+/** The start key a cursor of `scope` stands for; PaginationCursorInvalidError (400) for anything else. */
+export const decodeCursor = (cursor: string | undefined, scope: CursorScope): Item | undefined => {
   if (cursor === undefined) return undefined;
+  const refuse = (why: string, cause?: unknown): never => {
+    throw new PaginationCursorInvalidError(
+      `the cursor is not one this API issued for this listing (${why})`,
+      cause === undefined ? undefined : { cause },
+    );
+  };
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch (cause) {
-    throw new PaginationCursorInvalidError('the cursor is not one this API issued', { cause });
+    return refuse('not base64url JSON', cause);
   }
-  const valid =
-    typeof decoded === 'object' &&
-    decoded !== null &&
-    !Array.isArray(decoded) &&
-    Object.values(decoded).every((value) => typeof value === 'string' && value.length > 0 && value.length < 1024) &&
-    (decoded as Item)[partitionAttribute] === partition &&
-    Object.keys(decoded).length === 4;
-  if (!valid) throw new PaginationCursorInvalidError('the cursor is not one this API issued');
-  return decoded as Item;
+  if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) return refuse('not an object');
+  const key = decoded as Record<string, unknown>;
+  const expected = startKeyAttributes(scope.index);
+  const names = Object.keys(key);
+  if (names.length !== expected.size || !names.every((name) => expected.has(name))) return refuse('unexpected keys');
+  if (!Object.values(key).every((value) => typeof value === 'string' && value.length > 0 && value.length < 1024))
+    return refuse('a key is not a string of 1 to 1023 characters');
+  if (key[scope.partitionAttribute] !== scope.partition) return refuse('another partition');
+  const range = scope.sortKeyBetween;
+  if (range !== undefined) {
+    const sortValue = key[range.attribute] as string;
+    if (sortValue < range.from || sortValue > range.to) return refuse('outside the queried range');
+  }
+  return key as Item;
 };
 
 export interface PageQuery<T> {
@@ -68,7 +100,7 @@ export const queryPage = async <T>(
         : { FilterExpression: query.filter.expression, ExpressionAttributeNames: query.filter.names }),
       ScanIndexForward: query.ascending,
       Limit: page.limit ?? DEFAULT_PAGE,
-      ExclusiveStartKey: decodeCursor(page.cursor, query.partitionAttribute, query.partition),
+      ExclusiveStartKey: decodeCursor(page.cursor, query),
     }),
   );
   const nextCursor = encodeCursor(response.LastEvaluatedKey);

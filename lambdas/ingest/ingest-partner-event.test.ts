@@ -10,6 +10,12 @@ describe('ingest-partner-event (API Gateway HTTP API payload 2.0)', () => {
     const handler = createIngestHandler({
       secrets: { secretOf: async (id) => (id === 'acme' ? secret : undefined) },
       publisher: { publish: async (events) => void published.push(...events) },
+      messages: {
+        // Every message is new here: replays are core/partners/ingest.test.ts's.
+        claim: async () => 'claimed' as const,
+        markPublished: async () => undefined,
+        release: async () => undefined,
+      },
       nowSeconds: () => now,
     });
     return { published, handler };

@@ -1,15 +1,20 @@
 /**
  * API Gateway HTTP API (payload 2.0) -> POST /webhooks/ingest/{partnerId}: the same core function the local API
- * serves (core/partners/ingest.ts). Partner secrets from Secrets Manager (PARTNER_SECRETS_ARN).
+ * serves (core/partners/ingest.ts). Partner secrets from Secrets Manager (PARTNER_SECRETS_ARN); the messages taken, for
+ * replay detection, in the table (TABLE_NAME).
  */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
 import { requiredEnv } from '../../core/config/env';
+import { PartnerMessageInProgressError } from '../../core/partners/errors';
 import { ingestPartnerEvent } from '../../core/partners/ingest';
 import type { IngestDeps } from '../../core/partners/ingest';
 import { SecretsManagerPartnerSecrets } from '../../core/adapters/secrets-manager-partner-secrets';
+import { DynamoPartnerMessages } from '../../core/store/dynamo-partner-messages';
 import { captured, invocationLogger } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
 
@@ -37,7 +42,11 @@ export const createIngestHandler =
     const outcome = await ingestPartnerEvent({ partnerId, headers, body }, deps);
     if (outcome.accepted) {
       log.info('partner event accepted', { ...outcome });
-      return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: JSON.stringify(outcome) };
+      return {
+        statusCode: outcome.duplicate ? 200 : 202,
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(outcome),
+      };
     }
     const { refusal } = outcome;
     const answer = {
@@ -50,7 +59,12 @@ export const createIngestHandler =
     log.warn('partner event refused', { status: refusal.httpStatus, ...answer });
     return {
       statusCode: refusal.httpStatus ?? 500,
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(refusal instanceof PartnerMessageInProgressError
+          ? { 'retry-after': String(refusal.retryAfterSeconds) }
+          : {}),
+      },
       body: JSON.stringify(answer),
     };
   };
@@ -67,6 +81,10 @@ export const handler = async (event: HttpApiEvent, context: LambdaContext): Prom
     publisher: new EventBridgePublisher(
       captured(new EventBridgeClient({})),
       requiredEnv(process.env, 'EVENT_BUS_NAME'),
+    ),
+    messages: new DynamoPartnerMessages(
+      DynamoDBDocumentClient.from(captured(new DynamoDBClient({}))),
+      requiredEnv(process.env, 'TABLE_NAME'),
     ),
     nowSeconds: () => Math.floor(Date.now() / 1000),
   });

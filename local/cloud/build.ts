@@ -179,6 +179,13 @@ export const buildResources = (input: BuildInput): { resources: LocalResources; 
       memoryMb: spec.memoryMb,
       description: spec.description,
     });
+    if (spec.asyncInvocation !== undefined) {
+      const { onFailureQueue, ...retries } = spec.asyncInvocation;
+      lambda.putEventInvokeConfig(names(spec.name), {
+        ...retries,
+        ...(onFailureQueue === undefined ? {} : { onFailureDestination: sqs.queueArn(names(onFailureQueue)) }),
+      });
+    }
   }
   if (missingFunctions.length > 0)
     log.warn('functions without an entry file were not registered', { missingFunctions });

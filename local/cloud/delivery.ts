@@ -1,7 +1,7 @@
 /**
  * Where EventBridge targets and asynchronous invocations go, and what happens when they fail for good: the local
  * cloud's TargetSink (SQS, Lambda, Step Functions by ARN) and the failure queue records that AWS would write through
- * a Lambda on-failure destination or a target's DeadLetterConfig, so nothing is lost silently.
+ * a target's DeadLetterConfig, so nothing is lost silently (Lambda's on-failure destination is the local Lambda's).
  */
 import type { LocalLogger } from '../edge/logger';
 import type { DeliveryFailure, TargetSink } from '../eventbridge/local-event-bridge';
@@ -47,23 +47,19 @@ export const targetSink = (services: DeliveryServices): TargetSink => ({
       return;
     }
     if (service === 'lambda') {
+      // Lambda retries and dead-letters by the function's event invoke config (local/lambda/async-invocation.ts).
       lambda.invokeAsync(
         arn,
         JSON.parse(input),
         (outcome) => {
-          if (!outcome.error) return;
-          log.warn('asynchronous invocation failed; recorded in the failure queue', {
-            function: arn,
-            error: outcome.error,
-          });
-          const body = {
-            version: '1.0',
-            timestamp: new Date().toISOString(),
-            requestContext: { functionArn: arn, condition: 'RetriesExhausted' },
-            requestPayload: JSON.parse(input),
-            responsePayload: outcome.error,
-          };
-          record(services, JSON.stringify(body), undefined, 'a failed invocation');
+          if (outcome.condition === undefined) return;
+          const context = { function: arn, attempts: outcome.attempts, error: outcome.error };
+          if (outcome.destinationError !== undefined)
+            log.error('asynchronous invocation given up and its on-failure destination refused it', {
+              ...context,
+              destinationError: String(outcome.destinationError),
+            });
+          else log.warn(`asynchronous invocation given up (${outcome.condition})`, context);
         },
         traceHeader === undefined ? {} : { traceHeader },
       );

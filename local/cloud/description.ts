@@ -73,6 +73,15 @@ export interface FunctionDescription {
   readonly environment?: (resources: LocalResources) => Readonly<Record<string, string>>;
   /** How the module is loaded; default `require(entry).handler` (tsx or ts-jest compile TypeScript). */
   readonly load?: (entry: string) => LambdaHandler;
+  /**
+   * Its event invoke config: how its asynchronous invocations are retried, and the queue (of the description) that
+   * receives the ones given up. Without it AWS's default applies: two retries, six hours, no destination.
+   */
+  readonly asyncInvocation?: {
+    readonly maximumRetryAttempts: number;
+    readonly maximumEventAgeSeconds: number;
+    readonly onFailureQueue?: string;
+  };
 }
 
 export interface StateMachineDescription {

@@ -54,7 +54,7 @@ export interface LocalCloudOptions {
   readonly names?: (logical: string) => string;
   /** Fills the cloud with data: called once started and after every POST /_local/reset. */
   readonly seed?: (cloud: LocalCloudContext) => Promise<void>;
-  /** Scales Step Functions Retry and Wait delays (1 = AWS timing); tests use e.g. 0.01. */
+  /** Scales Step Functions Retry and Wait delays and Lambda's async retry waits (1 = AWS timing); tests use e.g. 0.01. */
   readonly timeScale?: number;
   readonly region?: string;
   readonly logger?: LocalLogger;
@@ -143,6 +143,14 @@ const listen = async (start: () => Promise<RunningEdge>, port: number): Promise<
   }
 };
 
+/** The queue an SQS ARN names; any other destination is refused, as the local cloud has no SNS or bus destination. */
+const queueNameOf = (arn: string): string => {
+  const [, , service, , , name] = arn.split(':');
+  if (service !== 'sqs' || name === undefined)
+    throw new LocalCloudStartError(`The local Lambda cannot deliver to the destination ${arn}: only SQS queues`);
+  return name;
+};
+
 /** A function by its physical name, or by its logical name in the description (`send-email`). */
 const resolveFunction = (lambda: LocalLambda, names: (logical: string) => string, name: string): string => {
   const physical = names(name);
@@ -181,6 +189,9 @@ export const startCloud = async (
   const sqs = new LocalSqs({ region });
   const lambda = new LocalLambda({
     region,
+    timeScale: options.timeScale,
+    // On-failure destinations of asynchronous invocations; the queues are the ones the description creates.
+    destinations: (arn, record) => sqs.sendMessage(queueNameOf(arn), JSON.stringify(record)).then(() => undefined),
     baseEnvironment: hostEnvironment(),
     tracing: createLambdaTracing({ emit: emitSegment, daemonAddress: collector.address }),
   });

@@ -4,9 +4,11 @@
  * lambda-api.ts's; this file knows nothing of it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { runAsyncInvocation, validateEventInvokeConfig } from './async-invocation';
 import { EventSourceMappingRegistry } from './event-source-mappings';
 import { hostEnvironment, installEnvironmentIsolation, runWithEnvironment } from './function-environment';
 import {
+  DEFAULT_EVENT_INVOKE_CONFIG,
   LOCAL_ACCOUNT_ID,
   InjectedFaultError,
   LambdaFunctionNotFoundError,
@@ -20,6 +22,9 @@ import {
   type LambdaTracing,
   type InvokeOptions,
   type LocalLambdaOptions,
+  type AsyncInvocationOutcome,
+  type DestinationSink,
+  type EventInvokeConfig,
 } from './types';
 
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
@@ -89,12 +94,19 @@ export class LambdaEngine {
   protected readonly baseEnvironment?: Readonly<Record<string, string>>;
   protected readonly random: () => number;
   protected readonly tracing?: LambdaTracing;
+  protected readonly eventInvokeConfigs = new Map<string, EventInvokeConfig>();
+  protected readonly timeScale: number;
+  protected readonly destinations?: DestinationSink;
 
   constructor(options: LocalLambdaOptions = {}) {
     this.region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
     this.baseEnvironment = options.baseEnvironment;
     this.random = options.random ?? Math.random;
     this.tracing = options.tracing;
+    this.timeScale = options.timeScale ?? 1;
+    if (!(this.timeScale > 0))
+      throw new LambdaInvalidParameterError(`timeScale must be positive, not ${this.timeScale}`);
+    this.destinations = options.destinations;
     installEnvironmentIsolation();
   }
 
@@ -161,6 +173,18 @@ export class LambdaEngine {
     return [...this.functions.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
 
+  /** Sets how a function's asynchronous invocations are retried and where the given-up ones go (PutFunctionEventInvokeConfig). */
+  putEventInvokeConfig(reference: string, config: EventInvokeConfig): void {
+    const target = this.resolve(reference);
+    validateEventInvokeConfig(config);
+    this.eventInvokeConfigs.set(target.name, { ...config });
+  }
+
+  /** The config a function's asynchronous invocations run with: its own, or AWS's default. */
+  eventInvokeConfig(reference: string): EventInvokeConfig {
+    return this.eventInvokeConfigs.get(this.resolve(reference).name) ?? DEFAULT_EVENT_INVOKE_CONFIG;
+  }
+
   /** Sets the faults of a function, replacing earlier ones. */
   injectFault(functionName: string, faults: FaultSpec): void {
     const target = this.resolve(functionName);
@@ -192,7 +216,7 @@ export class LambdaEngine {
    */
   async invoke(reference: string, payload: unknown, options: InvokeOptions = {}): Promise<InvocationResult> {
     const target = this.resolve(reference);
-    const requestId = randomUUID();
+    const requestId = options.requestId ?? randomUUID();
     const traced = this.tracing?.begin({
       functionName: target.name,
       functionArn: target.arn,
@@ -268,15 +292,30 @@ export class LambdaEngine {
     }
   }
 
-  /** Invocation type Event: starts the invocation and answers at once; the outcome goes to `onOutcome`. */
+  /**
+   * Invocation type Event: queues the invocation and answers its request id at once. A failing attempt is retried
+   * by the function's event invoke config (waits scaled by timeScale); what is given up goes to its on-failure
+   * destination. `onOutcome` hears the end: success, or the last error with the condition.
+   */
   invokeAsync(
     reference: string,
     payload: unknown,
-    onOutcome?: (outcome: InvocationResult) => void,
+    onOutcome?: (outcome: AsyncInvocationOutcome) => void,
     options: InvokeOptions = {},
-  ): void {
-    this.resolve(reference);
-    void this.invoke(reference, payload, options).then(onOutcome, () => undefined);
+  ): string {
+    const target = this.resolve(reference);
+    const requestId = randomUUID();
+    void runAsyncInvocation({
+      functionArn: `${target.arn}:$LATEST`,
+      payload: jsonCopy(payload),
+      requestId,
+      config: this.eventInvokeConfigs.get(target.name) ?? DEFAULT_EVENT_INVOKE_CONFIG,
+      timeScale: this.timeScale,
+      attempt: () => this.invoke(reference, payload, { ...options, requestId }),
+      sleep: (ms) => this.sleep(ms),
+      ...(this.destinations === undefined ? {} : { destinations: this.destinations }),
+    }).then(onOutcome, () => undefined);
+    return requestId;
   }
 
   protected async applyFaults(name: string): Promise<void> {

@@ -129,8 +129,8 @@ const invoke = async (lambda: LambdaEngine, reference: string, request: EdgeRequ
   lambda.resolve(reference);
   if (invocationType === 'DryRun') return { status: 204 };
   if (invocationType === 'Event') {
-    lambda.invokeAsync(reference, payload.value);
-    return { status: 202, headers: { 'content-type': 'application/json' }, body: '' };
+    const requestId = lambda.invokeAsync(reference, payload.value);
+    return { status: 202, headers: { 'content-type': 'application/json', 'x-amzn-requestid': requestId }, body: '' };
   }
   const outcome = await lambda.invoke(reference, payload.value);
   const headers = { 'x-amz-executed-version': '$LATEST', 'x-amzn-requestid': outcome.requestId };

@@ -122,7 +122,59 @@ export interface TracedInvocation {
 export interface InvokeOptions {
   /** The caller's trace header (SQS AWSTraceHeader, a Step Functions task's); a new trace starts without one. */
   readonly traceHeader?: string;
+  /** The request id the handler sees; a fresh one when absent (the retries of an asynchronous invocation keep theirs). */
+  readonly requestId?: string;
 }
+
+/** A function's handling of failed asynchronous invocations, as PutFunctionEventInvokeConfig sets it. */
+export interface EventInvokeConfig {
+  /** Retries after the first attempt, 0 to 2. */
+  readonly maximumRetryAttempts: number;
+  /** How old (from the Invoke call) an event may be when an attempt starts, 60 to 21600. */
+  readonly maximumEventAgeSeconds: number;
+  /** Where an event goes once given up (e.g. a queue ARN); without one it is discarded, as in AWS. */
+  readonly onFailureDestination?: string;
+}
+
+/** What a function without an event invoke config gets in AWS: two retries, six hours, no destination. */
+export const DEFAULT_EVENT_INVOKE_CONFIG: EventInvokeConfig = {
+  maximumRetryAttempts: 2,
+  maximumEventAgeSeconds: 21600,
+};
+
+/** Why an asynchronous invocation was given up: the `condition` of AWS's invocation record. */
+export type AsyncFailureCondition = 'RetriesExhausted' | 'EventAgeExceeded';
+
+/** The invocation record Lambda sends an on-failure destination (the body of the SQS message). */
+export interface AsyncInvocationRecord {
+  readonly version: '1.0';
+  readonly timestamp: string;
+  readonly requestContext: {
+    readonly requestId: string;
+    /** Qualified with the version that ran, `...:function:name:$LATEST`. */
+    readonly functionArn: string;
+    readonly condition: AsyncFailureCondition;
+    readonly approximateInvokeCount: number;
+  };
+  readonly requestPayload: unknown;
+  readonly responseContext: {
+    readonly statusCode: 200;
+    readonly executedVersion: '$LATEST';
+    readonly functionError: 'Unhandled';
+  };
+  readonly responsePayload: InvocationError;
+}
+
+/** The end of an asynchronous invocation: the last attempt's outcome, how many attempts ran, and why it was given up. */
+export interface AsyncInvocationOutcome extends InvocationResult {
+  readonly attempts: number;
+  readonly condition?: AsyncFailureCondition;
+  /** Set when the on-failure destination refused the record (it is then lost, as in AWS). */
+  readonly destinationError?: unknown;
+}
+
+/** Sends an invocation record to an on-failure destination by its ARN. */
+export type DestinationSink = (destinationArn: string, record: AsyncInvocationRecord) => Promise<void>;
 
 export interface LocalLambdaOptions {
   /** Active tracing for every function; without it _X_AMZN_TRACE_ID is an unsampled id, as with tracing off. */
@@ -133,4 +185,8 @@ export interface LocalLambdaOptions {
   readonly baseEnvironment?: Readonly<Record<string, string>>;
   /** The source of randomness for probabilistic faults; default Math.random. */
   readonly random?: () => number;
+  /** Scales the waits between retries of asynchronous invocations and their maximum event age (1 = AWS timing). */
+  readonly timeScale?: number;
+  /** Delivers records to on-failure destinations; without it a record with a destination is dropped. */
+  readonly destinations?: DestinationSink;
 }

@@ -12,7 +12,6 @@ import { LocalIam } from '../iam/enforcer';
 import { LocalSqs } from './local-sqs';
 
 const DEBIAN_AWS_CLI = process.env.AWS_CLI_V2_DEBIAN ?? '/usr/bin/aws';
-const EDGE_PORT = 4704;
 const ACCOUNT = '000000000000';
 
 interface CliResult {
@@ -76,7 +75,8 @@ describeWithCli('the SQS query protocol, through the AWS CLI v2 from Debian', ()
   const queueUrl = (name: string): string => `${edge.url}/${ACCOUNT}/${name}`;
 
   beforeAll(async () => {
-    edge = await startEdge({ services: [sqs], iam }, EDGE_PORT);
+    // A free port: a fixed one collides with whatever else runs on the machine.
+    edge = await startEdge({ services: [sqs], iam });
     sqs.setBaseUrl(edge.url);
   });
   afterAll(async () => {

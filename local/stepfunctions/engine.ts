@@ -397,7 +397,7 @@ export class StepFunctionsEngine {
     }
     if (outcome.error) {
       failures.set(stateName, (failures.get(stateName) ?? 0) + 1);
-      const failure = new TaskFunctionError(outcome.error.errorType, outcome.error.errorMessage);
+      const failure = new TaskFunctionError(outcome.error.errorType, outcome.error.errorMessage, outcome.error.trace);
       if (integrated)
         attempt.record('TaskFailed', {
           taskFailedEventDetails: {

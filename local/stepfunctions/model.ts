@@ -8,7 +8,7 @@ import type { TraceContext } from '../xray/trace-header';
 /** What a local function invocation answers: its result, or the error it threw. */
 export type InvokeOutcome = {
   readonly result?: unknown;
-  readonly error?: { readonly errorType: string; readonly errorMessage: string };
+  readonly error?: { readonly errorType: string; readonly errorMessage: string; readonly trace?: readonly string[] };
 };
 
 /** Invokes a local function by ARN (the Lambda runtime's `LocalLambda.invoke`), with the trace header it continues. */
@@ -91,8 +91,8 @@ export class StepFunctionsLocalResourceError extends Error {
 
 /** A function error as aws-local-stepfunctions matches it: `name` is the ASL error, `message` AWS's Cause JSON. */
 export class TaskFunctionError extends Error {
-  constructor(errorType: string, errorMessage: string) {
-    super(JSON.stringify({ errorType, errorMessage, trace: [] }));
+  constructor(errorType: string, errorMessage: string, trace: readonly string[] = []) {
+    super(JSON.stringify({ errorType, errorMessage, trace }));
     this.name = errorType;
   }
 }

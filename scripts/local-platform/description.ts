@@ -12,12 +12,14 @@ import { resolve } from 'node:path';
 import type { LocalCloudDescription, LocalPrincipal, LocalResources } from '@order-platform/local-cloud';
 import {
   apiTaskRoleGrants,
+  asyncFunctionNames,
   functionRoleGrants,
   functionRoleName,
   toPolicyStatement,
   type RoleArns,
 } from '../../modules/role-policies';
 import {
+  asyncInvocation,
   buckets,
   buses,
   deadLetterQueueName,
@@ -184,6 +186,10 @@ export const platformDescription = (baseDir: string): LocalCloudDescription => (
     timeoutSeconds: spec.timeoutSeconds,
     memoryMb: spec.memoryMb,
     environment: functionEnvironment(spec),
+    // The event invoke config the stack gives the functions rules invoke asynchronously (modules/functions.ts).
+    ...(asyncFunctionNames(rules as readonly RuleSpec[]).has(spec.name)
+      ? { asyncInvocation: { ...asyncInvocation, onFailureQueue: PLATFORM.failureQueue } }
+      : {}),
   })),
   stateMachines: stateMachines.map((machine) => ({
     name: machine.name,
