@@ -16,6 +16,7 @@ import { OrderService } from '../core/orders/order-service';
 import type { EventPublisher } from '../core/orders/ports';
 import { AdminOrderBrowser } from '../core/store/admin-order-browser';
 import { DynamoDashboardQueries } from '../core/store/dashboard-queries';
+import { CATALOG_CACHE_TTL_MS, CachedProductPrices } from '../core/store/dynamo-product-catalog';
 import { createDynamoStores } from '../core/store/dynamo-stores';
 import type { DynamoStores } from '../core/store/dynamo-stores';
 import { DynamoOrderActivityStore } from '../core/store/order-activity-store';
@@ -68,7 +69,7 @@ export const createApp = (deps: AppDeps): ComposedApp => {
   const publisher = deps.publisher ?? new EventBridgePublisher(clients.eventBridge, config.eventBusName);
   const service = new OrderService({
     orders: stores.orders,
-    products: stores.products,
+    products: new CachedProductPrices(stores.products, CATALOG_CACHE_TTL_MS),
     outbox: stores.outbox,
     publisher,
     log: logger,
