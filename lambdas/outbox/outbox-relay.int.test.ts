@@ -76,7 +76,8 @@ describe('outbox-relay', () => {
     (await outbox.listPendingOutbox(at(59_999), 1000)).filter((record) => record.createdAt >= at(0));
 
   beforeAll(async () => {
-    local = await startLocalTable();
+    // DynamoDB Local takes well over 30 s to start on a loaded shared runner.
+    local = await startLocalTable({ readyTimeoutMs: 110_000 });
     stores = createDynamoStores(local.documentClient, local.tableName);
     outbox = new DynamoOutbox(local.documentClient, local.tableName);
     await stores.products.putProduct({
@@ -86,7 +87,7 @@ describe('outbox-relay', () => {
       stock: 5,
       updatedAt: '2026-01-01T00:00:00Z',
     });
-  });
+  }, 120_000);
   afterAll(async () => {
     await local.stop();
   });
