@@ -198,6 +198,7 @@ describe('orders API over HTTP against DynamoDB Local', () => {
 
   it('publishes order.created through EventBridge and records it for GET /api/events', async () => {
     const order = (await (await post('lena', ulid())).json()) as { orderId: string };
+    await api.settled();
     const events = (await (await get('/api/events?limit=100', 'admin')).json()) as {
       items: { detailType: string; detail: { orderId?: string } }[];
     };
@@ -215,6 +216,7 @@ describe('orders API over HTTP against DynamoDB Local', () => {
     api.bus.failEntriesWith = 'InternalFailure';
     const created = await post('mike', ulid());
     const order = (await created.json()) as { orderId: string };
+    await api.settled();
     const deliveredAtCreate = api.bus.received.filter((event) => event.detail.orderId === order.orderId).length;
     api.bus.failEntriesWith = undefined;
     const relay = new OrderService({

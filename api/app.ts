@@ -59,6 +59,8 @@ export interface ComposedApp {
   /** The one live feed of this process; `close` stops it. */
   readonly feed: OrderFeed;
   close(): void;
+  /** Resolves when the publishes started after commits (order.created) have finished: await it before shutting down. */
+  settled(): Promise<void>;
 }
 
 export const createApp = (deps: AppDeps): ComposedApp => {
@@ -133,5 +135,5 @@ export const createApp = (deps: AppDeps): ComposedApp => {
   app.use(authenticate(deps.tokenVerifier ?? createTokenVerifier(config.auth)));
   app.use(router.routes());
   app.use(router.allowedMethods());
-  return { app, router, stores, publisher, feed, close: () => feed.close() };
+  return { app, router, stores, publisher, feed, close: () => feed.close(), settled: () => service.settled() };
 };
