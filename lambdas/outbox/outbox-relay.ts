@@ -32,7 +32,10 @@ export interface RelayDeps {
   readonly lease: RelayLease;
   readonly publisher: EventPublisher;
   readonly logger: Logger;
-  /** Records younger than this are left to the direct publish (it writes them only after it failed). */
+  /**
+   * Records younger than this are left to their writer: a saga step's transaction writes its record before it
+   * publishes and marks it sent (a failed direct publish writes its record only afterwards, so 0 would do for those).
+   */
   readonly minAgeMs: number;
   readonly maxAttempts?: number;
   readonly pageSize?: number;
