@@ -55,6 +55,7 @@ describe('orders API over HTTP against DynamoDB Local', () => {
   it('answers a replay with the same key and body with the original order and creates nothing', async () => {
     const key = ulid();
     const first = (await (await post('bob', key)).json()) as { orderId: string };
+    await api.settled();
     const before = await itemCount();
     const replay = await post('bob', key);
     const replayed = (await replay.json()) as { orderId: string };
@@ -69,6 +70,7 @@ describe('orders API over HTTP against DynamoDB Local', () => {
   it('answers 422 for the same key with a different body and writes nothing', async () => {
     const key = ulid();
     await post('carol', key);
+    await api.settled();
     const before = await itemCount();
     const conflict = await post('carol', key, { ...body, paymentToken: 'tok_other' });
     expect(conflict.status).toBe(422);
@@ -198,6 +200,7 @@ describe('orders API over HTTP against DynamoDB Local', () => {
 
   it('publishes order.created through EventBridge and records it for GET /api/events', async () => {
     const order = (await (await post('lena', ulid())).json()) as { orderId: string };
+    await api.settled();
     const events = (await (await get('/api/events?limit=100', 'admin')).json()) as {
       items: { detailType: string; detail: { orderId?: string } }[];
     };
@@ -215,6 +218,7 @@ describe('orders API over HTTP against DynamoDB Local', () => {
     api.bus.failEntriesWith = 'InternalFailure';
     const created = await post('mike', ulid());
     const order = (await created.json()) as { orderId: string };
+    await api.settled();
     const deliveredAtCreate = api.bus.received.filter((event) => event.detail.orderId === order.orderId).length;
     api.bus.failEntriesWith = undefined;
     const relay = new OrderService({

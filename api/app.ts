@@ -16,6 +16,7 @@ import { OrderService } from '../core/orders/order-service';
 import type { EventPublisher } from '../core/orders/ports';
 import { AdminOrderBrowser } from '../core/store/admin-order-browser';
 import { DynamoDashboardQueries } from '../core/store/dashboard-queries';
+import { CATALOG_CACHE_TTL_MS, CachedProductPrices } from '../core/store/dynamo-product-catalog';
 import { createDynamoStores } from '../core/store/dynamo-stores';
 import type { DynamoStores } from '../core/store/dynamo-stores';
 import { DynamoOrderActivityStore } from '../core/store/order-activity-store';
@@ -59,6 +60,8 @@ export interface ComposedApp {
   /** The one live feed of this process; `close` stops it. */
   readonly feed: OrderFeed;
   close(): void;
+  /** Resolves when the publishes started after commits (order.created) have finished: await it before shutting down. */
+  settled(): Promise<void>;
 }
 
 export const createApp = (deps: AppDeps): ComposedApp => {
@@ -69,7 +72,7 @@ export const createApp = (deps: AppDeps): ComposedApp => {
   const publisher = deps.publisher ?? new EventBridgePublisher(clients.eventBridge, config.eventBusName);
   const service = new OrderService({
     orders: stores.orders,
-    products: stores.products,
+    products: new CachedProductPrices(stores.products, CATALOG_CACHE_TTL_MS),
     outbox: stores.outbox,
     publisher,
     log: logger,
@@ -134,5 +137,5 @@ export const createApp = (deps: AppDeps): ComposedApp => {
   app.use(authenticate(deps.tokenVerifier ?? createTokenVerifier(config.auth)));
   app.use(router.routes());
   app.use(router.allowedMethods());
-  return { app, router, stores, publisher, feed, close: () => feed.close() };
+  return { app, router, stores, publisher, feed, close: () => feed.close(), settled: () => service.settled() };
 };

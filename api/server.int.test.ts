@@ -64,6 +64,7 @@ describe('api/server.ts configured only from the standard environment', () => {
       body: JSON.stringify({ items: [{ productId: 'kettle', quantity: 1 }], paymentToken: 't' }),
     });
     const order = (await response.json()) as { orderId: string };
+    await api.settled();
     write.mockRestore();
     const accessLog = lines
       .map((line) => JSON.parse(line) as Record<string, unknown>)

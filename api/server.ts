@@ -15,6 +15,8 @@ export interface RunningApi {
   readonly url: string;
   readonly port: number;
   readonly logger: Logger;
+  /** Resolves when the order.created publishes started after commits have finished. */
+  settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -45,13 +47,17 @@ export const startApiServer = async (
     url: `http://${host}:${port}`,
     port,
     logger,
+    settled: () => composed.settled(),
     stop: () =>
       new Promise<void>((resolveClose) => {
         composed.close();
         server.closeAllConnections();
+        // The clients go only after the order.created publishes still in flight are done (or written to the outbox).
         server.close(() => {
-          clients.destroy();
-          resolveClose();
+          void composed.settled().then(() => {
+            clients.destroy();
+            resolveClose();
+          });
         });
       }),
   };

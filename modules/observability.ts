@@ -1,6 +1,7 @@
 /**
  * Observability layer: an SNS topic (email to the stage's alarm address) and alarms on every dead-letter queue's
- * depth, every state machine's failed, timed-out and aborted executions, the API's 5xx and p99 latency; one CloudWatch dashboard; the X-Ray
+ * depth, every state machine's failed, timed-out and aborted executions, the API's 5xx and p99 latency, records the
+ * outbox relay parked; one CloudWatch dashboard; the X-Ray
  * group and sampling rule of the platform's traces.
  */
 import { Construct } from 'constructs';
@@ -12,7 +13,7 @@ import { SnsTopic } from '@cdktf/provider-aws/lib/sns-topic';
 import { SnsTopicSubscription } from '@cdktf/provider-aws/lib/sns-topic-subscription';
 import { XrayGroup } from '@cdktf/provider-aws/lib/xray-group';
 import { XraySamplingRule } from '@cdktf/provider-aws/lib/xray-sampling-rule';
-import { physicalName } from '../core/platform/resources';
+import { physicalName, RELAY_METRICS } from '../core/platform/resources';
 
 export interface ObservabilityLayerProps {
   readonly prefix: string;
@@ -107,6 +108,21 @@ export class ObservabilityLayer extends Construct {
         });
       }
     }
+    // A parked outbox record is an event no consumer will see until an operator acts (lambdas/outbox/outbox-relay.ts).
+    new CloudwatchMetricAlarm(this, 'alarm-outbox-parked', {
+      alarmName: `${physicalName(prefix, RELAY_METRICS.function)}-records-parked`,
+      alarmDescription: 'The outbox relay parked records EventBridge kept refusing: inspect the OUTBOX#PARKED items',
+      namespace: RELAY_METRICS.namespace,
+      metricName: RELAY_METRICS.parked,
+      dimensions: { [RELAY_METRICS.dimension]: physicalName(prefix, RELAY_METRICS.function) },
+      statistic: 'Sum',
+      period: 300,
+      evaluationPeriods: 1,
+      threshold: 0,
+      comparisonOperator: 'GreaterThanThreshold',
+      treatMissingData: 'notBreaching',
+      ...actions,
+    });
     const albDimensions = { LoadBalancer: props.loadBalancer.arnSuffix };
     new CloudwatchMetricAlarm(this, 'alarm-api-5xx', {
       alarmName: `${prefix}-api-5xx`,

@@ -35,6 +35,7 @@ import {
   type RuleTarget,
   rules,
   secrets,
+  RELAY_METRICS,
   stateMachines,
   tables,
 } from '../core/platform/resources';
@@ -524,6 +525,16 @@ describe('auth, edge, secrets and observability layers', () => {
     expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
       metric_name: 'TargetResponseTime',
       extended_statistic: 'p99',
+    });
+  });
+
+  it('alarms when the outbox relay parks a record, on the metric its log line carries', () => {
+    expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
+      namespace: RELAY_METRICS.namespace,
+      metric_name: RELAY_METRICS.parked,
+      dimensions: { [RELAY_METRICS.dimension]: physicalName(prefix, RELAY_METRICS.function) },
+      threshold: 0,
+      comparison_operator: 'GreaterThanThreshold',
     });
   });
 });

@@ -37,6 +37,8 @@ export interface ApiHarness {
   tokenFor(username: string): Promise<string>;
   /** `{ authorization: 'Bearer <token>' }` for `username`. */
   authHeader(username: string): Promise<Record<string, string>>;
+  /** Resolves when the API's publishes after commits (order.created) have finished. */
+  settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -94,8 +96,10 @@ export const startApiHarness = async (): Promise<ApiHarness> => {
     dashboard: { feed: composed.feed },
     tokenFor: (username) => identity.tokenFor(username),
     authHeader: async (username) => ({ authorization: `Bearer ${await identity.tokenFor(username)}` }),
+    settled: () => composed.settled(),
     stop: async () => {
       composed.close();
+      await composed.settled();
       server.closeAllConnections();
       await new Promise<void>((resolveClose) => server.close(() => resolveClose()));
       clients.destroy();

@@ -1,6 +1,14 @@
 /** The errors of placing and reading orders, under one base (OrderError) with a code and, where it has one, an HTTP status. */
 import type { OrderStatus } from '../domain/order-status';
 import { PlatformError } from '../errors';
+
+/** What a taken key tells the caller: which order holds it and for which request body (./ports.ts IdempotencyRecord). */
+export interface IdempotencyHolder {
+  readonly requestHash: string;
+  readonly orderId: string;
+  /** Epoch seconds after which the key is free again. */
+  readonly expiresAt: number;
+}
 import type { PlatformErrorOptions } from '../errors';
 
 /** The base of the orders area: catch it to catch every order error. */
@@ -20,17 +28,21 @@ export class IdempotencyKeyConflictError extends OrderError {
   }
 }
 
-/** The store found the (customer, key) pair taken by a concurrent request. */
+/** The store found the (customer, key) pair taken by an earlier or concurrent request. */
 export class IdempotencyKeyTakenError extends OrderError {
+  /** The record holding the key, when the store returned it with the failed condition (no read needed). */
+  readonly holder?: IdempotencyHolder;
+
   constructor(
     readonly key: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; holder?: IdempotencyHolder },
   ) {
     super(`Idempotency-Key ${JSON.stringify(key)} is already taken`, {
       code: 'IDEMPOTENCY_KEY_TAKEN',
       cause: options?.cause,
     });
     this.name = 'IdempotencyKeyTakenError';
+    if (options?.holder !== undefined) this.holder = options.holder;
   }
 }
 

@@ -3,6 +3,7 @@ import { ulid } from 'ulid';
 import { startLocalTable } from '../../scripts/local-platform/local-table';
 import type { LocalTable } from '../../scripts/local-platform/local-table';
 import { money } from '../domain/money';
+import { CachedProductPrices } from '../store/dynamo-product-catalog';
 import { createDynamoStores } from '../store/dynamo-stores';
 import type { DynamoStores } from '../store/dynamo-stores';
 import { FakePublisher } from '../test-support/fake-publisher';
@@ -15,7 +16,8 @@ describe('OrderService against DynamoDB Local', () => {
   let local: LocalTable;
   let stores: DynamoStores;
   beforeAll(async () => {
-    local = await startLocalTable();
+    // DynamoDB Local takes well over 30 s to start on a loaded shared runner.
+    local = await startLocalTable({ readyTimeoutMs: 110_000 });
     stores = createDynamoStores(local.documentClient, local.tableName);
     await stores.products.putProduct({
       productId: 'tea',
@@ -31,7 +33,7 @@ describe('OrderService against DynamoDB Local', () => {
       stock: 100,
       updatedAt: '2026-01-01T00:00:00Z',
     });
-  });
+  }, 120_000);
   afterAll(async () => {
     await local.stop();
   });
@@ -84,6 +86,7 @@ describe('OrderService against DynamoDB Local', () => {
       items: [{ productId: 'cup', quantity: 2 }],
       paymentToken: 't',
     });
+    await service.settled();
     const publishedAtCreate = publisher.published.length;
     publisher.failing = false;
     now = new Date('2026-02-01T00:01:00Z');
@@ -101,5 +104,122 @@ describe('OrderService against DynamoDB Local', () => {
       total: { amount: 2400, currency: 'EUR' },
     });
     expect(second.published).toBe(0);
+  });
+  describe('calls per POST (issue 18: one round trip on the happy path)', () => {
+    /** DynamoDB commands sent through the stores' client while `act` runs. */
+    const commandsDuring = async (act: () => Promise<unknown>): Promise<string[]> => {
+      const seen: string[] = [];
+      const name = `count-${ulid()}`;
+      local.client.middlewareStack.add(
+        (next, context) => async (args) => {
+          seen.push(String(context.commandName).replace(/Command$/, ''));
+          return next(args);
+        },
+        { step: 'initialize', name },
+      );
+      try {
+        await act();
+      } finally {
+        local.client.middlewareStack.remove(name);
+      }
+      return seen;
+    };
+    /** A bus that holds every PutEvents until released: the create must answer without it. */
+    class HeldPublisher extends FakePublisher {
+      calls = 0;
+      private release: () => void = () => undefined;
+      private readonly held = new Promise<void>((resolve) => {
+        this.release = resolve;
+      });
+      override async publish(events: Parameters<FakePublisher['publish']>[0]): Promise<void> {
+        this.calls += 1;
+        await this.held;
+        await super.publish(events);
+      }
+      open(): void {
+        this.release();
+      }
+    }
+    const body = { items: [{ productId: 'tea', quantity: 1 }], paymentToken: 't' };
+    const cachedService = (publisher: FakePublisher) =>
+      new OrderService({
+        ...stores,
+        products: new CachedProductPrices(stores.products, 60_000),
+        publisher,
+        log: silent,
+        newId: ulid,
+      });
+
+    it('creates with one TransactWriteItems and answers before order.created is published', async () => {
+      const publisher = new HeldPublisher();
+      const service = cachedService(publisher);
+      await service.createOrder(`c${ulid()}`, ulid(), body);
+      publisher.open();
+      await service.settled();
+      const held = new HeldPublisher();
+      const warm = cachedService(held);
+      await warm.createOrder(`c${ulid()}`, ulid(), body);
+      let result: Awaited<ReturnType<OrderService['createOrder']>> | undefined;
+      const commands = await commandsDuring(async () => {
+        result = await warm.createOrder(`c${ulid()}`, ulid(), body);
+      });
+      const publishedBeforeRelease = held.published.length;
+      held.open();
+      await warm.settled();
+      expect(commands).toEqual(['TransactWriteItems']);
+      expect(result?.replayed).toBe(false);
+      expect(publishedBeforeRelease).toBe(0);
+      expect(held.published.map((event) => (event.detail as { orderId: string }).orderId)).toContain(
+        result?.order.orderId,
+      );
+    });
+
+    it('publishes with no write when PutEvents succeeds', async () => {
+      const service = cachedService(new FakePublisher());
+      await service.createOrder(`c${ulid()}`, ulid(), body);
+      await service.settled();
+      const commands = await commandsDuring(async () => {
+        await service.createOrder(`c${ulid()}`, ulid(), body);
+        await service.settled();
+      });
+      expect(commands).toEqual(['TransactWriteItems']);
+    });
+
+    it('reads only the original order on a replay', async () => {
+      const service = cachedService(new FakePublisher());
+      const customerId = `c${ulid()}`;
+      const first = await service.createOrder(customerId, 'k', body);
+      let replay: Awaited<ReturnType<OrderService['createOrder']>> | undefined;
+      const commands = await commandsDuring(async () => {
+        replay = await service.createOrder(customerId, 'k', body);
+      });
+      expect(commands).toEqual(['TransactWriteItems', 'GetItem']);
+      expect(replay).toMatchObject({ replayed: true, order: { orderId: first.order.orderId } });
+    });
+
+    it('answers a conflict without reading anything', async () => {
+      expect.assertions(2);
+      const service = cachedService(new FakePublisher());
+      const customerId = `c${ulid()}`;
+      await service.createOrder(customerId, 'k', body);
+      const commands = await commandsDuring(async () => {
+        await expect(
+          service.createOrder(customerId, 'k', { ...body, items: [{ productId: 'tea', quantity: 2 }] }),
+        ).rejects.toThrow(IdempotencyKeyConflictError);
+      });
+      expect(commands).toEqual(['TransactWriteItems']);
+    });
+
+    it('writes order.created to the outbox when PutEvents fails', async () => {
+      const publisher = new FakePublisher();
+      publisher.failing = true;
+      const service = cachedService(publisher);
+      const { order } = await service.createOrder(`c${ulid()}`, ulid(), body);
+      await service.settled();
+      const stored = await stores.orders.getOrderWithEvents(order.orderId);
+      expect(stored?.events.map((record) => [record.status, record.event.detailType])).toEqual([
+        ['PENDING', 'order.created'],
+      ]);
+    });
   });
 });

@@ -1,5 +1,7 @@
 /**
- * The order use cases: idempotent create with a transactional outbox, and the outbox relay.
+ * The order use cases: idempotent create in one transaction, then the direct publish of order.created that does not
+ * hold up the caller, with the outbox written only when that publish fails (docs/decisions.md, "the outbox without
+ * the extra calls"); and the publish-and-mark-sent of records already in the outbox (the saga's status changes).
  */
 import { createHash } from 'node:crypto';
 import { newOrder, priceOrder } from '../domain/order';
@@ -7,6 +9,8 @@ import type { Order } from '../domain/order';
 import type { CreateOrderRequest } from '../domain/schemas';
 import { orderEvent } from '../events/order-events';
 import { IdempotencyKeyConflictError, IdempotencyKeyTakenError, OrderNotFoundError } from './errors';
+import type { IdempotencyHolder } from './errors';
+import { DEFAULT_RELAY_MAX_ATTEMPTS, relayOutbox } from './outbox-relay';
 import { EventPublishFailedError } from './ports';
 import type { ProductPrices } from '../products/ports';
 import type { EventPublisher, LogPort, OrderOutbox, OrderRepository, OutboxRecord } from './ports';
@@ -43,6 +47,7 @@ export const requestHash = (request: CreateOrderRequest): string =>
 export class OrderService {
   private readonly now: () => Date;
   private readonly ttl: number;
+  private readonly inFlight = new Set<Promise<void>>();
 
   constructor(private readonly deps: OrderServiceDeps) {
     this.now = deps.now ?? (() => new Date());
@@ -50,8 +55,10 @@ export class OrderService {
   }
 
   /**
-   * Creates the order once per (customer, Idempotency-Key). The idempotency record is looked up BEFORE any id is
-   * made; a concurrent duplicate that loses the transaction's condition re-reads and answers the winner's order.
+   * Creates the order once per (customer, Idempotency-Key) in one round trip on the happy path: the transaction's
+   * condition on the idempotency record is the check, and the record holding a taken key comes back with the
+   * cancellation, so only a replay reads (the original order). Ids made for a request that turns out to be a replay
+   * are simply dropped. order.created is published after the commit without the caller waiting for it.
    */
   async createOrder(
     customerId: string,
@@ -59,74 +66,84 @@ export class OrderService {
     request: CreateOrderRequest,
   ): Promise<CreateOrderResult> {
     const hash = requestHash(request);
-    const replay = await this.findReplay(customerId, idempotencyKey, hash);
-    if (replay !== undefined) return { order: replay, replayed: true };
-
     const catalog = await this.deps.products.getProducts(request.items.map((item) => item.productId));
-    const { lines, total } = priceOrder(request, catalog);
+    let priced: ReturnType<typeof priceOrder>;
+    try {
+      priced = priceOrder(request, catalog);
+    } catch (error) {
+      // A product withdrawn since the original request must not turn its replay into a 4xx.
+      const replay = await this.findReplay(customerId, idempotencyKey, hash);
+      if (replay !== undefined) return { order: replay, replayed: true };
+      throw error;
+    }
     const at = this.now();
     const createdAt = at.toISOString();
     const order = newOrder({
       orderId: this.deps.newId(),
       customerId,
-      lines,
-      total,
+      lines: priced.lines,
+      total: priced.total,
       paymentToken: request.paymentToken,
       at: createdAt,
     });
-    const eventId = this.deps.newId();
-    const outbox: OutboxRecord = {
-      orderId: order.orderId,
-      eventId,
-      event: orderEvent(order, eventId, createdAt),
-      status: 'PENDING',
-      createdAt,
-    };
     try {
-      await this.deps.orders.createOrder(
-        order,
-        {
-          customerId,
-          key: idempotencyKey,
-          requestHash: hash,
-          orderId: order.orderId,
-          createdAt,
-          expiresAt: Math.floor(at.getTime() / 1000) + this.ttl,
-        },
-        outbox,
-      );
+      await this.deps.orders.createOrder(order, {
+        customerId,
+        key: idempotencyKey,
+        requestHash: hash,
+        orderId: order.orderId,
+        createdAt,
+        expiresAt: Math.floor(at.getTime() / 1000) + this.ttl,
+      });
     } catch (error) {
       if (!(error instanceof IdempotencyKeyTakenError)) throw error;
-      const winner = await this.findReplay(customerId, idempotencyKey, hash);
+      const winner =
+        error.holder === undefined
+          ? await this.findReplay(customerId, idempotencyKey, hash)
+          : await this.replayOf(error.holder, idempotencyKey, hash);
       if (winner === undefined) throw error;
       return { order: winner, replayed: true };
     }
-    await this.publishOutbox([outbox]);
+    const eventId = this.deps.newId();
+    this.publishInBackground([
+      { orderId: order.orderId, eventId, event: orderEvent(order, eventId, createdAt), status: 'PENDING', createdAt },
+    ]);
     return { order, replayed: false };
   }
 
+  /** Resolves when every publish started in the background so far has finished (graceful shutdown, tests). */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
   /**
-   * Publishes outbox records and marks the published ones sent. A failure leaves the record PENDING for the relay;
-   * it never fails the caller: the order is already safely stored.
+   * Publishes events straight to the bus, and writes to the outbox only those whose publish failed, for the relay:
+   * on the happy path it costs the PutEvents and nothing else. Throws only when a failed event could not be written
+   * to the outbox either (then the caller's own retry is the last resort).
+   */
+  async publishDirect(records: readonly OutboxRecord[]): Promise<{ published: number; failed: number }> {
+    let published = 0;
+    const failed: OutboxRecord[] = [];
+    for (let start = 0; start < records.length; start += PUT_EVENTS_MAX_ENTRIES) {
+      const batch = records.slice(start, start + PUT_EVENTS_MAX_ENTRIES);
+      const failedIndexes = await this.publishBatch(batch);
+      published += batch.length - failedIndexes.size;
+      failed.push(...batch.filter((_, index) => failedIndexes.has(index)));
+    }
+    if (failed.length > 0) await this.deps.outbox.saveUnpublished(failed);
+    return { published, failed: failed.length };
+  }
+
+  /**
+   * Publishes records that are already in the outbox (written with their state change) and marks the published ones
+   * sent. A failure leaves the record PENDING for the relay; it never fails the caller.
    */
   async publishOutbox(records: readonly OutboxRecord[]): Promise<{ published: number; failed: number }> {
     let published = 0;
     let failed = 0;
     for (let start = 0; start < records.length; start += PUT_EVENTS_MAX_ENTRIES) {
       const batch = records.slice(start, start + PUT_EVENTS_MAX_ENTRIES);
-      let failedIndexes = new Set<number>();
-      try {
-        await this.deps.publisher.publish(batch.map((record) => record.event));
-      } catch (error) {
-        failedIndexes =
-          error instanceof EventPublishFailedError && error.failedIndexes.length > 0
-            ? new Set(error.failedIndexes)
-            : new Set(batch.keys());
-        this.deps.log.warn('publishing outbox events failed; the relay will retry', {
-          eventIds: batch.filter((_, index) => failedIndexes.has(index)).map((record) => record.eventId),
-          error,
-        });
-      }
+      const failedIndexes = await this.publishBatch(batch);
       const sentAt = this.now().toISOString();
       for (const [index, record] of batch.entries()) {
         if (failedIndexes.has(index)) {
@@ -140,13 +157,63 @@ export class OrderService {
     return { published, failed };
   }
 
-  /** One relay pass: republish what is still pending and older than `minAgeMs` (the API's own attempt comes first). */
+  /** One PutEvents; the indexes of the records that failed (all of them when the call itself failed). */
+  private async publishBatch(batch: readonly OutboxRecord[]): Promise<Set<number>> {
+    try {
+      await this.deps.publisher.publish(batch.map((record) => record.event));
+      return new Set();
+    } catch (error) {
+      const failedIndexes =
+        error instanceof EventPublishFailedError && error.failedIndexes.length > 0
+          ? new Set(error.failedIndexes)
+          : new Set(batch.keys());
+      this.deps.log.warn('publishing events failed; the outbox relay will retry', {
+        eventIds: batch.filter((_, index) => failedIndexes.has(index)).map((record) => record.eventId),
+        error,
+      });
+      return failedIndexes;
+    }
+  }
+
+  private publishInBackground(records: readonly OutboxRecord[]): void {
+    const publishing = this.publishDirect(records)
+      .then(() => undefined)
+      .catch((error: unknown) => {
+        // Neither the bus nor the table took the event: the reconciler resumes the order's saga (it stays PENDING).
+        this.deps.log.error('order.created neither published nor written to the outbox', {
+          orderIds: records.map((record) => record.orderId),
+          error,
+        });
+      })
+      .finally(() => this.inFlight.delete(publishing));
+    this.inFlight.add(publishing);
+  }
+
+  /**
+   * One relay pass without a lease, for tests and operators (the scheduled relay is lambdas/outbox/outbox-relay.ts):
+   * republishes what is still pending and older than `minAgeMs`, paging `limit` records at a time.
+   */
   async relayPendingOutbox(
     options: { minAgeMs?: number; limit?: number } = {},
   ): Promise<{ published: number; failed: number }> {
-    const createdBefore = new Date(this.now().getTime() - (options.minAgeMs ?? 5000)).toISOString();
-    const pending = await this.deps.outbox.listPendingOutbox(createdBefore, options.limit ?? 100);
-    return this.publishOutbox(pending);
+    const report = await relayOutbox(
+      { outbox: this.deps.outbox, publisher: this.deps.publisher, log: this.deps.log, now: this.now },
+      {
+        minAgeMs: options.minAgeMs ?? 5000,
+        maxAttempts: DEFAULT_RELAY_MAX_ATTEMPTS,
+        pageSize: options.limit ?? 100,
+        deadlineMs: this.now().getTime() + 30_000,
+      },
+    );
+    return { published: report.published, failed: report.failed };
+  }
+
+  /** The order a taken key answers: the original one for the same body; 422 for another body. */
+  private async replayOf(holder: IdempotencyHolder, key: string, hash: string): Promise<Order> {
+    if (holder.requestHash !== hash) throw new IdempotencyKeyConflictError(key);
+    const order = await this.deps.orders.getOrder(holder.orderId);
+    if (order === undefined) throw new OrderNotFoundError(holder.orderId);
+    return order;
   }
 
   private async findReplay(customerId: string, key: string, hash: string): Promise<Order | undefined> {
@@ -155,10 +222,6 @@ export class OrderService {
       key,
       Math.floor(this.now().getTime() / 1000),
     );
-    if (record === undefined) return undefined;
-    if (record.requestHash !== hash) throw new IdempotencyKeyConflictError(key);
-    const order = await this.deps.orders.getOrder(record.orderId);
-    if (order === undefined) throw new OrderNotFoundError(record.orderId);
-    return order;
+    return record === undefined ? undefined : this.replayOf(record, key, hash);
   }
 }

@@ -24,9 +24,13 @@ export interface IdempotencyRecord {
   readonly expiresAt: number;
 }
 
-export type OutboxStatus = 'PENDING' | 'SENT';
+/** PARKED: the relay gave up after its attempt cap; an operator looks (the relay's alarm says so). */
+export type OutboxStatus = 'PENDING' | 'SENT' | 'PARKED';
 
-/** An event written in the same transaction as the state change it announces. */
+/**
+ * An event the relay is to publish: written when a direct publish failed (the API's order.created, the default), or
+ * in the same transaction as the state change it announces (a status change given `outboxEventId`).
+ */
 export interface OutboxRecord {
   readonly orderId: string;
   readonly eventId: string;
@@ -34,6 +38,8 @@ export interface OutboxRecord {
   readonly status: OutboxStatus;
   readonly createdAt: string;
   readonly sentAt?: string;
+  /** Failed relay attempts so far (absent: none). */
+  readonly attempts?: number;
 }
 
 export interface TransitionRequest {
@@ -60,8 +66,11 @@ export interface OrderRepository {
     key: string,
     nowEpochSeconds: number,
   ): Promise<IdempotencyRecord | undefined>;
-  /** Order, idempotency record and outbox record in one transaction; IdempotencyKeyTakenError when the key is in use. */
-  createOrder(order: Order, idempotency: IdempotencyRecord, outbox: OutboxRecord): Promise<void>;
+  /**
+   * Order and idempotency record (and the outbox record, when given) in one transaction whose condition is the
+   * idempotency check; IdempotencyKeyTakenError when the key is in use, carrying the holder when the store returns it.
+   */
+  createOrder(order: Order, idempotency: IdempotencyRecord, outbox?: OutboxRecord): Promise<void>;
   getOrder(orderId: string): Promise<Order | undefined>;
   /** The order and the events it wrote to the outbox, oldest first. */
   getOrderWithEvents(orderId: string): Promise<{ order: Order; events: OutboxRecord[] } | undefined>;
@@ -82,12 +91,39 @@ export interface OrderRepository {
   appendTimeline(orderId: string, entry: TimelineEntry, stepKey: string): Promise<boolean>;
 }
 
-/** The outbox records the repository wrote and the relay has still to publish. */
+/** The outbox records the relay has still to publish. */
 export interface OrderOutbox {
-  /** Pending records created before `createdBefore` (ISO), oldest first. */
-  listPendingOutbox(createdBefore: string, limit: number): Promise<OutboxRecord[]>;
+  /**
+   * Pending records created before `createdBefore` (ISO), oldest first; after `after` (a record of the previous
+   * page, which need not be pending any more) when given.
+   */
+  listPendingOutbox(createdBefore: string, limit: number, after?: OutboxRecord): Promise<OutboxRecord[]>;
   /** OrderNotFoundError when there is no such record. */
   markOutboxSent(orderId: string, eventId: string, sentAt: string): Promise<void>;
+  /**
+   * Writes records whose direct publish failed, PENDING, for the relay. A record already there (written with its
+   * state change) is left as it is.
+   */
+  saveUnpublished(records: readonly OutboxRecord[]): Promise<void>;
+  /**
+   * Counts one failed publish of a pending record: `parked` (off the pending list, status PARKED) once the count
+   * reaches `maxAttempts`, else `pending`. `unchanged` when the record is no longer what the relay read (not pending,
+   * or another attempt counted meanwhile).
+   */
+  recordPublishFailure(
+    record: OutboxRecord,
+    reason: string,
+    maxAttempts: number,
+    at: string,
+  ): Promise<'pending' | 'parked' | 'unchanged'>;
+}
+
+/** One relay run at a time: a lease with an expiry, so a run that died does not hold it for ever. */
+export interface RelayLease {
+  /** True when `owner` holds the lease until `untilMs` (epoch ms): it was free, expired at `nowMs`, or already its own. */
+  acquire(owner: string, untilMs: number, nowMs: number): Promise<boolean>;
+  /** Frees the lease if `owner` still holds it. */
+  release(owner: string): Promise<void>;
 }
 
 /** Publishes to the platform bus. Throws EventPublishFailedError naming the entries that failed. */

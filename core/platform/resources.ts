@@ -271,10 +271,13 @@ export const functions = [
   },
   {
     name: 'outbox-relay',
-    description: 'Republishes outbox records still pending after the API tried to publish them',
+    description:
+      'Publishes the outbox records a direct publish could not, one run at a time (a lease), parking poison records',
     entry: 'lambdas/outbox/outbox-relay.ts',
     timeoutSeconds: 60,
     memoryMb: 256,
+    // Entry-level refusals before a record is parked (and RELAY_METRICS.parked alarms).
+    environment: { OUTBOX_MAX_ATTEMPTS: { literal: '10' } },
     access: { tables: ['orders'], buses: ['orders'] },
   },
   {
@@ -465,6 +468,17 @@ export const rules = [
     targets: [{ id: 'reconciler', kind: 'lambda', function: 'reconciler' }],
   },
 ] as const satisfies readonly RuleSpec[];
+
+/**
+ * The metric the outbox relay writes (Embedded Metric Format in its log) when it parks records, and the dimension
+ * naming the function; modules/observability.ts alarms on it for the `outbox-relay` function.
+ */
+export const RELAY_METRICS = {
+  function: 'outbox-relay',
+  namespace: 'OrderPlatform/Outbox',
+  dimension: 'FunctionName',
+  parked: 'OutboxRecordsParked',
+} as const satisfies { readonly function: FunctionName; readonly [key: string]: string };
 
 /** The whole description, for code that walks every resource. */
 export const platform = {

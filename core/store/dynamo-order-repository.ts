@@ -3,7 +3,7 @@
  * with it in one transaction (the idempotency record on create, an outbox record on a status change). Maps
  * ConditionalCheckFailedException (alone or inside a cancelled transaction) to the domain's errors.
  */
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TimelineEntryInvalidError } from '../domain/order';
@@ -12,6 +12,7 @@ import { allowedPreviousStatuses, isOrderStatus } from '../domain/order-status';
 import type { OrderStatus } from '../domain/order-status';
 import type { Page, PageRequest } from '../domain/page';
 import { orderEvent } from '../events/order-events';
+import type { IdempotencyHolder } from '../orders/errors';
 import {
   IdempotencyKeyTakenError,
   OrderAlreadyExistsError,
@@ -52,7 +53,12 @@ export class DynamoOrderRepository implements OrderRepository {
     };
   }
 
-  async createOrder(order: Order, idempotency: IdempotencyRecord, outbox: OutboxRecord): Promise<void> {
+  /**
+   * One TransactWriteItems: the idempotency record (its condition is the idempotency check), the order, and the
+   * outbox record when one is given. On a taken key the cancellation carries the record that holds it
+   * (ReturnValuesOnConditionCheckFailure), so the caller needs no read to tell a replay from a conflict.
+   */
+  async createOrder(order: Order, idempotency: IdempotencyRecord, outbox?: OutboxRecord): Promise<void> {
     try {
       await this.client.send(
         new TransactWriteCommand({
@@ -72,6 +78,7 @@ export class DynamoOrderRepository implements OrderRepository {
                 },
                 ConditionExpression: 'attribute_not_exists(PK) OR expiresAt < :now',
                 ExpressionAttributeValues: { ':now': Math.floor(Date.parse(idempotency.createdAt) / 1000) },
+                ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
               },
             },
             {
@@ -81,19 +88,24 @@ export class DynamoOrderRepository implements OrderRepository {
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: outboxItem(outbox),
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
+            ...(outbox === undefined
+              ? []
+              : [
+                  {
+                    Put: {
+                      TableName: this.tableName,
+                      Item: outboxItem(outbox),
+                      ConditionExpression: 'attribute_not_exists(PK)',
+                    },
+                  },
+                ]),
           ],
         }),
       );
     } catch (error) {
       const failed = conditionFailedAt(error);
-      if (failed.includes(0)) throw new IdempotencyKeyTakenError(idempotency.key, { cause: error });
+      if (failed.includes(0))
+        throw new IdempotencyKeyTakenError(idempotency.key, { cause: error, holder: idempotencyHolder(error) });
       if (failed.length > 0) throw new OrderAlreadyExistsError(order.orderId, { cause: error });
       throw error;
     }
@@ -288,3 +300,17 @@ export class DynamoOrderRepository implements OrderRepository {
     }
   }
 }
+
+/**
+ * The record holding the key, as the cancelled create returned it with its failed condition (item 0). The document
+ * client leaves cancellation reasons in DynamoDB's attribute-value form; the three attributes needed are read from it.
+ */
+const idempotencyHolder = (error: unknown): IdempotencyHolder | undefined => {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  const item = error.CancellationReasons?.[0]?.Item;
+  const requestHash = item?.requestHash?.S;
+  const orderId = item?.orderId?.S;
+  const expiresAt = Number(item?.expiresAt?.N);
+  if (requestHash === undefined || orderId === undefined || !Number.isFinite(expiresAt)) return undefined;
+  return { requestHash, orderId, expiresAt };
+};

@@ -61,6 +61,7 @@ export const toOutbox = (item: Item): OutboxRecord => ({
   status: item.outboxStatus as OutboxRecord['status'],
   createdAt: item.createdAt as string,
   ...(item.sentAt === undefined ? {} : { sentAt: item.sentAt as string }),
+  ...(item.attempts === undefined ? {} : { attempts: item.attempts as number }),
 });
 
 /** A pending outbox record: in the order's partition, and on GSI2 while pending (sparse). */

@@ -25,6 +25,13 @@ export const keys = {
     GSI2PK: OUTBOX_PENDING,
     GSI2SK: `${createdAt}#${eventId}`,
   }),
+  /** A record the relay gave up on moves to this GSI2 partition, where an operator lists it. */
+  outboxParked: (createdAt: string, eventId: string) => ({
+    GSI2PK: OUTBOX_PARKED,
+    GSI2SK: `${createdAt}#${eventId}`,
+  }),
+  /** The outbox relay's lease (lambdas/outbox/outbox-relay.ts): one item, so two runs never overlap. */
+  outboxRelayLease: () => ({ PK: 'OUTBOX#RELAY_LEASE', SK: 'LEASE' }),
 
   /** A product; GSI1 lists the catalog. `stock` is a plain number attribute the saga decrements conditionally. */
   product: (productId: string) => ({ PK: `PRODUCT#${productId}`, SK: 'PRODUCT' }),
@@ -81,6 +88,7 @@ export const keys = {
 } as const;
 
 export const OUTBOX_PENDING = 'OUTBOX#PENDING';
+export const OUTBOX_PARKED = 'OUTBOX#PARKED';
 /** The sort key of the order item itself, to tell it from the outbox and activity items in its partition. */
 export const ORDER_ITEM_SK = 'ORDER';
 /**
