@@ -8,6 +8,7 @@ import type { AppState } from '../types';
 import { ACTIVITY_ROUTES, activityRouter } from './activity';
 import type { ActivityRouterDeps } from './activity';
 import { DLQS_ROUTES, dlqsRouter } from './admin-dlqs';
+import { ASYNCAPI_ROUTE, asyncApiRouter } from './asyncapi';
 import { ADMIN_ORDERS_ROUTES, adminOrdersRouter } from './admin-orders';
 import type { AdminOrdersRouterDeps } from './admin-orders';
 import type { DlqsRouterDeps } from './admin-dlqs';
@@ -70,6 +71,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...Object.values(INGEST_ROUTES),
   ...Object.values(HEALTH_ROUTES),
   OPENAPI_ROUTE,
+  ASYNCAPI_ROUTE,
   ...Object.values(CLIENT_CONFIG_ROUTES),
 ];
 
@@ -79,6 +81,7 @@ export const mountRoutes = (deps: RoutesDeps): Router<AppState> => {
   const routers = [
     healthRouter(deps.health),
     openApiRouter(() => ROUTE_DOCS),
+    asyncApiRouter(),
     clientConfigRouter(deps.clientConfig),
     ordersRouter(deps.orders),
     receiptsRouter(deps.receipts),
