@@ -12,6 +12,8 @@ import { ASYNCAPI_ROUTE, asyncApiRouter } from './asyncapi';
 import { ADMIN_ORDERS_ROUTES, adminOrdersRouter } from './admin-orders';
 import type { AdminOrdersRouterDeps } from './admin-orders';
 import type { DlqsRouterDeps } from './admin-dlqs';
+import { REPLAYS_ROUTES, replaysRouter } from './admin-replays';
+import type { ReplaysRouterDeps } from './admin-replays';
 import { CLIENT_CONFIG_ROUTES, clientConfigRouter } from './client-config';
 import type { ClientConfigRouterDeps } from './client-config';
 import { EVENTS_ROUTES, eventsRouter } from './events';
@@ -49,6 +51,7 @@ export interface RoutesDeps {
   readonly traces: TracesRouterDeps;
   readonly webhooks: WebhooksRouterDeps;
   readonly dlqs: DlqsRouterDeps;
+  readonly replays: ReplaysRouterDeps;
   readonly adminOrders: AdminOrdersRouterDeps;
   readonly stats: StatsRouterDeps;
   readonly stream: StreamRouterDeps;
@@ -65,6 +68,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...Object.values(EVENTS_ROUTES),
   ...Object.values(WEBHOOKS_ROUTES),
   ...Object.values(DLQS_ROUTES),
+  ...Object.values(REPLAYS_ROUTES),
   ...Object.values(ADMIN_ORDERS_ROUTES),
   ...Object.values(STATS_ROUTES),
   ...Object.values(STREAM_ROUTES),
@@ -91,6 +95,7 @@ export const mountRoutes = (deps: RoutesDeps): Router<AppState> => {
     eventsRouter(deps.events),
     webhooksRouter(deps.webhooks),
     dlqsRouter(deps.dlqs),
+    replaysRouter(deps.replays),
     adminOrdersRouter(deps.adminOrders),
     statsRouter(deps.stats),
     streamRouter(deps.stream),
