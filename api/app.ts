@@ -30,6 +30,7 @@ import type { TokenVerifier } from './middleware/auth';
 import { errorHandler } from './middleware/error-handler';
 import { requestContext } from './middleware/request-context';
 import { tracing } from './middleware/tracing';
+import { EventReplays } from '../core/adapters/eventbridge-replays';
 import { resourcePrefixFromTableName } from './routes/admin-dlqs';
 import { dynamoDbProbe, eventBridgeProbe } from './readiness';
 import { mountRoutes } from './routes';
@@ -109,6 +110,13 @@ export const createApp = (deps: AppDeps): ComposedApp => {
       newId,
     },
     dlqs: { sqs: clients.sqs, resourcePrefix: resourcePrefixFromTableName(config.tableName) },
+    replays: {
+      replays: new EventReplays(clients.eventBridge, {
+        busName: config.eventBusName,
+        resourcePrefix: resourcePrefixFromTableName(config.tableName),
+        now,
+      }),
+    },
     adminOrders: {
       orders: stores.orders,
       runner:

@@ -29,7 +29,7 @@ export const cachingDisabledPolicyId = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
 export const allViewerExceptHostPolicyId = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
 
 /** Paths CloudFront sends to the API origin; everything else is the dashboard's static files. */
-export const apiPathPatterns = ['/api/*', '/config.json'] as const;
+export const apiPathPatterns = ['/api/*', '/config.json', '/asyncapi.json'] as const;
 
 /** viewer-request function: a path without a file extension is a dashboard route, answered by index.html. */
 export const spaRewriteFunction = `function handler(event) {

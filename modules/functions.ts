@@ -193,6 +193,8 @@ export class FunctionsLayer extends Construct {
     return {
       table: (name) => this.need(props.tables, name, 'table').arn,
       bus: (name) => this.need(props.buses, name, 'bus').arn,
+      archiveOf: (name) => `${Fn.replace(this.need(props.buses, name, 'bus').arn, ':event-bus/', ':archive/')}-archive`,
+      replaysOf: (name) => `${Fn.replace(this.need(props.buses, name, 'bus').arn, ':event-bus/', ':replay/')}-*`,
       bucket: (name) => this.need(props.buckets, name, 'bucket').arn,
       queue: (name) => (props.queueResources.get(name) ?? this.need(props.deadLetterQueueResources, name, 'queue')).arn,
       stateMachine: (name) => this.stateMachineArn(name),

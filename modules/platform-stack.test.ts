@@ -483,6 +483,7 @@ describe('auth, edge, secrets and observability layers', () => {
     ).toEqual([
       ['/api/*', 'api', 'https-only'],
       ['/config.json', 'api', 'https-only'],
+      ['/asyncapi.json', 'api', 'https-only'],
     ]);
     expect(distribution.custom_error_response).toBeUndefined();
     expect(distribution.default_cache_behavior.function_association).toHaveLength(1);

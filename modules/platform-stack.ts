@@ -219,6 +219,9 @@ export class PlatformStack extends TerraformStack {
     return {
       table: (name) => need(this.data.tables, name, 'table').arn,
       bus: (name) => need(this.messaging.buses, name, 'bus').arn,
+      archiveOf: (name) =>
+        `${Fn.replace(need(this.messaging.buses, name, 'bus').arn, ':event-bus/', ':archive/')}-archive`,
+      replaysOf: (name) => `${Fn.replace(need(this.messaging.buses, name, 'bus').arn, ':event-bus/', ':replay/')}-*`,
       bucket: (name) => need(this.data.buckets, name, 'bucket').arn,
       queue: (name) => (this.messaging.queues.get(name) ?? need(this.messaging.deadLetterQueues, name, 'queue')).arn,
       stateMachine: stateMachineArn,

@@ -45,6 +45,10 @@ export interface RoleDescription {
 export interface RoleArns {
   table(name: string): string;
   bus(name: string): string;
+  /** The bus's archive (`<bus physical name>-archive`). */
+  archiveOf(bus: string): string;
+  /** A pattern matching every replay the platform names after the bus (`replay/<bus physical name>-*`). */
+  replaysOf(bus: string): string;
   bucket(name: string): string;
   /** A processing queue, its dead-letter queue (`<name>-dlq`) or a failure queue. */
   queue(name: string): string;
@@ -211,6 +215,16 @@ export const apiTaskRoleGrants = (description: RoleDescription, arns: RoleArns):
       actions: ['events:PutEvents', 'events:DescribeEventBus'],
       resources: [arns.bus(first(description.buses, 'bus').name)],
     },
+    // /api/admin/replays (core/adapters/eventbridge-replays.ts): replays of the archive, named after the bus.
+    {
+      sid: 'ReplayArchive',
+      actions: ['events:StartReplay', 'events:DescribeReplay', 'events:DescribeArchive'],
+      resources: [
+        arns.archiveOf(first(description.buses, 'bus').name),
+        arns.replaysOf(first(description.buses, 'bus').name),
+      ],
+    },
+    { sid: 'ListReplays', actions: ['events:ListReplays'], resources: ['*'] },
     { sid: 'Receipts', actions: ['s3:GetObject'], resources: [`${bucket}/*`] },
     // HeadObject on a receipt not written yet answers 404 only with ListBucket; without it S3 answers 403 and the
     // dashboard's polling of GET /api/orders/:id/receipt would see 500 instead of RECEIPT_NOT_READY.

@@ -28,7 +28,7 @@ export const ADMIN_GROUP = 'admin';
 /** A `sub` the table's keys can hold: never contains '#', their separator. Cognito's subs are UUIDs. */
 export const CUSTOMER_ID = CUSTOMER_ID_PATTERN;
 /** Paths outside /api that stay public: liveness, the API description and what the dashboard needs to sign in. */
-const PUBLIC_PATHS = new Set(['/health', '/openapi.json', '/config.json']);
+const PUBLIC_PATHS = new Set(['/health', '/openapi.json', '/asyncapi.json', '/config.json']);
 
 /** What GET /config.json tells the dashboard. */
 export interface ClientAuthConfig {

@@ -10,7 +10,8 @@ import type { Middleware } from 'koa';
  * The API's paths outside the dashboard: /api/*, partner ingestion under /webhooks/ingest/* and the public files.
  * Only /webhooks/ingest is the API's: /webhooks itself is a dashboard page and must answer index.html on a reload.
  */
-const API_PATHS = /^\/api(\/|$)|^\/webhooks\/ingest(\/|$)|^\/(health|ready|openapi\.json|config\.json)$/i;
+const API_PATHS =
+  /^\/api(\/|$)|^\/webhooks\/ingest(\/|$)|^\/(health|ready|openapi\.json|asyncapi\.json|config\.json)$/i;
 
 export const serveDashboard = (root: string): Middleware => {
   const options = { root, index: 'index.html', immutable: false, maxage: 0 };

@@ -8,9 +8,12 @@ import type { AppState } from '../types';
 import { ACTIVITY_ROUTES, activityRouter } from './activity';
 import type { ActivityRouterDeps } from './activity';
 import { DLQS_ROUTES, dlqsRouter } from './admin-dlqs';
+import { ASYNCAPI_ROUTE, asyncApiRouter } from './asyncapi';
 import { ADMIN_ORDERS_ROUTES, adminOrdersRouter } from './admin-orders';
 import type { AdminOrdersRouterDeps } from './admin-orders';
 import type { DlqsRouterDeps } from './admin-dlqs';
+import { REPLAYS_ROUTES, replaysRouter } from './admin-replays';
+import type { ReplaysRouterDeps } from './admin-replays';
 import { CLIENT_CONFIG_ROUTES, clientConfigRouter } from './client-config';
 import type { ClientConfigRouterDeps } from './client-config';
 import { EVENTS_ROUTES, eventsRouter } from './events';
@@ -48,6 +51,7 @@ export interface RoutesDeps {
   readonly traces: TracesRouterDeps;
   readonly webhooks: WebhooksRouterDeps;
   readonly dlqs: DlqsRouterDeps;
+  readonly replays: ReplaysRouterDeps;
   readonly adminOrders: AdminOrdersRouterDeps;
   readonly stats: StatsRouterDeps;
   readonly stream: StreamRouterDeps;
@@ -64,12 +68,14 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...Object.values(EVENTS_ROUTES),
   ...Object.values(WEBHOOKS_ROUTES),
   ...Object.values(DLQS_ROUTES),
+  ...Object.values(REPLAYS_ROUTES),
   ...Object.values(ADMIN_ORDERS_ROUTES),
   ...Object.values(STATS_ROUTES),
   ...Object.values(STREAM_ROUTES),
   ...Object.values(INGEST_ROUTES),
   ...Object.values(HEALTH_ROUTES),
   OPENAPI_ROUTE,
+  ASYNCAPI_ROUTE,
   ...Object.values(CLIENT_CONFIG_ROUTES),
 ];
 
@@ -79,6 +85,7 @@ export const mountRoutes = (deps: RoutesDeps): Router<AppState> => {
   const routers = [
     healthRouter(deps.health),
     openApiRouter(() => ROUTE_DOCS),
+    asyncApiRouter(),
     clientConfigRouter(deps.clientConfig),
     ordersRouter(deps.orders),
     receiptsRouter(deps.receipts),
@@ -88,6 +95,7 @@ export const mountRoutes = (deps: RoutesDeps): Router<AppState> => {
     eventsRouter(deps.events),
     webhooksRouter(deps.webhooks),
     dlqsRouter(deps.dlqs),
+    replaysRouter(deps.replays),
     adminOrdersRouter(deps.adminOrders),
     statsRouter(deps.stats),
     streamRouter(deps.stream),

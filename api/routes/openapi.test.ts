@@ -74,6 +74,7 @@ describe('/openapi.json, generated from the route descriptions', () => {
         .map(([method]) => `${method} ${path}`),
     );
     expect(open.sort()).toEqual([
+      'get /asyncapi.json',
       'get /config.json',
       'get /health',
       'get /openapi.json',

@@ -31,6 +31,12 @@ export const ORDER_EVENT_TYPES = [
 export type OrderEventType = (typeof ORDER_EVENT_TYPES)[number];
 
 /**
+ * The version of the order events' detail the platform publishes now (core/events/contracts.ts, docs/events.md):
+ * additive changes keep it, breaking ones publish a new version beside the old one during a migration.
+ */
+export const ORDER_EVENT_VERSION = 1;
+
+/**
  * The detail of every order event: the one contract between the publisher (`orderEvent` below, through the
  * outbox) and the consumers (lambdas/processors parse it with this schema); the type is inferred from it.
  */
@@ -38,6 +44,8 @@ export const OrderEventDetailSchema = z
   .object({
     /** Our id of the event, stable across republishing: consumers deduplicate on it. */
     eventId: z.string().min(1),
+    /** The contract version (ORDER_EVENT_VERSION when published); absent on events published before versioning, read as 1. */
+    version: z.number().int().positive().optional(),
     orderId: OrderIdSchema,
     customerId: CustomerIdSchema,
     status: OrderStatusSchema,
@@ -80,6 +88,7 @@ export const orderEvent = (
   detailType,
   detail: {
     eventId,
+    version: ORDER_EVENT_VERSION,
     orderId: order.orderId,
     customerId: order.customerId,
     status: order.status,

@@ -415,8 +415,10 @@ export class EventBridgeEngine {
     const run = (async () => {
       await Promise.resolve();
       replay.state = 'RUNNING';
-      for (const item of selected)
+      for (const item of selected) {
         this.route(destinationBus, { ...item.event, 'replay-name': name }, undefined, replay.destination.FilterArns);
+        replay.lastReplayed = item.at;
+      }
       replay.state = 'COMPLETED';
       replay.endedAt = this.now();
     })();

@@ -45,6 +45,7 @@ const describeReplay = (replay: Replay): Record<string, unknown> => {
     EventEndTime: epochSeconds(replay.end),
     ReplayStartTime: epochSeconds(replay.startedAt),
     ReplayEndTime: replay.endedAt ? epochSeconds(replay.endedAt) : undefined,
+    EventLastReplayedTime: replay.lastReplayed ? epochSeconds(replay.lastReplayed) : undefined,
   };
 };
 
@@ -92,6 +93,8 @@ type RequestBody = Parameters<EventBridgeEngine['createArchive']>[0] &
     Ids?: string[];
     EventPattern?: string;
     Event?: unknown;
+    State?: string;
+    Limit?: number;
   };
 
 const perform = (
@@ -183,6 +186,20 @@ const perform = (
       const replay =
         engine.replays.get(body.ReplayName as string) ?? notFound(`Replay ${String(body.ReplayName)} does not exist.`);
       return describeReplay(replay);
+    }
+    case 'ListReplays': {
+      // AWS lists a replay without its Destination; the other fields are DescribeReplay's.
+      const listed = [...engine.replays.values()]
+        .filter((replay) => replay.name.startsWith((body.NamePrefix as string | undefined) ?? ''))
+        .filter((replay) => body.EventSourceArn === undefined || replay.archive.arn === body.EventSourceArn)
+        .filter((replay) => body.State === undefined || replay.state === body.State)
+        .slice(0, typeof body.Limit === 'number' ? body.Limit : 100);
+      return {
+        Replays: listed.map((replay) => {
+          const { Destination: _destination, ReplayArn: _arn, ...listedFields } = describeReplay(replay);
+          return listedFields;
+        }),
+      };
     }
     default:
       throw new AwsServiceError(

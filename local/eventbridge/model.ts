@@ -112,6 +112,8 @@ export interface Replay {
   readonly startedAt: Date;
   state: 'STARTING' | 'RUNNING' | 'COMPLETED' | 'FAILED';
   endedAt?: Date;
+  /** The archive time of the last event sent (DescribeReplay's EventLastReplayedTime). */
+  lastReplayed?: Date;
 }
 
 export const MAX_ENTRIES = 10;

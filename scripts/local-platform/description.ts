@@ -110,6 +110,8 @@ export const localRoleArns = (resources: LocalResources): RoleArns => {
   return {
     table: (name) => arn('dynamodb', `table/${resources.name(name)}`),
     bus: (name) => arn('events', `event-bus/${resources.name(name)}`),
+    archiveOf: (name) => arn('events', `archive/${resources.name(name)}-archive`),
+    replaysOf: (name) => arn('events', `replay/${resources.name(name)}-*`),
     bucket: (name) => `arn:aws:s3:::${resources.name(name)}`,
     queue: (name) => arn('sqs', resources.name(name)),
     stateMachine: (name) => resources.stateMachineArn(name),

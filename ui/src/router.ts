@@ -31,6 +31,12 @@ export const createAppRouter = (history: RouterHistory = createWebHistory()): Ro
         component: () => import('./pages/OperationsPage.vue'),
         meta: { title: 'Operations' },
       },
+      {
+        path: '/events/catalog',
+        name: 'event-catalog',
+        component: () => import('./pages/EventCatalogPage.vue'),
+        meta: { title: 'Event catalog' },
+      },
       { path: '/faults', name: 'faults', component: () => import('./pages/FaultsPage.vue'), meta: { title: 'Faults' } },
       { path: '/:pathMatch(.*)*', redirect: '/orders' },
     ],

@@ -2,6 +2,7 @@
  * The one typed client of the platform API. Every page goes through it, so the transport, the identity
  * headers and the error shape are decided here once.
  */
+import type { AsyncApiDocument } from './event-catalog';
 import type {
   AdminStats,
   ApiErrorBody,
@@ -178,6 +179,7 @@ export const createApiClient = (options: ApiClientOptions = {}) => {
     getTrace: (id: string) => request<Trace>('GET', `/api/orders/${enc(id)}/trace`),
     getActivity: (id: string) => request<OrderActivity>('GET', `/api/orders/${enc(id)}/activity`),
     listEvents: (cursor?: string) => request<EventsPage>('GET', `/api/events${query({ cursor })}`),
+    eventCatalog: () => request<AsyncApiDocument>('GET', '/asyncapi.json'),
     stats: (minutes = 60) => request<AdminStats>('GET', `/api/admin/stats?minutes=${minutes}`),
     createWebhook: (input: WebhookInput) => request<WebhookCreated>('POST', '/api/webhooks', input),
     listWebhooks: () => request<WebhookList>('GET', '/api/webhooks'),
