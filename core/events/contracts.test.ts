@@ -63,6 +63,12 @@ describe('event contracts', () => {
       {
         secrets: { secretOf: async (id) => (id === 'acme' ? secret : undefined) },
         publisher: { publish: async (events) => void publishedEvents.push(...events) },
+        // A first delivery: the ledger of taken messages (deduplication) is not what this test is about.
+        messages: {
+          claim: async () => 'claimed',
+          markPublished: async () => undefined,
+          release: async () => undefined,
+        },
         nowSeconds: () => at,
       },
     );
