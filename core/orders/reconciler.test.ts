@@ -3,10 +3,14 @@ import type { OrderStatus } from '../domain/order-status';
 import { RECONCILED_STATUSES, reconcileStaleOrders, resumeSaga, retryParkedOrder } from './reconciler';
 import type { SagaRunner, StaleOrder, StaleOrderFinder } from './reconciler';
 
-/** Executions by name: 'RUNNING' or 'DONE'; start refuses a used name, as Step Functions does. */
+/**
+ * Executions by name: 'RUNNING' or 'DONE'. As Step Functions does, start refuses the name of an ended execution and
+ * answers a running one's (same name and input) as if it had started it.
+ */
 class FakeRunner implements SagaRunner {
   readonly executions = new Map<string, 'RUNNING' | 'DONE'>();
   async start(executionName: string): Promise<'started' | 'exists'> {
+    if (this.executions.get(executionName) === 'RUNNING') return 'started';
     if (this.executions.has(executionName)) return 'exists';
     this.executions.set(executionName, 'RUNNING');
     return 'started';

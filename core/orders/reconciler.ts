@@ -62,6 +62,9 @@ export const resumeSaga = async (runner: SagaRunner, orderId: string, maxAttempt
   if (await runner.isRunning(orderId)) return { outcome: 'in-progress', executionName: orderId };
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const executionName = resumedExecutionName(orderId, attempt);
+    // Asked first: StartExecution answers a running execution of the same name and input as if it had started it
+    // (AWS's idempotent start), so a pass would report a resumption that started nothing.
+    if (await runner.isRunning(executionName)) return { outcome: 'in-progress', executionName };
     if ((await runner.start(executionName, orderId)) === 'started')
       return { outcome: 'resumed', executionName, attempt };
     if (await runner.isRunning(executionName)) return { outcome: 'in-progress', executionName };
