@@ -149,6 +149,32 @@ describe('reconcileStaleOrders', () => {
     // assess
     expect([report.failed, report.resumed]).toEqual([1, 1]);
   });
+
+  it('takes up no further order once its time budget is spent, and says so', async () => {
+    // prepare: every resumption takes 10 s of the clock; the budget is 15 s
+    let clock = Date.parse('2026-01-01T00:10:00.000Z');
+    const runner = new FakeRunner();
+    const slow: SagaRunner = {
+      start: async (name) => {
+        clock += 10_000;
+        return runner.start(name);
+      },
+      isRunning: (name) => runner.isRunning(name),
+    };
+    // act
+    const report = await reconcileStaleOrders({
+      finder: new FakeFinder([stale('A', 'PENDING'), stale('B', 'PENDING'), stale('C', 'PENDING')]),
+      runner: slow,
+      log: silent,
+      now: () => new Date(clock),
+      staleAfterMs: 60_000,
+      maxAttempts: 3,
+      limitPerStatus: 10,
+      budgetMs: 15_000,
+    });
+    // assess
+    expect([report.resumed, report.outOfTime, [...runner.executions.keys()]]).toEqual([2, true, ['A-r1', 'B-r1']]);
+  });
 });
 
 describe('retryParkedOrder', () => {

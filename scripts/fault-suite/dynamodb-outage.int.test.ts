@@ -13,6 +13,7 @@ import {
   assessOrders,
   type FaultFigures,
   formatFigures,
+  killEverythingStarted,
   placeOrders,
   processGroupMembers,
   putProduct,
@@ -105,11 +106,14 @@ beforeAll(async () => {
   const initialStock = await stockOf(running, admin, PRODUCT);
   const tokens = [await signIn(running, 'alice'), await signIn(running, 'bob')];
 
+  // One order first, answered before the load: the API's cold paths (token keys, SDK clients) are warm.
+  const warmUp = await placeOrders(running, { productId: PRODUCT, tokens, perSecond: 1, seconds: 1 });
+
   // act: a steady order rate with DynamoDB Local down for OUTAGE_MS in the middle of it
   const observing = new Promise<OutageObservations>((done) =>
     setTimeout(() => void holdOutage(running).then(done), OUTAGE_FROM_MS),
   );
-  const placed = await placeOrders(running, { productId: PRODUCT, tokens, ...LOAD });
+  const placed = [...warmUp, ...(await placeOrders(running, { productId: PRODUCT, tokens, ...LOAD }))];
   outage = await observing;
   await waitForReady(running, 60_000);
   const accepted = placed.flatMap((order) => (order.status === 201 && order.orderId ? [order.orderId] : []));
@@ -131,6 +135,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopPlatform(platform);
+  await killEverythingStarted();
   directories.remove();
 }, 60_000);
 
@@ -160,6 +165,8 @@ describe('DynamoDB Local killed for 10 s under a steady order rate', () => {
   });
 
   it('sends exactly one email and makes one receipt per confirmed order', () => {
-    expect([figures.emailsPerConfirmed, figures.confirmedWithoutReceipt]).toEqual([{ 1: figures.confirmed }, 0]);
+    // Confirmed orders by how many emails they got, other than exactly one: none.
+    const notOne = Object.entries(figures.emailsPerConfirmed).filter(([emails]) => emails !== '1');
+    expect([notOne, figures.confirmedWithoutReceipt]).toEqual([[], 0]);
   });
 });

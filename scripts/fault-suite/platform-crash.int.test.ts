@@ -15,6 +15,7 @@ import {
   assessOrders,
   type FaultFigures,
   formatFigures,
+  killEverythingStarted,
   killPlatform,
   placeOrders,
   putProduct,
@@ -33,9 +34,13 @@ jest.setTimeout(600_000);
 
 const PRODUCT = 'fault-suite-crash';
 const INITIAL_STOCK = 1000;
-/** 5 orders/s for 8 s, the platform killed 6.5 s in: some orders are mid-saga, some requests mid-flight. */
+/**
+ * 5 orders/s for 8 s; the platform is killed 6.5 s in, or later once 15 orders were accepted (a loaded runner answers
+ * the first orders slowly): some orders are mid-saga, some requests mid-flight.
+ */
 const LOAD = { perSecond: 5, seconds: 8 };
 const KILL_AFTER_MS = 6500;
+const KILL_AFTER_ACCEPTED = 15;
 
 const directories = scratchDirectories();
 let platform: RunningPlatform | undefined;
@@ -52,10 +57,27 @@ beforeAll(async () => {
   const initialStock = await stockOf(first, admin, PRODUCT);
   const tokens = [await signIn(first, 'alice'), await signIn(first, 'bob')];
 
+  // One order first, answered before the load: the API's cold paths (token keys, SDK clients) are warm.
+  const warmUp = await placeOrders(first, { productId: PRODUCT, tokens, perSecond: 1, seconds: 1 });
+
   // act: a steady order rate, and kill -9 of the whole process group in the middle of it
-  const killed = new Promise<void>((done) => setTimeout(() => void killPlatform(first).then(done), KILL_AFTER_MS));
-  const placed = await placeOrders(first, { productId: PRODUCT, tokens, ...LOAD });
-  await killed;
+  let acceptedSoFar = 0;
+  let loadDone = false;
+  const loadStarted = Date.now();
+  const load = placeOrders(first, {
+    productId: PRODUCT,
+    tokens,
+    ...LOAD,
+    onAnswer: (order) => {
+      if (order.status === 201) acceptedSoFar += 1;
+    },
+  }).finally(() => {
+    loadDone = true;
+  });
+  while (Date.now() - loadStarted < KILL_AFTER_MS || (acceptedSoFar < KILL_AFTER_ACCEPTED && !loadDone))
+    await new Promise((wake) => setTimeout(wake, 100));
+  await killPlatform(first);
+  const placed = [...warmUp, ...(await load)];
   const second = await startPlatform(settings);
   platform = second;
   const restartedAt = Date.now();
@@ -78,6 +100,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await stopPlatform(platform);
+  await killEverythingStarted();
   directories.remove();
 }, 60_000);
 
@@ -99,7 +122,8 @@ describe('kill -9 of the whole platform under load, then a restart on the same D
   });
 
   it('sends exactly one email per confirmed order', () => {
-    expect(figures.emailsPerConfirmed).toEqual({ 1: figures.confirmed });
+    // Confirmed orders by how many emails they got, other than exactly one: none.
+    expect(Object.entries(figures.emailsPerConfirmed).filter(([emails]) => emails !== '1')).toEqual([]);
   });
 
   it('makes a receipt for every confirmed order', () => {

@@ -118,6 +118,11 @@ const startPlatformOnce = async (
   if (child.pid === undefined) throw new FaultSuitePlatformError('npm start could not be spawned');
   const output: string[] = [];
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const group = child.pid;
+  started.add(group);
+  void exited.then(() => {
+    if (processGroupMembers(group).length === 0) started.delete(group);
+  });
   const platform: RunningPlatform = {
     pid: child.pid,
     apiUrl: `http://127.0.0.1:${settings.port}`,
@@ -179,6 +184,20 @@ export const processGroupMembers = (pgid: number): { pid: number; command: strin
     }
   }
   return members;
+};
+
+/** Process groups of every npm start this module spawned that may still have a process. */
+const started = new Set<number>();
+
+/** SIGKILL to every process group this module started and did not see end: the scenarios' afterAll, whatever failed. */
+export const killEverythingStarted = async (): Promise<void> => {
+  for (const group of started) {
+    signal(group, 'SIGKILL');
+    const deadline = Date.now() + 10_000;
+    while (processGroupMembers(group).length > 0 && Date.now() < deadline)
+      await new Promise((wake) => setTimeout(wake, 100));
+    started.delete(group);
+  }
 };
 
 /** kill -9 of the whole process group, as a crash or a power cut would stop it; answers when none is left. */
@@ -274,12 +293,15 @@ export interface OrderLoad {
   readonly tokens: readonly string[];
   readonly perSecond: number;
   readonly seconds: number;
+  /** Told of every answer as it arrives (a scenario times its fault by them). */
+  readonly onAnswer?: (order: PlacedOrder) => void;
 }
 
 /**
  * Places orders at a steady rate for a fixed time, each with a fresh Idempotency-Key: mostly `tok_visa`, every
  * fifth declined (`tok_chargeDeclined`) so the compensations run under the fault too. Answers every attempt; a
- * request the platform never answered has status 0. Requests in flight are awaited (bounded by a 15 s timeout).
+ * request the platform never answered has status 0. Requests in flight are awaited (bounded by a 60 s timeout: a
+ * loaded runner answers an order in seconds).
  */
 export const placeOrders = async (platform: RunningPlatform, load: OrderLoad): Promise<PlacedOrder[]> => {
   const inFlight: Promise<PlacedOrder>[] = [];
@@ -296,27 +318,54 @@ export const placeOrders = async (platform: RunningPlatform, load: OrderLoad): P
         method: 'POST',
         headers: { 'content-type': 'application/json', 'idempotency-key': ulid(), ...bearer(token) },
         body: JSON.stringify({ items: [{ productId: load.productId, quantity }], paymentToken }),
-        signal: AbortSignal.timeout(15_000),
-      }).then(
-        async (response) => {
-          const body = (await response.json().catch(() => ({}))) as { orderId?: string; error?: { code?: string } };
-          return {
-            status: response.status,
-            ...(response.headers.get('retry-after') === null
-              ? {}
-              : { retryAfter: response.headers.get('retry-after') as string }),
-            ...(body.error?.code === undefined ? {} : { code: body.error.code }),
-            ...(body.orderId === undefined ? {} : { orderId: body.orderId }),
-            productId: load.productId,
-            quantity,
-            paymentToken,
-          };
-        },
-        () => ({ status: 0, productId: load.productId, quantity, paymentToken }),
-      ),
+        signal: AbortSignal.timeout(60_000),
+      })
+        .then(
+          async (response) => {
+            const body = (await response.json().catch(() => ({}))) as { orderId?: string; error?: { code?: string } };
+            return {
+              status: response.status,
+              ...(response.headers.get('retry-after') === null
+                ? {}
+                : { retryAfter: response.headers.get('retry-after') as string }),
+              ...(body.error?.code === undefined ? {} : { code: body.error.code }),
+              ...(body.orderId === undefined ? {} : { orderId: body.orderId }),
+              productId: load.productId,
+              quantity,
+              paymentToken,
+            };
+          },
+          () => ({ status: 0, productId: load.productId, quantity, paymentToken }),
+        )
+        .then((order) => {
+          load.onAnswer?.(order);
+          return order;
+        }),
     );
   }
   return Promise.all(inFlight);
+};
+
+/**
+ * Every order in the platform, paged through GET /api/orders as the admin. A scenario's platform is its own, so
+ * these are the scenario's orders, including any the platform created while the client never saw its 201.
+ */
+export const allOrders = async (
+  platform: RunningPlatform,
+  adminToken: string,
+): Promise<{ orderId: string; status: string; lines: { productId: string; quantity: number }[] }[]> => {
+  const orders: { orderId: string; status: string; lines: { productId: string; quantity: number }[] }[] = [];
+  for (let cursor: string | undefined, pages = 0; pages < 100; pages += 1) {
+    const query = `limit=100${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
+    const response = await fetch(`${platform.apiUrl}/api/orders?${query}`, { headers: bearer(adminToken) });
+    if (response.status !== 200)
+      throw new FaultSuitePlatformError(`GET /api/orders: ${response.status} ${await response.text()}`);
+    const page = (await response.json()) as { items: typeof orders; nextCursor: string | null };
+    orders.push(...page.items);
+    if (page.nextCursor === null) break;
+    cursor = page.nextCursor;
+  }
+  return orders;
 };
 
 export interface OrderState {
@@ -393,6 +442,9 @@ export interface FaultFigures {
   readonly other5xx: number;
   /** No answer at all (the platform was down). */
   readonly noAnswer: number;
+  /** Orders the platform created whose 201 the client never got (the connection died with the platform). */
+  readonly createdUnacknowledged: number;
+  readonly unacknowledgedNotTerminal: number;
   readonly terminal: number;
   readonly confirmed: number;
   readonly failed: number;
@@ -440,18 +492,27 @@ export const assessOrders = async (
       .map((order) => statusOf.get(order.orderId as string) ?? 'UNREADABLE')
       .filter((status) => !TERMINAL.has(status)),
   );
-  const expectedStock = input.initialStock - confirmed.reduce((sum, order) => sum + order.quantity, 0);
+  // Stock and payments over every order the platform holds: one whose 201 was lost with the connection counts too.
+  const everyOrder = await allOrders(platform, adminToken);
+  const confirmedUnits = everyOrder
+    .filter((order) => order.status === 'CONFIRMED')
+    .flatMap((order) => order.lines)
+    .filter((line) => line.productId === input.productId)
+    .reduce((sum, line) => sum + line.quantity, 0);
+  const expectedStock = input.initialStock - confirmedUnits;
   const stock = await stockOf(platform, adminToken, input.productId);
+  const acceptedIds = new Set(accepted.map((order) => order.orderId));
+  const unacknowledged = everyOrder.filter((order) => !acceptedIds.has(order.orderId));
 
   const { s3, dynamo } = clients(platform);
   try {
     const ledger = new DynamoPaymentLedger(DynamoDBDocumentClient.from(dynamo), physicalName(LOCAL_PREFIX, 'orders'));
     let paymentMismatches = 0;
-    for (const order of accepted) {
-      const payments = await ledger.paymentsOfOrder(order.orderId as string);
+    for (const order of everyOrder) {
+      const payments = await ledger.paymentsOfOrder(order.orderId);
       const captures = payments.filter((payment) => payment.status === 'CAPTURED').length;
       const holds = payments.filter((payment) => payment.status === 'AUTHORIZED').length;
-      const status = statusOf.get(order.orderId as string);
+      const status = order.status;
       if (status === 'CONFIRMED') paymentMismatches += captures === 1 ? 0 : 1;
       else paymentMismatches += captures;
       if (TERMINAL.has(status ?? '')) paymentMismatches += holds;
@@ -475,6 +536,8 @@ export const assessOrders = async (
         (order) => order.status >= 500 && !(order.status === 503 && order.retryAfter !== undefined),
       ).length,
       noAnswer: input.placed.filter((order) => order.status === 0).length,
+      createdUnacknowledged: unacknowledged.length,
+      unacknowledgedNotTerminal: unacknowledged.filter((order) => !TERMINAL.has(order.status)).length,
       terminal: confirmed.length + failed.length,
       confirmed: confirmed.length,
       failed: failed.length,
