@@ -28,7 +28,7 @@ import {
   waitForTerminal,
 } from './platform-under-fault';
 
-jest.setTimeout(600_000);
+jest.setTimeout(900_000);
 
 const PRODUCT = 'fault-suite-outage';
 const INITIAL_STOCK = 1000;

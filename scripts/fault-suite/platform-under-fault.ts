@@ -133,8 +133,8 @@ const startPlatformOnce = async (
   try {
     await new Promise<void>((ready, fail) => {
       const timer = setTimeout(
-        () => fail(new FaultSuitePlatformError(`npm start printed no ready banner in 180 s:\n${output.join('\n')}`)),
-        180_000,
+        () => fail(new FaultSuitePlatformError(`npm start printed no ready banner in 300 s:\n${output.join('\n')}`)),
+        300_000,
       );
       const read = (chunk: Buffer): void => {
         for (const line of chunk.toString().split('\n')) {
@@ -246,6 +246,16 @@ export const signIn = async (platform: RunningPlatform, username: string): Promi
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** A read as a careful client makes it: a 503 (a dependency still warming up) is asked again, up to 20 times, 1 s apart. */
+const readRetrying = async (url: string, init: RequestInit): Promise<Response> => {
+  for (let attempt = 1; ; attempt += 1) {
+    const response = await fetch(url, init);
+    if (response.status !== 503 || attempt >= 20) return response;
+    await response.body?.cancel();
+    await new Promise((wake) => setTimeout(wake, 1000));
+  }
+};
+
 /** Creates (or replaces) a product through the admin API, so a scenario knows its initial stock. */
 export const putProduct = async (
   platform: RunningPlatform,
@@ -253,7 +263,7 @@ export const putProduct = async (
   productId: string,
   stock: number,
 ): Promise<void> => {
-  const response = await fetch(`${platform.apiUrl}/api/products/${productId}`, {
+  const response = await readRetrying(`${platform.apiUrl}/api/products/${productId}`, {
     method: 'PUT',
     headers: { 'content-type': 'application/json', ...bearer(adminToken) },
     body: JSON.stringify({ name: `Fault suite ${productId}`, price: 700, currency: 'EUR', stock }),
@@ -265,7 +275,7 @@ export const putProduct = async (
 export const stockOf = async (platform: RunningPlatform, token: string, productId: string): Promise<number> => {
   for (let cursor: string | undefined, pages = 0; pages < 50; pages += 1) {
     const url = `${platform.apiUrl}/api/products${cursor === undefined ? '' : `?cursor=${encodeURIComponent(cursor)}`}`;
-    const page = (await (await fetch(url, { headers: bearer(token) })).json()) as {
+    const page = (await (await readRetrying(url, { headers: bearer(token) })).json()) as {
       items: { productId: string; stock: number }[];
       nextCursor: string | null;
     };
@@ -357,7 +367,7 @@ export const allOrders = async (
   const orders: { orderId: string; status: string; lines: { productId: string; quantity: number }[] }[] = [];
   for (let cursor: string | undefined, pages = 0; pages < 100; pages += 1) {
     const query = `limit=100${cursor === undefined ? '' : `&cursor=${encodeURIComponent(cursor)}`}`;
-    const response = await fetch(`${platform.apiUrl}/api/orders?${query}`, { headers: bearer(adminToken) });
+    const response = await readRetrying(`${platform.apiUrl}/api/orders?${query}`, { headers: bearer(adminToken) });
     if (response.status !== 200)
       throw new FaultSuitePlatformError(`GET /api/orders: ${response.status} ${await response.text()}`);
     const page = (await response.json()) as { items: typeof orders; nextCursor: string | null };
