@@ -383,22 +383,6 @@ export interface OrderState {
   readonly status: string;
 }
 
-/** Statuses of the orders, read through GET /api/orders/:id as the admin; 'UNREADABLE' when the API did not answer 200. */
-export const orderStates = async (
-  platform: RunningPlatform,
-  adminToken: string,
-  orderIds: readonly string[],
-): Promise<OrderState[]> =>
-  Promise.all(
-    orderIds.map(async (orderId) => {
-      const response = await fetch(`${platform.apiUrl}/api/orders/${orderId}`, { headers: bearer(adminToken) }).catch(
-        () => undefined,
-      );
-      if (response?.status !== 200) return { orderId, status: 'UNREADABLE' };
-      return { orderId, status: ((await response.json()) as { status: string }).status };
-    }),
-  );
-
 const TERMINAL = new Set(['CONFIRMED', 'FAILED']);
 
 /**
@@ -412,11 +396,12 @@ export const waitForTerminal = async (
   withinMs: number,
 ): Promise<{ states: OrderState[]; tookMs?: number }> => {
   const began = Date.now();
-  // CONFIRMED and FAILED are final: only the others are asked again, every second, to keep the load the suite adds small.
-  const known = new Map<string, string>();
+  // One paged admin list per poll (its reads retry a 503, e.g. the token keys still being fetched after a restart),
+  // every second, to keep the load the suite adds small.
   for (;;) {
-    const open = orderIds.filter((orderId) => !TERMINAL.has(known.get(orderId) ?? ''));
-    for (const state of await orderStates(platform, adminToken, open)) known.set(state.orderId, state.status);
+    const known = new Map(
+      (await allOrders(platform, adminToken).catch(() => [])).map((order) => [order.orderId, order.status]),
+    );
     const states = orderIds.map((orderId) => ({ orderId, status: known.get(orderId) ?? 'UNREADABLE' }));
     if (states.every((state) => TERMINAL.has(state.status))) return { states, tookMs: Date.now() - began };
     if (Date.now() - began > withinMs) return { states };
