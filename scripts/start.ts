@@ -186,6 +186,7 @@ const main = async (): Promise<void> => {
     cloud = await startLocalCloud({ seed: seedCatalog });
     const reconciled = await reconcileAtStart(cloud);
     if (reconciled.resumed > 0) say(`resumed the saga of ${reconciled.resumed} orders left unfinished by the last run`);
+    if (reconciled.note !== undefined) say(reconciled.note);
     const apiUrl = `http://127.0.0.1:${port}`;
     api = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'api/server.ts')], {
       cwd: ROOT,
@@ -209,7 +210,8 @@ const main = async (): Promise<void> => {
         void stop(code ?? 1);
       }
     });
-    await waitForHealth(apiUrl, child, 30_000);
+    // 90 s: after a crash the resumed sagas share the machine with the API starting up; 30 s failed the restart on loaded runners.
+    await waitForHealth(apiUrl, child, 90_000);
 
     const identity = cloud.services.identity;
     say();

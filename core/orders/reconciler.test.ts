@@ -3,10 +3,14 @@ import type { OrderStatus } from '../domain/order-status';
 import { RECONCILED_STATUSES, reconcileStaleOrders, resumeSaga, retryParkedOrder } from './reconciler';
 import type { SagaRunner, StaleOrder, StaleOrderFinder } from './reconciler';
 
-/** Executions by name: 'RUNNING' or 'DONE'; start refuses a used name, as Step Functions does. */
+/**
+ * Executions by name: 'RUNNING' or 'DONE'. As Step Functions does, start refuses the name of an ended execution and
+ * answers a running one's (same name and input) as if it had started it.
+ */
 class FakeRunner implements SagaRunner {
   readonly executions = new Map<string, 'RUNNING' | 'DONE'>();
   async start(executionName: string): Promise<'started' | 'exists'> {
+    if (this.executions.get(executionName) === 'RUNNING') return 'started';
     if (this.executions.has(executionName)) return 'exists';
     this.executions.set(executionName, 'RUNNING');
     return 'started';
@@ -144,6 +148,32 @@ describe('reconcileStaleOrders', () => {
     const report = await pass(new FakeFinder([stale('A', 'PENDING'), stale('B', 'PENDING')]), failing);
     // assess
     expect([report.failed, report.resumed]).toEqual([1, 1]);
+  });
+
+  it('takes up no further order once its time budget is spent, and says so', async () => {
+    // prepare: every resumption takes 10 s of the clock; the budget is 15 s
+    let clock = Date.parse('2026-01-01T00:10:00.000Z');
+    const runner = new FakeRunner();
+    const slow: SagaRunner = {
+      start: async (name) => {
+        clock += 10_000;
+        return runner.start(name);
+      },
+      isRunning: (name) => runner.isRunning(name),
+    };
+    // act
+    const report = await reconcileStaleOrders({
+      finder: new FakeFinder([stale('A', 'PENDING'), stale('B', 'PENDING'), stale('C', 'PENDING')]),
+      runner: slow,
+      log: silent,
+      now: () => new Date(clock),
+      staleAfterMs: 60_000,
+      maxAttempts: 3,
+      limitPerStatus: 10,
+      budgetMs: 15_000,
+    });
+    // assess
+    expect([report.resumed, report.outOfTime, [...runner.executions.keys()]]).toEqual([2, true, ['A-r1', 'B-r1']]);
   });
 });
 

@@ -62,6 +62,9 @@ export const resumeSaga = async (runner: SagaRunner, orderId: string, maxAttempt
   if (await runner.isRunning(orderId)) return { outcome: 'in-progress', executionName: orderId };
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const executionName = resumedExecutionName(orderId, attempt);
+    // Asked first: StartExecution answers a running execution of the same name and input as if it had started it
+    // (AWS's idempotent start), so a pass would report a resumption that started nothing.
+    if (await runner.isRunning(executionName)) return { outcome: 'in-progress', executionName };
     if ((await runner.start(executionName, orderId)) === 'started')
       return { outcome: 'resumed', executionName, attempt };
     if (await runner.isRunning(executionName)) return { outcome: 'in-progress', executionName };
@@ -77,6 +80,8 @@ export interface ReconcileReport {
   readonly exhausted: number;
   /** Orders whose resumption failed this pass (the runner unreachable); the next pass tries again. */
   readonly failed: number;
+  /** Whether the pass stopped at its time budget with orders left for the next pass. */
+  readonly outOfTime: boolean;
 }
 
 export interface ReconcilerDeps {
@@ -90,14 +95,23 @@ export interface ReconcilerDeps {
   readonly maxAttempts: number;
   /** Orders per status per pass. */
   readonly limitPerStatus: number;
+  /**
+   * Milliseconds the pass may spend (the function's remaining time less a margin): past it no further order is
+   * taken up, so a pass over many orders ends with its report instead of being killed at its timeout.
+   */
+  readonly budgetMs?: number;
 }
 
 /** One pass: every stale order of every reconciled status is resumed (or found in progress). */
 export const reconcileStaleOrders = async (deps: ReconcilerDeps): Promise<ReconcileReport> => {
-  const createdBefore = new Date(deps.now().getTime() - deps.staleAfterMs).toISOString();
-  const counts = { examined: 0, resumed: 0, inProgress: 0, exhausted: 0, failed: 0 };
+  const began = deps.now().getTime();
+  const createdBefore = new Date(began - deps.staleAfterMs).toISOString();
+  const counts = { examined: 0, resumed: 0, inProgress: 0, exhausted: 0, failed: 0, outOfTime: false };
+  const outOfTime = (): boolean => deps.budgetMs !== undefined && deps.now().getTime() - began >= deps.budgetMs;
   for (const status of RECONCILED_STATUSES) {
+    if (outOfTime()) return { ...counts, outOfTime: true };
     for (const order of await deps.finder.findStale(status, createdBefore, deps.limitPerStatus)) {
+      if (outOfTime()) return { ...counts, outOfTime: true };
       counts.examined += 1;
       try {
         const resumed = await resumeSaga(deps.runner, order.orderId, deps.maxAttempts);

@@ -17,6 +17,7 @@ import type { Env } from '../../core/config/env';
 import { reconcileStaleOrders } from '../../core/orders/reconciler';
 import type { ReconcileReport, ReconcilerDeps } from '../../core/orders/reconciler';
 import { DynamoStaleOrders } from '../../core/store/stale-orders';
+import type { LambdaContext } from '../shared/lambda-context';
 import { captured, logger } from '../shared/powertools';
 
 const positiveInteger = (env: Env, key: string): number => {
@@ -31,7 +32,7 @@ const positiveInteger = (env: Env, key: string): number => {
 export const reconcilerFromEnvironment = (
   env: Env,
   clients: { readonly dynamo: DynamoDBClient; readonly sfn: SFNClient },
-): ((staleAfterMs?: number) => Promise<ReconcileReport>) => {
+): ((staleAfterMs?: number, budgetMs?: number) => Promise<ReconcileReport>) => {
   const deps: ReconcilerDeps = {
     finder: new DynamoStaleOrders(DynamoDBDocumentClient.from(clients.dynamo), requiredEnv(env, 'TABLE_NAME')),
     runner: new StepFunctionsSagaRunner(clients.sfn, requiredEnv(env, 'STATE_MACHINE_ARN')),
@@ -41,23 +42,34 @@ export const reconcilerFromEnvironment = (
     maxAttempts: positiveInteger(env, 'RECONCILE_MAX_ATTEMPTS'),
     limitPerStatus: 100,
   };
-  return (staleAfterMs) => reconcileStaleOrders(staleAfterMs === undefined ? deps : { ...deps, staleAfterMs });
+  return (staleAfterMs, budgetMs) =>
+    reconcileStaleOrders({ ...deps, ...(staleAfterMs === undefined ? {} : { staleAfterMs }), budgetMs });
 };
 
 /** A schedule's event (EventBridge's Scheduled Event) carries no override; the start-up pass sends one. */
 const PassEventSchema = z.object({ staleAfterSeconds: z.number().int().min(0).optional() }).passthrough();
 
-let configured: ((staleAfterMs?: number) => Promise<ReconcileReport>) | undefined;
+let configured: ((staleAfterMs?: number, budgetMs?: number) => Promise<ReconcileReport>) | undefined;
+
+/** Left of the function's time when a pass stops taking up orders: one resumption's calls on a slow day. */
+const TIME_MARGIN_MS = 15_000;
 
 /** The Lambda entry; configured on the first invocation, then reused. */
-export const handler = async (event: unknown): Promise<ReconcileReport> => {
+export const handler = async (
+  event: unknown,
+  context?: Pick<LambdaContext, 'getRemainingTimeInMillis'>,
+): Promise<ReconcileReport> => {
   configured ??= reconcilerFromEnvironment(process.env, {
     dynamo: captured(new DynamoDBClient({})),
     sfn: captured(new SFNClient({})),
   });
   const parsed = PassEventSchema.safeParse(event ?? {});
   const staleAfterSeconds = parsed.success ? parsed.data.staleAfterSeconds : undefined;
-  const report = await configured(staleAfterSeconds === undefined ? undefined : staleAfterSeconds * 1000);
+  const remaining = context?.getRemainingTimeInMillis();
+  const report = await configured(
+    staleAfterSeconds === undefined ? undefined : staleAfterSeconds * 1000,
+    remaining === undefined ? undefined : Math.max(0, remaining - TIME_MARGIN_MS),
+  );
   if (report.examined > 0) logger.info('reconciler pass', { ...report });
   return report;
 };
