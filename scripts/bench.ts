@@ -7,7 +7,7 @@
  *     rate, then drained; the background (the schedules of the outbox relay and the reconciler) counted while
  *     idle, to be subtracted;
  *  1. ceiling: the API's own TransactWriteItems of an order (captured at the edge from a real POST) replayed with
- *     fresh ids through the same edge, signed with the API's key, BENCH_CONNECTIONS at a time;
+ *     fresh ids through the same edge and proxy into a copy of the table, BENCH_CONNECTIONS at a time;
  *  2. POST while sagas run: POST /api/orders in a closed loop, BENCH_CONNECTIONS at a time; then the backlog drains;
  *  3. open loop at BENCH_RATE_LOW (2/s) and BENCH_RATE_GOAL (10/s): POST -> terminal status (read straight from
  *     DynamoDB Local), and the calls, writes, CPU and cost per order counted over the phase;
@@ -22,11 +22,13 @@
  */
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { MetricsSnapshot } from '@order-platform/local-cloud';
-import { freePort } from '@order-platform/local-cloud/dynamodb';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { createTable, freePort } from '@order-platform/local-cloud/dynamodb';
 import { ulid } from 'ulid';
 import type { CreateOrderRequest } from '../core/domain/schemas';
-import { rules } from '../core/platform/resources';
+import { rules, tables } from '../core/platform/resources';
 import { type RunningLocalCloud, startLocalCloud } from './local-platform/cloud';
+import { byName, PLATFORM } from './local-platform/description';
 import type { ClosedResult, OpenResult } from './bench-load';
 import {
   type ApiProcess,
@@ -359,12 +361,23 @@ const main = async (): Promise<void> => {
     await waitQuiet(context, 'first order');
 
     say(`phase 0: warm-up (${settings.warmupSeconds} s) ...`);
+    // The replayed orders go to a copy of the table (same keys and indexes): in the real one the outbox relay would
+    // find their PENDING outbox records and start a saga for each. The API's role may not write the copy, so the
+    // ceiling signs with a key the local IAM does not evaluate; the rest of the path (edge, proxy) is the API's.
+    const ceilingTable = `${cloud.env.TABLE_NAME}-ceiling`;
+    const tableClient = new DynamoDBClient({
+      endpoint: cloud.services.dynamoDbEndpoint,
+      region: cloud.env.AWS_REGION,
+      credentials: sdkCredentials,
+    });
+    await createTable(tableClient, byName(tables, PLATFORM.table, 'table'), ceilingTable);
+    tableClient.destroy();
     const ceilingJob = {
       kind: 'ceiling' as const,
       edgeUrl: cloud.edgeUrl,
       region: cloud.env.AWS_REGION,
-      credentials: { accessKeyId: cloud.env.AWS_ACCESS_KEY_ID, secretAccessKey: cloud.env.AWS_SECRET_ACCESS_KEY },
-      template,
+      credentials: { accessKeyId: 'benchceiling', secretAccessKey: 'test' },
+      template: template.replaceAll(JSON.stringify(cloud.env.TABLE_NAME), JSON.stringify(ceilingTable)),
       connections: settings.connections,
     };
     await load.closedLoop({ ...ceilingJob, seconds: settings.warmupSeconds });
