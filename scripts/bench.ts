@@ -558,8 +558,11 @@ const main = async (): Promise<void> => {
     say(
       `per order: ${n1(u.awsCalls)} AWS calls, DynamoDB ${n1(u.dynamoDbWriteCalls)} write calls / ${n1(u.dynamoDbWriteItems)} items written / ${n1(u.dynamoDbReadCalls)} reads, ${n1(u.eventsPublished)} events published -> ${n1(u.eventDeliveries)} deliveries, ${n1(u.lambdaInvocations)} invocations, ${n1(u.transitions)} transitions, X-Ray ${n1(u.xraySegments)} segments in ${n2(u.xrayTraces)} traces`,
     );
+    const background = context.background === undefined ? undefined : summarizeUsage(context.background);
     say(
-      `background subtracted (the cloud idle, per second): ${n2(summarizeUsage(context.background).awsCalls)} AWS calls, ${n2(summarizeUsage(context.background).lambdaInvocations)} invocations`,
+      background === undefined
+        ? 'background NOT subtracted: the cloud was never idle after the warm-up'
+        : `background subtracted (the cloud idle, per second): ${n2(background.awsCalls)} AWS calls, ${n2(background.lambdaInvocations)} invocations`,
     );
     say();
     say(`Cost per 1M orders, AWS list prices us-east-1 (docs/bench.md), from the counts at ${settings.rateLow}/s`);
