@@ -9,3 +9,9 @@ export type * from './cloud/description';
 export { createLocalLogger, type LocalLogger } from './edge/logger';
 export type { LocalPrincipal } from './iam/enforcer';
 export type { PolicyStatement } from './iam/evaluator';
+export type {
+  FunctionCount,
+  MetricsSnapshot,
+  OperationCount,
+  StateMachineCount,
+} from './metrics/metrics';

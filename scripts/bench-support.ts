@@ -1,9 +1,12 @@
 /**
  * Building blocks of `npm run bench` (scripts/bench.ts): settings from the environment, latency statistics over
- * measured samples, the autocannon call, the API as its own process, and the result table.
+ * measured samples, the API and the load generator as processes of their own, the CPU time of a process, and the
+ * result table.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, fork, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CeilingJob, ClosedJob, ClosedResult, LoadJob, LoadMessage, OpenJob, OpenResult } from './bench-load';
 
 export class BenchSettingInvalidError extends Error {
   constructor(message: string) {
@@ -58,55 +61,6 @@ export const summarize = (samples: readonly number[]): LatencySummary => {
   };
 };
 
-/** What we read from autocannon's result (it ships no types); latencies come from its histogram of every response. */
-export interface AutocannonResult {
-  readonly latency: { readonly p50: number; readonly p99: number; readonly max: number };
-  readonly requests: { readonly total: number };
-  readonly '2xx': number;
-  readonly non2xx: number;
-  readonly errors: number;
-  readonly timeouts: number;
-  readonly start: Date;
-  readonly finish: Date;
-}
-
-interface AutocannonRequest {
-  readonly method: string;
-  readonly path: string;
-  readonly headers: Readonly<Record<string, string>>;
-  readonly body: string;
-}
-
-/**
- * Runs autocannon against `url` for `seconds` with `connections`, every request a copy of `request` whose headers get
- * `perRequestHeaders()` (e.g. a fresh Idempotency-Key).
- */
-export const runAutocannon = async (options: {
-  url: string;
-  connections: number;
-  seconds: number;
-  request: AutocannonRequest;
-  perRequestHeaders?: () => Record<string, string>;
-}): Promise<AutocannonResult> => {
-  // autocannon ships no types; this is the one call we make.
-  const autocannon = require('autocannon') as (settings: Record<string, unknown>) => Promise<AutocannonResult>;
-  const extra = options.perRequestHeaders ?? (() => ({}));
-  return autocannon({
-    url: options.url,
-    connections: options.connections,
-    duration: options.seconds,
-    requests: [
-      {
-        ...options.request,
-        setupRequest: (request: { headers: Record<string, string> }) => ({
-          ...request,
-          headers: { ...request.headers, ...extra() },
-        }),
-      },
-    ],
-  });
-};
-
 export interface ApiProcess {
   readonly url: string;
   readonly pid: number;
@@ -123,14 +77,13 @@ export const startApiProcess = async (
   timeoutMs = 60_000,
 ): Promise<ApiProcess> => {
   const root = join(__dirname, '..');
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [join(root, 'node_modules', 'tsx', 'dist', 'cli.mjs'), join(root, 'api', 'server.ts')],
-    {
-      env: { ...environment, PORT: String(port), HOST: '127.0.0.1' },
-      stdio: ['ignore', 'ignore', 'inherit'],
-    },
-  );
+  // node --import tsx, not the tsx CLI, which would run the server in a child of its own: the PID is the server's, so
+  // its CPU time can be read.
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', join(root, 'api', 'server.ts')], {
+    cwd: root,
+    env: { ...environment, PORT: String(port), HOST: '127.0.0.1' },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
   const pid = child.pid;
   if (pid === undefined) throw new BenchApiStartError('the API process could not be spawned');
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
@@ -159,6 +112,86 @@ export const startApiProcess = async (
   }
   await stop();
   throw new BenchApiStartError(`the API did not answer ${url}/health within ${timeoutMs / 1000} s`);
+};
+
+export class BenchLoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BenchLoadError';
+  }
+}
+
+/** The load generator (scripts/bench-load.ts) in its own process: one job at a time, progress lines to `onProgress`. */
+export interface LoadGenerator {
+  readonly pid: number;
+  closedLoop(job: CeilingJob | ClosedJob): Promise<ClosedResult>;
+  openLoop(job: OpenJob): Promise<OpenResult>;
+  stop(): Promise<void>;
+}
+
+export const startLoadGenerator = (onProgress: (line: string) => void): LoadGenerator => {
+  const root = join(__dirname, '..');
+  const child = fork(join(root, 'scripts', 'bench-load.ts'), [], {
+    cwd: root,
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new BenchLoadError('the load generator could not be forked');
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const run = (job: LoadJob): Promise<ClosedResult | OpenResult> =>
+    new Promise((resolve, reject) => {
+      const onMessage = (message: LoadMessage) => {
+        if (message.type === 'progress') return onProgress(message.text);
+        child.off('message', onMessage);
+        child.off('exit', onExit);
+        if (message.type === 'result') resolve(message.result);
+        else reject(new BenchLoadError(`the load generator failed: ${message.message}`));
+      };
+      const onExit = (code: number | null) => {
+        child.off('message', onMessage);
+        reject(new BenchLoadError(`the load generator exited (code ${code}) during a ${job.kind} job`));
+      };
+      child.on('message', onMessage);
+      child.once('exit', onExit);
+      child.send(job);
+    });
+  return {
+    pid,
+    closedLoop: (job) => run(job) as Promise<ClosedResult>,
+    openLoop: (job) => run(job) as Promise<OpenResult>,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.disconnect();
+      await Promise.race([exited, sleep(3000)]);
+      if (child.exitCode === null && child.signalCode === null) process.kill(pid, 'SIGKILL');
+    },
+  };
+};
+
+let clockTicks: number | undefined;
+/** Clock ticks per second of /proc's CPU times (getconf CLK_TCK; 100 when it cannot be read). */
+const ticksPerSecond = (): number => {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+};
+
+/** User plus system CPU time of a process so far, in ms, from /proc/<pid>/stat (Linux); NaN where there is none. */
+export const processCpuMs = (pid: number): number => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command name, which is in parentheses and may contain spaces: utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond();
+  } catch {
+    return Number.NaN;
+  }
 };
 
 /** Renders rows as a left-aligned text table with a header rule; every row has the header's length. */

@@ -11,6 +11,8 @@ import type { LocalEventBridge } from '../eventbridge/local-event-bridge';
 import { runWithEnvironment } from '../lambda/function-environment';
 import type { LambdaHandler, LocalLambda } from '../lambda/local-lambda';
 import { startSqsEventSource } from '../lambda/sqs-event-source';
+import { meteredQueueReader } from '../metrics/metered-services';
+import type { LocalMetrics } from '../metrics/metrics';
 import type { LocalS3 } from '../s3/local-s3';
 import type { LocalSecretsManager } from '../secrets/local-secrets';
 import type { LocalSqs } from '../sqs/local-sqs';
@@ -32,6 +34,8 @@ export interface BuildInput {
   readonly s3: LocalS3;
   readonly secretsManager: LocalSecretsManager;
   readonly log: LocalLogger;
+  /** Counts the event source mappings' receives and deletes, as AWS bills them. */
+  readonly metrics?: LocalMetrics;
   readonly userPool: { readonly id: string; readonly clientId: string };
   /** What every function's process gets beside its own environment (SDK endpoint, X-Ray daemon). */
   readonly runtimeEnvironment: Readonly<Record<string, string>>;
@@ -245,7 +249,7 @@ export const buildResources = (input: BuildInput): { resources: LocalResources; 
     const functionName = names(queue.consumer.function);
     if (!registered.has(functionName)) continue;
     startSqsEventSource(
-      sqs,
+      input.metrics === undefined ? sqs : meteredQueueReader(sqs, input.metrics),
       lambda,
       {
         queue: names(queue.name),

@@ -18,7 +18,14 @@ import { createLocalLogger, type LocalLogger } from '../edge/logger';
 import { startEdge, type RunningEdge } from '../edge/server';
 import { LocalEventBridge } from '../eventbridge/local-event-bridge';
 import { LocalIam } from '../iam/enforcer';
-import { LambdaFunctionNotFoundError, LocalLambda } from '../lambda/local-lambda';
+import { LambdaFunctionNotFoundError, type LocalLambda } from '../lambda/local-lambda';
+import {
+  CountingTraceStore,
+  MeteredLocalLambda,
+  meteredTargetSink,
+  stateMachineCounts,
+} from '../metrics/metered-services';
+import { LocalMetrics } from '../metrics/metrics';
 import { LocalS3 } from '../s3/local-s3';
 import { fileObjectPersistence } from '../s3/persistence';
 import { LocalSecretsManager } from '../secrets/local-secrets';
@@ -28,7 +35,7 @@ import { LocalSqs } from '../sqs/local-sqs';
 import { LocalStepFunctions } from '../stepfunctions/local-step-functions';
 import { startDaemonCollector, type RunningDaemonCollector } from '../xray/daemon-collector';
 import { createLambdaTracing } from '../xray/lambda-tracing';
-import { TraceStore } from '../xray/trace-store';
+import type { TraceStore } from '../xray/trace-store';
 import { LocalXRay } from '../xray/xray-api';
 import { buildResources, createTables, recreateTables } from './build';
 import { LocalCloudStartError, recordDeliveryFailure, targetSink } from './delivery';
@@ -88,6 +95,8 @@ export interface RunningLocalCloud extends LocalCloudContext {
     readonly xray: { readonly store: TraceStore; readonly daemonAddress: string };
     /** IAM enforcement: its principals and how many calls it allowed and refused. */
     readonly iam: LocalIam;
+    /** The calls counted at the edge and inside the cloud (GET /_local/metrics), for benchmarks and cost models. */
+    readonly metrics: LocalMetrics;
   };
   /** Empties queues, mails and objects, re-creates the tables and seeds again (what POST /_local/reset does). */
   reset(): Promise<void>;
@@ -172,7 +181,8 @@ export const startCloud = async (
   const names = options.names ?? ((logical: string): string => logical);
 
   let dynamoEndpoint = '';
-  const traceStore = new TraceStore();
+  const metrics = new LocalMetrics();
+  const traceStore: TraceStore = new CountingTraceStore(metrics);
   let collector: RunningDaemonCollector;
   try {
     collector = await startDaemonCollector(traceStore, { logger: log });
@@ -187,14 +197,17 @@ export const startCloud = async (
     if (outcome.rejected.length > 0) log.warn('a local trace segment was rejected', { rejected: outcome.rejected });
   };
   const sqs = new LocalSqs({ region });
-  const lambda = new LocalLambda({
-    region,
-    timeScale: options.timeScale,
-    // On-failure destinations of asynchronous invocations; the queues are the ones the description creates.
-    destinations: (arn, record) => sqs.sendMessage(queueNameOf(arn), JSON.stringify(record)).then(() => undefined),
-    baseEnvironment: hostEnvironment(),
-    tracing: createLambdaTracing({ emit: emitSegment, daemonAddress: collector.address }),
-  });
+  const lambda: LocalLambda = new MeteredLocalLambda(
+    {
+      region,
+      timeScale: options.timeScale,
+      // On-failure destinations of asynchronous invocations; the queues are the ones the description creates.
+      destinations: (arn, record) => sqs.sendMessage(queueNameOf(arn), JSON.stringify(record)).then(() => undefined),
+      baseEnvironment: hostEnvironment(),
+      tracing: createLambdaTracing({ emit: emitSegment, daemonAddress: collector.address }),
+    },
+    metrics,
+  );
   const stepFunctions = new LocalStepFunctions({
     region,
     timeScale: options.timeScale,
@@ -209,6 +222,7 @@ export const startCloud = async (
       }
     },
   });
+  metrics.setStateMachineSource(() => stateMachineCounts(stepFunctions));
   const delivery = {
     sqs,
     lambda,
@@ -220,7 +234,7 @@ export const startCloud = async (
   for (const rule of description.rules ?? [])
     if (rule.localScheduleSeconds !== undefined) scheduleOverrides[names(rule.name)] = rule.localScheduleSeconds;
   const eventBridge = new LocalEventBridge({
-    sink: targetSink(delivery),
+    sink: meteredTargetSink(targetSink(delivery), metrics),
     region,
     scheduleOverrides,
     onDeliveryError: recordDeliveryFailure(delivery),
@@ -302,10 +316,12 @@ export const startCloud = async (
               },
               queues: sqs,
               emails: ses,
+              metrics,
               reset,
             }),
           ],
           iam,
+          observe: (request) => metrics.observeEdgeRequest(request),
           onDenial: (denial) =>
             log.warn(
               'IAM refused a call: the role lacks this permission in AWS too (LOCAL_IAM=off turns enforcement off)',
@@ -394,6 +410,7 @@ export const startCloud = async (
       s3,
       secretsManager,
       log,
+      metrics,
       userPool,
       runtimeEnvironment,
       hostEnvironment,
@@ -432,6 +449,7 @@ export const startCloud = async (
         dynamoDbPid: dynamo.pid,
         xray: { store: traceStore, daemonAddress: collector.address },
         iam,
+        metrics,
       },
       reset,
       stop,

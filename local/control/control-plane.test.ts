@@ -31,6 +31,7 @@ class FakePorts implements ControlPlanePorts {
     ],
   };
   readonly emails = { emails: () => [{ to: ['ada@example.com'], subject: 'Hi', text: 'Hello' }] };
+  readonly metrics = { snapshot: () => ({ operations: [] }) };
   reset = async (): Promise<void> => {
     this.resets += 1;
   };

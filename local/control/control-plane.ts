@@ -8,6 +8,7 @@
  *   DELETE /_local/faults     [?function=name] -> { cleared }
  *   GET    /_local/queues     -> { queues: [{ name, url, depth, inFlight, delayed, isDlq }] }
  *   GET    /_local/emails     -> { emails: [{ to, subject, text, html, ... }] }
+ *   GET    /_local/metrics    -> { at, operations, functions, stateMachines, xray, events } (calls counted since start)
  *   POST   /_local/reset      -> { reset: true } (empty queues, mails and objects, tables re-created and re-seeded)
  *
  * Answers are JSON; bad input is a 400 with { error, message } and changes nothing.
@@ -53,6 +54,8 @@ export interface ControlPlanePorts {
       readonly html?: string;
     }[];
   };
+  /** The call counter (local/metrics): what the cloud served and did since it started. */
+  readonly metrics?: { snapshot(): unknown };
   readonly reset: () => Promise<void>;
 }
 
@@ -178,6 +181,11 @@ export const CONTROL_PLANE_INDEX: readonly { readonly method: string; readonly p
     },
     { method: 'GET', path: '/_local/emails', does: 'the mails captured by the local SES' },
     {
+      method: 'GET',
+      path: '/_local/metrics',
+      does: 'calls counted since start: per service and operation (items, DynamoDB units), invocations, executions and transitions, X-Ray segments, events published twice',
+    },
+    {
       method: 'POST',
       path: '/_local/reset',
       does: 'empty queues, mails and objects, re-create the tables and seed them again',
@@ -235,6 +243,10 @@ export const controlPlaneRoute =
           });
         case 'GET /_local/emails':
           return json(200, { emails: ports.emails.emails() });
+        case 'GET /_local/metrics':
+          if (ports.metrics === undefined)
+            return json(404, { error: 'NotFound', message: 'This local cloud counts no calls' });
+          return json(200, ports.metrics.snapshot());
         case 'POST /_local/reset':
           await ports.reset();
           return json(200, { reset: true });

@@ -32,6 +32,8 @@ export interface EdgeOptions {
   readonly onInternalError?: (error: unknown, request: EdgeRequest) => void;
   /** Evaluates signed calls of known principals against their policies before any emulation sees them. */
   readonly iam?: LocalIam;
+  /** Told about every AWS call the edge lets through (IAM allowed it), before its emulation answers: the call counter. */
+  readonly observe?: (request: EdgeRequest) => void;
   /** Called with every call IAM refused (the cloud logs it, so a missing grant is seen where it happens). */
   readonly onDenial?: (denial: Denial, request: EdgeRequest) => void;
 }
@@ -139,6 +141,7 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
       return accessDeniedResponse(edgeRequest, denial);
     }
     const emulator = edgeRequest.service ? byService.get(edgeRequest.service) : undefined;
+    if (emulator) options.observe?.(edgeRequest);
     if (!emulator) {
       throw new AwsServiceError(
         'UnknownOperationException',
@@ -161,20 +164,23 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
         const proxy = proxyFor(request);
         if (proxy) {
           // A known principal's call is read first, to be evaluated; everyone else's streams through unread.
+          // A counted call is read too, to meter its items.
           const url = new URL(request.url ?? '/', 'http://edge.local');
           const iam = options.iam;
-          if (iam?.principalOf({ headers: request.headers, query: url.searchParams }) === undefined) {
+          const principal = iam?.principalOf({ headers: request.headers, query: url.searchParams });
+          if (principal === undefined && options.observe === undefined) {
             await proxy(request, response);
             return;
           }
           const body = await readBody(request);
           edgeRequest = await toEdgeRequest(request, iam, body);
-          const denial = iam.check(edgeRequest);
+          const denial = principal === undefined ? undefined : iam?.check(edgeRequest);
           if (denial) {
             options.onDenial?.(denial, edgeRequest);
             send(response, accessDeniedResponse(edgeRequest, denial));
             return;
           }
+          options.observe?.(edgeRequest);
           await proxy(replay(request, body), response);
           return;
         }
