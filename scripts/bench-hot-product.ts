@@ -19,7 +19,7 @@
  * holds its items for HOT_TX_HOLD_MS (default 25 ms, an assumption: AWS publishes no figure), so at most
  * 1000/HOT_TX_HOLD_MS transactions a second can commit on one item. Latencies still include DynamoDB Local's queue on
  * this machine; the model shows the shape (who wins, who errs, how many calls), not AWS's milliseconds.
- * A benchmark for humans, not a test: it is not part of `npm test`.
+ * HOT_ENVIRONMENTS (default `local,aws-model`) picks the environments. A benchmark for humans, not part of `npm test`.
  */
 import { TransactionCanceledException, TransactionConflictException } from '@aws-sdk/client-dynamodb';
 import {
@@ -264,6 +264,8 @@ interface RunResult {
   readonly outOfStock: number;
   readonly errors: number;
   readonly releaseErrors: number;
+  /** Error name -> count, of reserves and releases that failed for good. */
+  readonly errorNames: Readonly<Record<string, number>>;
   readonly latencies: number[];
   readonly calls: number;
   readonly conflicts: number;
@@ -295,6 +297,11 @@ const run = async (
   let released = 0;
   let releaseErrors = 0;
   const latencies: number[] = [];
+  const errorNames: Record<string, number> = {};
+  const noteError = (error: unknown) => {
+    const name = (error as Error).name ?? 'unknown';
+    errorNames[name] = (errorNames[name] ?? 0) + 1;
+  };
   const started = Date.now();
   await Promise.all(
     Array.from({ length: RACERS }, async (_, index) => {
@@ -305,7 +312,10 @@ const run = async (
         reserved += 1;
       } catch (error) {
         if (error instanceof OutOfStockError) outOfStock += 1;
-        else errors += 1;
+        else {
+          errors += 1;
+          noteError(error);
+        }
         latencies.push(Date.now() - t0);
         return;
       }
@@ -314,8 +324,9 @@ const run = async (
       try {
         await underAslRetry(() => approach.release(orderId, productId), 4, 10);
         released += 1;
-      } catch {
+      } catch (error) {
         releaseErrors += 1;
+        noteError(error);
       }
     }),
   );
@@ -328,6 +339,7 @@ const run = async (
     outOfStock,
     errors,
     releaseErrors,
+    errorNames,
     latencies,
     calls: counted.counts.calls,
     conflicts: counted.counts.conflicts,
@@ -337,7 +349,7 @@ const run = async (
 };
 
 const main = async (): Promise<void> => {
-  const table = await startLocalTable();
+  const table = await startLocalTable({ readyTimeoutMs: 120_000 });
   const approaches: [string, (client: DynamoDBDocumentClient, tableName: string) => Approach][] = [
     ['transaction, 12 retries (before)', before],
     ['transaction, stock read + budget (chosen)', chosen],
@@ -345,7 +357,8 @@ const main = async (): Promise<void> => {
   ];
   const rows: string[][] = [];
   try {
-    for (const environment of ['local', 'aws-model'] as const) {
+    const environments = (process.env.HOT_ENVIRONMENTS ?? 'local,aws-model').split(',') as ('local' | 'aws-model')[];
+    for (const environment of environments) {
       for (const [name, make] of approaches) {
         const result = await run(table.documentClient, table.tableName, environment, make, rows.length.toString());
         const latency = summarize(result.latencies);
@@ -362,6 +375,9 @@ const main = async (): Promise<void> => {
           String(result.conflicts),
           result.conserved ? 'yes' : 'NO',
           formatNumber(result.seconds, 1),
+          Object.entries(result.errorNames)
+            .map(([name, count]) => `${name} ${count}`)
+            .join(', '),
         ]);
         process.stdout.write(`${rows.at(-1)?.join(' | ')}\n`);
       }
@@ -384,6 +400,7 @@ const main = async (): Promise<void> => {
         'conflicts',
         'stock conserved',
         'run s',
+        'errors by name',
       ],
       rows,
     )}\n`,

@@ -33,11 +33,22 @@ export interface SaleCloud {
   readonly service: OrderService;
 }
 
+/** DynamoDB Local gets 30 s to answer; on a loaded shared machine the JVM can miss that once, so start it up to 3 times. */
+const startWithRetries = async (timeScale: number): Promise<RunningLocalCloud> => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await startLocalCloud({ edgePort: 0, timeScale });
+    } catch (error) {
+      if (attempt >= 3 || (error as Error).name !== 'DynamoDbLocalStartFailedError') throw error;
+    }
+  }
+};
+
 /** The local cloud with Retry waits scaled by `timeScale` (never by editing the ASL), and the adapters a sale reads. */
 export const startSaleCloud = async (timeScale = 0.001): Promise<SaleCloud> => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
   process.env.LOCAL_CLOUD_LOG_LEVEL = 'silent';
-  const cloud = await startLocalCloud({ edgePort: 0, timeScale });
+  const cloud = await startWithRetries(timeScale);
   const documentClient = DynamoDBDocumentClient.from(
     new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }),
     { marshallOptions: { removeUndefinedValues: true } },

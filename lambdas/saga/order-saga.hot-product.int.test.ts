@@ -19,7 +19,7 @@ let sale: SaleCloud;
 
 beforeAll(async () => {
   sale = await startSaleCloud();
-}, 120000);
+}, 240000);
 
 afterAll(async () => {
   await sale?.cloud.stop();
