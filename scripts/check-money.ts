@@ -51,6 +51,10 @@ const main = async (): Promise<void> => {
       ratePerSecond: RATE,
       initialStock: Math.floor(ORDERS * 0.6),
       declineEvery: 10,
+      settleTimeoutMs: 600000,
+      onSettled: (_order, settled) => {
+        if (settled % 20 === 0) process.stdout.write(`${settled}/${ORDERS} orders ended\n`);
+      },
     });
 
     const faultsLeft = lambda

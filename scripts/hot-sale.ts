@@ -72,6 +72,8 @@ export interface SaleOptions {
   readonly initialStock: number;
   /** Every n-th order pays with a declining card, so releases race with the reserves on the same item. */
   readonly declineEvery: number;
+  /** Called as each order's execution ends (progress for a human watching a long run). */
+  readonly onSettled?: (order: Order, settled: number) => void;
   /** How long to wait for one execution to end. */
   readonly settleTimeoutMs?: number;
 }
@@ -123,6 +125,7 @@ export const runSale = async (sale: SaleCloud, options: SaleOptions): Promise<Sa
   });
   const started = Date.now();
   const settling: Promise<Order>[] = [];
+  let settledCount = 0;
   for (let index = 0; index < options.orders; index += 1) {
     const due = started + (index * 1000) / options.ratePerSecond;
     if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
@@ -130,7 +133,13 @@ export const runSale = async (sale: SaleCloud, options: SaleOptions): Promise<Sa
       items: [{ productId, quantity: 1 }],
       paymentToken: index % options.declineEvery === options.declineEvery - 1 ? 'tok_chargeDeclined' : 'tok_visa',
     });
-    settling.push(settle(sale, order.orderId, options.settleTimeoutMs ?? 240000));
+    settling.push(
+      settle(sale, order.orderId, options.settleTimeoutMs ?? 240000).then((ended) => {
+        settledCount += 1;
+        options.onSettled?.(ended, settledCount);
+        return ended;
+      }),
+    );
   }
   const orders = await Promise.all(settling);
   const elapsedMs = Date.now() - started;

@@ -10,10 +10,10 @@
 import { outcomeOf, runSale, startSaleCloud } from '../../scripts/hot-sale';
 import type { SaleCloud } from '../../scripts/hot-sale';
 
-jest.setTimeout(240000);
+jest.setTimeout(300000);
 
-const ORDERS = Number(process.env.HOT_ORDERS ?? 100);
-const RATE_PER_SECOND = Number(process.env.HOT_RATE ?? 5);
+const ORDERS = Number(process.env.HOT_ORDERS ?? 60);
+const RATE_PER_SECOND = Number(process.env.HOT_RATE ?? 4);
 
 let sale: SaleCloud;
 
