@@ -4,8 +4,9 @@
  * declining card so releases race with reserves. Contention must end in CONFIRMED or in FAILED with OUT_OF_STOCK (or
  * PAYMENT_DECLINED), never INTERNAL_ERROR or a parked order; what left the product is what the confirmed orders hold,
  * and no ended order holds any. Arrivals are paced (HOT_RATE per second) because on 2 shared cores a burst measures
- * the machine, not the saga. Longer than 20 s (HOT_ORDERS orders at HOT_RATE/s plus the tail, about 30 s on a quiet
- * machine) because contention needs many orders in flight at once; `npm run check:money` runs 200 with faults.
+ * the machine, not the saga. Longer than 20 s because contention needs many orders in flight at once: 60 orders at
+ * 4/s are 15 s of arrivals plus the tail. Not yet timed on a quiet machine: on the shared 2-core machine at load ~30
+ * the local cloud alone took 87 s to start and 6 orders took 120 s more. `npm run check:money` runs 200 with faults.
  */
 import { outcomeOf, runSale, startSaleCloud } from '../../scripts/hot-sale';
 import type { SaleCloud } from '../../scripts/hot-sale';
