@@ -40,10 +40,14 @@ describe('a hot product', () => {
     process.stdout.write(
       `hot product: ${ORDERS} orders at ${RATE_PER_SECOND}/s on stock ${initialStock} in ${result.elapsedMs} ms: ${JSON.stringify(result.byOutcome)}\n`,
     );
+    // Each unexpected order with its timeline, which names the step that failed and how.
     expect(
       result.orders
-        .map(outcomeOf)
-        .filter((outcome) => !['CONFIRMED', 'FAILED/OUT_OF_STOCK', 'FAILED/PAYMENT_DECLINED'].includes(outcome)),
+        .filter((order) => !['CONFIRMED', 'FAILED/OUT_OF_STOCK', 'FAILED/PAYMENT_DECLINED'].includes(outcomeOf(order)))
+        .map(
+          (order) =>
+            `${outcomeOf(order)}: ${order.timeline.map((entry) => `${entry.step} ${entry.outcome} ${entry.note ?? ''}`).join(' | ')}`,
+        ),
     ).toEqual([]);
     expect(result.violations).toEqual([]);
     expect(result.byOutcome.CONFIRMED).toBe(initialStock - result.finalStock);
