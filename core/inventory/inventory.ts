@@ -20,6 +20,8 @@ export interface Reservation {
   readonly orderId: string;
   readonly lines: readonly StockLine[];
   readonly status: ReservationStatus;
+  /** Set on the tombstone of an order that lost a race for the last units: the products it found short. */
+  readonly outOfStock?: readonly string[];
 }
 
 /** `reserved`: this call took the stock; `already-reserved`: an earlier call did (a retry). */

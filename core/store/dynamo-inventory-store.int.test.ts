@@ -1,9 +1,12 @@
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { startLocalTable } from '../../scripts/local-platform/local-table';
 import type { LocalTable } from '../../scripts/local-platform/local-table';
 import { money } from '../domain/money';
 import { InventoryReservationReleasedError, OutOfStockError } from '../inventory/inventory';
-import { DynamoInventoryStore } from './dynamo-inventory-store';
+import { DynamoInventoryStore, InventoryContentionError } from './dynamo-inventory-store';
 import { createDynamoStores } from './dynamo-stores';
 import type { DynamoStores } from './dynamo-stores';
 
@@ -26,6 +29,38 @@ const product = async (stock: number): Promise<string> => {
     updatedAt: '2026-01-01T00:00:00.000Z',
   });
   return productId;
+};
+
+const conflict = (items: number): TransactionCanceledException =>
+  new TransactionCanceledException({
+    message: 'Transaction cancelled',
+    $metadata: {},
+    CancellationReasons: Array.from({ length: items }, (_, index) => ({
+      Code: index === items - 1 ? 'TransactionConflict' : 'None',
+    })),
+  });
+
+/**
+ * DynamoDB Local serialises transactions and never answers TransactionConflict; AWS does when transactions touch the
+ * same item at once. This client answers the store's transactions as `onTransaction` decides (`before` runs first,
+ * e.g. a rival taking the last unit), passing everything else to DynamoDB Local.
+ */
+const racing = (
+  onTransaction: (attempt: number) => 'conflict' | 'commit' | 'commit-then-conflict',
+  before?: (attempt: number) => Promise<void>,
+): { client: DynamoDBDocumentClient; transactions: () => number } => {
+  let transactions = 0;
+  const send = async (command: TransactWriteCommand) => {
+    if (!(command instanceof TransactWriteCommand)) return table.documentClient.send(command);
+    const attempt = transactions;
+    transactions += 1;
+    await before?.(attempt);
+    const decision = onTransaction(attempt);
+    if (decision !== 'conflict') await table.documentClient.send(command);
+    if (decision !== 'commit') throw conflict(command.input.TransactItems?.length ?? 1);
+    return {};
+  };
+  return { client: { send } as unknown as DynamoDBDocumentClient, transactions: () => transactions };
 };
 
 beforeAll(async () => {
@@ -148,5 +183,98 @@ describe('DynamoInventoryStore', () => {
       ),
       { numRuns: 15 },
     );
+  });
+
+  describe('on a hot product (transactions cancelled by TransactionConflict, as AWS answers them)', () => {
+    it('a reserve that loses races keeps trying within its budget and reserves once', async () => {
+      const a = await product(5);
+      const hot = racing((attempt) => (attempt < 5 ? 'conflict' : 'commit'));
+      const store = new DynamoInventoryStore(hot.client, table.tableName, { sleep: async () => undefined });
+
+      const outcome = await store.reserve('hot-1', [{ productId: a, quantity: 1 }]);
+
+      expect(outcome).toBe('reserved');
+      expect(hot.transactions()).toBe(6);
+      expect(await inventory.getStock(a)).toBe(4);
+    });
+
+    it('a reserve that lost the race for the last unit answers OUT_OF_STOCK from a stock read, without another transaction', async () => {
+      expect.assertions(3);
+      const a = await product(1);
+      const hot = racing(
+        () => 'conflict',
+        async (attempt) => {
+          if (attempt === 0) await inventory.reserve('hot-rival', [{ productId: a, quantity: 1 }]);
+        },
+      );
+      const store = new DynamoInventoryStore(hot.client, table.tableName, { sleep: async () => undefined });
+
+      await store.reserve('hot-2', [{ productId: a, quantity: 1 }]).catch((error: unknown) => {
+        expect(error).toEqual(new OutOfStockError([a]));
+      });
+
+      expect(hot.transactions()).toBe(1);
+      expect(await inventory.getStock(a)).toBe(0);
+    });
+
+    it('that OUT_OF_STOCK is final: a later attempt of the same order gets the same answer and takes nothing', async () => {
+      expect.assertions(2);
+      const a = await product(1);
+      const hot = racing(
+        () => 'conflict',
+        async (attempt) => {
+          if (attempt === 0) await inventory.reserve('hot-rival-3', [{ productId: a, quantity: 1 }]);
+        },
+      );
+      await new DynamoInventoryStore(hot.client, table.tableName, { sleep: async () => undefined })
+        .reserve('hot-3', [{ productId: a, quantity: 1 }])
+        .catch(() => undefined);
+      await inventory.release('hot-rival-3');
+
+      await inventory.reserve('hot-3', [{ productId: a, quantity: 1 }]).catch((error: unknown) => {
+        expect(error).toEqual(new OutOfStockError([a]));
+      });
+
+      expect(await inventory.getStock(a)).toBe(1);
+    });
+
+    it('when an earlier attempt of the same order took the last unit, the loser answers already-reserved, not OUT_OF_STOCK', async () => {
+      const a = await product(1);
+      const hot = racing((attempt) => (attempt === 0 ? 'commit-then-conflict' : 'conflict'));
+      const store = new DynamoInventoryStore(hot.client, table.tableName, { sleep: async () => undefined });
+
+      const outcome = await store.reserve('hot-4', [{ productId: a, quantity: 1 }]);
+
+      expect(outcome).toBe('already-reserved');
+      expect(await inventory.getStock(a)).toBe(0);
+    });
+
+    it('a release that loses races keeps trying within its budget and returns the stock once', async () => {
+      const a = await product(3);
+      await inventory.reserve('hot-5', [{ productId: a, quantity: 2 }]);
+      const hot = racing((attempt) => (attempt < 8 ? 'conflict' : 'commit'));
+      const store = new DynamoInventoryStore(hot.client, table.tableName, { sleep: async () => undefined });
+
+      const outcome = await store.release('hot-5');
+
+      expect(outcome).toBe('released');
+      expect(await inventory.getStock(a)).toBe(3);
+    });
+
+    it('a reserve still losing when its budget is spent fails with InventoryContentionError and takes nothing', async () => {
+      expect.assertions(2);
+      const a = await product(5);
+      const hot = racing(() => 'conflict');
+      const store = new DynamoInventoryStore(hot.client, table.tableName, {
+        contentionBudgetMs: 0,
+        sleep: async () => undefined,
+      });
+
+      await store.reserve('hot-6', [{ productId: a, quantity: 1 }]).catch((error: unknown) => {
+        expect(error).toBeInstanceOf(InventoryContentionError);
+      });
+
+      expect(await inventory.getStock(a)).toBe(5);
+    });
   });
 });

@@ -7,7 +7,13 @@
  * an out-of-stock product (i failed), so nothing is ever half reserved.
  * release: ONE TransactWriteItems of (0) reservation RESERVED -> RELEASED and (1..n) `stock = stock + :q`. When no
  * reservation exists a RELEASED tombstone is put instead, so a late reserve of the same order cannot take stock.
- * Transactions that lose a race on the same product (TransactionConflict) are retried here with jittered backoff.
+ *
+ * A hot product (docs/decisions.md, "hot products"): in AWS, transactions that touch the same product item at the
+ * same time cancel each other (TransactionConflict), so a flash sale turns into a storm of cancelled transactions.
+ * Both operations retry a conflict with full-jitter backoff for a time budget, not a count; and before a reserve
+ * rejoins the race it reads the stock (a plain consistent read, which no transaction cancels): once the product is
+ * sold out the loser answers OUT_OF_STOCK without another transaction, after a RELEASED tombstone made sure that no
+ * earlier attempt of the same order can still take stock.
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
@@ -21,8 +27,7 @@ import {
 import type { InventoryPort, ReleaseOutcome, Reservation, ReserveOutcome, StockLine } from '../inventory/inventory';
 import { keys } from './keys';
 
-/** Transactions kept losing to concurrent ones on the same items after every attempt. */
-/** A lost transaction race after every retry; the saga retries it by name (lambdas/shared/transient.ts). */
+/** Transactions kept losing races on the same items for the whole contention budget; the saga retries it by name (lambdas/shared/transient.ts). */
 export class InventoryContentionError extends InventoryError {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, { code: 'INVENTORY_CONTENTION', cause: options?.cause });
@@ -31,8 +36,13 @@ export class InventoryContentionError extends InventoryError {
 }
 
 export interface DynamoInventoryOptions {
-  /** Attempts when a transaction is cancelled by TransactionConflict; default 12. */
-  readonly maxAttempts?: number;
+  /**
+   * How long one reserve or release keeps retrying transactions cancelled by TransactionConflict; default 6000 ms,
+   * inside the saga functions' 10 s timeout with room for the step's other writes.
+   */
+  readonly contentionBudgetMs?: number;
+  /** The largest backoff between two attempts (full jitter under `min(cap, 20 ms * 2^attempt)`); default 250 ms. */
+  readonly maxBackoffMs?: number;
   readonly now?: () => Date;
   readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -42,6 +52,12 @@ type Reason = { Code?: string };
 const reasonsOf = (error: unknown): Reason[] | undefined =>
   error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : undefined;
 
+/** Why `transact` stopped: committed, cancelled by a condition (with the reasons), or still losing races. */
+type TransactOutcome =
+  | { readonly kind: 'committed' }
+  | { readonly kind: 'cancelled'; readonly reasons: Reason[] }
+  | { readonly kind: 'conflict'; readonly error: unknown };
+
 const isConflictOnly = (reasons: Reason[]): boolean =>
   reasons.some((reason) => reason.Code === 'TransactionConflict') &&
   reasons.every(
@@ -49,7 +65,8 @@ const isConflictOnly = (reasons: Reason[]): boolean =>
   );
 
 export class DynamoInventoryStore implements InventoryPort {
-  private readonly maxAttempts: number;
+  private readonly contentionBudgetMs: number;
+  private readonly maxBackoffMs: number;
   private readonly now: () => Date;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -58,7 +75,8 @@ export class DynamoInventoryStore implements InventoryPort {
     private readonly tableName: string,
     options: DynamoInventoryOptions = {},
   ) {
-    this.maxAttempts = options.maxAttempts ?? 12;
+    this.contentionBudgetMs = options.contentionBudgetMs ?? 6000;
+    this.maxBackoffMs = options.maxBackoffMs ?? 250;
     this.now = options.now ?? (() => new Date());
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
@@ -93,11 +111,25 @@ export class DynamoInventoryStore implements InventoryPort {
         })),
       ],
     };
-    const reasons = await this.transact(input, `reserve order ${orderId}`);
-    if (reasons === undefined) return 'reserved';
+    const started = Date.now();
+    let reasons: Reason[] | undefined;
+    for (let attempt = 0; reasons === undefined; attempt += 1) {
+      const outcome = await this.transactOnce(input);
+      if (outcome.kind === 'committed') return 'reserved';
+      if (outcome.kind === 'cancelled') {
+        reasons = outcome.reasons;
+        break;
+      }
+      await this.backOff(attempt, started, `reserve order ${orderId}`, outcome.error);
+      // Sold out while we waited: answer without joining the race again.
+      const short = await this.shortProducts(stock);
+      if (short.length > 0) return this.outOfStockAfterRace(orderId, short);
+    }
     if (reasons[0]?.Code === 'ConditionalCheckFailed') {
       const existing = await this.getReservation(orderId);
       if (existing?.status === 'RESERVED') return 'already-reserved';
+      // An earlier attempt answered OUT_OF_STOCK after a lost race: the same answer, not "released".
+      if (existing?.outOfStock !== undefined) throw new OutOfStockError(existing.outOfStock);
       if (existing?.status === 'RELEASED') throw new InventoryReservationReleasedError(orderId);
     }
     const short = stock
@@ -176,7 +208,12 @@ export class DynamoInventoryStore implements InventoryPort {
       new GetCommand({ TableName: this.tableName, Key: keys.reservation(orderId), ConsistentRead: true }),
     );
     if (Item === undefined) return undefined;
-    return { orderId, lines: Item.lines as StockLine[], status: Item.reservationStatus as Reservation['status'] };
+    return {
+      orderId,
+      lines: Item.lines as StockLine[],
+      status: Item.reservationStatus as Reservation['status'],
+      ...(Item.outOfStock === undefined ? {} : { outOfStock: Item.outOfStock as string[] }),
+    };
   }
 
   async getStock(productId: string): Promise<number | undefined> {
@@ -188,21 +225,76 @@ export class DynamoInventoryStore implements InventoryPort {
 
   /** Runs the transaction; undefined when it committed, the cancellation reasons when a condition failed. */
   private async transact(input: TransactWriteCommandInput, what: string): Promise<Reason[] | undefined> {
-    let last: unknown;
-    for (let attempt = 0; attempt < this.maxAttempts; attempt += 1) {
-      try {
-        await this.client.send(new TransactWriteCommand(input));
-        return undefined;
-      } catch (error) {
-        const reasons = reasonsOf(error);
-        if (reasons === undefined) throw error;
-        if (!isConflictOnly(reasons)) return reasons;
-        last = error;
-        await this.sleep(Math.random() * Math.min(1000, 10 * 2 ** attempt));
-      }
+    const started = Date.now();
+    for (let attempt = 0; ; attempt += 1) {
+      const outcome = await this.transactOnce(input);
+      if (outcome.kind === 'committed') return undefined;
+      if (outcome.kind === 'cancelled') return outcome.reasons;
+      await this.backOff(attempt, started, what, outcome.error);
     }
-    throw new InventoryContentionError(`${what} lost ${this.maxAttempts} transaction conflicts in a row`, {
-      cause: last,
-    });
+  }
+
+  private async transactOnce(input: TransactWriteCommandInput): Promise<TransactOutcome> {
+    try {
+      await this.client.send(new TransactWriteCommand(input));
+      return { kind: 'committed' };
+    } catch (error) {
+      const reasons = reasonsOf(error);
+      if (reasons === undefined) throw error;
+      return isConflictOnly(reasons) ? { kind: 'conflict', error } : { kind: 'cancelled', reasons };
+    }
+  }
+
+  /** Waits before the next attempt, or gives up once the contention budget is spent. */
+  private async backOff(attempt: number, started: number, what: string, cause: unknown): Promise<void> {
+    const elapsed = Date.now() - started;
+    if (elapsed >= this.contentionBudgetMs)
+      throw new InventoryContentionError(
+        `${what} lost ${attempt + 1} transaction conflicts in ${elapsed} ms (budget ${this.contentionBudgetMs} ms)`,
+        { cause },
+      );
+    await this.sleep(Math.random() * Math.min(this.maxBackoffMs, 20 * 2 ** attempt));
+  }
+
+  /** The products whose committed stock is below the quantity asked for (consistent reads, which no transaction cancels). */
+  private async shortProducts(lines: readonly StockLine[]): Promise<string[]> {
+    const short: string[] = [];
+    for (const line of lines) {
+      const available = await this.getStock(line.productId);
+      if (available !== undefined && available < line.quantity) short.push(line.productId);
+    }
+    return short;
+  }
+
+  /**
+   * OUT_OF_STOCK after a lost race, made final first: a RELEASED tombstone, put only if the order has no reservation,
+   * cancels any earlier attempt of the same order still in flight (its Put requires no reservation). When that
+   * attempt won after all, its answer stands.
+   */
+  private async outOfStockAfterRace(orderId: string, short: string[]): Promise<ReserveOutcome> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.reservation(orderId),
+            type: 'RESERVATION',
+            orderId,
+            lines: [],
+            reservationStatus: 'RELEASED',
+            releasedAt: this.now().toISOString(),
+            outOfStock: short,
+          },
+          ConditionExpression: 'attribute_not_exists(PK)',
+        }),
+      );
+    } catch (error) {
+      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      const existing = await this.getReservation(orderId);
+      if (existing?.status === 'RESERVED') return 'already-reserved';
+      if (existing?.status === 'RELEASED' && existing.outOfStock === undefined)
+        throw new InventoryReservationReleasedError(orderId);
+    }
+    throw new OutOfStockError(short);
   }
 }
