@@ -166,6 +166,12 @@ export class DynamoOrderRepository implements OrderRepository {
    */
   async transitionOrder(request: TransitionRequest): Promise<Order> {
     const previous = allowedPreviousStatuses(request.to);
+    if (previous.length === 0) {
+      // No status leads here (PENDING): nothing to write, only the reason to name.
+      const found = await this.getOrder(request.orderId);
+      if (found === undefined) throw new OrderNotFoundError(request.orderId);
+      throw new OrderTransitionRejectedError(request.orderId, found.status, request.to);
+    }
     const entry: TimelineEntry = {
       status: request.to,
       at: request.at,
