@@ -7,6 +7,9 @@
  *
  * The budget asserted is the saga's and its consumers' share; the POST's share is printed beside it (another piece of
  * work owns it). Background schedules (outbox relay, reconciler) poll regardless of orders and are left out.
+ *
+ * Duration: one order through the whole local cloud until the last consumer is done, 10-30 s on 2 shared cores (plus
+ * the cloud's start); it is the only way to count what the real path writes.
  */
 import { createServer, request as httpRequest } from 'node:http';
 import type { Server } from 'node:http';
