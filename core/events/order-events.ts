@@ -9,13 +9,13 @@
 import { z } from 'zod';
 import { PlatformError } from '../errors';
 import type { PlatformErrorOptions } from '../errors';
-import { ORDER_EVENT_SOURCE } from '../platform/resources';
+import { INTERMEDIATE_ORDER_EVENTS, ORDER_EVENT_SOURCE } from '../platform/resources';
 import { CustomerIdSchema, OrderIdSchema } from '../domain/ids';
 import type { Order } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
 import { FailureReasonSchema, MoneySchema, OrderStatusSchema } from '../domain/schemas';
 
-export { ORDER_EVENT_SOURCE };
+export { INTERMEDIATE_ORDER_EVENTS, ORDER_EVENT_SOURCE };
 
 export const ORDER_EVENT_TYPES = [
   'order.created',

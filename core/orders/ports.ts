@@ -54,6 +54,8 @@ export interface TransitionRequest {
   readonly outcome?: string;
   /** Written to the outbox in the same transaction, so the announcement cannot be lost. */
   readonly outboxEventId?: string;
+  /** The payment provider's transaction id, stored on the order by the same write (PAYMENT_CAPTURED). */
+  readonly paymentTransactionId?: string;
 }
 
 /**

@@ -415,6 +415,17 @@ type StateMachineName = (typeof stateMachines)[number]['name'];
 /** The `source` of every event the platform itself publishes. Partners publish as `partner.<id>`. */
 export const ORDER_EVENT_SOURCE = 'orders.platform';
 
+/**
+ * The saga's progress events. The saga publishes them straight to the bus without an outbox (core/saga/saga-steps.ts)
+ * and only the webhook fan-out receives them (a customer may subscribe to them); the events log leaves them out, since
+ * the order's timeline records every step already (docs/decisions.md, issue 18).
+ */
+export const INTERMEDIATE_ORDER_EVENTS = [
+  'order.validated',
+  'order.inventory_reserved',
+  'order.payment_captured',
+] as const;
+
 export const rules = [
   {
     name: 'order-created-starts-saga',
@@ -446,9 +457,12 @@ export const rules = [
   },
   {
     name: 'all-events-to-log',
-    description: 'catch-all: every event on the bus, partners included, is recorded',
+    description: 'every event on the bus, partners included, is recorded, except the saga progress events',
     bus: 'orders',
-    eventPattern: { source: [{ prefix: '' }] },
+    eventPattern: {
+      source: [{ prefix: '' }],
+      'detail-type': [{ 'anything-but': [...INTERMEDIATE_ORDER_EVENTS] }],
+    },
     targets: [{ id: 'events-log', kind: 'sqs', queue: 'events-log' }],
   },
   {

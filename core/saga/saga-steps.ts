@@ -1,10 +1,16 @@
 /**
  * The saga's step logic over ports; the Lambda handlers in lambdas/saga/ only parse input and wire adapters.
  *
- * Every step is idempotent by itself (beneath Powertools Idempotency): a status change already made is not made
- * again, inventory and payment effects are keyed by the order. Every status change goes through the store's
- * conditional transition with an outbox record in the same transaction, then is published at once (best effort:
- * a failed publish stays PENDING in the outbox for the relay).
+ * Every step is idempotent by itself: a status change already made is not made again (the store's conditional
+ * write), inventory and payment effects are keyed by the order. Powertools Idempotency sits on top only where a step
+ * calls the payment provider (lambdas/shared/saga-step.ts). Every status change goes through the store's conditional
+ * transition. The changes consumers act on (order.confirmed, order.failed, the compensation ones) write an outbox
+ * record in the same transaction and are published at once (a failed publish stays PENDING for the relay); the
+ * intermediate ones (VALIDATED, INVENTORY_RESERVED, PAYMENT_CAPTURED) are published straight to the bus, best effort:
+ * only webhook subscribers receive them, and the order's timeline holds them for everyone else (docs/decisions.md).
+ *
+ * The forward steps pass the order on (`OrderSnapshot`, through the state machine's ResultPath) instead of re-reading
+ * it: the snapshot is a hint, the conditional write is the truth, and a stale hint costs its step one read.
  *
  * The timeline gets one entry per effect, with the step and a machine-readable outcome: a status change writes its
  * entry in the same conditional update (so it is written once); an effect that moves no status (RefundPayment,
@@ -14,8 +20,8 @@
 import type { Order, TimelineEntry, Violation } from '../domain/order';
 import { multiplyMoney, sumMoney, equalMoney } from '../domain/money';
 import type { OrderStatus } from '../domain/order-status';
-import { orderEvent } from '../events/order-events';
-import type { InventoryPort, ReleaseOutcome, ReserveOutcome } from '../inventory/inventory';
+import { eventTypeForStatus, INTERMEDIATE_ORDER_EVENTS, orderEvent } from '../events/order-events';
+import type { InventoryPort, ReleaseOutcome, ReserveOutcome, StockLine } from '../inventory/inventory';
 import { OrderTransitionRejectedError } from '../orders/errors';
 import { OrderService } from '../orders/order-service';
 import type { EventPublisher, LogPort, OrderOutbox, OrderRepository, OutboxRecord } from '../orders/ports';
@@ -40,7 +46,7 @@ export const SAGA_STEPS = [
 ] as const;
 export type SagaStepName = (typeof SAGA_STEPS)[number];
 
-/** Stores the provider's transaction id on the order item. */
+/** Stores the provider's transaction id on the order item (the saga now sets it with PAYMENT_CAPTURED itself). */
 export interface OrderPaymentPort {
   recordPaymentTransaction(orderId: string, transactionId: string): Promise<void>;
 }
@@ -49,7 +55,6 @@ export interface SagaDeps {
   readonly orders: OrderRepository;
   readonly products: ProductPrices;
   readonly outbox: OrderOutbox;
-  readonly orderPayments: OrderPaymentPort;
   readonly inventory: InventoryPort;
   readonly payments: PaymentProvider;
   /** Orders a charge and a refund of the same order, however late either arrives (core/payments/payment-fence.ts). */
@@ -60,11 +65,38 @@ export interface SagaDeps {
   readonly now?: () => Date;
 }
 
+/**
+ * The order as a forward step left it, passed to the next step by the state machine: the facts that never change after
+ * creation plus the status and reason. No timeline and no payment token, so the state stays small (Step Functions
+ * allows 256 KB) and the execution history holds nothing a customer would not want there.
+ */
+export interface OrderSnapshot {
+  readonly orderId: string;
+  readonly customerId: string;
+  readonly status: OrderStatus;
+  readonly failureReason?: Order['failureReason'];
+  readonly total: Order['total'];
+  readonly lines: readonly StockLine[];
+  readonly createdAt: string;
+}
+
+export const snapshotOf = (order: Order | OrderSnapshot): OrderSnapshot => ({
+  orderId: order.orderId,
+  customerId: order.customerId,
+  status: order.status,
+  ...(order.failureReason === undefined ? {} : { failureReason: order.failureReason }),
+  total: order.total,
+  lines: order.lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
+  createdAt: order.createdAt,
+});
+
 /** The Task input every state passes. */
 export interface SagaStepInput {
   readonly orderId: string;
   readonly step: SagaStepName;
   readonly executionId: string;
+  /** The order as the previous forward step left it (ReserveInventory, ConfirmOrder). */
+  readonly order?: OrderSnapshot;
   readonly error?: CaughtError;
   readonly compensationError?: CaughtError;
   /** ParkOrder: the compensation state that failed (set by the ASL's `<State>NotDone` Pass states). */
@@ -77,6 +109,8 @@ export interface StepResult {
   readonly outcome: string;
   readonly status: OrderStatus;
   readonly transactionId?: string;
+  /** The order after the step, for the next one (the ASL's ResultPath). */
+  readonly order: OrderSnapshot;
 }
 
 const FORWARD_ORDER: readonly OrderStatus[] = [
@@ -88,6 +122,12 @@ const FORWARD_ORDER: readonly OrderStatus[] = [
 ];
 const reached = (status: OrderStatus, target: OrderStatus): boolean =>
   FORWARD_ORDER.includes(status) && FORWARD_ORDER.indexOf(status) >= FORWARD_ORDER.indexOf(target);
+/**
+ * A status change whose event only webhook subscribers may want (INTERMEDIATE_ORDER_EVENTS: no rule but the webhooks'
+ * matches it) is published straight to the bus, without an outbox record or its mark-sent write.
+ */
+const publishedDirectly = (status: OrderStatus): boolean =>
+  (INTERMEDIATE_ORDER_EVENTS as readonly string[]).includes(eventTypeForStatus(status));
 /** Statuses in which a forward step has (possibly) taken effect that must be undone by compensation. */
 const COMPENSABLE: readonly OrderStatus[] = ['PENDING', 'VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED'];
 
@@ -152,11 +192,11 @@ export class SagaSteps {
       case 'ValidateOrder':
         return this.validate(input.orderId);
       case 'ReserveInventory':
-        return this.reserve(input.orderId);
+        return this.reserve(input.orderId, input.order);
       case 'ChargePayment':
         return this.charge(input.orderId);
       case 'ConfirmOrder':
-        return this.confirm(input.orderId);
+        return this.confirm(input.orderId, input.order);
       case 'RefundPayment':
         return this.refund(input.orderId, input.error);
       case 'ReleaseInventory':
@@ -186,9 +226,11 @@ export class SagaSteps {
     );
   }
 
-  async reserve(orderId: string): Promise<StepResult> {
+  /** `known`: the order as ValidateOrder left it; read only when absent or not VALIDATED. */
+  async reserve(orderId: string, known?: OrderSnapshot): Promise<StepResult> {
     const step = 'ReserveInventory';
-    const order = await this.require(orderId, step);
+    const order =
+      known?.orderId === orderId && known.status === 'VALIDATED' ? known : await this.require(orderId, step);
     if (reached(order.status, 'INVENTORY_RESERVED')) return this.result(order, step, 'already-done');
     if (order.status !== 'VALIDATED') throw new SagaOrderStateError(orderId, order.status, step);
     const outcome: ReserveOutcome = await this.deps.inventory.reserve(orderId, order.lines);
@@ -235,18 +277,26 @@ export class SagaSteps {
       transactionId: held.transactionId,
       idempotencyKey: paymentIdempotencyKey(orderId, 'capture'),
     });
-    await this.deps.orderPayments.recordPaymentTransaction(orderId, captured.transactionId);
-    const moved = await this.move(order, 'PAYMENT_CAPTURED', step, {
+    // The transaction id is stored by the status change itself: one write, not two.
+    const moved = await this.move(
+      order,
+      'PAYMENT_CAPTURED',
       step,
-      outcome: 'captured',
-      note: `captured ${captured.amount.amount} ${captured.amount.currency} as ${captured.transactionId}`,
-    });
+      {
+        step,
+        outcome: 'captured',
+        note: `captured ${captured.amount.amount} ${captured.amount.currency} as ${captured.transactionId}`,
+      },
+      captured.transactionId,
+    );
     return { ...this.result(moved, step, 'captured'), transactionId: captured.transactionId };
   }
 
-  async confirm(orderId: string): Promise<StepResult> {
+  /** `known`: the order as ChargePayment left it; read only when absent or not PAYMENT_CAPTURED. */
+  async confirm(orderId: string, known?: OrderSnapshot): Promise<StepResult> {
     const step = 'ConfirmOrder';
-    const order = await this.require(orderId, step);
+    const order =
+      known?.orderId === orderId && known.status === 'PAYMENT_CAPTURED' ? known : await this.require(orderId, step);
     if (order.status === 'CONFIRMED') return this.result(order, step, 'already-done');
     if (order.status !== 'PAYMENT_CAPTURED') throw new SagaOrderStateError(orderId, order.status, step);
     return this.result(
@@ -415,13 +465,21 @@ export class SagaSteps {
   }
 
   /**
-   * One status change: conditional write + outbox record in one transaction, then an immediate publish. A
-   * concurrent duplicate that already made the same change is not an error.
+   * One status change, a conditional write. An intermediate one is then published straight to the bus (best effort);
+   * any other writes its outbox record in the same transaction and is published at once. A concurrent duplicate or
+   * an earlier attempt that already made the same change is not an error: the order is answered as it is.
    */
-  private async move(order: Order, to: OrderStatus, step: SagaStepName, entry: StepEntry): Promise<Order> {
+  private async move<T extends Order | OrderSnapshot>(
+    order: T,
+    to: OrderStatus,
+    step: SagaStepName,
+    entry: StepEntry,
+    paymentTransactionId?: string,
+  ): Promise<T | Order> {
     if (order.status === to) return order;
     const at = this.now().toISOString();
     const eventId = this.deps.newId();
+    const direct = publishedDirectly(to);
     let moved: Order;
     try {
       moved = await this.deps.orders.transitionOrder({
@@ -431,14 +489,35 @@ export class SagaSteps {
         step: entry.step,
         outcome: entry.outcome,
         note: entry.note,
-        outboxEventId: eventId,
+        ...(direct ? {} : { outboxEventId: eventId }),
         ...(entry.reason === undefined ? {} : { reason: entry.reason }),
+        ...(paymentTransactionId === undefined ? {} : { paymentTransactionId }),
       });
     } catch (error) {
       if (!(error instanceof OrderTransitionRejectedError) || error.from !== to) throw error;
       const current = await this.deps.orders.getOrder(order.orderId);
       if (current === undefined) throw error;
       return current;
+    }
+    this.deps.log.info('order status changed', {
+      orderId: order.orderId,
+      step,
+      from: order.status,
+      to,
+      entryStep: entry.step,
+      outcome: entry.outcome,
+    });
+    if (direct) {
+      // No outbox: a lost intermediate event costs a webhook subscriber one progress notice, never an order.
+      await this.deps.publisher.publish([orderEvent(moved, eventId, at)]).catch((error: unknown) =>
+        this.deps.log.warn('an intermediate order event could not be published; not retried', {
+          orderId: order.orderId,
+          eventId,
+          to,
+          error,
+        }),
+      );
+      return moved;
     }
     const record: OutboxRecord = {
       orderId: order.orderId,
@@ -448,14 +527,6 @@ export class SagaSteps {
       createdAt: at,
     };
     await this.outbox.publishOutbox([record]);
-    this.deps.log.info('order status changed', {
-      orderId: order.orderId,
-      step,
-      from: order.status,
-      to,
-      entryStep: entry.step,
-      outcome: entry.outcome,
-    });
     return moved;
   }
 
@@ -474,7 +545,7 @@ export class SagaSteps {
     });
   }
 
-  private result(order: Order, step: SagaStepName, outcome: string): StepResult {
-    return { orderId: order.orderId, step, outcome, status: order.status };
+  private result(order: Order | OrderSnapshot, step: SagaStepName, outcome: string): StepResult {
+    return { orderId: order.orderId, step, outcome, status: order.status, order: snapshotOf(order) };
   }
 }

@@ -172,14 +172,18 @@ export class DynamoOrderRepository implements OrderRepository {
 
   /**
    * The one way an order's status changes: a conditional write guarded by the statuses the transition table
-   * allows `to` from, appending to the timeline.
+   * allows `to` from, appending to the timeline. Without an outbox record it is one UpdateItem that answers the
+   * order as written (ReturnValues), no read before or after; with one, a read for the event's content, then the
+   * update and the outbox record in one transaction. A refused condition reads once, to say why.
    */
   async transitionOrder(request: TransitionRequest): Promise<Order> {
     const previous = allowedPreviousStatuses(request.to);
-    const current = await this.getOrder(request.orderId);
-    if (current === undefined) throw new OrderNotFoundError(request.orderId);
-    if (!previous.includes(current.status))
-      throw new OrderTransitionRejectedError(request.orderId, current.status, request.to);
+    if (previous.length === 0) {
+      // No status leads here (PENDING): nothing to write, only the reason to name.
+      const found = await this.getOrder(request.orderId);
+      if (found === undefined) throw new OrderNotFoundError(request.orderId);
+      throw new OrderTransitionRejectedError(request.orderId, found.status, request.to);
+    }
     const entry: TimelineEntry = {
       status: request.to,
       at: request.at,
@@ -188,26 +192,24 @@ export class DynamoOrderRepository implements OrderRepository {
       ...(request.reason === undefined ? {} : { reason: request.reason }),
       ...(request.note === undefined ? {} : { note: request.note }),
     };
+    // GSI2SK (`<createdAt>#<orderId>`) does not depend on the status: only the partition moves.
     const values: Item = {
       ':to': request.to,
       ':at': request.at,
       ':entry': [entry],
       ':gsi2pk': keys.statusPartition(request.to),
-      ':gsi2sk': keys.orderByStatus(request.to, current.createdAt, current.orderId).GSI2SK,
     };
     previous.forEach((status, index) => {
       values[`:p${index}`] = status;
     });
-    const sets = [
-      '#status = :to',
-      'updatedAt = :at',
-      'timeline = list_append(timeline, :entry)',
-      'GSI2PK = :gsi2pk',
-      'GSI2SK = :gsi2sk',
-    ];
+    const sets = ['#status = :to', 'updatedAt = :at', 'timeline = list_append(timeline, :entry)', 'GSI2PK = :gsi2pk'];
     if (request.reason !== undefined) {
       values[':reason'] = request.reason;
       sets.push('failureReason = if_not_exists(failureReason, :reason)');
+    }
+    if (request.paymentTransactionId !== undefined) {
+      values[':transactionId'] = request.paymentTransactionId;
+      sets.push('paymentTransactionId = :transactionId');
     }
     const update = {
       TableName: this.tableName,
@@ -222,6 +224,10 @@ export class DynamoOrderRepository implements OrderRepository {
         const { Attributes } = await this.client.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
         return toOrder(Attributes as Item);
       }
+      const current = await this.getOrder(request.orderId);
+      if (current === undefined) throw new OrderNotFoundError(request.orderId);
+      if (!previous.includes(current.status))
+        throw new OrderTransitionRejectedError(request.orderId, current.status, request.to);
       const after: Order = {
         ...current,
         status: request.to,
@@ -230,6 +236,7 @@ export class DynamoOrderRepository implements OrderRepository {
         ...(current.failureReason === undefined && request.reason !== undefined
           ? { failureReason: request.reason }
           : {}),
+        ...(request.paymentTransactionId === undefined ? {} : { paymentTransactionId: request.paymentTransactionId }),
       };
       const outbox: OutboxRecord = {
         orderId: request.orderId,
@@ -252,7 +259,8 @@ export class DynamoOrderRepository implements OrderRepository {
           ],
         }),
       );
-      return (await this.getOrder(request.orderId)) ?? after;
+      // The transaction answers nothing: the order as read with this change applied, instead of a second read.
+      return after;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException) && conditionFailedAt(error).length === 0) throw error;
       const found = await this.getOrder(request.orderId);

@@ -2,7 +2,9 @@
  * Queue `webhooks` (rule order-events-to-webhooks): one order event -> one message on webhook-deliveries per
  * endpoint of the OWNING customer subscribed to the event type, so each endpoint retries on its own and one
  * failing endpoint never re-sends to the others. The body every endpoint receives is the Standard Webhooks
- * payload `{type, timestamp, data}`, fixed here once so retries sign identical bytes. Idempotent per event.
+ * payload `{type, timestamp, data}`, fixed here once so retries sign identical bytes. Idempotent by itself: a repeat
+ * queues the same messages again, with the same delivery ids, and deliver-webhook sends each delivery id once
+ * (Powertools Idempotency there), so this function keeps no idempotency record of its own (issue 18).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -13,7 +15,7 @@ import { requiredEnv } from '../../core/config/env';
 import { DynamoWebhookStore } from '../../core/store/webhook-store';
 import type { DeliveryMessage } from '../../core/webhooks/registration';
 import { deliveryId } from '../../core/webhooks/signing';
-import { captured, idempotencyPersistence } from '../shared/powertools';
+import { captured } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
 import type { BatchResponse, SqsEvent } from '../shared/sqs-batch';
 import { orderEventProcessor } from './order-event-processor';
@@ -35,7 +37,7 @@ export interface FanOutDeps {
   readonly store: Pick<DynamoWebhookStore, 'listSubscribed'>;
   readonly sqs: SQSClient;
   readonly queueUrl: string;
-  readonly persistence: Parameters<typeof orderEventProcessor>[0]['persistence'];
+  readonly persistence?: Parameters<typeof orderEventProcessor>[0]['persistence'];
 }
 
 /** The exact body POSTed to every endpoint for this event. */
@@ -92,7 +94,6 @@ export const handler = async (event: SqsEvent, context: LambdaContext): Promise<
       ),
       sqs: captured(new SQSClient({})),
       queueUrl: requiredEnv(process.env, 'WEBHOOK_DELIVERIES_QUEUE_URL'),
-      persistence: idempotencyPersistence(dynamo, tableName),
     });
   }
   return configured(event, context);

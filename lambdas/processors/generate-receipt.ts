@@ -1,7 +1,7 @@
 /**
  * Queue `receipts` (rule order-confirmed-to-receipts): order.confirmed -> a PDF receipt (pdf-lib) at
- * receipts/{orderId}.pdf in the receipts bucket. Idempotent per event; writing the same key again would only
- * replace the receipt with an identical one.
+ * receipts/{orderId}.pdf in the receipts bucket. Idempotent by itself, so it keeps no idempotency record (issue 18):
+ * a repeat writes the same key again, replacing the receipt with one of the same order.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -11,7 +11,7 @@ import { requiredEnv } from '../../core/config/env';
 import { receiptKey, renderReceiptPdf } from '../../core/receipts/receipt-pdf';
 import type { OrderRepository } from '../../core/orders/ports';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
-import { captured, idempotencyPersistence } from '../shared/powertools';
+import { captured } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
 import type { BatchResponse, SqsEvent } from '../shared/sqs-batch';
 import { orderEventProcessor } from './order-event-processor';
@@ -31,7 +31,7 @@ export interface GenerateReceiptDeps {
   readonly store: Pick<OrderRepository, 'getOrder'>;
   readonly s3: S3Client;
   readonly bucket: string;
-  readonly persistence: Parameters<typeof orderEventProcessor>[0]['persistence'];
+  readonly persistence?: Parameters<typeof orderEventProcessor>[0]['persistence'];
   readonly now?: () => Date;
 }
 
@@ -79,7 +79,6 @@ export const handler = async (event: SqsEvent, context: LambdaContext): Promise<
       ).orders,
       s3: captured(receiptsS3Client()),
       bucket: requiredEnv(process.env, 'RECEIPTS_BUCKET'),
-      persistence: idempotencyPersistence(dynamo, tableName),
     });
   }
   return configured(event, context);

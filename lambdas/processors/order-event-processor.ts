@@ -1,8 +1,10 @@
 /**
  * The skeleton every order-event processor shares: an SQS batch (Powertools BatchProcessor, partial batch
  * failures, never a whole-batch failure), each body parsed as the EventBridge envelope with a zod schema for the
- * order event detail, and the work made idempotent with Powertools Idempotency keyed on
- * `<processor>#<event deduplication id>`: a re-delivered message does nothing a second time.
+ * order event detail, and, for work with an effect that is not idempotent by itself (an email), Powertools
+ * Idempotency keyed on `<processor>#<event deduplication id>`: a re-delivered message does nothing a second time.
+ * Work that is idempotent by itself (a receipt written under a fixed key, delivery messages that deduplicate on their
+ * id) takes no persistence and pays no idempotency record (issue 18).
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
@@ -47,7 +49,8 @@ export type SqsHandler = (event: SqsEvent, context: LambdaContext) => Promise<Ba
 export interface OrderEventProcessorOptions {
   /** The processor's name: the idempotency key prefix and the log's `processor` key. */
   readonly name: string;
-  readonly persistence: DynamoDBPersistenceLayer;
+  /** Powertools Idempotency's store; absent when `work` is idempotent by itself. */
+  readonly persistence?: DynamoDBPersistenceLayer;
   /** Which event types this processor acts on; others are acknowledged and skipped. */
   readonly accepts: readonly string[];
   readonly work: (event: OrderEvent, log: Logger) => Promise<Record<string, unknown>>;
@@ -55,29 +58,28 @@ export interface OrderEventProcessorOptions {
 
 /** A Lambda handler for an SQS queue fed by an EventBridge rule with order events. */
 export const orderEventProcessor = (options: OrderEventProcessorOptions): SqsHandler => {
-  const once = idempotent(
-    async (input: { eventId: string; body: string; messageId: string }, context: LambdaContext) => {
-      const event = parseOrderEvent(input.body);
-      const log = invocationLogger(
-        {
-          processor: options.name,
-          eventId: event.eventId,
-          orderId: event.detail.orderId,
-          eventType: event.type,
-          messageId: input.messageId,
-        },
-        context,
-      );
-      const result = await traced(
-        `## ${options.name}`,
-        { orderId: event.detail.orderId, processor: options.name },
-        () => options.work(event, log),
-      );
-      log.info('processed', result);
-      return result;
-    },
-    { persistence: options.persistence, eventKeyJmesPath: 'eventId', keyPrefix: options.name },
-  );
+  const work = async (input: { eventId: string; body: string; messageId: string }, context: LambdaContext) => {
+    const event = parseOrderEvent(input.body);
+    const log = invocationLogger(
+      {
+        processor: options.name,
+        eventId: event.eventId,
+        orderId: event.detail.orderId,
+        eventType: event.type,
+        messageId: input.messageId,
+      },
+      context,
+    );
+    const result = await traced(`## ${options.name}`, { orderId: event.detail.orderId, processor: options.name }, () =>
+      options.work(event, log),
+    );
+    log.info('processed', result);
+    return result;
+  };
+  const once =
+    options.persistence === undefined
+      ? work
+      : idempotent(work, { persistence: options.persistence, eventKeyJmesPath: 'eventId', keyPrefix: options.name });
   return (sqsEvent, context) =>
     processSqsBatch(
       sqsEvent,

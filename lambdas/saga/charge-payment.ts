@@ -1,4 +1,6 @@
 /** Saga step ChargePayment (see README.md). */
 import { sagaStep } from '../shared/saga-step';
 
-export const handler = sagaStep('ChargePayment', (input, { steps }) => steps.charge(input.orderId));
+export const handler = sagaStep('ChargePayment', { idempotency: 'powertools' }, (input, { steps }) =>
+  steps.charge(input.orderId),
+);

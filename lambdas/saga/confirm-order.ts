@@ -1,4 +1,6 @@
 /** Saga step ConfirmOrder (see README.md). */
 import { sagaStep } from '../shared/saga-step';
 
-export const handler = sagaStep('ConfirmOrder', (input, { steps }) => steps.confirm(input.orderId));
+export const handler = sagaStep('ConfirmOrder', { idempotency: 'conditional-writes' }, (input, { steps }) =>
+  steps.confirm(input.orderId, input.order),
+);

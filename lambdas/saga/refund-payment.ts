@@ -1,4 +1,6 @@
 /** Saga compensation RefundPayment (see README.md). */
 import { sagaStep } from '../shared/saga-step';
 
-export const handler = sagaStep('RefundPayment', (input, { steps }) => steps.refund(input.orderId, input.error));
+export const handler = sagaStep('RefundPayment', { idempotency: 'powertools' }, (input, { steps }) =>
+  steps.refund(input.orderId, input.error),
+);

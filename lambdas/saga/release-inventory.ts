@@ -1,4 +1,6 @@
 /** Saga compensation ReleaseInventory (see README.md). */
 import { sagaStep } from '../shared/saga-step';
 
-export const handler = sagaStep('ReleaseInventory', (input, { steps }) => steps.release(input.orderId, input.error));
+export const handler = sagaStep('ReleaseInventory', { idempotency: 'conditional-writes' }, (input, { steps }) =>
+  steps.release(input.orderId, input.error),
+);

@@ -1,4 +1,6 @@
 /** Saga step ReserveInventory (see README.md). */
 import { sagaStep } from '../shared/saga-step';
 
-export const handler = sagaStep('ReserveInventory', (input, { steps }) => steps.reserve(input.orderId));
+export const handler = sagaStep('ReserveInventory', { idempotency: 'conditional-writes' }, (input, { steps }) =>
+  steps.reserve(input.orderId, input.order),
+);

@@ -1,4 +1,6 @@
 /** Saga step ValidateOrder (see README.md). */
 import { sagaStep } from '../shared/saga-step';
 
-export const handler = sagaStep('ValidateOrder', (input, { steps }) => steps.validate(input.orderId));
+export const handler = sagaStep('ValidateOrder', { idempotency: 'conditional-writes' }, (input, { steps }) =>
+  steps.validate(input.orderId),
+);

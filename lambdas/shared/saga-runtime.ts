@@ -49,7 +49,6 @@ const build = (config: SagaConfig): SagaRuntime => {
       orders: stores.orders,
       products: stores.products,
       outbox: stores.outbox,
-      orderPayments: stores.orderPayments,
       inventory: stores.inventory,
       payments: new SimulatedPaymentProvider({ ledger: stores.paymentLedger, newTransactionId: () => `pi_${ulid()}` }),
       paymentFence: new DynamoPaymentFence(documentClient, config.tableName),

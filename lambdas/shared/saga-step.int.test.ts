@@ -1,7 +1,8 @@
 /**
  * Issue 20, bug 2: a step whose Powertools idempotency write fails. The handlers run as built (sagaStep, the real
  * persistence layer, DynamoDB Local) with their DynamoDB traffic through a small proxy that fails the idempotency
- * record's success update or delete on the wire, as a network fault or a throttled table would.
+ * record's success update or delete on the wire, as a network fault or a throttled table would. Issue 18: only the
+ * steps that call the payment provider keep a Powertools record; the proxy also shows the others write none.
  */
 import { createServer, request as httpRequest } from 'node:http';
 import type { Server } from 'node:http';
@@ -31,6 +32,8 @@ let table: LocalTable;
 let stores: DynamoStores;
 let proxy: Server;
 let fault: WireFault = 'none';
+/** The X-Amz-Target of every call that touched the idempotency records' partition. */
+const idempotencyCalls: string[] = [];
 const saved: Record<string, string | undefined> = {};
 const log = new Logger({ logLevel: 'CRITICAL' });
 
@@ -50,6 +53,8 @@ beforeAll(async () => {
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
+      if (body.toString('utf8').includes('IDEMPOTENCY#FUNCTIONS'))
+        idempotencyCalls.push(String(req.headers['x-amz-target'] ?? ''));
       if (failing(String(req.headers['x-amz-target'] ?? ''), body.toString('utf8'))) {
         res.writeHead(500, { 'content-type': 'application/x-amz-json-1.0' });
         res.end(
@@ -112,6 +117,7 @@ afterAll(async () => {
 
 afterEach(() => {
   fault = 'none';
+  idempotencyCalls.length = 0;
 });
 
 const context = (functionName: string): LambdaContext => {
@@ -163,23 +169,23 @@ const input = (orderId: string, step: string) => ({
 });
 
 describe('a saga step whose idempotency write fails', () => {
-  it('answers the effect it made when only the success record could not be saved (the order is CONFIRMED, the step is not failed)', async () => {
-    const orderId = await orderAt('PAYMENT_CAPTURED', 'tok_visa');
+  it('answers the effect it made when only the success record could not be saved (the payment is captured, the step is not failed)', async () => {
+    const orderId = await orderAt('INVENTORY_RESERVED', 'tok_visa');
     fault = 'save-success';
 
-    const result = await confirmOrder(input(orderId, 'ConfirmOrder'), context('confirm-order'));
+    const result = await chargePayment(input(orderId, 'ChargePayment'), context('charge-payment'));
 
-    expect(result).toMatchObject({ orderId, step: 'ConfirmOrder', outcome: 'confirmed', status: 'CONFIRMED' });
-    expect(await stores.orders.getOrder(orderId)).toMatchObject({ status: 'CONFIRMED' });
+    expect(result).toMatchObject({ orderId, step: 'ChargePayment', outcome: 'captured', status: 'PAYMENT_CAPTURED' });
+    expect(await stores.orders.getOrder(orderId)).toMatchObject({ status: 'PAYMENT_CAPTURED' });
   });
 
   it('a repeat that meets the record still in progress throws StepInProgressError, which the ASL retries past the in-progress window', async () => {
-    const orderId = await orderAt('PAYMENT_CAPTURED', 'tok_visa');
+    const orderId = await orderAt('INVENTORY_RESERVED', 'tok_visa');
     fault = 'save-success';
-    await confirmOrder(input(orderId, 'ConfirmOrder'), context('confirm-order')).catch(() => undefined);
+    await chargePayment(input(orderId, 'ChargePayment'), context('charge-payment')).catch(() => undefined);
     fault = 'none';
 
-    const repeat = await confirmOrder(input(orderId, 'ConfirmOrder'), context('confirm-order')).catch(
+    const repeat = await chargePayment(input(orderId, 'ChargePayment'), context('charge-payment')).catch(
       (error: unknown) => error,
     );
 
@@ -195,5 +201,20 @@ describe('a saga step whose idempotency write fails', () => {
     );
 
     expect(failure).toMatchObject({ name: 'PaymentDeclinedError' });
+  });
+});
+
+describe('a step guarded by its conditional writes', () => {
+  it('writes no idempotency record, and its repeat answers already-done from the order itself', async () => {
+    const orderId = await orderAt('PAYMENT_CAPTURED', 'tok_visa');
+
+    const first = await confirmOrder(input(orderId, 'ConfirmOrder'), context('confirm-order'));
+    const repeat = await confirmOrder(input(orderId, 'ConfirmOrder'), context('confirm-order'));
+
+    expect([first.outcome, repeat.outcome]).toEqual(['confirmed', 'already-done']);
+    expect(idempotencyCalls).toEqual([]);
+    expect((await stores.orders.getOrder(orderId))?.timeline.filter((entry) => entry.step === 'ConfirmOrder')).toEqual([
+      expect.objectContaining({ outcome: 'confirmed' }),
+    ]);
   });
 });

@@ -1,15 +1,18 @@
 /**
  * The one wrapper every saga step handler uses:
  *
- *   export const handler = sagaStep('ReserveInventory', (input, { steps }) => steps.reserve(input.orderId));
+ *   export const handler = sagaStep('ChargePayment', { idempotency: 'powertools' }, (input, { steps }) =>
+ *     steps.charge(input.orderId));
  *
  * It validates the Task input the ASL passes, logs through a child logger with orderId, executionId and step on
- * every line, annotates the trace, makes the step idempotent on [orderId, step] (Powertools Idempotency on the
- * single table) and maps dependency failures to TransientDependencyError so the ASL retries exactly those.
+ * every line, annotates the trace, and maps dependency failures to TransientDependencyError so the ASL retries
+ * exactly those. Each handler says how it is safe to run twice (`StepIdempotency`): Powertools Idempotency on
+ * [orderId, step] where the step calls the payment provider, its own conditional writes everywhere else.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { OrderIdSchema } from '../../core/domain/ids';
+import { FailureReasonSchema, MoneySchema, OrderStatusSchema } from '../../core/domain/schemas';
 import { SagaStepInputInvalidError } from '../../core/saga/errors';
 import { SagaSteps, SAGA_STEPS } from '../../core/saga/saga-steps';
 import type { SagaStepInput, SagaStepName, StepResult } from '../../core/saga/saga-steps';
@@ -29,7 +32,34 @@ export const SagaStepInputSchema = z.object({
   error: CaughtErrorSchema.optional(),
   compensationError: CaughtErrorSchema.optional(),
   failedState: z.enum(SAGA_STEPS).optional(),
+  // The previous forward step's view of the order (a hint: the step's conditional write decides).
+  order: z
+    .object({
+      orderId: OrderIdSchema,
+      customerId: z.string().min(1),
+      status: OrderStatusSchema,
+      failureReason: FailureReasonSchema.optional(),
+      total: MoneySchema,
+      lines: z.array(z.object({ productId: z.string().min(1), quantity: z.number().int().positive() })),
+      createdAt: z.string().min(1),
+    })
+    .optional(),
 });
+
+/**
+ * How a step stays correct when it runs twice or two copies run at once (a retry, a lost result, a redelivery):
+ * - `powertools`: the step calls the payment provider, an effect outside our table that only the first run may make.
+ *   Powertools Idempotency on [orderId, step] answers a repeat with the first result and turns a concurrent copy away
+ *   (StepInProgressError, retried by the ASL past the in-progress window); it costs two writes per run.
+ * - `conditional-writes`: every effect of the step is a conditional write (the status transition, the reservation
+ *   record, the timeline's step keys), so a repeat finds its effect made and answers `already-done`, and of two
+ *   concurrent copies one write wins and the other answers the order as the winner left it. No idempotency record.
+ */
+export type StepIdempotency = 'powertools' | 'conditional-writes';
+
+export interface SagaStepOptions {
+  readonly idempotency: StepIdempotency;
+}
 
 export interface StepContext {
   readonly steps: SagaSteps;
@@ -52,8 +82,11 @@ export const parseStepInput = (event: unknown, step: SagaStepName): SagaStepInpu
   return parsed.data;
 };
 
-/** Builds a step handler. `body` runs at most once per [orderId, step] (a repeat answers the first result). */
-export const sagaStep = (step: SagaStepName, body: StepBody) => {
+/**
+ * Builds a step handler. With `powertools`, `body` runs at most once per [orderId, step] (a repeat answers the first
+ * result); with `conditional-writes` it runs every time and its own conditional writes make the repeat a no-op.
+ */
+export const sagaStep = (step: SagaStepName, options: SagaStepOptions, body: StepBody) => {
   const idempotentBodies = new WeakMap<
     SagaRuntime,
     (input: SagaStepInput, context: LambdaContext) => Promise<StepResult>
@@ -67,6 +100,13 @@ export const sagaStep = (step: SagaStepName, body: StepBody) => {
     const logger = invocationLogger({ orderId: input.orderId, executionId: input.executionId, step }, context);
     try {
       const runtime = sagaRuntime();
+      if (options.idempotency === 'conditional-writes') {
+        const result = await traced(`## ${step}`, { orderId: input.orderId, step }, () =>
+          body(input, { steps: new SagaSteps({ ...runtime.deps, log: logger }), logger, runtime }),
+        );
+        logger.info('step done', { outcome: result.outcome, status: result.status });
+        return result;
+      }
       let run = idempotentBodies.get(runtime);
       if (run === undefined) {
         run = idempotent(
