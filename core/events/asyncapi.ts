@@ -23,13 +23,12 @@ export const messageKey = (contract: EventContract): string =>
 
 const matchesValue = (condition: unknown, value: string): boolean => {
   if (typeof condition === 'string') return condition === value;
-  if (
-    typeof condition === 'object' &&
-    condition !== null &&
-    Object.keys(condition).length === 1 &&
-    typeof (condition as { prefix?: unknown }).prefix === 'string'
-  )
+  const single = typeof condition === 'object' && condition !== null && Object.keys(condition).length === 1;
+  if (single && typeof (condition as { prefix?: unknown }).prefix === 'string')
     return value.startsWith((condition as { prefix: string }).prefix);
+  const excluded = single ? (condition as { 'anything-but'?: unknown })['anything-but'] : undefined;
+  if (typeof excluded === 'string') return value !== excluded;
+  if (Array.isArray(excluded) && excluded.every((item) => typeof item === 'string')) return !excluded.includes(value);
   throw new Error(`asyncapi: pattern condition ${JSON.stringify(condition)} is not understood; extend ruleMatches`);
 };
 
