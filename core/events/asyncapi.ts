@@ -5,7 +5,7 @@
  * is sent, and each rule's queue, from which a function receives the events the rule matches.
  *
  * Which events a rule delivers is decided by `ruleMatches`, which understands exactly the pattern forms the
- * description uses (exact strings and `prefix`) and throws on any other, so a new form cannot be misreported;
+ * description uses (exact strings, `prefix`, `anything-but` of strings) and throws on any other, so a new form cannot be misreported;
  * asyncapi.test.ts checks it against the local cloud's full EventBridge matcher.
  */
 import { buses, queues, rules } from '../platform/resources';
