@@ -34,7 +34,7 @@ describe('identity in the local cloud', () => {
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
       maxAttempts: 1,
     });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     cognito.destroy();
     await api.stop();
@@ -60,7 +60,7 @@ describe('identity in the local cloud', () => {
     ]);
   });
 
-  it('tells the dashboard the local pool and the edge as the Cognito endpoint at GET /config.json', async () => {
+  it('tells the dashboard the local pool, the edge as the Cognito endpoint and the control plane at GET /config.json', async () => {
     // act
     const config = (await (await fetch(`${api.url}/config.json`)).json()) as Record<string, string>;
     // assess
@@ -69,6 +69,7 @@ describe('identity in the local cloud', () => {
       userPoolId: cloud.env.USER_POOL_ID,
       userPoolClientId: cloud.env.USER_POOL_CLIENT_ID,
       cognitoEndpoint: `${cloud.edgeUrl}/`,
+      localControlPlane: `${cloud.edgeUrl}/_local`,
     });
   });
 
