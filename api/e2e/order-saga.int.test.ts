@@ -1,6 +1,7 @@
 /**
  * The saga from POST /api/orders, as `npm start` runs it: the local cloud (edge, DynamoDB Local, Cognito, these
- * handlers, the ASL) and the orders API configured from the cloud's environment alone; the customer signs in
+ * handlers, the ASL) and the orders API as its own process, configured from the cloud's environment alone
+ * (scripts/local-platform/test-support/api-process.ts); the customer signs in
  * through Cognito and reads the outcome through GET /api/orders/:id and the admin through GET /api/events.
  */
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
@@ -8,24 +9,21 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
-import { loadConfig } from '../config';
-import { loadAuthSettings } from '../middleware/auth';
-import { startApiServer, type RunningApi } from '../server';
+import type { ApiProcess } from '../../scripts/bench-support';
 import { startLocalCloud, type RunningLocalCloud } from '../../scripts/local-platform/cloud';
+import { startPlatformApi } from '../../scripts/local-platform/test-support/api-process';
 
 jest.setTimeout(120000);
 
 const quiet = { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined };
 let cloud: RunningLocalCloud;
-let api: RunningApi;
+let api: ApiProcess;
 const tokens = new Map<string, string>();
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
   cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.001, logger: quiet });
-  // Set keys one by one: process.env is the local Lambda's per-invocation proxy and must not be replaced.
-  Object.assign(process.env, cloud.env, { PORT: '0', LOG_LEVEL: 'SILENT' });
-  api = await startApiServer(loadConfig(), '127.0.0.1', loadAuthSettings());
+  api = await startPlatformApi(cloud);
   const users = (
     (await (await fetch(`${cloud.edgeUrl}/_local/users`)).json()) as { users: { username: string; password: string }[] }
   ).users;

@@ -73,10 +73,7 @@ beforeAll(async () => {
   cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.001, logger: quiet });
   api = await startApiProcess({ ...process.env, ...cloud.env, LOG_LEVEL: 'SILENT' }, await freePort());
   hooks = createServer((request, response) => {
-    let body = '';
-    request.on('data', (chunk: Buffer) => {
-      body += chunk.toString('utf8');
-    });
+    request.resume();
     request.on('end', () => {
       delivered.push(request.headers['webhook-id'] as string);
       response.writeHead(204).end();

@@ -4,35 +4,36 @@
  * DynamoDB Local. Retry waits are scaled down with the emulation's timeScale, never by editing the ASL.
  */
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DescribeExecutionCommand, ListExecutionsCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
-import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { ulid } from 'ulid';
-import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
-import { money } from '../../core/domain/money';
+import type { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
 import type { Order } from '../../core/domain/order';
 import { orderEvent } from '../../core/events/order-events';
 import { OrderService } from '../../core/orders/order-service';
 import { SimulatedPaymentProvider } from '../../core/payments/simulated-provider';
 import { SagaSteps } from '../../core/saga/saga-steps';
 import type { StepResult } from '../../core/saga/saga-steps';
-import { DynamoInventoryStore } from '../../core/store/dynamo-inventory-store';
-import { DynamoOrderPayments, DynamoPaymentFence, DynamoPaymentLedger } from '../../core/store/dynamo-payment-ledger';
-import { createDynamoStores } from '../../core/store/dynamo-stores';
+import type { DynamoInventoryStore } from '../../core/store/dynamo-inventory-store';
+import {
+  type DynamoOrderPayments,
+  DynamoPaymentFence,
+  type DynamoPaymentLedger,
+} from '../../core/store/dynamo-payment-ledger';
 import type { DynamoStores } from '../../core/store/dynamo-stores';
 import { keys } from '../../core/store/keys';
 import { FakePublisher } from '../../core/test-support/fake-publisher';
-import { startLocalCloud } from '../../scripts/local-platform/cloud';
 import type { RunningLocalCloud } from '../../scripts/local-platform/cloud';
+import { startSagaCloud } from '../../scripts/local-platform/test-support/saga-cloud';
+import type { SagaCloud } from '../../scripts/local-platform/test-support/saga-cloud';
 
 jest.setTimeout(120000);
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-
+let saga: SagaCloud;
 let cloud: RunningLocalCloud;
-let service: OrderService;
 let stores: DynamoStores;
 let inventory: DynamoInventoryStore;
 let ledger: DynamoPaymentLedger;
@@ -41,72 +42,24 @@ let publisher: EventBridgePublisher;
 let documentClient: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
-  process.env.LOCAL_CLOUD_LOG_LEVEL = 'silent';
-  cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.001 });
-  documentClient = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
-  const tableName = cloud.names('orders');
-  stores = createDynamoStores(documentClient, tableName);
-  inventory = new DynamoInventoryStore(documentClient, tableName);
-  ledger = new DynamoPaymentLedger(documentClient, tableName);
-  orderPayments = new DynamoOrderPayments(documentClient, tableName);
-  publisher = new EventBridgePublisher(
-    new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials }),
-    cloud.names('orders'),
-  );
-  service = new OrderService({ ...stores, publisher, log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+  saga = await startSagaCloud('saga-test');
+  ({ cloud, stores, inventory, ledger, orderPayments, publisher, documentClient } = saga);
 }, 120000);
 
 afterAll(async () => {
-  await cloud?.stop();
+  await saga?.stop();
 });
 
 afterEach(() => {
   cloud?.services.lambda.clearFaults();
 });
 
-const sfn = (): SFNClient => new SFNClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials });
-
-const product = async (stock: number): Promise<string> => {
-  const productId = `p-${ulid()}`;
-  await stores.products.putProduct({
-    productId,
-    name: productId,
-    price: money(500, 'EUR'),
-    stock,
-    updatedAt: new Date().toISOString(),
-  });
-  return productId;
-};
-
-const placeOrder = async (
-  items: { productId: string; quantity: number }[],
-  paymentToken = 'tok_visa',
-): Promise<string> => {
-  const { order } = await service.createOrder('saga-test', ulid(), { items, paymentToken });
-  return order.orderId;
-};
-
-const executionArn = (orderId: string): string =>
-  `${cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')).replace(':stateMachine:', ':execution:')}:${orderId}`;
-
-/** Waits for the saga of the order to finish; answers the execution status and the order. */
-const settle = async (orderId: string): Promise<{ execution: string; order: Order }> => {
-  const deadline = Date.now() + 60000;
-  for (;;) {
-    try {
-      const execution = await cloud.services.stepFunctions.waitForExecution(executionArn(orderId));
-      const order = (await stores.orders.getOrder(orderId)) as Order;
-      return { execution, order };
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-};
+const sfn = (): SFNClient => saga.sfn;
+const product = (stock: number): Promise<string> => saga.product(stock);
+const placeOrder = (items: { productId: string; quantity: number }[], paymentToken = 'tok_visa'): Promise<string> =>
+  saga.placeOrder(items, paymentToken);
+const executionArn = (orderId: string): string => saga.executionArn(orderId);
+const settle = (orderId: string): Promise<{ execution: string; order: Order }> => saga.settle(orderId);
 
 /** The timeline as `step outcome STATUS [REASON]`, one line per entry, in stored order. */
 const timeline = (order: Order): string[] =>

@@ -6,18 +6,19 @@ import {
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadConfig } from '../../api/config';
-import { loadAuthSettings } from '../../api/middleware/auth';
-import { startApiServer, type RunningApi } from '../../api/server';
+import type { ApiProcess } from '../bench-support';
 import { startLocalCloud, type RunningLocalCloud } from './cloud';
+import { startPlatformApi } from './test-support/api-process';
 
-/** The local cloud as `npm start` runs it: the API configured from the cloud's environment alone signs users in. */
+/**
+ * The local cloud as `npm start` runs it: the API, its own process configured from the cloud's environment alone,
+ * signs users in.
+ */
 describe('identity in the local cloud', () => {
   let cloud: RunningLocalCloud;
-  let api: RunningApi;
+  let api: ApiProcess;
   let cognito: CognitoIdentityProviderClient;
   let emptyRoot: string;
-  const saved = { ...process.env };
 
   beforeAll(async () => {
     emptyRoot = mkdtempSync(join(tmpdir(), 'cloud-identity-'));
@@ -26,20 +27,18 @@ describe('identity in the local cloud', () => {
       functionsBaseDir: emptyRoot,
       logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     });
-    process.env = { ...saved, ...cloud.env, PORT: '0', LOG_LEVEL: 'SILENT' };
-    api = await startApiServer(loadConfig(), '127.0.0.1', loadAuthSettings());
+    api = await startPlatformApi(cloud);
     cognito = new CognitoIdentityProviderClient({
       endpoint: cloud.edgeUrl,
       region: cloud.env.AWS_REGION,
       credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
       maxAttempts: 1,
     });
-  }, 60_000);
+  }, 180_000);
   afterAll(async () => {
     cognito.destroy();
     await api.stop();
     await cloud.stop();
-    process.env = saved;
     rmSync(emptyRoot, { recursive: true, force: true });
   });
 
@@ -61,7 +60,7 @@ describe('identity in the local cloud', () => {
     ]);
   });
 
-  it('tells the dashboard the local pool and the edge as the Cognito endpoint at GET /config.json', async () => {
+  it('tells the dashboard the local pool, the edge as the Cognito endpoint and the control plane at GET /config.json', async () => {
     // act
     const config = (await (await fetch(`${api.url}/config.json`)).json()) as Record<string, string>;
     // assess
@@ -70,6 +69,7 @@ describe('identity in the local cloud', () => {
       userPoolId: cloud.env.USER_POOL_ID,
       userPoolClientId: cloud.env.USER_POOL_CLIENT_ID,
       cognitoEndpoint: `${cloud.edgeUrl}/`,
+      localControlPlane: `${cloud.edgeUrl}/_local`,
     });
   });
 

@@ -7,89 +7,53 @@
  * operator's retry finishes a parked order. Assessed on the table: status, stock, payments.
  * (The duplicate order.created case — one execution, one charge — is lambdas/saga/order-saga.int.test.ts.)
  */
-import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
-import { DescribeExecutionCommand, SFNClient } from '@aws-sdk/client-sfn';
-import { DeleteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { ulid } from 'ulid';
-import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
+import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import type { SFNClient } from '@aws-sdk/client-sfn';
+import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StepFunctionsSagaRunner } from '../../core/adapters/step-functions-saga-runner';
-import { money } from '../../core/domain/money';
 import type { OrderStatus } from '../../core/domain/order-status';
-import { OrderService } from '../../core/orders/order-service';
 import { retryParkedOrder } from '../../core/orders/reconciler';
 import type { ReconcileReport } from '../../core/orders/reconciler';
-import { DynamoInventoryStore } from '../../core/store/dynamo-inventory-store';
-import { DynamoPaymentLedger } from '../../core/store/dynamo-payment-ledger';
-import { createDynamoStores } from '../../core/store/dynamo-stores';
-import { FUNCTION_IDEMPOTENCY_PARTITION } from '../../core/store/keys';
+import type { DynamoInventoryStore } from '../../core/store/dynamo-inventory-store';
+import type { DynamoPaymentLedger } from '../../core/store/dynamo-payment-ledger';
 import type { DynamoStores } from '../../core/store/dynamo-stores';
-import { startLocalCloud } from './cloud';
+import { FUNCTION_IDEMPOTENCY_PARTITION } from '../../core/store/keys';
 import type { RunningLocalCloud } from './cloud';
+import { startSagaCloud } from './test-support/saga-cloud';
+import type { SagaCloud } from './test-support/saga-cloud';
 
 jest.setTimeout(120_000);
 
-const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
-
+let saga: SagaCloud;
 let cloud: RunningLocalCloud;
 let stores: DynamoStores;
 let inventory: DynamoInventoryStore;
 let ledger: DynamoPaymentLedger;
-let service: OrderService;
 let runner: StepFunctionsSagaRunner;
 let sfn: SFNClient;
 let documentClient: DynamoDBDocumentClient;
 
 beforeAll(async () => {
-  process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
-  process.env.LOCAL_CLOUD_LOG_LEVEL = 'silent';
-  cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.001 });
+  saga = await startSagaCloud('recovery-test');
+  ({ cloud, stores, inventory, ledger, sfn, documentClient } = saga);
   // The schedule would race the passes this test makes itself.
   cloud.services.eventBridge.stop();
-  documentClient = DynamoDBDocumentClient.from(
-    new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials }),
-    { marshallOptions: { removeUndefinedValues: true } },
-  );
-  const tableName = cloud.names('orders');
-  stores = createDynamoStores(documentClient, tableName);
-  inventory = new DynamoInventoryStore(documentClient, tableName);
-  ledger = new DynamoPaymentLedger(documentClient, tableName);
-  const publisher = new EventBridgePublisher(
-    new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials }),
-    cloud.names('orders'),
-  );
-  service = new OrderService({ ...stores, publisher, log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
-  sfn = new SFNClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials });
-  runner = new StepFunctionsSagaRunner(sfn, cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')));
+  runner = new StepFunctionsSagaRunner(sfn, saga.stateMachineArn);
 }, 120_000);
 
 afterAll(async () => {
-  await cloud?.stop();
+  await saga?.stop();
 });
 
 afterEach(() => {
   cloud?.services.lambda.clearFaults();
 });
 
-const product = async (stock: number): Promise<string> => {
-  const productId = `p-${ulid()}`;
-  await stores.products.putProduct({
-    productId,
-    name: productId,
-    price: money(500, 'EUR'),
-    stock,
-    updatedAt: new Date().toISOString(),
-  });
-  return productId;
-};
-
-const placeOrder = async (productId: string, quantity: number, paymentToken = 'tok_visa'): Promise<string> =>
-  (await service.createOrder('recovery-test', ulid(), { items: [{ productId, quantity }], paymentToken })).order
-    .orderId;
-
-const executionArn = (name: string): string =>
-  `${cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')).replace(':stateMachine:', ':execution:')}:${name}`;
+const product = (stock: number): Promise<string> => saga.product(stock);
+const placeOrder = (productId: string, quantity: number, paymentToken = 'tok_visa'): Promise<string> =>
+  saga.placeOrder([{ productId, quantity }], paymentToken);
+const executionArn = (name: string): string => saga.executionArn(name);
 
 const statusOf = async (orderId: string): Promise<OrderStatus | undefined> =>
   (await stores.orders.getOrder(orderId))?.status;
