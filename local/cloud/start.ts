@@ -63,6 +63,8 @@ export interface LocalCloudOptions {
    * LOCAL_IAM=off. Calls signed with other access keys are always allowed.
    */
   readonly enforceIam?: boolean;
+  /** The type of the description's state machines; default LOCAL_WORKFLOW_TYPE, then STANDARD (decision "Workflow type"). */
+  readonly workflowType?: 'STANDARD' | 'EXPRESS';
 }
 
 export interface RunningLocalCloud extends LocalCloudContext {
@@ -187,6 +189,7 @@ export const startCloud = async (
   const stepFunctions = new LocalStepFunctions({
     region,
     timeScale: options.timeScale,
+    defaultType: options.workflowType ?? (process.env.LOCAL_WORKFLOW_TYPE as 'STANDARD' | 'EXPRESS' | undefined),
     emitSegment,
     invoke: async (arn, payload, invokeOptions) => {
       try {
