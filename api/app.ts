@@ -11,7 +11,8 @@ import Koa from 'koa';
 import { ulid } from 'ulid';
 import { EventBridgePublisher } from '../core/adapters/eventbridge-publisher';
 import { SecretsManagerPartnerSecrets } from '../core/adapters/secrets-manager-partner-secrets';
-import { StepFunctionsSagaRunner } from '../core/adapters/step-functions-saga-runner';
+import { ClaimedSagaRunner } from '../core/adapters/claimed-saga-runner';
+import { DynamoSagaStartClaims } from '../core/store/saga-start-claims';
 import { OrderService } from '../core/orders/order-service';
 import type { EventPublisher } from '../core/orders/ports';
 import { AdminOrderBrowser } from '../core/store/admin-order-browser';
@@ -110,7 +111,11 @@ export const createApp = (deps: AppDeps): ComposedApp => {
       runner:
         config.stateMachineArn === undefined
           ? undefined
-          : new StepFunctionsSagaRunner(clients.sfn, config.stateMachineArn),
+          : new ClaimedSagaRunner(
+              clients.sfn,
+              config.stateMachineArn,
+              new DynamoSagaStartClaims(clients.documentClient, config.tableName),
+            ),
     },
     stats: { queries, now },
     stream: { feed },
