@@ -342,6 +342,18 @@ describe('workflow layer', () => {
     });
   });
 
+  it('deploys each stage as its workflow type: dev STANDARD logging ALL, prod EXPRESS within five minutes logging ERROR', () => {
+    const [devMachine] = resourcesOf(dev.parsed, 'aws_sfn_state_machine');
+    const [prodMachine] = resourcesOf(prod().parsed, 'aws_sfn_state_machine');
+
+    expect([devMachine.type, prodMachine.type]).toEqual(['STANDARD', 'EXPRESS']);
+    expect(prod().synth).toHaveResourceWithProperties(SfnStateMachine, {
+      type: 'EXPRESS',
+      logging_configuration: expect.objectContaining({ level: 'ERROR', include_execution_data: true }),
+    });
+    expect((JSON.parse(prodMachine.definition as string) as { TimeoutSeconds: number }).TimeoutSeconds).toBe(300);
+  });
+
   it('fails synth with a clear error while the ASL file does not exist', () => {
     expect.assertions(1);
     expect(() => synthStage(stages.dev, { definitions: {}, rootDir: '/nonexistent' })).toThrow(

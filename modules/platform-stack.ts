@@ -126,6 +126,7 @@ export class PlatformStack extends TerraformStack {
       stateMachines: description.stateMachines,
       functions: this.functions.functions,
       logRetentionDays: config.logRetentionDays,
+      workflowType: config.workflowType,
       region: config.region,
       accountId,
       rootDir: props.rootDir,

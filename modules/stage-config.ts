@@ -30,6 +30,10 @@ export interface S3BackendConfig {
   readonly useLockfile: boolean;
 }
 
+/** Step Functions workflow types: STANDARD bills per state transition, EXPRESS per request and GB-second. */
+export type WorkflowType = 'STANDARD' | 'EXPRESS';
+export const WORKFLOW_TYPES: readonly WorkflowType[] = ['STANDARD', 'EXPRESS'];
+
 export interface StageConfig {
   readonly stage: StageName;
   readonly region: string;
@@ -61,6 +65,12 @@ export interface StageConfig {
   /** Protect the table and keep the receipts bucket on destroy. */
   readonly deletionProtection: boolean;
   readonly api: ApiServiceConfig;
+  /**
+   * The saga's state machine type (docs/decisions.md, "Workflow type by numbers"): STANDARD where its history API and
+   * exactly-once start are worth $0.025 per 1,000 transitions (dev's volume is inside the free tier), EXPRESS where the
+   * volume is (about $2 instead of $125 per million orders). Saga starts are deduplicated in the table either way.
+   */
+  readonly workflowType: WorkflowType;
   readonly tags: Readonly<Record<string, string>>;
   /** Remote state in S3, used when TF_CLOUD_ORGANIZATION is not set. */
   readonly s3Backend?: S3BackendConfig;
@@ -91,6 +101,7 @@ const dev: StageConfig = {
     containerPort: 3000,
     healthCheckPath: '/health',
   },
+  workflowType: 'STANDARD',
   tags: { ...commonTags, Stage: 'dev' },
 };
 
@@ -117,6 +128,7 @@ const prod: StageConfig = {
     containerPort: 3000,
     healthCheckPath: '/health',
   },
+  workflowType: 'EXPRESS',
   tags: { ...commonTags, Stage: 'prod' },
 };
 
@@ -142,6 +154,8 @@ export const accountSettings = {
   certificateArn: 'CERTIFICATE_ARN',
   apiDomainName: 'API_DOMAIN_NAME',
   imageTag: 'IMAGE_TAG',
+  /** Not per account, but worth switching without an edit (e.g. a dev stack on EXPRESS to try prod's semantics). */
+  workflowType: 'WORKFLOW_TYPE',
 } as const;
 
 export type AccountSetting = keyof typeof accountSettings;
@@ -164,6 +178,7 @@ export const withEnvironment = (
   const imageTag = value('imageTag') ?? config.api.imageTag;
   return {
     ...config,
+    workflowType: (value('workflowType')?.toUpperCase() as WorkflowType | undefined) ?? config.workflowType,
     alarmEmail: value('alarmEmail') ?? config.alarmEmail,
     emailSender: value('emailSender') ?? config.emailSender,
     ...(certificateArn === undefined ? {} : { certificateArn }),
@@ -225,6 +240,8 @@ export const stageConfigProblems = (config: StageConfig): string[] => {
   } else if (config.apiDomainName !== undefined && placeholderDomain.test(config.apiDomainName)) {
     problems.push(`${where('apiDomainName')}: "${config.apiDomainName}" is a placeholder`);
   }
+  if (!WORKFLOW_TYPES.includes(config.workflowType))
+    problems.push(`${where('workflowType')}: "${config.workflowType}" is neither STANDARD nor EXPRESS`);
   const tag = config.api.imageTag;
   if (tag !== undefined) {
     if (tag === 'latest')
