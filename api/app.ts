@@ -131,7 +131,7 @@ export const createApp = (deps: AppDeps): ComposedApp => {
   const app = new Koa<AppState>({ proxy: false });
   app.silent = true;
   app.use(errorHandler());
-  app.use(tracing(config.serviceName));
+  app.use(tracing(config.serviceName, config.tracingSampling));
   app.use(requestContext(logger));
   if (config.dashboardDir !== undefined) app.use(serveDashboard(config.dashboardDir));
   app.use(authenticate(deps.tokenVerifier ?? createTokenVerifier(config.auth)));

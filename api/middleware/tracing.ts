@@ -5,11 +5,16 @@
  * otherwise each be one more trace found by the order's annotation); AWS SDK calls become subsegments (`traceAwsClients`), and PutEvents
  * entries carry the trace header so the trace continues through EventBridge, SQS, Step Functions and the Lambdas.
  * The daemon is AWS_XRAY_DAEMON_ADDRESS (default 127.0.0.1:2000); AWS_XRAY_CONTEXT_MISSING is honoured by the SDK.
+ * Sampling (XRAY_SAMPLING, api/config.ts) is decided before anything is recorded: a request that is not sampled gets
+ * no segment and no X-Ray context at all, only its `Root=...;Sampled=0` header, since a segment that is never sent
+ * still costs its subsegments and the context's async hooks (docs/decisions.md, "Tracing that costs little").
  */
+import { randomBytes } from 'node:crypto';
 import AWSXRay from 'aws-xray-sdk-core';
 import type { Middleware } from 'koa';
 import { ORDER_ID_PATTERN } from '../../core/domain/ids';
 import { answerOf } from './error-handler';
+import type { TracingSampling } from '../config';
 import type { AppState } from '../types';
 
 /** The trace header of the current (sub)segment, for a hop the SDK does not propagate itself; undefined outside a trace. */
@@ -100,13 +105,56 @@ const redactedUrl = (raw: string): string => {
 /** Methods that act on an order; reads of an order are traced but not annotated, so its annotation finds its own path. */
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The tracing middleware; put it right after the error handler so it sees every error before it is answered. */
-export const tracing =
-  (serviceName: string): Middleware<AppState> =>
-  async (ctx, next) => {
+/** The SDK's sampler (mw_utils): answers true, false or the name of the rule that sampled the request. */
+interface Sampler {
+  shouldSample(request: { host?: string; httpMethod: string; urlPath: string; serviceName: string }): boolean | string;
+}
+const sdkSampler = (): Sampler => (AWSXRay.middleware as unknown as { sampler: Sampler }).sampler;
+
+/**
+ * Sets the SDK's sampler for the mode, once at start: `local` stops it polling the account's rules (its local
+ * default rules decide: 1 request/s, then 5%); `centralized` keeps the SDK's default sampler, which polls them.
+ */
+export const configureSampling = (mode: TracingSampling | undefined): void => {
+  if (mode === 'local') AWSXRay.middleware.disableCentralizedSampling();
+};
+
+/** A new X-Ray trace id (`1-<epoch seconds, hex>-<96 random bits>`), for the header of a request that is not traced. */
+const newTraceId = (): string => `1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+
+/** Whether to trace this request: the caller's decision when it sent one, else the mode's. */
+const sampledBy = (
+  mode: Exclude<TracingSampling, 'off'>,
+  incoming: { sampled?: string },
+  request: { host?: string; method: string; path: string; serviceName: string },
+): boolean => {
+  if (incoming.sampled === '1') return true;
+  if (incoming.sampled === '0') return false;
+  if (mode === 'all') return true;
+  const decision = sdkSampler().shouldSample({
+    host: request.host,
+    httpMethod: request.method,
+    urlPath: request.path,
+    serviceName: request.serviceName,
+  });
+  return decision !== false && decision !== undefined;
+};
+
+/**
+ * The tracing middleware; put it right after the error handler so it sees every error before it is answered.
+ * `sampling` is the API's XRAY_SAMPLING; absent, every request is traced.
+ */
+export const tracing = (serviceName: string, sampling: TracingSampling = 'all'): Middleware<AppState> => {
+  if (sampling === 'off') return (_ctx, next) => next();
+  return async (ctx, next) => {
     const incoming = incomingTrace(ctx.get('x-amzn-trace-id'));
+    const sampled = sampledBy(sampling, incoming, { host: ctx.host, method: ctx.method, path: ctx.path, serviceName });
+    if (!sampled) {
+      ctx.set('X-Amzn-Trace-Id', `Root=${incoming.root ?? newTraceId()};Sampled=0`);
+      await next();
+      return;
+    }
     const segment = new AWSXRay.Segment(serviceName, incoming.root, incoming.parent);
-    if (incoming.sampled === '0') (segment as unknown as { notTraced: boolean }).notTraced = true;
     const requestData = new AWSXRay.middleware.IncomingRequestData(ctx.req);
     requestData.request.url = redactedUrl(requestData.request.url);
     segment.addIncomingRequestData(requestData);
@@ -136,3 +184,4 @@ export const tracing =
       }
     });
   };
+};

@@ -370,6 +370,8 @@ export const startCloud = async (
       // What Lambda's active tracing and the ECS X-Ray sidecar give a process: the daemon, and no crash without a segment.
       AWS_XRAY_DAEMON_ADDRESS: collector.address,
       AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+      // Locally every request is traced (no sampling rules to poll); a load test sets XRAY_SAMPLING=local (api/config.ts).
+      XRAY_SAMPLING: process.env.XRAY_SAMPLING ?? 'all',
     };
     const userPool = { id: identity.userPoolId, clientId: identity.userPoolClientId };
     const built = buildResources({
