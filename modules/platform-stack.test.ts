@@ -509,12 +509,18 @@ describe('auth, edge, secrets and observability layers', () => {
     });
   });
 
-  it('has the X-Ray group and a sampling rule for the API that starts every order trace', () => {
+  it('has the X-Ray group and a sampling rule for the API: every request in dev, 1/s + 5% in prod', () => {
     expect(dev.synth).toHaveResourceWithProperties(XrayGroup, { filter_expression: 'service("orders-api")' });
     expect(dev.synth).toHaveResourceWithProperties(XraySamplingRule, {
       service_name: 'orders-api',
       url_path: '/api/*',
+      reservoir_size: 1,
       fixed_rate: 1,
+    });
+    expect(prod().synth).toHaveResourceWithProperties(XraySamplingRule, {
+      service_name: 'orders-api',
+      reservoir_size: 1,
+      fixed_rate: 0.05,
     });
   });
 

@@ -187,6 +187,7 @@ export class PlatformStack extends TerraformStack {
       stateMachines: this.workflow.stateMachines,
       loadBalancer: this.api.loadBalancer,
       p99LatencySeconds: 1,
+      apiTraceSampleRate: config.apiTraceSampleRate,
       dashboard: config.cloudwatchDashboard,
     });
 

@@ -71,6 +71,12 @@ export interface StageConfig {
    * volume is (about $2 instead of $125 per million orders). Saga starts are deduplicated in the table either way.
    */
   readonly workflowType: WorkflowType;
+  /**
+   * The share of API requests the X-Ray sampling rule traces beyond its reservoir of one per second (0..1). dev: 1,
+   * every order has its trace in the dashboard; prod: 0.05, X-Ray's own default, since tracing every request cost
+   * ~13% of the API's CPU per POST (docs/decisions.md, "Tracing that costs little").
+   */
+  readonly apiTraceSampleRate: number;
   readonly tags: Readonly<Record<string, string>>;
   /** Remote state in S3, used when TF_CLOUD_ORGANIZATION is not set. */
   readonly s3Backend?: S3BackendConfig;
@@ -102,6 +108,7 @@ const dev: StageConfig = {
     healthCheckPath: '/health',
   },
   workflowType: 'STANDARD',
+  apiTraceSampleRate: 1,
   tags: { ...commonTags, Stage: 'dev' },
 };
 
@@ -129,6 +136,7 @@ const prod: StageConfig = {
     healthCheckPath: '/health',
   },
   workflowType: 'EXPRESS',
+  apiTraceSampleRate: 0.05,
   tags: { ...commonTags, Stage: 'prod' },
 };
 
