@@ -11,7 +11,8 @@ import Koa from 'koa';
 import { ulid } from 'ulid';
 import { EventBridgePublisher } from '../core/adapters/eventbridge-publisher';
 import { SecretsManagerPartnerSecrets } from '../core/adapters/secrets-manager-partner-secrets';
-import { StepFunctionsSagaRunner } from '../core/adapters/step-functions-saga-runner';
+import { ClaimedSagaRunner } from '../core/adapters/claimed-saga-runner';
+import { DynamoSagaStartClaims } from '../core/store/saga-start-claims';
 import { OrderService } from '../core/orders/order-service';
 import type { EventPublisher } from '../core/orders/ports';
 import { AdminOrderBrowser } from '../core/store/admin-order-browser';
@@ -122,7 +123,11 @@ export const createApp = (deps: AppDeps): ComposedApp => {
       runner:
         config.stateMachineArn === undefined
           ? undefined
-          : new StepFunctionsSagaRunner(clients.sfn, config.stateMachineArn),
+          : new ClaimedSagaRunner(
+              clients.sfn,
+              config.stateMachineArn,
+              new DynamoSagaStartClaims(clients.documentClient, config.tableName),
+            ),
     },
     stats: { queries, now },
     stream: { feed },
@@ -139,7 +144,7 @@ export const createApp = (deps: AppDeps): ComposedApp => {
   const app = new Koa<AppState>({ proxy: false });
   app.silent = true;
   app.use(errorHandler());
-  app.use(tracing(config.serviceName));
+  app.use(tracing(config.serviceName, config.tracingSampling));
   app.use(requestContext(logger));
   if (config.dashboardDir !== undefined) app.use(serveDashboard(config.dashboardDir));
   app.use(authenticate(deps.tokenVerifier ?? createTokenVerifier(config.auth)));

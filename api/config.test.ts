@@ -8,6 +8,12 @@ const base = {
 };
 
 describe('loadConfig', () => {
+  it('samples by the account’s rules unless XRAY_SAMPLING says otherwise, and refuses an unknown mode', () => {
+    expect(loadConfig(base).tracingSampling).toBe('centralized');
+    expect(loadConfig({ ...base, XRAY_SAMPLING: 'LOCAL' }).tracingSampling).toBe('local');
+    expect(() => loadConfig({ ...base, XRAY_SAMPLING: 'sometimes' })).toThrow(ConfigValueInvalidError);
+  });
+
   it('reads a complete environment into a frozen config with PORT defaulting to 3000', () => {
     const config = loadConfig(base);
     expect(config).toMatchObject({

@@ -27,6 +27,15 @@ export interface AuthSettings {
   readonly tokenUse: TokenUse;
 }
 
+/**
+ * How the API samples requests for X-Ray (XRAY_SAMPLING): `centralized` (the default, as in AWS: the account's
+ * sampling rules through the daemon, the SDK's 1 request/s + 5% when none answer), `local` (those SDK defaults without
+ * polling: what a load test sets), `all` (every request: the local cloud's default, so every order has its trace) and
+ * `off` (no tracing: the baseline of scripts/tracing-overhead.ts). An incoming `Sampled=` decision always wins.
+ */
+export const TRACING_SAMPLING_MODES = ['centralized', 'local', 'all', 'off'] as const;
+export type TracingSampling = (typeof TRACING_SAMPLING_MODES)[number];
+
 export interface ApiConfig {
   /** Physical name of the `orders` table (TABLE_NAME); its `<prefix>-orders` also names the DLQs' stage prefix. */
   readonly tableName: string;
@@ -56,6 +65,8 @@ export interface ApiConfig {
   readonly localControlPlane?: string;
   /** USER_POOL_ID, USER_POOL_CLIENT_ID, AUTH_TOKEN_USE and the Cognito endpoint. */
   readonly auth: AuthSettings;
+  /** XRAY_SAMPLING (TRACING_SAMPLING_MODES); every request is traced when absent (configs built by tests). */
+  readonly tracingSampling?: TracingSampling;
 }
 
 export { ConfigError, ConfigKeyMissingError, ConfigValueInvalidError };
@@ -179,6 +190,9 @@ export const loadConfig = (env: Env = process.env): Readonly<ApiConfig> => {
   const stateMachineArn = optionalEnv(env, 'STATE_MACHINE_ARN');
   const localControlPlane = localControlPlaneFromEnv(env);
   const port = integer(env, 'PORT', 3000, 0, 65535);
+  const tracingSampling = (optionalEnv(env, 'XRAY_SAMPLING') ?? 'centralized').toLowerCase();
+  if (!(TRACING_SAMPLING_MODES as readonly string[]).includes(tracingSampling))
+    throw new ConfigValueInvalidError('XRAY_SAMPLING', `expected one of ${TRACING_SAMPLING_MODES.join(', ')}`);
   return Object.freeze({
     tableName: requiredEnv(env, 'TABLE_NAME'),
     eventBusName: requiredEnv(env, 'EVENT_BUS_NAME'),
@@ -195,5 +209,6 @@ export const loadConfig = (env: Env = process.env): Readonly<ApiConfig> => {
     webhookReservedPorts: boolean(env, 'WEBHOOK_ALLOW_LOOPBACK') ? [...reservedPorts(env), port] : [],
     ...(localControlPlane === undefined ? {} : { localControlPlane }),
     auth: loadAuthSettings(env),
+    tracingSampling: tracingSampling as TracingSampling,
   });
 };

@@ -9,7 +9,7 @@ import { createApp } from './app';
 import { createAwsClients } from './aws-clients';
 import { loadConfig } from './config';
 import type { ApiConfig, AuthSettings } from './config';
-import { traceAwsClients } from './middleware/tracing';
+import { configureSampling, traceAwsClients } from './middleware/tracing';
 
 export interface RunningApi {
   readonly url: string;
@@ -34,7 +34,8 @@ export const startApiServer = async (
   if (missingKeys.length > 0) logger.warn('settings missing: the routes that need them answer 503', { missingKeys });
   const clients = createAwsClients();
   // X-Ray as on Fargate with the daemon sidecar: SDK calls are subsegments, PutEvents entries carry the trace header.
-  traceAwsClients(clients.eventBridge, clients.documentClient);
+  configureSampling(config.tracingSampling);
+  if (config.tracingSampling !== 'off') traceAwsClients(clients.eventBridge, clients.documentClient);
   const composed = createApp({ config: { ...config, auth }, clients, logger });
   const server: Server = composed.app.listen(config.port, host);
   await new Promise<void>((resolveListen, reject) => {

@@ -25,6 +25,8 @@ export interface ObservabilityLayerProps {
   readonly loadBalancer: Lb;
   /** p99 target response time above which the API alarms. */
   readonly p99LatencySeconds: number;
+  /** The API sampling rule's fixed rate beyond its reservoir of one request per second (stage config). */
+  readonly apiTraceSampleRate: number;
   /** Whether to create the CloudWatch dashboard (it bills per month). */
   readonly dashboard: boolean;
 }
@@ -47,7 +49,8 @@ export class ObservabilityLayer extends Construct {
 
     // Every order's path (API -> EventBridge -> Step Functions -> Lambda -> SQS -> processors) starts at the API
     // (segment name orders-api, POWERTOOLS_SERVICE_NAME of the task); the group collects those traces and the rule
-    // samples the API's requests that start them.
+    // samples the API's requests that start them: one per second, then the stage's rate (the API honours the rule:
+    // XRAY_SAMPLING=centralized, api/middleware/tracing.ts).
     new XrayGroup(this, 'traces', {
       groupName: `${prefix}-orders`,
       filterExpression: 'service("orders-api")',
@@ -57,8 +60,8 @@ export class ObservabilityLayer extends Construct {
       ruleName: `${prefix}-api`.slice(0, 32),
       priority: 100,
       version: 1,
-      reservoirSize: 5,
-      fixedRate: 1,
+      reservoirSize: 1,
+      fixedRate: props.apiTraceSampleRate,
       serviceName: 'orders-api',
       serviceType: '*',
       host: '*',

@@ -343,6 +343,18 @@ describe('workflow layer', () => {
     });
   });
 
+  it('deploys each stage as its workflow type: dev STANDARD logging ALL, prod EXPRESS within five minutes logging ERROR', () => {
+    const [devMachine] = resourcesOf(dev.parsed, 'aws_sfn_state_machine');
+    const [prodMachine] = resourcesOf(prod().parsed, 'aws_sfn_state_machine');
+
+    expect([devMachine.type, prodMachine.type]).toEqual(['STANDARD', 'EXPRESS']);
+    expect(prod().synth).toHaveResourceWithProperties(SfnStateMachine, {
+      type: 'EXPRESS',
+      logging_configuration: expect.objectContaining({ level: 'ERROR', include_execution_data: true }),
+    });
+    expect((JSON.parse(prodMachine.definition as string) as { TimeoutSeconds: number }).TimeoutSeconds).toBe(300);
+  });
+
   it('fails synth with a clear error while the ASL file does not exist', () => {
     expect.assertions(1);
     expect(() => synthStage(stages.dev, { definitions: {}, rootDir: '/nonexistent' })).toThrow(
@@ -499,12 +511,18 @@ describe('auth, edge, secrets and observability layers', () => {
     });
   });
 
-  it('has the X-Ray group and a sampling rule for the API that starts every order trace', () => {
+  it('has the X-Ray group and a sampling rule for the API: every request in dev, 1/s + 5% in prod', () => {
     expect(dev.synth).toHaveResourceWithProperties(XrayGroup, { filter_expression: 'service("orders-api")' });
     expect(dev.synth).toHaveResourceWithProperties(XraySamplingRule, {
       service_name: 'orders-api',
       url_path: '/api/*',
+      reservoir_size: 1,
       fixed_rate: 1,
+    });
+    expect(prod().synth).toHaveResourceWithProperties(XraySamplingRule, {
+      service_name: 'orders-api',
+      reservoir_size: 1,
+      fixed_rate: 0.05,
     });
   });
 

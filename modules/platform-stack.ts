@@ -126,6 +126,7 @@ export class PlatformStack extends TerraformStack {
       stateMachines: description.stateMachines,
       functions: this.functions.functions,
       logRetentionDays: config.logRetentionDays,
+      workflowType: config.workflowType,
       region: config.region,
       accountId,
       rootDir: props.rootDir,
@@ -186,6 +187,7 @@ export class PlatformStack extends TerraformStack {
       stateMachines: this.workflow.stateMachines,
       loadBalancer: this.api.loadBalancer,
       p99LatencySeconds: 1,
+      apiTraceSampleRate: config.apiTraceSampleRate,
       dashboard: config.cloudwatchDashboard,
     });
 

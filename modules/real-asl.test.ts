@@ -2,7 +2,7 @@
  * The workflow layer on the ASL that deploys, lambdas/saga/order-saga.asl.json, not the fixture the other CDKTF unit
  * tests use (modules/test-support/test-fixtures.ts): the dev and prod stacks read the file from the checkout, and
  * the synthesised state machine is that file, every state, retry and catch kept, only its function placeholders
- * turned into the stack's Lambda ARNs and the description's timeout added.
+ * turned into the stack's Lambda ARNs and the description's timeout added (on an Express stage, the five-minute limit).
  */
 import 'cdktf/lib/testing/adapters/jest';
 import { readFileSync } from 'node:fs';
@@ -52,7 +52,10 @@ const expectedDefinition = (parsed: SynthesizedStack, config: StageConfig): type
   let text = readFileSync(join(rootDir, saga.definitionFile), 'utf8');
   for (const [placeholder, fnName] of Object.entries(saga.functionArns))
     text = text.split(`\${${placeholder}}`).join(functionArnRef(parsed, config, fnName));
-  return { ...(JSON.parse(text) as typeof realAsl), TimeoutSeconds: realAsl.TimeoutSeconds ?? saga.timeoutSeconds };
+  const own = realAsl.TimeoutSeconds ?? saga.timeoutSeconds;
+  // An Express machine runs at most five minutes (modules/workflow.ts).
+  const timeout = config.workflowType === 'EXPRESS' ? Math.min(own, 300) : own;
+  return { ...(JSON.parse(text) as typeof realAsl), TimeoutSeconds: timeout };
 };
 
 describe.each([

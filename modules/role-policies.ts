@@ -126,6 +126,8 @@ const accessGrants = (spec: FunctionSpec, arns: RoleArns): Grant[] => {
       actions: ['states:DescribeExecution'],
       resources: access.stateMachines.map((name) => arns.executionsOf(name)),
     });
+    // Its workflow type: an EXPRESS execution cannot be described (core/adapters/claimed-saga-runner.ts).
+    grants.push({ sid: 'DescribeStateMachines', actions: ['states:DescribeStateMachine'], resources: machines });
   }
   const secrets = (access.secrets ?? []).map((s) => arns.secret(s));
   if (secrets.length > 0)
@@ -237,7 +239,7 @@ export const apiTaskRoleGrants = (description: RoleDescription, arns: RoleArns):
     // POST /api/admin/orders/:id/retry resumes a parked order's saga (api/routes/admin-orders.ts).
     {
       sid: 'ResumeSagas',
-      actions: ['states:StartExecution'],
+      actions: ['states:StartExecution', 'states:DescribeStateMachine'],
       resources: [arns.stateMachine(first(description.stateMachines, 'state machine').name)],
     },
     {

@@ -81,4 +81,18 @@ describe('stage config validation at synth', () => {
     };
     expect(deployableStageConfig('prod', env)).toEqual(withEnvironment(stages.prod, env));
   });
+
+  it('takes the workflow type from ORDERS_<STAGE>_WORKFLOW_TYPE, and names the key for an unknown type', () => {
+    const express = withEnvironment(real, { ORDERS_DEV_WORKFLOW_TYPE: 'express' });
+    const unknown = withEnvironment(real, { ORDERS_DEV_WORKFLOW_TYPE: 'fast' });
+
+    expect([stages.dev.workflowType, stages.prod.workflowType, express.workflowType]).toEqual([
+      'STANDARD',
+      'EXPRESS',
+      'EXPRESS',
+    ]);
+    expect(stageConfigProblems(unknown)).toEqual([
+      'stages.dev.workflowType (modules/stage-config.ts, or ORDERS_DEV_WORKFLOW_TYPE): "FAST" is neither STANDARD nor EXPRESS',
+    ]);
+  });
 });

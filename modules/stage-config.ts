@@ -30,6 +30,10 @@ export interface S3BackendConfig {
   readonly useLockfile: boolean;
 }
 
+/** Step Functions workflow types: STANDARD bills per state transition, EXPRESS per request and GB-second. */
+export type WorkflowType = 'STANDARD' | 'EXPRESS';
+export const WORKFLOW_TYPES: readonly WorkflowType[] = ['STANDARD', 'EXPRESS'];
+
 export interface StageConfig {
   readonly stage: StageName;
   readonly region: string;
@@ -61,6 +65,18 @@ export interface StageConfig {
   /** Protect the table and keep the receipts bucket on destroy. */
   readonly deletionProtection: boolean;
   readonly api: ApiServiceConfig;
+  /**
+   * The saga's state machine type (docs/decisions.md, "Workflow type by numbers"): STANDARD where its history API and
+   * exactly-once start are worth $0.025 per 1,000 transitions (dev's volume is inside the free tier), EXPRESS where the
+   * volume is (about $2 instead of $125 per million orders). Saga starts are deduplicated in the table either way.
+   */
+  readonly workflowType: WorkflowType;
+  /**
+   * The share of API requests the X-Ray sampling rule traces beyond its reservoir of one per second (0..1). dev: 1,
+   * every order has its trace in the dashboard; prod: 0.05, X-Ray's own default, since tracing every request cost
+   * ~13% of the API's CPU per POST (docs/decisions.md, "Tracing that costs little").
+   */
+  readonly apiTraceSampleRate: number;
   readonly tags: Readonly<Record<string, string>>;
   /** Remote state in S3, used when TF_CLOUD_ORGANIZATION is not set. */
   readonly s3Backend?: S3BackendConfig;
@@ -91,6 +107,8 @@ const dev: StageConfig = {
     containerPort: 3000,
     healthCheckPath: '/health',
   },
+  workflowType: 'STANDARD',
+  apiTraceSampleRate: 1,
   tags: { ...commonTags, Stage: 'dev' },
 };
 
@@ -117,6 +135,8 @@ const prod: StageConfig = {
     containerPort: 3000,
     healthCheckPath: '/health',
   },
+  workflowType: 'EXPRESS',
+  apiTraceSampleRate: 0.05,
   tags: { ...commonTags, Stage: 'prod' },
 };
 
@@ -142,6 +162,8 @@ export const accountSettings = {
   certificateArn: 'CERTIFICATE_ARN',
   apiDomainName: 'API_DOMAIN_NAME',
   imageTag: 'IMAGE_TAG',
+  /** Not per account, but worth switching without an edit (e.g. a dev stack on EXPRESS to try prod's semantics). */
+  workflowType: 'WORKFLOW_TYPE',
 } as const;
 
 export type AccountSetting = keyof typeof accountSettings;
@@ -164,6 +186,7 @@ export const withEnvironment = (
   const imageTag = value('imageTag') ?? config.api.imageTag;
   return {
     ...config,
+    workflowType: (value('workflowType')?.toUpperCase() as WorkflowType | undefined) ?? config.workflowType,
     alarmEmail: value('alarmEmail') ?? config.alarmEmail,
     emailSender: value('emailSender') ?? config.emailSender,
     ...(certificateArn === undefined ? {} : { certificateArn }),
@@ -225,6 +248,8 @@ export const stageConfigProblems = (config: StageConfig): string[] => {
   } else if (config.apiDomainName !== undefined && placeholderDomain.test(config.apiDomainName)) {
     problems.push(`${where('apiDomainName')}: "${config.apiDomainName}" is a placeholder`);
   }
+  if (!WORKFLOW_TYPES.includes(config.workflowType))
+    problems.push(`${where('workflowType')}: "${config.workflowType}" is neither STANDARD nor EXPRESS`);
   const tag = config.api.imageTag;
   if (tag !== undefined) {
     if (tag === 'latest')

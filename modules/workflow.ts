@@ -1,7 +1,10 @@
 /**
  * Workflow layer: each state machine of the description from its ASL file, deployed as is except for the
- * `${XxxArn}` placeholders, which become the ARNs of the functions the description maps them to.
- * Logging (ALL, with execution data) to a log group with retention, and X-Ray tracing.
+ * `${XxxArn}` placeholders, which become the ARNs of the functions the description maps them to, as the stage's
+ * workflow type. STANDARD: logging ALL with execution data (its history is also in the API). EXPRESS: the execution
+ * timeout is the five-minute Express limit, and logging is ERROR with execution data, since CloudWatch Logs is then
+ * the only record of a failure and logging every event of every execution would cost more than the workflow itself
+ * (docs/decisions.md, "Workflow type by numbers"). X-Ray tracing on both.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,12 +14,18 @@ import type { LambdaFunction } from '@cdktf/provider-aws/lib/lambda-function';
 import { SfnStateMachine } from '@cdktf/provider-aws/lib/sfn-state-machine';
 import { physicalName, type StateMachineSpec } from '../core/platform/resources';
 import { ServiceRole, xrayWriteGrant } from './base/iam';
+import type { WorkflowType } from './stage-config';
+
+/** An Express execution's hard limit (Step Functions quotas). */
+export const EXPRESS_MAX_SECONDS = 300;
 
 export interface WorkflowLayerProps {
   readonly prefix: string;
   readonly stateMachines: readonly StateMachineSpec[];
   readonly functions: ReadonlyMap<string, LambdaFunction>;
   readonly logRetentionDays: number;
+  /** The stage's workflow type (modules/stage-config.ts); STANDARD when absent. */
+  readonly workflowType?: WorkflowType;
   readonly region: string;
   /** The stage's account id (a Terraform expression), for the role's trust condition. */
   readonly accountId: string;
@@ -59,6 +68,7 @@ export class WorkflowLayer extends Construct {
 
   constructor(scope: Construct, id: string, props: WorkflowLayerProps) {
     super(scope, id);
+    const type = props.workflowType ?? 'STANDARD';
     for (const spec of props.stateMachines) {
       const name = physicalName(props.prefix, spec.name);
       const asl = props.definitions?.[spec.name] ?? readDefinition(props.rootDir, spec);
@@ -111,10 +121,18 @@ export class WorkflowLayer extends Construct {
         spec.name,
         new SfnStateMachine(this, `sm-${spec.name}`, {
           name,
-          type: 'STANDARD',
+          type,
           roleArn: role.role.arn,
-          definition: substituteArns(withTimeout(asl, spec.timeoutSeconds), functionArns, spec.definitionFile),
-          loggingConfiguration: { level: 'ALL', includeExecutionData: true, logDestination: `${logGroup.arn}:*` },
+          definition: substituteArns(
+            type === 'EXPRESS' ? withExpressTimeout(asl) : withTimeout(asl, spec.timeoutSeconds),
+            functionArns,
+            spec.definitionFile,
+          ),
+          loggingConfiguration: {
+            level: type === 'EXPRESS' ? 'ERROR' : 'ALL',
+            includeExecutionData: true,
+            logDestination: `${logGroup.arn}:*`,
+          },
           tracingConfiguration: { enabled: true },
         }),
       );
@@ -131,6 +149,26 @@ const withTimeout = (asl: string, timeoutSeconds: number): string => {
     throw new WorkflowDefinitionInvalidError('state machine definition is not valid JSON', { cause });
   }
   return 'TimeoutSeconds' in parsed ? asl : JSON.stringify({ ...parsed, TimeoutSeconds: timeoutSeconds }, null, 2);
+};
+
+/**
+ * The execution timeout an Express machine runs with: the five-minute limit, or the ASL's own when shorter. A path
+ * longer than that ends TIMED_OUT (alarmed), and the reconciler resumes the order (docs/decisions.md).
+ */
+const withExpressTimeout = (asl: string): string => {
+  const parsed = parseDefinition(asl);
+  const own = typeof parsed.TimeoutSeconds === 'number' ? parsed.TimeoutSeconds : undefined;
+  return own !== undefined && own <= EXPRESS_MAX_SECONDS
+    ? asl
+    : JSON.stringify({ ...parsed, TimeoutSeconds: EXPRESS_MAX_SECONDS }, null, 2);
+};
+
+const parseDefinition = (asl: string): Record<string, unknown> => {
+  try {
+    return JSON.parse(asl) as Record<string, unknown>;
+  } catch (cause) {
+    throw new WorkflowDefinitionInvalidError('state machine definition is not valid JSON', { cause });
+  }
 };
 
 const readDefinition = (rootDir: string, spec: StateMachineSpec): string => {

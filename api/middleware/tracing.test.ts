@@ -5,7 +5,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { startDaemonCollector, type RunningDaemonCollector } from '@order-platform/local-cloud/xray';
 import { TraceStore } from '@order-platform/local-cloud/xray';
 import type { AppState } from '../types';
-import { traceAwsClients, tracing } from './tracing';
+import { configureSampling, traceAwsClients, tracing } from './tracing';
 
 const ORDER = '01J00000000000000000000000';
 
@@ -189,5 +189,102 @@ describe('tracing middleware', () => {
     expect(new Set(headers)).toEqual(
       new Set(segments.map((segment) => `Root=${String(segment.trace_id)};Parent=${String(segment.id)};Sampled=1`)),
     );
+  });
+});
+
+describe('tracing middleware with sampling rules', () => {
+  let collector: RunningDaemonCollector;
+  let store: TraceStore;
+  const servers: ReturnType<Koa['listen']>[] = [];
+  const sentEntries: { TraceHeader?: string }[][] = [];
+  let AWSXRay: typeof import('aws-xray-sdk-core');
+
+  const appWith = async (sampling: 'local' | 'off'): Promise<string> => {
+    const events = new EventBridgeClient({
+      region: 'us-east-1',
+      credentials: { accessKeyId: 't', secretAccessKey: 't' },
+    });
+    traceAwsClients(events);
+    events.middlewareStack.add(
+      () => async (args: { input: unknown }) => {
+        sentEntries.push((args.input as { Entries: { TraceHeader?: string }[] }).Entries);
+        return { output: { FailedEntryCount: 0, Entries: [{ EventId: '1' }], $metadata: {} }, response: {} };
+      },
+      { step: 'finalizeRequest', name: 'answerLocally', priority: 'low' },
+    );
+    const router = new Router<AppState>();
+    router.all('/api/orders', async (ctx) => {
+      await events.send(
+        new PutEventsCommand({ Entries: [{ Source: 'orders.platform', DetailType: 'order.created', Detail: '{}' }] }),
+      );
+      ctx.status = 201;
+      ctx.body = { orderId: ORDER };
+    });
+    const app = new Koa<AppState>();
+    app.use(tracing('orders-api', sampling));
+    app.use(router.routes());
+    const server = app.listen(0, '127.0.0.1');
+    servers.push(server);
+    await new Promise((resolve) => server.once('listening', resolve));
+    return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  };
+
+  beforeAll(async () => {
+    store = new TraceStore();
+    collector = await startDaemonCollector(store);
+    AWSXRay = (await import('aws-xray-sdk-core')).default;
+    AWSXRay.setDaemonAddress(collector.address);
+    AWSXRay.setContextMissingStrategy('IGNORE_ERROR');
+    configureSampling('local');
+    AWSXRay.middleware.setSamplingRules({
+      version: 2,
+      rules: [
+        {
+          description: 'orders are traced',
+          host: '*',
+          http_method: 'POST',
+          url_path: '/api/orders',
+          fixed_target: 0,
+          rate: 1,
+        },
+      ],
+      default: { fixed_target: 0, rate: 0 },
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    await collector.close();
+  });
+
+  const rootOf = (response: Response): string =>
+    /Root=([^;]+)/.exec(response.headers.get('x-amzn-trace-id') ?? '')?.[1] ?? '';
+
+  it('traces a request a rule samples: its segment reaches the daemon and its PutEvents carries the trace', async () => {
+    const url = await appWith('local');
+
+    const response = await fetch(`${url}/api/orders`, { method: 'POST' });
+    const root = rootOf(response);
+    for (let i = 0; i < 100 && !store.has(root); i += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+
+    expect(store.has(root)).toBe(true);
+    expect(sentEntries.at(-1)?.[0]?.TraceHeader).toMatch(new RegExp(`^Root=${root};Parent=[0-9a-f]{16};Sampled=1$`));
+  });
+
+  it('records nothing for a request no rule samples: a Sampled=0 header, no context, no trace header downstream', async () => {
+    const url = await appWith('local');
+
+    const response = await fetch(`${url}/api/orders`, { method: 'PUT' });
+
+    expect(response.headers.get('x-amzn-trace-id')).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Sampled=0$/);
+    expect(sentEntries.at(-1)?.[0]?.TraceHeader).toBeUndefined();
+  });
+
+  it('with tracing off, adds no header and no trace to anything', async () => {
+    const url = await appWith('off');
+
+    const response = await fetch(`${url}/api/orders`, { method: 'POST' });
+
+    expect(response.status).toBe(201);
+    expect(response.headers.get('x-amzn-trace-id')).toBeNull();
   });
 });

@@ -4,42 +4,131 @@
  * fault (5xx) flags and the `orderId` annotation on requests that act on an order (not on reads, which would
  * otherwise each be one more trace found by the order's annotation); AWS SDK calls become subsegments (`traceAwsClients`), and PutEvents
  * entries carry the trace header so the trace continues through EventBridge, SQS, Step Functions and the Lambdas.
- * The daemon is AWS_XRAY_DAEMON_ADDRESS (default 127.0.0.1:2000); AWS_XRAY_CONTEXT_MISSING is honoured by the SDK.
+ * The daemon is AWS_XRAY_DAEMON_ADDRESS (default 127.0.0.1:2000). The request's segment is held in AsyncLocalStorage,
+ * not in the SDK's cls-hooked automatic mode, and SDK calls become subsegments through a middleware of our own.
+ * Sampling (XRAY_SAMPLING, api/config.ts) is decided before anything is recorded: a request that is not sampled gets
+ * no segment and no X-Ray context at all, only its `Root=...;Sampled=0` header, since a segment that is never sent
+ * still costs its subsegments and the context's async hooks (docs/decisions.md, "Tracing that costs little").
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomBytes } from 'node:crypto';
 import AWSXRay from 'aws-xray-sdk-core';
+import AwsAttributes from 'aws-xray-sdk-core/dist/lib/segments/attributes/aws';
 import type { Middleware } from 'koa';
 import { ORDER_ID_PATTERN } from '../../core/domain/ids';
 import { answerOf } from './error-handler';
+import type { TracingSampling } from '../config';
 import type { AppState } from '../types';
 
-/** The trace header of the current (sub)segment, for a hop the SDK does not propagate itself; undefined outside a trace. */
+/**
+ * The segment of the request being handled, in Node's AsyncLocalStorage rather than the SDK's automatic mode: that
+ * mode's cls-hooked namespace, once created, runs async hooks on every asynchronous operation of the process, sampled
+ * or not, which cost the API ~19% of its CPU per POST at the SDK's default sampling (docs/decisions.md).
+ */
+const requestSegment = new AsyncLocalStorage<AWSXRay.Segment>();
+
+/** The trace header of the request's segment, for a hop the SDK does not propagate itself; undefined outside a trace. */
 export const currentTraceHeader = (): string | undefined => {
-  const current = AWSXRay.getSegment();
-  if (current === undefined) return undefined;
-  const traceId =
-    'segment' in current && current.segment ? current.segment.trace_id : (current as AWSXRay.Segment).trace_id;
-  return `Root=${traceId};Parent=${current.id};Sampled=${(current as { notTraced?: boolean }).notTraced ? 0 : 1}`;
+  const segment = requestSegment.getStore();
+  return segment === undefined ? undefined : `Root=${segment.trace_id};Parent=${segment.id};Sampled=1`;
 };
 
+interface SdkContext {
+  readonly clientName?: string;
+  readonly commandName?: string;
+}
+interface SdkArgs {
+  readonly input: unknown;
+  readonly request?: { headers?: Record<string, string> };
+}
+interface SdkOutput {
+  readonly output?: { $metadata?: SdkMetadata };
+  readonly response?: { headers?: Record<string, string> };
+}
+interface SdkMetadata {
+  readonly requestId?: string;
+  readonly extendedRequestId?: string;
+  readonly httpStatusCode?: number;
+  readonly attempts?: number;
+}
+type SdkHandler = (args: SdkArgs) => Promise<SdkOutput>;
+
 interface TraceableClient {
-  readonly middlewareStack: { add(middleware: unknown, options: { step: 'initialize'; name: string }): void };
+  readonly config: { region: () => Promise<string> | string };
+  // One overload per step used, so each matches the SDK's own overload for that step.
+  readonly middlewareStack: {
+    add(middleware: unknown, options: { step: 'initialize'; name: string }): void;
+    add(middleware: unknown, options: { step: 'build'; name: string }): void;
+  };
 }
 
-/** Captures SDK v3 clients (one subsegment per call) and makes PutEvents carry the trace header in every entry. */
+/** Sets the subsegment's flags from the HTTP status of the call, as the SDK's own capture does. */
+const flag = (subsegment: AWSXRay.Subsegment, status: number, throttled: boolean): void => {
+  if (status === 429 || throttled) subsegment.addThrottleFlag();
+  else if (status >= 500) subsegment.addFaultFlag();
+  else if (status >= 400) subsegment.addErrorFlag();
+};
+
+/** One subsegment per SDK call of a traced request, with the attributes and flags the SDK's own capture records. */
+const subsegmentPerCall =
+  (client: TraceableClient) =>
+  (next: SdkHandler, context: SdkContext): SdkHandler =>
+  async (args) => {
+    const segment = requestSegment.getStore();
+    if (segment === undefined) return next(args);
+    const service = (context.clientName ?? 'AWSClient').replace(/Client$/, '');
+    const commandOperation = (context.commandName ?? 'Unknown').replace(/Command$/, '');
+    const operation = commandOperation.charAt(0).toLowerCase() + commandOperation.slice(1);
+    const subsegment = segment.addNewSubsegment(service);
+    subsegment.addAttribute('namespace', 'aws');
+    if (args.request?.headers !== undefined)
+      args.request.headers['X-Amzn-Trace-Id'] = `Root=${segment.trace_id};Parent=${subsegment.id};Sampled=1`;
+    const record = async (metadata: SdkMetadata | undefined, output: SdkOutput | undefined): Promise<number> => {
+      const status = metadata?.httpStatusCode;
+      const region = await client.config.region();
+      subsegment.addAttribute(
+        'aws',
+        new AwsAttributes(
+          {
+            extendedRequestId: metadata?.extendedRequestId,
+            requestId: metadata?.requestId,
+            retryCount: metadata?.attempts,
+            data: output?.output,
+            request: { operation, params: args.input, httpRequest: { region, statusCode: status } },
+          },
+          service,
+        ),
+      );
+      if (status !== undefined) subsegment.addAttribute('http', { response: { status } });
+      return status ?? 0;
+    };
+    try {
+      const output = await next(args);
+      flag(subsegment, await record(output.output?.$metadata, output), false);
+      subsegment.close();
+      return output;
+    } catch (error) {
+      const status = await record((error as { $metadata?: SdkMetadata }).$metadata, undefined);
+      flag(subsegment, status, (error as Error).name === 'ThrottlingException');
+      subsegment.close(error as Error, true);
+      throw error;
+    }
+  };
+
+/** Traces SDK v3 clients (one subsegment per call of a traced request) and makes PutEvents carry the trace header. */
 export const traceAwsClients = (...clients: TraceableClient[]): void => {
   for (const client of clients) {
-    AWSXRay.captureAWSv3Client(client as never);
+    client.middlewareStack.add(subsegmentPerCall(client), { step: 'build', name: 'xraySubsegmentPerCall' });
     client.middlewareStack.add(
-      (next: (args: { input: unknown }) => Promise<unknown>, context: { commandName?: string }) =>
-        async (args: { input: unknown }) => {
-          const input = args.input as { Entries?: { TraceHeader?: string }[] };
-          const header = context.commandName === 'PutEventsCommand' ? currentTraceHeader() : undefined;
-          if (header === undefined || !Array.isArray(input.Entries)) return next(args);
-          return next({
-            ...args,
-            input: { ...input, Entries: input.Entries.map((entry) => ({ TraceHeader: header, ...entry })) },
-          });
-        },
+      (next: SdkHandler, context: SdkContext) => async (args: SdkArgs) => {
+        const input = args.input as { Entries?: { TraceHeader?: string }[] };
+        const header = context.commandName === 'PutEventsCommand' ? currentTraceHeader() : undefined;
+        if (header === undefined || !Array.isArray(input.Entries)) return next(args);
+        return next({
+          ...args,
+          input: { ...input, Entries: input.Entries.map((entry) => ({ TraceHeader: header, ...entry })) },
+        });
+      },
       { step: 'initialize', name: 'xrayPutEventsTraceHeader' },
     );
   }
@@ -68,18 +157,6 @@ const incomingTrace = (header: string): { root?: string; parent?: string; sample
   };
 };
 
-/**
- * Runs `work` in a new X-Ray context holding `segment`. Not the namespace's runPromise: it leaves the context entered
- * until the work settles, so another request handled meanwhile would see this request's segment.
- */
-const inSegment = <T>(segment: AWSXRay.Segment, work: () => Promise<T>): Promise<T> =>
-  new Promise<T>((resolveWork, rejectWork) => {
-    AWSXRay.getNamespace().run(() => {
-      AWSXRay.setSegment(segment);
-      work().then(resolveWork, rejectWork);
-    });
-  });
-
 /** Query parameters that carry a credential (the live feed's `access_token`): never written into a segment. */
 const CREDENTIAL_PARAMETERS = ['access_token'];
 
@@ -100,18 +177,61 @@ const redactedUrl = (raw: string): string => {
 /** Methods that act on an order; reads of an order are traced but not annotated, so its annotation finds its own path. */
 const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
-/** The tracing middleware; put it right after the error handler so it sees every error before it is answered. */
-export const tracing =
-  (serviceName: string): Middleware<AppState> =>
-  async (ctx, next) => {
+/** The SDK's sampler (mw_utils): answers true, false or the name of the rule that sampled the request. */
+interface Sampler {
+  shouldSample(request: { host?: string; httpMethod: string; urlPath: string; serviceName: string }): boolean | string;
+}
+const sdkSampler = (): Sampler => (AWSXRay.middleware as unknown as { sampler: Sampler }).sampler;
+
+/**
+ * Sets the SDK's sampler for the mode, once at start: `local` stops it polling the account's rules (its local
+ * default rules decide: 1 request/s, then 5%); `centralized` keeps the SDK's default sampler, which polls them.
+ */
+export const configureSampling = (mode: TracingSampling | undefined): void => {
+  if (mode === 'local') AWSXRay.middleware.disableCentralizedSampling();
+};
+
+/** A new X-Ray trace id (`1-<epoch seconds, hex>-<96 random bits>`), for the header of a request that is not traced. */
+const newTraceId = (): string => `1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+
+/** Whether to trace this request: the caller's decision when it sent one, else the mode's. */
+const sampledBy = (
+  mode: Exclude<TracingSampling, 'off'>,
+  incoming: { sampled?: string },
+  request: { host?: string; method: string; path: string; serviceName: string },
+): boolean => {
+  if (incoming.sampled === '1') return true;
+  if (incoming.sampled === '0') return false;
+  if (mode === 'all') return true;
+  const decision = sdkSampler().shouldSample({
+    host: request.host,
+    httpMethod: request.method,
+    urlPath: request.path,
+    serviceName: request.serviceName,
+  });
+  return decision !== false && decision !== undefined;
+};
+
+/**
+ * The tracing middleware; put it right after the error handler so it sees every error before it is answered.
+ * `sampling` is the API's XRAY_SAMPLING; absent, every request is traced.
+ */
+export const tracing = (serviceName: string, sampling: TracingSampling = 'all'): Middleware<AppState> => {
+  if (sampling === 'off') return (_ctx, next) => next();
+  return async (ctx, next) => {
     const incoming = incomingTrace(ctx.get('x-amzn-trace-id'));
+    const sampled = sampledBy(sampling, incoming, { host: ctx.host, method: ctx.method, path: ctx.path, serviceName });
+    if (!sampled) {
+      ctx.set('X-Amzn-Trace-Id', `Root=${incoming.root ?? newTraceId()};Sampled=0`);
+      await next();
+      return;
+    }
     const segment = new AWSXRay.Segment(serviceName, incoming.root, incoming.parent);
-    if (incoming.sampled === '0') (segment as unknown as { notTraced: boolean }).notTraced = true;
     const requestData = new AWSXRay.middleware.IncomingRequestData(ctx.req);
     requestData.request.url = redactedUrl(requestData.request.url);
     segment.addIncomingRequestData(requestData);
     ctx.set('X-Amzn-Trace-Id', `Root=${segment.trace_id}`);
-    await inSegment(segment, async () => {
+    await requestSegment.run(segment, async () => {
       let status = 500;
       try {
         await next();
@@ -136,3 +256,4 @@ export const tracing =
       }
     });
   };
+};

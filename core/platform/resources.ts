@@ -187,12 +187,13 @@ export const functions = [
   {
     name: 'start-saga',
     description:
-      'Starts one saga execution per order, named after the order id, so a duplicate order.created starts nothing',
+      'Starts one saga execution per order, named after the order id and claimed in the table, so a duplicate order.created starts nothing',
     entry: 'lambdas/saga/start-saga.ts',
     timeoutSeconds: 10,
     memoryMb: 256,
     environment: { STATE_MACHINE_ARN: { stateMachineArn: 'order-saga' } },
-    access: { stateMachines: ['order-saga'] },
+    // The table holds the claim on each execution name (core/store/saga-start-claims.ts).
+    access: { tables: ['orders'], stateMachines: ['order-saga'] },
   },
   sagaStep('validate-order', 'Saga: validate the order against the catalog', 'lambdas/saga/validate-order.ts'),
   sagaStep(

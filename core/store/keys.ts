@@ -52,6 +52,11 @@ export const keys = {
   orderPaymentsPartition: (orderId: string) => `ORDER_PAYMENTS#${orderId}`,
   /** The saga's payment fence of an order (core/store/dynamo-payment-ledger.ts): CHARGING/AUTHORIZED, or the REFUND_REQUESTED tombstone. */
   paymentFence: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'PAYMENT_FENCE' }),
+  /** A claim on one saga execution name of an order (core/store/saga-start-claims.ts), written before StartExecution. */
+  sagaStart: (orderId: string, executionName: string) => ({
+    PK: `ORDER#${orderId}`,
+    SK: `SAGA_START#${executionName}`,
+  }),
   /** The simulated provider's own idempotency record. */
   paymentIdempotency: (key: string) => ({ PK: `PAYMENT_IDEMPOTENCY#${key}`, SK: 'PAYMENT_IDEMPOTENCY' }),
 

@@ -11,11 +11,12 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { StepFunctionsSagaRunner } from '../../core/adapters/step-functions-saga-runner';
+import { ClaimedSagaRunner } from '../../core/adapters/claimed-saga-runner';
 import { ConfigValueInvalidError, requiredEnv } from '../../core/config/env';
 import type { Env } from '../../core/config/env';
 import { reconcileStaleOrders } from '../../core/orders/reconciler';
 import type { ReconcileReport, ReconcilerDeps } from '../../core/orders/reconciler';
+import { DynamoSagaStartClaims } from '../../core/store/saga-start-claims';
 import { DynamoStaleOrders } from '../../core/store/stale-orders';
 import type { LambdaContext } from '../shared/lambda-context';
 import { captured, logger } from '../shared/powertools';
@@ -35,7 +36,11 @@ export const reconcilerFromEnvironment = (
 ): ((staleAfterMs?: number, budgetMs?: number) => Promise<ReconcileReport>) => {
   const deps: ReconcilerDeps = {
     finder: new DynamoStaleOrders(DynamoDBDocumentClient.from(clients.dynamo), requiredEnv(env, 'TABLE_NAME')),
-    runner: new StepFunctionsSagaRunner(clients.sfn, requiredEnv(env, 'STATE_MACHINE_ARN')),
+    runner: new ClaimedSagaRunner(
+      clients.sfn,
+      requiredEnv(env, 'STATE_MACHINE_ARN'),
+      new DynamoSagaStartClaims(DynamoDBDocumentClient.from(clients.dynamo), requiredEnv(env, 'TABLE_NAME')),
+    ),
     log: logger,
     now: () => new Date(),
     staleAfterMs: positiveInteger(env, 'RECONCILE_STALE_AFTER_SECONDS') * 1000,

@@ -3,9 +3,14 @@
  * every route through the saga with margin; a step whose Powertools record was left INPROGRESS (its success write
  * lost, or the function died after its effect) is retried past the in-progress window instead of compensated; and
  * the ambiguous invoke errors are retried on the forward steps (every step is idempotent).
+ * Issue 18, the workflow type: the state transitions Standard bills on the happy and the worst path, and on Express
+ * (five minutes at most) where the worst path ends and who finishes the order then (docs/decisions.md).
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EXPRESS_MAX_MS } from '../../core/adapters/claimed-saga-runner';
+import { ORDER_STATUSES, isTerminal } from '../../core/domain/order-status';
+import { RECONCILED_STATUSES } from '../../core/orders/reconciler';
 import { functions, stateMachines } from '../../core/platform/resources';
 
 interface Retrier {
@@ -59,6 +64,25 @@ const worstFrom = (name: string): number => {
   const own = state.Type === 'Task' ? worstTaskSeconds(state) : 0;
   const next = [state.Next, ...(state.Catch ?? []).map((c) => c.Next)].filter((n): n is string => n !== undefined);
   return own + Math.max(0, ...[...new Set(next)].map(worstFrom));
+};
+
+/** Billed state transitions: one per state entered, one more per retry of a Task (Step Functions pricing). */
+const transitionsOf = (state: State, worst: boolean): number =>
+  state.Type === 'Task' && worst ? 1 + (state.Retry ?? []).reduce((sum, r) => sum + (r.MaxAttempts ?? 3), 0) : 1;
+
+/** The most transitions any route from `name` can bill. */
+const worstTransitionsFrom = (name: string): number => {
+  const state = definition.States[name];
+  const next = [state.Next, ...(state.Catch ?? []).map((c) => c.Next)].filter((n): n is string => n !== undefined);
+  return transitionsOf(state, true) + Math.max(0, ...[...new Set(next)].map(worstTransitionsFrom));
+};
+
+/** The transitions of the path where every step succeeds at its first attempt. */
+const happyTransitions = (): number => {
+  let count = 0;
+  for (let name: string | undefined = definition.StartAt; name !== undefined; name = definition.States[name].Next)
+    count += transitionsOf(definition.States[name], false);
+  return count;
 };
 
 const functionTimeout = (state: string): number => {
@@ -120,5 +144,23 @@ describe('the order saga’s time budget', () => {
     );
 
     expect(retriedFirst).toEqual([]);
+  });
+});
+
+describe('the order saga’s workflow type by numbers', () => {
+  it('bills 5 transitions on the happy path (ValidateOrder, ReserveInventory, ChargePayment, ConfirmOrder, Confirmed)', () => {
+    expect(happyTransitions()).toBe(5);
+  });
+
+  it('bills at most 56 transitions on its worst path (every retry used, compensated, then parked)', () => {
+    expect(worstTransitionsFrom(definition.StartAt)).toBe(56);
+  });
+
+  it('does not fit its worst path into an Express execution, so the reconciler resumes every status a cut-off saga leaves', () => {
+    const worstMs = worstFrom(definition.StartAt) * 1000;
+    const leftByASaga = ORDER_STATUSES.filter((status) => !isTerminal(status) && status !== 'NEEDS_ATTENTION');
+
+    expect(worstMs).toBeGreaterThan(EXPRESS_MAX_MS);
+    expect([...RECONCILED_STATUSES].sort()).toEqual([...leftByASaga].sort());
   });
 });

@@ -1,15 +1,22 @@
 /**
  * Consumes the saga-starts queue (order.created through the rule order-created-starts-saga) and starts one
- * execution of the order saga per order, NAMED after the order id: a duplicate order.created finds the existing
- * execution (ExecutionAlreadyExists) and starts nothing. Each SQS body is the EventBridge envelope, parsed with a
- * schema; failures are reported per message (batchItemFailures), never for the whole batch.
+ * execution of the order saga per order, NAMED after the order id. The name is claimed in the table first
+ * (core/adapters/claimed-saga-runner.ts): an EXPRESS state machine does not deduplicate names, so a duplicate
+ * order.created finds the claim and starts nothing, whichever the stage's workflow type. Each SQS body is the
+ * EventBridge envelope, parsed with a schema; failures are reported per message (batchItemFailures), never for the
+ * whole batch.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SFNClient } from '@aws-sdk/client-sfn';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
+import { ClaimedSagaRunner } from '../../core/adapters/claimed-saga-runner';
 import { requiredEnv } from '../../core/config/env';
 import { OrderIdSchema } from '../../core/domain/ids';
 import { ORDER_EVENT_SOURCE } from '../../core/events/order-events';
+import type { SagaRunner } from '../../core/orders/reconciler';
+import { DynamoSagaStartClaims } from '../../core/store/saga-start-claims';
 import { parseEventBridgeEnvelope } from '../shared/event-envelope';
 import type { LambdaContext } from '../shared/lambda-context';
 import { captured, invocationLogger } from '../shared/powertools';
@@ -45,35 +52,33 @@ export const orderIdOf = (body: string): string => {
   return detail.data.orderId;
 };
 
-/** Starts the execution named after the order; an existing one (running or finished) counts as started. */
-export const startSagaFor = async (
-  client: Pick<SFNClient, 'send'>,
-  stateMachineArn: string,
-  orderId: string,
-): Promise<StartOutcome> => {
+/** Starts the execution named after the order; a name claimed before (running or finished) counts as started. */
+export const startSagaFor = async (runner: SagaRunner, orderId: string): Promise<StartOutcome> => {
   try {
-    await client.send(
-      new StartExecutionCommand({ stateMachineArn, name: orderId, input: JSON.stringify({ orderId }) }),
-    );
-    return 'started';
+    return (await runner.start(orderId, orderId)) === 'started' ? 'started' : 'already-started';
   } catch (error) {
-    if ((error as Error).name === 'ExecutionAlreadyExists') return 'already-started';
     throw classifyStepError(error);
   }
 };
 
-let client: SFNClient | undefined;
+let runner: SagaRunner | undefined;
 
 export const handler = async (event: SqsEvent<SqsMessage>, context: LambdaContext): Promise<BatchResponse> => {
-  const stateMachineArn = requiredEnv(process.env, 'STATE_MACHINE_ARN');
-  client ??= captured(new SFNClient({}));
-  const sfn = client;
+  runner ??= new ClaimedSagaRunner(
+    captured(new SFNClient({})),
+    requiredEnv(process.env, 'STATE_MACHINE_ARN'),
+    new DynamoSagaStartClaims(
+      DynamoDBDocumentClient.from(captured(new DynamoDBClient({}))),
+      requiredEnv(process.env, 'TABLE_NAME'),
+    ),
+  );
+  const saga = runner;
   const logger: Logger = invocationLogger({}, context);
   const record = async (message: SqsMessage): Promise<StartOutcome> => {
     let orderId: string | undefined;
     try {
       orderId = orderIdOf(message.body);
-      const outcome = await startSagaFor(sfn, stateMachineArn, orderId);
+      const outcome = await startSagaFor(saga, orderId);
       logger.info('saga start', { orderId, outcome, messageId: message.messageId });
       return outcome;
     } catch (error) {

@@ -70,6 +70,8 @@ export interface LocalCloudOptions {
    * LOCAL_IAM=off. Calls signed with other access keys are always allowed.
    */
   readonly enforceIam?: boolean;
+  /** The type of the description's state machines; default LOCAL_WORKFLOW_TYPE, then STANDARD (decision "Workflow type"). */
+  readonly workflowType?: 'STANDARD' | 'EXPRESS';
 }
 
 export interface RunningLocalCloud extends LocalCloudContext {
@@ -211,6 +213,7 @@ export const startCloud = async (
   const stepFunctions = new LocalStepFunctions({
     region,
     timeScale: options.timeScale,
+    defaultType: options.workflowType ?? (process.env.LOCAL_WORKFLOW_TYPE as 'STANDARD' | 'EXPRESS' | undefined),
     emitSegment,
     invoke: async (arn, payload, invokeOptions) => {
       try {
@@ -394,6 +397,8 @@ export const startCloud = async (
       // What Lambda's active tracing and the ECS X-Ray sidecar give a process: the daemon, and no crash without a segment.
       AWS_XRAY_DAEMON_ADDRESS: collector.address,
       AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+      // Locally every request is traced (no sampling rules to poll); a load test sets XRAY_SAMPLING=local (api/config.ts).
+      XRAY_SAMPLING: process.env.XRAY_SAMPLING ?? 'all',
     };
     const userPool = { id: identity.userPoolId, clientId: identity.userPoolClientId };
     const built = buildResources({

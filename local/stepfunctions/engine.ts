@@ -14,6 +14,8 @@ import { executionSegment, taskSubsegment } from './tracing';
 import {
   TaskFunctionError,
   NAME_PATTERN,
+  EXPRESS_MAX_SECONDS,
+  STATE_MACHINE_TYPES,
   allStates,
   seconds,
   type InvokeOutcome,
@@ -23,6 +25,7 @@ import {
   type ExecutionRecord,
   type AslState,
   type AslMachine,
+  type StateMachineType,
 } from './model';
 import { polyfillPromiseWithResolvers } from './promise-with-resolvers';
 
@@ -42,27 +45,37 @@ export class StepFunctionsEngine {
     this.accountId = options.accountId ?? '000000000000';
     this.timeScale = options.timeScale ?? 1;
     if (!(this.timeScale > 0)) throw new RangeError(`timeScale must be a positive number, got ${this.timeScale}`);
+    if (options.defaultType !== undefined && !STATE_MACHINE_TYPES.includes(options.defaultType))
+      throw new RangeError(`the default state machine type must be STANDARD or EXPRESS, got ${options.defaultType}`);
   }
 
   stateMachineArn(name: string): string {
     return `arn:aws:states:${this.region}:${this.accountId}:stateMachine:${name}`;
   }
 
-  /** Creates a state machine; the same name with the same definition answers the existing one (idempotent). */
+  /**
+   * Creates a STANDARD or EXPRESS state machine (absent: the engine's default type); the same name with the same
+   * definition and type answers the existing one (idempotent).
+   */
   createStateMachine(spec: { name: string; definition: string; roleArn?: string; type?: string }): {
     stateMachineArn: string;
     creationDate: number;
   } {
     if (!NAME_PATTERN.test(spec.name)) throw new AwsServiceError('InvalidName', `Invalid Name: '${spec.name}'`);
-    if (spec.type !== undefined && spec.type !== 'STANDARD')
+    const type = spec.type ?? this.options.defaultType ?? 'STANDARD';
+    if (!STATE_MACHINE_TYPES.includes(type as StateMachineType))
       throw new AwsServiceError(
         'ValidationException',
-        `The local Step Functions runs STANDARD state machines only, not ${spec.type}`,
+        `1 validation error detected: Value '${type}' at 'type' failed to satisfy constraint: Member must satisfy enum value set: [STANDARD, EXPRESS]`,
       );
     const arn = this.stateMachineArn(spec.name);
     const existing = this.machines.get(arn);
     if (existing) {
-      if (existing.definition === spec.definition && (spec.roleArn === undefined || spec.roleArn === existing.roleArn))
+      if (
+        existing.definition === spec.definition &&
+        existing.type === type &&
+        (spec.roleArn === undefined || spec.roleArn === existing.roleArn)
+      )
         return { stateMachineArn: arn, creationDate: seconds(existing.creationDate) };
       throw new AwsServiceError('StateMachineAlreadyExists', `State Machine Already Exists: '${arn}'`);
     }
@@ -72,7 +85,7 @@ export class StepFunctionsEngine {
       name: spec.name,
       definition: spec.definition,
       roleArn: spec.roleArn ?? `arn:aws:iam::${this.accountId}:role/local-step-functions`,
-      type: 'STANDARD',
+      type: type as StateMachineType,
       creationDate: Date.now(),
     };
     this.machines.set(arn, record);
@@ -170,8 +183,10 @@ export class StepFunctionsEngine {
   }
 
   /**
-   * Starts an execution (also the in-process API for EventBridge targets). A running execution with the same name and
-   * input is answered again, as AWS does; a different input, or a closed execution, is ExecutionAlreadyExists.
+   * Starts an execution (also the in-process API for EventBridge targets). STANDARD: a running execution with the same
+   * name and input is answered again, as AWS does; a different input, or a closed execution, is
+   * ExecutionAlreadyExists. EXPRESS: the name is not checked, so a repeated name starts another execution (AWS:
+   * "Starting multiple workflows with the same name results in concurrent executions"), with an ARN of its own.
    */
   startExecution(
     stateMachineArn: string,
@@ -194,7 +209,10 @@ export class StepFunctionsEngine {
     if (name !== undefined && (typeof name !== 'string' || !NAME_PATTERN.test(name)))
       throw new AwsServiceError('InvalidName', `Invalid Name: '${String(name)}'`);
     const executionName = (name as string | undefined) ?? randomUUID();
-    const arn = `arn:aws:states:${this.region}:${this.accountId}:execution:${machine.name}:${executionName}`;
+    const arn =
+      machine.type === 'EXPRESS'
+        ? `arn:aws:states:${this.region}:${this.accountId}:express:${machine.name}:${executionName}:${randomUUID()}`
+        : `arn:aws:states:${this.region}:${this.accountId}:execution:${machine.name}:${executionName}`;
     const existing = this.executions.get(arn);
     if (existing) {
       if (existing.status === 'RUNNING' && existing.input === input)
@@ -253,7 +271,9 @@ export class StepFunctionsEngine {
 
   private async run(machine: StateMachineRecord, record: ExecutionRecord, input: unknown): Promise<void> {
     const definition = JSON.parse(machine.definition) as AslMachine;
-    const stateMachine = this.compiledFor(machine.definition);
+    const stateMachine = this.compiledFor(
+      machine.type === 'EXPRESS' ? expressDefinition(machine.definition) : machine.definition,
+    );
     const history = new HistoryRecorder(record.history);
     const failures = new Map<string, number>();
     const handlers: Record<string, (taskInput: unknown) => Promise<unknown>> = {};
@@ -428,3 +448,10 @@ export class StepFunctionsEngine {
     return result;
   }
 }
+
+/** The definition as an Express execution runs it: TimeoutSeconds at most the five-minute limit. */
+const expressDefinition = (definition: string): string => {
+  const parsed = JSON.parse(definition) as { TimeoutSeconds?: number };
+  if (parsed.TimeoutSeconds !== undefined && parsed.TimeoutSeconds <= EXPRESS_MAX_SECONDS) return definition;
+  return JSON.stringify({ ...parsed, TimeoutSeconds: EXPRESS_MAX_SECONDS });
+};

@@ -352,4 +352,105 @@ describe('local Step Functions through the unmodified SFN client', () => {
 
     expect((await sfn.send(new ListExecutionsCommand({ stateMachineArn: arn }))).executions).toEqual([]);
   });
+
+  describe('EXPRESS state machines', () => {
+    const createExpress = async (definition: string): Promise<string> => {
+      counter += 1;
+      const created = await sfn.send(
+        new CreateStateMachineCommand({
+          name: `express-${counter}`,
+          definition,
+          roleArn: 'arn:aws:iam::000000000000:role/sfn',
+          type: 'EXPRESS',
+        }),
+      );
+      return created.stateMachineArn ?? '';
+    };
+    const executionsOf = (stateMachineArn: string) =>
+      [...local.executions.values()].filter((execution) => execution.stateMachineArn === stateMachineArn);
+
+    it('starts a second execution for a repeated name, each with an express ARN of its own', async () => {
+      const arn = await createExpress(retryCatchMachine);
+
+      const first = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: arn, name: 'order-1', input: '{"orderId":"o-1"}' }),
+      );
+      const second = await sfn.send(
+        new StartExecutionCommand({ stateMachineArn: arn, name: 'order-1', input: '{"orderId":"o-1"}' }),
+      );
+      await Promise.all(executionsOf(arn).map((execution) => execution.done));
+
+      expect(first.executionArn).toMatch(
+        /^arn:aws:states:us-east-1:000000000000:express:express-\d+:order-1:[0-9a-f-]{36}$/,
+      );
+      expect(second.executionArn).not.toBe(first.executionArn);
+      expect(executionsOf(arn).map((execution) => execution.status)).toEqual(['SUCCEEDED', 'SUCCEEDED']);
+    });
+
+    it('keeps no execution history over the API: DescribeExecution, GetExecutionHistory and ListExecutions refuse it', async () => {
+      expect.assertions(3);
+      const arn = await createExpress(retryCatchMachine);
+      const { executionArn } = await sfn.send(new StartExecutionCommand({ stateMachineArn: arn, input: '{}' }));
+      await local.waitForExecution(executionArn ?? '');
+
+      await sfn
+        .send(new DescribeExecutionCommand({ executionArn }))
+        .catch((error: Error) => expect(error.name).toBe('StateMachineTypeNotSupported'));
+      await sfn
+        .send(new GetExecutionHistoryCommand({ executionArn }))
+        .catch((error: Error) => expect(error.name).toBe('StateMachineTypeNotSupported'));
+      await sfn
+        .send(new ListExecutionsCommand({ stateMachineArn: arn }))
+        .catch((error: Error) => expect(error.name).toBe('StateMachineTypeNotSupported'));
+    });
+
+    it('ends an execution at the five-minute limit when the definition allows longer (TIMED_OUT)', async () => {
+      jest.useFakeTimers({ doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask'] });
+      const hanging = new LocalStepFunctions({ invoke: () => new Promise<InvokeOutcome>(() => undefined) });
+      try {
+        const { stateMachineArn } = hanging.createStateMachine({
+          name: 'express-limit',
+          type: 'EXPRESS',
+          definition: JSON.stringify({
+            StartAt: 'Hang',
+            TimeoutSeconds: 1500,
+            States: { Hang: { Type: 'Task', Resource: fn('hang'), TimeoutSeconds: 900, End: true } },
+          }),
+        });
+        const { executionArn } = hanging.startExecution(stateMachineArn, '{}');
+
+        await jest.advanceTimersByTimeAsync(300 * 1000 - 1);
+        const before = hanging.execution(executionArn).status;
+        await jest.advanceTimersByTimeAsync(1);
+
+        expect(before).toBe('RUNNING');
+        expect(await hanging.waitForExecution(executionArn)).toBe('TIMED_OUT');
+      } finally {
+        jest.useRealTimers();
+      }
+    });
+
+    it('refuses a type that is neither STANDARD nor EXPRESS', async () => {
+      expect.assertions(1);
+
+      await sfn
+        .send(
+          new CreateStateMachineCommand({
+            name: 'no-such-type',
+            definition: retryCatchMachine,
+            roleArn: 'arn:aws:iam::000000000000:role/sfn',
+            type: 'EXPRESSO' as never,
+          }),
+        )
+        .catch((error: Error) => expect(error.name).toBe('ValidationException'));
+    });
+
+    it('creates machines of the default type the engine was given when the request names none', () => {
+      const engine = new LocalStepFunctions({ invoke: functions.invoke, defaultType: 'EXPRESS' });
+
+      const { stateMachineArn } = engine.createStateMachine({ name: 'defaulted', definition: retryCatchMachine });
+
+      expect(engine.describeStateMachine(stateMachineArn).type).toBe('EXPRESS');
+    });
+  });
 });

@@ -33,7 +33,14 @@ export interface LocalStepFunctionsOptions {
    * attempt, and each Lambda task invoked with a trace header whose parent is its attempt's subsegment.
    */
   readonly emitSegment?: (document: Readonly<Record<string, unknown>>) => void;
+  /** The type of a state machine created without one (AWS's default is STANDARD); the local cloud's LOCAL_WORKFLOW_TYPE. */
+  readonly defaultType?: StateMachineType;
 }
+
+export type StateMachineType = 'STANDARD' | 'EXPRESS';
+export const STATE_MACHINE_TYPES: readonly StateMachineType[] = ['STANDARD', 'EXPRESS'];
+/** An Express execution ends at five minutes whatever the definition's TimeoutSeconds says. */
+export const EXPRESS_MAX_SECONDS = 300;
 
 export type ExecutionStatus = 'RUNNING' | 'SUCCEEDED' | 'FAILED' | 'TIMED_OUT' | 'ABORTED';
 
@@ -50,7 +57,7 @@ export interface StateMachineRecord {
   readonly name: string;
   definition: string;
   roleArn: string;
-  readonly type: string;
+  readonly type: StateMachineType;
   readonly creationDate: number;
   updateDate?: number;
 }

@@ -28,6 +28,19 @@ export const handleStepFunctionsRequest = async (
   return jsonResponse(answer, 'application/x-amz-json-1.0');
 };
 
+/**
+ * AWS keeps no history of Express executions (they go to CloudWatch Logs): DescribeExecution, GetExecutionHistory and
+ * ListExecutions refuse them, so the local API does too, and nothing built on it works locally only.
+ */
+const expressUnsupported = (action: string): AwsServiceError =>
+  new AwsServiceError('StateMachineTypeNotSupported', `${action} is not supported by EXPRESS state machines`);
+
+const standardExecution = (engine: StepFunctionsEngine, arn: string): ReturnType<StepFunctionsEngine['execution']> => {
+  const execution = engine.execution(arn);
+  if (engine.machine(execution.stateMachineArn).type === 'EXPRESS') throw expressUnsupported('This action');
+  return execution;
+};
+
 const dispatch = async (
   engine: StepFunctionsEngine,
   action: string | undefined,
@@ -83,16 +96,16 @@ const dispatch = async (
       return { executionArn: started.executionArn, startDate: seconds(started.startDate) };
     }
     case 'DescribeExecution':
-      return engine.describeExecution(field(body, 'executionArn'));
+      return engine.describeExecution(standardExecution(engine, field(body, 'executionArn')).arn);
     case 'GetExecutionHistory': {
-      const execution = engine.execution(field(body, 'executionArn'));
+      const execution = standardExecution(engine, field(body, 'executionArn'));
       const events = body.reverseOrder === true ? [...execution.history].reverse() : execution.history;
       const { items, nextToken } = page(events, body);
       return { events: items.map((event) => ({ ...event, timestamp: seconds(event.timestamp) })), nextToken };
     }
     case 'ListExecutions': {
       const stateMachineArn = field(body, 'stateMachineArn');
-      engine.machine(stateMachineArn);
+      if (engine.machine(stateMachineArn).type === 'EXPRESS') throw expressUnsupported('ListExecutions');
       const status = body.statusFilter;
       const matching = [...engine.executions.values()]
         .filter((e) => e.stateMachineArn === stateMachineArn && (status === undefined || e.status === status))
