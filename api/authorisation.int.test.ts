@@ -153,12 +153,16 @@ describe('authorisation with real Cognito tokens: customers isolated, admin powe
     'GET /api/admin/dlqs': 'admin',
     'POST /api/admin/dlqs/{name}/redrive': 'admin',
     'POST /api/admin/orders/{id}/retry': 'admin',
+    'POST /api/admin/replays': 'admin',
+    'GET /api/admin/replays': 'admin',
+    'GET /api/admin/replays/{name}': 'admin',
     'GET /api/admin/stats': 'admin',
     'GET /api/stream': 'customer',
     'POST /webhooks/ingest/{partnerId}': 'public',
     'GET /health': 'public',
     'GET /ready': 'public',
     'GET /openapi.json': 'public',
+    'GET /asyncapi.json': 'public',
     'GET /config.json': 'public',
   };
 
@@ -280,6 +284,7 @@ describe('authorisation with real Cognito tokens: customers isolated, admin powe
     }
     // assess
     expect(open.map(label).sort()).toEqual([
+      'GET /asyncapi.json',
       'GET /config.json',
       'GET /health',
       'GET /openapi.json',

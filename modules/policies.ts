@@ -37,6 +37,8 @@ import { ServiceRole } from './base/iam';
  * Step Functions logging requires. Nothing else may use "*".
  */
 export const actionsWithoutResourceScope: ReadonlySet<string> = new Set([
+  // Lists the account's replays; the Service Authorization Reference names no resource type for it.
+  'events:ListReplays',
   'xray:PutTraceSegments',
   'xray:PutTelemetryRecords',
   'xray:GetSamplingRules',

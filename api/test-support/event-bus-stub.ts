@@ -43,7 +43,9 @@ export const startEventBusStub = async (): Promise<EventBusStub> => {
           Name: 'local-orders',
           Arn: 'arn:aws:events:us-east-1:000000000000:event-bus/local-orders',
         });
-      if (target !== 'AWSEvents.PutEvents') return reply(400, { __type: 'UnknownOperationException', message: target });
+      // The stand-in has no archive: the replays of GET/POST /api/admin/replays meet what an EventBridge outage answers.
+      if (target !== 'AWSEvents.PutEvents')
+        return reply(503, { __type: 'ServiceUnavailableException', message: `the stand-in does not serve ${target}` });
       let entries: PutEventsEntry[];
       try {
         entries = (JSON.parse(Buffer.concat(chunks).toString('utf8')) as { Entries?: PutEventsEntry[] }).Entries ?? [];

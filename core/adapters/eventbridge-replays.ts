@@ -159,6 +159,9 @@ export class EventReplays {
 
   /** The replay's state and progress; ReplayNotFoundError for an unknown name. */
   async describe(name: string): Promise<ReplayStatus> {
+    // Every replay the platform starts is named after its bus (start); others are not ours to show, and the role may
+    // not read them (its grant names `replay/<bus>-*`).
+    if (!name.startsWith(`${this.options.busName}-`)) throw new ReplayNotFoundError(name);
     const arns = await this.arns();
     let answer: DescribeReplayCommandOutput;
     try {

@@ -1,11 +1,12 @@
 /**
  * Queue `receipts` (rule order-confirmed-to-receipts): order.confirmed -> a PDF receipt (pdf-lib) at
  * receipts/{orderId}.pdf in the receipts bucket. Idempotent by itself, so it keeps no idempotency record (issue 18):
- * a repeat writes the same key again, replacing the receipt with one of the same order.
+ * the receipt is written with `If-None-Match: *`, so a repeat (a redelivery, a replay of the archive) finds it stored
+ * and leaves the customer's receipt as it was, at no extra request.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { requiredEnv } from '../../core/config/env';
 import { receiptKey, renderReceiptPdf } from '../../core/receipts/receipt-pdf';
@@ -50,15 +51,22 @@ export const createGenerateReceiptHandler = (deps: GenerateReceiptDeps): SqsHand
         throw new ReceiptOrderNotConfirmedError(event.detail.orderId, order?.status);
       const pdf = await renderReceiptPdf(order, now().toISOString());
       const key = receiptKey(order.orderId);
-      await deps.s3.send(
-        new PutObjectCommand({
-          Bucket: deps.bucket,
-          Key: key,
-          Body: pdf,
-          ContentType: 'application/pdf',
-          Metadata: { orderid: order.orderId, eventid: event.eventId },
-        }),
-      );
+      try {
+        await deps.s3.send(
+          new PutObjectCommand({
+            Bucket: deps.bucket,
+            Key: key,
+            Body: pdf,
+            ContentType: 'application/pdf',
+            IfNoneMatch: '*',
+            Metadata: { orderid: order.orderId, eventid: event.eventId },
+          }),
+        );
+      } catch (error) {
+        if (!(error instanceof S3ServiceException) || error.name !== 'PreconditionFailed') throw error;
+        log.info('receipt already stored; left as it was', { bucket: deps.bucket, key });
+        return { key, alreadyStored: true };
+      }
       log.debug('receipt stored', { bucket: deps.bucket, key, bytes: pdf.length });
       return { key, bytes: pdf.length };
     },

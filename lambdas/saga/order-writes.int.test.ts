@@ -42,9 +42,10 @@ const BACKGROUND = new Set(['outbox-relay', 'reconciler']);
  * consumers. After: 17 writes (docs/decisions.md has the table). What is left is the saga's status changes (4), the
  * reservation (1), the payment fence (2) and the simulated provider's ledger (2), ChargePayment's Powertools record
  * (2), the outbox record of order.confirmed and its mark-sent (1 + 1 item), the events log (2) and the email's
- * Powertools record (2) and activity item (1).
+ * Powertools record (2) and activity item (1). Then 18: start-saga claims the execution name in the table (1), so a
+ * repeated order.created cannot start a second Express execution (docs/decisions.md, workflow type by numbers).
  */
-const SAGA_AND_CONSUMERS_WRITE_BUDGET = 17;
+const SAGA_AND_CONSUMERS_WRITE_BUDGET = 18;
 
 interface Call {
   readonly caller: string;

@@ -177,6 +177,16 @@ export class LocalS3 implements ServiceEmulator {
       case 'PUT': {
         if (header(request, 'x-amz-copy-source'))
           throw new S3RequestError('NotImplemented', 'CopyObject is not supported by the local S3', 501);
+        // Conditional write (AWS since 2024): `If-None-Match: *` stores the object only when the key is free.
+        const ifNoneMatch = header(request, 'if-none-match');
+        if (ifNoneMatch !== undefined && ifNoneMatch !== '*')
+          throw new S3RequestError('NotImplemented', 'If-None-Match on PutObject takes only *', 501);
+        if (ifNoneMatch === '*' && bucket.objects.has(key))
+          throw new S3RequestError(
+            'PreconditionFailed',
+            'At least one of the pre-conditions you specified did not hold',
+            412,
+          );
         const body = isChunked(request) ? decodeAwsChunked(request.body) : request.body;
         const metadata: Record<string, string> = {};
         for (const [name, value] of Object.entries(request.headers))

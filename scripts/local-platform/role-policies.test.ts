@@ -62,6 +62,13 @@ const fromTerraform = (stack: SynthesizedStack) => {
       /^\$\{replace\(aws_sfn_state_machine\.([\w-]+)\.arn, ":stateMachine:", ":execution:"\)\}(.*)$/.exec(resource);
     if (executions)
       return `executions:${strip(attribute('aws_sfn_state_machine', executions[1] ?? '', 'name'), STAGE_PREFIX)}${executions[2] ?? ''}`;
+    // The archive and the replays of a bus, named after it (modules/role-policies.ts archiveOf/replaysOf).
+    const beside =
+      /^\$\{replace\(aws_cloudwatch_event_bus\.([\w-]+)\.arn, ":event-bus\/", ":(archive|replay)\/"\)\}(.*)$/.exec(
+        resource,
+      );
+    if (beside)
+      return `${beside[2]}:${strip(attribute('aws_cloudwatch_event_bus', beside[1] ?? '', 'name'), STAGE_PREFIX)}${beside[3] ?? ''}`;
     const reference = /^\$\{(aws_[a-z0-9_]+)\.([\w-]+)\.arn\}(.*)$/.exec(resource);
     const kind = reference ? KINDS[reference[1] ?? ''] : undefined;
     return reference && kind ? `${kind(reference[2] ?? '')}${reference[3] ?? ''}` : `UNREADABLE(${resource})`;
@@ -74,6 +81,7 @@ const fromLocal = (resource: string): string => {
   const patterns: [RegExp, (m: RegExpExecArray) => string][] = [
     [/^arn:aws:dynamodb:[^:]+:\d+:table\/([^/]+)(.*)$/, (m) => `table:${strip(m[1] ?? '', LOCAL_PREFIX)}${m[2] ?? ''}`],
     [/^arn:aws:events:[^:]+:\d+:event-bus\/(.+)$/, (m) => `bus:${strip(m[1] ?? '', LOCAL_PREFIX)}`],
+    [/^arn:aws:events:[^:]+:\d+:(archive|replay)\/(.+)$/, (m) => `${m[1]}:${strip(m[2] ?? '', LOCAL_PREFIX)}`],
     [/^arn:aws:s3:::([^/]+)(.*)$/, (m) => `bucket:${strip(m[1] ?? '', LOCAL_PREFIX)}${m[2] ?? ''}`],
     [/^arn:aws:sqs:[^:]+:\d+:(.+)$/, (m) => `queue:${strip(m[1] ?? '', LOCAL_PREFIX)}`],
     [/^arn:aws:states:[^:]+:\d+:stateMachine:(.+)$/, (m) => `stateMachine:${strip(m[1] ?? '', LOCAL_PREFIX)}`],
