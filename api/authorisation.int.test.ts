@@ -250,7 +250,7 @@ describe('authorisation with real Cognito tokens: customers isolated, admin powe
       if (asAdmin === 401 || asAdmin === 403) refusedAdmin.push(`${label(operation)} ${asAdmin}`);
     }
     // assess
-    expect(adminOnly.length).toBe(7);
+    expect(adminOnly.length).toBe(10);
     expect(answers).toEqual(adminOnly.map((operation) => `${label(operation)} 403`));
     expect(refusedAdmin).toEqual([]);
   });
