@@ -4,14 +4,13 @@
  * (scripts/local-platform/test-support/api-process.ts); the customer signs in
  * through Cognito and reads the outcome through GET /api/orders/:id and the admin through GET /api/events.
  */
-import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
 import type { ApiProcess } from '../../scripts/bench-support';
 import { startLocalCloud, type RunningLocalCloud } from '../../scripts/local-platform/cloud';
-import { startPlatformApi } from '../../scripts/local-platform/test-support/api-process';
+import { signInDemoUsers, startPlatformApi } from '../../scripts/local-platform/test-support/api-process';
 
 jest.setTimeout(120000);
 
@@ -24,25 +23,7 @@ beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
   cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.001, logger: quiet });
   api = await startPlatformApi(cloud);
-  const users = (
-    (await (await fetch(`${cloud.edgeUrl}/_local/users`)).json()) as { users: { username: string; password: string }[] }
-  ).users;
-  const cognito = new CognitoIdentityProviderClient({
-    endpoint: cloud.edgeUrl,
-    region: cloud.env.AWS_REGION,
-    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
-  });
-  for (const user of users) {
-    const signedIn = await cognito.send(
-      new InitiateAuthCommand({
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        ClientId: cloud.env.USER_POOL_CLIENT_ID,
-        AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
-      }),
-    );
-    tokens.set(user.username, signedIn.AuthenticationResult?.IdToken ?? '');
-  }
-  cognito.destroy();
+  for (const [username, token] of await signInDemoUsers(cloud)) tokens.set(username, token);
 }, 120000);
 
 afterAll(async () => {

@@ -2,19 +2,19 @@
  * Replays are safe (issue 16): the whole bus's archive of an order, replayed through POST /api/admin/replays, reaches
  * every consumer again and changes nothing — no second execution, charge, reservation, email, receipt or webhook
  * delivery — while a consumer added after the fact receives the order's history through a replay to its rule.
- * The platform as `npm start` runs it: the local cloud with the real handlers and ASL, the API in its own process.
+ * The platform as `npm start` runs it: the local cloud with the real handlers and ASL, the API in its own process
+ * configured as scripts/start.ts configures it.
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { EventBridgeClient, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { CreateQueueCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { ulid } from 'ulid';
 import { EventReplays } from '../../core/adapters/eventbridge-replays';
-import { freePort } from '@order-platform/local-cloud/dynamodb';
-import { startApiProcess, type ApiProcess } from '../../scripts/bench-support';
+import type { ApiProcess } from '../../scripts/bench-support';
+import { signInDemoUsers, startPlatformApi } from '../../scripts/local-platform/test-support/api-process';
 import { startLocalCloud, type RunningLocalCloud } from '../../scripts/local-platform/cloud';
 
 jest.setTimeout(240_000);
@@ -71,7 +71,7 @@ const drained = async (): Promise<true | undefined> => {
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
   cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.001, logger: quiet });
-  api = await startApiProcess({ ...process.env, ...cloud.env, LOG_LEVEL: 'SILENT' }, await freePort());
+  api = await startPlatformApi(cloud);
   hooks = createServer((request, response) => {
     request.resume();
     request.on('end', () => {
@@ -80,23 +80,7 @@ beforeAll(async () => {
     });
   });
   await new Promise<void>((done) => hooks.listen(0, '127.0.0.1', done));
-  const users = (await local<{ users: { username: string; password: string }[] }>('/users')).users;
-  const cognito = new CognitoIdentityProviderClient({
-    endpoint: cloud.edgeUrl,
-    region: cloud.env.AWS_REGION,
-    credentials,
-  });
-  for (const user of users) {
-    const signedIn = await cognito.send(
-      new InitiateAuthCommand({
-        AuthFlow: 'USER_PASSWORD_AUTH',
-        ClientId: cloud.env.USER_POOL_CLIENT_ID,
-        AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
-      }),
-    );
-    tokens.set(user.username, signedIn.AuthenticationResult?.IdToken ?? '');
-  }
-  cognito.destroy();
+  for (const [username, token] of await signInDemoUsers(cloud)) tokens.set(username, token);
 }, 240_000);
 
 const clients: { destroy(): void }[] = [];

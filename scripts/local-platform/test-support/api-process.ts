@@ -4,22 +4,11 @@
  * scripts/start.ts configures it. In-process, the API would share the jest worker with the Lambda handlers, whose
  * Powertools Tracer patches http and fetch globally; no API process in AWS sees those patches.
  */
-import { createServer } from 'node:net';
+import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { freePort } from '@order-platform/local-cloud/dynamodb';
 import { startApiProcess } from '../../bench-support';
 import type { ApiProcess } from '../../bench-support';
 import type { LocalCloudContext } from '../cloud';
-
-/** A port nothing listens on right now (the kernel's pick); the API process binds it moments later. */
-export const freePort = (): Promise<number> =>
-  new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      probe.close(() => resolvePort(port));
-    });
-  });
 
 /**
  * Starts api/server.ts as its own process against `cloud` on a free port and waits for GET /health; `environment`
@@ -39,3 +28,34 @@ export const startPlatformApi = async (
     },
     await freePort(),
   );
+
+/**
+ * ID tokens of the demo users (GET /_local/users), signed in through the local Cognito as the dashboard does:
+ * username -> `Bearer` token for the API.
+ */
+export const signInDemoUsers = async (cloud: LocalCloudContext): Promise<Map<string, string>> => {
+  const { users } = (await (await fetch(`${cloud.edgeUrl}/_local/users`)).json()) as {
+    users: { username: string; password: string }[];
+  };
+  const cognito = new CognitoIdentityProviderClient({
+    endpoint: cloud.edgeUrl,
+    region: cloud.env.AWS_REGION,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
+  const tokens = new Map<string, string>();
+  try {
+    for (const user of users) {
+      const signedIn = await cognito.send(
+        new InitiateAuthCommand({
+          AuthFlow: 'USER_PASSWORD_AUTH',
+          ClientId: cloud.env.USER_POOL_CLIENT_ID,
+          AuthParameters: { USERNAME: user.username, PASSWORD: user.password },
+        }),
+      );
+      tokens.set(user.username, signedIn.AuthenticationResult?.IdToken ?? '');
+    }
+  } finally {
+    cognito.destroy();
+  }
+  return tokens;
+};
