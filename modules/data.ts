@@ -45,7 +45,7 @@ export class DataLayer extends Construct {
         name: gsi.name,
         hashKey: gsi.partitionKey,
         rangeKey: gsi.sortKey,
-        projectionType: 'ALL',
+        projectionType: gsi.projection,
       })),
       ttl: { attributeName: spec.ttlAttribute, enabled: true },
       pointInTimeRecovery: { enabled: true },

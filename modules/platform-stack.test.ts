@@ -162,7 +162,12 @@ describe('data layer', () => {
         server_side_encryption: { enabled: true },
         ttl: { attribute_name: table.ttlAttribute, enabled: true },
         global_secondary_index: table.globalSecondaryIndexes.map((gsi) =>
-          expect.objectContaining({ name: gsi.name, hash_key: gsi.partitionKey, range_key: gsi.sortKey }),
+          expect.objectContaining({
+            name: gsi.name,
+            hash_key: gsi.partitionKey,
+            range_key: gsi.sortKey,
+            projection_type: gsi.projection,
+          }),
         ),
       });
     }

@@ -220,7 +220,7 @@ export const apiTaskRoleGrants = (description: RoleDescription, arns: RoleArns):
     // /api/admin/replays (core/adapters/eventbridge-replays.ts): replays of the archive, named after the bus.
     {
       sid: 'ReplayArchive',
-      actions: ['events:StartReplay', 'events:DescribeReplay', 'events:DescribeArchive'],
+      actions: ['events:StartReplay', 'events:DescribeReplay'],
       resources: [
         arns.archiveOf(first(description.buses, 'bus').name),
         arns.replaysOf(first(description.buses, 'bus').name),

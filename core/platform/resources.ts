@@ -114,6 +114,12 @@ export interface TableSpec {
     readonly name: string;
     readonly partitionKey: string;
     readonly sortKey: string;
+    /**
+     * What the index holds besides its keys. KEYS_ONLY: a write that leaves the index's keys as they are does not
+     * write the index at all (an index projecting ALL is rewritten on every change of the item, at the item's
+     * size); a query reads the items after (core/store/hydrate.ts). docs/decisions.md, "indexes that hold keys only".
+     */
+    readonly projection: 'KEYS_ONLY' | 'ALL';
   }[];
   readonly ttlAttribute: string;
   readonly stream?: 'NEW_IMAGE' | 'NEW_AND_OLD_IMAGES';
@@ -145,9 +151,9 @@ export const tables = [
     partitionKey: 'PK',
     sortKey: 'SK',
     globalSecondaryIndexes: [
-      { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK' },
-      { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK' },
-      { name: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK' },
+      { name: 'GSI1', partitionKey: 'GSI1PK', sortKey: 'GSI1SK', projection: 'KEYS_ONLY' },
+      { name: 'GSI2', partitionKey: 'GSI2PK', sortKey: 'GSI2SK', projection: 'KEYS_ONLY' },
+      { name: 'GSI3', partitionKey: 'GSI3PK', sortKey: 'GSI3SK', projection: 'KEYS_ONLY' },
     ],
     ttlAttribute: 'expiresAt',
   },

@@ -9,7 +9,7 @@ import { encodeTime } from 'ulid';
 import type { Order } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
 import type { Page, PageRequest } from '../domain/page';
-import { toOrder } from './items';
+import { type Item, toOrder } from './items';
 import { ALL_ORDERS, GSI1, GSI2, GSI3, keys } from './keys';
 import { queryPage } from './paging';
 import type { PageQuery } from './paging';
@@ -58,15 +58,7 @@ export class AdminOrderBrowser {
           from: keys.orderByCustomer(filter.customerId, timed ? ulidBound(from, ULID_RANDOM_MIN) : '').GSI1SK,
           to: keys.orderByCustomer(filter.customerId, timed ? ulidBound(to, ULID_RANDOM_MAX) : AFTER).GSI1SK,
         },
-        ...(filter.status === undefined
-          ? {}
-          : {
-              filter: {
-                expression: '#status = :status',
-                names: { '#status': 'status' },
-                values: { ':status': filter.status },
-              },
-            }),
+        ...(filter.status === undefined ? {} : { filter: (item: Item) => item.status === filter.status }),
       };
     } else if (filter.status !== undefined) {
       query = {

@@ -11,6 +11,7 @@ import type { OrderStatus } from '../domain/order-status';
 import { PlatformError } from '../errors';
 import type { EventRecord } from '../events/ports';
 import { toEventRecord, toOrder } from './items';
+import { hydrate } from './hydrate';
 import { EVENT_LOG, GSI1, GSI2, keys } from './keys';
 
 type Item = Record<string, unknown>;
@@ -45,7 +46,7 @@ export class DynamoDashboardQueries {
         Limit: limit,
       }),
     );
-    return (response.Items ?? []).map(toEventRecord);
+    return (await hydrate(this.client, this.tableName, response.Items ?? [])).map(toEventRecord);
   }
 
   /**
@@ -75,8 +76,8 @@ export class DynamoDashboardQueries {
           ExclusiveStartKey: start,
         }),
       );
-      orders.push(...(response.Items ?? []).map(toOrder));
-      if (orders.length > limit) throw new DashboardQueryLimitError(status, limit);
+      if (orders.length + (response.Items?.length ?? 0) > limit) throw new DashboardQueryLimitError(status, limit);
+      orders.push(...(await hydrate(this.client, this.tableName, response.Items ?? [])).map(toOrder));
       start = response.LastEvaluatedKey;
     } while (start !== undefined);
     return orders;

@@ -10,6 +10,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { OrderNotFoundError } from '../orders/errors';
 import type { OrderOutbox, OutboxRecord, RelayLease } from '../orders/ports';
 import { outboxItem, toOutbox } from './items';
+import { hydrate } from './hydrate';
 import { GSI2, keys, OUTBOX_PENDING } from './keys';
 
 /** Only so much of an error message is kept on a record. */
@@ -40,7 +41,9 @@ export class DynamoOutbox implements OrderOutbox, RelayLease {
             }),
       }),
     );
-    return (response.Items ?? []).map(toOutbox);
+    // The index holds keys only: the records are read after; one sent or parked meanwhile is no longer pending.
+    const records = await hydrate(this.client, this.tableName, response.Items ?? []);
+    return records.filter((item) => item.GSI2PK === OUTBOX_PENDING).map(toOutbox);
   }
 
   async markOutboxSent(orderId: string, eventId: string, sentAt: string): Promise<void> {

@@ -13,6 +13,7 @@ import type { PaymentFence, PaymentFenceState, PaymentFenceStatus } from '../pay
 import type { PaymentTransaction, PaymentTransactionStatus } from '../payments/payment-provider';
 import type { IdempotencyRecord, PaymentLedger, TransitionOutcome } from '../payments/simulated-provider';
 import { GSI1, keys } from './keys';
+import { hydrate } from './hydrate';
 
 type Item = Record<string, unknown>;
 
@@ -144,7 +145,9 @@ export class DynamoPaymentLedger implements PaymentLedger {
         ExpressionAttributeValues: { ':pk': keys.orderPaymentsPartition(orderId) },
       }),
     );
-    return (response.Items ?? []).map(toTransaction);
+    return (await hydrate(this.client, this.tableName, response.Items ?? [], { consistentRead: true })).map(
+      toTransaction,
+    );
   }
 
   private recordItem(record: IdempotencyRecord, at: string): Item {

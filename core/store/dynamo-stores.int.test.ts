@@ -1,3 +1,4 @@
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { ulid } from 'ulid';
 import { startLocalTable } from '../../scripts/local-platform/local-table';
@@ -13,6 +14,7 @@ import {
   OrderTransitionRejectedError,
   PaginationCursorInvalidError,
 } from '../orders/errors';
+import { AdminOrderBrowser } from './admin-order-browser';
 import { createDynamoStores } from './dynamo-stores';
 import type { DynamoStores } from './dynamo-stores';
 
@@ -210,5 +212,41 @@ describe('the table adapters (orders, outbox, events log, catalog) against Dynam
     expect(products.get('widget')?.stock).toBe(7);
     expect(products.has('missing')).toBe(false);
     expect(catalog.items.map((product) => product.productId)).toContain('widget');
+  });
+
+  it("filters a customer's orders by status in the admin browser after reading them from the key-only index", async () => {
+    const [older, newer, other] = [await place('ivy'), await place('ivy'), await place('ivy')];
+    await stores.orders.transitionOrder({ orderId: older.orderId, to: 'VALIDATED', at });
+    await stores.orders.transitionOrder({ orderId: newer.orderId, to: 'VALIDATED', at });
+    const browser = new AdminOrderBrowser(local.documentClient, local.tableName);
+
+    const validated = await browser.listOrders({ customerId: 'ivy', status: 'VALIDATED' });
+    const pending = await browser.listOrders({ customerId: 'ivy', status: 'PENDING' });
+
+    expect(validated.items.map((order) => [order.orderId, order.status, order.total.amount])).toEqual([
+      [newer.orderId, 'VALIDATED', 100],
+      [older.orderId, 'VALIDATED', 100],
+    ]);
+    expect(pending.items.map((order) => order.orderId)).toEqual([other.orderId]);
+  });
+
+  it('writes only the table and the status index when an order changes status (the listing indexes hold keys only)', async () => {
+    const order = await place('jay');
+    const key = { PK: `ORDER#${order.orderId}`, SK: 'ORDER' };
+
+    const answer = await local.documentClient.send(
+      new UpdateCommand({
+        TableName: local.tableName,
+        Key: key,
+        UpdateExpression: 'SET #status = :to, updatedAt = :at, GSI2PK = :pk',
+        ExpressionAttributeNames: { '#status': 'status' },
+        ExpressionAttributeValues: { ':to': 'VALIDATED', ':at': at, ':pk': 'STATUS#VALIDATED' },
+        ReturnConsumedCapacity: 'INDEXES',
+      }),
+    );
+
+    // GSI2's key moved (its old entry deleted, a new one written); GSI1 and GSI3 kept their keys: not written.
+    expect(Object.keys(answer.ConsumedCapacity?.GlobalSecondaryIndexes ?? {})).toEqual(['GSI2']);
+    expect(answer.ConsumedCapacity?.GlobalSecondaryIndexes?.GSI2?.CapacityUnits).toBe(2);
   });
 });

@@ -1,5 +1,6 @@
 /**
- * One paged Query over an index partition, shared by the catalog, order and events-log adapters. The cursor is the
+ * One paged Query over an index partition, shared by the catalog, order and events-log adapters. The indexes hold
+ * keys only, so the page's items are read after the query (./hydrate.ts). The cursor is the
  * DynamoDB LastEvaluatedKey, base64url-encoded, and is checked strictly on the way back in: exactly the key
  * attributes of the table and the queried index, strings, in the queried partition and within the queried sort-key
  * range. So a cursor cannot reach other data, and DynamoDB never sees a start key it would refuse with a
@@ -10,6 +11,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Page, PageRequest } from '../domain/page';
 import { PaginationCursorInvalidError } from '../orders/errors';
 import { tables } from '../platform/resources';
+import { hydrate } from './hydrate';
 import type { Item } from './items';
 
 const DEFAULT_PAGE = 20;
@@ -73,8 +75,11 @@ export interface PageQuery<T> {
   readonly map: (item: Item) => T;
   /** Narrows the partition to sort keys between `from` and `to` (inclusive), still one indexed Query. */
   readonly sortKeyBetween?: { readonly attribute: string; readonly from: string; readonly to: string };
-  /** Applied after the key condition (within the partition): a page may hold fewer than `limit` items. */
-  readonly filter?: { readonly expression: string; readonly names: Record<string, string>; readonly values: Item };
+  /**
+   * Applied to the page's items after they are read (the index holds keys only, so DynamoDB cannot filter on other
+   * attributes): a page may hold fewer than `limit` items, as with a FilterExpression.
+   */
+  readonly filter?: (item: Item) => boolean;
 }
 
 export const queryPage = async <T>(
@@ -93,16 +98,14 @@ export const queryPage = async <T>(
         ...(query.sortKeyBetween === undefined
           ? {}
           : { ':skFrom': query.sortKeyBetween.from, ':skTo': query.sortKeyBetween.to }),
-        ...query.filter?.values,
       },
-      ...(query.filter === undefined
-        ? {}
-        : { FilterExpression: query.filter.expression, ExpressionAttributeNames: query.filter.names }),
       ScanIndexForward: query.ascending,
       Limit: page.limit ?? DEFAULT_PAGE,
       ExclusiveStartKey: decodeCursor(page.cursor, query),
     }),
   );
+  const items = await hydrate(client, tableName, response.Items ?? []);
+  const kept = query.filter === undefined ? items : items.filter(query.filter);
   const nextCursor = encodeCursor(response.LastEvaluatedKey);
-  return { items: (response.Items ?? []).map(query.map), ...(nextCursor === undefined ? {} : { nextCursor }) };
+  return { items: kept.map(query.map), ...(nextCursor === undefined ? {} : { nextCursor }) };
 };

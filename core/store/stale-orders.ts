@@ -8,6 +8,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OrderStatus } from '../domain/order-status';
 import type { StaleOrder, StaleOrderFinder } from '../orders/reconciler';
 import { GSI2, keys } from './keys';
+import { hydrate } from './hydrate';
 
 export class DynamoStaleOrders implements StaleOrderFinder {
   constructor(
@@ -25,13 +26,13 @@ export class DynamoStaleOrders implements StaleOrderFinder {
           IndexName: GSI2,
           KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK < :before',
           ExpressionAttributeValues: { ':pk': keys.statusPartition(status), ':before': createdBefore },
-          ExpressionAttributeNames: { '#status': 'status' },
-          ProjectionExpression: 'orderId, #status, createdAt, updatedAt',
           Limit: limit - found.length,
           ExclusiveStartKey: start,
         }),
       );
-      for (const item of response.Items ?? []) {
+      // The index holds keys only: the orders are read after, and one that left the status meanwhile is not stale.
+      const orders = await hydrate(this.client, this.tableName, response.Items ?? []);
+      for (const item of orders.filter((order) => order.status === status)) {
         found.push({
           orderId: item.orderId as string,
           status: item.status as OrderStatus,

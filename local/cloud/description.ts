@@ -16,11 +16,12 @@ export interface TableDescription {
   readonly name: string;
   readonly partitionKey: string;
   readonly sortKey: string;
-  /** Every index projects all attributes; keys are strings. */
+  /** Keys are strings; an index projects all attributes unless it says KEYS_ONLY. */
   readonly globalSecondaryIndexes: readonly {
     readonly name: string;
     readonly partitionKey: string;
     readonly sortKey: string;
+    readonly projection?: 'KEYS_ONLY' | 'ALL';
   }[];
   readonly ttlAttribute?: string;
 }

@@ -294,7 +294,10 @@ export const startCloud = async (
       startEdge(
         {
           services: [
-            new DynamoDbProxy(() => dynamoEndpoint),
+            new DynamoDbProxy(() => dynamoEndpoint, {
+              onConsumedCapacity: (operation, body, consumed) =>
+                metrics.recordConsumedCapacity(operation, body, consumed),
+            }),
             sqs,
             lambda,
             eventBridge,

@@ -5,6 +5,7 @@ import {
   PutItemCommand,
   TransactWriteItemsCommand,
   TransactionCanceledException,
+  UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { startEdge, type RunningEdge } from '../edge/server';
 import { DynamoDbProxy } from './dynamodb-proxy';
@@ -71,6 +72,59 @@ describe('DynamoDB through the edge', () => {
     const fresh = await client.send(new GetItemCommand({ TableName: 'proxy-test', Key: { PK: { S: 'fresh' } } }));
     expect(fresh.Item).toBeUndefined();
     expect((failure as TransactionCanceledException).$metadata.httpStatusCode).toBe(400);
+  });
+
+  it('meters the units DynamoDB Local reports, indexes included, and answers the client without them', async () => {
+    // prepare: a table with a projecting GSI, behind an edge whose proxy meters
+    const reported: { operation: string; writeUnits: number; readUnits: number }[] = [];
+    const metered = await startEdge({
+      services: [
+        new DynamoDbProxy(dynamo.endpoint, {
+          onConsumedCapacity: (operation, _body, units) => reported.push({ operation, ...units }),
+        }),
+      ],
+    });
+    const meteredClient = new DynamoDBClient({ endpoint: metered.url, region: 'us-east-1', credentials });
+    await meteredClient.send(
+      new CreateTableCommand({
+        TableName: 'metered',
+        AttributeDefinitions: [
+          { AttributeName: 'PK', AttributeType: 'S' },
+          { AttributeName: 'G', AttributeType: 'S' },
+        ],
+        KeySchema: [{ AttributeName: 'PK', KeyType: 'HASH' }],
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'ByG',
+            KeySchema: [{ AttributeName: 'G', KeyType: 'HASH' }],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    // act
+    const put = await meteredClient.send(
+      new PutItemCommand({ TableName: 'metered', Item: { PK: { S: 'a' }, G: { S: 'g' } } }),
+    );
+    const moved = await meteredClient.send(
+      new UpdateItemCommand({
+        TableName: 'metered',
+        Key: { PK: { S: 'a' } },
+        UpdateExpression: 'SET G = :g',
+        ExpressionAttributeValues: { ':g': { S: 'h' } },
+        ReturnConsumedCapacity: 'TOTAL',
+      }),
+    );
+    meteredClient.destroy();
+    await metered.close();
+    // assess: the put wrote the table and the index; moving the index key wrote the index twice
+    expect(reported).toEqual([
+      { operation: 'PutItem', writeUnits: 2, readUnits: 0 },
+      { operation: 'UpdateItem', writeUnits: 3, readUnits: 0 },
+    ]);
+    expect(put.ConsumedCapacity).toBeUndefined();
+    expect(moved.ConsumedCapacity).toEqual({ TableName: 'metered', CapacityUnits: 3 });
   });
 
   it('answers ServiceUnavailable instead of hanging when DynamoDB Local is gone', async () => {

@@ -2,6 +2,12 @@
  * DynamoDB on the edge: every request signed for `dynamodb` is streamed to DynamoDB Local (AWS's own engine) and its
  * answer (status, headers, body) is streamed back unchanged, so transaction cancellation reasons, conditional check
  * failures and TTL settings reach the SDK client exactly as DynamoDB Local produced them.
+ *
+ * Metering (optional, `onConsumedCapacity`): the request units an order costs depend on the table's indexes (a write
+ * of an item that a projecting GSI holds writes the index too, twice when the index key moves), which the request
+ * alone does not show. DynamoDB computes them; so does DynamoDB Local. When metering, the proxy asks for them
+ * (`ReturnConsumedCapacity: INDEXES`) on calls that did not ask themselves, reports them, and takes them out of
+ * the answer again, so the client sees what it asked for.
  */
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import {
@@ -39,16 +45,106 @@ const unavailable = (target: URL, cause: unknown): AwsServiceError =>
     503,
   );
 
+/** Capacity units one call consumed, as DynamoDB (Local) reports them: table and indexes together. */
+export interface ConsumedUnits {
+  readonly writeUnits: number;
+  readonly readUnits: number;
+}
+
+export interface DynamoDbProxyOptions {
+  /** Called with the units each metered call consumed (not called for errors, which report none). */
+  readonly onConsumedCapacity?: (operation: string, requestBody: Buffer, consumed: ConsumedUnits) => void;
+}
+
+/** Operations that answer ConsumedCapacity, and whether they write. */
+const CAPACITY_OPERATIONS: Readonly<Record<string, 'write' | 'read'>> = {
+  PutItem: 'write',
+  UpdateItem: 'write',
+  DeleteItem: 'write',
+  BatchWriteItem: 'write',
+  TransactWriteItems: 'write',
+  GetItem: 'read',
+  BatchGetItem: 'read',
+  Query: 'read',
+  Scan: 'read',
+  TransactGetItems: 'read',
+};
+
+const operationOf = (headers: IncomingHttpHeaders): string | undefined => {
+  const target = headers['x-amz-target'];
+  return typeof target === 'string' ? target.slice(target.indexOf('.') + 1) : undefined;
+};
+
+type Json = Record<string, unknown>;
+const parseObject = (body: Buffer): Json | undefined => {
+  try {
+    const parsed: unknown = JSON.parse(body.toString('utf8'));
+    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Json) : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** Total units of a ConsumedCapacity answer: one object, or a list (batches and transactions, one per table). */
+const unitsOf = (consumed: unknown): number | undefined => {
+  const entries = Array.isArray(consumed) ? consumed : consumed === undefined ? [] : [consumed];
+  if (entries.length === 0) return undefined;
+  return entries.reduce<number>((sum, entry) => {
+    const units = (entry as Json | null)?.CapacityUnits;
+    return sum + (typeof units === 'number' ? units : 0);
+  }, 0);
+};
+
+/** A call to meter: its operation, the body to send (capacity asked for) and whether the answer must lose it again. */
+interface MeteredRequest {
+  readonly operation: string;
+  readonly kind: 'write' | 'read';
+  readonly originalBody: Buffer;
+  readonly body: Buffer;
+  readonly strip: boolean;
+}
+
+const meteredRequest = (headers: IncomingHttpHeaders, body: Buffer): MeteredRequest | undefined => {
+  const operation = operationOf(headers);
+  const kind = operation === undefined ? undefined : CAPACITY_OPERATIONS[operation];
+  const input = kind === undefined ? undefined : parseObject(body);
+  if (operation === undefined || kind === undefined || input === undefined) return undefined;
+  const asked = input.ReturnConsumedCapacity;
+  if (asked === 'TOTAL' || asked === 'INDEXES') return { operation, kind, originalBody: body, body, strip: false };
+  const withCapacity = Buffer.from(JSON.stringify({ ...input, ReturnConsumedCapacity: 'INDEXES' }));
+  return { operation, kind, originalBody: body, body: withCapacity, strip: true };
+};
+
 export class DynamoDbProxy implements ServiceEmulator {
   readonly signingNames = ['dynamodb'] as const;
   private readonly endpointOf: () => string;
+  private readonly onConsumedCapacity: DynamoDbProxyOptions['onConsumedCapacity'];
 
   /**
    * @param endpoint DynamoDB Local's URL (e.g. http://127.0.0.1:8000), or a function answering it, so the edge can
    * start while DynamoDB Local is still starting.
    */
-  constructor(endpoint: string | (() => string)) {
+  constructor(endpoint: string | (() => string), options: DynamoDbProxyOptions = {}) {
     this.endpointOf = typeof endpoint === 'string' ? () => endpoint : endpoint;
+    this.onConsumedCapacity = options.onConsumedCapacity;
+  }
+
+  /**
+   * Reads the consumed units out of an answer, reports them and, if the client did not ask for them, removes them.
+   * The answer's CRC32 header covers the body DynamoDB Local sent; a changed body drops it (the header is optional).
+   */
+  private meterAnswer(metered: MeteredRequest, status: number, body: Buffer): Buffer {
+    const answer = status === 200 ? parseObject(body) : undefined;
+    if (answer === undefined) return body;
+    const units = unitsOf(answer.ConsumedCapacity);
+    if (units !== undefined)
+      this.onConsumedCapacity?.(metered.operation, metered.originalBody, {
+        writeUnits: metered.kind === 'write' ? units : 0,
+        readUnits: metered.kind === 'read' ? units : 0,
+      });
+    if (!metered.strip || !('ConsumedCapacity' in answer)) return body;
+    const { ConsumedCapacity: _reported, ...rest } = answer;
+    return Buffer.from(JSON.stringify(rest));
   }
 
   private get target(): URL {
@@ -59,8 +155,10 @@ export class DynamoDbProxy implements ServiceEmulator {
     return this.target.origin;
   }
 
-  /** Streams the incoming request to DynamoDB Local and its answer back. */
+  /** Streams the incoming request to DynamoDB Local and its answer back (buffered when it is metered). */
   proxy(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    if (this.onConsumedCapacity !== undefined && (operationOf(request.headers) ?? '') in CAPACITY_OPERATIONS)
+      return this.proxyMetered(request, response);
     const target = this.target;
     return new Promise<void>((resolve) => {
       const upstream = httpRequest(
@@ -98,8 +196,33 @@ export class DynamoDbProxy implements ServiceEmulator {
     });
   }
 
+  /** A metered call: read whole, capacity asked for, the answer read whole, reported and put back as it was. */
+  private async proxyMetered(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    const url = new URL(request.url ?? '/', 'http://edge.local');
+    try {
+      const answer = await this.handle({
+        method: request.method ?? 'POST',
+        path: url.pathname,
+        query: url.searchParams,
+        headers: request.headers,
+        body: Buffer.concat(chunks),
+      });
+      const body = Buffer.from(answer.body ?? '');
+      response.writeHead(answer.status, { ...answer.headers, 'content-length': body.length.toString() });
+      response.end(body);
+    } catch (error) {
+      const failure = jsonErrorResponse(error instanceof AwsServiceError ? error : unavailable(this.target, error));
+      response.writeHead(failure.status, failure.headers);
+      response.end(failure.body);
+    }
+  }
+
   /** The buffered form, for in-process callers: forwards one request and answers what DynamoDB Local answered. */
   handle(request: EdgeRequest): Promise<EdgeResponse> {
+    const metered = this.onConsumedCapacity === undefined ? undefined : meteredRequest(request.headers, request.body);
+    const body = metered?.body ?? request.body;
     const target = this.target;
     return new Promise<EdgeResponse>((resolve, reject) => {
       const upstream = httpRequest(
@@ -109,24 +232,28 @@ export class DynamoDbProxy implements ServiceEmulator {
           port: target.port,
           method: request.method,
           path: `${request.path}${request.query.size > 0 ? `?${request.query.toString()}` : ''}`,
-          headers: { ...forwardable(request.headers, target), 'content-length': request.body.length.toString() },
+          headers: { ...forwardable(request.headers, target), 'content-length': body.length.toString() },
         },
         (answer) => {
           const chunks: Buffer[] = [];
           answer.on('data', (chunk: Buffer) => chunks.push(chunk));
           answer.on('end', () => {
+            const status = answer.statusCode ?? 502;
+            const received = Buffer.concat(chunks);
+            const sent = metered === undefined ? received : this.meterAnswer(metered, status, received);
             const headers: Record<string, string> = {};
             for (const [name, value] of Object.entries(answer.headers)) {
               if (!HOP_BY_HOP.has(name) && name !== 'content-length' && value !== undefined)
                 headers[name] = Array.isArray(value) ? value.join(', ') : value;
             }
-            resolve({ status: answer.statusCode ?? 502, headers, body: Buffer.concat(chunks) });
+            if (sent !== received) delete headers['x-amz-crc32'];
+            resolve({ status, headers, body: sent });
           });
           answer.on('error', (error) => reject(unavailable(this.target, error)));
         },
       );
       upstream.on('error', (error) => reject(unavailable(this.target, error)));
-      upstream.end(request.body);
+      upstream.end(body);
     });
   }
 }

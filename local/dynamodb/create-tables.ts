@@ -1,5 +1,5 @@
 /**
- * Creates a table from its description (string keys, GSIs projecting everything, TTL) on any DynamoDB endpoint,
+ * Creates a table from its description (string keys, GSIs projecting what the description says, TTL) on any DynamoDB endpoint,
  * typically DynamoDB Local, and waits until it is ACTIVE.
  */
 import {
@@ -38,7 +38,7 @@ export const createTable = async (
             { AttributeName: gsi.partitionKey, KeyType: 'HASH' },
             { AttributeName: gsi.sortKey, KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: gsi.projection ?? 'ALL' },
         })),
       }),
     );

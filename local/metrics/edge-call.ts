@@ -3,10 +3,12 @@
  * many items it touches and the DynamoDB request units it would consume, read from the request as AWS meters it. The
  * local cloud counts these (metrics.ts) so a benchmark can price an order from the calls it really made.
  *
- * DynamoDB units are estimated from the request alone (the proxy does not parse DynamoDB Local's answers): a write is
- * ceil(size / 1 KB) units for a Put whose item is in the body and 1 unit otherwise (an Update or Delete of an item
- * under 1 KB), twice that inside a transaction; a read is 0.5 unit eventually consistent, 1 strongly consistent, 2
- * transactional, per item up to 4 KB (a Query or Scan counts as one such item).
+ * DynamoDB units are first estimated from the request alone: a write is ceil(size / 1 KB) units for a Put whose item
+ * is in the body and 1 unit otherwise (an Update or Delete of an item under 1 KB), twice that inside a transaction; a
+ * read is 0.5 unit eventually consistent, 1 strongly consistent, 2 transactional, per item up to 4 KB (a Query or Scan
+ * counts as one such item). The estimate cannot see the table's indexes; when the DynamoDB proxy meters, the units
+ * DynamoDB Local reports for the call (table and GSIs) replace it (`LocalMetrics.recordConsumedCapacity`); a call
+ * that failed (a refused condition) keeps the estimate, as AWS bills it too.
  */
 import type { EdgeRequest } from '../edge/types';
 
@@ -89,6 +91,12 @@ const dynamoDbCall = (operation: string, input: Input): Omit<MeteredCall, 'servi
     default:
       return { items: 1, writeUnits: 0, readUnits: 0 };
   }
+};
+
+/** The estimate of a DynamoDB call's units from its request body. */
+export const estimateDynamoDbUnits = (operation: string, body: Buffer): { writeUnits: number; readUnits: number } => {
+  const { writeUnits, readUnits } = dynamoDbCall(operation, jsonOf(body));
+  return { writeUnits, readUnits };
 };
 
 const S3_OPERATIONS: Readonly<Record<string, string>> = {

@@ -88,6 +88,31 @@ describe('LocalMetrics', () => {
     expect(metrics.snapshot().events).toMatchObject({ published: 3, republished: 1 });
   });
 
+  it('replaces the estimated units of a DynamoDB call with the units DynamoDB reported for table and indexes', () => {
+    // prepare
+    const metrics = new LocalMetrics();
+    const update = request('dynamodb', 'UpdateItem', { TableName: 't', Key: { PK: { S: 'a' } } });
+    metrics.observeEdgeRequest(update);
+    metrics.observeEdgeRequest(update);
+    // act: the second update moved a GSI key (2 units there) and rewrote two projecting indexes
+    metrics.recordConsumedCapacity('UpdateItem', update.body, { writeUnits: 5, readUnits: 0 });
+    // assess: 1 estimated for the first (it reported nothing: a refused condition), 5 reported for the second
+    expect(metrics.snapshot().operations).toEqual([
+      expect.objectContaining({ operation: 'UpdateItem', calls: 2, writeUnits: 6, readUnits: 0 }),
+    ]);
+  });
+
+  it('keeps the estimate of a read DynamoDB Local reports as free (AWS bills half a unit at least)', () => {
+    // prepare
+    const metrics = new LocalMetrics();
+    const query = request('dynamodb', 'Query', { TableName: 't', IndexName: 'GSI1' });
+    metrics.observeEdgeRequest(query);
+    // act
+    metrics.recordConsumedCapacity('Query', query.body, { writeUnits: 0, readUnits: 0 });
+    // assess
+    expect(metrics.snapshot().operations).toEqual([expect.objectContaining({ operation: 'Query', readUnits: 0.5 })]);
+  });
+
   it('hands out the body of the next call to an operation, for a benchmark to replay', async () => {
     // prepare
     const metrics = new LocalMetrics();

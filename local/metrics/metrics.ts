@@ -6,7 +6,7 @@
  * traces recorded, Step Functions executions and their state transitions). Counters only grow: a benchmark takes a
  * snapshot before and after and prices the difference. `GET /_local/metrics` answers the snapshot.
  */
-import { type MeteredCall, meterEdgeCall } from './edge-call';
+import { estimateDynamoDbUnits, type MeteredCall, meterEdgeCall } from './edge-call';
 import type { EdgeRequest } from '../edge/types';
 
 /** Who made a call: a client through the edge, or the local cloud for a service (EventBridge, a mapping, Step Functions). */
@@ -102,6 +102,23 @@ export class LocalMetrics {
     }
     const index = this.waiting.findIndex((w) => w.service === call.service && w.operation === call.operation);
     if (index >= 0) this.waiting.splice(index, 1)[0]?.resolve(request.body);
+  }
+
+  /**
+   * Replaces the estimated units of a DynamoDB call the edge counted with the units DynamoDB Local reported for it
+   * (table and indexes; see the DynamoDB proxy's metering). The call itself was counted when it arrived.
+   */
+  recordConsumedCapacity(
+    operation: string,
+    requestBody: Buffer,
+    consumed: { readonly writeUnits: number; readonly readUnits: number },
+  ): void {
+    const entry = this.operations.get(`edge dynamodb ${operation}`);
+    if (entry === undefined) return;
+    const estimate = estimateDynamoDbUnits(operation, requestBody);
+    entry.writeUnits += consumed.writeUnits - estimate.writeUnits;
+    // DynamoDB Local answers 0 units for a Query of an index; AWS bills at least half a unit per read: the larger.
+    entry.readUnits += Math.max(consumed.readUnits, estimate.readUnits) - estimate.readUnits;
   }
 
   /** Counts a call the local cloud makes itself on a caller's behalf (billed in AWS as if the caller made it). */
