@@ -356,7 +356,7 @@ const main = async (): Promise<void> => {
     const template = (await Promise.race([captured, sleep(5_000).then(() => undefined)]))?.toString('utf8');
     if (template === undefined) throw new Error('the first POST made no TransactWriteItems through the edge');
     say(
-      `bench: ${settings.seconds} s per phase, ${settings.connections} connections; cloud ${cloud.edgeUrl} (pid ${process.pid}), API ${api.url} (pid ${api.pid}), load generator pid ${load.pid}, DynamoDB Local pid ${cloud.services.dynamoDbPid}`,
+      `bench: ${settings.seconds} s per phase, ${settings.connections} connections, saga ${process.env.LOCAL_WORKFLOW_TYPE ?? 'STANDARD'} (LOCAL_WORKFLOW_TYPE; prod deploys EXPRESS); cloud ${cloud.edgeUrl} (pid ${process.pid}), API ${api.url} (pid ${api.pid}), load generator pid ${load.pid}, DynamoDB Local pid ${cloud.services.dynamoDbPid}`,
     );
     await waitQuiet(context, 'first order');
 
