@@ -197,6 +197,7 @@ describe('tracing middleware with sampling rules', () => {
   let store: TraceStore;
   const servers: ReturnType<Koa['listen']>[] = [];
   const sentEntries: { TraceHeader?: string }[][] = [];
+  const sentHeaders: (string | undefined)[] = [];
   let AWSXRay: typeof import('aws-xray-sdk-core');
 
   const appWith = async (sampling: 'local' | 'off'): Promise<string> => {
@@ -206,8 +207,9 @@ describe('tracing middleware with sampling rules', () => {
     });
     traceAwsClients(events);
     events.middlewareStack.add(
-      () => async (args: { input: unknown }) => {
+      () => async (args: { input: unknown; request?: { headers?: Record<string, string> } }) => {
         sentEntries.push((args.input as { Entries: { TraceHeader?: string }[] }).Entries);
+        sentHeaders.push(args.request?.headers?.['X-Amzn-Trace-Id']);
         return { output: { FailedEntryCount: 0, Entries: [{ EventId: '1' }], $metadata: {} }, response: {} };
       },
       { step: 'finalizeRequest', name: 'answerLocally', priority: 'low' },
@@ -270,13 +272,17 @@ describe('tracing middleware with sampling rules', () => {
     expect(sentEntries.at(-1)?.[0]?.TraceHeader).toMatch(new RegExp(`^Root=${root};Parent=[0-9a-f]{16};Sampled=1$`));
   });
 
-  it('records nothing for a request no rule samples: a Sampled=0 header, no context, no trace header downstream', async () => {
+  it('records nothing for a request no rule samples, and tells what it starts downstream not to sample either', async () => {
     const url = await appWith('local');
 
     const response = await fetch(`${url}/api/orders`, { method: 'PUT' });
+    const root = rootOf(response);
+    await new Promise((resolve) => setTimeout(resolve, 100));
 
     expect(response.headers.get('x-amzn-trace-id')).toMatch(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24};Sampled=0$/);
-    expect(sentEntries.at(-1)?.[0]?.TraceHeader).toBeUndefined();
+    expect(store.has(root)).toBe(false);
+    expect(sentEntries.at(-1)?.[0]?.TraceHeader).toBe(`Root=${root};Sampled=0`);
+    expect(sentHeaders.at(-1)).toBe(`Root=${root};Sampled=0`);
   });
 
   it('with tracing off, adds no header and no trace to anything', async () => {

@@ -363,7 +363,8 @@ export class StepFunctionsEngine {
   }
 
   private emitExecutionSegment(machine: StateMachineRecord, record: ExecutionRecord): void {
-    if (!record.trace || !this.options.emitSegment) return;
+    // A trace its caller did not sample (Sampled=0) is continued for the tasks but recorded nowhere, as in AWS.
+    if (!record.trace?.sampled || !this.options.emitSegment) return;
     this.options.emitSegment(executionSegment(machine, record, record.trace));
   }
 
@@ -403,7 +404,7 @@ export class StepFunctionsEngine {
         },
       };
     }
-    if (record.trace && subsegmentId !== undefined) {
+    if (record.trace?.sampled && subsegmentId !== undefined) {
       this.options.emitSegment?.(
         taskSubsegment({
           stateName,

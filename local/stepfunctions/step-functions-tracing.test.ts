@@ -49,6 +49,16 @@ describe('X-Ray tracing of local Step Functions executions', () => {
   });
   afterEach(() => sfn.shutdown());
 
+  it('records nothing of an execution whose caller did not sample its trace, and passes Sampled=0 on to the tasks', async () => {
+    const unsampled = `Root=${CALLER_TRACE};Parent=53995c3f42cd8ad8;Sampled=0`;
+
+    const { executionArn } = sfn.startExecution(machineArn, '{"orderId":"o-0"}', 'o-0', unsampled);
+    await sfn.waitForExecution(executionArn);
+
+    expect(emitted).toEqual([]);
+    expect(invocations.map((invocation) => parseTraceHeader(invocation.traceHeader ?? '')?.sampled)).toEqual([false]);
+  });
+
   it('makes one execution segment under the caller, one subsegment per task attempt, faulted where the attempt failed', async () => {
     scripts.set(fn('charge'), [
       { error: { errorType: 'TransientDependencyError', errorMessage: 'ledger busy' } },
