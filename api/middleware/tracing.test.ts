@@ -207,9 +207,11 @@ describe('tracing middleware with sampling rules', () => {
     });
     traceAwsClients(events);
     events.middlewareStack.add(
-      () => async (args: { input: unknown; request?: { headers?: Record<string, string> } }) => {
+      () => async (args: { input: unknown; request?: unknown }) => {
         sentEntries.push((args.input as { Entries: { TraceHeader?: string }[] }).Entries);
-        sentHeaders.push(args.request?.headers?.['X-Amzn-Trace-Id']);
+        sentHeaders.push(
+          (args.request as { headers?: Record<string, string> } | undefined)?.headers?.['X-Amzn-Trace-Id'],
+        );
         return { output: { FailedEntryCount: 0, Entries: [{ EventId: '1' }], $metadata: {} }, response: {} };
       },
       { step: 'finalizeRequest', name: 'answerLocally', priority: 'low' },
