@@ -129,7 +129,8 @@ export type CircuitRun<R> =
 export class EndpointCircuit {
   private constructor(
     readonly policy: CircuitBreakerPolicy,
-    readonly version: number,
+    /** The table version this breaker matches (it moves on when this process writes the health). */
+    public version: number,
     private probing: boolean,
   ) {}
 
@@ -200,10 +201,13 @@ export class EndpointCircuits {
     return circuit;
   }
 
-  /** Records that this process's breaker of the endpoint matches the table at `version` (after its own write). */
+  /**
+   * Records that `circuit` matches the table at `version` (after this process wrote it). The same object stays in
+   * use, so records of one batch that hold it keep adding their outcomes to one breaker.
+   */
   adopt(webhookId: string, circuit: EndpointCircuit, version: number): void {
-    const adopted = EndpointCircuit.restore(this.policy, { version, breaker: circuit.snapshot() });
-    this.circuits.set(webhookId, adopted);
+    circuit.version = version;
+    this.circuits.set(webhookId, circuit);
   }
 }
 

@@ -17,12 +17,7 @@
  * activity line (1, best effort).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  ChangeMessageVisibilityCommand,
-  GetQueueUrlCommand,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { requiredEnv } from '../../core/config/env';
@@ -141,11 +136,18 @@ const orderAnnotation = (payload: string): { orderId?: string } => {
 };
 
 /** What happens to the message: deleted (done) or hidden for `seconds` and failed so SQS brings it back. */
-type Disposition = { readonly kind: 'done' } | { readonly kind: 'later'; readonly seconds: number; readonly reason: string };
+type Disposition =
+  | { readonly kind: 'done' }
+  | { readonly kind: 'later'; readonly seconds: number; readonly reason: string };
 const DONE: Disposition = { kind: 'done' };
 
 type Attempted =
-  | { readonly kind: 'answered'; readonly outcome: DeliveryOutcome; readonly verdict: AttemptVerdict; readonly at: Date }
+  | {
+      readonly kind: 'answered';
+      readonly outcome: DeliveryOutcome;
+      readonly verdict: AttemptVerdict;
+      readonly at: Date;
+    }
   /** Another instance holds the half-open probe of this endpoint. */
   | { readonly kind: 'probe-taken' };
 
@@ -178,11 +180,38 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
     return queueSeconds(policy, pauseSeconds(policy, untilRealSeconds, receiveCount, random));
   };
 
+  // The health this instance wrote last, per endpoint, and a queue of its writes: records of one batch run in
+  // parallel, and without these they would race each other's conditional writes instead of only other instances'.
+  const written = new Map<string, EndpointHealth>();
+  const writing = new Map<string, Promise<void>>();
+  const serially = (webhookId: string, work: () => Promise<void>): Promise<void> => {
+    const next = (writing.get(webhookId) ?? Promise.resolve()).then(work, work);
+    writing.set(webhookId, next);
+    return next.finally(() => {
+      if (writing.get(webhookId) === next) writing.delete(webhookId);
+    });
+  };
+
   /**
    * Writes the endpoint's health after an attempt, conditional on the version read. On a conflict (another instance
    * wrote first) the outcome is applied again to the newer state, through a breaker restored from it.
    */
-  const recordOnEndpoint = async (
+  const recordOnEndpoint = (
+    endpoint: WebhookEndpoint,
+    health: EndpointHealth,
+    circuit: EndpointCircuit,
+    verdict: AttemptVerdict,
+    at: Date,
+    error: string | undefined,
+    log: Logger,
+  ): Promise<void> =>
+    serially(endpoint.webhookId, () => {
+      const mine = written.get(endpoint.webhookId);
+      const newest = mine !== undefined && mine.version > health.version ? mine : health;
+      return writeHealth(endpoint, newest, circuit, verdict, at, error, log);
+    });
+
+  const writeHealth = async (
     endpoint: WebhookEndpoint,
     health: EndpointHealth,
     circuit: EndpointCircuit,
@@ -215,7 +244,9 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
           ...kept,
           version: current.version + 1,
           breaker: snapshot,
-          ...(verdict.statusCode === undefined ? { lastStatusCode: undefined } : { lastStatusCode: verdict.statusCode }),
+          ...(verdict.statusCode === undefined
+            ? { lastStatusCode: undefined }
+            : { lastStatusCode: verdict.statusCode }),
           lastError: (verdict.statusCode === undefined ? (error ?? 'no response') : `HTTP ${verdict.statusCode}`).slice(
             0,
             300,
@@ -240,6 +271,7 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
         JSON.stringify(resumeAt === undefined ? unpaused : { ...unpaused, resumeAt: new Date(resumeAt).toISOString() }),
       ) as EndpointHealth;
       if (await deps.store.saveHealth(endpoint.customerId, endpoint.webhookId, current.version, cleaned)) {
+        written.set(endpoint.webhookId, cleaned);
         circuits.adopt(endpoint.webhookId, breaker, cleaned.version);
         return;
       }
@@ -340,12 +372,13 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
         await deps.sqs.send(new SendMessageCommand({ QueueUrl: deps.deadLetterQueueUrl, MessageBody: record.body }));
       const { nextAttemptAt: _next, ...rest } = { ...base, ...fields };
       await deps.store.saveDelivery({ ...rest, status: 'failed', failureReason: reason }, now().toISOString());
-      log.warn('delivery given up', { reason, attempts: rest.attempts, toDeadLetters });
+      // Dead-lettered deliveries are an operator's concern; the others (410, disabled) are the owner's, on the dashboard.
+      if (toDeadLetters) log.warn('delivery given up to the dead-letter queue', { reason, attempts: rest.attempts });
+      else log.info('delivery failed; the owner can resend it', { reason, attempts: rest.attempts });
       return DONE;
     };
 
-    if (nowMs - passStart > policy.maxDeliveryAgeSeconds * 1000 * policy.timeScale)
-      return giveUp('too-old', {}, true);
+    if (nowMs - passStart > policy.maxDeliveryAgeSeconds * 1000 * policy.timeScale) return giveUp('too-old', {}, true);
 
     const health = endpoint.health ?? HEALTHY;
     if (health.disabledAt !== undefined) return giveUp('endpoint-disabled', {}, false);
@@ -370,7 +403,12 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
         claimed = claim;
       }
       const at = now();
-      const headers = signedHeaders(endpoint.secret, message.deliveryId, Math.floor(at.getTime() / 1000), message.payload);
+      const headers = signedHeaders(
+        endpoint.secret,
+        message.deliveryId,
+        Math.floor(at.getTime() / 1000),
+        message.payload,
+      );
       const outcome = await postWebhook(endpoint.url, { ...headers }, message.payload, {
         policy: deps.urlPolicy,
         timeoutMs,
@@ -411,10 +449,7 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
     await recordActivity(message, endpoint, attempt, outcome, verdict, at, log);
 
     if (verdict.kind === 'delivered') {
-      await deps.store.saveDelivery(
-        strip({ ...attempted, status: 'delivered', deliveredAt: entry.at }),
-        entry.at,
-      );
+      await deps.store.saveDelivery(strip({ ...attempted, status: 'delivered', deliveredAt: entry.at }), entry.at);
       log.info('delivered', { statusCode: outcome.statusCode, durationMs: outcome.durationMs, probe: run.probe });
       return DONE;
     }
@@ -481,10 +516,8 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
             return {};
           }
         })();
-        const disposition = await traced(
-          '## deliver-webhook',
-          { processor: 'deliver-webhook', ...annotations },
-          () => handleRecord(record, context),
+        const disposition = await traced('## deliver-webhook', { processor: 'deliver-webhook', ...annotations }, () =>
+          handleRecord(record, context),
         );
         if (disposition.kind === 'done') return;
         // Hiding is what spaces the retry; if it fails, the queue's visibility timeout brings the message back sooner.
