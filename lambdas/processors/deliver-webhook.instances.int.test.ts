@@ -211,6 +211,27 @@ describe('deliver-webhook across instances, against DynamoDB Local and a local S
     expect(received.length).toBe(before);
   });
 
+  it('takes a 410 Gone as the end: the endpoint disabled, the delivery failed for its owner, no retry, and the next delivery not attempted', async () => {
+    // prepare
+    const { webhookId, store } = await endpoint();
+    const handler = instance();
+    status = 410;
+    const before = received.length;
+    // act
+    const gone = await handler({ Records: [await record(webhookId)] }, context);
+    const next = await handler({ Records: [await record(webhookId)] }, context);
+    // assess
+    expect([gone.batchItemFailures, next.batchItemFailures]).toEqual([[], []]);
+    expect(received.length - before).toBe(1);
+    expect((await store.getEndpoint('c-instances', webhookId))?.health).toMatchObject({
+      disabledReason: 'HTTP 410 Gone',
+    });
+    expect((await store.listDeliveries(webhookId)).map((delivery) => delivery.failureReason).sort()).toEqual([
+      'endpoint-disabled',
+      'endpoint-gone',
+    ]);
+  });
+
   it('sends an invalid message straight to the dead-letter queue, without retrying it', async () => {
     // prepare
     const handler = instance();
