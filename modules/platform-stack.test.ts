@@ -332,12 +332,12 @@ describe('functions layer', () => {
   });
 
   it("gives deliver-webhook its stage's retry schedule and breaker, and its DLQ's URL to give deliveries up to", () => {
-    const variables = (parsed: SynthesizedStack, stagePrefix: string) =>
-      (
-        resourcesOf(parsed, 'aws_lambda_function').find(
-          (f) => f.function_name === physicalName(stagePrefix, 'deliver-webhook'),
-        )?.environment as { variables: Record<string, string> }
-      ).variables;
+    const variables = (parsed: SynthesizedStack, stagePrefix: string): Record<string, string> => {
+      const fn = resourcesOf(parsed, 'aws_lambda_function').find(
+        (f) => f.function_name === physicalName(stagePrefix, 'deliver-webhook'),
+      );
+      return (fn?.environment as { variables: Record<string, string> } | undefined)?.variables ?? {};
+    };
     const devVariables = variables(dev.parsed, prefix);
     const prodVariables = variables(prod().parsed, 'orders-prod');
     expect(devVariables).toMatchObject({

@@ -122,7 +122,12 @@ const dev: StageConfig = {
   },
   workflowType: 'STANDARD',
   apiTraceSampleRate: 1,
-  webhookDelivery: { retrySchedule: '0s,5s,1m,5m,30m,2h', breakerThreshold: 5, breakerCooldown: '30s,15m', maxDeliveryAge: '1d' },
+  webhookDelivery: {
+    retrySchedule: '0s,5s,1m,5m,30m,2h',
+    breakerThreshold: 5,
+    breakerCooldown: '30s,15m',
+    maxDeliveryAge: '1d',
+  },
   tags: { ...commonTags, Stage: 'dev' },
 };
 

@@ -30,7 +30,13 @@ export interface DeliveryQueue {
 export interface WebhooksRouterDeps {
   readonly webhooks: Pick<
     DynamoWebhookStore,
-    'createEndpoint' | 'getEndpoint' | 'listEndpoints' | 'deleteEndpoint' | 'listDeliveries' | 'getDelivery' | 'saveHealth'
+    | 'createEndpoint'
+    | 'getEndpoint'
+    | 'listEndpoints'
+    | 'deleteEndpoint'
+    | 'listDeliveries'
+    | 'getDelivery'
+    | 'saveHealth'
   >;
   readonly deliveries: DeliveryQueue;
   readonly urlPolicy: UrlPolicy;

@@ -158,8 +158,14 @@ export class DynamoWebhookStore {
             expectedVersion === 0
               ? 'attribute_exists(PK) AND attribute_not_exists(#health)'
               : 'attribute_exists(PK) AND #health.#version = :expected',
-          ExpressionAttributeNames: { '#health': 'health', ...(expectedVersion === 0 ? {} : { '#version': 'version' }) },
-          ExpressionAttributeValues: { ':health': health, ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }) },
+          ExpressionAttributeNames: {
+            '#health': 'health',
+            ...(expectedVersion === 0 ? {} : { '#version': 'version' }),
+          },
+          ExpressionAttributeValues: {
+            ':health': health,
+            ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
+          },
         }),
       );
       return true;

@@ -41,7 +41,11 @@ describe('classifyAnswer: the Standard Webhooks status handling', () => {
   });
 
   it.each([429, 502, 503, 504])('throttles on %i and keeps its Retry-After', (status) => {
-    expect(classifyAnswer(status, '120', NOW)).toEqual({ kind: 'throttled', statusCode: status, retryAfterSeconds: 120 });
+    expect(classifyAnswer(status, '120', NOW)).toEqual({
+      kind: 'throttled',
+      statusCode: status,
+      retryAfterSeconds: 120,
+    });
     expect(classifyAnswer(status, undefined, NOW)).toEqual({ kind: 'throttled', statusCode: status });
   });
 
@@ -103,12 +107,16 @@ describe('the retry schedule', () => {
 
   it('waits each stage within ±20% and gives up after the last attempt', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 9 }), fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }), (n, r) => {
-        const wait = nextRetryDelaySeconds(standard, n, failed, () => r) ?? Number.NaN;
-        const base = standard.retryScheduleSeconds[n];
-        expect(wait).toBeGreaterThanOrEqual(base * 0.8);
-        expect(wait).toBeLessThanOrEqual(base * 1.2);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 9 }),
+        fc.double({ min: 0, max: 1, maxExcluded: true, noNaN: true }),
+        (n, r) => {
+          const wait = nextRetryDelaySeconds(standard, n, failed, () => r) ?? Number.NaN;
+          const base = standard.retryScheduleSeconds[n];
+          expect(wait).toBeGreaterThanOrEqual(base * 0.8);
+          expect(wait).toBeLessThanOrEqual(base * 1.2);
+        },
+      ),
     );
     expect(nextRetryDelaySeconds(standard, 10, failed, () => 0.5)).toBeUndefined();
   });

@@ -74,14 +74,14 @@ const UNIT_SECONDS: Readonly<Record<string, number>> = { s: 1, m: 60, h: 3600, d
 /** `90s`, `5m`, `2h`, `4d` -> seconds; throws naming `key` for anything else. */
 export const parseDuration = (key: string, raw: string): number => {
   const match = /^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$/.exec(raw);
-  if (match === null)
-    throw new DeliveryPolicyInvalidError(key, `"${raw}" is not a duration such as 30s, 5m, 2h or 4d`);
+  if (match === null) throw new DeliveryPolicyInvalidError(key, `"${raw}" is not a duration such as 30s, 5m, 2h or 4d`);
   return Number(match[1]) * UNIT_SECONDS[match[2]];
 };
 
 const positiveInteger = (key: string, raw: string): number => {
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new DeliveryPolicyInvalidError(key, `"${raw}" is not a positive integer`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new DeliveryPolicyInvalidError(key, `"${raw}" is not a positive integer`);
   return value;
 };
 
@@ -96,7 +96,10 @@ export const deliveryPolicy = (settings: DeliveryPolicySettings, timeScale = 1):
   if (cooldown.length !== 2 || !(cooldown[0] > 0) || cooldown[1] < cooldown[0])
     throw new DeliveryPolicyInvalidError(env.breakerCooldown, 'expected "initial,max" with 0 < initial <= max');
   if (cooldown[1] > SQS_MAX_VISIBILITY_SECONDS)
-    throw new DeliveryPolicyInvalidError(env.breakerCooldown, 'the longest cool-down must fit one SQS visibility (12h)');
+    throw new DeliveryPolicyInvalidError(
+      env.breakerCooldown,
+      'the longest cool-down must fit one SQS visibility (12h)',
+    );
   const maxAge = parseDuration(env.maxDeliveryAge, settings.maxDeliveryAge);
   const scheduleTotal = schedule.reduce((sum, wait) => sum + wait, 0);
   if (maxAge < scheduleTotal)

@@ -107,9 +107,11 @@ describe("the owner's view", () => {
       resumeAt: new Date(START + 60_000).toISOString(),
     };
     expect(presentHealth(HEALTHY, START)).toEqual({ status: 'healthy', circuit: 'closed', consecutiveFailures: 0 });
-    expect(
-      presentHealth({ version: 1, breaker: { ownState: { value: 0 }, breakerState: 2 } }, START),
-    ).toMatchObject({ status: 'failing', circuit: 'closed', consecutiveFailures: 2 });
+    expect(presentHealth({ version: 1, breaker: { ownState: { value: 0 }, breakerState: 2 } }, START)).toMatchObject({
+      status: 'failing',
+      circuit: 'closed',
+      consecutiveFailures: 2,
+    });
     expect(presentHealth(open, START)).toMatchObject({
       status: 'failing',
       circuit: 'open',

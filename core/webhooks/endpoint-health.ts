@@ -8,7 +8,7 @@
  * Pure: cockatiel reads `Date.now()`, nothing else; the table is the caller's (core/store/webhook-store.ts).
  */
 import {
-  CircuitBreakerPolicy,
+  type CircuitBreakerPolicy,
   CircuitState,
   circuitBreaker,
   ConsecutiveBreaker,
