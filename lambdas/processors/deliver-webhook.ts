@@ -396,7 +396,7 @@ export const createDeliverWebhookHandler = (deps: DeliverWebhookDeps) => {
         const claim: EndpointHealth = {
           ...health,
           version: health.version + 1,
-          probeClaimedUntil: new Date(Date.now() + timeoutMs + 5000).toISOString(),
+          probeClaimedUntil: new Date(now().getTime() + timeoutMs + 5000).toISOString(),
         };
         if (!(await deps.store.saveHealth(endpoint.customerId, endpoint.webhookId, health.version, claim)))
           return { failure: true, result: { kind: 'probe-taken' } };
