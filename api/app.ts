@@ -23,6 +23,7 @@ import type { DynamoStores } from '../core/store/dynamo-stores';
 import { DynamoOrderActivityStore } from '../core/store/order-activity-store';
 import { DynamoPartnerMessages } from '../core/store/dynamo-partner-messages';
 import { DynamoWebhookStore } from '../core/store/webhook-store';
+import { SqsDeliveryQueue } from '../core/adapters/sqs-delivery-queue';
 import type { AwsClients } from './aws-clients';
 import type { ApiConfig } from './config';
 import { serveDashboard } from './middleware/dashboard';
@@ -106,6 +107,7 @@ export const createApp = (deps: AppDeps): ComposedApp => {
     traces: { xray: clients.xray, store: stores.orders, now },
     webhooks: {
       webhooks: new DynamoWebhookStore(clients.documentClient, config.tableName),
+      deliveries: new SqsDeliveryQueue(clients.sqs, resourcePrefixFromTableName(config.tableName)),
       urlPolicy: { allowLoopback: config.webhookAllowLoopback, reservedPorts: config.webhookReservedPorts },
       now,
       newId,

@@ -150,6 +150,8 @@ describe('authorisation with real Cognito tokens: customers isolated, admin powe
     'GET /api/webhooks/{id}': 'customer',
     'DELETE /api/webhooks/{id}': 'customer',
     'GET /api/webhooks/{id}/deliveries': 'customer',
+    'POST /api/webhooks/{id}/enable': 'customer',
+    'POST /api/webhooks/{id}/deliveries/{deliveryId}/resend': 'customer',
     'GET /api/admin/dlqs': 'admin',
     'POST /api/admin/dlqs/{name}/redrive': 'admin',
     'POST /api/admin/orders/{id}/retry': 'admin',

@@ -53,6 +53,8 @@ export interface FunctionsLayerProps {
   readonly deadLetterQueueResources: ReadonlyMap<string, SqsQueue>;
   /** The customers' user pool, for `{ userPoolId }` environment values and `readUsers` access. */
   readonly userPool: CognitoUserPool;
+  /** Per function, environment values the stage sets over the description's (e.g. deliver-webhook's retry schedule). */
+  readonly environmentOverrides?: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
 
 /** Path of one function's bundle inside a bundle directory. */
@@ -158,6 +160,7 @@ export class FunctionsLayer extends Construct {
       ...(firstBus === undefined ? {} : { EVENT_BUS_NAME: firstBus.name }),
     };
     for (const [key, ref] of Object.entries(spec.environment ?? {})) variables[key] = this.resolve(ref);
+    Object.assign(variables, props.environmentOverrides?.[spec.name] ?? {});
     // A function that sends email sends from the stage's SES identity, the one its IAM grant names; the
     // description's EMAIL_FROM literal is the local cloud's sender only.
     if (spec.access?.sendEmail === true) variables.EMAIL_FROM = this.sesIdentity().emailIdentity;
@@ -169,7 +172,10 @@ export class FunctionsLayer extends Construct {
     if ('table' in ref) return this.need(props.tables, ref.table, 'table').name;
     if ('bucket' in ref) return this.need(props.buckets, ref.bucket, 'bucket').bucket;
     if ('bus' in ref) return this.need(props.buses, ref.bus, 'bus').name;
-    if ('queueUrl' in ref) return this.need(props.queueResources, ref.queueUrl, 'queue').url;
+    if ('queueUrl' in ref)
+      return (
+        props.queueResources.get(ref.queueUrl) ?? this.need(props.deadLetterQueueResources, ref.queueUrl, 'queue')
+      ).url;
     if ('secretArn' in ref) return this.need(props.secrets, ref.secretArn, 'secret').arn;
     if ('stateMachineArn' in ref) return this.stateMachineArn(ref.stateMachineArn);
     if ('userPoolId' in ref) return props.userPool.id;

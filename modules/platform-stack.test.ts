@@ -335,6 +335,28 @@ describe('functions layer', () => {
     expect(env('ingest-partner-event').PARTNER_SECRETS_ARN).toMatch(/^\$\{aws_secretsmanager_secret\..+\.arn\}$/);
     expect(env('start-saga').STATE_MACHINE_ARN).toMatch(/^\$\{aws_sfn_state_machine\..+\.arn\}$/);
   });
+
+  it("gives deliver-webhook its stage's retry schedule and breaker, and its DLQ's URL to give deliveries up to", () => {
+    const variables = (parsed: SynthesizedStack, stagePrefix: string): Record<string, string> => {
+      const fn = resourcesOf(parsed, 'aws_lambda_function').find(
+        (f) => f.function_name === physicalName(stagePrefix, 'deliver-webhook'),
+      );
+      return (fn?.environment as { variables: Record<string, string> } | undefined)?.variables ?? {};
+    };
+    const devVariables = variables(dev.parsed, prefix);
+    const prodVariables = variables(prod().parsed, 'orders-prod');
+    expect(devVariables).toMatchObject({
+      WEBHOOK_RETRY_SCHEDULE: stages.dev.webhookDelivery.retrySchedule,
+      WEBHOOK_BREAKER_THRESHOLD: '5',
+      WEBHOOK_BREAKER_COOLDOWN: stages.dev.webhookDelivery.breakerCooldown,
+      WEBHOOK_MAX_DELIVERY_AGE: stages.dev.webhookDelivery.maxDeliveryAge,
+    });
+    expect(prodVariables.WEBHOOK_RETRY_SCHEDULE).toBe('0s,5s,5m,30m,2h,5h,10h,14h,20h,24h');
+    expect(devVariables.WEBHOOK_DEAD_LETTER_QUEUE_URL).toMatch(
+      /^\$\{aws_sqs_queue\..*webhook-deliveries-dlq.*\.url\}$/,
+    );
+    expect(devVariables.WEBHOOK_TIME_SCALE).toBeUndefined();
+  });
 });
 
 describe('workflow layer', () => {

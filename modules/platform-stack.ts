@@ -12,6 +12,7 @@ import { addBackend, type BackendChoice } from './backend';
 import { accountIdOf } from './base/iam';
 import { DataLayer } from './data';
 import { EdgeLayer } from './edge';
+import { deliveryPolicyEnvironment } from '../core/webhooks/delivery-policy';
 import { FunctionsLayer } from './functions';
 import { apiImageTag } from './image-tag';
 import { EventRules, MessagingLayer } from './messaging';
@@ -120,6 +121,7 @@ export class PlatformStack extends TerraformStack {
       asyncFailureQueue: failureQueue,
       failureQueues: description.failureQueues,
       deadLetterQueueResources: this.messaging.deadLetterQueues,
+      environmentOverrides: { 'deliver-webhook': deliveryPolicyEnvironment(config.webhookDelivery) },
     });
     this.workflow = new WorkflowLayer(this, 'workflow', {
       prefix,

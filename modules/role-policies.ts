@@ -254,6 +254,12 @@ export const apiTaskRoleGrants = (description: RoleDescription, arns: RoleArns):
       ],
       resources: deadLetterQueueNames(description).map((name) => arns.queue(name)),
     },
+    // POST /api/webhooks/:id/deliveries/:deliveryId/resend queues the delivery again (core/adapters/sqs-delivery-queue.ts).
+    {
+      sid: 'ResendWebhookDeliveries',
+      actions: ['sqs:GetQueueUrl', 'sqs:SendMessage'],
+      resources: description.queues.filter((q) => q.name === 'webhook-deliveries').map((q) => arns.queue(q.name)),
+    },
     // StartMessageMoveTask without a destination moves each message back to its source queue as the caller:
     // SQS checks SendMessage on every source queue.
     {

@@ -55,6 +55,20 @@ describe('stage config validation at synth', () => {
     ]);
   });
 
+  it("names webhookDelivery for a schedule that does not parse, and for a policy whose pauses would reach SQS's maxReceiveCount", () => {
+    expect(
+      stageConfigProblems({ ...real, webhookDelivery: { ...real.webhookDelivery, retrySchedule: '0s,5 min' } }),
+    ).toEqual([
+      expect.stringMatching(/^stages\.dev\.webhookDelivery .*WEBHOOK_RETRY_SCHEDULE: "5 min" is not a duration/),
+    ]);
+    expect(
+      stageConfigProblems({
+        ...real,
+        webhookDelivery: { ...real.webhookDelivery, breakerCooldown: '1m,10m', maxDeliveryAge: '10d' },
+      }),
+    ).toEqual([expect.stringMatching(/^stages\.dev\.webhookDelivery .*maxReceiveCount \(150\)/)]);
+  });
+
   it('refuses the image tag latest, naming imageTag', () => {
     expect(stageConfigProblems({ ...real, api: { ...real.api, imageTag: 'latest' } })).toEqual([
       expect.stringMatching(/^stages\.dev\.imageTag .*ORDERS_DEV_IMAGE_TAG.*"latest" cannot be pushed twice/),

@@ -2,6 +2,13 @@
  * Typed configuration of each deployment stage. main.ts picks the stages; the stacks read nothing else.
  * Values that differ per account (certificate, alarm address, state backend) live here, never in modules.
  */
+import { WEBHOOK_DELIVERIES_MAX_RECEIVES, WEBHOOK_DELIVERY_DEFAULTS } from '../core/platform/resources';
+import {
+  DeliveryPolicyInvalidError,
+  type DeliveryPolicySettings,
+  deliveryPolicy,
+  maxReceivesBound,
+} from '../core/webhooks/delivery-policy';
 
 export type StageName = 'dev' | 'prod';
 
@@ -77,6 +84,12 @@ export interface StageConfig {
    * ~13% of the API's CPU per POST (docs/decisions.md, "Tracing that costs little").
    */
   readonly apiTraceSampleRate: number;
+  /**
+   * deliver-webhook's retry schedule and circuit breaker (core/webhooks/delivery-policy.ts). prod: the Standard
+   * Webhooks example schedule (10 attempts over 75.6 h); dev: 6 attempts over 2.6 h and a shorter cool-down, so a
+   * developer's endpoint that was down comes back within the hour.
+   */
+  readonly webhookDelivery: DeliveryPolicySettings;
   readonly tags: Readonly<Record<string, string>>;
   /** Remote state in S3, used when TF_CLOUD_ORGANIZATION is not set. */
   readonly s3Backend?: S3BackendConfig;
@@ -109,6 +122,12 @@ const dev: StageConfig = {
   },
   workflowType: 'STANDARD',
   apiTraceSampleRate: 1,
+  webhookDelivery: {
+    retrySchedule: '0s,5s,1m,5m,30m,2h',
+    breakerThreshold: 5,
+    breakerCooldown: '30s,15m',
+    maxDeliveryAge: '1d',
+  },
   tags: { ...commonTags, Stage: 'dev' },
 };
 
@@ -137,6 +156,7 @@ const prod: StageConfig = {
   },
   workflowType: 'EXPRESS',
   apiTraceSampleRate: 0.05,
+  webhookDelivery: WEBHOOK_DELIVERY_DEFAULTS,
   tags: { ...commonTags, Stage: 'prod' },
 };
 
@@ -250,6 +270,17 @@ export const stageConfigProblems = (config: StageConfig): string[] => {
   }
   if (!WORKFLOW_TYPES.includes(config.workflowType))
     problems.push(`${where('workflowType')}: "${config.workflowType}" is neither STANDARD nor EXPRESS`);
+  try {
+    const policy = deliveryPolicy(config.webhookDelivery);
+    const receives = maxReceivesBound(policy);
+    if (receives >= WEBHOOK_DELIVERIES_MAX_RECEIVES)
+      problems.push(
+        `${where('webhookDelivery')}: a paused delivery could be received ${receives} times, at or above webhook-deliveries' maxReceiveCount (${WEBHOOK_DELIVERIES_MAX_RECEIVES}); shorten maxDeliveryAge or lengthen the cool-down`,
+      );
+  } catch (error) {
+    if (!(error instanceof DeliveryPolicyInvalidError)) throw error;
+    problems.push(`${where('webhookDelivery')}: ${error.message}`);
+  }
   const tag = config.api.imageTag;
   if (tag !== undefined) {
     if (tag === 'latest')

@@ -13,6 +13,7 @@ import type { Order } from '../../core/domain/order';
 import { ORDER_EVENT_SOURCE, orderEvent } from '../../core/events/order-events';
 import { DynamoOrderActivityStore } from '../../core/store/order-activity-store';
 import { DynamoWebhookStore } from '../../core/store/webhook-store';
+import { deliveryPolicy } from '../../core/webhooks/delivery-policy';
 import { createDeliverWebhookHandler } from '../../lambdas/processors/deliver-webhook';
 import { createSendEmailHandler } from '../../lambdas/processors/send-email';
 import { idempotencyPersistence } from '../../lambdas/shared/powertools';
@@ -105,7 +106,7 @@ describe('GET /api/orders/:id/activity', () => {
   it("lists the order's email once however often its event arrives, and every webhook attempt with its outcome", async () => {
     const order = await confirmedOrder('alice');
     const activity = new DynamoOrderActivityStore(api.local.documentClient, api.local.tableName);
-    // One persistence layer per handler, as in Lambda (Powertools configures the layer per function).
+    // send-email's idempotency records (deliver-webhook keeps its own delivery record instead).
     const persistence = idempotencyPersistence(api.local.client, api.local.tableName);
     const sendEmail = createSendEmailHandler({
       store: api.stores.orders,
@@ -144,14 +145,21 @@ describe('GET /api/orders/:id/activity', () => {
     const deliver = createDeliverWebhookHandler({
       store: webhooks,
       sqs,
-      persistence: idempotencyPersistence(api.local.client, api.local.tableName),
-      policy: { allowLoopback: true },
+      deadLetterQueueUrl: 'http://127.0.0.1:1/000000000000/webhook-deliveries-dlq',
+      urlPolicy: { allowLoopback: true },
+      // The second attempt is due at once, so the test sends it right after the first.
+      delivery: deliveryPolicy({
+        retrySchedule: '0s,0s,5m',
+        breakerThreshold: 5,
+        breakerCooldown: '1m,1h',
+        maxDeliveryAge: '1d',
+      }),
       activity,
     });
     const delivery = JSON.stringify({
       customerId: order.customerId,
       webhookId,
-      deliveryId: `msg_${ulid()}`,
+      deliveryId: `msg_${eventId}_${webhookId}`,
       eventId,
       eventType: 'order.confirmed',
       payload: JSON.stringify({

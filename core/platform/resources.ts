@@ -11,6 +11,11 @@
  * Names here are logical (kebab-case). `physicalName(prefix, name)` is the only place a physical name is made.
  * Nothing in this file imports an SDK, cdktf or the local cloud.
  */
+import {
+  type DeliveryPolicySettings,
+  deliveryPolicyEnvironment,
+  STANDARD_WEBHOOKS_SCHEDULE,
+} from '../webhooks/delivery-policy';
 
 /** A value an environment variable takes from another resource, resolved by each runtime. */
 export type ResourceRef =
@@ -145,6 +150,21 @@ export interface SecretSpec {
 const minute = 60;
 const day = 24 * 60 * minute;
 
+/**
+ * Webhook delivery as the Standard Webhooks guidance describes it: its example schedule (10 attempts over 75.6 h),
+ * a breaker that opens after 5 consecutive failures and probes after 1 min, doubling to 1 h, and a delivery given up
+ * after 4 days however often it was paused. Stages override it (modules/stage-config.ts); docs/decisions.md has why.
+ */
+export const WEBHOOK_DELIVERY_DEFAULTS = {
+  retrySchedule: STANDARD_WEBHOOKS_SCHEDULE,
+  breakerThreshold: 5,
+  breakerCooldown: '1m,1h',
+  maxDeliveryAge: '4d',
+} as const satisfies DeliveryPolicySettings;
+
+/** webhook-deliveries' maxReceiveCount: above maxReceivesBound of every stage's policy (resources.test.ts checks). */
+export const WEBHOOK_DELIVERIES_MAX_RECEIVES = 150;
+
 export const tables = [
   {
     name: 'orders',
@@ -260,11 +280,25 @@ export const functions = [
   },
   {
     name: 'deliver-webhook',
-    description: 'Processor: signed Standard Webhooks delivery to one endpoint',
+    description:
+      'Processor: signed Standard Webhooks delivery to one endpoint, retried over hours behind a per-endpoint circuit breaker',
     entry: 'lambdas/processors/deliver-webhook.ts',
     timeoutSeconds: 10,
     memoryMb: 256,
-    access: { tables: ['orders'] },
+    // The retry schedule and breaker (core/webhooks/delivery-policy.ts); a stage may override them
+    // (modules/stage-config.ts `webhookDelivery`).
+    environment: {
+      WEBHOOK_DEAD_LETTER_QUEUE_URL: { queueUrl: 'webhook-deliveries-dlq' },
+      ...Object.fromEntries(
+        Object.entries(deliveryPolicyEnvironment(WEBHOOK_DELIVERY_DEFAULTS)).map(([key, value]) => [
+          key,
+          { literal: value },
+        ]),
+      ),
+    },
+    // The table: endpoints, their health, the delivery records. The DLQ: a delivery given up is sent there by the
+    // function itself, since a paused message's receive count says nothing about its attempts.
+    access: { tables: ['orders'], queues: ['webhook-deliveries-dlq'] },
   },
   {
     name: 'ingest-partner-event',
@@ -350,15 +384,21 @@ export const queues = [
     30,
     1,
   ),
-  // Visibility 30 s >= the consumer's 10 s timeout (AWS refuses a mapping otherwise); the deliverer shortens the
-  // visibility of a failed message with ChangeMessageVisibility to back off, so attempts still end within 30 s.
-  processingQueue(
-    'webhook-deliveries',
-    'one message per (endpoint, event); retries through the visibility timeout',
-    'deliver-webhook',
-    5,
-    30,
-  ),
+  // Visibility 30 s >= the consumer's 10 s timeout (AWS refuses a mapping otherwise); the deliverer hides a message
+  // to retry (schedule) or to pause (circuit open) with ChangeMessageVisibility, 12 h at most per receive. Retention
+  // is SQS's maximum, 14 days, beyond the policy's maximum delivery age (4 days); maxReceiveCount is above the most
+  // receives a paused-and-retried message can see (maxReceivesBound: 116 for the defaults), so SQS's redrive only
+  // catches a handler crashing on a message. The function gives deliveries up to the DLQ itself.
+  {
+    ...processingQueue(
+      'webhook-deliveries',
+      'one message per (endpoint, event); retried over hours, paused while its endpoint is',
+      'deliver-webhook',
+      WEBHOOK_DELIVERIES_MAX_RECEIVES,
+      30,
+    ),
+    messageRetentionSeconds: 14 * day,
+  },
   processingQueue('events-log', 'every event on the bus -> the events log', 'record-event', 5, 30, 1),
 ] as const satisfies readonly QueueSpec[];
 

@@ -63,12 +63,12 @@ export const keys = {
   /** A webhook registration of a customer; the processors issue owns the rest of its shape. */
   webhook: (customerId: string, webhookId: string) => ({ PK: `CUSTOMER#${customerId}`, SK: `WEBHOOK#${webhookId}` }),
   webhooksOfCustomer: (customerId: string) => ({ PK: `CUSTOMER#${customerId}`, SKPrefix: 'WEBHOOK#' }),
-  /** One delivery attempt to a webhook endpoint (core/store/webhook-store.ts); newest first by `at`. */
-  webhookDelivery: (webhookId: string, at: string, deliveryId: string, attempt: number) => ({
-    PK: `WEBHOOK#${webhookId}`,
-    SK: `DELIVERY#${at}#${deliveryId}#${attempt}`,
-  }),
-  webhookDeliveries: (webhookId: string) => ({ PK: `WEBHOOK#${webhookId}`, SKPrefix: 'DELIVERY#' }),
+  /**
+   * One delivery of one event to a webhook endpoint (core/store/webhook-store.ts): its state, attempts and payload,
+   * updated per attempt. The delivery id is `msg_<eventId>_<webhookId>` with a ULID event id: newest last.
+   */
+  webhookDelivery: (webhookId: string, deliveryId: string) => ({ PK: `WEBHOOK#${webhookId}`, SK: `MSG#${deliveryId}` }),
+  webhookDeliveries: (webhookId: string) => ({ PK: `WEBHOOK#${webhookId}`, SKPrefix: 'MSG#' }),
 
   /** What an order caused, in the order's partition (core/store/order-activity-store.ts): one item per sent email (keyed by the event, so a repeat is the same item) and one per webhook delivery attempt. */
   orderEmail: (orderId: string, eventId: string) => ({ PK: `ORDER#${orderId}`, SK: `ACTIVITY#EMAIL#${eventId}` }),

@@ -1,13 +1,17 @@
 /**
- * Webhook endpoints and their delivery log in the single table (access patterns in ./README.md):
+ * Webhook endpoints, their health and their deliveries in the single table (access patterns in ./README.md):
  *  - endpoint: `PK=CUSTOMER#<customerId>`, `SK=WEBHOOK#<webhookId>`, listed by a Query on the customer's partition;
- *  - delivery attempt: `PK=WEBHOOK#<webhookId>`, `SK=DELIVERY#<at>#<deliveryId>#<attempt>`, newest first, 30-day TTL.
+ *    its `health` map (circuit breaker, last failure, disabled) is written only when it changes, each write
+ *    conditional on the version read (core/webhooks/endpoint-health.ts);
+ *  - delivery: `PK=WEBHOOK#<webhookId>`, `SK=MSG#<deliveryId>`, one item per (event, endpoint) rewritten per attempt,
+ *    newest first, 30-day TTL from its last attempt.
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { EndpointHealth } from '../webhooks/endpoint-health';
 import { WebhookError } from '../webhooks/errors';
-import type { DeliveryAttempt, WebhookEndpoint } from '../webhooks/registration';
+import type { DeliveryRecord, WebhookEndpoint } from '../webhooks/registration';
 import { keys } from './keys';
 
 const DELIVERY_LOG_TTL_SECONDS = 30 * 24 * 60 * 60;
@@ -30,20 +34,34 @@ const toEndpoint = (item: Item): WebhookEndpoint => ({
   eventTypes: item.eventTypes as string[],
   secret: item.secret as string,
   createdAt: item.createdAt as string,
+  ...(item.health === undefined ? {} : { health: item.health as EndpointHealth }),
 });
 
-const toAttempt = (item: Item): DeliveryAttempt => ({
-  webhookId: item.webhookId as string,
-  deliveryId: item.deliveryId as string,
-  eventId: item.eventId as string,
-  eventType: item.eventType as string,
-  attempt: item.attempt as number,
-  ...(item.statusCode === undefined ? {} : { statusCode: item.statusCode as number }),
-  ok: item.ok as boolean,
-  ...(item.error === undefined ? {} : { error: item.error as string }),
-  durationMs: item.durationMs as number,
-  at: item.at as string,
-});
+const DELIVERY_FIELDS = [
+  'webhookId',
+  'customerId',
+  'deliveryId',
+  'eventId',
+  'eventType',
+  'payload',
+  'round',
+  'status',
+  'attempts',
+  'failedAttempts',
+  'passStartedAt',
+  'lastAttemptAt',
+  'lastStatusCode',
+  'lastError',
+  'nextAttemptAt',
+  'deliveredAt',
+  'failureReason',
+  'attemptLog',
+] as const satisfies readonly (keyof DeliveryRecord)[];
+
+const toDelivery = (item: Item): DeliveryRecord =>
+  Object.fromEntries(
+    DELIVERY_FIELDS.filter((field) => item[field] !== undefined).map((field) => [field, item[field]]),
+  ) as unknown as DeliveryRecord;
 
 export class DynamoWebhookStore {
   constructor(
@@ -118,22 +136,89 @@ export class DynamoWebhookStore {
     }
   }
 
-  async recordAttempt(attempt: DeliveryAttempt): Promise<void> {
-    await this.client.send(
-      new PutCommand({
-        TableName: this.tableName,
-        Item: {
-          ...keys.webhookDelivery(attempt.webhookId, attempt.at, attempt.deliveryId, attempt.attempt),
-          type: 'WEBHOOK_DELIVERY',
-          ...attempt,
-          expiresAt: Math.floor(Date.parse(attempt.at) / 1000) + DELIVERY_LOG_TTL_SECONDS,
-        },
-      }),
-    );
+  /**
+   * Writes the endpoint's health if the table still holds `expectedVersion` (0: never written); false when another
+   * process wrote it first, or the endpoint is gone. `health.version` must be `expectedVersion + 1`.
+   */
+  async saveHealth(
+    customerId: string,
+    webhookId: string,
+    expectedVersion: number,
+    health: EndpointHealth,
+  ): Promise<boolean> {
+    if (health.version !== expectedVersion + 1)
+      throw new RangeError(`health version ${health.version} does not follow ${expectedVersion}`);
+    try {
+      await this.client.send(
+        new UpdateCommand({
+          TableName: this.tableName,
+          Key: keys.webhook(customerId, webhookId),
+          UpdateExpression: 'SET #health = :health',
+          ConditionExpression:
+            expectedVersion === 0
+              ? 'attribute_exists(PK) AND attribute_not_exists(#health)'
+              : 'attribute_exists(PK) AND #health.#version = :expected',
+          ExpressionAttributeNames: {
+            '#health': 'health',
+            ...(expectedVersion === 0 ? {} : { '#version': 'version' }),
+          },
+          ExpressionAttributeValues: {
+            ':health': health,
+            ...(expectedVersion === 0 ? {} : { ':expected': expectedVersion }),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
-  /** The endpoint's delivery attempts, newest first. */
-  async listAttempts(webhookId: string, limit = 50): Promise<DeliveryAttempt[]> {
+  /** The delivery's record, read consistently (deliver-webhook decides on it), or undefined before its first attempt. */
+  async getDelivery(webhookId: string, deliveryId: string): Promise<DeliveryRecord | undefined> {
+    const response = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.webhookDelivery(webhookId, deliveryId),
+        ConsistentRead: true,
+      }),
+    );
+    return response.Item === undefined ? undefined : toDelivery(response.Item);
+  }
+
+  /**
+   * Writes the delivery's record after an attempt (one Put: the whole record is at hand and small). Refused, with
+   * false, when the table holds a newer round or this round already delivered: a late or duplicate message never
+   * undoes a delivery or a resend.
+   */
+  async saveDelivery(record: DeliveryRecord, at: string): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: {
+            ...keys.webhookDelivery(record.webhookId, record.deliveryId),
+            type: 'WEBHOOK_DELIVERY',
+            ...record,
+            attemptLog: [...record.attemptLog],
+            expiresAt: Math.floor(Date.parse(at) / 1000) + DELIVERY_LOG_TTL_SECONDS,
+          },
+          ConditionExpression:
+            'attribute_not_exists(PK) OR #round < :round OR (#round = :round AND #status <> :delivered)',
+          ExpressionAttributeNames: { '#round': 'round', '#status': 'status' },
+          ExpressionAttributeValues: { ':round': record.round, ':delivered': 'delivered' },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** The endpoint's deliveries, newest event first. */
+  async listDeliveries(webhookId: string, limit = 50): Promise<DeliveryRecord[]> {
     const partition = keys.webhookDeliveries(webhookId);
     const response = await this.client.send(
       new QueryCommand({
@@ -144,6 +229,6 @@ export class DynamoWebhookStore {
         Limit: limit,
       }),
     );
-    return (response.Items ?? []).map(toAttempt);
+    return (response.Items ?? []).map(toDelivery);
   }
 }

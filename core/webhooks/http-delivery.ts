@@ -14,6 +14,8 @@ import type { UrlPolicy } from './url-safety';
 export interface DeliveryOutcome {
   /** The status code, or undefined when no response came (refused, timeout, rejected address). */
   readonly statusCode?: number;
+  /** The answer's Retry-After header as sent (seconds or an HTTP date), read by core/webhooks/delivery-policy.ts. */
+  readonly retryAfter?: string;
   readonly error?: string;
   readonly durationMs: number;
 }
@@ -82,10 +84,19 @@ export const postWebhook = async (
         timeout: options.timeoutMs,
       },
       (response) => {
+        const header = response.headers['retry-after'];
+        const retryAfter = header === undefined ? {} : { retryAfter: header };
         response.resume();
-        response.on('end', () => resolveOutcome({ statusCode: response.statusCode, durationMs: Date.now() - started }));
+        response.on('end', () =>
+          resolveOutcome({ statusCode: response.statusCode, ...retryAfter, durationMs: Date.now() - started }),
+        );
         response.on('error', (error) =>
-          resolveOutcome({ statusCode: response.statusCode, error: error.message, durationMs: Date.now() - started }),
+          resolveOutcome({
+            statusCode: response.statusCode,
+            ...retryAfter,
+            error: error.message,
+            durationMs: Date.now() - started,
+          }),
         );
       },
     );

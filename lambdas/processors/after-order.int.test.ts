@@ -1,7 +1,8 @@
 /**
  * Issue 5 end to end against the local cloud (startLocalCloud) and the API on a free port: a confirmed order
  * yields exactly one email, one PDF receipt and one signed delivery per matching endpoint of the owner; an
- * endpoint answering 500 exhausts its retries into the DLQ and a redrive delivers it exactly once more; partner
+ * endpoint answering 500 is retried until its delivery is given up into the DLQ (at a fast clock: the cloud's
+ * timeScale makes the 4-day maximum age 3.5 s), and a redrive delivers it exactly once more; partner
  * ingestion refuses bad signatures and stale timestamps and publishes good events under partner.<id>.
  */
 import { execFileSync } from 'node:child_process';
@@ -189,7 +190,8 @@ describe('after the order, against the local cloud', () => {
     await new Promise<void>((resolveListen) => receiver.listen(0, '127.0.0.1', resolveListen));
     receiverUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
 
-    cloud = await startLocalCloud({ edgePort: 0 });
+    // The fast clock reaches the webhook retry policy (docs/decisions.md); nothing else here waits on the cloud's clock.
+    cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.00001 });
     // The in-process functions' Tracer patches http for the whole process; this test's own clients have no segment.
     Object.assign(process.env, cloud.env, { PORT: '0', LOG_LEVEL: 'WARN', AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR' });
     api = await startApiServer(loadConfig(), '127.0.0.1', loadAuthSettings());
@@ -279,7 +281,8 @@ describe('after the order, against the local cloud', () => {
     expect((await call('GET', `/api/orders/${order.orderId}/receipt`, 'bob')).status).toBe(404);
     expect((await call('GET', `/api/orders/${order.orderId}/receipt`, 'admin')).status).toBe(200);
 
-    // assess: alice-ok got one delivery that verifies with its secret; the flaky endpoint exhausts 5 attempts into the DLQ
+    // assess: alice-ok got one delivery that verifies with its secret; the flaky endpoint's delivery is retried, then
+    // given up into the DLQ with a failed record its owner sees
     const okDelivery = await waitFor('the delivery to alice-ok', async () =>
       received.find((request) => request.path === '/alice-ok'),
     );
@@ -298,22 +301,20 @@ describe('after the order, against the local cloud', () => {
     });
     expect(JSON.parse(dlq.samples[0].body).webhookId).toBe(aliceFlaky.id);
     const flakyAttempts = received.filter((request) => request.path === '/flaky');
-    expect(flakyAttempts).toHaveLength(5);
+    expect(flakyAttempts.length).toBeGreaterThanOrEqual(2);
     expect(new Set(flakyAttempts.map((request) => request.headers['webhook-id'])).size).toBe(1);
     const log = await call('GET', `/api/webhooks/${aliceFlaky.id}/deliveries`, 'alice');
-    const times = (log.body.items as { at: string }[]).map((item) => Date.parse(item.at));
-    expect(Math.max(...times) - Math.min(...times)).toBeLessThan(30_000);
-    expect(
-      (log.body.items as { attempt: number; statusCode: number }[])
-        .map((item) => [item.attempt, item.statusCode])
-        .sort(),
-    ).toEqual([
-      [1, 500],
-      [2, 500],
-      [3, 500],
-      [4, 500],
-      [5, 500],
-    ]);
+    const [record] = log.body.items as {
+      status: string;
+      failureReason: string;
+      attempts: number;
+      attemptLog: { attempt: number; statusCode: number }[];
+    }[];
+    expect(record).toMatchObject({ status: 'failed', attempts: flakyAttempts.length });
+    expect(['too-old', 'schedule-exhausted']).toContain(record.failureReason);
+    expect(record.attemptLog.map((entry) => [entry.attempt, entry.statusCode])).toEqual(
+      flakyAttempts.map((_, index) => [index + 1, 500]),
+    );
 
     // act: the endpoint recovers; the admin redrives the DLQ; the same event is also re-delivered by the bus
     flakyStatus = 204;
@@ -343,7 +344,9 @@ describe('after the order, against the local cloud', () => {
       received.find((request) => request.path === '/flaky' && request.body.includes(marker.orderId)),
     );
     const ofOrder = (request: Received) => request.body.includes(order.orderId);
-    expect(received.filter((request) => request.path === '/flaky' && ofOrder(request))).toHaveLength(6);
+    expect(received.filter((request) => request.path === '/flaky' && ofOrder(request))).toHaveLength(
+      flakyAttempts.length + 1,
+    );
     expect(received.filter((request) => request.path === '/alice-ok' && ofOrder(request))).toHaveLength(1);
     expect(received.filter((request) => request.path === '/bob' || request.path === '/alice-failed-only')).toHaveLength(
       0,

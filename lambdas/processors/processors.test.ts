@@ -1,6 +1,5 @@
-import fc from 'fast-check';
 import { EventEnvelopeInvalidError } from '../../core/events/order-events';
-import { backoffSeconds, ConfigValueInvalidError, urlPolicyFromEnv } from './deliver-webhook';
+import { ConfigValueInvalidError, urlPolicyFromEnv } from './deliver-webhook';
 import { webhookPayload } from './fan-out-webhooks';
 import { parseOrderEvent } from './order-event-processor';
 
@@ -46,25 +45,6 @@ describe('parseOrderEvent', () => {
     ['a customer id with the key separator', JSON.stringify({ ...envelope, detail: { ...detail, customerId: 'a#b' } })],
   ])('refuses %s', (_name, body) => {
     expect(() => parseOrderEvent(body)).toThrow(EventEnvelopeInvalidError);
-  });
-});
-
-describe('webhook retries', () => {
-  it('backs off 1, 2, 4, 4 s and releases the last attempt at once to the DLQ', () => {
-    expect([1, 2, 3, 4, 5].map((count) => backoffSeconds(count, 5))).toEqual([1, 2, 4, 4, 0]);
-  });
-
-  it('exhausts all attempts of one endpoint within 30 s, for any receive limit up to 5', () => {
-    fc.assert(
-      fc.property(fc.integer({ min: 1, max: 5 }), (maxReceives) => {
-        const total = Array.from({ length: maxReceives }, (_, index) => backoffSeconds(index + 1, maxReceives)).reduce(
-          (sum, delay) => sum + delay,
-          0,
-        );
-        expect(total).toBeLessThanOrEqual(15);
-        expect(backoffSeconds(maxReceives, maxReceives)).toBe(0);
-      }),
-    );
   });
 });
 

@@ -26,7 +26,7 @@ export interface PlatformCloudOptions extends Omit<LocalCloudOptions, 'names'> {
 /** Starts the local cloud with every resource of core/platform/resources.ts, named with the `local` prefix. */
 export const startLocalCloud = (options: PlatformCloudOptions = {}): Promise<RunningLocalCloud> => {
   const { functionsBaseDir, ...cloudOptions } = options;
-  return startCloud(platformDescription(functionsBaseDir ?? REPOSITORY_ROOT), {
+  return startCloud(platformDescription(functionsBaseDir ?? REPOSITORY_ROOT, { timeScale: cloudOptions.timeScale }), {
     ...cloudOptions,
     names: (logical) => physicalName(LOCAL_PREFIX, logical),
   });

@@ -35,6 +35,7 @@ import {
   type ResourceRef,
   type RuleSpec,
 } from '../../core/platform/resources';
+import { DELIVERY_POLICY_ENV } from '../../core/webhooks/delivery-policy';
 import { demoUserPool } from './demo-identity';
 import { demoPartnerSecretValue, partnersRoute } from './demo-partners';
 
@@ -140,7 +141,7 @@ export const platformPrincipals = (resources: LocalResources): LocalPrincipal[] 
 };
 
 const functionEnvironment =
-  (spec: FunctionSpec) =>
+  (spec: FunctionSpec, options: PlatformDescriptionOptions) =>
   (resources: LocalResources): Record<string, string> => {
     const environment: Record<string, string> = {
       ...commonEnvironment(resources),
@@ -151,8 +152,17 @@ const functionEnvironment =
       POWERTOOLS_TRACER_CAPTURE_RESPONSE: 'false',
     };
     for (const [key, ref] of Object.entries(spec.environment ?? {})) environment[key] = resolveRef(resources, ref);
+    // The cloud's fast clock reaches the webhook retry schedule and breaker here (core/webhooks/delivery-policy.ts):
+    // every wait becomes that much shorter, as Step Functions' Retry and Wait do in the cloud itself.
+    if (spec.environment !== undefined && DELIVERY_POLICY_ENV.retrySchedule in spec.environment)
+      environment[DELIVERY_POLICY_ENV.timeScale] = String(options.timeScale ?? 1);
     return environment;
   };
+
+export interface PlatformDescriptionOptions {
+  /** The local cloud's timeScale, which the webhook delivery policy follows too. */
+  readonly timeScale?: number;
+}
 
 /** The API's environment: what the ECS task definition gives the Fargate task in AWS. */
 const apiEnvironment = (resources: LocalResources): Record<string, string> => ({
@@ -168,7 +178,10 @@ const apiEnvironment = (resources: LocalResources): Record<string, string> => ({
 });
 
 /** The platform as the local cloud builds it; function entries and ASL files are resolved against `baseDir`. */
-export const platformDescription = (baseDir: string): LocalCloudDescription => ({
+export const platformDescription = (
+  baseDir: string,
+  options: PlatformDescriptionOptions = {},
+): LocalCloudDescription => ({
   tables,
   buckets,
   // partner-secrets starts with the demo partner acme (issue 5); GET /_local/partners lists it.
@@ -187,7 +200,7 @@ export const platformDescription = (baseDir: string): LocalCloudDescription => (
     entry: resolve(baseDir, spec.entry),
     timeoutSeconds: spec.timeoutSeconds,
     memoryMb: spec.memoryMb,
-    environment: functionEnvironment(spec),
+    environment: functionEnvironment(spec, options),
     // The event invoke config the stack gives the functions rules invoke asynchronously (modules/functions.ts).
     ...(asyncFunctionNames(rules as readonly RuleSpec[]).has(spec.name)
       ? { asyncInvocation: { ...asyncInvocation, onFailureQueue: PLATFORM.failureQueue } }

@@ -679,6 +679,20 @@ export interface paths {
                                 url: string;
                                 eventTypes: string[];
                                 createdAt: string;
+                                health: {
+                                    /** @enum {string} */
+                                    status: "healthy" | "failing" | "disabled";
+                                    /** @enum {string} */
+                                    circuit: "closed" | "open" | "half-open";
+                                    consecutiveFailures: number;
+                                    lastError?: string;
+                                    lastStatusCode?: number;
+                                    lastFailureAt?: string;
+                                    /** @description while paused (circuit open or Retry-After): the next attempt */
+                                    nextAttemptAt?: string;
+                                    disabledAt?: string;
+                                    disabledReason?: string;
+                                };
                             }[];
                         };
                     };
@@ -716,6 +730,20 @@ export interface paths {
                             url: string;
                             eventTypes: string[];
                             createdAt: string;
+                            health: {
+                                /** @enum {string} */
+                                status: "healthy" | "failing" | "disabled";
+                                /** @enum {string} */
+                                circuit: "closed" | "open" | "half-open";
+                                consecutiveFailures: number;
+                                lastError?: string;
+                                lastStatusCode?: number;
+                                lastFailureAt?: string;
+                                /** @description while paused (circuit open or Retry-After): the next attempt */
+                                nextAttemptAt?: string;
+                                disabledAt?: string;
+                                disabledReason?: string;
+                            };
                             secret: string;
                         };
                     };
@@ -778,6 +806,20 @@ export interface paths {
                             url: string;
                             eventTypes: string[];
                             createdAt: string;
+                            health: {
+                                /** @enum {string} */
+                                status: "healthy" | "failing" | "disabled";
+                                /** @enum {string} */
+                                circuit: "closed" | "open" | "half-open";
+                                consecutiveFailures: number;
+                                lastError?: string;
+                                lastStatusCode?: number;
+                                lastFailureAt?: string;
+                                /** @description while paused (circuit open or Retry-After): the next attempt */
+                                nextAttemptAt?: string;
+                                disabledAt?: string;
+                                disabledReason?: string;
+                            };
                         };
                     };
                 };
@@ -829,6 +871,83 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/webhooks/{id}/enable": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Re-enable the endpoint: clears a 410 disable, closes its circuit and forgets its failures; paused deliveries go at their next turn */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the endpoint, healthy again */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            id: string;
+                            webhookId: string;
+                            customerId: string;
+                            url: string;
+                            eventTypes: string[];
+                            createdAt: string;
+                            health: {
+                                /** @enum {string} */
+                                status: "healthy" | "failing" | "disabled";
+                                /** @enum {string} */
+                                circuit: "closed" | "open" | "half-open";
+                                consecutiveFailures: number;
+                                lastError?: string;
+                                lastStatusCode?: number;
+                                lastFailureAt?: string;
+                                /** @description while paused (circuit open or Retry-After): the next attempt */
+                                nextAttemptAt?: string;
+                                disabledAt?: string;
+                                disabledReason?: string;
+                            };
+                        };
+                    };
+                };
+                /** @description no such endpoint */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description its health changed meanwhile several times; try again */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/webhooks/{id}/deliveries": {
         parameters: {
             query?: never;
@@ -836,7 +955,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Delivery attempts to the endpoint, newest first (attempt, status code, time) */
+        /** Deliveries to the endpoint, newest event first: state (pending, delivered, failed), attempts, last status and error, next attempt */
         get: {
             parameters: {
                 query?: never;
@@ -848,7 +967,7 @@ export interface paths {
             };
             requestBody?: never;
             responses: {
-                /** @description attempts */
+                /** @description deliveries */
                 200: {
                     headers: {
                         [name: string]: unknown;
@@ -856,16 +975,28 @@ export interface paths {
                     content: {
                         "application/json": {
                             items: {
-                                webhookId: string;
+                                /** @description the webhook-id header of every attempt */
                                 deliveryId: string;
                                 eventId: string;
                                 eventType: string;
-                                attempt: number;
-                                statusCode?: number;
-                                ok: boolean;
-                                error?: string;
-                                durationMs: number;
-                                at: string;
+                                /** @enum {string} */
+                                status: "pending" | "delivered" | "failed";
+                                /** @enum {string} */
+                                failureReason?: "schedule-exhausted" | "too-old" | "endpoint-gone" | "endpoint-disabled";
+                                attempts: number;
+                                lastAttemptAt?: string;
+                                lastStatusCode?: number;
+                                lastError?: string;
+                                nextAttemptAt?: string;
+                                deliveredAt?: string;
+                                resends: number;
+                                attemptLog: {
+                                    attempt: number;
+                                    at: string;
+                                    statusCode?: number;
+                                    error?: string;
+                                    durationMs: number;
+                                }[];
                             }[];
                         };
                     };
@@ -883,6 +1014,66 @@ export interface paths {
         };
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/webhooks/{id}/deliveries/{deliveryId}/resend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Send a delivery again, whatever its state: a new round of the retry schedule under the same webhook-id (receivers deduplicate on it) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                    deliveryId: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description queued */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            deliveryId: string;
+                            round: number;
+                        };
+                    };
+                };
+                /** @description no such endpoint or delivery */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description the endpoint is disabled: re-enable it first */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
         delete?: never;
         options?: never;
         head?: never;
@@ -1008,6 +1199,322 @@ export interface paths {
                 };
                 /** @description a move task is already running */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Replays of the archive, newest first (admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description replays */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                name: string;
+                                /** @description STARTING, RUNNING, CANCELLING, COMPLETED, CANCELLED or FAILED */
+                                state: string;
+                                stateReason?: string;
+                                from?: string;
+                                to?: string;
+                                /** @description the one rule replayed to; every rule when absent */
+                                rule?: string;
+                                startedAt?: string;
+                                endedAt?: string;
+                                lastReplayed?: string;
+                                /** @description 0-100 through the window */
+                                percent?: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description not the admin */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Replay the archived events of a time window to every rule or to one (admin) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description start of the window (ISO 8601), inclusive
+                         */
+                        from: string;
+                        /**
+                         * Format: date-time
+                         * @description end of the window (ISO 8601), exclusive; not in the future
+                         */
+                        to: string;
+                        /**
+                         * @description replay to this rule only; every rule of the bus when absent
+                         * @enum {string}
+                         */
+                        rule?: "order-created-starts-saga" | "order-outcome-to-email" | "order-confirmed-to-receipts" | "order-events-to-webhooks" | "all-events-to-log";
+                    };
+                };
+            };
+            responses: {
+                /** @description the replay started */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @description STARTING, RUNNING, CANCELLING, COMPLETED, CANCELLED or FAILED */
+                            state: string;
+                            stateReason?: string;
+                            from?: string;
+                            to?: string;
+                            /** @description the one rule replayed to; every rule when absent */
+                            rule?: string;
+                            startedAt?: string;
+                            endedAt?: string;
+                            lastReplayed?: string;
+                            /** @description 0-100 through the window */
+                            percent?: number;
+                        };
+                    };
+                };
+                /** @description not a window: from/to not ISO 8601, from not before to, or an unknown rule */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not the admin */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description REPLAY_REFUSED: to in the future, or a whole-bus replay older than 24 hours */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description EventBridge is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/replays/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One replay with its progress (admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the replay */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @description STARTING, RUNNING, CANCELLING, COMPLETED, CANCELLED or FAILED */
+                            state: string;
+                            stateReason?: string;
+                            from?: string;
+                            to?: string;
+                            /** @description the one rule replayed to; every rule when absent */
+                            rule?: string;
+                            startedAt?: string;
+                            endedAt?: string;
+                            lastReplayed?: string;
+                            /** @description 0-100 through the window */
+                            percent?: number;
+                        };
+                    };
+                };
+                /** @description not a replay name */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not the admin */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no such replay */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/orders/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume the saga of a parked (NEEDS_ATTENTION) order (admin) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the saga was resumed, or a resumed saga of the order is still running */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            orderId: string;
+                            executionName: string;
+                        };
+                    };
+                };
+                /** @description the id is not an order id */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not the admin */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no such order */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description the order is not parked, or was retried too often */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description the API was started without STATE_MACHINE_ARN, or Step Functions is unavailable */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1185,6 +1692,23 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description a replay or retry of a webhook-id already published: nothing is published again */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            accepted: true;
+                            /** @constant */
+                            duplicate: true;
+                            source: string;
+                            type: string;
+                            webhookId: string;
+                        };
+                    };
+                };
                 /** @description published */
                 202: {
                     headers: {
@@ -1194,6 +1718,8 @@ export interface paths {
                         "application/json": {
                             /** @constant */
                             accepted: true;
+                            /** @constant */
+                            duplicate: false;
                             source: string;
                             type: string;
                             webhookId: string;
@@ -1211,6 +1737,15 @@ export interface paths {
                 };
                 /** @description bad signature or stale timestamp */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description another request is publishing this webhook-id; retry after Retry-After seconds */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1283,6 +1818,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: DynamoDB and EventBridge reachable */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description every dependency answers */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ready" | "unavailable";
+                            checks: {
+                                [key: string]: "ok" | "unavailable";
+                            };
+                        };
+                    };
+                };
+                /** @description a dependency does not answer */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ready" | "unavailable";
+                            checks: {
+                                [key: string]: "ok" | "unavailable";
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -1301,6 +1893,40 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description OpenAPI 3.1 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/asyncapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The AsyncAPI 3.0 document of the events on the bus: types, versions, schemas, examples and consumers */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description AsyncAPI 3.0 */
                 200: {
                     headers: {
                         [name: string]: unknown;

@@ -9,6 +9,7 @@ import type {
   ClientConfig,
   DeadLetterQueue,
   DeliveryLog,
+  DeliveryResent,
   EventsPage,
   FaultInput,
   LocalFunction,
@@ -186,6 +187,9 @@ export const createApiClient = (options: ApiClientOptions = {}) => {
     getWebhook: (id: string) => request<Webhook>('GET', `/api/webhooks/${enc(id)}`),
     deleteWebhook: (id: string) => request<void>('DELETE', `/api/webhooks/${enc(id)}`),
     listDeliveries: (id: string) => request<DeliveryLog>('GET', `/api/webhooks/${enc(id)}/deliveries`),
+    enableWebhook: (id: string) => request<Webhook>('POST', `/api/webhooks/${enc(id)}/enable`),
+    resendDelivery: (id: string, deliveryId: string) =>
+      request<DeliveryResent>('POST', `/api/webhooks/${enc(id)}/deliveries/${enc(deliveryId)}/resend`),
     listDlqs: () => request<{ items: DeadLetterQueue[] }>('GET', '/api/admin/dlqs'),
     redrive: (name: string) =>
       request<{ name: string; queueName: string; taskHandle: string }>('POST', `/api/admin/dlqs/${enc(name)}/redrive`),

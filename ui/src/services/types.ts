@@ -42,6 +42,8 @@ export type WebhookInput = NonNullable<paths['/api/webhooks']['post']['requestBo
 export type WebhookEventType = WebhookInput['eventTypes'][number];
 export type DeliveryLog = Json<'/api/webhooks/{id}/deliveries', 'get', 200>;
 export type WebhookDelivery = NonNullable<DeliveryLog['items']>[number];
+export type WebhookHealth = Webhook['health'];
+export type DeliveryResent = Json<'/api/webhooks/{id}/deliveries/{deliveryId}/resend', 'post', 202>;
 
 export const ORDER_STATUSES = [
   'PENDING',
