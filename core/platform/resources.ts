@@ -198,7 +198,20 @@ type SecretName = (typeof secrets)[number]['name'];
  * The event consumers, one entry each (scripts/new-consumer.ts appends to this list; edit an entry freely after).
  * Its function, queue and rule join `functions`, `queues` and `rules` below.
  */
-export const consumers = [] as const satisfies readonly ConsumerSpec[];
+export const consumers = [
+  {
+    name: 'loyalty-points',
+    description:
+      'loyalty points for customers, awarded on order.confirmed and taken back on order.failed (after its refund)',
+    events: ['order.confirmed', 'order.failed'],
+    entry: 'lambdas/consumers/loyalty-points.ts',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    maxReceiveCount: 5,
+    // The table: the idempotency records of the events it has handled (Powertools Idempotency).
+    access: { tables: ['orders'] },
+  },
+] as const satisfies readonly ConsumerSpec[];
 const consumerSpecs: readonly ConsumerSpec[] = consumers;
 
 /** The name of a consumer's rule, which sends its event types from the platform's source to its queue. */
