@@ -208,7 +208,7 @@ export const consumers = [
     timeoutSeconds: 10,
     memoryMb: 256,
     maxReceiveCount: 5,
-    // The table: the idempotency records of the events it has handled (Powertools Idempotency).
+    // The table: the customers' loyalty entries (core/store/dynamo-loyalty-ledger.ts).
     access: { tables: ['orders'] },
   },
 ] as const satisfies readonly ConsumerSpec[];
