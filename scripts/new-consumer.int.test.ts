@@ -59,7 +59,11 @@ beforeAll(() => {
     copyFileSync(from, join(copy, file));
   }
   symlinkSync(join(REPOSITORY_ROOT, 'node_modules'), join(copy, 'node_modules'), 'dir');
-  for (const args of [['init', '-q'], ['add', '-A'], ['commit', '-q', '-m', 'the repository as copied']])
+  for (const args of [
+    ['init', '-q'],
+    ['add', '-A'],
+    ['commit', '-q', '-m', 'the repository as copied'],
+  ])
     expect(inCopy('git', args).status).toBe(0);
 });
 

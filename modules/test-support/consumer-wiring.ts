@@ -67,9 +67,9 @@ const synthesised = (name: string) => {
     (policy) => policy.role === `\${aws_iam_role.${roleAddress}.id}`,
   );
   const documentAddress = /data\.aws_iam_policy_document\.([^.]+)\.json/.exec(String(inline?.policy))?.[1];
-  const statements = ((parsed.data?.aws_iam_policy_document?.[documentAddress ?? '']?.statement ?? []) as
+  const statements = (parsed.data?.aws_iam_policy_document?.[documentAddress ?? '']?.statement ?? []) as
     | PolicyStatement[]
-    | undefined) as PolicyStatement[];
+    | undefined as PolicyStatement[];
   const queueAddress = Object.entries(parsed.resource.aws_sqs_queue ?? {}).find(
     ([, queue]) => queue.name === physical,
   )?.[0];
