@@ -889,6 +889,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/loyalty": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's loyalty points and the orders that earned them, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the account */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the balance: 1 point per whole currency unit of every confirmed order not failed */
+                            points: number;
+                            /** @description the most recent orders, newest first */
+                            entries: {
+                                orderId: string;
+                                /** @description what the order counts now: 0 once taken back */
+                                points: number;
+                                awardedPoints: number;
+                                total: {
+                                    /** @description integer minor units */
+                                    amount: number;
+                                    currency: string;
+                                };
+                                /** @enum {string} */
+                                state: "AWARDED" | "REVOKED";
+                                awardedAt: string;
+                                revokedAt?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description the table is unavailable; retry after Retry-After */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/dlqs": {
         parameters: {
             query?: never;
@@ -1008,6 +1072,322 @@ export interface paths {
                 };
                 /** @description a move task is already running */
                 409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/replays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Replays of the archive, newest first (admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description replays */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            items: {
+                                name: string;
+                                /** @description STARTING, RUNNING, CANCELLING, COMPLETED, CANCELLED or FAILED */
+                                state: string;
+                                stateReason?: string;
+                                from?: string;
+                                to?: string;
+                                /** @description the one rule replayed to; every rule when absent */
+                                rule?: string;
+                                startedAt?: string;
+                                endedAt?: string;
+                                lastReplayed?: string;
+                                /** @description 0-100 through the window */
+                                percent?: number;
+                            }[];
+                        };
+                    };
+                };
+                /** @description not the admin */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        /** Replay the archived events of a time window to every rule or to one (admin) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody: {
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: date-time
+                         * @description start of the window (ISO 8601), inclusive
+                         */
+                        from: string;
+                        /**
+                         * Format: date-time
+                         * @description end of the window (ISO 8601), exclusive; not in the future
+                         */
+                        to: string;
+                        /**
+                         * @description replay to this rule only; every rule of the bus when absent
+                         * @enum {string}
+                         */
+                        rule?: "order-created-starts-saga" | "order-outcome-to-email" | "order-confirmed-to-receipts" | "order-events-to-webhooks" | "all-events-to-log" | "events-to-loyalty-points";
+                    };
+                };
+            };
+            responses: {
+                /** @description the replay started */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @description STARTING, RUNNING, CANCELLING, COMPLETED, CANCELLED or FAILED */
+                            state: string;
+                            stateReason?: string;
+                            from?: string;
+                            to?: string;
+                            /** @description the one rule replayed to; every rule when absent */
+                            rule?: string;
+                            startedAt?: string;
+                            endedAt?: string;
+                            lastReplayed?: string;
+                            /** @description 0-100 through the window */
+                            percent?: number;
+                        };
+                    };
+                };
+                /** @description not a window: from/to not ISO 8601, from not before to, or an unknown rule */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not the admin */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description REPLAY_REFUSED: to in the future, or a whole-bus replay older than 24 hours */
+                422: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description EventBridge is unavailable */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/replays/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One replay with its progress (admin) */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    name: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the replay */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            name: string;
+                            /** @description STARTING, RUNNING, CANCELLING, COMPLETED, CANCELLED or FAILED */
+                            state: string;
+                            stateReason?: string;
+                            from?: string;
+                            to?: string;
+                            /** @description the one rule replayed to; every rule when absent */
+                            rule?: string;
+                            startedAt?: string;
+                            endedAt?: string;
+                            lastReplayed?: string;
+                            /** @description 0-100 through the window */
+                            percent?: number;
+                        };
+                    };
+                };
+                /** @description not a replay name */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not the admin */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no such replay */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/orders/{id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Resume the saga of a parked (NEEDS_ATTENTION) order (admin) */
+        post: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path: {
+                    id: string;
+                };
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the saga was resumed, or a resumed saga of the order is still running */
+                202: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            orderId: string;
+                            executionName: string;
+                        };
+                    };
+                };
+                /** @description the id is not an order id */
+                400: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description not the admin */
+                403: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description no such order */
+                404: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description the order is not parked, or was retried too often */
+                409: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description the API was started without STATE_MACHINE_ARN, or Step Functions is unavailable */
+                503: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1185,6 +1565,23 @@ export interface paths {
                 };
             };
             responses: {
+                /** @description a replay or retry of a webhook-id already published: nothing is published again */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @constant */
+                            accepted: true;
+                            /** @constant */
+                            duplicate: true;
+                            source: string;
+                            type: string;
+                            webhookId: string;
+                        };
+                    };
+                };
                 /** @description published */
                 202: {
                     headers: {
@@ -1194,6 +1591,8 @@ export interface paths {
                         "application/json": {
                             /** @constant */
                             accepted: true;
+                            /** @constant */
+                            duplicate: false;
                             source: string;
                             type: string;
                             webhookId: string;
@@ -1211,6 +1610,15 @@ export interface paths {
                 };
                 /** @description bad signature or stale timestamp */
                 401: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+                /** @description another request is publishing this webhook-id; retry after Retry-After seconds */
+                409: {
                     headers: {
                         [name: string]: unknown;
                     };
@@ -1283,6 +1691,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Readiness: DynamoDB and EventBridge reachable */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description every dependency answers */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ready" | "unavailable";
+                            checks: {
+                                [key: string]: "ok" | "unavailable";
+                            };
+                        };
+                    };
+                };
+                /** @description a dependency does not answer */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @enum {string} */
+                            status: "ready" | "unavailable";
+                            checks: {
+                                [key: string]: "ok" | "unavailable";
+                            };
+                        };
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/openapi.json": {
         parameters: {
             query?: never;
@@ -1301,6 +1766,40 @@ export interface paths {
             requestBody?: never;
             responses: {
                 /** @description OpenAPI 3.1 */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content?: never;
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/asyncapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The AsyncAPI 3.0 document of the events on the bus: types, versions, schemas, examples and consumers */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description AsyncAPI 3.0 */
                 200: {
                     headers: {
                         [name: string]: unknown;
