@@ -60,7 +60,7 @@ export type AwardOutcome = 'awarded' | 'already-awarded';
 /** `revoked`, `already-revoked`, or `nothing-awarded`: the order earned nothing, so there is nothing to take back. */
 export type RevokeOutcome = 'revoked' | 'already-revoked' | 'nothing-awarded';
 
-/** The consumer's port: one conditional write per call. */
+/** The consumer's port: at most one conditional write per call, keyed by the order. */
 export interface LoyaltyLedger {
   award(award: Award): Promise<AwardOutcome>;
   revoke(revocation: Revocation): Promise<RevokeOutcome>;

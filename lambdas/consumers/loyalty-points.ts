@@ -9,7 +9,7 @@
  * order.confirmed awards 1 point per whole currency unit of the total (core/loyalty/points.ts); order.failed is what a
  * refund publishes — the saga refunds a captured payment (RefundPayment) before MarkOrderFailed — and takes back what
  * the order earned, if anything. Idempotent on the event id without Powertools Idempotency: each event is one
- * conditional write keyed by the order (core/store/dynamo-loyalty-ledger.ts), so a redelivery or a replay of the
+ * conditional write at most, keyed by the order (core/store/dynamo-loyalty-ledger.ts), so a redelivery or a replay of the
  * archive, however old, finds its entry and changes nothing, and pays no idempotency record.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
@@ -32,7 +32,7 @@ export interface LoyaltyPointsDeps {
   readonly ledger: LoyaltyLedger;
 }
 
-/** What the consumer does with one event: award or take back the order's points, one conditional write. */
+/** What the consumer does with one event: award or take back the order's points, at most one conditional write. */
 export const loyaltyPointsWork =
   (ledger: LoyaltyLedger) =>
   async (event: OrderEvent, log: Logger): Promise<Record<string, unknown>> => {
