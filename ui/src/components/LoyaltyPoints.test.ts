@@ -1,6 +1,6 @@
 import { flushPromises, mount } from '@vue/test-utils';
 import { createPinia, setActivePinia } from 'pinia';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createMemoryHistory } from 'vue-router';
 import { provideApi } from '../composables/use-api';
 import { createAppRouter } from '../router';
@@ -34,15 +34,19 @@ const ACCOUNT: LoyaltyAccount = {
 const mountCard = async (answer: [number, unknown]) => {
   const pinia = createPinia();
   setActivePinia(pinia);
-  const client = clientFor({ 'GET /api/loyalty': answer });
+  const table: Parameters<typeof clientFor>[0] = { 'GET /api/loyalty': answer };
+  const client = clientFor(table);
   provideApi(client.api);
   const wrapper = mount(LoyaltyPoints, { global: { plugins: [pinia, createAppRouter(createMemoryHistory())] } });
   await flushPromises();
-  return { wrapper, calls: client.calls };
+  return { wrapper, calls: client.calls, table };
 };
 
 describe('LoyaltyPoints', () => {
-  afterEach(() => provideApi(undefined));
+  afterEach(() => {
+    vi.useRealTimers();
+    provideApi(undefined);
+  });
 
   it("shows the caller's balance and each order's points, taken back ones marked", async () => {
     // act
@@ -74,5 +78,23 @@ describe('LoyaltyPoints', () => {
     // assess
     expect(wrapper.find('[data-testid="loyalty-points"]').exists()).toBe(false);
     expect(wrapper.find('[role="alert"]').text()).toBe('The table is unavailable; retry shortly');
+  });
+
+  it('reads the account again after an order is confirmed until its points are there, then stops', async () => {
+    // prepare: the consumer has not recorded the order yet
+    vi.useFakeTimers({ toFake: ['setTimeout'] });
+    const { wrapper, calls, table } = await mountCard([200, { points: 0, entries: [] }]);
+    const card = wrapper.vm as unknown as { awaitEntry: (orderId: string) => Promise<boolean> };
+    // act
+    const shown = card.awaitEntry('01JORDER0000000000000000AB');
+    await vi.advanceTimersByTimeAsync(1000);
+    table['GET /api/loyalty'] = [200, { points: 24, entries: [ACCOUNT.entries[1]] }];
+    await vi.advanceTimersByTimeAsync(1000);
+    // assess
+    expect(await shown).toBe(true);
+    expect(wrapper.find('[data-testid="loyalty-points"]').text()).toBe('24');
+    const reads = calls.length;
+    await vi.advanceTimersByTimeAsync(10_000);
+    expect(calls.length).toBe(reads);
   });
 });
