@@ -62,7 +62,7 @@ beforeAll(() => {
   for (const args of [
     ['init', '-q'],
     ['add', '-A'],
-    ['commit', '-q', '-m', 'the repository as copied'],
+    ['-c', 'commit.gpgsign=false', 'commit', '-q', '-m', 'the repository as copied'],
   ])
     expect(inCopy('git', args).status).toBe(0);
 });
