@@ -20,6 +20,7 @@ import { DynamoDashboardQueries } from '../core/store/dashboard-queries';
 import { CATALOG_CACHE_TTL_MS, CachedProductPrices } from '../core/store/dynamo-product-catalog';
 import { createDynamoStores } from '../core/store/dynamo-stores';
 import type { DynamoStores } from '../core/store/dynamo-stores';
+import { DynamoLoyaltyLedger } from '../core/store/dynamo-loyalty-ledger';
 import { DynamoOrderActivityStore } from '../core/store/order-activity-store';
 import { DynamoPartnerMessages } from '../core/store/dynamo-partner-messages';
 import { DynamoWebhookStore } from '../core/store/webhook-store';
@@ -112,6 +113,7 @@ export const createApp = (deps: AppDeps): ComposedApp => {
       now,
       newId,
     },
+    loyalty: { accounts: new DynamoLoyaltyLedger(clients.documentClient, config.tableName) },
     dlqs: { sqs: clients.sqs, resourcePrefix: resourcePrefixFromTableName(config.tableName) },
     replays: {
       replays: new EventReplays(clients.eventBridge, {

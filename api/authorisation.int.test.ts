@@ -5,6 +5,7 @@
  * a decision on who may call it fails here.
  */
 import { ulid } from 'ulid';
+import { DynamoLoyaltyLedger } from '../core/store/dynamo-loyalty-ledger';
 import { ROUTE_DOCS } from './routes';
 import { openApiPath } from './routes/route-doc';
 import { startApiHarness } from './test-support/api-harness';
@@ -130,6 +131,27 @@ describe('authorisation with real Cognito tokens: customers isolated, admin powe
     expect(response.status).toBe(401);
   });
 
+  it("answers each customer their own loyalty points, never another's", async () => {
+    // prepare: alice's order earned 24 points
+    const ledger = new DynamoLoyaltyLedger(api.local.documentClient, api.local.tableName);
+    const at = new Date().toISOString();
+    await ledger.award({
+      customerId: await api.identity.subOf('alice'),
+      orderId: aliceOrderId,
+      eventId: ulid(),
+      total: { amount: 2490, currency: 'EUR' },
+      points: 24,
+      at,
+    });
+    // act
+    const asAlice = await call('GET', '/api/loyalty', 'alice');
+    const asBob = await call('GET', '/api/loyalty', 'bob');
+    // assess
+    expect([asAlice.status, asBob.status]).toEqual([200, 200]);
+    expect(await asAlice.json()).toMatchObject({ points: 24, entries: [{ orderId: aliceOrderId, points: 24 }] });
+    expect(await asBob.json()).toEqual({ points: 0, entries: [] });
+  });
+
   /**
    * Who may call each operation of /openapi.json. Reviewed by hand, route by route: an operation added to the API
    * without an entry here fails the first test below, so no route ships without a decision on who may call it.
@@ -152,6 +174,7 @@ describe('authorisation with real Cognito tokens: customers isolated, admin powe
     'GET /api/webhooks/{id}/deliveries': 'customer',
     'POST /api/webhooks/{id}/enable': 'customer',
     'POST /api/webhooks/{id}/deliveries/{deliveryId}/resend': 'customer',
+    'GET /api/loyalty': 'customer',
     'GET /api/admin/dlqs': 'admin',
     'POST /api/admin/dlqs/{name}/redrive': 'admin',
     'POST /api/admin/orders/{id}/retry': 'admin',

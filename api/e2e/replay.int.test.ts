@@ -1,7 +1,8 @@
 /**
  * Replays are safe (issue 16): the whole bus's archive of an order, replayed through POST /api/admin/replays, reaches
- * every consumer again and changes nothing — no second execution, charge, reservation, email, receipt or webhook
- * delivery — while a consumer added after the fact receives the order's history through a replay to its rule.
+ * every consumer again and changes nothing — no second execution, charge, reservation, email, receipt, webhook
+ * delivery or loyalty points — while a consumer added after the fact receives the order's history through a replay
+ * to its rule.
  * The platform as `npm start` runs it: the local cloud with the real handlers and ASL, the API in its own process
  * configured as scripts/start.ts configures it.
  */
@@ -152,8 +153,15 @@ describe('replaying the archive', () => {
       executions: await executions(),
       stock: await stockOf(),
       order: (await call('GET', `/api/orders/${orderId}`, 'alice')).body,
+      loyalty: (await call('GET', '/api/loyalty', 'alice')).body,
     };
-    expect(before).toMatchObject({ emails: 1, deliveries: 1, executions: 1, stock: product.stock - 1 });
+    expect(before).toMatchObject({
+      emails: 1,
+      deliveries: 1,
+      executions: 1,
+      stock: product.stock - 1,
+      loyalty: { points: 12, entries: [{ orderId, points: 12 }] },
+    });
 
     // act: replay everything since before the order, to every rule, as the admin
     const started = await call('POST', '/api/admin/replays', 'admin', {
@@ -177,6 +185,7 @@ describe('replaying the archive', () => {
       executions: await executions(),
       stock: await stockOf(),
       order: (await call('GET', `/api/orders/${orderId}`, 'alice')).body,
+      loyalty: (await call('GET', '/api/loyalty', 'alice')).body,
     }).toEqual(before);
     const listed = await call('GET', '/api/admin/replays', 'admin');
     expect((listed.body.items as { name: string }[]).map((replay) => replay.name)).toContain(name);

@@ -22,6 +22,8 @@ import { HEALTH_ROUTES, healthRouter } from './health';
 import type { HealthRouterDeps } from './health';
 import { INGEST_ROUTES, ingestRouter } from './ingest';
 import type { IngestRouterDeps } from './ingest';
+import { LOYALTY_ROUTES, loyaltyRouter } from './loyalty';
+import type { LoyaltyRouterDeps } from './loyalty';
 import { OPENAPI_ROUTE, openApiRouter } from './openapi';
 import { ORDERS_ROUTES, ordersRouter } from './orders';
 import type { OrdersRouterDeps } from './orders';
@@ -50,6 +52,7 @@ export interface RoutesDeps {
   readonly activity: ActivityRouterDeps;
   readonly traces: TracesRouterDeps;
   readonly webhooks: WebhooksRouterDeps;
+  readonly loyalty: LoyaltyRouterDeps;
   readonly dlqs: DlqsRouterDeps;
   readonly replays: ReplaysRouterDeps;
   readonly adminOrders: AdminOrdersRouterDeps;
@@ -67,6 +70,7 @@ export const ROUTE_DOCS: readonly RouteDoc[] = [
   ...Object.values(PRODUCTS_ROUTES),
   ...Object.values(EVENTS_ROUTES),
   ...Object.values(WEBHOOKS_ROUTES),
+  ...Object.values(LOYALTY_ROUTES),
   ...Object.values(DLQS_ROUTES),
   ...Object.values(REPLAYS_ROUTES),
   ...Object.values(ADMIN_ORDERS_ROUTES),
@@ -94,6 +98,7 @@ export const mountRoutes = (deps: RoutesDeps): Router<AppState> => {
     productsRouter(deps.products),
     eventsRouter(deps.events),
     webhooksRouter(deps.webhooks),
+    loyaltyRouter(deps.loyalty),
     dlqsRouter(deps.dlqs),
     replaysRouter(deps.replays),
     adminOrdersRouter(deps.adminOrders),

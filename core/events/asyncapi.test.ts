@@ -70,9 +70,9 @@ describe('asyncApiDocument', () => {
     expect(byCatalog.map(messageKey)).toEqual(byMatcher.map(messageKey));
   });
 
-  it('names the consumers of order.confirmed: saga-free processors for email, receipts, webhooks and the log', () => {
+  it('names the consumers of order.confirmed: the processors for email, receipts, webhooks and the log, and loyalty points', () => {
     const consumers = document.components.messages['order.confirmed']['x-consumers'].map((consumer) => consumer.queue);
-    expect(consumers.sort()).toEqual(['email', 'events-log', 'receipts', 'webhooks']);
+    expect(consumers.sort()).toEqual(['email', 'events-log', 'loyalty-points', 'receipts', 'webhooks']);
   });
 
   it('has a receive operation on a queue channel for every consumer', () => {

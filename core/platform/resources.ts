@@ -10,6 +10,10 @@
  *
  * Names here are logical (kebab-case). `physicalName(prefix, name)` is the only place a physical name is made.
  * Nothing in this file imports an SDK, cdktf or the local cloud.
+ *
+ * Event consumers are data too: one entry in `consumers` (written by `npm run new:consumer`, scripts/new-consumer.ts)
+ * becomes its function, its queue with the DLQ (and so the DLQ's alarm), its rule on the bus and its IAM, through the
+ * same lists every other resource is in; nothing else names them.
  */
 import {
   type DeliveryPolicySettings,
@@ -147,6 +151,28 @@ export interface SecretSpec {
   readonly description: string;
 }
 
+/**
+ * A consumer of the platform's own events: a function fed by its own queue (with a DLQ), which its own rule on the
+ * platform bus fills with the event types it names. `functions`, `queues` and `rules` below derive the three specs from
+ * each entry, with derived names: function and queue `<name>`, DLQ `<name>-dlq`, rule `events-to-<name>`.
+ */
+export interface ConsumerSpec {
+  /** kebab-case, at most 40 characters (the longest physical name it makes must fit AWS's 64), not ending in -dlq. */
+  readonly name: string;
+  readonly description: string;
+  /** detail-types of events with source ORDER_EVENT_SOURCE; each a published contract (core/events/contracts.ts). */
+  readonly events: readonly string[];
+  /** Source file exporting `handler`, relative to the repository root: lambdas/consumers/<name>.ts. */
+  readonly entry: string;
+  readonly timeoutSeconds: number;
+  readonly memoryMb: number;
+  /** Receives of a failing message before it moves to the DLQ. */
+  readonly maxReceiveCount: number;
+  /** What the function may do beyond consuming its queue (the table for its idempotency records, at least). */
+  readonly access: FunctionAccess;
+  readonly environment?: Readonly<Record<string, ResourceRef>>;
+}
+
 const minute = 60;
 const day = 24 * 60 * minute;
 
@@ -193,6 +219,40 @@ type TableName = (typeof tables)[number]['name'];
 type BusName = (typeof buses)[number]['name'];
 type BucketName = (typeof buckets)[number]['name'];
 type SecretName = (typeof secrets)[number]['name'];
+
+/**
+ * The event consumers, one entry each (scripts/new-consumer.ts appends to this list; edit an entry freely after).
+ * Its function, queue and rule join `functions`, `queues` and `rules` below.
+ */
+export const consumers = [
+  {
+    name: 'loyalty-points',
+    description:
+      'loyalty points for customers, awarded on order.confirmed and taken back on order.failed (after its refund)',
+    events: ['order.confirmed', 'order.failed'],
+    entry: 'lambdas/consumers/loyalty-points.ts',
+    timeoutSeconds: 10,
+    memoryMb: 256,
+    maxReceiveCount: 5,
+    // The table: the customers' loyalty entries (core/store/dynamo-loyalty-ledger.ts).
+    access: { tables: ['orders'] },
+  },
+] as const satisfies readonly ConsumerSpec[];
+const consumerSpecs: readonly ConsumerSpec[] = consumers;
+
+/** The name of a consumer's rule, which sends its event types from the platform's source to its queue. */
+export const consumerRuleName = <const N extends string>(consumer: N): `events-to-${N}` => `events-to-${consumer}`;
+
+const consumerFunction = <const C extends ConsumerSpec>(consumer: C) =>
+  ({
+    name: consumer.name as C['name'],
+    description: `Consumer: ${consumer.description}`,
+    entry: consumer.entry,
+    timeoutSeconds: consumer.timeoutSeconds,
+    memoryMb: consumer.memoryMb,
+    access: consumer.access,
+    ...(consumer.environment === undefined ? {} : { environment: consumer.environment }),
+  }) satisfies FunctionSpec;
 
 // Every saga step changes the order's status and publishes the event at once (the outbox relay is only the fallback).
 const sagaStep = (
@@ -343,6 +403,7 @@ export const functions = [
     memoryMb: 256,
     access: { tables: ['orders'] },
   },
+  ...consumers.map(consumerFunction),
 ] as const satisfies readonly FunctionSpec[];
 
 type FunctionName = (typeof functions)[number]['name'];
@@ -400,6 +461,16 @@ export const queues = [
     messageRetentionSeconds: 14 * day,
   },
   processingQueue('events-log', 'every event on the bus -> the events log', 'record-event', 5, 30, 1),
+  // Visibility 3x the function's timeout: a batch still running is not handed to a second instance.
+  ...consumerSpecs.map((consumer) =>
+    processingQueue(
+      consumer.name,
+      `${consumer.events.join(' / ')} -> ${consumer.name}`,
+      consumer.name,
+      consumer.maxReceiveCount,
+      3 * consumer.timeoutSeconds,
+    ),
+  ),
 ] as const satisfies readonly QueueSpec[];
 
 type QueueName = (typeof queues)[number]['name'];
@@ -532,6 +603,15 @@ export const rules = [
     localScheduleSeconds: 5,
     targets: [{ id: 'reconciler', kind: 'lambda', function: 'reconciler' }],
   },
+  ...consumerSpecs.map(
+    (consumer): RuleSpec => ({
+      name: consumerRuleName(consumer.name),
+      description: `${consumer.events.join(' and ')} -> ${consumer.name} queue`,
+      bus: 'orders',
+      eventPattern: { source: [ORDER_EVENT_SOURCE], 'detail-type': [...consumer.events] },
+      targets: [{ id: consumer.name, kind: 'sqs', queue: consumer.name }],
+    }),
+  ),
 ] as const satisfies readonly RuleSpec[];
 
 /**
@@ -547,6 +627,7 @@ export const RELAY_METRICS = {
 
 /** The whole description, for code that walks every resource. */
 export const platform = {
+  consumers,
   tables,
   buses,
   buckets,
@@ -560,6 +641,13 @@ export const platform = {
 
 export type Platform = typeof platform;
 export type { BucketName, BusName, FunctionName, QueueName, SecretName, StateMachineName, TableName };
+
+/** The event types the consumer `name` subscribes to (its entry in `consumers`); throws for an unknown consumer. */
+export const consumerEvents = (name: string): readonly string[] => {
+  const consumer = consumerSpecs.find((candidate) => candidate.name === name);
+  if (consumer === undefined) throw new Error(`core/platform/resources.ts describes no consumer named ${name}`);
+  return consumer.events;
+};
 
 /** The dead-letter queue of a processing queue. */
 export const deadLetterQueueName = (queue: string): string => `${queue}-dlq`;

@@ -63,6 +63,9 @@ export const keys = {
   /** A webhook registration of a customer; the processors issue owns the rest of its shape. */
   webhook: (customerId: string, webhookId: string) => ({ PK: `CUSTOMER#${customerId}`, SK: `WEBHOOK#${webhookId}` }),
   webhooksOfCustomer: (customerId: string) => ({ PK: `CUSTOMER#${customerId}`, SKPrefix: 'WEBHOOK#' }),
+  /** What one order earned a customer in loyalty points (core/store/dynamo-loyalty-ledger.ts), in the customer's partition. */
+  loyaltyEntry: (customerId: string, orderId: string) => ({ PK: `CUSTOMER#${customerId}`, SK: `LOYALTY#${orderId}` }),
+  loyaltyOfCustomer: (customerId: string) => ({ PK: `CUSTOMER#${customerId}`, SKPrefix: 'LOYALTY#' }),
   /**
    * One delivery of one event to a webhook endpoint (core/store/webhook-store.ts): its state, attempts and payload,
    * updated per attempt. The delivery id is `msg_<eventId>_<webhookId>` with a ULID event id: newest last.

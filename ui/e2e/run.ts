@@ -133,6 +133,8 @@ interface Context {
   passwords: Record<string, string>;
   /** The orders the specs placed, shared between specs. */
   orders: Record<string, string>;
+  /** Alice's loyalty points once her confirmed order earned them. */
+  loyaltyPoints?: number;
   pages: Record<string, { page: Page; problems: PageProblems; context: BrowserContext }>;
 }
 
@@ -227,6 +229,18 @@ const specs: Spec[] = [
       const marker = await page.evaluate(() => (window as unknown as { e2eMarker?: number }).e2eMarker);
       check(marker === 1, 'the page was reloaded while waiting for CONFIRMED');
       await shot(page, 'desktop-orders-confirmed-live');
+    },
+  ],
+  [
+    'alice sees the loyalty points her confirmed order earned, without a reload',
+    async (ctx) => {
+      const { page } = signedIn(ctx, 'alice');
+      const entry = page.locator(`[data-testid="loyalty-entry"]:has(a[href="/orders/${ctx.orders.visa}"])`);
+      await entry.waitFor({ timeout: 20_000 });
+      ctx.loyaltyPoints = Number(await page.getByTestId('loyalty-points').textContent());
+      check(ctx.loyaltyPoints > 0, `alice has ${ctx.loyaltyPoints} loyalty points after a confirmed order`);
+      check((await entry.getAttribute('data-state')) === 'AWARDED', 'the order is not shown as awarded');
+      await shot(page, 'desktop-orders-loyalty');
     },
   ],
   [
@@ -427,6 +441,25 @@ const specs: Spec[] = [
       check(finished >= 2, `the stats count ${finished} finished orders, expected at least the 2 placed`);
       check((await page.getByTestId('p50').textContent()) !== '–', 'no p50 completion time');
       await shot(page, 'desktop-operations');
+    },
+    [STREAM_CLOSED_ON_LEAVING],
+  ],
+  [
+    "the admin replays the last hour to the loyalty rule and watches it complete; alice's points stay",
+    async (ctx) => {
+      const { page } = signedIn(ctx, 'admin');
+      const panel = page.getByRole('region', { name: 'Replay archived events' });
+      await panel.getByLabel('Rules').selectOption('events-to-loyalty-points');
+      await panel.getByRole('button', { name: 'Replay' }).click();
+      await panel.locator('[data-testid="replay-progress"][data-state="COMPLETED"]').waitFor({ timeout: 30_000 });
+      await shot(page, 'desktop-operations-replay');
+      const alice = signedIn(ctx, 'alice').page;
+      // The replayed confirmation reaches the consumer within a few seconds; a second award would show by then.
+      await alice.waitForTimeout(3000);
+      await alice.goto(`${ctx.base}/orders`);
+      await alice.getByTestId('loyalty-points').waitFor({ timeout: 15_000 });
+      const after = Number(await alice.getByTestId('loyalty-points').textContent());
+      check(after === ctx.loyaltyPoints, `alice had ${ctx.loyaltyPoints} points before the replay, ${after} after`);
     },
     [STREAM_CLOSED_ON_LEAVING],
   ],

@@ -42,7 +42,7 @@ describe('EventCatalogPage', () => {
         .findAll('[data-testid="consumer"]')
         .map((c) => c.text().split(' ')[0])
         .sort(),
-    ).toEqual(['fan-out-webhooks', 'generate-receipt', 'record-event', 'send-email']);
+    ).toEqual(['fan-out-webhooks', 'generate-receipt', 'loyalty-points', 'record-event', 'send-email']);
   });
 
   it('shows an example payload as published when asked', async () => {

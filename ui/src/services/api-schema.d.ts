@@ -1080,6 +1080,70 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/loyalty": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The caller's loyalty points and the orders that earned them, newest first */
+        get: {
+            parameters: {
+                query?: never;
+                header?: never;
+                path?: never;
+                cookie?: never;
+            };
+            requestBody?: never;
+            responses: {
+                /** @description the account */
+                200: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": {
+                            /** @description the balance: 1 point per whole currency unit of every confirmed order not failed */
+                            points: number;
+                            /** @description the most recent orders, newest first */
+                            entries: {
+                                orderId: string;
+                                /** @description what the order counts now: 0 once taken back */
+                                points: number;
+                                awardedPoints: number;
+                                total: {
+                                    /** @description integer minor units */
+                                    amount: number;
+                                    currency: string;
+                                };
+                                /** @enum {string} */
+                                state: "AWARDED" | "REVOKED";
+                                awardedAt: string;
+                                revokedAt?: string;
+                            }[];
+                        };
+                    };
+                };
+                /** @description the table is unavailable; retry after Retry-After */
+                503: {
+                    headers: {
+                        [name: string]: unknown;
+                    };
+                    content: {
+                        "application/json": components["schemas"]["Error"];
+                    };
+                };
+            };
+        };
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/admin/dlqs": {
         parameters: {
             query?: never;
@@ -1293,7 +1357,7 @@ export interface paths {
                          * @description replay to this rule only; every rule of the bus when absent
                          * @enum {string}
                          */
-                        rule?: "order-created-starts-saga" | "order-outcome-to-email" | "order-confirmed-to-receipts" | "order-events-to-webhooks" | "all-events-to-log";
+                        rule?: "order-created-starts-saga" | "order-outcome-to-email" | "order-confirmed-to-receipts" | "order-events-to-webhooks" | "all-events-to-log" | "events-to-loyalty-points";
                     };
                 };
             };

@@ -14,6 +14,7 @@ import type {
   FaultInput,
   LocalFunction,
   LocalQueue,
+  LoyaltyAccount,
   Money,
   NewOrder,
   Order,
@@ -24,6 +25,9 @@ import type {
   ProductInput,
   ProductsPage,
   Receipt,
+  Replay,
+  ReplayList,
+  ReplayRequest,
   Trace,
   Webhook,
   WebhookCreated,
@@ -193,6 +197,11 @@ export const createApiClient = (options: ApiClientOptions = {}) => {
     listDlqs: () => request<{ items: DeadLetterQueue[] }>('GET', '/api/admin/dlqs'),
     redrive: (name: string) =>
       request<{ name: string; queueName: string; taskHandle: string }>('POST', `/api/admin/dlqs/${enc(name)}/redrive`),
+    /** The caller's own loyalty points. */
+    loyalty: () => request<LoyaltyAccount>('GET', '/api/loyalty'),
+    startReplay: (replay: ReplayRequest) => request<Replay>('POST', '/api/admin/replays', replay),
+    listReplays: () => request<ReplayList>('GET', '/api/admin/replays'),
+    getReplay: (name: string) => request<Replay>('GET', `/api/admin/replays/${enc(name)}`),
     retryOrder: (id: string) =>
       request<{ orderId: string; executionName: string }>('POST', `/api/admin/orders/${enc(id)}/retry`),
   };

@@ -22,11 +22,25 @@ export interface CatalogEntry {
   readonly schema: unknown;
 }
 
-/** The part of an AsyncAPI 3.0 document the page reads; anything else in it is ignored. */
+/** The part of an AsyncAPI 3.0 document the dashboard reads; anything else in it is ignored. */
 export interface AsyncApiDocument {
   readonly asyncapi: string;
   readonly info: { readonly title: string; readonly version: string; readonly description?: string };
+  readonly operations?: Readonly<Record<string, AsyncApiOperation>>;
   readonly components?: { readonly messages?: Readonly<Record<string, AsyncApiMessage>> };
+}
+
+/** A receive operation names the rule that feeds its queue (`x-rule`). */
+interface AsyncApiOperation {
+  readonly action?: string;
+  readonly summary?: string;
+  readonly 'x-rule'?: string;
+}
+
+/** A rule of the bus a replay can be aimed at, with what it delivers. */
+export interface ReplayTarget {
+  readonly rule: string;
+  readonly summary: string;
 }
 
 interface AsyncApiMessage {
@@ -53,3 +67,17 @@ export const catalogEntries = (document: AsyncApiDocument): CatalogEntry[] =>
     example: message.examples?.[0]?.payload,
     schema: message.payload?.schema,
   }));
+
+/**
+ * The rules a replay can be aimed at: the rule of every receive operation, i.e. every rule that feeds a consumer's
+ * queue from the bus (a consumer added with `npm run new:consumer` appears here with no change to the dashboard).
+ */
+export const replayTargets = (document: AsyncApiDocument): ReplayTarget[] => {
+  const targets = new Map<string, string>();
+  for (const operation of Object.values(document.operations ?? {})) {
+    const rule = operation['x-rule'];
+    if (operation.action === 'receive' && rule !== undefined && !targets.has(rule))
+      targets.set(rule, operation.summary ?? '');
+  }
+  return [...targets].map(([rule, summary]) => ({ rule, summary })).sort((a, b) => a.rule.localeCompare(b.rule));
+};

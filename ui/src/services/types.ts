@@ -44,6 +44,15 @@ export type DeliveryLog = Json<'/api/webhooks/{id}/deliveries', 'get', 200>;
 export type WebhookDelivery = NonNullable<DeliveryLog['items']>[number];
 export type WebhookHealth = Webhook['health'];
 export type DeliveryResent = Json<'/api/webhooks/{id}/deliveries/{deliveryId}/resend', 'post', 202>;
+/** GET /api/loyalty: the caller's own points (api/routes/loyalty.ts). */
+export type LoyaltyAccount = Json<'/api/loyalty', 'get', 200>;
+export type LoyaltyEntry = LoyaltyAccount['entries'][number];
+/** A replay of the bus's archive with its progress (api/routes/admin-replays.ts). */
+export type Replay = Json<'/api/admin/replays/{name}', 'get', 200>;
+export type ReplayList = Json<'/api/admin/replays', 'get', 200>;
+export type ReplayRequest = NonNullable<
+  paths['/api/admin/replays']['post']['requestBody']
+>['content']['application/json'];
 
 export const ORDER_STATUSES = [
   'PENDING',
