@@ -60,9 +60,20 @@ export interface SagaDeps {
   /** Orders a charge and a refund of the same order, however late either arrives (core/payments/payment-fence.ts). */
   readonly paymentFence: PaymentFence;
   readonly publisher: EventPublisher;
+  /**
+   * Whether a customer has a webhook endpoint subscribed to a progress event type. A progress event (order.validated,
+   * order.inventory_reserved, order.payment_captured) has no other consumer, so it is published only when one wants
+   * it (docs/decisions.md, entry 46). Absent: every progress event is published.
+   */
+  readonly progressSubscribers?: ProgressSubscribers;
   readonly log: LogPort;
   readonly newId: () => string;
   readonly now?: () => Date;
+}
+
+/** The port SagaDeps.progressSubscribers answers through (the webhook registrations, core/store/webhook-store.ts). */
+export interface ProgressSubscribers {
+  hasSubscriber(customerId: string, eventType: string): Promise<boolean>;
 }
 
 /**
@@ -480,6 +491,8 @@ export class SagaSteps {
     const at = this.now().toISOString();
     const eventId = this.deps.newId();
     const direct = publishedDirectly(to);
+    // Asked beside the status change, not after it: the step waits for the slower of the two, not for both.
+    const wanted = direct ? this.progressWanted(order.customerId, to) : undefined;
     let moved: Order;
     try {
       moved = await this.deps.orders.transitionOrder({
@@ -508,6 +521,13 @@ export class SagaSteps {
       outcome: entry.outcome,
     });
     if (direct) {
+      if (!(await wanted)) {
+        this.deps.log.info('no webhook endpoint subscribes to this progress event: not published', {
+          orderId: order.orderId,
+          to,
+        });
+        return moved;
+      }
       // No outbox: a lost intermediate event costs a webhook subscriber one progress notice, never an order.
       await this.deps.publisher.publish([orderEvent(moved, eventId, at)]).catch((error: unknown) =>
         this.deps.log.warn('an intermediate order event could not be published; not retried', {
@@ -528,6 +548,20 @@ export class SagaSteps {
     };
     await this.outbox.publishOutbox([record]);
     return moved;
+  }
+
+  /** Whether to publish a progress event; when the registrations cannot be read, yes (a notice too many, not one lost). */
+  private progressWanted(customerId: string, to: OrderStatus): Promise<boolean> {
+    const subscribers = this.deps.progressSubscribers;
+    if (subscribers === undefined) return Promise.resolve(true);
+    const eventType = eventTypeForStatus(to);
+    return subscribers.hasSubscriber(customerId, eventType).catch((error: unknown) => {
+      this.deps.log.warn('the webhook registrations could not be read; the progress event is published', {
+        eventType,
+        error,
+      });
+      return true;
+    });
   }
 
   /** Appends an entry that moves no status, once per `stepKey` for the order (a repeat appends nothing). */

@@ -119,6 +119,11 @@ export class DynamoWebhookStore {
     return (await this.listEndpoints(customerId)).filter((endpoint) => endpoint.eventTypes.includes(eventType));
   }
 
+  /** Whether any endpoint of the customer subscribes to `eventType` (the saga's ProgressSubscribers port). */
+  async hasSubscriber(customerId: string, eventType: string): Promise<boolean> {
+    return (await this.listSubscribed(customerId, eventType)).length > 0;
+  }
+
   /** Deletes an endpoint; false when the customer has no such endpoint. */
   async deleteEndpoint(customerId: string, webhookId: string): Promise<boolean> {
     try {

@@ -43,9 +43,10 @@ const BACKGROUND = new Set(['outbox-relay', 'reconciler']);
  * reservation (1), the payment fence (2) and the simulated provider's ledger (2), ChargePayment's Powertools record
  * (2), the outbox record of order.confirmed and its mark-sent (1 + 1 item), the events log (2) and the email's
  * Powertools record (2) and activity item (1). Then 18: start-saga claims the execution name in the table (1), so a
- * repeated order.created cannot start a second Express execution (docs/decisions.md, workflow type by numbers).
+ * repeated order.created cannot start a second Express execution (docs/decisions.md, workflow type by numbers). Then
+ * 19: the loyalty-points consumer (issue 16) awards the order's points, one conditional Put in the customer's partition.
  */
-const SAGA_AND_CONSUMERS_WRITE_BUDGET = 18;
+const SAGA_AND_CONSUMERS_WRITE_BUDGET = 19;
 
 interface Call {
   readonly caller: string;

@@ -14,6 +14,7 @@ import { SimulatedPaymentProvider } from '../../core/payments/simulated-provider
 import type { SagaDeps } from '../../core/saga/saga-steps';
 import { DynamoPaymentFence } from '../../core/store/dynamo-payment-ledger';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
+import { DynamoWebhookStore } from '../../core/store/webhook-store';
 import { captured, idempotencyPersistence } from './powertools';
 import type { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 
@@ -53,6 +54,7 @@ const build = (config: SagaConfig): SagaRuntime => {
       payments: new SimulatedPaymentProvider({ ledger: stores.paymentLedger, newTransactionId: () => `pi_${ulid()}` }),
       paymentFence: new DynamoPaymentFence(documentClient, config.tableName),
       publisher: new EventBridgePublisher(captured(new EventBridgeClient({})), config.eventBusName),
+      progressSubscribers: new DynamoWebhookStore(documentClient, config.tableName),
       newId: ulid,
     },
   };

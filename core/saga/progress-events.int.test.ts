@@ -1,0 +1,113 @@
+/**
+ * Issue 18: a progress event (order.validated, order.inventory_reserved, order.payment_captured) has one kind of
+ * consumer, a customer's webhook endpoint subscribed to it; it is published only when the order's customer has one.
+ * The real stores and webhook registrations on DynamoDB Local, the steps as the saga runs them, a recording bus.
+ */
+import { Logger } from '@aws-lambda-powertools/logger';
+import { ulid } from 'ulid';
+import { money } from '../domain/money';
+import { OrderService } from '../orders/order-service';
+import { SimulatedPaymentProvider } from '../payments/simulated-provider';
+import { createDynamoStores } from '../store/dynamo-stores';
+import type { DynamoStores } from '../store/dynamo-stores';
+import { DynamoPaymentFence, DynamoPaymentLedger } from '../store/dynamo-payment-ledger';
+import { DynamoWebhookStore } from '../store/webhook-store';
+import { FakePublisher } from '../test-support/fake-publisher';
+import { startLocalTable } from '../../scripts/local-platform/local-table';
+import type { LocalTable } from '../../scripts/local-platform/local-table';
+import { type ProgressSubscribers, SagaSteps } from './saga-steps';
+
+jest.setTimeout(60000);
+
+let table: LocalTable;
+let stores: DynamoStores;
+let webhooks: DynamoWebhookStore;
+const log = new Logger({ logLevel: 'CRITICAL' });
+
+beforeAll(async () => {
+  table = await startLocalTable();
+  stores = createDynamoStores(table.documentClient, table.tableName);
+  webhooks = new DynamoWebhookStore(table.documentClient, table.tableName);
+}, 60000);
+
+afterAll(async () => {
+  await table?.stop();
+});
+
+/** Places an order of `customerId` and runs ValidateOrder, ReserveInventory and ChargePayment; answers what reached the bus. */
+const forwardSteps = async (customerId: string, subscribers: ProgressSubscribers): Promise<string[]> => {
+  const productId = `p-${ulid()}`;
+  await stores.products.putProduct({
+    productId,
+    name: productId,
+    price: money(500, 'EUR'),
+    stock: 5,
+    updatedAt: new Date().toISOString(),
+  });
+  const service = new OrderService({ ...stores, publisher: new FakePublisher(), log, newId: ulid });
+  const { order } = await service.createOrder(customerId, ulid(), {
+    items: [{ productId, quantity: 1 }],
+    paymentToken: 'tok_visa',
+  });
+  const bus = new FakePublisher();
+  const steps = new SagaSteps({
+    ...stores,
+    payments: new SimulatedPaymentProvider({
+      ledger: new DynamoPaymentLedger(table.documentClient, table.tableName),
+      newTransactionId: () => `pi_${ulid()}`,
+    }),
+    paymentFence: new DynamoPaymentFence(table.documentClient, table.tableName),
+    publisher: bus,
+    progressSubscribers: subscribers,
+    log,
+    newId: ulid,
+  });
+  await steps.validate(order.orderId);
+  await steps.reserve(order.orderId);
+  await steps.charge(order.orderId);
+  expect(await stores.orders.getOrder(order.orderId)).toMatchObject({ status: 'PAYMENT_CAPTURED' });
+  return bus.published.map((event) => event.detailType);
+};
+
+const register = (customerId: string, eventTypes: string[]) =>
+  webhooks.createEndpoint({
+    webhookId: ulid(),
+    customerId,
+    url: 'https://hooks.example.com/orders',
+    eventTypes,
+    secret: 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw',
+    createdAt: new Date().toISOString(),
+  });
+
+describe('progress events reach the bus only for a subscribed endpoint', () => {
+  it('publishes none for a customer without a webhook endpoint', async () => {
+    expect(await forwardSteps(`c-${ulid()}`, webhooks)).toEqual([]);
+  });
+
+  it('publishes none for a customer whose endpoints subscribe to other types only', async () => {
+    const customerId = `c-${ulid()}`;
+    await register(customerId, ['order.confirmed', 'order.failed']);
+
+    expect(await forwardSteps(customerId, webhooks)).toEqual([]);
+  });
+
+  it('publishes exactly the progress types a customer subscribed to', async () => {
+    const customerId = `c-${ulid()}`;
+    await register(customerId, ['order.validated']);
+    await register(customerId, ['order.payment_captured', 'order.confirmed']);
+
+    expect(await forwardSteps(customerId, webhooks)).toEqual(['order.validated', 'order.payment_captured']);
+  });
+
+  it('publishes every progress event when the registrations cannot be read', async () => {
+    const unreadable: ProgressSubscribers = {
+      hasSubscriber: () => Promise.reject(new Error('ServiceUnavailable')),
+    };
+
+    expect(await forwardSteps(`c-${ulid()}`, unreadable)).toEqual([
+      'order.validated',
+      'order.inventory_reserved',
+      'order.payment_captured',
+    ]);
+  });
+});
