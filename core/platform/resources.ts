@@ -414,7 +414,6 @@ const processingQueue = (
   consumer: FunctionName,
   maxReceiveCount: number,
   visibilityTimeoutSeconds: number,
-  maximumBatchingWindowSeconds = 0,
 ): QueueSpec => ({
   name,
   description,
@@ -422,7 +421,7 @@ const processingQueue = (
   messageRetentionSeconds: 4 * day,
   delaySeconds: 0,
   deadLetter: { maxReceiveCount, messageRetentionSeconds: 14 * day },
-  consumer: { function: consumer, batchSize: 10, maximumBatchingWindowSeconds, reportBatchItemFailures: true },
+  consumer: { function: consumer, batchSize: 10, maximumBatchingWindowSeconds: 0, reportBatchItemFailures: true },
 });
 
 export const queues = [
@@ -435,15 +434,13 @@ export const queues = [
   ),
   processingQueue('email', 'order.confirmed / order.failed -> confirmation and failure emails', 'send-email', 3, 30),
   processingQueue('receipts', 'order.confirmed -> PDF receipt', 'generate-receipt', 3, 60),
-  // Batching windows of 1 s where a second of delay is invisible (the fan-out to webhook deliveries, the events log):
-  // under load one invocation takes up to 10 events instead of one each (docs/decisions.md, entry 45).
+  // No batching window (tried and reverted, docs/decisions.md entry 45): a batch of several orders is traced under one.
   processingQueue(
     'webhooks',
     'order events -> one delivery message per subscribed endpoint',
     'fan-out-webhooks',
     3,
     30,
-    1,
   ),
   // Visibility 30 s >= the consumer's 10 s timeout (AWS refuses a mapping otherwise); the deliverer hides a message
   // to retry (schedule) or to pause (circuit open) with ChangeMessageVisibility, 12 h at most per receive. Retention
@@ -460,7 +457,7 @@ export const queues = [
     ),
     messageRetentionSeconds: 14 * day,
   },
-  processingQueue('events-log', 'every event on the bus -> the events log', 'record-event', 5, 30, 1),
+  processingQueue('events-log', 'every event on the bus -> the events log', 'record-event', 5, 30),
   // Visibility 3x the function's timeout: a batch still running is not handed to a second instance.
   ...consumerSpecs.map((consumer) =>
     processingQueue(
