@@ -72,6 +72,8 @@ export interface SaleOptions {
   readonly initialStock: number;
   /** Every n-th order pays with a declining card, so releases race with the reserves on the same item. */
   readonly declineEvery: number;
+  /** Called as each order is placed (the start of its latency). */
+  readonly onPlaced?: (orderId: string, placed: number) => void;
   /** Called as each order's execution ends (progress for a human watching a long run). */
   readonly onSettled?: (order: Order, settled: number) => void;
   /** How long to wait for one execution to end. */
@@ -133,6 +135,7 @@ export const runSale = async (sale: SaleCloud, options: SaleOptions): Promise<Sa
       items: [{ productId, quantity: 1 }],
       paymentToken: index % options.declineEvery === options.declineEvery - 1 ? 'tok_chargeDeclined' : 'tok_visa',
     });
+    options.onPlaced?.(order.orderId, index + 1);
     settling.push(
       settle(sale, order.orderId, options.settleTimeoutMs ?? 240000).then((ended) => {
         settledCount += 1;

@@ -140,6 +140,15 @@ describe('control plane /_local', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('holds back only the next N results with delayNext, and refuses delayNext without resultDelayMs', async () => {
+    const late = await call('POST', '/_local/faults', { function: 'send-email', resultDelayMs: 11000, delayNext: 2 });
+    const uncounted = await call('POST', '/_local/faults', { function: 'send-email', delayNext: 2 });
+
+    expect(late.status).toBe(200);
+    expect(ports.faults.get('send-email')).toEqual(expect.objectContaining({ resultDelayMs: 11000, delayNext: 2 }));
+    expect(uncounted.status).toBe(400);
+  });
+
   it('answers 400 for bad fault input and 404 for an unknown function, changing nothing', async () => {
     const bad = await call('POST', '/_local/faults', { function: 'send-email', probability: 2 });
     const notJson = await call('POST', '/_local/faults', '{oops');

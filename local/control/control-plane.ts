@@ -4,7 +4,7 @@
  *   GET    /_local            -> { service, routes: [{ method, path, does }] } (this index; the banner links here)
  *   GET    /_local/functions  -> { functions: [{ name, arn }] }
  *   GET    /_local/faults     -> { faults: [{ function, failNext, probability, latencyMs, ... }] } (those in force)
- *   POST   /_local/faults     {function, failNext?, probability?, latencyMs?, failAfterNext?, resultDelayMs?, errorType?} -> { function, faults }
+ *   POST   /_local/faults     {function, failNext?, probability?, latencyMs?, failAfterNext?, resultDelayMs?, delayNext?, errorType?} -> { function, faults }
  *   DELETE /_local/faults     [?function=name] -> { cleared }
  *   GET    /_local/dynamodb-faults -> { faults: [{ function?, table?, operation, keyBeginsWith?, failNext, probability?, when?, errorType?, failed }] }
  *   POST   /_local/dynamodb-faults {operation, function?, table?, keyBeginsWith?, failNext?, probability?, when?, errorType?} -> { fault }
@@ -26,8 +26,10 @@ export interface FaultSettings {
   readonly latencyMs?: number;
   /** Fail the next N invocations after the handler returned: its effect made, its result lost. */
   readonly failAfterNext?: number;
-  /** Hold every result back this long after the handler returned (past the timeout: Sandbox.Timedout). */
+  /** Hold results back this long after the handler returned (past the timeout: Sandbox.Timedout). */
   readonly resultDelayMs?: number;
+  /** Hold back only the next N results (default every result). */
+  readonly delayNext?: number;
   /** The errorType injected failures answer with (e.g. Lambda.Unknown); default InjectedFaultError. */
   readonly errorType?: string;
 }
@@ -106,6 +108,7 @@ const FAULT_KEYS = new Set([
   'latencyMs',
   'failAfterNext',
   'resultDelayMs',
+  'delayNext',
   'errorType',
 ]);
 
@@ -114,7 +117,16 @@ export const parseFaultRequest = (body: Record<string, unknown>): { functionName
   const unknown = Object.keys(body).filter((key) => !FAULT_KEYS.has(key));
   if (unknown.length > 0)
     throw new ControlPlaneRequestError(400, 'InvalidBody', `Unknown fields: ${unknown.join(', ')}`);
-  const { function: functionName, failNext, probability, latencyMs, failAfterNext, resultDelayMs, errorType } = body;
+  const {
+    function: functionName,
+    failNext,
+    probability,
+    latencyMs,
+    failAfterNext,
+    resultDelayMs,
+    delayNext,
+    errorType,
+  } = body;
   if (typeof functionName !== 'string' || functionName.length === 0)
     throw new ControlPlaneRequestError(400, 'InvalidBody', '"function" (a function name) is required');
   if (failNext !== undefined && (typeof failNext !== 'number' || !Number.isInteger(failNext) || failNext < 0))
@@ -133,6 +145,10 @@ export const parseFaultRequest = (body: Record<string, unknown>): { functionName
     (typeof resultDelayMs !== 'number' || !Number.isFinite(resultDelayMs) || resultDelayMs < 0)
   )
     throw new ControlPlaneRequestError(400, 'InvalidBody', '"resultDelayMs" must be a non-negative number');
+  if (delayNext !== undefined && (typeof delayNext !== 'number' || !Number.isInteger(delayNext) || delayNext < 0))
+    throw new ControlPlaneRequestError(400, 'InvalidBody', '"delayNext" must be a non-negative integer');
+  if (delayNext !== undefined && !(typeof resultDelayMs === 'number' && resultDelayMs > 0))
+    throw new ControlPlaneRequestError(400, 'InvalidBody', '"delayNext" counts the results "resultDelayMs" holds back');
   if (errorType !== undefined && (typeof errorType !== 'string' || !/^[A-Za-z][A-Za-z0-9_.]{0,99}$/.test(errorType)))
     throw new ControlPlaneRequestError(400, 'InvalidBody', '"errorType" must be an error name such as Lambda.Unknown');
   if (
@@ -159,6 +175,7 @@ export const parseFaultRequest = (body: Record<string, unknown>): { functionName
       ...faults,
       ...(failAfterNext === undefined ? {} : { failAfterNext: failAfterNext as number }),
       ...(resultDelayMs === undefined ? {} : { resultDelayMs: resultDelayMs as number }),
+      ...(delayNext === undefined ? {} : { delayNext: delayNext as number }),
       ...(errorType === undefined ? {} : { errorType: errorType as string }),
     },
   };
