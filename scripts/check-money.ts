@@ -34,6 +34,7 @@ import { outcomeOf, runSale, startSaleCloud } from './hot-sale';
 
 const ORDERS = positiveIntegerSetting(process.env, 'MONEY_ORDERS', 200);
 const RATE = positiveIntegerSetting(process.env, 'MONEY_RATE', 4);
+const MAX_IN_FLIGHT = positiveIntegerSetting(process.env, 'MONEY_MAX_IN_FLIGHT', 30);
 /** How often a line of progress is printed while orders are in flight. */
 const HEARTBEAT_MS = 30_000;
 /** Counted faults are armed per wave of this many placed orders, so they spread over the run instead of hitting its start. */
@@ -157,7 +158,7 @@ const main = async (): Promise<void> => {
     armWave();
 
     process.stdout.write(
-      `check:money: ${ORDERS} orders at ${RATE}/s, Retry waits at timeScale ${timeScale}; cloud ready in ${seconds(cloudReadyMs)}\n`,
+      `check:money: ${ORDERS} orders at ${RATE}/s, at most ${MAX_IN_FLIGHT} in flight, Retry waits at timeScale ${timeScale}; cloud ready in ${seconds(cloudReadyMs)}\n`,
     );
     const runStarted = Date.now();
     timer = setInterval(() => {
@@ -173,6 +174,7 @@ const main = async (): Promise<void> => {
       initialStock: Math.floor(ORDERS * 0.6),
       declineEvery: 10,
       settleTimeoutMs: 900_000,
+      maxInFlight: MAX_IN_FLIGHT,
       onPlaced: (orderId, placed) => {
         if (placed % WAVE === 0 && placed < ORDERS) armWave();
         heartbeat.placed = placed;
@@ -188,6 +190,29 @@ const main = async (): Promise<void> => {
     clearInterval(timer);
 
     countUsed();
+    const sagaFunctions = new Set(
+      [
+        'validate-order',
+        'reserve-inventory',
+        'charge-payment',
+        'confirm-order',
+        'refund-payment',
+        'release-inventory',
+        'mark-order-failed',
+        'park-order',
+      ].map((fn) => sale.cloud.names(fn)),
+    );
+    const calls = sale.cloud.services.metrics
+      .snapshot()
+      .functions.filter((count) => sagaFunctions.has(count.function))
+      .reduce(
+        (sum, count) => ({
+          invocations: sum.invocations + count.invocations,
+          errors: sum.errors + count.errors,
+          timeouts: sum.timeouts + count.timeouts,
+        }),
+        { invocations: 0, errors: 0, timeouts: 0 },
+      );
     const fired = (key: CountedFault['key']) =>
       [...counted.values()]
         .filter((fault) => fault.key === key)
@@ -204,8 +229,9 @@ const main = async (): Promise<void> => {
       .filter((outcome) => !['CONFIRMED', 'FAILED/OUT_OF_STOCK', 'FAILED/PAYMENT_DECLINED'].includes(outcome));
     const lines = [
       '',
-      `${ORDERS} orders at ${RATE}/s, Retry waits at timeScale ${timeScale}: all ended ${seconds(result.elapsedMs)} after the first was placed (cloud start ${seconds(cloudReadyMs)})`,
+      `${ORDERS} orders at ${RATE}/s, at most ${MAX_IN_FLIGHT} in flight, Retry waits at timeScale ${timeScale}: all ended ${seconds(result.elapsedMs)} after the first was placed (cloud start ${seconds(cloudReadyMs)})`,
       `order latency, placed -> execution ended: p50 ${seconds(percentile(latencies, 50))}, p95 ${seconds(percentile(latencies, 95))}, max ${seconds(latencies.at(-1) ?? 0)}`,
+      `saga step invocations: ${calls.invocations} (${(calls.invocations / ORDERS).toFixed(1)} per order), ${calls.errors} failed, of which ${calls.timeouts} ran into the function timeout`,
       `outcomes: ${Object.entries(result.byOutcome)
         .sort(([, a], [, b]) => b - a)
         .map(([outcome, count]) => `${outcome} ${count}`)

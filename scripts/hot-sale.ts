@@ -78,6 +78,13 @@ export interface SaleOptions {
   readonly onSettled?: (order: Order, settled: number) => void;
   /** How long to wait for one execution to end. */
   readonly settleTimeoutMs?: number;
+  /**
+   * At most this many orders in flight (placed, execution not ended): the next order waits for one to end. Arrivals
+   * beyond what the machine serves only lengthen every step until steps run into their function timeout, and the
+   * retries of those timeouts are more work still; a cap keeps a run on a loaded machine slow instead of collapsing.
+   * Unbounded when absent.
+   */
+  readonly maxInFlight?: number;
 }
 
 export interface SaleResult {
@@ -128,9 +135,14 @@ export const runSale = async (sale: SaleCloud, options: SaleOptions): Promise<Sa
   const started = Date.now();
   const settling: Promise<Order>[] = [];
   let settledCount = 0;
+  let slotFreed: (() => void) | undefined;
   for (let index = 0; index < options.orders; index += 1) {
     const due = started + (index * 1000) / options.ratePerSecond;
     if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+    while (options.maxInFlight !== undefined && index - settledCount >= options.maxInFlight)
+      await new Promise<void>((resolve) => {
+        slotFreed = resolve;
+      });
     const { order } = await sale.service.createOrder('hot-sale', ulid(), {
       items: [{ productId, quantity: 1 }],
       paymentToken: index % options.declineEvery === options.declineEvery - 1 ? 'tok_chargeDeclined' : 'tok_visa',
@@ -139,6 +151,8 @@ export const runSale = async (sale: SaleCloud, options: SaleOptions): Promise<Sa
     settling.push(
       settle(sale, order.orderId, options.settleTimeoutMs ?? 240000).then((ended) => {
         settledCount += 1;
+        slotFreed?.();
+        slotFreed = undefined;
         options.onSettled?.(ended, settledCount);
         return ended;
       }),
