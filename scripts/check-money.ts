@@ -5,7 +5,9 @@
  * order-saga.faults.int.test.ts's money run).
  *
  * One product with 60 % as many units as orders, every tenth card declining; arrivals paced at MONEY_RATE per second
- * (default 4). The invariant: every CAPTURED payment belongs to a CONFIRMED order or was refunded, no hold left
+ * (default 4) with at most MONEY_MAX_IN_FLIGHT orders in flight (default 10). An order costs ~0.4 s of CPU (the cloud
+ * and DynamoDB Local); on a loaded machine arrivals beyond what it serves push steps past their 10 s function timeout,
+ * and the retries of those timeouts are more work (docs/decisions.md, issue 20's money run). The invariant: every CAPTURED payment belongs to a CONFIRMED order or was refunded, no hold left
  * AUTHORIZED, stock conserved, every order ended (hot-sale.ts checks it).
  *
  * Faults, as shares of the orders. The Lambda runtime holds one spec per function and its counters fire on whichever
@@ -30,11 +32,11 @@
 import { loadavg } from 'node:os';
 import { FUNCTION_IDEMPOTENCY_PARTITION } from '../core/store/keys';
 import { positiveIntegerSetting } from './bench-support';
-import { outcomeOf, runSale, startSaleCloud } from './hot-sale';
+import { runSale, startSaleCloud } from './hot-sale';
 
 const ORDERS = positiveIntegerSetting(process.env, 'MONEY_ORDERS', 200);
 const RATE = positiveIntegerSetting(process.env, 'MONEY_RATE', 4);
-const MAX_IN_FLIGHT = positiveIntegerSetting(process.env, 'MONEY_MAX_IN_FLIGHT', 30);
+const MAX_IN_FLIGHT = positiveIntegerSetting(process.env, 'MONEY_MAX_IN_FLIGHT', 10);
 /** How often a line of progress is printed while orders are in flight. */
 const HEARTBEAT_MS = 30_000;
 /** Counted faults are armed per wave of this many placed orders, so they spread over the run instead of hitting its start. */
@@ -224,9 +226,12 @@ const main = async (): Promise<void> => {
       .join(', ');
     latencies.sort((a, b) => a - b);
     const confirmed = result.orders.filter((order) => order.status === 'CONFIRMED').length;
-    const unexpected = result.orders
-      .map(outcomeOf)
-      .filter((outcome) => !['CONFIRMED', 'FAILED/OUT_OF_STOCK', 'FAILED/PAYMENT_DECLINED'].includes(outcome));
+    // Expected: the flaky ConfirmOrder fails all four attempts of about 1 in 16 orders that reach it, which are then
+    // refunded and FAILED/CONFIRMATION_FAILED. Anything else here is a good order the faults should not have failed.
+    const unexpected = Object.entries(result.byOutcome).filter(
+      ([outcome]) => !['CONFIRMED', 'FAILED/OUT_OF_STOCK', 'FAILED/PAYMENT_DECLINED'].includes(outcome),
+    );
+    const reachedConfirm = confirmed + (result.byOutcome['FAILED/CONFIRMATION_FAILED'] ?? 0);
     const lines = [
       '',
       `${ORDERS} orders at ${RATE}/s, at most ${MAX_IN_FLIGHT} in flight, Retry waits at timeScale ${timeScale}: all ended ${seconds(result.elapsedMs)} after the first was placed (cloud start ${seconds(cloudReadyMs)})`,
@@ -243,7 +248,17 @@ const main = async (): Promise<void> => {
       result.violations.length === 0
         ? 'money invariant: HOLDS (every capture belongs to a CONFIRMED order or was refunded; no hold left; stock conserved; every order ended)'
         : `money invariant: BROKEN\n  ${result.violations.join('\n  ')}`,
-      `orders neither CONFIRMED nor OUT_OF_STOCK nor PAYMENT_DECLINED: ${unexpected.length === 0 ? 'none' : `${unexpected.length} (${unexpected.join(', ')})`}`,
+      `orders neither CONFIRMED nor OUT_OF_STOCK nor PAYMENT_DECLINED: ${
+        unexpected.length === 0
+          ? 'none'
+          : unexpected
+              .map(([outcome, count]) =>
+                outcome === 'FAILED/CONFIRMATION_FAILED'
+                  ? `${outcome} ${count} (the flaky ConfirmOrder: ${((count / Math.max(1, reachedConfirm)) * 100).toFixed(1)} % of the ${reachedConfirm} orders that reached it, ~6 % expected)`
+                  : `${outcome} ${count}`,
+              )
+              .join(', ')
+      }`,
     ];
     process.stdout.write(`${lines.join('\n')}\n`);
     if (result.violations.length > 0) process.exitCode = 1;
