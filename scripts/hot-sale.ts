@@ -72,10 +72,19 @@ export interface SaleOptions {
   readonly initialStock: number;
   /** Every n-th order pays with a declining card, so releases race with the reserves on the same item. */
   readonly declineEvery: number;
+  /** Called as each order is placed (the start of its latency). */
+  readonly onPlaced?: (orderId: string, placed: number) => void;
   /** Called as each order's execution ends (progress for a human watching a long run). */
   readonly onSettled?: (order: Order, settled: number) => void;
   /** How long to wait for one execution to end. */
   readonly settleTimeoutMs?: number;
+  /**
+   * At most this many orders in flight (placed, execution not ended): the next order waits for one to end. Arrivals
+   * beyond what the machine serves only lengthen every step until steps run into their function timeout, and the
+   * retries of those timeouts are more work still; a cap keeps a run on a loaded machine slow instead of collapsing.
+   * Unbounded when absent.
+   */
+  readonly maxInFlight?: number;
 }
 
 export interface SaleResult {
@@ -126,16 +135,24 @@ export const runSale = async (sale: SaleCloud, options: SaleOptions): Promise<Sa
   const started = Date.now();
   const settling: Promise<Order>[] = [];
   let settledCount = 0;
+  let slotFreed: (() => void) | undefined;
   for (let index = 0; index < options.orders; index += 1) {
     const due = started + (index * 1000) / options.ratePerSecond;
     if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
+    while (options.maxInFlight !== undefined && index - settledCount >= options.maxInFlight)
+      await new Promise<void>((resolve) => {
+        slotFreed = resolve;
+      });
     const { order } = await sale.service.createOrder('hot-sale', ulid(), {
       items: [{ productId, quantity: 1 }],
       paymentToken: index % options.declineEvery === options.declineEvery - 1 ? 'tok_chargeDeclined' : 'tok_visa',
     });
+    options.onPlaced?.(order.orderId, index + 1);
     settling.push(
       settle(sale, order.orderId, options.settleTimeoutMs ?? 240000).then((ended) => {
         settledCount += 1;
+        slotFreed?.();
+        slotFreed = undefined;
         options.onSettled?.(ended, settledCount);
         return ended;
       }),

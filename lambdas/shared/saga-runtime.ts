@@ -61,12 +61,14 @@ const build = (config: SagaConfig): SagaRuntime => {
 };
 
 /**
- * The runtime for the current environment. One per configuration: in AWS that is one per container; in the local
- * cloud all functions share the process and the same table and bus, so they share one runtime too.
+ * The runtime for the current environment. One per configuration: in AWS that is one per container. In the local
+ * cloud the functions share one process, and each signs as its own role: the credentials are part of the key, because
+ * an SDK client keeps the credentials it first resolved, and one client shared by every step signed every step's
+ * calls as the first step's role (the local IAM check and the wire faults then saw ValidateOrder everywhere).
  */
 export const sagaRuntime = (env: Env = process.env): SagaRuntime => {
   const config = readSagaConfig(env);
-  const key = `${config.tableName}|${config.eventBusName}|${env.AWS_ENDPOINT_URL ?? ''}|${env.AWS_ENDPOINT_URL_DYNAMODB ?? ''}`;
+  const key = `${config.tableName}|${config.eventBusName}|${env.AWS_ENDPOINT_URL ?? ''}|${env.AWS_ENDPOINT_URL_DYNAMODB ?? ''}|${env.AWS_ACCESS_KEY_ID ?? ''}`;
   let runtime = runtimes.get(key);
   if (runtime === undefined) {
     runtime = build(config);

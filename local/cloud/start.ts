@@ -13,6 +13,7 @@ import { LocalCognito } from '../cognito/local-cognito';
 import { controlPlaneRoute } from '../control/control-plane';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../dynamodb/dynamodb-local';
 import { superviseDynamoDbLocal } from '../dynamodb/supervisor';
+import { DynamoDbFaults } from '../dynamodb-proxy/dynamodb-faults';
 import { DynamoDbProxy } from '../dynamodb-proxy/dynamodb-proxy';
 import { createLocalLogger, type LocalLogger } from '../edge/logger';
 import { startEdge, type RunningEdge } from '../edge/server';
@@ -93,6 +94,11 @@ export interface RunningLocalCloud extends LocalCloudContext {
     readonly identity: DemoIdentity;
     readonly dynamoDbEndpoint: string;
     readonly dynamoDbPid: number;
+    /**
+     * Faults on the DynamoDB wire per calling function, table and operation (physical names), e.g. a function's
+     * idempotency record update failing after its effect; also POST /_local/dynamodb-faults.
+     */
+    readonly dynamoDbFaults: DynamoDbFaults;
     /** The X-Ray collector: its traces, and the daemon address (AWS_XRAY_DAEMON_ADDRESS) it listens on. */
     readonly xray: { readonly store: TraceStore; readonly daemonAddress: string };
     /** IAM enforcement: its principals and how many calls it allowed and refused. */
@@ -170,6 +176,10 @@ const resolveFunction = (lambda: LocalLambda, names: (logical: string) => string
     ? name
     : physical;
 };
+
+/** A table by its physical name, or by its logical name in the description (`orders`). */
+const resolveTable = (description: LocalCloudDescription, names: (logical: string) => string, name: string): string =>
+  (description.tables ?? []).some((table) => table.name === name) ? names(name) : name;
 
 /** Starts the whole local cloud and answers once every resource of the description exists. */
 export const startCloud = async (
@@ -254,12 +264,17 @@ export const startCloud = async (
   let demoIdentity: DemoIdentity | undefined;
 
   let context: LocalCloudContext | undefined;
+  // Filled below once IAM exists: who made a call is the session name of the role its access key names.
+  let callerOf: (request: Parameters<LocalIam['sessionNameOf']>[0]) => string | undefined = () => undefined;
+  const dynamoDbFaults = new DynamoDbFaults((request) => callerOf(request));
+
   const reset = async (): Promise<void> => {
     for (const queue of sqs.listQueues()) sqs.purgeQueue(queue.name);
     ses.clear();
     s3.clear();
     traceStore.clear();
     lambda.clearFaults();
+    dynamoDbFaults.clear();
     await stepFunctions.reset();
     await recreateTables(description, dynamoEndpoint, region, names);
     if (options.seed && context) await options.seed(context);
@@ -288,6 +303,8 @@ export const startCloud = async (
       },
     },
   });
+
+  callerOf = (request) => iam.sessionNameOf(request);
 
   const edgeStart = listen(
     () =>
@@ -320,6 +337,23 @@ export const startCloud = async (
                   lambda.clearFaults(name === undefined ? undefined : resolveFunction(lambda, names, name)),
                 listFaults: () => lambda.listFaults(),
               },
+              tables: {
+                injectFault: (spec) => {
+                  const caller =
+                    spec.function === undefined ? undefined : resolveFunction(lambda, names, spec.function);
+                  // A caller no principal signs as would never match: refuse it rather than wait for nothing.
+                  if (caller !== undefined && !iam.principals().some((p) => p.sessionName === caller))
+                    throw new LambdaFunctionNotFoundError(caller);
+                  dynamoDbFaults.inject({
+                    ...spec,
+                    ...(caller === undefined ? {} : { function: caller }),
+                    ...(spec.table === undefined ? {} : { table: resolveTable(description, names, spec.table) }),
+                  });
+                },
+                clearFaults: (name) =>
+                  dynamoDbFaults.clear(name === undefined ? undefined : resolveFunction(lambda, names, name)),
+                listFaults: () => dynamoDbFaults.list(),
+              },
               queues: sqs,
               emails: ses,
               metrics,
@@ -327,6 +361,7 @@ export const startCloud = async (
             }),
           ],
           iam,
+          faults: dynamoDbFaults,
           observe: (request) => metrics.observeEdgeRequest(request),
           onDenial: (denial) =>
             log.warn(
@@ -455,6 +490,7 @@ export const startCloud = async (
         identity,
         dynamoDbEndpoint: dynamo.endpoint,
         dynamoDbPid: dynamo.pid,
+        dynamoDbFaults,
         xray: { store: traceStore, daemonAddress: collector.address },
         iam,
         metrics,

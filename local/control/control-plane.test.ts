@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { request as httpRequest } from 'node:http';
 import { startEdge, type RunningEdge } from '../edge/server';
+import type { DynamoDbFaultSpec } from '../dynamodb-proxy/dynamodb-faults';
 import { controlPlaneRoute, parseFaultRequest, type ControlPlanePorts, type FaultSettings } from './control-plane';
 
 class FakePorts implements ControlPlanePorts {
@@ -16,6 +17,19 @@ class FakePorts implements ControlPlanePorts {
     clearFaults: (name?: string) => (name ? this.faults.delete(name) : this.faults.clear()) && undefined,
     listFaults: () =>
       [...this.faults].map(([name, faults]) => ({ function: name, faults: { ...faults } as Record<string, number> })),
+  };
+  readonly tableFaults: DynamoDbFaultSpec[] = [];
+  readonly tables = {
+    injectFault: (spec: DynamoDbFaultSpec) => {
+      if (spec.function !== undefined && spec.function !== 'charge-payment')
+        throw Object.assign(new Error(`Function not found: ${spec.function}`), { name: 'LambdaFunctionNotFoundError' });
+      this.tableFaults.push(spec);
+    },
+    clearFaults: (name?: string) => {
+      const kept = this.tableFaults.filter((fault) => name !== undefined && fault.function !== name);
+      this.tableFaults.splice(0, this.tableFaults.length, ...kept);
+    },
+    listFaults: () => this.tableFaults.map((fault) => ({ ...fault, failed: 0 })),
   };
   readonly queues = {
     listQueues: () => [
@@ -126,6 +140,15 @@ describe('control plane /_local', () => {
     expect(bad.status).toBe(400);
   });
 
+  it('holds back only the next N results with delayNext, and refuses delayNext without resultDelayMs', async () => {
+    const late = await call('POST', '/_local/faults', { function: 'send-email', resultDelayMs: 11000, delayNext: 2 });
+    const uncounted = await call('POST', '/_local/faults', { function: 'send-email', delayNext: 2 });
+
+    expect(late.status).toBe(200);
+    expect(ports.faults.get('send-email')).toEqual(expect.objectContaining({ resultDelayMs: 11000, delayNext: 2 }));
+    expect(uncounted.status).toBe(400);
+  });
+
   it('answers 400 for bad fault input and 404 for an unknown function, changing nothing', async () => {
     const bad = await call('POST', '/_local/faults', { function: 'send-email', probability: 2 });
     const notJson = await call('POST', '/_local/faults', '{oops');
@@ -134,6 +157,48 @@ describe('control plane /_local', () => {
     expect([bad.status, notJson.status, unknown.status]).toEqual([400, 400, 404]);
     expect(bad.body.message).toContain('probability');
     expect(ports.faults.size).toBe(0);
+  });
+
+  it('injects a DynamoDB fault on the wire, lists it and clears it', async () => {
+    const fault = {
+      function: 'charge-payment',
+      table: 'orders',
+      operation: 'UpdateItem',
+      keyBeginsWith: { PK: 'IDEMPOTENCY#' },
+      probability: 1,
+    };
+
+    const injected = await call('POST', '/_local/dynamodb-faults', fault);
+    const listed = await call('GET', '/_local/dynamodb-faults');
+    const cleared = await call('DELETE', '/_local/dynamodb-faults?function=charge-payment');
+
+    expect(injected).toEqual({ status: 200, body: { fault } });
+    expect(listed.body).toEqual({ faults: [{ ...fault, failed: 0 }] });
+    expect(cleared.body).toEqual({ cleared: 'charge-payment' });
+    expect(ports.tableFaults).toEqual([]);
+  });
+
+  it('answers 400 for a bad DynamoDB fault and 404 for an unknown function, changing nothing', async () => {
+    const noOperation = await call('POST', '/_local/dynamodb-faults', { probability: 1 });
+    const noCount = await call('POST', '/_local/dynamodb-faults', { operation: 'UpdateItem' });
+    const keyOfMany = await call('POST', '/_local/dynamodb-faults', {
+      operation: 'TransactWriteItems',
+      keyBeginsWith: { PK: 'X' },
+      failNext: 1,
+    });
+    const badWhen = await call('POST', '/_local/dynamodb-faults', { operation: 'PutItem', failNext: 1, when: 'later' });
+    const extra = await call('POST', '/_local/dynamodb-faults', { operation: 'PutItem', failNext: 1, delay: 5 });
+    const unknown = await call('POST', '/_local/dynamodb-faults', {
+      function: 'nope',
+      operation: 'PutItem',
+      failNext: 1,
+    });
+
+    expect([noOperation, noCount, keyOfMany, badWhen, extra, unknown].map((answer) => answer.status)).toEqual([
+      400, 400, 400, 400, 400, 404,
+    ]);
+    expect(keyOfMany.body.message).toContain('single-item operations');
+    expect(ports.tableFaults).toEqual([]);
   });
 
   it('lists queues with depth, in-flight count and DLQ flag, and captured emails', async () => {

@@ -4,8 +4,11 @@
  *   GET    /_local            -> { service, routes: [{ method, path, does }] } (this index; the banner links here)
  *   GET    /_local/functions  -> { functions: [{ name, arn }] }
  *   GET    /_local/faults     -> { faults: [{ function, failNext, probability, latencyMs, ... }] } (those in force)
- *   POST   /_local/faults     {function, failNext?, probability?, latencyMs?, failAfterNext?, resultDelayMs?, errorType?} -> { function, faults }
+ *   POST   /_local/faults     {function, failNext?, probability?, latencyMs?, failAfterNext?, resultDelayMs?, delayNext?, errorType?} -> { function, faults }
  *   DELETE /_local/faults     [?function=name] -> { cleared }
+ *   GET    /_local/dynamodb-faults -> { faults: [{ function?, table?, operation, keyBeginsWith?, failNext, probability?, when?, errorType?, failed }] }
+ *   POST   /_local/dynamodb-faults {operation, function?, table?, keyBeginsWith?, failNext?, probability?, when?, errorType?} -> { fault }
+ *   DELETE /_local/dynamodb-faults [?function=name] -> { cleared }
  *   GET    /_local/queues     -> { queues: [{ name, url, depth, inFlight, delayed, isDlq }] }
  *   GET    /_local/emails     -> { emails: [{ to, subject, text, html, ... }] }
  *   GET    /_local/metrics    -> { at, operations, functions, stateMachines, xray, events } (calls counted since start)
@@ -14,6 +17,7 @@
  * Answers are JSON; bad input is a 400 with { error, message } and changes nothing.
  */
 import type { ExtraRoute } from '../edge/server';
+import { validateDynamoDbFault, type DynamoDbFaultSpec } from '../dynamodb-proxy/dynamodb-faults';
 import type { EdgeRequest, EdgeResponse } from '../edge/types';
 
 export interface FaultSettings {
@@ -22,8 +26,10 @@ export interface FaultSettings {
   readonly latencyMs?: number;
   /** Fail the next N invocations after the handler returned: its effect made, its result lost. */
   readonly failAfterNext?: number;
-  /** Hold every result back this long after the handler returned (past the timeout: Sandbox.Timedout). */
+  /** Hold results back this long after the handler returned (past the timeout: Sandbox.Timedout). */
   readonly resultDelayMs?: number;
+  /** Hold back only the next N results (default every result). */
+  readonly delayNext?: number;
   /** The errorType injected failures answer with (e.g. Lambda.Unknown); default InjectedFaultError. */
   readonly errorType?: string;
 }
@@ -35,6 +41,12 @@ export interface ControlPlanePorts {
     injectFault(functionName: string, faults: FaultSettings): void;
     clearFaults(functionName?: string): void;
     listFaults(): readonly { readonly function: string; readonly faults: Readonly<Record<string, number | string>> }[];
+  };
+  /** The DynamoDB fault plane (local/dynamodb-proxy/dynamodb-faults.ts); its routes answer 404 without it. */
+  readonly tables?: {
+    injectFault(spec: DynamoDbFaultSpec): void;
+    clearFaults(functionName?: string): void;
+    listFaults(): readonly (DynamoDbFaultSpec & { readonly failed: number })[];
   };
   readonly queues: {
     listQueues(): readonly {
@@ -96,6 +108,7 @@ const FAULT_KEYS = new Set([
   'latencyMs',
   'failAfterNext',
   'resultDelayMs',
+  'delayNext',
   'errorType',
 ]);
 
@@ -104,7 +117,16 @@ export const parseFaultRequest = (body: Record<string, unknown>): { functionName
   const unknown = Object.keys(body).filter((key) => !FAULT_KEYS.has(key));
   if (unknown.length > 0)
     throw new ControlPlaneRequestError(400, 'InvalidBody', `Unknown fields: ${unknown.join(', ')}`);
-  const { function: functionName, failNext, probability, latencyMs, failAfterNext, resultDelayMs, errorType } = body;
+  const {
+    function: functionName,
+    failNext,
+    probability,
+    latencyMs,
+    failAfterNext,
+    resultDelayMs,
+    delayNext,
+    errorType,
+  } = body;
   if (typeof functionName !== 'string' || functionName.length === 0)
     throw new ControlPlaneRequestError(400, 'InvalidBody', '"function" (a function name) is required');
   if (failNext !== undefined && (typeof failNext !== 'number' || !Number.isInteger(failNext) || failNext < 0))
@@ -123,6 +145,10 @@ export const parseFaultRequest = (body: Record<string, unknown>): { functionName
     (typeof resultDelayMs !== 'number' || !Number.isFinite(resultDelayMs) || resultDelayMs < 0)
   )
     throw new ControlPlaneRequestError(400, 'InvalidBody', '"resultDelayMs" must be a non-negative number');
+  if (delayNext !== undefined && (typeof delayNext !== 'number' || !Number.isInteger(delayNext) || delayNext < 0))
+    throw new ControlPlaneRequestError(400, 'InvalidBody', '"delayNext" must be a non-negative integer');
+  if (delayNext !== undefined && !(typeof resultDelayMs === 'number' && resultDelayMs > 0))
+    throw new ControlPlaneRequestError(400, 'InvalidBody', '"delayNext" counts the results "resultDelayMs" holds back');
   if (errorType !== undefined && (typeof errorType !== 'string' || !/^[A-Za-z][A-Za-z0-9_.]{0,99}$/.test(errorType)))
     throw new ControlPlaneRequestError(400, 'InvalidBody', '"errorType" must be an error name such as Lambda.Unknown');
   if (
@@ -149,9 +175,35 @@ export const parseFaultRequest = (body: Record<string, unknown>): { functionName
       ...faults,
       ...(failAfterNext === undefined ? {} : { failAfterNext: failAfterNext as number }),
       ...(resultDelayMs === undefined ? {} : { resultDelayMs: resultDelayMs as number }),
+      ...(delayNext === undefined ? {} : { delayNext: delayNext as number }),
       ...(errorType === undefined ? {} : { errorType: errorType as string }),
     },
   };
+};
+
+const DYNAMODB_FAULT_KEYS = new Set([
+  'function',
+  'table',
+  'operation',
+  'keyBeginsWith',
+  'failNext',
+  'probability',
+  'when',
+  'errorType',
+]);
+
+/** Validates a DynamoDB fault request completely before anything changes. */
+export const parseDynamoDbFaultRequest = (body: Record<string, unknown>): DynamoDbFaultSpec => {
+  const unknown = Object.keys(body).filter((key) => !DYNAMODB_FAULT_KEYS.has(key));
+  if (unknown.length > 0)
+    throw new ControlPlaneRequestError(400, 'InvalidBody', `Unknown fields: ${unknown.join(', ')}`);
+  const spec = body as unknown as DynamoDbFaultSpec;
+  try {
+    validateDynamoDbFault(spec);
+  } catch (error) {
+    throw new ControlPlaneRequestError(400, 'InvalidBody', (error as Error).message);
+  }
+  return spec;
 };
 
 const fromPortError = (error: unknown): ControlPlaneRequestError => {
@@ -174,6 +226,21 @@ export const CONTROL_PLANE_INDEX: readonly { readonly method: string; readonly p
       does: 'inject faults into a function: {function, failNext?, probability?, latencyMs?}',
     },
     { method: 'DELETE', path: '/_local/faults', does: 'clear the faults of every function, or of ?function=name' },
+    {
+      method: 'GET',
+      path: '/_local/dynamodb-faults',
+      does: 'the DynamoDB faults in force, per function, table and operation (counters as they stand)',
+    },
+    {
+      method: 'POST',
+      path: '/_local/dynamodb-faults',
+      does: 'fail DynamoDB calls on the wire: {operation, function?, table?, keyBeginsWith?, failNext?, probability?, when?, errorType?}',
+    },
+    {
+      method: 'DELETE',
+      path: '/_local/dynamodb-faults',
+      does: 'clear the DynamoDB faults, or those of ?function=name',
+    },
     {
       method: 'GET',
       path: '/_local/queues',
@@ -225,6 +292,30 @@ export const controlPlaneRoute =
           const functionName = request.query.get('function') ?? undefined;
           try {
             ports.functions.clearFaults(functionName);
+          } catch (error) {
+            throw fromPortError(error);
+          }
+          return json(200, { cleared: functionName ?? 'all' });
+        }
+        case 'GET /_local/dynamodb-faults':
+        case 'POST /_local/dynamodb-faults':
+        case 'DELETE /_local/dynamodb-faults': {
+          const tables = ports.tables;
+          if (tables === undefined)
+            return json(404, { error: 'NotFound', message: 'This local cloud has no DynamoDB fault plane' });
+          if (request.method === 'GET') return json(200, { faults: tables.listFaults() });
+          if (request.method === 'POST') {
+            const spec = parseDynamoDbFaultRequest(parseBody(request));
+            try {
+              tables.injectFault(spec);
+            } catch (error) {
+              throw fromPortError(error);
+            }
+            return json(200, { fault: spec });
+          }
+          const functionName = request.query.get('function') ?? undefined;
+          try {
+            tables.clearFaults(functionName);
           } catch (error) {
             throw fromPortError(error);
           }

@@ -1,5 +1,6 @@
 import {
   CreateTableCommand,
+  DeleteItemCommand,
   DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
@@ -8,6 +9,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { startEdge, type RunningEdge } from '../edge/server';
+import { DynamoDbFaults } from './dynamodb-faults';
 import { DynamoDbProxy } from './dynamodb-proxy';
 import { startDynamoDbLocal, type DynamoDbLocal } from '../dynamodb/dynamodb-local';
 
@@ -139,5 +141,118 @@ describe('DynamoDB through the edge', () => {
       });
     orphanClient.destroy();
     await orphan.close();
+  });
+});
+
+describe('DynamoDB faults on the edge', () => {
+  let dynamo: DynamoDbLocal;
+  let edge: RunningEdge;
+  let faults: DynamoDbFaults;
+  /** Signs as the function `charge` (its access key names the caller, as the local IAM's principals do). */
+  let charge: DynamoDBClient;
+  let otherCaller: DynamoDBClient;
+
+  beforeAll(async () => {
+    dynamo = await startDynamoDbLocal();
+    faults = new DynamoDbFaults((request) =>
+      /Credential=charge\//.test(String(request.headers.authorization)) ? 'charge' : undefined,
+    );
+    edge = await startEdge({ services: [new DynamoDbProxy(dynamo.endpoint)], faults });
+    const client = (accessKeyId: string) =>
+      new DynamoDBClient({
+        endpoint: edge.url,
+        region: 'us-east-1',
+        credentials: { accessKeyId, secretAccessKey: 'test' },
+      });
+    charge = client('charge');
+    otherCaller = client('otherCaller');
+    await otherCaller.send(
+      new CreateTableCommand({
+        TableName: 'faults-test',
+        AttributeDefinitions: [{ AttributeName: 'PK', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'PK', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+  }, 30_000);
+  afterAll(async () => {
+    charge.destroy();
+    otherCaller.destroy();
+    await edge.close();
+    await dynamo.stop();
+  });
+  afterEach(() => faults.clear());
+
+  const put = (key: string, n: number) =>
+    otherCaller.send(new PutItemCommand({ TableName: 'faults-test', Item: { PK: { S: key }, n: { N: String(n) } } }));
+  const update = (client: DynamoDBClient, key: string, n: number) =>
+    client.send(
+      new UpdateItemCommand({
+        TableName: 'faults-test',
+        Key: { PK: { S: key } },
+        UpdateExpression: 'SET n = :n',
+        ExpressionAttributeValues: { ':n': { N: String(n) } },
+      }),
+    );
+  const numberAt = async (key: string) =>
+    (
+      await otherCaller.send(
+        new GetItemCommand({ TableName: 'faults-test', Key: { PK: { S: key } }, ConsistentRead: true }),
+      )
+    ).Item?.n?.N;
+
+  it('fails a call of one function on keys with a prefix, every SDK attempt of it, and leaves the item as it was', async () => {
+    expect.assertions(5);
+    await put('IDEMPOTENCY#a', 1);
+    faults.inject({ function: 'charge', operation: 'UpdateItem', keyBeginsWith: { PK: 'IDEMPOTENCY#' }, failNext: 1 });
+
+    await update(charge, 'IDEMPOTENCY#a', 2).catch((error: Error & { $metadata: { attempts?: number } }) => {
+      expect(error.name).toBe('InternalServerError');
+      // The SDK retried the 5xx; each attempt of the one call failed, and the fault counted one call.
+      expect(error.$metadata.attempts).toBeGreaterThan(1);
+    });
+
+    expect(await numberAt('IDEMPOTENCY#a')).toBe('1');
+    expect(faults.list()).toEqual([expect.objectContaining({ failNext: 0, failed: 1 })]);
+    // The next call is a new one: the counter is used up, so it goes through.
+    await update(charge, 'IDEMPOTENCY#a', 3);
+    expect(await numberAt('IDEMPOTENCY#a')).toBe('3');
+  });
+
+  it('passes the calls it does not match: another caller, another key, another operation', async () => {
+    await put('IDEMPOTENCY#b', 1);
+    await put('ORDER#b', 1);
+    faults.inject({
+      function: 'charge',
+      operation: 'UpdateItem',
+      keyBeginsWith: { PK: 'IDEMPOTENCY#' },
+      probability: 1,
+    });
+
+    await update(otherCaller, 'IDEMPOTENCY#b', 2);
+    await update(charge, 'ORDER#b', 2);
+    await charge.send(new DeleteItemCommand({ TableName: 'faults-test', Key: { PK: { S: 'ORDER#b' } } }));
+
+    expect(await numberAt('IDEMPOTENCY#b')).toBe('2');
+    expect(await numberAt('ORDER#b')).toBeUndefined();
+    expect(faults.list()).toEqual([expect.objectContaining({ failed: 0 })]);
+  });
+
+  it('after: DynamoDB Local makes the write and the caller gets the error, as when an answer is lost', async () => {
+    expect.assertions(2);
+    await put('IDEMPOTENCY#c', 1);
+    faults.inject({
+      table: 'faults-test',
+      operation: 'UpdateItem',
+      failNext: 1,
+      when: 'after',
+      errorType: 'ProvisionedThroughputExceededException',
+    });
+
+    await update(charge, 'IDEMPOTENCY#c', 2).catch((error: Error) => {
+      expect(error.name).toBe('ProvisionedThroughputExceededException');
+    });
+
+    expect(await numberAt('IDEMPOTENCY#c')).toBe('2');
   });
 });

@@ -36,6 +36,16 @@ export interface EdgeOptions {
   readonly observe?: (request: EdgeRequest) => void;
   /** Called with every call IAM refused (the cloud logs it, so a missing grant is seen where it happens). */
   readonly onDenial?: (denial: Denial, request: EdgeRequest) => void;
+  /**
+   * The fault plane: asked about every AWS call IAM allowed; a fault it answers replaces the call's answer, before
+   * the emulation sees the call (`before`) or after it made its effect (`after`, the answer lost).
+   */
+  readonly faults?: EdgeFaults;
+}
+
+/** Decides which calls fail on the wire (local/dynamodb-proxy/dynamodb-faults.ts is one). */
+export interface EdgeFaults {
+  take(request: EdgeRequest): { readonly when: 'before' | 'after'; readonly response: EdgeResponse } | undefined;
 }
 
 export interface RunningEdge {
@@ -119,12 +129,15 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
   const byService = new Map<string, ServiceEmulator>();
   for (const service of options.services) for (const name of service.signingNames) byService.set(name, service);
 
-  const proxyFor = (request: IncomingMessage): ServiceEmulator['proxy'] => {
+  /** The streaming proxy of the emulation a request is for, if it has one. */
+  const proxyFor = (
+    request: IncomingMessage,
+  ): { proxy: NonNullable<ServiceEmulator['proxy']>; emulator: ServiceEmulator } | undefined => {
     const url = new URL(request.url ?? '/', 'http://edge.local');
     if (url.pathname.startsWith('/_local')) return undefined;
     const service = serviceOf(request.headers, url.searchParams);
     const emulator = service ? byService.get(service) : undefined;
-    return emulator?.proxy?.bind(emulator);
+    return emulator?.proxy === undefined ? undefined : { proxy: emulator.proxy.bind(emulator), emulator };
   };
 
   const handle = async (edgeRequest: EdgeRequest): Promise<EdgeResponse> => {
@@ -141,14 +154,17 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
       return accessDeniedResponse(edgeRequest, denial);
     }
     const emulator = edgeRequest.service ? byService.get(edgeRequest.service) : undefined;
-    if (emulator) options.observe?.(edgeRequest);
     if (!emulator) {
       throw new AwsServiceError(
         'UnknownOperationException',
         `The local cloud does not serve ${edgeRequest.service ? `the service '${edgeRequest.service}'` : 'unsigned requests to this path'} (${edgeRequest.method} ${edgeRequest.path})`,
       );
     }
-    return emulator.handle(edgeRequest);
+    const fault = options.faults?.take(edgeRequest);
+    if (fault?.when === 'before') return fault.response;
+    options.observe?.(edgeRequest);
+    const answer = await emulator.handle(edgeRequest);
+    return fault === undefined ? answer : fault.response;
   };
 
   const server = createServer((request, response) => {
@@ -161,14 +177,15 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
           send(response, refused);
           return;
         }
-        const proxy = proxyFor(request);
-        if (proxy) {
+        const proxied = proxyFor(request);
+        if (proxied) {
+          const { proxy, emulator } = proxied;
           // A known principal's call is read first, to be evaluated; everyone else's streams through unread.
-          // A counted call is read too, to meter its items.
+          // A counted call is read too, to meter its items, and so is every call while faults may fail it.
           const url = new URL(request.url ?? '/', 'http://edge.local');
           const iam = options.iam;
           const principal = iam?.principalOf({ headers: request.headers, query: url.searchParams });
-          if (principal === undefined && options.observe === undefined) {
+          if (principal === undefined && options.observe === undefined && options.faults === undefined) {
             await proxy(request, response);
             return;
           }
@@ -180,7 +197,17 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
             send(response, accessDeniedResponse(edgeRequest, denial));
             return;
           }
+          const fault = options.faults?.take(edgeRequest);
+          if (fault?.when === 'before') {
+            send(response, fault.response);
+            return;
+          }
           options.observe?.(edgeRequest);
+          if (fault?.when === 'after') {
+            await emulator.handle(edgeRequest);
+            send(response, fault.response);
+            return;
+          }
           await proxy(replay(request, body), response);
           return;
         }

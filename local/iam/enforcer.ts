@@ -112,6 +112,15 @@ export class LocalIam {
     };
   }
 
+  /**
+   * The session name (a function's name) of the principal whose access key signed the request, enforcing or not: who
+   * made a call, for the fault plane.
+   */
+  sessionNameOf(request: Pick<EdgeRequest, 'headers' | 'query'>): string | undefined {
+    const key = accessKeyIdOf(request);
+    return key === undefined ? undefined : this.byKey.get(key)?.sessionName;
+  }
+
   /** How many calls of known principals were evaluated and allowed, and how many refused, since the start. */
   counts(): { readonly allowed: number; readonly denied: number } {
     return { ...this.decisions };

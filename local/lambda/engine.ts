@@ -55,11 +55,13 @@ interface ActiveFaults {
   latencyMs: number;
   failAfterNext: number;
   resultDelayMs: number;
+  /** How many more results `resultDelayMs` holds back; absent: every result. */
+  delayNext?: number;
   errorType: string;
 }
 
 const validateFaults = (faults: FaultSpec): void => {
-  const { failNext, probability, latencyMs, failAfterNext, resultDelayMs, errorType } = faults;
+  const { failNext, probability, latencyMs, failAfterNext, resultDelayMs, delayNext, errorType } = faults;
   if (failNext !== undefined && (!Number.isInteger(failNext) || failNext < 0))
     throw new LambdaInvalidParameterError(`failNext must be a non-negative integer, not ${String(failNext)}`);
   if (failAfterNext !== undefined && (!Number.isInteger(failAfterNext) || failAfterNext < 0))
@@ -70,6 +72,12 @@ const validateFaults = (faults: FaultSpec): void => {
   ) {
     throw new LambdaInvalidParameterError(`resultDelayMs must be a non-negative number, not ${String(resultDelayMs)}`);
   }
+  if (delayNext !== undefined && (!Number.isInteger(delayNext) || delayNext < 0))
+    throw new LambdaInvalidParameterError(`delayNext must be a non-negative integer, not ${String(delayNext)}`);
+  if (delayNext !== undefined && !(resultDelayMs !== undefined && resultDelayMs > 0))
+    throw new LambdaInvalidParameterError(
+      'delayNext counts the results resultDelayMs holds back: give resultDelayMs too',
+    );
   if (errorType !== undefined && (typeof errorType !== 'string' || !ERROR_TYPE.test(errorType)))
     throw new LambdaInvalidParameterError(
       `errorType must be an error name such as Lambda.Unknown, not ${String(errorType)}`,
@@ -195,6 +203,7 @@ export class LambdaEngine {
       latencyMs: faults.latencyMs ?? 0,
       failAfterNext: faults.failAfterNext ?? 0,
       resultDelayMs: faults.resultDelayMs ?? 0,
+      ...(faults.delayNext === undefined ? {} : { delayNext: faults.delayNext }),
       errorType: faults.errorType ?? 'InjectedFaultError',
     });
   }
@@ -334,7 +343,10 @@ export class LambdaEngine {
   protected async applyFaultsAfter(name: string): Promise<void> {
     const faults = this.faults.get(name);
     if (!faults) return;
-    if (faults.resultDelayMs > 0) await this.sleep(faults.resultDelayMs);
+    if (faults.resultDelayMs > 0 && (faults.delayNext === undefined || faults.delayNext > 0)) {
+      if (faults.delayNext !== undefined) faults.delayNext -= 1;
+      await this.sleep(faults.resultDelayMs);
+    }
     if (faults.failAfterNext > 0) {
       faults.failAfterNext -= 1;
       throw new InjectedFaultError(name, faults.errorType, 'after');

@@ -215,6 +215,28 @@ describe('LocalLambda', () => {
     expect(finished).toBe(true);
   });
 
+  it('holds back only the next N results with delayNext: one late answer past the timeout, then answers on time', async () => {
+    lambda.register({ name: 'once-late', timeoutSeconds: 1, handler: async () => 'ok' });
+    lambda.injectFault('once-late', { resultDelayMs: 1_500, delayNext: 1 });
+
+    const late = await lambda.invoke('once-late', {});
+    const started = Date.now();
+    const onTime = await lambda.invoke('once-late', {});
+
+    expect(late.error?.errorType).toBe('Sandbox.Timedout');
+    expect(onTime.result).toBe('ok');
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(lambda.listFaults()).toEqual([
+      expect.objectContaining({ function: 'once-late', faults: expect.objectContaining({ delayNext: 0 }) }),
+    ]);
+  });
+
+  it('refuses delayNext without a resultDelayMs to count', () => {
+    lambda.register({ name: 'f', handler: async () => 'ok' });
+
+    expect(() => lambda.injectFault('f', { delayNext: 1 })).toThrow(LambdaInvalidParameterError);
+  });
+
   it('refuses an invalid fault spec and keeps the previous faults', async () => {
     expect.assertions(2);
     lambda.register({ name: 'f', handler: async () => 'ok' });

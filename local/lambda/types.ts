@@ -47,9 +47,10 @@ export interface InvocationResult {
 /**
  * Faults for one function. Before the handler: fail its next N invocations, fail each with probability p, add
  * latency. After the handler (its effect made, its answer lost, as a timeout or a network fault loses it): fail the
- * next N invocations once the handler returned, or hold every answer back by `resultDelayMs` (past the function's
- * timeout the caller gets Sandbox.Timedout). `errorType` names the injected failures (default InjectedFaultError),
- * e.g. `Lambda.Unknown` for what Step Functions reports when an invocation's outcome is unknown.
+ * next N invocations once the handler returned, or hold answers back by `resultDelayMs` (past the function's
+ * timeout the caller gets Sandbox.Timedout), every answer or only the next `delayNext`. `errorType` names the
+ * injected failures (default InjectedFaultError), e.g. `Lambda.Unknown` for what Step Functions reports when an
+ * invocation's outcome is unknown.
  */
 export interface FaultSpec {
   readonly failNext?: number;
@@ -57,6 +58,8 @@ export interface FaultSpec {
   readonly latencyMs?: number;
   readonly failAfterNext?: number;
   readonly resultDelayMs?: number;
+  /** Hold back only the next N answers by `resultDelayMs` (a late answer, not a function that is always late). */
+  readonly delayNext?: number;
   readonly errorType?: string;
 }
 
