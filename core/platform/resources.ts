@@ -293,7 +293,8 @@ export const functions = [
       RECONCILE_STALE_AFTER_SECONDS: { literal: '60' },
       RECONCILE_MAX_ATTEMPTS: { literal: '5' },
     },
-    access: { tables: ['orders'], stateMachines: ['order-saga'], describeExecutions: true },
+    // The bus: a PENDING order it resumes gets its order.created published again (its publish may have been lost).
+    access: { tables: ['orders'], buses: ['orders'], stateMachines: ['order-saga'], describeExecutions: true },
   },
   {
     name: 'record-event',
