@@ -408,7 +408,7 @@ export const stateMachines = [
       ParkOrderArn: 'park-order',
     },
     // The worst retry path of lambdas/saga/order-saga.asl.json with margin (order-saga.budget.test.ts computes it).
-    timeoutSeconds: 25 * minute,
+    timeoutSeconds: 45 * minute,
   },
 ] as const satisfies readonly StateMachineSpec[];
 
