@@ -193,6 +193,7 @@ const main = async (): Promise<void> => {
       onDynamoDbLost: (message) => void stop(1, message),
     });
     const reconciled = await reconcileAtStart(cloud);
+    if (reconciled.relayed > 0) say(`published ${reconciled.relayed} events the last run left in the outbox`);
     if (reconciled.resumed > 0) say(`resumed the saga of ${reconciled.resumed} orders left unfinished by the last run`);
     if (reconciled.note !== undefined) say(reconciled.note);
     const apiUrl = `http://127.0.0.1:${port}`;
