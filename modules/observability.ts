@@ -191,7 +191,8 @@ export class ObservabilityLayer extends Construct {
           widget(
             'Saga executions',
             [...props.stateMachines.values()].flatMap((m) =>
-              ['ExecutionsSucceeded', 'ExecutionsFailed'].map((metric) => [
+              // Every end the alarms above watch, beside the successes.
+              ['ExecutionsSucceeded', ...executionEnds.map((end) => end.metric)].map((metric) => [
                 'AWS/States',
                 metric,
                 'StateMachineArn',

@@ -575,6 +575,19 @@ describe('auth, edge, secrets and observability layers', () => {
     });
   });
 
+  it('shows every saga execution end the alarms watch on the dashboard, beside the successes', () => {
+    const [dashboard] = resourcesOf(prod().parsed, 'aws_cloudwatch_dashboard') as { dashboard_body: string }[];
+    const sagaWidget = (
+      JSON.parse(dashboard.dashboard_body) as { widgets: { properties: { title: string; metrics: string[][] } }[] }
+    ).widgets.find((candidate) => candidate.properties.title === 'Saga executions');
+    expect(sagaWidget?.properties.metrics.map((metric) => metric[1])).toEqual([
+      'ExecutionsSucceeded',
+      'ExecutionsFailed',
+      'ExecutionsTimedOut',
+      'ExecutionsAborted',
+    ]);
+  });
+
   it('alarms when the outbox relay parks a record, on the metric its log line carries', () => {
     expect(dev.synth).toHaveResourceWithProperties(CloudwatchMetricAlarm, {
       namespace: RELAY_METRICS.namespace,

@@ -7,7 +7,9 @@
  * 2. The orders API (api/server.ts) as its own process on PORT (default 3000), configured only through the
  *    standard AWS environment pointing at the edge, exactly as the Fargate task is configured in AWS.
  *
- * DATA_DIR keeps DynamoDB's data across restarts (everything else is in memory). Ctrl-C or SIGTERM stops both.
+ * DATA_DIR keeps DynamoDB's data, receipts, captured mail and queued messages across restarts (executions are in
+ * memory; the reconciler's pass at start-up resumes their orders). Ctrl-C or SIGTERM stops both. If DynamoDB Local
+ * dies and the local cloud cannot start it again, npm start stops and says why.
  *
  * The console stays quiet after the banner: every log line (the API, the functions, the local cloud) goes to a file
  * (DATA_DIR/logs/platform.log, or a temporary directory; the banner says where). `--verbose` or LOG_LEVEL shows them
@@ -183,8 +185,15 @@ const main = async (): Promise<void> => {
   try {
     if (process.env.DASHBOARD_DIR === undefined) buildDashboardIfStale(sink);
     say('starting the local cloud (DynamoDB Local, edge, functions, rules, state machine) ...');
-    cloud = await startLocalCloud({ seed: seedCatalog });
+    cloud = await startLocalCloud({
+      seed: seedCatalog,
+      // A JVM start on a loaded machine can take longer than the default 30 s; waiting beats failing here.
+      dynamoDbReadyTimeoutMs: 120_000,
+      // The local cloud restarts a DynamoDB Local that dies; if it cannot, serving on without a table helps nobody.
+      onDynamoDbLost: (message) => void stop(1, message),
+    });
     const reconciled = await reconcileAtStart(cloud);
+    if (reconciled.relayed > 0) say(`published ${reconciled.relayed} events the last run left in the outbox`);
     if (reconciled.resumed > 0) say(`resumed the saga of ${reconciled.resumed} orders left unfinished by the last run`);
     if (reconciled.note !== undefined) say(reconciled.note);
     const apiUrl = `http://127.0.0.1:${port}`;

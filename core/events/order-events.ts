@@ -77,6 +77,14 @@ export const eventTypeForStatus = (status: OrderStatus): OrderEventType => {
   }
 };
 
+/**
+ * The id of an order's order.created, derived from the order: the API's publish after the commit and the
+ * reconciler's republish of an order whose publish was lost (core/orders/reconciler.ts) carry the same id, so
+ * every consumer (they deduplicate on `detail.eventId`) acts on it once. The status changes keep random ids: each
+ * is written with its conditional transition, once.
+ */
+export const orderCreatedEventId = (orderId: string): string => `${orderId}-created`;
+
 /** The event announcing the order's current status. */
 export const orderEvent = (
   order: Order,

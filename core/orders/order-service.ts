@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { newOrder, priceOrder } from '../domain/order';
 import type { Order } from '../domain/order';
 import type { CreateOrderRequest } from '../domain/schemas';
-import { orderEvent } from '../events/order-events';
+import { orderCreatedEventId, orderEvent } from '../events/order-events';
 import { IdempotencyKeyConflictError, IdempotencyKeyTakenError, OrderNotFoundError } from './errors';
 import type { IdempotencyHolder } from './errors';
 import { DEFAULT_RELAY_MAX_ATTEMPTS, relayOutbox } from './outbox-relay';
@@ -22,7 +22,7 @@ export interface OrderServiceDeps {
   readonly publisher: EventPublisher;
   readonly log: LogPort;
   readonly now?: () => Date;
-  /** Makes order and event ids; ULIDs in production, so ids sort by creation time. */
+  /** Makes order ids; ULIDs in production, so ids sort by creation time (order.created takes its id from the order). */
   readonly newId: () => string;
   /** How long an Idempotency-Key is remembered. */
   readonly idempotencyTtlSeconds?: number;
@@ -43,6 +43,19 @@ export const requestHash = (request: CreateOrderRequest): string =>
   createHash('sha256')
     .update(JSON.stringify([request.paymentToken, request.items.map((item) => [item.productId, item.quantity])]))
     .digest('hex');
+
+/** The order.created of an order as it was created: its stable id, status PENDING, at its creation time. */
+export const orderCreatedRecord = (order: Order): OutboxRecord => {
+  const { failureReason: _dropped, ...created } = order;
+  const eventId = orderCreatedEventId(order.orderId);
+  return {
+    orderId: order.orderId,
+    eventId,
+    event: orderEvent({ ...created, status: 'PENDING' }, eventId, order.createdAt, 'order.created'),
+    status: 'PENDING',
+    createdAt: order.createdAt,
+  };
+};
 
 export class OrderService {
   private readonly now: () => Date;
@@ -104,11 +117,19 @@ export class OrderService {
       if (winner === undefined) throw error;
       return { order: winner, replayed: true };
     }
-    const eventId = this.deps.newId();
-    this.publishInBackground([
-      { orderId: order.orderId, eventId, event: orderEvent(order, eventId, createdAt), status: 'PENDING', createdAt },
-    ]);
+    this.publishInBackground([orderCreatedRecord(order)]);
     return { order, replayed: false };
+  }
+
+  /**
+   * Publishes order.created again for an order the reconciler takes up in PENDING: the API may have died between the
+   * commit and its publish, and then no consumer (events log, webhooks) ever saw the order. Same id and content as
+   * the first publish, so a consumer that had it deduplicates it; written to the outbox when the bus refuses it.
+   */
+  async announceCreated(orderId: string): Promise<void> {
+    const order = await this.deps.orders.getOrder(orderId);
+    if (order === undefined) throw new OrderNotFoundError(orderId);
+    await this.publishDirect([orderCreatedRecord(order)]);
   }
 
   /** Resolves when every publish started in the background so far has finished (graceful shutdown, tests). */

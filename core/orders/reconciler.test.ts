@@ -1,7 +1,7 @@
 import type { Order } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
 import { RECONCILED_STATUSES, reconcileStaleOrders, resumeSaga, retryParkedOrder } from './reconciler';
-import type { SagaRunner, StaleOrder, StaleOrderFinder } from './reconciler';
+import type { OrderCreatedAnnouncer, SagaRunner, StaleOrder, StaleOrderFinder } from './reconciler';
 
 /**
  * Executions by name: 'RUNNING' or 'DONE'. As Step Functions does, start refuses the name of an ended execution and
@@ -29,6 +29,15 @@ class FakeFinder implements StaleOrderFinder {
   }
 }
 
+/** Records each announcement with the executions that existed at that moment. */
+class FakeAnnouncer implements OrderCreatedAnnouncer {
+  readonly announced: { orderId: string; executions: string[] }[] = [];
+  constructor(private readonly runner?: FakeRunner) {}
+  async announceCreated(orderId: string): Promise<void> {
+    this.announced.push({ orderId, executions: [...(this.runner?.executions.keys() ?? [])] });
+  }
+}
+
 const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const stale = (orderId: string, status: OrderStatus, createdAt = '2026-01-01T00:00:00.000Z'): StaleOrder => ({
   orderId,
@@ -36,10 +45,11 @@ const stale = (orderId: string, status: OrderStatus, createdAt = '2026-01-01T00:
   createdAt,
   updatedAt: createdAt,
 });
-const pass = (finder: StaleOrderFinder, runner: SagaRunner) =>
+const pass = (finder: StaleOrderFinder, runner: SagaRunner, announcer: OrderCreatedAnnouncer = new FakeAnnouncer()) =>
   reconcileStaleOrders({
     finder,
     runner,
+    announcer,
     log: silent,
     now: () => new Date('2026-01-01T00:10:00.000Z'),
     staleAfterMs: 60_000,
@@ -58,9 +68,22 @@ describe('resumeSaga', () => {
     expect(outcome).toEqual({ outcome: 'resumed', executionName: 'O1-r1', attempt: 1 });
   });
 
+  it("starts the order's own name when no saga was ever started for it (order.created was lost)", async () => {
+    // prepare
+    const runner = new FakeRunner();
+    // act
+    const outcome = await resumeSaga(runner, 'O1', 3);
+    // assess
+    expect([outcome, [...runner.executions.keys()]]).toEqual([
+      { outcome: 'resumed', executionName: 'O1', attempt: 0 },
+      ['O1'],
+    ]);
+  });
+
   it('takes the next unused attempt number when earlier resumed executions have ended', async () => {
     // prepare
     const runner = new FakeRunner();
+    runner.executions.set('O1', 'DONE');
     runner.executions.set('O1-r1', 'DONE');
     runner.executions.set('O1-r2', 'DONE');
     // act
@@ -72,11 +95,12 @@ describe('resumeSaga', () => {
   it('starts nothing while a resumed execution of the order is still running', async () => {
     // prepare
     const runner = new FakeRunner();
+    runner.executions.set('O1', 'DONE');
     runner.executions.set('O1-r1', 'RUNNING');
     // act
     const outcome = await resumeSaga(runner, 'O1', 3);
     // assess
-    expect([outcome, runner.executions.size]).toEqual([{ outcome: 'in-progress', executionName: 'O1-r1' }, 1]);
+    expect([outcome, runner.executions.size]).toEqual([{ outcome: 'in-progress', executionName: 'O1-r1' }, 2]);
   });
 
   it('starts nothing while the first execution is still running', async () => {
@@ -92,7 +116,7 @@ describe('resumeSaga', () => {
   it('gives up once every allowed attempt name is used', async () => {
     // prepare
     const runner = new FakeRunner();
-    for (const name of ['O1-r1', 'O1-r2']) runner.executions.set(name, 'DONE');
+    for (const name of ['O1', 'O1-r1', 'O1-r2']) runner.executions.set(name, 'DONE');
     // act
     const outcome = await resumeSaga(runner, 'O1', 2);
     // assess
@@ -115,6 +139,7 @@ describe('reconcileStaleOrders', () => {
     // prepare
     const finder = new FakeFinder([stale('A', 'PENDING'), stale('B', 'PAYMENT_CAPTURED'), stale('C', 'COMPENSATING')]);
     const runner = new FakeRunner();
+    for (const name of ['A', 'B', 'C']) runner.executions.set(name, 'DONE');
     // act
     const first = await pass(finder, runner);
     const second = await pass(finder, runner);
@@ -123,8 +148,44 @@ describe('reconcileStaleOrders', () => {
       3,
       0,
       3,
-      ['A-r1', 'B-r1', 'C-r1'],
+      ['A', 'A-r1', 'B', 'B-r1', 'C', 'C-r1'],
     ]);
+  });
+
+  it('publishes order.created again for each PENDING order it resumes, after starting its saga, and for no other status', async () => {
+    // prepare: A's saga was never started, B's ended in PENDING, C is past PENDING, D's saga still runs
+    const runner = new FakeRunner();
+    runner.executions.set('B', 'DONE');
+    runner.executions.set('C', 'DONE');
+    runner.executions.set('D', 'RUNNING');
+    const announcer = new FakeAnnouncer(runner);
+    const finder = new FakeFinder([
+      stale('A', 'PENDING'),
+      stale('B', 'PENDING'),
+      stale('C', 'VALIDATED'),
+      stale('D', 'PENDING'),
+    ]);
+    // act
+    const report = await pass(finder, runner, announcer);
+    // assess
+    expect([report.resumed, report.announced, announcer.announced]).toEqual([
+      3,
+      2,
+      [
+        { orderId: 'A', executions: ['B', 'C', 'D', 'A'] },
+        { orderId: 'B', executions: ['B', 'C', 'D', 'A', 'B-r1'] },
+      ],
+    ]);
+  });
+
+  it('keeps a resumed saga when order.created cannot be published again, and counts no announcement', async () => {
+    // prepare
+    const runner = new FakeRunner();
+    const refusing: OrderCreatedAnnouncer = { announceCreated: () => Promise.reject(new Error('bus and table down')) };
+    // act
+    const report = await pass(new FakeFinder([stale('A', 'PENDING')]), runner, refusing);
+    // assess
+    expect([report.resumed, report.announced, report.failed, [...runner.executions.keys()]]).toEqual([1, 0, 0, ['A']]);
   });
 
   it('leaves an order younger than the threshold to its first saga', async () => {
@@ -165,6 +226,7 @@ describe('reconcileStaleOrders', () => {
     const report = await reconcileStaleOrders({
       finder: new FakeFinder([stale('A', 'PENDING'), stale('B', 'PENDING'), stale('C', 'PENDING')]),
       runner: slow,
+      announcer: new FakeAnnouncer(),
       log: silent,
       now: () => new Date(clock),
       staleAfterMs: 60_000,
@@ -173,7 +235,7 @@ describe('reconcileStaleOrders', () => {
       budgetMs: 15_000,
     });
     // assess
-    expect([report.resumed, report.outOfTime, [...runner.executions.keys()]]).toEqual([2, true, ['A-r1', 'B-r1']]);
+    expect([report.resumed, report.outOfTime, [...runner.executions.keys()]]).toEqual([2, true, ['A', 'B']]);
   });
 });
 
@@ -183,8 +245,11 @@ describe('retryParkedOrder', () => {
   });
 
   it('resumes a NEEDS_ATTENTION order under a new execution name', async () => {
+    // prepare: a parked order's first saga ran
+    const runner = new FakeRunner();
+    runner.executions.set('P1', 'DONE');
     // act
-    const answer = await retryParkedOrder({ orders: orders('NEEDS_ATTENTION'), runner: new FakeRunner() }, 'P1');
+    const answer = await retryParkedOrder({ orders: orders('NEEDS_ATTENTION'), runner }, 'P1');
     // assess
     expect(answer).toEqual({ executionName: 'P1-r1' });
   });

@@ -5,7 +5,11 @@
  * the order, so a second order.created starts nothing.
  *
  * The reconciler finds such orders (not terminal, created longer ago than a threshold) and resumes each saga
- * under a NEW execution name, `<orderId>-r<N>`, the lowest attempt number not used yet. Resuming is safe because
+ * under a NEW execution name, `<orderId>-r<N>`, the lowest attempt number not used yet — or under the order's own
+ * name when no saga was ever started for it (the API died between its commit and the publish of order.created).
+ * A PENDING order it takes up also gets its order.created published again, with the id derived from the order
+ * (orderCreatedEventId), so the consumers that never saw it (events log, webhooks) do, and those that did
+ * deduplicate it; the saga is started first, so start-saga meets the claim and starts nothing a second time. Resuming is safe because
  * every step is idempotent per order: a step whose status was reached answers `already-done`, the payment
  * provider's authorise and capture are keyed by the order, the reservation is one item per order, and a
  * COMPENSATING order is routed to the compensations (SagaCompensationPendingError in the ASL). An execution that is
@@ -28,6 +32,11 @@ export interface StaleOrder {
 export interface StaleOrderFinder {
   /** Orders in `status` created before `createdBefore` (ISO), oldest first, at most `limit`. */
   findStale(status: OrderStatus, createdBefore: string, limit: number): Promise<StaleOrder[]>;
+}
+
+/** Publishes an order's order.created again, with its stable id (OrderService.announceCreated). */
+export interface OrderCreatedAnnouncer {
+  announceCreated(orderId: string): Promise<void>;
 }
 
 export interface SagaRunner {
@@ -56,9 +65,14 @@ export type ResumeOutcome =
 
 /**
  * Resumes the order's saga under the lowest unused `<orderId>-r<N>` (N <= maxAttempts), unless an execution of
- * the order is still running. Attempt names already used are skipped, so two passes never reuse a name.
+ * the order is still running. Attempt names already used are skipped, so two passes never reuse a name. When the
+ * order's own name was never used (no saga was started: order.created was lost), that name is attempt 0.
  */
 export const resumeSaga = async (runner: SagaRunner, orderId: string, maxAttempts: number): Promise<ResumeOutcome> => {
+  if (await runner.isRunning(orderId)) return { outcome: 'in-progress', executionName: orderId };
+  // The name start-saga would have used; 'exists' (claimed before, by start-saga or a pass) in every other case.
+  if ((await runner.start(orderId, orderId)) === 'started')
+    return { outcome: 'resumed', executionName: orderId, attempt: 0 };
   if (await runner.isRunning(orderId)) return { outcome: 'in-progress', executionName: orderId };
   for (let attempt = 1; attempt <= maxAttempts; attempt += 1) {
     const executionName = resumedExecutionName(orderId, attempt);
@@ -75,6 +89,8 @@ export const resumeSaga = async (runner: SagaRunner, orderId: string, maxAttempt
 export interface ReconcileReport {
   readonly examined: number;
   readonly resumed: number;
+  /** PENDING orders among the resumed whose order.created was published again. */
+  readonly announced: number;
   readonly inProgress: number;
   /** Orders whose every allowed attempt was used: an alarm-worthy error log, left for the operator. */
   readonly exhausted: number;
@@ -87,6 +103,7 @@ export interface ReconcileReport {
 export interface ReconcilerDeps {
   readonly finder: StaleOrderFinder;
   readonly runner: SagaRunner;
+  readonly announcer: OrderCreatedAnnouncer;
   readonly log: LogPort;
   readonly now: () => Date;
   /** An order younger than this is its first saga's to finish (longer than the saga's own timeout in AWS). */
@@ -106,7 +123,7 @@ export interface ReconcilerDeps {
 export const reconcileStaleOrders = async (deps: ReconcilerDeps): Promise<ReconcileReport> => {
   const began = deps.now().getTime();
   const createdBefore = new Date(began - deps.staleAfterMs).toISOString();
-  const counts = { examined: 0, resumed: 0, inProgress: 0, exhausted: 0, failed: 0, outOfTime: false };
+  const counts = { examined: 0, resumed: 0, announced: 0, inProgress: 0, exhausted: 0, failed: 0, outOfTime: false };
   const outOfTime = (): boolean => deps.budgetMs !== undefined && deps.now().getTime() - began >= deps.budgetMs;
   for (const status of RECONCILED_STATUSES) {
     if (outOfTime()) return { ...counts, outOfTime: true };
@@ -122,6 +139,16 @@ export const reconcileStaleOrders = async (deps: ReconcilerDeps): Promise<Reconc
             status: order.status,
             executionName: resumed.executionName,
           });
+          if (order.status === 'PENDING') {
+            // After the start, so start-saga finds the claim; a failure leaves the saga running and is only logged.
+            await deps.announcer.announceCreated(order.orderId).then(
+              () => {
+                counts.announced += 1;
+              },
+              (error: unknown) =>
+                deps.log.warn('order.created could not be published again', { orderId: order.orderId, error }),
+            );
+          }
         } else if (resumed.outcome === 'in-progress') {
           counts.inProgress += 1;
         } else {

@@ -4,7 +4,10 @@
  * "what did this key produce?", so the charge records what it authorised here before capturing, and the refund
  * leaves a tombstone here whether or not it found anything. Both writes are conditional on the one item, so either
  * the refund sees the authorisation (and voids or refunds it) or the charge sees the tombstone (and voids what it
- * authorised, capturing nothing).
+ * authorised, capturing nothing). One gap remains that no write ordering closes: the provider authorised and the
+ * table failed (or the process died) before `recordAuthorization`. The refund then sees that a charge began
+ * (`chargeBegan`) without an authorisation and asks the charge's authorise again under its idempotency key, which
+ * answers the hold it made (core/saga/saga-steps.ts, issue 15).
  */
 import { PaymentError } from './payment-provider';
 
@@ -19,6 +22,11 @@ export interface PaymentFenceState {
   readonly status: PaymentFenceStatus;
   /** The authorisation the charge recorded, if it got that far. */
   readonly transactionId?: string;
+  /**
+   * A charge began (`beginCharge`) — so an authorisation may exist at the provider even without `transactionId`: the
+   * charge died, or the table failed, between the provider's answer and `recordAuthorization` (issue 15).
+   */
+  readonly chargeBegan?: boolean;
 }
 
 export interface PaymentFence {

@@ -16,6 +16,7 @@ import type {
   PaymentTransaction,
   RefundRequest,
 } from '../payments/payment-provider';
+import type { PaymentFence } from '../payments/payment-fence';
 import { SimulatedPaymentProvider } from '../payments/simulated-provider';
 import { createDynamoStores } from '../store/dynamo-stores';
 import type { DynamoStores } from '../store/dynamo-stores';
@@ -164,5 +165,52 @@ describe('a ChargePayment that arrives after compensation', () => {
       (payment) => payment.status === 'CAPTURED' || payment.status === 'AUTHORIZED',
     );
     expect(open).toEqual([]);
+  });
+});
+
+describe('a ChargePayment whose authorisation the table did not take (issue 15: DynamoDB went down under it)', () => {
+  it('leaves no hold: the refund asks the provider again under the charge’s key and voids what it answers', async () => {
+    // prepare: the provider authorises, then recording the authorisation fails as an unreachable table does
+    const { orderId, productId } = await reservedOrder();
+    const fence = new DynamoPaymentFence(table.documentClient, table.tableName);
+    const tableDownAfterAuthorise: PaymentFence = {
+      beginCharge: (id, at) => fence.beginCharge(id, at),
+      recordAuthorization: () =>
+        Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
+      requestRefund: (id, at) => fence.requestRefund(id, at),
+    };
+    const provider = new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` });
+    const charging = new SagaSteps({
+      ...stores,
+      payments: provider,
+      paymentFence: tableDownAfterAuthorise,
+      publisher: new FakePublisher(),
+      log,
+      newId: ulid,
+    });
+    const charge = await charging.charge(orderId).then(
+      () => 'captured',
+      (error: Error) => error.message,
+    );
+    // act: the saga's retries of the charge ran out; it compensates once the table is back
+    const compensations = stepsWith(provider);
+    const refund = await compensations.refund(orderId, timedOut);
+    await compensations.release(orderId, timedOut);
+    await compensations.markFailed(orderId, timedOut);
+    // assess
+    const payments = (await ledger.paymentsOfOrder(orderId)).map((payment) => payment.status);
+    expect({
+      charge,
+      refund: refund.outcome,
+      status: (await stores.orders.getOrder(orderId))?.status,
+      stock: await stores.inventory.getStock(productId),
+      payments,
+    }).toEqual({
+      charge: 'connect ECONNREFUSED',
+      refund: 'voided',
+      status: 'FAILED',
+      stock: 5,
+      payments: ['VOIDED'],
+    });
   });
 });

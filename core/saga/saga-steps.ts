@@ -26,7 +26,7 @@ import { OrderTransitionRejectedError } from '../orders/errors';
 import { OrderService } from '../orders/order-service';
 import type { EventPublisher, LogPort, OrderOutbox, OrderRepository, OutboxRecord } from '../orders/ports';
 import type { ProductPrices } from '../products/ports';
-import { paymentIdempotencyKey } from '../payments/payment-provider';
+import { PaymentDeclinedError, paymentIdempotencyKey } from '../payments/payment-provider';
 import type { PaymentProvider } from '../payments/payment-provider';
 import { PaymentFencedError } from '../payments/payment-fence';
 import type { PaymentFence } from '../payments/payment-fence';
@@ -323,7 +323,8 @@ export class SagaSteps {
     const order = await this.beginCompensation(orderId, error, step);
     // The tombstone, whether or not a charge got anywhere: a charge still in flight will void instead of capture.
     const fence = await this.deps.paymentFence.requestRefund(orderId, this.now().toISOString());
-    if (fence.transactionId === undefined) {
+    const transactionId = fence.transactionId ?? (fence.chargeBegan ? await this.holdOfCharge(order) : undefined);
+    if (transactionId === undefined) {
       await this.record(
         order,
         {
@@ -336,7 +337,7 @@ export class SagaSteps {
       return this.result(order, step, 'nothing-to-refund');
     }
     const refunded = await this.deps.payments.refund({
-      transactionId: fence.transactionId,
+      transactionId,
       idempotencyKey: paymentIdempotencyKey(orderId, 'refund'),
     });
     this.deps.log.info('payment returned', {
@@ -356,6 +357,31 @@ export class SagaSteps {
       step,
     );
     return { ...this.result(order, step, outcome), transactionId: refunded.transactionId };
+  }
+
+  /**
+   * The authorisation a charge may have made without recording it: the charge's own authorise, asked again under its
+   * idempotency key, answers the hold it made (the provider cannot be asked "what did this key produce?" otherwise).
+   * When the charge never reached the provider this places the hold now, and the refund voids it at once; a declined
+   * card holds nothing. Only after a charge began and recorded nothing (the table failed under it, or it died).
+   */
+  private async holdOfCharge(order: Order): Promise<string | undefined> {
+    try {
+      const held = await this.deps.payments.authorize({
+        orderId: order.orderId,
+        amount: order.total,
+        paymentToken: order.paymentToken,
+        idempotencyKey: paymentIdempotencyKey(order.orderId, 'authorize'),
+      });
+      this.deps.log.warn('a charge left an authorisation it had not recorded; it is returned', {
+        orderId: order.orderId,
+        transactionId: held.transactionId,
+      });
+      return held.transactionId;
+    } catch (error) {
+      if (error instanceof PaymentDeclinedError) return undefined;
+      throw error;
+    }
   }
 
   async release(orderId: string, error: CaughtError | undefined): Promise<StepResult> {

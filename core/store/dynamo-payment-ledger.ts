@@ -265,6 +265,7 @@ export class DynamoPaymentFence implements PaymentFence {
     return {
       status: (Attributes?.fenceStatus as PaymentFenceStatus | undefined) ?? 'REFUND_REQUESTED',
       ...(transactionId === undefined ? {} : { transactionId }),
+      chargeBegan: Attributes?.chargeStartedAt !== undefined,
     };
   }
 

@@ -150,6 +150,24 @@ describe('outbox-relay', () => {
     expect(await pendingIn(at)).toHaveLength(2);
   });
 
+  it('takes over the lease of a run that died, when the start-up pass asks it to, and publishes', async () => {
+    // prepare: a run killed mid-way left its lease for another 60 s
+    const { at, now } = window();
+    await outbox.saveUnpublished(pendingRecords(at, 2));
+    await outbox.acquire('killed-run', now().getTime() + 60_000, now().getTime());
+    const publisher = new FakePublisher();
+    // act
+    const scheduled = await relay({ publisher, now })({});
+    const atStartUp = await relay({ publisher, now })({ takeOverLease: true });
+    // assess
+    expect([scheduled, atStartUp, publisher.published.length]).toEqual([
+      { skipped: true },
+      expect.objectContaining({ published: 2, failed: 0 }),
+      2,
+    ]);
+    expect(await pendingIn(at)).toHaveLength(0);
+  });
+
   it('publishes every record exactly once when two runs start together', async () => {
     // prepare
     const { at, now } = window();

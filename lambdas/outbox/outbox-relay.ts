@@ -4,7 +4,9 @@
  *
  * One run at a time: a lease item taken with a conditional write for the run's whole time budget (a run that dies
  * frees it when its budget ends), released at the end. Overlapping runs (a 1-minute schedule, a 60 s timeout) once
- * published the same records twice. Parked records are counted in an Embedded Metric Format line
+ * published the same records twice. A run killed mid-way (a crash of `npm start`, a Lambda sandbox lost) holds the
+ * lease until its budget ends, up to a minute; the local start-up pass sends `{"takeOverLease": true}` — no run of
+ * the previous process can still be alive — so the records a crash left pending go out at once. Parked records are counted in an Embedded Metric Format line
  * (`OutboxRecordsParked`, namespace RELAY_METRICS.namespace), which the observability module alarms on: no
  * PutMetricData call and no extra permission. At-least-once: consumers deduplicate on `detail.eventId`.
  */
@@ -13,6 +15,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
+import { z } from 'zod';
 import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
 import { ConfigValueInvalidError } from '../../core/config/env';
 import { requiredEnv } from '../../core/config/env';
@@ -42,6 +45,9 @@ export interface RelayDeps {
   readonly now?: () => Date;
 }
 
+/** The schedule's event carries nothing of this; the local start-up pass asks to take over a dead run's lease. */
+const RelayEventSchema = z.object({ takeOverLease: z.literal(true).optional() }).passthrough();
+
 /** Left of the function's time when the last page starts: room to finish it and release the lease. */
 const FINISH_MARGIN_MS = 10_000;
 /** The budget when the caller gives no context (tests, a manual call). */
@@ -49,11 +55,13 @@ const DEFAULT_BUDGET_MS = 60_000;
 
 export const createRelayHandler = (deps: RelayDeps) => {
   const now = deps.now ?? (() => new Date());
-  return async (_event?: unknown, context?: Pick<LambdaContext, 'awsRequestId' | 'getRemainingTimeInMillis'>) => {
+  return async (event?: unknown, context?: Pick<LambdaContext, 'awsRequestId' | 'getRemainingTimeInMillis'>) => {
     const startedMs = now().getTime();
     const budgetMs = context?.getRemainingTimeInMillis() ?? DEFAULT_BUDGET_MS;
     const owner = context?.awsRequestId ?? ulid();
-    if (!(await deps.lease.acquire(owner, startedMs + budgetMs, startedMs))) {
+    // Taking over: any lease counts as expired.
+    const takeOver = RelayEventSchema.safeParse(event ?? {}).data?.takeOverLease === true;
+    if (!(await deps.lease.acquire(owner, startedMs + budgetMs, takeOver ? Number.MAX_SAFE_INTEGER : startedMs))) {
       deps.logger.info('outbox relay skipped: another run holds the lease');
       return { skipped: true } as const satisfies RelayResult;
     }

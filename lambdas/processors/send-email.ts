@@ -16,7 +16,7 @@ import { formatMoney } from '../../core/receipts/format-money';
 import type { OrderRepository } from '../../core/orders/ports';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
 import { DynamoOrderActivityStore } from '../../core/store/order-activity-store';
-import { captured, idempotencyPersistence } from '../shared/powertools';
+import { captured, effectIdempotencyPersistence } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
 import type { BatchResponse, SqsEvent } from '../shared/sqs-batch';
 import { CognitoCustomerDirectory } from './cognito-customer-directory';
@@ -126,7 +126,7 @@ export const handler = async (event: SqsEvent, context: LambdaContext): Promise<
         requiredEnv(process.env, 'USER_POOL_ID'),
       ),
       from: requiredEnv(process.env, 'EMAIL_FROM'),
-      persistence: idempotencyPersistence(dynamo, tableName),
+      persistence: effectIdempotencyPersistence(dynamo, tableName),
     });
   }
   return configured(event, context);

@@ -3,19 +3,25 @@
  * (core/orders/reconciler.ts). Finds orders not terminal past RECONCILE_STALE_AFTER_SECONDS through the status
  * index and resumes each saga as `<orderId>-r<N>`; NEEDS_ATTENTION is left to the operator. The event may lower
  * the threshold (`{"staleAfterSeconds": 0}`): the local start-up pass does, since no execution survives a local
- * restart; a running execution is never raced whatever the threshold (the use case asks DescribeExecution). Needs Query on the
- * table's index and StartExecution/DescribeExecution on the saga (modules/functions.ts derives both from the
- * function's `access` in core/platform/resources.ts).
+ * restart; a running execution is never raced whatever the threshold (the use case asks DescribeExecution). A
+ * PENDING order it takes up gets its order.created published again (stable id; the outbox when the bus refuses).
+ * Needs Query on the table's index, StartExecution/DescribeExecution on the saga and PutEvents on the bus
+ * (modules/functions.ts derives them from the function's `access` in core/platform/resources.ts).
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ulid } from 'ulid';
 import { z } from 'zod';
 import { ClaimedSagaRunner } from '../../core/adapters/claimed-saga-runner';
+import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
 import { ConfigValueInvalidError, requiredEnv } from '../../core/config/env';
 import type { Env } from '../../core/config/env';
+import { OrderService } from '../../core/orders/order-service';
 import { reconcileStaleOrders } from '../../core/orders/reconciler';
 import type { ReconcileReport, ReconcilerDeps } from '../../core/orders/reconciler';
+import { createDynamoStores } from '../../core/store/dynamo-stores';
 import { DynamoSagaStartClaims } from '../../core/store/saga-start-claims';
 import { DynamoStaleOrders } from '../../core/store/stale-orders';
 import type { LambdaContext } from '../shared/lambda-context';
@@ -29,18 +35,32 @@ const positiveInteger = (env: Env, key: string): number => {
   return value;
 };
 
-/** The pass as configured by the function's environment (TABLE_NAME, STATE_MACHINE_ARN, RECONCILE_*). */
+/** The pass as configured by the function's environment (TABLE_NAME, EVENT_BUS_NAME, STATE_MACHINE_ARN, RECONCILE_*). */
 export const reconcilerFromEnvironment = (
   env: Env,
-  clients: { readonly dynamo: DynamoDBClient; readonly sfn: SFNClient },
+  clients: { readonly dynamo: DynamoDBClient; readonly sfn: SFNClient; readonly eventBridge: EventBridgeClient },
 ): ((staleAfterMs?: number, budgetMs?: number) => Promise<ReconcileReport>) => {
+  const tableName = requiredEnv(env, 'TABLE_NAME');
+  const documentClient = DynamoDBDocumentClient.from(clients.dynamo, {
+    marshallOptions: { removeUndefinedValues: true },
+  });
+  const stores = createDynamoStores(documentClient, tableName);
   const deps: ReconcilerDeps = {
-    finder: new DynamoStaleOrders(DynamoDBDocumentClient.from(clients.dynamo), requiredEnv(env, 'TABLE_NAME')),
+    finder: new DynamoStaleOrders(documentClient, tableName),
     runner: new ClaimedSagaRunner(
       clients.sfn,
       requiredEnv(env, 'STATE_MACHINE_ARN'),
-      new DynamoSagaStartClaims(DynamoDBDocumentClient.from(clients.dynamo), requiredEnv(env, 'TABLE_NAME')),
+      new DynamoSagaStartClaims(documentClient, tableName),
     ),
+    // Only its announceCreated is used: the order as stored, published through the bus or else the outbox.
+    announcer: new OrderService({
+      orders: stores.orders,
+      products: stores.products,
+      outbox: stores.outbox,
+      publisher: new EventBridgePublisher(clients.eventBridge, requiredEnv(env, 'EVENT_BUS_NAME')),
+      log: logger,
+      newId: ulid,
+    }),
     log: logger,
     now: () => new Date(),
     staleAfterMs: positiveInteger(env, 'RECONCILE_STALE_AFTER_SECONDS') * 1000,
@@ -67,6 +87,7 @@ export const handler = async (
   configured ??= reconcilerFromEnvironment(process.env, {
     dynamo: captured(new DynamoDBClient({})),
     sfn: captured(new SFNClient({})),
+    eventBridge: captured(new EventBridgeClient({})),
   });
   const parsed = PassEventSchema.safeParse(event ?? {});
   const staleAfterSeconds = parsed.success ? parsed.data.staleAfterSeconds : undefined;

@@ -71,18 +71,75 @@ export const captured = <T>(client: T): T => tracer.captureAWSv3Client(client);
  * `PK=IDEMPOTENCY#FUNCTIONS`, `SK=<keyPrefix>#<md5 of the key>` (core/store/README.md); `expiresAt` is the table's TTL.
  */
 export const idempotencyPersistence = (client: DynamoDBClient, tableName: string): DynamoDBPersistenceLayer =>
-  new DynamoDBPersistenceLayer({
-    tableName,
-    awsSdkV3Client: client,
-    keyAttr: 'PK',
-    sortKeyAttr: 'SK',
-    staticPkValue: FUNCTION_IDEMPOTENCY_PARTITION,
-    expiryAttr: 'expiresAt',
-    inProgressExpiryAttr: 'inProgressExpiresAt',
-    statusAttr: 'idempotencyStatus',
-    dataAttr: 'idempotencyData',
-    validationKeyAttr: 'idempotencyValidation',
-  });
+  new DynamoDBPersistenceLayer(persistenceOptions(client, tableName));
+
+/** Left of an invocation's time when the completion of its effect stops being retried: the function ends in time. */
+const COMPLETION_MARGIN_MS = 2000;
+/** The retry budget when Powertools was not given the invocation's remaining time. */
+const COMPLETION_DEFAULT_BUDGET_MS = 8000;
+
+type JSONValue = Parameters<DynamoDBPersistenceLayer['saveSuccess']>[0];
+
+/**
+ * The persistence for work whose effect cannot be taken back or repeated harmlessly (an email): Powertools writes
+ * the record INPROGRESS, runs the work, then marks it COMPLETED, and gives up on that last write after the SDK's
+ * retries. A DynamoDB outage just after the effect then left the record INPROGRESS; once it expired, the next
+ * delivery (an SQS retry, an outbox republish) did the work again — a second email (issue 15, the fault suite's
+ * DynamoDB outage). Here the COMPLETED write is retried, backing off, until the invocation's time is nearly spent,
+ * so an outage shorter than that costs a slower invocation instead of a duplicate. The deadline is kept per
+ * idempotency key (several invocations share a process under the local cloud). A longer outage still fails the
+ * message: at-least-once, as before.
+ */
+class CompletionKeepingPersistenceLayer extends DynamoDBPersistenceLayer {
+  private readonly deadlines = new Map<string, number>();
+
+  public override async saveInProgress(data: JSONValue, remainingTimeInMillis?: number): Promise<void> {
+    const budget =
+      remainingTimeInMillis === undefined ? COMPLETION_DEFAULT_BUDGET_MS : remainingTimeInMillis - COMPLETION_MARGIN_MS;
+    this.deadlines.set(this.getHashedIdempotencyKey(data), Date.now() + budget);
+    await super.saveInProgress(data, remainingTimeInMillis);
+  }
+
+  public override async saveSuccess(data: JSONValue, result: JSONValue): Promise<void> {
+    const key = this.getHashedIdempotencyKey(data);
+    const deadline = this.deadlines.get(key) ?? Date.now() + COMPLETION_DEFAULT_BUDGET_MS;
+    try {
+      for (let wait = 200; ; wait = Math.min(wait * 2, 2000)) {
+        try {
+          await super.saveSuccess(data, result);
+          return;
+        } catch (error) {
+          if (Date.now() + wait > deadline) throw error;
+          await new Promise((wake) => setTimeout(wake, wait));
+        }
+      }
+    } finally {
+      this.deadlines.delete(key);
+    }
+  }
+
+  public override async deleteRecord(data: JSONValue): Promise<void> {
+    this.deadlines.delete(this.getHashedIdempotencyKey(data));
+    await super.deleteRecord(data);
+  }
+}
+
+const persistenceOptions = (client: DynamoDBClient, tableName: string) => ({
+  tableName,
+  awsSdkV3Client: client,
+  keyAttr: 'PK',
+  sortKeyAttr: 'SK',
+  staticPkValue: FUNCTION_IDEMPOTENCY_PARTITION,
+  expiryAttr: 'expiresAt',
+  inProgressExpiryAttr: 'inProgressExpiresAt',
+  statusAttr: 'idempotencyStatus',
+  dataAttr: 'idempotencyData',
+  validationKeyAttr: 'idempotencyValidation',
+});
+
+/** The same records as `idempotencyPersistence`, for work with an effect that must not happen twice (see above). */
+export const effectIdempotencyPersistence = (client: DynamoDBClient, tableName: string): DynamoDBPersistenceLayer =>
+  new CompletionKeepingPersistenceLayer(persistenceOptions(client, tableName));
 
 export interface IdempotentOptions {
   readonly persistence: DynamoDBPersistenceLayer;

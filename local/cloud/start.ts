@@ -33,6 +33,7 @@ import { LocalSecretsManager } from '../secrets/local-secrets';
 import { LocalSes } from '../ses/local-ses';
 import { fileMailPersistence } from '../ses/persistence';
 import { LocalSqs } from '../sqs/local-sqs';
+import { fileMessagePersistence } from '../sqs/persistence';
 import { LocalStepFunctions } from '../stepfunctions/local-step-functions';
 import { startDaemonCollector, type RunningDaemonCollector } from '../xray/daemon-collector';
 import { createLambdaTracing } from '../xray/lambda-tracing';
@@ -56,7 +57,10 @@ export interface LocalCloudContext {
 export interface LocalCloudOptions {
   /** The edge's port; default EDGE_PORT, then 4566. 0 picks a free port (tests). */
   readonly edgePort?: number;
-  /** Keeps DynamoDB's data, S3 objects and captured mail in this directory across restarts; in memory when absent (default DATA_DIR). */
+  /**
+   * Keeps DynamoDB's data, S3 objects, captured mail and queued messages in this directory across restarts; in memory
+   * when absent (default DATA_DIR).
+   */
   readonly dataDir?: string;
   /** Logical to physical names (e.g. a stage prefix); identity when absent. */
   readonly names?: (logical: string) => string;
@@ -73,6 +77,16 @@ export interface LocalCloudOptions {
   readonly enforceIam?: boolean;
   /** The type of the description's state machines; default LOCAL_WORKFLOW_TYPE, then STANDARD (decision "Workflow type"). */
   readonly workflowType?: 'STANDARD' | 'EXPRESS';
+  /**
+   * How long a start of DynamoDB Local may take before it counts as failed, the first and every restart; default
+   * 30 s. A loaded machine needs more (scripts pass e.g. 120 s rather than fail).
+   */
+  readonly dynamoDbReadyTimeoutMs?: number;
+  /**
+   * Called when DynamoDB Local died and could not be started again (the message says why): the owner of the cloud
+   * should stop with it. Without it the cloud only logs the message and goes on without a database.
+   */
+  readonly onDynamoDbLost?: (message: string) => void;
 }
 
 export interface RunningLocalCloud extends LocalCloudContext {
@@ -92,6 +106,7 @@ export interface RunningLocalCloud extends LocalCloudContext {
     /** The user pool emulation and the described users with their passwords. */
     readonly cognito: LocalCognito;
     readonly identity: DemoIdentity;
+    /** The running DynamoDB Local's endpoint and PID: they change when it is restarted (../dynamodb/supervisor.ts). */
     readonly dynamoDbEndpoint: string;
     readonly dynamoDbPid: number;
     /**
@@ -208,7 +223,13 @@ export const startCloud = async (
     const outcome = traceStore.add([document]);
     if (outcome.rejected.length > 0) log.warn('a local trace segment was rejected', { rejected: outcome.rejected });
   };
-  const sqs = new LocalSqs({ region });
+  // With a data directory, receipts, captured mail and queued messages survive a restart as the table does
+  // (DynamoDB's files sit beside them); executions do not (the reconciler resumes their orders).
+  const dataDir = options.dataDir ?? process.env.DATA_DIR;
+  const sqs = new LocalSqs({
+    region,
+    ...(dataDir === undefined ? {} : { persistence: fileMessagePersistence(join(dataDir, 'local-sqs')) }),
+  });
   const lambda: LocalLambda = new MeteredLocalLambda(
     {
       region,
@@ -252,8 +273,6 @@ export const startCloud = async (
     scheduleOverrides,
     onDeliveryError: recordDeliveryFailure(delivery),
   });
-  // With a data directory, receipts and captured mail survive a restart as the table does (DynamoDB's files sit beside them).
-  const dataDir = options.dataDir ?? process.env.DATA_DIR;
   const s3 = new LocalS3(
     Date.now,
     dataDir === undefined ? undefined : fileObjectPersistence(join(dataDir, 'local-s3')),
@@ -388,7 +407,11 @@ export const startCloud = async (
       ),
     edgePort,
   );
-  const [edgeOutcome, dynamoOutcome] = await Promise.allSettled([edgeStart, startDynamoDbLocal({ dataDir })]);
+  const dynamoStart = {
+    ...(dataDir === undefined ? {} : { dataDir }),
+    ...(options.dynamoDbReadyTimeoutMs === undefined ? {} : { readyTimeoutMs: options.dynamoDbReadyTimeoutMs }),
+  };
+  const [edgeOutcome, dynamoOutcome] = await Promise.allSettled([edgeStart, startDynamoDbLocal(dynamoStart)]);
   if (edgeOutcome.status === 'rejected' || dynamoOutcome.status === 'rejected') {
     if (edgeOutcome.status === 'fulfilled') await edgeOutcome.value.close();
     if (dynamoOutcome.status === 'fulfilled') await dynamoOutcome.value.stop();
@@ -400,8 +423,9 @@ export const startCloud = async (
   dynamoEndpoint = dynamo.endpoint;
   // A JVM that dies is started again on its port with the same data; an in-memory one also gets its tables and seed back.
   const supervised = superviseDynamoDbLocal(dynamo, {
-    start: { dataDir },
+    start: dynamoStart,
     log,
+    ...(options.onDynamoDbLost === undefined ? {} : { onGiveUp: options.onDynamoDbLost }),
     afterRestart: async (endpoint) => {
       dynamoEndpoint = endpoint;
       await createTables(description, endpoint, region, names);
@@ -488,8 +512,12 @@ export const startCloud = async (
         secrets: secretsManager,
         cognito,
         identity,
-        dynamoDbEndpoint: dynamo.endpoint,
-        dynamoDbPid: dynamo.pid,
+        get dynamoDbEndpoint() {
+          return supervised.endpoint();
+        },
+        get dynamoDbPid() {
+          return supervised.pid();
+        },
         dynamoDbFaults,
         xray: { store: traceStore, daemonAddress: collector.address },
         iam,

@@ -74,6 +74,7 @@ export class SqsEngine extends QueueRegistry {
       receiveCount: 0,
     };
     queue.messages.set(message.messageId, message);
+    this.persistence?.put(queue.name, QueueRegistry.persisted(message));
     if (delay > 0) this.scheduleWake(queue, delay * 1000);
     this.wake(queue);
     return {
@@ -196,21 +197,24 @@ export class SqsEngine extends QueueRegistry {
   protected moveToDeadLetterQueue(source: Queue, message: StoredMessage, policy: RedrivePolicy): boolean {
     const dlq = this.queues.get(QueueRegistry.queueNameOf(policy.deadLetterTargetArn) ?? '');
     if (!dlq) return false;
-    source.messages.delete(message.messageId);
     this.enqueueMoved(dlq, message, source.arn);
+    source.messages.delete(message.messageId);
+    this.persistence?.remove(source.name, message.messageId);
     return true;
   }
 
   protected enqueueMoved(target: Queue, message: StoredMessage, deadLetterQueueSourceArn: string | undefined): void {
     const now = this.clock.now();
-    target.messages.set(message.messageId, {
+    const moved: StoredMessage = {
       ...message,
       visibleAt: now,
       receiveCount: 0,
       firstReceiveTimestamp: undefined,
       receiptHandle: undefined,
       deadLetterQueueSourceArn,
-    });
+    };
+    target.messages.set(message.messageId, moved);
+    this.persistence?.put(target.name, QueueRegistry.persisted(moved));
     this.wake(target);
   }
 
@@ -257,7 +261,10 @@ export class SqsEngine extends QueueRegistry {
   async deleteMessage(reference: string, receiptHandle: string): Promise<void> {
     const queue = this.require(reference);
     const { message, current } = this.byHandle(queue, receiptHandle);
-    if (message && current) queue.messages.delete(message.messageId);
+    if (message && current) {
+      queue.messages.delete(message.messageId);
+      this.persistence?.remove(queue.name, message.messageId);
+    }
   }
 
   /** ChangeMessageVisibility; it does not count as a receive. A visibility of 0 makes the message available now. */
@@ -366,8 +373,9 @@ export class SqsEngine extends QueueRegistry {
             : `The destination queue ${targetArn} does not exist.`;
         return;
       }
-      source.messages.delete(message.messageId);
       this.enqueueMoved(target, { ...message, enqueuedAt: now, sentTimestamp: now }, undefined);
+      source.messages.delete(message.messageId);
+      this.persistence?.remove(source.name, message.messageId);
       task.approximateNumberOfMessagesMoved += 1;
       moved += 1;
     }

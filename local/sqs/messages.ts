@@ -6,6 +6,7 @@ import { randomBytes } from 'node:crypto';
 import type { MessageAttributeValue } from './checksums';
 import type { Clock } from './clock';
 import { invalidParameter, SqsError } from './errors';
+import type { MessagePersistence } from './persistence';
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
 
@@ -15,6 +16,8 @@ export interface LocalSqsOptions {
   readonly region?: string;
   /** The edge URL queue URLs start with for in-process callers (the API uses the request's Host). */
   readonly baseUrl?: string;
+  /** Writes messages through, so a queue created again (the next run) holds what was not deleted (./persistence.ts). */
+  readonly persistence?: MessagePersistence;
 }
 
 export interface SendOptions {

@@ -19,7 +19,9 @@ import {
   type Queue,
   type QueueDepths,
   type QueueSummary,
+  type StoredMessage,
 } from './messages';
+import type { MessagePersistence, PersistedMessage } from './persistence';
 
 export abstract class QueueRegistry {
   readonly region: string;
@@ -32,9 +34,11 @@ export abstract class QueueRegistry {
   protected readonly timers = new Set<NodeJS.Timeout>();
   protected readonly unsubscribeClock: () => void;
   protected stopped = false;
+  protected readonly persistence?: MessagePersistence;
 
   constructor(options: LocalSqsOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    this.persistence = options.persistence;
     this.region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
     this.baseUrl = options.baseUrl ?? 'http://127.0.0.1:4566';
     this.unsubscribeClock = this.clock.onAdvance(() => {
@@ -101,10 +105,32 @@ export abstract class QueueRegistry {
       createdAt: now,
       modifiedAt: now,
       attributes: { ...defaults, SqsManagedSseEnabled: 'false', ...given },
-      messages: new Map(),
+      messages: new Map(this.restored(name, now).map((message) => [message.messageId, message])),
       waiters: new Set(),
     });
     return { name, url: this.queueUrl(name), arn: this.queueArn(name) };
+  }
+
+  /** What an earlier run left in the queue: visible now, never received (their in-flight receives died with it). */
+  private restored(name: string, now: number): StoredMessage[] {
+    return (this.persistence?.load(name) ?? []).map((message) => ({ ...message, visibleAt: now, receiveCount: 0 }));
+  }
+
+  /** The part of a message the persistence keeps. */
+  protected static persisted(message: StoredMessage): PersistedMessage {
+    return {
+      messageId: message.messageId,
+      body: message.body,
+      md5OfBody: message.md5OfBody,
+      messageAttributes: message.messageAttributes,
+      ...(message.messageGroupId === undefined ? {} : { messageGroupId: message.messageGroupId }),
+      ...(message.traceHeader === undefined ? {} : { traceHeader: message.traceHeader }),
+      enqueuedAt: message.enqueuedAt,
+      sentTimestamp: message.sentTimestamp,
+      ...(message.deadLetterQueueSourceArn === undefined
+        ? {}
+        : { deadLetterQueueSourceArn: message.deadLetterQueueSourceArn }),
+    };
   }
 
   /** Throws when a RedrivePolicy names a missing queue or one whose RedriveAllowPolicy refuses this source. */
@@ -135,6 +161,7 @@ export abstract class QueueRegistry {
   deleteQueue(reference: string): void {
     const queue = this.require(reference);
     this.queues.delete(queue.name);
+    this.persistence?.clear(queue.name);
     this.wake(queue);
   }
 
@@ -254,6 +281,7 @@ export abstract class QueueRegistry {
   purgeQueue(reference: string): void {
     const queue = this.require(reference);
     queue.messages.clear();
+    this.persistence?.clear(queue.name);
   }
 
   /** Deletes every queue and forgets every move task (the control plane's reset). */
@@ -263,7 +291,10 @@ export abstract class QueueRegistry {
     const queues = [...this.queues.values()];
     this.queues.clear();
     this.declaredDeadLetter.clear();
-    for (const queue of queues) this.wake(queue);
+    for (const queue of queues) {
+      this.persistence?.clear(queue.name);
+      this.wake(queue);
+    }
   }
 
   // ---- time -------------------------------------------------------------------------------------------------
@@ -271,8 +302,11 @@ export abstract class QueueRegistry {
   /** Drops messages older than the queue's MessageRetentionPeriod. */
   protected expire(queue: Queue): void {
     const oldest = this.clock.now() - Number(queue.attributes.MessageRetentionPeriod) * 1000;
-    for (const message of queue.messages.values())
-      if (message.enqueuedAt <= oldest) queue.messages.delete(message.messageId);
+    for (const message of queue.messages.values()) {
+      if (message.enqueuedAt > oldest) continue;
+      queue.messages.delete(message.messageId);
+      this.persistence?.remove(queue.name, message.messageId);
+    }
   }
 
   /** Lets the queue's long polls look again (a message arrived or became visible). */

@@ -4,14 +4,20 @@
  * the reconciler function (the same handler the schedule runs) is invoked once with no age threshold: nothing can
  * be running yet, and the use case would leave a running execution alone anyway.
  *
- * The pass never stops `npm start`: on a loaded machine it can run out of its time (it then stops taking up orders and
- * says so) or time out, and the scheduled passes (every 5 s locally) resume whatever it left. `note` says that to the
- * person starting the platform.
+ * Before it, one outbox relay pass that takes over the relay's lease: a relay run killed with the process holds it
+ * until its budget ends (a minute), and the events a crash left in the outbox (an order.confirmed committed but not yet
+ * published) would wait that long for their consumers.
+ *
+ * The passes never stop `npm start`: on a loaded machine the reconciler can run out of its time (it then stops taking
+ * up orders and says so) or time out, and the scheduled passes (every 5 s locally) resume whatever it left. `note`
+ * says that to the person starting the platform.
  */
 import type { ReconcileReport } from '../../core/orders/reconciler';
 import type { RunningLocalCloud } from './cloud';
 
 export interface StartUpReconcileReport {
+  /** Outbox records the relay pass published. */
+  readonly relayed: number;
   readonly examined: number;
   readonly resumed: number;
   /** Set when the pass did not get through every unfinished order: what happened and who finishes the rest. */
@@ -20,8 +26,18 @@ export interface StartUpReconcileReport {
 
 const LEFT_TO_SCHEDULE = 'the scheduled reconciler resumes the rest within a minute';
 
-/** Invokes the reconciler once; answers its report, with a note when it did not finish. */
+/** The relay pass; how many records it published (0 when it failed: the schedule relays them). */
+const relayAtStart = async (cloud: RunningLocalCloud): Promise<number> => {
+  const outcome = await cloud.services.lambda
+    .invoke(cloud.names('outbox-relay'), { takeOverLease: true })
+    .catch(() => ({ result: undefined, error: 'failed' }));
+  const report = outcome.error === undefined ? (outcome.result as { published?: number } | undefined) : undefined;
+  return report?.published ?? 0;
+};
+
+/** Invokes the outbox relay, then the reconciler, once each; answers their report, with a note when it did not finish. */
 export const reconcileAtStart = async (cloud: RunningLocalCloud): Promise<StartUpReconcileReport> => {
+  const relayed = await relayAtStart(cloud);
   const outcome = await cloud.services.lambda
     .invoke(cloud.names('reconciler'), { staleAfterSeconds: 0 })
     .catch((error: unknown) => ({
@@ -30,12 +46,14 @@ export const reconcileAtStart = async (cloud: RunningLocalCloud): Promise<StartU
     }));
   if (outcome.error !== undefined)
     return {
+      relayed,
       examined: 0,
       resumed: 0,
       note: `the start-up reconciler pass failed (${outcome.error.errorType}: ${outcome.error.errorMessage}); ${LEFT_TO_SCHEDULE}`,
     };
   const report = outcome.result as ReconcileReport;
   return {
+    relayed,
     examined: report.examined,
     resumed: report.resumed,
     ...(report.outOfTime ? { note: `the start-up reconciler pass ran out of time; ${LEFT_TO_SCHEDULE}` } : {}),

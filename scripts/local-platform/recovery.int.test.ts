@@ -4,21 +4,28 @@
  * leave an order not terminal with nothing to move it on. Here the executions are lost the same way a restart
  * loses them (the local Step Functions aborts and forgets them mid-step), then the reconciler function — the same
  * handler its schedule runs — resumes each saga as `<orderId>-r1`, relying on the idempotent steps; and an
- * operator's retry finishes a parked order. Assessed on the table: status, stock, payments.
+ * operator's retry finishes a parked order. Assessed on the table: status, stock, payments. And an order whose
+ * order.created was never published (the API died between its commit and the publish): the reconciler starts its
+ * saga and publishes order.created with the id derived from the order, so the events log gets it once.
  * (The duplicate order.created case — one execution, one charge — is lambdas/saga/order-saga.int.test.ts.)
  */
-import { DescribeExecutionCommand } from '@aws-sdk/client-sfn';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DescribeExecutionCommand, ListExecutionsCommand } from '@aws-sdk/client-sfn';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { DeleteCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StepFunctionsSagaRunner } from '../../core/adapters/step-functions-saga-runner';
 import type { OrderStatus } from '../../core/domain/order-status';
+import { orderCreatedEventId } from '../../core/events/order-events';
+import { OrderService } from '../../core/orders/order-service';
 import { retryParkedOrder } from '../../core/orders/reconciler';
 import type { ReconcileReport } from '../../core/orders/reconciler';
 import type { DynamoInventoryStore } from '../../core/store/dynamo-inventory-store';
 import type { DynamoPaymentLedger } from '../../core/store/dynamo-payment-ledger';
 import type { DynamoStores } from '../../core/store/dynamo-stores';
-import { FUNCTION_IDEMPOTENCY_PARTITION } from '../../core/store/keys';
+import { FUNCTION_IDEMPOTENCY_PARTITION, keys } from '../../core/store/keys';
+import { FakePublisher } from '../../core/test-support/fake-publisher';
+import { ulid } from 'ulid';
 import type { RunningLocalCloud } from './cloud';
 import { startSagaCloud } from './test-support/saga-cloud';
 import type { SagaCloud } from './test-support/saga-cloud';
@@ -118,6 +125,42 @@ describe('the reconciler after executions were lost', () => {
       (payment) => payment.status === 'CAPTURED' || payment.status === 'AUTHORIZED',
     );
     expect([await statusOf(orderId), await inventory.getStock(productId), held.length]).toEqual(['FAILED', 5, 0]);
+  });
+});
+
+describe('an order whose order.created was never published', () => {
+  it('gets its saga started once and its order.created published with the id derived from the order', async () => {
+    // prepare: committed as POST /api/orders commits it, then the API dies before its publish (nothing on the bus)
+    const productId = await product(5);
+    const quiet = new OrderService({
+      ...stores,
+      publisher: new FakePublisher(),
+      log: new Logger({ logLevel: 'CRITICAL' }),
+      newId: ulid,
+    });
+    const { order } = await quiet.createOrder('recovery-test', ulid(), {
+      items: [{ productId, quantity: 2 }],
+      paymentToken: 'tok_visa',
+    });
+    const eventId = orderCreatedEventId(order.orderId);
+    const logged = async () =>
+      (await documentClient.send(new GetCommand({ TableName: cloud.names('orders'), Key: keys.event(eventId) }))).Item;
+    // act
+    const report = await reconcilerPass();
+    const execution = await settledExecution(order.orderId);
+    await until('order.created in the events log', async () => (await logged()) !== undefined);
+    // assess: one execution (start-saga met the claim), one capture, the event logged under the stable id
+    const executions = await sfn.send(new ListExecutionsCommand({ stateMachineArn: saga.stateMachineArn }));
+    const ofOrder = (executions.executions ?? []).filter((listed) => listed.name?.startsWith(order.orderId));
+    const captured = (await ledger.paymentsOfOrder(order.orderId)).filter((payment) => payment.status === 'CAPTURED');
+    expect([
+      report.announced,
+      execution,
+      ofOrder.map((listed) => listed.name),
+      await statusOf(order.orderId),
+      captured.length,
+      (await logged())?.detailType,
+    ]).toEqual([1, 'SUCCEEDED', [order.orderId], 'CONFIRMED', 1, 'order.created']);
   });
 });
 

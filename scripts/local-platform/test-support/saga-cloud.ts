@@ -65,7 +65,12 @@ export interface SagaCloud {
 export const startSagaCloud = async (customerId: string, options: { timeScale?: number } = {}): Promise<SagaCloud> => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
   process.env.LOCAL_CLOUD_LOG_LEVEL = 'silent';
-  const cloud = await startLocalCloud({ edgePort: 0, timeScale: options.timeScale ?? 0.001 });
+  // 110 s for DynamoDB Local to answer, as the table tests allow: its JVM takes over 30 s on a loaded runner.
+  const cloud = await startLocalCloud({
+    edgePort: 0,
+    timeScale: options.timeScale ?? 0.001,
+    dynamoDbReadyTimeoutMs: 110_000,
+  });
   const dynamo = new DynamoDBClient({ endpoint: cloud.services.dynamoDbEndpoint, region: 'us-east-1', credentials });
   const documentClient = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const tableName = cloud.names('orders');
