@@ -63,7 +63,7 @@ export interface SagaDeps {
   /**
    * Whether a customer has a webhook endpoint subscribed to a progress event type. A progress event (order.validated,
    * order.inventory_reserved, order.payment_captured) has no other consumer, so it is published only when one wants
-   * it (docs/decisions.md, entry 46). Absent: every progress event is published.
+   * it (docs/decisions.md, entry 48). Absent: every progress event is published.
    */
   readonly progressSubscribers?: ProgressSubscribers;
   readonly log: LogPort;
