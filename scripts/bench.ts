@@ -324,6 +324,9 @@ const main = async (): Promise<void> => {
   const benchStarted = performance.now();
   const settings = readSettings(process.env);
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // A load test samples as AWS's default rule does (1 request a second, then 5 %), as the README says of XRAY_SAMPLING;
+  // `npm start` traces every request. X-Ray is priced from the traces this records.
+  process.env.XRAY_SAMPLING ??= 'local';
   // The handlers run in this process; their per-invocation INFO lines would drown the table.
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   const edgePort = process.env.EDGE_PORT === undefined ? 0 : Number(process.env.EDGE_PORT);
@@ -356,7 +359,7 @@ const main = async (): Promise<void> => {
     const template = (await Promise.race([captured, sleep(5_000).then(() => undefined)]))?.toString('utf8');
     if (template === undefined) throw new Error('the first POST made no TransactWriteItems through the edge');
     say(
-      `bench: ${settings.seconds} s per phase, ${settings.connections} connections, saga ${process.env.LOCAL_WORKFLOW_TYPE ?? 'STANDARD'} (LOCAL_WORKFLOW_TYPE; prod deploys EXPRESS); cloud ${cloud.edgeUrl} (pid ${process.pid}), API ${api.url} (pid ${api.pid}), load generator pid ${load.pid}, DynamoDB Local pid ${cloud.services.dynamoDbPid}`,
+      `bench: ${settings.seconds} s per phase, ${settings.connections} connections, saga ${process.env.LOCAL_WORKFLOW_TYPE ?? 'STANDARD'} (LOCAL_WORKFLOW_TYPE; prod deploys EXPRESS), X-Ray sampling ${process.env.XRAY_SAMPLING} (XRAY_SAMPLING); cloud ${cloud.edgeUrl} (pid ${process.pid}), API ${api.url} (pid ${api.pid}), load generator pid ${load.pid}, DynamoDB Local pid ${cloud.services.dynamoDbPid}`,
     );
     await waitQuiet(context, 'first order');
 

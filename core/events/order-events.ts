@@ -78,12 +78,17 @@ export const eventTypeForStatus = (status: OrderStatus): OrderEventType => {
 };
 
 /**
- * The id of an order's order.created, derived from the order: the API's publish after the commit and the
- * reconciler's republish of an order whose publish was lost (core/orders/reconciler.ts) carry the same id, so
- * every consumer (they deduplicate on `detail.eventId`) acts on it once. The status changes keep random ids: each
- * is written with its conditional transition, once.
+ * The id of the event announcing that an order entered `status`, derived from the order and the status: an order
+ * enters each status at most once (the transition table has no cycle), so every publish of that announcement (the
+ * API's after the commit, the reconciler's republish of an order.created that was lost, a saga step's retry that
+ * finds its status change already made and announces it again) carries the same id, and every consumer (they
+ * deduplicate on `detail.eventId`) acts on it once. order.created keeps its `<orderId>-created`.
  */
-export const orderCreatedEventId = (orderId: string): string => `${orderId}-created`;
+export const orderStatusEventId = (orderId: string, status: OrderStatus): string =>
+  `${orderId}-${eventTypeForStatus(status).slice('order.'.length)}`;
+
+/** The id of an order's order.created (orderStatusEventId of PENDING). */
+export const orderCreatedEventId = (orderId: string): string => orderStatusEventId(orderId, 'PENDING');
 
 /** The event announcing the order's current status. */
 export const orderEvent = (

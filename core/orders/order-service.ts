@@ -1,7 +1,7 @@
 /**
  * The order use cases: idempotent create in one transaction, then the direct publish of order.created that does not
  * hold up the caller, with the outbox written only when that publish fails (docs/decisions.md, "the outbox without
- * the extra calls"); and the publish-and-mark-sent of records already in the outbox (the saga's status changes).
+ * the extra calls"). The saga's status changes are announced through the same `publishDirect`.
  */
 import { createHash } from 'node:crypto';
 import { newOrder, priceOrder } from '../domain/order';
@@ -153,29 +153,6 @@ export class OrderService {
     }
     if (failed.length > 0) await this.deps.outbox.saveUnpublished(failed);
     return { published, failed: failed.length };
-  }
-
-  /**
-   * Publishes records that are already in the outbox (written with their state change) and marks the published ones
-   * sent. A failure leaves the record PENDING for the relay; it never fails the caller.
-   */
-  async publishOutbox(records: readonly OutboxRecord[]): Promise<{ published: number; failed: number }> {
-    let published = 0;
-    let failed = 0;
-    for (let start = 0; start < records.length; start += PUT_EVENTS_MAX_ENTRIES) {
-      const batch = records.slice(start, start + PUT_EVENTS_MAX_ENTRIES);
-      const failedIndexes = await this.publishBatch(batch);
-      const sentAt = this.now().toISOString();
-      for (const [index, record] of batch.entries()) {
-        if (failedIndexes.has(index)) {
-          failed += 1;
-          continue;
-        }
-        await this.deps.outbox.markOutboxSent(record.orderId, record.eventId, sentAt);
-        published += 1;
-      }
-    }
-    return { published, failed };
   }
 
   /** One PutEvents; the indexes of the records that failed (all of them when the call itself failed). */

@@ -28,8 +28,8 @@ export interface IdempotencyRecord {
 export type OutboxStatus = 'PENDING' | 'SENT' | 'PARKED';
 
 /**
- * An event the relay is to publish: written when a direct publish failed (the API's order.created, the default), or
- * in the same transaction as the state change it announces (a status change given `outboxEventId`).
+ * An event the relay is to publish: written only when a direct publish failed (the API's order.created, a saga
+ * step's status change), or with the order it announces (`createOrder`'s optional record).
  */
 export interface OutboxRecord {
   readonly orderId: string;
@@ -52,8 +52,6 @@ export interface TransitionRequest {
   /** The timeline entry's step and machine-readable outcome (see TimelineEntry). */
   readonly step?: string;
   readonly outcome?: string;
-  /** Written to the outbox in the same transaction, so the announcement cannot be lost. */
-  readonly outboxEventId?: string;
   /** The payment provider's transaction id, stored on the order by the same write (PAYMENT_CAPTURED). */
   readonly paymentTransactionId?: string;
 }
@@ -82,7 +80,7 @@ export interface OrderRepository {
   listOrdersByStatus(status: OrderStatus, page?: PageRequest): Promise<Page<Order>>;
   /**
    * The one way an order's status changes: a conditional write guarded by the statuses the transition table allows
-   * `to` from, appending to the timeline (and writing the outbox record when `outboxEventId` is given).
+   * `to` from, appending to the timeline; one UpdateItem. Its announcement is the caller's (core/saga/saga-steps.ts).
    */
   transitionOrder(request: TransitionRequest): Promise<Order>;
   /**

@@ -4,10 +4,12 @@
  * Every step is idempotent by itself: a status change already made is not made again (the store's conditional
  * write), inventory and payment effects are keyed by the order. Powertools Idempotency sits on top only where a step
  * calls the payment provider (lambdas/shared/saga-step.ts). Every status change goes through the store's conditional
- * transition. The changes consumers act on (order.confirmed, order.failed, the compensation ones) write an outbox
- * record in the same transaction and are published at once (a failed publish stays PENDING for the relay); the
- * intermediate ones (VALIDATED, INVENTORY_RESERVED, PAYMENT_CAPTURED) are published straight to the bus, best effort:
- * only webhook subscribers receive them, and the order's timeline holds them for everyone else (docs/decisions.md).
+ * transition, one UpdateItem. The changes consumers act on (order.confirmed, order.failed, the compensation ones) are
+ * then published under an id stable per (order, status), with an outbox record for the relay only when the bus refuses
+ * them; a step that finds its change already made announces it again (an earlier attempt may have died between the
+ * write and the publish). The intermediate ones (VALIDATED, INVENTORY_RESERVED, PAYMENT_CAPTURED) are published
+ * straight to the bus, best effort: only webhook subscribers receive them, and the order's timeline holds them for
+ * everyone else (docs/decisions.md).
  *
  * The forward steps pass the order on (`OrderSnapshot`, through the state machine's ResultPath) instead of re-reading
  * it: the snapshot is a hint, the conditional write is the truth, and a stale hint costs its step one read.
@@ -20,7 +22,7 @@
 import type { Order, TimelineEntry, Violation } from '../domain/order';
 import { multiplyMoney, sumMoney, equalMoney } from '../domain/money';
 import type { OrderStatus } from '../domain/order-status';
-import { eventTypeForStatus, INTERMEDIATE_ORDER_EVENTS, orderEvent } from '../events/order-events';
+import { eventTypeForStatus, INTERMEDIATE_ORDER_EVENTS, orderEvent, orderStatusEventId } from '../events/order-events';
 import type { InventoryPort, ReleaseOutcome, ReserveOutcome, StockLine } from '../inventory/inventory';
 import { OrderTransitionRejectedError } from '../orders/errors';
 import { OrderService } from '../orders/order-service';
@@ -139,6 +141,8 @@ const reached = (status: OrderStatus, target: OrderStatus): boolean =>
  */
 const publishedDirectly = (status: OrderStatus): boolean =>
   (INTERMEDIATE_ORDER_EVENTS as readonly string[]).includes(eventTypeForStatus(status));
+/** The end of the note of the COMPENSATING entry: which compensation step began it. */
+const beginsCompensation = (step: SagaStepName): string => `${step} begins compensation`;
 /** Statuses in which a forward step has (possibly) taken effect that must be undone by compensation. */
 const COMPENSABLE: readonly OrderStatus[] = ['PENDING', 'VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED'];
 
@@ -306,9 +310,9 @@ export class SagaSteps {
   /** `known`: the order as ChargePayment left it; read only when absent or not PAYMENT_CAPTURED. */
   async confirm(orderId: string, known?: OrderSnapshot): Promise<StepResult> {
     const step = 'ConfirmOrder';
-    const order =
-      known?.orderId === orderId && known.status === 'PAYMENT_CAPTURED' ? known : await this.require(orderId, step);
-    if (order.status === 'CONFIRMED') return this.result(order, step, 'already-done');
+    const hinted = known?.orderId === orderId && known.status === 'PAYMENT_CAPTURED';
+    const order = hinted ? known : await this.require(orderId, step);
+    if (order.status === 'CONFIRMED') return this.alreadyAnnounced(await this.require(orderId, step), step);
     if (order.status !== 'PAYMENT_CAPTURED') throw new SagaOrderStateError(orderId, order.status, step);
     return this.result(
       await this.move(order, 'CONFIRMED', step, { step, outcome: 'confirmed', note: 'confirmed' }),
@@ -408,7 +412,7 @@ export class SagaSteps {
   async markFailed(orderId: string, error: CaughtError | undefined): Promise<StepResult> {
     const step = 'MarkOrderFailed';
     let order = await this.require(orderId, step);
-    if (order.status === 'FAILED') return this.result(order, step, 'already-done');
+    if (order.status === 'FAILED') return this.alreadyAnnounced(order, step);
     const reason = failureReasonFor(error?.Error ?? 'Unknown', order.status);
     // After a reservation or a charge the only way to FAILED is through COMPENSATING.
     if (order.status === 'INVENTORY_RESERVED' || order.status === 'PAYMENT_CAPTURED')
@@ -452,7 +456,7 @@ export class SagaSteps {
   ): Promise<StepResult> {
     const step = 'ParkOrder';
     let order = await this.require(orderId, step);
-    if (order.status === 'NEEDS_ATTENTION') return this.result(order, step, 'already-done');
+    if (order.status === 'NEEDS_ATTENTION') return this.alreadyAnnounced(order, step);
     if (order.status === 'FAILED') {
       this.deps.log.warn('a compensation reported failure but the order is already FAILED', {
         orderId,
@@ -482,15 +486,22 @@ export class SagaSteps {
    */
   private async beginCompensation(orderId: string, error: CaughtError | undefined, step: SagaStepName): Promise<Order> {
     const order = await this.require(orderId, step);
-    if (order.status === 'COMPENSATING' || order.status === 'FAILED' || order.status === 'NEEDS_ATTENTION')
+    if (order.status === 'COMPENSATING') {
+      // This step began it in an earlier attempt, which may have died before announcing it; the later compensation
+      // steps find it begun by another and announce nothing.
+      // The first COMPENSATING entry is the one that entered it (the compensations append theirs after it).
+      const begun = order.timeline.find((entry) => entry.status === 'COMPENSATING');
+      if (begun?.note?.endsWith(beginsCompensation(step))) await this.announce(order);
       return order;
+    }
+    if (order.status === 'FAILED' || order.status === 'NEEDS_ATTENTION') return order;
     if (!COMPENSABLE.includes(order.status)) throw new SagaOrderStateError(orderId, order.status, step);
     const { name, message } = describeCaughtError(error);
     const failed = failedForwardStep(order.status) ?? step;
     return this.move(order, 'COMPENSATING', step, {
       step: failed,
       outcome: failedStepOutcome(name),
-      note: `${name}: ${message}; ${step} begins compensation`,
+      note: `${name}: ${message}; ${beginsCompensation(step)}`,
       reason: failureReasonFor(name, order.status),
     });
   }
@@ -502,9 +513,12 @@ export class SagaSteps {
   }
 
   /**
-   * One status change, a conditional write. An intermediate one is then published straight to the bus (best effort);
-   * any other writes its outbox record in the same transaction and is published at once. A concurrent duplicate or
-   * an earlier attempt that already made the same change is not an error: the order is answered as it is.
+   * One status change, a conditional write (one UpdateItem), then its announcement. An intermediate one is published
+   * straight to the bus, best effort; any other through `OrderService.publishDirect`: the PutEvents, and an outbox
+   * record for the relay only when the bus refuses it (the step fails, and is retried, only when the table refuses
+   * that record too). The event's id is stable per (order, status), so an announcement made twice is acted on once.
+   * A concurrent duplicate or an earlier attempt that already made the same change is not an error: the order is
+   * answered as it is, and announced again (that attempt may have died between its write and its publish).
    */
   private async move<T extends Order | OrderSnapshot>(
     order: T,
@@ -515,7 +529,6 @@ export class SagaSteps {
   ): Promise<T | Order> {
     if (order.status === to) return order;
     const at = this.now().toISOString();
-    const eventId = this.deps.newId();
     const direct = publishedDirectly(to);
     // Asked beside the status change, not after it: the step waits for the slower of the two, not for both.
     const wanted = direct ? this.progressWanted(order.customerId, to) : undefined;
@@ -528,7 +541,6 @@ export class SagaSteps {
         step: entry.step,
         outcome: entry.outcome,
         note: entry.note,
-        ...(direct ? {} : { outboxEventId: eventId }),
         ...(entry.reason === undefined ? {} : { reason: entry.reason }),
         ...(paymentTransactionId === undefined ? {} : { paymentTransactionId }),
       });
@@ -536,6 +548,7 @@ export class SagaSteps {
       if (!(error instanceof OrderTransitionRejectedError) || error.from !== to) throw error;
       const current = await this.deps.orders.getOrder(order.orderId);
       if (current === undefined) throw error;
+      if (!direct) await this.announce(current);
       return current;
     }
     this.deps.log.info('order status changed', {
@@ -555,6 +568,7 @@ export class SagaSteps {
         return moved;
       }
       // No outbox: a lost intermediate event costs a webhook subscriber one progress notice, never an order.
+      const eventId = orderStatusEventId(order.orderId, to);
       await this.deps.publisher.publish([orderEvent(moved, eventId, at)]).catch((error: unknown) =>
         this.deps.log.warn('an intermediate order event could not be published; not retried', {
           orderId: order.orderId,
@@ -565,15 +579,27 @@ export class SagaSteps {
       );
       return moved;
     }
+    await this.announce(moved, at);
+    return moved;
+  }
+
+  /**
+   * Publishes the event of the status the order is in, under its stable id; written to the outbox when the bus refuses
+   * it; throws (so the step is retried) only when the table refuses that too. `at`: when the status was entered (by
+   * default the time of its timeline entry, for an announcement made again by a later attempt).
+   */
+  private async announce(order: Order, at?: string): Promise<void> {
+    const eventId = orderStatusEventId(order.orderId, order.status);
+    const occurredAt =
+      at ?? order.timeline.find((entry) => entry.status === order.status)?.at ?? this.now().toISOString();
     const record: OutboxRecord = {
       orderId: order.orderId,
       eventId,
-      event: orderEvent(moved, eventId, at),
+      event: orderEvent(order, eventId, occurredAt),
       status: 'PENDING',
-      createdAt: at,
+      createdAt: occurredAt,
     };
-    await this.outbox.publishOutbox([record]);
-    return moved;
+    await this.outbox.publishDirect([record]);
   }
 
   /** Whether to publish a progress event; when the registrations cannot be read, yes (a notice too many, not one lost). */
@@ -603,6 +629,12 @@ export class SagaSteps {
       outcome: entry.outcome,
       stepKey,
     });
+  }
+
+  /** A step found its status change made by an earlier attempt: announced again (the attempt may have died before). */
+  private async alreadyAnnounced(order: Order, step: SagaStepName): Promise<StepResult> {
+    await this.announce(order);
+    return this.result(order, step, 'already-done');
   }
 
   private result(order: Order | OrderSnapshot, step: SagaStepName, outcome: string): StepResult {

@@ -11,7 +11,6 @@ import type { Order, TimelineEntry } from '../domain/order';
 import { allowedPreviousStatuses, isOrderStatus } from '../domain/order-status';
 import type { OrderStatus } from '../domain/order-status';
 import type { Page, PageRequest } from '../domain/page';
-import { orderEvent } from '../events/order-events';
 import type { IdempotencyHolder } from '../orders/errors';
 import {
   IdempotencyKeyTakenError,
@@ -220,47 +219,8 @@ export class DynamoOrderRepository implements OrderRepository {
       ExpressionAttributeValues: values,
     };
     try {
-      if (request.outboxEventId === undefined) {
-        const { Attributes } = await this.client.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
-        return toOrder(Attributes as Item);
-      }
-      const current = await this.getOrder(request.orderId);
-      if (current === undefined) throw new OrderNotFoundError(request.orderId);
-      if (!previous.includes(current.status))
-        throw new OrderTransitionRejectedError(request.orderId, current.status, request.to);
-      const after: Order = {
-        ...current,
-        status: request.to,
-        updatedAt: request.at,
-        timeline: [...current.timeline, entry],
-        ...(current.failureReason === undefined && request.reason !== undefined
-          ? { failureReason: request.reason }
-          : {}),
-        ...(request.paymentTransactionId === undefined ? {} : { paymentTransactionId: request.paymentTransactionId }),
-      };
-      const outbox: OutboxRecord = {
-        orderId: request.orderId,
-        eventId: request.outboxEventId,
-        event: orderEvent(after, request.outboxEventId, request.at),
-        status: 'PENDING',
-        createdAt: request.at,
-      };
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            { Update: update },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: outboxItem(outbox),
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-          ],
-        }),
-      );
-      // The transaction answers nothing: the order as read with this change applied, instead of a second read.
-      return after;
+      const { Attributes } = await this.client.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));
+      return toOrder(Attributes as Item);
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException) && conditionFailedAt(error).length === 0) throw error;
       const found = await this.getOrder(request.orderId);

@@ -6,13 +6,14 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DescribeExecutionCommand, ListExecutionsCommand, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import type { SFNClient } from '@aws-sdk/client-sfn';
-import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { ulid } from 'ulid';
 import type { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
 import type { Order } from '../../core/domain/order';
-import { orderEvent } from '../../core/events/order-events';
+import type { OrderStatus } from '../../core/domain/order-status';
+import { orderEvent, orderStatusEventId } from '../../core/events/order-events';
 import { OrderService } from '../../core/orders/order-service';
 import { SimulatedPaymentProvider } from '../../core/payments/simulated-provider';
 import { SagaSteps } from '../../core/saga/saga-steps';
@@ -72,7 +73,30 @@ const FORWARD = [
   'ReserveInventory reserved INVENTORY_RESERVED',
   'ChargePayment captured PAYMENT_CAPTURED',
 ];
-const eventTypes = async (orderId: string): Promise<string[]> =>
+/** The statuses whose events every consumer gets (the progress ones go to webhook subscribers only). */
+const ANNOUNCED: readonly OrderStatus[] = ['PENDING', 'CONFIRMED', 'COMPENSATING', 'FAILED', 'NEEDS_ATTENTION'];
+/**
+ * The order's events as the bus delivered them: read from the events log (the catch-all rule -> record-event), by
+ * their stable ids, once `last` is there (the log is written asynchronously, behind a queue).
+ */
+const eventTypes = async (orderId: string, last: string): Promise<string[]> => {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const logged = await Promise.all(
+      ANNOUNCED.map(async (status) => {
+        const { Item } = await documentClient.send(
+          new GetCommand({ TableName: saga.tableName, Key: keys.event(orderStatusEventId(orderId, status)) }),
+        );
+        return Item?.detailType as string | undefined;
+      }),
+    );
+    const types = logged.filter((type): type is string => type !== undefined);
+    if (types.includes(last) || Date.now() > deadline) return types;
+    await new Promise((wake) => setTimeout(wake, 100));
+  }
+};
+/** What the outbox holds for the order: records of publishes the bus refused, none on the happy path. */
+const outboxTypes = async (orderId: string): Promise<string[]> =>
   ((await stores.orders.getOrderWithEvents(orderId))?.events ?? []).map((record) => record.event.detailType);
 
 describe('the order saga on the local cloud', () => {
@@ -90,9 +114,10 @@ describe('the order saga on the local cloud', () => {
       expect.objectContaining({ status: 'CAPTURED', amount: { amount: 1000, currency: 'EUR' } }),
     ]);
     expect(await orderPayments.getPaymentTransactionId(orderId)).toBe(payments[0].transactionId);
-    // The intermediate events go straight to the bus (issue 18), and so does order.created, from the API, with an
-    // outbox record only when that publish fails: only order.confirmed went through the outbox.
-    expect(await eventTypes(orderId)).toEqual(['order.confirmed']);
+    // Every event goes straight to the bus (issue 18), with an outbox record only when that publish fails: the log has
+    // order.created and order.confirmed (the progress events reach webhook subscribers only), the outbox nothing.
+    expect(await eventTypes(orderId, 'order.confirmed')).toEqual(['order.created', 'order.confirmed']);
+    expect(await outboxTypes(orderId)).toEqual([]);
   });
 
   it('a tok_chargeDeclined order reaches FAILED with PAYMENT_DECLINED, its timeline step by step with the decline code, stock restored, no charge', async () => {
@@ -121,7 +146,7 @@ describe('the order saga on the local cloud', () => {
         (payment) => payment.status === 'CAPTURED' || payment.status === 'AUTHORIZED',
       ),
     ).toEqual([]);
-    expect(await eventTypes(orderId)).toEqual(expect.arrayContaining(['order.compensating', 'order.failed']));
+    expect(await eventTypes(orderId, 'order.failed')).toEqual(['order.created', 'order.compensating', 'order.failed']);
   });
 
   it('an order for more than the stock reaches FAILED with OUT_OF_STOCK and changes no product stock', async () => {
@@ -212,7 +237,11 @@ describe('the order saga on the local cloud', () => {
       'ChargePayment declined COMPENSATING PAYMENT_DECLINED',
       'ParkOrder parked NEEDS_ATTENTION COMPENSATION_FAILED',
     ]);
-    expect(await eventTypes(orderId)).toContain('order.compensation_failed');
+    expect(await eventTypes(orderId, 'order.compensation_failed')).toEqual([
+      'order.created',
+      'order.compensating',
+      'order.compensation_failed',
+    ]);
   });
 
   it('40 concurrent one-unit orders for a product with stock 10: exactly 10 CONFIRMED, 30 FAILED OUT_OF_STOCK, stock 0', async () => {
@@ -426,12 +455,63 @@ describe('each step invoked twice with the same input has the effect of one invo
     expect(reserves.map((r) => r.outcome)).toEqual(['reserved', 'already-done']);
     expect(afterReserve).toBe(3);
     expect(await inventory.getStock(productId)).toBe(5);
-    // Each intermediate status change reached the bus once, with no outbox record.
+    // Each intermediate status change reached the bus once, with no outbox record. The repeated release began no
+    // compensation but announces order.compensating again, under the same id: it cannot tell a repeat from the retry
+    // of an attempt that died between its write and its publish, and consumers act on an id once.
     expect(bus.published.map((event) => event.detailType)).toEqual([
       'order.validated',
       'order.inventory_reserved',
       'order.compensating',
+      'order.compensating',
     ]);
+    expect(new Set(bus.published.slice(2).map((event) => (event.detail as { eventId: string }).eventId))).toEqual(
+      new Set([`${orderId}-compensating`]),
+    );
+  });
+
+  it('a status change whose step died before announcing it is announced by the retry, under the same id; a publish the bus refuses waits in the outbox', async () => {
+    const productId = await product(5);
+    const orderId = await quietOrder(productId, 1);
+    const bus = new FakePublisher();
+    const stepsOver = (outbox: DynamoStores['outbox']): SagaSteps =>
+      new SagaSteps({
+        orders: stores.orders,
+        products: stores.products,
+        outbox,
+        inventory,
+        payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }),
+        paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')),
+        publisher: bus,
+        log: new Logger({ logLevel: 'CRITICAL' }),
+        newId: ulid,
+      });
+    const steps = stepsOver(stores.outbox);
+    const tableRefusesOutbox: DynamoStores['outbox'] = Object.assign(Object.create(stores.outbox), {
+      saveUnpublished: async () => {
+        throw new Error('the table refused the outbox record (test)');
+      },
+    });
+    await steps.validate(orderId);
+    await steps.reserve(orderId);
+    await steps.charge(orderId);
+
+    // The first attempt commits CONFIRMED, then neither the bus nor the table takes its event: as if it died there.
+    bus.failing = true;
+    await expect(stepsOver(tableRefusesOutbox).confirm(orderId)).rejects.toThrow('refused the outbox record');
+    const afterFirst = await stores.orders.getOrder(orderId);
+    // The retry finds the change made and announces it.
+    bus.failing = false;
+    const retried = await steps.confirm(orderId);
+    // A later repeat whose publish the bus refuses leaves the event to the relay and succeeds.
+    bus.failing = true;
+    const refused = await steps.confirm(orderId);
+
+    expect(afterFirst?.status).toBe('CONFIRMED');
+    expect([retried.outcome, refused.outcome]).toEqual(['already-done', 'already-done']);
+    const confirmed = bus.published.filter((event) => event.detailType === 'order.confirmed');
+    expect(confirmed.map((event) => (event.detail as { eventId: string }).eventId)).toEqual([`${orderId}-confirmed`]);
+    expect(confirmed[0].detail).toMatchObject({ status: 'CONFIRMED', occurredAt: afterFirst?.timeline.at(-1)?.at });
+    expect(await outboxTypes(orderId)).toEqual(['order.confirmed']);
   });
 
   it('beneath Powertools, each compensation run twice appends its timeline entry once, no-ops included', async () => {

@@ -45,8 +45,11 @@ const BACKGROUND = new Set(['outbox-relay', 'reconciler']);
  * Powertools record (2) and activity item (1). Then 18: start-saga claims the execution name in the table (1), so a
  * repeated order.created cannot start a second Express execution (docs/decisions.md, workflow type by numbers). Then
  * 19: the loyalty-points consumer (issue 16) awards the order's points, one conditional Put in the customer's partition.
+ * Then 18: order.confirmed left the outbox (its record in the status change's transaction and its mark-sent): the
+ * status change is one UpdateItem and its event is published directly under a stable id, the outbox written only
+ * when the bus refuses it (docs/decisions.md, "status events without the outbox").
  */
-const SAGA_AND_CONSUMERS_WRITE_BUDGET = 19;
+const SAGA_AND_CONSUMERS_WRITE_BUDGET = 18;
 
 interface Call {
   readonly caller: string;
