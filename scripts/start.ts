@@ -195,6 +195,8 @@ const main = async (): Promise<void> => {
     const reconciled = await reconcileAtStart(cloud);
     if (reconciled.relayed > 0) say(`published ${reconciled.relayed} events the last run left in the outbox`);
     if (reconciled.resumed > 0) say(`resumed the saga of ${reconciled.resumed} orders left unfinished by the last run`);
+    if (reconciled.reannounced > 0)
+      say(`published again the status events of ${reconciled.reannounced} orders the last run finished recently`);
     if (reconciled.note !== undefined) say(reconciled.note);
     const apiUrl = `http://127.0.0.1:${port}`;
     api = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'api/server.ts')], {

@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { newOrder, priceOrder } from '../domain/order';
 import type { Order } from '../domain/order';
 import type { CreateOrderRequest } from '../domain/schemas';
-import { orderCreatedEventId, orderEvent } from '../events/order-events';
+import { orderCreatedEventId, orderEvent, orderStatusEventId } from '../events/order-events';
 import { IdempotencyKeyConflictError, IdempotencyKeyTakenError, OrderNotFoundError } from './errors';
 import type { IdempotencyHolder } from './errors';
 import { DEFAULT_RELAY_MAX_ATTEMPTS, relayOutbox } from './outbox-relay';
@@ -54,6 +54,24 @@ export const orderCreatedRecord = (order: Order): OutboxRecord => {
     event: orderEvent({ ...created, status: 'PENDING' }, eventId, order.createdAt, 'order.created'),
     status: 'PENDING',
     createdAt: order.createdAt,
+  };
+};
+
+/**
+ * The event of the status the order is in, under its stable id (orderStatusEventId), dated when the order entered
+ * that status (its first timeline entry in it) unless `at` says otherwise: what a saga step publishes after its
+ * write, and publishes again when it finds the write made.
+ */
+export const orderStatusRecord = (order: Order, at?: string): OutboxRecord => {
+  if (order.status === 'PENDING') return orderCreatedRecord(order);
+  const eventId = orderStatusEventId(order.orderId, order.status);
+  const occurredAt = at ?? order.timeline.find((entry) => entry.status === order.status)?.at ?? order.updatedAt;
+  return {
+    orderId: order.orderId,
+    eventId,
+    event: orderEvent(order, eventId, occurredAt),
+    status: 'PENDING',
+    createdAt: occurredAt,
   };
 };
 
@@ -130,6 +148,13 @@ export class OrderService {
     const order = await this.deps.orders.getOrder(orderId);
     if (order === undefined) throw new OrderNotFoundError(orderId);
     await this.publishDirect([orderCreatedRecord(order)]);
+  }
+
+  /** Publishes again the event of the status the order is in (orderStatusRecord); the outbox when the bus refuses it. */
+  async announceStatus(orderId: string): Promise<void> {
+    const order = await this.deps.orders.getOrder(orderId);
+    if (order === undefined) throw new OrderNotFoundError(orderId);
+    await this.publishDirect([orderStatusRecord(order)]);
   }
 
   /** Resolves when every publish started in the background so far has finished (graceful shutdown, tests). */

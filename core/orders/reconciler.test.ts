@@ -1,7 +1,20 @@
 import type { Order } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
-import { RECONCILED_STATUSES, reconcileStaleOrders, resumeSaga, retryParkedOrder } from './reconciler';
-import type { OrderCreatedAnnouncer, SagaRunner, StaleOrder, StaleOrderFinder } from './reconciler';
+import {
+  RECONCILED_STATUSES,
+  reannounceRecentEnds,
+  reconcileStaleOrders,
+  resumeSaga,
+  retryParkedOrder,
+} from './reconciler';
+import type {
+  OrderCreatedAnnouncer,
+  OrderStatusAnnouncer,
+  RecentOrderFinder,
+  SagaRunner,
+  StaleOrder,
+  StaleOrderFinder,
+} from './reconciler';
 
 /**
  * Executions by name: 'RUNNING' or 'DONE'. As Step Functions does, start refuses the name of an ended execution and
@@ -278,5 +291,44 @@ describe('retryParkedOrder', () => {
         expect(error.httpStatus).toBe(404);
       },
     );
+  });
+});
+
+describe('reannounceRecentEnds (the local start-up pass)', () => {
+  const orders = [
+    stale('old-confirmed', 'CONFIRMED', '2026-01-01T00:00:00.000Z'),
+    stale('new-confirmed', 'CONFIRMED', '2026-01-01T00:09:00.000Z'),
+    stale('new-failed', 'FAILED', '2026-01-01T00:09:30.000Z'),
+    stale('new-parked', 'NEEDS_ATTENTION', '2026-01-01T00:09:40.000Z'),
+    stale('new-pending', 'PENDING', '2026-01-01T00:09:50.000Z'),
+    stale('new-compensating', 'COMPENSATING', '2026-01-01T00:09:50.000Z'),
+  ];
+  const finder: RecentOrderFinder = {
+    findCreatedAfter: async (status, createdAfter) =>
+      orders.filter((order) => order.status === status && order.createdAt > createdAfter),
+  };
+  const now = () => new Date('2026-01-01T00:10:00.000Z');
+
+  it('publishes again the status event of every order created within the window that ended, and of no other', async () => {
+    const announced: string[] = [];
+    const announcer: OrderStatusAnnouncer = { announceStatus: async (orderId) => void announced.push(orderId) };
+
+    const report = await reannounceRecentEnds({ finder, announcer, log: silent, now }, 5 * 60_000, 100);
+
+    expect(announced.sort()).toEqual(['new-confirmed', 'new-failed', 'new-parked']);
+    expect(report).toEqual({ announced: 3, failed: 0 });
+  });
+
+  it('counts an announcement the bus and the table both refused and goes on with the others', async () => {
+    const announcer: OrderStatusAnnouncer = {
+      announceStatus: async (orderId) => {
+        if (orderId === 'new-failed') throw new Error('bus and table down');
+      },
+    };
+
+    expect(await reannounceRecentEnds({ finder, announcer, log: silent, now }, 5 * 60_000, 100)).toEqual({
+      announced: 2,
+      failed: 1,
+    });
   });
 });

@@ -172,6 +172,47 @@ export const reconcileStaleOrders = async (deps: ReconcilerDeps): Promise<Reconc
   return counts;
 };
 
+/** Orders in `status` created after `createdAfter` (ISO), oldest first, at most `limit`. */
+export interface RecentOrderFinder {
+  findCreatedAfter(status: OrderStatus, createdAfter: string, limit: number): Promise<StaleOrder[]>;
+}
+
+/** Publishes the event of the status an order is in, with its stable id (OrderService.announceStatus). */
+export interface OrderStatusAnnouncer {
+  announceStatus(orderId: string): Promise<void>;
+}
+
+/** The terminal statuses (and the operator's) whose event a step publishes after its write. */
+export const ANNOUNCED_END_STATUSES: readonly OrderStatus[] = ['CONFIRMED', 'FAILED', 'NEEDS_ATTENTION'];
+
+/**
+ * The local start-up's second half: publishes again the event of every order created within `sinceMs` that ended
+ * CONFIRMED, FAILED or NEEDS_ATTENTION. A saga step publishes its status event after its write; in AWS, when the step
+ * dies between the two, Step Functions retries it and the retry announces the change again. Locally the executions
+ * die with the process, so nothing would: these republishes (stable ids: every consumer acts on an id once) stand in
+ * for those retries. Never scheduled in AWS.
+ */
+export const reannounceRecentEnds = async (
+  deps: { finder: RecentOrderFinder; announcer: OrderStatusAnnouncer; log: LogPort; now: () => Date },
+  sinceMs: number,
+  limitPerStatus: number,
+): Promise<{ announced: number; failed: number }> => {
+  const createdAfter = new Date(deps.now().getTime() - sinceMs).toISOString();
+  const counts = { announced: 0, failed: 0 };
+  for (const status of ANNOUNCED_END_STATUSES) {
+    for (const order of await deps.finder.findCreatedAfter(status, createdAfter, limitPerStatus)) {
+      try {
+        await deps.announcer.announceStatus(order.orderId);
+        counts.announced += 1;
+      } catch (error) {
+        counts.failed += 1;
+        deps.log.warn('an order status event could not be published again', { orderId: order.orderId, status, error });
+      }
+    }
+  }
+  return counts;
+};
+
 /** The operator's retry names an order that is not parked: nothing to retry (409). */
 export class OrderNotParkedError extends OrderError {
   constructor(

@@ -25,8 +25,8 @@ import type { OrderStatus } from '../domain/order-status';
 import { eventTypeForStatus, INTERMEDIATE_ORDER_EVENTS, orderEvent, orderStatusEventId } from '../events/order-events';
 import type { InventoryPort, ReleaseOutcome, ReserveOutcome, StockLine } from '../inventory/inventory';
 import { OrderTransitionRejectedError } from '../orders/errors';
-import { OrderService } from '../orders/order-service';
-import type { EventPublisher, LogPort, OrderOutbox, OrderRepository, OutboxRecord } from '../orders/ports';
+import { OrderService, orderStatusRecord } from '../orders/order-service';
+import type { EventPublisher, LogPort, OrderOutbox, OrderRepository } from '../orders/ports';
 import type { ProductPrices } from '../products/ports';
 import { PaymentDeclinedError, paymentIdempotencyKey } from '../payments/payment-provider';
 import type { PaymentProvider } from '../payments/payment-provider';
@@ -584,22 +584,12 @@ export class SagaSteps {
   }
 
   /**
-   * Publishes the event of the status the order is in, under its stable id; written to the outbox when the bus refuses
-   * it; throws (so the step is retried) only when the table refuses that too. `at`: when the status was entered (by
-   * default the time of its timeline entry, for an announcement made again by a later attempt).
+   * Publishes the event of the status the order is in, under its stable id (orderStatusRecord); written to the outbox
+   * when the bus refuses it; throws (so the step is retried) only when the table refuses that too. `at`: when the
+   * status was entered (by default the time of its timeline entry, for an announcement made again by a later attempt).
    */
   private async announce(order: Order, at?: string): Promise<void> {
-    const eventId = orderStatusEventId(order.orderId, order.status);
-    const occurredAt =
-      at ?? order.timeline.find((entry) => entry.status === order.status)?.at ?? this.now().toISOString();
-    const record: OutboxRecord = {
-      orderId: order.orderId,
-      eventId,
-      event: orderEvent(order, eventId, occurredAt),
-      status: 'PENDING',
-      createdAt: occurredAt,
-    };
-    await this.outbox.publishDirect([record]);
+    await this.outbox.publishDirect([orderStatusRecord(order, at)]);
   }
 
   /** Whether to publish a progress event; when the registrations cannot be read, yes (a notice too many, not one lost). */

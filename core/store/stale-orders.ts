@@ -1,22 +1,31 @@
 /**
- * The reconciler's read: orders still in one status, created before a cutoff, oldest first — a Query of GSI2
+ * The reconciler's read: orders still in one status, created before a cutoff (or after one: the local start-up's
+ * re-announcement), oldest first — a Query of GSI2
  * (`STATUS#<status>`, sort key `<createdAt>#<orderId>`), never a Scan, so a pass costs what it finds, not the
  * table's size. Bounded by `limit` per pass; what is left is found by the next pass.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OrderStatus } from '../domain/order-status';
-import type { StaleOrder, StaleOrderFinder } from '../orders/reconciler';
+import type { RecentOrderFinder, StaleOrder, StaleOrderFinder } from '../orders/reconciler';
 import { GSI2, keys } from './keys';
 import { hydrate } from './hydrate';
 
-export class DynamoStaleOrders implements StaleOrderFinder {
+export class DynamoStaleOrders implements StaleOrderFinder, RecentOrderFinder {
   constructor(
     private readonly client: DynamoDBDocumentClient,
     private readonly tableName: string,
   ) {}
 
-  async findStale(status: OrderStatus, createdBefore: string, limit: number): Promise<StaleOrder[]> {
+  findStale(status: OrderStatus, createdBefore: string, limit: number): Promise<StaleOrder[]> {
+    return this.find(status, 'GSI2SK < :bound', createdBefore, limit);
+  }
+
+  findCreatedAfter(status: OrderStatus, createdAfter: string, limit: number): Promise<StaleOrder[]> {
+    return this.find(status, 'GSI2SK > :bound', createdAfter, limit);
+  }
+
+  private async find(status: OrderStatus, range: string, bound: string, limit: number): Promise<StaleOrder[]> {
     const found: StaleOrder[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -24,8 +33,8 @@ export class DynamoStaleOrders implements StaleOrderFinder {
         new QueryCommand({
           TableName: this.tableName,
           IndexName: GSI2,
-          KeyConditionExpression: 'GSI2PK = :pk AND GSI2SK < :before',
-          ExpressionAttributeValues: { ':pk': keys.statusPartition(status), ':before': createdBefore },
+          KeyConditionExpression: `GSI2PK = :pk AND ${range}`,
+          ExpressionAttributeValues: { ':pk': keys.statusPartition(status), ':bound': bound },
           Limit: limit - found.length,
           ExclusiveStartKey: start,
         }),

@@ -5,6 +5,9 @@
  * the threshold (`{"staleAfterSeconds": 0}`): the local start-up pass does, since no execution survives a local
  * restart; a running execution is never raced whatever the threshold (the use case asks DescribeExecution). A
  * PENDING order it takes up gets its order.created published again (stable id; the outbox when the bus refuses).
+ * The local start-up pass also sends `{"reannounceSinceSeconds": N}`: the events of orders created within N seconds
+ * that ended (CONFIRMED, FAILED, NEEDS_ATTENTION) are published again, standing in for the step retries AWS would
+ * have made of executions that died with the local process (core/orders/reconciler.ts, reannounceRecentEnds).
  * Needs Query on the table's index, StartExecution/DescribeExecution on the saga and PutEvents on the bus
  * (modules/functions.ts derives them from the function's `access` in core/platform/resources.ts).
  */
@@ -19,7 +22,7 @@ import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher'
 import { ConfigValueInvalidError, requiredEnv } from '../../core/config/env';
 import type { Env } from '../../core/config/env';
 import { OrderService } from '../../core/orders/order-service';
-import { reconcileStaleOrders } from '../../core/orders/reconciler';
+import { reannounceRecentEnds, reconcileStaleOrders } from '../../core/orders/reconciler';
 import type { ReconcileReport, ReconcilerDeps } from '../../core/orders/reconciler';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
 import { DynamoSagaStartClaims } from '../../core/store/saga-start-claims';
@@ -36,45 +39,70 @@ const positiveInteger = (env: Env, key: string): number => {
 };
 
 /** The pass as configured by the function's environment (TABLE_NAME, EVENT_BUS_NAME, STATE_MACHINE_ARN, RECONCILE_*). */
+/** One pass; `reannounceSinceMs` (the local start-up's) also publishes again the events of recently ended orders. */
+type Pass = (staleAfterMs?: number, budgetMs?: number, reannounceSinceMs?: number) => Promise<PassReport>;
+
+/** The pass's report; `reannounced` only when the event asked for it. */
+export type PassReport = ReconcileReport & { readonly reannounced?: number };
+
 export const reconcilerFromEnvironment = (
   env: Env,
   clients: { readonly dynamo: DynamoDBClient; readonly sfn: SFNClient; readonly eventBridge: EventBridgeClient },
-): ((staleAfterMs?: number, budgetMs?: number) => Promise<ReconcileReport>) => {
+): Pass => {
   const tableName = requiredEnv(env, 'TABLE_NAME');
   const documentClient = DynamoDBDocumentClient.from(clients.dynamo, {
     marshallOptions: { removeUndefinedValues: true },
   });
   const stores = createDynamoStores(documentClient, tableName);
+  const finder = new DynamoStaleOrders(documentClient, tableName);
+  // Only its announce methods are used: the order as stored, published through the bus or else the outbox.
+  const announcer = new OrderService({
+    orders: stores.orders,
+    products: stores.products,
+    outbox: stores.outbox,
+    publisher: new EventBridgePublisher(clients.eventBridge, requiredEnv(env, 'EVENT_BUS_NAME')),
+    log: logger,
+    newId: ulid,
+  });
   const deps: ReconcilerDeps = {
-    finder: new DynamoStaleOrders(documentClient, tableName),
+    finder,
     runner: new ClaimedSagaRunner(
       clients.sfn,
       requiredEnv(env, 'STATE_MACHINE_ARN'),
       new DynamoSagaStartClaims(documentClient, tableName),
     ),
-    // Only its announceCreated is used: the order as stored, published through the bus or else the outbox.
-    announcer: new OrderService({
-      orders: stores.orders,
-      products: stores.products,
-      outbox: stores.outbox,
-      publisher: new EventBridgePublisher(clients.eventBridge, requiredEnv(env, 'EVENT_BUS_NAME')),
-      log: logger,
-      newId: ulid,
-    }),
+    announcer,
     log: logger,
     now: () => new Date(),
     staleAfterMs: positiveInteger(env, 'RECONCILE_STALE_AFTER_SECONDS') * 1000,
     maxAttempts: positiveInteger(env, 'RECONCILE_MAX_ATTEMPTS'),
     limitPerStatus: 100,
   };
-  return (staleAfterMs, budgetMs) =>
-    reconcileStaleOrders({ ...deps, ...(staleAfterMs === undefined ? {} : { staleAfterMs }), budgetMs });
+  return async (staleAfterMs, budgetMs, reannounceSinceMs) => {
+    const report = await reconcileStaleOrders({
+      ...deps,
+      ...(staleAfterMs === undefined ? {} : { staleAfterMs }),
+      budgetMs,
+    });
+    if (reannounceSinceMs === undefined) return report;
+    const { announced } = await reannounceRecentEnds(
+      { finder, announcer, log: logger, now: deps.now },
+      reannounceSinceMs,
+      deps.limitPerStatus,
+    );
+    return { ...report, reannounced: announced };
+  };
 };
 
 /** A schedule's event (EventBridge's Scheduled Event) carries no override; the start-up pass sends one. */
-const PassEventSchema = z.object({ staleAfterSeconds: z.number().int().min(0).optional() }).passthrough();
+const PassEventSchema = z
+  .object({
+    staleAfterSeconds: z.number().int().min(0).optional(),
+    reannounceSinceSeconds: z.number().int().min(1).max(3600).optional(),
+  })
+  .passthrough();
 
-let configured: ((staleAfterMs?: number, budgetMs?: number) => Promise<ReconcileReport>) | undefined;
+let configured: Pass | undefined;
 
 /** Left of the function's time when a pass stops taking up orders: one resumption's calls on a slow day. */
 const TIME_MARGIN_MS = 15_000;
@@ -83,7 +111,7 @@ const TIME_MARGIN_MS = 15_000;
 export const handler = async (
   event: unknown,
   context?: Pick<LambdaContext, 'getRemainingTimeInMillis'>,
-): Promise<ReconcileReport> => {
+): Promise<PassReport> => {
   configured ??= reconcilerFromEnvironment(process.env, {
     dynamo: captured(new DynamoDBClient({})),
     sfn: captured(new SFNClient({})),
@@ -91,10 +119,12 @@ export const handler = async (
   });
   const parsed = PassEventSchema.safeParse(event ?? {});
   const staleAfterSeconds = parsed.success ? parsed.data.staleAfterSeconds : undefined;
+  const reannounceSinceSeconds = parsed.success ? parsed.data.reannounceSinceSeconds : undefined;
   const remaining = context?.getRemainingTimeInMillis();
   const report = await configured(
     staleAfterSeconds === undefined ? undefined : staleAfterSeconds * 1000,
     remaining === undefined ? undefined : Math.max(0, remaining - TIME_MARGIN_MS),
+    reannounceSinceSeconds === undefined ? undefined : reannounceSinceSeconds * 1000,
   );
   if (report.examined > 0) logger.info('reconciler pass', { ...report });
   return report;

@@ -8,6 +8,11 @@
  * until its budget ends (a minute), and the events a crash left in the outbox (an order.confirmed committed but not yet
  * published) would wait that long for their consumers.
  *
+ * The reconciler pass also publishes again the events of the orders created in the last 10 minutes that ended
+ * (CONFIRMED, FAILED, NEEDS_ATTENTION): a step that died between its status change and its publish would be retried
+ * by Step Functions in AWS, and the retry would announce the change; locally the execution died with the process.
+ * Every event keeps its id, so a consumer that had it acts on it once.
+ *
  * The passes never stop `npm start`: on a loaded machine the reconciler can run out of its time (it then stops taking
  * up orders and says so) or time out, and the scheduled passes (every 5 s locally) resume whatever it left. `note`
  * says that to the person starting the platform.
@@ -20,11 +25,15 @@ export interface StartUpReconcileReport {
   readonly relayed: number;
   readonly examined: number;
   readonly resumed: number;
+  /** Ended orders whose status event was published again. */
+  readonly reannounced: number;
   /** Set when the pass did not get through every unfinished order: what happened and who finishes the rest. */
   readonly note?: string;
 }
 
 const LEFT_TO_SCHEDULE = 'the scheduled reconciler resumes the rest within a minute';
+/** How far back the start-up pass announces ended orders again: far longer than a local saga runs. */
+const REANNOUNCE_SINCE_SECONDS = 600;
 
 /** The relay pass; how many records it published (0 when it failed: the schedule relays them). */
 const relayAtStart = async (cloud: RunningLocalCloud): Promise<number> => {
@@ -39,7 +48,7 @@ const relayAtStart = async (cloud: RunningLocalCloud): Promise<number> => {
 export const reconcileAtStart = async (cloud: RunningLocalCloud): Promise<StartUpReconcileReport> => {
   const relayed = await relayAtStart(cloud);
   const outcome = await cloud.services.lambda
-    .invoke(cloud.names('reconciler'), { staleAfterSeconds: 0 })
+    .invoke(cloud.names('reconciler'), { staleAfterSeconds: 0, reannounceSinceSeconds: REANNOUNCE_SINCE_SECONDS })
     .catch((error: unknown) => ({
       result: undefined,
       error: { errorType: (error as Error).name, errorMessage: (error as Error).message },
@@ -49,13 +58,15 @@ export const reconcileAtStart = async (cloud: RunningLocalCloud): Promise<StartU
       relayed,
       examined: 0,
       resumed: 0,
+      reannounced: 0,
       note: `the start-up reconciler pass failed (${outcome.error.errorType}: ${outcome.error.errorMessage}); ${LEFT_TO_SCHEDULE}`,
     };
-  const report = outcome.result as ReconcileReport;
+  const report = outcome.result as ReconcileReport & { reannounced?: number };
   return {
     relayed,
     examined: report.examined,
     resumed: report.resumed,
+    reannounced: report.reannounced ?? 0,
     ...(report.outOfTime ? { note: `the start-up reconciler pass ran out of time; ${LEFT_TO_SCHEDULE}` } : {}),
   };
 };

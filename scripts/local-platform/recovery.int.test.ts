@@ -16,7 +16,7 @@ import { DeleteCommand, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { StepFunctionsSagaRunner } from '../../core/adapters/step-functions-saga-runner';
 import type { OrderStatus } from '../../core/domain/order-status';
-import { orderCreatedEventId } from '../../core/events/order-events';
+import { orderCreatedEventId, orderStatusEventId } from '../../core/events/order-events';
 import { OrderService } from '../../core/orders/order-service';
 import { retryParkedOrder } from '../../core/orders/reconciler';
 import type { ReconcileReport } from '../../core/orders/reconciler';
@@ -161,6 +161,40 @@ describe('an order whose order.created was never published', () => {
       captured.length,
       (await logged())?.detailType,
     ]).toEqual([1, 'SUCCEEDED', [order.orderId], 'CONFIRMED', 1, 'order.created']);
+  });
+});
+
+describe('an order that ended while its order.confirmed was never published', () => {
+  it('gets it published by the start-up pass under its stable id, and the events log records it', async () => {
+    // prepare: the saga's steps as they commit, with ConfirmOrder dying between its write and its publish (the local
+    // execution died with the process, so no retry announces it)
+    const productId = await product(5);
+    const quiet = new OrderService({
+      ...stores,
+      publisher: new FakePublisher(),
+      log: new Logger({ logLevel: 'CRITICAL' }),
+      newId: ulid,
+    });
+    const { order } = await quiet.createOrder('recovery-test', ulid(), {
+      items: [{ productId, quantity: 1 }],
+      paymentToken: 'tok_visa',
+    });
+    for (const to of ['VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'CONFIRMED'] as const)
+      await stores.orders.transitionOrder({ orderId: order.orderId, to, at: new Date().toISOString() });
+    const eventId = orderStatusEventId(order.orderId, 'CONFIRMED');
+    const logged = async () =>
+      (await documentClient.send(new GetCommand({ TableName: cloud.names('orders'), Key: keys.event(eventId) }))).Item;
+    const before = (await logged())?.detailType;
+    // act: the reconciler as the start-up pass invokes it
+    const outcome = await cloud.services.lambda.invoke(cloud.names('reconciler'), {
+      staleAfterSeconds: 0,
+      reannounceSinceSeconds: 600,
+    });
+    await until('order.confirmed in the events log', async () => (await logged()) !== undefined);
+    // assess
+    expect(before).toBeUndefined();
+    expect((outcome.result as { reannounced: number }).reannounced).toBeGreaterThanOrEqual(1);
+    expect((await logged())?.detailType).toBe('order.confirmed');
   });
 });
 
