@@ -579,7 +579,8 @@ export const rules = [
   },
   {
     name: 'order-events-to-webhooks',
-    description: 'order.* events of customers with a subscribed webhook endpoint (marked by the publisher) -> webhook fan-out',
+    description:
+      'order.* events of customers with a subscribed webhook endpoint (marked by the publisher) -> webhook fan-out',
     bus: 'orders',
     eventPattern: {
       source: [ORDER_EVENT_SOURCE],

@@ -10,7 +10,7 @@ import { DeleteCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { ulid } from 'ulid';
-import type { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
+import type { EventPublisher } from '../../core/orders/ports';
 import type { Order } from '../../core/domain/order';
 import { orderEvent } from '../../core/events/order-events';
 import { OrderService } from '../../core/orders/order-service';
@@ -38,7 +38,7 @@ let stores: DynamoStores;
 let inventory: DynamoInventoryStore;
 let ledger: DynamoPaymentLedger;
 let orderPayments: DynamoOrderPayments;
-let publisher: EventBridgePublisher;
+let publisher: EventPublisher;
 let documentClient: DynamoDBDocumentClient;
 
 beforeAll(async () => {

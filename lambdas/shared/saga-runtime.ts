@@ -57,12 +57,7 @@ const build = (config: SagaConfig): SagaRuntime => {
       inventory: stores.inventory,
       payments: new SimulatedPaymentProvider({ ledger: stores.paymentLedger, newTransactionId: () => `pi_${ulid()}` }),
       paymentFence: new DynamoPaymentFence(documentClient, config.tableName),
-      publisher: orderEventPublisher(
-        captured(new EventBridgeClient({})),
-        config.eventBusName,
-        subscriptions,
-        logger,
-      ),
+      publisher: orderEventPublisher(captured(new EventBridgeClient({})), config.eventBusName, subscriptions, logger),
       progressSubscribers: subscriptions,
       newId: ulid,
     },

@@ -17,6 +17,7 @@ import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { orderEventPublisher } from '../../../core/adapters/eventbridge-publisher';
+import type { EventPublisher } from '../../../core/orders/ports';
 import { DynamoWebhookStore } from '../../../core/store/webhook-store';
 import { WebhookSubscriptions } from '../../../core/webhooks/fan-out-routing';
 import { money } from '../../../core/domain/money';
