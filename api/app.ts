@@ -10,6 +10,7 @@ import type Router from '@koa/router';
 import Koa from 'koa';
 import { ulid } from 'ulid';
 import { EventBridgePublisher } from '../core/adapters/eventbridge-publisher';
+import { WebhookRoutingPublisher, WebhookSubscriptions } from '../core/webhooks/fan-out-routing';
 import { SecretsManagerPartnerSecrets } from '../core/adapters/secrets-manager-partner-secrets';
 import { ClaimedSagaRunner } from '../core/adapters/claimed-saga-runner';
 import { DynamoSagaStartClaims } from '../core/store/saga-start-claims';
@@ -47,7 +48,10 @@ export interface AppDeps {
   readonly logger: Logger;
   /** Replaces the verifier the settings call for (tests of the AWS configuration without network). */
   readonly tokenVerifier?: TokenVerifier;
-  /** Replaces the EventBridge publisher over `clients.eventBridge` (tests that count what is published). */
+  /**
+   * Replaces the EventBridge publisher over `clients.eventBridge` (tests that count what is published); the webhook
+   * routing still wraps it, so it sees the events as they would go on the bus.
+   */
   readonly publisher?: EventPublisher;
   readonly now?: () => Date;
   readonly newId?: () => string;
@@ -73,7 +77,14 @@ export const createApp = (deps: AppDeps): ComposedApp => {
   const now = deps.now ?? (() => new Date());
   const newId = deps.newId ?? (() => ulid());
   const stores = createDynamoStores(clients.documentClient, config.tableName);
-  const publisher = deps.publisher ?? new EventBridgePublisher(clients.eventBridge, config.eventBusName);
+  const webhookStore = new DynamoWebhookStore(clients.documentClient, config.tableName);
+  // order.created reaches the webhook fan-out only for a customer with a subscribed endpoint; the lookup runs in the
+  // background publish after the commit, never on the request's path (core/webhooks/fan-out-routing.ts).
+  const publisher = new WebhookRoutingPublisher(
+    deps.publisher ?? new EventBridgePublisher(clients.eventBridge, config.eventBusName),
+    new WebhookSubscriptions(webhookStore),
+    logger,
+  );
   const service = new OrderService({
     orders: stores.orders,
     products: new CachedProductPrices(stores.products, CATALOG_CACHE_TTL_MS),
@@ -107,7 +118,7 @@ export const createApp = (deps: AppDeps): ComposedApp => {
     },
     traces: { xray: clients.xray, store: stores.orders, now },
     webhooks: {
-      webhooks: new DynamoWebhookStore(clients.documentClient, config.tableName),
+      webhooks: webhookStore,
       deliveries: new SqsDeliveryQueue(clients.sqs, resourcePrefixFromTableName(config.tableName)),
       urlPolicy: { allowLoopback: config.webhookAllowLoopback, reservedPorts: config.webhookReservedPorts },
       now,

@@ -1,12 +1,15 @@
 /**
  * The EventBridge adapter of the EventPublisher port: one PutEvents call per (at most 10) events, and a failure
- * whenever FailedEntryCount is not zero, naming the entries that failed.
+ * whenever FailedEntryCount is not zero, naming the entries that failed. An event's routing marks go to the entry's
+ * Resources; publishers of order events wrap this adapter in WebhookRoutingPublisher (core/webhooks/fan-out-routing.ts).
  */
 import { PutEventsCommand, type PutEventsCommandOutput } from '@aws-sdk/client-eventbridge';
 import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { PlatformEvent } from '../events/order-events';
 import { EventPublishFailedError } from '../orders/ports';
-import type { EventPublisher } from '../orders/ports';
+import type { EventPublisher, LogPort } from '../orders/ports';
+import { WebhookRoutingPublisher } from '../webhooks/fan-out-routing';
+import type { WebhookSubscriptions } from '../webhooks/fan-out-routing';
 
 export class EventBridgePublisher implements EventPublisher {
   constructor(
@@ -26,6 +29,9 @@ export class EventBridgePublisher implements EventPublisher {
             Source: event.source,
             DetailType: event.detailType,
             Detail: JSON.stringify(event.detail),
+            ...(event.resources === undefined || event.resources.length === 0
+              ? {}
+              : { Resources: [...event.resources] }),
           })),
         }),
       );
@@ -50,3 +56,14 @@ export class EventBridgePublisher implements EventPublisher {
     }
   }
 }
+
+/**
+ * The publisher of every producer of order events (API, saga, reconciler, outbox relay): the adapter behind the
+ * webhook routing, so an order event reaches the webhook fan-out exactly when its customer has a subscribed endpoint.
+ */
+export const orderEventPublisher = (
+  client: EventBridgeClient,
+  eventBusName: string,
+  subscriptions: Pick<WebhookSubscriptions, 'hasSubscriber'>,
+  log: LogPort,
+): EventPublisher => new WebhookRoutingPublisher(new EventBridgePublisher(client, eventBusName), subscriptions, log);

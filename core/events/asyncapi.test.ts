@@ -6,7 +6,7 @@
 import Ajv from 'ajv';
 import asyncApi300 from '@asyncapi/specs/schemas/3.0.0-without-$id.json';
 import { matchesEventPattern } from '../../local/eventbridge/pattern';
-import { rules } from '../platform/resources';
+import { ORDER_EVENT_SOURCE, rules, WEBHOOK_SUBSCRIBERS_MARK } from '../platform/resources';
 import type { RuleSpec } from '../platform/resources';
 import { asyncApiDocument, eventConsumers, messageKey, ruleMatches } from './asyncapi';
 import { EVENT_CONTRACTS } from './contracts';
@@ -35,7 +35,8 @@ const sampleEnvelope = (contract: (typeof EVENT_CONTRACTS)[number]) => ({
   account: '000000000000',
   time: '2026-12-01T10:00:00Z',
   region: 'eu-west-1',
-  resources: [],
+  // As published for a customer with a subscribed webhook endpoint: the platform's events carry the routing mark.
+  resources: contract.source === ORDER_EVENT_SOURCE ? [WEBHOOK_SUBSCRIBERS_MARK] : [],
   detail: contract.example,
 });
 
@@ -83,10 +84,27 @@ describe('asyncApiDocument', () => {
     }
   });
 
+  it('the webhook fan-out takes only the order events the publisher marked; the other consumers take them marked or not', () => {
+    const webhooks = (rules as readonly RuleSpec[]).find((rule) => rule.name === 'order-events-to-webhooks');
+    const others = (rules as readonly RuleSpec[]).filter(
+      (rule) => rule.eventPattern !== undefined && rule.name !== 'order-events-to-webhooks',
+    );
+    for (const contract of EVENT_CONTRACTS.filter((candidate) => candidate.source === ORDER_EVENT_SOURCE)) {
+      const unmarked = { ...sampleEnvelope(contract), resources: [] };
+      expect(matchesEventPattern(webhooks!.eventPattern, sampleEnvelope(contract))).toBe(true);
+      expect(matchesEventPattern(webhooks!.eventPattern, unmarked)).toBe(false);
+      for (const rule of others)
+        expect(matchesEventPattern(rule.eventPattern, unmarked)).toBe(
+          matchesEventPattern(rule.eventPattern, sampleEnvelope(contract)),
+        );
+    }
+  });
+
   it('refuses a pattern form it does not understand instead of guessing', () => {
     expect(() => ruleMatches({ 'detail-type': [{ suffix: '.created' }] }, EVENT_CONTRACTS[0])).toThrow(
       /not understood/,
     );
     expect(() => ruleMatches({ detail: { status: ['CONFIRMED'] } }, EVENT_CONTRACTS[0])).toThrow(/not understood/);
+    expect(() => ruleMatches({ resources: ['arn:aws:s3:::bucket'] }, EVENT_CONTRACTS[0])).toThrow(/not understood/);
   });
 });

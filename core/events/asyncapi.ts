@@ -5,10 +5,11 @@
  * is sent, and each rule's queue, from which a function receives the events the rule matches.
  *
  * Which events a rule delivers is decided by `ruleMatches`, which understands exactly the pattern forms the
- * description uses (exact strings, `prefix`, `anything-but` of strings) and throws on any other, so a new form cannot be misreported;
- * asyncapi.test.ts checks it against the local cloud's full EventBridge matcher.
+ * description uses (exact strings, `prefix`, `anything-but` of strings, and `resources` holding a publisher's routing
+ * mark) and throws on any other, so a new form cannot be misreported; asyncapi.test.ts checks it against the local
+ * cloud's full EventBridge matcher.
  */
-import { buses, queues, rules } from '../platform/resources';
+import { buses, queues, rules, WEBHOOK_SUBSCRIBERS_MARK } from '../platform/resources';
 import type { EventPattern, QueueSpec, RuleSpec } from '../platform/resources';
 import { contractJsonSchema, EVENT_CONTRACTS } from './contracts';
 import type { EventContract } from './contracts';
@@ -34,15 +35,22 @@ const matchesValue = (condition: unknown, value: string): boolean => {
 
 /**
  * Does the rule's pattern match events of this contract? Partner events have a source and type chosen at run
- * time, so they are matched by their source prefix `partner.` and any type.
+ * time, so they are matched by their source prefix `partner.` and any type. A `resources` condition on the routing
+ * mark (core/webhooks/fan-out-routing.ts) matches the contract's events the publisher marks, some of them: the
+ * platform's own events, never a partner's.
  */
 export const ruleMatches = (pattern: EventPattern, contract: EventContract): boolean =>
   Object.entries(pattern).every(([field, conditions]) => {
     if (!Array.isArray(conditions))
       throw new Error(`asyncapi: pattern field ${field} (nested) is not understood; extend ruleMatches`);
+    const partner = contract.source.startsWith('partner.');
+    if (field === 'resources') {
+      if (conditions.length !== 1 || conditions[0] !== WEBHOOK_SUBSCRIBERS_MARK)
+        throw new Error(`asyncapi: resources ${JSON.stringify(conditions)} is not understood; extend ruleMatches`);
+      return !partner;
+    }
     if (field !== 'source' && field !== 'detail-type')
       throw new Error(`asyncapi: pattern field ${field} is not understood; extend ruleMatches`);
-    const partner = contract.source.startsWith('partner.');
     if (partner && field === 'detail-type') return true;
     const value = field === 'source' ? (partner ? 'partner.' : contract.source) : contract.type;
     return conditions.some((condition) =>

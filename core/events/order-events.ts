@@ -63,6 +63,11 @@ export interface PlatformEvent<D extends object = OrderEventDetail> {
   readonly source: string;
   readonly detailType: string;
   readonly detail: D;
+  /**
+   * The entry's `resources`, outside the detail: only routing marks (core/webhooks/fan-out-routing.ts), set by the
+   * publisher at publish time and never stored with the event; consumers do not read them.
+   */
+  readonly resources?: readonly string[];
 }
 
 /** The detail-type announcing that an order entered `status`. */

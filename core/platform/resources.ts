@@ -546,6 +546,15 @@ export const INTERMEDIATE_ORDER_EVENTS = [
   'order.payment_captured',
 ] as const;
 
+/**
+ * The mark a publisher puts in an order event's `resources` (the envelope, never `detail`, so the payload customers
+ * receive is unchanged) when the order's customer has, or may have, a webhook endpoint subscribed to the event's type;
+ * the rule `order-events-to-webhooks` matches only marked events (core/webhooks/fan-out-routing.ts, docs/decisions.md,
+ * issue 18). PutEvents takes any string of up to 2048 characters there; a rule matches an array field when the pattern's
+ * values and the event's elements intersect.
+ */
+export const WEBHOOK_SUBSCRIBERS_MARK = `${ORDER_EVENT_SOURCE}/webhook-subscribers`;
+
 export const rules = [
   {
     name: 'order-created-starts-saga',
@@ -570,9 +579,14 @@ export const rules = [
   },
   {
     name: 'order-events-to-webhooks',
-    description: 'every order.* event -> webhook fan-out',
+    description:
+      'order.* events of customers with a subscribed webhook endpoint (marked by the publisher) -> webhook fan-out',
     bus: 'orders',
-    eventPattern: { source: [ORDER_EVENT_SOURCE], 'detail-type': [{ prefix: 'order.' }] },
+    eventPattern: {
+      source: [ORDER_EVENT_SOURCE],
+      'detail-type': [{ prefix: 'order.' }],
+      resources: [WEBHOOK_SUBSCRIBERS_MARK],
+    },
     targets: [{ id: 'webhooks', kind: 'sqs', queue: 'webhooks' }],
   },
   {

@@ -16,7 +16,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { z } from 'zod';
-import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
+import { orderEventPublisher } from '../../core/adapters/eventbridge-publisher';
 import { ConfigValueInvalidError } from '../../core/config/env';
 import { requiredEnv } from '../../core/config/env';
 import type { Env } from '../../core/config/env';
@@ -25,6 +25,8 @@ import type { RelayReport } from '../../core/orders/outbox-relay';
 import type { EventPublisher, OrderOutbox, RelayLease } from '../../core/orders/ports';
 import { RELAY_METRICS } from '../../core/platform/resources';
 import { DynamoOutbox } from '../../core/store/dynamo-outbox';
+import { DynamoWebhookStore } from '../../core/store/webhook-store';
+import { WebhookSubscriptions } from '../../core/webhooks/fan-out-routing';
 import type { LambdaContext } from '../shared/lambda-context';
 
 /** What a run did; `skipped` when another run held the lease. */
@@ -117,11 +119,18 @@ const fromEnvironment = (env: Env) => {
   const documentClient = DynamoDBDocumentClient.from(new DynamoDBClient({}), {
     marshallOptions: { removeUndefinedValues: true },
   });
-  const outbox = new DynamoOutbox(documentClient, requiredEnv(env, 'TABLE_NAME'));
+  const tableName = requiredEnv(env, 'TABLE_NAME');
+  const outbox = new DynamoOutbox(documentClient, tableName);
   return createRelayHandler({
     outbox,
     lease: outbox,
-    publisher: new EventBridgePublisher(new EventBridgeClient({}), requiredEnv(env, 'EVENT_BUS_NAME')),
+    // A republished record is routed afresh: the registrations as they are now decide whether webhooks get it.
+    publisher: orderEventPublisher(
+      new EventBridgeClient({}),
+      requiredEnv(env, 'EVENT_BUS_NAME'),
+      new WebhookSubscriptions(new DynamoWebhookStore(documentClient, tableName)),
+      logger,
+    ),
     logger,
     minAgeMs: nonNegativeInteger(env, 'OUTBOX_MIN_AGE_MS', 5000),
     maxAttempts: Math.max(1, nonNegativeInteger(env, 'OUTBOX_MAX_ATTEMPTS', DEFAULT_RELAY_MAX_ATTEMPTS)),

@@ -12,12 +12,14 @@ import type { IncomingHttpHeaders, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { Webhook } from 'standardwebhooks';
 import { loadConfig } from '../../api/config';
+import { orderEventPublisher } from '../../core/adapters/eventbridge-publisher';
 import { loadAuthSettings } from '../../api/middleware/auth';
 import { startApiServer } from '../../api/server';
 import type { RunningApi } from '../../api/server';
@@ -26,6 +28,8 @@ import type { Order } from '../../core/domain/order';
 import { orderEvent } from '../../core/events/order-events';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
 import type { DynamoStores } from '../../core/store/dynamo-stores';
+import { DynamoWebhookStore } from '../../core/store/webhook-store';
+import { WebhookSubscriptions } from '../../core/webhooks/fan-out-routing';
 import { signedHeaders } from '../../core/webhooks/signing';
 import { startLocalCloud } from '../../scripts/local-platform/cloud';
 import type { RunningLocalCloud } from '../../scripts/local-platform/cloud';
@@ -156,19 +160,19 @@ describe('after the order, against the local cloud', () => {
       new Date().toISOString(),
       order.status === 'FAILED' ? 'order.failed' : 'order.confirmed',
     );
-    const response = await eventBridge.send(
-      new PutEventsCommand({
-        Entries: [
-          {
-            EventBusName: cloud.names('orders'),
-            Source: event.source,
-            DetailType: event.detailType,
-            Detail: JSON.stringify(event.detail),
-          },
-        ],
-      }),
-    );
-    expect(response.FailedEntryCount).toBe(0);
+    // As the saga publishes it: through the webhook routing, which marks it for the fan-out when alice or bob has a
+    // subscribed endpoint (core/webhooks/fan-out-routing.ts). A failed entry throws.
+    await orderEventPublisher(
+      eventBridge,
+      cloud.names('orders'),
+      new WebhookSubscriptions(
+        new DynamoWebhookStore(
+          DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }),
+          cloud.env.TABLE_NAME,
+        ),
+      ),
+      new Logger({ logLevel: 'CRITICAL' }),
+    ).publish([event]);
   };
 
   beforeAll(async () => {

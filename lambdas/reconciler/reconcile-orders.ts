@@ -18,7 +18,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { z } from 'zod';
 import { ClaimedSagaRunner } from '../../core/adapters/claimed-saga-runner';
-import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
+import { orderEventPublisher } from '../../core/adapters/eventbridge-publisher';
 import { ConfigValueInvalidError, requiredEnv } from '../../core/config/env';
 import type { Env } from '../../core/config/env';
 import { OrderService } from '../../core/orders/order-service';
@@ -27,6 +27,8 @@ import type { ReconcileReport, ReconcilerDeps } from '../../core/orders/reconcil
 import { createDynamoStores } from '../../core/store/dynamo-stores';
 import { DynamoSagaStartClaims } from '../../core/store/saga-start-claims';
 import { DynamoStaleOrders } from '../../core/store/stale-orders';
+import { DynamoWebhookStore } from '../../core/store/webhook-store';
+import { WebhookSubscriptions } from '../../core/webhooks/fan-out-routing';
 import type { LambdaContext } from '../shared/lambda-context';
 import { captured, logger } from '../shared/powertools';
 
@@ -60,7 +62,12 @@ export const reconcilerFromEnvironment = (
     orders: stores.orders,
     products: stores.products,
     outbox: stores.outbox,
-    publisher: new EventBridgePublisher(clients.eventBridge, requiredEnv(env, 'EVENT_BUS_NAME')),
+    publisher: orderEventPublisher(
+      clients.eventBridge,
+      requiredEnv(env, 'EVENT_BUS_NAME'),
+      new WebhookSubscriptions(new DynamoWebhookStore(documentClient, tableName)),
+      logger,
+    ),
     log: logger,
     newId: ulid,
   });

@@ -10,7 +10,7 @@ import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { ulid } from 'ulid';
-import type { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
+import type { EventPublisher } from '../../core/orders/ports';
 import type { Order } from '../../core/domain/order';
 import type { OrderStatus } from '../../core/domain/order-status';
 import { orderEvent, orderStatusEventId } from '../../core/events/order-events';
@@ -39,7 +39,7 @@ let stores: DynamoStores;
 let inventory: DynamoInventoryStore;
 let ledger: DynamoPaymentLedger;
 let orderPayments: DynamoOrderPayments;
-let publisher: EventBridgePublisher;
+let publisher: EventPublisher;
 let documentClient: DynamoDBDocumentClient;
 
 beforeAll(async () => {

@@ -20,7 +20,9 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetQueueAttributesCommand, GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
-import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
+import { orderEventPublisher } from '../../core/adapters/eventbridge-publisher';
+import { DynamoWebhookStore } from '../../core/store/webhook-store';
+import { WebhookSubscriptions } from '../../core/webhooks/fan-out-routing';
 import { money } from '../../core/domain/money';
 import type { Order } from '../../core/domain/order';
 import { OrderService } from '../../core/orders/order-service';
@@ -188,11 +190,15 @@ beforeAll(async () => {
     ),
     cloud.names('orders'),
   );
-  const publisher = new EventBridgePublisher(
+  const log = new Logger({ logLevel: 'CRITICAL' });
+  // As the API publishes: order.created reaches the webhook fan-out only for a customer with a subscribed endpoint.
+  const publisher = orderEventPublisher(
     new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials }),
     cloud.names('orders'),
+    new WebhookSubscriptions(new DynamoWebhookStore(documentClient, cloud.names('orders'))),
+    log,
   );
-  service = new OrderService({ ...stores, publisher, log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+  service = new OrderService({ ...stores, publisher, log, newId: ulid });
   sqs = new SQSClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials });
 }, 120000);
 

@@ -7,7 +7,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
-import { EventBridgePublisher } from '../../core/adapters/eventbridge-publisher';
+import { orderEventPublisher } from '../../core/adapters/eventbridge-publisher';
 import { requiredEnv } from '../../core/config/env';
 import type { Env } from '../../core/config/env';
 import { SimulatedPaymentProvider } from '../../core/payments/simulated-provider';
@@ -15,7 +15,8 @@ import type { SagaDeps } from '../../core/saga/saga-steps';
 import { DynamoPaymentFence } from '../../core/store/dynamo-payment-ledger';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
 import { DynamoWebhookStore } from '../../core/store/webhook-store';
-import { captured, idempotencyPersistence } from './powertools';
+import { WebhookSubscriptions } from '../../core/webhooks/fan-out-routing';
+import { captured, idempotencyPersistence, logger } from './powertools';
 import type { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 
 export interface SagaConfig {
@@ -43,6 +44,9 @@ const build = (config: SagaConfig): SagaRuntime => {
   const dynamo = captured(new DynamoDBClient({}));
   const documentClient = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
   const stores = createDynamoStores(documentClient, config.tableName);
+  // One answer per customer for both questions: should a progress event be published, should an event reach the
+  // webhook fan-out (a "yes" the first found is reused by the second, core/webhooks/fan-out-routing.ts).
+  const subscriptions = new WebhookSubscriptions(new DynamoWebhookStore(documentClient, config.tableName));
   return {
     config,
     newPersistence: () => idempotencyPersistence(dynamo, config.tableName),
@@ -53,8 +57,8 @@ const build = (config: SagaConfig): SagaRuntime => {
       inventory: stores.inventory,
       payments: new SimulatedPaymentProvider({ ledger: stores.paymentLedger, newTransactionId: () => `pi_${ulid()}` }),
       paymentFence: new DynamoPaymentFence(documentClient, config.tableName),
-      publisher: new EventBridgePublisher(captured(new EventBridgeClient({})), config.eventBusName),
-      progressSubscribers: new DynamoWebhookStore(documentClient, config.tableName),
+      publisher: orderEventPublisher(captured(new EventBridgeClient({})), config.eventBusName, subscriptions, logger),
+      progressSubscribers: subscriptions,
       newId: ulid,
     },
   };

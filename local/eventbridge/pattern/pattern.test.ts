@@ -62,6 +62,74 @@ const cases: Case[] = [
   ['-0 is not 0', { a: [0] }, { a: -0 }, false],
   ['array event value: any element', { resources: ['b'] }, { resources: ['a', 'b'] }, true],
   ['array event value: no element', { resources: ['c'] }, { resources: ['a', 'b'] }, false],
+  [
+    // The example of EventBridge's "Arrays in event patterns": the pattern's first ARN is the event's second.
+    'array event value: documented resources example',
+    {
+      resources: [
+        'arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f',
+        'arn:aws:ec2:us-east-1:111122223333:instance/i-b188560f',
+        'arn:aws:ec2:us-east-1:444455556666:instance/i-b188560f',
+      ],
+    },
+    {
+      resources: [
+        'arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:eb56d16b-bbf0-401d-b893-d5978ed4a025:autoScalingGroupName/ASGTerminate',
+        'arn:aws:ec2:us-east-1:123456789012:instance/i-b188560f',
+      ],
+    },
+    true,
+  ],
+  // The platform's webhook rule (core/platform/resources.ts): envelope fields and a mark among the resources.
+  [
+    'envelope fields with a resources mark: marked event',
+    {
+      source: ['orders.platform'],
+      'detail-type': [{ prefix: 'order.' }],
+      resources: ['orders.platform/webhook-subscribers'],
+    },
+    { source: 'orders.platform', 'detail-type': 'order.created', resources: ['orders.platform/webhook-subscribers'] },
+    true,
+  ],
+  [
+    'envelope fields with a resources mark: mark among other resources',
+    {
+      source: ['orders.platform'],
+      'detail-type': [{ prefix: 'order.' }],
+      resources: ['orders.platform/webhook-subscribers'],
+    },
+    {
+      source: 'orders.platform',
+      'detail-type': 'order.created',
+      resources: ['arn:x', 'orders.platform/webhook-subscribers'],
+    },
+    true,
+  ],
+  [
+    'envelope fields with a resources mark: unmarked event (empty resources)',
+    {
+      source: ['orders.platform'],
+      'detail-type': [{ prefix: 'order.' }],
+      resources: ['orders.platform/webhook-subscribers'],
+    },
+    { source: 'orders.platform', 'detail-type': 'order.created', resources: [] },
+    false,
+  ],
+  [
+    'envelope fields with a resources mark: the mark in detail does not count',
+    {
+      source: ['orders.platform'],
+      'detail-type': [{ prefix: 'order.' }],
+      resources: ['orders.platform/webhook-subscribers'],
+    },
+    {
+      source: 'orders.platform',
+      'detail-type': 'order.created',
+      resources: [],
+      detail: { resources: ['orders.platform/webhook-subscribers'] },
+    },
+    false,
+  ],
   ['empty event array matches nothing', { a: ['x'] }, { a: [] }, false],
   ['nested arrays are flattened', { a: [3] }, { a: [[1, 2], [3]] }, true],
   ['pattern leaf against object value', { detail: ['x'] }, ec2, false],

@@ -16,7 +16,10 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
-import { EventBridgePublisher } from '../../../core/adapters/eventbridge-publisher';
+import { orderEventPublisher } from '../../../core/adapters/eventbridge-publisher';
+import type { EventPublisher } from '../../../core/orders/ports';
+import { DynamoWebhookStore } from '../../../core/store/webhook-store';
+import { WebhookSubscriptions } from '../../../core/webhooks/fan-out-routing';
 import { money } from '../../../core/domain/money';
 import type { Order } from '../../../core/domain/order';
 import { OrderService } from '../../../core/orders/order-service';
@@ -40,7 +43,7 @@ export interface SagaCloud {
   readonly ledger: DynamoPaymentLedger;
   readonly orderPayments: DynamoOrderPayments;
   /** PutEvents to the cloud's orders bus, as the API publishes. */
-  readonly publisher: EventBridgePublisher;
+  readonly publisher: EventPublisher;
   /** The order service over the table and the bus: its create is what POST /api/orders runs. */
   readonly service: OrderService;
   /** A Step Functions client of the edge. */
@@ -76,8 +79,15 @@ export const startSagaCloud = async (customerId: string, options: { timeScale?: 
   const tableName = cloud.names('orders');
   const stores = createDynamoStores(documentClient, tableName);
   const eventBridge = new EventBridgeClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials });
-  const publisher = new EventBridgePublisher(eventBridge, cloud.names('orders'));
-  const service = new OrderService({ ...stores, publisher, log: new Logger({ logLevel: 'CRITICAL' }), newId: ulid });
+  const log = new Logger({ logLevel: 'CRITICAL' });
+  // As the API publishes: order.created reaches the webhook fan-out only for a customer with a subscribed endpoint.
+  const publisher = orderEventPublisher(
+    eventBridge,
+    cloud.names('orders'),
+    new WebhookSubscriptions(new DynamoWebhookStore(documentClient, tableName)),
+    log,
+  );
+  const service = new OrderService({ ...stores, publisher, log, newId: ulid });
   const sfn = new SFNClient({ endpoint: cloud.edgeUrl, region: 'us-east-1', credentials });
   const stateMachineArn = cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga'));
   const executionArn = (name: string): string => `${stateMachineArn.replace(':stateMachine:', ':execution:')}:${name}`;
