@@ -127,10 +127,7 @@ const compensateDuringCharge = async (
   held: Gate,
 ): Promise<{ orderId: string; productId: string; charge: PromiseSettledResult<unknown> }> => {
   const { orderId, productId } = await reservedOrder();
-  const provider = new HeldProvider(
-    new SimulatedPaymentProvider({ ledger }),
-    held,
-  );
+  const provider = new HeldProvider(new SimulatedPaymentProvider({ ledger }), held);
   const compensations = stepsWith(new SimulatedPaymentProvider({ ledger }));
 
   const late = stepsWith(provider).charge(orderId);

@@ -3,7 +3,6 @@
  * and refund functions), one conditional single-item write per call counted on the client, and the paths a refused
  * write takes (replay after a lost answer, a misused key, concurrent captures).
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { clientFor, startLocalTable } from '../../scripts/local-platform/local-table';
 import type { LocalTable } from '../../scripts/local-platform/local-table';

@@ -45,6 +45,9 @@ const BACKGROUND = new Set(['outbox-relay', 'reconciler']);
  * Powertools record (2) and activity item (1). Then 18: start-saga claims the execution name in the table (1), so a
  * repeated order.created cannot start a second Express execution (docs/decisions.md, workflow type by numbers). Then
  * 19: the loyalty-points consumer (issue 16) awards the order's points, one conditional Put in the customer's partition.
+ * The simulated provider's one write per call (issue 18, a lean order path) removed no write call: its two calls went
+ * from transactions of 2 items (transaction + idempotency record) to one conditional PutItem and one UpdateItem of
+ * 1 item, and its 3 reads went (23 -> 21 items written, 14 -> 11 reads); asserted below, the budget stays 19.
  */
 const SAGA_AND_CONSUMERS_WRITE_BUDGET = 19;
 
@@ -306,5 +309,12 @@ describe('DynamoDB calls of one confirmed order, counted on the wire', () => {
     expect(
       sagaAndConsumers.filter((call) => call.caller === 'saga steps' && summarise([call]).orderReads === 1).length,
     ).toBeLessThanOrEqual(3);
+    // The simulated provider's ledger: one single-item conditional write per provider call (authorise, capture), no read.
+    expect(
+      sagaAndConsumers
+        .filter((call) => call.kinds.includes('payment-provider-ledger'))
+        .map((call) => `${call.operation} ${call.kinds.length}`)
+        .sort(),
+    ).toEqual(['PutItem 1', 'UpdateItem 1']);
   });
 });
