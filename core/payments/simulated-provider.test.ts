@@ -5,52 +5,59 @@ import {
   PaymentInvalidStateError,
   paymentIdempotencyKey,
   type PaymentTransaction,
-  type PaymentTransactionStatus,
 } from './payment-provider';
 import {
+  MOVES_MADE,
+  PAYMENT_MOVES,
   SimulatedPaymentProvider,
-  type IdempotencyRecord,
+  authorizationIdOf,
+  statusOf,
+  type AppliedKey,
+  type LedgerEntry,
+  type LedgerWrite,
   type PaymentLedger,
-  type TransitionOutcome,
+  type PaymentMove,
 } from './simulated-provider';
 
-/** A fake of our own port: the same contract the DynamoDB ledger keeps, in a map. */
+/** A fake of our own port: the same contract the DynamoDB ledger keeps (one conditional write per call), in a map. */
 class MapLedger implements PaymentLedger {
-  readonly transactions = new Map<string, PaymentTransaction>();
-  readonly records = new Map<string, IdempotencyRecord>();
+  readonly entries = new Map<string, LedgerEntry>();
+  writes = 0;
+  reads = 0;
 
-  async findIdempotencyRecord(key: string) {
-    return this.records.get(key);
+  get transactions(): Map<string, PaymentTransaction> {
+    return new Map([...this.entries].map(([id, entry]) => [id, entry.transaction]));
   }
-  async get(id: string) {
-    return this.transactions.get(id);
+  async read(id: string) {
+    this.reads += 1;
+    return this.entries.get(id);
   }
-  async create(transaction: PaymentTransaction, record: IdempotencyRecord) {
-    if (this.records.has(record.idempotencyKey)) return false;
-    this.records.set(record.idempotencyKey, record);
-    this.transactions.set(transaction.transactionId, transaction);
-    return true;
+  async create(transaction: PaymentTransaction, key: AppliedKey): Promise<LedgerWrite> {
+    this.writes += 1;
+    const found = this.entries.get(transaction.transactionId);
+    if (found) return { written: false, found };
+    const entry = { transaction, appliedKeys: { [key.idempotencyKey]: key.fingerprint } };
+    this.entries.set(transaction.transactionId, entry);
+    return { written: true, entry };
   }
-  async transition(
-    id: string,
-    from: readonly PaymentTransactionStatus[],
-    to: PaymentTransactionStatus,
-    at: string,
-    record: IdempotencyRecord,
-  ): Promise<TransitionOutcome> {
-    if (this.records.has(record.idempotencyKey)) return 'key-exists';
-    const current = this.transactions.get(id);
-    if (!current || !from.includes(current.status)) return 'wrong-status';
-    this.records.set(record.idempotencyKey, record);
-    this.transactions.set(id, { ...current, status: to, updatedAt: at });
-    return 'done';
+  async move(id: string, move: PaymentMove, at: string, key: AppliedKey): Promise<LedgerWrite> {
+    this.writes += 1;
+    const found = this.entries.get(id);
+    if (!found || key.idempotencyKey in found.appliedKeys) return { written: false, found };
+    if (!PAYMENT_MOVES[move].from.includes(found.transaction.status)) return { written: false, found };
+    const status = statusOf(new Set([...MOVES_MADE[found.transaction.status], move]));
+    const entry = {
+      transaction: { ...found.transaction, status, updatedAt: at },
+      appliedKeys: { ...found.appliedKeys, [key.idempotencyKey]: key.fingerprint },
+    };
+    this.entries.set(id, entry);
+    return { written: true, entry };
   }
 }
 
 const newProvider = () => {
   const ledger = new MapLedger();
-  let next = 0;
-  const provider = new SimulatedPaymentProvider({ ledger, newTransactionId: () => `txn_${++next}` });
+  const provider = new SimulatedPaymentProvider({ ledger });
   return { ledger, provider };
 };
 
@@ -161,5 +168,57 @@ describe('SimulatedPaymentProvider', () => {
         },
       ),
     );
+  });
+
+  it('costs one write and no read per call on the happy path', async () => {
+    const { provider, ledger } = newProvider();
+
+    const held = await authorize(provider, 'o1');
+    await provider.capture({
+      transactionId: held.transactionId,
+      idempotencyKey: paymentIdempotencyKey('o1', 'capture'),
+    });
+    await provider.refund({ transactionId: held.transactionId, idempotencyKey: paymentIdempotencyKey('o1', 'refund') });
+
+    expect({ writes: ledger.writes, reads: ledger.reads }).toEqual({ writes: 3, reads: 0 });
+  });
+
+  it('names the authorisation after its idempotency key', () => {
+    expect(authorizationIdOf('order-a-authorize')).toBe(authorizationIdOf('order-a-authorize'));
+    expect(authorizationIdOf('order-a-authorize')).not.toBe(authorizationIdOf('order-b-authorize'));
+    expect(authorizationIdOf('order-a-authorize')).toMatch(/^pi_[0-9a-f]{32}$/);
+  });
+
+  it('refuses a key used for an approved card when it comes back with a declined one, before looking at the card', async () => {
+    const { provider } = newProvider();
+    await authorize(provider, 'o1');
+
+    await expect(authorize(provider, 'o1', 'tok_chargeDeclined')).rejects.toBeInstanceOf(
+      PaymentIdempotencyMismatchError,
+    );
+  });
+
+  it('refuses a capture or refund under the key that made the authorisation', async () => {
+    const { provider } = newProvider();
+    const held = await authorize(provider, 'o1');
+    const key = paymentIdempotencyKey('o1', 'authorize');
+
+    await expect(provider.capture({ transactionId: held.transactionId, idempotencyKey: key })).rejects.toBeInstanceOf(
+      PaymentIdempotencyMismatchError,
+    );
+    await expect(provider.refund({ transactionId: held.transactionId, idempotencyKey: key })).rejects.toBeInstanceOf(
+      PaymentIdempotencyMismatchError,
+    );
+    expect((await provider.get(held.transactionId))?.status).toBe('AUTHORIZED');
+  });
+
+  it.each([
+    ['capture', 'AUTHORIZED', 'CAPTURED'],
+    ['return', 'AUTHORIZED', 'VOIDED'],
+    ['return', 'CAPTURED', 'REFUNDED'],
+  ] as const)('the state table: %s from %s leads to %s, and a status is the moves it made', (move, from, to) => {
+    expect(PAYMENT_MOVES[move].from).toContain(from);
+    expect(statusOf(new Set([...MOVES_MADE[from], move]))).toBe(to);
+    expect(statusOf(new Set(MOVES_MADE[to]))).toBe(to);
   });
 });

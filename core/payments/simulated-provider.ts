@@ -4,7 +4,15 @@
  * refused), and transactions move AUTHORIZED -> CAPTURED -> REFUNDED or AUTHORIZED -> VOIDED. Its state lives
  * behind the `PaymentLedger` port, so in AWS and locally it is durable (DynamoDB) and shared by the charge and
  * refund functions.
+ *
+ * Every call is ONE conditional write of one transaction and nothing else (issue 18): the authorisation's id is
+ * derived from its idempotency key, so creating it is the idempotency check; a capture or refund applies its key to
+ * the transaction it names in the same write that moves the status, under the condition "key not applied yet and
+ * the status one the move starts from". Only a refused write is looked at (the ledger answers the item it was
+ * refused on), to tell a replay from a misuse or a wrong status. An idempotency key of a capture or refund is
+ * therefore scoped to the transaction it names (see `PaymentLedger.move`).
  */
+import { createHash } from 'node:crypto';
 import {
   PaymentDeclinedError,
   PaymentIdempotencyMismatchError,
@@ -30,34 +38,68 @@ export const TEST_TOKENS: Readonly<
   tok_chargeDeclinedInsufficientFunds: { outcome: 'decline', code: 'insufficient_funds' },
 };
 
-/** What an idempotency key answered: the request it was first used with, and the transaction it produced. */
-export interface IdempotencyRecord {
+/** The two moves a transaction makes after its authorisation, each at most once. */
+export type PaymentMove = 'capture' | 'return';
+
+/**
+ * The state machine, as one table the ledger turns into its write condition: the statuses each move starts from
+ * (`return` voids a hold and refunds a capture), and which moves a status has made. A status is not stored; the
+ * moves made are, so a return is one write whatever it returns (a void or a refund).
+ */
+export const PAYMENT_MOVES: Readonly<Record<PaymentMove, { readonly from: readonly PaymentTransactionStatus[] }>> = {
+  capture: { from: ['AUTHORIZED'] },
+  return: { from: ['AUTHORIZED', 'CAPTURED'] },
+};
+
+export const MOVES_MADE: Readonly<Record<PaymentTransactionStatus, readonly PaymentMove[]>> = {
+  AUTHORIZED: [],
+  CAPTURED: ['capture'],
+  VOIDED: ['return'],
+  REFUNDED: ['capture', 'return'],
+};
+
+/** The status of a transaction that has made `made` (the inverse of MOVES_MADE). */
+export const statusOf = (made: ReadonlySet<PaymentMove>): PaymentTransactionStatus => {
+  if (made.has('return')) return made.has('capture') ? 'REFUNDED' : 'VOIDED';
+  return made.has('capture') ? 'CAPTURED' : 'AUTHORIZED';
+};
+
+/** The id of the authorisation an idempotency key makes: the same key always names the same transaction. */
+export const authorizationIdOf = (idempotencyKey: string): string =>
+  `pi_${createHash('sha256').update(idempotencyKey).digest('hex').slice(0, 32)}`;
+
+/** An idempotency key applied to a transaction, with the fingerprint of the request it was first used with. */
+export interface AppliedKey {
   readonly idempotencyKey: string;
   readonly fingerprint: string;
-  readonly transactionId: string;
 }
 
-export type TransitionOutcome = 'done' | 'key-exists' | 'wrong-status';
+/** A transaction and the idempotency keys applied to it (key -> fingerprint), the authorisation's among them. */
+export interface LedgerEntry {
+  readonly transaction: PaymentTransaction;
+  readonly appliedKeys: Readonly<Record<string, string>>;
+}
 
-/** Durable state of the simulated provider. Each write is atomic with its idempotency record. */
+/** A conditional write: done (the entry after it), or refused (the entry as the refusal found it; none if absent). */
+export type LedgerWrite =
+  | { readonly written: true; readonly entry: LedgerEntry }
+  | { readonly written: false; readonly found: LedgerEntry | undefined };
+
+/** Durable state of the simulated provider. Each method is at most one single-item operation. */
 export interface PaymentLedger {
-  findIdempotencyRecord(idempotencyKey: string): Promise<IdempotencyRecord | undefined>;
-  get(transactionId: string): Promise<PaymentTransaction | undefined>;
-  /** Writes a new transaction and its idempotency record together; false when the key was taken (a lost race). */
-  create(transaction: PaymentTransaction, record: IdempotencyRecord): Promise<boolean>;
-  /** Moves the transaction from one of `from` to `to`, together with the idempotency record. */
-  transition(
-    transactionId: string,
-    from: readonly PaymentTransactionStatus[],
-    to: PaymentTransactionStatus,
-    at: string,
-    record: IdempotencyRecord,
-  ): Promise<TransitionOutcome>;
+  read(transactionId: string): Promise<LedgerEntry | undefined>;
+  /** Writes a new transaction with the key that made it, unless a transaction with its id exists. */
+  create(transaction: PaymentTransaction, key: AppliedKey): Promise<LedgerWrite>;
+  /**
+   * Makes `move` at `at` and applies `key` to the transaction, unless the key is applied to it already or its
+   * status is not one the move starts from (PAYMENT_MOVES). Keys are kept per transaction: a key applied to another
+   * transaction is not seen here.
+   */
+  move(transactionId: string, move: PaymentMove, at: string, key: AppliedKey): Promise<LedgerWrite>;
 }
 
 export interface SimulatedProviderOptions {
   readonly ledger: PaymentLedger;
-  readonly newTransactionId: () => string;
   readonly now?: () => Date;
 }
 
@@ -69,88 +111,83 @@ export class SimulatedPaymentProvider implements PaymentProvider {
   }
 
   async authorize(request: AuthorizeRequest): Promise<PaymentTransaction> {
-    const fingerprint = `authorize:${request.orderId}:${request.amount.amount}:${request.amount.currency}:${request.paymentToken}`;
-    const replay = await this.replay(request.idempotencyKey, fingerprint);
-    if (replay) return replay;
-
-    const token = TEST_TOKENS[request.paymentToken];
-    if (!token) throw new PaymentDeclinedError('invalid_token', `Unknown payment token ${request.paymentToken}`);
-    if (token.outcome === 'decline') throw new PaymentDeclinedError(token.code);
-    if (!Number.isSafeInteger(request.amount.amount) || request.amount.amount <= 0) {
-      throw new RangeError(`A payment amount is a positive integer of minor units, got ${request.amount.amount}`);
+    const key: AppliedKey = {
+      idempotencyKey: request.idempotencyKey,
+      fingerprint: `authorize:${request.orderId}:${request.amount.amount}:${request.amount.currency}:${request.paymentToken}`,
+    };
+    const transactionId = authorizationIdOf(request.idempotencyKey);
+    const refusal = refusalOf(request);
+    if (refusal) {
+      // A key already used answers (or is refused) before the card is looked at, as a provider does.
+      const found = await this.options.ledger.read(transactionId);
+      if (found) return replayOf(found, key);
+      throw refusal;
     }
 
     const at = this.now().toISOString();
-    const transaction: PaymentTransaction = {
-      transactionId: this.options.newTransactionId(),
-      orderId: request.orderId,
-      amount: request.amount,
-      status: 'AUTHORIZED',
-      createdAt: at,
-      updatedAt: at,
-    };
-    const created = await this.options.ledger.create(transaction, {
-      idempotencyKey: request.idempotencyKey,
-      fingerprint,
-      transactionId: transaction.transactionId,
-    });
-    if (created) return transaction;
-    // Another attempt with the same key won the race: answer what it produced.
-    const winner = await this.replay(request.idempotencyKey, fingerprint);
-    if (!winner) throw new PaymentIdempotencyMismatchError(request.idempotencyKey);
-    return winner;
+    const write = await this.options.ledger.create(
+      {
+        transactionId,
+        orderId: request.orderId,
+        amount: request.amount,
+        status: 'AUTHORIZED',
+        createdAt: at,
+        updatedAt: at,
+      },
+      key,
+    );
+    // Refused: the key made this transaction before (a replay, a lost answer, a concurrent twin) or was misused.
+    return write.written ? write.entry.transaction : replayOf(found(write, transactionId), key);
   }
 
   async capture(request: CaptureRequest): Promise<PaymentTransaction> {
-    return this.move(request.transactionId, request.idempotencyKey, 'capture', ['AUTHORIZED'], 'CAPTURED');
+    const key: AppliedKey = { idempotencyKey: request.idempotencyKey, fingerprint: `capture:${request.transactionId}` };
+    const write = await this.options.ledger.move(request.transactionId, 'capture', this.now().toISOString(), key);
+    if (write.written) return write.entry.transaction;
+    const current = found(write, request.transactionId);
+    if (current.appliedKeys[key.idempotencyKey] !== undefined) return replayOf(current, key);
+    // Captured under another key (a concurrent capture won): the capture the caller wants has happened.
+    if (current.transaction.status === 'CAPTURED') return current.transaction;
+    throw new PaymentInvalidStateError(request.transactionId, current.transaction.status, 'capture');
   }
 
   async refund(request: RefundRequest): Promise<PaymentTransaction> {
-    const current = await this.require(request.transactionId);
-    if (current.status === 'REFUNDED' || current.status === 'VOIDED') return current;
-    const to = current.status === 'CAPTURED' ? 'REFUNDED' : 'VOIDED';
-    return this.move(request.transactionId, request.idempotencyKey, 'refund', [current.status], to);
+    const key: AppliedKey = { idempotencyKey: request.idempotencyKey, fingerprint: `refund:${request.transactionId}` };
+    const write = await this.options.ledger.move(request.transactionId, 'return', this.now().toISOString(), key);
+    if (write.written) return write.entry.transaction;
+    const current = found(write, request.transactionId);
+    // Already refunded or voided, under this key or another: a refund changes nothing more.
+    if (current.transaction.status === 'REFUNDED' || current.transaction.status === 'VOIDED')
+      return current.transaction;
+    // Open, so the write was refused for its key: used before with another request.
+    return replayOf(current, key);
   }
 
-  get(transactionId: string): Promise<PaymentTransaction | undefined> {
-    return this.options.ledger.get(transactionId);
-  }
-
-  private async move(
-    transactionId: string,
-    idempotencyKey: string,
-    operation: 'capture' | 'refund',
-    from: readonly PaymentTransactionStatus[],
-    to: PaymentTransactionStatus,
-  ): Promise<PaymentTransaction> {
-    const fingerprint = `${operation}:${transactionId}`;
-    const replay = await this.replay(idempotencyKey, fingerprint);
-    if (replay) return replay;
-
-    const outcome = await this.options.ledger.transition(transactionId, from, to, this.now().toISOString(), {
-      idempotencyKey,
-      fingerprint,
-      transactionId,
-    });
-    if (outcome === 'key-exists') {
-      const winner = await this.replay(idempotencyKey, fingerprint);
-      if (winner) return winner;
-    }
-    const current = await this.require(transactionId);
-    if (outcome === 'done' || current.status === to) return current;
-    throw new PaymentInvalidStateError(transactionId, current.status, operation);
-  }
-
-  private async replay(idempotencyKey: string, fingerprint: string): Promise<PaymentTransaction | undefined> {
-    const record = await this.options.ledger.findIdempotencyRecord(idempotencyKey);
-    if (!record) return undefined;
-    if (record.fingerprint !== fingerprint) throw new PaymentIdempotencyMismatchError(idempotencyKey);
-    return this.require(record.transactionId);
-  }
-
-  private async require(transactionId: string): Promise<PaymentTransaction> {
-    const transaction = await this.options.ledger.get(transactionId);
-    if (!transaction) throw new PaymentTransactionNotFoundError(transactionId);
-    return transaction;
+  async get(transactionId: string): Promise<PaymentTransaction | undefined> {
+    return (await this.options.ledger.read(transactionId))?.transaction;
   }
 }
+
+/** Why the provider refuses an authorisation before writing anything, if it does. */
+const refusalOf = (request: AuthorizeRequest): Error | undefined => {
+  const token = TEST_TOKENS[request.paymentToken];
+  if (!token) return new PaymentDeclinedError('invalid_token', `Unknown payment token ${request.paymentToken}`);
+  if (token.outcome === 'decline') return new PaymentDeclinedError(token.code);
+  if (!Number.isSafeInteger(request.amount.amount) || request.amount.amount <= 0) {
+    return new RangeError(`A payment amount is a positive integer of minor units, got ${request.amount.amount}`);
+  }
+  return undefined;
+};
+
+/** The transaction a key produced, when `key` was first used with the same request; otherwise the key is misused. */
+const replayOf = (entry: LedgerEntry, key: AppliedKey): PaymentTransaction => {
+  if (entry.appliedKeys[key.idempotencyKey] !== key.fingerprint)
+    throw new PaymentIdempotencyMismatchError(key.idempotencyKey);
+  return entry.transaction;
+};
+
+const found = (write: LedgerWrite, transactionId: string): LedgerEntry => {
+  const entry = write.written ? write.entry : write.found;
+  if (!entry) throw new PaymentTransactionNotFoundError(transactionId);
+  return entry;
+};

@@ -115,7 +115,7 @@ const reservedOrder = async (): Promise<{ orderId: string; productId: string }> 
     items: [{ productId, quantity: 2 }],
     paymentToken: 'tok_visa',
   });
-  const steps = stepsWith(new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }));
+  const steps = stepsWith(new SimulatedPaymentProvider({ ledger }));
   await steps.validate(order.orderId);
   await steps.reserve(order.orderId);
   return { orderId: order.orderId, productId };
@@ -127,11 +127,8 @@ const compensateDuringCharge = async (
   held: Gate,
 ): Promise<{ orderId: string; productId: string; charge: PromiseSettledResult<unknown> }> => {
   const { orderId, productId } = await reservedOrder();
-  const provider = new HeldProvider(
-    new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }),
-    held,
-  );
-  const compensations = stepsWith(new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }));
+  const provider = new HeldProvider(new SimulatedPaymentProvider({ ledger }), held);
+  const compensations = stepsWith(new SimulatedPaymentProvider({ ledger }));
 
   const late = stepsWith(provider).charge(orderId);
   await provider.reached;
@@ -179,7 +176,7 @@ describe('a ChargePayment whose authorisation the table did not take (issue 15: 
         Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
       requestRefund: (id, at) => fence.requestRefund(id, at),
     };
-    const provider = new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` });
+    const provider = new SimulatedPaymentProvider({ ledger });
     const charging = new SagaSteps({
       ...stores,
       payments: provider,

@@ -54,7 +54,6 @@ const forwardSteps = async (customerId: string, subscribers: ProgressSubscribers
     ...stores,
     payments: new SimulatedPaymentProvider({
       ledger: new DynamoPaymentLedger(table.documentClient, table.tableName),
-      newTransactionId: () => `pi_${ulid()}`,
     }),
     paymentFence: new DynamoPaymentFence(table.documentClient, table.tableName),
     publisher: bus,

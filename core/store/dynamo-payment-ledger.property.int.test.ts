@@ -49,11 +49,6 @@ const amount = { amount: 4990, currency: 'EUR' };
 
 describe('DynamoPaymentLedger: the payment idempotency property on DynamoDB Local', () => {
   it('has the effect of one charge and at most one refund however often, and by whom, each step is repeated', async () => {
-    let sequence = 0;
-    const newTransactionId = (): string => {
-      sequence += 1;
-      return `pi_${ulid()}_${sequence}`;
-    };
     await fc.assert(
       fc.asyncProperty(
         fc.array(
@@ -67,8 +62,8 @@ describe('DynamoPaymentLedger: the payment idempotency property on DynamoDB Loca
           // A fresh order per run: the table is shared by every run of the property.
           const orderId = `o-${ulid()}`;
           const providers = {
-            charge: new SimulatedPaymentProvider({ ledger, newTransactionId }),
-            refund: new SimulatedPaymentProvider({ ledger, newTransactionId }),
+            charge: new SimulatedPaymentProvider({ ledger }),
+            refund: new SimulatedPaymentProvider({ ledger }),
           };
           let transactionId: string | undefined;
           const send = async (provider: SimulatedPaymentProvider, step: Step): Promise<void> => {

@@ -1,30 +1,61 @@
 /**
  * The DynamoDB adapter of the simulated provider's PaymentLedger, so the charge and refund functions share the
- * provider's state. Every write is one transaction of the transaction item and the idempotency record (see ./README.md):
- *  - transaction `PK=PAYMENT#<transactionId>`, `SK=PAYMENT`; GSI1 `GSI1PK=ORDER_PAYMENTS#<orderId>` lists an order's payments;
- *  - provider idempotency record `PK=PAYMENT_IDEMPOTENCY#<key>`, `SK=PAYMENT_IDEMPOTENCY`.
+ * provider's state. Every provider call is one conditional single-item write of the transaction (see ./README.md):
+ *  - transaction `PK=PAYMENT#<transactionId>`, `SK=PAYMENT`; GSI1 `GSI1PK=ORDER_PAYMENTS#<orderId>` lists an order's
+ *    payments; `appliedKeys` maps each idempotency key applied to it to its request's fingerprint; `capturedAt` and
+ *    `returnedAt` stamp the moves made, from which the status is derived (core/payments/simulated-provider.ts).
+ * A refused write answers the item it was refused on (`ReturnValuesOnConditionCheckFailure: ALL_OLD`), so telling a
+ * replay from a conflict costs no read.
  * It also holds the saga's payment fence of an order (`DynamoPaymentFence`, `PK=ORDER#<id>`, `SK=PAYMENT_FENCE`),
  * which is not the provider's state but the saga's, and works the same over a real provider.
  */
-import { ConditionalCheckFailedException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { PaymentFence, PaymentFenceState, PaymentFenceStatus } from '../payments/payment-fence';
-import type { PaymentTransaction, PaymentTransactionStatus } from '../payments/payment-provider';
-import type { IdempotencyRecord, PaymentLedger, TransitionOutcome } from '../payments/simulated-provider';
+import type { PaymentTransaction } from '../payments/payment-provider';
+import {
+  MOVES_MADE,
+  PAYMENT_MOVES,
+  statusOf,
+  type AppliedKey,
+  type LedgerEntry,
+  type LedgerWrite,
+  type PaymentLedger,
+  type PaymentMove,
+} from '../payments/simulated-provider';
 import { GSI1, keys } from './keys';
 import { hydrate } from './hydrate';
 
 type Item = Record<string, unknown>;
 
-const toTransaction = (item: Item): PaymentTransaction => ({
-  transactionId: item.transactionId as string,
-  orderId: item.orderId as string,
-  amount: item.amount as PaymentTransaction['amount'],
-  status: item.paymentStatus as PaymentTransactionStatus,
-  createdAt: item.createdAt as string,
-  updatedAt: item.updatedAt as string,
+/** The attribute that stamps each move on the transaction item. */
+const STAMP: Readonly<Record<PaymentMove, string>> = { capture: 'capturedAt', return: 'returnedAt' };
+const MOVES = Object.keys(STAMP) as PaymentMove[];
+
+const toEntry = (item: Item): LedgerEntry => ({
+  transaction: {
+    transactionId: item.transactionId as string,
+    orderId: item.orderId as string,
+    amount: item.amount as PaymentTransaction['amount'],
+    status: statusOf(new Set(MOVES.filter((move) => item[STAMP[move]] !== undefined))),
+    createdAt: item.createdAt as string,
+    updatedAt: item.updatedAt as string,
+  },
+  appliedKeys: (item.appliedKeys ?? {}) as Record<string, string>,
 });
+
+/** "The item's status is one of `from`", over the stamps (PAYMENT_MOVES, MOVES_MADE). */
+const statusCondition = (from: readonly PaymentTransaction['status'][]): string => {
+  const terms = from.map((status) =>
+    MOVES.map(
+      (move) => `${MOVES_MADE[status].includes(move) ? 'attribute_exists' : 'attribute_not_exists'}(${STAMP[move]})`,
+    ).join(' AND '),
+  );
+  // DynamoDB refuses parentheses it deems redundant, so a single status goes in bare.
+  return terms.length === 1 ? terms[0] : `(${terms.map((term) => `(${term})`).join(' OR ')})`;
+};
 
 export class DynamoPaymentLedger implements PaymentLedger {
   constructor(
@@ -32,107 +63,65 @@ export class DynamoPaymentLedger implements PaymentLedger {
     private readonly tableName: string,
   ) {}
 
-  async findIdempotencyRecord(idempotencyKey: string): Promise<IdempotencyRecord | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.paymentIdempotency(idempotencyKey), ConsistentRead: true }),
-    );
-    return Item === undefined
-      ? undefined
-      : { idempotencyKey, fingerprint: Item.fingerprint as string, transactionId: Item.transactionId as string };
-  }
-
-  async get(transactionId: string): Promise<PaymentTransaction | undefined> {
+  async read(transactionId: string): Promise<LedgerEntry | undefined> {
     const { Item } = await this.client.send(
       new GetCommand({ TableName: this.tableName, Key: keys.payment(transactionId), ConsistentRead: true }),
     );
-    return Item === undefined ? undefined : toTransaction(Item);
+    return Item === undefined ? undefined : toEntry(Item);
   }
 
-  async create(transaction: PaymentTransaction, record: IdempotencyRecord): Promise<boolean> {
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: this.recordItem(record, transaction.createdAt),
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: {
-                  ...keys.payment(transaction.transactionId),
-                  ...keys.paymentOfOrder(transaction.orderId, transaction.transactionId),
-                  type: 'PAYMENT',
-                  transactionId: transaction.transactionId,
-                  orderId: transaction.orderId,
-                  amount: transaction.amount,
-                  paymentStatus: transaction.status,
-                  createdAt: transaction.createdAt,
-                  updatedAt: transaction.updatedAt,
-                },
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
-            },
-          ],
-        }),
-      );
-      return true;
-    } catch (error) {
-      if (
-        error instanceof TransactionCanceledException &&
-        error.CancellationReasons?.[0]?.Code === 'ConditionalCheckFailed'
-      )
-        return false;
-      throw error;
-    }
+  /** The transaction alone, for tests and reconciliation. */
+  async get(transactionId: string): Promise<PaymentTransaction | undefined> {
+    return (await this.read(transactionId))?.transaction;
   }
 
-  async transition(
-    transactionId: string,
-    from: readonly PaymentTransactionStatus[],
-    to: PaymentTransactionStatus,
-    at: string,
-    record: IdempotencyRecord,
-  ): Promise<TransitionOutcome> {
-    const values: Item = { ':to': to, ':at': at };
-    from.forEach((status, index) => {
-      values[`:f${index}`] = status;
-    });
-    try {
-      await this.client.send(
-        new TransactWriteCommand({
-          TransactItems: [
-            {
-              Put: {
-                TableName: this.tableName,
-                Item: this.recordItem(record, at),
-                ConditionExpression: 'attribute_not_exists(PK)',
-              },
+  async create(transaction: PaymentTransaction, key: AppliedKey): Promise<LedgerWrite> {
+    const appliedKeys = { [key.idempotencyKey]: key.fingerprint };
+    const stamps = Object.fromEntries(
+      MOVES_MADE[transaction.status].map((move) => [STAMP[move], transaction.updatedAt]),
+    );
+    return this.conditional(
+      () =>
+        this.client.send(
+          new PutCommand({
+            TableName: this.tableName,
+            Item: {
+              ...keys.payment(transaction.transactionId),
+              ...keys.paymentOfOrder(transaction.orderId, transaction.transactionId),
+              type: 'PAYMENT',
+              transactionId: transaction.transactionId,
+              orderId: transaction.orderId,
+              amount: transaction.amount,
+              createdAt: transaction.createdAt,
+              updatedAt: transaction.updatedAt,
+              ...stamps,
+              appliedKeys,
             },
-            {
-              Update: {
-                TableName: this.tableName,
-                Key: keys.payment(transactionId),
-                UpdateExpression: 'SET paymentStatus = :to, updatedAt = :at',
-                ConditionExpression: `attribute_exists(PK) AND paymentStatus IN (${from.map((_, index) => `:f${index}`).join(', ')})`,
-                ExpressionAttributeValues: values,
-              },
-            },
-          ],
-        }),
-      );
-      return 'done';
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) throw error;
-      const reasons = error.CancellationReasons ?? [];
-      if (reasons[0]?.Code === 'ConditionalCheckFailed') return 'key-exists';
-      if (reasons[1]?.Code === 'ConditionalCheckFailed') return 'wrong-status';
-      throw error;
-    }
+            ConditionExpression: 'attribute_not_exists(PK)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      () => ({ transaction, appliedKeys }),
+    );
+  }
+
+  async move(transactionId: string, move: PaymentMove, at: string, key: AppliedKey): Promise<LedgerWrite> {
+    return this.conditional(
+      () =>
+        this.client.send(
+          new UpdateCommand({
+            TableName: this.tableName,
+            Key: keys.payment(transactionId),
+            UpdateExpression: 'SET #stamp = :at, updatedAt = :at, appliedKeys.#key = :fingerprint',
+            ConditionExpression: `attribute_exists(PK) AND attribute_not_exists(appliedKeys.#key) AND ${statusCondition(PAYMENT_MOVES[move].from)}`,
+            ExpressionAttributeNames: { '#stamp': STAMP[move], '#key': key.idempotencyKey },
+            ExpressionAttributeValues: { ':at': at, ':fingerprint': key.fingerprint },
+            ReturnValues: 'ALL_NEW',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        ),
+      (attributes) => toEntry(attributes ?? {}),
+    );
   }
 
   /** Every payment transaction of an order (GSI1), for tests, reconciliation and the API. */
@@ -146,18 +135,23 @@ export class DynamoPaymentLedger implements PaymentLedger {
       }),
     );
     return (await hydrate(this.client, this.tableName, response.Items ?? [], { consistentRead: true })).map(
-      toTransaction,
+      (item) => toEntry(item).transaction,
     );
   }
 
-  private recordItem(record: IdempotencyRecord, at: string): Item {
-    return {
-      ...keys.paymentIdempotency(record.idempotencyKey),
-      type: 'PAYMENT_IDEMPOTENCY',
-      fingerprint: record.fingerprint,
-      transactionId: record.transactionId,
-      createdAt: at,
-    };
+  /** Sends one conditional write; a refusal answers the item as DynamoDB found it (absent: none). */
+  private async conditional(
+    send: () => Promise<{ Attributes?: Item }>,
+    written: (attributes: Item | undefined) => LedgerEntry,
+  ): Promise<LedgerWrite> {
+    try {
+      const { Attributes } = await send();
+      return { written: true, entry: written(Attributes) };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The document client does not translate errors: the item comes back in DynamoDB's attribute-value form.
+      return { written: false, found: error.Item === undefined ? undefined : toEntry(unmarshall(error.Item)) };
+    }
   }
 }
 

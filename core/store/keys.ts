@@ -57,8 +57,6 @@ export const keys = {
     PK: `ORDER#${orderId}`,
     SK: `SAGA_START#${executionName}`,
   }),
-  /** The simulated provider's own idempotency record. */
-  paymentIdempotency: (key: string) => ({ PK: `PAYMENT_IDEMPOTENCY#${key}`, SK: 'PAYMENT_IDEMPOTENCY' }),
 
   /** A webhook registration of a customer; the processors issue owns the rest of its shape. */
   webhook: (customerId: string, webhookId: string) => ({ PK: `CUSTOMER#${customerId}`, SK: `WEBHOOK#${webhookId}` }),

@@ -49,7 +49,9 @@ const BACKGROUND = new Set(['outbox-relay', 'reconciler']);
  * 19: the loyalty-points consumer (issue 16) awards the order's points, one conditional Put in the customer's partition.
  * Then 18: order.confirmed left the outbox (its record in the status change's transaction and its mark-sent): the
  * status change is one UpdateItem and its event is published directly under a stable id, the outbox written only
- * when the bus refuses it (docs/decisions.md, "status events without the outbox").
+ * when the bus refuses it (docs/decisions.md, "status events without the outbox"). The simulated provider's one write
+ * per call removed no write call: its two calls went from transactions of 2 items (transaction + idempotency record)
+ * to one conditional PutItem and one UpdateItem of 1 item, and its 3 reads went (asserted below).
  */
 const SAGA_AND_CONSUMERS_WRITE_BUDGET = 18;
 
@@ -315,5 +317,12 @@ describe('DynamoDB calls of one confirmed order, counted on the wire', () => {
     expect(
       sagaAndConsumers.filter((call) => call.caller === 'saga steps' && summarise([call]).orderReads === 1).length,
     ).toBeLessThanOrEqual(3);
+    // The simulated provider's ledger: one single-item conditional write per provider call (authorise, capture), no read.
+    expect(
+      sagaAndConsumers
+        .filter((call) => call.kinds.includes('payment-provider-ledger'))
+        .map((call) => `${call.operation} ${call.kinds.length}`)
+        .sort(),
+    ).toEqual(['PutItem 1', 'UpdateItem 1']);
   });
 });

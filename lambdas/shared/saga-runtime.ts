@@ -55,7 +55,7 @@ const build = (config: SagaConfig): SagaRuntime => {
       products: stores.products,
       outbox: stores.outbox,
       inventory: stores.inventory,
-      payments: new SimulatedPaymentProvider({ ledger: stores.paymentLedger, newTransactionId: () => `pi_${ulid()}` }),
+      payments: new SimulatedPaymentProvider({ ledger: stores.paymentLedger }),
       paymentFence: new DynamoPaymentFence(documentClient, config.tableName),
       publisher: orderEventPublisher(captured(new EventBridgeClient({})), config.eventBusName, subscriptions, logger),
       progressSubscribers: subscriptions,

@@ -150,7 +150,7 @@ const orderAt = async (until: 'INVENTORY_RESERVED' | 'PAYMENT_CAPTURED', payment
   const ledger = new DynamoPaymentLedger(table.documentClient, table.tableName);
   const steps = new SagaSteps({
     ...stores,
-    payments: new SimulatedPaymentProvider({ ledger, newTransactionId: () => `pi_${ulid()}` }),
+    payments: new SimulatedPaymentProvider({ ledger }),
     paymentFence: new DynamoPaymentFence(table.documentClient, table.tableName),
     publisher: new FakePublisher(),
     log,
