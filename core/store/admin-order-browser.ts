@@ -68,6 +68,8 @@ export class AdminOrderBrowser {
         ascending: false,
         map: toOrder,
         sortKeyBetween: { attribute: 'GSI2SK', from, to: `${to}${AFTER}` },
+        // The partition may hold other statuses (keys.ts, IN_FLIGHT_STATUSES).
+        filter: (item: Item) => item.status === filter.status,
       };
     } else {
       query = {

@@ -2,7 +2,8 @@
  * The reads behind the dashboard's live feed and operations chart (api/routes/stream.ts, api/routes/stats.ts),
  * over the access patterns of ./README.md:
  *  - events recorded after a time: Query GSI1 `GSI1PK=EVENTS`, `GSI1SK > <time>`, newest first;
- *  - orders in a status created in a time range: Query GSI2 `GSI2PK=STATUS#<status>`, `GSI2SK BETWEEN <from> AND <to>~`.
+ *  - orders in a status created in a time range: Query GSI2 `GSI2PK=<keys.statusPartition>`, `GSI2SK BETWEEN <from> AND <to>~`,
+ *    filtered by status after reading (the saga's forward statuses share a partition).
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
@@ -76,8 +77,12 @@ export class DynamoDashboardQueries {
           ExclusiveStartKey: start,
         }),
       );
-      if (orders.length + (response.Items?.length ?? 0) > limit) throw new DashboardQueryLimitError(status, limit);
-      orders.push(...(await hydrate(this.client, this.tableName, response.Items ?? [])).map(toOrder));
+      // The partition may hold other statuses (keys.ts, IN_FLIGHT_STATUSES): counted after the filter.
+      const found = (await hydrate(this.client, this.tableName, response.Items ?? []))
+        .map(toOrder)
+        .filter((order) => order.status === status);
+      if (orders.length + found.length > limit) throw new DashboardQueryLimitError(status, limit);
+      orders.push(...found);
       start = response.LastEvaluatedKey;
     } while (start !== undefined);
     return orders;

@@ -164,6 +164,8 @@ export class DynamoOrderRepository implements OrderRepository {
         partition: keys.statusPartition(status),
         ascending: true,
         map: toOrder,
+        // The partition may hold other statuses (keys.ts, IN_FLIGHT_STATUSES).
+        filter: (item: Item) => item.status === status,
       },
       page,
     );
@@ -191,17 +193,20 @@ export class DynamoOrderRepository implements OrderRepository {
       ...(request.reason === undefined ? {} : { reason: request.reason }),
       ...(request.note === undefined ? {} : { note: request.note }),
     };
-    // GSI2SK (`<createdAt>#<orderId>`) does not depend on the status: only the partition moves.
-    const values: Item = {
-      ':to': request.to,
-      ':at': request.at,
-      ':entry': [entry],
-      ':gsi2pk': keys.statusPartition(request.to),
-    };
+    // GSI2SK (`<createdAt>#<orderId>`) does not depend on the status: only the partition may move, and it is not
+    // written when every status the order may come from shares the target's (keys.ts, IN_FLIGHT_STATUSES): an index
+    // entry moved costs two index writes.
+    const partition = keys.statusPartition(request.to);
+    const moves = previous.some((status) => keys.statusPartition(status) !== partition);
+    const values: Item = { ':to': request.to, ':at': request.at, ':entry': [entry] };
     previous.forEach((status, index) => {
       values[`:p${index}`] = status;
     });
-    const sets = ['#status = :to', 'updatedAt = :at', 'timeline = list_append(timeline, :entry)', 'GSI2PK = :gsi2pk'];
+    const sets = ['#status = :to', 'updatedAt = :at', 'timeline = list_append(timeline, :entry)'];
+    if (moves) {
+      values[':gsi2pk'] = partition;
+      sets.push('GSI2PK = :gsi2pk');
+    }
     if (request.reason !== undefined) {
       values[':reason'] = request.reason;
       sets.push('failureReason = if_not_exists(failureReason, :reason)');

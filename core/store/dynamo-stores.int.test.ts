@@ -1,4 +1,4 @@
-import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { ulid } from 'ulid';
 import { startLocalTable } from '../../scripts/local-platform/local-table';
@@ -126,6 +126,36 @@ describe('the table adapters (orders, outbox, events log, catalog) against Dynam
       ),
       { numRuns: 15 },
     );
+  });
+
+  it("a saga's forward steps move no status index entry, and each status still lists only its own orders", async () => {
+    const order = await place('hana');
+    const indexKey = async () =>
+      (
+        await local.documentClient.send(
+          new GetCommand({ TableName: local.tableName, Key: { PK: `ORDER#${order.orderId}`, SK: 'ORDER' } }),
+        )
+      ).Item?.GSI2PK;
+    const listed = async (status: OrderStatus) =>
+      (await stores.orders.listOrdersByStatus(status, { limit: 100 })).items.some(
+        (item) => item.orderId === order.orderId,
+      );
+    const seen: unknown[] = [[await indexKey(), await listed('PENDING'), await listed('VALIDATED')]];
+
+    for (const to of ['VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED'] as const) {
+      await stores.orders.transitionOrder({ orderId: order.orderId, to, at });
+      seen.push([await indexKey(), await listed('PENDING'), await listed(to)]);
+    }
+    await stores.orders.transitionOrder({ orderId: order.orderId, to: 'CONFIRMED', at });
+    seen.push([await indexKey(), await listed('PAYMENT_CAPTURED'), await listed('CONFIRMED')]);
+
+    expect(seen).toEqual([
+      ['STATUS#IN_FLIGHT', true, false],
+      ['STATUS#IN_FLIGHT', false, true],
+      ['STATUS#IN_FLIGHT', false, true],
+      ['STATUS#IN_FLIGHT', false, true],
+      ['STATUS#CONFIRMED', false, true],
+    ]);
   });
 
   it('moves the order between status partitions and keeps the first failure reason', async () => {

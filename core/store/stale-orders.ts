@@ -1,7 +1,8 @@
 /**
  * The reconciler's read: orders still in one status, created before a cutoff (or after one: the local start-up's
  * re-announcement), oldest first — a Query of GSI2
- * (`STATUS#<status>`, sort key `<createdAt>#<orderId>`), never a Scan, so a pass costs what it finds, not the
+ * (`keys.statusPartition`, sort key `<createdAt>#<orderId>`; the forward statuses share one partition, so the orders read
+ * are kept only in the status asked), never a Scan, so a pass costs what it finds, not the
  * table's size. Bounded by `limit` per pass; what is left is found by the next pass.
  */
 import { QueryCommand } from '@aws-sdk/lib-dynamodb';
