@@ -14,7 +14,7 @@
  *
  * The decision lives in the publisher (`WebhookRoutingPublisher` wraps the EventBridge adapter), so every path that
  * publishes an order event — OrderService.publishDirect (order.created from the API and the reconciler, the saga's
- * status events), publishOutbox, the outbox relay — marks it the same way, and a republished record is marked afresh.
+ * status events), the outbox relay — marks it the same way, and a republished record is marked afresh.
  * Pure: ports only.
  */
 import { ORDER_EVENT_SOURCE, ORDER_EVENT_TYPES } from '../events/order-events';
