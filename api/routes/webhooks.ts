@@ -88,8 +88,11 @@ const DeliverySchema = z.object({
   ),
 });
 const DeliveryParams = z.object({ id: z.string(), deliveryId: z.string() });
-/** `msg_<eventId>_<webhookId>`, both ULIDs (core/webhooks/signing.ts deliveryId). */
-const DELIVERY_ID = /^msg_[0-9A-HJKMNP-TV-Z]{26}_[0-9A-HJKMNP-TV-Z]{26}$/;
+/**
+ * `msg_<eventId>_<webhookId>` (core/webhooks/signing.ts deliveryId): the webhook id a ULID, the event id an order
+ * event's `<orderId>-<status>` (orderStatusEventId: a ULID, `-`, lowercase letters and `_`) or a ULID.
+ */
+const DELIVERY_ID = /^msg_[0-9A-HJKMNP-TV-Z]{26}(?:-[a-z_]{1,40})?_[0-9A-HJKMNP-TV-Z]{26}$/;
 
 /** The endpoint as the owner sees it: never the secret, with its health. */
 const endpointView = (endpoint: WebhookEndpoint, now: Date) => ({

@@ -1,7 +1,7 @@
 /**
  * Every key of the single `orders` table. The access patterns are listed in ./README.md; this file is the only
  * place keys are spelled. Ids never contain '#': customer ids and product ids are validated at the edge, order
- * and event ids are ULIDs.
+ * ids are ULIDs, event ids ULIDs or `<orderId>-<status>` (core/events/order-events.ts, orderStatusEventId).
  */
 
 /**
@@ -76,7 +76,8 @@ export const keys = {
   loyaltyOfCustomer: (customerId: string) => ({ PK: `CUSTOMER#${customerId}`, SKPrefix: 'LOYALTY#' }),
   /**
    * One delivery of one event to a webhook endpoint (core/store/webhook-store.ts): its state, attempts and payload,
-   * updated per attempt. The delivery id is `msg_<eventId>_<webhookId>` with a ULID event id: newest last.
+   * updated per attempt. The delivery id is `msg_<eventId>_<webhookId>`; an order event's id starts with the order's
+   * ULID (`<orderId>-<status>`), so the partition sorts by order, newest last (listDeliveries orders a page by time).
    */
   webhookDelivery: (webhookId: string, deliveryId: string) => ({ PK: `WEBHOOK#${webhookId}`, SK: `MSG#${deliveryId}` }),
   webhookDeliveries: (webhookId: string) => ({ PK: `WEBHOOK#${webhookId}`, SKPrefix: 'MSG#' }),

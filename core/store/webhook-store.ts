@@ -222,7 +222,7 @@ export class DynamoWebhookStore {
     }
   }
 
-  /** The endpoint's deliveries, newest event first. */
+  /** The endpoint's deliveries, newest event first (of the newest 50 by event id). */
   async listDeliveries(webhookId: string, limit = 50): Promise<DeliveryRecord[]> {
     const partition = keys.webhookDeliveries(webhookId);
     const response = await this.client.send(
@@ -234,6 +234,23 @@ export class DynamoWebhookStore {
         Limit: limit,
       }),
     );
-    return (response.Items ?? []).map(toDelivery);
+    // The sort key orders by event id: by order (its ULID), then by the status event's name, which is not the order in
+    // which an order's events happen (`-confirmed` sorts before `-created`). The page is put in event time order.
+    return (response.Items ?? [])
+      .map(toDelivery)
+      .map((delivery, index) => ({ delivery, index, at: eventTimeOf(delivery.payload) }))
+      .sort((a, b) => (a.at === b.at ? a.index - b.index : a.at < b.at ? 1 : -1))
+      .map(({ delivery }) => delivery);
   }
 }
+
+/** When the delivered event happened: `data.occurredAt`, else the envelope's `timestamp`; '' when unreadable. */
+const eventTimeOf = (payload: string): string => {
+  try {
+    const body = JSON.parse(payload) as { timestamp?: unknown; data?: { occurredAt?: unknown } };
+    const at = body.data?.occurredAt ?? body.timestamp;
+    return typeof at === 'string' ? at : '';
+  } catch {
+    return '';
+  }
+};

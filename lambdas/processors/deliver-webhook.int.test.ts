@@ -6,6 +6,7 @@
  * comes back. Every delivery is followed to its end: delivered, or failed with a record the owner resends; none lost.
  * The figures (attempted, paused, delivered, lost) are printed for docs/decisions.md.
  */
+import { orderStatusEventId } from '../../core/events/order-events';
 import { createServer } from 'node:http';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -91,13 +92,15 @@ describe('webhook delivery to a flapping endpoint, through the local cloud', () 
   const queue = async (count: number): Promise<string[]> => {
     const ids: string[] = [];
     const entries = Array.from({ length: count }, (_, index) => {
-      const eventId = ulid();
+      // The ids the platform's events carry (`<orderId>-confirmed`): the resend route must accept them.
+      const orderId = ulid();
+      const eventId = orderStatusEventId(orderId, 'CONFIRMED');
       const id = deliveryIdOf(eventId, endpoint.id);
       ids.push(id);
       const payload = JSON.stringify({
         type: 'order.confirmed',
         timestamp: new Date().toISOString(),
-        data: { orderId: ulid(), status: 'CONFIRMED' },
+        data: { orderId, status: 'CONFIRMED' },
       });
       return {
         Id: String(index),
