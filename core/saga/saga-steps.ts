@@ -417,6 +417,7 @@ export class SagaSteps {
     // After a reservation or a charge the only way to FAILED is through COMPENSATING.
     if (order.status === 'INVENTORY_RESERVED' || order.status === 'PAYMENT_CAPTURED')
       order = await this.beginCompensation(orderId, error, step);
+    else if (order.status === 'COMPENSATING') await this.announceCompensationBegunBy(order, step);
     // NEEDS_ATTENTION: an operator's retry (POST /api/admin/orders/:id/retry) ran the compensations again and they held.
     if (
       order.status !== 'PENDING' &&
@@ -462,10 +463,16 @@ export class SagaSteps {
         orderId,
         compensationError,
       });
+      // MarkOrderFailed may have run out of retries between its write and its publish.
+      await this.announce(order);
       return this.result(order, step, 'already-failed');
     }
     if (COMPENSABLE.includes(order.status)) order = await this.beginCompensation(orderId, error, step);
-    if (order.status !== 'COMPENSATING') throw new SagaOrderStateError(orderId, order.status, step);
+    else if (order.status === 'COMPENSATING') await this.announceCompensationBegunBy(order, step);
+    if (order.status !== 'COMPENSATING') {
+      await this.announceEnded(order, step);
+      throw new SagaOrderStateError(orderId, order.status, step);
+    }
     const { name, message } = describeCaughtError(compensationError);
     // What the operator needs: the state that failed, its error, and what the compensations already undid.
     const done = (compensation: SagaStepName): string | undefined =>
@@ -487,15 +494,14 @@ export class SagaSteps {
   private async beginCompensation(orderId: string, error: CaughtError | undefined, step: SagaStepName): Promise<Order> {
     const order = await this.require(orderId, step);
     if (order.status === 'COMPENSATING') {
-      // This step began it in an earlier attempt, which may have died before announcing it; the later compensation
-      // steps find it begun by another and announce nothing.
-      // The first COMPENSATING entry is the one that entered it (the compensations append theirs after it).
-      const begun = order.timeline.find((entry) => entry.status === 'COMPENSATING');
-      if (begun?.note?.endsWith(beginsCompensation(step))) await this.announce(order);
+      await this.announceCompensationBegunBy(order, step);
       return order;
     }
     if (order.status === 'FAILED' || order.status === 'NEEDS_ATTENTION') return order;
-    if (!COMPENSABLE.includes(order.status)) throw new SagaOrderStateError(orderId, order.status, step);
+    if (!COMPENSABLE.includes(order.status)) {
+      await this.announceEnded(order, step);
+      throw new SagaOrderStateError(orderId, order.status, step);
+    }
     const { name, message } = describeCaughtError(error);
     const failed = failedForwardStep(order.status) ?? step;
     return this.move(order, 'COMPENSATING', step, {
@@ -619,6 +625,27 @@ export class SagaSteps {
       outcome: entry.outcome,
       stepKey,
     });
+  }
+
+  /**
+   * COMPENSATING as this step found it: if this step began it (an earlier attempt, which may have died before
+   * announcing it), announced again; begun by another step, nothing (that step announces its own).
+   */
+  private async announceCompensationBegunBy(order: Order, step: SagaStepName): Promise<void> {
+    // The first COMPENSATING entry is the one that entered it (the compensations append theirs after it).
+    const begun = order.timeline.find((entry) => entry.status === 'COMPENSATING');
+    if (begun?.note?.endsWith(beginsCompensation(step))) await this.announce(order);
+  }
+
+  /**
+   * A compensation found the order ended (CONFIRMED): the step that made it ran out of retries, perhaps after its write
+   * and before its publish (the Catch then leads here). Announced again, best effort: the step fails as before.
+   */
+  private async announceEnded(order: Order, step: SagaStepName): Promise<void> {
+    if (order.status !== 'CONFIRMED') return;
+    await this.announce(order).catch((error: unknown) =>
+      this.deps.log.warn('the ended order could not be announced again', { orderId: order.orderId, step, error }),
+    );
   }
 
   /** A step found its status change made by an earlier attempt: announced again (the attempt may have died before). */

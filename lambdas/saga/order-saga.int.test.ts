@@ -514,6 +514,43 @@ describe('each step invoked twice with the same input has the effect of one invo
     expect(await outboxTypes(orderId)).toEqual(['order.confirmed']);
   });
 
+  it('an ended status whose step ran out of retries before announcing it is announced by the steps the Catch leads to', async () => {
+    const bus = new FakePublisher();
+    const steps = new SagaSteps({
+      orders: stores.orders,
+      products: stores.products,
+      outbox: stores.outbox,
+      inventory,
+      payments: new SimulatedPaymentProvider({ ledger }),
+      paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')),
+      publisher: bus,
+      log: new Logger({ logLevel: 'CRITICAL' }),
+      newId: ulid,
+    });
+    // CONFIRMED written, never published: ConfirmOrder's attempts died after the write, and the Catch went on to
+    // RefundPayment, whose failure leads to ParkOrder.
+    const confirmedId = await quietOrder(await product(5), 1);
+    for (const to of ['VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'CONFIRMED'] as const)
+      await stores.orders.transitionOrder({ orderId: confirmedId, to, at: new Date().toISOString() });
+    // FAILED written, never published: MarkOrderFailed's attempts died after the write; its Catch leads to ParkOrder.
+    const failedId = await quietOrder(await product(5), 1);
+    await stores.orders.transitionOrder({ orderId: failedId, to: 'FAILED', at: new Date().toISOString() });
+
+    const refund = await steps.refund(confirmedId, { Error: 'States.Timeout' }).catch((error: Error) => error.name);
+    const park = await steps
+      .park(confirmedId, { Error: 'States.Timeout' }, undefined)
+      .catch((error: Error) => error.name);
+    const parkFailed = (await steps.park(failedId, { Error: 'States.Timeout' }, undefined)).outcome;
+
+    expect([refund, park, parkFailed]).toEqual(['SagaOrderStateError', 'SagaOrderStateError', 'already-failed']);
+    expect((await stores.orders.getOrder(confirmedId))?.status).toBe('CONFIRMED');
+    expect(bus.published.map((event) => (event.detail as { eventId: string }).eventId)).toEqual([
+      `${confirmedId}-confirmed`,
+      `${confirmedId}-confirmed`,
+      `${failedId}-failed`,
+    ]);
+  });
+
   it('beneath Powertools, each compensation run twice appends its timeline entry once, no-ops included', async () => {
     const productId = await product(5);
     const orderId = await quietOrder(productId, 1, 'tok_chargeDeclined');
