@@ -316,7 +316,28 @@ describe('reannounceRecentEnds (the local start-up pass)', () => {
     const report = await reannounceRecentEnds({ finder, announcer, log: silent, now }, 5 * 60_000, 100);
 
     expect(announced.sort()).toEqual(['new-confirmed', 'new-failed', 'new-parked']);
-    expect(report).toEqual({ announced: 3, failed: 0 });
+    expect(report).toEqual({ announced: 3, failed: 0, outOfTime: false });
+  });
+
+  it('stops at its time budget and says so', async () => {
+    let clock = Date.parse('2026-01-01T00:10:00.000Z');
+    const announced: string[] = [];
+    const slow: OrderStatusAnnouncer = {
+      announceStatus: async (orderId) => {
+        announced.push(orderId);
+        clock += 1_000;
+      },
+    };
+
+    const report = await reannounceRecentEnds(
+      { finder, announcer: slow, log: silent, now: () => new Date(clock) },
+      5 * 60_000,
+      100,
+      1_500,
+    );
+
+    expect(report).toEqual({ announced: 2, failed: 0, outOfTime: true });
+    expect(announced).toHaveLength(2);
   });
 
   it('counts an announcement the bus and the table both refused and goes on with the others', async () => {
@@ -329,6 +350,7 @@ describe('reannounceRecentEnds (the local start-up pass)', () => {
     expect(await reannounceRecentEnds({ finder, announcer, log: silent, now }, 5 * 60_000, 100)).toEqual({
       announced: 2,
       failed: 1,
+      outOfTime: false,
     });
   });
 });

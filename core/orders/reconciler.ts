@@ -172,7 +172,7 @@ export const reconcileStaleOrders = async (deps: ReconcilerDeps): Promise<Reconc
   return counts;
 };
 
-/** Orders in `status` created after `createdAfter` (ISO), oldest first, at most `limit`. */
+/** Orders in `status` created after `createdAfter` (ISO), newest first, at most `limit`. */
 export interface RecentOrderFinder {
   findCreatedAfter(status: OrderStatus, createdAfter: string, limit: number): Promise<StaleOrder[]>;
 }
@@ -196,11 +196,16 @@ export const reannounceRecentEnds = async (
   deps: { finder: RecentOrderFinder; announcer: OrderStatusAnnouncer; log: LogPort; now: () => Date },
   sinceMs: number,
   limitPerStatus: number,
-): Promise<{ announced: number; failed: number }> => {
-  const createdAfter = new Date(deps.now().getTime() - sinceMs).toISOString();
-  const counts = { announced: 0, failed: 0 };
+  budgetMs?: number,
+): Promise<{ announced: number; failed: number; outOfTime: boolean }> => {
+  const began = deps.now().getTime();
+  const createdAfter = new Date(began - sinceMs).toISOString();
+  const counts = { announced: 0, failed: 0, outOfTime: false };
+  const outOfTime = (): boolean => budgetMs !== undefined && deps.now().getTime() - began >= budgetMs;
   for (const status of ANNOUNCED_END_STATUSES) {
+    // Newest first: the orders that ended at the crash come before those a limit or the budget leaves out.
     for (const order of await deps.finder.findCreatedAfter(status, createdAfter, limitPerStatus)) {
+      if (outOfTime()) return { ...counts, outOfTime: true };
       try {
         await deps.announcer.announceStatus(order.orderId);
         counts.announced += 1;

@@ -16,6 +16,7 @@ import {
 } from '../orders/errors';
 import { AdminOrderBrowser } from './admin-order-browser';
 import { createDynamoStores } from './dynamo-stores';
+import { DynamoStaleOrders } from './stale-orders';
 import type { DynamoStores } from './dynamo-stores';
 
 describe('the table adapters (orders, outbox, events log, catalog) against DynamoDB Local', () => {
@@ -156,6 +157,30 @@ describe('the table adapters (orders, outbox, events log, catalog) against Dynam
       ['STATUS#IN_FLIGHT', false, true],
       ['STATUS#CONFIRMED', false, true],
     ]);
+  });
+
+  it("finds a stuck order still indexed under its status's own partition of before the shared one, and the newest ended orders first", async () => {
+    const finder = new DynamoStaleOrders(local.documentClient, local.tableName);
+    const legacy = await place('ines');
+    await stores.orders.transitionOrder({ orderId: legacy.orderId, to: 'VALIDATED', at });
+    // As an order validated before decision 54 was indexed: under STATUS#VALIDATED.
+    await local.documentClient.send(
+      new UpdateCommand({
+        TableName: local.tableName,
+        Key: { PK: `ORDER#${legacy.orderId}`, SK: 'ORDER' },
+        UpdateExpression: 'SET GSI2PK = :pk',
+        ExpressionAttributeValues: { ':pk': 'STATUS#VALIDATED' },
+      }),
+    );
+    const ended = [await place('ines'), await place('ines')];
+    for (const order of ended) await stores.orders.transitionOrder({ orderId: order.orderId, to: 'FAILED', at });
+
+    const stale = await finder.findStale('VALIDATED', '9999', 1000);
+    const recent = await finder.findCreatedAfter('FAILED', ended[0].createdAt.slice(0, 19), 1000);
+
+    expect(stale.map((order) => order.orderId)).toContain(legacy.orderId);
+    const ours = recent.map((order) => order.orderId).filter((id) => ended.some((order) => order.orderId === id));
+    expect(ours).toEqual([ended[1].orderId, ended[0].orderId]);
   });
 
   it('moves the order between status partitions and keeps the first failure reason', async () => {

@@ -28,6 +28,9 @@ export const keys = {
   orderInAllOrders: (createdAt: string, orderId: string) => ({ GSI3PK: ALL_ORDERS, GSI3SK: `${createdAt}#${orderId}` }),
   customerOrdersPartition: (customerId: string) => `CUSTOMER#${customerId}`,
   statusPartition: (status: string) => statusPartition(status),
+  /** An in-flight status's own partition, where orders indexed before decision 54 still sit; undefined for the others. */
+  legacyStatusPartition: (status: string): string | undefined =>
+    IN_FLIGHT_STATUSES.includes(status) ? `STATUS#${status}` : undefined,
 
   /** An outbox record lives in the order's partition; GSI2 holds it only while it is pending (sparse). */
   outbox: (orderId: string, eventId: string) => ({ PK: `ORDER#${orderId}`, SK: `OUTBOX#${eventId}` }),

@@ -18,15 +18,32 @@ export class DynamoStaleOrders implements StaleOrderFinder, RecentOrderFinder {
     private readonly tableName: string,
   ) {}
 
-  findStale(status: OrderStatus, createdBefore: string, limit: number): Promise<StaleOrder[]> {
-    return this.find(status, 'GSI2SK < :bound', createdBefore, limit);
+  /**
+   * Oldest first. An in-flight status is also looked up under its own partition of before decision 54
+   * (`keys.legacyStatusPartition`): an order indexed there keeps that key until it leaves the in-flight statuses, and
+   * must still be found if it is stuck.
+   */
+  async findStale(status: OrderStatus, createdBefore: string, limit: number): Promise<StaleOrder[]> {
+    const found = await this.find(keys.statusPartition(status), status, 'GSI2SK < :bound', createdBefore, limit, true);
+    const legacy = keys.legacyStatusPartition(status);
+    if (legacy === undefined || found.length >= limit) return found;
+    const older = await this.find(legacy, status, 'GSI2SK < :bound', createdBefore, limit - found.length, true);
+    return [...found, ...older].sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : 0));
   }
 
+  /** Newest first: a pass that runs out of its limit or its time leaves out the oldest. */
   findCreatedAfter(status: OrderStatus, createdAfter: string, limit: number): Promise<StaleOrder[]> {
-    return this.find(status, 'GSI2SK > :bound', createdAfter, limit);
+    return this.find(keys.statusPartition(status), status, 'GSI2SK > :bound', createdAfter, limit, false);
   }
 
-  private async find(status: OrderStatus, range: string, bound: string, limit: number): Promise<StaleOrder[]> {
+  private async find(
+    partition: string,
+    status: OrderStatus,
+    range: string,
+    bound: string,
+    limit: number,
+    oldestFirst: boolean,
+  ): Promise<StaleOrder[]> {
     const found: StaleOrder[] = [];
     let start: Record<string, unknown> | undefined;
     do {
@@ -35,7 +52,8 @@ export class DynamoStaleOrders implements StaleOrderFinder, RecentOrderFinder {
           TableName: this.tableName,
           IndexName: GSI2,
           KeyConditionExpression: `GSI2PK = :pk AND ${range}`,
-          ExpressionAttributeValues: { ':pk': keys.statusPartition(status), ':bound': bound },
+          ExpressionAttributeValues: { ':pk': partition, ':bound': bound },
+          ScanIndexForward: oldestFirst,
           Limit: limit - found.length,
           ExclusiveStartKey: start,
         }),

@@ -86,20 +86,31 @@ export const reconcilerFromEnvironment = (
     limitPerStatus: 100,
   };
   return async (staleAfterMs, budgetMs, reannounceSinceMs) => {
+    const began = deps.now().getTime();
     const report = await reconcileStaleOrders({
       ...deps,
       ...(staleAfterMs === undefined ? {} : { staleAfterMs }),
       budgetMs,
     });
     if (reannounceSinceMs === undefined) return report;
-    const { announced } = await reannounceRecentEnds(
+    // What is left of the pass's budget, so the re-announcement cannot push the function into its timeout.
+    const left = budgetMs === undefined ? undefined : Math.max(0, budgetMs - (deps.now().getTime() - began));
+    const reannounced = await reannounceRecentEnds(
       { finder, announcer, log: logger, now: deps.now },
       reannounceSinceMs,
-      deps.limitPerStatus,
+      REANNOUNCE_LIMIT_PER_STATUS,
+      left,
     );
-    return { ...report, reannounced: announced };
+    return {
+      ...report,
+      reannounced: reannounced.announced,
+      outOfTime: report.outOfTime || reannounced.outOfTime,
+    };
   };
 };
+
+/** Ended orders per status the start-up re-announcement publishes at most, newest first (about a minute's worth at 10/s). */
+const REANNOUNCE_LIMIT_PER_STATUS = 1000;
 
 /** A schedule's event (EventBridge's Scheduled Event) carries no override; the start-up pass sends one. */
 const PassEventSchema = z
