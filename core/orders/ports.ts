@@ -57,8 +57,8 @@ export interface TransitionRequest {
 }
 
 /**
- * The order aggregate: the order item with its timeline, and the writes that must commit with it (the
- * idempotency record on create, the outbox record on a status change) in one transaction.
+ * The order aggregate: the order item with its timeline, and the write that must commit with it (the idempotency
+ * record on create) in one transaction; a status change is one conditional write of the order alone.
  */
 export interface OrderRepository {
   getIdempotencyRecord(

@@ -1,7 +1,7 @@
 /**
  * The DynamoDB adapter of the OrderOutbox port (the relay's side of the outbox) and of the relay's lease. Records
- * are written when a direct publish failed (`saveUnpublished`), or by the order repository in the transaction of
- * the change they announce (./dynamo-order-repository.ts); pending ones sit on GSI2 under one partition until they
+ * are written when a direct publish failed (`saveUnpublished`: the API's order.created, a saga step's status event),
+ * or with the order by `createOrder` when given one; pending ones sit on GSI2 under one partition until they
  * are marked sent (off the index) or parked after the relay's attempt cap (to the parked partition).
  */
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';

@@ -5,8 +5,8 @@
  * be running yet, and the use case would leave a running execution alone anyway.
  *
  * Before it, one outbox relay pass that takes over the relay's lease: a relay run killed with the process holds it
- * until its budget ends (a minute), and the events a crash left in the outbox (an order.confirmed committed but not yet
- * published) would wait that long for their consumers.
+ * until its budget ends (a minute), and the events a crash left in the outbox (a publish the bus had refused) would
+ * wait that long for their consumers.
  *
  * The reconciler pass also publishes again the events of the orders created in the last 10 minutes that ended
  * (CONFIRMED, FAILED, NEEDS_ATTENTION): a step that died between its status change and its publish would be retried
