@@ -411,13 +411,15 @@ export class SagaSteps {
 
   async markFailed(orderId: string, error: CaughtError | undefined): Promise<StepResult> {
     const step = 'MarkOrderFailed';
-    let order = await this.require(orderId, step);
+    const order = await this.require(orderId, step);
     if (order.status === 'FAILED') return this.alreadyAnnounced(order, step);
     const reason = failureReasonFor(error?.Error ?? 'Unknown', order.status);
-    // After a reservation or a charge the only way to FAILED is through COMPENSATING.
+    // A reservation or a charge to undo is not this step's to undo: going to FAILED here would keep the stock and the
+    // money (a resumed saga whose ValidateOrder kept failing is caught here). The ASL routes this error to the
+    // compensations, which come back here with the order COMPENSATING.
     if (order.status === 'INVENTORY_RESERVED' || order.status === 'PAYMENT_CAPTURED')
-      order = await this.beginCompensation(orderId, error, step);
-    else if (order.status === 'COMPENSATING') await this.announceCompensationBegunBy(order, step);
+      throw new SagaCompensationPendingError(orderId, order.status);
+    if (order.status === 'COMPENSATING') await this.announceCompensationBegunBy(order, step);
     // NEEDS_ATTENTION: an operator's retry (POST /api/admin/orders/:id/retry) ran the compensations again and they held.
     if (
       order.status !== 'PENDING' &&

@@ -514,6 +514,47 @@ describe('each step invoked twice with the same input has the effect of one invo
     expect(await outboxTypes(orderId)).toEqual(['order.confirmed']);
   });
 
+  it('a resumed saga whose ValidateOrder keeps failing on a charged order compensates it: refunded, stock back, FAILED', async () => {
+    const productId = await product(5);
+    const orderId = await quietOrder(productId, 2);
+    const steps = new SagaSteps({
+      orders: stores.orders,
+      products: stores.products,
+      outbox: stores.outbox,
+      inventory,
+      payments: new SimulatedPaymentProvider({ ledger }),
+      paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')),
+      publisher: new FakePublisher(),
+      log: new Logger({ logLevel: 'CRITICAL' }),
+      newId: ulid,
+    });
+    await steps.validate(orderId);
+    await steps.reserve(orderId);
+    await steps.charge(orderId);
+    // The saga resumed on the charged order (the reconciler's case), and its first step fails whatever it tries: the
+    // Catch leads to MarkOrderFailed, which must not fail an order with its stock and money still taken.
+    cloud.services.lambda.injectFault(cloud.names('validate-order'), { probability: 1 });
+
+    await sfn().send(
+      new StartExecutionCommand({
+        stateMachineArn: cloud.services.stepFunctions.stateMachineArn(cloud.names('order-saga')),
+        name: orderId,
+        input: JSON.stringify({ orderId }),
+      }),
+    );
+    const { execution, order } = await settle(orderId);
+
+    expect(execution).toBe('SUCCEEDED');
+    expect(order.status).toBe('FAILED');
+    expect(
+      timeline(order)
+        .slice(-3)
+        .map((line) => line.split(' ')[0]),
+    ).toEqual(['RefundPayment', 'ReleaseInventory', 'MarkOrderFailed']);
+    expect(await inventory.getStock(productId)).toBe(5);
+    expect((await ledger.paymentsOfOrder(orderId)).map((payment) => payment.status)).toEqual(['REFUNDED']);
+  });
+
   it('an ended status whose step ran out of retries before announcing it is announced by the steps the Catch leads to', async () => {
     const bus = new FakePublisher();
     const steps = new SagaSteps({
