@@ -415,8 +415,8 @@ export class SagaSteps {
     if (order.status === 'FAILED') return this.alreadyAnnounced(order, step);
     const reason = failureReasonFor(error?.Error ?? 'Unknown', order.status);
     // A reservation or a charge to undo is not this step's to undo: going to FAILED here would keep the stock and the
-    // money (a resumed saga whose ValidateOrder kept failing is caught here). The ASL routes this error to the
-    // compensations, which come back here with the order COMPENSATING.
+    // money. The ASL sends no such order here (ValidateOrder's catch-all goes to the compensations, which come back
+    // with the order COMPENSATING); should one come, it is refused without retries and parked for an operator.
     if (order.status === 'INVENTORY_RESERVED' || order.status === 'PAYMENT_CAPTURED')
       throw new SagaCompensationPendingError(orderId, order.status);
     if (order.status === 'COMPENSATING') await this.announceCompensationBegunBy(order, step);

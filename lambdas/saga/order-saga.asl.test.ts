@@ -72,7 +72,12 @@ describe('order-saga.asl.json', () => {
     const catchAll = (name: string) =>
       (definition.States[name].Catch ?? []).find((c) => c.ErrorEquals.includes('States.ALL'))?.Next;
 
-    expect(FORWARD.map(catchAll)).toEqual(['MarkOrderFailed', 'ReleaseInventory', 'RefundPayment', 'RefundPayment']);
+    // ValidateOrder's catch-all too: a resumed saga's order may already be reserved or charged (a ValidationFailedError
+    // alone goes to MarkOrderFailed, nothing to undo).
+    expect(FORWARD.map(catchAll)).toEqual(['RefundPayment', 'ReleaseInventory', 'RefundPayment', 'RefundPayment']);
+    expect(
+      definition.States.ValidateOrder.Catch?.find((c) => c.ErrorEquals.includes('ValidationFailedError'))?.Next,
+    ).toBe('MarkOrderFailed');
     const compensations = ['RefundPayment', 'ReleaseInventory', 'MarkOrderFailed'];
     expect(compensations.map(catchAll)).toEqual(compensations.map((name) => `${name}NotDone`));
     expect(compensations.map((name) => definition.States[`${name}NotDone`])).toEqual(
