@@ -141,6 +141,8 @@ const reached = (status: OrderStatus, target: OrderStatus): boolean =>
  */
 const publishedDirectly = (status: OrderStatus): boolean =>
   (INTERMEDIATE_ORDER_EVENTS as readonly string[]).includes(eventTypeForStatus(status));
+/** An order as read from the table, not the snapshot a step was handed. */
+const isReadOrder = (order: Order | OrderSnapshot): order is Order => 'timeline' in order && 'paymentToken' in order;
 /** The end of the note of the COMPENSATING entry: which compensation step began it. */
 const beginsCompensation = (step: SagaStepName): string => `${step} begins compensation`;
 /** Statuses in which a forward step has (possibly) taken effect that must be undone by compensation. */
@@ -310,9 +312,10 @@ export class SagaSteps {
   /** `known`: the order as ChargePayment left it; read only when absent or not PAYMENT_CAPTURED. */
   async confirm(orderId: string, known?: OrderSnapshot): Promise<StepResult> {
     const step = 'ConfirmOrder';
-    const hinted = known?.orderId === orderId && known.status === 'PAYMENT_CAPTURED';
-    const order = hinted ? known : await this.require(orderId, step);
-    if (order.status === 'CONFIRMED') return this.alreadyAnnounced(await this.require(orderId, step), step);
+    const order =
+      known?.orderId === orderId && known.status === 'PAYMENT_CAPTURED' ? known : await this.require(orderId, step);
+    // Only a read order can be CONFIRMED here (the hint is used only while PAYMENT_CAPTURED).
+    if (order.status === 'CONFIRMED' && isReadOrder(order)) return this.alreadyAnnounced(order, step);
     if (order.status !== 'PAYMENT_CAPTURED') throw new SagaOrderStateError(orderId, order.status, step);
     return this.result(
       await this.move(order, 'CONFIRMED', step, { step, outcome: 'confirmed', note: 'confirmed' }),

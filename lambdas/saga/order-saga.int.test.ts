@@ -95,6 +95,22 @@ const eventTypes = async (orderId: string, last: string): Promise<string[]> => {
     await new Promise((wake) => setTimeout(wake, 100));
   }
 };
+/**
+ * The saga's step logic itself (no Lambda, no Powertools) over the cloud's table, stock and provider; its events go to
+ * `publisher`, its unpublished ones to `outbox`.
+ */
+const sagaSteps = (publisher = new FakePublisher(), outbox: DynamoStores['outbox'] = stores.outbox): SagaSteps =>
+  new SagaSteps({
+    orders: stores.orders,
+    products: stores.products,
+    outbox,
+    inventory,
+    payments: new SimulatedPaymentProvider({ ledger }),
+    paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')),
+    publisher,
+    log: new Logger({ logLevel: 'CRITICAL' }),
+    newId: ulid,
+  });
 /** What the outbox holds for the order: records of publishes the bus refused, none on the happy path. */
 const outboxTypes = async (orderId: string): Promise<string[]> =>
   ((await stores.orders.getOrderWithEvents(orderId))?.events ?? []).map((record) => record.event.detailType);
@@ -434,17 +450,7 @@ describe('each step invoked twice with the same input has the effect of one invo
     const productId = await product(5);
     const orderId = await quietOrder(productId, 2);
     const bus = new FakePublisher();
-    const steps = new SagaSteps({
-      orders: stores.orders,
-      products: stores.products,
-      outbox: stores.outbox,
-      inventory,
-      payments: new SimulatedPaymentProvider({ ledger }),
-      paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')),
-      publisher: bus,
-      log: new Logger({ logLevel: 'CRITICAL' }),
-      newId: ulid,
-    });
+    const steps = sagaSteps(bus);
 
     await steps.validate(orderId);
     const reserves = [await steps.reserve(orderId), await steps.reserve(orderId)];
@@ -473,19 +479,7 @@ describe('each step invoked twice with the same input has the effect of one invo
     const productId = await product(5);
     const orderId = await quietOrder(productId, 1);
     const bus = new FakePublisher();
-    const stepsOver = (outbox: DynamoStores['outbox']): SagaSteps =>
-      new SagaSteps({
-        orders: stores.orders,
-        products: stores.products,
-        outbox,
-        inventory,
-        payments: new SimulatedPaymentProvider({ ledger }),
-        paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')),
-        publisher: bus,
-        log: new Logger({ logLevel: 'CRITICAL' }),
-        newId: ulid,
-      });
-    const steps = stepsOver(stores.outbox);
+    const steps = sagaSteps(bus);
     const tableRefusesOutbox: DynamoStores['outbox'] = Object.assign(Object.create(stores.outbox), {
       saveUnpublished: async () => {
         throw new Error('the table refused the outbox record (test)');
@@ -497,7 +491,7 @@ describe('each step invoked twice with the same input has the effect of one invo
 
     // The first attempt commits CONFIRMED, then neither the bus nor the table takes its event: as if it died there.
     bus.failing = true;
-    await expect(stepsOver(tableRefusesOutbox).confirm(orderId)).rejects.toThrow('refused the outbox record');
+    await expect(sagaSteps(bus, tableRefusesOutbox).confirm(orderId)).rejects.toThrow('refused the outbox record');
     const afterFirst = await stores.orders.getOrder(orderId);
     // The retry finds the change made and announces it.
     bus.failing = false;
@@ -517,17 +511,7 @@ describe('each step invoked twice with the same input has the effect of one invo
   it('a resumed saga whose ValidateOrder keeps failing on a charged order compensates it: refunded, stock back, FAILED', async () => {
     const productId = await product(5);
     const orderId = await quietOrder(productId, 2);
-    const steps = new SagaSteps({
-      orders: stores.orders,
-      products: stores.products,
-      outbox: stores.outbox,
-      inventory,
-      payments: new SimulatedPaymentProvider({ ledger }),
-      paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')),
-      publisher: new FakePublisher(),
-      log: new Logger({ logLevel: 'CRITICAL' }),
-      newId: ulid,
-    });
+    const steps = sagaSteps();
     await steps.validate(orderId);
     await steps.reserve(orderId);
     await steps.charge(orderId);
@@ -557,17 +541,7 @@ describe('each step invoked twice with the same input has the effect of one invo
 
   it('an ended status whose step ran out of retries before announcing it is announced by the steps the Catch leads to', async () => {
     const bus = new FakePublisher();
-    const steps = new SagaSteps({
-      orders: stores.orders,
-      products: stores.products,
-      outbox: stores.outbox,
-      inventory,
-      payments: new SimulatedPaymentProvider({ ledger }),
-      paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')),
-      publisher: bus,
-      log: new Logger({ logLevel: 'CRITICAL' }),
-      newId: ulid,
-    });
+    const steps = sagaSteps(bus);
     // CONFIRMED written, never published: ConfirmOrder's attempts died after the write, and the Catch went on to
     // RefundPayment, whose failure leads to ParkOrder.
     const confirmedId = await quietOrder(await product(5), 1);
@@ -595,17 +569,7 @@ describe('each step invoked twice with the same input has the effect of one invo
   it('beneath Powertools, each compensation run twice appends its timeline entry once, no-ops included', async () => {
     const productId = await product(5);
     const orderId = await quietOrder(productId, 1, 'tok_chargeDeclined');
-    const steps = new SagaSteps({
-      orders: stores.orders,
-      products: stores.products,
-      outbox: stores.outbox,
-      inventory,
-      payments: new SimulatedPaymentProvider({ ledger }),
-      paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')),
-      publisher: new FakePublisher(),
-      log: new Logger({ logLevel: 'CRITICAL' }),
-      newId: ulid,
-    });
+    const steps = sagaSteps();
     const declined = {
       Error: 'PaymentDeclinedError',
       Cause: JSON.stringify({
@@ -640,17 +604,7 @@ describe('each step invoked twice with the same input has the effect of one invo
   it('beneath Powertools, an order that fails without compensation records its failed step once', async () => {
     const productId = await product(1);
     const orderId = await quietOrder(productId, 1);
-    const steps = new SagaSteps({
-      orders: stores.orders,
-      products: stores.products,
-      outbox: stores.outbox,
-      inventory,
-      payments: new SimulatedPaymentProvider({ ledger }),
-      paymentFence: new DynamoPaymentFence(documentClient, cloud.names('orders')),
-      publisher: new FakePublisher(),
-      log: new Logger({ logLevel: 'CRITICAL' }),
-      newId: ulid,
-    });
+    const steps = sagaSteps();
     const outOfStock = {
       Error: 'OutOfStockError',
       Cause: JSON.stringify({ errorType: 'OutOfStockError', errorMessage: `Out of stock: ${productId}` }),

@@ -61,6 +61,18 @@ const product = (stock: number): Promise<string> => saga.product(stock);
 const placeOrder = (productId: string, quantity: number, paymentToken = 'tok_visa'): Promise<string> =>
   saga.placeOrder([{ productId, quantity }], paymentToken);
 const executionArn = (name: string): string => saga.executionArn(name);
+/** An order committed as POST /api/orders commits it, with nothing published (the API died before its publish). */
+const unannouncedOrder = async (productId: string, quantity: number) => {
+  const quiet = new OrderService({
+    ...stores,
+    publisher: new FakePublisher(),
+    log: new Logger({ logLevel: 'CRITICAL' }),
+    newId: ulid,
+  });
+  return (
+    await quiet.createOrder('recovery-test', ulid(), { items: [{ productId, quantity }], paymentToken: 'tok_visa' })
+  ).order;
+};
 
 const statusOf = async (orderId: string): Promise<OrderStatus | undefined> =>
   (await stores.orders.getOrder(orderId))?.status;
@@ -132,16 +144,7 @@ describe('an order whose order.created was never published', () => {
   it('gets its saga started once and its order.created published with the id derived from the order', async () => {
     // prepare: committed as POST /api/orders commits it, then the API dies before its publish (nothing on the bus)
     const productId = await product(5);
-    const quiet = new OrderService({
-      ...stores,
-      publisher: new FakePublisher(),
-      log: new Logger({ logLevel: 'CRITICAL' }),
-      newId: ulid,
-    });
-    const { order } = await quiet.createOrder('recovery-test', ulid(), {
-      items: [{ productId, quantity: 2 }],
-      paymentToken: 'tok_visa',
-    });
+    const order = await unannouncedOrder(productId, 2);
     const eventId = orderCreatedEventId(order.orderId);
     const logged = async () =>
       (await documentClient.send(new GetCommand({ TableName: cloud.names('orders'), Key: keys.event(eventId) }))).Item;
@@ -169,16 +172,7 @@ describe('an order that ended while its order.confirmed was never published', ()
     // prepare: the saga's steps as they commit, with ConfirmOrder dying between its write and its publish (the local
     // execution died with the process, so no retry announces it)
     const productId = await product(5);
-    const quiet = new OrderService({
-      ...stores,
-      publisher: new FakePublisher(),
-      log: new Logger({ logLevel: 'CRITICAL' }),
-      newId: ulid,
-    });
-    const { order } = await quiet.createOrder('recovery-test', ulid(), {
-      items: [{ productId, quantity: 1 }],
-      paymentToken: 'tok_visa',
-    });
+    const order = await unannouncedOrder(productId, 1);
     for (const to of ['VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED', 'CONFIRMED'] as const)
       await stores.orders.transitionOrder({ orderId: order.orderId, to, at: new Date().toISOString() });
     const eventId = orderStatusEventId(order.orderId, 'CONFIRMED');
