@@ -25,6 +25,7 @@ import {
   startPlatform,
   stopPlatform,
   stockOf,
+  EFFECTS_WITHIN_MS,
   waitForEffects,
   waitForTerminal,
 } from './platform-under-fault';
@@ -119,7 +120,7 @@ beforeAll(async () => {
   await waitForReady(running, 60_000);
   const accepted = placed.flatMap((order) => (order.status === 201 && order.orderId ? [order.orderId] : []));
   const { states, tookMs } = await waitForTerminal(running, admin, accepted, SETTLE_MS);
-  await waitForEffects(running, states, 30_000);
+  await waitForEffects(running, states, EFFECTS_WITHIN_MS);
 
   // assess (below): the figures of this run
   figures = await assessOrders(running, admin, {

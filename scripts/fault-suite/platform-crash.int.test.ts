@@ -27,6 +27,7 @@ import {
   startPlatform,
   stopPlatform,
   stockOf,
+  EFFECTS_WITHIN_MS,
   waitForEffects,
   waitForTerminal,
 } from './platform-under-fault';
@@ -86,7 +87,7 @@ beforeAll(async () => {
   const accepted = placed.flatMap((order) => (order.status === 201 && order.orderId ? [order.orderId] : []));
   const waitFrom = Date.now();
   const { states, tookMs } = await waitForTerminal(second, adminAgain, accepted, 60_000 - (waitFrom - restartedAt));
-  await waitForEffects(second, states, 30_000);
+  await waitForEffects(second, states, EFFECTS_WITHIN_MS);
 
   // assess (below): the figures of this run
   figures = await assessOrders(second, adminAgain, {

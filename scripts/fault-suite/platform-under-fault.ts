@@ -19,7 +19,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
-import { physicalName } from '../../core/platform/resources';
+import { physicalName, queues } from '../../core/platform/resources';
 import { receiptKey } from '../../core/receipts/receipt-pdf';
 import { DynamoPaymentLedger } from '../../core/store/dynamo-payment-ledger';
 import { LOCAL_PREFIX } from '../local-platform/cloud';
@@ -559,6 +559,19 @@ export const assessOrders = async (
     dynamo.destroy();
   }
 };
+
+/**
+ * How long the effects may take after the orders ended: a message whose handler failed while a dependency was down is
+ * delivered again only after its queue's visibility timeout (receipts 60 s, email 30 s), then handled; 30 s more.
+ */
+export const EFFECTS_WITHIN_MS =
+  1000 *
+    Math.max(
+      ...queues
+        .filter((queue) => queue.name === 'email' || queue.name === 'receipts')
+        .map((q) => q.visibilityTimeoutSeconds),
+    ) +
+  30_000;
 
 /** Waits until every confirmed order has its email and receipt and every failed one its email, or `withinMs` passed. */
 export const waitForEffects = async (
