@@ -23,21 +23,16 @@ import { createDynamoStores, type DynamoStores } from '../core/store/dynamo-stor
 import { bundleFunctions, unpackZip } from '../scripts/bundle';
 import { LOCAL_PREFIX } from '../scripts/local-platform/cloud';
 import { platformDescription } from '../scripts/local-platform/description';
+import { waitFor } from '../scripts/local-platform/test-support/wait-for';
 
 jest.setTimeout(600_000);
 
 const rootDir = resolve(__dirname, '..');
 const credentials = { accessKeyId: 'test', secretAccessKey: 'test' };
 
-const eventually = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolveWait) => setTimeout(resolveWait, 200));
-  }
-};
+/** The shared poller with this file's time limit, every 200 ms. */
+const eventually = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
+  waitFor(what, probe, timeoutMs, 200);
 
 describe('the platform running the bundled handlers (the zips that deploy)', () => {
   let workDir: string;

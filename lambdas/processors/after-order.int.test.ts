@@ -33,6 +33,7 @@ import { WebhookSubscriptions } from '../../core/webhooks/fan-out-routing';
 import { signedHeaders } from '../../core/webhooks/signing';
 import { startLocalCloud } from '../../scripts/local-platform/cloud';
 import type { RunningLocalCloud } from '../../scripts/local-platform/cloud';
+import { waitFor as pollUntil } from '../../scripts/local-platform/test-support/wait-for';
 
 jest.setTimeout(180_000);
 
@@ -43,17 +44,9 @@ interface Received {
   readonly status: number;
 }
 
-const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
-
-const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> => {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-};
+/** The shared poller with this file's time limit, every 200 ms. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 40_000): Promise<T> =>
+  pollUntil(what, probe, timeoutMs, 200);
 
 /** The fields of the JSON answers this test reads; an answer without one fails the expectation that reads it. */
 interface ApiBody {

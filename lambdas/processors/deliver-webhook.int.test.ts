@@ -17,6 +17,7 @@ import type { ApiProcess } from '../../scripts/bench-support';
 import { startLocalCloud } from '../../scripts/local-platform/cloud';
 import type { RunningLocalCloud } from '../../scripts/local-platform/cloud';
 import { signInDemoUsers, startPlatformApi } from '../../scripts/local-platform/test-support/api-process';
+import { waitFor as pollUntil } from '../../scripts/local-platform/test-support/wait-for';
 
 jest.setTimeout(180_000);
 
@@ -47,15 +48,9 @@ interface Health {
 
 const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 
-const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> => {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-};
+/** The shared poller with this file's time limit. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> =>
+  pollUntil(what, probe, timeoutMs);
 
 describe('webhook delivery to a flapping endpoint, through the local cloud', () => {
   let cloud: RunningLocalCloud;

@@ -11,6 +11,7 @@ import { ulid } from 'ulid';
 import { DynamoWebhookStore } from '../../core/store/webhook-store';
 import { startSagaCloud } from '../../scripts/local-platform/test-support/saga-cloud';
 import type { SagaCloud } from '../../scripts/local-platform/test-support/saga-cloud';
+import { waitFor as pollUntil } from '../../scripts/local-platform/test-support/wait-for';
 
 jest.setTimeout(120_000);
 
@@ -24,15 +25,9 @@ const received: { path: string; body: { type: string; data: { orderId: string } 
 
 const sleep = (ms: number) => new Promise((wake) => setTimeout(wake, ms));
 
-const waitFor = async <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> => {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-};
+/** The shared poller with this file's time limit. */
+const waitFor = <T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> =>
+  pollUntil(what, probe, timeoutMs);
 
 const fanOutInvocations = (): number =>
   saga.cloud.services.metrics.snapshot().functions.find((entry) => entry.function === FAN_OUT)?.invocations ?? 0;
