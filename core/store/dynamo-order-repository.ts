@@ -173,9 +173,8 @@ export class DynamoOrderRepository implements OrderRepository {
 
   /**
    * The one way an order's status changes: a conditional write guarded by the statuses the transition table
-   * allows `to` from, appending to the timeline. Without an outbox record it is one UpdateItem that answers the
-   * order as written (ReturnValues), no read before or after; with one, a read for the event's content, then the
-   * update and the outbox record in one transaction. A refused condition reads once, to say why.
+   * allows `to` from, appending to the timeline: one UpdateItem that answers the order as written (ReturnValues),
+   * no read before or after. A refused condition reads once, to say why.
    */
   async transitionOrder(request: TransitionRequest): Promise<Order> {
     const previous = allowedPreviousStatuses(request.to);

@@ -285,6 +285,29 @@ describe('the table adapters (orders, outbox, events log, catalog) against Dynam
     expect(pending.items.map((order) => order.orderId)).toEqual([other.orderId]);
   });
 
+  it('fills a filtered page past the orders of other statuses, and its cursor goes on from the last one it kept', async () => {
+    // Newest first: v1, p, p, v2, p, p, v3 from the newest; a page of 2 VALIDATED has to read past the PENDING ones.
+    const placed = [];
+    for (const to of ['VALIDATED', 'PENDING', 'PENDING', 'VALIDATED', 'PENDING', 'PENDING', 'VALIDATED'] as const) {
+      const order = await place('kai');
+      if (to === 'VALIDATED') await stores.orders.transitionOrder({ orderId: order.orderId, to, at });
+      placed.push({ orderId: order.orderId, to });
+    }
+    const validated = placed.filter((order) => order.to === 'VALIDATED').map((order) => order.orderId);
+    const browser = new AdminOrderBrowser(local.documentClient, local.tableName);
+
+    const first = await browser.listOrders({ customerId: 'kai', status: 'VALIDATED' }, { limit: 2 });
+    const second = await browser.listOrders(
+      { customerId: 'kai', status: 'VALIDATED' },
+      { limit: 2, ...(first.nextCursor === undefined ? {} : { cursor: first.nextCursor }) },
+    );
+
+    expect(first.items.map((order) => order.orderId)).toEqual([validated[2], validated[1]]);
+    expect(first.nextCursor).toBeDefined();
+    expect(second.items.map((order) => order.orderId)).toEqual([validated[0]]);
+    expect(second.nextCursor).toBeUndefined();
+  });
+
   it('writes only the table and the status index when an order changes status (the listing indexes hold keys only)', async () => {
     const order = await place('jay');
     const key = { PK: `ORDER#${order.orderId}`, SK: 'ORDER' };

@@ -77,10 +77,15 @@ export interface PageQuery<T> {
   readonly sortKeyBetween?: { readonly attribute: string; readonly from: string; readonly to: string };
   /**
    * Applied to the page's items after they are read (the index holds keys only, so DynamoDB cannot filter on other
-   * attributes): a page may hold fewer than `limit` items, as with a FilterExpression.
+   * attributes). A filtered page is filled by further Queries from where the last one stopped, each asking only for
+   * the items still missing, so the cursor stays exact; after MAX_FILTER_ROUNDS Queries the page is answered as it is
+   * (it may then hold fewer than `limit` items, even none, with a cursor to go on).
    */
   readonly filter?: (item: Item) => boolean;
 }
+
+/** The most Queries one filtered page makes: bounds the work of a request whatever the partition holds. */
+export const MAX_FILTER_ROUNDS = 5;
 
 export const queryPage = async <T>(
   client: DynamoDBDocumentClient,
@@ -88,24 +93,32 @@ export const queryPage = async <T>(
   query: PageQuery<T>,
   page: PageRequest,
 ): Promise<Page<T>> => {
-  const response = await client.send(
-    new QueryCommand({
-      TableName: tableName,
-      IndexName: query.index,
-      KeyConditionExpression: `${query.partitionAttribute} = :pk${query.sortKeyBetween === undefined ? '' : ` AND ${query.sortKeyBetween.attribute} BETWEEN :skFrom AND :skTo`}`,
-      ExpressionAttributeValues: {
-        ':pk': query.partition,
-        ...(query.sortKeyBetween === undefined
-          ? {}
-          : { ':skFrom': query.sortKeyBetween.from, ':skTo': query.sortKeyBetween.to }),
-      },
-      ScanIndexForward: query.ascending,
-      Limit: page.limit ?? DEFAULT_PAGE,
-      ExclusiveStartKey: decodeCursor(page.cursor, query),
-    }),
-  );
-  const items = await hydrate(client, tableName, response.Items ?? []);
-  const kept = query.filter === undefined ? items : items.filter(query.filter);
-  const nextCursor = encodeCursor(response.LastEvaluatedKey);
+  const limit = page.limit ?? DEFAULT_PAGE;
+  const kept: Item[] = [];
+  let startKey = decodeCursor(page.cursor, query);
+  let rounds = 0;
+  do {
+    rounds += 1;
+    const response = await client.send(
+      new QueryCommand({
+        TableName: tableName,
+        IndexName: query.index,
+        KeyConditionExpression: `${query.partitionAttribute} = :pk${query.sortKeyBetween === undefined ? '' : ` AND ${query.sortKeyBetween.attribute} BETWEEN :skFrom AND :skTo`}`,
+        ExpressionAttributeValues: {
+          ':pk': query.partition,
+          ...(query.sortKeyBetween === undefined
+            ? {}
+            : { ':skFrom': query.sortKeyBetween.from, ':skTo': query.sortKeyBetween.to }),
+        },
+        ScanIndexForward: query.ascending,
+        Limit: limit - kept.length,
+        ExclusiveStartKey: startKey,
+      }),
+    );
+    const items = await hydrate(client, tableName, response.Items ?? []);
+    kept.push(...(query.filter === undefined ? items : items.filter(query.filter)));
+    startKey = response.LastEvaluatedKey;
+  } while (query.filter !== undefined && kept.length < limit && startKey !== undefined && rounds < MAX_FILTER_ROUNDS);
+  const nextCursor = encodeCursor(startKey);
   return { items: kept.map(query.map), ...(nextCursor === undefined ? {} : { nextCursor }) };
 };
