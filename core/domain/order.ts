@@ -57,6 +57,9 @@ export interface Order {
   readonly updatedAt: string;
 }
 
+/** What a receipt or an email shows of an order: the order as it was placed (an order event carries it too). */
+export type OrderContent = Pick<Order, 'orderId' | 'customerId' | 'createdAt' | 'lines' | 'total'>;
+
 export interface Violation {
   readonly path: string;
   readonly message: string;

@@ -11,7 +11,7 @@ import { PlatformError } from '../errors';
 import type { PlatformErrorOptions } from '../errors';
 import { INTERMEDIATE_ORDER_EVENTS, ORDER_EVENT_SOURCE } from '../platform/resources';
 import { CustomerIdSchema, OrderIdSchema } from '../domain/ids';
-import type { Order } from '../domain/order';
+import type { Order, OrderContent } from '../domain/order';
 import type { OrderStatus } from '../domain/order-status';
 import { FailureReasonSchema, MoneySchema, OrderStatusSchema } from '../domain/schemas';
 
@@ -51,12 +51,54 @@ export const OrderEventDetailSchema = z
     status: OrderStatusSchema,
     total: MoneySchema,
     failureReason: FailureReasonSchema.optional(),
-    lines: z.array(z.object({ productId: z.string(), quantity: z.number().int().positive() }).readonly()).readonly(),
+    lines: z
+      .array(
+        z
+          .object({
+            productId: z.string(),
+            quantity: z.number().int().positive(),
+            /** The catalog name and prices the order was placed at (since the contract's additive change of issue 18). */
+            name: z.string().optional(),
+            unitPrice: MoneySchema.optional(),
+            lineTotal: MoneySchema.optional(),
+          })
+          .readonly(),
+      )
+      .readonly(),
+    /** When the order was placed (since the same additive change). */
+    createdAt: z.string().min(1).optional(),
     occurredAt: z.string().min(1),
   })
   .readonly();
 
 export type OrderEventDetail = z.infer<typeof OrderEventDetailSchema>;
+
+/**
+ * The order's content as the event carries it, so a consumer that shows the order (the email, the receipt) need not
+ * read it back from the table; undefined for an event published before the event carried it (a replay of the
+ * archive, a record of the outbox), whose consumer reads the order instead.
+ */
+export const orderContentOf = (detail: OrderEventDetail): OrderContent | undefined => {
+  if (detail.createdAt === undefined) return undefined;
+  const lines = [];
+  for (const line of detail.lines) {
+    if (line.name === undefined || line.unitPrice === undefined || line.lineTotal === undefined) return undefined;
+    lines.push({
+      productId: line.productId,
+      name: line.name,
+      quantity: line.quantity,
+      unitPrice: line.unitPrice,
+      lineTotal: line.lineTotal,
+    });
+  }
+  return {
+    orderId: detail.orderId,
+    customerId: detail.customerId,
+    createdAt: detail.createdAt,
+    lines,
+    total: detail.total,
+  };
+};
 
 /** An event as the platform publishes it (one PutEvents entry). */
 export interface PlatformEvent<D extends object = OrderEventDetail> {
@@ -112,7 +154,14 @@ export const orderEvent = (
     status: order.status,
     total: order.total,
     ...(order.failureReason === undefined ? {} : { failureReason: order.failureReason }),
-    lines: order.lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
+    lines: order.lines.map((line) => ({
+      productId: line.productId,
+      quantity: line.quantity,
+      name: line.name,
+      unitPrice: line.unitPrice,
+      lineTotal: line.lineTotal,
+    })),
+    createdAt: order.createdAt,
     occurredAt,
   },
 });

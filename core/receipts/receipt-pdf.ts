@@ -3,7 +3,7 @@
  * date, customer, one row per line (name, quantity, unit price, line total) and the total.
  */
 import { PDFDocument, StandardFonts, rgb } from 'pdf-lib';
-import type { Order } from '../domain/order';
+import type { OrderContent } from '../domain/order';
 import { formatMoney } from './format-money';
 
 /** The S3 key of an order's receipt. */
@@ -16,7 +16,7 @@ const ROWS_PER_PAGE = 30;
 /** WinAnsi (the standard fonts' encoding) cannot draw every character; anything else becomes '?'. */
 const printable = (text: string): string => text.replace(/[^\x20-\x7e\u00a0-\u00ff]/g, '?');
 
-export const renderReceiptPdf = async (order: Order, issuedAt: string): Promise<Uint8Array> => {
+export const renderReceiptPdf = async (order: OrderContent, issuedAt: string): Promise<Uint8Array> => {
   const document = await PDFDocument.create();
   document.setTitle(`Receipt ${order.orderId}`);
   document.setSubject(`Order ${order.orderId}`);

@@ -146,13 +146,24 @@ describe('after the order, against the local cloud', () => {
     return order;
   };
 
-  const publish = async (order: Order, eventId: string) => {
-    const event = orderEvent(
+  /** `asPublishedBefore`: the detail as events carried it before they carried the order (no names, prices, createdAt). */
+  const publish = async (order: Order, eventId: string, asPublishedBefore = false) => {
+    const current = orderEvent(
       order,
       eventId,
       new Date().toISOString(),
       order.status === 'FAILED' ? 'order.failed' : 'order.confirmed',
     );
+    const { createdAt: _createdAt, ...before } = current.detail;
+    const event = asPublishedBefore
+      ? {
+          ...current,
+          detail: {
+            ...before,
+            lines: before.lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
+          },
+        }
+      : current;
     // As the saga publishes it: through the webhook routing, which marks it for the fan-out when alice or bob has a
     // subscribed endpoint (core/webhooks/fan-out-routing.ts). A failed entry throws.
     await orderEventPublisher(
@@ -349,6 +360,21 @@ describe('after the order, against the local cloud', () => {
       0,
     );
     expect((await emails()).filter((email) => email.subject.includes(order.orderId))).toHaveLength(1);
+  });
+
+  it('an order.confirmed published before events carried the order still yields its email and receipt, read from the table', async () => {
+    const order = await confirmedOrder('alice');
+
+    await publish(order, ulid(), true);
+
+    const mail = await waitFor('the confirmation email', async () =>
+      (await emails()).find((email) => email.subject.includes(order.orderId)),
+    );
+    expect(mail.text).toContain('Espresso beans 1 kg');
+    await waitFor('the receipt', async () => {
+      const response = await call('GET', `/api/orders/${order.orderId}/receipt`, 'alice');
+      return response.status === 200 ? response : undefined;
+    });
   });
 
   it('a failed order yields one failure email and deliveries only to the endpoints subscribed to order.failed, and no receipt', async () => {

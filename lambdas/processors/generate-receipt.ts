@@ -1,6 +1,7 @@
 /**
  * Queue `receipts` (rule order-confirmed-to-receipts): order.confirmed -> a PDF receipt (pdf-lib) at
- * receipts/{orderId}.pdf in the receipts bucket. Idempotent by itself, so it keeps no idempotency record (issue 18):
+ * receipts/{orderId}.pdf in the receipts bucket, drawn from the order the event carries (no read of the table; an
+ * event published before events carried the order is drawn from the table's order, which must be CONFIRMED). Idempotent by itself, so it keeps no idempotency record (issue 18):
  * the receipt is written with `If-None-Match: *`, so a repeat (a redelivery, a replay of the archive) finds it stored
  * and leaves the customer's receipt as it was, at no extra request.
  */
@@ -9,6 +10,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { PutObjectCommand, S3Client, S3ServiceException } from '@aws-sdk/client-s3';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { requiredEnv } from '../../core/config/env';
+import type { OrderContent } from '../../core/domain/order';
+import { orderContentOf } from '../../core/events/order-events';
 import { receiptKey, renderReceiptPdf } from '../../core/receipts/receipt-pdf';
 import type { OrderRepository } from '../../core/orders/ports';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
@@ -28,6 +31,14 @@ export class ReceiptOrderNotConfirmedError extends Error {
   }
 }
 
+/** An event that does not carry the order (published before it did): the order as the table holds it, confirmed. */
+const confirmedOrder = async (store: Pick<OrderRepository, 'getOrder'>, orderId: string): Promise<OrderContent> => {
+  const order = await store.getOrder(orderId);
+  if (order === undefined || order.status !== 'CONFIRMED')
+    throw new ReceiptOrderNotConfirmedError(orderId, order?.status);
+  return order;
+};
+
 export interface GenerateReceiptDeps {
   readonly store: Pick<OrderRepository, 'getOrder'>;
   readonly s3: S3Client;
@@ -46,9 +57,7 @@ export const createGenerateReceiptHandler = (deps: GenerateReceiptDeps): SqsHand
     persistence: deps.persistence,
     accepts: ['order.confirmed'],
     work: async (event: OrderEvent, log: Logger) => {
-      const order = await deps.store.getOrder(event.detail.orderId);
-      if (order === undefined || order.status !== 'CONFIRMED')
-        throw new ReceiptOrderNotConfirmedError(event.detail.orderId, order?.status);
+      const order = orderContentOf(event.detail) ?? (await confirmedOrder(deps.store, event.detail.orderId));
       const pdf = await renderReceiptPdf(order, now().toISOString());
       const key = receiptKey(order.orderId);
       try {

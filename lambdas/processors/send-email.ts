@@ -10,6 +10,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { requiredEnv } from '../../core/config/env';
+import { orderContentOf } from '../../core/events/order-events';
 import type { CustomerDirectory } from '../../core/notifications/customer-directory';
 import { renderEmail } from '../../core/notifications/templates';
 import { formatMoney } from '../../core/receipts/format-money';
@@ -52,7 +53,10 @@ export const createSendEmailHandler = (deps: SendEmailDeps): SqsHandler =>
         log.warn('no address for the customer; no email sent', { customerId: event.detail.customerId });
         return { sent: false };
       }
-      const order = await deps.store.getOrder(event.detail.orderId);
+      // The event carries the order; one published before it did is completed from the table.
+      const carried = orderContentOf(event.detail);
+      const stored = carried === undefined ? await deps.store.getOrder(event.detail.orderId) : undefined;
+      const order = carried ?? stored;
       if (order === undefined) throw new EmailOrderMissingError(event.detail.orderId);
       const email =
         event.type === 'order.confirmed'
@@ -69,7 +73,7 @@ export const createSendEmailHandler = (deps: SendEmailDeps): SqsHandler =>
           : renderEmail('order-failed', {
               customerName: contact.name,
               orderId: order.orderId,
-              reason: order.failureReason ?? event.detail.failureReason ?? 'UNKNOWN',
+              reason: event.detail.failureReason ?? stored?.failureReason ?? 'UNKNOWN',
             });
       const response = await deps.ses.send(
         new SendEmailCommand({

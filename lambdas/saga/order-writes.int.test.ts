@@ -261,7 +261,7 @@ const table = (of: readonly Call[]): string => {
 };
 
 describe('DynamoDB calls of one confirmed order, counted on the wire', () => {
-  it(`the saga and its consumers write at most ${SAGA_AND_CONSUMERS_WRITE_BUDGET} times per confirmed order, idempotency records only around the provider and the email, the order read at most 3 times by the saga`, async () => {
+  it(`the saga and its consumers write at most ${SAGA_AND_CONSUMERS_WRITE_BUDGET} times per confirmed order, idempotency records only around the provider and the email, the order read at most 3 times by the saga and never by a consumer`, async () => {
     const productId = `p-${ulid()}`;
     await stores.products.putProduct({
       productId,
@@ -317,6 +317,12 @@ describe('DynamoDB calls of one confirmed order, counted on the wire', () => {
     expect(
       sagaAndConsumers.filter((call) => call.caller === 'saga steps' && summarise([call]).orderReads === 1).length,
     ).toBeLessThanOrEqual(3);
+    // The email and the receipt are drawn from the order the event carries: no consumer reads the order item.
+    expect(
+      sagaAndConsumers
+        .filter((call) => call.caller !== 'saga steps' && READS.has(call.operation) && call.kinds.includes('order'))
+        .map((call) => `${call.caller} ${call.operation}`),
+    ).toEqual([]);
     // The simulated provider's ledger: one single-item conditional write per provider call (authorise, capture), no read.
     expect(
       sagaAndConsumers
