@@ -1,9 +1,10 @@
 /**
  * Queue `receipts` (rule order-confirmed-to-receipts): order.confirmed -> a PDF receipt (pdf-lib) at
  * receipts/{orderId}.pdf in the receipts bucket, drawn from the order the event carries (no read of the table; an
- * event published before events carried the order is drawn from the table's order, which must be CONFIRMED). Idempotent by itself, so it keeps no idempotency record (issue 18):
- * the receipt is written with `If-None-Match: *`, so a repeat (a redelivery, a replay of the archive) finds it stored
- * and leaves the customer's receipt as it was, at no extra request.
+ * event published before events carried the order is drawn from the table's order, which must be CONFIRMED).
+ * Idempotent by itself, so it keeps no idempotency record (issue 18): the receipt is written with
+ * `If-None-Match: *`, so a repeat (a redelivery, a replay of the archive) finds it stored and leaves the customer's
+ * receipt as it was, at no extra request.
  */
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
