@@ -4,14 +4,13 @@
  * loads the SDK's context module, which creates its cls-hooked namespace (automatic mode) as it loads, unless
  * AWS_XRAY_MANUAL_MODE was set before: from then on async hooks with a destroy hook run on every promise of the
  * process, sampled request or not. The API keeps the request's segment in AsyncLocalStorage (./tracing.ts) and
- * never reads that namespace; measured under POST alone it cost about 1 ms of the API's 4.3 ms of CPU per order
- * (docs/decisions.md). The environment variable is not set here: `npm start` runs the API in the process of the
- * local cloud, whose functions' Powertools Tracer needs automatic mode.
+ * never reads that namespace; in a profile under POST alone the async hooks were 11% of the API's CPU with it and 4%
+ * without it (docs/decisions.md). The environment variable is not set here: the end-to-end tests run the API in the process of
+ * the local cloud, whose functions' Powertools Tracer needs automatic mode.
  *
  * What the index does besides the namespace, and segments show, is done here too: the SDK and service data every
  * segment carries (`aws.xray`, `service`), set only when nothing set them first.
  */
-import { createRequire } from 'node:module';
 // `import = require` for the two modules whose functions assign to `this`: a namespace import would be a copy (or a
 // getter-only view) of the module object, and the sampler they set would not be the one the SDK reads.
 import middleware = require('aws-xray-sdk-core/dist/lib/middleware/mw_utils');
@@ -21,29 +20,16 @@ import AwsAttributes from 'aws-xray-sdk-core/dist/lib/segments/attributes/aws';
 import type Subsegment from 'aws-xray-sdk-core/dist/lib/segments/attributes/subsegment';
 import segmentUtils = require('aws-xray-sdk-core/dist/lib/segments/segment_utils');
 import { processTraceData } from 'aws-xray-sdk-core/dist/lib/utils';
+// A static import, so that the image's bundle (api/Dockerfile) carries it as the SDK's index does its own.
+import sdkPackage from 'aws-xray-sdk-core/package.json';
 
 const UNKNOWN = 'unknown';
-
-/** The SDK's own package description, as its index reads it for the segments' `aws.xray` block. */
-const sdkPackage = (): { name?: string; version?: string } => {
-  try {
-    return createRequire(__filename)('aws-xray-sdk-core/package.json') as { name?: string; version?: string };
-  } catch {
-    return {};
-  }
-};
 
 /** The same values the SDK's index sets as it loads (aws-xray.js); a no-op when it was loaded already. */
 const setSegmentDefaults = (): void => {
   const current = segmentUtils as unknown as { sdkData?: object; serviceData?: object };
-  if (current.sdkData === undefined) {
-    const info = sdkPackage();
-    segmentUtils.setSDKData({
-      sdk: 'X-Ray for Node.js',
-      sdk_version: info.version ?? UNKNOWN,
-      package: info.name ?? UNKNOWN,
-    });
-  }
+  if (current.sdkData === undefined)
+    segmentUtils.setSDKData({ sdk: 'X-Ray for Node.js', sdk_version: sdkPackage.version, package: sdkPackage.name });
   if (current.serviceData === undefined)
     segmentUtils.setServiceData({
       runtime: process.release?.name ?? UNKNOWN,
