@@ -8,7 +8,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type Router from '@koa/router';
 import Koa from 'koa';
-import { ulid } from 'ulid';
 import { EventBridgePublisher } from '../core/adapters/eventbridge-publisher';
 import { WebhookRoutingPublisher, WebhookSubscriptions } from '../core/webhooks/fan-out-routing';
 import { SecretsManagerPartnerSecrets } from '../core/adapters/secrets-manager-partner-secrets';
@@ -37,6 +36,7 @@ import { tracing } from './middleware/tracing';
 import { EventReplays } from '../core/adapters/eventbridge-replays';
 import { resourcePrefixFromTableName } from './routes/admin-dlqs';
 import { dynamoDbProbe, eventBridgeProbe } from './readiness';
+import { newUlid } from './random-ids';
 import { mountRoutes } from './routes';
 import { OrderFeed } from './routes/stream';
 import type { OrderFeedOptions } from './routes/stream';
@@ -75,7 +75,7 @@ export interface ComposedApp {
 export const createApp = (deps: AppDeps): ComposedApp => {
   const { config, clients, logger } = deps;
   const now = deps.now ?? (() => new Date());
-  const newId = deps.newId ?? (() => ulid());
+  const newId = deps.newId ?? newUlid;
   const stores = createDynamoStores(clients.documentClient, config.tableName);
   const webhookStore = new DynamoWebhookStore(clients.documentClient, config.tableName);
   // order.created reaches the webhook fan-out only for a customer with a subscribed endpoint; the lookup runs in the

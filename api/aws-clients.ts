@@ -40,9 +40,31 @@ export interface AwsClients {
   destroy(): void;
 }
 
+/** A client's middleware stack, as far as `withoutUnusedLogging` needs it. */
+interface StackOwner {
+  readonly middlewareStack: { remove(toRemove: string): boolean };
+}
+
+/**
+ * Drops the SDK's logger middleware from a client given no logger (the SDK's default NoOpLogger): it logs nothing then,
+ * but still builds the sensitive-data-filtered copy of every input and output it would log (`schemaLogFilter`), about
+ * 1.5% of the API's CPU per POST (docs/decisions.md). A client given a logger keeps it.
+ */
+const withoutUnusedLogging = <C extends StackOwner>(client: C, config: { logger?: unknown } | undefined): C => {
+  if (config?.logger === undefined) client.middlewareStack.remove('loggerMiddleware');
+  return client;
+};
+
 export const createAwsClients = (overrides: AwsClientOverrides = {}): AwsClients => {
-  const dynamo = new DynamoDBClient({ ...overrides.dynamodb });
-  const eventBridge = new EventBridgeClient({ ...overrides.eventBridge });
+  const dynamo = withoutUnusedLogging(new DynamoDBClient({ ...overrides.dynamodb }), overrides.dynamodb);
+  // The middleware chain of PutEvents resolved once, not per call (the SDK's `cacheMiddleware`): every middleware of
+  // this client is added before its first call (api/server.ts traces the clients before the app exists). Not on the
+  // DynamoDB client: the document client's commands resolve to a handler bound to their own input, which the cache
+  // would reuse for every later call.
+  const eventBridge = withoutUnusedLogging(
+    new EventBridgeClient({ cacheMiddleware: true, ...overrides.eventBridge }),
+    overrides.eventBridge,
+  );
   // Path-style URLs: the presigned receipt URL must work against the local S3 as well as AWS.
   const s3 = new S3Client({ forcePathStyle: true, ...overrides.s3 });
   const sqs = new SQSClient({ ...overrides.sqs });

@@ -1,4 +1,4 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
+import type { RequestLogger } from './middleware/request-context';
 
 /** Who is calling. Set by the one authentication middleware (api/middleware/auth.ts). */
 export interface Caller {
@@ -8,6 +8,7 @@ export interface Caller {
 
 export interface AppState {
   requestId: string;
-  logger: Logger;
+  /** The process's logger with this request's id on every line. */
+  logger: RequestLogger;
   caller?: Caller;
 }

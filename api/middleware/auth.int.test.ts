@@ -139,6 +139,23 @@ describe('token authentication against the local Cognito', () => {
     expect(await errorOf(response)).toMatchObject({ code: 'TOKEN_EXPIRED' });
   });
 
+  it('refuses a token that was accepted before, once it has expired (TOKEN_EXPIRED)', async () => {
+    // prepare
+    const now = Math.floor(Date.now() / 1000);
+    const shortLived = identity.cognito.signWithPoolKey(identity.userPoolId, {
+      ...(await aliceClaims()),
+      iat: now,
+      auth_time: now,
+      exp: now + 2,
+    });
+    const before = await whoami(bearer(shortLived));
+    await new Promise((wake) => setTimeout(wake, (now + 3) * 1000 - Date.now()));
+    // act
+    const after = await whoami(bearer(shortLived));
+    // assess
+    expect([before.status, after.status, (await errorOf(after)).code]).toEqual([200, 401, 'TOKEN_EXPIRED']);
+  });
+
   it('answers 401 INVALID_TOKEN to a token signed by the pool key without exp', async () => {
     // prepare
     const { exp: _exp, ...claims } = await aliceClaims();

@@ -2,7 +2,8 @@
  * Authentication and authorisation: the ONE place the caller is established.
  *
  * Every request under /api carries a Cognito token (`Authorization: Bearer <token>`), verified with aws-jwt-verify:
- * RS256 signature against the user pool's JWKS (fetched once and cached), issuer, token use, client id, expiry.
+ * RS256 signature against the user pool's JWKS (fetched once and cached), issuer, token use, client id, expiry; the
+ * claims of a verified token are remembered for its next requests, its expiry checked again each time (`rememberVerified`).
  * The customer is the token's `sub`; the Cognito group `admin` is the admin. Nothing in a request body or another
  * header names the caller.
  *
@@ -67,6 +68,43 @@ export class FetchJwksFetcher implements Fetcher {
   };
 }
 
+/** Tokens whose verified claims are remembered at most (the oldest goes first). */
+export const VERIFIED_TOKENS_MAX = 5_000;
+
+/**
+ * Remembers the claims of the tokens `inner` verified, by the exact token string, so a client that sends the same
+ * token with every request (as the dashboard and any SDK do until it expires) costs one signature check, not one per
+ * request: parsing, the RSA verification and the claim checks were about 3% of the API's CPU per POST
+ * (docs/decisions.md). Nothing is accepted that `inner` would refuse: every check but expiry depends only on the
+ * token's bytes and the pool's keys (which aws-jwt-verify's JWKS cache keeps for the process's life too), `nbf` once
+ * passed stays passed, and `exp` is checked again on every use exactly as aws-jwt-verify checks it (no grace): an
+ * expired token goes back to `inner`, which refuses it with its own error. Refused tokens are never remembered.
+ */
+export const rememberVerified = (
+  inner: TokenVerifier,
+  options: { maxTokens?: number; nowSeconds?: () => number } = {},
+): TokenVerifier => {
+  const max = options.maxTokens ?? VERIFIED_TOKENS_MAX;
+  const nowSeconds = options.nowSeconds ?? (() => Date.now() / 1000);
+  const verified = new Map<string, Readonly<Record<string, unknown>>>();
+  return {
+    verify: async (token) => {
+      const known = verified.get(token);
+      if (known !== undefined) {
+        if (typeof known.exp !== 'number' || known.exp >= nowSeconds()) return known;
+        verified.delete(token);
+      }
+      const claims = await inner.verify(token);
+      if (verified.size >= max) {
+        const oldest = verified.keys().next();
+        if (oldest.done !== true) verified.delete(oldest.value);
+      }
+      verified.set(token, claims);
+      return claims;
+    },
+  };
+};
+
 /**
  * The verifier the settings call for: AWS's user pool through CognitoJwtVerifier when the endpoint is AWS's own,
  * otherwise the configured endpoint's issuer and JWKS with the same Cognito claim checks. `jwksCache` is for tests.
@@ -78,7 +116,7 @@ export const createTokenVerifier = (settings: AuthSettings, options: { jwksCache
       { userPoolId: settings.userPoolId, ...checks },
       options.jwksCache === undefined ? undefined : { jwksCache: options.jwksCache },
     );
-    return { verify: async (token) => verifier.verify(token) };
+    return rememberVerified({ verify: async (token) => verifier.verify(token) });
   }
   const issuer = `${settings.cognitoEndpoint}/${settings.userPoolId}`;
   const verifier = JwtVerifier.create(
@@ -90,7 +128,7 @@ export const createTokenVerifier = (settings: AuthSettings, options: { jwksCache
     },
     { jwksCache: options.jwksCache ?? new SimpleJwksCache({ fetcher: new FetchJwksFetcher() }) },
   );
-  return { verify: async (token) => verifier.verify(token) };
+  return rememberVerified({ verify: async (token) => verifier.verify(token) });
 };
 
 /** Clock skew tolerated on `iat`, as on `exp` by the verifier. */

@@ -12,35 +12,35 @@
  * still costs its subsegments and the context's async hooks (docs/decisions.md, "Tracing that costs little").
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomBytes } from 'node:crypto';
-import AWSXRay from 'aws-xray-sdk-core';
-import AwsAttributes from 'aws-xray-sdk-core/dist/lib/segments/attributes/aws';
 import type { Middleware } from 'koa';
 import { ORDER_ID_PATTERN } from '../../core/domain/ids';
+import { randomHex } from '../random-ids';
 import { answerOf } from './error-handler';
 import type { TracingSampling } from '../config';
 import type { AppState } from '../types';
+import { AwsAttributes, IncomingRequestData, middleware, processTraceData, Segment } from './xray-core';
+import type { Subsegment } from './xray-core';
 
 /**
- * The segment of the request being handled, in Node's AsyncLocalStorage rather than the SDK's automatic mode: that
- * mode's cls-hooked namespace, once created, runs async hooks on every asynchronous operation of the process, sampled
- * or not, which cost the API ~19% of its CPU per POST at the SDK's default sampling (docs/decisions.md).
+ * The trace context of the request being handled, in Node's AsyncLocalStorage rather than the SDK's automatic mode
+ * (whose cls-hooked namespace runs async hooks on every asynchronous operation of the process, sampled or not:
+ * ~19% of the API's CPU per POST at the SDK's default sampling, docs/decisions.md): a sampled request's segment, or
+ * an unsampled request's trace root. The calls of an unsampled request carry `Sampled=0` so that what they start
+ * downstream (EventBridge -> SQS -> Lambda, Step Functions) follows the decision instead of sampling on its own:
+ * without the header every function an unsampled order reaches would start a trace of its own (measured: 2.1 traces
+ * per order instead of 1 at the SDK's default rules, decision 43). One store for both: each store in use adds its
+ * own step to every promise the process creates.
  */
-const requestSegment = new AsyncLocalStorage<AWSXRay.Segment>();
-/**
- * The trace root of a request that was not sampled. Its calls carry `Sampled=0` so that what they start downstream
- * (EventBridge -> SQS -> Lambda, Step Functions) follows the decision instead of sampling on its own: without the
- * header every function an unsampled order reaches would start a trace of its own (measured: 2.1 traces per order
- * instead of 1 at the SDK's default rules, decision 43).
- */
-const unsampledRoot = new AsyncLocalStorage<string>();
+type TraceContext =
+  | { readonly segment: Segment; readonly root?: never }
+  | { readonly segment?: never; readonly root: string };
+const traceContext = new AsyncLocalStorage<TraceContext>();
 
 /** The trace header for a hop the SDK does not propagate itself (a PutEvents entry); undefined outside a request. */
 export const currentTraceHeader = (): string | undefined => {
-  const segment = requestSegment.getStore();
-  if (segment !== undefined) return `Root=${segment.trace_id};Parent=${segment.id};Sampled=1`;
-  const root = unsampledRoot.getStore();
-  return root === undefined ? undefined : `Root=${root};Sampled=0`;
+  const context = traceContext.getStore();
+  if (context?.segment !== undefined) return `Root=${context.segment.trace_id};Parent=${context.segment.id};Sampled=1`;
+  return context?.root === undefined ? undefined : `Root=${context.root};Sampled=0`;
 };
 
 interface SdkContext {
@@ -73,7 +73,7 @@ interface TraceableClient {
 }
 
 /** Sets the subsegment's flags from the HTTP status of the call, as the SDK's own capture does. */
-const flag = (subsegment: AWSXRay.Subsegment, status: number, throttled: boolean): void => {
+const flag = (subsegment: Subsegment, status: number, throttled: boolean): void => {
   if (status === 429 || throttled) subsegment.addThrottleFlag();
   else if (status >= 500) subsegment.addFaultFlag();
   else if (status >= 400) subsegment.addErrorFlag();
@@ -84,9 +84,10 @@ const subsegmentPerCall =
   (client: TraceableClient) =>
   (next: SdkHandler, context: SdkContext): SdkHandler =>
   async (args) => {
-    const segment = requestSegment.getStore();
+    const trace = traceContext.getStore();
+    const segment = trace?.segment;
     if (segment === undefined) {
-      const root = unsampledRoot.getStore();
+      const root = trace?.root;
       if (root !== undefined && args.request?.headers !== undefined)
         args.request.headers['X-Amzn-Trace-Id'] = `Root=${root};Sampled=0`;
       return next(args);
@@ -163,7 +164,7 @@ const SEGMENT_ID = /^[0-9a-f]{16}$/;
 
 /** The trace an incoming X-Amzn-Trace-Id continues; a header without a valid Root starts a new trace, as in AWS. */
 const incomingTrace = (header: string): { root?: string; parent?: string; sampled?: string } => {
-  const data = AWSXRay.utils.processTraceData(header);
+  const data = processTraceData(header);
   if (data.root === undefined || !TRACE_ID.test(data.root)) return {};
   return {
     root: data.root,
@@ -196,18 +197,18 @@ const READS = new Set(['GET', 'HEAD', 'OPTIONS']);
 interface Sampler {
   shouldSample(request: { host?: string; httpMethod: string; urlPath: string; serviceName: string }): boolean | string;
 }
-const sdkSampler = (): Sampler => (AWSXRay.middleware as unknown as { sampler: Sampler }).sampler;
+const sdkSampler = (): Sampler => (middleware as unknown as { sampler: Sampler }).sampler;
 
 /**
  * Sets the SDK's sampler for the mode, once at start: `local` stops it polling the account's rules (its local
  * default rules decide: 1 request/s, then 5%); `centralized` keeps the SDK's default sampler, which polls them.
  */
 export const configureSampling = (mode: TracingSampling | undefined): void => {
-  if (mode === 'local') AWSXRay.middleware.disableCentralizedSampling();
+  if (mode === 'local') middleware.disableCentralizedSampling();
 };
 
 /** A new X-Ray trace id (`1-<epoch seconds, hex>-<96 random bits>`), for the header of a request that is not traced. */
-const newTraceId = (): string => `1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')}`;
+const newTraceId = (): string => `1-${Math.floor(Date.now() / 1000).toString(16)}-${randomHex(12)}`;
 
 /** Whether to trace this request: the caller's decision when it sent one, else the mode's. */
 const sampledBy = (
@@ -239,15 +240,15 @@ export const tracing = (serviceName: string, sampling: TracingSampling = 'all'):
     if (!sampled) {
       const root = incoming.root ?? newTraceId();
       ctx.set('X-Amzn-Trace-Id', `Root=${root};Sampled=0`);
-      await unsampledRoot.run(root, next);
+      await traceContext.run({ root }, next);
       return;
     }
-    const segment = new AWSXRay.Segment(serviceName, incoming.root, incoming.parent);
-    const requestData = new AWSXRay.middleware.IncomingRequestData(ctx.req);
+    const segment = new Segment(serviceName, incoming.root, incoming.parent);
+    const requestData = new IncomingRequestData(ctx.req);
     requestData.request.url = redactedUrl(requestData.request.url);
     segment.addIncomingRequestData(requestData);
     ctx.set('X-Amzn-Trace-Id', `Root=${segment.trace_id}`);
-    await requestSegment.run(segment, async () => {
+    await traceContext.run({ segment }, async () => {
       let status = 500;
       try {
         await next();
