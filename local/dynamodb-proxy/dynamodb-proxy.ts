@@ -10,6 +10,7 @@
  * the answer again, so the client sees what it asked for.
  */
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { jsonObjectOf } from '../edge/json-body';
 import {
   AwsServiceError,
   jsonErrorResponse,
@@ -104,15 +105,41 @@ interface MeteredRequest {
   readonly strip: boolean;
 }
 
+const ASK_CAPACITY = Buffer.from('"ReturnConsumedCapacity":"INDEXES"');
+const OPENING_BRACE = 0x7b;
+const CLOSING_BRACE = 0x7d;
+const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
+
+/**
+ * The request with `ReturnConsumedCapacity: INDEXES`. A body without that member (the usual case) gets it spliced in
+ * after its opening brace, the rest of the text sent as the client wrote it; one that has it (`NONE`) is written again.
+ */
+const askingCapacity = (body: Buffer, input: Readonly<Json>): Buffer => {
+  if ('ReturnConsumedCapacity' in input)
+    return Buffer.from(JSON.stringify({ ...input, ReturnConsumedCapacity: 'INDEXES' }));
+  // The body parsed as an object: its first non-whitespace byte is the opening brace.
+  let open = 0;
+  while (body[open] !== OPENING_BRACE) open += 1;
+  let next = open + 1;
+  while (next < body.length && WHITESPACE.has(body[next] as number)) next += 1;
+  const empty = body[next] === CLOSING_BRACE;
+  return Buffer.concat([
+    body.subarray(0, open + 1),
+    ASK_CAPACITY,
+    ...(empty ? [] : [Buffer.from(',')]),
+    body.subarray(open + 1),
+  ]);
+};
+
 const meteredRequest = (headers: IncomingHttpHeaders, body: Buffer): MeteredRequest | undefined => {
   const operation = operationOf(headers);
   const kind = operation === undefined ? undefined : CAPACITY_OPERATIONS[operation];
-  const input = kind === undefined ? undefined : parseObject(body);
+  // Parsed once with IAM's look at the same body (edge/json-body.ts).
+  const input = kind === undefined ? undefined : jsonObjectOf(body);
   if (operation === undefined || kind === undefined || input === undefined) return undefined;
   const asked = input.ReturnConsumedCapacity;
   if (asked === 'TOTAL' || asked === 'INDEXES') return { operation, kind, originalBody: body, body, strip: false };
-  const withCapacity = Buffer.from(JSON.stringify({ ...input, ReturnConsumedCapacity: 'INDEXES' }));
-  return { operation, kind, originalBody: body, body: withCapacity, strip: true };
+  return { operation, kind, originalBody: body, body: askingCapacity(body, input), strip: true };
 };
 
 export class DynamoDbProxy implements ServiceEmulator {
@@ -147,18 +174,26 @@ export class DynamoDbProxy implements ServiceEmulator {
     return Buffer.from(JSON.stringify(rest));
   }
 
+  /** The last endpoint and its parsed URL: it changes only when DynamoDB Local is restarted. */
+  private targetCache: { readonly endpoint: string; readonly url: URL } | undefined;
+
   private get target(): URL {
-    return new URL(this.endpointOf());
+    const endpoint = this.endpointOf();
+    if (this.targetCache?.endpoint !== endpoint) this.targetCache = { endpoint, url: new URL(endpoint) };
+    return this.targetCache.url;
   }
 
   get endpoint(): string {
     return this.target.origin;
   }
 
-  /** Streams the incoming request to DynamoDB Local and its answer back (buffered when it is metered). */
-  proxy(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  /**
+   * Streams the incoming request to DynamoDB Local and its answer back (buffered when it is metered). `body`: the
+   * request's body when the edge has read it already.
+   */
+  proxy(request: IncomingMessage, response: ServerResponse, body?: Buffer): Promise<void> {
     if (this.onConsumedCapacity !== undefined && (operationOf(request.headers) ?? '') in CAPACITY_OPERATIONS)
-      return this.proxyMetered(request, response);
+      return this.proxyMetered(request, response, body);
     const target = this.target;
     return new Promise<void>((resolve) => {
       const upstream = httpRequest(
@@ -192,14 +227,19 @@ export class DynamoDbProxy implements ServiceEmulator {
         }
         resolve();
       });
-      request.pipe(upstream);
+      if (body === undefined) request.pipe(upstream);
+      else upstream.end(body);
     });
   }
 
   /** A metered call: read whole, capacity asked for, the answer read whole, reported and put back as it was. */
-  private async proxyMetered(request: IncomingMessage, response: ServerResponse): Promise<void> {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
+  private async proxyMetered(request: IncomingMessage, response: ServerResponse, read?: Buffer): Promise<void> {
+    let body = read;
+    if (body === undefined) {
+      const chunks: Buffer[] = [];
+      for await (const chunk of request) chunks.push(chunk as Buffer);
+      body = Buffer.concat(chunks);
+    }
     const url = new URL(request.url ?? '/', 'http://edge.local');
     try {
       const answer = await this.handle({
@@ -207,11 +247,11 @@ export class DynamoDbProxy implements ServiceEmulator {
         path: url.pathname,
         query: url.searchParams,
         headers: request.headers,
-        body: Buffer.concat(chunks),
+        body,
       });
-      const body = Buffer.from(answer.body ?? '');
-      response.writeHead(answer.status, { ...answer.headers, 'content-length': body.length.toString() });
-      response.end(body);
+      const sent = Buffer.isBuffer(answer.body) ? answer.body : Buffer.from(answer.body ?? '');
+      response.writeHead(answer.status, { ...answer.headers, 'content-length': sent.length.toString() });
+      response.end(sent);
     } catch (error) {
       const failure = jsonErrorResponse(error instanceof AwsServiceError ? error : unavailable(this.target, error));
       response.writeHead(failure.status, failure.headers);

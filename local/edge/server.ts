@@ -5,7 +5,6 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Readable } from 'node:stream';
 import { accessDeniedResponse, type Denial, type LocalIam } from '../iam/enforcer';
 import { localCorsPreflight, withLocalCors } from './local-cors';
 import { refuseNonLocal } from './local-only';
@@ -85,12 +84,15 @@ const readBody = (request: IncomingMessage): Promise<Buffer> =>
     request.on('error', reject);
   });
 
+/** The request's URL, parsed once per request (against a placeholder origin: only path and query matter). */
+const urlOf = (request: IncomingMessage): URL => new URL(request.url ?? '/', 'http://edge.local');
+
 const toEdgeRequest = async (
   request: IncomingMessage,
+  url: URL,
   iam: LocalIam | undefined,
   body?: Buffer,
 ): Promise<EdgeRequest> => {
-  const url = new URL(request.url ?? '/', 'http://edge.local');
   const target = request.headers['x-amz-target'];
   const base = {
     method: request.method ?? 'GET',
@@ -104,14 +106,6 @@ const toEdgeRequest = async (
   const principal = url.pathname.startsWith('/_local') ? undefined : iam?.principalOf(base);
   return principal === undefined ? base : { ...base, principal };
 };
-
-/** The request again, its body replayed from memory, for a proxy that streams what it is given. */
-const replay = (request: IncomingMessage, body: Buffer): IncomingMessage =>
-  Object.assign(Readable.from([body]), {
-    method: request.method,
-    url: request.url,
-    headers: request.headers,
-  }) as unknown as IncomingMessage;
 
 const send = (response: ServerResponse, answer: EdgeResponse): void => {
   const body = answer.body ?? '';
@@ -132,8 +126,8 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
   /** The streaming proxy of the emulation a request is for, if it has one. */
   const proxyFor = (
     request: IncomingMessage,
+    url: URL,
   ): { proxy: NonNullable<ServiceEmulator['proxy']>; emulator: ServiceEmulator } | undefined => {
-    const url = new URL(request.url ?? '/', 'http://edge.local');
     if (url.pathname.startsWith('/_local')) return undefined;
     const service = serviceOf(request.headers, url.searchParams);
     const emulator = service ? byService.get(service) : undefined;
@@ -171,18 +165,18 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
     void (async () => {
       let edgeRequest: EdgeRequest | undefined;
       try {
-        const refused = refuseNonLocal(new URL(request.url ?? '/', 'http://edge.local').pathname, request.headers);
+        const url = urlOf(request);
+        const refused = refuseNonLocal(url.pathname, request.headers);
         if (refused) {
           request.resume();
           send(response, refused);
           return;
         }
-        const proxied = proxyFor(request);
+        const proxied = proxyFor(request, url);
         if (proxied) {
           const { proxy, emulator } = proxied;
           // A known principal's call is read first, to be evaluated; everyone else's streams through unread.
           // A counted call is read too, to meter its items, and so is every call while faults may fail it.
-          const url = new URL(request.url ?? '/', 'http://edge.local');
           const iam = options.iam;
           const principal = iam?.principalOf({ headers: request.headers, query: url.searchParams });
           if (principal === undefined && options.observe === undefined && options.faults === undefined) {
@@ -190,7 +184,7 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
             return;
           }
           const body = await readBody(request);
-          edgeRequest = await toEdgeRequest(request, iam, body);
+          edgeRequest = await toEdgeRequest(request, url, iam, body);
           const denial = principal === undefined ? undefined : iam?.check(edgeRequest);
           if (denial) {
             options.onDenial?.(denial, edgeRequest);
@@ -208,10 +202,10 @@ export const startEdge = async (options: EdgeOptions, port = 0): Promise<Running
             send(response, fault.response);
             return;
           }
-          await proxy(replay(request, body), response);
+          await proxy(request, response, body);
           return;
         }
-        edgeRequest = await toEdgeRequest(request, options.iam);
+        edgeRequest = await toEdgeRequest(request, url, options.iam);
         send(response, withLocalCors(edgeRequest, await handle(edgeRequest)));
       } catch (error) {
         if (error instanceof AwsServiceError) {

@@ -44,9 +44,10 @@ export interface ServiceEmulator {
   /**
    * When present, the edge hands signed requests for this service over unread: the emulation streams the request
    * body on and writes the answer itself (a proxy to a real engine such as DynamoDB Local). `handle` still serves
-   * in-process callers.
+   * in-process callers. `body` is the request's body when the edge has read it already (to evaluate or meter the
+   * call): the request stream is then consumed and the proxy sends `body` instead.
    */
-  proxy?(request: IncomingMessage, response: ServerResponse): Promise<void>;
+  proxy?(request: IncomingMessage, response: ServerResponse, body?: Buffer): Promise<void>;
 }
 
 /** An error answered in the AWS JSON protocol shape: `{"__type": code, "message": ...}` with `x-amzn-errortype`. */

@@ -8,6 +8,7 @@
  * scoped to resources does not get it by accident; `coveredOperations` lists what is mapped exactly.
  */
 import type { EdgeRequest } from '../edge/types';
+import { jsonObjectOf } from '../edge/json-body';
 
 /** One permission a call needs. */
 export interface RequiredPermission {
@@ -393,15 +394,8 @@ export const coveredOperations = (): string[] => [
   ...Object.values(XRAY_PATHS).map((op) => `xray:${op}`),
 ];
 
-const jsonBody = (request: EdgeRequest): Input => {
-  if (request.body.length === 0) return {};
-  try {
-    const parsed: unknown = JSON.parse(request.body.toString('utf8'));
-    return parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed) ? (parsed as Input) : {};
-  } catch {
-    return {};
-  }
-};
+/** The body as a JSON object ({} if it is none), parsed once per request with the DynamoDB proxy (edge/json-body.ts). */
+const jsonBody = (request: EdgeRequest): Input => (jsonObjectOf(request.body) as Input | undefined) ?? {};
 
 /** The query protocol's form body (`Action=SendMessage&QueueUrl=...`), flattened to the JSON protocol's top-level names. */
 const formBody = (request: EdgeRequest): { action?: string; input: Input } => {
