@@ -58,7 +58,8 @@ const withoutUnusedLogging = <C extends StackOwner>(client: C, config: { logger?
 export const createAwsClients = (overrides: AwsClientOverrides = {}): AwsClients => {
   const dynamo = withoutUnusedLogging(new DynamoDBClient({ ...overrides.dynamodb }), overrides.dynamodb);
   // The middleware chain of PutEvents resolved once, not per call (the SDK's `cacheMiddleware`): every middleware of
-  // this client is added before its first call (api/server.ts traces the clients before the app exists). Not on the
+  // this client is added before its first call (api/server.ts traces the clients before the app exists), and every
+  // call goes to the same endpoint (no EndpointId), so the shared context the cache keeps holds for all. Not on the
   // DynamoDB client: the document client's commands resolve to a handler bound to their own input, which the cache
   // would reuse for every later call.
   const eventBridge = withoutUnusedLogging(

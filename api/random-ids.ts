@@ -32,6 +32,8 @@ export const newUlid = (): string => ulid(undefined, pooledRandom);
 
 /** `bytes` random bytes as lower-case hex. */
 export const randomHex = (bytes: number): string => {
+  if (!Number.isInteger(bytes) || bytes < 0 || bytes > pool.length)
+    throw new RangeError(`randomHex takes 0 to ${pool.length} bytes, not ${bytes}`);
   reserve(bytes);
   const hex = pool.toString('hex', used, used + bytes);
   used += bytes;

@@ -34,7 +34,7 @@ describe('rememberVerified', () => {
     // prepare
     const clock = { now: 1000 };
     const { verifier, calls } = countingVerifier({ a: { sub: 'alice', exp: 2000 } }, () => clock.now);
-    const remembered = rememberVerified(verifier, { nowSeconds: () => clock.now });
+    const remembered = rememberVerified(verifier, { nowSeconds: () => clock.now, ttlSeconds: 10_000 });
     await remembered.verify('a');
     clock.now = 2000.5;
     // act / assess
@@ -46,7 +46,7 @@ describe('rememberVerified', () => {
     // prepare
     const clock = { now: 1000 };
     const { verifier, calls } = countingVerifier({ a: { sub: 'alice', exp: 2000 } }, () => clock.now);
-    const remembered = rememberVerified(verifier, { nowSeconds: () => clock.now });
+    const remembered = rememberVerified(verifier, { nowSeconds: () => clock.now, ttlSeconds: 10_000 });
     await remembered.verify('a');
     clock.now = 2000;
     // act
@@ -64,6 +64,34 @@ describe('rememberVerified', () => {
     await expect(remembered.verify('forged')).rejects.toBeInstanceOf(JwtInvalidSignatureError);
     await expect(remembered.verify('forged')).rejects.toBeInstanceOf(JwtInvalidSignatureError);
     expect(calls).toEqual(['forged', 'forged']);
+  });
+
+  it('verifies a remembered token again a minute after its verification (a withdrawn key stops it then)', async () => {
+    expect.assertions(2);
+    // prepare: the token verifies at first; then its key is withdrawn and the verifier refuses it
+    const clock = { now: 1000 };
+    const claims: Record<string, Record<string, unknown>> = { a: { sub: 'alice', exp: 5000 } };
+    const { verifier, calls } = countingVerifier(claims, () => clock.now);
+    const remembered = rememberVerified(verifier, { nowSeconds: () => clock.now, ttlSeconds: 60 });
+    await remembered.verify('a');
+    delete claims.a;
+    clock.now = 1059;
+    await remembered.verify('a');
+    clock.now = 1060;
+    // act / assess
+    await expect(remembered.verify('a')).rejects.toBeInstanceOf(JwtInvalidSignatureError);
+    expect(calls).toEqual(['a', 'a']);
+  });
+
+  it('never remembers a token without a numeric exp', async () => {
+    // prepare
+    const { verifier, calls } = countingVerifier({ a: { sub: 'alice' } }, () => 1000);
+    const remembered = rememberVerified(verifier, { nowSeconds: () => 1000 });
+    // act
+    await remembered.verify('a');
+    await remembered.verify('a');
+    // assess
+    expect(calls).toEqual(['a', 'a']);
   });
 
   it('keeps at most maxTokens tokens, forgetting the oldest first', async () => {

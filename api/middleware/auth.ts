@@ -71,35 +71,45 @@ export class FetchJwksFetcher implements Fetcher {
 /** Tokens whose verified claims are remembered at most (the oldest goes first). */
 export const VERIFIED_TOKENS_MAX = 5_000;
 
+/** How long a verified token is answered from memory before it is verified again (its key may have been withdrawn). */
+export const VERIFIED_TOKEN_TTL_SECONDS = 60;
+
 /**
  * Remembers the claims of the tokens `inner` verified, by the exact token string, so a client that sends the same
- * token with every request (as the dashboard and any SDK do until it expires) costs one signature check, not one per
- * request: parsing, the RSA verification and the claim checks were about 3% of the API's CPU per POST
- * (docs/decisions.md). Nothing is accepted that `inner` would refuse: every check but expiry depends only on the
- * token's bytes and the pool's keys (which aws-jwt-verify's JWKS cache keeps for the process's life too), `nbf` once
- * passed stays passed, and `exp` is checked again on every use exactly as aws-jwt-verify checks it (no grace): an
- * expired token goes back to `inner`, which refuses it with its own error. Refused tokens are never remembered.
+ * token with every request (as the dashboard and any SDK do until it expires) costs one signature check a minute,
+ * not one per request: parsing, the RSA verification and the claim checks were about 3% of the API's CPU per POST
+ * (docs/decisions.md). An entry is answered until the earlier of its `exp` (checked on every use exactly as
+ * aws-jwt-verify checks it, no grace: an expired token goes back to `inner`, which refuses it with its own error) and
+ * VERIFIED_TOKEN_TTL_SECONDS after its verification: aws-jwt-verify fetches the pool's keys again when a token names
+ * a key it does not know, so a key the pool withdrew stops verifying its tokens; a remembered token signed with it is
+ * accepted for at most that minute more. Refused tokens, and tokens without a numeric `exp`, are never remembered.
  */
 export const rememberVerified = (
   inner: TokenVerifier,
-  options: { maxTokens?: number; nowSeconds?: () => number } = {},
+  options: { maxTokens?: number; nowSeconds?: () => number; ttlSeconds?: number } = {},
 ): TokenVerifier => {
   const max = options.maxTokens ?? VERIFIED_TOKENS_MAX;
+  const ttl = options.ttlSeconds ?? VERIFIED_TOKEN_TTL_SECONDS;
   const nowSeconds = options.nowSeconds ?? (() => Date.now() / 1000);
-  const verified = new Map<string, Readonly<Record<string, unknown>>>();
+  const verified = new Map<
+    string,
+    { readonly claims: Readonly<Record<string, unknown>>; readonly exp: number; readonly until: number }
+  >();
   return {
     verify: async (token) => {
       const known = verified.get(token);
       if (known !== undefined) {
-        if (typeof known.exp !== 'number' || known.exp >= nowSeconds()) return known;
+        const now = nowSeconds();
+        if (known.exp >= now && known.until > now) return known.claims;
         verified.delete(token);
       }
       const claims = await inner.verify(token);
+      if (typeof claims.exp !== 'number' || !Number.isFinite(claims.exp)) return claims;
       if (verified.size >= max) {
         const oldest = verified.keys().next();
         if (oldest.done !== true) verified.delete(oldest.value);
       }
-      verified.set(token, claims);
+      verified.set(token, { claims, exp: claims.exp, until: nowSeconds() + ttl });
       return claims;
     },
   };

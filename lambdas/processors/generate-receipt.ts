@@ -58,7 +58,8 @@ export const createGenerateReceiptHandler = (deps: GenerateReceiptDeps): SqsHand
     persistence: deps.persistence,
     accepts: ['order.confirmed'],
     work: async (event: OrderEvent, log: Logger) => {
-      const order = orderContentOf(event.detail) ?? (await confirmedOrder(deps.store, event.detail.orderId));
+      const carried = event.detail.status === 'CONFIRMED' ? orderContentOf(event.detail) : undefined;
+      const order = carried ?? (await confirmedOrder(deps.store, event.detail.orderId));
       const pdf = await renderReceiptPdf(order, now().toISOString());
       const key = receiptKey(order.orderId);
       try {
