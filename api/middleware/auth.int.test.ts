@@ -64,6 +64,9 @@ describe('token authentication against the local Cognito', () => {
   const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
   /** Claims as Cognito would put them on alice's ID token, for tokens Cognito would never issue. */
   const aliceClaims = async (): Promise<Record<string, unknown>> => decodeJwt(await identity.tokenFor('alice')).payload;
+  /** Alice's token, signed with the pool key, issued (iat, auth_time) at `iat` and expiring at `exp` (seconds). */
+  const aliceTokenIssuedAt = async (iat: number, exp: number): Promise<string> =>
+    identity.cognito.signWithPoolKey(identity.userPoolId, { ...(await aliceClaims()), iat, auth_time: iat, exp });
   const errorOf = async (response: Response) =>
     ((await response.json()) as { error: { code: string; message: string } }).error;
 
@@ -126,12 +129,7 @@ describe('token authentication against the local Cognito', () => {
   it('answers 401 TOKEN_EXPIRED to an expired token signed by the pool key', async () => {
     // prepare
     const past = Math.floor(Date.now() / 1000) - 7200;
-    const expired = identity.cognito.signWithPoolKey(identity.userPoolId, {
-      ...(await aliceClaims()),
-      iat: past,
-      auth_time: past,
-      exp: past + 3600,
-    });
+    const expired = await aliceTokenIssuedAt(past, past + 3600);
     // act
     const response = await whoami(bearer(expired));
     // assess
@@ -142,12 +140,7 @@ describe('token authentication against the local Cognito', () => {
   it('refuses a token that was accepted before, once it has expired (TOKEN_EXPIRED)', async () => {
     // prepare
     const now = Math.floor(Date.now() / 1000);
-    const shortLived = identity.cognito.signWithPoolKey(identity.userPoolId, {
-      ...(await aliceClaims()),
-      iat: now,
-      auth_time: now,
-      exp: now + 2,
-    });
+    const shortLived = await aliceTokenIssuedAt(now, now + 2);
     const before = await whoami(bearer(shortLived));
     await new Promise((wake) => setTimeout(wake, (now + 3) * 1000 - Date.now()));
     // act

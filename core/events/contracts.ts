@@ -59,7 +59,8 @@ const STATUS_OF: Readonly<Record<OrderEventType, OrderStatus>> = {
 
 const AT = '2026-12-01T10:00:00.000Z';
 
-const exampleOrder = (status: OrderStatus): Order => {
+/** The order the contracts' examples are drawn from, in `status` (also the tests' example). */
+export const exampleOrder = (status: OrderStatus): Order => {
   const order = newOrder({
     orderId: '01JEXAMP1E0RDER00000000000',
     customerId: 'cust-alice',

@@ -1,23 +1,7 @@
-import { money } from '../domain/money';
-import { newOrder } from '../domain/order';
+import { exampleOrder } from './contracts';
 import { OrderEventDetailSchema, orderContentOf, orderEvent } from './order-events';
 
-const order = newOrder({
-  orderId: '01JEXAMP1E0RDER00000000000',
-  customerId: 'cust-alice',
-  lines: [
-    {
-      productId: 'sku-coffee',
-      name: 'Coffee beans',
-      quantity: 2,
-      unitPrice: money(1250, 'EUR'),
-      lineTotal: money(2500, 'EUR'),
-    },
-  ],
-  total: money(2500, 'EUR'),
-  paymentToken: 'tok_visa',
-  at: '2026-12-01T10:00:00.000Z',
-});
+const order = exampleOrder('PENDING');
 
 describe('the order an event carries', () => {
   it('is the order as placed: its lines with names and prices, its total and when it was placed', () => {
