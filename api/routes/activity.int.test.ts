@@ -16,7 +16,7 @@ import { DynamoWebhookStore } from '../../core/store/webhook-store';
 import { deliveryPolicy } from '../../core/webhooks/delivery-policy';
 import { createDeliverWebhookHandler } from '../../lambdas/processors/deliver-webhook';
 import { createSendEmailHandler } from '../../lambdas/processors/send-email';
-import { idempotencyPersistence } from '../../lambdas/shared/powertools';
+import { effectIdempotencyPersistence, idempotencyPersistence } from '../../lambdas/shared/powertools';
 import type { LambdaContext } from '../../lambdas/shared/lambda-context';
 import { startEdge } from '@order-platform/local-cloud/edge';
 import type { RunningEdge } from '@order-platform/local-cloud/edge';
@@ -232,6 +232,53 @@ describe('GET /api/orders/:id/activity', () => {
         at: expect.any(String),
         outcome: 'DELIVERED',
       },
+    ]);
+  });
+
+  it('records a sent email under its order on the redelivery when the record failed, and sends no second email', async () => {
+    // prepare: the order-page record fails once after the email went out and its idempotency record was COMPLETED
+    const order = await confirmedOrder('gina');
+    const activity = new DynamoOrderActivityStore(api.local.documentClient, api.local.tableName);
+    let failures = 1;
+    const sendEmail = createSendEmailHandler({
+      store: api.stores.orders,
+      ses,
+      directory: { contactOf: async () => ({ email: 'gina@example.com', name: 'Gina' }) },
+      from: 'orders@example.com',
+      persistence: effectIdempotencyPersistence(api.local.client, api.local.tableName),
+      activity: {
+        recordEmail: async (...args) => {
+          if (failures-- > 0) throw new Error('connect ECONNREFUSED 127.0.0.1:8000');
+          return activity.recordEmail(...args);
+        },
+      },
+    });
+    const confirmed = orderEvent(order, ulid(), order.updatedAt);
+    const envelope = JSON.stringify({
+      version: '0',
+      id: ulid(),
+      'detail-type': confirmed.detailType,
+      source: ORDER_EVENT_SOURCE,
+      account: '000000000000',
+      time: order.updatedAt,
+      region: 'us-east-1',
+      resources: [],
+      detail: confirmed.detail,
+    });
+    const emailsOfOrder = () => localSes.emails().filter((email) => email.subject.includes(order.orderId));
+
+    // act: the first delivery fails on the record; SQS delivers the message again
+    const first = await sendEmail({ Records: [sqsRecord(envelope, 'email')] }, context('send-email'));
+    const recordedAfterFirst = (await activity.getActivity(order.orderId)).emails.length;
+    const redelivered = await sendEmail({ Records: [sqsRecord(envelope, 'email', 2)] }, context('send-email'));
+
+    // assert: one email; the record missing after the failed delivery, written by the redelivery
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(redelivered).toEqual({ batchItemFailures: [] });
+    expect(emailsOfOrder()).toHaveLength(1);
+    expect(recordedAfterFirst).toBe(0);
+    expect((await activity.getActivity(order.orderId)).emails).toEqual([
+      expect.objectContaining({ to: 'gina@example.com', messageId: emailsOfOrder()[0]?.messageId }),
     ]);
   });
 

@@ -54,6 +54,13 @@ export interface OrderEventProcessorOptions {
   /** Which event types this processor acts on; others are acknowledged and skipped. */
   readonly accepts: readonly string[];
   readonly work: (event: OrderEvent, log: Logger) => Promise<Record<string, unknown>>;
+  /**
+   * Runs after `work` on every delivery of an accepted event, with work's result: the one just made, or the one
+   * Powertools kept from an earlier delivery. For bookkeeping that must not sit between the effect and the
+   * COMPLETED record (each write there widens the window in which a crash repeats the effect); it must be
+   * idempotent, and its failure fails the message, so the redelivery replays the kept result and tries again.
+   */
+  readonly afterWork?: (event: OrderEvent, result: Record<string, unknown>) => Promise<void>;
 }
 
 /** A Lambda handler for an SQS queue fed by an EventBridge rule with order events. */
@@ -73,7 +80,11 @@ export const orderEventProcessor = (options: OrderEventProcessorOptions): SqsHan
     const result = await traced(`## ${options.name}`, { orderId: event.detail.orderId, processor: options.name }, () =>
       options.work(event, log),
     );
-    log.info('processed', result);
+    // Scalars only: a nested record (the email's recipient and subject, kept for afterWork) stays out of the log.
+    log.info(
+      'processed',
+      Object.fromEntries(Object.entries(result).filter(([, value]) => typeof value !== 'object' || value === null)),
+    );
     return result;
   };
   const once =
@@ -91,7 +102,8 @@ export const orderEventProcessor = (options: OrderEventProcessorOptions): SqsHan
           );
           return;
         }
-        await once({ eventId: event.eventId, body: record.body, messageId: record.messageId }, context);
+        const result = await once({ eventId: event.eventId, body: record.body, messageId: record.messageId }, context);
+        if (options.afterWork !== undefined) await options.afterWork(event, result);
       },
       { throwOnFullBatchFailure: false },
     );

@@ -9,6 +9,7 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SESv2Client, SendEmailCommand } from '@aws-sdk/client-sesv2';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
 import { requiredEnv } from '../../core/config/env';
 import { orderContentOf } from '../../core/events/order-events';
 import type { CustomerDirectory } from '../../core/notifications/customer-directory';
@@ -16,7 +17,7 @@ import { renderEmail } from '../../core/notifications/templates';
 import { formatMoney } from '../../core/receipts/format-money';
 import type { OrderRepository } from '../../core/orders/ports';
 import { createDynamoStores } from '../../core/store/dynamo-stores';
-import { DynamoOrderActivityStore } from '../../core/store/order-activity-store';
+import { DynamoOrderActivityStore, type OrderEmail } from '../../core/store/order-activity-store';
 import { captured, effectIdempotencyPersistence } from '../shared/powertools';
 import type { LambdaContext } from '../shared/lambda-context';
 import type { BatchResponse, SqsEvent } from '../shared/sqs-batch';
@@ -91,22 +92,34 @@ export const createSendEmailHandler = (deps: SendEmailDeps): SqsHandler =>
           ],
         }),
       );
-      if (deps.activity !== undefined) {
-        const sent = {
-          to: contact.email,
-          subject: email.subject,
-          kind: event.type,
-          sentAt: (deps.now?.() ?? new Date()).toISOString(),
-          messageId: response.MessageId ?? '',
-        };
-        // The email is out: a failed record must not fail the message, or the retry would send it again.
-        await deps.activity
-          .recordEmail(order.orderId, event.eventId, sent)
-          .catch((error: unknown) => log.warn('the sent email could not be recorded under the order', error as Error));
-      }
-      return { sent: true, messageId: response.MessageId };
+      // What the order page lists; recorded by afterWork, once the idempotency record says COMPLETED.
+      const sent: OrderEmail = {
+        to: contact.email,
+        subject: email.subject,
+        kind: event.type,
+        sentAt: (deps.now?.() ?? new Date()).toISOString(),
+        messageId: response.MessageId ?? '',
+      };
+      return { sent: true, messageId: response.MessageId, email: sent };
+    },
+    // The email is out and its record COMPLETED before the order page hears of it: a crash between the two costs
+    // only this record, which the redelivery writes from the kept result, never a second email (decision 60).
+    afterWork: async (event, result) => {
+      const email = sentEmailOf(result);
+      if (deps.activity !== undefined && email !== undefined)
+        await deps.activity.recordEmail(event.detail.orderId, event.eventId, email);
     },
   });
+
+/** The email a result of `work` says was sent; undefined for none, or a result kept before it carried the email. */
+const SentEmailSchema = z.object({
+  sent: z.literal(true),
+  email: z.object({ to: z.string(), subject: z.string(), kind: z.string(), sentAt: z.string(), messageId: z.string() }),
+});
+const sentEmailOf = (result: Record<string, unknown>): OrderEmail | undefined => {
+  const parsed = SentEmailSchema.safeParse(result);
+  return parsed.success ? parsed.data.email : undefined;
+};
 
 let configured: SqsHandler | undefined;
 

@@ -411,16 +411,29 @@ export const waitForTerminal = async (
 
 interface CapturedMail {
   readonly subject: string;
+  readonly sentAt: string;
 }
 
 const mails = async (platform: RunningPlatform): Promise<CapturedMail[]> =>
   ((await (await fetch(`${platform.edgeUrl}/_local/emails`)).json()) as { emails: CapturedMail[] }).emails;
 
-/** How many outcome emails (confirmed or failed) the local SES captured for each order, by its subject. */
-export const emailsPerOrder = async (platform: RunningPlatform, orderIds: readonly string[]): Promise<number[]> => {
-  const subjects = (await mails(platform)).map((mail) => mail.subject);
-  return orderIds.map((orderId) => subjects.filter((subject) => subject.includes(orderId)).length);
+/** When the local SES captured each order's outcome emails (confirmed or failed), by subject; epoch ms, oldest first. */
+export const emailTimesPerOrder = async (
+  platform: RunningPlatform,
+  orderIds: readonly string[],
+): Promise<number[][]> => {
+  const captured = await mails(platform);
+  return orderIds.map((orderId) =>
+    captured
+      .filter((mail) => mail.subject.includes(orderId))
+      .map((mail) => Date.parse(mail.sentAt))
+      .sort((a, b) => a - b),
+  );
 };
+
+/** How many outcome emails (confirmed or failed) the local SES captured for each order, by its subject. */
+export const emailsPerOrder = async (platform: RunningPlatform, orderIds: readonly string[]): Promise<number[]> =>
+  (await emailTimesPerOrder(platform, orderIds)).map((times) => times.length);
 
 const clients = (platform: RunningPlatform) => ({
   s3: new S3Client({ endpoint: platform.edgeUrl, region, credentials, forcePathStyle: true }),
