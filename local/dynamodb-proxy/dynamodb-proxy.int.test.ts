@@ -129,6 +129,43 @@ describe('DynamoDB through the edge', () => {
     expect(moved.ConsumedCapacity).toEqual({ TableName: 'metered', CapacityUnits: 3 });
   });
 
+  it("refuses a ReturnConsumedCapacity that is not one of DynamoDB's values, as DynamoDB does, and writes nothing", async () => {
+    // prepare: a metering edge, which asks DynamoDB Local for the units of every call that did not ask itself
+    const reported: string[] = [];
+    const metered = await startEdge({
+      services: [new DynamoDbProxy(dynamo.endpoint, { onConsumedCapacity: (operation) => reported.push(operation) })],
+    });
+    const meteredClient = new DynamoDBClient({ endpoint: metered.url, region: 'us-east-1', credentials });
+    const put = (value: string) =>
+      meteredClient
+        .send(
+          new PutItemCommand({
+            TableName: 'proxy-test',
+            Item: { PK: { S: `capacity-${value}` } },
+            ReturnConsumedCapacity: value as 'TOTAL',
+          }),
+        )
+        .then(
+          () => 'written',
+          (error: { name?: string }) => error.name,
+        );
+    // act
+    const answers = [await put('BOGUS'), await put('total'), await put('NONE')];
+    const items = await Promise.all(
+      ['BOGUS', 'total', 'NONE'].map(async (value) =>
+        client
+          .send(new GetItemCommand({ TableName: 'proxy-test', Key: { PK: { S: `capacity-${value}` } } }))
+          .then((answer) => answer.Item !== undefined),
+      ),
+    );
+    meteredClient.destroy();
+    await metered.close();
+    // assess: the two invalid values refused (before, the proxy rewrote them to INDEXES and the write was made)
+    expect(answers).toEqual(['ValidationException', 'ValidationException', 'written']);
+    expect(items).toEqual([false, false, true]);
+    expect(reported).toEqual(['PutItem']);
+  });
+
   it('answers ServiceUnavailable instead of hanging when DynamoDB Local is gone', async () => {
     expect.assertions(1);
     const orphan = await startEdge({ services: [new DynamoDbProxy('http://127.0.0.1:1')] });

@@ -113,6 +113,7 @@ const WHITESPACE = new Set([0x20, 0x09, 0x0a, 0x0d]);
 /**
  * The request with `ReturnConsumedCapacity: INDEXES`. A body without that member (the usual case) gets it spliced in
  * after its opening brace, the rest of the text sent as the client wrote it; one that has it (`NONE`) is written again.
+ * Any other value is refused (meteredRequest), as DynamoDB refuses it.
  */
 const askingCapacity = (body: Buffer, input: Readonly<Json>): Buffer => {
   if ('ReturnConsumedCapacity' in input)
@@ -139,6 +140,12 @@ const meteredRequest = (headers: IncomingHttpHeaders, body: Buffer): MeteredRequ
   if (operation === undefined || kind === undefined || input === undefined) return undefined;
   const asked = input.ReturnConsumedCapacity;
   if (asked === 'TOTAL' || asked === 'INDEXES') return { operation, kind, originalBody: body, body, strip: false };
+  // DynamoDB refuses any other value (case-sensitive); DynamoDB Local would take it, so the edge answers as AWS does.
+  if (asked !== undefined && asked !== 'NONE')
+    throw new AwsServiceError(
+      'ValidationException',
+      `1 validation error detected: Value '${String(asked)}' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]`,
+    );
   return { operation, kind, originalBody: body, body: askingCapacity(body, input), strip: true };
 };
 
@@ -261,7 +268,12 @@ export class DynamoDbProxy implements ServiceEmulator {
 
   /** The buffered form, for in-process callers: forwards one request and answers what DynamoDB Local answered. */
   handle(request: EdgeRequest): Promise<EdgeResponse> {
-    const metered = this.onConsumedCapacity === undefined ? undefined : meteredRequest(request.headers, request.body);
+    let metered: MeteredRequest | undefined;
+    try {
+      metered = this.onConsumedCapacity === undefined ? undefined : meteredRequest(request.headers, request.body);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const body = metered?.body ?? request.body;
     const target = this.target;
     return new Promise<EdgeResponse>((resolve, reject) => {
