@@ -1,7 +1,7 @@
 /**
- * Fault suite, scenario 2 (issue 15): DynamoDB Local's JVM killed under a steady order rate and kept down for about
- * 10 s, in `npm start` with DATA_DIR as a user runs it. The local cloud's supervisor starts the JVM again on the same
- * data as soon as it dies; to hold the outage for the whole window, each JVM it brings back is killed again (by its
+ * Fault suite, scenario 2 (issue 15): DynamoDB Local's JVM stopped (SIGTERM, see JVM_STOP_SIGNAL) under a steady order
+ * rate and kept down for about 10 s, in `npm start` with DATA_DIR as a user runs it. The local cloud's supervisor starts the JVM again on the same
+ * data as soon as it dies; to hold the outage for the whole window, each JVM it brings back is stopped again (by its
  * PID, found in npm start's process group) as soon as /ready shows it serving. Meanwhile the API must answer 503
  * with Retry-After, never 500; /health stays 200 (liveness) while /ready says not ready; and once DynamoDB stays up
  * every order that got a 201 ends CONFIRMED or FAILED with stock, payments, mail and receipts exact.
@@ -37,6 +37,14 @@ const INITIAL_STOCK = 1000;
 const LOAD = { perSecond: 5, seconds: 16 };
 const OUTAGE_FROM_MS = 3000;
 const OUTAGE_MS = 10_000;
+/**
+ * How the JVM is taken down: SIGTERM, which ends it at once but lets it finish what it acknowledged. DynamoDB Local
+ * answers a TransactWriteItems up to ~10 ms before the write is on disk: under SIGKILL a probe lost 1 acknowledged
+ * transaction in 2 of 4 runs (SIGTERM: 0 in 5), and this scenario then saw an order answered 201 and gone from the
+ * table (decision 61). A DynamoDB outage in AWS loses nothing it acknowledged; the outage, not DynamoDB Local's
+ * durability, is what this scenario tests.
+ */
+const JVM_STOP_SIGNAL = 'SIGTERM';
 /** Once the outage ends: how long the accepted orders have to become terminal (the reconciler's threshold is 60 s). */
 const SETTLE_MS = 120_000;
 
@@ -72,7 +80,7 @@ const holdOutage = async (platform: RunningPlatform): Promise<OutageObservations
     observed.health.push(health);
     if (down) observed.readyWhileDown.push(ready);
     if (ready === 200 || !down) {
-      for (const pid of dynamoDbJvms(platform)) process.kill(pid, 'SIGKILL');
+      for (const pid of dynamoDbJvms(platform)) process.kill(pid, JVM_STOP_SIGNAL);
       observed.kills += 1;
       down = true;
     }
