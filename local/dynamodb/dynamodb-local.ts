@@ -154,6 +154,9 @@ const startOnce = async (options: DynamoDbLocalOptions, port: number): Promise<D
     java,
     [
       `-Xmx${options.maxHeap ?? '512m'}`,
+      // The serial collector: on 2 cores the JVM picks G1, whose concurrent threads cost DynamoDB Local ~12-22 % more
+      // CPU per call at this heap size (docs/decisions.md 62).
+      '-XX:+UseSerialGC',
       '-Djava.library.path=./DynamoDBLocal_lib',
       '-cp',
       classPath,
