@@ -23,6 +23,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoStores } from '../core/store/dynamo-stores';
 import {
+  handlerNicenessFromEnvironment,
   handlerThreadsFromEnvironment,
   startLocalCloud,
   type LocalCloudContext,
@@ -194,6 +195,7 @@ const main = async (): Promise<void> => {
       seed: seedCatalog,
       // The handlers off the edge's event loop, in worker threads at a lower priority (LOCAL_HANDLER_THREADS=0: in-process).
       handlerThreads: handlerThreadsFromEnvironment(),
+      handlerNiceness: handlerNicenessFromEnvironment(),
       // A JVM start on a loaded machine can take longer than the default 30 s; waiting beats failing here.
       dynamoDbReadyTimeoutMs: 120_000,
       // The local cloud restarts a DynamoDB Local that dies; if it cannot, serving on without a table helps nobody.

@@ -93,6 +93,8 @@ export interface LocalCloudOptions {
    * own `load` stay in-process.
    */
   readonly handlerThreads?: number;
+  /** The nice value of the handler threads' own threads (Linux: per thread); default 10, 0 keeps the cloud's. */
+  readonly handlerNiceness?: number;
 }
 
 export interface RunningLocalCloud extends LocalCloudContext {
@@ -246,7 +248,13 @@ export const startCloud = async (
       tracing: createLambdaTracing({ emit: emitSegment, daemonAddress: collector.address }),
       ...(options.handlerThreads === undefined || options.handlerThreads === 0
         ? {}
-        : { handlerThreads: { threads: options.handlerThreads, daemonAddress: collector.address } }),
+        : {
+            handlerThreads: {
+              threads: options.handlerThreads,
+              daemonAddress: collector.address,
+              ...(options.handlerNiceness === undefined ? {} : { niceness: options.handlerNiceness }),
+            },
+          }),
     },
     metrics,
   );

@@ -143,6 +143,15 @@ describe('Lambda handlers in worker threads', () => {
     expect(Date.now() - stoppedAt).toBeLessThan(5_000);
   });
 
+  it('fails the load of a module that cannot load, naming its entry, as the start would in-process', async () => {
+    expect.assertions(1);
+    await started({ threads: 1 });
+    const entry = join(__dirname, 'test-support', 'no-such-handler.ts');
+    lambda.register({ name: 'missing', module: { entry, initEnvironment: {} } });
+
+    await expect(lambda.loadHandlerModules()).rejects.toThrow(entry);
+  });
+
   it('refuses a module when the engine has no handler threads', () => {
     lambda = new LocalLambda({ baseEnvironment: {} });
 

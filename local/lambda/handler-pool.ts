@@ -102,7 +102,7 @@ export class HandlerPool {
   /** Loads the modules in every worker now (Lambda's init phase at start); rejects with the first load error. */
   async load(modules: readonly HandlerModule[]): Promise<void> {
     const replies = this.workers.flatMap((thread) => modules.map((module) => this.loadIn(thread, module)));
-    for (const reply of await Promise.all(replies)) {
+    for (const [index, reply] of (await Promise.all(replies)).entries()) {
       const failure: InvocationError | undefined =
         reply.type === 'exit'
           ? { errorType: 'Runtime.ExitError', errorMessage: `A handler worker exited while loading: ${reply.reason}` }
@@ -110,7 +110,7 @@ export class HandlerPool {
             ? reply.error
             : undefined;
       if (failure !== undefined) {
-        const error = new Error(failure.errorMessage);
+        const error = new Error(`${modules[index % modules.length]?.entry}: ${failure.errorMessage}`);
         error.name = failure.errorType;
         throw error;
       }
@@ -157,7 +157,11 @@ export class HandlerPool {
   /** Ends the workers; invocations in flight answer Runtime.ExitError. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const resolve of this.waiting.splice(0)) resolve(0);
+    // The waiting get a place they will find closed (their invocations answer Runtime.ExitError at once).
+    for (const resolve of this.waiting.splice(0)) {
+      this.placed[0] += 1;
+      resolve(0);
+    }
     await Promise.all(this.workers.map((thread) => thread.worker.terminate()));
   }
 

@@ -36,6 +36,16 @@ export const handlerThreadsFromEnvironment = (env: NodeJS.ProcessEnv = process.e
   return threads;
 };
 
+/** The handler threads' nice value: LOCAL_HANDLER_NICE, default the cloud's (10). */
+export const handlerNicenessFromEnvironment = (env: NodeJS.ProcessEnv = process.env): number | undefined => {
+  const value = env.LOCAL_HANDLER_NICE;
+  if (value === undefined || value === '') return undefined;
+  const niceness = Number(value);
+  if (!Number.isInteger(niceness) || niceness < 0 || niceness > 19)
+    throw new Error(`LOCAL_HANDLER_NICE must be an integer from 0 to 19, not ${value}`);
+  return niceness;
+};
+
 /** Starts the local cloud with every resource of core/platform/resources.ts, named with the `local` prefix. */
 export const startLocalCloud = (options: PlatformCloudOptions = {}): Promise<RunningLocalCloud> => {
   const { functionsBaseDir, ...cloudOptions } = options;
