@@ -27,7 +27,12 @@ import { createTable, freePort } from '@order-platform/local-cloud/dynamodb';
 import { ulid } from 'ulid';
 import type { CreateOrderRequest } from '../core/domain/schemas';
 import { rules, tables } from '../core/platform/resources';
-import { type RunningLocalCloud, startLocalCloud } from './local-platform/cloud';
+import {
+  handlerNicenessFromEnvironment,
+  handlerThreadsFromEnvironment,
+  type RunningLocalCloud,
+  startLocalCloud,
+} from './local-platform/cloud';
 import { byName, PLATFORM } from './local-platform/description';
 import type { ClosedResult, OpenResult } from './bench-load';
 import {
@@ -331,7 +336,14 @@ const main = async (): Promise<void> => {
   // The handlers run in this process; their per-invocation INFO lines would drown the table.
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   const edgePort = process.env.EDGE_PORT === undefined ? 0 : Number(process.env.EDGE_PORT);
-  const cloud = await startWithRetries(() => startLocalCloud({ edgePort, logger: quiet }));
+  const cloud = await startWithRetries(() =>
+    startLocalCloud({
+      edgePort,
+      logger: quiet,
+      handlerThreads: handlerThreadsFromEnvironment(),
+      handlerNiceness: handlerNicenessFromEnvironment(),
+    }),
+  );
   let api: ApiProcess | undefined;
   let load: LoadGenerator | undefined;
   try {

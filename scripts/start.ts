@@ -22,7 +22,13 @@ import { join, resolve } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createDynamoStores } from '../core/store/dynamo-stores';
-import { startLocalCloud, type LocalCloudContext, type RunningLocalCloud } from './local-platform/cloud';
+import {
+  handlerNicenessFromEnvironment,
+  handlerThreadsFromEnvironment,
+  startLocalCloud,
+  type LocalCloudContext,
+  type RunningLocalCloud,
+} from './local-platform/cloud';
 import { demoCatalog } from './local-platform/demo-catalog';
 import { LogSink, startLogSettings } from './start-logs';
 import { reconcileAtStart } from './local-platform/reconcile-at-start';
@@ -187,6 +193,9 @@ const main = async (): Promise<void> => {
     say('starting the local cloud (DynamoDB Local, edge, functions, rules, state machine) ...');
     cloud = await startLocalCloud({
       seed: seedCatalog,
+      // The handlers off the edge's event loop, in worker threads at a lower priority (LOCAL_HANDLER_THREADS=0: in-process).
+      handlerThreads: handlerThreadsFromEnvironment(),
+      handlerNiceness: handlerNicenessFromEnvironment(),
       // A JVM start on a loaded machine can take longer than the default 30 s; waiting beats failing here.
       dynamoDbReadyTimeoutMs: 120_000,
       // The local cloud restarts a DynamoDB Local that dies; if it cannot, serving on without a table helps nobody.

@@ -9,7 +9,7 @@ import { createTable } from '../dynamodb/create-tables';
 import type { LocalLogger } from '../edge/logger';
 import type { LocalEventBridge } from '../eventbridge/local-event-bridge';
 import { runWithEnvironment } from '../lambda/function-environment';
-import type { LambdaHandler, LocalLambda } from '../lambda/local-lambda';
+import type { HandlerModule, LambdaHandler, LocalLambda } from '../lambda/local-lambda';
 import { startSqsEventSource } from '../lambda/sqs-event-source';
 import { meteredQueueReader } from '../metrics/metered-services';
 import type { LocalMetrics } from '../metrics/metrics';
@@ -162,22 +162,25 @@ export const buildResources = (input: BuildInput): { resources: LocalResources; 
       ...input.runtimeEnvironment,
       ...(spec.environment?.(resources) ?? {}),
     };
-    let handler: LambdaHandler;
-    try {
-      // Lambda's init phase: module-level code (a Powertools Tracer deciding it runs in Lambda) sees the function's environment.
-      handler = runWithEnvironment(
-        { ...input.hostEnvironment(), ...environment, ...initEnvironment(names(spec.name)) },
-        () => (spec.load ?? requireHandler)(spec.entry),
-      );
-    } catch (error) {
-      throw new LocalCloudStartError(
-        `The function ${spec.name} could not be loaded from ${spec.entry}: ${(error as Error).message}`,
-        error,
-      );
+    // Lambda's init phase: module-level code (a Powertools Tracer deciding it runs in Lambda) sees the function's environment.
+    const loadEnvironment = { ...input.hostEnvironment(), ...environment, ...initEnvironment(names(spec.name)) };
+    let code: { readonly handler: LambdaHandler } | { readonly module: HandlerModule };
+    if (lambda.handlerThreads > 0 && spec.load === undefined) {
+      // Loaded in the handler threads (startCloud waits for it, so a load error still fails the start).
+      code = { module: { entry: spec.entry, initEnvironment: loadEnvironment } };
+    } else {
+      try {
+        code = { handler: runWithEnvironment(loadEnvironment, () => (spec.load ?? requireHandler)(spec.entry)) };
+      } catch (error) {
+        throw new LocalCloudStartError(
+          `The function ${spec.name} could not be loaded from ${spec.entry}: ${(error as Error).message}`,
+          error,
+        );
+      }
     }
     lambda.register({
       name: names(spec.name),
-      handler,
+      ...code,
       environment,
       timeoutSeconds: spec.timeoutSeconds,
       memoryMb: spec.memoryMb,

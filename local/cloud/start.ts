@@ -87,6 +87,14 @@ export interface LocalCloudOptions {
    * should stop with it. Without it the cloud only logs the message and goes on without a database.
    */
   readonly onDynamoDbLost?: (message: string) => void;
+  /**
+   * Worker threads that run the described functions' handlers off the edge's event loop, at a lower priority
+   * (issue 18, local/lambda/handler-pool.ts); default 0: the handlers run in the cloud's thread. Functions with their
+   * own `load` stay in-process.
+   */
+  readonly handlerThreads?: number;
+  /** The nice value of the handler threads' own threads (Linux: per thread); default 10, 0 keeps the cloud's. */
+  readonly handlerNiceness?: number;
 }
 
 export interface RunningLocalCloud extends LocalCloudContext {
@@ -238,9 +246,19 @@ export const startCloud = async (
       destinations: (arn, record) => sqs.sendMessage(queueNameOf(arn), JSON.stringify(record)).then(() => undefined),
       baseEnvironment: hostEnvironment(),
       tracing: createLambdaTracing({ emit: emitSegment, daemonAddress: collector.address }),
+      ...(options.handlerThreads === undefined || options.handlerThreads === 0
+        ? {}
+        : {
+            handlerThreads: {
+              threads: options.handlerThreads,
+              daemonAddress: collector.address,
+              ...(options.handlerNiceness === undefined ? {} : { niceness: options.handlerNiceness }),
+            },
+          }),
     },
     metrics,
   );
+  metrics.setHandlerThreadsSource(() => lambda.handlerPoolStats());
   const stepFunctions = new LocalStepFunctions({
     region,
     timeScale: options.timeScale,
@@ -416,6 +434,7 @@ export const startCloud = async (
     if (edgeOutcome.status === 'fulfilled') await edgeOutcome.value.close();
     if (dynamoOutcome.status === 'fulfilled') await dynamoOutcome.value.stop();
     await collector.close();
+    await lambda.stop();
     throw edgeOutcome.status === 'rejected' ? edgeOutcome.reason : (dynamoOutcome as PromiseRejectedResult).reason;
   }
   const edge = edgeOutcome.value;
@@ -482,6 +501,14 @@ export const startCloud = async (
       runtimeEnvironment,
       hostEnvironment,
     });
+    try {
+      await lambda.loadHandlerModules();
+    } catch (error) {
+      throw new LocalCloudStartError(
+        `A function could not be loaded in the handler threads: ${(error as Error).message}`,
+        error,
+      );
+    }
     iam.setPrincipals(description.principals?.(built.resources) ?? []);
     context = {
       edgeUrl: edge.url,

@@ -1,12 +1,15 @@
 /**
- * The local Lambda's engine: functions registered by name run in-process, each invocation with a Lambda-shaped
- * context and its own process.env, its timeout enforced, and faults injectable per function. The wire format is
- * lambda-api.ts's; this file knows nothing of it.
+ * The local Lambda's engine: functions registered by name run in-process, or, registered by module, in the handler
+ * worker threads (handler-pool.ts); either way each invocation with a Lambda-shaped context and its own process.env,
+ * its timeout enforced, and faults injectable per function. The wire format is lambda-api.ts's; this file knows
+ * nothing of it.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { runAsyncInvocation, validateEventInvokeConfig } from './async-invocation';
 import { EventSourceMappingRegistry } from './event-source-mappings';
 import { hostEnvironment, installEnvironmentIsolation, runWithEnvironment } from './function-environment';
+import { HandlerPool } from './handler-pool';
+import { toInvocationError } from './handler-protocol';
 import {
   DEFAULT_EVENT_INVOKE_CONFIG,
   LOCAL_ACCOUNT_ID,
@@ -15,7 +18,6 @@ import {
   LambdaInvalidParameterError,
   type LambdaContext,
   type FunctionRegistration,
-  type InvocationError,
   type InvocationResult,
   type FaultSpec,
   type RegisteredFunction,
@@ -25,22 +27,13 @@ import {
   type AsyncInvocationOutcome,
   type DestinationSink,
   type EventInvokeConfig,
+  type HandlerPoolStats,
 } from './types';
 
 const FUNCTION_NAME = /^[A-Za-z0-9_-]{1,64}$/;
 
 const traceId = (): string =>
   `Root=1-${Math.floor(Date.now() / 1000).toString(16)}-${randomBytes(12).toString('hex')};Parent=${randomBytes(8).toString('hex')};Sampled=0`;
-
-const toInvocationError = (error: unknown): InvocationError => {
-  if (error instanceof Error) {
-    return { errorType: error.name, errorMessage: error.message, trace: error.stack?.split('\n') ?? [] };
-  }
-  return {
-    errorType: 'Error',
-    errorMessage: typeof error === 'string' ? error : (JSON.stringify(error) ?? String(error)),
-  };
-};
 
 /** What JSON makes of a value, as Lambda serialises payloads and results (undefined becomes null). */
 const jsonCopy = (value: unknown): unknown =>
@@ -105,6 +98,8 @@ export class LambdaEngine {
   protected readonly eventInvokeConfigs = new Map<string, EventInvokeConfig>();
   protected readonly timeScale: number;
   protected readonly destinations?: DestinationSink;
+  /** The handler worker threads, when the engine has them. */
+  protected readonly pool?: HandlerPool;
 
   constructor(options: LocalLambdaOptions = {}) {
     this.region = options.region ?? process.env.AWS_REGION ?? 'us-east-1';
@@ -116,6 +111,28 @@ export class LambdaEngine {
       throw new LambdaInvalidParameterError(`timeScale must be positive, not ${this.timeScale}`);
     this.destinations = options.destinations;
     installEnvironmentIsolation();
+    if (options.handlerThreads !== undefined) this.pool = new HandlerPool(options.handlerThreads);
+  }
+
+  /** Whether functions registered by `module` run in worker threads (and how many there are). */
+  get handlerThreads(): number {
+    return this.pool?.threads ?? 0;
+  }
+
+  /** The worker threads' state: running and queued invocations (undefined without threads). */
+  handlerPoolStats(): HandlerPoolStats | undefined {
+    return this.pool?.stats();
+  }
+
+  /** The worker threads' ids (tests). */
+  handlerThreadIds(): number[] {
+    return this.pool?.threadIds() ?? [];
+  }
+
+  /** Loads every function registered by module in every worker now, as Lambda's init phase; rejects on a load error. */
+  async loadHandlerModules(): Promise<void> {
+    const modules = [...this.functions.values()].flatMap((f) => (f.module === undefined ? [] : [f.module]));
+    await this.pool?.load(modules);
   }
 
   functionArn(name: string): string {
@@ -126,8 +143,12 @@ export class LambdaEngine {
   register(spec: FunctionRegistration): RegisteredFunction {
     if (typeof spec.name !== 'string' || !FUNCTION_NAME.test(spec.name))
       throw new LambdaInvalidParameterError(`Invalid function name: ${String(spec.name)}`);
-    if (typeof spec.handler !== 'function')
+    if (spec.module === undefined && typeof spec.handler !== 'function')
       throw new LambdaInvalidParameterError(`The handler of ${spec.name} is not a function`);
+    if (spec.module !== undefined && (spec.handler !== undefined || this.pool === undefined))
+      throw new LambdaInvalidParameterError(
+        `${spec.name}: a module runs in the handler threads; give a handler instead, or the engine handlerThreads`,
+      );
     const timeoutSeconds = spec.timeoutSeconds ?? 3;
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 900)
       throw new LambdaInvalidParameterError(`timeoutSeconds must be 1 to 900, not ${timeoutSeconds}`);
@@ -137,7 +158,7 @@ export class LambdaEngine {
     const registered: RegisteredFunction = {
       name: spec.name,
       arn: this.functionArn(spec.name),
-      handler: spec.handler,
+      ...(spec.module === undefined ? { handler: spec.handler } : { module: spec.module }),
       environment: { ...(spec.environment ?? {}) },
       timeoutSeconds,
       memoryMb,
@@ -225,6 +246,24 @@ export class LambdaEngine {
    */
   async invoke(reference: string, payload: unknown, options: InvokeOptions = {}): Promise<InvocationResult> {
     const target = this.resolve(reference);
+    if (target.module === undefined || this.pool === undefined) return this.run(target, reference, payload, options);
+    // A burst waits here for a place in a worker, outside the invocation: its timeout and duration start once it runs.
+    const thread = await this.pool.place();
+    try {
+      return await this.run(target, reference, payload, options, thread);
+    } finally {
+      this.pool.release(thread);
+    }
+  }
+
+  /** Runs one invocation, in-process or (with `thread`) in that handler worker thread. */
+  protected async run(
+    target: RegisteredFunction,
+    reference: string,
+    payload: unknown,
+    options: InvokeOptions,
+    thread?: number,
+  ): Promise<InvocationResult> {
     const requestId = options.requestId ?? randomUUID();
     const traced = this.tracing?.begin({
       functionName: target.name,
@@ -280,19 +319,38 @@ export class LambdaEngine {
       timer.unref();
       this.timers.add(timer);
     });
+    const { pool } = this;
+    const { module, handler } = target;
     const work = async (): Promise<InvocationResult> => {
       try {
         await this.applyFaults(target.name);
-        const result = await target.handler(event, context);
+        let result: unknown;
+        if (thread !== undefined && pool !== undefined && module !== undefined) {
+          const { getRemainingTimeInMillis, callbackWaitsForEmptyEventLoop, ...contextData } = context;
+          const outcome = await pool.invoke(thread, module, {
+            event,
+            context: { ...contextData, deadline },
+            environment,
+            traced: traced !== undefined,
+          });
+          if ('error' in outcome) return { requestId, error: outcome.error };
+          result = outcome.result;
+        } else if (handler !== undefined) {
+          result = jsonCopy(await handler(event, context));
+        } else {
+          throw new LambdaInvalidParameterError(`${target.name} runs in handler threads the engine does not have`);
+        }
         await this.applyFaultsAfter(target.name);
-        return { requestId, result: jsonCopy(result) };
+        return { requestId, result };
       } catch (error) {
         return { requestId, error: toInvocationError(error) };
       }
     };
-    const run = runWithEnvironment(environment, () => (traced ? traced.run(work) : work()));
+    // In a worker the handler's environment and X-Ray context are set up there (handler-worker.ts).
+    const running =
+      thread !== undefined ? work() : runWithEnvironment(environment, () => (traced ? traced.run(work) : work()));
     try {
-      const outcome = await Promise.race([run, timedOut]);
+      const outcome = await Promise.race([running, timedOut]);
       traced?.end(outcome);
       return outcome;
     } finally {
@@ -370,12 +428,16 @@ export class LambdaEngine {
     return () => this.stopHooks.delete(hook);
   }
 
-  /** Stops every event source mapping and clears pending timers (running handlers finish on their own). */
+  /**
+   * Stops every event source mapping and clears pending timers; in-process handlers finish on their own, the handler
+   * worker threads end (their invocations answer Runtime.ExitError).
+   */
   async stop(): Promise<void> {
     await Promise.all([...this.stopHooks].map((hook) => hook()));
     this.stopHooks.clear();
     this.eventSourceMappings.clear();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    await this.pool?.close();
   }
 }

@@ -21,7 +21,10 @@ export type LambdaHandler = (event: unknown, context: LambdaContext) => Promise<
 
 export interface FunctionRegistration {
   readonly name: string;
-  readonly handler: LambdaHandler;
+  /** The handler, run in the engine's thread; or give `module` instead. */
+  readonly handler?: LambdaHandler;
+  /** The handler's module, run in the engine's handler worker threads (the engine needs `handlerThreads`). */
+  readonly module?: HandlerModule;
   /** The function's own variables; the runtime's (AWS_LAMBDA_FUNCTION_NAME, _X_AMZN_TRACE_ID, ...) are added. */
   readonly environment?: Readonly<Record<string, string>>;
   /** Default 3 s, as AWS. */
@@ -94,7 +97,9 @@ export class LambdaInvalidParameterError extends Error {
 export interface RegisteredFunction {
   readonly name: string;
   readonly arn: string;
-  readonly handler: LambdaHandler;
+  /** Exactly one of handler (in-process) and module (in the handler worker threads). */
+  readonly handler?: LambdaHandler;
+  readonly module?: HandlerModule;
   readonly environment: Readonly<Record<string, string>>;
   readonly timeoutSeconds: number;
   readonly memoryMb: number;
@@ -192,4 +197,38 @@ export interface LocalLambdaOptions {
   readonly timeScale?: number;
   /** Delivers records to on-failure destinations; without it a record with a destination is dropped. */
   readonly destinations?: DestinationSink;
+  /** Runs the functions registered with a `module` in worker threads (handler-pool.ts); without it there are none. */
+  readonly handlerThreads?: HandlerPoolOptions;
+}
+
+/** A handler module, loaded in a worker as Lambda's init phase loads it: with the function's init environment. */
+export interface HandlerModule {
+  /** Absolute path of the module exporting `handler` (TypeScript is compiled by tsx in the worker). */
+  readonly entry: string;
+  /** process.env while the module loads (the function's variables and the runtime's init-phase ones). */
+  readonly initEnvironment: Readonly<Record<string, string>>;
+}
+
+export interface HandlerPoolOptions {
+  /** How many worker threads run the handlers. */
+  readonly threads: number;
+  /** Invocations one worker runs at once; more wait in the engine. Default 32. */
+  readonly maxConcurrentPerThread?: number;
+  /** The nice value of the workers' threads (Linux: per thread), so the edge is served first. Default 10; 0: none. */
+  readonly niceness?: number;
+  /** The X-Ray daemon the handlers send subsegments to (the collector's UDP address); absent: no tracing. */
+  readonly daemonAddress?: string;
+}
+
+/** The pool's state, as GET /_local/metrics reports it. */
+export interface HandlerPoolStats {
+  readonly threads: number;
+  /** Invocations running in the workers now. */
+  readonly running: number;
+  /** Invocations waiting for a place in a worker now. */
+  readonly queued: number;
+  /** The most that ever waited at once. */
+  readonly maxQueued: number;
+  /** Workers replaced after they died. */
+  readonly restarts: number;
 }

@@ -11,6 +11,7 @@ import {
   type InvokeOptions,
   LocalLambda,
   type LocalLambdaOptions,
+  type RegisteredFunction,
 } from '../lambda/local-lambda';
 import type { LocalSqs } from '../sqs/local-sqs';
 import type { StepFunctionsEngine } from '../stepfunctions/engine';
@@ -26,10 +27,16 @@ export class MeteredLocalLambda extends LocalLambda {
     super(options);
   }
 
-  override async invoke(reference: string, payload: unknown, options: InvokeOptions = {}): Promise<InvocationResult> {
-    const target = this.resolve(reference);
+  // run, not invoke: the wait for a place in a handler thread is not billed, as a throttled invocation's is not.
+  protected override async run(
+    target: RegisteredFunction,
+    reference: string,
+    payload: unknown,
+    options: InvokeOptions,
+    thread?: number,
+  ): Promise<InvocationResult> {
     const started = performance.now();
-    const outcome = await super.invoke(reference, payload, options);
+    const outcome = await super.run(target, reference, payload, options, thread);
     this.metrics.countInvocation({
       function: target.name,
       memoryMb: target.memoryMb,

@@ -45,6 +45,15 @@ export interface StateMachineCount {
   readonly billedDurationMs: number;
 }
 
+/** The state of the local Lambda's handler worker threads (local/lambda/handler-pool.ts). */
+export interface HandlerThreadsGauge {
+  readonly threads: number;
+  readonly running: number;
+  readonly queued: number;
+  readonly maxQueued: number;
+  readonly restarts: number;
+}
+
 export interface MetricsSnapshot {
   /** Milliseconds since the epoch when the snapshot was taken. */
   readonly at: number;
@@ -52,6 +61,8 @@ export interface MetricsSnapshot {
   readonly functions: readonly FunctionCount[];
   readonly stateMachines: readonly StateMachineCount[];
   readonly xray: { readonly segments: number; readonly traces: number };
+  /** The Lambda handler threads' invocations running and queued now (absent when handlers run in-process). */
+  readonly handlerThreads?: HandlerThreadsGauge;
   readonly events: {
     /** PutEvents entries accepted. */
     readonly published: number;
@@ -89,6 +100,7 @@ export class LocalMetrics {
   private segments = 0;
   private traces = 0;
   private stateMachines: StateMachineSource = () => [];
+  private handlerThreads: () => HandlerThreadsGauge | undefined = () => undefined;
   private readonly waiting: { service: string; operation: string; resolve: (body: Buffer) => void }[] = [];
 
   /** Counts a request the edge serves (non-AWS paths are not counted). */
@@ -158,6 +170,11 @@ export class LocalMetrics {
     for (const id of traceIds) if (remember(this.traceIds, id)) this.traces += 1;
   }
 
+  /** Where the handler threads' gauge is read from (the cloud wires its Lambda engine). */
+  setHandlerThreadsSource(source: () => HandlerThreadsGauge | undefined): void {
+    this.handlerThreads = source;
+  }
+
   /** Where state machine executions are read from (the cloud wires its Step Functions engine). */
   setStateMachineSource(source: StateMachineSource): void {
     this.stateMachines = source;
@@ -172,12 +189,14 @@ export class LocalMetrics {
   }
 
   snapshot(): MetricsSnapshot {
+    const threads = this.handlerThreads();
     return {
       at: Date.now(),
       operations: [...this.operations.values()].map((entry) => ({ ...entry })),
       functions: [...this.functions.values()].map((entry) => ({ ...entry })),
       stateMachines: this.stateMachines(),
       xray: { segments: this.segments, traces: this.traces },
+      ...(threads === undefined ? {} : { handlerThreads: threads }),
       events: { published: this.published, republished: this.republished, deliveries: { ...this.deliveries } },
     };
   }

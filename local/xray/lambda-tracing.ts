@@ -7,12 +7,11 @@
  *    the Powertools Tracer over it) hang their subsegments under the function segment and send them to the daemon;
  *  - the runtime, not the handler, sends the function segment once the invocation ends, with its error as a fault.
  *
- * In AWS each invocation has the SDK's facade segment to itself. Here several functions run in one process, so each
- * invocation runs in its own X-Ray (cls-hooked) context holding a facade of its own: concurrent invocations never
- * share trace data. The facade is never sent; it only parents the handler's subsegments.
+ * The handler's X-Ray context (its facade segment) is ./invocation-segment.ts's, shared with the handler worker
+ * threads.
  */
-import AWSXRay from 'aws-xray-sdk-core';
 import type { InvocationError, LambdaTracing, TracedInvocation } from '../lambda/local-lambda';
+import { configureHandlerXRay, runInInvocationSegment } from './invocation-segment';
 import type { SegmentDocument } from './segment-document';
 import { continueOrStart, formatTraceHeader, newSegmentId } from './trace-header';
 
@@ -23,53 +22,24 @@ export interface LambdaTracingOptions {
   readonly daemonAddress: string;
 }
 
-/** A facade segment for one invocation: accepts subsegments, is never closed, flushed or sent. */
-const facadeSegment = (traceId: string, segmentId: string, sampled: boolean): AWSXRay.Segment => {
-  const facade = new AWSXRay.Segment('facade', traceId);
-  const mutable = facade as unknown as Record<string, unknown>;
-  mutable.id = segmentId;
-  mutable.notTraced = !sampled;
-  mutable.counter = 1;
-  for (const name of ['close', 'flush', 'incrementCounter', 'decrementCounter']) mutable[name] = () => undefined;
-  return facade;
-};
-
 const cause = (error: InvocationError): Record<string, unknown> => ({
   exceptions: [{ id: newSegmentId(), type: error.errorType, message: error.errorMessage }],
 });
 
 /** The LambdaTracing the local cloud gives its LocalLambda. */
 export const createLambdaTracing = (options: LambdaTracingOptions): LambdaTracing => {
-  let configured = false;
-  const configure = (): void => {
-    if (configured) return;
-    configured = true;
-    AWSXRay.setDaemonAddress(options.daemonAddress);
-    AWSXRay.setContextMissingStrategy('IGNORE_ERROR');
-    // As the SDK does in Lambda: every closed subsegment is sent at once, since the facade itself is never sent.
-    AWSXRay.setStreamingThreshold(0);
-  };
   // At once, not on the first invocation: a handler module's Tracer patches http globally when it loads, and the
   // local cloud's own SDK calls (table creation, seeding) outside any invocation must not log missing contexts.
-  configure();
+  configureHandlerXRay(options.daemonAddress);
   return {
     begin: ({ functionName, functionArn, requestId, traceHeader }): TracedInvocation => {
-      configure();
       const started = Date.now();
       const caller = continueOrStart(traceHeader, started);
       const segmentId = newSegmentId();
       return {
         traceHeader: formatTraceHeader({ traceId: caller.traceId, parentId: segmentId, sampled: caller.sampled }),
         run: <T>(work: () => Promise<T>): Promise<T> =>
-          // Not runPromise: it leaves the context entered until the work settles, so whatever else runs meanwhile
-          // (another invocation's poller, the API, a test) would see this invocation's segment. run() enters and leaves
-          // synchronously; the work's own promises carry the context on.
-          new Promise<T>((resolveWork, rejectWork) => {
-            AWSXRay.getNamespace().run(() => {
-              AWSXRay.setSegment(facadeSegment(caller.traceId, segmentId, caller.sampled));
-              work().then(resolveWork, rejectWork);
-            });
-          }),
+          runInInvocationSegment({ traceId: caller.traceId, parentId: segmentId, sampled: caller.sampled }, work),
         end: ({ error }) => {
           if (!caller.sampled) return;
           options.emit({

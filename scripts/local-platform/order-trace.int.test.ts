@@ -38,7 +38,9 @@ const tokens = new Map<string, string>();
 
 beforeAll(async () => {
   process.env.POWERTOOLS_LOG_LEVEL = 'CRITICAL';
-  cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.001, logger: quiet });
+  // The handlers in worker threads, as npm start runs them: their subsegments must still reach the collector and hang
+  // under the function segments the cloud's thread emits (in-process tracing: local/xray/lambda-tracing.test.ts).
+  cloud = await startLocalCloud({ edgePort: 0, timeScale: 0.001, logger: quiet, handlerThreads: 2 });
   api = spawn(process.execPath, ['--import', 'tsx', resolve(__dirname, '../../api/server.ts')], {
     env: { ...process.env, ...cloud.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'INFO' },
     stdio: ['ignore', 'pipe', 'inherit'],
