@@ -462,8 +462,9 @@ export const startCloud = async (
 
   const stop = async (): Promise<void> => {
     eventBridge.stop();
-    await lambda.stop();
+    // Executions first, so no step starts while the handler threads finish what they run (HandlerPool.close).
     await stepFunctions.shutdown();
+    await lambda.stop();
     await eventBridge.drain();
     sqs.stop();
     await edge.close();

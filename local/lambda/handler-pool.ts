@@ -49,6 +49,9 @@ const exitError = (requestId: string, reason: string): InvocationError => ({
   errorMessage: `RequestId: ${requestId} Error: Runtime exited with error: ${reason}`,
 });
 
+/** How long a stop waits for the invocations in flight before it ends the workers. */
+const CLOSE_GRACE_MS = 2000;
+
 export class HandlerPool {
   readonly threads: number;
   private readonly maxConcurrent: number;
@@ -117,11 +120,17 @@ export class HandlerPool {
     }
   }
 
-  /** Waits for a place in a worker (the least busy one) and answers its index; `release` gives the place back. */
+  /**
+   * Waits for a place in a worker (the least busy one) and answers its index; `release` gives the place back. Busy
+   * counts what the worker is still running: an invocation the engine gave up on (timed out) holds no place but may
+   * still run there, and a worker stuck in one (a synchronous loop) then gets no new work while another has room.
+   */
   async place(): Promise<number> {
+    const busy = (index: number): number =>
+      Math.max(this.placed[index] as number, this.workers[index]?.pending.size ?? 0);
     let best = -1;
     for (let index = 0; index < this.placed.length; index += 1)
-      if (this.placed[index] < this.maxConcurrent && (best < 0 || this.placed[index] < this.placed[best])) best = index;
+      if (this.placed[index] < this.maxConcurrent && (best < 0 || busy(index) < busy(best))) best = index;
     if (best >= 0 || this.closed) {
       const index = Math.max(best, 0);
       this.placed[index] += 1;
@@ -154,14 +163,20 @@ export class HandlerPool {
     };
   }
 
-  /** Ends the workers; invocations in flight answer Runtime.ExitError. */
-  async close(): Promise<void> {
+  /**
+   * Ends the workers once the invocations in flight have finished, or after `graceMs` (those still running answer
+   * Runtime.ExitError); nothing new starts meanwhile. In-process, a running handler finished on its own at a stop.
+   */
+  async close(graceMs = CLOSE_GRACE_MS): Promise<void> {
     this.closed = true;
     // The waiting get a place they will find closed (their invocations answer Runtime.ExitError at once).
     for (const resolve of this.waiting.splice(0)) {
       this.placed[0] += 1;
       resolve(0);
     }
+    const until = Date.now() + graceMs;
+    while (Date.now() < until && this.workers.some((thread) => thread.pending.size > 0))
+      await new Promise((wake) => setTimeout(wake, 20));
     await Promise.all(this.workers.map((thread) => thread.worker.terminate()));
   }
 

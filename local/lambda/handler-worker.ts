@@ -6,7 +6,7 @@
  * subsegments hang under the function segment and go to the X-Ray daemon. The function segment itself, faults,
  * timeouts, retries and metrics stay with the engine in the local cloud's thread.
  */
-import { setPriority } from 'node:os';
+import { getPriority, setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { configureHandlerXRay, runInInvocationSegment } from '../xray/invocation-segment';
 import { parseTraceHeader } from '../xray/trace-header';
@@ -19,8 +19,15 @@ const port = parentPort;
 if (port === null) throw new Error('handler-worker.ts runs only as a worker thread (handler-pool.ts starts it)');
 
 // On Linux a thread's nice value is its own: this lowers the worker's JS thread only, so the local cloud's thread
-// (the edge every AWS call goes through) is served first when the cores are busy.
-if (data.niceness > 0) setPriority(data.niceness);
+// (the edge every AWS call goes through) is served first when the cores are busy. Only ever lowered: a process started
+// nicer than that (`nice -n 15 npm start`) keeps its value, since raising it back needs CAP_SYS_NICE.
+if (data.niceness > 0) {
+  try {
+    if (getPriority() < data.niceness) setPriority(data.niceness);
+  } catch {
+    // The platform refuses: the worker runs at the priority it inherited.
+  }
+}
 installEnvironmentIsolation();
 // Before any handler module loads, as in the cloud's thread (../xray/lambda-tracing.ts).
 if (data.daemonAddress !== undefined) configureHandlerXRay(data.daemonAddress);

@@ -17,11 +17,12 @@ import { join, resolve } from 'node:path';
 import { CognitoIdentityProviderClient, InitiateAuthCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { ulid } from 'ulid';
 import { physicalName, queues } from '../../core/platform/resources';
 import { receiptKey } from '../../core/receipts/receipt-pdf';
 import { DynamoPaymentLedger } from '../../core/store/dynamo-payment-ledger';
+import { FUNCTION_IDEMPOTENCY_PARTITION } from '../../core/store/keys';
 import { LOCAL_PREFIX } from '../local-platform/cloud';
 
 const ROOT = resolve(__dirname, '../..');
@@ -410,6 +411,7 @@ export const waitForTerminal = async (
 };
 
 interface CapturedMail {
+  readonly messageId: string;
   readonly subject: string;
   readonly sentAt: string;
 }
@@ -417,23 +419,69 @@ interface CapturedMail {
 const mails = async (platform: RunningPlatform): Promise<CapturedMail[]> =>
   ((await (await fetch(`${platform.edgeUrl}/_local/emails`)).json()) as { emails: CapturedMail[] }).emails;
 
-/** When the local SES captured each order's outcome emails (confirmed or failed), by subject; epoch ms, oldest first. */
-export const emailTimesPerOrder = async (
+/** One outcome email the local SES captured: when (epoch ms) and its SES message id. */
+export interface SentEmail {
+  readonly at: number;
+  readonly messageId: string;
+}
+
+/** The outcome emails (confirmed or failed) the local SES captured for each order, by subject; oldest first. */
+export const emailsOfOrders = async (
   platform: RunningPlatform,
   orderIds: readonly string[],
-): Promise<number[][]> => {
+): Promise<SentEmail[][]> => {
   const captured = await mails(platform);
   return orderIds.map((orderId) =>
     captured
       .filter((mail) => mail.subject.includes(orderId))
-      .map((mail) => Date.parse(mail.sentAt))
-      .sort((a, b) => a - b),
+      .map((mail) => ({ at: Date.parse(mail.sentAt), messageId: mail.messageId }))
+      .sort((a, b) => a.at - b.at),
   );
 };
 
 /** How many outcome emails (confirmed or failed) the local SES captured for each order, by its subject. */
 export const emailsPerOrder = async (platform: RunningPlatform, orderIds: readonly string[]): Promise<number[]> =>
-  (await emailTimesPerOrder(platform, orderIds)).map((times) => times.length);
+  (await emailsOfOrders(platform, orderIds)).map((sent) => sent.length);
+
+/** One of send-email's Powertools idempotency records, read from the table: its status and the email it kept. */
+export interface EmailIdempotencyRecord {
+  readonly status: string;
+  readonly subject?: string;
+  readonly messageId?: string;
+}
+
+/** send-email's idempotency records (one per event it handled), through the edge. */
+export const sendEmailIdempotencyRecords = async (platform: RunningPlatform): Promise<EmailIdempotencyRecord[]> => {
+  const { dynamo } = clients(platform);
+  const documents = DynamoDBDocumentClient.from(dynamo);
+  const records: EmailIdempotencyRecord[] = [];
+  try {
+    let start: Record<string, unknown> | undefined;
+    do {
+      const page = await documents.send(
+        new QueryCommand({
+          TableName: physicalName(LOCAL_PREFIX, 'orders'),
+          KeyConditionExpression: 'PK = :pk AND begins_with(SK, :prefix)',
+          ExpressionAttributeValues: { ':pk': FUNCTION_IDEMPOTENCY_PARTITION, ':prefix': 'send-email#' },
+          ConsistentRead: true,
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of page.Items ?? []) {
+        const kept = item.idempotencyData as { email?: { subject?: string; messageId?: string } } | undefined;
+        records.push({
+          status: String(item.idempotencyStatus),
+          ...(kept?.email?.subject === undefined ? {} : { subject: kept.email.subject }),
+          ...(kept?.email?.messageId === undefined ? {} : { messageId: kept.email.messageId }),
+        });
+      }
+      start = page.LastEvaluatedKey;
+    } while (start !== undefined);
+    return records;
+  } finally {
+    dynamo.destroy();
+  }
+};
 
 const clients = (platform: RunningPlatform) => ({
   s3: new S3Client({ endpoint: platform.edgeUrl, region, credentials, forcePathStyle: true }),
