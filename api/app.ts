@@ -54,7 +54,7 @@ export interface AppDeps {
    */
   readonly publisher?: EventPublisher;
   readonly now?: () => Date;
-  readonly newId?: () => string;
+  readonly newId?: (seedTime?: number) => string;
   /** Tunes the live feed (tests shorten its poll interval). */
   readonly feed?: Partial<Omit<OrderFeedOptions, 'queries' | 'store' | 'logger'>>;
 }

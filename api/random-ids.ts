@@ -27,8 +27,8 @@ const pooledRandom = (): number => {
   return byte / 256;
 };
 
-/** A new ULID (time-ordered, 80 random bits), as `ulid()` makes it. */
-export const newUlid = (): string => ulid(undefined, pooledRandom);
+/** A new ULID (time-ordered, 80 random bits), as `ulid(seedTime)` makes it: of `seedTime` (epoch ms), or now. */
+export const newUlid = (seedTime?: number): string => ulid(seedTime, pooledRandom);
 
 /** `bytes` random bytes as lower-case hex. */
 export const randomHex = (bytes: number): string => {

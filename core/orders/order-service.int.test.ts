@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { ulid } from 'ulid';
+import { decodeTime, ulid } from 'ulid';
 import { startLocalTable } from '../../scripts/local-platform/local-table';
 import type { LocalTable } from '../../scripts/local-platform/local-table';
 import { money } from '../domain/money';
@@ -65,6 +65,25 @@ describe('OrderService against DynamoDB Local', () => {
       }),
       { numRuns: 12 },
     );
+  });
+
+  it('gives an order an id of its creation time, so a time range by id holds it', async () => {
+    // prepare: the service's clock reads a moment that the id generator's own clock has left behind
+    const createdAt = new Date(Date.now() - 5_000);
+    const service = new OrderService({
+      ...stores,
+      publisher: new FakePublisher(),
+      log: silent,
+      newId: ulid,
+      now: () => createdAt,
+    });
+    // act
+    const { order } = await service.createOrder('jude', ulid(), {
+      items: [{ productId: 'tea', quantity: 1 }],
+      paymentToken: 't',
+    });
+    // assess
+    expect([decodeTime(order.orderId), order.createdAt]).toEqual([createdAt.getTime(), createdAt.toISOString()]);
   });
 
   it('answers a conflict for the same key with a different body and creates nothing more', async () => {

@@ -22,8 +22,12 @@ export interface OrderServiceDeps {
   readonly publisher: EventPublisher;
   readonly log: LogPort;
   readonly now?: () => Date;
-  /** Makes order ids; ULIDs in production, so ids sort by creation time (order.created takes its id from the order). */
-  readonly newId: () => string;
+  /**
+   * Makes order ids; ULIDs in production, so ids sort by creation time (order.created takes its id from the order).
+   * Given the order's creation time (epoch ms) as the id's time: a customer's orders are listed by id between two
+   * instants, so an id whose clock read a millisecond later than `createdAt` would fall outside its own time range.
+   */
+  readonly newId: (seedTime?: number) => string;
   /** How long an Idempotency-Key is remembered. */
   readonly idempotencyTtlSeconds?: number;
 }
@@ -110,7 +114,7 @@ export class OrderService {
     const at = this.now();
     const createdAt = at.toISOString();
     const order = newOrder({
-      orderId: this.deps.newId(),
+      orderId: this.deps.newId(at.getTime()),
       customerId,
       lines: priced.lines,
       total: priced.total,
