@@ -45,6 +45,22 @@ const sqsRecord = (body: string, queue: string, receiveCount = 1) => ({
   eventSourceARN: `arn:aws:sqs:us-east-1:000000000000:${queue}`,
 });
 
+/** The EventBridge envelope of `order`'s order.confirmed with detail id `eventId`, as the email queue delivers it. */
+const confirmedEnvelope = (order: Order, eventId: string): string => {
+  const confirmed = orderEvent(order, eventId, order.updatedAt);
+  return JSON.stringify({
+    version: '0',
+    id: ulid(),
+    'detail-type': confirmed.detailType,
+    source: ORDER_EVENT_SOURCE,
+    account: '000000000000',
+    time: order.updatedAt,
+    region: 'us-east-1',
+    resources: [],
+    detail: confirmed.detail,
+  });
+};
+
 describe('GET /api/orders/:id/activity', () => {
   let api: ApiHarness;
   let edge: RunningEdge;
@@ -120,18 +136,7 @@ describe('GET /api/orders/:id/activity', () => {
       activity,
     });
     const eventId = ulid();
-    const confirmed = orderEvent(order, eventId, order.updatedAt);
-    const envelope = JSON.stringify({
-      version: '0',
-      id: ulid(),
-      'detail-type': confirmed.detailType,
-      source: ORDER_EVENT_SOURCE,
-      account: '000000000000',
-      time: order.updatedAt,
-      region: 'us-east-1',
-      resources: [],
-      detail: confirmed.detail,
-    });
+    const envelope = confirmedEnvelope(order, eventId);
     const webhooks = new DynamoWebhookStore(api.local.documentClient, api.local.tableName);
     const webhookId = ulid();
     await webhooks.createEndpoint({
@@ -253,18 +258,7 @@ describe('GET /api/orders/:id/activity', () => {
         },
       },
     });
-    const confirmed = orderEvent(order, ulid(), order.updatedAt);
-    const envelope = JSON.stringify({
-      version: '0',
-      id: ulid(),
-      'detail-type': confirmed.detailType,
-      source: ORDER_EVENT_SOURCE,
-      account: '000000000000',
-      time: order.updatedAt,
-      region: 'us-east-1',
-      resources: [],
-      detail: confirmed.detail,
-    });
+    const envelope = confirmedEnvelope(order, ulid());
     const emailsOfOrder = () => localSes.emails().filter((email) => email.subject.includes(order.orderId));
 
     // act: the first delivery fails on the record; SQS delivers the message again
