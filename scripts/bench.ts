@@ -336,13 +336,11 @@ const main = async (): Promise<void> => {
   // The handlers run in this process; their per-invocation INFO lines would drown the table.
   process.env.POWERTOOLS_LOG_LEVEL = 'ERROR';
   const edgePort = process.env.EDGE_PORT === undefined ? 0 : Number(process.env.EDGE_PORT);
+  // Read once, before the retries: a bad value is the user's to fix, not a start to try again.
+  const handlerThreads = handlerThreadsFromEnvironment();
+  const handlerNiceness = handlerNicenessFromEnvironment();
   const cloud = await startWithRetries(() =>
-    startLocalCloud({
-      edgePort,
-      logger: quiet,
-      handlerThreads: handlerThreadsFromEnvironment(),
-      handlerNiceness: handlerNicenessFromEnvironment(),
-    }),
+    startLocalCloud({ edgePort, logger: quiet, handlerThreads, handlerNiceness }),
   );
   let api: ApiProcess | undefined;
   let load: LoadGenerator | undefined;
@@ -372,7 +370,7 @@ const main = async (): Promise<void> => {
     const template = (await Promise.race([captured, sleep(5_000).then(() => undefined)]))?.toString('utf8');
     if (template === undefined) throw new Error('the first POST made no TransactWriteItems through the edge');
     say(
-      `bench: ${settings.seconds} s per phase, ${settings.connections} connections, saga ${process.env.LOCAL_WORKFLOW_TYPE ?? 'STANDARD'} (LOCAL_WORKFLOW_TYPE; prod deploys EXPRESS), X-Ray sampling ${process.env.XRAY_SAMPLING} (XRAY_SAMPLING); cloud ${cloud.edgeUrl} (pid ${process.pid}), API ${api.url} (pid ${api.pid}), load generator pid ${load.pid}, DynamoDB Local pid ${cloud.services.dynamoDbPid}`,
+      `bench: ${settings.seconds} s per phase, ${settings.connections} connections, saga ${process.env.LOCAL_WORKFLOW_TYPE ?? 'STANDARD'} (LOCAL_WORKFLOW_TYPE; prod deploys EXPRESS), X-Ray sampling ${process.env.XRAY_SAMPLING} (XRAY_SAMPLING), handlers ${handlerThreads === 0 ? "in the cloud's thread" : `in ${handlerThreads} threads at nice ${handlerNiceness ?? 10}`} (LOCAL_HANDLER_THREADS, LOCAL_HANDLER_NICE); cloud ${cloud.edgeUrl} (pid ${process.pid}), API ${api.url} (pid ${api.pid}), load generator pid ${load.pid}, DynamoDB Local pid ${cloud.services.dynamoDbPid}`,
     );
     await waitQuiet(context, 'first order');
 
