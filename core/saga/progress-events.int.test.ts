@@ -34,8 +34,32 @@ afterAll(async () => {
   await table?.stop();
 });
 
-/** Places an order of `customerId` and runs ValidateOrder, ReserveInventory and ChargePayment; answers what reached the bus. */
-const forwardSteps = async (customerId: string, subscribers: ProgressSubscribers): Promise<string[]> => {
+/** A port that counts its reads of the registrations (each is one Query in DynamoDB). */
+const counting = (inner: ProgressSubscribers): ProgressSubscribers & { reads: number } => {
+  const port = {
+    reads: 0,
+    hasSubscriber: (customerId: string, eventType: string) => {
+      port.reads += 1;
+      return inner.hasSubscriber(customerId, eventType);
+    },
+    subscribedTypes: (customerId: string) => {
+      port.reads += 1;
+      return inner.subscribedTypes(customerId);
+    },
+  };
+  return port;
+};
+
+/**
+ * Places an order of `customerId` and runs ValidateOrder, ReserveInventory and ChargePayment, each given the order the
+ * previous one answered, as the state machine passes it (`$.saga.order`); answers what reached the bus. `between`
+ * runs after ValidateOrder.
+ */
+const forwardSteps = async (
+  customerId: string,
+  subscribers: ProgressSubscribers,
+  between: () => Promise<unknown> = async () => undefined,
+): Promise<string[]> => {
   const productId = `p-${ulid()}`;
   await stores.products.putProduct({
     productId,
@@ -61,9 +85,10 @@ const forwardSteps = async (customerId: string, subscribers: ProgressSubscribers
     log,
     newId: ulid,
   });
-  await steps.validate(order.orderId);
-  await steps.reserve(order.orderId);
-  await steps.charge(order.orderId);
+  const validated = await steps.validate(order.orderId);
+  await between();
+  const reserved = await steps.reserve(order.orderId, validated.order);
+  await steps.charge(order.orderId, reserved.order);
   expect(await stores.orders.getOrder(order.orderId)).toMatchObject({ status: 'PAYMENT_CAPTURED' });
   return bus.published.map((event) => event.detailType);
 };
@@ -99,14 +124,79 @@ describe('progress events reach the bus only for a subscribed endpoint', () => {
   });
 
   it('publishes every progress event when the registrations cannot be read', async () => {
-    const unreadable: ProgressSubscribers = {
+    const unreadable = counting({
       hasSubscriber: () => Promise.reject(new Error('ServiceUnavailable')),
-    };
+      subscribedTypes: () => Promise.reject(new Error('ServiceUnavailable')),
+    });
 
     expect(await forwardSteps(`c-${ulid()}`, unreadable)).toEqual([
       'order.validated',
       'order.inventory_reserved',
       'order.payment_captured',
     ]);
+    // The failed read is not passed on as "none": each later step asks for itself.
+    expect(unreadable.reads).toBe(4);
+  });
+});
+
+describe('the registrations are read once per saga, by ValidateOrder', () => {
+  it('reads them once for the three forward steps, with or without a subscribed endpoint', async () => {
+    const none = counting(webhooks);
+    expect(await forwardSteps(`c-${ulid()}`, none)).toEqual([]);
+    expect(none.reads).toBe(1);
+
+    const customerId = `c-${ulid()}`;
+    await register(customerId, ['order.inventory_reserved']);
+    const some = counting(webhooks);
+    expect(await forwardSteps(customerId, some)).toEqual(['order.inventory_reserved']);
+    expect(some.reads).toBe(1);
+  });
+
+  it('an endpoint registered after ValidateOrder gets the progress events of the orders validated after it', async () => {
+    const customerId = `c-${ulid()}`;
+    const first = await forwardSteps(customerId, webhooks, () => register(customerId, ['order.payment_captured']));
+    const second = await forwardSteps(customerId, webhooks);
+
+    // Progress events are best effort (no outbox): the order in flight at the registration goes without its notice.
+    expect(first).toEqual([]);
+    expect(second).toEqual(['order.payment_captured']);
+  });
+
+  it('a step handed no subscriptions (the read failed, or a step run by hand) reads them itself', async () => {
+    const customerId = `c-${ulid()}`;
+    await register(customerId, ['order.payment_captured']);
+    const port = counting(webhooks);
+    const productId = `p-${ulid()}`;
+    await stores.products.putProduct({
+      productId,
+      name: productId,
+      price: money(500, 'EUR'),
+      stock: 5,
+      updatedAt: new Date().toISOString(),
+    });
+    const { order } = await new OrderService({
+      ...stores,
+      publisher: new FakePublisher(),
+      log,
+      newId: ulid,
+    }).createOrder(customerId, ulid(), { items: [{ productId, quantity: 1 }], paymentToken: 'tok_visa' });
+    const bus = new FakePublisher();
+    const steps = new SagaSteps({
+      ...stores,
+      payments: new SimulatedPaymentProvider({
+        ledger: new DynamoPaymentLedger(table.documentClient, table.tableName),
+      }),
+      paymentFence: new DynamoPaymentFence(table.documentClient, table.tableName),
+      publisher: bus,
+      progressSubscribers: port,
+      log,
+      newId: ulid,
+    });
+    await steps.validate(order.orderId);
+    await steps.reserve(order.orderId);
+    await steps.charge(order.orderId);
+
+    expect(bus.published.map((event) => event.detailType)).toEqual(['order.payment_captured']);
+    expect(port.reads).toBe(3);
   });
 });

@@ -76,6 +76,8 @@ export interface SagaDeps {
 /** The port SagaDeps.progressSubscribers answers through (the webhook registrations, core/store/webhook-store.ts). */
 export interface ProgressSubscribers {
   hasSubscriber(customerId: string, eventType: string): Promise<boolean>;
+  /** Every event type the customer's endpoints subscribe to, read now (one Query of the registrations). */
+  subscribedTypes(customerId: string): Promise<ReadonlySet<string>>;
 }
 
 /**
@@ -91,9 +93,20 @@ export interface OrderSnapshot {
   readonly total: Order['total'];
   readonly lines: readonly StockLine[];
   readonly createdAt: string;
+  /**
+   * The progress event types (INTERMEDIATE_ORDER_EVENTS) the customer's webhook endpoints subscribed to when
+   * ValidateOrder read the registrations: the later forward steps decide from it instead of reading them again.
+   * Absent when that read failed or was not made (a resumed saga): each step then reads them itself.
+   */
+  readonly progressSubscriptions?: readonly string[];
 }
 
-export const snapshotOf = (order: Order | OrderSnapshot): OrderSnapshot => ({
+export const snapshotOf = (
+  order: Order | OrderSnapshot,
+  progressSubscriptions: readonly string[] | undefined = 'progressSubscriptions' in order
+    ? order.progressSubscriptions
+    : undefined,
+): OrderSnapshot => ({
   orderId: order.orderId,
   customerId: order.customerId,
   status: order.status,
@@ -101,6 +114,7 @@ export const snapshotOf = (order: Order | OrderSnapshot): OrderSnapshot => ({
   total: order.total,
   lines: order.lines.map((line) => ({ productId: line.productId, quantity: line.quantity })),
   createdAt: order.createdAt,
+  ...(progressSubscriptions === undefined ? {} : { progressSubscriptions }),
 });
 
 /** The Task input every state passes. */
@@ -108,7 +122,7 @@ export interface SagaStepInput {
   readonly orderId: string;
   readonly step: SagaStepName;
   readonly executionId: string;
-  /** The order as the previous forward step left it (ReserveInventory, ConfirmOrder). */
+  /** The order as the previous forward step left it (ReserveInventory, ChargePayment, ConfirmOrder). */
   readonly order?: OrderSnapshot;
   readonly error?: CaughtError;
   readonly compensationError?: CaughtError;
@@ -147,6 +161,18 @@ const isReadOrder = (order: Order | OrderSnapshot): order is Order => 'timeline'
 const beginsCompensation = (step: SagaStepName): string => `${step} begins compensation`;
 /** Statuses in which a forward step has (possibly) taken effect that must be undone by compensation. */
 const COMPENSABLE: readonly OrderStatus[] = ['PENDING', 'VALIDATED', 'INVENTORY_RESERVED', 'PAYMENT_CAPTURED'];
+
+/** What a status change carries besides its timeline entry. */
+interface MoveOptions {
+  /** Stored on the order with PAYMENT_CAPTURED. */
+  readonly paymentTransactionId?: string;
+  /** The progress subscriptions the step already knows (OrderSnapshot.progressSubscriptions), or its pending read. */
+  readonly progress?: Promise<readonly string[] | undefined>;
+}
+
+/** The progress subscriptions the previous forward step passed on for this order, if any. */
+const knownSubscriptions = (orderId: string, known: OrderSnapshot | undefined): readonly string[] | undefined =>
+  known?.orderId === orderId ? known.progressSubscriptions : undefined;
 
 /** What a step writes on the timeline besides the status and the time. */
 type StepEntry = Required<Pick<TimelineEntry, 'step' | 'outcome' | 'note'>> & Pick<TimelineEntry, 'reason'>;
@@ -211,7 +237,7 @@ export class SagaSteps {
       case 'ReserveInventory':
         return this.reserve(input.orderId, input.order);
       case 'ChargePayment':
-        return this.charge(input.orderId);
+        return this.charge(input.orderId, input.order);
       case 'ConfirmOrder':
         return this.confirm(input.orderId, input.order);
       case 'RefundPayment':
@@ -229,41 +255,60 @@ export class SagaSteps {
     const step = 'ValidateOrder';
     const order = await this.deps.orders.getOrder(orderId);
     if (order === undefined) throw new ValidationFailedError(orderId, [{ path: 'orderId', message: 'no such order' }]);
-    if (reached(order.status, 'VALIDATED')) return this.result(order, step, 'already-done');
+    // A repeat (a lost result, a resumed saga) passes the subscriptions on too: the later steps then need no read.
+    if (reached(order.status, 'VALIDATED'))
+      return this.result(order, step, 'already-done', await this.progressSubscriptions(order.customerId));
     if (order.status === 'COMPENSATING' || order.status === 'NEEDS_ATTENTION')
       throw new SagaCompensationPendingError(orderId, order.status);
     if (order.status !== 'PENDING') throw new SagaOrderStateError(orderId, order.status, step);
+    // Read beside the catalog; the answer rides with the order to the later forward steps (OrderSnapshot).
+    const progress = this.progressSubscriptions(order.customerId);
     const catalog = await this.deps.products.getProducts(order.lines.map((line) => line.productId));
     const violations = catalogViolations(order, catalog);
     if (violations.length > 0) throw new ValidationFailedError(orderId, violations);
-    return this.result(
-      await this.move(order, 'VALIDATED', step, { step, outcome: 'validated', note: 'validated against the catalog' }),
+    const moved = await this.move(
+      order,
+      'VALIDATED',
       step,
-      'validated',
+      { step, outcome: 'validated', note: 'validated against the catalog' },
+      { progress },
     );
+    return this.result(moved, step, 'validated', await progress);
   }
 
   /** `known`: the order as ValidateOrder left it; read only when absent or not VALIDATED. */
   async reserve(orderId: string, known?: OrderSnapshot): Promise<StepResult> {
     const step = 'ReserveInventory';
+    const subscriptions = knownSubscriptions(orderId, known);
     const order =
       known?.orderId === orderId && known.status === 'VALIDATED' ? known : await this.require(orderId, step);
-    if (reached(order.status, 'INVENTORY_RESERVED')) return this.result(order, step, 'already-done');
+    if (reached(order.status, 'INVENTORY_RESERVED')) return this.result(order, step, 'already-done', subscriptions);
     if (order.status !== 'VALIDATED') throw new SagaOrderStateError(orderId, order.status, step);
     const outcome: ReserveOutcome = await this.deps.inventory.reserve(orderId, order.lines);
     const units = order.lines.reduce((sum, line) => sum + line.quantity, 0);
-    const moved = await this.move(order, 'INVENTORY_RESERVED', step, {
+    const moved = await this.move(
+      order,
+      'INVENTORY_RESERVED',
       step,
-      outcome: 'reserved',
-      note: `reserved ${units} units of ${new Set(order.lines.map((l) => l.productId)).size} products`,
-    });
-    return this.result(moved, step, outcome);
+      {
+        step,
+        outcome: 'reserved',
+        note: `reserved ${units} units of ${new Set(order.lines.map((l) => l.productId)).size} products`,
+      },
+      { progress: Promise.resolve(subscriptions) },
+    );
+    return this.result(moved, step, outcome, subscriptions);
   }
 
-  async charge(orderId: string): Promise<StepResult> {
+  /**
+   * Always reads the order (the payment token is never in the state); `known`, the order as ReserveInventory left it,
+   * only brings the progress subscriptions.
+   */
+  async charge(orderId: string, known?: OrderSnapshot): Promise<StepResult> {
     const step = 'ChargePayment';
+    const subscriptions = knownSubscriptions(orderId, known);
     const order = await this.require(orderId, step);
-    if (reached(order.status, 'PAYMENT_CAPTURED')) return this.result(order, step, 'already-done');
+    if (reached(order.status, 'PAYMENT_CAPTURED')) return this.result(order, step, 'already-done', subscriptions);
     if (order.status !== 'INVENTORY_RESERVED') throw new SagaOrderStateError(orderId, order.status, step);
     // The fence first: a charge that arrives after compensation began must not capture (issue 20, bug 1).
     if ((await this.deps.paymentFence.beginCharge(orderId, this.now().toISOString())) === 'fenced')
@@ -304,9 +349,9 @@ export class SagaSteps {
         outcome: 'captured',
         note: `captured ${captured.amount.amount} ${captured.amount.currency} as ${captured.transactionId}`,
       },
-      captured.transactionId,
+      { paymentTransactionId: captured.transactionId, progress: Promise.resolve(subscriptions) },
     );
-    return { ...this.result(moved, step, 'captured'), transactionId: captured.transactionId };
+    return { ...this.result(moved, step, 'captured', subscriptions), transactionId: captured.transactionId };
   }
 
   /** `known`: the order as ChargePayment left it; read only when absent or not PAYMENT_CAPTURED. */
@@ -536,13 +581,14 @@ export class SagaSteps {
     to: OrderStatus,
     step: SagaStepName,
     entry: StepEntry,
-    paymentTransactionId?: string,
+    options: MoveOptions = {},
   ): Promise<T | Order> {
     if (order.status === to) return order;
+    const { paymentTransactionId } = options;
     const at = this.now().toISOString();
     const direct = publishedDirectly(to);
     // Asked beside the status change, not after it: the step waits for the slower of the two, not for both.
-    const wanted = direct ? this.progressWanted(order.customerId, to) : undefined;
+    const wanted = direct ? this.progressWanted(order.customerId, to, options.progress) : undefined;
     let moved: Order;
     try {
       moved = await this.deps.orders.transitionOrder({
@@ -603,11 +649,20 @@ export class SagaSteps {
     await this.outbox.publishDirect([orderStatusRecord(order, at)]);
   }
 
-  /** Whether to publish a progress event; when the registrations cannot be read, yes (a notice too many, not one lost). */
-  private progressWanted(customerId: string, to: OrderStatus): Promise<boolean> {
+  /**
+   * Whether to publish a progress event: from the subscriptions ValidateOrder read when the step has them, else read
+   * now; when the registrations cannot be read, yes (a notice too many, not one lost).
+   */
+  private async progressWanted(
+    customerId: string,
+    to: OrderStatus,
+    progress?: Promise<readonly string[] | undefined>,
+  ): Promise<boolean> {
     const subscribers = this.deps.progressSubscribers;
-    if (subscribers === undefined) return Promise.resolve(true);
+    if (subscribers === undefined) return true;
     const eventType = eventTypeForStatus(to);
+    const known = await progress;
+    if (known !== undefined) return known.includes(eventType);
     return subscribers.hasSubscriber(customerId, eventType).catch((error: unknown) => {
       this.deps.log.warn('the webhook registrations could not be read; the progress event is published', {
         eventType,
@@ -615,6 +670,25 @@ export class SagaSteps {
       });
       return true;
     });
+  }
+
+  /**
+   * The progress event types the customer's endpoints subscribe to, one read for the whole saga (ValidateOrder's);
+   * undefined when there is no port or the read failed (then each step reads for itself, as a resumed saga does).
+   */
+  private progressSubscriptions(customerId: string): Promise<readonly string[] | undefined> {
+    const subscribers = this.deps.progressSubscribers;
+    if (subscribers === undefined) return Promise.resolve(undefined);
+    return subscribers.subscribedTypes(customerId).then(
+      (types) => INTERMEDIATE_ORDER_EVENTS.filter((type) => types.has(type)),
+      (error: unknown) => {
+        this.deps.log.warn('the webhook registrations could not be read; each forward step asks again', {
+          customerId,
+          error,
+        });
+        return undefined;
+      },
+    );
   }
 
   /** Appends an entry that moves no status, once per `stepKey` for the order (a repeat appends nothing). */
@@ -659,7 +733,18 @@ export class SagaSteps {
     return this.result(order, step, 'already-done');
   }
 
-  private result(order: Order | OrderSnapshot, step: SagaStepName, outcome: string): StepResult {
-    return { orderId: order.orderId, step, outcome, status: order.status, order: snapshotOf(order) };
+  private result(
+    order: Order | OrderSnapshot,
+    step: SagaStepName,
+    outcome: string,
+    progressSubscriptions?: readonly string[],
+  ): StepResult {
+    return {
+      orderId: order.orderId,
+      step,
+      outcome,
+      status: order.status,
+      order: snapshotOf(order, progressSubscriptions),
+    };
   }
 }

@@ -124,6 +124,11 @@ export class DynamoWebhookStore {
     return (await this.listSubscribed(customerId, eventType)).length > 0;
   }
 
+  /** Every event type some endpoint of the customer subscribes to (the saga's ProgressSubscribers port). */
+  async subscribedTypes(customerId: string): Promise<ReadonlySet<string>> {
+    return new Set((await this.listEndpoints(customerId)).flatMap((endpoint) => endpoint.eventTypes));
+  }
+
   /** Deletes an endpoint; false when the customer has no such endpoint. */
   async deleteEndpoint(customerId: string, webhookId: string): Promise<boolean> {
     try {

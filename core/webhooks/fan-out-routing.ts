@@ -64,9 +64,14 @@ export class WebhookSubscriptions {
   async hasSubscriber(customerId: string, eventType: string): Promise<boolean> {
     const cached = this.subscribed.get(customerId);
     if (cached !== undefined && cached.until > this.now() && cached.types.has(eventType)) return true;
+    return (await this.subscribedTypes(customerId)).has(eventType);
+  }
+
+  /** Every type the customer's endpoints subscribe to, always read afresh (the "yes"es it finds are kept as above). */
+  async subscribedTypes(customerId: string): Promise<ReadonlySet<string>> {
     const types = new Set((await this.registrations.listEndpoints(customerId)).flatMap((e) => [...e.eventTypes]));
     this.remember(customerId, types);
-    return types.has(eventType);
+    return types;
   }
 
   private remember(customerId: string, types: ReadonlySet<string>): void {

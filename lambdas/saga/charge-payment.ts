@@ -2,5 +2,5 @@
 import { sagaStep } from '../shared/saga-step';
 
 export const handler = sagaStep('ChargePayment', { idempotency: 'powertools' }, (input, { steps }) =>
-  steps.charge(input.orderId),
+  steps.charge(input.orderId, input.order),
 );

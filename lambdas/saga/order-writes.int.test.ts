@@ -317,6 +317,13 @@ describe('DynamoDB calls of one confirmed order, counted on the wire', () => {
     expect(
       sagaAndConsumers.filter((call) => call.caller === 'saga steps' && summarise([call]).orderReads === 1).length,
     ).toBeLessThanOrEqual(3);
+    // The webhook registrations: ValidateOrder reads them once for the three progress events, and order.confirmed's
+    // publish reads them for the fan-out's mark (an endpoint registered before that publish gets it).
+    expect(
+      sagaAndConsumers.filter(
+        (call) => call.caller === 'saga steps' && call.operation === 'Query' && call.kinds.includes('customer'),
+      ).length,
+    ).toBe(2);
     // The email and the receipt are drawn from the order the event carries: no consumer reads the order item.
     expect(
       sagaAndConsumers

@@ -13,6 +13,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { OrderIdSchema } from '../../core/domain/ids';
 import { FailureReasonSchema, MoneySchema, OrderStatusSchema } from '../../core/domain/schemas';
+import { INTERMEDIATE_ORDER_EVENTS } from '../../core/events/order-events';
 import { SagaStepInputInvalidError } from '../../core/saga/errors';
 import { SagaSteps, SAGA_STEPS } from '../../core/saga/saga-steps';
 import type { SagaStepInput, SagaStepName, StepResult } from '../../core/saga/saga-steps';
@@ -42,6 +43,8 @@ export const SagaStepInputSchema = z.object({
       total: MoneySchema,
       lines: z.array(z.object({ productId: z.string().min(1), quantity: z.number().int().positive() })),
       createdAt: z.string().min(1),
+      // What ValidateOrder read of the customer's webhook registrations (core/saga/saga-steps.ts, OrderSnapshot).
+      progressSubscriptions: z.array(z.enum(INTERMEDIATE_ORDER_EVENTS)).optional(),
     })
     .optional(),
 });
