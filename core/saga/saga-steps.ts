@@ -9,7 +9,8 @@
  * them; a step that finds its change already made announces it again (an earlier attempt may have died between the
  * write and the publish). The intermediate ones (VALIDATED, INVENTORY_RESERVED, PAYMENT_CAPTURED) are published
  * straight to the bus, best effort: only webhook subscribers receive them, and the order's timeline holds them for
- * everyone else (docs/decisions.md).
+ * everyone else (docs/decisions.md). Whether the customer has such a subscriber is read once per saga, by ValidateOrder,
+ * and passed on with the order (`OrderSnapshot.progressSubscriptions`, decision 64).
  *
  * The forward steps pass the order on (`OrderSnapshot`, through the state machine's ResultPath) instead of re-reading
  * it: the snapshot is a hint, the conditional write is the truth, and a stale hint costs its step one read.
