@@ -133,7 +133,7 @@ const accessGrants = (spec: FunctionSpec, arns: RoleArns): Grant[] => {
   if (secrets.length > 0)
     grants.push({ sid: 'ReadSecrets', actions: ['secretsmanager:GetSecretValue'], resources: secrets });
   if (access.readUsers === true)
-    grants.push({ sid: 'ReadUsers', actions: ['cognito-idp:ListUsers'], resources: [arns.userPool()] });
+    grants.push({ sid: 'ReadUsers', actions: ['cognito-idp:AdminGetUser'], resources: [arns.userPool()] });
   if (access.sendEmail === true)
     grants.push({ sid: 'SendEmail', actions: ['ses:SendEmail'], resources: [arns.emailIdentity()] });
   return grants;

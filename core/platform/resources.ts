@@ -58,7 +58,7 @@ export interface FunctionAccess {
   readonly describeExecutions?: boolean;
   readonly secrets?: readonly SecretName[];
   readonly sendEmail?: boolean;
-  /** Look customers up in the user pool (their email address): cognito-idp:ListUsers on the pool. */
+  /** Look customers up in the user pool (their email address): cognito-idp:AdminGetUser on the pool. */
   readonly readUsers?: boolean;
 }
 

@@ -340,8 +340,15 @@ export class CognitoEngine {
     throw new AwsServiceError('ResourceNotFoundException', `User pool client ${clientId} does not exist.`);
   }
 
+  /**
+   * A user by username (case-insensitive), or by `sub`, which the user-administration operations also accept for a
+   * local user: "If username isn't an alias attribute in your user pool, this value must be the sub of a local user"
+   * (AdminGetUser's `Username`, Amazon Cognito API reference). Alias attributes are not modelled here.
+   */
   private user(userPoolId: string, username: string): User {
-    const user = this.pool(userPoolId).users.get(username.toLowerCase());
+    const users = this.pool(userPoolId).users;
+    const user =
+      users.get(username.toLowerCase()) ?? [...users.values()].find((candidate) => candidate.sub === username);
     if (user === undefined) throw new AwsServiceError('UserNotFoundException', 'User does not exist.');
     return user;
   }

@@ -1,6 +1,7 @@
 import {
   AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
+  AdminGetUserCommand,
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderClient,
   GetUserCommand,
@@ -9,6 +10,7 @@ import {
   ListUsersCommand,
   NotAuthorizedException,
   ResourceNotFoundException,
+  UserNotFoundException,
   UsernameExistsException,
 } from '@aws-sdk/client-cognito-identity-provider';
 import fc from 'fast-check';
@@ -288,6 +290,28 @@ describe('local Cognito through the unmodified SDK', () => {
     expect(names).toEqual(expect.arrayContaining(['admin', 'alice', 'bob']));
     expect(new Set(names).size).toBe(names.length);
     expect(rest.PaginationToken).toBeUndefined();
+  });
+
+  it('answers AdminGetUser for a username or for the sub of a local user, and UserNotFoundException otherwise', async () => {
+    const bob = identity.users.find((user) => user.username === 'bob');
+    // act
+    const byName = await client.send(new AdminGetUserCommand({ UserPoolId: identity.userPoolId, Username: 'BOB' }));
+    const bySub = await client.send(
+      new AdminGetUserCommand({ UserPoolId: identity.userPoolId, Username: bob?.sub ?? '' }),
+    );
+    // assess
+    for (const answer of [byName, bySub]) {
+      expect(answer.Username).toBe('bob');
+      expect(answer.UserAttributes).toEqual(
+        expect.arrayContaining([
+          { Name: 'sub', Value: bob?.sub },
+          { Name: 'email', Value: 'bob@example.com' },
+        ]),
+      );
+    }
+    await expect(
+      client.send(new AdminGetUserCommand({ UserPoolId: identity.userPoolId, Username: stableSub('other', 'bob') })),
+    ).rejects.toBeInstanceOf(UserNotFoundException);
   });
 
   it('refuses an unsigned admin call', async () => {
