@@ -97,7 +97,8 @@ export interface OrderSnapshot {
   /**
    * The progress event types (INTERMEDIATE_ORDER_EVENTS) the customer's webhook endpoints subscribed to when
    * ValidateOrder read the registrations: the later forward steps decide from it instead of reading them again.
-   * Absent when that read failed or was not made (a resumed saga): each step then reads them itself.
+   * Absent when that read failed, or in the state of an execution started before this field existed: each step then
+   * reads them itself.
    */
   readonly progressSubscriptions?: readonly string[];
 }
@@ -167,13 +168,27 @@ const COMPENSABLE: readonly OrderStatus[] = ['PENDING', 'VALIDATED', 'INVENTORY_
 interface MoveOptions {
   /** Stored on the order with PAYMENT_CAPTURED. */
   readonly paymentTransactionId?: string;
-  /** The progress subscriptions the step already knows (OrderSnapshot.progressSubscriptions), or its pending read. */
-  readonly progress?: Promise<readonly string[] | undefined>;
+  /**
+   * The progress subscriptions the step already knows (OrderSnapshot.progressSubscriptions) or its pending read;
+   * `unreadable`: the read failed, so the event is published without asking again.
+   */
+  readonly progress?: Promise<ProgressRead>;
 }
 
-/** The progress subscriptions the previous forward step passed on for this order, if any. */
+/** The progress types subscribed, `unreadable` when the registrations could not be read, undefined when not known. */
+type ProgressRead = readonly string[] | 'unreadable' | undefined;
+
+/**
+ * The progress subscriptions the previous forward step passed on for this order, if any: only the progress types (the
+ * state is data from an earlier deployment too, so an unknown value is dropped rather than trusted or refused).
+ */
 const knownSubscriptions = (orderId: string, known: OrderSnapshot | undefined): readonly string[] | undefined =>
-  known?.orderId === orderId ? known.progressSubscriptions : undefined;
+  known?.orderId === orderId && known.progressSubscriptions !== undefined
+    ? known.progressSubscriptions.filter((type) => (INTERMEDIATE_ORDER_EVENTS as readonly string[]).includes(type))
+    : undefined;
+
+/** What a read answered, as the snapshot carries it: a failed read is not passed on (the next steps ask again). */
+const passedOn = (read: ProgressRead): readonly string[] | undefined => (read === 'unreadable' ? undefined : read);
 
 /** What a step writes on the timeline besides the status and the time. */
 type StepEntry = Required<Pick<TimelineEntry, 'step' | 'outcome' | 'note'>> & Pick<TimelineEntry, 'reason'>;
@@ -258,7 +273,7 @@ export class SagaSteps {
     if (order === undefined) throw new ValidationFailedError(orderId, [{ path: 'orderId', message: 'no such order' }]);
     // A repeat (a lost result, a resumed saga) passes the subscriptions on too: the later steps then need no read.
     if (reached(order.status, 'VALIDATED'))
-      return this.result(order, step, 'already-done', await this.progressSubscriptions(order.customerId));
+      return this.result(order, step, 'already-done', passedOn(await this.progressSubscriptions(order.customerId)));
     if (order.status === 'COMPENSATING' || order.status === 'NEEDS_ATTENTION')
       throw new SagaCompensationPendingError(orderId, order.status);
     if (order.status !== 'PENDING') throw new SagaOrderStateError(orderId, order.status, step);
@@ -274,7 +289,7 @@ export class SagaSteps {
       { step, outcome: 'validated', note: 'validated against the catalog' },
       { progress },
     );
-    return this.result(moved, step, 'validated', await progress);
+    return this.result(moved, step, 'validated', passedOn(await progress));
   }
 
   /** `known`: the order as ValidateOrder left it; read only when absent or not VALIDATED. */
@@ -657,12 +672,13 @@ export class SagaSteps {
   private async progressWanted(
     customerId: string,
     to: OrderStatus,
-    progress?: Promise<readonly string[] | undefined>,
+    progress?: Promise<ProgressRead>,
   ): Promise<boolean> {
     const subscribers = this.deps.progressSubscribers;
     if (subscribers === undefined) return true;
     const eventType = eventTypeForStatus(to);
     const known = await progress;
+    if (known === 'unreadable') return true;
     if (known !== undefined) return known.includes(eventType);
     return subscribers.hasSubscriber(customerId, eventType).catch((error: unknown) => {
       this.deps.log.warn('the webhook registrations could not be read; the progress event is published', {
@@ -675,19 +691,20 @@ export class SagaSteps {
 
   /**
    * The progress event types the customer's endpoints subscribe to, one read for the whole saga (ValidateOrder's);
-   * undefined when there is no port or the read failed (then each step reads for itself, as a resumed saga does).
+   * undefined when there is no port; `unreadable` when the read failed: ValidateOrder then publishes its event without
+   * asking again, and passes nothing on, so each later step asks for itself.
    */
-  private progressSubscriptions(customerId: string): Promise<readonly string[] | undefined> {
+  private progressSubscriptions(customerId: string): Promise<ProgressRead> {
     const subscribers = this.deps.progressSubscribers;
     if (subscribers === undefined) return Promise.resolve(undefined);
     return subscribers.subscribedTypes(customerId).then(
       (types) => INTERMEDIATE_ORDER_EVENTS.filter((type) => types.has(type)),
       (error: unknown) => {
-        this.deps.log.warn('the webhook registrations could not be read; each forward step asks again', {
+        this.deps.log.warn('the webhook registrations could not be read; the progress event is published', {
           customerId,
           error,
         });
-        return undefined;
+        return 'unreadable' as const;
       },
     );
   }

@@ -2,7 +2,7 @@
  * The one wrapper every saga step handler uses:
  *
  *   export const handler = sagaStep('ChargePayment', { idempotency: 'powertools' }, (input, { steps }) =>
- *     steps.charge(input.orderId));
+ *     steps.charge(input.orderId, input.order));
  *
  * It validates the Task input the ASL passes, logs through a child logger with orderId, executionId and step on
  * every line, annotates the trace, and maps dependency failures to TransientDependencyError so the ASL retries
@@ -13,7 +13,6 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { z } from 'zod';
 import { OrderIdSchema } from '../../core/domain/ids';
 import { FailureReasonSchema, MoneySchema, OrderStatusSchema } from '../../core/domain/schemas';
-import { INTERMEDIATE_ORDER_EVENTS } from '../../core/events/order-events';
 import { SagaStepInputInvalidError } from '../../core/saga/errors';
 import { SagaSteps, SAGA_STEPS } from '../../core/saga/saga-steps';
 import type { SagaStepInput, SagaStepName, StepResult } from '../../core/saga/saga-steps';
@@ -43,8 +42,9 @@ export const SagaStepInputSchema = z.object({
       total: MoneySchema,
       lines: z.array(z.object({ productId: z.string().min(1), quantity: z.number().int().positive() })),
       createdAt: z.string().min(1),
-      // What ValidateOrder read of the customer's webhook registrations (core/saga/saga-steps.ts, OrderSnapshot).
-      progressSubscriptions: z.array(z.enum(INTERMEDIATE_ORDER_EVENTS)).optional(),
+      // What ValidateOrder read of the customer's webhook registrations (core/saga/saga-steps.ts, OrderSnapshot). Any
+      // strings: a type unknown to this version is dropped by the step, never a reason to fail the order.
+      progressSubscriptions: z.array(z.string()).optional(),
     })
     .optional(),
 });
