@@ -438,6 +438,52 @@ describe('DynamoInventoryStore', () => {
     });
   });
 
+  describe('an order reserved before the reservation moved onto the order item (its own RESERVATION item)', () => {
+    it('release returns what that item holds, once, and marks it RELEASED', async () => {
+      const a = await product(5);
+      const orderId = await placedOrder(a, 2, ['VALIDATED', 'INVENTORY_RESERVED', 'COMPENSATING']);
+      // What the old reserve wrote: the reservation item and the decrement, in one transaction.
+      await table.documentClient.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            {
+              Put: {
+                TableName: table.tableName,
+                Item: {
+                  ...keys.reservation(orderId),
+                  type: 'RESERVATION',
+                  orderId,
+                  lines: [{ productId: a, quantity: 2 }],
+                  reservationStatus: 'RESERVED',
+                  reservedAt: '2026-01-01T00:00:00.000Z',
+                },
+              },
+            },
+            {
+              Update: {
+                TableName: table.tableName,
+                Key: keys.product(a),
+                UpdateExpression: 'SET stock = stock - :q',
+                ExpressionAttributeValues: { ':q': 2 },
+              },
+            },
+          ],
+        }),
+      );
+
+      const outcomes = [await inventory.release(orderId), await inventory.release(orderId)];
+
+      expect(outcomes).toEqual(['released', 'already-released']);
+      expect(await inventory.getStock(a)).toBe(5);
+      expect(await inventory.getReservation(orderId)).toEqual({
+        orderId,
+        status: 'RELEASED',
+        lines: [{ productId: a, quantity: 2 }],
+      });
+      expect(await partitionKeys(orderId)).toEqual(['ORDER', 'RESERVATION']);
+    });
+  });
+
   describe('on a hot product (transactions cancelled by TransactionConflict, as AWS answers them)', () => {
     it('a reserve that loses races keeps trying within its budget and reserves once', async () => {
       const a = await product(5);

@@ -13,7 +13,8 @@
  * (i failed), so nothing is ever half reserved, and the order is INVENTORY_RESERVED exactly when its stock is held.
  * release: ONE TransactWriteItems of (0) reservation RESERVED -> RELEASED on the order item and (1..n)
  * `stock = stock + :q`. When no reservation exists a RELEASED tombstone is set instead, so a late reserve of the same
- * order cannot take stock.
+ * order cannot take stock. An order reserved before the reservation moved onto the order item still has its old item
+ * (`keys.reservation`): release reads it when the order item holds none, and releases it the same way.
  *
  * A hot product (docs/decisions.md, "hot products"): in AWS, transactions that touch the same product item at the
  * same time cancel each other (TransactionConflict), so a flash sale turns into a storm of cancelled transactions.
@@ -203,9 +204,9 @@ export class DynamoInventoryStore implements InventoryPort {
 
   async release(orderId: string): Promise<ReleaseOutcome> {
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const existing = await this.getReservation(orderId);
+      const held = await this.heldReservation(orderId);
       const at = this.now().toISOString();
-      if (existing === undefined) {
+      if (held === undefined) {
         try {
           await this.putTombstone(orderId, { status: 'RELEASED', lines: [], releasedAt: at });
           return 'nothing-reserved';
@@ -214,21 +215,30 @@ export class DynamoInventoryStore implements InventoryPort {
           throw error;
         }
       }
-      if (existing.status === 'RELEASED') return 'already-released';
+      if (held.reservation.status === 'RELEASED') return 'already-released';
+      const flip = held.legacy
+        ? {
+            Key: keys.reservation(orderId),
+            UpdateExpression: 'SET reservationStatus = :released, releasedAt = :at',
+            ConditionExpression: 'reservationStatus = :reserved',
+          }
+        : {
+            Key: keys.order(orderId),
+            UpdateExpression: 'SET #reservation.#status = :released, #reservation.releasedAt = :at',
+            ConditionExpression: '#reservation.#status = :reserved',
+            ExpressionAttributeNames: NAMES,
+          };
       const reasons = await this.transact(
         {
           TransactItems: [
             {
               Update: {
                 TableName: this.tableName,
-                Key: keys.order(orderId),
-                UpdateExpression: 'SET #reservation.#status = :released, #reservation.releasedAt = :at',
-                ConditionExpression: '#reservation.#status = :reserved',
-                ExpressionAttributeNames: NAMES,
+                ...flip,
                 ExpressionAttributeValues: { ':released': 'RELEASED', ':reserved': 'RESERVED', ':at': at },
               },
             },
-            ...existing.lines.map((line) => ({
+            ...held.reservation.lines.map((line) => ({
               Update: {
                 TableName: this.tableName,
                 Key: keys.product(line.productId),
@@ -252,7 +262,7 @@ export class DynamoInventoryStore implements InventoryPort {
   }
 
   async getReservation(orderId: string): Promise<Reservation | undefined> {
-    return reservationOf(orderId, await this.readOrderItem(orderId, [RESERVATION]));
+    return (await this.heldReservation(orderId))?.reservation;
   }
 
   async getStock(productId: string): Promise<number | undefined> {
@@ -326,6 +336,31 @@ export class DynamoInventoryStore implements InventoryPort {
         throw new InventoryReservationReleasedError(orderId);
     }
     throw new OutOfStockError(short);
+  }
+
+  /**
+   * The order's reservation: on the order item, or, for an order reserved before the reservation moved there, its old
+   * item (`keys.reservation`), read only when the order item holds none. Transitional: once no order reserved under
+   * the old layout can still be released (every saga started before the change has ended), the second read can go.
+   */
+  private async heldReservation(
+    orderId: string,
+  ): Promise<{ readonly reservation: Reservation; readonly legacy: boolean } | undefined> {
+    const current = reservationOf(orderId, await this.readOrderItem(orderId, [RESERVATION]));
+    if (current !== undefined) return { reservation: current, legacy: false };
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.reservation(orderId), ConsistentRead: true }),
+    );
+    if (Item === undefined) return undefined;
+    return {
+      legacy: true,
+      reservation: {
+        orderId,
+        lines: Item.lines as StockLine[],
+        status: Item.reservationStatus as Reservation['status'],
+        ...(Item.outOfStock === undefined ? {} : { outOfStock: Item.outOfStock as string[] }),
+      },
+    };
   }
 
   /** Sets a RELEASED reservation on the order item, only if it holds none (ConditionalCheckFailedException otherwise). */

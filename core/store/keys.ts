@@ -59,8 +59,9 @@ export const keys = {
 
   /**
    * The separate reservation item of the layout before the reservation moved onto the order item (docs/decisions.md,
-   * "the reservation on the order item"). The store no longer writes or reads it; `npm run bench:hot` still uses it
-   * for its reference approaches, which write no order item.
+   * "the reservation on the order item"). The store no longer writes it; release still reads it, for orders reserved
+   * before the change, when the order item holds no reservation. `npm run bench:hot` uses it for its reference
+   * approaches, which write no order item.
    */
   reservation: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'RESERVATION' }),
 
