@@ -4,8 +4,9 @@
  * handlers, DynamoDB Local), orders for one product placed at a paced rate through the order service (what POST
  * /api/orders runs), each awaited to the end of its execution, then the figures and the invariants of issue 20:
  * every order ended, every CAPTURED payment belongs to a CONFIRMED order or was refunded, no hold left AUTHORIZED,
- * the stock conserved (what left the product is what the confirmed orders and parked ones hold), and no stock held by
- * an order that ended without it. Arrivals are paced because on 2 shared cores a burst measures the machine.
+ * the stock conserved (what left the product is what the confirmed orders and parked ones hold), no stock held by
+ * an order that ended without it, and stock taken by exactly the orders that entered INVENTORY_RESERVED. Arrivals
+ * are paced because on 2 shared cores a burst measures the machine.
  *
  * The cloud setup is copied from lambdas/saga/order-saga.faults.int.test.ts until the shared saga harness exists.
  */
@@ -180,6 +181,13 @@ export const runSale = async (sale: SaleCloud, options: SaleOptions): Promise<Sa
     }
     const reservation = await sale.stores.inventory.getReservation(order.orderId);
     const holds = reservation?.status === 'RESERVED';
+    // The reservation and INVENTORY_RESERVED are one write: an order took stock exactly when it entered that status.
+    const tookStock = reservation !== undefined && reservation.lines.length > 0;
+    const enteredReserved = order.timeline.some((entry) => entry.status === 'INVENTORY_RESERVED');
+    if (tookStock && !enteredReserved)
+      violations.push(`${order.orderId} ${outcomeOf(order)} took stock without entering INVENTORY_RESERVED`);
+    if (!tookStock && enteredReserved)
+      violations.push(`${order.orderId} ${outcomeOf(order)} entered INVENTORY_RESERVED without taking stock`);
     if (order.status === 'NEEDS_ATTENTION' && holds) heldByParked += 1;
     if (order.status === 'CONFIRMED' && !holds) violations.push(`${order.orderId} CONFIRMED without its reservation`);
     if (order.status === 'FAILED' && holds) violations.push(`${order.orderId} ${outcomeOf(order)} still holds stock`);

@@ -2,11 +2,14 @@
  * Inventory: real available-stock counters per product and one reservation per order.
  *
  * Reserving takes every line of an order at once or nothing (the adapter does it in one DynamoDB transaction);
- * releasing gives back exactly what the order's reservation took, once. The reservation record of an order is the
- * only source of truth for "is stock held for this order", so both operations are idempotent by themselves.
+ * releasing gives back exactly what the order's reservation took, once. The order's reservation (the adapter keeps it
+ * on the order item) is the only source of truth for "is stock held for this order", so both operations are
+ * idempotent by themselves. ReserveInventory hands its status change to `reserve`, which makes it in the same write as
+ * the reservation: the order is INVENTORY_RESERVED exactly when its stock is held, and the step costs one write.
  */
 import { PlatformError } from '../errors';
 import type { PlatformErrorOptions } from '../errors';
+import type { TransitionRequest } from '../orders/ports';
 
 /** One product's quantity in a reservation. */
 export interface StockLine {
@@ -24,16 +27,32 @@ export interface Reservation {
   readonly outOfStock?: readonly string[];
 }
 
-/** `reserved`: this call took the stock; `already-reserved`: an earlier call did (a retry). */
+/**
+ * `reserved`: this call took the stock (and made the status change it was given); `already-reserved`: an earlier call
+ * did (a retry), and this one made no write: whether the order's status moved is the caller's to find out.
+ */
 export type ReserveOutcome = 'reserved' | 'already-reserved';
 
 /** `released`: this call returned the stock; `already-released`: an earlier call did; `nothing-reserved`: nothing was held. */
 export type ReleaseOutcome = 'released' | 'already-released' | 'nothing-reserved';
 
+/** A status change of the order being reserved, made in the reservation's write (the order is the reservation's). */
+export type ReservingTransition = Omit<TransitionRequest, 'orderId'>;
+
 /** The port the saga steps use; `DynamoInventoryStore` (core/store) implements it. */
 export interface InventoryPort {
-  /** Throws OutOfStockError (nothing reserved) when any product lacks stock; InventoryReservationReleasedError after a release. */
-  reserve(orderId: string, lines: readonly StockLine[]): Promise<ReserveOutcome>;
+  /**
+   * Takes the stock of every line, or nothing. Throws OutOfStockError (nothing reserved) when any product lacks stock;
+   * InventoryReservationReleasedError after a release.
+   *
+   * `transition`: the order's status change to make in the same atomic write (ReserveInventory's VALIDATED ->
+   * INVENTORY_RESERVED, with its timeline entry): the stock is taken only if the change is allowed, and the change is
+   * made only if the stock is taken. When the order holds no reservation and its status does not allow the change,
+   * nothing is written and the store's transition errors are thrown (OrderTransitionRejectedError naming the status
+   * found, OrderNotFoundError); a reservation already there answers as without a transition (`already-reserved`,
+   * or the errors above), with no status change made.
+   */
+  reserve(orderId: string, lines: readonly StockLine[], transition?: ReservingTransition): Promise<ReserveOutcome>;
   /** Returns the order's reserved stock; afterwards a late reserve of the same order is refused. */
   release(orderId: string): Promise<ReleaseOutcome>;
   getReservation(orderId: string): Promise<Reservation | undefined>;
@@ -76,7 +95,7 @@ export class InventoryLinesInvalidError extends InventoryError {
   }
 }
 
-/** At most this many distinct products per order: one transaction holds the reservation record plus one update per product. */
+/** At most this many distinct products per order: one transaction (100 items) holds the order's reservation plus one update per product. */
 export const MAX_PRODUCTS_PER_RESERVATION = 99;
 
 /**

@@ -11,7 +11,7 @@
  * (orderCreatedEventId), so the consumers that never saw it (events log, webhooks) do, and those that did
  * deduplicate it; the saga is started first, so start-saga meets the claim and starts nothing a second time. Resuming is safe because
  * every step is idempotent per order: a step whose status was reached answers `already-done`, the payment
- * provider's authorise and capture are keyed by the order, the reservation is one item per order, and a
+ * provider's authorise and capture are keyed by the order, the reservation is one per order (on the order item), and a
  * COMPENSATING order is routed to the compensations (SagaCompensationPendingError in the ASL). An execution that is
  * still running (the first one or a resumed one) is left alone, so a slow saga is not raced by a second.
  *

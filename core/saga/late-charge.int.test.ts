@@ -147,6 +147,12 @@ describe('a ChargePayment that arrives after compensation', () => {
     expect(charge.status).toBe('rejected');
     expect(await stores.orders.getOrder(orderId)).toMatchObject({ status: 'FAILED' });
     expect(await stores.inventory.getStock(productId)).toBe(5);
+    // Released on the order item, with exactly what the reserve took.
+    expect(await stores.inventory.getReservation(orderId)).toEqual({
+      orderId,
+      status: 'RELEASED',
+      lines: [{ productId, quantity: 2 }],
+    });
     const open = (await ledger.paymentsOfOrder(orderId)).filter(
       (payment) => payment.status === 'CAPTURED' || payment.status === 'AUTHORIZED',
     );

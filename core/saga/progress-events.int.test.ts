@@ -59,6 +59,7 @@ const forwardSteps = async (
   customerId: string,
   subscribers: ProgressSubscribers,
   between: () => Promise<unknown> = async () => undefined,
+  bus = new FakePublisher(),
 ): Promise<string[]> => {
   const productId = `p-${ulid()}`;
   await stores.products.putProduct({
@@ -73,7 +74,6 @@ const forwardSteps = async (
     items: [{ productId, quantity: 1 }],
     paymentToken: 'tok_visa',
   });
-  const bus = new FakePublisher();
   const steps = new SagaSteps({
     ...stores,
     payments: new SimulatedPaymentProvider({
@@ -121,6 +121,28 @@ describe('progress events reach the bus only for a subscribed endpoint', () => {
     await register(customerId, ['order.payment_captured', 'order.confirmed']);
 
     expect(await forwardSteps(customerId, webhooks)).toEqual(['order.validated', 'order.payment_captured']);
+  });
+
+  it('order.inventory_reserved, whose status change answers no order (one transaction with the reservation), carries the whole order in its new status', async () => {
+    const customerId = `c-${ulid()}`;
+    await register(customerId, ['order.inventory_reserved']);
+    const bus = new FakePublisher();
+
+    expect(await forwardSteps(customerId, webhooks, undefined, bus)).toEqual(['order.inventory_reserved']);
+
+    const { detail } = bus.published[0] as { detail: Record<string, unknown> };
+    const { lines, orderId } = detail as { lines: Record<string, unknown>[]; orderId: string };
+    expect(detail).toMatchObject({
+      eventId: `${orderId}-inventory_reserved`,
+      status: 'INVENTORY_RESERVED',
+      customerId,
+    });
+    expect(lines).toEqual([
+      expect.objectContaining({ quantity: 1, name: expect.any(String), unitPrice: money(500, 'EUR') }),
+    ]);
+    expect(detail.occurredAt).toBe(
+      (await stores.orders.getOrder(orderId))?.timeline.find((entry) => entry.status === 'INVENTORY_RESERVED')?.at,
+    );
   });
 
   it('publishes every progress event when the registrations cannot be read', async () => {

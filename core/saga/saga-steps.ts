@@ -4,13 +4,15 @@
  * Every step is idempotent by itself: a status change already made is not made again (the store's conditional
  * write), inventory and payment effects are keyed by the order. Powertools Idempotency sits on top only where a step
  * calls the payment provider (lambdas/shared/saga-step.ts). Every status change goes through the store's conditional
- * transition, one UpdateItem. The changes consumers act on (order.confirmed, order.failed, the compensation ones) are
- * then published under an id stable per (order, status), with an outbox record for the relay only when the bus refuses
- * them; a step that finds its change already made announces it again (an earlier attempt may have died between the
- * write and the publish). The intermediate ones (VALIDATED, INVENTORY_RESERVED, PAYMENT_CAPTURED) are published
- * straight to the bus, best effort: only webhook subscribers receive them, and the order's timeline holds them for
- * everyone else (docs/decisions.md). Whether the customer has such a subscriber is read once per saga, by ValidateOrder,
- * and passed on with the order (`OrderSnapshot.progressSubscriptions`, decision 64).
+ * transition, one UpdateItem, except ReserveInventory's, which the inventory port makes in the reservation's own
+ * transaction (the order is INVENTORY_RESERVED exactly when its stock is held). The changes consumers act on
+ * (order.confirmed, order.failed, the compensation ones) are then published under an id stable per (order, status),
+ * with an outbox record for the relay only when the bus refuses them; a step that finds its change already made
+ * announces it again (an earlier attempt may have died between the write and the publish). The intermediate ones
+ * (VALIDATED, INVENTORY_RESERVED, PAYMENT_CAPTURED) are published straight to the bus, best effort: only webhook
+ * subscribers receive them, and the order's timeline holds them for everyone else (docs/decisions.md). Whether the
+ * customer has such a subscriber is read once per saga, by ValidateOrder, and passed on with the order
+ * (`OrderSnapshot.progressSubscriptions`, decision 64).
  *
  * The forward steps pass the order on (`OrderSnapshot`, through the state machine's ResultPath) instead of re-reading
  * it: the snapshot is a hint, the conditional write is the truth, and a stale hint costs its step one read.
@@ -24,10 +26,11 @@ import type { Order, TimelineEntry, Violation } from '../domain/order';
 import { multiplyMoney, sumMoney, equalMoney } from '../domain/money';
 import type { OrderStatus } from '../domain/order-status';
 import { eventTypeForStatus, INTERMEDIATE_ORDER_EVENTS, orderEvent, orderStatusEventId } from '../events/order-events';
+import type { PlatformEvent } from '../events/order-events';
 import type { InventoryPort, ReleaseOutcome, ReserveOutcome, StockLine } from '../inventory/inventory';
-import { OrderTransitionRejectedError } from '../orders/errors';
+import { OrderNotFoundError, OrderTransitionRejectedError } from '../orders/errors';
 import { OrderService, orderStatusRecord } from '../orders/order-service';
-import type { EventPublisher, LogPort, OrderOutbox, OrderRepository } from '../orders/ports';
+import type { EventPublisher, LogPort, OrderOutbox, OrderRepository, TransitionRequest } from '../orders/ports';
 import type { ProductPrices } from '../products/ports';
 import { PaymentDeclinedError, paymentIdempotencyKey } from '../payments/payment-provider';
 import type { PaymentProvider } from '../payments/payment-provider';
@@ -173,6 +176,12 @@ interface MoveOptions {
    * `unreadable`: the read failed, so the event is published without asking again.
    */
   readonly progress?: Promise<ProgressRead>;
+  /**
+   * Makes the status change instead of `orders.transitionOrder`, with the same contract (OrderTransitionRejectedError
+   * naming the status found), together with another effect (ReserveInventory: the reservation, one transaction).
+   * Answers the order as written, or undefined when the write answers no item (a transaction).
+   */
+  readonly write?: (request: TransitionRequest) => Promise<Order | undefined>;
 }
 
 /** The progress types subscribed, `unreadable` when the registrations could not be read, undefined when not known. */
@@ -300,19 +309,39 @@ export class SagaSteps {
       known?.orderId === orderId && known.status === 'VALIDATED' ? known : await this.require(orderId, step);
     if (reached(order.status, 'INVENTORY_RESERVED')) return this.result(order, step, 'already-done', subscriptions);
     if (order.status !== 'VALIDATED') throw new SagaOrderStateError(orderId, order.status, step);
-    const outcome: ReserveOutcome = await this.deps.inventory.reserve(orderId, order.lines);
     const units = order.lines.reduce((sum, line) => sum + line.quantity, 0);
-    const moved = await this.move(
-      order,
-      'INVENTORY_RESERVED',
-      step,
-      {
+    let outcome: ReserveOutcome = 'reserved';
+    let moved: Order | OrderSnapshot;
+    try {
+      moved = await this.move(
+        order,
+        'INVENTORY_RESERVED',
         step,
-        outcome: 'reserved',
-        note: `reserved ${units} units of ${new Set(order.lines.map((l) => l.productId)).size} products`,
-      },
-      { progress: Promise.resolve(subscriptions) },
-    );
+        {
+          step,
+          outcome: 'reserved',
+          note: `reserved ${units} units of ${new Set(order.lines.map((l) => l.productId)).size} products`,
+        },
+        {
+          progress: Promise.resolve(subscriptions),
+          // The reservation and the status change in one transaction: one write, and never one without the other.
+          write: async (request) => {
+            outcome = await this.deps.inventory.reserve(orderId, order.lines, request);
+            if (outcome === 'reserved') return undefined;
+            // An earlier attempt (or a concurrent copy) reserved, and its transaction moved the status; this one wrote
+            // nothing. The conditional status change then answers the order as it is (or makes the change, for an
+            // order whose reservation was taken without it).
+            return this.deps.orders.transitionOrder(request);
+          },
+        },
+      );
+    } catch (error) {
+      // The snapshot was stale: the order had moved on. Answered as for the order read (above), nothing taken twice.
+      if (error instanceof OrderNotFoundError) throw new SagaOrderStateError(orderId, 'MISSING', step);
+      if (!(error instanceof OrderTransitionRejectedError)) throw error;
+      if (!reached(error.from, 'INVENTORY_RESERVED')) throw new SagaOrderStateError(orderId, error.from, step);
+      return this.result(await this.require(orderId, step), step, 'already-done', subscriptions);
+    }
     return this.result(moved, step, outcome, subscriptions);
   }
 
@@ -585,12 +614,13 @@ export class SagaSteps {
   }
 
   /**
-   * One status change, a conditional write (one UpdateItem), then its announcement. An intermediate one is published
-   * straight to the bus, best effort; any other through `OrderService.publishDirect`: the PutEvents, and an outbox
-   * record for the relay only when the bus refuses it (the step fails, and is retried, only when the table refuses
-   * that record too). The event's id is stable per (order, status), so an announcement made twice is acted on once.
-   * A concurrent duplicate or an earlier attempt that already made the same change is not an error: the order is
-   * answered as it is, and announced again (that attempt may have died between its write and its publish).
+   * One status change, a conditional write (one UpdateItem, or the step's own `write`), then its announcement. An
+   * intermediate one is published straight to the bus, best effort; any other through `OrderService.publishDirect`:
+   * the PutEvents, and an outbox record for the relay only when the bus refuses it (the step fails, and is retried,
+   * only when the table refuses that record too). The event's id is stable per (order, status), so an announcement
+   * made twice is acted on once. A concurrent duplicate or an earlier attempt that already made the same change is
+   * not an error: the order is answered as it is, and announced again (that attempt may have died between its write
+   * and its publish).
    */
   private async move<T extends Order | OrderSnapshot>(
     order: T,
@@ -605,18 +635,19 @@ export class SagaSteps {
     const direct = publishedDirectly(to);
     // Asked beside the status change, not after it: the step waits for the slower of the two, not for both.
     const wanted = direct ? this.progressWanted(order.customerId, to, options.progress) : undefined;
-    let moved: Order;
+    const request: TransitionRequest = {
+      orderId: order.orderId,
+      to,
+      at,
+      step: entry.step,
+      outcome: entry.outcome,
+      note: entry.note,
+      ...(entry.reason === undefined ? {} : { reason: entry.reason }),
+      ...(paymentTransactionId === undefined ? {} : { paymentTransactionId }),
+    };
+    let written: Order | undefined;
     try {
-      moved = await this.deps.orders.transitionOrder({
-        orderId: order.orderId,
-        to,
-        at,
-        step: entry.step,
-        outcome: entry.outcome,
-        note: entry.note,
-        ...(entry.reason === undefined ? {} : { reason: entry.reason }),
-        ...(paymentTransactionId === undefined ? {} : { paymentTransactionId }),
-      });
+      written = await (options.write ?? ((change) => this.deps.orders.transitionOrder(change)))(request);
     } catch (error) {
       if (!(error instanceof OrderTransitionRejectedError) || error.from !== to) throw error;
       const current = await this.deps.orders.getOrder(order.orderId);
@@ -632,6 +663,9 @@ export class SagaSteps {
       entryStep: entry.step,
       outcome: entry.outcome,
     });
+    // A write that answers no item (a transaction): the order as the step knew it, in its new status. Only the status,
+    // the timeline and updatedAt changed, and what the step passes on (OrderSnapshot) holds none of the other two.
+    const moved: T | Order = written ?? ({ ...order, status: to } as T);
     if (direct) {
       if (!(await wanted)) {
         this.deps.log.info('no webhook endpoint subscribes to this progress event: not published', {
@@ -642,18 +676,36 @@ export class SagaSteps {
       }
       // No outbox: a lost intermediate event costs a webhook subscriber one progress notice, never an order.
       const eventId = orderStatusEventId(order.orderId, to);
-      await this.deps.publisher.publish([orderEvent(moved, eventId, at)]).catch((error: unknown) =>
-        this.deps.log.warn('an intermediate order event could not be published; not retried', {
-          orderId: order.orderId,
-          eventId,
-          to,
-          error,
-        }),
-      );
+      await this.eventOf(written ?? order, to, step, eventId, at)
+        .then((event) => this.deps.publisher.publish([event]))
+        .catch((error: unknown) =>
+          this.deps.log.warn('an intermediate order event could not be published; not retried', {
+            orderId: order.orderId,
+            eventId,
+            to,
+            error,
+          }),
+        );
       return moved;
     }
-    await this.announce(moved, at);
+    // Every write that answers no item is an intermediate status's (ReserveInventory's): `written` is here.
+    await this.announce(written ?? (await this.require(order.orderId, step)), at);
     return moved;
+  }
+
+  /**
+   * The event of the order in status `to`. An event carries the order's lines with names and prices, which a snapshot
+   * (the order a previous step passed on) does not hold: the order is then read, once, and only for a subscriber.
+   */
+  private async eventOf(
+    order: Order | OrderSnapshot,
+    to: OrderStatus,
+    step: SagaStepName,
+    eventId: string,
+    at: string,
+  ): Promise<PlatformEvent> {
+    const full = isReadOrder(order) ? order : await this.require(order.orderId, step);
+    return orderEvent({ ...full, status: to }, eventId, at);
   }
 
   /**

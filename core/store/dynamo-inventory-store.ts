@@ -1,12 +1,20 @@
 /**
- * The DynamoDB adapter of the InventoryPort. Stock is the `stock` number of the product item; an order's
- * reservation is the item `PK=ORDER#<orderId>`, `SK=RESERVATION` (see ./README.md).
+ * The DynamoDB adapter of the InventoryPort. Stock is the `stock` number of the product item; an order's reservation
+ * is the map attribute `reservation` of its order item (`PK=ORDER#<orderId>`, `SK=ORDER`): `{ status: RESERVED |
+ * RELEASED, lines, reservedAt | releasedAt, outOfStock? }` (see ./README.md). It never leaves the store: the order's
+ * mapping (items.ts, toOrder) does not read it.
  *
- * reserve: ONE TransactWriteItems of (0) Put reservation RESERVED, condition attribute_not_exists(PK), and (1..n)
- * `stock = stock - :q` per product, condition `stock >= :q`. Cancellation reasons tell a retry (0 failed) from
- * an out-of-stock product (i failed), so nothing is ever half reserved.
- * release: ONE TransactWriteItems of (0) reservation RESERVED -> RELEASED and (1..n) `stock = stock + :q`. When no
- * reservation exists a RELEASED tombstone is put instead, so a late reserve of the same order cannot take stock.
+ * reserve: ONE TransactWriteItems of (0) the order item: `SET reservation = RESERVED`, condition
+ * `attribute_not_exists(reservation)`, and, when the saga hands its status change (ReserveInventory's VALIDATED ->
+ * INVENTORY_RESERVED), that change as the order repository builds it (order-transition-update.ts: status, timeline
+ * entry, index attributes, condition on the current status) in the same update; (1..n) `stock = stock - :q` per
+ * product, condition `stock >= :q`. Cancellation reasons tell a repeat, a release or a moved status (0 failed: the
+ * order item as it was comes back with the reason, ReturnValuesOnConditionCheckFailure) from an out-of-stock product
+ * (i failed), so nothing is ever half reserved, and the order is INVENTORY_RESERVED exactly when its stock is held.
+ * release: ONE TransactWriteItems of (0) reservation RESERVED -> RELEASED on the order item and (1..n)
+ * `stock = stock + :q`. When no reservation exists a RELEASED tombstone is set instead, so a late reserve of the same
+ * order cannot take stock. An order reserved before the reservation moved onto the order item still has its old item
+ * (`keys.reservation`): release reads it when the order item holds none, and releases it the same way.
  *
  * A hot product (docs/decisions.md, "hot products"): in AWS, transactions that touch the same product item at the
  * same time cancel each other (TransactionConflict), so a flash sale turns into a storm of cancelled transactions.
@@ -14,18 +22,35 @@
  * rejoins the race it reads the stock (a plain consistent read, which no transaction cancels): once the product is
  * sold out the loser answers OUT_OF_STOCK without another transaction, after a RELEASED tombstone made sure that no
  * earlier attempt of the same order can still take stock.
+ *
+ * The writes need no order item to exist (an UpdateItem creates what it sets): the saga reserves and releases orders
+ * it has read, and the store's tests and `npm run bench:hot` reserve for bare ids. With a transition the order must
+ * exist (its status condition).
  */
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { GetCommand, TransactWriteCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient, TransactWriteCommandInput } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { isOrderStatus } from '../domain/order-status';
 import {
   aggregateLines,
   InventoryError,
   InventoryReservationReleasedError,
   OutOfStockError,
 } from '../inventory/inventory';
-import type { InventoryPort, ReleaseOutcome, Reservation, ReserveOutcome, StockLine } from '../inventory/inventory';
+import type {
+  InventoryPort,
+  ReleaseOutcome,
+  Reservation,
+  ReserveOutcome,
+  ReservingTransition,
+  StockLine,
+} from '../inventory/inventory';
+import { OrderNotFoundError, OrderTransitionRejectedError } from '../orders/errors';
+import type { Item } from './items';
 import { keys } from './keys';
+import { orderTransitionUpdate } from './order-transition-update';
 
 /** Transactions kept losing races on the same items for the whole contention budget; the saga retries it by name (lambdas/shared/transient.ts). */
 export class InventoryContentionError extends InventoryError {
@@ -47,7 +72,8 @@ export interface DynamoInventoryOptions {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
-type Reason = { Code?: string };
+/** A cancellation reason; `Item` is the item as it was, in attribute-value form, where the write asked for it. */
+type Reason = { Code?: string; Item?: Record<string, AttributeValue> };
 
 const reasonsOf = (error: unknown): Reason[] | undefined =>
   error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : undefined;
@@ -63,6 +89,25 @@ const isConflictOnly = (reasons: Reason[]): boolean =>
   reasons.every(
     (reason) => reason.Code === undefined || reason.Code === 'None' || reason.Code === 'TransactionConflict',
   );
+
+/** The attribute of the order item that holds its reservation, and the names its expressions use. */
+const RESERVATION = 'reservation';
+const NAMES = { '#reservation': RESERVATION, '#status': 'status' } as const;
+
+/** The reservation an order item holds, if any. */
+const reservationOf = (orderId: string, item: Item | undefined): Reservation | undefined => {
+  const stored = item?.[RESERVATION] as Item | undefined;
+  if (stored === undefined) return undefined;
+  return {
+    orderId,
+    lines: stored.lines as StockLine[],
+    status: stored.status as Reservation['status'],
+    ...(stored.outOfStock === undefined ? {} : { outOfStock: stored.outOfStock as string[] }),
+  };
+};
+
+const isConditionFailure = (error: unknown): boolean =>
+  (error as Error | undefined)?.name === 'ConditionalCheckFailedException';
 
 export class DynamoInventoryStore implements InventoryPort {
   private readonly contentionBudgetMs: number;
@@ -81,23 +126,35 @@ export class DynamoInventoryStore implements InventoryPort {
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
   }
 
-  async reserve(orderId: string, lines: readonly StockLine[]): Promise<ReserveOutcome> {
+  async reserve(
+    orderId: string,
+    lines: readonly StockLine[],
+    transition?: ReservingTransition,
+  ): Promise<ReserveOutcome> {
     const stock = aggregateLines(lines);
-    const at = this.now().toISOString();
+    const change = transition === undefined ? undefined : orderTransitionUpdate({ ...transition, orderId });
+    if (transition !== undefined && change === undefined) {
+      // No status leads to the target (PENDING): nothing to write, only the reason to name.
+      throw this.rejected(orderId, transition, await this.readOrderItem(orderId));
+    }
+    const at = transition?.at ?? this.now().toISOString();
     const input: TransactWriteCommandInput = {
       TransactItems: [
         {
-          Put: {
+          Update: {
             TableName: this.tableName,
-            Item: {
-              ...keys.reservation(orderId),
-              type: 'RESERVATION',
-              orderId,
-              lines: stock,
-              reservationStatus: 'RESERVED',
-              reservedAt: at,
+            Key: keys.order(orderId),
+            UpdateExpression: `SET ${[...(change?.sets ?? []), '#reservation = :reservation'].join(', ')}`,
+            ConditionExpression: [change?.condition, 'attribute_not_exists(#reservation)']
+              .filter((part) => part !== undefined)
+              .join(' AND '),
+            ExpressionAttributeNames: { ...change?.names, '#reservation': RESERVATION },
+            ExpressionAttributeValues: {
+              ...change?.values,
+              ':reservation': { status: 'RESERVED', lines: stock, reservedAt: at },
             },
-            ConditionExpression: 'attribute_not_exists(PK)',
+            // A refused order item comes back with the reason: a repeat, a release and a moved status need no read.
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           },
         },
         ...stock.map((line) => ({
@@ -126,11 +183,15 @@ export class DynamoInventoryStore implements InventoryPort {
       if (short.length > 0) return this.outOfStockAfterRace(orderId, short);
     }
     if (reasons[0]?.Code === 'ConditionalCheckFailed') {
-      const existing = await this.getReservation(orderId);
+      const order =
+        reasons[0].Item === undefined ? await this.readOrderItem(orderId) : (unmarshall(reasons[0].Item) as Item);
+      const existing = reservationOf(orderId, order);
       if (existing?.status === 'RESERVED') return 'already-reserved';
       // An earlier attempt answered OUT_OF_STOCK after a lost race: the same answer, not "released".
       if (existing?.outOfStock !== undefined) throw new OutOfStockError(existing.outOfStock);
       if (existing?.status === 'RELEASED') throw new InventoryReservationReleasedError(orderId);
+      // No reservation: the status change was refused (the order moved on, or is not there), and nothing was taken.
+      if (transition !== undefined) throw this.rejected(orderId, transition, order);
     }
     const short = stock
       .filter((_, index) => reasons[index + 1]?.Code === 'ConditionalCheckFailed')
@@ -143,44 +204,41 @@ export class DynamoInventoryStore implements InventoryPort {
 
   async release(orderId: string): Promise<ReleaseOutcome> {
     for (let attempt = 0; attempt < 3; attempt += 1) {
-      const existing = await this.getReservation(orderId);
+      const held = await this.heldReservation(orderId);
       const at = this.now().toISOString();
-      if (existing === undefined) {
+      if (held === undefined) {
         try {
-          await this.client.send(
-            new PutCommand({
-              TableName: this.tableName,
-              Item: {
-                ...keys.reservation(orderId),
-                type: 'RESERVATION',
-                orderId,
-                lines: [],
-                reservationStatus: 'RELEASED',
-                releasedAt: at,
-              },
-              ConditionExpression: 'attribute_not_exists(PK)',
-            }),
-          );
+          await this.putTombstone(orderId, { status: 'RELEASED', lines: [], releasedAt: at });
           return 'nothing-reserved';
         } catch (error) {
-          if ((error as Error).name === 'ConditionalCheckFailedException') continue;
+          if (isConditionFailure(error)) continue;
           throw error;
         }
       }
-      if (existing.status === 'RELEASED') return 'already-released';
+      if (held.reservation.status === 'RELEASED') return 'already-released';
+      const flip = held.legacy
+        ? {
+            Key: keys.reservation(orderId),
+            UpdateExpression: 'SET reservationStatus = :released, releasedAt = :at',
+            ConditionExpression: 'reservationStatus = :reserved',
+          }
+        : {
+            Key: keys.order(orderId),
+            UpdateExpression: 'SET #reservation.#status = :released, #reservation.releasedAt = :at',
+            ConditionExpression: '#reservation.#status = :reserved',
+            ExpressionAttributeNames: NAMES,
+          };
       const reasons = await this.transact(
         {
           TransactItems: [
             {
               Update: {
                 TableName: this.tableName,
-                Key: keys.reservation(orderId),
-                UpdateExpression: 'SET reservationStatus = :released, releasedAt = :at',
-                ConditionExpression: 'reservationStatus = :reserved',
+                ...flip,
                 ExpressionAttributeValues: { ':released': 'RELEASED', ':reserved': 'RESERVED', ':at': at },
               },
             },
-            ...existing.lines.map((line) => ({
+            ...held.reservation.lines.map((line) => ({
               Update: {
                 TableName: this.tableName,
                 Key: keys.product(line.productId),
@@ -204,16 +262,7 @@ export class DynamoInventoryStore implements InventoryPort {
   }
 
   async getReservation(orderId: string): Promise<Reservation | undefined> {
-    const { Item } = await this.client.send(
-      new GetCommand({ TableName: this.tableName, Key: keys.reservation(orderId), ConsistentRead: true }),
-    );
-    if (Item === undefined) return undefined;
-    return {
-      orderId,
-      lines: Item.lines as StockLine[],
-      status: Item.reservationStatus as Reservation['status'],
-      ...(Item.outOfStock === undefined ? {} : { outOfStock: Item.outOfStock as string[] }),
-    };
+    return (await this.heldReservation(orderId))?.reservation;
   }
 
   async getStock(productId: string): Promise<number | undefined> {
@@ -267,34 +316,88 @@ export class DynamoInventoryStore implements InventoryPort {
   }
 
   /**
-   * OUT_OF_STOCK after a lost race, made final first: a RELEASED tombstone, put only if the order has no reservation,
-   * cancels any earlier attempt of the same order still in flight (its Put requires no reservation). When that
+   * OUT_OF_STOCK after a lost race, made final first: a RELEASED tombstone, set only if the order has no reservation,
+   * cancels any earlier attempt of the same order still in flight (its transaction requires no reservation). When that
    * attempt won after all, its answer stands.
    */
   private async outOfStockAfterRace(orderId: string, short: string[]): Promise<ReserveOutcome> {
     try {
-      await this.client.send(
-        new PutCommand({
-          TableName: this.tableName,
-          Item: {
-            ...keys.reservation(orderId),
-            type: 'RESERVATION',
-            orderId,
-            lines: [],
-            reservationStatus: 'RELEASED',
-            releasedAt: this.now().toISOString(),
-            outOfStock: short,
-          },
-          ConditionExpression: 'attribute_not_exists(PK)',
-        }),
-      );
+      await this.putTombstone(orderId, {
+        status: 'RELEASED',
+        lines: [],
+        releasedAt: this.now().toISOString(),
+        outOfStock: short,
+      });
     } catch (error) {
-      if ((error as Error).name !== 'ConditionalCheckFailedException') throw error;
+      if (!isConditionFailure(error)) throw error;
       const existing = await this.getReservation(orderId);
       if (existing?.status === 'RESERVED') return 'already-reserved';
       if (existing?.status === 'RELEASED' && existing.outOfStock === undefined)
         throw new InventoryReservationReleasedError(orderId);
     }
     throw new OutOfStockError(short);
+  }
+
+  /**
+   * The order's reservation: on the order item, or, for an order reserved before the reservation moved there, its old
+   * item (`keys.reservation`), read only when the order item holds none. Transitional: once no order reserved under
+   * the old layout can still be released (every saga started before the change has ended), the second read can go.
+   */
+  private async heldReservation(
+    orderId: string,
+  ): Promise<{ readonly reservation: Reservation; readonly legacy: boolean } | undefined> {
+    const current = reservationOf(orderId, await this.readOrderItem(orderId, [RESERVATION]));
+    if (current !== undefined) return { reservation: current, legacy: false };
+    const { Item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: keys.reservation(orderId), ConsistentRead: true }),
+    );
+    if (Item === undefined) return undefined;
+    return {
+      legacy: true,
+      reservation: {
+        orderId,
+        lines: Item.lines as StockLine[],
+        status: Item.reservationStatus as Reservation['status'],
+        ...(Item.outOfStock === undefined ? {} : { outOfStock: Item.outOfStock as string[] }),
+      },
+    };
+  }
+
+  /** Sets a RELEASED reservation on the order item, only if it holds none (ConditionalCheckFailedException otherwise). */
+  private async putTombstone(orderId: string, tombstone: Item): Promise<void> {
+    await this.client.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: keys.order(orderId),
+        UpdateExpression: 'SET #reservation = :tombstone',
+        ConditionExpression: 'attribute_not_exists(#reservation)',
+        ExpressionAttributeNames: { '#reservation': RESERVATION },
+        ExpressionAttributeValues: { ':tombstone': tombstone },
+      }),
+    );
+  }
+
+  /** The order item (consistent), or only the attributes named; undefined when there is none. */
+  private async readOrderItem(orderId: string, attributes?: readonly string[]): Promise<Item | undefined> {
+    const { Item } = await this.client.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: keys.order(orderId),
+        ConsistentRead: true,
+        ...(attributes === undefined
+          ? {}
+          : {
+              ProjectionExpression: attributes.map((_, index) => `#a${index}`).join(', '),
+              ExpressionAttributeNames: Object.fromEntries(attributes.map((name, index) => [`#a${index}`, name])),
+            }),
+      }),
+    );
+    return Item;
+  }
+
+  /** The status change refused, as the order repository names it (the order as found, or none). */
+  private rejected(orderId: string, transition: ReservingTransition, order: Item | undefined): Error {
+    if (order === undefined || !isOrderStatus(order.status)) return new OrderNotFoundError(orderId);
+    return new OrderTransitionRejectedError(orderId, order.status, transition.to);
   }
 }

@@ -8,7 +8,7 @@ import { GetCommand, QueryCommand, TransactWriteCommand, UpdateCommand } from '@
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { TimelineEntryInvalidError } from '../domain/order';
 import type { Order, TimelineEntry } from '../domain/order';
-import { allowedPreviousStatuses, isOrderStatus } from '../domain/order-status';
+import { isOrderStatus } from '../domain/order-status';
 import type { OrderStatus } from '../domain/order-status';
 import type { Page, PageRequest } from '../domain/page';
 import type { IdempotencyHolder } from '../orders/errors';
@@ -22,6 +22,7 @@ import type { IdempotencyRecord, OrderRepository, OutboxRecord, TransitionReques
 import { conditionFailedAt, orderItem, OUTBOX_ITEM_TYPE, outboxItem, toOrder, toOutbox } from './items';
 import type { Item } from './items';
 import { GSI1, GSI2, keys, ORDER_ITEM_SK } from './keys';
+import { orderTransitionUpdate } from './order-transition-update';
 import { queryPage } from './paging';
 
 /** Step keys are short names such as `RefundPayment` or `ChargePayment:failed`. */
@@ -174,53 +175,24 @@ export class DynamoOrderRepository implements OrderRepository {
   /**
    * The one way an order's status changes: a conditional write guarded by the statuses the transition table
    * allows `to` from, appending to the timeline: one UpdateItem that answers the order as written (ReturnValues),
-   * no read before or after. A refused condition reads once, to say why.
+   * no read before or after. A refused condition reads once, to say why. The update is `orderTransitionUpdate`'s,
+   * which ReserveInventory's transaction sends too (core/store/dynamo-inventory-store.ts).
    */
   async transitionOrder(request: TransitionRequest): Promise<Order> {
-    const previous = allowedPreviousStatuses(request.to);
-    if (previous.length === 0) {
+    const parts = orderTransitionUpdate(request);
+    if (parts === undefined) {
       // No status leads here (PENDING): nothing to write, only the reason to name.
       const found = await this.getOrder(request.orderId);
       if (found === undefined) throw new OrderNotFoundError(request.orderId);
       throw new OrderTransitionRejectedError(request.orderId, found.status, request.to);
     }
-    const entry: TimelineEntry = {
-      status: request.to,
-      at: request.at,
-      ...(request.step === undefined ? {} : { step: request.step }),
-      ...(request.outcome === undefined ? {} : { outcome: request.outcome }),
-      ...(request.reason === undefined ? {} : { reason: request.reason }),
-      ...(request.note === undefined ? {} : { note: request.note }),
-    };
-    // GSI2SK (`<createdAt>#<orderId>`) does not depend on the status: only the partition may move, and it is not
-    // written when every status the order may come from shares the target's (keys.ts, IN_FLIGHT_STATUSES): an index
-    // entry moved costs two index writes.
-    const partition = keys.statusPartition(request.to);
-    const moves = previous.some((status) => keys.statusPartition(status) !== partition);
-    const values: Item = { ':to': request.to, ':at': request.at, ':entry': [entry] };
-    previous.forEach((status, index) => {
-      values[`:p${index}`] = status;
-    });
-    const sets = ['#status = :to', 'updatedAt = :at', 'timeline = list_append(timeline, :entry)'];
-    if (moves) {
-      values[':gsi2pk'] = partition;
-      sets.push('GSI2PK = :gsi2pk');
-    }
-    if (request.reason !== undefined) {
-      values[':reason'] = request.reason;
-      sets.push('failureReason = if_not_exists(failureReason, :reason)');
-    }
-    if (request.paymentTransactionId !== undefined) {
-      values[':transactionId'] = request.paymentTransactionId;
-      sets.push('paymentTransactionId = :transactionId');
-    }
     const update = {
       TableName: this.tableName,
-      Key: keys.order(request.orderId),
-      UpdateExpression: `SET ${sets.join(', ')}`,
-      ConditionExpression: `attribute_exists(PK) AND #status IN (${previous.map((_, index) => `:p${index}`).join(', ')})`,
-      ExpressionAttributeNames: { '#status': 'status' },
-      ExpressionAttributeValues: values,
+      Key: parts.key,
+      UpdateExpression: `SET ${parts.sets.join(', ')}`,
+      ConditionExpression: parts.condition,
+      ExpressionAttributeNames: parts.names,
+      ExpressionAttributeValues: parts.values,
     };
     try {
       const { Attributes } = await this.client.send(new UpdateCommand({ ...update, ReturnValues: 'ALL_NEW' }));

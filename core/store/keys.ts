@@ -15,7 +15,11 @@ const statusPartition = (status: string): string =>
   IN_FLIGHT_STATUSES.includes(status) ? 'STATUS#IN_FLIGHT' : `STATUS#${status}`;
 
 export const keys = {
-  /** The order item. GSI1: the customer's orders newest first. GSI2: orders by status. GSI3: every order by time (the admin's browser). */
+  /**
+   * The order item. GSI1: the customer's orders newest first. GSI2: orders by status. GSI3: every order by time (the
+   * admin's browser). It also holds the order's stock reservation, the map attribute `reservation`
+   * (core/store/dynamo-inventory-store.ts), which the order's mapping (items.ts, toOrder) leaves out.
+   */
   order: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'ORDER' }),
   orderByCustomer: (customerId: string, orderId: string) => ({
     GSI1PK: `CUSTOMER#${customerId}`,
@@ -53,7 +57,12 @@ export const keys = {
   /** POST /api/orders idempotency, scoped per customer; expires through TTL (`expiresAt`). */
   idempotency: (customerId: string, key: string) => ({ PK: `IDEMPOTENCY#${customerId}#${key}`, SK: 'IDEMPOTENCY' }),
 
-  /** An order's stock reservation (core/store/dynamo-inventory-store.ts), in the order's partition. */
+  /**
+   * The separate reservation item of the layout before the reservation moved onto the order item (docs/decisions.md,
+   * "the reservation on the order item"). The store no longer writes it; release still reads it, for orders reserved
+   * before the change, when the order item holds no reservation. `npm run bench:hot` uses it for its reference
+   * approaches, which write no order item.
+   */
   reservation: (orderId: string) => ({ PK: `ORDER#${orderId}`, SK: 'RESERVATION' }),
 
   /** The simulated provider's payment transaction (core/store/dynamo-payment-ledger.ts); GSI1 lists an order's payments. */

@@ -10,6 +10,7 @@ import { DeleteCommand, GetCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import fc from 'fast-check';
 import { ulid } from 'ulid';
+import { InventoryReservationReleasedError } from '../../core/inventory/inventory';
 import type { EventPublisher } from '../../core/orders/ports';
 import type { Order } from '../../core/domain/order';
 import type { OrderStatus } from '../../core/domain/order-status';
@@ -475,6 +476,54 @@ describe('each step invoked twice with the same input has the effect of one invo
     );
   });
 
+  it('a release that ran before the reserve (a copy of the saga compensating) leaves its mark on the order: the late ReserveInventory with the VALIDATED snapshot takes no stock and moves no status', async () => {
+    const productId = await product(5);
+    const orderId = await quietOrder(productId, 2);
+    const steps = sagaSteps();
+    const validated = await steps.validate(orderId);
+    const released = await steps.release(orderId, { Error: 'States.Timeout' });
+
+    const late = await steps.reserve(orderId, validated.order).catch((error: Error) => error);
+
+    expect(released.outcome).toBe('nothing-reserved');
+    expect(late).toBeInstanceOf(InventoryReservationReleasedError);
+    expect(await inventory.getStock(productId)).toBe(5);
+    const order = (await stores.orders.getOrder(orderId)) as Order;
+    expect(order.status).toBe('COMPENSATING');
+    expect(order.timeline.map((entry) => entry.status)).not.toContain('INVENTORY_RESERVED');
+    expect((await inventory.getReservation(orderId))?.status).toBe('RELEASED');
+  });
+
+  it('a ReserveInventory repeated with the VALIDATED snapshot after the order was charged answers already-done from the order and takes nothing', async () => {
+    const productId = await product(5);
+    const orderId = await quietOrder(productId, 2);
+    const steps = sagaSteps();
+    const validated = await steps.validate(orderId);
+    const reserved = await steps.reserve(orderId, validated.order);
+    await steps.charge(orderId, reserved.order);
+
+    const again = await steps.reserve(orderId, validated.order);
+
+    expect(reserved).toMatchObject({ outcome: 'reserved', status: 'INVENTORY_RESERVED' });
+    expect(again).toMatchObject({ outcome: 'already-done', status: 'PAYMENT_CAPTURED' });
+    expect(await inventory.getStock(productId)).toBe(3);
+    expect(timeline((await stores.orders.getOrder(orderId)) as Order)).toEqual(FORWARD);
+  });
+
+  it('a ReserveInventory with a stale VALIDATED snapshot of an order failed meanwhile takes nothing and names the status', async () => {
+    const productId = await product(5);
+    const orderId = await quietOrder(productId, 2);
+    const steps = sagaSteps();
+    const validated = await steps.validate(orderId);
+    await stores.orders.transitionOrder({ orderId, to: 'FAILED', at: new Date().toISOString() });
+
+    const late = await steps.reserve(orderId, validated.order).catch((error: Error) => error);
+
+    expect(late).toMatchObject({ name: 'SagaOrderStateError', status: 'FAILED' });
+    expect(await inventory.getStock(productId)).toBe(5);
+    expect(await inventory.getReservation(orderId)).toBeUndefined();
+  });
+
   it('a status change whose step died before announcing it is announced by the retry, under the same id; a publish the bus refuses waits in the outbox', async () => {
     const productId = await product(5);
     const orderId = await quietOrder(productId, 1);
@@ -649,6 +698,11 @@ describe('property: stock is conserved under random stocks, quantities and injec
             expect(stock + confirmed).toBe(initial);
             for (const order of orders) {
               expect(['CONFIRMED', 'FAILED']).toContain(order.status);
+              // The reservation and INVENTORY_RESERVED are one write: stock taken exactly by the orders that entered it.
+              const reservation = await inventory.getReservation(order.orderId);
+              expect((reservation?.lines.length ?? 0) > 0).toBe(
+                order.timeline.some((entry) => entry.status === 'INVENTORY_RESERVED'),
+              );
               if (order.status !== 'FAILED') continue;
               expect((await inventory.getReservation(order.orderId))?.status).not.toBe('RESERVED');
               expect(

@@ -3,7 +3,8 @@
  * DynamoDB Local): the Powertools idempotency record write fails on the wire, through the cloud's DynamoDB fault plane
  * (local/dynamodb-proxy/dynamodb-faults.ts). Powertools saves a success with an UpdateItem of its record and deletes
  * the record with a DeleteItem after an error; the fault plane refuses exactly those calls of one function, so the
- * record stays INPROGRESS until its in-progress expiry, or stays after a business error.
+ * record stays INPROGRESS until its in-progress expiry, or stays after a business error. And ReserveInventory's one
+ * transaction (its status change with the reservation and the stock) written with its answer lost.
  *
  * Retry waits run at AWS timing (timeScale 1) here: what is under test is whether the ASL's StepInProgressError
  * retries (6 s, then 12 s) outlast the real in-progress window (the function's remaining time, at most 10 s); a
@@ -128,6 +129,30 @@ describe('RefundPayment refunded, then its success record could not be saved', (
     expect([execution, order.status, order.failureReason]).toEqual(['SUCCEEDED', 'FAILED', 'CONFIRMATION_FAILED']);
     expect(await saga.ledger.paymentsOfOrder(orderId)).toEqual([expect.objectContaining({ status: 'REFUNDED' })]);
     expect(await saga.stores.inventory.getStock(productId)).toBe(5);
+    expect(failedCalls()).toBe(1);
+  });
+});
+
+describe('ReserveInventory’s transaction (status change + reservation + stock) written, its answer lost on the wire', () => {
+  it('the retry finds both made on the order item: CONFIRMED, the stock taken once, one INVENTORY_RESERVED entry', async () => {
+    const productId = await saga.product(5);
+    // By operation alone: the saga's handlers share one SDK client per process locally (signed as whichever built it),
+    // and a transaction names its table per item. The reserve is the only TransactWriteItems of a confirmed order
+    // through the cloud (the test places the order directly on DynamoDB Local).
+    saga.cloud.services.dynamoDbFaults.inject({
+      operation: 'TransactWriteItems',
+      when: 'after',
+      failNext: 1,
+    });
+
+    const orderId = await saga.placeOrder([{ productId, quantity: 2 }]);
+    const { execution, order } = await saga.settle(orderId, 90000);
+
+    expect([execution, order.status]).toEqual(['SUCCEEDED', 'CONFIRMED']);
+    expect(await saga.stores.inventory.getStock(productId)).toBe(3);
+    expect(order.timeline.filter((entry) => entry.status === 'INVENTORY_RESERVED')).toHaveLength(1);
+    expect(await saga.stores.inventory.getReservation(orderId)).toMatchObject({ status: 'RESERVED' });
+    // The transaction was written and its answer lost (the SDK's retries of that call lost theirs too).
     expect(failedCalls()).toBe(1);
   });
 });

@@ -51,9 +51,12 @@ const BACKGROUND = new Set(['outbox-relay', 'reconciler']);
  * status change is one UpdateItem and its event is published directly under a stable id, the outbox written only
  * when the bus refuses it (docs/decisions.md, "status events without the outbox"). The simulated provider's one write
  * per call removed no write call: its two calls went from transactions of 2 items (transaction + idempotency record)
- * to one conditional PutItem and one UpdateItem of 1 item, and its 3 reads went (asserted below).
+ * to one conditional PutItem and one UpdateItem of 1 item, and its 3 reads went (asserted below). Then 17: the
+ * reservation is an attribute of the order item, and ReserveInventory's status change rides in the reservation's
+ * transaction (order item + products, asserted below) instead of an UpdateItem of its own: one write call and one
+ * item less (docs/decisions.md, "the reservation on the order item").
  */
-const SAGA_AND_CONSUMERS_WRITE_BUDGET = 18;
+const SAGA_AND_CONSUMERS_WRITE_BUDGET = 17;
 
 interface Call {
   readonly caller: string;
@@ -330,6 +333,14 @@ describe('DynamoDB calls of one confirmed order, counted on the wire', () => {
         .filter((call) => call.caller !== 'saga steps' && READS.has(call.operation) && call.kinds.includes('order'))
         .map((call) => `${call.caller} ${call.operation}`),
     ).toEqual([]);
+    // ReserveInventory: one transaction of the order item (its status change carrying the reservation) and the
+    // product, no other write of the order by the step, and no reservation item anywhere.
+    expect(
+      sagaAndConsumers
+        .filter((call) => WRITES.has(call.operation) && call.kinds.includes('product-stock'))
+        .map((call) => `${call.operation} ${call.kinds.join('+')}`),
+    ).toEqual(['TransactWriteItems order+product-stock']);
+    expect(perOrder.filter((call) => call.kinds.includes('reservation'))).toEqual([]);
     // The simulated provider's ledger: one single-item conditional write per provider call (authorise, capture), no read.
     expect(
       sagaAndConsumers
