@@ -129,6 +129,57 @@ describe('DynamoDB through the edge', () => {
     expect(moved.ConsumedCapacity).toEqual({ TableName: 'metered', CapacityUnits: 3 });
   });
 
+  it('meters a transaction as DynamoDB bills it, 2 units per KB of each item, where DynamoDB Local answers 2 in all', async () => {
+    // prepare: a metered edge; an item of about 1.5 KB to update in the transaction
+    const reported: { operation: string; writeUnits: number }[] = [];
+    const metered = await startEdge({
+      services: [
+        new DynamoDbProxy(dynamo.endpoint, {
+          onConsumedCapacity: (operation, _body, units) => reported.push({ operation, writeUnits: units.writeUnits }),
+        }),
+      ],
+    });
+    const meteredClient = new DynamoDBClient({ endpoint: metered.url, region: 'us-east-1', credentials });
+    const big = 'x'.repeat(1500);
+    await client.send(new PutItemCommand({ TableName: 'proxy-test', Item: { PK: { S: 'tx-big' }, pad: { S: big } } }));
+    const small = (id: string) => ({ PK: { S: id }, pad: { S: 'y'.repeat(300) } });
+    try {
+      // act: three small puts; then a small put and an update of the 1.5 KB item
+      const threePuts = await meteredClient.send(
+        new TransactWriteItemsCommand({
+          TransactItems: ['tx-1', 'tx-2', 'tx-3'].map((id) => ({ Put: { TableName: 'proxy-test', Item: small(id) } })),
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
+      await meteredClient.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: 'proxy-test', Item: small('tx-4') } },
+            {
+              Update: {
+                TableName: 'proxy-test',
+                Key: { PK: { S: 'tx-big' } },
+                UpdateExpression: 'SET n = :n',
+                ExpressionAttributeValues: { ':n': { N: '1' } },
+              },
+            },
+          ],
+        }),
+      );
+      const deadline = Date.now() + 5000;
+      while (reported.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      // assess: 3 x 2 units; 2 (the small put) + 2 x 2 (the 1.5 KB item); the client's own figure is DynamoDB Local's
+      expect(reported).toEqual([
+        { operation: 'TransactWriteItems', writeUnits: 6 },
+        { operation: 'TransactWriteItems', writeUnits: 6 },
+      ]);
+      expect(threePuts.ConsumedCapacity).toEqual([{ TableName: 'proxy-test', CapacityUnits: 2 }]);
+    } finally {
+      meteredClient.destroy();
+      await metered.close();
+    }
+  });
+
   it("refuses a ReturnConsumedCapacity that is not one of DynamoDB's values, as DynamoDB does, and writes nothing", async () => {
     // prepare: a metering edge, which asks DynamoDB Local for the units of every call that did not ask itself
     const reported: string[] = [];

@@ -8,9 +8,21 @@
  * alone does not show. DynamoDB computes them; so does DynamoDB Local. When metering, the proxy asks for them
  * (`ReturnConsumedCapacity: INDEXES`) on calls that did not ask themselves, reports them, and takes them out of
  * the answer again, so the client sees what it asked for.
+ *
+ * One correction: DynamoDB Local answers a flat 2 table units per table for a TransactWriteItems, whatever its items
+ * (measured: 1, 2 or 3 puts of 300 bytes, 2 units each time). DynamoDB "performs two underlying reads or writes of
+ * every item in the transaction: one to prepare the transaction and one to commit" (Developer Guide, "Capacity
+ * management for transactions": three 500-byte items need six units). The metered table units of a transaction are
+ * therefore recomputed as DynamoDB bills them, 2 per KB of each item: a Put's item from the request, an Update's item as
+ * it is after the transaction (read back from DynamoDB Local, unmetered; UpdateItem bills the larger of before and
+ * after, and the platform's transactional updates only add), a Delete or a ConditionCheck at its 1 KB minimum (a lower
+ * bound: the item before is not known). The index units DynamoDB Local reports are kept. This is reported once the
+ * read-back is done, after the answer went to the client; a client that asked for ConsumedCapacity itself still gets
+ * DynamoDB Local's figure.
  */
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { jsonObjectOf } from '../edge/json-body';
+import { itemSize, writeUnitsOfSize } from '../metrics/item-size';
 import {
   AwsServiceError,
   jsonErrorResponse,
@@ -103,7 +115,23 @@ interface MeteredRequest {
   readonly originalBody: Buffer;
   readonly body: Buffer;
   readonly strip: boolean;
+  /** The caller's Authorization header, for the transaction's read-back (DynamoDB Local does not check signatures). */
+  readonly authorization?: string;
 }
+
+/** An item in DynamoDB JSON, as item-size.ts measures it. */
+type DynamoItem = Parameters<typeof itemSize>[0];
+
+/**
+ * The table units DynamoDB Local reported, summed over the tables of an answer; an entry without the breakdown (the
+ * client asked for TOTAL, which the proxy leaves as asked) counts whole as the table's.
+ */
+const tableUnitsOf = (consumed: unknown): number =>
+  (Array.isArray(consumed) ? consumed : [consumed]).reduce<number>((sum, entry) => {
+    const table = ((entry as Json | null)?.Table as Json | undefined)?.CapacityUnits;
+    const total = (entry as Json | null)?.CapacityUnits;
+    return sum + (typeof table === 'number' ? table : typeof total === 'number' ? total : 0);
+  }, 0);
 
 const ASK_CAPACITY = Buffer.from('"ReturnConsumedCapacity":"INDEXES"');
 const OPENING_BRACE = 0x7b;
@@ -139,14 +167,16 @@ const meteredRequest = (headers: IncomingHttpHeaders, body: Buffer): MeteredRequ
   const input = kind === undefined ? undefined : jsonObjectOf(body);
   if (operation === undefined || kind === undefined || input === undefined) return undefined;
   const asked = input.ReturnConsumedCapacity;
-  if (asked === 'TOTAL' || asked === 'INDEXES') return { operation, kind, originalBody: body, body, strip: false };
+  const authorization = typeof headers.authorization === 'string' ? headers.authorization : undefined;
+  if (asked === 'TOTAL' || asked === 'INDEXES')
+    return { operation, kind, originalBody: body, body, strip: false, authorization };
   // DynamoDB refuses any other value (case-sensitive); DynamoDB Local would take it, so the edge answers as AWS does.
   if (asked !== undefined && asked !== 'NONE')
     throw new AwsServiceError(
       'ValidationException',
       `1 validation error detected: Value '${String(asked)}' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]`,
     );
-  return { operation, kind, originalBody: body, body: askingCapacity(body, input), strip: true };
+  return { operation, kind, originalBody: body, body: askingCapacity(body, input), strip: true, authorization };
 };
 
 export class DynamoDbProxy implements ServiceEmulator {
@@ -171,7 +201,18 @@ export class DynamoDbProxy implements ServiceEmulator {
     const answer = status === 200 ? parseObject(body) : undefined;
     if (answer === undefined) return body;
     const units = unitsOf(answer.ConsumedCapacity);
-    if (units !== undefined)
+    if (units !== undefined && metered.operation === 'TransactWriteItems') {
+      const indexUnits = units - tableUnitsOf(answer.ConsumedCapacity);
+      void this.transactionTableUnits(metered).then(
+        (tableUnits) =>
+          this.onConsumedCapacity?.(metered.operation, metered.originalBody, {
+            writeUnits: indexUnits + tableUnits,
+            readUnits: 0,
+          }),
+        // The read-back failed (DynamoDB Local went away): DynamoDB Local's own figure, as before.
+        () => this.onConsumedCapacity?.(metered.operation, metered.originalBody, { writeUnits: units, readUnits: 0 }),
+      );
+    } else if (units !== undefined)
       this.onConsumedCapacity?.(metered.operation, metered.originalBody, {
         writeUnits: metered.kind === 'write' ? units : 0,
         readUnits: metered.kind === 'read' ? units : 0,
@@ -179,6 +220,62 @@ export class DynamoDbProxy implements ServiceEmulator {
     if (!metered.strip || !('ConsumedCapacity' in answer)) return body;
     const { ConsumedCapacity: _reported, ...rest } = answer;
     return Buffer.from(JSON.stringify(rest));
+  }
+
+  /** A committed transaction's table units as DynamoDB bills them: 2 per KB of each item (see the file's comment). */
+  private async transactionTableUnits(metered: MeteredRequest): Promise<number> {
+    const actions = (jsonObjectOf(metered.originalBody)?.TransactItems ?? []) as Json[];
+    const units = await Promise.all(
+      actions.map(async (action) => {
+        const put = action.Put as Json | undefined;
+        if (put !== undefined) return 2 * writeUnitsOfSize(itemSize((put.Item ?? {}) as DynamoItem));
+        const update = action.Update as Json | undefined;
+        if (update === undefined) return 2;
+        const written = await this.readBack(String(update.TableName), update.Key, metered.authorization);
+        return 2 * writeUnitsOfSize(written === undefined ? 0 : itemSize(written as DynamoItem));
+      }),
+    );
+    return units.reduce((sum, unit) => sum + unit, 0);
+  }
+
+  /** One item read straight from DynamoDB Local (consistent), outside the metering and the edge's counts. */
+  private readBack(table: string, key: unknown, authorization: string | undefined): Promise<Json | undefined> {
+    const target = this.target;
+    const body = Buffer.from(JSON.stringify({ TableName: table, Key: key, ConsistentRead: true }));
+    return new Promise<Json | undefined>((resolve, reject) => {
+      const upstream = httpRequest(
+        {
+          protocol: target.protocol,
+          hostname: target.hostname,
+          port: target.port,
+          method: 'POST',
+          path: '/',
+          headers: {
+            host: target.host,
+            'content-type': 'application/x-amz-json-1.0',
+            'x-amz-target': 'DynamoDB_20120810.GetItem',
+            'content-length': body.length.toString(),
+            authorization:
+              authorization ??
+              'AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+          },
+        },
+        (answer) => {
+          const chunks: Buffer[] = [];
+          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+          answer.on('end', () => {
+            if (answer.statusCode !== 200) {
+              reject(new Error(`DynamoDB Local answered ${answer.statusCode} to a read-back`));
+              return;
+            }
+            resolve(parseObject(Buffer.concat(chunks))?.Item as Json | undefined);
+          });
+          answer.on('error', reject);
+        },
+      );
+      upstream.on('error', reject);
+      upstream.end(body);
+    });
   }
 
   /** The last endpoint and its parsed URL: it changes only when DynamoDB Local is restarted. */

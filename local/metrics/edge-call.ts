@@ -7,10 +7,12 @@
  * is in the body and 1 unit otherwise (an Update or Delete of an item under 1 KB), twice that inside a transaction; a
  * read is 0.5 unit eventually consistent, 1 strongly consistent, 2 transactional, per item up to 4 KB (a Query or Scan
  * counts as one such item). The estimate cannot see the table's indexes; when the DynamoDB proxy meters, the units
- * DynamoDB Local reports for the call (table and GSIs) replace it (`LocalMetrics.recordConsumedCapacity`); a call
- * that failed (a refused condition) keeps the estimate, as AWS bills it too.
+ * DynamoDB Local reports for the call (table and GSIs) replace it (`LocalMetrics.recordConsumedCapacity`; for a
+ * transaction the proxy recomputes the table's part as DynamoDB bills it, dynamodb-proxy.ts); a call that failed (a
+ * refused condition) keeps the estimate, as AWS bills it too.
  */
 import type { EdgeRequest } from '../edge/types';
+import { itemSize, writeUnitsOfSize } from './item-size';
 
 /** A counted call: what AWS would bill for it. */
 export interface MeteredCall {
@@ -44,10 +46,9 @@ const jsonOf = (body: Buffer): Input => {
   }
 };
 
-const KB = 1024;
-/** Write units of one item: its JSON size is close to DynamoDB's item size (names plus values) for small items. */
+/** Write units of one item, from its size as DynamoDB counts it (item-size.ts); 1 when the request does not hold it. */
 const writeUnitsOf = (item: unknown): number =>
-  item === undefined ? 1 : Math.max(1, Math.ceil(Buffer.byteLength(JSON.stringify(item)) / KB));
+  item === null || typeof item !== 'object' ? 1 : writeUnitsOfSize(itemSize(item as Parameters<typeof itemSize>[0]));
 const readUnit = (input: Input): number => (input.ConsistentRead === true ? 1 : 0.5);
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 const record = (value: unknown): Input =>
