@@ -129,7 +129,7 @@ describe('DynamoDB through the edge', () => {
     expect(moved.ConsumedCapacity).toEqual({ TableName: 'metered', CapacityUnits: 3 });
   });
 
-  it('meters a transaction as DynamoDB bills it, 2 units per KB of each item, where DynamoDB Local answers 2 in all', async () => {
+  it('meters a transaction as DynamoDB bills it, 2 units per KB of each item, where DynamoDB Local answers 2 for small ones', async () => {
     // prepare: a metered edge; an item of about 1.5 KB to update in the transaction
     const reported: { operation: string; writeUnits: number }[] = [];
     const metered = await startEdge({

@@ -9,10 +9,10 @@
  * (`ReturnConsumedCapacity: INDEXES`) on calls that did not ask themselves, reports them, and takes them out of
  * the answer again, so the client sees what it asked for.
  *
- * One correction: DynamoDB Local answers a flat 2 table units per table for a TransactWriteItems, whatever its items
- * (measured: 1, 2 or 3 puts of 300 bytes, 2 units each time). DynamoDB "performs two underlying reads or writes of
- * every item in the transaction: one to prepare the transaction and one to commit" (Developer Guide, "Capacity
- * management for transactions": three 500-byte items need six units). The metered table units of a transaction are
+ * One correction: DynamoDB Local does not bill a TransactWriteItems per item (measured: 1, 2, 3, 4 or 7 puts of 300
+ * bytes, 2 table units each time; it looks like 2 per KB of the largest item). DynamoDB "performs two underlying reads
+ * or writes of every item in the transaction: one to prepare the transaction and one to commit" (Developer Guide,
+ * "Capacity management for transactions": three 500-byte items need six units). The metered table units of a transaction are
  * therefore recomputed as DynamoDB bills them, 2 per KB of each item: a Put's item from the request, an Update's item as
  * it is after the transaction (read back from DynamoDB Local, unmetered; UpdateItem bills the larger of before and
  * after, and the platform's transactional updates only add), a Delete or a ConditionCheck at its 1 KB minimum (a lower
