@@ -310,7 +310,9 @@ export class SagaSteps {
     if (reached(order.status, 'INVENTORY_RESERVED')) return this.result(order, step, 'already-done', subscriptions);
     if (order.status !== 'VALIDATED') throw new SagaOrderStateError(orderId, order.status, step);
     const units = order.lines.reduce((sum, line) => sum + line.quantity, 0);
-    let outcome: ReserveOutcome = 'reserved';
+    // Set by the reserve itself: a status change found made without a reservation on the order item (an order reserved
+    // under the old layout) reserved nothing here, and is answered as already done.
+    let outcome: ReserveOutcome | undefined;
     let moved: Order | OrderSnapshot;
     try {
       moved = await this.move(
@@ -342,7 +344,7 @@ export class SagaSteps {
       if (!reached(error.from, 'INVENTORY_RESERVED')) throw new SagaOrderStateError(orderId, error.from, step);
       return this.result(await this.require(orderId, step), step, 'already-done', subscriptions);
     }
-    return this.result(moved, step, outcome, subscriptions);
+    return this.result(moved, step, outcome ?? 'already-done', subscriptions);
   }
 
   /**

@@ -63,6 +63,16 @@ describe('CognitoCustomerDirectory', () => {
     expect(operations).toEqual(['AdminGetUserCommand']);
   });
 
+  it('passes any other failure on (a throttled lookup fails the message, which SQS delivers again)', async () => {
+    const throttled = {
+      send: () => Promise.reject(Object.assign(new Error('Rate exceeded'), { name: 'TooManyRequestsException' })),
+    } as unknown as CognitoIdentityProviderClient;
+
+    await expect(
+      new CognitoCustomerDirectory(throttled, identity.userPoolId).contactOf(identity.users[0].sub),
+    ).rejects.toMatchObject({ name: 'TooManyRequestsException' });
+  });
+
   it('never takes a user found under a username equal to the id for the customer whose sub it is not', async () => {
     // A user whose *username* is another user's sub shape: AdminGetUser finds it by name, its sub differs.
     const lookalike = '0f6e2d1c-3b4a-4596-8877-665544332211';

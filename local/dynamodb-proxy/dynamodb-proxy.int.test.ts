@@ -166,14 +166,44 @@ describe('DynamoDB through the edge', () => {
           ],
         }),
       );
+      // a put into the indexed table 'metered' (the test above) beside a ConditionCheck of the 1.5 KB item, TOTAL asked
+      const direct = new DynamoDBClient({ endpoint: dynamo.endpoint, region: 'us-east-1', credentials });
+      const probe = await direct.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [{ Put: { TableName: 'metered', Item: { ...small('tx-probe'), G: { S: 'g' } } } }],
+          ReturnConsumedCapacity: 'INDEXES',
+        }),
+      );
+      direct.destroy();
+      const indexUnits = probe.ConsumedCapacity?.[0]?.GlobalSecondaryIndexes?.ByG?.CapacityUnits ?? Number.NaN;
+      const indexed = await meteredClient.send(
+        new TransactWriteItemsCommand({
+          TransactItems: [
+            { Put: { TableName: 'metered', Item: { ...small('tx-5'), G: { S: 'g' } } } },
+            {
+              ConditionCheck: {
+                TableName: 'proxy-test',
+                Key: { PK: { S: 'tx-big' } },
+                ConditionExpression: 'attribute_exists(PK)',
+              },
+            },
+          ],
+          ReturnConsumedCapacity: 'TOTAL',
+        }),
+      );
       const deadline = Date.now() + 5000;
-      while (reported.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
-      // assess: 3 x 2 units; 2 (the small put) + 2 x 2 (the 1.5 KB item); the client's own figure is DynamoDB Local's
+      while (reported.length < 3 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+      // assess: 3 x 2 units; 2 (the small put) + 2 x 2 (the 1.5 KB item); the index's units kept beside 2 (the put)
+      // + 2 x 2 (the checked 1.5 KB item); the client's own figures are DynamoDB Local's, in the form it asked for
+      expect(indexUnits).toBeGreaterThan(0);
       expect(reported).toEqual([
         { operation: 'TransactWriteItems', writeUnits: 6 },
         { operation: 'TransactWriteItems', writeUnits: 6 },
+        { operation: 'TransactWriteItems', writeUnits: indexUnits + 6 },
       ]);
       expect(threePuts.ConsumedCapacity).toEqual([{ TableName: 'proxy-test', CapacityUnits: 2 }]);
+      for (const entry of indexed.ConsumedCapacity ?? [])
+        expect(Object.keys(entry).sort()).toEqual(['CapacityUnits', 'TableName']);
     } finally {
       meteredClient.destroy();
       await metered.close();

@@ -15,10 +15,11 @@
  * "Capacity management for transactions": three 500-byte items need six units). The metered table units of a transaction are
  * therefore recomputed as DynamoDB bills them, 2 per KB of each item: a Put's item from the request, an Update's item as
  * it is after the transaction (read back from DynamoDB Local, unmetered; UpdateItem bills the larger of before and
- * after, and the platform's transactional updates only add), a Delete or a ConditionCheck at its 1 KB minimum (a lower
- * bound: the item before is not known). The index units DynamoDB Local reports are kept. This is reported once the
- * read-back is done, after the answer went to the client; a client that asked for ConsumedCapacity itself still gets
- * DynamoDB Local's figure.
+ * after, and the platform's transactional updates only add), a ConditionCheck's item read back too, a Delete at its
+ * 1 KB minimum (a lower bound: the item before is gone). The index units DynamoDB Local reports are kept (the proxy
+ * asks for INDEXES, and answers a client that asked for TOTAL in that form). This is reported once the read-back is
+ * done, after the answer went to the client; a client that asked for ConsumedCapacity itself still gets DynamoDB
+ * Local's figure.
  */
 import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import { jsonObjectOf } from '../edge/json-body';
@@ -114,7 +115,12 @@ interface MeteredRequest {
   readonly kind: 'write' | 'read';
   readonly originalBody: Buffer;
   readonly body: Buffer;
-  readonly strip: boolean;
+  /**
+   * What the client gets of the units: as DynamoDB Local answered (it asked itself), nothing (`remove`: it did not
+   * ask), or the TOTAL form of an INDEXES answer (`total`: a transaction whose client asked TOTAL, for which the proxy
+   * asks INDEXES so the table's part can be told from the indexes').
+   */
+  readonly strip: false | 'remove' | 'total';
   /** The caller's Authorization header, for the transaction's read-back (DynamoDB Local does not check signatures). */
   readonly authorization?: string;
 }
@@ -168,6 +174,8 @@ const meteredRequest = (headers: IncomingHttpHeaders, body: Buffer): MeteredRequ
   if (operation === undefined || kind === undefined || input === undefined) return undefined;
   const asked = input.ReturnConsumedCapacity;
   const authorization = typeof headers.authorization === 'string' ? headers.authorization : undefined;
+  if (asked === 'TOTAL' && operation === 'TransactWriteItems')
+    return { operation, kind, originalBody: body, body: askingCapacity(body, input), strip: 'total', authorization };
   if (asked === 'TOTAL' || asked === 'INDEXES')
     return { operation, kind, originalBody: body, body, strip: false, authorization };
   // DynamoDB refuses any other value (case-sensitive); DynamoDB Local would take it, so the edge answers as AWS does.
@@ -176,7 +184,7 @@ const meteredRequest = (headers: IncomingHttpHeaders, body: Buffer): MeteredRequ
       'ValidationException',
       `1 validation error detected: Value '${String(asked)}' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]`,
     );
-  return { operation, kind, originalBody: body, body: askingCapacity(body, input), strip: true, authorization };
+  return { operation, kind, originalBody: body, body: askingCapacity(body, input), strip: 'remove', authorization };
 };
 
 export class DynamoDbProxy implements ServiceEmulator {
@@ -203,23 +211,31 @@ export class DynamoDbProxy implements ServiceEmulator {
     const units = unitsOf(answer.ConsumedCapacity);
     if (units !== undefined && metered.operation === 'TransactWriteItems') {
       const indexUnits = units - tableUnitsOf(answer.ConsumedCapacity);
-      void this.transactionTableUnits(metered).then(
-        (tableUnits) =>
-          this.onConsumedCapacity?.(metered.operation, metered.originalBody, {
-            writeUnits: indexUnits + tableUnits,
-            readUnits: 0,
-          }),
-        // The read-back failed (DynamoDB Local went away): DynamoDB Local's own figure, as before.
-        () => this.onConsumedCapacity?.(metered.operation, metered.originalBody, { writeUnits: units, readUnits: 0 }),
-      );
+      void this.transactionTableUnits(metered)
+        .then(
+          (tableUnits) => indexUnits + tableUnits,
+          // The read-back failed (DynamoDB Local went away): DynamoDB Local's own figure, as before.
+          () => units,
+        )
+        .then((writeUnits) =>
+          this.onConsumedCapacity?.(metered.operation, metered.originalBody, { writeUnits, readUnits: 0 }),
+        )
+        // A failing observer must not become an unhandled rejection that ends the local cloud.
+        .catch(() => undefined);
     } else if (units !== undefined)
       this.onConsumedCapacity?.(metered.operation, metered.originalBody, {
         writeUnits: metered.kind === 'write' ? units : 0,
         readUnits: metered.kind === 'read' ? units : 0,
       });
-    if (!metered.strip || !('ConsumedCapacity' in answer)) return body;
-    const { ConsumedCapacity: _reported, ...rest } = answer;
-    return Buffer.from(JSON.stringify(rest));
+    if (metered.strip === false || !('ConsumedCapacity' in answer)) return body;
+    const { ConsumedCapacity: reported, ...rest } = answer;
+    if (metered.strip === 'remove') return Buffer.from(JSON.stringify(rest));
+    // TOTAL: each table's entry without the breakdown, as DynamoDB answers it.
+    const totals = (Array.isArray(reported) ? reported : [reported]).map((entry) => ({
+      TableName: (entry as Json | null)?.TableName,
+      CapacityUnits: (entry as Json | null)?.CapacityUnits,
+    }));
+    return Buffer.from(JSON.stringify({ ...rest, ConsumedCapacity: totals }));
   }
 
   /** A committed transaction's table units as DynamoDB bills them: 2 per KB of each item (see the file's comment). */
@@ -229,7 +245,8 @@ export class DynamoDbProxy implements ServiceEmulator {
       actions.map(async (action) => {
         const put = action.Put as Json | undefined;
         if (put !== undefined) return 2 * writeUnitsOfSize(itemSize((put.Item ?? {}) as DynamoItem));
-        const update = action.Update as Json | undefined;
+        // An Update is measured as it is after the commit; a ConditionCheck's item is as it was (it writes nothing).
+        const update = (action.Update ?? action.ConditionCheck) as Json | undefined;
         if (update === undefined) return 2;
         const written = await this.readBack(String(update.TableName), update.Key, metered.authorization);
         return 2 * writeUnitsOfSize(written === undefined ? 0 : itemSize(written as DynamoItem));

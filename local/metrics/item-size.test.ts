@@ -23,11 +23,19 @@ describe("DynamoDB item sizes, by the Developer Guide's rules", () => {
     expect(valueSize({ NS: ['1', '123'] })).toBe(2 + 3);
   });
 
-  it('counts a List or a Map as 3 bytes plus its elements, a Map with their names', () => {
+  it('counts a List or a Map as 3 bytes plus its elements and 1 byte per element, a Map with their names', () => {
     expect(valueSize({ L: [] })).toBe(3);
     expect(valueSize({ M: {} })).toBe(3);
-    expect(valueSize({ L: [{ S: 'ab' }, { N: '1' }] })).toBe(3 + 2 + 2);
-    expect(itemSize({ m: { M: { k: { S: 'v' }, n: { L: [{ BOOL: false }] } } } })).toBe(1 + 3 + (1 + 1) + (1 + 3 + 1));
+    expect(valueSize({ L: [{ S: 'ab' }, { N: '1' }] })).toBe(3 + (1 + 2) + (1 + 2));
+    expect(itemSize({ m: { M: { k: { S: 'v' }, n: { L: [{ BOOL: false }] } } } })).toBe(
+      1 + 3 + (1 + 1 + 1) + (1 + 1 + 3 + (1 + 1)),
+    );
+  });
+
+  it('counts a malformed value as nothing instead of failing (DynamoDB refuses the request itself)', () => {
+    // The names still count; an L that is no list is an empty list's 3 bytes; the rest count nothing.
+    expect(itemSize({ a: { L: null } as never, b: { SS: 'abc' } as never, c: null as never })).toBe(1 + 3 + 1 + 1);
+    expect(itemSize(null as never)).toBe(0);
   });
 
   it('rounds a write up to the next KB, at least one unit', () => {
