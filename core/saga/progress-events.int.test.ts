@@ -6,6 +6,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { ulid } from 'ulid';
 import { money } from '../domain/money';
+import type { Order } from '../domain/order';
 import { OrderService } from '../orders/order-service';
 import { SimulatedPaymentProvider } from '../payments/simulated-provider';
 import { createDynamoStores } from '../store/dynamo-stores';
@@ -50,17 +51,8 @@ const counting = (inner: ProgressSubscribers): ProgressSubscribers & { reads: nu
   return port;
 };
 
-/**
- * Places an order of `customerId` and runs ValidateOrder, ReserveInventory and ChargePayment, each given the order the
- * previous one answered, as the state machine passes it (`$.saga.order`); answers what reached the bus. `between`
- * runs after ValidateOrder.
- */
-const forwardSteps = async (
-  customerId: string,
-  subscribers: ProgressSubscribers,
-  between: () => Promise<unknown> = async () => undefined,
-  bus = new FakePublisher(),
-): Promise<string[]> => {
+/** Places a one-line order of `customerId` for a fresh product, as POST /api/orders does. */
+const placeOrder = async (customerId: string): Promise<Order> => {
   const productId = `p-${ulid()}`;
   await stores.products.putProduct({
     productId,
@@ -74,7 +66,12 @@ const forwardSteps = async (
     items: [{ productId, quantity: 1 }],
     paymentToken: 'tok_visa',
   });
-  const steps = new SagaSteps({
+  return order;
+};
+
+/** The saga's steps on the real stores, publishing to `bus` and asking `subscribers`. */
+const sagaSteps = (subscribers: ProgressSubscribers, bus: FakePublisher): SagaSteps =>
+  new SagaSteps({
     ...stores,
     payments: new SimulatedPaymentProvider({
       ledger: new DynamoPaymentLedger(table.documentClient, table.tableName),
@@ -85,6 +82,20 @@ const forwardSteps = async (
     log,
     newId: ulid,
   });
+
+/**
+ * Places an order of `customerId` and runs ValidateOrder, ReserveInventory and ChargePayment, each given the order the
+ * previous one answered, as the state machine passes it (`$.saga.order`); answers what reached the bus. `between`
+ * runs after ValidateOrder.
+ */
+const forwardSteps = async (
+  customerId: string,
+  subscribers: ProgressSubscribers,
+  between: () => Promise<unknown> = async () => undefined,
+  bus = new FakePublisher(),
+): Promise<string[]> => {
+  const order = await placeOrder(customerId);
+  const steps = sagaSteps(subscribers, bus);
   const validated = await steps.validate(order.orderId);
   await between();
   const reserved = await steps.reserve(order.orderId, validated.order);
@@ -187,32 +198,9 @@ describe('the registrations are read once per saga, by ValidateOrder', () => {
   it('a snapshot naming a type this version does not know publishes the known ones and reads nothing', async () => {
     const customerId = `c-${ulid()}`;
     const port = counting(webhooks);
-    const productId = `p-${ulid()}`;
-    await stores.products.putProduct({
-      productId,
-      name: productId,
-      price: money(500, 'EUR'),
-      stock: 5,
-      updatedAt: new Date().toISOString(),
-    });
-    const { order } = await new OrderService({
-      ...stores,
-      publisher: new FakePublisher(),
-      log,
-      newId: ulid,
-    }).createOrder(customerId, ulid(), { items: [{ productId, quantity: 1 }], paymentToken: 'tok_visa' });
+    const order = await placeOrder(customerId);
     const bus = new FakePublisher();
-    const steps = new SagaSteps({
-      ...stores,
-      payments: new SimulatedPaymentProvider({
-        ledger: new DynamoPaymentLedger(table.documentClient, table.tableName),
-      }),
-      paymentFence: new DynamoPaymentFence(table.documentClient, table.tableName),
-      publisher: bus,
-      progressSubscribers: port,
-      log,
-      newId: ulid,
-    });
+    const steps = sagaSteps(port, bus);
     const validated = await steps.validate(order.orderId);
     const reads = port.reads;
     // As a later deployment's state might carry it: a progress type unknown here beside a known one.
@@ -229,32 +217,9 @@ describe('the registrations are read once per saga, by ValidateOrder', () => {
     const customerId = `c-${ulid()}`;
     await register(customerId, ['order.payment_captured']);
     const port = counting(webhooks);
-    const productId = `p-${ulid()}`;
-    await stores.products.putProduct({
-      productId,
-      name: productId,
-      price: money(500, 'EUR'),
-      stock: 5,
-      updatedAt: new Date().toISOString(),
-    });
-    const { order } = await new OrderService({
-      ...stores,
-      publisher: new FakePublisher(),
-      log,
-      newId: ulid,
-    }).createOrder(customerId, ulid(), { items: [{ productId, quantity: 1 }], paymentToken: 'tok_visa' });
+    const order = await placeOrder(customerId);
     const bus = new FakePublisher();
-    const steps = new SagaSteps({
-      ...stores,
-      payments: new SimulatedPaymentProvider({
-        ledger: new DynamoPaymentLedger(table.documentClient, table.tableName),
-      }),
-      paymentFence: new DynamoPaymentFence(table.documentClient, table.tableName),
-      publisher: bus,
-      progressSubscribers: port,
-      log,
-      newId: ulid,
-    });
+    const steps = sagaSteps(port, bus);
     await steps.validate(order.orderId);
     await steps.reserve(order.orderId);
     await steps.charge(order.orderId);
