@@ -256,43 +256,22 @@ export class DynamoDbProxy implements ServiceEmulator {
   }
 
   /** One item read straight from DynamoDB Local (consistent), outside the metering and the edge's counts. */
-  private readBack(table: string, key: unknown, authorization: string | undefined): Promise<Json | undefined> {
-    const target = this.target;
-    const body = Buffer.from(JSON.stringify({ TableName: table, Key: key, ConsistentRead: true }));
-    return new Promise<Json | undefined>((resolve, reject) => {
-      const upstream = httpRequest(
-        {
-          protocol: target.protocol,
-          hostname: target.hostname,
-          port: target.port,
-          method: 'POST',
-          path: '/',
-          headers: {
-            host: target.host,
-            'content-type': 'application/x-amz-json-1.0',
-            'x-amz-target': 'DynamoDB_20120810.GetItem',
-            'content-length': body.length.toString(),
-            authorization:
-              authorization ??
-              'AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
-          },
-        },
-        (answer) => {
-          const chunks: Buffer[] = [];
-          answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-          answer.on('end', () => {
-            if (answer.statusCode !== 200) {
-              reject(new Error(`DynamoDB Local answered ${answer.statusCode} to a read-back`));
-              return;
-            }
-            resolve(parseObject(Buffer.concat(chunks))?.Item as Json | undefined);
-          });
-          answer.on('error', reject);
-        },
-      );
-      upstream.on('error', reject);
-      upstream.end(body);
-    });
+  private async readBack(table: string, key: unknown, authorization: string | undefined): Promise<Json | undefined> {
+    const answer = await this.exchange(
+      'POST',
+      '/',
+      {
+        host: this.target.host,
+        'content-type': 'application/x-amz-json-1.0',
+        'x-amz-target': 'DynamoDB_20120810.GetItem',
+        authorization:
+          authorization ??
+          'AWS4-HMAC-SHA256 Credential=local/20000101/us-east-1/dynamodb/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      Buffer.from(JSON.stringify({ TableName: table, Key: key, ConsistentRead: true })),
+    );
+    if (answer.status !== 200) throw new Error(`DynamoDB Local answered ${answer.status} to a read-back`);
+    return parseObject(answer.body)?.Item as Json | undefined;
   }
 
   /** The last endpoint and its parsed URL: it changes only when DynamoDB Local is restarted. */
@@ -389,36 +368,51 @@ export class DynamoDbProxy implements ServiceEmulator {
       return Promise.reject(error);
     }
     const body = metered?.body ?? request.body;
+    return this.exchange(
+      request.method,
+      `${request.path}${request.query.size > 0 ? `?${request.query.toString()}` : ''}`,
+      forwardable(request.headers, this.target),
+      body,
+    ).then((answer) => {
+      const sent = metered === undefined ? answer.body : this.meterAnswer(metered, answer.status, answer.body);
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(answer.headers)) {
+        if (!HOP_BY_HOP.has(name) && name !== 'content-length' && value !== undefined)
+          headers[name] = Array.isArray(value) ? value.join(', ') : value;
+      }
+      if (sent !== answer.body) delete headers['x-amz-crc32'];
+      return { status: answer.status, headers, body: sent };
+    });
+  }
+
+  /** One request to DynamoDB Local, its answer read whole; a failed connection is DynamoDB's ServiceUnavailable. */
+  private exchange(
+    method: string,
+    path: string,
+    headers: IncomingHttpHeaders,
+    body: Buffer,
+  ): Promise<{ status: number; headers: IncomingHttpHeaders; body: Buffer }> {
     const target = this.target;
-    return new Promise<EdgeResponse>((resolve, reject) => {
+    return new Promise((resolve, reject) => {
       const upstream = httpRequest(
         {
           protocol: target.protocol,
           hostname: target.hostname,
           port: target.port,
-          method: request.method,
-          path: `${request.path}${request.query.size > 0 ? `?${request.query.toString()}` : ''}`,
-          headers: { ...forwardable(request.headers, target), 'content-length': body.length.toString() },
+          method,
+          path,
+          headers: { ...headers, 'content-length': body.length.toString() },
         },
         (answer) => {
           const chunks: Buffer[] = [];
           answer.on('data', (chunk: Buffer) => chunks.push(chunk));
-          answer.on('end', () => {
-            const status = answer.statusCode ?? 502;
-            const received = Buffer.concat(chunks);
-            const sent = metered === undefined ? received : this.meterAnswer(metered, status, received);
-            const headers: Record<string, string> = {};
-            for (const [name, value] of Object.entries(answer.headers)) {
-              if (!HOP_BY_HOP.has(name) && name !== 'content-length' && value !== undefined)
-                headers[name] = Array.isArray(value) ? value.join(', ') : value;
-            }
-            if (sent !== received) delete headers['x-amz-crc32'];
-            resolve({ status, headers, body: sent });
-          });
-          answer.on('error', (error) => reject(unavailable(this.target, error)));
+          answer.on('end', () =>
+            resolve({ status: answer.statusCode ?? 502, headers: answer.headers, body: Buffer.concat(chunks) }),
+          );
+          answer.on('error', (error) => reject(unavailable(target, error)));
         },
       );
-      upstream.on('error', (error) => reject(unavailable(this.target, error)));
+      upstream.on('error', (error) => reject(unavailable(target, error)));
       upstream.end(body);
     });
   }
